@@ -1,0 +1,15 @@
+/** All activities, built from their dependencies (database, mailer, PKI secrets). */
+import type { Orm } from '../db/orm';
+import type { Mailer } from '../mail/mailer';
+import { createSealApplicationActivities } from './seal-application';
+
+export interface ActivityDeps {
+  orm: Orm;
+  mailer: Mailer;
+  pkiMasterKey: string;
+  publicUrl: string;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return { ...createSealApplicationActivities(deps) };
+}

@@ -1,0 +1,39 @@
+/**
+ * Who may see an organisation's records (applications, seals): its own staff, and the staff of management units
+ * and seal management departments whose jurisdiction contains it (LM-5, SM-2), in an overseeing role.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Organisation } from '../db/entities';
+import type { UserRole } from '../domain/roles';
+import type { Principal } from './auth';
+import { forbidden } from './errors';
+import type { JurisdictionTree } from './jurisdiction-tree';
+
+const OVERSEEING_ROLES: UserRole[] = ['seal_reviewer', 'supervisor', 'platform_admin'];
+
+export async function canSeeOrganisationRecords(
+  principal: Principal,
+  organisationId: string,
+  em: EntityManager,
+  tree: JurisdictionTree,
+): Promise<boolean> {
+  if (principal.organisationId === organisationId) return true;
+  const oversees =
+    principal.roles.some((r) => OVERSEEING_ROLES.includes(r)) &&
+    (principal.organisationFunctions.includes('management_unit') ||
+      principal.organisationFunctions.includes('seal_management_department'));
+  if (!oversees) return false;
+  const organisation = await em.findOne(Organisation, { id: organisationId });
+  return !!organisation && tree.isWithin(principal.jurisdictionId, organisation.jurisdictionId);
+}
+
+export async function assertCanSeeOrganisationRecords(
+  principal: Principal,
+  organisationId: string,
+  em: EntityManager,
+  tree: JurisdictionTree,
+): Promise<void> {
+  if (!(await canSeeOrganisationRecords(principal, organisationId, em, tree))) {
+    throw forbidden('无权查看其他单位的记录（不在您的管辖范围内）');
+  }
+}

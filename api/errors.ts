@@ -1,0 +1,70 @@
+/** The API's one error format: `{"error":{"code","message","details"}}`, with the HTTP status it goes with. */
+import type { ErrorRequestHandler } from 'express';
+
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNPROCESSABLE'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE: 422,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export interface FieldProblem {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.status = STATUS[code];
+  }
+}
+
+export const badRequest = (problems: FieldProblem[]) =>
+  new ApiError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);
+export const notFound = (what: string) => new ApiError('NOT_FOUND', `${what}不存在`);
+export const conflict = (message: string) => new ApiError('CONFLICT', message);
+
+export function errorBody(err: ApiError) {
+  return { error: { code: err.code, message: err.message, details: err.details ?? null } };
+}
+
+/** Turns anything thrown into the error format; unexpected errors are logged and answered without internals. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === 'entity.too.large') return new ApiError('PAYLOAD_TOO_LARGE', '请求体过大');
+  if (e?.type === 'entity.parse.failed') {
+    return badRequest([{ field: 'body', rule: 'json', message: '请求体不是合法的 JSON' }]);
+  }
+  return new ApiError('INTERNAL', '服务器内部错误');
+}
+
+export const jsonErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const apiError = toApiError(err);
+  if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
+  res.status(apiError.status).json(errorBody(apiError));
+};

@@ -1,0 +1,35 @@
+/** The jurisdiction tree (LM-5: city → counties, districts, zone) held in memory; it changes rarely. */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Jurisdiction } from '../db/entities';
+
+const TTL_MS = 60_000;
+
+export class JurisdictionTree {
+  private nodes = new Map<string, Jurisdiction>();
+  private loadedAt = 0;
+
+  constructor(private readonly em: () => EntityManager) {}
+
+  async all(): Promise<Jurisdiction[]> {
+    if (Date.now() - this.loadedAt > TTL_MS) {
+      const rows = await this.em().find(Jurisdiction, {});
+      this.nodes = new Map(rows.map((j) => [j.id, j]));
+      this.loadedAt = Date.now();
+    }
+    return [...this.nodes.values()];
+  }
+
+  /** Whether `id` is `ancestorId` or lies below it. */
+  async isWithin(ancestorId: string, id: string): Promise<boolean> {
+    await this.all();
+    for (let j = this.nodes.get(id); j; j = j.parentId ? this.nodes.get(j.parentId) : undefined) {
+      if (j.id === ancestorId) return true;
+    }
+    return false;
+  }
+
+  async name(id: string): Promise<string> {
+    await this.all();
+    return this.nodes.get(id)?.name ?? id;
+  }
+}

@@ -1,0 +1,269 @@
+/** The OpenAPI 3.1 description of every endpoint; request bodies come from the same zod schemas that validate. */
+import { z } from 'zod';
+import { DevLoginBody } from './routes/auth';
+import { ApproveBody, RejectBody, SealApplicationBody } from './services/seal-applications';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0' });
+const json = (s: object) => ({ 'application/json': { schema: s } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((c) => [String(c), { description: ERROR_TEXT[c], content: json(ref('Error')) }]),
+  );
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input: the message and details name each field and rule; nothing was changed',
+  401: 'Not authenticated',
+  403: 'Not allowed for this role or jurisdiction',
+  404: 'Not found',
+  409: 'The task was already decided',
+  413: 'Request body too large',
+  422: 'Cannot be processed in the current configuration',
+  503: 'A dependency (Temporal) is unavailable; nothing was changed',
+};
+const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const secured = [{ bearer: [] }];
+
+export function openApiDocument(serverUrl: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: '晋城市电子证照与电子印章平台 API',
+      version: '0.1.0',
+      description:
+        'Electronic licence and seal platform. Authenticate with a bearer JWT (development: POST /api/auth/dev-login). ' +
+        'Errors: {"error":{"code","message","details"}}.',
+    },
+    servers: [{ url: serverUrl }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message', 'details'],
+              properties: {
+                code: { type: 'string', example: 'VALIDATION_FAILED' },
+                message: { type: 'string' },
+                details: {
+                  description: 'For VALIDATION_FAILED: [{field, rule, message}]',
+                  oneOf: [
+                    { type: 'null' },
+                    {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          field: { type: 'string' },
+                          rule: { type: 'string' },
+                          message: { type: 'string' },
+                        },
+                      },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        },
+        SealApplicationRequest: schema(SealApplicationBody),
+        SealApplication: {
+          type: 'object',
+          description: 'The application record plus the live process state from the workflow query',
+          properties: {
+            id: { type: 'string' },
+            status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'failed'] },
+            outcomeReason: { type: ['string', 'null'] },
+            sealId: { type: ['string', 'null'] },
+            process: {
+              type: 'object',
+              properties: {
+                currentLevel: { type: ['integer', 'null'] },
+                levels: { type: 'array', items: { type: 'object' } },
+                whoMayAct: { type: 'array', items: { type: 'object' } },
+                history: { type: 'array', items: { type: 'object' } },
+              },
+            },
+          },
+        },
+        Task: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            processKind: { type: 'string' },
+            processId: { type: 'string' },
+            title: { type: 'string' },
+            stepName: { type: 'string' },
+            status: { type: 'string', enum: ['pending', 'done', 'cancelled'] },
+            outcome: { type: ['string', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Seal: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            esId: { type: 'string' },
+            kind: { type: 'string' },
+            name: { type: 'string' },
+            status: { type: 'string' },
+            validFrom: { type: 'string', format: 'date-time' },
+            validTo: { type: 'string', format: 'date-time' },
+            certificate: {
+              type: 'object',
+              properties: {
+                serialNumber: { type: 'string' },
+                subject: { type: 'string' },
+                notBefore: { type: 'string', format: 'date-time' },
+                notAfter: { type: 'string', format: 'date-time' },
+              },
+            },
+            sealInfo: { type: 'object', description: 'GB/T 38540 seal info' },
+            makerSignature: { type: 'object' },
+          },
+        },
+      },
+    },
+    paths: {
+      '/health': {
+        get: {
+          summary: 'Database and Temporal status',
+          responses: { '200': { description: 'Both answer' }, '503': { description: 'One does not answer' } },
+        },
+      },
+      '/api/auth/dev-login': {
+        post: {
+          summary: 'Development login: a JWT for a seeded account (disabled in production)',
+          requestBody: { required: true, content: json(schema(DevLoginBody)) },
+          responses: {
+            '200': {
+              description: 'Token',
+              content: json({ type: 'object', properties: { token: { type: 'string' } } }),
+            },
+            ...errors(400, 401, 404),
+          },
+        },
+      },
+      '/api/me': {
+        get: {
+          summary: 'The caller',
+          security: secured,
+          responses: { '200': { description: 'Principal' }, ...errors(401) },
+        },
+      },
+      '/api/seal-applications': {
+        post: {
+          summary: 'Apply for an electronic seal (SM-5); starts the level-by-level review',
+          security: secured,
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'A repeated request with the same key returns the first application',
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: { required: true, content: json(ref('SealApplicationRequest')) },
+          responses: {
+            '201': { description: 'Created', content: json(ref('SealApplication')) },
+            '200': {
+              description: 'Already submitted with this Idempotency-Key',
+              content: json(ref('SealApplication')),
+            },
+            ...errors(400, 401, 403, 413, 422, 503),
+          },
+        },
+        get: {
+          summary: "The caller's organisation's applications",
+          security: secured,
+          responses: { '200': { description: 'List' }, ...errors(401) },
+        },
+      },
+      '/api/seal-applications/{id}': {
+        get: {
+          summary: 'An application with its live process state',
+          security: secured,
+          parameters: [idParam('id')],
+          responses: {
+            '200': { description: 'Application', content: json(ref('SealApplication')) },
+            ...errors(401, 403, 404),
+          },
+        },
+      },
+      '/api/seal-applications/{id}/imprint': {
+        get: {
+          summary: 'The imprint image of an application',
+          security: secured,
+          parameters: [idParam('id')],
+          responses: { '200': { description: 'PNG or SVG' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/api/tasks': {
+        get: {
+          summary: "The caller's tasks: pending (待办, default) or done (已办)",
+          security: secured,
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'done'] } },
+          ],
+          responses: {
+            '200': {
+              description: 'Tasks',
+              content: json({ type: 'object', properties: { items: { type: 'array', items: ref('Task') } } }),
+            },
+            ...errors(400, 401),
+          },
+        },
+      },
+      '/api/tasks/{id}/approve': {
+        post: {
+          summary: 'Approve a review task',
+          security: secured,
+          parameters: [idParam('id')],
+          requestBody: { required: false, content: json(schema(ApproveBody)) },
+          responses: {
+            '200': { description: 'Application after the decision', content: json(ref('SealApplication')) },
+            ...errors(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      '/api/tasks/{id}/reject': {
+        post: {
+          summary: 'Reject a review task; ends the application with the reason',
+          security: secured,
+          parameters: [idParam('id')],
+          requestBody: { required: true, content: json(schema(RejectBody)) },
+          responses: {
+            '200': { description: 'Application after the decision', content: json(ref('SealApplication')) },
+            ...errors(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      '/api/seals': {
+        get: {
+          summary: "The caller's organisation's seals",
+          security: secured,
+          responses: { '200': { description: 'List' }, ...errors(401) },
+        },
+      },
+      '/api/seals/{id}': {
+        get: {
+          summary: 'A seal with its certificate serial, subject and validity',
+          security: secured,
+          parameters: [idParam('id')],
+          responses: { '200': { description: 'Seal', content: json(ref('Seal')) }, ...errors(401, 403, 404) },
+        },
+      },
+      '/api/seals/{id}/imprint': {
+        get: {
+          summary: 'The imprint image of a seal',
+          security: secured,
+          parameters: [idParam('id')],
+          responses: { '200': { description: 'PNG or SVG' }, ...errors(401, 403, 404) },
+        },
+      },
+    },
+  };
+}

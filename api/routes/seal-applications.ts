@@ -1,0 +1,115 @@
+/** Seal applications, review tasks and seals over JSON (SM-5 … SM-8). */
+import { Router } from 'express';
+import { z } from 'zod';
+import { requirePrincipal } from '../auth';
+import type { AppContext } from '../context';
+import {
+  ApproveBody,
+  IdempotencyKey,
+  RejectBody,
+  SealApplicationBody,
+  SealApplicationService,
+} from '../services/seal-applications';
+import { parse } from '../validation';
+
+const TaskListQuery = z.object({ status: z.enum(['pending', 'done']).default('pending') }).strict();
+
+export function sealRoutes(ctx: AppContext, service: SealApplicationService): Router {
+  const router = Router();
+  router.use(ctx.auth.middleware({ optional: false }));
+  const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
+
+  router.post('/seal-applications', async (req, res) => {
+    const principal = requirePrincipal(req);
+    const key = req.header('Idempotency-Key');
+    const idempotencyKey = key === undefined ? undefined : parse(IdempotencyKey, key);
+    const body = parse(SealApplicationBody, req.body);
+    const { application, created } = await service.submit(principal, body, { ...meta(req), idempotencyKey });
+    res
+      .status(created ? 201 : 200)
+      .location(`/api/seal-applications/${application.id}`)
+      .json(application);
+  });
+
+  router.get('/seal-applications', async (req, res) => {
+    const list = await service.listForOrganisation(requirePrincipal(req));
+    res.json({
+      items: list.map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        name: a.sealName,
+        status: a.status,
+        sealId: a.sealId,
+        createdAt: a.createdAt.toISOString(),
+        decidedAt: a.decidedAt?.toISOString() ?? null,
+      })),
+    });
+  });
+
+  router.get('/seal-applications/:id', async (req, res) => {
+    res.json(await service.view(requirePrincipal(req), req.params.id));
+  });
+
+  router.get('/seal-applications/:id/imprint', async (req, res) => {
+    const imprint = await service.imprint(requirePrincipal(req), req.params.id);
+    sendImage(res, imprint);
+  });
+
+  router.get('/tasks', async (req, res) => {
+    const { status } = parse(TaskListQuery, req.query);
+    const tasks = await service.tasks(requirePrincipal(req), status);
+    res.json({ items: tasks });
+  });
+
+  router.post('/tasks/:id/approve', async (req, res) => {
+    const { comment } = parse(ApproveBody, req.body ?? {});
+    res.json(
+      await service.decide(requirePrincipal(req), req.params.id, { kind: 'approve', comment }, meta(req)),
+    );
+  });
+
+  router.post('/tasks/:id/reject', async (req, res) => {
+    const { reason } = parse(RejectBody, req.body ?? {});
+    res.json(
+      await service.decide(requirePrincipal(req), req.params.id, { kind: 'reject', reason }, meta(req)),
+    );
+  });
+
+  router.get('/seals', async (req, res) => {
+    const seals = await service.sealsOfOrganisation(requirePrincipal(req));
+    res.json({
+      items: seals.map((s) => ({
+        id: s.id,
+        esId: s.esId,
+        kind: s.kind,
+        name: s.name,
+        status: s.status,
+        validFrom: s.validFrom.toISOString(),
+        validTo: s.validTo.toISOString(),
+      })),
+    });
+  });
+
+  router.get('/seals/:id', async (req, res) => {
+    res.json(await service.seal(requirePrincipal(req), req.params.id));
+  });
+
+  router.get('/seals/:id/imprint', async (req, res) => {
+    sendImage(res, await service.sealImprint(requirePrincipal(req), req.params.id));
+  });
+
+  return router;
+}
+
+/** Imprints are user-supplied: SVG is served so that no script in it can ever run, even if opened directly. */
+export function sendImage(
+  res: import('express').Response,
+  image: { mediaType: string; bytes: Buffer },
+): void {
+  res
+    .type(image.mediaType)
+    .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+    .set('X-Content-Type-Options', 'nosniff')
+    .set('Cache-Control', 'private, max-age=300')
+    .send(image.bytes);
+}

@@ -1,0 +1,24 @@
+/** Validation at the edge with zod; messages in Chinese (zh-CN locale), each naming its field and rule. */
+import { z } from 'zod';
+import { badRequest, FieldProblem } from './errors';
+
+z.config(z.locales.zhCN());
+
+export function problemsOf(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    field:
+      issue.code === 'unrecognized_keys'
+        ? [...issue.path, ...issue.keys].join('.')
+        : issue.path.length > 0
+          ? issue.path.join('.')
+          : 'body',
+    rule: issue.code,
+    message: issue.message,
+  }));
+}
+
+export function parse<T extends z.ZodType>(schema: T, data: unknown): z.infer<T> {
+  const result = schema.safeParse(data);
+  if (!result.success) throw badRequest(problemsOf(result.error));
+  return result.data;
+}

@@ -1,0 +1,352 @@
+/**
+ * The web UI (zh-CN): login with a dev account picker, 待办/已办, the seal application form and detail with its
+ * approval timeline, and seal detail. Pages call the same service as the JSON API, so rules live in one place.
+ */
+import express, { NextFunction, Request, Response, Router } from 'express';
+import multer from 'multer';
+import { AppUser, Organisation } from '../../db/entities';
+import { IMPRINT_MAX_BYTES } from '../../domain/imprint';
+import { ROLE_LABELS } from '../../domain/roles';
+import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
+import { Principal, SESSION_COOKIE } from '../auth';
+import type { AppContext } from '../context';
+import { FieldProblem, toApiError } from '../errors';
+import {
+  ApproveBody,
+  RejectBody,
+  SealApplicationBody,
+  SealApplicationService,
+} from '../services/seal-applications';
+import { problemsOf } from '../validation';
+import { PageContext, renderPage } from './render';
+
+const FIELD_LABELS: Record<string, string> = {
+  kind: '印章类型',
+  name: '印章名称',
+  'imprint.data': '印模图片',
+  'imprint.mediaType': '印模图片格式',
+  'imprint.widthMm': '印模宽度',
+  'imprint.heightMm': '印模高度',
+  'custodian.name': '印章保管人',
+  'custodian.phone': '保管人电话',
+  reason: '申请事由',
+  comment: '审核意见',
+};
+
+const FLASH: Record<string, { kind: string; text: string }> = {
+  submitted: { kind: 'ok', text: '申请已提交，等待本级印章管理部门审核。' },
+  approved: { kind: 'ok', text: '已审核通过。' },
+  rejected: { kind: 'ok', text: '已驳回，申请人将收到驳回原因。' },
+};
+
+export function pageRoutes(ctx: AppContext, service: SealApplicationService): Router {
+  const router = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: IMPRINT_MAX_BYTES + 1, files: 1 },
+  });
+  router.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  router.use(ctx.auth.middleware({ optional: true }));
+
+  const page = (name: string, context: PageContext) => renderPage(name, context);
+  const signedIn =
+    (handler: (req: Request, res: Response, p: Principal) => Promise<void>) =>
+    async (req: Request, res: Response, next: NextFunction) => {
+      if (!req.principal) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      try {
+        await handler(req, res, req.principal);
+      } catch (err) {
+        next(err);
+      }
+    };
+
+  router.get('/', (req, res) => {
+    if (!req.principal) return res.redirect(303, '/login');
+    res.redirect(303, homeOf(req.principal));
+  });
+
+  router.get('/login', async (req, res) => {
+    if (!ctx.auth.devLoginEnabled) {
+      res
+        .status(404)
+        .send(
+          page('error', {
+            title: '登录',
+            heading: '请通过统一身份认证登录',
+            message: '开发账号登录在生产环境中不可用。',
+          }),
+        );
+      return;
+    }
+    const em = ctx.em();
+    const users = await em.find(AppUser, { active: true }, { orderBy: { username: 'asc' } });
+    const orgs = new Map(
+      (await em.find(Organisation, { id: { $in: users.map((u) => u.organisationId) } })).map((o) => [
+        o.id,
+        o,
+      ]),
+    );
+    const accounts = users.map((u) => ({
+      username: u.username,
+      displayName: u.displayName,
+      organisationName: orgs.get(u.organisationId)?.name ?? '',
+      roleLabels: u.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
+    }));
+    res.send(page('login', { title: '登录', accounts }));
+  });
+
+  router.post('/login', async (req, res) => {
+    const username = String(req.body?.username ?? '');
+    const token = await ctx.auth.issueDevToken(username);
+    res.cookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: ctx.config.production,
+      path: '/',
+      maxAge: 8 * 3600 * 1000,
+    });
+    const principal = await ctx.auth.principalFor(username);
+    const next =
+      typeof req.query.next === 'string' && req.query.next.startsWith('/')
+        ? req.query.next
+        : homeOf(principal);
+    res.redirect(303, next);
+  });
+
+  router.post('/logout', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.redirect(303, '/login');
+  });
+
+  router.get(
+    '/tasks',
+    signedIn(async (req, res, principal) => {
+      const tab = req.query.tab === 'done' ? 'done' : 'pending';
+      const tasks = await service.tasks(principal, tab);
+      res.send(
+        page('tasks', { title: tab === 'done' ? '已办' : '待办', principal, nav: 'tasks', tab, tasks }),
+      );
+    }),
+  );
+
+  router.get(
+    '/seal-applications',
+    signedIn(async (_req, res, principal) => {
+      const applications = await service.listForOrganisation(principal);
+      res.send(page('applications', { title: '印章申请', principal, nav: 'applications', applications }));
+    }),
+  );
+
+  const renderForm = (principal: Principal, values: Record<string, unknown>, errors: FieldProblem[]) =>
+    page('application-new', {
+      title: '申请电子印章',
+      principal,
+      nav: 'applications',
+      values,
+      errors: errors.map((e) => ({ label: FIELD_LABELS[e.field] ?? e.field, message: e.message })),
+      kinds: SEAL_KINDS.map((k) => ({ value: k, label: SEAL_KIND_LABELS[k], selected: values.kind === k })),
+    });
+
+  router.get(
+    '/seal-applications/new',
+    signedIn(async (_req, res, principal) => {
+      res.send(renderForm(principal, { kind: 'business', widthMm: 42, heightMm: 42 }, []));
+    }),
+  );
+
+  router.post(
+    '/seal-applications/new',
+    signedIn(async (req, res, principal) => {
+      const uploaded = await new Promise<Express.Multer.File | undefined>((resolve, reject) =>
+        upload.single('imprint')(req, res, (err: unknown) => (err ? reject(err) : resolve(req.file))),
+      ).catch((err: { code?: string }) => {
+        if (err.code === 'LIMIT_FILE_SIZE') return 'too-large' as const;
+        throw err;
+      });
+      const values = req.body as Record<string, string>;
+      const errors: FieldProblem[] = [];
+      if (uploaded === 'too-large') {
+        errors.push({
+          field: 'imprint.data',
+          rule: 'size',
+          message: `不能超过 ${IMPRINT_MAX_BYTES / 1024} KB`,
+        });
+      } else if (!uploaded) {
+        errors.push({ field: 'imprint.data', rule: 'required', message: '请选择印模图片' });
+      }
+      const file = uploaded && uploaded !== 'too-large' ? uploaded : undefined;
+      const candidate = {
+        kind: values.kind,
+        name: values.name,
+        imprint: {
+          mediaType:
+            file?.mimetype === 'image/svg+xml' || file?.originalname.endsWith('.svg')
+              ? 'image/svg+xml'
+              : 'image/png',
+          data: file ? file.buffer.toString('base64') : 'AA==',
+          widthMm: Number(values.widthMm),
+          heightMm: Number(values.heightMm),
+        },
+        custodian: {
+          name: values.custodianName,
+          ...(values.custodianPhone ? { phone: values.custodianPhone } : {}),
+        },
+        reason: values.reason,
+      };
+      const parsed = SealApplicationBody.safeParse(candidate);
+      if (!parsed.success)
+        errors.push(...problemsOf(parsed.error).filter((p) => !(p.field === 'imprint.data' && !file)));
+      if (errors.length > 0 || !parsed.success) {
+        res.status(400).send(renderForm(principal, values, errors));
+        return;
+      }
+      try {
+        const { application } = await service.submit(principal, parsed.data, {
+          requestId: req.requestId,
+          ip: req.ip,
+        });
+        res.redirect(303, `/seal-applications/${application.id}?flash=submitted`);
+      } catch (err) {
+        const apiError = toApiError(err);
+        if (apiError.code !== 'VALIDATION_FAILED') throw err;
+        res.status(400).send(renderForm(principal, values, (apiError.details as FieldProblem[]) ?? []));
+      }
+    }),
+  );
+
+  router.get(
+    '/seal-applications/:id',
+    signedIn(async (req, res, principal) => {
+      const app = await service.view(principal, String(req.params.id));
+      const acting = app.process.whoMayAct.find(
+        (w) => w.organisationId === principal.organisationId && principal.roles.includes(w.role as never),
+      );
+      const steps = app.process.levels.map((l) => {
+        const decided = app.process.history.find(
+          (h) => h.level === l.level - 1 && (h.action === 'approved' || h.action === 'rejected'),
+        );
+        const current = app.process.currentLevel === l.level - 1;
+        return {
+          ...l,
+          state: decided
+            ? decided.action === 'approved'
+              ? 'done'
+              : 'rejected'
+            : current
+              ? 'current'
+              : 'waiting',
+          stateLabel: decided
+            ? `${decided.action === 'approved' ? '已通过' : '已驳回'} · ${decided.actor?.displayName ?? ''}`
+            : current
+              ? '审核中'
+              : '待审核',
+        };
+      });
+      res.send(
+        page('application', {
+          title: app.name,
+          principal,
+          nav: acting ? 'tasks' : 'applications',
+          app,
+          steps,
+          canAct: !!acting,
+          taskId: acting?.taskId,
+          isLastLevel: app.process.currentLevel === app.process.levels.length - 1,
+          flash: FLASH[String(req.query.flash)],
+        }),
+      );
+    }),
+  );
+
+  const decideFromForm = (kind: 'approve' | 'reject') =>
+    signedIn(async (req, res, principal) => {
+      const parsed =
+        kind === 'approve'
+          ? ApproveBody.safeParse({ comment: req.body?.comment || undefined })
+          : RejectBody.safeParse({ reason: req.body?.reason ?? '' });
+      if (!parsed.success) {
+        const message = problemsOf(parsed.error)
+          .map(
+            (p) => `${p.field === 'reason' ? '驳回原因' : (FIELD_LABELS[p.field] ?? p.field)}：${p.message}`,
+          )
+          .join('；');
+        res
+          .status(400)
+          .send(page('error', { title: '无法办理', principal, heading: '无法办理此任务', message }));
+        return;
+      }
+      const action =
+        kind === 'approve'
+          ? { kind, comment: (parsed.data as { comment?: string }).comment }
+          : { kind, reason: (parsed.data as { reason: string }).reason };
+      const view = await service.decide(principal, String(req.params.id), action, {
+        requestId: req.requestId,
+        ip: req.ip,
+      });
+      res.redirect(
+        303,
+        `/seal-applications/${view.id}?flash=${kind === 'approve' ? 'approved' : 'rejected'}`,
+      );
+    });
+  router.post('/tasks/:id/approve', decideFromForm('approve'));
+  router.post('/tasks/:id/reject', decideFromForm('reject'));
+
+  router.get(
+    '/seals',
+    signedIn(async (_req, res, principal) => {
+      res.send(
+        page('seals', {
+          title: '本单位印章',
+          principal,
+          nav: 'seals',
+          seals: await service.sealsOfOrganisation(principal),
+        }),
+      );
+    }),
+  );
+
+  router.get(
+    '/seals/:id',
+    signedIn(async (req, res, principal) => {
+      const seal = await service.seal(principal, String(req.params.id));
+      res.send(
+        page('seal', {
+          title: seal.name,
+          principal,
+          nav: 'seals',
+          seal: {
+            ...seal,
+            certificate: {
+              ...seal.certificate,
+              subjectLine: seal.certificate.subject.split('\n').join(', '),
+              issuerLine: seal.certificate.issuer.split('\n').join(', '),
+            },
+          },
+        }),
+      );
+    }),
+  );
+
+  return router;
+}
+
+function homeOf(principal: Principal): string {
+  if (principal.roles.includes('seal_reviewer')) return '/tasks';
+  if (principal.roles.includes('seal_applicant')) return '/seal-applications';
+  return '/seals';
+}
+
+/** Errors on pages render as a page in Chinese, not as JSON. */
+export function pageErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const apiError = toApiError(err);
+  if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
+  if (apiError.code === 'UNAUTHENTICATED') return res.redirect(303, '/login');
+  res.status(apiError.status).send(
+    renderPage('error', {
+      title: '出错了',
+      principal: req.principal,
+      heading: apiError.status === 403 ? '无权访问' : apiError.status === 404 ? '页面不存在' : '出错了',
+      message: apiError.message,
+    }),
+  );
+}

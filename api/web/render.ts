@@ -1,0 +1,63 @@
+/** Server-rendered pages: handlebars templates under templates/pages inside templates/layout.hbs. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { shanghaiDate, shanghaiDateTime } from '../../domain/format';
+import { ROLE_LABELS, UserRole } from '../../domain/roles';
+import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from '../../domain/seal';
+import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-application';
+import type { Principal } from '../auth';
+
+const ROOT = path.join(__dirname, '..', '..', 'templates');
+const hbs = Handlebars.create();
+
+hbs.registerHelper('date', (d: unknown) => (d ? shanghaiDate(d as string) : ''));
+hbs.registerHelper('datetime', (d: unknown) => (d ? shanghaiDateTime(d as string) : ''));
+hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerHelper('inc', (n: number) => n + 1);
+hbs.registerHelper('kindLabel', (k: SealKind) => SEAL_KIND_LABELS[k] ?? k);
+hbs.registerHelper('sealStatusLabel', (s: SealStatus) => SEAL_STATUS_LABELS[s] ?? s);
+hbs.registerHelper('statusLabel', (s: ApplicationStatus) => APPLICATION_STATUS_LABELS[s] ?? s);
+hbs.registerHelper('roleLabel', (r: UserRole) => ROLE_LABELS[r] ?? r);
+hbs.registerHelper('actionLabel', (a: string) => ACTION_LABELS[a] ?? a);
+
+const ACTION_LABELS: Record<string, string> = {
+  submitted: '提交申请',
+  approved: '审核通过',
+  rejected: '驳回',
+  seal_made: '完成制章',
+  failed: '制章失败',
+};
+
+for (const file of readdirSync(path.join(ROOT, 'partials'))) {
+  hbs.registerPartial(path.basename(file, '.hbs'), readFileSync(path.join(ROOT, 'partials', file), 'utf8'));
+}
+const layout = hbs.compile(readFileSync(path.join(ROOT, 'layout.hbs'), 'utf8'));
+const pages = new Map<string, HandlebarsTemplateDelegate>();
+
+export interface PageContext {
+  title: string;
+  principal?: Principal;
+  nav?: string;
+  [key: string]: unknown;
+}
+
+export function renderPage(name: string, context: PageContext): string {
+  let page = pages.get(name);
+  if (!page) {
+    page = hbs.compile(readFileSync(path.join(ROOT, 'pages', `${name}.hbs`), 'utf8'));
+    pages.set(name, page);
+  }
+  const principal = context.principal;
+  return layout({
+    ...context,
+    body: page(context),
+    user: principal && {
+      ...principal,
+      roleLabels: principal.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
+      isApplicant: principal.roles.includes('seal_applicant'),
+      isReviewer: principal.roles.includes('seal_reviewer'),
+    },
+    [`nav_${context.nav ?? ''}`]: true,
+  });
+}

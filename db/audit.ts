@@ -1,0 +1,47 @@
+/**
+ * The audit log (LM-25): who (user, roles, organisation) did what (action) to what (target), when, and with what
+ * outcome. Rows are only ever inserted. An event with an `eventKey` is written once however often it is retried.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditEvent, AuditOutcome } from './entities';
+
+export interface AuditActor {
+  userId: string | null;
+  username: string;
+  roles: string[];
+  organisationId: string | null;
+}
+
+export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', roles: [], organisationId: null };
+
+export interface AuditEntry {
+  actor: AuditActor;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  outcome: AuditOutcome;
+  details?: Record<string, unknown>;
+  eventKey?: string;
+  requestId?: string;
+  ip?: string;
+}
+
+export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
+  const qb = em.createQueryBuilder(AuditEvent).insert({
+    eventKey: entry.eventKey ?? null,
+    at: new Date(),
+    actorUserId: entry.actor.userId,
+    actorUsername: entry.actor.username,
+    actorRoles: entry.actor.roles,
+    actorOrganisationId: entry.actor.organisationId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    outcome: entry.outcome,
+    details: entry.details ?? {},
+    requestId: entry.requestId ?? null,
+    ip: entry.ip ?? null,
+  });
+  if (entry.eventKey) qb.onConflict('eventKey').ignore();
+  await qb.execute();
+}

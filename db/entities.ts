@@ -1,0 +1,349 @@
+/**
+ * Records kept in PostgreSQL (the system of record, DESIGN §1), as MikroORM entity schemas over plain classes.
+ * Foreign keys are plain id columns; their constraints live in the migrations.
+ */
+import { EntitySchema } from '@mikro-orm/core';
+import type { OrganisationFunction, UserRole } from '../domain/roles';
+import type { SealInfo, SealKind, SealMakerSignature, SealStatus } from '../domain/seal';
+import type { ApplicationStatus, ReviewLevel } from '../domain/seal-application';
+
+const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
+
+export type JurisdictionLevel = 'province' | 'city' | 'county' | 'district' | 'zone';
+
+export class Jurisdiction {
+  id!: string; // administrative division code (GB/T 2260), or a platform code for development zones
+  name!: string;
+  level!: JurisdictionLevel;
+  parentId!: string | null;
+  sealReviewChain!: string[] | null;
+}
+
+export class Organisation {
+  id!: string;
+  name!: string;
+  uscc!: string;
+  jurisdictionId!: string;
+  functions!: OrganisationFunction[];
+  createdAt: Date = new Date();
+}
+
+export class AppUser {
+  id!: string;
+  username!: string;
+  displayName!: string;
+  email!: string | null;
+  organisationId!: string;
+  roles!: UserRole[];
+  active: boolean = true;
+}
+
+export class CertificateAuthority {
+  id!: string;
+  name!: string;
+  certificatePem!: string;
+  privateKeyEncrypted!: string;
+  createdAt: Date = new Date();
+}
+
+export class OrganisationCertificate {
+  id!: string;
+  organisationId!: string;
+  serialNumber!: string;
+  subject!: string;
+  notBefore!: Date;
+  notAfter!: Date;
+  certificatePem!: string;
+  privateKeyEncrypted!: string;
+  revokedAt: Date | null = null;
+  createdAt: Date = new Date();
+}
+
+export class SealApplication {
+  id!: string;
+  organisationId!: string;
+  applicantId!: string;
+  clientRequestId: string | null = null;
+  kind!: SealKind;
+  sealName!: string;
+  imprintMediaType!: string;
+  imprint!: Buffer;
+  widthMm!: number;
+  heightMm!: number;
+  custodianName!: string;
+  custodianPhone: string | null = null;
+  reason!: string;
+  chain!: ReviewLevel[];
+  workflowId!: string;
+  status: ApplicationStatus = 'pending';
+  outcomeReason: string | null = null;
+  sealId: string | null = null;
+  createdAt: Date = new Date();
+  decidedAt: Date | null = null;
+}
+
+export class Seal {
+  id!: string;
+  esId!: string;
+  applicationId!: string;
+  organisationId!: string;
+  certificateId!: string;
+  kind!: SealKind;
+  name!: string;
+  validFrom!: Date;
+  validTo!: Date;
+  status: SealStatus = 'active';
+  imprintMediaType!: string;
+  imprint!: Buffer;
+  widthMm!: number;
+  heightMm!: number;
+  custodianName!: string;
+  sealInfo!: SealInfo;
+  makerSignature!: SealMakerSignature;
+  createdAt: Date = new Date();
+}
+
+export type TaskStatus = 'pending' | 'done' | 'cancelled';
+
+export class Task {
+  id!: string;
+  processKind!: string;
+  processId!: string;
+  workflowId!: string;
+  title!: string;
+  stepName!: string;
+  assigneeOrganisationId!: string;
+  assigneeRole!: UserRole;
+  status: TaskStatus = 'pending';
+  outcome: string | null = null;
+  actedById: string | null = null;
+  actedByName: string | null = null;
+  actedAt: Date | null = null;
+  comment: string | null = null;
+  createdAt: Date = new Date();
+}
+
+export type AuditOutcome = 'success' | 'denied' | 'rejected' | 'failed';
+
+export class AuditEvent {
+  id!: string;
+  /** Set by activities so that a retried activity records its event once. */
+  eventKey: string | null = null;
+  at: Date = new Date();
+  actorUserId: string | null = null;
+  actorUsername!: string;
+  actorRoles: string[] = [];
+  actorOrganisationId: string | null = null;
+  action!: string;
+  targetType!: string;
+  targetId: string | null = null;
+  outcome!: AuditOutcome;
+  details: Record<string, unknown> = {};
+  requestId: string | null = null;
+  ip: string | null = null;
+}
+
+export class EmailMessage {
+  /** The idempotency key of the send, e.g. `seal-application-<id>:outcome`. */
+  id!: string;
+  toAddress!: string;
+  subject!: string;
+  template!: string;
+  status: 'pending' | 'sent' = 'pending';
+  messageId!: string;
+  attempts: number = 0;
+  createdAt: Date = new Date();
+  sentAt: Date | null = null;
+}
+
+export const JurisdictionSchema = new EntitySchema<Jurisdiction>({
+  class: Jurisdiction,
+  tableName: 'jurisdiction',
+  properties: {
+    id: { type: 'string', primary: true },
+    name: { type: 'string' },
+    level: { type: 'string' },
+    parentId: { type: 'string', nullable: true },
+    sealReviewChain: { type: 'json', nullable: true },
+  },
+});
+
+export const OrganisationSchema = new EntitySchema<Organisation>({
+  class: Organisation,
+  tableName: 'organisation',
+  properties: {
+    id: { type: 'string', primary: true },
+    name: { type: 'string' },
+    uscc: { type: 'string', unique: true },
+    jurisdictionId: { type: 'string' },
+    functions: { type: 'string[]' },
+    createdAt: timestamptz,
+  },
+});
+
+export const AppUserSchema = new EntitySchema<AppUser>({
+  class: AppUser,
+  tableName: 'app_user',
+  properties: {
+    id: { type: 'string', primary: true },
+    username: { type: 'string', unique: true },
+    displayName: { type: 'string' },
+    email: { type: 'string', nullable: true },
+    organisationId: { type: 'string' },
+    roles: { type: 'string[]' },
+    active: { type: 'boolean' },
+  },
+});
+
+export const CertificateAuthoritySchema = new EntitySchema<CertificateAuthority>({
+  class: CertificateAuthority,
+  tableName: 'certificate_authority',
+  properties: {
+    id: { type: 'string', primary: true },
+    name: { type: 'string' },
+    certificatePem: { type: 'text' },
+    privateKeyEncrypted: { type: 'text' },
+    createdAt: timestamptz,
+  },
+});
+
+export const OrganisationCertificateSchema = new EntitySchema<OrganisationCertificate>({
+  class: OrganisationCertificate,
+  tableName: 'organisation_certificate',
+  properties: {
+    id: { type: 'string', primary: true },
+    organisationId: { type: 'string' },
+    serialNumber: { type: 'string', unique: true },
+    subject: { type: 'string' },
+    notBefore: timestamptz,
+    notAfter: timestamptz,
+    certificatePem: { type: 'text' },
+    privateKeyEncrypted: { type: 'text' },
+    revokedAt: { ...timestamptz, nullable: true },
+    createdAt: timestamptz,
+  },
+});
+
+export const SealApplicationSchema = new EntitySchema<SealApplication>({
+  class: SealApplication,
+  tableName: 'seal_application',
+  properties: {
+    id: { type: 'string', primary: true },
+    organisationId: { type: 'string' },
+    applicantId: { type: 'string' },
+    clientRequestId: { type: 'string', nullable: true },
+    kind: { type: 'string' },
+    sealName: { type: 'string' },
+    imprintMediaType: { type: 'string' },
+    imprint: { type: 'blob' },
+    widthMm: { type: 'double' },
+    heightMm: { type: 'double' },
+    custodianName: { type: 'string' },
+    custodianPhone: { type: 'string', nullable: true },
+    reason: { type: 'text' },
+    chain: { type: 'json' },
+    workflowId: { type: 'string' },
+    status: { type: 'string' },
+    outcomeReason: { type: 'text', nullable: true },
+    sealId: { type: 'string', nullable: true },
+    createdAt: timestamptz,
+    decidedAt: { ...timestamptz, nullable: true },
+  },
+});
+
+export const SealSchema = new EntitySchema<Seal>({
+  class: Seal,
+  tableName: 'seal',
+  properties: {
+    id: { type: 'string', primary: true },
+    esId: { type: 'string', unique: true },
+    applicationId: { type: 'string', unique: true },
+    organisationId: { type: 'string' },
+    certificateId: { type: 'string' },
+    kind: { type: 'string' },
+    name: { type: 'string' },
+    validFrom: timestamptz,
+    validTo: timestamptz,
+    status: { type: 'string' },
+    imprintMediaType: { type: 'string' },
+    imprint: { type: 'blob' },
+    widthMm: { type: 'double' },
+    heightMm: { type: 'double' },
+    custodianName: { type: 'string' },
+    sealInfo: { type: 'json' },
+    makerSignature: { type: 'json' },
+    createdAt: timestamptz,
+  },
+});
+
+export const TaskSchema = new EntitySchema<Task>({
+  class: Task,
+  tableName: 'task',
+  properties: {
+    id: { type: 'string', primary: true },
+    processKind: { type: 'string' },
+    processId: { type: 'string' },
+    workflowId: { type: 'string' },
+    title: { type: 'string' },
+    stepName: { type: 'string' },
+    assigneeOrganisationId: { type: 'string' },
+    assigneeRole: { type: 'string' },
+    status: { type: 'string' },
+    outcome: { type: 'string', nullable: true },
+    actedById: { type: 'string', nullable: true },
+    actedByName: { type: 'string', nullable: true },
+    actedAt: { ...timestamptz, nullable: true },
+    comment: { type: 'text', nullable: true },
+    createdAt: timestamptz,
+  },
+});
+
+export const AuditEventSchema = new EntitySchema<AuditEvent>({
+  class: AuditEvent,
+  tableName: 'audit_event',
+  properties: {
+    id: { type: 'bigint', primary: true, autoincrement: true },
+    eventKey: { type: 'string', nullable: true, unique: true },
+    at: timestamptz,
+    actorUserId: { type: 'string', nullable: true },
+    actorUsername: { type: 'string' },
+    actorRoles: { type: 'string[]' },
+    actorOrganisationId: { type: 'string', nullable: true },
+    action: { type: 'string' },
+    targetType: { type: 'string' },
+    targetId: { type: 'string', nullable: true },
+    outcome: { type: 'string' },
+    details: { type: 'json' },
+    requestId: { type: 'string', nullable: true },
+    ip: { type: 'string', nullable: true },
+  },
+});
+
+export const EmailMessageSchema = new EntitySchema<EmailMessage>({
+  class: EmailMessage,
+  tableName: 'email_message',
+  properties: {
+    id: { type: 'string', primary: true },
+    toAddress: { type: 'string' },
+    subject: { type: 'string' },
+    template: { type: 'string' },
+    status: { type: 'string' },
+    messageId: { type: 'string' },
+    attempts: { type: 'integer' },
+    createdAt: timestamptz,
+    sentAt: { ...timestamptz, nullable: true },
+  },
+});
+
+export const ENTITIES = [
+  JurisdictionSchema,
+  OrganisationSchema,
+  AppUserSchema,
+  CertificateAuthoritySchema,
+  OrganisationCertificateSchema,
+  SealApplicationSchema,
+  SealSchema,
+  TaskSchema,
+  AuditEventSchema,
+  EmailMessageSchema,
+];

@@ -1,0 +1,40 @@
+/**
+ * Seal imprints (印模, SM-6): the image the applicant supplies, identical to the physical seal. Accepted as PNG or
+ * SVG. SVG is text that a browser may execute, so any scripting or external reference is refused.
+ */
+export const IMPRINT_MEDIA_TYPES = ['image/png', 'image/svg+xml'] as const;
+export type ImprintMediaType = (typeof IMPRINT_MEDIA_TYPES)[number];
+export const IMPRINT_MAX_BYTES = 512 * 1024;
+/** Physical seals measure from about 10 mm (personal) to 60 mm (legal-name); leave headroom. */
+export const IMPRINT_MIN_MM = 5;
+export const IMPRINT_MAX_MM = 100;
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const SVG_FORBIDDEN = [/<script/i, /\son[a-z]+\s*=/i, /javascript:/i, /<foreignObject/i, /<!ENTITY/i];
+const SVG_EXTERNAL_REF = /(?:href|src)\s*=\s*["'](?!#|data:image\/)/i;
+
+/** Which imprint format the bytes really are, whatever the declared type says. */
+export function sniffImprint(bytes: Uint8Array): ImprintMediaType | undefined {
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'image/png';
+  const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 1024)).trimStart();
+  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(head)) {
+    return 'image/svg+xml';
+  }
+  return undefined;
+}
+
+/** Returns a problem (in Chinese, for the applicant) or undefined when the imprint is acceptable. */
+export function imprintProblem(declared: string, bytes: Uint8Array): string | undefined {
+  if (bytes.length === 0) return '印模图片为空';
+  if (bytes.length > IMPRINT_MAX_BYTES) return `印模图片不能超过 ${IMPRINT_MAX_BYTES / 1024} KB`;
+  const actual = sniffImprint(bytes);
+  if (!actual) return '印模图片必须是 PNG 或 SVG 格式';
+  if (actual !== declared) return `印模图片的实际格式（${actual}）与声明的格式（${declared}）不一致`;
+  if (actual === 'image/svg+xml') {
+    const text = new TextDecoder().decode(bytes);
+    if (SVG_FORBIDDEN.some((re) => re.test(text)) || SVG_EXTERNAL_REF.test(text)) {
+      return 'SVG 印模不得包含脚本、事件属性或外部引用';
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,36 @@
+// Lint rules: typescript-eslint's recommended set; formatting is prettier's job.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', 'test-artifacts/', 'dist/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The worker bundles workflows/ into a sandbox: no Node built-ins or I/O there.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:*',
+            '../activities/*',
+            '../db/*',
+            '../api/*',
+            '../mail/*',
+            '../pki/*',
+            '../infra/*',
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,72 @@
+/**
+ * Configuration from the environment, read once at start. Every variable is listed in the README. Where a
+ * variable is unset, development defaults start local services (embedded PostgreSQL, Temporal dev server, a dev
+ * SMTP server); in production (NODE_ENV=production) the secrets must be set.
+ */
+import path from 'node:path';
+
+export interface Config {
+  production: boolean;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  postgresPort: number;
+  temporalAddress: string | undefined;
+  temporalNamespace: string;
+  temporalTaskQueue: string;
+  temporalPort: number;
+  temporalTls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
+  smtpUrl: string | undefined;
+  devSmtpPort: number;
+  devMailUiPort: number;
+  mailFrom: string;
+  jwtSecret: string;
+  oidc: { issuer?: string; jwksUrl?: string; audience?: string; usernameClaim: string };
+  pkiMasterKey: string;
+}
+
+const DEV_JWT_SECRET = 'development-only-jwt-secret-change-me';
+const DEV_PKI_MASTER_KEY = 'development-only-pki-master-key';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = Number(env.PORT ?? 3000);
+  const required = (name: string, devDefault: string): string => {
+    const value = env[name];
+    if (value) return value;
+    if (production) throw new Error(`${name} must be set when NODE_ENV=production`);
+    return devDefault;
+  };
+  return {
+    production,
+    port,
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    dataDir: path.resolve(env.DATA_DIR ?? '.data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    postgresPort: Number(env.POSTGRES_PORT ?? 5433),
+    temporalAddress: env.TEMPORAL_ADDRESS || undefined,
+    temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    temporalTaskQueue: env.TEMPORAL_TASK_QUEUE ?? 'elicense-platform',
+    temporalPort: Number(env.TEMPORAL_PORT ?? 7233),
+    temporalTls: {
+      certPath: env.TEMPORAL_TLS_CERT || undefined,
+      keyPath: env.TEMPORAL_TLS_KEY || undefined,
+      caPath: env.TEMPORAL_TLS_CA || undefined,
+      serverName: env.TEMPORAL_TLS_SERVER_NAME || undefined,
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+    },
+    smtpUrl: env.SMTP_URL || undefined,
+    devSmtpPort: Number(env.DEV_SMTP_PORT ?? 1025),
+    devMailUiPort: Number(env.DEV_MAIL_UI_PORT ?? 1080),
+    mailFrom: env.MAIL_FROM ?? '晋城市电子证照与电子印章平台 <noreply@jincheng.example>',
+    jwtSecret: required('JWT_SECRET', DEV_JWT_SECRET),
+    oidc: {
+      issuer: env.OIDC_ISSUER || undefined,
+      jwksUrl: env.OIDC_JWKS_URL || undefined,
+      audience: env.OIDC_AUDIENCE || undefined,
+      usernameClaim: env.OIDC_USERNAME_CLAIM ?? 'preferred_username',
+    },
+    pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
+  };
+}

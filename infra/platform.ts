@@ -1,0 +1,127 @@
+/**
+ * The platform's own processes on top of running services: database schema and CA, the worker, and the HTTP API.
+ * `npm start` calls it after starting local services; the tests call it against theirs.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createApp } from '../api/app';
+import { Authenticator } from '../api/auth';
+import type { AppContext } from '../api/context';
+import { JurisdictionTree } from '../api/jurisdiction-tree';
+import { openOrm, Orm } from '../db/orm';
+import { seed } from '../db/seed';
+import { createMailer, Mailer } from '../mail/mailer';
+import { createWorker } from '../worker/worker';
+import { prepareDatabase } from './bootstrap';
+import type { Config } from './config';
+import { temporalConnectionOptions } from './temporal-connection';
+
+export interface PlatformOptions {
+  config: Config;
+  databaseUrl: string;
+  temporalAddress: string;
+  smtpUrl: string;
+  seedDevData: boolean;
+  /** Run a worker in this process (the default); production may run workers separately. */
+  runWorker?: boolean;
+  workflowBundlePath?: string;
+  /** 0 picks a free port (tests). */
+  port?: number;
+}
+
+export interface RunningPlatform {
+  url: string;
+  port: number;
+  orm: Orm;
+  temporal: Client;
+  ctx: AppContext;
+  worker: Worker | undefined;
+  /** Stops and restarts the in-process worker, as a crash and restart would. */
+  restartWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
+  const { config } = options;
+  const orm = await openOrm(options.databaseUrl);
+  await prepareDatabase(orm, config.pkiMasterKey);
+  if (options.seedDevData) await seed(orm.em.fork() as EntityManager, config.pkiMasterKey);
+
+  const connectionOptions = temporalConnectionOptions(options.temporalAddress, config);
+  const connection = await Connection.connect(connectionOptions);
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const mailer: Mailer = createMailer(options.smtpUrl, config.mailFrom);
+
+  let nativeConnection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  const startWorker = async () => {
+    nativeConnection ??= await NativeConnection.connect(connectionOptions);
+    worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.temporalTaskQueue,
+      deps: { orm, mailer, pkiMasterKey: config.pkiMasterKey, publicUrl: config.publicUrl },
+      workflowBundlePath: options.workflowBundlePath,
+    });
+    workerRun = worker.run();
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    worker.shutdown();
+    await workerRun;
+    worker = undefined;
+  };
+  if (options.runWorker ?? true) await startWorker();
+
+  const em = () => orm.em.fork() as EntityManager;
+  const ctx: AppContext = {
+    orm,
+    em,
+    temporal,
+    taskQueue: config.temporalTaskQueue,
+    config,
+    auth: new Authenticator(config, em),
+    jurisdictions: new JurisdictionTree(em),
+  };
+  const { app, sealApplications } = createApp(ctx);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(options.port ?? config.port, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  // Re-attach any application whose process was never started (crash between insert and start).
+  sealApplications
+    .resumeOrphans()
+    .catch((err) => console.warn(`resuming orphaned applications failed: ${String(err)}`));
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    orm,
+    temporal,
+    ctx,
+    get worker() {
+      return worker;
+    },
+    restartWorker: async () => {
+      await stopWorker();
+      await startWorker();
+    },
+    stopWorker,
+    startWorker,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await stopWorker();
+      await nativeConnection?.close();
+      await connection.close();
+      mailer.close();
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * X.509 certificates built with node-forge: the CA standing in for the provincial e-government CA (SM-6) and
+ * organisation certificates (SM-5(1)) carrying the legal name and the USCC in the subject. Keys come from Node's
+ * native generator (RSA 2048), which is far faster than forge's pure JavaScript one.
+ */
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
+
+export interface IssuedCertificate {
+  serialNumber: string;
+  subject: string;
+  notBefore: Date;
+  notAfter: Date;
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+export interface CaMaterial {
+  certificatePem: string;
+  privateKeyPem: string;
+}
+
+/** organizationIdentifier (X.520): where the USCC goes in the subject. */
+const ORGANIZATION_IDENTIFIER = '2.5.4.97';
+
+type Attribute = { name?: string; type?: string; value: string; valueTagClass?: number };
+
+function utf8(attrs: Attribute[]): Attribute[] {
+  // Chinese names need UTF8String; forge would otherwise write PrintableString.
+  return attrs.map((a) => ({ ...a, valueTagClass: forge.asn1.Type.UTF8 as number }));
+}
+
+function newKeyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+function serial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = bytes[0]! & 0x7f; // positive INTEGER
+  return bytes.toString('hex').toUpperCase();
+}
+
+function build(
+  subject: Attribute[],
+  issuer: Attribute[] | null,
+  signingKeyPem: string | null,
+  validity: { notBefore: Date; notAfter: Date },
+  extensions: object[],
+): IssuedCertificate {
+  const keys = newKeyPair();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
+  cert.serialNumber = serial();
+  cert.validity.notBefore = validity.notBefore;
+  cert.validity.notAfter = validity.notAfter;
+  cert.setSubject(utf8(subject));
+  cert.setIssuer(utf8(issuer ?? subject));
+  cert.setExtensions(extensions);
+  const signer = forge.pki.privateKeyFromPem(signingKeyPem ?? keys.privateKeyPem) as forge.pki.rsa.PrivateKey;
+  cert.sign(signer, forge.md.sha256.create());
+  const certificatePem = forge.pki.certificateToPem(cert);
+  const x509 = new X509Certificate(certificatePem);
+  return {
+    serialNumber: x509.serialNumber,
+    subject: x509.subject,
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
+    certificatePem,
+    privateKeyPem: keys.privateKeyPem,
+  };
+}
+
+function subjectOf(pem: string): Attribute[] {
+  return forge.pki.certificateFromPem(pem).subject.attributes.map((a) => ({
+    type: a.type as string,
+    // forge decodes UTF8String values to UTF-8 byte strings; turn them back into text.
+    value: forge.util.decodeUtf8(a.value as string),
+  }));
+}
+
+export function createCertificateAuthority(name: string, now: Date, years = 20): CaMaterial {
+  const notAfter = new Date(now);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + years);
+  const issued = build(
+    [
+      { name: 'countryName', value: 'CN' },
+      { name: 'stateOrProvinceName', value: '山西省' },
+      { name: 'organizationName', value: name },
+      { name: 'commonName', value: name },
+    ],
+    null,
+    null,
+    { notBefore: new Date(now.getTime() - 60_000), notAfter },
+    [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+      { name: 'subjectKeyIdentifier' },
+    ],
+  );
+  return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem };
+}
+
+export function issueOrganisationCertificate(
+  ca: CaMaterial,
+  organisation: { name: string; uscc: string; province: string; locality: string },
+  validity: { notBefore: Date; notAfter: Date },
+): IssuedCertificate {
+  return build(
+    [
+      { name: 'countryName', value: 'CN' },
+      { name: 'stateOrProvinceName', value: organisation.province },
+      { name: 'localityName', value: organisation.locality },
+      { name: 'organizationName', value: organisation.name },
+      { type: ORGANIZATION_IDENTIFIER, value: organisation.uscc },
+      { name: 'commonName', value: organisation.name },
+    ],
+    subjectOf(ca.certificatePem),
+    ca.privateKeyPem,
+    validity,
+    [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
+      { name: 'subjectKeyIdentifier' },
+    ],
+  );
+}
+
+/** The organisation name (O) in a certificate's subject, as Node reads it. */
+export function certificateOrganisationName(certificatePem: string): string {
+  const subject = new X509Certificate(certificatePem).subject;
+  const line = subject.split('\n').find((l) => l.startsWith('O='));
+  if (!line) throw new Error('certificate subject has no organisation name');
+  return line.slice(2);
+}
+
+/** Whether `certificatePem` was issued and signed by the CA certificate `caPem`. */
+export function isIssuedBy(certificatePem: string, caPem: string): boolean {
+  const cert = new X509Certificate(certificatePem);
+  const ca = new X509Certificate(caPem);
+  return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+}

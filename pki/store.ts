@@ -1,0 +1,81 @@
+/** The CA and organisation certificates as kept in the database, private keys encrypted (DESIGN §3, SM-5(1)). */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { CertificateAuthority, Organisation, OrganisationCertificate } from '../db/entities';
+import { CaMaterial, createCertificateAuthority, issueOrganisationCertificate } from './certificates';
+import { decryptPrivateKey, encryptPrivateKey } from './key-encryption';
+
+export const CA_ID = 'provincial-egov-ca';
+export const CA_NAME = '山西省电子政务数字证书认证中心（平台模拟）';
+
+/** Creates the CA on first start; concurrent starters agree on one CA through the primary key. */
+export async function ensureCertificateAuthority(em: EntityManager, masterKey: string): Promise<CaMaterial> {
+  const existing = await em.findOne(CertificateAuthority, { id: CA_ID });
+  if (existing) return load(existing, masterKey);
+  const ca = createCertificateAuthority(CA_NAME, new Date());
+  await em
+    .createQueryBuilder(CertificateAuthority)
+    .insert({
+      id: CA_ID,
+      name: CA_NAME,
+      certificatePem: ca.certificatePem,
+      privateKeyEncrypted: encryptPrivateKey(ca.privateKeyPem, masterKey),
+      createdAt: new Date(),
+    })
+    .onConflict('id')
+    .ignore()
+    .execute();
+  return loadCertificateAuthority(em, masterKey);
+}
+
+export async function loadCertificateAuthority(em: EntityManager, masterKey: string): Promise<CaMaterial> {
+  const row = await em.findOneOrFail(CertificateAuthority, { id: CA_ID }, { disableIdentityMap: true });
+  return load(row, masterKey);
+}
+
+function load(row: CertificateAuthority, masterKey: string): CaMaterial {
+  return {
+    certificatePem: row.certificatePem,
+    privateKeyPem: decryptPrivateKey(row.privateKeyEncrypted, masterKey),
+  };
+}
+
+/** Issues an organisation certificate (SM-5(1)) and stores it; the caller flushes. */
+export function issueCertificateFor(
+  em: EntityManager,
+  ca: CaMaterial,
+  organisation: Organisation,
+  place: { province: string; locality: string },
+  validity: { notBefore: Date; notAfter: Date },
+  masterKey: string,
+): OrganisationCertificate {
+  const issued = issueOrganisationCertificate(
+    ca,
+    { name: organisation.name, uscc: organisation.uscc, ...place },
+    validity,
+  );
+  return em.create(OrganisationCertificate, {
+    id: randomUUID(),
+    organisationId: organisation.id,
+    serialNumber: issued.serialNumber,
+    subject: issued.subject,
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+    certificatePem: issued.certificatePem,
+    privateKeyEncrypted: encryptPrivateKey(issued.privateKeyPem, masterKey),
+    revokedAt: null,
+    createdAt: new Date(),
+  });
+}
+
+/** The certificate a new seal binds to: the organisation's newest unrevoked one. */
+export async function currentCertificate(
+  em: EntityManager,
+  organisationId: string,
+): Promise<OrganisationCertificate | null> {
+  return em.findOne(
+    OrganisationCertificate,
+    { organisationId, revokedAt: null },
+    { orderBy: { notAfter: 'desc' } },
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * `npm start`: brings up the whole platform on this machine. Services not configured through the environment
+ * start locally: embedded PostgreSQL (DATABASE_URL), the Temporal dev server (TEMPORAL_ADDRESS), a dev SMTP server
+ * with a mail viewer (SMTP_URL). Then the worker and the API with the web UI. Ctrl-C stops everything.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DEV_USERS } from '../db/seed';
+import { ROLE_LABELS } from '../domain/roles';
+import { loadConfig } from '../infra/config';
+import { startDevMailUi } from '../infra/dev-mail-ui';
+import { startDevSmtp } from '../infra/dev-smtp';
+import { startPlatform } from '../infra/platform';
+import { startEmbeddedPostgres } from '../infra/postgres';
+import { startTemporalDevServer } from '../infra/temporal';
+
+const log = (line: string) => console.log(`[start] ${line}`);
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const stops: Array<() => Promise<unknown>> = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log('Stopping …');
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+    log('Stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      log(
+        `Starting embedded PostgreSQL on port ${config.postgresPort} (data in ${path.join(config.dataDir, 'postgres')}) …`,
+      );
+      const pg = await startEmbeddedPostgres({
+        dataDir: path.join(config.dataDir, 'postgres'),
+        port: config.postgresPort,
+        persistent: true,
+        log,
+      });
+      stops.push(() => pg.stop());
+      await pg.createDatabase('elicense');
+      databaseUrl = pg.databaseUrl('elicense');
+    }
+
+    let temporalAddress = config.temporalAddress;
+    let temporalUi: string | undefined;
+    if (!temporalAddress) {
+      log(
+        `Starting the Temporal dev server on port ${config.temporalPort} (history in ${path.join(config.dataDir, 'temporal.db')}) …`,
+      );
+      const temporal = await startTemporalDevServer({
+        port: config.temporalPort,
+        uiPort: config.temporalPort + 1000,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        headless: false,
+        log,
+      });
+      stops.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      temporalUi = temporal.uiUrl;
+    }
+
+    let smtpUrl = config.smtpUrl;
+    let mailUi: string | undefined;
+    if (!smtpUrl) {
+      const smtp = await startDevSmtp(config.devSmtpPort);
+      stops.push(() => smtp.stop());
+      const ui = await startDevMailUi(smtp.mailbox, config.devMailUiPort);
+      stops.push(() => new Promise((resolve) => ui.close(resolve)));
+      smtpUrl = smtp.url;
+      mailUi = `http://localhost:${config.devMailUiPort}`;
+    }
+
+    log('Migrating the database, preparing the CA and seed data, starting the worker and the API …');
+    const seedDevData = (process.env.SEED_DEV_DATA ?? (config.production ? 'false' : 'true')) === 'true';
+    const platform = await startPlatform({ config, databaseUrl, temporalAddress, smtpUrl, seedDevData });
+    stops.push(() => platform.stop());
+
+    const lines = [
+      '',
+      '晋城市电子证照与电子印章平台 is running.',
+      `  App (web UI):     ${config.publicUrl}`,
+      `  API docs:         ${config.publicUrl}/api/docs`,
+      `  Health:           ${config.publicUrl}/health`,
+      `  Temporal Web UI:  ${temporalUi ?? `(external cluster at ${temporalAddress})`}`,
+      `  Dev mailbox:      ${mailUi ?? `(mail goes to ${smtpUrl})`}`,
+      '',
+    ];
+    if (seedDevData && !config.production) {
+      lines.push('Dev accounts (pick one on the login page, or POST /api/auth/dev-login {"username"}):');
+      for (const u of DEV_USERS) {
+        lines.push(
+          `  ${u.username.padEnd(24)} ${u.displayName}  ${u.roles.map((r) => ROLE_LABELS[r]).join('、')}`,
+        );
+      }
+      lines.push('');
+    }
+    lines.push('Press Ctrl-C to stop.');
+    console.log(lines.join('\n'));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    await shutdown(1);
+  }
+}
+
+void main();

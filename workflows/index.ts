@@ -1,0 +1,2 @@
+/** Every workflow the worker runs. */
+export { sealApplicationWorkflow } from './seal-application';

@@ -1,0 +1,7 @@
+/** Messages of the seal application workflow, defined once and shared by the workflow and the API. */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { Decision, SealApplicationState } from '../domain/seal-application';
+
+export const approveUpdate = defineUpdate<SealApplicationState, [Decision]>('approve');
+export const rejectUpdate = defineUpdate<SealApplicationState, [Decision & { reason: string }]>('reject');
+export const stateQuery = defineQuery<SealApplicationState>('state');
