@@ -1,13 +1,27 @@
-/** Jest: unit tests (test/unit) and integration tests against real PostgreSQL, Temporal, SMTP and chromium. */
+/**
+ * Jest: `unit` (pure, no services) and `integration` (real PostgreSQL, Temporal, SMTP and chromium, started by
+ * the global setup). Suites run one at a time: the machine has two cores and the services are shared.
+ */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  // Two cores: integration suites share one Temporal server and one PostgreSQL cluster; run them one by one.
   maxWorkers: 1,
-  testTimeout: 120000,
-  forceExit: false,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 120000,
+    },
+  ],
 };

@@ -27,7 +27,7 @@ import {
   startProcess,
   TASK_NOT_PENDING,
 } from '../domain/seal-application';
-import { approveUpdate, rejectUpdate, stateQuery } from './seal-application-messages';
+import { approveUpdate, readyUpdate, rejectUpdate, stateQuery } from './seal-application-messages';
 
 const activities = proxyActivities<SealApplicationActivities>({
   startToCloseTimeout: '1 minute',
@@ -44,6 +44,7 @@ export async function sealApplicationWorkflow(input: SealApplicationInput): Prom
   let pending: PendingDecision | null = null;
   let decisionsTaken = 0;
   let decisionsFinished = 0;
+  let firstTaskOpen = false;
 
   // Handlers. A decision is accepted only for the current task and only one at a time: of two reviewers acting on
   // the same task at once, the first one counts and the second is refused.
@@ -62,6 +63,10 @@ export async function sealApplicationWorkflow(input: SealApplicationInput): Prom
   };
 
   setHandler(stateQuery, () => state);
+  setHandler(readyUpdate, async () => {
+    await condition(() => firstTaskOpen);
+    return state;
+  });
   setHandler(approveUpdate, (decision) => decide({ kind: 'approve', decision }), { validator: validate });
   setHandler(rejectUpdate, (decision) => decide({ kind: 'reject', decision }), {
     validator: (d) => {
@@ -73,6 +78,7 @@ export async function sealApplicationWorkflow(input: SealApplicationInput): Prom
 
   // Review, level by level.
   await openTask(input, 0);
+  firstTaskOpen = true;
   while (state.stage === 'review') {
     await condition(() => pending !== null);
     const { kind, decision } = pending!;

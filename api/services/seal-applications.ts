@@ -30,12 +30,13 @@ import {
   sealApplicationWorkflowId,
   TASK_NOT_PENDING,
 } from '../../domain/seal-application';
-import { approveUpdate, rejectUpdate, stateQuery } from '../../workflows/seal-application-messages';
+import { approveUpdate, readyUpdate, rejectUpdate, stateQuery } from '../../workflows/seal-application-messages';
 import { canSeeOrganisationRecords } from '../access';
 import { Principal, requireRole } from '../auth';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 
+const READY_WAIT_MS = 10_000;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export const SealApplicationBody = z
@@ -235,12 +236,18 @@ export class SealApplicationService {
   }
 
   private async startWorkflow(input: SealApplicationInput): Promise<void> {
-    await this.ctx.temporal.workflow.start('sealApplicationWorkflow', {
+    const handle = await this.ctx.temporal.workflow.start('sealApplicationWorkflow', {
       workflowId: sealApplicationWorkflowId(input.applicationId),
       taskQueue: this.ctx.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
+    // Answer once the first reviewer has the task. The start itself is durable: if no worker picks the process up
+    // in time, the reply comes without waiting and the task appears when a worker runs.
+    await Promise.race([
+      handle.executeUpdate(readyUpdate).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, READY_WAIT_MS).unref()),
+    ]);
   }
 
   /**

@@ -1,0 +1,108 @@
+/**
+ * One platform per test file, on the shared real services: its own database (cloned from the seeded template),
+ * its own task queue, a real SMTP server whose mailbox the test reads, and the API on a free port.
+ */
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Client } from 'pg';
+import { loadConfig } from '../../infra/config';
+import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
+import { RunningPlatform, startPlatform } from '../../infra/platform';
+import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
+import { withDatabase } from './global-setup';
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestPlatform {
+  platform: RunningPlatform;
+  url: string;
+  databaseName: string;
+  mailbox: Mailbox;
+  em(): EntityManager;
+  token(username: string): Promise<string>;
+  stop(): Promise<void>;
+  call<T = any>(
+    method: string,
+    path: string,
+    options?: { as?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<HttpResult<T>>;
+}
+
+export async function startTestPlatform(): Promise<TestPlatform> {
+  const services = testServices();
+  const databaseName = `t_${randomBytes(5).toString('hex')}`;
+  const admin = new Client({ connectionString: services.postgresAdminUrl });
+  await admin.connect();
+  await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
+  await admin.end();
+
+  const smtp = await startDevSmtp(0);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
+    JWT_SECRET: 'test-only-jwt-secret',
+    TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
+    PUBLIC_URL: 'http://localhost:3000',
+  });
+  const platform = await startPlatform({
+    config,
+    databaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
+    temporalAddress: services.temporalAddress,
+    smtpUrl: smtp.url,
+    seedDevData: false,
+    workflowBundlePath: services.workflowBundlePath,
+    port: 0,
+  });
+
+  const tokens = new Map<string, string>();
+  const call: TestPlatform['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.as) headers.authorization = `Bearer ${await token(options.as)}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    }
+    const res = await fetch(`${platform.url}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+  const token = async (username: string): Promise<string> => {
+    let t = tokens.get(username);
+    if (!t) {
+      const res = await fetch(`${platform.url}/api/auth/dev-login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username }),
+      });
+      if (res.status !== 200) throw new Error(`dev-login ${username}: ${res.status} ${await res.text()}`);
+      t = ((await res.json()) as { token: string }).token;
+      tokens.set(username, t);
+    }
+    return t;
+  };
+
+  return {
+    platform,
+    url: platform.url,
+    databaseName,
+    mailbox: smtp.mailbox,
+    em: () => platform.orm.em.fork() as EntityManager,
+    token,
+    call,
+    async stop() {
+      await platform.stop();
+      await smtp.stop();
+    },
+  };
+}
