@@ -10,7 +10,24 @@ export const IMPRINT_MIN_MM = 5;
 export const IMPRINT_MAX_MM = 100;
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const SVG_FORBIDDEN = [/<script/i, /\son[a-z]+\s*=/i, /javascript:/i, /<foreignObject/i, /<!ENTITY/i];
+/**
+ * An imprint is a drawing of a seal: shapes, paths and text. Anything that can run code, load something from
+ * elsewhere or rewrite a link later is refused: scripts, event attributes, `javascript:`, foreign objects, entity
+ * declarations, style sheets (`@import`, `url()`), SMIL animation (which can rewrite `href`), and character
+ * references (which can hide any of these from a textual check).
+ */
+const SVG_FORBIDDEN = [
+  /<script/i,
+  /\son[a-z]+\s*=/i,
+  /javascript:/i,
+  /<foreignObject/i,
+  /<!ENTITY/i,
+  /<style/i,
+  /@import/i,
+  /url\(\s*["']?(?!#)/i,
+  /<(animate|animateMotion|animateTransform|set)\b/i,
+  /&#/,
+];
 const SVG_EXTERNAL_REF = /(?:href|src)\s*=\s*["'](?!#|data:image\/)/i;
 
 /** Which imprint format the bytes really are, whatever the declared type says. */
@@ -33,7 +50,7 @@ export function imprintProblem(declared: string, bytes: Uint8Array): string | un
   if (actual === 'image/svg+xml') {
     const text = new TextDecoder().decode(bytes);
     if (SVG_FORBIDDEN.some((re) => re.test(text)) || SVG_EXTERNAL_REF.test(text)) {
-      return 'SVG 印模不得包含脚本、事件属性或外部引用';
+      return 'SVG 印模只能包含图形和文字，不得包含脚本、事件属性、样式表、动画、字符引用或外部引用';
     }
   }
   return undefined;

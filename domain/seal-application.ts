@@ -154,7 +154,12 @@ export function reject(
   };
 }
 
+function assertMakingSeal(state: SealApplicationState): void {
+  if (state.stage !== 'making_seal') throw new Error(`no seal is being made at stage ${state.stage}`);
+}
+
 export function sealMade(state: SealApplicationState, sealId: string, at: string): SealApplicationState {
+  assertMakingSeal(state);
   return {
     ...state,
     status: 'approved',
@@ -165,6 +170,7 @@ export function sealMade(state: SealApplicationState, sealId: string, at: string
 }
 
 export function sealFailed(state: SealApplicationState, reason: string, at: string): SealApplicationState {
+  assertMakingSeal(state);
   return {
     ...state,
     status: 'failed',
@@ -180,7 +186,8 @@ function entry(action: HistoryAction, level: number, d: Decision, at: string): H
     action,
     level,
     actor: { userId: d.userId, displayName: d.displayName, organisationName: d.organisationName },
-    comment: d.comment,
+    // Plain JSON: no `undefined` members, so the state survives serialisation unchanged.
+    ...(d.comment ? { comment: d.comment } : {}),
   };
 }
 

@@ -109,7 +109,13 @@ export interface SealMakerSignature {
   signature: string;
 }
 
-/** Seal code: division code (6) + year (4) + serial (6), unique within the platform. */
+/** Seal code: division code (6) + year (4) + serial (8), 18 characters, unique within the platform. */
+export const SEAL_SERIAL_MAX = 99_999_999;
+
 export function sealCode(divisionCode: string, year: number, serial: number): string {
-  return `${divisionCode}${year}${String(serial).padStart(6, '0')}`;
+  if (!/^\d{6}$/.test(divisionCode)) throw new Error(`division code ${divisionCode} is not 6 digits`);
+  if (!Number.isInteger(serial) || serial < 1 || serial > SEAL_SERIAL_MAX) {
+    throw new Error(`seal serial ${serial} is outside 1..${SEAL_SERIAL_MAX}`);
+  }
+  return `${divisionCode}${year}${String(serial).padStart(8, '0')}`;
 }

@@ -129,12 +129,11 @@ export function issueOrganisationCertificate(
   );
 }
 
-/** The organisation name (O) in a certificate's subject, as Node reads it. */
+/** The organisation name (O) in a certificate's subject, decoded (Node's subject string escapes `,+"\\;<>`). */
 export function certificateOrganisationName(certificatePem: string): string {
-  const subject = new X509Certificate(certificatePem).subject;
-  const line = subject.split('\n').find((l) => l.startsWith('O='));
-  if (!line) throw new Error('certificate subject has no organisation name');
-  return line.slice(2);
+  const attribute = subjectOf(certificatePem).find((a) => a.type === forge.pki.oids.organizationName);
+  if (!attribute) throw new Error('certificate subject has no organisation name');
+  return attribute.value;
 }
 
 /** Whether `certificatePem` was issued and signed by the CA certificate `caPem`. */

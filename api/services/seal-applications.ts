@@ -30,7 +30,12 @@ import {
   sealApplicationWorkflowId,
   TASK_NOT_PENDING,
 } from '../../domain/seal-application';
-import { approveUpdate, readyUpdate, rejectUpdate, stateQuery } from '../../workflows/seal-application-messages';
+import {
+  approveUpdate,
+  readyUpdate,
+  rejectUpdate,
+  stateQuery,
+} from '../../workflows/seal-application-messages';
 import { canSeeOrganisationRecords } from '../access';
 import { Principal, requireRole } from '../auth';
 import type { AppContext } from '../context';

@@ -67,15 +67,13 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService): Ro
 
   router.get('/login', async (req, res) => {
     if (!ctx.auth.devLoginEnabled) {
-      res
-        .status(404)
-        .send(
-          page('error', {
-            title: '登录',
-            heading: '请通过统一身份认证登录',
-            message: '开发账号登录在生产环境中不可用。',
-          }),
-        );
+      res.status(404).send(
+        page('error', {
+          title: '登录',
+          heading: '请通过统一身份认证登录',
+          message: '开发账号登录在生产环境中不可用。',
+        }),
+      );
       return;
     }
     const em = ctx.em();

@@ -70,10 +70,16 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
         expect(tasks.some((x) => x.processId === app.id)).toBe(false);
       }
       const taskId = await pendingTaskFor(app.id, reviewer);
-      const res = await t.call('POST', `/api/tasks/${taskId}/approve`, { as: reviewer, body: { comment: `第${level + 1}级同意` } });
+      const res = await t.call('POST', `/api/tasks/${taskId}/approve`, {
+        as: reviewer,
+        body: { comment: `第${level + 1}级同意` },
+      });
       expect(res.status).toBe(200);
       const done = (await t.call('GET', '/api/tasks?status=done', { as: reviewer })).body.items as Task[];
-      expect(done.find((x) => x.id === taskId)).toMatchObject({ outcome: 'approved', comment: `第${level + 1}级同意` });
+      expect(done.find((x) => x.id === taskId)).toMatchObject({
+        outcome: 'approved',
+        comment: `第${level + 1}级同意`,
+      });
     }
 
     const approved = await waitForStatus(app.id, 'zz-amr-clerk', 'approved');
@@ -85,7 +91,10 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
       'approved',
       'seal_made',
     ]);
-    expect(approved.process.history[2]).toMatchObject({ comment: '第2级同意', actor: { displayName: '李明' } });
+    expect(approved.process.history[2]).toMatchObject({
+      comment: '第2级同意',
+      actor: { displayName: '李明' },
+    });
   });
 
   it('yields a seal valid exactly as long as its certificate (SM-8), signed by the CA as seal maker', async () => {
@@ -93,25 +102,40 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
     const res = await t.call('GET', `/api/seals/${application.sealId}`, { as: 'zz-amr-clerk' });
     expect(res.status).toBe(200);
     const seal = res.body;
-    const certificate = await t.em().findOneOrFail(OrganisationCertificate, { serialNumber: seal.certificate.serialNumber });
+    const certificate = await t
+      .em()
+      .findOneOrFail(OrganisationCertificate, { serialNumber: seal.certificate.serialNumber });
     const x509 = new X509Certificate(certificate.certificatePem);
     expect(new Date(seal.validFrom).getTime()).toBe(new Date(x509.validFrom).getTime());
     expect(new Date(seal.validTo).getTime()).toBe(new Date(x509.validTo).getTime());
     expect(seal.certificate.subject).toContain('O=泽州县市场监督管理局');
     expect(seal.certificate.subject).toContain('organizationIdentifier=');
-    expect(seal).toMatchObject({ kind: 'business', name: '泽州县市场监督管理局合同专用章', status: 'active' });
+    expect(seal).toMatchObject({
+      kind: 'business',
+      name: '泽州县市场监督管理局合同专用章',
+      status: 'active',
+    });
     expect(seal.sealInfo.property.certList[0]).toBe(x509.raw.toString('base64'));
 
     // Anyone with the CA certificate verifies the seal maker's signature with Node's crypto alone.
     const ca = await loadCertificateAuthority(t.em(), TEST_PKI_MASTER_KEY);
     const caCert = new X509Certificate(ca.certificatePem);
-    expect(verify('sha256', Buffer.from(canonicalJson(seal.sealInfo)), caCert.publicKey, Buffer.from(seal.makerSignature.signature, 'base64'))).toBe(true);
+    expect(
+      verify(
+        'sha256',
+        Buffer.from(canonicalJson(seal.sealInfo)),
+        caCert.publicKey,
+        Buffer.from(seal.makerSignature.signature, 'base64'),
+      ),
+    ).toBe(true);
     expect(verifySealInfo(seal.sealInfo, seal.makerSignature, ca.certificatePem)).toBe(true);
     // A changed seal name no longer verifies.
     const tampered = { ...seal.sealInfo, property: { ...seal.sealInfo.property, name: '伪造章' } };
     expect(verifySealInfo(tampered, seal.makerSignature, ca.certificatePem)).toBe(false);
 
-    const imprint = await fetch(`${t.url}${seal.imprint.url}`, { headers: { authorization: `Bearer ${await t.token('zz-amr-clerk')}` } });
+    const imprint = await fetch(`${t.url}${seal.imprint.url}`, {
+      headers: { authorization: `Bearer ${await t.token('zz-amr-clerk')}` },
+    });
     expect(imprint.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await imprint.arrayBuffer()).equals(pngImprint())).toBe(true);
   });
@@ -137,18 +161,30 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
         'system:email.send:success',
       ]),
     );
-    const approval = events.find((e) => e.actorUsername === 'jc-approval-reviewer' && e.action === 'task.approve')!;
-    expect(approval).toMatchObject({ actorOrganisationId: 'jc-approval', actorRoles: ['seal_reviewer'], targetType: 'task' });
+    const approval = events.find(
+      (e) => e.actorUsername === 'jc-approval-reviewer' && e.action === 'task.approve',
+    )!;
+    expect(approval).toMatchObject({
+      actorOrganisationId: 'jc-approval',
+      actorRoles: ['seal_reviewer'],
+      targetType: 'task',
+    });
   });
 });
 
 describe('rejection at the city level', () => {
   it('ends the process with the reason visible to the applicant in the API and by e-mail; no seal', async () => {
     const app = await submit('zz-amr-clerk', applicationBody({ name: '泽州县市场监督管理局财务专用章' }));
-    await t.call('POST', `/api/tasks/${await pendingTaskFor(app.id, 'zz-approval-reviewer')}/approve`, { as: 'zz-approval-reviewer', body: {} });
+    await t.call('POST', `/api/tasks/${await pendingTaskFor(app.id, 'zz-approval-reviewer')}/approve`, {
+      as: 'zz-approval-reviewer',
+      body: {},
+    });
     const cityTask = await pendingTaskFor(app.id, 'jc-approval-reviewer');
     const reason = '财务专用章已有实物印章备案，请先注销旧章后再申请';
-    const rejected = await t.call('POST', `/api/tasks/${cityTask}/reject`, { as: 'jc-approval-reviewer', body: { reason } });
+    const rejected = await t.call('POST', `/api/tasks/${cityTask}/reject`, {
+      as: 'jc-approval-reviewer',
+      body: { reason },
+    });
     expect(rejected.status).toBe(200);
 
     const view = await waitForStatus(app.id, 'zz-amr-clerk', 'rejected');
@@ -158,7 +194,10 @@ describe('rejection at the city level', () => {
     expect(record).toMatchObject({ status: 'rejected', outcomeReason: reason, sealId: null });
     expect(await t.em().count(Seal, { applicationId: app.id })).toBe(0);
     // The province never receives a task.
-    expect((await t.em().find(Task, { processId: app.id })).map((x) => x.assigneeOrganisationId)).toEqual(['zz-approval', 'jc-approval']);
+    expect((await t.em().find(Task, { processId: app.id })).map((x) => x.assigneeOrganisationId)).toEqual([
+      'zz-approval',
+      'jc-approval',
+    ]);
 
     const mail = await t.mailbox.waitFor((m) => m.text.includes(app.id));
     expect(mail.subject).toContain('已驳回');
@@ -179,7 +218,10 @@ describe('rejection at the city level', () => {
 describe('SM-7 checks before the seal is made', () => {
   async function approveAll(id: string) {
     for (const reviewer of REVIEWERS) {
-      const res = await t.call('POST', `/api/tasks/${await pendingTaskFor(id, reviewer)}/approve`, { as: reviewer, body: {} });
+      const res = await t.call('POST', `/api/tasks/${await pendingTaskFor(id, reviewer)}/approve`, {
+        as: reviewer,
+        body: {},
+      });
       expect(res.status).toBe(200);
     }
   }
@@ -191,7 +233,12 @@ describe('SM-7 checks before the seal is made', () => {
     await em.nativeDelete(OrganisationCertificate, { organisationId: 'gp-amr' });
     const expired = issueOrganisationCertificate(
       ca,
-      { name: '高平市市场监督管理局', uscc: (await em.getConnection().execute("select uscc from organisation where id = 'gp-amr'"))[0].uscc, province: '山西省', locality: '晋城市' },
+      {
+        name: '高平市市场监督管理局',
+        uscc: (await em.getConnection().execute("select uscc from organisation where id = 'gp-amr'"))[0].uscc,
+        province: '山西省',
+        locality: '晋城市',
+      },
       { notBefore: new Date('2023-01-01T00:00:00Z'), notAfter: new Date('2025-01-01T00:00:00Z') },
     );
     em.create(OrganisationCertificate, {
@@ -208,10 +255,16 @@ describe('SM-7 checks before the seal is made', () => {
     });
     await em.flush();
 
-    const app = await submit('gp-amr-clerk', applicationBody({ kind: 'legal_name', name: '高平市市场监督管理局', custodian: { name: '吴涛' } }));
+    const app = await submit(
+      'gp-amr-clerk',
+      applicationBody({ kind: 'legal_name', name: '高平市市场监督管理局', custodian: { name: '吴涛' } }),
+    );
     const levels = ['gp-approval-reviewer', 'jc-approval-reviewer', 'sx-seal-reviewer'];
     for (const reviewer of levels) {
-      await t.call('POST', `/api/tasks/${await pendingTaskFor(app.id, reviewer)}/approve`, { as: reviewer, body: {} });
+      await t.call('POST', `/api/tasks/${await pendingTaskFor(app.id, reviewer)}/approve`, {
+        as: reviewer,
+        body: {},
+      });
     }
     const view = await waitForStatus(app.id, 'gp-amr-clerk', 'failed');
     expect(view.outcomeReason).toContain('机构数字证书已于 2025-01-01T00:00:00.000Z 过期');
@@ -221,10 +274,15 @@ describe('SM-7 checks before the seal is made', () => {
   });
 
   it('a seal name inconsistent with the certificate subject ends the application with a clear reason and no seal', async () => {
-    const app = await submit('zz-amr-clerk', applicationBody({ kind: 'legal_name', name: '泽州县工商行政管理局' }));
+    const app = await submit(
+      'zz-amr-clerk',
+      applicationBody({ kind: 'legal_name', name: '泽州县工商行政管理局' }),
+    );
     await approveAll(app.id);
     const view = await waitForStatus(app.id, 'zz-amr-clerk', 'failed');
-    expect(view.outcomeReason).toBe('法定名称章的名称“泽州县工商行政管理局”与机构数字证书中的单位名称“泽州县市场监督管理局”不一致（SM-7）');
+    expect(view.outcomeReason).toBe(
+      '法定名称章的名称“泽州县工商行政管理局”与机构数字证书中的单位名称“泽州县市场监督管理局”不一致（SM-7）',
+    );
     expect(await t.em().count(Seal, { applicationId: app.id })).toBe(0);
   });
 });
@@ -233,7 +291,13 @@ describe('authorisation and conflicts', () => {
   it('an approver outside the current level’s department gets 403, and nothing changes', async () => {
     const app = await submit();
     const taskId = await pendingTaskFor(app.id, 'zz-approval-reviewer');
-    for (const outsider of ['jc-approval-reviewer', 'gp-approval-reviewer', 'sx-seal-reviewer', 'zz-amr-clerk', 'zz-approval-supervisor']) {
+    for (const outsider of [
+      'jc-approval-reviewer',
+      'gp-approval-reviewer',
+      'sx-seal-reviewer',
+      'zz-amr-clerk',
+      'zz-approval-supervisor',
+    ]) {
       const res = await t.call('POST', `/api/tasks/${taskId}/approve`, { as: outsider, body: {} });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe('FORBIDDEN');
@@ -246,11 +310,19 @@ describe('authorisation and conflicts', () => {
   it('acting on a decided task gets 409', async () => {
     const app = await submit();
     const taskId = await pendingTaskFor(app.id, 'zz-approval-reviewer');
-    expect((await t.call('POST', `/api/tasks/${taskId}/approve`, { as: 'zz-approval-reviewer', body: {} })).status).toBe(200);
-    const again = await t.call('POST', `/api/tasks/${taskId}/approve`, { as: 'zz-approval-reviewer', body: {} });
+    expect(
+      (await t.call('POST', `/api/tasks/${taskId}/approve`, { as: 'zz-approval-reviewer', body: {} })).status,
+    ).toBe(200);
+    const again = await t.call('POST', `/api/tasks/${taskId}/approve`, {
+      as: 'zz-approval-reviewer',
+      body: {},
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('CONFLICT');
-    const reject = await t.call('POST', `/api/tasks/${taskId}/reject`, { as: 'zz-approval-reviewer', body: { reason: '重复操作' } });
+    const reject = await t.call('POST', `/api/tasks/${taskId}/reject`, {
+      as: 'zz-approval-reviewer',
+      body: { reason: '重复操作' },
+    });
     expect(reject.status).toBe(409);
   });
 
@@ -259,22 +331,42 @@ describe('authorisation and conflicts', () => {
     const taskId = await pendingTaskFor(app.id, 'zz-approval-reviewer');
     const [a, b] = await Promise.all([
       t.call('POST', `/api/tasks/${taskId}/approve`, { as: 'zz-approval-reviewer', body: { comment: 'A' } }),
-      t.call('POST', `/api/tasks/${taskId}/reject`, { as: 'zz-approval-reviewer', body: { reason: '材料不全' } }),
+      t.call('POST', `/api/tasks/${taskId}/reject`, {
+        as: 'zz-approval-reviewer',
+        body: { reason: '材料不全' },
+      }),
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const view = (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'zz-amr-clerk' })).body;
-    const decisions = view.process.history.filter((h: { action: string }) => h.action === 'approved' || h.action === 'rejected');
+    const decisions = view.process.history.filter(
+      (h: { action: string }) => h.action === 'approved' || h.action === 'rejected',
+    );
     expect(decisions).toHaveLength(1);
   });
 
   it('other units cannot read an application or a seal; unauthenticated calls get 401', async () => {
     const app = await submit();
-    expect((await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'gp-amr-clerk' })).status).toBe(403);
-    expect((await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'gp-approval-reviewer' })).status).toBe(403);
-    expect((await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'jc-approval-reviewer' })).status).toBe(200);
+    expect((await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'gp-amr-clerk' })).status).toBe(
+      403,
+    );
+    expect(
+      (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'gp-approval-reviewer' })).status,
+    ).toBe(403);
+    expect(
+      (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'jc-approval-reviewer' })).status,
+    ).toBe(200);
     expect((await t.call('GET', `/api/seal-applications/${app.id}`)).status).toBe(401);
-    expect((await t.call('GET', '/api/tasks', { headers: { authorization: 'Bearer not-a-token' } })).status).toBe(401);
-    expect((await t.call('POST', '/api/seal-applications', { as: 'zz-approval-reviewer', body: applicationBody() })).status).toBe(403);
+    expect(
+      (await t.call('GET', '/api/tasks', { headers: { authorization: 'Bearer not-a-token' } })).status,
+    ).toBe(401);
+    expect(
+      (
+        await t.call('POST', '/api/seal-applications', {
+          as: 'zz-approval-reviewer',
+          body: applicationBody(),
+        })
+      ).status,
+    ).toBe(403);
   });
 });
 
@@ -283,15 +375,62 @@ describe('bad input gets 400 naming the field, and nothing is stored', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['missing name', { name: undefined }, 'name'],
     ['unknown kind', { kind: 'golden_seal' }, 'kind'],
-    ['image that is neither PNG nor SVG', { imprint: { mediaType: 'image/png', data: Buffer.from('GIF89a fake').toString('base64'), widthMm: 42, heightMm: 42 } }, 'imprint.data'],
-    ['declared media type that is not PNG or SVG', { imprint: { mediaType: 'image/gif', data: png, widthMm: 42, heightMm: 42 } }, 'imprint.mediaType'],
-    ['image over the size limit', { imprint: { mediaType: 'image/png', data: pngImprint(600, true).toString('base64'), widthMm: 42, heightMm: 42 } }, 'imprint.data'],
-    ['SVG with a script', { imprint: { mediaType: 'image/svg+xml', data: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>').toString('base64'), widthMm: 42, heightMm: 42 } }, 'imprint.data'],
-    ['width as a string', { imprint: { mediaType: 'image/png', data: png, widthMm: '42', heightMm: 42 } }, 'imprint.widthMm'],
+    [
+      'image that is neither PNG nor SVG',
+      {
+        imprint: {
+          mediaType: 'image/png',
+          data: Buffer.from('GIF89a fake').toString('base64'),
+          widthMm: 42,
+          heightMm: 42,
+        },
+      },
+      'imprint.data',
+    ],
+    [
+      'declared media type that is not PNG or SVG',
+      { imprint: { mediaType: 'image/gif', data: png, widthMm: 42, heightMm: 42 } },
+      'imprint.mediaType',
+    ],
+    [
+      'image over the size limit',
+      {
+        imprint: {
+          mediaType: 'image/png',
+          data: pngImprint(600, true).toString('base64'),
+          widthMm: 42,
+          heightMm: 42,
+        },
+      },
+      'imprint.data',
+    ],
+    [
+      'SVG with a script',
+      {
+        imprint: {
+          mediaType: 'image/svg+xml',
+          data: Buffer.from(
+            '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+          ).toString('base64'),
+          widthMm: 42,
+          heightMm: 42,
+        },
+      },
+      'imprint.data',
+    ],
+    [
+      'width as a string',
+      { imprint: { mediaType: 'image/png', data: png, widthMm: '42', heightMm: 42 } },
+      'imprint.widthMm',
+    ],
     ['custodian as a string', { custodian: '张丽' }, 'custodian'],
     ['reason as a number', { reason: 12345 }, 'reason'],
     ['unknown field', { colour: 'red' }, 'colour'],
-    ['width out of range', { imprint: { mediaType: 'image/png', data: png, widthMm: 500, heightMm: 42 } }, 'imprint.widthMm'],
+    [
+      'width out of range',
+      { imprint: { mediaType: 'image/png', data: png, widthMm: 500, heightMm: 42 } },
+      'imprint.widthMm',
+    ],
   ];
 
   it.each(cases)('%s', async (_label, override, field) => {
@@ -306,7 +445,11 @@ describe('bad input gets 400 naming the field, and nothing is stored', () => {
   });
 
   it('a body that is not JSON gets 400 naming the body', async () => {
-    const res = await t.call('POST', '/api/seal-applications', { as: 'zz-amr-clerk', body: '{"kind":', headers: { 'content-type': 'application/json' } });
+    const res = await t.call('POST', '/api/seal-applications', {
+      as: 'zz-amr-clerk',
+      body: '{"kind":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].field).toBe('body');
   });
@@ -314,7 +457,14 @@ describe('bad input gets 400 naming the field, and nothing is stored', () => {
   it('an SVG imprint is accepted', async () => {
     const res = await t.call('POST', '/api/seal-applications', {
       as: 'zz-amr-clerk',
-      body: applicationBody({ imprint: { mediaType: 'image/svg+xml', data: svgImprint('合同专用章').toString('base64'), widthMm: 40, heightMm: 40 } }),
+      body: applicationBody({
+        imprint: {
+          mediaType: 'image/svg+xml',
+          data: svgImprint('合同专用章').toString('base64'),
+          widthMm: 40,
+          heightMm: 40,
+        },
+      }),
     });
     expect(res.status).toBe(201);
   });
@@ -323,8 +473,16 @@ describe('bad input gets 400 naming the field, and nothing is stored', () => {
 describe('idempotent submission', () => {
   it('repeating a request with the same Idempotency-Key returns the first application and starts nothing new', async () => {
     const headers = { 'Idempotency-Key': 'oa-2026-000123' };
-    const first = await t.call('POST', '/api/seal-applications', { as: 'zz-amr-clerk', body: applicationBody(), headers });
-    const second = await t.call('POST', '/api/seal-applications', { as: 'zz-amr-clerk', body: applicationBody(), headers });
+    const first = await t.call('POST', '/api/seal-applications', {
+      as: 'zz-amr-clerk',
+      body: applicationBody(),
+      headers,
+    });
+    const second = await t.call('POST', '/api/seal-applications', {
+      as: 'zz-amr-clerk',
+      body: applicationBody(),
+      headers,
+    });
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);

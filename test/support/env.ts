@@ -13,7 +13,9 @@ export function testServices(): TestServices {
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
   const workflowBundlePath = process.env.TEST_WORKFLOW_BUNDLE;
   if (!postgresAdminUrl || !temporalAddress || !workflowBundlePath) {
-    throw new Error('test services are not running: run the tests through jest (npm test), which starts them');
+    throw new Error(
+      'test services are not running: run the tests through jest (npm test), which starts them',
+    );
   }
   return { postgresAdminUrl, temporalAddress, workflowBundlePath };
 }

@@ -20,6 +20,8 @@ export interface HttpResult<T = any> {
 export interface TestPlatform {
   platform: RunningPlatform;
   url: string;
+  /** The environment a separate worker process needs to serve this platform. */
+  workerEnv: Record<string, string>;
   databaseName: string;
   mailbox: Mailbox;
   em(): EntityManager;
@@ -32,7 +34,7 @@ export interface TestPlatform {
   ): Promise<HttpResult<T>>;
 }
 
-export async function startTestPlatform(): Promise<TestPlatform> {
+export async function startTestPlatform(options: { runWorker?: boolean } = {}): Promise<TestPlatform> {
   const services = testServices();
   const databaseName = `t_${randomBytes(5).toString('hex')}`;
   const admin = new Client({ connectionString: services.postgresAdminUrl });
@@ -55,6 +57,7 @@ export async function startTestPlatform(): Promise<TestPlatform> {
     smtpUrl: smtp.url,
     seedDevData: false,
     workflowBundlePath: services.workflowBundlePath,
+    runWorker: options.runWorker ?? true,
     port: 0,
   });
 
@@ -95,6 +98,17 @@ export async function startTestPlatform(): Promise<TestPlatform> {
   return {
     platform,
     url: platform.url,
+    workerEnv: {
+      DATABASE_URL: withDatabase(services.postgresAdminUrl, databaseName),
+      TEMPORAL_ADDRESS: services.temporalAddress,
+      SMTP_URL: smtp.url,
+      TEMPORAL_TASK_QUEUE: config.temporalTaskQueue,
+      PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
+      JWT_SECRET: 'test-only-jwt-secret',
+      PUBLIC_URL: config.publicUrl,
+      WORKFLOW_BUNDLE_PATH: services.workflowBundlePath,
+      NODE_ENV: 'test',
+    },
     databaseName,
     mailbox: smtp.mailbox,
     em: () => platform.orm.em.fork() as EntityManager,

@@ -1,0 +1,53 @@
+/** `GET /health` reports the database and Temporal; the OpenAPI document describes every endpoint. */
+import { startTestPlatform, TestPlatform } from '../support/platform';
+
+let t: TestPlatform;
+beforeAll(async () => {
+  t = await startTestPlatform();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+it('GET /health answers 200 with the database and Temporal ok', async () => {
+  const res = await t.call('GET', '/health');
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ status: 'ok', database: { ok: true }, temporal: { ok: true } });
+});
+
+it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', async () => {
+  const res = await t.call('GET', '/api/openapi.json');
+  expect(res.status).toBe(200);
+  expect(Object.keys(res.body.paths).sort()).toEqual(
+    [
+      '/health',
+      '/api/auth/dev-login',
+      '/api/me',
+      '/api/seal-applications',
+      '/api/seal-applications/{id}',
+      '/api/seal-applications/{id}/imprint',
+      '/api/tasks',
+      '/api/tasks/{id}/approve',
+      '/api/tasks/{id}/reject',
+      '/api/seals',
+      '/api/seals/{id}',
+      '/api/seals/{id}/imprint',
+    ].sort(),
+  );
+  expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');
+  const docs = await fetch(`${t.url}/api/docs/`);
+  expect(docs.status).toBe(200);
+  expect(await docs.text()).toContain('swagger-ui');
+});
+
+it('unknown API paths answer in the error format', async () => {
+  const res = await t.call('GET', '/api/nothing-here', { as: 'zz-amr-clerk' });
+  expect(res.status).toBe(404);
+  expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: null } });
+});
+
+it('dev login refuses an unknown account with 401', async () => {
+  const res = await t.call('POST', '/api/auth/dev-login', { body: { username: 'nobody' } });
+  expect(res.status).toBe(401);
+  expect(res.body.error.code).toBe('UNAUTHENTICATED');
+});

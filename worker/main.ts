@@ -1,0 +1,41 @@
+/**
+ * A standalone worker process (`npm run worker`), for running workers apart from the API and scaling them out.
+ * Needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL; the API process migrates the database.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { openOrm } from '../db/orm';
+import { loadConfig } from '../infra/config';
+import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { createMailer } from '../mail/mailer';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const missing = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL'].filter((name) => !process.env[name]);
+  if (missing.length > 0)
+    throw new Error(`the worker needs ${missing.join(', ')} (npm start runs a worker itself)`);
+  const orm = await openOrm(config.databaseUrl!);
+  const mailer = createMailer(config.smtpUrl!, config.mailFrom);
+  const connection = await NativeConnection.connect(
+    temporalConnectionOptions(config.temporalAddress!, config),
+  );
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.temporalTaskQueue,
+    deps: { orm, mailer, pkiMasterKey: config.pkiMasterKey, publicUrl: config.publicUrl },
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
+  });
+  process.on('SIGINT', () => worker.shutdown());
+  process.on('SIGTERM', () => worker.shutdown());
+  console.log(`worker running on task queue ${config.temporalTaskQueue}`);
+  await worker.run();
+  await connection.close();
+  mailer.close();
+  await orm.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
