@@ -7,6 +7,7 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 /** @type {import('jest').Config} */
 module.exports = {
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   // Integration tests wait for real processes (workers, e-mail); a global option, projects cannot set it.
   testTimeout: 120000,
   projects: [

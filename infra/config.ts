@@ -3,6 +3,7 @@
  * variable is unset, development defaults start local services (embedded PostgreSQL, Temporal dev server, a dev
  * SMTP server); in production (NODE_ENV=production) the secrets must be set.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   temporalPort: number;
   temporalTls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
   smtpUrl: string | undefined;
+  runWorker: boolean;
+  seedDevData: boolean;
   devSmtpPort: number;
   devMailUiPort: number;
   mailFrom: string;
@@ -57,13 +60,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: env.TEMPORAL_API_KEY || undefined,
     },
     smtpUrl: env.SMTP_URL || undefined,
+    runWorker: (env.RUN_WORKER ?? 'true') !== 'false',
+    seedDevData: (env.SEED_DEV_DATA ?? (production ? 'false' : 'true')) === 'true',
     devSmtpPort: Number(env.DEV_SMTP_PORT ?? 1025),
     devMailUiPort: Number(env.DEV_MAIL_UI_PORT ?? 1080),
     mailFrom: env.MAIL_FROM ?? '晋城市电子证照与电子印章平台 <noreply@jincheng.example>',
-    jwtSecret: required('JWT_SECRET', DEV_JWT_SECRET),
+    // Signs development logins only; production has none, so an unset secret there is random and unused.
+    jwtSecret: env.JWT_SECRET || (production ? randomBytes(32).toString('hex') : DEV_JWT_SECRET),
     oidc: {
-      issuer: env.OIDC_ISSUER || undefined,
-      jwksUrl: env.OIDC_JWKS_URL || undefined,
+      issuer: production ? required('OIDC_ISSUER', '') : env.OIDC_ISSUER || undefined,
+      jwksUrl: production ? required('OIDC_JWKS_URL', '') : env.OIDC_JWKS_URL || undefined,
       audience: env.OIDC_AUDIENCE || undefined,
       usernameClaim: env.OIDC_USERNAME_CLAIM ?? 'preferred_username',
     },

@@ -80,8 +80,15 @@ async function main(): Promise<void> {
     }
 
     log('Migrating the database, preparing the CA and seed data, starting the worker and the API …');
-    const seedDevData = (process.env.SEED_DEV_DATA ?? (config.production ? 'false' : 'true')) === 'true';
-    const platform = await startPlatform({ config, databaseUrl, temporalAddress, smtpUrl, seedDevData });
+    const seedDevData = config.seedDevData;
+    const platform = await startPlatform({
+      config,
+      databaseUrl,
+      temporalAddress,
+      smtpUrl,
+      seedDevData,
+      runWorker: config.runWorker,
+    });
     stops.push(() => platform.stop());
 
     const lines = [

@@ -163,16 +163,17 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService): Ro
       });
       const values = req.body as Record<string, string>;
       const errors: FieldProblem[] = [];
+      // A browser sends an empty part for an empty file input: that is "no file chosen".
+      const file = uploaded && uploaded !== 'too-large' && uploaded.size > 0 ? uploaded : undefined;
       if (uploaded === 'too-large') {
         errors.push({
           field: 'imprint.data',
           rule: 'size',
           message: `不能超过 ${IMPRINT_MAX_BYTES / 1024} KB`,
         });
-      } else if (!uploaded) {
+      } else if (!file) {
         errors.push({ field: 'imprint.data', rule: 'required', message: '请选择印模图片' });
       }
-      const file = uploaded && uploaded !== 'too-large' ? uploaded : undefined;
       const candidate = {
         kind: values.kind,
         name: values.name,

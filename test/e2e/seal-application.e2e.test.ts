@@ -1,0 +1,116 @@
+/**
+ * In real chromium: the applicant applies for a seal in the UI, the county reviewer finds it in 待办 and approves
+ * it there; the city and the province approve, and the applicant sees the seal with its imprint and certificate.
+ * Screenshots go to test-artifacts/e2e-seal-application/.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { SealApplication, Task } from '../../db/entities';
+import { launchChromium, screenshot } from '../support/browser';
+import { svgImprint } from '../support/fixtures';
+import { startTestPlatform, TestPlatform } from '../support/platform';
+
+const SUITE = 'e2e-seal-application';
+let t: TestPlatform;
+let browser: Browser;
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+async function loginAs(username: string): Promise<Page> {
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${t.url}/login`);
+  await page.click(`button[data-username="${username}"]`);
+  return page;
+}
+
+it('applicant submits in the UI; the county reviewer sees it in 待办 and approves it there', async () => {
+  // The applicant.
+  const applicant = await loginAs('zz-amr-clerk');
+  await applicant.waitForURL('**/seal-applications');
+  await screenshot(applicant, SUITE, '01-applications-empty');
+  await applicant.click('text=申请电子印章');
+  await applicant.waitForURL('**/seal-applications/new');
+
+  // A first try without the imprint is refused on the page, naming the field.
+  await applicant.selectOption('#kind', 'business');
+  await applicant.fill('#name', '泽州县市场监督管理局合同专用章');
+  await applicant.fill('#custodianName', '张丽');
+  await applicant.fill('#reason', '政府采购合同签订需要');
+  await applicant.evaluate(() => document.querySelector('#imprint')!.removeAttribute('required'));
+  await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
+  await applicant.waitForSelector('.flash.error');
+  expect(await applicant.textContent('.flash.error')).toContain('印模图片：请选择印模图片');
+  expect(await t.em().count(SealApplication, {})).toBe(0);
+  await screenshot(applicant, SUITE, '02-form-error');
+
+  await applicant.setInputFiles('#imprint', {
+    name: 'imprint.svg',
+    mimeType: 'image/svg+xml',
+    buffer: svgImprint('合同专用章'),
+  });
+  await applicant.fill('#widthMm', '42');
+  await applicant.fill('#heightMm', '42');
+  await screenshot(applicant, SUITE, '03-form-filled');
+  await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
+  await applicant.waitForURL(/\/seal-applications\/[0-9a-f-]{36}/);
+  expect(await applicant.textContent('.flash.ok')).toContain('申请已提交');
+  expect(await applicant.textContent('.step.current')).toContain('泽州县行政审批服务管理局');
+  await screenshot(applicant, SUITE, '04-application-submitted');
+  const applicationId = applicant.url().split('/').pop()!.split('?')[0]!;
+
+  // The county reviewer.
+  const reviewer = await loginAs('zz-approval-reviewer');
+  await reviewer.waitForURL('**/tasks');
+  const row = reviewer.locator('#task-list tr', { hasText: '泽州县市场监督管理局合同专用章' });
+  await row.waitFor();
+  expect(await row.textContent()).toContain('第1级审核（泽州县行政审批服务管理局）');
+  await screenshot(reviewer, SUITE, '05-reviewer-inbox');
+  await row.locator('text=办理').click();
+  await reviewer.waitForURL(`**/seal-applications/${applicationId}`);
+  await reviewer.fill('#comment', '材料齐全，同意报市级审核。');
+  await screenshot(reviewer, SUITE, '06-reviewer-detail');
+  await reviewer.click('#approve-form button[type=submit]');
+  await reviewer.waitForSelector('.flash.ok');
+  expect(await reviewer.textContent('.flash.ok')).toContain('已审核通过');
+  expect(await reviewer.textContent('#timeline')).toContain('材料齐全，同意报市级审核。');
+  expect(await reviewer.textContent('.step.current')).toContain('晋城市行政审批服务管理局');
+  await screenshot(reviewer, SUITE, '07-reviewer-approved');
+
+  // 已办 lists it; 待办 no longer does.
+  await reviewer.goto(`${t.url}/tasks?tab=done`);
+  expect(await reviewer.textContent('#task-list')).toContain('泽州县市场监督管理局合同专用章');
+  await reviewer.goto(`${t.url}/tasks`);
+  expect(await reviewer.locator('#task-list').count()).toBe(0);
+  const county = await t.em().findOneOrFail(Task, { id: `seal-application-${applicationId}-L1` });
+  expect(county).toMatchObject({
+    status: 'done',
+    outcome: 'approved',
+    actedById: 'user-zz-approval-reviewer',
+  });
+
+  // City and province approve in their own sessions; the applicant then sees the seal.
+  for (const username of ['jc-approval-reviewer', 'sx-seal-reviewer']) {
+    const page = await loginAs(username);
+    await page.goto(`${t.url}/seal-applications/${applicationId}`);
+    await page.click('#approve-form button[type=submit]');
+    await page.waitForSelector('.flash.ok');
+  }
+  await t.platform.temporal.workflow.getHandle(`seal-application-${applicationId}`).result();
+  await applicant.goto(`${t.url}/seal-applications/${applicationId}`);
+  await applicant.click('#seal-link');
+  await applicant.waitForSelector('#cert-serial');
+  expect(await applicant.textContent('#seal-validity')).toContain('与绑定的机构数字证书有效期一致');
+  const imprintLoaded = await applicant.$eval(
+    'img.imprint',
+    (img) => (img as HTMLImageElement).naturalWidth > 0,
+  );
+  expect(imprintLoaded).toBe(true);
+  await screenshot(applicant, SUITE, '08-seal-detail');
+});
