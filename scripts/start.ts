@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       );
       const temporal = await startTemporalDevServer({
         port: config.temporalPort,
-        uiPort: config.temporalPort + 1000,
+        uiPort: config.temporalUiPort,
         dbFile: path.join(config.dataDir, 'temporal.db'),
         headless: false,
         log,

@@ -4,7 +4,6 @@
  * test file clones.
  */
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -16,17 +15,7 @@ import { prepareDatabase } from '../../infra/bootstrap';
 import { startEmbeddedPostgres } from '../../infra/postgres';
 import { startTemporalDevServer } from '../../infra/temporal';
 import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY } from './env';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './ports';
 
 const log = (line: string) => process.stderr.write(`[test setup] ${line}\n`);
 

@@ -2,32 +2,11 @@
  * Seal imprints (印模, SM-6): PNG or SVG only, recognised by their bytes, at most IMPRINT_MAX_BYTES, and an SVG
  * may hold no scripting and no external reference (it is text a browser may execute).
  */
-import { crc32, deflateSync } from 'node:zlib';
 import { IMPRINT_MAX_BYTES, imprintProblem, sniffImprint } from '../../domain/imprint';
+import { pngImprint } from '../support/fixtures';
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** A complete 1×1 red RGBA PNG (ISO/IEC 15948): signature, IHDR, IDAT, IEND. */
-function minimalPng(): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(1, 0);
-  ihdr.writeUInt32BE(1, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // colour type RGBA
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.from([0, 200, 20, 20, 255]))),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+/** A complete 1×1 RGBA PNG (ISO/IEC 15948): signature, IHDR, IDAT, IEND. */
+const minimalPng = () => pngImprint(1);
 
 const SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">';
 const RING = '<circle cx="100" cy="100" r="92" fill="none" stroke="#c00" stroke-width="6"/>';
