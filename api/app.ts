@@ -44,13 +44,13 @@ export function createApp(ctx: AppContext) {
   app.use('/api', authRoutes(ctx));
   app.use('/api', sealRoutes(ctx, sealApplications));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
-  app.use('/api', jsonErrorHandler);
+  app.use('/api', jsonErrorHandler(ctx.em));
 
   app.use(pageRoutes(ctx, sealApplications));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
-  app.use(pageErrorHandler);
+  app.use(pageErrorHandler(ctx.em));
   return { app, sealApplications };
 }
 

@@ -1,5 +1,7 @@
 /** The API's one error format: `{"error":{"code","message","details"}}`, with the HTTP status it goes with. */
-import type { ErrorRequestHandler } from 'express';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ErrorRequestHandler, Request } from 'express';
+import { recordAudit } from '../db/audit';
 
 export type ErrorCode =
   | 'VALIDATION_FAILED'
@@ -32,6 +34,8 @@ export interface FieldProblem {
 
 export class ApiError extends Error {
   readonly status: number;
+  /** Set when the thrower already wrote a specific audit event, so the error handler does not write another. */
+  audited = false;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -63,8 +67,27 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError('INTERNAL', '服务器内部错误');
 }
 
-export const jsonErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const apiError = toApiError(err);
-  if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
-  res.status(apiError.status).json(errorBody(apiError));
-};
+/** LM-25: every refused access is in the audit log, with who tried what. */
+export function auditDenial(em: () => EntityManager, req: Request, error: ApiError): Promise<void> {
+  if (error.code !== 'FORBIDDEN' || error.audited || !req.principal) return Promise.resolve();
+  const p = req.principal;
+  return recordAudit(em(), {
+    actor: { userId: p.userId, username: p.username, roles: p.roles, organisationId: p.organisationId },
+    action: `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`,
+    targetType: 'http',
+    targetId: req.originalUrl,
+    outcome: 'denied',
+    details: { reason: error.message },
+    requestId: req.requestId,
+    ip: req.ip,
+  }).catch((e) => console.error('audit of a denial failed', e));
+}
+
+export function jsonErrorHandler(em: () => EntityManager): ErrorRequestHandler {
+  return async (err, req, res, _next) => {
+    const apiError = toApiError(err);
+    if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
+    await auditDenial(em, req, apiError);
+    res.status(apiError.status).json(errorBody(apiError));
+  };
+}

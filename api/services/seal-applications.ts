@@ -404,7 +404,9 @@ export class SealApplicationService {
       !principal.roles.includes(task.assigneeRole)
     ) {
       await audit('denied', { reason: 'not the assignee department or role' });
-      throw forbidden('此任务不属于您所在部门的当前审核层级');
+      const error = forbidden('此任务不属于您所在部门的当前审核层级');
+      error.audited = true;
+      throw error;
     }
     if (task.status !== 'pending') {
       await audit('rejected', { reason: 'task already decided' });

@@ -10,7 +10,9 @@ import { ROLE_LABELS } from '../../domain/roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import { Principal, SESSION_COOKIE } from '../auth';
 import type { AppContext } from '../context';
-import { FieldProblem, toApiError } from '../errors';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../../db/audit';
+import { auditDenial, FieldProblem, toApiError } from '../errors';
 import {
   ApproveBody,
   RejectBody,
@@ -104,6 +106,21 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService): Ro
       maxAge: 8 * 3600 * 1000,
     });
     const principal = await ctx.auth.principalFor(username);
+    await recordAudit(ctx.em(), {
+      actor: {
+        userId: principal.userId,
+        username,
+        roles: principal.roles,
+        organisationId: principal.organisationId,
+      },
+      action: 'auth.dev_login',
+      targetType: 'user',
+      targetId: principal.userId,
+      outcome: 'success',
+      details: { via: 'web' },
+      requestId: req.requestId,
+      ip: req.ip,
+    });
     const next =
       typeof req.query.next === 'string' && req.query.next.startsWith('/')
         ? req.query.next
@@ -111,7 +128,19 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService): Ro
     res.redirect(303, next);
   });
 
-  router.post('/logout', (_req, res) => {
+  router.post('/logout', async (req, res) => {
+    const p = req.principal;
+    if (p) {
+      await recordAudit(ctx.em(), {
+        actor: { userId: p.userId, username: p.username, roles: p.roles, organisationId: p.organisationId },
+        action: 'auth.logout',
+        targetType: 'user',
+        targetId: p.userId,
+        outcome: 'success',
+        requestId: req.requestId,
+        ip: req.ip,
+      });
+    }
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/login');
   });
@@ -336,16 +365,19 @@ function homeOf(principal: Principal): string {
 }
 
 /** Errors on pages render as a page in Chinese, not as JSON. */
-export function pageErrorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const apiError = toApiError(err);
-  if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
-  if (apiError.code === 'UNAUTHENTICATED') return res.redirect(303, '/login');
-  res.status(apiError.status).send(
-    renderPage('error', {
-      title: '出错了',
-      principal: req.principal,
-      heading: apiError.status === 403 ? '无权访问' : apiError.status === 404 ? '页面不存在' : '出错了',
-      message: apiError.message,
-    }),
-  );
+export function pageErrorHandler(em: () => EntityManager) {
+  return async (err: unknown, req: Request, res: Response, _next: NextFunction): Promise<void> => {
+    const apiError = toApiError(err);
+    if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
+    if (apiError.code === 'UNAUTHENTICATED') return res.redirect(303, '/login');
+    await auditDenial(em, req, apiError);
+    res.status(apiError.status).send(
+      renderPage('error', {
+        title: '出错了',
+        principal: req.principal,
+        heading: apiError.status === 403 ? '无权访问' : apiError.status === 404 ? '页面不存在' : '出错了',
+        message: apiError.message,
+      }),
+    );
+  };
 }

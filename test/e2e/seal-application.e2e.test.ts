@@ -55,6 +55,8 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
     mimeType: 'image/svg+xml',
     buffer: svgImprint('合同专用章'),
   });
+  await applicant.waitForSelector('#imprint-preview:not([hidden])');
+  expect(await applicant.$eval('#imprint-preview', (img) => (img as HTMLImageElement).complete)).toBe(true);
   await applicant.fill('#widthMm', '42');
   await applicant.fill('#heightMm', '42');
   await screenshot(applicant, SUITE, '03-form-filled');

@@ -305,6 +305,8 @@ describe('authorisation and conflicts', () => {
     expect(await t.em().findOneOrFail(Task, { id: taskId })).toMatchObject({ status: 'pending' });
     const denied = await t.em().count(AuditEvent, { targetId: taskId, outcome: 'denied' });
     expect(denied).toBe(5);
+    // Recorded once each, not again by the error handler.
+    expect(await t.em().count(AuditEvent, { targetId: `/api/tasks/${taskId}/approve` })).toBe(0);
   });
 
   it('acting on a decided task gets 409', async () => {
@@ -349,6 +351,22 @@ describe('authorisation and conflicts', () => {
     expect((await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'gp-amr-clerk' })).status).toBe(
       403,
     );
+    // LM-25: the refused read is in the audit log with who tried it.
+    expect(
+      await t.em().findOne(AuditEvent, { actorUsername: 'gp-amr-clerk', outcome: 'denied' }),
+    ).toMatchObject({
+      action: 'GET /api/seal-applications/:id',
+      targetId: `/api/seal-applications/${app.id}`,
+      actorOrganisationId: 'gp-amr',
+    });
+    // A seal of 泽州县市场监督管理局 (made earlier in this file): its own unit and the city see it, 高平市 does not.
+    const seal = await t.em().findOneOrFail(Seal, { organisationId: 'zz-amr' });
+    expect((await t.call('GET', `/api/seals/${seal.id}`, { as: 'gp-amr-clerk' })).status).toBe(403);
+    expect(
+      (await t.call('GET', `/api/seals/${seal.id}/imprint`, { as: 'gp-approval-reviewer' })).status,
+    ).toBe(403);
+    expect((await t.call('GET', `/api/seals/${seal.id}`, { as: 'jc-approval-reviewer' })).status).toBe(200);
+    expect((await t.call('GET', `/api/seals/${seal.id}`, { as: 'zz-amr-issuer' })).status).toBe(200);
     expect(
       (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'gp-approval-reviewer' })).status,
     ).toBe(403);
