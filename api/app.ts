@@ -10,11 +10,13 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { sealRoutes } from './routes/seal-applications';
 import { SealApplicationService } from './services/seal-applications';
+import { SealService } from './services/seals';
 import { pageErrorHandler, pageRoutes } from './web/pages';
 
 export function createApp(ctx: AppContext) {
   const app = express();
   const sealApplications = new SealApplicationService(ctx);
+  const seals = new SealService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -42,11 +44,11 @@ export function createApp(ctx: AppContext) {
   // answered with a 400 naming `imprint.data` rather than a bare 413.
   app.use('/api', express.json({ limit: '4mb' }));
   app.use('/api', authRoutes(ctx));
-  app.use('/api', sealRoutes(ctx, sealApplications));
+  app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
-  app.use(pageRoutes(ctx, sealApplications));
+  app.use(pageRoutes(ctx, sealApplications, seals));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );

@@ -42,8 +42,6 @@ const now = () => new Date().toISOString();
 export async function sealApplicationWorkflow(input: SealApplicationInput): Promise<SealApplicationState> {
   let state = startProcess(input, now());
   let pending: PendingDecision | null = null;
-  let decisionsTaken = 0;
-  let decisionsFinished = 0;
   let firstTaskOpen = false;
 
   // Handlers. A decision is accepted only for the current task and only one at a time: of two reviewers acting on
@@ -57,8 +55,8 @@ export async function sealApplicationWorkflow(input: SealApplicationInput): Prom
   const decide = async (next: PendingDecision): Promise<SealApplicationState> => {
     validate(next.decision); // again: the validator ran before earlier updates in the same activation
     pending = next;
-    const ticket = ++decisionsTaken;
-    await condition(() => decisionsFinished >= ticket);
+    // Reply once the main flow has applied it and opened the next level's task.
+    await condition(() => pending !== next);
     return state;
   };
 
@@ -81,22 +79,19 @@ export async function sealApplicationWorkflow(input: SealApplicationInput): Prom
   firstTaskOpen = true;
   while (state.stage === 'review') {
     await condition(() => pending !== null);
-    const { kind, decision } = pending!;
-    state =
-      kind === 'approve'
-        ? approve(state, decision, now())
-        : reject(state, pending!.decision as Decision & { reason: string }, now());
+    const next = pending!;
+    const at = now();
+    state = next.kind === 'approve' ? approve(state, next.decision, at) : reject(state, next.decision, at);
     await activities.closeReviewTask({
-      taskId: decision.taskId,
-      outcome: kind === 'approve' ? 'approved' : 'rejected',
-      actorId: decision.userId,
-      actorName: decision.displayName,
-      comment: kind === 'reject' ? (decision as { reason: string }).reason : (decision.comment ?? null),
-      at: now(),
+      taskId: next.decision.taskId,
+      outcome: next.kind === 'approve' ? 'approved' : 'rejected',
+      actorId: next.decision.userId,
+      actorName: next.decision.displayName,
+      comment: next.kind === 'reject' ? next.decision.reason : (next.decision.comment ?? null),
+      at,
     });
     if (state.stage === 'review') await openTask(input, state.currentLevel!);
     pending = null;
-    decisionsFinished++;
   }
 
   // Outcome: make the seal after the last approval (SM-7 checks inside), or record the rejection.

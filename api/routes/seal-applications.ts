@@ -10,11 +10,12 @@ import {
   SealApplicationBody,
   SealApplicationService,
 } from '../services/seal-applications';
+import { SealService } from '../services/seals';
 import { parse } from '../validation';
 
 const TaskListQuery = z.object({ status: z.enum(['pending', 'done']).default('pending') }).strict();
 
-export function sealRoutes(ctx: AppContext, service: SealApplicationService): Router {
+export function sealRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
   const router = Router();
   router.use(ctx.auth.middleware({ optional: false }));
   const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
@@ -76,9 +77,9 @@ export function sealRoutes(ctx: AppContext, service: SealApplicationService): Ro
   });
 
   router.get('/seals', async (req, res) => {
-    const seals = await service.sealsOfOrganisation(requirePrincipal(req));
+    const list = await seals.sealsOfOrganisation(requirePrincipal(req));
     res.json({
-      items: seals.map((s) => ({
+      items: list.map((s) => ({
         id: s.id,
         esId: s.esId,
         kind: s.kind,
@@ -91,11 +92,11 @@ export function sealRoutes(ctx: AppContext, service: SealApplicationService): Ro
   });
 
   router.get('/seals/:id', async (req, res) => {
-    res.json(await service.seal(requirePrincipal(req), req.params.id));
+    res.json(await seals.seal(requirePrincipal(req), req.params.id));
   });
 
   router.get('/seals/:id/imprint', async (req, res) => {
-    sendImage(res, await service.sealImprint(requirePrincipal(req), req.params.id));
+    sendImage(res, await seals.sealImprint(requirePrincipal(req), req.params.id));
   });
 
   return router;

@@ -2,7 +2,7 @@
  * Seal applications as the API and the web pages use them: submit (record + workflow), read (record + live state
  * from the workflow query), decide a review task (workflow update). Authorisation happens here, once for both.
  */
-import { randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -11,14 +11,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
-import {
-  AppUser,
-  Organisation,
-  OrganisationCertificate,
-  Seal,
-  SealApplication,
-  Task,
-} from '../../db/entities';
+import { AppUser, Organisation, SealApplication, Task } from '../../db/entities';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { SEAL_KINDS } from '../../domain/seal';
 import {
@@ -106,33 +99,6 @@ export interface ApplicationView {
     history: SealApplicationState['history'];
     live: boolean;
   };
-}
-
-export interface SealView {
-  id: string;
-  esId: string;
-  kind: string;
-  name: string;
-  status: string;
-  organisationId: string;
-  organisationName: string;
-  applicationId: string;
-  custodianName: string;
-  validFrom: string;
-  validTo: string;
-  imprint: { mediaType: string; widthMm: number; heightMm: number; url: string };
-  certificate: {
-    serialNumber: string;
-    subject: string;
-    issuer: string;
-    notBefore: string;
-    notAfter: string;
-    sha256Fingerprint: string;
-    pem: string;
-  };
-  sealInfo: Seal['sealInfo'];
-  makerSignature: Seal['makerSignature'];
-  createdAt: string;
 }
 
 export class SealApplicationService {
@@ -440,65 +406,6 @@ export class SealApplicationService {
       action.kind === 'approve' ? { comment: action.comment ?? null } : { reason: action.reason },
     );
     return this.view(principal, task.processId);
-  }
-
-  async seal(principal: Principal, id: string): Promise<SealView> {
-    const em = this.ctx.em();
-    const seal = await em.findOne(Seal, { id });
-    if (!seal) throw notFound('印章');
-    if (!(await canSeeOrganisationRecords(principal, seal.organisationId, em, this.ctx.jurisdictions))) {
-      throw forbidden('无权查看其他单位的印章');
-    }
-    const organisation = await em.findOneOrFail(Organisation, { id: seal.organisationId });
-    const certificate = await em.findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
-    const x509 = new X509Certificate(certificate.certificatePem);
-    return {
-      id: seal.id,
-      esId: seal.esId,
-      kind: seal.kind,
-      name: seal.name,
-      status: seal.status,
-      organisationId: seal.organisationId,
-      organisationName: organisation.name,
-      applicationId: seal.applicationId,
-      custodianName: seal.custodianName,
-      validFrom: seal.validFrom.toISOString(),
-      validTo: seal.validTo.toISOString(),
-      imprint: {
-        mediaType: seal.imprintMediaType,
-        widthMm: seal.widthMm,
-        heightMm: seal.heightMm,
-        url: `/api/seals/${seal.id}/imprint`,
-      },
-      certificate: {
-        serialNumber: certificate.serialNumber,
-        subject: certificate.subject,
-        issuer: x509.issuer,
-        notBefore: certificate.notBefore.toISOString(),
-        notAfter: certificate.notAfter.toISOString(),
-        sha256Fingerprint: x509.fingerprint256,
-        pem: certificate.certificatePem,
-      },
-      sealInfo: seal.sealInfo,
-      makerSignature: seal.makerSignature,
-      createdAt: seal.createdAt.toISOString(),
-    };
-  }
-
-  async sealImprint(principal: Principal, id: string): Promise<{ mediaType: string; bytes: Buffer }> {
-    await this.seal(principal, id);
-    const seal = await this.ctx.em().findOneOrFail(Seal, { id });
-    return { mediaType: seal.imprintMediaType, bytes: seal.imprint };
-  }
-
-  async sealsOfOrganisation(principal: Principal): Promise<Array<Omit<Seal, 'imprint'>>> {
-    return this.ctx
-      .em()
-      .find(
-        Seal,
-        { organisationId: principal.organisationId },
-        { orderBy: { createdAt: 'desc' }, exclude: ['imprint'] },
-      );
   }
 }
 

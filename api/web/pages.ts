@@ -19,6 +19,7 @@ import {
   SealApplicationBody,
   SealApplicationService,
 } from '../services/seal-applications';
+import { SealService } from '../services/seals';
 import { problemsOf } from '../validation';
 import { PageContext, renderPage } from './render';
 
@@ -41,7 +42,7 @@ const FLASH: Record<string, { kind: string; text: string }> = {
   rejected: { kind: 'ok', text: '已驳回，申请人将收到驳回原因。' },
 };
 
-export function pageRoutes(ctx: AppContext, service: SealApplicationService): Router {
+export function pageRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -327,7 +328,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService): Ro
           title: '本单位印章',
           principal,
           nav: 'seals',
-          seals: await service.sealsOfOrganisation(principal),
+          seals: await seals.sealsOfOrganisation(principal),
         }),
       );
     }),
@@ -336,7 +337,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService): Ro
   router.get(
     '/seals/:id',
     signedIn(async (req, res, principal) => {
-      const seal = await service.seal(principal, String(req.params.id));
+      const seal = await seals.seal(principal, String(req.params.id));
       res.send(
         page('seal', {
           title: seal.name,

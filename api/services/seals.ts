@@ -1,0 +1,97 @@
+/** Seals as the API and the web pages read them: a seal with its imprint and bound certificate (SM-6, SM-8). */
+import { X509Certificate } from 'node:crypto';
+import { Organisation, OrganisationCertificate, Seal } from '../../db/entities';
+import { canSeeOrganisationRecords } from '../access';
+import type { Principal } from '../auth';
+import type { AppContext } from '../context';
+import { forbidden, notFound } from '../errors';
+
+export interface SealView {
+  id: string;
+  esId: string;
+  kind: string;
+  name: string;
+  status: string;
+  organisationId: string;
+  organisationName: string;
+  applicationId: string;
+  custodianName: string;
+  validFrom: string;
+  validTo: string;
+  imprint: { mediaType: string; widthMm: number; heightMm: number; url: string };
+  certificate: {
+    serialNumber: string;
+    subject: string;
+    issuer: string;
+    notBefore: string;
+    notAfter: string;
+    sha256Fingerprint: string;
+    pem: string;
+  };
+  sealInfo: Seal['sealInfo'];
+  makerSignature: Seal['makerSignature'];
+  createdAt: string;
+}
+
+export class SealService {
+  constructor(private readonly ctx: AppContext) {}
+
+  async seal(principal: Principal, id: string): Promise<SealView> {
+    const em = this.ctx.em();
+    const seal = await em.findOne(Seal, { id });
+    if (!seal) throw notFound('印章');
+    if (!(await canSeeOrganisationRecords(principal, seal.organisationId, em, this.ctx.jurisdictions))) {
+      throw forbidden('无权查看其他单位的印章');
+    }
+    const organisation = await em.findOneOrFail(Organisation, { id: seal.organisationId });
+    const certificate = await em.findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
+    const x509 = new X509Certificate(certificate.certificatePem);
+    return {
+      id: seal.id,
+      esId: seal.esId,
+      kind: seal.kind,
+      name: seal.name,
+      status: seal.status,
+      organisationId: seal.organisationId,
+      organisationName: organisation.name,
+      applicationId: seal.applicationId,
+      custodianName: seal.custodianName,
+      validFrom: seal.validFrom.toISOString(),
+      validTo: seal.validTo.toISOString(),
+      imprint: {
+        mediaType: seal.imprintMediaType,
+        widthMm: seal.widthMm,
+        heightMm: seal.heightMm,
+        url: `/api/seals/${seal.id}/imprint`,
+      },
+      certificate: {
+        serialNumber: certificate.serialNumber,
+        subject: certificate.subject,
+        issuer: x509.issuer,
+        notBefore: certificate.notBefore.toISOString(),
+        notAfter: certificate.notAfter.toISOString(),
+        sha256Fingerprint: x509.fingerprint256,
+        pem: certificate.certificatePem,
+      },
+      sealInfo: seal.sealInfo,
+      makerSignature: seal.makerSignature,
+      createdAt: seal.createdAt.toISOString(),
+    };
+  }
+
+  async sealImprint(principal: Principal, id: string): Promise<{ mediaType: string; bytes: Buffer }> {
+    await this.seal(principal, id);
+    const seal = await this.ctx.em().findOneOrFail(Seal, { id });
+    return { mediaType: seal.imprintMediaType, bytes: seal.imprint };
+  }
+
+  async sealsOfOrganisation(principal: Principal): Promise<Array<Omit<Seal, 'imprint'>>> {
+    return this.ctx
+      .em()
+      .find(
+        Seal,
+        { organisationId: principal.organisationId },
+        { orderBy: { createdAt: 'desc' }, exclude: ['imprint'] },
+      );
+  }
+}
