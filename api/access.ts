@@ -5,7 +5,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organisation } from '../db/entities';
 import type { UserRole } from '../domain/roles';
-import type { Principal } from './auth';
+import type { Principal } from './principal';
 import { forbidden } from './errors';
 import type { JurisdictionTree } from './jurisdiction-tree';
 

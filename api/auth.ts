@@ -6,22 +6,12 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createRemoteJWKSet, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../db/audit';
 import { AppUser, Organisation } from '../db/entities';
-import type { OrganisationFunction, UserRole } from '../domain/roles';
+import type { UserRole } from '../domain/roles';
 import type { Config } from '../infra/config';
 import { ApiError } from './errors';
-
-export interface Principal {
-  userId: string;
-  username: string;
-  displayName: string;
-  email: string | null;
-  roles: UserRole[];
-  organisationId: string;
-  organisationName: string;
-  organisationFunctions: OrganisationFunction[];
-  jurisdictionId: string;
-}
+import { actorOf, Principal } from './principal';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -47,6 +37,26 @@ export class Authenticator {
 
   get devLoginEnabled(): boolean {
     return !this.config.production;
+  }
+
+  /** Development login: a token for a seeded account, recorded in the audit log (LM-25). */
+  async devLogin(
+    username: string,
+    meta: { via: 'api' | 'web'; requestId?: string; ip?: string },
+  ): Promise<{ token: string; principal: Principal }> {
+    const token = await this.issueDevToken(username);
+    const principal = await this.principalFor(username);
+    await recordAudit(this.em(), {
+      actor: actorOf(principal),
+      action: 'auth.dev_login',
+      targetType: 'user',
+      targetId: principal.userId,
+      outcome: 'success',
+      details: { via: meta.via },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    return { token, principal };
   }
 
   async issueDevToken(username: string): Promise<string> {

@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorRequestHandler, Request } from 'express';
 import { recordAudit } from '../db/audit';
+import { actorOf } from './principal';
 
 export type ErrorCode =
   | 'VALIDATION_FAILED'
@@ -70,9 +71,8 @@ export function toApiError(err: unknown): ApiError {
 /** LM-25: every refused access is in the audit log, with who tried what. */
 export function auditDenial(em: () => EntityManager, req: Request, error: ApiError): Promise<void> {
   if (error.code !== 'FORBIDDEN' || error.audited || !req.principal) return Promise.resolve();
-  const p = req.principal;
   return recordAudit(em(), {
-    actor: { userId: p.userId, username: p.username, roles: p.roles, organisationId: p.organisationId },
+    actor: actorOf(req.principal),
     action: `${req.method} ${req.baseUrl}${req.route?.path ?? req.path}`,
     targetType: 'http',
     targetId: req.originalUrl,

@@ -1,7 +1,6 @@
 /** `POST /api/auth/dev-login` (development only) and `GET /api/me`. */
 import { Router } from 'express';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { parse } from '../validation';
@@ -12,22 +11,7 @@ export function authRoutes(ctx: AppContext): Router {
   const router = Router();
   router.post('/auth/dev-login', async (req, res) => {
     const { username } = parse(DevLoginBody, req.body);
-    const token = await ctx.auth.issueDevToken(username);
-    const principal = await ctx.auth.principalFor(username);
-    await recordAudit(ctx.em(), {
-      actor: {
-        userId: principal.userId,
-        username,
-        roles: principal.roles,
-        organisationId: principal.organisationId,
-      },
-      action: 'auth.dev_login',
-      targetType: 'user',
-      targetId: principal.userId,
-      outcome: 'success',
-      requestId: req.requestId,
-      ip: req.ip,
-    });
+    const { token } = await ctx.auth.devLogin(username, { via: 'api', requestId: req.requestId, ip: req.ip });
     res.json({ token });
   });
   router.get('/me', ctx.auth.middleware({ optional: false }), (req, res) => {

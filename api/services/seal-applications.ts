@@ -30,7 +30,8 @@ import {
   stateQuery,
 } from '../../workflows/seal-application-messages';
 import { canSeeOrganisationRecords } from '../access';
-import { Principal, requireRole } from '../auth';
+import { requireRole } from '../auth';
+import { actorOf, Principal } from '../principal';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 
@@ -407,13 +408,4 @@ export class SealApplicationService {
     );
     return this.view(principal, task.processId);
   }
-}
-
-export function actorOf(principal: Principal) {
-  return {
-    userId: principal.userId,
-    username: principal.username,
-    roles: principal.roles,
-    organisationId: principal.organisationId,
-  };
 }

@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto';
 import { Organisation, OrganisationCertificate, Seal } from '../../db/entities';
 import { canSeeOrganisationRecords } from '../access';
-import type { Principal } from '../auth';
+import type { Principal } from '../principal';
 import type { AppContext } from '../context';
 import { forbidden, notFound } from '../errors';
 

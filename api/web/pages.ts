@@ -8,7 +8,8 @@ import { AppUser, Organisation } from '../../db/entities';
 import { IMPRINT_MAX_BYTES } from '../../domain/imprint';
 import { ROLE_LABELS } from '../../domain/roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
-import { Principal, SESSION_COOKIE } from '../auth';
+import { SESSION_COOKIE } from '../auth';
+import { actorOf, Principal } from '../principal';
 import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../../db/audit';
@@ -98,29 +99,17 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
 
   router.post('/login', async (req, res) => {
     const username = String(req.body?.username ?? '');
-    const token = await ctx.auth.issueDevToken(username);
+    const { token, principal } = await ctx.auth.devLogin(username, {
+      via: 'web',
+      requestId: req.requestId,
+      ip: req.ip,
+    });
     res.cookie(SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: 'strict',
       secure: ctx.config.production,
       path: '/',
       maxAge: 8 * 3600 * 1000,
-    });
-    const principal = await ctx.auth.principalFor(username);
-    await recordAudit(ctx.em(), {
-      actor: {
-        userId: principal.userId,
-        username,
-        roles: principal.roles,
-        organisationId: principal.organisationId,
-      },
-      action: 'auth.dev_login',
-      targetType: 'user',
-      targetId: principal.userId,
-      outcome: 'success',
-      details: { via: 'web' },
-      requestId: req.requestId,
-      ip: req.ip,
     });
     const next =
       typeof req.query.next === 'string' && req.query.next.startsWith('/')
@@ -133,7 +122,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
     const p = req.principal;
     if (p) {
       await recordAudit(ctx.em(), {
-        actor: { userId: p.userId, username: p.username, roles: p.roles, organisationId: p.organisationId },
+        actor: actorOf(p),
         action: 'auth.logout',
         targetType: 'user',
         targetId: p.userId,

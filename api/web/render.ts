@@ -6,7 +6,7 @@ import { shanghaiDate, shanghaiDateTime } from '../../domain/format';
 import { ROLE_LABELS, UserRole } from '../../domain/roles';
 import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from '../../domain/seal';
 import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-application';
-import type { Principal } from '../auth';
+import type { Principal } from '../principal';
 
 const ROOT = path.join(__dirname, '..', '..', 'templates');
 const hbs = Handlebars.create();
