@@ -94,7 +94,14 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
       organisationName: orgs.get(u.organisationId)?.name ?? '',
       roleLabels: u.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
     }));
-    res.send(page('login', { title: '登录', accounts }));
+    const next = localPath(req.query.next);
+    res.send(
+      page('login', {
+        title: '登录',
+        accounts,
+        action: next ? `/login?next=${encodeURIComponent(next)}` : '/login',
+      }),
+    );
   });
 
   router.post('/login', async (req, res) => {
@@ -111,10 +118,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
       path: '/',
       maxAge: 8 * 3600 * 1000,
     });
-    const next =
-      typeof req.query.next === 'string' && req.query.next.startsWith('/')
-        ? req.query.next
-        : homeOf(principal);
+    const next = localPath(req.query.next) ?? homeOf(principal);
     res.redirect(303, next);
   });
 
@@ -346,6 +350,11 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
   );
 
   return router;
+}
+
+/** A path on this site to return to after login; anything else (`//host`, `/\\host`, a URL) is ignored. */
+function localPath(value: unknown): string | undefined {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : undefined;
 }
 
 function homeOf(principal: Principal): string {

@@ -1,0 +1,85 @@
+/**
+ * The web UI's own defences: login returns only to pages of this site, a cookie-authenticated POST from another
+ * origin is refused, and pages answer refusals in Chinese (and record them, LM-25).
+ */
+import { AuditEvent } from '../../db/entities';
+import { applicationBody } from '../support/fixtures';
+import { startTestPlatform, TestPlatform } from '../support/platform';
+
+let t: TestPlatform;
+beforeAll(async () => {
+  t = await startTestPlatform();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function webLogin(username: string, next?: string): Promise<{ cookie: string; location: string }> {
+  const res = await fetch(`${t.url}/login${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `username=${username}`,
+    redirect: 'manual',
+  });
+  expect(res.status).toBe(303);
+  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, location: res.headers.get('location')! };
+}
+
+it('after login, returns to the page asked for, and never to another site', async () => {
+  expect((await webLogin('zz-amr-clerk', '/seal-applications/new')).location).toBe('/seal-applications/new');
+  for (const evil of ['//evil.example/x', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)']) {
+    expect((await webLogin('zz-amr-clerk', evil)).location).toBe('/seal-applications');
+  }
+  expect((await webLogin('zz-approval-reviewer')).location).toBe('/tasks');
+});
+
+it('the login page carries the page to return to into its form', async () => {
+  const page = await fetch(`${t.url}/seal-applications/new`, { redirect: 'manual' });
+  expect(page.status).toBe(303);
+  expect(page.headers.get('location')).toBe('/login?next=%2Fseal-applications%2Fnew');
+  const html = await (await fetch(`${t.url}${page.headers.get('location')}`)).text();
+  // The attribute as a browser reads it (handlebars writes `=` as `&#x3D;`).
+  const action = /<form method="post" action="([^"]*)"/.exec(html)![1]!.replace(/&#x3D;/g, '=');
+  expect(action).toBe('/login?next=%2Fseal-applications%2Fnew');
+});
+
+it('a cookie-authenticated POST from another origin is refused and changes nothing', async () => {
+  const { cookie } = await webLogin('zz-approval-reviewer');
+  const app = (
+    await t.call('POST', '/api/seal-applications', { as: 'zz-amr-clerk', body: applicationBody() })
+  ).body;
+  const taskId = app.process.whoMayAct[0].taskId;
+  const forged = await fetch(`${t.url}/tasks/${taskId}/approve`, {
+    method: 'POST',
+    headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'comment=x',
+    redirect: 'manual',
+  });
+  expect(forged.status).toBe(403);
+  const view = (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'zz-amr-clerk' })).body;
+  expect(view.process.currentLevel).toBe(0);
+
+  const sameOrigin = await fetch(`${t.url}/tasks/${taskId}/approve`, {
+    method: 'POST',
+    headers: { cookie, origin: t.url, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'comment=同意',
+    redirect: 'manual',
+  });
+  expect(sameOrigin.status).toBe(303);
+});
+
+it('a page refused to another unit answers in Chinese and is audited', async () => {
+  const app = (
+    await t.call('POST', '/api/seal-applications', { as: 'zz-amr-clerk', body: applicationBody() })
+  ).body;
+  const { cookie } = await webLogin('gp-amr-clerk');
+  const res = await fetch(`${t.url}/seal-applications/${app.id}`, { headers: { cookie } });
+  expect(res.status).toBe(403);
+  const html = await res.text();
+  expect(html).toContain('无权访问');
+  expect(html).toContain('无权查看此印章申请');
+  const events = await t.em().find(AuditEvent, { actorUsername: 'gp-amr-clerk' });
+  expect(events.map((e) => `${e.action}:${e.outcome}`)).toEqual(
+    expect.arrayContaining(['auth.dev_login:success', 'GET /seal-applications/:id:denied']),
+  );
+});
