@@ -11,14 +11,15 @@ import { createWorker } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const missing = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL'].filter((name) => !process.env[name]);
-  if (missing.length > 0)
-    throw new Error(`the worker needs ${missing.join(', ')} (npm start runs a worker itself)`);
-  const orm = await openOrm(config.databaseUrl!);
-  const mailer = createMailer(config.smtpUrl!, config.mailFrom);
-  const connection = await NativeConnection.connect(
-    temporalConnectionOptions(config.temporalAddress!, config),
-  );
+  const { databaseUrl, temporalAddress, smtpUrl } = config;
+  if (!databaseUrl || !temporalAddress || !smtpUrl) {
+    throw new Error(
+      'the worker needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL (npm start runs a worker itself)',
+    );
+  }
+  const orm = await openOrm(databaseUrl);
+  const mailer = createMailer(smtpUrl, config.mailFrom);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(temporalAddress, config));
   const worker = await createWorker({
     connection,
     namespace: config.temporalNamespace,

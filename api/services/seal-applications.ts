@@ -243,7 +243,8 @@ export class SealApplicationService {
     return started;
   }
 
-  async view(principal: Principal, id: string): Promise<ApplicationView> {
+  /** The application if the caller may see it: its organisation, reviewers on its chain, overseeing units. */
+  private async visibleApplication(principal: Principal, id: string): Promise<SealApplication> {
     const em = this.ctx.em();
     const a = await em.findOne(SealApplication, { id });
     if (!a) throw notFound('印章申请');
@@ -254,6 +255,12 @@ export class SealApplicationService {
     ) {
       throw forbidden('无权查看此印章申请');
     }
+    return a;
+  }
+
+  async view(principal: Principal, id: string): Promise<ApplicationView> {
+    const em = this.ctx.em();
+    const a = await this.visibleApplication(principal, id);
     const organisation = await em.findOneOrFail(Organisation, { id: a.organisationId });
     const state = await this.liveState(a);
     return {
@@ -310,8 +317,7 @@ export class SealApplicationService {
   }
 
   async imprint(principal: Principal, id: string): Promise<{ mediaType: string; bytes: Buffer }> {
-    await this.view(principal, id); // same access rule
-    const a = await this.ctx.em().findOneOrFail(SealApplication, { id });
+    const a = await this.visibleApplication(principal, id);
     return { mediaType: a.imprintMediaType, bytes: a.imprint };
   }
 

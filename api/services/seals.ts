@@ -36,13 +36,20 @@ export interface SealView {
 export class SealService {
   constructor(private readonly ctx: AppContext) {}
 
-  async seal(principal: Principal, id: string): Promise<SealView> {
+  /** The seal if the caller may see it: its organisation and the units overseeing it. */
+  private async visibleSeal(principal: Principal, id: string): Promise<Seal> {
     const em = this.ctx.em();
     const seal = await em.findOne(Seal, { id });
     if (!seal) throw notFound('印章');
     if (!(await canSeeOrganisationRecords(principal, seal.organisationId, em, this.ctx.jurisdictions))) {
       throw forbidden('无权查看其他单位的印章');
     }
+    return seal;
+  }
+
+  async seal(principal: Principal, id: string): Promise<SealView> {
+    const em = this.ctx.em();
+    const seal = await this.visibleSeal(principal, id);
     const organisation = await em.findOneOrFail(Organisation, { id: seal.organisationId });
     const certificate = await em.findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
     const x509 = new X509Certificate(certificate.certificatePem);
@@ -80,8 +87,7 @@ export class SealService {
   }
 
   async sealImprint(principal: Principal, id: string): Promise<{ mediaType: string; bytes: Buffer }> {
-    await this.seal(principal, id);
-    const seal = await this.ctx.em().findOneOrFail(Seal, { id });
+    const seal = await this.visibleSeal(principal, id);
     return { mediaType: seal.imprintMediaType, bytes: seal.imprint };
   }
 
