@@ -7,6 +7,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../workflows/search-attributes';
 
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 const CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`;
@@ -100,6 +101,11 @@ export async function startTemporalDevServer(options: {
     'error',
   ];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  // The typed search attributes the workflows set (workflows/search-attributes.ts); a production namespace gets
+  // them with `temporal operator search-attribute create` (README).
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS)) {
+    args.push('--search-attribute', `${name}=${type}`);
+  }
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? options.port + 1000));
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
