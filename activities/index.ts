@@ -1,7 +1,9 @@
 /** All activities, built from their dependencies (database, mailer, PKI secrets). */
 import type { Orm } from '../db/orm';
 import type { Mailer } from '../mail/mailer';
+import { createApprovalActivities } from './approval';
 import { createSealApplicationActivities } from './seal-application';
+import { createSealUseActivities } from './seal-use';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -11,5 +13,9 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createSealApplicationActivities(deps) };
+  return {
+    ...createApprovalActivities(deps),
+    ...createSealApplicationActivities(deps),
+    ...createSealUseActivities(deps),
+  };
 }

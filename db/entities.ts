@@ -5,7 +5,15 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { OrganisationFunction, UserRole } from '../domain/roles';
 import type { SealInfo, SealKind, SealMakerSignature, SealStatus } from '../domain/seal';
+import type { TaskOrigin, TaskStatus } from '../domain/approval';
 import type { ApplicationStatus, ReviewLevel } from '../domain/seal-application';
+import { APPROVAL_ENTITIES } from './approval-entities';
+import { CalendarDaySchema, CalendarYearSchema } from './calendar-entities';
+import {
+  SealSignatureRecordSchema,
+  SealUseAuthorisationSchema,
+  SealUseRequestSchema,
+} from './seal-use-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -78,6 +86,7 @@ export class SealApplication {
   status: ApplicationStatus = 'pending';
   outcomeReason: string | null = null;
   sealId: string | null = null;
+  approvalWorkflowId: string | null = null;
   createdAt: Date = new Date();
   decidedAt: Date | null = null;
 }
@@ -103,23 +112,38 @@ export class Seal {
   createdAt: Date = new Date();
 }
 
-export type TaskStatus = 'pending' | 'done' | 'cancelled';
+export type { TaskStatus } from '../domain/approval';
 
+/** The inbox row of one approval task: the projection of the approval workflow's state (DESIGN §1). */
 export class Task {
   id!: string;
   processKind!: string;
+  /** The business record's id (e.g. the seal application). */
   processId!: string;
+  /** The approval workflow, which receives the actions on this task. */
   workflowId!: string;
   title!: string;
   stepName!: string;
-  assigneeOrganisationId!: string;
-  assigneeRole!: UserRole;
+  stepIndex: number = 0;
+  round: number = 1;
+  origin: TaskOrigin = 'step';
+  isPrimary: boolean = true;
+  parentTaskId: string | null = null;
+  /** A task goes to one user, or to whoever holds a role in an organisation. */
+  assigneeUserId: string | null = null;
+  assigneeName: string | null = null;
+  assigneeOrganisationId: string | null = null;
+  assigneeRole: UserRole | null = null;
   status: TaskStatus = 'pending';
   outcome: string | null = null;
   actedById: string | null = null;
   actedByName: string | null = null;
   actedAt: Date | null = null;
   comment: string | null = null;
+  dueAt: Date | null = null;
+  dueProvisional: boolean = false;
+  lastUrgedAt: Date | null = null;
+  openedAt: Date | null = null;
   createdAt: Date = new Date();
 }
 
@@ -246,6 +270,7 @@ export const SealApplicationSchema = new EntitySchema<SealApplication>({
     status: { type: 'string' },
     outcomeReason: { type: 'text', nullable: true },
     sealId: { type: 'string', nullable: true },
+    approvalWorkflowId: { type: 'string', nullable: true },
     createdAt: timestamptz,
     decidedAt: { ...timestamptz, nullable: true },
   },
@@ -286,14 +311,25 @@ export const TaskSchema = new EntitySchema<Task>({
     workflowId: { type: 'string' },
     title: { type: 'string' },
     stepName: { type: 'string' },
-    assigneeOrganisationId: { type: 'string' },
-    assigneeRole: { type: 'string' },
+    stepIndex: { type: 'integer' },
+    round: { type: 'integer' },
+    origin: { type: 'string' },
+    isPrimary: { type: 'boolean' },
+    parentTaskId: { type: 'string', nullable: true },
+    assigneeUserId: { type: 'string', nullable: true },
+    assigneeName: { type: 'string', nullable: true },
+    assigneeOrganisationId: { type: 'string', nullable: true },
+    assigneeRole: { type: 'string', nullable: true },
     status: { type: 'string' },
     outcome: { type: 'string', nullable: true },
     actedById: { type: 'string', nullable: true },
     actedByName: { type: 'string', nullable: true },
     actedAt: { ...timestamptz, nullable: true },
     comment: { type: 'text', nullable: true },
+    dueAt: { ...timestamptz, nullable: true },
+    dueProvisional: { type: 'boolean' },
+    lastUrgedAt: { ...timestamptz, nullable: true },
+    openedAt: { ...timestamptz, nullable: true },
     createdAt: timestamptz,
   },
 });
@@ -346,4 +382,10 @@ export const ENTITIES = [
   TaskSchema,
   AuditEventSchema,
   EmailMessageSchema,
+  CalendarYearSchema,
+  CalendarDaySchema,
+  ...APPROVAL_ENTITIES,
+  SealUseRequestSchema,
+  SealUseAuthorisationSchema,
+  SealSignatureRecordSchema,
 ];

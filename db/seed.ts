@@ -110,11 +110,33 @@ interface UserSeed {
 export const DEV_USERS: UserSeed[] = [
   { username: 'zz-amr-clerk', displayName: '张丽', organisationId: 'zz-amr', roles: ['seal_applicant'] },
   { username: 'zz-amr-issuer', displayName: '陈晓东', organisationId: 'zz-amr', roles: ['licence_issuer'] },
+  { username: 'zz-amr-leader', displayName: '郭志强', organisationId: 'zz-amr', roles: ['unit_leader'] },
+  { username: 'zz-amr-deputy', displayName: '马红', organisationId: 'zz-amr', roles: ['seal_applicant'] },
   {
     username: 'zz-approval-reviewer',
     displayName: '王建国',
     organisationId: 'zz-approval',
     roles: ['seal_reviewer'],
+  },
+  // Two more reviewers of 泽州县行政审批服务管理局, so that countersign (会签), any-one (或签), transfer, delegation
+  // and added signers can be exercised inside one department.
+  {
+    username: 'zz-approval-reviewer2',
+    displayName: '杨帆',
+    organisationId: 'zz-approval',
+    roles: ['seal_reviewer'],
+  },
+  {
+    username: 'zz-approval-reviewer3',
+    displayName: '黄晓燕',
+    organisationId: 'zz-approval',
+    roles: ['seal_reviewer'],
+  },
+  {
+    username: 'zz-approval-leader',
+    displayName: '何永刚',
+    organisationId: 'zz-approval',
+    roles: ['unit_leader', 'seal_reviewer'],
   },
   {
     username: 'zz-approval-supervisor',

@@ -17,6 +17,7 @@ export const USER_ROLES = [
   'licence_verifier', // staff of a using unit who verify shown licences (WP-(三)3)
   'supervisor', // management unit staff watching deadlines and ordering rectification (LM-28, LM-30)
   'platform_admin', // administers the platform for the city management unit (LM-5)
+  'unit_leader', // leads an organisation: approves its seal use, legal-name seal included (SM-12, SM-14)
 ] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
@@ -27,6 +28,7 @@ export const ROLE_LABELS: Record<UserRole, string> = {
   licence_verifier: '证照核验人员',
   supervisor: '监督管理人员',
   platform_admin: '平台管理员',
+  unit_leader: '单位负责人',
 };
 
 export const FUNCTION_LABELS: Record<OrganisationFunction, string> = {

@@ -1,0 +1,259 @@
+/**
+ * The OpenAPI description of the approval engine (inboxes, task and process actions, supervision, flow
+ * definitions, attachments, the staff directory), spread into api/openapi.ts; bodies come from the validating
+ * zod schemas in api/services/approvals.ts and domain/flow-definition.ts.
+ */
+import { z } from 'zod';
+import { FlowDefinitionBody, PROCESS_KINDS } from '../domain/flow-definition';
+import { INBOX_BOXES, PROCESS_ACTIONS, TASK_ACTIONS } from './services/approvals';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
+const json = (s: object) => ({ 'application/json': { schema: s } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = (description: string) => ({ description, content: json(ref('Error')) });
+const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const query = (name: string, s: object, description?: string) => ({
+  name,
+  in: 'query',
+  schema: s,
+  description,
+});
+const secured = [{ bearer: [] }];
+const list = (item: object) =>
+  json({ type: 'object', properties: { items: { type: 'array', items: item } } });
+
+const ACTION_ERRORS = {
+  '400': error('Malformed action, or one the task does not allow (details name the field); nothing changed'),
+  '401': error('Not authenticated'),
+  '403': error('Not the holder of the task, beyond the approver’s authority, or a target outside the unit'),
+  '404': error('No such task or process'),
+  '409': error('The task is no longer pending (decided, cancelled, or another approver was first)'),
+};
+
+const TASK_ACTION_SUMMARIES: Record<keyof typeof TASK_ACTIONS, string> = {
+  approve: 'Approve (同意); on a delegated task, hand it back to the delegator',
+  reject: 'Reject (驳回) with a reason; ends the process',
+  transfer: 'Transfer (转办) the task for good to a user of the same unit',
+  delegate: 'Delegate (委派) to a user of the same unit; it comes back to the delegator to decide',
+  'add-signer': 'Add a signer (加签) before or after the current approver',
+  'remove-signer': 'Remove (减签) a signer added to this task who has not acted',
+  return: 'Return (退回) to an earlier step, which starts fresh',
+  cc: 'CC (抄送) users on the process',
+};
+const PROCESS_ACTION_SUMMARIES: Record<keyof typeof PROCESS_ACTIONS, string> = {
+  withdraw: 'Withdraw (撤回) by the initiator while the process is open',
+  urge: 'Urge (催办) the current approvers by e-mail; at most once per hour per task (429 otherwise)',
+  cc: 'CC (抄送) users on the process (initiator or a current approver)',
+};
+
+export const APPROVAL_SCHEMAS = {
+  FlowDefinitionBody: schema(FlowDefinitionBody),
+  InboxItem: {
+    type: 'object',
+    properties: {
+      taskId: { type: ['string', 'null'] },
+      processKey: { type: 'string' },
+      processId: { type: 'string' },
+      kind: { type: 'string', enum: [...PROCESS_KINDS] },
+      title: { type: 'string' },
+      stepName: { type: ['string', 'null'] },
+      status: { type: 'string' },
+      dueAt: { type: ['string', 'null'], format: 'date-time' },
+      dueProvisional: { type: 'boolean' },
+      overdue: { type: 'boolean' },
+      timeLeftMs: { type: ['number', 'null'] },
+    },
+  },
+  ApprovalProcess: {
+    type: 'object',
+    description:
+      'A process: its flow snapshot, tasks (with the actions open to the caller), timeline, CC list, breaches',
+    properties: {
+      id: { type: 'string' },
+      kind: { type: 'string' },
+      status: { type: 'string', enum: ['running', 'approved', 'rejected', 'withdrawn'] },
+      steps: { type: 'array', items: { type: 'object' } },
+      currentStep: { type: ['integer', 'null'] },
+      stepDue: { type: ['object', 'null'] },
+      tasks: { type: 'array', items: { type: 'object' } },
+      history: { type: 'array', items: { type: 'object' } },
+      cc: { type: 'array', items: { type: 'object' } },
+      breaches: { type: 'array', items: { type: 'object' } },
+      actions: { type: 'array', items: { type: 'string' } },
+    },
+  },
+};
+
+const taskActionPaths = Object.fromEntries(
+  (Object.keys(TASK_ACTIONS) as Array<keyof typeof TASK_ACTIONS>).map((name) => [
+    `/api/tasks/{id}/${name}`,
+    {
+      post: {
+        summary: TASK_ACTION_SUMMARIES[name],
+        security: secured,
+        parameters: [idParam('id')],
+        requestBody: { required: name !== 'approve', content: json(schema(TASK_ACTIONS[name])) },
+        responses: {
+          '200': { description: 'The process after the action', content: json(ref('ApprovalProcess')) },
+          ...ACTION_ERRORS,
+        },
+      },
+    },
+  ]),
+);
+
+const processActionPaths = Object.fromEntries(
+  (Object.keys(PROCESS_ACTIONS) as Array<keyof typeof PROCESS_ACTIONS>).map((name) => [
+    `/api/approvals/{id}/${name}`,
+    {
+      post: {
+        summary: PROCESS_ACTION_SUMMARIES[name],
+        security: secured,
+        parameters: [idParam('id')],
+        requestBody: { required: name === 'cc', content: json(schema(PROCESS_ACTIONS[name])) },
+        responses: {
+          '200': { description: 'The process after the action', content: json(ref('ApprovalProcess')) },
+          ...ACTION_ERRORS,
+          ...(name === 'urge'
+            ? { '429': error('Urged within the last hour; the message says when next') }
+            : {}),
+        },
+      },
+    },
+  ]),
+);
+
+export const APPROVAL_PATHS = {
+  '/api/tasks': {
+    get: {
+      summary: 'Inboxes: 待办 (pending), 已办 (done), 抄送 (cc), 我发起的 (started)',
+      security: secured,
+      parameters: [
+        query('box', { type: 'string', enum: [...INBOX_BOXES] }, 'Default pending'),
+        query('status', { type: 'string', enum: ['pending', 'done'] }, 'Older name for box'),
+        query('kind', { type: 'string', enum: [...PROCESS_KINDS] }),
+        query('unit', { type: 'string' }, "The initiator's organisation id"),
+        query('overdue', { type: 'string', enum: ['true', 'false'] }),
+        query('dueBefore', { type: 'string', format: 'date-time' }),
+      ],
+      responses: {
+        '200': { description: 'Inbox items', content: list(ref('InboxItem')) },
+        '400': error('Bad filter'),
+        '401': error('Not authenticated'),
+      },
+    },
+  },
+  ...taskActionPaths,
+  '/api/approvals/{id}': {
+    get: {
+      summary: 'A process, for its participants and overseeing units',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': { description: 'The process', content: json(ref('ApprovalProcess')) },
+        '403': error('Not a participant'),
+        '404': error('Not found'),
+      },
+    },
+  },
+  ...processActionPaths,
+  '/api/supervision/pending-tasks': {
+    get: {
+      summary: "A management unit's view: pending tasks in its jurisdiction, least time left first",
+      security: secured,
+      parameters: [
+        query('kind', { type: 'string', enum: [...PROCESS_KINDS] }),
+        query('unit', { type: 'string' }),
+        query('overdue', { type: 'string', enum: ['true', 'false'] }),
+      ],
+      responses: {
+        '200': { description: 'Pending tasks', content: list(ref('InboxItem')) },
+        '403': error('Not a supervisor of a management unit'),
+      },
+    },
+  },
+  '/api/supervision/deadline-breaches': {
+    get: {
+      summary: 'Deadline breaches recorded in the jurisdiction (LM-28)',
+      security: secured,
+      responses: {
+        '200': { description: 'Breaches', content: list({ type: 'object' }) },
+        '403': error('Not a supervisor of a management unit'),
+      },
+    },
+  },
+  '/api/flow-definitions': {
+    get: {
+      summary: 'Flow definitions (active; all=true for every version)',
+      security: secured,
+      parameters: [
+        query('kind', { type: 'string', enum: [...PROCESS_KINDS] }),
+        query('all', { type: 'string', enum: ['true', 'false'] }),
+      ],
+      responses: { '200': { description: 'Definitions', content: list({ type: 'object' }) } },
+    },
+    post: {
+      summary: 'Save a new version of a flow definition (platform administrators)',
+      security: secured,
+      requestBody: { required: true, content: json(ref('FlowDefinitionBody')) },
+      responses: {
+        '201': { description: 'The saved version', content: json({ type: 'object' }) },
+        '400': error('Malformed definition, or one naming unknown users or organisations'),
+        '403': error('Not a platform administrator, or an organisation outside the jurisdiction'),
+      },
+    },
+  },
+  '/api/flow-definitions/{id}': {
+    get: {
+      summary: 'One flow definition version',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': { description: 'The definition', content: json({ type: 'object' }) },
+        '404': error('Not found'),
+      },
+    },
+  },
+  '/api/attachments': {
+    post: {
+      summary:
+        'Upload an attachment (multipart field `file`, 10 MB, PDF/OFD/PNG/JPEG/TXT/DOCX/XLSX) to go with an action',
+      security: secured,
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } },
+          },
+        },
+      },
+      responses: {
+        '201': { description: '{id, fileName, size, sha256, mediaType}' },
+        '400': error('No file, too large, or a type not allowed'),
+      },
+    },
+  },
+  '/api/attachments/{id}': {
+    get: {
+      summary: 'Download an attachment (its uploader, or participants of a process it went with)',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': { description: 'The file' },
+        '403': error('Not allowed'),
+        '404': error('Not found'),
+      },
+    },
+  },
+  '/api/users': {
+    get: {
+      summary: 'Staff directory of one organisation (for transfer, delegate, add-signer and CC pickers)',
+      security: secured,
+      parameters: [{ name: 'organisationId', in: 'query', required: true, schema: { type: 'string' } }],
+      responses: {
+        '200': { description: 'Users', content: list({ type: 'object' }) },
+        '404': error('No such organisation'),
+      },
+    },
+  },
+};

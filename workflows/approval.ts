@@ -1,0 +1,192 @@
+/**
+ * The approval engine as a reusable child workflow: any process that needs people's decisions starts it with a
+ * flow snapshot and waits for its outcome. The rules live in domain/approval.ts; this workflow holds the state,
+ * applies human actions (updates with validators), resolves approvers and deadlines through activities, waits on
+ * each step's working-day deadline with a durable timer, and projects everything to the database for the inboxes.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { ApprovalActivities } from '../activities/approval';
+import {
+  Action,
+  actionProblem,
+  ApprovalInput,
+  ApprovalOutcome,
+  ApprovalState,
+  applyAction,
+  breach,
+  currentStep,
+  escalate,
+  openStep,
+  openTasks,
+  outcomeOf,
+  pendingDeadline,
+  PROBLEM_FAILURE_TYPES,
+  startApproval,
+} from '../domain/approval';
+import {
+  addSignerUpdate,
+  approvalStateQuery,
+  approveUpdate,
+  ccUpdate,
+  delegateUpdate,
+  readyUpdate,
+  rejectUpdate,
+  removeSignerUpdate,
+  returnUpdate,
+  transferUpdate,
+  urgeUpdate,
+  withdrawUpdate,
+} from './approval-messages';
+import {
+  CurrentAssignees,
+  ProcessJurisdiction,
+  ProcessKind,
+  ProcessOrganisation,
+  ProcessStatus,
+  ProcessStep,
+  StepDueAt,
+} from './search-attributes';
+
+const activities = proxyActivities<ApprovalActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+const now = () => new Date().toISOString();
+
+export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOutcome> {
+  let state = startApproval(input, now());
+  /** Counts state changes; `synced` is the count the database has seen. */
+  let changes = 1;
+  let synced = 0;
+
+  // Handlers. An action is validated, then applied at once (so that of two approvers acting on one any-one step
+  // in the same moment, the second sees the step decided and is refused), and answered once the database shows it.
+  const check = (a: Action) => {
+    const p = actionProblem(state, a, now());
+    if (p)
+      throw ApplicationFailure.create({
+        message: p.message,
+        type: PROBLEM_FAILURE_TYPES[p.kind],
+        nonRetryable: true,
+      });
+  };
+  const act = async (a: Action): Promise<ApprovalState> => {
+    check(a); // again: other updates may have run since the validator
+    state = applyAction(state, a, now());
+    const mine = ++changes;
+    await condition(() => synced >= mine && state.phase !== 'starting_step');
+    return state;
+  };
+  const on = <A>(update: UpdateDefinition<ApprovalState, [A]>, type: Action['type']) =>
+    setHandler(update, (action: A) => act({ type, action } as Action), {
+      validator: (action: A) => check({ type, action } as Action),
+    });
+  on(approveUpdate, 'approve');
+  on(rejectUpdate, 'reject');
+  on(transferUpdate, 'transfer');
+  on(delegateUpdate, 'delegate');
+  on(addSignerUpdate, 'add_signer');
+  on(removeSignerUpdate, 'remove_signer');
+  on(returnUpdate, 'return');
+  on(withdrawUpdate, 'withdraw');
+  on(urgeUpdate, 'urge');
+  on(ccUpdate, 'cc');
+  setHandler(readyUpdate, async () => {
+    await condition(() => synced >= 1 && state.phase !== 'starting_step');
+    return state;
+  });
+  setHandler(approvalStateQuery, () => state);
+
+  // Main flow: open each step as it comes, keep the database in step, and wait for actions or the deadline.
+  for (;;) {
+    if (state.phase === 'starting_step') {
+      const step = currentStep(state);
+      const resolved = await activities.resolveStepApprovers({
+        initiator: state.initiator,
+        jurisdictionId: state.jurisdictionId,
+        step,
+        choices: state.choices[step.key] ?? [],
+      });
+      const startedAt = now();
+      const due = step.due ? await activities.computeDeadline({ from: startedAt, due: step.due }) : null;
+      // Actions cannot reach a starting step (it has no open tasks), so nothing changed while we waited.
+      state = openStep(state, resolved, due, startedAt);
+      changes++;
+      continue; // the next step may start at once (skipped step) or the process may be over
+    }
+    await sync();
+    if (state.status !== 'running') break;
+
+    const seen = changes;
+    const deadline = pendingDeadline(state);
+    const acted = deadline
+      ? await condition(() => changes !== seen, Math.max(0, Date.parse(deadline.dueAt) - Date.now()))
+      : await condition(() => changes !== seen).then(() => true);
+    if (!acted) {
+      // The working-day deadline passed with the step still open (durable timer): its breach action.
+      state = breach(state, now());
+      changes++;
+      if (
+        state.status === 'running' &&
+        state.phase === 'waiting' &&
+        currentStep(state).onBreach === 'escalate'
+      ) {
+        const to = await activities.resolveEscalation({
+          step: currentStep(state),
+          tasks: openTasks(state),
+          jurisdictionId: state.jurisdictionId,
+        });
+        if (to) {
+          state = escalate(state, to, now());
+          changes++;
+        }
+      }
+    }
+  }
+  await sync();
+  await allHandlersFinished();
+  return outcomeOf(state);
+
+  /** Writes the state to the database, sends the queued e-mails, and updates the search attributes. */
+  async function sync(): Promise<void> {
+    while (synced < changes) {
+      const target = changes;
+      const notices = state.outbox;
+      state = { ...state, outbox: [] };
+      await activities.projectApproval({ state });
+      for (const notice of notices) await activities.sendApprovalNotice({ state, notice });
+      setSearchAttributes();
+      synced = target;
+    }
+  }
+
+  function setSearchAttributes(): void {
+    const open = openTasks(state);
+    const due = pendingDeadline(state) ?? state.stepDue;
+    upsertSearchAttributes([
+      { key: ProcessKind, value: state.kind },
+      { key: ProcessOrganisation, value: state.initiator.organisationId },
+      { key: ProcessJurisdiction, value: state.jurisdictionId },
+      { key: ProcessStatus, value: state.status },
+      { key: ProcessStep, value: state.status === 'running' ? currentStep(state).key : null },
+      {
+        key: CurrentAssignees,
+        value: open.map((t) =>
+          t.assignee.kind === 'user'
+            ? `user:${t.assignee.userId}`
+            : `group:${t.assignee.organisationId}:${t.assignee.role}`,
+        ),
+      },
+      { key: StepDueAt, value: state.status === 'running' && due ? new Date(due.dueAt) : null },
+    ]);
+  }
+}
