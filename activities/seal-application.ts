@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
-import { AppUser, Organisation, Seal, SealApplication, Task } from '../db/entities';
+import { AppUser, Organisation, Seal, SealApplication } from '../db/entities';
 import type { Orm } from '../db/orm';
 import { shanghaiDate } from '../domain/format';
 import {
@@ -18,12 +18,7 @@ import {
   SealInfo,
   sealCode,
 } from '../domain/seal';
-import {
-  APPLICATION_STATUS_LABELS,
-  REVIEWER_ROLE,
-  ReviewLevel,
-  SEAL_ISSUANCE_REFUSED,
-} from '../domain/seal-application';
+import { APPLICATION_STATUS_LABELS, SEAL_ISSUANCE_REFUSED } from '../domain/seal-application';
 import type { Mailer } from '../mail/mailer';
 import { certificateOrganisationName, isIssuedBy } from '../pki/certificates';
 import { signSealInfo } from '../pki/seal-maker';
@@ -31,27 +26,10 @@ import { currentCertificate, loadCertificateAuthority } from '../pki/store';
 import { sendMailOnce } from './mail';
 
 export interface SealApplicationActivities {
-  openReviewTask(req: {
-    applicationId: string;
-    workflowId: string;
-    taskId: string;
-    level: number;
-    reviewer: ReviewLevel;
-    sealName: string;
-    organisationName: string;
-  }): Promise<void>;
-  closeReviewTask(req: {
-    taskId: string;
-    outcome: 'approved' | 'rejected';
-    actorId: string;
-    actorName: string;
-    comment: string | null;
-    at: string;
-  }): Promise<void>;
   makeSeal(req: { applicationId: string }): Promise<{ sealId: string }>;
   recordApplicationOutcome(req: {
     applicationId: string;
-    status: 'rejected' | 'failed';
+    status: 'rejected' | 'failed' | 'withdrawn';
     reason: string;
   }): Promise<void>;
   notifyApplicantOfOutcome(req: { applicationId: string }): Promise<void>;
@@ -68,42 +46,6 @@ export function createSealApplicationActivities(deps: SealApplicationDeps): Seal
   const fork = () => deps.orm.em.fork() as EntityManager;
 
   return {
-    async openReviewTask(req) {
-      const levelName = `第${req.level + 1}级审核（${req.reviewer.organisationName}）`;
-      await fork()
-        .createQueryBuilder(Task)
-        .insert({
-          id: req.taskId,
-          processKind: 'seal_application',
-          processId: req.applicationId,
-          workflowId: req.workflowId,
-          title: `${req.organisationName}申请电子印章“${req.sealName}”`,
-          stepName: levelName,
-          assigneeOrganisationId: req.reviewer.organisationId,
-          assigneeRole: REVIEWER_ROLE,
-          status: 'pending',
-          createdAt: new Date(),
-        })
-        .onConflict('id')
-        .ignore()
-        .execute();
-    },
-
-    async closeReviewTask(req) {
-      await fork().nativeUpdate(
-        Task,
-        { id: req.taskId, status: 'pending' },
-        {
-          status: 'done',
-          outcome: req.outcome,
-          actedById: req.actorId,
-          actedByName: req.actorName,
-          actedAt: new Date(req.at),
-          comment: req.comment,
-        },
-      );
-    },
-
     async makeSeal({ applicationId }) {
       const em = fork();
       const existing = await em.findOne(Seal, { applicationId });

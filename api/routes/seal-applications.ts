@@ -1,19 +1,10 @@
-/** Seal applications, review tasks and seals over JSON (SM-5 … SM-8). */
+/** Seal applications and seals over JSON (SM-5 … SM-8); their review tasks are the approval engine's. */
 import { Router } from 'express';
-import { z } from 'zod';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
-import {
-  ApproveBody,
-  IdempotencyKey,
-  RejectBody,
-  SealApplicationBody,
-  SealApplicationService,
-} from '../services/seal-applications';
+import { IdempotencyKey, SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { SealService } from '../services/seals';
 import { parse } from '../validation';
-
-const TaskListQuery = z.object({ status: z.enum(['pending', 'done']).default('pending') }).strict();
 
 export function sealRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
   const router = Router();
@@ -54,26 +45,6 @@ export function sealRoutes(ctx: AppContext, service: SealApplicationService, sea
   router.get('/seal-applications/:id/imprint', async (req, res) => {
     const imprint = await service.imprint(requirePrincipal(req), req.params.id);
     sendImage(res, imprint);
-  });
-
-  router.get('/tasks', async (req, res) => {
-    const { status } = parse(TaskListQuery, req.query);
-    const tasks = await service.tasks(requirePrincipal(req), status);
-    res.json({ items: tasks });
-  });
-
-  router.post('/tasks/:id/approve', async (req, res) => {
-    const { comment } = parse(ApproveBody, req.body ?? {});
-    res.json(
-      await service.decide(requirePrincipal(req), req.params.id, { kind: 'approve', comment }, meta(req)),
-    );
-  });
-
-  router.post('/tasks/:id/reject', async (req, res) => {
-    const { reason } = parse(RejectBody, req.body ?? {});
-    res.json(
-      await service.decide(requirePrincipal(req), req.params.id, { kind: 'reject', reason }, meta(req)),
-    );
   });
 
   router.get('/seals', async (req, res) => {

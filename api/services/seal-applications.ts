@@ -3,39 +3,27 @@
  * from the workflow query), decide a review task (workflow update). Authorisation happens here, once for both.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
-import { AppUser, Organisation, SealApplication, Task } from '../../db/entities';
+import { AppUser, Organisation, SealApplication } from '../../db/entities';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { SEAL_KINDS } from '../../domain/seal';
+import { approvalWorkflowId } from '../../domain/approval';
+import { SEAL_KIND_LABELS } from '../../domain/seal';
 import {
-  Decision,
-  reviewChain,
-  REVIEWER_ROLE,
   SealApplicationInput,
   SealApplicationState,
   sealApplicationWorkflowId,
-  TASK_NOT_PENDING,
 } from '../../domain/seal-application';
-import {
-  approveUpdate,
-  readyUpdate,
-  rejectUpdate,
-  stateQuery,
-} from '../../workflows/seal-application-messages';
+import { stateQuery } from '../../workflows/seal-application-messages';
 import { canSeeOrganisationRecords } from '../access';
 import { requireRole } from '../auth';
 import { actorOf, Principal } from '../principal';
 import type { AppContext } from '../context';
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
+import { ApiError, badRequest, forbidden, notFound } from '../errors';
+import type { ApprovalService, ApprovalView } from './approvals';
 
-const READY_WAIT_MS = 10_000;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export const SealApplicationBody = z
@@ -64,9 +52,6 @@ export const SealApplicationBody = z
   .strict();
 export type SealApplicationBody = z.infer<typeof SealApplicationBody>;
 
-export const ApproveBody = z.object({ comment: z.string().trim().max(500).optional() }).strict();
-export const RejectBody = z.object({ reason: z.string().trim().min(2).max(500) }).strict();
-
 export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9._:-]{8,100}$/, {
   message: 'Idempotency-Key 应为 8 到 100 位字母、数字或 ._:-',
 });
@@ -86,24 +71,16 @@ export interface ApplicationView {
   status: SealApplication['status'];
   outcomeReason: string | null;
   sealId: string | null;
-  process: {
-    status: SealApplicationState['status'];
-    stage: SealApplicationState['stage'];
-    currentLevel: number | null;
-    levels: Array<{
-      level: number;
-      organisationId: string;
-      organisationName: string;
-      jurisdictionName: string;
-    }>;
-    whoMayAct: Array<{ organisationId: string; organisationName: string; role: string; taskId: string }>;
-    history: SealApplicationState['history'];
-    live: boolean;
-  };
+  /** The review, run by the approval engine: steps, tasks, timeline; null if it cannot be read. */
+  approval: ApprovalView | null;
+  approvalWorkflowId: string | null;
 }
 
 export class SealApplicationService {
-  constructor(private readonly ctx: AppContext) {}
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly approvals: ApprovalService,
+  ) {}
 
   async submit(
     principal: Principal,
@@ -124,15 +101,6 @@ export class SealApplicationService {
       if (existing) return { application: await this.view(principal, existing.id), created: false };
     }
 
-    // SM-5(3): the applicant's own seal management department first, then level by level upwards.
-    const jurisdictions = await this.ctx.jurisdictions.all();
-    const departments = (
-      await em.find(Organisation, { functions: { $contains: ['seal_management_department'] } })
-    ).map((o) => ({ id: o.id, name: o.name, jurisdictionId: o.jurisdictionId }));
-    const chain = reviewChain(principal.jurisdictionId, jurisdictions, departments);
-    if (chain.length === 0)
-      throw new ApiError('UNPROCESSABLE', '您所在辖区未设置印章管理部门，无法受理印章申请');
-
     const id = randomUUID();
     const workflowId = sealApplicationWorkflowId(id);
     await em.transactional(async (tx) => {
@@ -150,8 +118,10 @@ export class SealApplicationService {
         custodianName: body.custodian.name,
         custodianPhone: body.custodian.phone ?? null,
         reason: body.reason,
-        chain,
+        // The levels now come from the flow definition the review runs under (see the approval process).
+        chain: [],
         workflowId,
+        approvalWorkflowId: approvalWorkflowId('seal_application', id),
         status: 'pending',
         outcomeReason: null,
         sealId: null,
@@ -165,14 +135,18 @@ export class SealApplicationService {
         targetType: 'seal_application',
         targetId: id,
         outcome: 'success',
-        details: { kind: body.kind, name: body.name, chain: chain.map((c) => c.organisationId) },
+        details: { kind: body.kind, name: body.name },
         requestId: meta.requestId,
         ip: meta.ip,
       });
     });
     try {
-      await this.startWorkflow(await this.workflowInput(id));
+      await this.startWorkflow(await this.workflowInput(principal, id));
     } catch (err) {
+      if (err instanceof ApiError) {
+        await this.ctx.em().nativeDelete(SealApplication, { id });
+        throw err;
+      }
       // Nothing half-written: without its process the application would wait forever.
       await this.ctx.em().transactional(async (tx) => {
         await tx.nativeDelete(SealApplication, { id });
@@ -191,11 +165,24 @@ export class SealApplicationService {
     return { application: await this.view(principal, id), created: true };
   }
 
-  private async workflowInput(applicationId: string): Promise<SealApplicationInput> {
+  private async workflowInput(
+    principal: Principal | null,
+    applicationId: string,
+  ): Promise<SealApplicationInput> {
     const em = this.ctx.em();
     const a = await em.findOneOrFail(SealApplication, { id: applicationId });
     const organisation = await em.findOneOrFail(Organisation, { id: a.organisationId });
     const applicant = await em.findOneOrFail(AppUser, { id: a.applicantId });
+    const approval = await this.approvals.buildInput({
+      kind: 'seal_application',
+      principal: principal ?? { userId: applicant.id },
+      organisationId: a.organisationId,
+      processId: a.id,
+      title: `${organisation.name}申请电子印章“${a.sealName}”（${SEAL_KIND_LABELS[a.kind]}）`,
+      detailPath: `/seal-applications/${a.id}`,
+      // The seal application tells the applicant the outcome with the seal's details (SM-8).
+      parentNotifiesOutcome: true,
+    });
     return {
       applicationId: a.id,
       organisationId: a.organisationId,
@@ -203,23 +190,20 @@ export class SealApplicationService {
       applicant: { userId: applicant.id, displayName: applicant.displayName, email: applicant.email },
       kind: a.kind,
       sealName: a.sealName,
-      chain: a.chain,
+      approval,
     };
   }
 
   private async startWorkflow(input: SealApplicationInput): Promise<void> {
-    const handle = await this.ctx.temporal.workflow.start('sealApplicationWorkflow', {
+    await this.ctx.temporal.workflow.start('sealApplicationWorkflow', {
       workflowId: sealApplicationWorkflowId(input.applicationId),
       taskQueue: this.ctx.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
-    // Answer once the first reviewer has the task. The start itself is durable: if no worker picks the process up
-    // in time, the reply comes without waiting and the task appears when a worker runs.
-    await Promise.race([
-      handle.executeUpdate(readyUpdate).catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, READY_WAIT_MS).unref()),
-    ]);
+    // Answer once the first reviewers have their tasks. The start itself is durable: if no worker picks the
+    // process up in time, the reply comes without waiting and the tasks appear when a worker runs.
+    await this.approvals.waitUntilReady(input.approval.processKey);
   }
 
   /**
@@ -234,7 +218,7 @@ export class SealApplicationService {
     let started = 0;
     for (const a of pending) {
       try {
-        await this.startWorkflow(await this.workflowInput(a.id));
+        await this.startWorkflow(await this.workflowInput(null, a.id));
         started++;
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -248,9 +232,8 @@ export class SealApplicationService {
     const em = this.ctx.em();
     const a = await em.findOne(SealApplication, { id });
     if (!a) throw notFound('印章申请');
-    const inChain = a.chain.some((c) => c.organisationId === principal.organisationId);
     if (
-      !inChain &&
+      !(await this.involvedInReview(principal, a)) &&
       !(await canSeeOrganisationRecords(principal, a.organisationId, em, this.ctx.jurisdictions))
     ) {
       throw forbidden('无权查看此印章申请');
@@ -283,26 +266,33 @@ export class SealApplicationService {
       status: state?.status ?? a.status,
       outcomeReason: state?.outcomeReason ?? a.outcomeReason,
       sealId: state?.sealId ?? a.sealId,
-      process: {
-        status: state?.status ?? a.status,
-        stage: state?.stage ?? (a.status === 'pending' ? 'review' : 'done'),
-        currentLevel: state?.currentLevel ?? null,
-        levels: a.chain.map((c, level) => ({ level: level + 1, ...c })),
-        whoMayAct:
-          state && state.currentLevel !== null && state.currentTaskId
-            ? [
-                {
-                  organisationId: state.chain[state.currentLevel]!.organisationId,
-                  organisationName: state.chain[state.currentLevel]!.organisationName,
-                  role: REVIEWER_ROLE,
-                  taskId: state.currentTaskId,
-                },
-              ]
-            : [],
-        history: state?.history ?? [],
-        live: !!state,
-      },
+      approval: a.approvalWorkflowId ? await this.approvalView(principal, a.approvalWorkflowId) : null,
+      approvalWorkflowId: a.approvalWorkflowId,
     };
+  }
+
+  private async approvalView(principal: Principal, key: string): Promise<ApprovalView | null> {
+    try {
+      return await this.approvals.view(principal, key);
+    } catch (err) {
+      // Not projected yet (no worker has run the process), or the caller sees the application but not the review.
+      if (err instanceof ApiError) return null;
+      throw err;
+    }
+  }
+
+  /** Reviewers of an application: whoever holds or held one of its review tasks. */
+  private async involvedInReview(principal: Principal, a: SealApplication): Promise<boolean> {
+    if (!a.approvalWorkflowId) return false;
+    const rows: unknown[] = await this.ctx
+      .em()
+      .getConnection()
+      .execute(
+        `select 1 from task where workflow_id = ? and (assignee_user_id = ? or acted_by_id = ?
+           or (assignee_user_id is null and assignee_organisation_id = ?)) limit 1`,
+        [a.approvalWorkflowId, principal.userId, principal.userId, principal.organisationId],
+      );
+    return rows.length > 0;
   }
 
   /** The process state from the workflow query; null when Temporal cannot answer (the record still can). */
@@ -329,89 +319,5 @@ export class SealApplicationService {
         { organisationId: principal.organisationId },
         { orderBy: { createdAt: 'desc' }, limit: 200, exclude: ['imprint'] },
       );
-  }
-
-  /** 待办: pending tasks of the caller's organisation and role; 已办: tasks the caller decided. */
-  async tasks(principal: Principal, status: 'pending' | 'done'): Promise<Task[]> {
-    const em = this.ctx.em();
-    if (status === 'pending') {
-      return em.find(
-        Task,
-        {
-          status: 'pending',
-          assigneeOrganisationId: principal.organisationId,
-          assigneeRole: { $in: principal.roles },
-        },
-        { orderBy: { createdAt: 'asc' }, limit: 500 },
-      );
-    }
-    return em.find(
-      Task,
-      { status: 'done', actedById: principal.userId },
-      { orderBy: { actedAt: 'desc' }, limit: 500 },
-    );
-  }
-
-  async decide(
-    principal: Principal,
-    taskId: string,
-    action: { kind: 'approve'; comment?: string } | { kind: 'reject'; reason: string },
-    meta: { requestId?: string; ip?: string },
-  ): Promise<ApplicationView> {
-    const em = this.ctx.em();
-    const task = await em.findOne(Task, { id: taskId });
-    if (!task) throw notFound('待办任务');
-    const audit = (outcome: 'success' | 'denied' | 'rejected', details: Record<string, unknown> = {}) =>
-      recordAudit(this.ctx.em(), {
-        actor: actorOf(principal),
-        action: `task.${action.kind}`,
-        targetType: 'task',
-        targetId: taskId,
-        outcome,
-        details: { processId: task.processId, ...details },
-        requestId: meta.requestId,
-        ip: meta.ip,
-      });
-    if (
-      task.assigneeOrganisationId !== principal.organisationId ||
-      !principal.roles.includes(task.assigneeRole)
-    ) {
-      await audit('denied', { reason: 'not the assignee department or role' });
-      const error = forbidden('此任务不属于您所在部门的当前审核层级');
-      error.audited = true;
-      throw error;
-    }
-    if (task.status !== 'pending') {
-      await audit('rejected', { reason: 'task already decided' });
-      throw conflict('该任务已处理，不能重复审批');
-    }
-    const decision: Decision = {
-      taskId,
-      userId: principal.userId,
-      displayName: principal.displayName,
-      organisationId: principal.organisationId,
-      organisationName: principal.organisationName,
-      comment: action.kind === 'approve' ? action.comment : undefined,
-    };
-    const handle = this.ctx.temporal.workflow.getHandle(task.workflowId);
-    try {
-      if (action.kind === 'approve') await handle.executeUpdate(approveUpdate, { args: [decision] });
-      else await handle.executeUpdate(rejectUpdate, { args: [{ ...decision, reason: action.reason }] });
-    } catch (err) {
-      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-      if (
-        (cause instanceof ApplicationFailure && cause.type === TASK_NOT_PENDING) ||
-        err instanceof WorkflowNotFoundError
-      ) {
-        await audit('rejected', { reason: 'task no longer pending' });
-        throw conflict('该任务已处理，不能重复审批');
-      }
-      throw err;
-    }
-    await audit(
-      'success',
-      action.kind === 'approve' ? { comment: action.comment ?? null } : { reason: action.reason },
-    );
-    return this.view(principal, task.processId);
   }
 }

@@ -25,15 +25,15 @@ afterAll(async () => {
 async function submit(as = 'zz-amr-clerk', body: Record<string, unknown> = applicationBody()) {
   const res = await t.call('POST', '/api/seal-applications', { as, body });
   expect(res.status).toBe(201);
-  return res.body as { id: string; process: { whoMayAct: Array<{ taskId: string }> } };
+  return res.body as { id: string; approvalWorkflowId: string };
 }
 
 async function pendingTaskFor(applicationId: string, reviewer: string): Promise<string> {
   const res = await t.call('GET', '/api/tasks', { as: reviewer });
   expect(res.status).toBe(200);
-  const task = res.body.items.find((x: Task) => x.processId === applicationId);
+  const task = res.body.items.find((x: { processId: string }) => x.processId === applicationId);
   expect(task).toBeDefined();
-  return task.id;
+  return task.taskId;
 }
 
 async function waitForStatus(id: string, as: string, status: string) {
@@ -54,19 +54,29 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
     const app = await submit();
     applicationId = app.id;
     const view = (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'zz-amr-clerk' })).body;
-    expect(view.process.levels.map((l: { organisationName: string }) => l.organisationName)).toEqual([
-      '泽州县行政审批服务管理局',
-      '晋城市行政审批服务管理局',
-      '山西省行政审批服务管理局',
+    // The review runs under the default seal application flow: county, city, province (SM-5(3)).
+    expect(view.approval.steps.map((s: { name: string }) => s.name)).toEqual([
+      '本级印章管理部门审核',
+      '上一级印章管理部门审核',
+      '省级印章管理部门审核',
     ]);
-    expect(view.process.whoMayAct).toEqual([
-      expect.objectContaining({ organisationId: 'zz-approval', role: 'seal_reviewer' }),
+    expect(view.approval.tasks).toEqual([
+      expect.objectContaining({
+        status: 'pending',
+        assignee: expect.objectContaining({
+          kind: 'group',
+          organisationId: 'zz-approval',
+          role: 'seal_reviewer',
+        }),
+      }),
     ]);
 
     for (const [level, reviewer] of REVIEWERS.entries()) {
       // Upper levels see nothing until the level below has approved.
       for (const later of REVIEWERS.slice(level + 1)) {
-        const tasks = (await t.call('GET', '/api/tasks', { as: later })).body.items as Task[];
+        const tasks = (await t.call('GET', '/api/tasks', { as: later })).body.items as Array<{
+          processId: string;
+        }>;
         expect(tasks.some((x) => x.processId === app.id)).toBe(false);
       }
       const taskId = await pendingTaskFor(app.id, reviewer);
@@ -75,8 +85,14 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
         body: { comment: `第${level + 1}级同意` },
       });
       expect(res.status).toBe(200);
-      const done = (await t.call('GET', '/api/tasks?status=done', { as: reviewer })).body.items as Task[];
-      expect(done.find((x) => x.id === taskId)).toMatchObject({
+      const done = (await t.call('GET', '/api/tasks?box=done', { as: reviewer })).body.items as Array<{
+        taskId: string;
+      }>;
+      expect(done.find((x) => x.taskId === taskId)).toMatchObject({
+        status: 'approved',
+        statusLabel: '已同意',
+      });
+      expect(await t.em().findOneOrFail(Task, { id: taskId })).toMatchObject({
         outcome: 'approved',
         comment: `第${level + 1}级同意`,
       });
@@ -84,17 +100,10 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
 
     const approved = await waitForStatus(app.id, 'zz-amr-clerk', 'approved');
     expect(approved.sealId).toEqual(expect.any(String));
-    expect(approved.process.history.map((h: { action: string }) => h.action)).toEqual([
-      'submitted',
-      'approved',
-      'approved',
-      'approved',
-      'seal_made',
-    ]);
-    expect(approved.process.history[2]).toMatchObject({
-      comment: '第2级同意',
-      actor: { displayName: '李明' },
-    });
+    const decisions = approved.approval.history.filter((h: { action: string }) => h.action === 'approved');
+    expect(decisions.map((h: { stepIndex: number }) => h.stepIndex)).toEqual([0, 1, 2]);
+    expect(decisions[1]).toMatchObject({ comment: '第2级同意', actor: { displayName: '李明' } });
+    expect(approved.approval.status).toBe('approved');
   });
 
   it('yields a seal valid exactly as long as its certificate (SM-8), signed by the CA as seal maker', async () => {
@@ -189,7 +198,9 @@ describe('rejection at the city level', () => {
 
     const view = await waitForStatus(app.id, 'zz-amr-clerk', 'rejected');
     expect(view).toMatchObject({ status: 'rejected', outcomeReason: reason, sealId: null });
-    expect(view.process.whoMayAct).toEqual([]);
+    expect(
+      view.approval.tasks.filter((x: { status: string }) => x.status === 'pending' || x.status === 'waiting'),
+    ).toEqual([]);
     const record = await t.em().findOneOrFail(SealApplication, { id: app.id });
     expect(record).toMatchObject({ status: 'rejected', outcomeReason: reason, sealId: null });
     expect(await t.em().count(Seal, { applicationId: app.id })).toBe(0);
@@ -340,7 +351,7 @@ describe('authorisation and conflicts', () => {
     ]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const view = (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'zz-amr-clerk' })).body;
-    const decisions = view.process.history.filter(
+    const decisions = view.approval.history.filter(
       (h: { action: string }) => h.action === 'approved' || h.action === 'rejected',
     );
     expect(decisions).toHaveLength(1);

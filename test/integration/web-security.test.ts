@@ -48,7 +48,8 @@ it('a cookie-authenticated POST from another origin is refused and changes nothi
   const app = (
     await t.call('POST', '/api/seal-applications', { as: 'zz-amr-clerk', body: applicationBody() })
   ).body;
-  const taskId = app.process.whoMayAct[0].taskId;
+  const inbox = (await t.call('GET', '/api/tasks', { as: 'zz-approval-reviewer' })).body.items;
+  const taskId = inbox.find((x: { processId: string }) => x.processId === app.id).taskId as string;
   const forged = await fetch(`${t.url}/tasks/${taskId}/approve`, {
     method: 'POST',
     headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
@@ -57,7 +58,8 @@ it('a cookie-authenticated POST from another origin is refused and changes nothi
   });
   expect(forged.status).toBe(403);
   const view = (await t.call('GET', `/api/seal-applications/${app.id}`, { as: 'zz-amr-clerk' })).body;
-  expect(view.process.currentLevel).toBe(0);
+  expect(view.approval.currentStep).toBe(0);
+  expect(view.approval.history.some((e: { action: string }) => e.action === 'approved')).toBe(false);
 
   const sameOrigin = await fetch(`${t.url}/tasks/${taskId}/approve`, {
     method: 'POST',

@@ -51,11 +51,11 @@ function kill9(child: ChildProcess): Promise<void> {
 async function pendingTask(applicationId: string, reviewer: string): Promise<string> {
   for (let i = 0; i < 200; i++) {
     const items = (await t.call('GET', '/api/tasks', { as: reviewer })).body.items as Array<{
-      id: string;
+      taskId: string;
       processId: string;
     }>;
     const task = items.find((x) => x.processId === applicationId);
-    if (task) return task.id;
+    if (task) return task.taskId;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no task for ${reviewer}`);
