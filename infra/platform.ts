@@ -102,7 +102,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     auth: new Authenticator(config, em),
     jurisdictions: new JurisdictionTree(em),
   };
-  const { app, sealApplications } = createApp(ctx);
+  const { app, sealApplications, sealUse } = createApp(ctx);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port ?? config.port, () => resolve(s));
   });
@@ -111,6 +111,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   sealApplications
     .resumeOrphans()
     .catch((err) => console.warn(`resuming orphaned applications failed: ${String(err)}`));
+  sealUse
+    .resumeOrphans()
+    .catch((err) => console.warn(`resuming orphaned seal-use requests failed: ${String(err)}`));
 
   return {
     url: `http://127.0.0.1:${port}`,

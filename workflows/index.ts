@@ -1,2 +1,4 @@
 /** Every workflow the worker runs. */
+export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
+export { sealUseWorkflow } from './seal-use';

@@ -1,0 +1,177 @@
+/** The OpenAPI description of seal use (SM-12), spread into api/openapi.ts; bodies from the validating zod schemas. */
+import { z } from 'zod';
+import {
+  SEAL_USE_HTTP_STATUS,
+  SEAL_USE_PROBLEM_CODES,
+  SealSignBody,
+  SealUseRequestBody,
+} from '../domain/seal-use';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0' });
+const json = (s: object) => ({ 'application/json': { schema: s } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = (description: string) => ({ description, content: json(ref('Error')) });
+const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const sealIdQuery = { name: 'sealId', in: 'query', required: false, schema: { type: 'string' } };
+const secured = [{ bearer: [] }];
+
+const codesFor = (status: number) =>
+  SEAL_USE_PROBLEM_CODES.filter((c) => SEAL_USE_HTTP_STATUS[c] === status).join(', ');
+
+export const SEAL_USE_SCHEMAS = {
+  SealUseRequestBody: schema(SealUseRequestBody),
+  SealSignBody: schema(SealSignBody),
+  SealUseAuthorisation: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      requestId: { type: 'string' },
+      sealId: { type: 'string' },
+      granteeId: { type: 'string' },
+      documents: { type: 'array', items: { type: 'object' } },
+      maxUses: { type: 'integer' },
+      usedCount: { type: 'integer' },
+      remainingUses: { type: 'integer' },
+      validFrom: { type: 'string', format: 'date-time' },
+      validTo: { type: 'string', format: 'date-time' },
+      status: { type: 'string', enum: ['active', 'revoked'] },
+      live: { type: 'boolean', description: 'Active, inside [validFrom, validTo) and uses left' },
+      approvedBy: { type: 'array', items: { type: 'object' } },
+    },
+  },
+  SealUseRequest: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      sealId: { type: 'string' },
+      status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'withdrawn'] },
+      documents: { type: 'array', items: { type: 'object' } },
+      maxUses: { type: 'integer' },
+      validFrom: { type: 'string', format: 'date-time' },
+      validTo: { type: 'string', format: 'date-time' },
+      outcomeReason: { type: ['string', 'null'] },
+      approval: {
+        type: 'object',
+        description: 'The approval process: its workflow id and page (/approvals/<workflowId>)',
+        properties: {
+          workflowId: { type: 'string' },
+          url: { type: 'string' },
+          status: { type: ['string', 'null'] },
+        },
+      },
+      authorisation: { oneOf: [{ type: 'null' }, ref('SealUseAuthorisation')] },
+    },
+  },
+  SealSignature: {
+    type: 'object',
+    description:
+      'Signature record modelled on GB/T 38540; verify signatureValue over signedContent with signerCertificate',
+    properties: {
+      version: { type: 'integer' },
+      sealId: { type: 'string' },
+      seal: { type: 'object', description: 'esId, name, kind, sealInfo, makerSignature' },
+      signingTime: { type: 'string', format: 'date-time' },
+      dataHash: {
+        type: 'object',
+        properties: { algorithm: { type: 'string', enum: ['SHA-256'] }, value: { type: 'string' } },
+      },
+      documentTitle: { type: 'string' },
+      authorisationId: { type: 'string' },
+      signerCertificate: {
+        type: 'string',
+        description: 'PEM of the certificate bound in sealInfo.property.certList',
+      },
+      algorithm: { type: 'string', enum: ['SHA256withRSA'] },
+      signedContent: { type: 'string', description: 'RFC 8785 canonical JSON that was signed' },
+      signatureValue: { type: 'string', description: 'Base64' },
+    },
+  },
+};
+
+export const SEAL_USE_PATHS = {
+  '/api/seal-use-requests': {
+    post: {
+      summary:
+        "Request a use of a seal of the caller's organisation (seal_applicant or unit_leader); starts the organisation's seal_use approval flow (SM-12). Optional Idempotency-Key header",
+      security: secured,
+      parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+      requestBody: { required: true, content: json(ref('SealUseRequestBody')) },
+      responses: {
+        '201': { description: 'Submitted', content: json(ref('SealUseRequest')) },
+        '200': {
+          description: 'Same Idempotency-Key: the earlier request',
+          content: json(ref('SealUseRequest')),
+        },
+        '400': error('Invalid input, naming each field; nothing stored'),
+        '401': error('Not authenticated'),
+        '403': error('A seal of another organisation, or the caller lacks the role'),
+        '404': error('No such seal'),
+        '422': error('The seal is not active'),
+        '503': error('Temporal unavailable; nothing stored'),
+      },
+    },
+    get: {
+      summary: "The caller's organisation's seal-use requests",
+      security: secured,
+      parameters: [sealIdQuery],
+      responses: { '200': { description: 'List' }, '401': error('Not authenticated') },
+    },
+  },
+  '/api/seal-use-requests/{id}': {
+    get: {
+      summary: 'A seal-use request with its approval process link and, once approved, its authorisation',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': { description: 'Request', content: json(ref('SealUseRequest')) },
+        '403': error('Not the organisation or an overseeing unit'),
+        '404': error('Not found'),
+      },
+    },
+  },
+  '/api/seal-use-authorisations': {
+    get: {
+      summary: "The caller's own seal-use authorisations (the caller is the grantee)",
+      security: secured,
+      parameters: [sealIdQuery],
+      responses: { '200': { description: 'List' }, '401': error('Not authenticated') },
+    },
+  },
+  '/api/seals/{id}/sign': {
+    post: {
+      summary:
+        'Sign a document hash with the seal under a live authorisation, consuming one use (SM-12). Refusals carry their code in error.details.reason',
+      security: secured,
+      parameters: [idParam('id')],
+      requestBody: { required: true, content: json(ref('SealSignBody')) },
+      responses: {
+        '201': {
+          description: 'Signed: {id, usedCount, maxUses, remainingUses, signature}',
+          content: json({
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              usedCount: { type: 'integer' },
+              maxUses: { type: 'integer' },
+              remainingUses: { type: 'integer' },
+              signature: ref('SealSignature'),
+            },
+          }),
+        },
+        '400': error('Invalid input, naming each field; nothing changed'),
+        '403': error(`Not the caller's to use: ${codesFor(403)}`),
+        '404': error('No such seal'),
+        '409': error(`The authorisation's state forbids it: ${codesFor(409)}`),
+        '422': error(`Outside what was authorised, or the seal cannot sign now: ${codesFor(422)}`),
+      },
+    },
+  },
+  '/api/seals/{id}/signatures': {
+    get: {
+      summary: 'Signatures made with the seal (SM-13 archive)',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: { '200': { description: 'List' }, '403': error('Not allowed'), '404': error('Not found') },
+    },
+  },
+};

@@ -1,0 +1,500 @@
+/**
+ * Seal use as the API and the web pages use it (SM-12): requesting a use (record + seal-use workflow, which runs
+ * the organisation's `seal_use` approval flow as a child), reading requests and authorisations, and signing under
+ * an authorisation. Authorisation of callers happens here, once for both.
+ *
+ * Signing refusals keep their machine code in `details.reason` and map to HTTP by SEAL_USE_HTTP_STATUS: 403 not the
+ * caller's to use (no authorisation, not the grantee, not the seal's organisation), 409 the authorisation's state
+ * forbids it (used up, revoked), 422 outside what was authorised (window, document) or the seal cannot sign now.
+ */
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ApprovalProcess } from '../../db/approval-entities';
+import { recordAudit } from '../../db/audit';
+import { AppUser, Organisation, Seal } from '../../db/entities';
+import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
+import { approvalWorkflowId, PROCESS_STATUS_LABELS, UserRef } from '../../domain/approval';
+import {
+  approverAuthorityFor,
+  remainingUses,
+  SEAL_USE_HTTP_STATUS,
+  SealSignBody,
+  SealUseError,
+  SealUseRequestBody,
+  SealUseRequestStatus,
+  sealUseWorkflowId,
+} from '../../domain/seal-use';
+import { signUnderAuthorisation } from '../../pki/seal-signing';
+import type { SealSignature } from '../../pki/seal-signer';
+import type { SealUseInput } from '../../workflows/seal-use';
+import { canSeeOrganisationRecords } from '../access';
+import type { AppContext } from '../context';
+import { ApiError, badRequest, forbidden, notFound } from '../errors';
+import { actorOf, Principal } from '../principal';
+import { ApprovalService } from './approvals';
+
+const READY_WAIT_MS = 10_000;
+const REQUESTER_ROLES = ['seal_applicant', 'unit_leader'] as const;
+
+export interface AuthorisationView {
+  id: string;
+  requestId: string;
+  sealId: string;
+  granteeId: string;
+  documents: SealUseAuthorisation['documents'];
+  maxUses: number;
+  usedCount: number;
+  remainingUses: number;
+  validFrom: string;
+  validTo: string;
+  status: SealUseAuthorisation['status'];
+  /** Whether it can sign now: active, inside its window, uses left. */
+  live: boolean;
+  approvedBy: SealUseAuthorisation['approvedBy'];
+  createdAt: string;
+}
+
+export interface SealUseRequestView {
+  id: string;
+  sealId: string;
+  sealName: string;
+  sealKind: string;
+  organisationId: string;
+  organisationName: string;
+  applicant: { id: string; displayName: string };
+  documents: SealUseRequest['documents'];
+  maxUses: number;
+  validFrom: string;
+  validTo: string;
+  reason: string;
+  status: SealUseRequestStatus;
+  outcomeReason: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+  approval: {
+    workflowId: string;
+    /** The approval process page (who must act, the timeline, the actions). */
+    url: string;
+    status: string | null;
+    statusLabel: string | null;
+    currentStepName: string | null;
+  };
+  /** SM-12: for a legal-name seal only the unit leader may approve. */
+  approverAuthority: { roles: string[]; reason: string } | null;
+  authorisation: AuthorisationView | null;
+}
+
+export interface SignatureView {
+  id: string;
+  authorisationId: string;
+  signerUserId: string;
+  documentHash: string;
+  documentTitle: string;
+  signingTime: string;
+  signature: SealSignature;
+}
+
+type Meta = { idempotencyKey?: string; requestId?: string; ip?: string };
+
+const API_CODE = { 403: 'FORBIDDEN', 409: 'CONFLICT', 422: 'UNPROCESSABLE' } as const;
+
+export class SealUseService {
+  private readonly approvals: ApprovalService;
+
+  constructor(
+    private readonly ctx: AppContext,
+    approvals?: ApprovalService,
+  ) {
+    this.approvals = approvals ?? new ApprovalService(ctx);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Requests
+
+  async submit(
+    principal: Principal,
+    body: SealUseRequestBody,
+    meta: Meta,
+  ): Promise<{ request: SealUseRequestView; created: boolean }> {
+    const em = this.ctx.em();
+    const seal = await em.findOne(Seal, { id: body.sealId }, { exclude: ['imprint'] });
+    if (!seal) throw notFound('印章');
+    if (seal.organisationId !== principal.organisationId) {
+      throw forbidden('只能为本单位的印章申请用印（SM-12）');
+    }
+    if (!REQUESTER_ROLES.some((r) => principal.roles.includes(r))) {
+      throw forbidden('申请用印需要本单位印章申请人或单位负责人的角色');
+    }
+    if (seal.status !== 'active') {
+      throw new ApiError('UNPROCESSABLE', '印章已注销或挂失，不能申请用印', { reason: 'SEAL_NOT_ACTIVE' });
+    }
+    if (meta.idempotencyKey) {
+      const existing = await this.byClientRequestId(principal, meta.idempotencyKey);
+      if (existing) return { request: await this.view(principal, existing.id), created: false };
+    }
+    const cc = await this.ccUsers(body.cc ?? []);
+
+    // Everything that can refuse runs before anything is stored: the flow snapshot included.
+    const id = randomUUID();
+    const approval = await this.approvals.buildInput({
+      kind: 'seal_use',
+      principal,
+      organisationId: seal.organisationId,
+      processId: id,
+      title: `用印申请：${seal.name}（${body.documents.length} 份文件，${body.maxUses} 次）`,
+      detailPath: `/seal-use-requests/${id}`,
+      cc,
+      comment: body.reason,
+      approverAuthority: approverAuthorityFor(seal.kind),
+      // The seal-use workflow e-mails the outcome with the authorisation's details.
+      parentNotifiesOutcome: true,
+    });
+    const workflowId = sealUseWorkflowId(id);
+    const childId = approvalWorkflowId('seal_use', id);
+    try {
+      await em.transactional(async (tx) => {
+        await tx.insert(SealUseRequest, {
+          id,
+          sealId: seal.id,
+          organisationId: seal.organisationId,
+          applicantId: principal.userId,
+          documents: body.documents,
+          maxUses: body.maxUses,
+          validFrom: new Date(body.validFrom),
+          validTo: new Date(body.validTo),
+          reason: body.reason,
+          status: 'pending',
+          approvalWorkflowId: childId,
+          workflowId,
+          outcomeReason: null,
+          createdAt: new Date(),
+          decidedAt: null,
+          clientRequestId: meta.idempotencyKey ?? null,
+        });
+        await recordAudit(tx, {
+          actor: actorOf(principal),
+          action: 'seal_use.request',
+          targetType: 'seal_use_request',
+          targetId: id,
+          outcome: 'success',
+          details: {
+            sealId: seal.id,
+            sealKind: seal.kind,
+            documents: body.documents.length,
+            maxUses: body.maxUses,
+            validFrom: body.validFrom,
+            validTo: body.validTo,
+            flow: { id: approval.flow.definitionId, version: approval.flow.version },
+          },
+          requestId: meta.requestId,
+          ip: meta.ip,
+        });
+      });
+    } catch (err) {
+      // The same Idempotency-Key sent twice at once: the second finds the first.
+      if (err instanceof UniqueConstraintViolationException && meta.idempotencyKey) {
+        const existing = await this.byClientRequestId(principal, meta.idempotencyKey);
+        if (existing) return { request: await this.view(principal, existing.id), created: false };
+      }
+      throw err;
+    }
+
+    const input: SealUseInput = { requestId: id, approval };
+    try {
+      await this.ctx.temporal.workflow.start('sealUseWorkflow', {
+        workflowId,
+        taskQueue: this.ctx.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        // Nothing half-written: without its process the request would wait forever.
+        await this.ctx.em().transactional(async (tx) => {
+          await tx.nativeDelete(SealUseRequest, { id });
+          await recordAudit(tx, {
+            actor: actorOf(principal),
+            action: 'seal_use.request',
+            targetType: 'seal_use_request',
+            targetId: id,
+            outcome: 'failed',
+            details: { error: String(err) },
+            requestId: meta.requestId,
+          });
+        });
+        throw new ApiError('UNAVAILABLE', '流程服务暂不可用，用印申请未提交，请稍后重试');
+      }
+    }
+    // Answer once the approver has the task; the start is durable, so a slow worker only delays the inbox.
+    await Promise.race([
+      this.approvals.waitUntilReady(childId).catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, READY_WAIT_MS).unref()),
+    ]);
+    return { request: await this.view(principal, id), created: true };
+  }
+
+  private byClientRequestId(principal: Principal, key: string): Promise<SealUseRequest | null> {
+    return this.ctx
+      .em()
+      .findOne(
+        SealUseRequest,
+        { applicantId: principal.userId, clientRequestId: key },
+        { disableIdentityMap: true },
+      );
+  }
+
+  /** CC'd users by username (or id), as the approval engine's actions name them. */
+  private async ccUsers(names: string[]): Promise<UserRef[]> {
+    const refs: UserRef[] = [];
+    const problems = [];
+    for (const [i, name] of names.entries()) {
+      const ref = await this.approvals.userRef(name);
+      if (!ref) problems.push({ field: `cc.${i}`, rule: 'user', message: `用户 ${name} 不存在或已停用` });
+      else if (!refs.some((r) => r.userId === ref.userId)) refs.push(ref);
+    }
+    if (problems.length > 0) throw badRequest(problems);
+    return refs;
+  }
+
+  /** The request if the caller may see it: the seal's organisation and the units overseeing it. */
+  private async visibleRequest(principal: Principal, id: string): Promise<SealUseRequest> {
+    const em = this.ctx.em();
+    const request = await em.findOne(SealUseRequest, { id });
+    if (!request) throw notFound('用印申请');
+    if (!(await canSeeOrganisationRecords(principal, request.organisationId, em, this.ctx.jurisdictions))) {
+      throw forbidden('无权查看其他单位的用印申请');
+    }
+    return request;
+  }
+
+  async view(principal: Principal, id: string): Promise<SealUseRequestView> {
+    const em = this.ctx.em();
+    const r = await this.visibleRequest(principal, id);
+    const [seal, organisation, applicant, process, authorisation] = await Promise.all([
+      em.findOneOrFail(Seal, { id: r.sealId }, { exclude: ['imprint'] }),
+      em.findOneOrFail(Organisation, { id: r.organisationId }),
+      em.findOneOrFail(AppUser, { id: r.applicantId }),
+      em.findOne(ApprovalProcess, { id: r.approvalWorkflowId }),
+      em.findOne(SealUseAuthorisation, { requestId: r.id }),
+    ]);
+    return {
+      id: r.id,
+      sealId: r.sealId,
+      sealName: seal.name,
+      sealKind: seal.kind,
+      organisationId: r.organisationId,
+      organisationName: organisation.name,
+      applicant: { id: applicant.id, displayName: applicant.displayName },
+      documents: r.documents,
+      maxUses: r.maxUses,
+      validFrom: r.validFrom.toISOString(),
+      validTo: r.validTo.toISOString(),
+      reason: r.reason,
+      status: r.status,
+      outcomeReason: r.outcomeReason,
+      createdAt: r.createdAt.toISOString(),
+      decidedAt: r.decidedAt?.toISOString() ?? null,
+      approval: {
+        workflowId: r.approvalWorkflowId,
+        url: `/approvals/${r.approvalWorkflowId}`,
+        status: process?.status ?? null,
+        statusLabel: process ? PROCESS_STATUS_LABELS[process.status] : null,
+        currentStepName: process?.status === 'running' ? process.currentStepName : null,
+      },
+      approverAuthority: approverAuthorityFor(seal.kind),
+      authorisation: authorisation ? authorisationView(authorisation, new Date()) : null,
+    };
+  }
+
+  /**
+   * Starts the process of any pending request that has none (a crash between the insert and the start), under
+   * the flow active now. The workflow id comes from the request id, so a process that exists is never doubled.
+   */
+  async resumeOrphans(olderThanMs = 60_000): Promise<number> {
+    const em = this.ctx.em();
+    const pending = await em.find(SealUseRequest, {
+      status: 'pending',
+      createdAt: { $lt: new Date(Date.now() - olderThanMs) },
+    });
+    let started = 0;
+    for (const r of pending) {
+      const seal = await em.findOneOrFail(Seal, { id: r.sealId }, { exclude: ['imprint'] });
+      const approval = await this.approvals.buildInput({
+        kind: 'seal_use',
+        principal: { userId: r.applicantId },
+        organisationId: r.organisationId,
+        processId: r.id,
+        title: `用印申请：${seal.name}（${r.documents.length} 份文件，${r.maxUses} 次）`,
+        detailPath: `/seal-use-requests/${r.id}`,
+        comment: r.reason,
+        approverAuthority: approverAuthorityFor(seal.kind),
+        parentNotifiesOutcome: true,
+      });
+      const input: SealUseInput = { requestId: r.id, approval };
+      try {
+        await this.ctx.temporal.workflow.start('sealUseWorkflow', {
+          workflowId: r.workflowId,
+          taskQueue: this.ctx.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+        started++;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    return started;
+  }
+
+  async list(principal: Principal, filter: { sealId?: string } = {}): Promise<SealUseRequest[]> {
+    return this.ctx
+      .em()
+      .find(
+        SealUseRequest,
+        { organisationId: principal.organisationId, ...(filter.sealId ? { sealId: filter.sealId } : {}) },
+        { orderBy: { createdAt: 'desc' }, limit: 200 },
+      );
+  }
+
+  /** The seal's use requests, for anyone who may see the seal (the seal page). */
+  async requestsForSeal(principal: Principal, sealId: string): Promise<SealUseRequest[]> {
+    await this.visibleSeal(principal, sealId);
+    return this.ctx.em().find(SealUseRequest, { sealId }, { orderBy: { createdAt: 'desc' }, limit: 200 });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Authorisations
+
+  /** The caller's own authorisations (they are the grantee), optionally for one seal. */
+  async ownAuthorisations(
+    principal: Principal,
+    filter: { sealId?: string } = {},
+  ): Promise<AuthorisationView[]> {
+    const rows = await this.ctx
+      .em()
+      .find(
+        SealUseAuthorisation,
+        { granteeId: principal.userId, ...(filter.sealId ? { sealId: filter.sealId } : {}) },
+        { orderBy: { createdAt: 'desc' }, limit: 200 },
+      );
+    const now = new Date();
+    return rows.map((a) => authorisationView(a, now));
+  }
+
+  /** Every authorisation for the seal, for anyone who may see the seal (the seal page). */
+  async authorisationsForSeal(principal: Principal, sealId: string): Promise<AuthorisationView[]> {
+    await this.visibleSeal(principal, sealId);
+    const rows = await this.ctx
+      .em()
+      .find(SealUseAuthorisation, { sealId }, { orderBy: { createdAt: 'desc' }, limit: 200 });
+    const now = new Date();
+    return rows.map((a) => authorisationView(a, now));
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Signing
+
+  async sign(
+    principal: Principal,
+    sealId: string,
+    body: SealSignBody,
+    meta: Meta,
+  ): Promise<{
+    id: string;
+    usedCount: number;
+    maxUses: number;
+    remainingUses: number;
+    signature: SealSignature;
+  }> {
+    const em = this.ctx.em();
+    const seal = await em.findOne(Seal, { id: sealId }, { exclude: ['imprint'] });
+    if (!seal) throw notFound('印章');
+    if (seal.organisationId !== principal.organisationId) {
+      const message = '只有印章所属单位的人员可以用印（SM-12）';
+      await recordAudit(em, {
+        actor: actorOf(principal),
+        action: 'seal.sign',
+        targetType: 'seal',
+        targetId: sealId,
+        outcome: 'denied',
+        details: { code: 'NOT_SEAL_ORGANISATION', reason: message },
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
+      const error = new ApiError('FORBIDDEN', message, { reason: 'NOT_SEAL_ORGANISATION' });
+      error.audited = true;
+      throw error;
+    }
+    try {
+      const signed = await signUnderAuthorisation(em, {
+        authorisationId: body.authorisationId,
+        sealId,
+        signerUserId: principal.userId,
+        documentHash: body.documentHash,
+        documentTitle: body.documentTitle,
+        now: new Date(),
+        pkiMasterKey: this.ctx.config.pkiMasterKey,
+        actor: actorOf(principal),
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
+      return {
+        id: signed.signatureId,
+        usedCount: signed.usedCount,
+        maxUses: signed.maxUses,
+        remainingUses: signed.remainingUses,
+        signature: signed.record,
+      };
+    } catch (err) {
+      if (!(err instanceof SealUseError)) throw err;
+      const error = new ApiError(API_CODE[SEAL_USE_HTTP_STATUS[err.code]], err.message, { reason: err.code });
+      error.audited = true; // signUnderAuthorisation recorded the refusal
+      throw error;
+    }
+  }
+
+  async signatures(principal: Principal, sealId: string): Promise<SignatureView[]> {
+    await this.visibleSeal(principal, sealId);
+    const rows = await this.ctx
+      .em()
+      .find(SealSignatureRecord, { sealId }, { orderBy: { signingTime: 'desc' }, limit: 500 });
+    return rows.map((s) => ({
+      id: s.id,
+      authorisationId: s.authorisationId,
+      signerUserId: s.signerUserId,
+      documentHash: s.documentHash,
+      documentTitle: s.documentTitle,
+      signingTime: s.signingTime.toISOString(),
+      signature: s.record,
+    }));
+  }
+
+  private async visibleSeal(principal: Principal, sealId: string): Promise<void> {
+    const em = this.ctx.em();
+    const seal = await em.findOne(Seal, { id: sealId }, { exclude: ['imprint'] });
+    if (!seal) throw notFound('印章');
+    if (!(await canSeeOrganisationRecords(principal, seal.organisationId, em, this.ctx.jurisdictions))) {
+      throw forbidden('无权查看其他单位的印章');
+    }
+  }
+}
+
+function authorisationView(a: SealUseAuthorisation, now: Date): AuthorisationView {
+  return {
+    id: a.id,
+    requestId: a.requestId,
+    sealId: a.sealId,
+    granteeId: a.granteeId,
+    documents: a.documents,
+    maxUses: a.maxUses,
+    usedCount: a.usedCount,
+    remainingUses: remainingUses(a),
+    validFrom: a.validFrom.toISOString(),
+    validTo: a.validTo.toISOString(),
+    status: a.status,
+    live: a.status === 'active' && remainingUses(a) > 0 && now >= a.validFrom && now < a.validTo,
+    approvedBy: a.approvedBy,
+    createdAt: a.createdAt.toISOString(),
+  };
+}

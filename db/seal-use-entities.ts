@@ -1,0 +1,114 @@
+/** Seal-use records (SM-12): requests, the authorisations their approval grants, and the signatures made. */
+import { EntitySchema } from '@mikro-orm/core';
+import type { ActorRef } from '../domain/approval';
+import type { SealUseAuthorisationStatus, SealUseDocument, SealUseRequestStatus } from '../domain/seal-use';
+import type { SealSignature } from '../pki/seal-signer';
+
+const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
+
+export class SealUseRequest {
+  id!: string;
+  sealId!: string;
+  organisationId!: string;
+  applicantId!: string;
+  documents!: SealUseDocument[];
+  maxUses!: number;
+  validFrom!: Date;
+  validTo!: Date;
+  reason!: string;
+  status: SealUseRequestStatus = 'pending';
+  /** The approval engine's child workflow deciding the request, `approval-seal_use-<id>`. */
+  approvalWorkflowId!: string;
+  /** The seal-use workflow, `seal-use-<id>`. */
+  workflowId!: string;
+  outcomeReason: string | null = null;
+  createdAt: Date = new Date();
+  decidedAt: Date | null = null;
+  clientRequestId: string | null = null;
+}
+
+export class SealUseAuthorisation {
+  id!: string;
+  requestId!: string;
+  sealId!: string;
+  granteeId!: string;
+  documents!: SealUseDocument[];
+  maxUses!: number;
+  usedCount: number = 0;
+  validFrom!: Date;
+  validTo!: Date;
+  /** Who approved the last step (the approval outcome's finalApprovers). */
+  approvedBy!: ActorRef[];
+  createdAt: Date = new Date();
+  status: SealUseAuthorisationStatus = 'active';
+}
+
+export class SealSignatureRecord {
+  id!: string;
+  authorisationId!: string;
+  sealId!: string;
+  signerUserId!: string;
+  documentHash!: string;
+  documentTitle!: string;
+  signingTime!: Date;
+  record!: SealSignature;
+  createdAt: Date = new Date();
+}
+
+export const SealUseRequestSchema = new EntitySchema<SealUseRequest>({
+  class: SealUseRequest,
+  tableName: 'seal_use_request',
+  properties: {
+    id: { type: 'string', primary: true },
+    sealId: { type: 'string' },
+    organisationId: { type: 'string' },
+    applicantId: { type: 'string' },
+    documents: { type: 'json' },
+    maxUses: { type: 'integer' },
+    validFrom: timestamptz,
+    validTo: timestamptz,
+    reason: { type: 'text' },
+    status: { type: 'string' },
+    approvalWorkflowId: { type: 'string', unique: true },
+    workflowId: { type: 'string', unique: true },
+    outcomeReason: { type: 'text', nullable: true },
+    createdAt: timestamptz,
+    decidedAt: { ...timestamptz, nullable: true },
+    clientRequestId: { type: 'string', nullable: true },
+  },
+});
+
+export const SealUseAuthorisationSchema = new EntitySchema<SealUseAuthorisation>({
+  class: SealUseAuthorisation,
+  tableName: 'seal_use_authorisation',
+  properties: {
+    id: { type: 'string', primary: true },
+    requestId: { type: 'string', unique: true },
+    sealId: { type: 'string' },
+    granteeId: { type: 'string' },
+    documents: { type: 'json' },
+    maxUses: { type: 'integer' },
+    usedCount: { type: 'integer' },
+    validFrom: timestamptz,
+    validTo: timestamptz,
+    approvedBy: { type: 'json' },
+    createdAt: timestamptz,
+    status: { type: 'string' },
+  },
+});
+
+export const SealSignatureRecordSchema = new EntitySchema<SealSignatureRecord>({
+  class: SealSignatureRecord,
+  tableName: 'seal_signature',
+  properties: {
+    id: { type: 'string', primary: true },
+    authorisationId: { type: 'string' },
+    sealId: { type: 'string' },
+    signerUserId: { type: 'string' },
+    documentHash: { type: 'string' },
+    documentTitle: { type: 'text' },
+    signingTime: timestamptz,
+    record: { type: 'json' },
+    createdAt: timestamptz,
+  },
+});

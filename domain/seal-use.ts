@@ -1,0 +1,286 @@
+/**
+ * Seal use (SM-12): every use of a seal follows an approval flow, as a physical seal's would. An approved request
+ * grants an authorisation for stated documents, a number of uses and a time window; signing checks the
+ * authorisation and consumes one use. The rules here are pure: the API, the activities and the signing function
+ * share them, and they are unit-tested without a database.
+ */
+import { z } from 'zod';
+import { canonicalJson } from './canonical-json';
+import type { SealKind, SealStatus } from './seal';
+import type { UserRole } from './roles';
+
+export const SEAL_USE_MAX_DOCUMENTS = 50;
+export const SEAL_USE_MAX_USES = 1000;
+/** An authorisation is for a stated occasion, not a standing licence to use the seal (SM-12). */
+export const SEAL_USE_MAX_WINDOW_MS = 366 * 24 * 3600 * 1000;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export const SealUseDocument = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    sha256: z.string().regex(SHA256_HEX, { message: '应为 64 位小写十六进制 SHA-256 摘要' }).optional(),
+  })
+  .strict();
+export type SealUseDocument = z.infer<typeof SealUseDocument>;
+
+const IsoTime = z.iso.datetime({ offset: true, message: '应为 ISO 8601 时间，如 2026-12-01T09:00:00+08:00' });
+
+export const SealUseRequestBody = z
+  .object({
+    sealId: z.string().trim().min(1).max(100),
+    documents: z.array(SealUseDocument).min(1).max(SEAL_USE_MAX_DOCUMENTS),
+    maxUses: z.number().int().min(1).max(SEAL_USE_MAX_USES),
+    validFrom: IsoTime,
+    validTo: IsoTime,
+    reason: z.string().trim().min(2).max(500),
+    /** Usernames to copy on the approval (抄送), as the approval engine's actions name users. */
+    cc: z.array(z.string().trim().min(1).max(64)).max(20).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    const problem = windowProblem(new Date(b.validFrom), new Date(b.validTo));
+    if (problem) ctx.addIssue({ code: 'custom', path: ['validTo'], message: problem });
+  });
+export type SealUseRequestBody = z.infer<typeof SealUseRequestBody>;
+
+export const SealSignBody = z
+  .object({
+    authorisationId: z.string().trim().min(1).max(100),
+    documentHash: z.string().regex(/^[0-9a-fA-F]{64}$/, { message: '应为 64 位十六进制 SHA-256 摘要' }),
+    documentTitle: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type SealSignBody = z.infer<typeof SealSignBody>;
+
+/** The window rule, also for the web form: validTo after validFrom, and at most a year long. */
+export function windowProblem(validFrom: Date, validTo: Date): string | undefined {
+  if (Number.isNaN(validFrom.getTime()) || Number.isNaN(validTo.getTime())) return undefined; // format errors
+  if (validTo.getTime() <= validFrom.getTime()) return '结束时间必须晚于开始时间';
+  if (validTo.getTime() - validFrom.getTime() > SEAL_USE_MAX_WINDOW_MS) return '用印授权有效期不能超过一年';
+  return undefined;
+}
+
+export type SealUseRequestStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
+export const SEAL_USE_REQUEST_STATUS_LABELS: Record<SealUseRequestStatus, string> = {
+  pending: '审批中',
+  approved: '已批准',
+  rejected: '已驳回',
+  withdrawn: '已撤回',
+};
+
+export type SealUseAuthorisationStatus = 'active' | 'revoked';
+
+export function sealUseWorkflowId(requestId: string): string {
+  return `seal-use-${requestId}`;
+}
+
+/**
+ * SM-12: never beyond the approver's authority. Only the custodian's department leader (the unit leader of the
+ * seal's organisation) may authorise use of the legal-name seal, whatever the organisation's flow says.
+ */
+export function approverAuthorityFor(kind: SealKind): { roles: UserRole[]; reason: string } | null {
+  return kind === 'legal_name'
+    ? { roles: ['unit_leader'], reason: '法定名称章的用印只能由单位负责人批准（SM-12）' }
+    : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checking an authorisation before signing
+
+/**
+ * Why a signing is refused. The HTTP status of each (SEAL_USE_HTTP_STATUS) is part of the API contract: 403 the
+ * caller may not use this authorisation or seal at all, 409 the authorisation's state forbids it (used up,
+ * revoked), 422 this signing falls outside what was authorised (window, document) or the seal cannot sign now.
+ */
+export const SEAL_USE_PROBLEM_CODES = [
+  'AUTHORISATION_MISSING',
+  'NOT_GRANTEE',
+  'NOT_SEAL_ORGANISATION',
+  'AUTHORISATION_REVOKED',
+  'AUTHORISATION_USED_UP',
+  'AUTHORISATION_NOT_YET_VALID',
+  'AUTHORISATION_EXPIRED',
+  'DOCUMENT_NOT_AUTHORISED',
+  'SEAL_NOT_ACTIVE',
+  'SEAL_NOT_VALID',
+] as const;
+export type SealUseProblemCode = (typeof SEAL_USE_PROBLEM_CODES)[number];
+
+export const SEAL_USE_HTTP_STATUS: Record<SealUseProblemCode, 403 | 409 | 422> = {
+  AUTHORISATION_MISSING: 403,
+  NOT_GRANTEE: 403,
+  NOT_SEAL_ORGANISATION: 403,
+  AUTHORISATION_REVOKED: 409,
+  AUTHORISATION_USED_UP: 409,
+  AUTHORISATION_NOT_YET_VALID: 422,
+  AUTHORISATION_EXPIRED: 422,
+  DOCUMENT_NOT_AUTHORISED: 422,
+  SEAL_NOT_ACTIVE: 422,
+  SEAL_NOT_VALID: 422,
+};
+
+export interface SealUseProblem {
+  code: SealUseProblemCode;
+  message: string;
+}
+
+/** Thrown by the signing function; the API turns it into 403/409/422 by SEAL_USE_HTTP_STATUS. */
+export class SealUseError extends Error {
+  readonly code: SealUseProblemCode;
+  constructor(problem: SealUseProblem) {
+    super(problem.message);
+    this.name = 'SealUseError';
+    this.code = problem.code;
+  }
+}
+
+export interface AuthorisationFacts {
+  status: SealUseAuthorisationStatus;
+  documents: SealUseDocument[];
+  maxUses: number;
+  usedCount: number;
+  validFrom: Date;
+  validTo: Date;
+}
+
+export interface SealFacts {
+  status: SealStatus;
+  validFrom: Date;
+  validTo: Date;
+}
+
+const SEAL_STATUS_TEXT: Record<SealStatus, string> = { active: '有效', cancelled: '已注销', lost: '已挂失' };
+
+const at = (d: Date) => d.toISOString();
+
+/**
+ * The authorised document a signing is for: a stated document with a hash is matched only by that hash; one
+ * without a hash by its title (trimmed, exactly). Undefined when none matches.
+ */
+export function matchDocument(
+  documents: SealUseDocument[],
+  documentHash: string,
+  documentTitle?: string,
+): SealUseDocument | undefined {
+  const hash = documentHash.toLowerCase();
+  const byHash = documents.find((d) => d.sha256 === hash);
+  if (byHash) return byHash;
+  const title = documentTitle?.trim();
+  if (!title) return undefined;
+  return documents.find((d) => !d.sha256 && d.title.trim() === title);
+}
+
+/** SM-7/SM-8 at signing time: only an active seal within its validity (its certificate's) signs. */
+export function sealProblem(seal: SealFacts, now: Date): SealUseProblem | undefined {
+  if (seal.status !== 'active') {
+    return { code: 'SEAL_NOT_ACTIVE', message: `印章状态为“${SEAL_STATUS_TEXT[seal.status]}”，不能用印` };
+  }
+  if (now < seal.validFrom || now > seal.validTo) {
+    return {
+      code: 'SEAL_NOT_VALID',
+      message: `印章当前不在有效期内（${at(seal.validFrom)} 至 ${at(seal.validTo)}），不能用印（SM-8）`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Why this signing may not happen under this authorisation, or undefined when it may. The window is half-open:
+ * valid from `validFrom` (inclusive) until `validTo` (exclusive). Order: existence, the seal, revocation, the
+ * window, the count, the document, so that the message names the most fundamental obstacle.
+ */
+export function authorisationProblem(
+  authorisation: AuthorisationFacts | null | undefined,
+  check: { now: Date; documentHash: string; documentTitle?: string; seal?: SealFacts },
+): SealUseProblem | undefined {
+  if (!authorisation) {
+    return {
+      code: 'AUTHORISATION_MISSING',
+      message: '没有经批准的用印授权：用印前须提交用印申请并经审批通过（SM-12）',
+    };
+  }
+  if (check.seal) {
+    const p = sealProblem(check.seal, check.now);
+    if (p) return p;
+  }
+  if (authorisation.status !== 'active') {
+    return { code: 'AUTHORISATION_REVOKED', message: '该用印授权已被撤销，不能再用印' };
+  }
+  if (check.now < authorisation.validFrom) {
+    return {
+      code: 'AUTHORISATION_NOT_YET_VALID',
+      message: `用印授权尚未生效：有效期自 ${at(authorisation.validFrom)} 起`,
+    };
+  }
+  if (check.now >= authorisation.validTo) {
+    return {
+      code: 'AUTHORISATION_EXPIRED',
+      message: `用印授权已于 ${at(authorisation.validTo)} 到期，请重新申请用印`,
+    };
+  }
+  if (authorisation.usedCount >= authorisation.maxUses) {
+    return {
+      code: 'AUTHORISATION_USED_UP',
+      message: `用印授权的 ${authorisation.maxUses} 次用印已全部用完，请重新申请用印`,
+    };
+  }
+  if (!matchDocument(authorisation.documents, check.documentHash, check.documentTitle)) {
+    return {
+      code: 'DOCUMENT_NOT_AUTHORISED',
+      message: '该文件不在用印授权的文件范围内：有摘要的文件须 SHA-256 摘要一致，无摘要的文件须标题一致',
+    };
+  }
+  return undefined;
+}
+
+export function remainingUses(a: { maxUses: number; usedCount: number }): number {
+  return Math.max(0, a.maxUses - a.usedCount);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The signed content
+
+export interface SignedContentFields {
+  esId: string;
+  sealId: string;
+  signingTime: string;
+  /** SHA-256 of the signed document, lowercase hex. */
+  documentHash: string;
+  documentTitle: string;
+  authorisationId: string;
+}
+
+/**
+ * What the seal's certificate key signs: the RFC 8785 canonical JSON of the seal, the time, the document's hash
+ * and title and the authorisation (GB/T 38540 signs the seal, time and data hash together; the authorisation ties
+ * the signature to its SM-12 approval). Anyone can recompute it from a signature record.
+ */
+export function signedContent(f: SignedContentFields): string {
+  return canonicalJson({
+    esId: f.esId,
+    sealId: f.sealId,
+    signingTime: f.signingTime,
+    dataHash: { algorithm: 'SHA-256', value: f.documentHash.toLowerCase() },
+    documentTitle: f.documentTitle,
+    authorisationId: f.authorisationId,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The web form
+
+/**
+ * Documents as the web form takes them, one per line: `标题` or `标题 <sha256>` (the last word, when it is 64 hex
+ * digits, is the hash). Blank lines are skipped. The result still goes through SealUseRequestBody.
+ */
+export function parseDocumentLines(text: string): Array<{ title: string; sha256?: string }> {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const m = /^(.*\S)\s+([0-9a-fA-F]{64})$/.exec(line);
+      return m ? { title: m[1]!.trim(), sha256: m[2]!.toLowerCase() } : { title: line };
+    });
+}

@@ -1,0 +1,192 @@
+/**
+ * Signing with an electronic seal (SM-9, SM-12), the signature record modelled on GB/T 38540 电子签章数据: the seal
+ * (with its seal info and the seal maker's signature), the signing time, the hash of the signed data, the signer's
+ * certificate and the algorithm. The organisation certificate bound in the seal info signs, with Node's crypto
+ * (RSA PKCS#1 v1.5 over SHA-256), so that anyone holding the CA certificate can verify a record without the
+ * platform.
+ */
+import { createHash, sign, verify, X509Certificate } from 'node:crypto';
+import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
+import { signedContent } from '../domain/seal-use';
+import { verifySealInfo } from './seal-maker';
+
+export interface SealSignature {
+  version: 1;
+  /** The platform's id of the seal (part of the signed content). */
+  sealId: string;
+  seal: {
+    esId: string;
+    name: string;
+    kind: SealKind;
+    sealInfo: SealInfo;
+    makerSignature: SealMakerSignature;
+  };
+  signingTime: string;
+  dataHash: { algorithm: 'SHA-256'; value: string };
+  documentTitle: string;
+  /** The SM-12 authorisation this signing consumed a use of. */
+  authorisationId: string;
+  /** PEM of the organisation certificate bound in the seal info (`sealInfo.property.certList`). */
+  signerCertificate: string;
+  algorithm: 'SHA256withRSA';
+  /** The exact UTF-8 string that was signed: RFC 8785 canonical JSON of the fields above (domain/seal-use.ts). */
+  signedContent: string;
+  signatureValue: string;
+}
+
+export interface SealForSigning {
+  id: string;
+  esId: string;
+  name: string;
+  kind: SealKind;
+  sealInfo: SealInfo;
+  makerSignature: SealMakerSignature;
+}
+
+export function signWithSeal(p: {
+  seal: SealForSigning;
+  certificatePem: string;
+  privateKeyPem: string;
+  signingTime: Date;
+  documentHash: string;
+  documentTitle: string;
+  authorisationId: string;
+}): SealSignature {
+  const signingTime = p.signingTime.toISOString();
+  const value = p.documentHash.toLowerCase();
+  const content = signedContent({
+    esId: p.seal.esId,
+    sealId: p.seal.id,
+    signingTime,
+    documentHash: value,
+    documentTitle: p.documentTitle,
+    authorisationId: p.authorisationId,
+  });
+  return {
+    version: 1,
+    sealId: p.seal.id,
+    seal: {
+      esId: p.seal.esId,
+      name: p.seal.name,
+      kind: p.seal.kind,
+      sealInfo: p.seal.sealInfo,
+      makerSignature: p.seal.makerSignature,
+    },
+    signingTime,
+    dataHash: { algorithm: 'SHA-256', value },
+    documentTitle: p.documentTitle,
+    authorisationId: p.authorisationId,
+    signerCertificate: p.certificatePem,
+    algorithm: 'SHA256withRSA',
+    signedContent: content,
+    signatureValue: sign('sha256', Buffer.from(content, 'utf8'), p.privateKeyPem).toString('base64'),
+  };
+}
+
+export interface SealSignatureVerification {
+  valid: boolean;
+  checks: {
+    /** signedContent is exactly the canonical JSON of the record's fields (hash, time, seal, title). */
+    signedContent: boolean;
+    /** The signature value verifies with the signer certificate's public key. */
+    signature: boolean;
+    /** The signer certificate was issued and signed by the CA. */
+    certificateIssuedByCa: boolean;
+    /** The signer certificate is the one bound in the seal info (SM-6). */
+    certificateBoundToSeal: boolean;
+    /** The seal info carries a valid seal maker (CA) signature. */
+    sealMakerSignature: boolean;
+    /** The certificate and the seal were valid at the signing time (SM-8). */
+    validAtSigningTime: boolean;
+  };
+  /** The first failed check, in Chinese, or null. */
+  problem: string | null;
+}
+
+const PROBLEMS: Record<keyof SealSignatureVerification['checks'], string> = {
+  signedContent: '签名原文与签章记录中的数据摘要、时间或印章信息不一致',
+  signature: '签名值无法用签章人证书验证（数据或签名已被篡改）',
+  certificateIssuedByCa: '签章人证书不是由省级电子政务 CA 签发的',
+  certificateBoundToSeal: '签章人证书不是印章信息中绑定的机构数字证书',
+  sealMakerSignature: '印章信息的制章人签名无效',
+  validAtSigningTime: '签章时印章或证书不在有效期内',
+};
+
+function safe(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
+function parseCertificate(pem: string): X509Certificate | null {
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    return null;
+  }
+}
+
+/** Verifies a record against the CA certificate (the trust anchor) with Node's crypto alone. */
+export function verifySealSignature(
+  record: SealSignature,
+  caCertificatePem: string,
+): SealSignatureVerification {
+  const cert = parseCertificate(record.signerCertificate);
+  const checks: SealSignatureVerification['checks'] = {
+    signedContent: safe(
+      () =>
+        record.dataHash.algorithm === 'SHA-256' &&
+        /^[0-9a-f]{64}$/.test(record.dataHash.value) &&
+        signedContent({
+          esId: record.seal.esId,
+          sealId: record.sealId,
+          signingTime: record.signingTime,
+          documentHash: record.dataHash.value,
+          documentTitle: record.documentTitle,
+          authorisationId: record.authorisationId,
+        }) === record.signedContent &&
+        record.seal.sealInfo.esId === record.seal.esId,
+    ),
+    signature: safe(
+      () =>
+        !!cert &&
+        record.algorithm === 'SHA256withRSA' &&
+        verify(
+          'sha256',
+          Buffer.from(record.signedContent, 'utf8'),
+          cert.publicKey,
+          Buffer.from(record.signatureValue, 'base64'),
+        ),
+    ),
+    certificateIssuedByCa: safe(() => {
+      const ca = new X509Certificate(caCertificatePem);
+      return !!cert && cert.checkIssued(ca) && cert.verify(ca.publicKey);
+    }),
+    certificateBoundToSeal: safe(
+      () => !!cert && record.seal.sealInfo.property.certList.includes(cert.raw.toString('base64')),
+    ),
+    sealMakerSignature: safe(() =>
+      verifySealInfo(record.seal.sealInfo, record.seal.makerSignature, caCertificatePem),
+    ),
+    validAtSigningTime: safe(() => {
+      const t = new Date(record.signingTime).getTime();
+      const p = record.seal.sealInfo.property;
+      return (
+        !!cert &&
+        t >= new Date(cert.validFrom).getTime() &&
+        t <= new Date(cert.validTo).getTime() &&
+        t >= new Date(p.validStart).getTime() &&
+        t <= new Date(p.validEnd).getTime()
+      );
+    }),
+  };
+  const failed = (Object.keys(checks) as Array<keyof typeof checks>).find((k) => !checks[k]);
+  return { valid: !failed, checks, problem: failed ? PROBLEMS[failed] : null };
+}
+
+/** SHA-256 of document bytes, lowercase hex, as `dataHash.value` carries it. */
+export function documentSha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,175 @@
+/**
+ * Signing under a seal-use authorisation (SM-12): the one way the platform signs with a seal. The API calls it,
+ * and so will the licence issuance workflow. It checks the authorisation, the seal and its certificate, then in
+ * one transaction consumes one use with a single conditional UPDATE (so that of two signings racing for the last
+ * use exactly one wins), stores the signature record and writes the audit event `seal.sign`. Refusals throw a
+ * SealUseError whose code the API maps to 403/409/422 (domain/seal-use.ts SEAL_USE_HTTP_STATUS) and are audited.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditActor, recordAudit } from '../db/audit';
+import { OrganisationCertificate, Seal } from '../db/entities';
+import { SealSignatureRecord, SealUseAuthorisation } from '../db/seal-use-entities';
+import { checkCertificateValidity } from '../domain/seal';
+import {
+  authorisationProblem,
+  matchDocument,
+  remainingUses,
+  SEAL_USE_HTTP_STATUS,
+  SealUseError,
+  SealUseProblem,
+} from '../domain/seal-use';
+import { decryptPrivateKey } from './key-encryption';
+import { SealSignature, signWithSeal } from './seal-signer';
+
+export interface SignUnderAuthorisationInput {
+  authorisationId: string;
+  sealId: string;
+  signerUserId: string;
+  /** SHA-256 of the document, hex (upper case is accepted and stored lower case). */
+  documentHash: string;
+  /** Needed to match an authorised document that was stated without a hash. */
+  documentTitle?: string;
+  now: Date;
+  pkiMasterKey: string;
+  /** Who signs, for the audit log. */
+  actor: AuditActor;
+  requestId?: string;
+  ip?: string;
+}
+
+export interface SignedUnderAuthorisation {
+  signatureId: string;
+  record: SealSignature;
+  usedCount: number;
+  maxUses: number;
+  remainingUses: number;
+}
+
+export async function signUnderAuthorisation(
+  em: EntityManager,
+  input: SignUnderAuthorisationInput,
+): Promise<SignedUnderAuthorisation> {
+  const { authorisationId, sealId, signerUserId, now } = input;
+  const documentHash = input.documentHash.toLowerCase();
+  const refuse = async (problem: SealUseProblem): Promise<never> => {
+    await recordAudit(em, {
+      actor: input.actor,
+      action: 'seal.sign',
+      targetType: 'seal',
+      targetId: sealId,
+      outcome: SEAL_USE_HTTP_STATUS[problem.code] === 403 ? 'denied' : 'rejected',
+      details: { code: problem.code, reason: problem.message, authorisationId, documentHash },
+      requestId: input.requestId,
+      ip: input.ip,
+    });
+    throw new SealUseError(problem);
+  };
+
+  const seal = await em.findOne(Seal, { id: sealId }, { disableIdentityMap: true });
+  if (!seal) throw new Error(`seal ${sealId} does not exist`);
+  const load = () => em.findOne(SealUseAuthorisation, { id: authorisationId }, { disableIdentityMap: true });
+  const authorisation = await load();
+  if (!authorisation || authorisation.sealId !== sealId) {
+    return refuse({
+      code: 'AUTHORISATION_MISSING',
+      message: '没有该印章经批准的用印授权：用印前须提交用印申请并经审批通过（SM-12）',
+    });
+  }
+  if (authorisation.granteeId !== signerUserId) {
+    return refuse({ code: 'NOT_GRANTEE', message: '该用印授权是批准给其他人的，您不能使用（SM-12）' });
+  }
+  const check = { now, documentHash, documentTitle: input.documentTitle, seal };
+  const problem = authorisationProblem(authorisation, check);
+  if (problem) return refuse(problem);
+  const document = matchDocument(authorisation.documents, documentHash, input.documentTitle)!;
+
+  // SM-7/SM-8: the bound certificate signs, so it must be valid now as well.
+  const certificate = await em.findOneOrFail(
+    OrganisationCertificate,
+    { id: seal.certificateId },
+    { disableIdentityMap: true },
+  );
+  const validity = checkCertificateValidity(
+    certificate.notBefore,
+    certificate.notAfter,
+    !!certificate.revokedAt,
+    now,
+  );
+  if (!validity.ok) return refuse({ code: 'SEAL_NOT_VALID', message: `${validity.reason}，不能用印` });
+
+  const record = signWithSeal({
+    seal,
+    certificatePem: certificate.certificatePem,
+    privateKeyPem: decryptPrivateKey(certificate.privateKeyEncrypted, input.pkiMasterKey),
+    signingTime: now,
+    documentHash,
+    documentTitle: document.title,
+    authorisationId,
+  });
+  const signatureId = randomUUID();
+
+  const consumed = await em.transactional(async (tx) => {
+    // The conditions repeat the checks above atomically: a concurrent signing, a revocation or a seal
+    // cancellation between the check and here makes this update match nothing.
+    const rows: Array<{ used_count: number; max_uses: number }> = await tx.execute(
+      `update seal_use_authorisation set used_count = used_count + 1
+        where id = ? and seal_id = ? and grantee_id = ? and status = 'active'
+          and used_count < max_uses and valid_from <= ? and valid_to > ?
+          and exists (select 1 from seal where seal.id = ? and seal.status = 'active')
+        returning used_count, max_uses`,
+      [authorisationId, sealId, signerUserId, now, now, sealId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    await tx.insert(SealSignatureRecord, {
+      id: signatureId,
+      authorisationId,
+      sealId,
+      signerUserId,
+      documentHash,
+      documentTitle: document.title,
+      signingTime: now,
+      record,
+      createdAt: new Date(),
+    });
+    await recordAudit(tx, {
+      actor: input.actor,
+      action: 'seal.sign',
+      targetType: 'seal',
+      targetId: sealId,
+      outcome: 'success',
+      details: {
+        signatureId,
+        authorisationId,
+        documentHash,
+        documentTitle: document.title,
+        usedCount: row.used_count,
+        maxUses: row.max_uses,
+      },
+      requestId: input.requestId,
+      ip: input.ip,
+    });
+    return { usedCount: row.used_count, maxUses: row.max_uses };
+  });
+
+  if (!consumed) {
+    // Lost a race (or the state changed): say why from the current state; a last use taken by someone else is
+    // the usual case.
+    const current = await load();
+    const sealNow = await em.findOne(Seal, { id: sealId }, { disableIdentityMap: true });
+    return refuse(
+      authorisationProblem(current, { ...check, seal: sealNow ?? seal }) ?? {
+        code: 'AUTHORISATION_USED_UP',
+        message: `用印授权的 ${authorisation.maxUses} 次用印已全部用完，请重新申请用印`,
+      },
+    );
+  }
+  return {
+    signatureId,
+    record,
+    usedCount: consumed.usedCount,
+    maxUses: consumed.maxUses,
+    remainingUses: remainingUses(consumed),
+  };
+}

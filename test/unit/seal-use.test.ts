@@ -1,0 +1,217 @@
+/**
+ * Seal-use rules (SM-12): the request body, the authorisation checks before signing (window edges, used up,
+ * documents by hash or title, the seal's own state), the approver authority for legal-name seals and the web
+ * form's document lines.
+ */
+import {
+  approverAuthorityFor,
+  AuthorisationFacts,
+  authorisationProblem,
+  matchDocument,
+  parseDocumentLines,
+  remainingUses,
+  SEAL_USE_HTTP_STATUS,
+  SEAL_USE_PROBLEM_CODES,
+  SealSignBody,
+  SealUseRequestBody,
+  signedContent,
+} from '../../domain/seal-use';
+import { SEAL_KINDS } from '../../domain/seal';
+import { problemsOf } from '../../api/validation';
+
+const HASH_A = 'a'.repeat(64);
+const HASH_B = 'b'.repeat(64);
+const FROM = new Date('2026-12-01T00:00:00.000Z');
+const TO = new Date('2026-12-08T00:00:00.000Z');
+
+const authorisation = (over: Partial<AuthorisationFacts> = {}): AuthorisationFacts => ({
+  status: 'active',
+  documents: [{ title: '采购合同（甲方）', sha256: HASH_A }, { title: '会议纪要' }],
+  maxUses: 2,
+  usedCount: 0,
+  validFrom: FROM,
+  validTo: TO,
+  ...over,
+});
+const within = new Date('2026-12-03T00:00:00.000Z');
+const codeOf = (
+  a: AuthorisationFacts | null,
+  check: Partial<Parameters<typeof authorisationProblem>[1]> = {},
+) => authorisationProblem(a, { now: within, documentHash: HASH_A, ...check })?.code;
+
+const body = (over: Record<string, unknown> = {}) => ({
+  sealId: 'seal-1',
+  documents: [{ title: '采购合同（甲方）', sha256: HASH_A }],
+  maxUses: 1,
+  validFrom: '2026-12-01T09:00:00+08:00',
+  validTo: '2026-12-02T09:00:00+08:00',
+  reason: '签订政府采购合同',
+  ...over,
+});
+const fieldsOf = (data: unknown) => {
+  const r = SealUseRequestBody.safeParse(data);
+  return r.success ? [] : problemsOf(r.error).map((p) => p.field);
+};
+
+describe('the seal-use request body (SM-12)', () => {
+  it('accepts a valid request', () => {
+    expect(SealUseRequestBody.safeParse(body()).success).toBe(true);
+    expect(
+      SealUseRequestBody.safeParse(body({ documents: [{ title: '无摘要文件' }], cc: ['u1'] })).success,
+    ).toBe(true);
+  });
+
+  it('names the field of each problem', () => {
+    expect(fieldsOf(body({ documents: [] }))).toEqual(['documents']);
+    expect(
+      fieldsOf(body({ documents: Array.from({ length: 51 }, (_, i) => ({ title: `文件${i}` })) })),
+    ).toEqual(['documents']);
+    expect(fieldsOf(body({ documents: [{ title: '' }] }))).toEqual(['documents.0.title']);
+    expect(fieldsOf(body({ documents: [{ title: 'x'.repeat(201) }] }))).toEqual(['documents.0.title']);
+    expect(fieldsOf(body({ documents: [{ title: '合同', sha256: HASH_A.toUpperCase() }] }))).toEqual([
+      'documents.0.sha256',
+    ]);
+    expect(fieldsOf(body({ documents: [{ title: '合同', sha256: 'abc' }] }))).toEqual(['documents.0.sha256']);
+    expect(fieldsOf(body({ maxUses: 0 }))).toEqual(['maxUses']);
+    expect(fieldsOf(body({ maxUses: 1001 }))).toEqual(['maxUses']);
+    expect(fieldsOf(body({ maxUses: 1.5 }))).toEqual(['maxUses']);
+    expect(fieldsOf(body({ validFrom: '明天' }))).toEqual(['validFrom']);
+    expect(fieldsOf(body({ reason: '短' }))).toEqual(['reason']);
+    expect(fieldsOf(body({ extra: 1 }))).toEqual(['extra']);
+  });
+
+  it('requires validTo after validFrom and a window of at most a year', () => {
+    expect(fieldsOf(body({ validTo: '2026-12-01T09:00:00+08:00' }))).toEqual(['validTo']);
+    expect(fieldsOf(body({ validTo: '2026-11-30T09:00:00+08:00' }))).toEqual(['validTo']);
+    expect(fieldsOf(body({ validTo: '2027-12-01T09:00:00+08:00' }))).toEqual([]);
+    expect(fieldsOf(body({ validTo: '2027-12-03T09:00:00+08:00' }))).toEqual(['validTo']);
+  });
+
+  it('takes a 64-hex document hash for signing', () => {
+    expect(SealSignBody.safeParse({ authorisationId: 'a', documentHash: HASH_A }).success).toBe(true);
+    expect(SealSignBody.safeParse({ authorisationId: 'a', documentHash: HASH_A.toUpperCase() }).success).toBe(
+      true,
+    );
+    expect(SealSignBody.safeParse({ authorisationId: 'a', documentHash: 'a'.repeat(63) }).success).toBe(
+      false,
+    );
+  });
+});
+
+describe('authorisationProblem (SM-12: signing only after approval, within what was approved)', () => {
+  it('allows a covered document inside the window with uses left', () => {
+    expect(codeOf(authorisation())).toBeUndefined();
+  });
+
+  it('refuses without an authorisation', () => {
+    const p = authorisationProblem(null, { now: within, documentHash: HASH_A });
+    expect(p).toEqual({ code: 'AUTHORISATION_MISSING', message: expect.stringContaining('SM-12') });
+  });
+
+  it('treats the window as [validFrom, validTo)', () => {
+    expect(codeOf(authorisation(), { now: new Date(FROM.getTime() - 1) })).toBe(
+      'AUTHORISATION_NOT_YET_VALID',
+    );
+    expect(codeOf(authorisation(), { now: FROM })).toBeUndefined();
+    expect(codeOf(authorisation(), { now: new Date(TO.getTime() - 1) })).toBeUndefined();
+    expect(codeOf(authorisation(), { now: TO })).toBe('AUTHORISATION_EXPIRED');
+    expect(authorisationProblem(authorisation(), { now: TO, documentHash: HASH_A })?.message).toContain(
+      '到期',
+    );
+  });
+
+  it('refuses once every use is consumed', () => {
+    expect(codeOf(authorisation({ usedCount: 1 }))).toBeUndefined();
+    expect(codeOf(authorisation({ usedCount: 2 }))).toBe('AUTHORISATION_USED_UP');
+    expect(remainingUses({ maxUses: 2, usedCount: 1 })).toBe(1);
+  });
+
+  it('refuses a revoked authorisation', () => {
+    expect(codeOf(authorisation({ status: 'revoked' }))).toBe('AUTHORISATION_REVOKED');
+  });
+
+  it('matches a stated hash exactly, and a hashless document by its title', () => {
+    expect(codeOf(authorisation(), { documentHash: HASH_A.toUpperCase() })).toBeUndefined();
+    expect(codeOf(authorisation(), { documentHash: HASH_B })).toBe('DOCUMENT_NOT_AUTHORISED');
+    expect(codeOf(authorisation(), { documentHash: HASH_B, documentTitle: '会议纪要' })).toBeUndefined();
+    expect(codeOf(authorisation(), { documentHash: HASH_B, documentTitle: ' 会议纪要 ' })).toBeUndefined();
+    // A document stated with a hash is not matched by its title: the hash is what was approved.
+    expect(codeOf(authorisation(), { documentHash: HASH_B, documentTitle: '采购合同（甲方）' })).toBe(
+      'DOCUMENT_NOT_AUTHORISED',
+    );
+    expect(codeOf(authorisation(), { documentHash: HASH_B, documentTitle: '其他文件' })).toBe(
+      'DOCUMENT_NOT_AUTHORISED',
+    );
+    expect(matchDocument(authorisation().documents, HASH_A, '随便写的标题')?.title).toBe('采购合同（甲方）');
+  });
+
+  it('refuses when the seal is not active or not valid now, before anything else', () => {
+    const seal = {
+      status: 'active' as const,
+      validFrom: new Date('2025-01-01'),
+      validTo: new Date('2028-01-01'),
+    };
+    expect(codeOf(authorisation(), { seal })).toBeUndefined();
+    expect(codeOf(authorisation({ usedCount: 2 }), { seal: { ...seal, status: 'lost' } })).toBe(
+      'SEAL_NOT_ACTIVE',
+    );
+    expect(codeOf(authorisation(), { seal: { ...seal, status: 'cancelled' } })).toBe('SEAL_NOT_ACTIVE');
+    expect(codeOf(authorisation(), { seal: { ...seal, validTo: new Date('2026-12-02') } })).toBe(
+      'SEAL_NOT_VALID',
+    );
+  });
+
+  it('gives every code an HTTP status: 403 not yours, 409 state, 422 outside what was authorised', () => {
+    for (const code of SEAL_USE_PROBLEM_CODES) expect([403, 409, 422]).toContain(SEAL_USE_HTTP_STATUS[code]);
+    expect(SEAL_USE_HTTP_STATUS.AUTHORISATION_MISSING).toBe(403);
+    expect(SEAL_USE_HTTP_STATUS.AUTHORISATION_USED_UP).toBe(409);
+    expect(SEAL_USE_HTTP_STATUS.AUTHORISATION_EXPIRED).toBe(422);
+    expect(SEAL_USE_HTTP_STATUS.DOCUMENT_NOT_AUTHORISED).toBe(422);
+  });
+});
+
+describe('approverAuthorityFor (SM-12: never beyond the approver’s authority)', () => {
+  it('requires the unit leader for the legal-name seal only', () => {
+    expect(approverAuthorityFor('legal_name')).toEqual({
+      roles: ['unit_leader'],
+      reason: '法定名称章的用印只能由单位负责人批准（SM-12）',
+    });
+    for (const kind of SEAL_KINDS.filter((k) => k !== 'legal_name'))
+      expect(approverAuthorityFor(kind)).toBeNull();
+  });
+});
+
+describe('signedContent', () => {
+  it('is canonical JSON with a lower-case hash', () => {
+    expect(
+      signedContent({
+        esId: 'E',
+        sealId: 'S',
+        signingTime: '2026-12-01T00:00:00.000Z',
+        documentHash: HASH_A.toUpperCase(),
+        documentTitle: '合同',
+        authorisationId: 'A',
+      }),
+    ).toBe(
+      `{"authorisationId":"A","dataHash":{"algorithm":"SHA-256","value":"${HASH_A}"},"documentTitle":"合同",` +
+        `"esId":"E","sealId":"S","signingTime":"2026-12-01T00:00:00.000Z"}`,
+    );
+  });
+});
+
+describe('parseDocumentLines (the web form)', () => {
+  it('reads `标题` or `标题 sha256` per line, skipping blank lines', () => {
+    expect(
+      parseDocumentLines(
+        `采购合同（甲方） ${HASH_A.toUpperCase()}\r\n\n  会议纪要  \n带 空格 的 标题\t${HASH_B}\n`,
+      ),
+    ).toEqual([
+      { title: '采购合同（甲方）', sha256: HASH_A },
+      { title: '会议纪要' },
+      { title: '带 空格 的 标题', sha256: HASH_B },
+    ]);
+    expect(parseDocumentLines(`只有摘要的行不是摘要 ${'c'.repeat(63)}`)).toEqual([
+      { title: `只有摘要的行不是摘要 ${'c'.repeat(63)}` },
+    ]);
+  });
+});

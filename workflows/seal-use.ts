@@ -1,0 +1,42 @@
+/**
+ * Seal use (SM-12): each use of a seal is approved like a physical seal's. The request runs the organisation's
+ * `seal_use` flow in the approval engine (a child workflow); an approval grants the requester an authorisation
+ * for the stated documents, count and window, a rejection or withdrawal is recorded; the requester is told.
+ * Signing itself happens later, under the authorisation (pki/seal-signing.ts).
+ */
+import { executeChild, proxyActivities } from '@temporalio/workflow';
+import type { SealUseActivities } from '../activities/seal-use';
+import { ApprovalInput, ApprovalOutcome, approvalWorkflowId } from '../domain/approval';
+import { approvalWorkflow } from './approval';
+
+const activities = proxyActivities<SealUseActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+export interface SealUseInput {
+  requestId: string;
+  /** Built by the API (ApprovalService.buildInput) with the flow snapshot and, for legal-name seals, the authority. */
+  approval: ApprovalInput;
+}
+
+export async function sealUseWorkflow(input: SealUseInput): Promise<ApprovalOutcome> {
+  const outcome = await executeChild(approvalWorkflow, {
+    workflowId: approvalWorkflowId('seal_use', input.requestId),
+    args: [input.approval],
+  });
+  if (outcome.status === 'approved') {
+    await activities.grantSealUseAuthorisation({
+      requestId: input.requestId,
+      approvedBy: outcome.finalApprovers,
+    });
+  } else {
+    await activities.recordSealUseOutcome({
+      requestId: input.requestId,
+      status: outcome.status,
+      reason: outcome.reason,
+    });
+  }
+  await activities.notifyRequesterOfSealUseOutcome({ requestId: input.requestId });
+  return outcome;
+}
