@@ -6,17 +6,30 @@ import swaggerUi from 'swagger-ui-express';
 import type { AppContext } from './context';
 import { ApiError, errorBody, jsonErrorHandler } from './errors';
 import { openApiDocument } from './openapi';
+import { approvalRoutes } from './routes/approvals';
 import { authRoutes } from './routes/auth';
+import { calendarRoutes } from './routes/calendar';
 import { healthRoutes } from './routes/health';
 import { sealRoutes } from './routes/seal-applications';
+import { sealUseRoutes } from './routes/seal-use';
+import { ApprovalService } from './services/approvals';
+import { CalendarService } from './services/calendar';
+import { FlowDefinitionService } from './services/flow-definitions';
 import { SealApplicationService } from './services/seal-applications';
+import { SealUseService } from './services/seal-use';
 import { SealService } from './services/seals';
+import { calendarPageRoutes } from './web/calendar-pages';
 import { pageErrorHandler, pageRoutes } from './web/pages';
+import { sealUsePageRoutes } from './web/seal-use-pages';
 
 export function createApp(ctx: AppContext) {
   const app = express();
-  const sealApplications = new SealApplicationService(ctx);
+  const approvals = new ApprovalService(ctx);
+  const flows = new FlowDefinitionService(ctx);
+  const sealApplications = new SealApplicationService(ctx, approvals);
   const seals = new SealService(ctx);
+  const calendar = new CalendarService(ctx);
+  const sealUse = new SealUseService(ctx, approvals);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -44,16 +57,22 @@ export function createApp(ctx: AppContext) {
   // answered with a 400 naming `imprint.data` rather than a bare 413.
   app.use('/api', express.json({ limit: '4mb' }));
   app.use('/api', authRoutes(ctx));
+  // Before the routers that require a login for everything under /api: the deadline is public.
+  app.use('/api', calendarRoutes(ctx, calendar));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
+  app.use('/api', approvalRoutes(ctx, approvals, flows));
+  app.use('/api', sealUseRoutes(ctx, sealUse));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
+  app.use(calendarPageRoutes(ctx, calendar));
+  app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(pageRoutes(ctx, sealApplications, seals));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications };
+  return { app, sealApplications, approvals, sealUse };
 }
 
 /**

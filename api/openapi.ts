@@ -1,7 +1,10 @@
 /** The OpenAPI 3.1 description of every endpoint; request bodies come from the same zod schemas that validate. */
 import { z } from 'zod';
+import { APPROVAL_PATHS, APPROVAL_SCHEMAS } from './openapi-approvals';
+import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DevLoginBody } from './routes/auth';
-import { ApproveBody, RejectBody, SealApplicationBody } from './services/seal-applications';
+import { CalendarYearBody, MAX_DEADLINE_DAYS, MAX_DEADLINE_HOURS } from './services/calendar';
+import { SealApplicationBody } from './services/seal-applications';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0' });
 const json = (s: object) => ({ 'application/json': { schema: s } });
@@ -15,7 +18,8 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Not authenticated',
   403: 'Not allowed for this role or jurisdiction',
   404: 'Not found',
-  409: 'The task was already decided',
+  409: 'Conflicts with the current state (e.g. the task was already decided)',
+  429: 'Too many requests (e.g. urged within the hour)',
   413: 'Request body too large',
   422: 'Cannot be processed in the current configuration',
   503: 'A dependency (Temporal) is unavailable; nothing was changed',
@@ -37,6 +41,8 @@ export function openApiDocument(serverUrl: string) {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {
+        ...SEAL_USE_SCHEMAS,
+        ...APPROVAL_SCHEMAS,
         Error: {
           type: 'object',
           required: ['error'],
@@ -69,6 +75,28 @@ export function openApiDocument(serverUrl: string) {
           },
         },
         SealApplicationRequest: schema(SealApplicationBody),
+        CalendarYearRequest: schema(CalendarYearBody),
+        CalendarYear: {
+          type: 'object',
+          description:
+            "A year's holidays (days off) and make-up working days (调休上班); hasData false: no official data",
+          properties: {
+            year: { type: 'integer' },
+            hasData: { type: 'boolean' },
+            source: {
+              type: ['string', 'null'],
+              description: 'e.g. chinese-days@1.5.7, or admin once edited',
+            },
+            updatedAt: { type: ['string', 'null'], format: 'date-time' },
+            updatedBy: { type: ['string', 'null'] },
+            holidays: { type: 'array', items: ref('CalendarDay') },
+            workdays: { type: 'array', items: ref('CalendarDay') },
+          },
+        },
+        CalendarDay: {
+          type: 'object',
+          properties: { date: { type: 'string', format: 'date' }, name: { type: 'string' } },
+        },
         SealApplication: {
           type: 'object',
           description: 'The application record plus the live process state from the workflow query',
@@ -86,19 +114,6 @@ export function openApiDocument(serverUrl: string) {
                 history: { type: 'array', items: { type: 'object' } },
               },
             },
-          },
-        },
-        Task: {
-          type: 'object',
-          properties: {
-            id: { type: 'string' },
-            processKind: { type: 'string' },
-            processId: { type: 'string' },
-            title: { type: 'string' },
-            stepName: { type: 'string' },
-            status: { type: 'string', enum: ['pending', 'done', 'cancelled'] },
-            outcome: { type: ['string', 'null'] },
-            createdAt: { type: 'string', format: 'date-time' },
           },
         },
         Seal: {
@@ -201,43 +216,74 @@ export function openApiDocument(serverUrl: string) {
           responses: { '200': { description: 'PNG or SVG' }, ...errors(401, 403, 404) },
         },
       },
-      '/api/tasks': {
+      ...APPROVAL_PATHS,
+      '/api/calendar/deadline': {
         get: {
-          summary: "The caller's tasks: pending (待办, default) or done (已办)",
-          security: secured,
+          summary:
+            'Deadline of "within N working days" (public): the day of receipt does not count; 24:00 Asia/Shanghai ' +
+            'of the N-th working day. provisional: a day counted lies in a year without official calendar data',
           parameters: [
-            { name: 'status', in: 'query', schema: { type: 'string', enum: ['pending', 'done'] } },
+            {
+              name: 'from',
+              in: 'query',
+              required: true,
+              description: 'Time of receipt, ISO 8601 with offset or Z',
+              schema: { type: 'string', format: 'date-time' },
+            },
+            {
+              name: 'workingDays',
+              in: 'query',
+              description: 'N working days (this or workingHours)',
+              schema: { type: 'integer', minimum: 0, maximum: MAX_DEADLINE_DAYS },
+            },
+            {
+              name: 'workingHours',
+              in: 'query',
+              description: 'Office hours instead (09:00–12:00, 13:00–17:00 Shanghai on working days)',
+              schema: { type: 'integer', minimum: 0, maximum: MAX_DEADLINE_HOURS },
+            },
           ],
           responses: {
             '200': {
-              description: 'Tasks',
-              content: json({ type: 'object', properties: { items: { type: 'array', items: ref('Task') } } }),
+              description: 'Deadline',
+              content: json({
+                type: 'object',
+                properties: {
+                  dueAt: { type: 'string', format: 'date-time' },
+                  provisional: { type: 'boolean' },
+                },
+              }),
             },
+            ...errors(400),
+          },
+        },
+      },
+      '/api/calendar/years': {
+        get: {
+          summary: 'The years with official calendar data, with counts of their listed days',
+          security: secured,
+          responses: { '200': { description: 'List' }, ...errors(401) },
+        },
+      },
+      '/api/calendar/years/{year}': {
+        get: {
+          summary: "A year's holidays and make-up working days, and whether it has data",
+          security: secured,
+          parameters: [idParam('year')],
+          responses: {
+            '200': { description: 'Year', content: json(ref('CalendarYear')) },
             ...errors(400, 401),
           },
         },
-      },
-      '/api/tasks/{id}/approve': {
-        post: {
-          summary: 'Approve a review task',
+        put: {
+          summary:
+            "Replace a year's holidays and make-up working days (platform_admin); audited as calendar.update",
           security: secured,
-          parameters: [idParam('id')],
-          requestBody: { required: false, content: json(schema(ApproveBody)) },
+          parameters: [idParam('year')],
+          requestBody: { required: true, content: json(ref('CalendarYearRequest')) },
           responses: {
-            '200': { description: 'Application after the decision', content: json(ref('SealApplication')) },
-            ...errors(400, 401, 403, 404, 409),
-          },
-        },
-      },
-      '/api/tasks/{id}/reject': {
-        post: {
-          summary: 'Reject a review task; ends the application with the reason',
-          security: secured,
-          parameters: [idParam('id')],
-          requestBody: { required: true, content: json(schema(RejectBody)) },
-          responses: {
-            '200': { description: 'Application after the decision', content: json(ref('SealApplication')) },
-            ...errors(400, 401, 403, 404, 409),
+            '200': { description: 'Year after the change', content: json(ref('CalendarYear')) },
+            ...errors(400, 401, 403),
           },
         },
       },
@@ -264,6 +310,7 @@ export function openApiDocument(serverUrl: string) {
           responses: { '200': { description: 'PNG or SVG' }, ...errors(401, 403, 404) },
         },
       },
+      ...SEAL_USE_PATHS,
     },
   };
 }

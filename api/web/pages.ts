@@ -1,6 +1,7 @@
 /**
- * The web UI (zh-CN): login with a dev account picker, 待办/已办, the seal application form and detail with its
- * approval timeline, and seal detail. Pages call the same service as the JSON API, so rules live in one place.
+ * The web UI (zh-CN): login with a dev account picker, the seal application form and detail with its approval
+ * steps and timeline, and seal detail; the approval engine's pages (待办, a process and its actions, 督办, 流程定义)
+ * are in approval-pages.ts. Pages call the same services as the JSON API, so rules live in one place.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
@@ -14,15 +15,14 @@ import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../../db/audit';
 import { auditDenial, FieldProblem, toApiError } from '../errors';
-import {
-  ApproveBody,
-  RejectBody,
-  SealApplicationBody,
-  SealApplicationService,
-} from '../services/seal-applications';
+import { ApprovalService } from '../services/approvals';
+import { FlowDefinitionService } from '../services/flow-definitions';
+import { SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { SealService } from '../services/seals';
 import { problemsOf } from '../validation';
-import { PageContext, renderPage } from './render';
+import { approvalPageRoutes, approvalSummary, pendingCount } from './approval-pages';
+import { PageContext, renderPage, signedIn } from './render';
+import { sealUseSection } from './seal-use-pages';
 
 const FIELD_LABELS: Record<string, string> = {
   kind: '印章类型',
@@ -34,13 +34,10 @@ const FIELD_LABELS: Record<string, string> = {
   'custodian.name': '印章保管人',
   'custodian.phone': '保管人电话',
   reason: '申请事由',
-  comment: '审核意见',
 };
 
 const FLASH: Record<string, { kind: string; text: string }> = {
-  submitted: { kind: 'ok', text: '申请已提交，等待本级印章管理部门审核。' },
-  approved: { kind: 'ok', text: '已审核通过。' },
-  rejected: { kind: 'ok', text: '已驳回，申请人将收到驳回原因。' },
+  submitted: { kind: 'ok', text: '申请已提交，等待审批。审批进度见下方，也可在“待办 › 我发起的”中查看。' },
 };
 
 export function pageRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
@@ -52,17 +49,14 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
   router.use(ctx.auth.middleware({ optional: true }));
 
-  const page = (name: string, context: PageContext) => renderPage(name, context);
-  const signedIn =
-    (handler: (req: Request, res: Response, p: Principal) => Promise<void>) =>
-    async (req: Request, res: Response, next: NextFunction) => {
-      if (!req.principal) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      try {
-        await handler(req, res, req.principal);
-      } catch (err) {
-        next(err);
-      }
-    };
+  const approvals = new ApprovalService(ctx);
+  const flows = new FlowDefinitionService(ctx);
+  /** A page for a signed-in user carries the count of their 待办 in the nav. */
+  const page = async (name: string, context: PageContext) =>
+    renderPage(name, {
+      ...context,
+      navPending: context.principal ? await pendingCount(approvals, context.principal) : undefined,
+    });
 
   router.get('/', (req, res) => {
     if (!req.principal) return res.redirect(303, '/login');
@@ -72,7 +66,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
   router.get('/login', async (req, res) => {
     if (!ctx.auth.devLoginEnabled) {
       res.status(404).send(
-        page('error', {
+        await page('error', {
           title: '登录',
           heading: '请通过统一身份认证登录',
           message: '开发账号登录在生产环境中不可用。',
@@ -96,7 +90,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
     }));
     const next = localPath(req.query.next);
     res.send(
-      page('login', {
+      await page('login', {
         title: '登录',
         accounts,
         action: next ? `/login?next=${encodeURIComponent(next)}` : '/login',
@@ -139,22 +133,16 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
     res.redirect(303, '/login');
   });
 
-  router.get(
-    '/tasks',
-    signedIn(async (req, res, principal) => {
-      const tab = req.query.tab === 'done' ? 'done' : 'pending';
-      const tasks = await service.tasks(principal, tab);
-      res.send(
-        page('tasks', { title: tab === 'done' ? '已办' : '待办', principal, nav: 'tasks', tab, tasks }),
-      );
-    }),
-  );
+  // 待办/已办/抄送/我发起的, the approval pages, 督办 and 流程定义.
+  router.use(approvalPageRoutes(ctx, approvals, flows));
 
   router.get(
     '/seal-applications',
     signedIn(async (_req, res, principal) => {
       const applications = await service.listForOrganisation(principal);
-      res.send(page('applications', { title: '印章申请', principal, nav: 'applications', applications }));
+      res.send(
+        await page('applications', { title: '我的申请', principal, nav: 'applications', applications }),
+      );
     }),
   );
 
@@ -171,7 +159,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
   router.get(
     '/seal-applications/new',
     signedIn(async (_req, res, principal) => {
-      res.send(renderForm(principal, { kind: 'business', widthMm: 42, heightMm: 42 }, []));
+      res.send(await renderForm(principal, { kind: 'business', widthMm: 42, heightMm: 42 }, []));
     }),
   );
 
@@ -219,7 +207,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
       if (!parsed.success)
         errors.push(...problemsOf(parsed.error).filter((p) => !(p.field === 'imprint.data' && !file)));
       if (errors.length > 0 || !parsed.success) {
-        res.status(400).send(renderForm(principal, values, errors));
+        res.status(400).send(await renderForm(principal, values, errors));
         return;
       }
       try {
@@ -231,7 +219,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
       } catch (err) {
         const apiError = toApiError(err);
         if (apiError.code !== 'VALIDATION_FAILED') throw err;
-        res.status(400).send(renderForm(principal, values, (apiError.details as FieldProblem[]) ?? []));
+        res.status(400).send(await renderForm(principal, values, (apiError.details as FieldProblem[]) ?? []));
       }
     }),
   );
@@ -240,84 +228,28 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
     '/seal-applications/:id',
     signedIn(async (req, res, principal) => {
       const app = await service.view(principal, String(req.params.id));
-      const acting = app.process.whoMayAct.find(
-        (w) => w.organisationId === principal.organisationId && principal.roles.includes(w.role as never),
-      );
-      const steps = app.process.levels.map((l) => {
-        const decided = app.process.history.find(
-          (h) => h.level === l.level - 1 && (h.action === 'approved' || h.action === 'rejected'),
-        );
-        const current = app.process.currentLevel === l.level - 1;
-        return {
-          ...l,
-          state: decided
-            ? decided.action === 'approved'
-              ? 'done'
-              : 'rejected'
-            : current
-              ? 'current'
-              : 'waiting',
-          stateLabel: decided
-            ? `${decided.action === 'approved' ? '已通过' : '已驳回'} · ${decided.actor?.displayName ?? ''}`
-            : current
-              ? '审核中'
-              : '待审核',
-        };
-      });
+      const approval = app.approval ? approvalSummary(app.approval) : null;
+      const canAct = !!app.approval?.tasks.some((t) => t.actions.length > 0);
       res.send(
-        page('application', {
+        await page('application', {
           title: app.name,
           principal,
-          nav: acting ? 'tasks' : 'applications',
+          nav: canAct || app.applicantId !== principal.userId ? 'tasks' : 'applications',
           app,
-          steps,
-          canAct: !!acting,
-          taskId: acting?.taskId,
-          isLastLevel: app.process.currentLevel === app.process.levels.length - 1,
+          approval,
+          approvalUrl: app.approvalWorkflowId ? `/approvals/${app.approvalWorkflowId}` : null,
+          canAct,
           flash: FLASH[String(req.query.flash)],
         }),
       );
     }),
   );
 
-  const decideFromForm = (kind: 'approve' | 'reject') =>
-    signedIn(async (req, res, principal) => {
-      const parsed =
-        kind === 'approve'
-          ? ApproveBody.safeParse({ comment: req.body?.comment || undefined })
-          : RejectBody.safeParse({ reason: req.body?.reason ?? '' });
-      if (!parsed.success) {
-        const message = problemsOf(parsed.error)
-          .map(
-            (p) => `${p.field === 'reason' ? '驳回原因' : (FIELD_LABELS[p.field] ?? p.field)}：${p.message}`,
-          )
-          .join('；');
-        res
-          .status(400)
-          .send(page('error', { title: '无法办理', principal, heading: '无法办理此任务', message }));
-        return;
-      }
-      const action =
-        kind === 'approve'
-          ? { kind, comment: (parsed.data as { comment?: string }).comment }
-          : { kind, reason: (parsed.data as { reason: string }).reason };
-      const view = await service.decide(principal, String(req.params.id), action, {
-        requestId: req.requestId,
-        ip: req.ip,
-      });
-      res.redirect(
-        303,
-        `/seal-applications/${view.id}?flash=${kind === 'approve' ? 'approved' : 'rejected'}`,
-      );
-    });
-  router.post('/tasks/:id/approve', decideFromForm('approve'));
-  router.post('/tasks/:id/reject', decideFromForm('reject'));
-
   router.get(
     '/seals',
     signedIn(async (_req, res, principal) => {
       res.send(
-        page('seals', {
+        await page('seals', {
           title: '本单位印章',
           principal,
           nav: 'seals',
@@ -332,7 +264,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
     signedIn(async (req, res, principal) => {
       const seal = await seals.seal(principal, String(req.params.id));
       res.send(
-        page('seal', {
+        await page('seal', {
           title: seal.name,
           principal,
           nav: 'seals',
@@ -344,6 +276,8 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
               issuerLine: seal.certificate.issuer.split('\n').join(', '),
             },
           },
+          // SM-12: the seal's use requests, authorisations and the 申请用印 form.
+          sealUse: await sealUseSection(ctx, principal, seal),
         }),
       );
     }),

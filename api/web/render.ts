@@ -6,6 +6,7 @@ import { shanghaiDate, shanghaiDateTime } from '../../domain/format';
 import { ROLE_LABELS, UserRole } from '../../domain/roles';
 import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from '../../domain/seal';
 import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-application';
+import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../principal';
 
 const ROOT = path.join(__dirname, '..', '..', 'templates');
@@ -39,6 +40,8 @@ export interface PageContext {
   title: string;
   principal?: Principal;
   nav?: string;
+  /** The signed-in user's pending tasks, shown beside 待办 in the nav. */
+  navPending?: number;
   [key: string]: unknown;
 }
 
@@ -57,7 +60,24 @@ export function renderPage(name: string, context: PageContext): string {
       roleLabels: principal.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
       isApplicant: principal.roles.includes('seal_applicant'),
       isReviewer: principal.roles.includes('seal_reviewer'),
+      isPlatformAdmin: principal.roles.includes('platform_admin'),
+      // 督办: supervisors and administrators of a management unit (LM-28).
+      isSupervisor:
+        principal.roles.some((r) => r === 'supervisor' || r === 'platform_admin') &&
+        principal.organisationFunctions.includes('management_unit'),
     },
     [`nav_${context.nav ?? ''}`]: true,
   });
 }
+
+/** A page handler for signed-in users only: others go to the login page and come back to where they were. */
+export const signedIn =
+  (handler: (req: Request, res: Response, p: Principal) => Promise<void>) =>
+  async (req: Request, res: Response, next: NextFunction) => {
+    if (!req.principal) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+    try {
+      await handler(req, res, req.principal);
+    } catch (err) {
+      next(err);
+    }
+  };

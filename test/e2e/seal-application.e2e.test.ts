@@ -1,6 +1,7 @@
 /**
  * In real chromium: the applicant applies for a seal in the UI, the county reviewer finds it in 待办 and approves
- * it there; the city and the province approve, and the applicant sees the seal with its imprint and certificate.
+ * it on the approval page; the city and the province approve there too, and the applicant sees the seal with its
+ * imprint and certificate.
  * Screenshots go to test-artifacts/e2e-seal-application/.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -66,46 +67,63 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(await applicant.textContent('.step.current')).toContain('泽州县行政审批服务管理局');
   await screenshot(applicant, SUITE, '04-application-submitted');
   const applicationId = applicant.url().split('/').pop()!.split('?')[0]!;
+  const processKey = `approval-seal_application-${applicationId}`;
+  expect(await applicant.getAttribute('#approval-link', 'href')).toBe(`/approvals/${processKey}`);
 
-  // The county reviewer.
+  // The county reviewer: 待办 shows the application with its step, initiator, unit and deadline.
   const reviewer = await loginAs('zz-approval-reviewer');
   await reviewer.waitForURL('**/tasks');
+  expect(await reviewer.textContent('#nav-tasks')).toMatch(/待办\s*1/);
   const row = reviewer.locator('#task-list tr', { hasText: '泽州县市场监督管理局合同专用章' });
   await row.waitFor();
-  expect(await row.textContent()).toContain('第1级审核（泽州县行政审批服务管理局）');
+  const rowText = await row.textContent();
+  expect(rowText).toContain('本级印章管理部门审核');
+  expect(rowText).toContain('张丽');
+  expect(rowText).toContain('电子印章申请');
+  expect(rowText).toMatch(/\d{4}-\d{2}-\d{2} 24:00/);
+  expect(rowText).toContain('剩余');
   await screenshot(reviewer, SUITE, '05-reviewer-inbox');
   await row.locator('text=办理').click();
-  await reviewer.waitForURL(`**/seal-applications/${applicationId}`);
-  await reviewer.fill('#comment', '材料齐全，同意报市级审核。');
-  await screenshot(reviewer, SUITE, '06-reviewer-detail');
-  await reviewer.click('#approve-form button[type=submit]');
+  await reviewer.waitForURL(`**/approvals/${processKey}`);
+  expect(await reviewer.textContent('.step.current')).toContain('本级印章管理部门审核');
+  await reviewer.locator('summary', { hasText: /^同意$/ }).click();
+  await reviewer.locator('details.action[open] textarea[name=comment]').fill('材料齐全，同意报市级审核。');
+  await screenshot(reviewer, SUITE, '06-reviewer-approval-page');
+  await reviewer.locator('button', { hasText: '确认同意' }).click();
   await reviewer.waitForSelector('.flash.ok');
-  expect(await reviewer.textContent('.flash.ok')).toContain('已审核通过');
+  expect(await reviewer.textContent('.flash.ok')).toContain('已同意');
   expect(await reviewer.textContent('#timeline')).toContain('材料齐全，同意报市级审核。');
-  expect(await reviewer.textContent('.step.current')).toContain('晋城市行政审批服务管理局');
+  expect(await reviewer.textContent('.step.current')).toContain('上一级印章管理部门审核');
+  expect(await reviewer.textContent('#current-tasks')).toContain('晋城市行政审批服务管理局');
+  expect(await reviewer.locator('.action-panel').count()).toBe(0);
   await screenshot(reviewer, SUITE, '07-reviewer-approved');
 
   // 已办 lists it; 待办 no longer does.
-  await reviewer.goto(`${t.url}/tasks?tab=done`);
+  await reviewer.goto(`${t.url}/tasks?box=done`);
   expect(await reviewer.textContent('#task-list')).toContain('泽州县市场监督管理局合同专用章');
   await reviewer.goto(`${t.url}/tasks`);
   expect(await reviewer.locator('#task-list').count()).toBe(0);
-  const county = await t.em().findOneOrFail(Task, { id: `seal-application-${applicationId}-L1` });
-  expect(county).toMatchObject({
-    status: 'done',
-    outcome: 'approved',
-    actedById: 'user-zz-approval-reviewer',
+  const county = await t.em().findOneOrFail(Task, {
+    workflowId: processKey,
+    stepIndex: 0,
   });
+  expect(county).toMatchObject({ status: 'approved', actedById: 'user-zz-approval-reviewer' });
 
-  // City and province approve in their own sessions; the applicant then sees the seal.
+  // City and province approve on the approval page in their own sessions; the applicant then sees the seal.
   for (const username of ['jc-approval-reviewer', 'sx-seal-reviewer']) {
     const page = await loginAs(username);
     await page.goto(`${t.url}/seal-applications/${applicationId}`);
-    await page.click('#approve-form button[type=submit]');
+    await page.click('#approval-link');
+    await page.waitForURL(`**/approvals/${processKey}`);
+    await page.locator('summary', { hasText: /^同意$/ }).click();
+    await page.locator('button', { hasText: '确认同意' }).click();
     await page.waitForSelector('.flash.ok');
   }
   await t.platform.temporal.workflow.getHandle(`seal-application-${applicationId}`).result();
   await applicant.goto(`${t.url}/seal-applications/${applicationId}`);
+  expect(await applicant.textContent('#timeline')).toContain('材料齐全，同意报市级审核。');
+  expect(await applicant.locator('.step.done').count()).toBe(3);
+  await screenshot(applicant, SUITE, '08-application-approved');
   await applicant.click('#seal-link');
   await applicant.waitForSelector('#cert-serial');
   expect(await applicant.textContent('#seal-validity')).toContain('与绑定的机构数字证书有效期一致');
@@ -114,5 +132,5 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
     (img) => (img as HTMLImageElement).naturalWidth > 0,
   );
   expect(imprintLoaded).toBe(true);
-  await screenshot(applicant, SUITE, '08-seal-detail');
+  await screenshot(applicant, SUITE, '09-seal-detail');
 });

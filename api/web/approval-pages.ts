@@ -1,0 +1,1142 @@
+/**
+ * The approval engine's pages (zh-CN): 待办/已办/抄送/我发起的 (`/tasks`), a process with its steps, tasks, timeline
+ * and the actions the caller may take (`/approvals/:id`), the management unit's 督办 view (`/supervision`), and the
+ * flow definitions with a JSON editor for platform administrators (`/flows`). Every action goes through
+ * ApprovalService / FlowDefinitionService, which authorise and audit exactly as for the JSON API; a refusal
+ * re-renders the page with the reason in Chinese and nothing changed.
+ *
+ * Action forms are plain HTML (`<details>` panels, multipart so that an attachment can ride along) and work without
+ * JavaScript; /static/approval.js only keeps one panel open at a time.
+ */
+import { Request, Response, Router } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import { ApprovalProcess } from '../../db/approval-entities';
+import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
+import { isOpen } from '../../domain/approval';
+import { endOfShanghaiDay, isIsoDate, shanghaiDateOf } from '../../domain/calendar';
+import {
+  ApproverRule,
+  BREACH_ACTION_LABELS,
+  DEFAULT_FLOWS,
+  FlowDefinitionBody,
+  PROCESS_KIND_LABELS,
+  PROCESS_KINDS,
+  ProcessKind,
+  STEP_MODE_LABELS,
+  stepDueLabel,
+  stepModeLabel,
+} from '../../domain/flow-definition';
+import { shanghaiDateTime } from '../../domain/format';
+import { FUNCTION_LABELS, ROLE_LABELS } from '../../domain/roles';
+import { requireRole } from '../auth';
+import type { AppContext } from '../context';
+import { ApiError, badRequest, FieldProblem, notFound, toApiError } from '../errors';
+import type { Principal } from '../principal';
+import {
+  ApprovalService,
+  ApprovalView,
+  INBOX_BOXES,
+  InboxBox,
+  InboxItem,
+  InboxQuery,
+  PROCESS_ACTIONS,
+  ProcessActionName,
+  TASK_ACTIONS,
+  TaskActionName,
+  TaskView,
+} from '../services/approvals';
+import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
+import { FlowDefinitionService } from '../services/flow-definitions';
+import { problemsOf } from '../validation';
+import { PageContext, renderPage, signedIn } from './render';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Words
+
+const BOX_LABELS: Record<InboxBox, string> = {
+  pending: '待办',
+  done: '已办',
+  cc: '抄送我的',
+  started: '我发起的',
+};
+
+const TASK_ACTION_UI: Record<TaskActionName, { label: string; submit: string; danger?: boolean }> = {
+  approve: { label: '同意', submit: '确认同意' },
+  reject: { label: '驳回', submit: '确认驳回', danger: true },
+  transfer: { label: '转办', submit: '确认转办' },
+  delegate: { label: '委派', submit: '确认委派' },
+  'add-signer': { label: '加签', submit: '确认加签' },
+  'remove-signer': { label: '减签', submit: '确认减签' },
+  return: { label: '退回', submit: '确认退回', danger: true },
+  cc: { label: '抄送', submit: '确认抄送' },
+};
+
+const PROCESS_ACTION_UI: Record<ProcessActionName, { label: string; submit: string; danger?: boolean }> = {
+  withdraw: { label: '撤回申请', submit: '确认撤回', danger: true },
+  urge: { label: '催办', submit: '发送催办' },
+  cc: { label: '抄送', submit: '确认抄送' },
+};
+
+const DONE_FLASH: Record<string, string> = {
+  approve: '已同意。',
+  reject: '已驳回，发起人将收到驳回理由。',
+  transfer: '已转办，任务已交给新的办理人。',
+  delegate: '已委派。被委派人办理后，任务回到您这里由您决定。',
+  'add-signer': '已加签。',
+  'remove-signer': '已减签。',
+  return: '已退回，所选步骤将重新办理。',
+  cc: '已抄送。',
+  withdraw: '申请已撤回，流程结束。',
+  urge: '已催办，待办人将收到提醒。',
+};
+
+const FIELD_LABELS: Record<string, string> = {
+  comment: '意见',
+  reason: '驳回理由',
+  to: '接收人',
+  signer: '加签人',
+  position: '加签方式',
+  signerTaskId: '减签人员',
+  toStep: '退回到',
+  users: '抄送人',
+  attachments: '附件',
+  file: '附件',
+  confirm: '确认',
+};
+
+const fieldLabel = (field: string) => FIELD_LABELS[field] ?? FIELD_LABELS[field.split('.')[0]!] ?? field;
+
+const STATUS_BADGE: Record<string, string> = {
+  running: 'pending',
+  approved: 'approved',
+  rejected: 'rejected',
+  withdrawn: 'withdrawn',
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Times
+
+/** A deadline as people read it: day deadlines end at 24:00 of the last working day, not "00:00 the next day". */
+export function dueText(iso: string | null): string {
+  if (!iso) return '';
+  const text = shanghaiDateTime(iso);
+  return text.endsWith(' 00:00') ? `${shanghaiDateOf(new Date(Date.parse(iso) - 1))} 24:00` : text;
+}
+
+/** `剩余 2 天 3 小时`, `已超期 5 小时 10 分`. */
+export function timeLeftText(ms: number | null): string {
+  if (ms === null) return '';
+  const abs = Math.abs(ms);
+  const minutes = Math.floor(abs / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  const span =
+    days > 0
+      ? `${days} 天${hours ? ` ${hours} 小时` : ''}`
+      : hours > 0
+        ? `${hours} 小时${mins ? ` ${mins} 分` : ''}`
+        : `${Math.max(mins, 1)} 分钟`;
+  return ms < 0 ? `已超期 ${span}` : `剩余 ${span}`;
+}
+
+function inboxRow(item: InboxItem) {
+  return {
+    ...item,
+    dueText: dueText(item.dueAt),
+    timeLeft: timeLeftText(item.timeLeftMs),
+    openedText: item.openedAt ? shanghaiDateTime(item.openedAt) : '',
+    actedText: item.actedAt ? shanghaiDateTime(item.actedAt) : '',
+    originNote: item.origin && item.origin !== '审批' ? item.origin : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Approval view for the pages
+
+interface PickUser {
+  username: string;
+  label: string;
+  selected?: boolean;
+}
+
+/** Steps with their state and, per step, who holds or held it in its latest round. */
+export function stepsOf(view: ApprovalView) {
+  const lastStarted = [...view.history].reverse().find((e) => e.action === 'step_started')?.stepIndex;
+  const endedAt = view.currentStep ?? lastStarted ?? -1;
+  return view.steps.map((s) => {
+    const tasks = view.tasks.filter((t) => t.stepIndex === s.index);
+    const round = Math.max(0, ...tasks.map((t) => t.round));
+    const holders = tasks
+      .filter((t) => t.round === round && t.status !== 'transferred' && t.status !== 'cancelled')
+      .map((t) => `${holderOf(t)} · ${t.statusLabel}`);
+    let state: string;
+    let stateLabel: string;
+    if (view.status === 'running') {
+      state = s.index < endedAt ? 'done' : s.current ? 'current' : 'waiting';
+      stateLabel = state === 'done' ? '已通过' : state === 'current' ? '办理中' : '未开始';
+    } else if (view.status === 'approved') {
+      state = 'done';
+      stateLabel = '已通过';
+    } else {
+      state = s.index < endedAt ? 'done' : s.index === endedAt ? 'rejected' : 'waiting';
+      stateLabel =
+        state === 'done'
+          ? '已通过'
+          : state === 'rejected'
+            ? view.status === 'withdrawn'
+              ? '已撤回'
+              : '未通过'
+            : '未办理';
+    }
+    return { ...s, number: s.index + 1, state, stateLabel, holders };
+  });
+}
+
+/** The timeline as people read it: time, label, actor, targets, comment, attachment links. */
+export function timelineOf(view: ApprovalView) {
+  return view.history
+    .filter((e) => e.action !== 'step_started' || e.targets.length > 0)
+    .map((e) => ({
+      ...e,
+      when: shanghaiDateTime(e.at),
+      actorText: e.actor
+        ? `${e.actor.displayName}${e.actor.organisationName ? `（${e.actor.organisationName}）` : ''}`
+        : null,
+      targetsText: e.targets.join('、'),
+      // The step_started comment carries an ISO deadline: show it the way people read it.
+      commentText:
+        e.action === 'step_started' && e.comment?.startsWith('办理时限 ')
+          ? e.comment.replace(/\d{4}-\d{2}-\d{2}T[0-9:.]+Z/, (iso) => dueText(iso))
+          : e.comment,
+      cssClass: ['rejected', 'returned', 'withdrawn', 'breached', 'auto_rejected'].includes(e.action)
+        ? 'rejected'
+        : e.action,
+      attachments: e.attachments.map((a) => ({
+        ...a,
+        url: `/api/attachments/${a.id}`,
+        sizeText:
+          a.size >= 1024 * 1024
+            ? `${(a.size / 1024 / 1024).toFixed(1)} MB`
+            : `${Math.ceil(a.size / 1024)} KB`,
+      })),
+    }));
+}
+
+export function approvalSummary(view: ApprovalView) {
+  return {
+    ...view,
+    badge: STATUS_BADGE[view.status] ?? '',
+    stepsView: stepsOf(view),
+    timeline: timelineOf(view),
+    stepDueText: view.stepDue ? dueText(view.stepDue.dueAt) : null,
+    url: `/approvals/${view.id}`,
+  };
+}
+
+function taskRow(t: TaskView, now: number) {
+  const open = isOpen(t);
+  return {
+    ...t,
+    stepNumber: t.stepIndex + 1,
+    dueText: open ? dueText(t.dueAt) : '',
+    timeLeft: open && t.dueAt ? timeLeftText(Date.parse(t.dueAt) - now) : '',
+    actedText: t.actedAt && !open ? shanghaiDateTime(t.actedAt) : '',
+    open,
+    holder: holderOf(t),
+  };
+}
+
+/** Who holds a task; for a department's task, who of it acted. */
+function holderOf(t: TaskView): string {
+  return t.assignee.kind === 'group' && t.actedBy && t.actedBy.userId !== 'system'
+    ? `${t.actedBy.displayName}（${t.assigneeLabel}）`
+    : t.assigneeLabel;
+}
+
+interface OpenForm {
+  taskId?: string;
+  name: string;
+  values: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export function approvalPageRoutes(
+  ctx: AppContext,
+  approvals: ApprovalService,
+  flows: FlowDefinitionService,
+): Router {
+  const router = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1, fields: 40 },
+  });
+  const meta = (req: Request) => ({ requestId: req.requestId, ip: req.ip });
+  const page = async (name: string, context: PageContext & { principal: Principal }) =>
+    renderPage(name, { ...context, navPending: await pendingCount(approvals, context.principal) });
+
+  /** Reads a multipart (or urlencoded) form; an oversized file is a field problem, not a crash. */
+  const readForm = (req: Request, res: Response) =>
+    new Promise<{ file?: Express.Multer.File; problem?: FieldProblem }>((resolve, reject) =>
+      upload.single('file')(req, res, (err: unknown) => {
+        if (err instanceof multer.MulterError) {
+          resolve({
+            problem:
+              err.code === 'LIMIT_FILE_SIZE'
+                ? { field: 'file', rule: 'max_size', message: '附件不能超过 10 MB' }
+                : { field: 'file', rule: err.code, message: err.message },
+          });
+        } else if (err) {
+          reject(err);
+        } else {
+          // A browser sends an empty part for an empty file input: that is "no file chosen".
+          resolve({ file: req.file && req.file.size > 0 ? req.file : undefined });
+        }
+      }),
+    );
+
+  // -------------------------------------------------------------------------------------------------------------
+  // 待办 / 已办 / 抄送 / 我发起的
+
+  router.get(
+    '/tasks',
+    signedIn(async (req, res, principal) => {
+      const q = req.query as Record<string, string | undefined>;
+      const box: InboxBox = (INBOX_BOXES as readonly string[]).includes(q.box ?? '')
+        ? (q.box as InboxBox)
+        : q.tab === 'done'
+          ? 'done'
+          : 'pending';
+      const filters = {
+        kind: kindParam(q.kind),
+        unit: q.unit?.trim() ?? '',
+        overdue: q.overdue === 'true',
+        dueBefore: q.dueBefore?.trim() ?? '',
+      };
+      const errors: string[] = [];
+      if (filters.dueBefore && !isIsoDate(filters.dueBefore)) {
+        errors.push(`到期日期“${filters.dueBefore}”不是有效日期，已忽略`);
+        filters.dueBefore = '';
+      }
+      const query: InboxQuery = {
+        box,
+        ...(filters.kind ? { kind: filters.kind } : {}),
+        ...(filters.unit ? { unit: filters.unit } : {}),
+        ...(filters.overdue ? { overdue: true } : {}),
+        ...(filters.dueBefore ? { dueBefore: endOfShanghaiDay(filters.dueBefore).toISOString() } : {}),
+      };
+      const filtered = !!(filters.kind || filters.unit || filters.overdue || filters.dueBefore);
+      const [all, items] = await Promise.all([
+        approvals.inbox(principal, { box }),
+        filtered ? approvals.inbox(principal, query) : Promise.resolve(null),
+      ]);
+      const units = new Map<string, string>();
+      for (const i of all) units.set(i.organisationId, i.organisationName);
+      res.send(
+        await page('tasks', {
+          title: BOX_LABELS[box],
+          principal,
+          nav: 'tasks',
+          box,
+          boxLabel: BOX_LABELS[box],
+          tabs: INBOX_BOXES.map((b) => ({ box: b, label: BOX_LABELS[b], active: b === box })),
+          items: (items ?? all).map(inboxRow),
+          total: all.length,
+          filtered,
+          filters,
+          errors,
+          kinds: PROCESS_KINDS.map((k) => ({
+            value: k,
+            label: PROCESS_KIND_LABELS[k],
+            selected: k === filters.kind,
+          })),
+          units: [...units].map(([id, name]) => ({ id, name, selected: id === filters.unit })),
+          isTaskBox: box === 'pending' || box === 'done',
+          isPending: box === 'pending',
+        }),
+      );
+    }),
+  );
+
+  // -------------------------------------------------------------------------------------------------------------
+  // A process
+
+  const renderApprovalHtml = async (
+    principal: Principal,
+    processKey: string,
+    req: Request,
+    extra: { error?: { title: string; lines: string[] }; open?: OpenForm } = {},
+  ): Promise<string> => {
+    const view = await approvals.view(principal, processKey);
+    const em = ctx.em();
+    const now = Date.now();
+    const openForm = extra.open;
+
+    const usersOf = new Map<string, AppUser[]>();
+    const unitUsers = async (organisationId: string) => {
+      if (!usersOf.has(organisationId)) {
+        usersOf.set(
+          organisationId,
+          await em.find(AppUser, { organisationId, active: true }, { orderBy: { username: 'asc' } }),
+        );
+      }
+      return usersOf.get(organisationId)!;
+    };
+    const pick = (users: AppUser[], selected: unknown): PickUser[] =>
+      users
+        .filter((u) => u.id !== principal.userId)
+        .map((u) => ({
+          username: u.username,
+          label: `${u.displayName}（${u.username}）${u.roles.length ? ` · ${u.roles.map((r) => ROLE_LABELS[r] ?? r).join('、')}` : ''}`,
+          selected: u.username === selected,
+        }));
+
+    const valuesFor = (taskId: string | undefined, name: string) =>
+      openForm && openForm.taskId === taskId && openForm.name === name ? openForm.values : {};
+
+    const panels = [];
+    for (const [i, t] of view.tasks.entries()) {
+      if (t.actions.length === 0) continue;
+      const users = await unitUsers(t.assignee.organisationId);
+      const signers = view.tasks
+        .filter(
+          (s) => s.parentId === t.id && (s.origin === 'add_before' || s.origin === 'add_after') && isOpen(s),
+        )
+        .map((s) => ({ id: s.id, label: `${s.assigneeLabel}（${s.originLabel}，${s.statusLabel}）` }));
+      const earlier = view.steps.filter((s) => s.index < t.stepIndex);
+      const actions = (t.actions as TaskActionName[])
+        .filter((name) => name in TASK_ACTIONS)
+        .filter((name) => {
+          if (name === 'remove-signer') return signers.length > 0;
+          if (name === 'return') return earlier.length > 0;
+          if (name === 'transfer' || name === 'delegate' || name === 'add-signer')
+            return pick(users, null).length > 0;
+          return true;
+        })
+        .map((name) => {
+          const values = valuesFor(t.id, name);
+          return {
+            name,
+            ...TASK_ACTION_UI[name],
+            formAction: `/tasks/${encodeURIComponent(t.id)}/${name}`,
+            domId: `t${i}-${name}`,
+            open: openForm?.taskId === t.id && openForm.name === name,
+            values,
+            is: { [name.replace('-', '_')]: true },
+            users: pick(users, name === 'add-signer' ? values.signer : values.to),
+            signers: signers.map((s) => ({ ...s, selected: s.id === values.signerTaskId })),
+            steps: earlier.map((s) => ({
+              key: s.key,
+              label: `第 ${s.index + 1} 步：${s.name}`,
+              selected: s.key === values.toStep,
+            })),
+            positionAfter: values.position === 'after',
+            ccUsers: ccInputs(values.users),
+            withAttachment: name === 'approve' || name === 'reject' || name === 'return',
+          };
+        });
+      if (actions.length === 0) continue;
+      panels.push({
+        taskId: t.id,
+        heading: `第 ${t.stepIndex + 1} 步 · ${view.steps[t.stepIndex]?.name ?? ''}`,
+        holder: t.assigneeLabel,
+        originLabel: t.originLabel,
+        statusLabel: t.statusLabel,
+        waiting: t.status === 'waiting',
+        dueText: dueText(t.dueAt),
+        overdue: t.overdue,
+        provisional: t.dueProvisional,
+        actions,
+      });
+    }
+
+    const taskCc = panels.some((p) => p.actions.some((a) => a.name === 'cc'));
+    const processActions = (view.actions as ProcessActionName[])
+      .filter((name) => name in PROCESS_ACTIONS)
+      // A task holder's 抄送 sits in the task's panel; do not offer it twice.
+      .filter((name) => !(name === 'cc' && taskCc))
+      .map((name) => {
+        const values = valuesFor(undefined, name);
+        return {
+          name,
+          ...PROCESS_ACTION_UI[name],
+          formAction: `/approvals/${encodeURIComponent(view.id)}/${name}`,
+          domId: `p-${name}`,
+          open: !openForm?.taskId && openForm?.name === name,
+          values,
+          is: { [name]: true },
+          ccUsers: ccInputs(values.users),
+        };
+      });
+
+    const needsDirectory = taskCc || processActions.some((a) => a.name === 'cc');
+    const directory = needsDirectory ? await directoryOf(ctx) : [];
+
+    const summary = approvalSummary(view);
+    const currentRound = view.tasks
+      .filter((t) => t.stepIndex === view.currentStep)
+      .reduce((m, t) => Math.max(m, t.round), 0);
+    const currentTasks = view.tasks
+      .filter(
+        (t) =>
+          view.status === 'running' &&
+          t.stepIndex === view.currentStep &&
+          t.round === currentRound &&
+          t.status !== 'cancelled',
+      )
+      .map((t) => taskRow(t, now));
+
+    const flashKey = String(req.query.done ?? '');
+    return page('approval', {
+      title: view.title,
+      principal,
+      nav: 'tasks',
+      view: summary,
+      currentTasks,
+      allTasks: view.tasks.map((t) => taskRow(t, now)),
+      panels,
+      processActions,
+      directory,
+      error: extra.error,
+      flash: DONE_FLASH[flashKey] && !extra.error ? { kind: 'ok', text: DONE_FLASH[flashKey] } : undefined,
+      isInitiator: view.initiator.userId === principal.userId,
+    });
+  };
+
+  router.get('/approvals', (_req, res) => res.redirect(303, '/tasks'));
+
+  router.get(
+    '/approvals/:id',
+    signedIn(async (req, res, principal) => {
+      res.send(await renderApprovalHtml(principal, String(req.params.id), req));
+    }),
+  );
+
+  /**
+   * Runs an action: checks the form, stores the attachment (as POST /api/attachments does), calls the service. A
+   * refusal (400/403/404/409/422/429) re-renders the process page with the reason and the form still open.
+   */
+  const act = async (
+    req: Request,
+    res: Response,
+    principal: Principal,
+    target: { processKey: string; taskId?: string; name: string },
+    form: { values: Record<string, unknown>; file?: Express.Multer.File; problem?: FieldProblem },
+    step: {
+      /** The body from the form; throws a 400 when it is not valid. */
+      body: () => Record<string, unknown>;
+      acceptsAttachment: boolean;
+      run: (body: Record<string, unknown>) => Promise<ApprovalView>;
+    },
+  ) => {
+    try {
+      if (form.problem) throw badRequest([form.problem]);
+      const body = step.body();
+      if (form.file) {
+        if (!step.acceptsAttachment) {
+          throw badRequest([{ field: 'file', rule: 'not_allowed', message: '此操作不能附带附件' }]);
+        }
+        body.attachments = [(await storeAttachment(ctx, principal, form.file, meta(req))).id];
+      }
+      const view = await step.run(body);
+      res.redirect(303, `/approvals/${encodeURIComponent(view.id)}?done=${encodeURIComponent(target.name)}`);
+    } catch (err) {
+      const apiError = toApiError(err);
+      if (![400, 403, 404, 409, 422, 429].includes(apiError.status)) throw err;
+      let html: string;
+      try {
+        html = await renderApprovalHtml(principal, target.processKey, req, {
+          error: describeError(apiError),
+          open: { taskId: target.taskId, name: target.name, values: form.values },
+        });
+      } catch {
+        // The caller may not even see the process: the error page says why.
+        throw err;
+      }
+      res.status(apiError.status).send(html);
+    }
+  };
+
+  const parsedOrThrow = <T extends z.ZodType>(schema: T, candidate: unknown): Record<string, unknown> => {
+    const parsed = schema.safeParse(candidate);
+    if (!parsed.success) throw badRequest(problemsOf(parsed.error));
+    return parsed.data as Record<string, unknown>;
+  };
+
+  router.post(
+    '/tasks/:id/:action',
+    signedIn(async (req, res, principal) => {
+      const name = String(req.params.action) as TaskActionName;
+      if (!Object.hasOwn(TASK_ACTIONS, name)) throw new ApiError('NOT_FOUND', '不支持的办理操作');
+      const taskId = String(req.params.id);
+      const { file, problem } = await readForm(req, res);
+      const values = formValues((req.body ?? {}) as Record<string, unknown>);
+      const task = await ctx.em().findOne(Task, { id: taskId });
+      if (!task) throw notFound('待办任务');
+      const schema = TASK_ACTIONS[name];
+      await act(
+        req,
+        res,
+        principal,
+        { processKey: task.workflowId, taskId, name },
+        { values, file, problem },
+        {
+          body: () => parsedOrThrow(schema, taskBody(name, values)),
+          acceptsAttachment: 'attachments' in schema.shape,
+          run: (body) => approvals.actOnTask(principal, taskId, name, body, meta(req)),
+        },
+      );
+    }),
+  );
+
+  router.post(
+    '/approvals/:id/:action',
+    signedIn(async (req, res, principal) => {
+      const name = String(req.params.action) as ProcessActionName;
+      if (!Object.hasOwn(PROCESS_ACTIONS, name)) throw new ApiError('NOT_FOUND', '不支持的操作');
+      const processKey = String(req.params.id);
+      const { file, problem } = await readForm(req, res);
+      const values = formValues((req.body ?? {}) as Record<string, unknown>);
+      const schema = PROCESS_ACTIONS[name];
+      await act(
+        req,
+        res,
+        principal,
+        { processKey, name },
+        { values, file, problem },
+        {
+          body: () => {
+            if (name === 'withdraw' && values.confirm !== 'yes') {
+              throw badRequest([{ field: 'confirm', rule: 'required', message: '请勾选“确认撤回”后再提交' }]);
+            }
+            const candidate: Record<string, unknown> = {};
+            const comment = typeof values.comment === 'string' ? values.comment.trim() : '';
+            if (comment) candidate.comment = comment;
+            if (name === 'cc') candidate.users = splitUsers(values.users);
+            return parsedOrThrow(schema, candidate);
+          },
+          acceptsAttachment: 'attachments' in schema.shape,
+          run: (body) => approvals.actOnProcess(principal, processKey, name, body, meta(req)),
+        },
+      );
+    }),
+  );
+
+  // -------------------------------------------------------------------------------------------------------------
+  // 督办
+
+  router.get(
+    '/supervision',
+    signedIn(async (req, res, principal) => {
+      const q = req.query as Record<string, string | undefined>;
+      const filters = {
+        kind: kindParam(q.kind),
+        unit: q.unit?.trim() ?? '',
+        overdue: q.overdue === 'true',
+      };
+      const filtered = !!(filters.kind || filters.unit || filters.overdue);
+      const [all, items, breaches] = await Promise.all([
+        approvals.supervision(principal, {}),
+        filtered
+          ? approvals.supervision(principal, {
+              ...(filters.kind ? { kind: filters.kind } : {}),
+              ...(filters.unit ? { unit: filters.unit } : {}),
+              ...(filters.overdue ? { overdue: true } : {}),
+            })
+          : Promise.resolve(null),
+        approvals.deadlineBreaches(principal),
+      ]);
+      const em = ctx.em();
+      const recent = breaches.slice(0, 50);
+      const [processes, organisations] = await Promise.all([
+        em.find(ApprovalProcess, { id: { $in: recent.map((b) => b.processKey) } }),
+        em.find(Organisation, {}),
+      ]);
+      const orgName = new Map(organisations.map((o) => [o.id, o.name]));
+      const titles = new Map(processes.map((p) => [p.id, p]));
+      const units = new Map<string, string>();
+      for (const i of all) units.set(i.organisationId, i.organisationName);
+      const rows = (items ?? all).map(inboxRow);
+      res.send(
+        await page('supervision', {
+          title: '督办',
+          principal,
+          nav: 'supervision',
+          items: rows,
+          total: all.length,
+          overdueCount: all.filter((i) => i.overdue).length,
+          filtered,
+          filters,
+          kinds: PROCESS_KINDS.map((k) => ({
+            value: k,
+            label: PROCESS_KIND_LABELS[k],
+            selected: k === filters.kind,
+          })),
+          units: [...units].map(([id, name]) => ({ id, name, selected: id === filters.unit })),
+          breaches: recent.map((b) => ({
+            processKey: b.processKey,
+            title: titles.get(b.processKey)?.title ?? b.processKey,
+            status: titles.get(b.processKey)?.status,
+            kindLabel: PROCESS_KIND_LABELS[b.kind] ?? b.kind,
+            organisationName: orgName.get(b.organisationId) ?? b.organisationId,
+            assignees: b.assigneeOrganisationIds.map((id) => orgName.get(id) ?? id).join('、'),
+            stepName: b.stepName,
+            dueText: dueText(b.dueAt.toISOString()),
+            breachedText: shanghaiDateTime(b.breachedAt),
+            actionLabel: BREACH_ACTION_LABELS[b.action] ?? b.action,
+          })),
+        }),
+      );
+    }),
+  );
+
+  // -------------------------------------------------------------------------------------------------------------
+  // 流程定义
+
+  const scopeLabel = (
+    d: { organisationId: string | null; jurisdictionLevel: string | null },
+    orgs: Map<string, string>,
+  ) =>
+    d.organisationId
+      ? `单位定制：${orgs.get(d.organisationId) ?? d.organisationId}`
+      : d.jurisdictionLevel
+        ? `${LEVEL_LABELS[d.jurisdictionLevel] ?? d.jurisdictionLevel}默认`
+        : '全平台默认';
+
+  router.get(
+    '/flows',
+    signedIn(async (req, res, principal) => {
+      const all = req.query.all === 'true';
+      const [definitions, organisations] = await Promise.all([
+        flows.list(undefined, all),
+        ctx.em().find(Organisation, {}),
+      ]);
+      const orgs = new Map(organisations.map((o) => [o.id, o.name]));
+      res.send(
+        await page('flows', {
+          title: '流程定义',
+          principal,
+          nav: 'flows',
+          all,
+          isAdmin: principal.roles.includes('platform_admin'),
+          flash:
+            req.query.flash === 'saved'
+              ? {
+                  kind: 'ok',
+                  text: '流程定义已保存为新版本，新提交的申请按新版本审批；已在办理中的流程仍按原版本。',
+                }
+              : undefined,
+          definitions: definitions.map((d) => ({
+            id: d.id,
+            kindLabel: PROCESS_KIND_LABELS[d.kind] ?? d.kind,
+            name: d.name,
+            scope: scopeLabel(d, orgs),
+            version: d.version,
+            active: d.status === 'active',
+            statusLabel: d.status === 'active' ? '生效中' : '已被新版本取代',
+            steps: d.steps.map((s) => s.name).join(' → '),
+            createdBy: d.createdBy,
+            createdText: shanghaiDateTime(d.createdAt),
+          })),
+        }),
+      );
+    }),
+  );
+
+  const renderEditor = async (
+    principal: Principal,
+    opts: {
+      json: string;
+      base?: { id: string; version: number; name: string; scope: string };
+      errors?: string[];
+      status?: number;
+    },
+    res: Response,
+  ) => {
+    const organisations = await visibleOrganisations(ctx, principal);
+    res.status(opts.status ?? 200).send(
+      await page('flow-edit', {
+        title: opts.base ? `编辑流程定义：${opts.base.name}` : '新建流程定义',
+        principal,
+        nav: 'flows',
+        json: opts.json,
+        base: opts.base,
+        errors: opts.errors ?? [],
+        organisations,
+        roles: Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label })),
+        functions: Object.entries(FUNCTION_LABELS).map(([value, label]) => ({ value, label })),
+        kinds: PROCESS_KINDS.map((k) => ({ value: k, label: PROCESS_KIND_LABELS[k] })),
+        modes: Object.entries(STEP_MODE_LABELS).map(([value, label]) => ({ value, label })),
+        breachActions: Object.entries(BREACH_ACTION_LABELS).map(([value, label]) => ({ value, label })),
+        levels: Object.entries(LEVEL_LABELS).map(([value, label]) => ({ value, label })),
+      }),
+    );
+  };
+
+  router.get(
+    '/flows/new',
+    signedIn(async (req, res, principal) => {
+      requireRole(principal, 'platform_admin');
+      const kind = (PROCESS_KINDS as readonly string[]).includes(String(req.query.kind))
+        ? (String(req.query.kind) as ProcessKind)
+        : 'seal_application';
+      const template = DEFAULT_FLOWS.find((f) => f.kind === kind) ?? DEFAULT_FLOWS[0]!;
+      await renderEditor(principal, { json: JSON.stringify(template, null, 2) }, res);
+    }),
+  );
+
+  router.get(
+    '/flows/:id',
+    signedIn(async (req, res, principal) => {
+      const d = await flows.get(String(req.params.id));
+      const organisations = await ctx.em().find(Organisation, {});
+      const orgs = new Map(organisations.map((o) => [o.id, o.name]));
+      res.send(
+        await page('flow', {
+          title: `流程定义：${d.name}`,
+          principal,
+          nav: 'flows',
+          isAdmin: principal.roles.includes('platform_admin'),
+          flash:
+            req.query.flash === 'saved'
+              ? {
+                  kind: 'ok',
+                  text: `已保存为第 ${d.version} 版，新提交的申请按此版本审批；办理中的流程仍按原版本。`,
+                }
+              : undefined,
+          definition: {
+            id: d.id,
+            name: d.name,
+            kindLabel: PROCESS_KIND_LABELS[d.kind] ?? d.kind,
+            scope: scopeLabel(d, orgs),
+            version: d.version,
+            active: d.status === 'active',
+            statusLabel: d.status === 'active' ? '生效中' : '已被新版本取代',
+            createdBy: d.createdBy,
+            createdText: shanghaiDateTime(d.createdAt),
+            json: JSON.stringify(bodyOf(d), null, 2),
+            steps: d.steps.map((s, i) => ({
+              number: i + 1,
+              key: s.key,
+              name: s.name,
+              modeLabel: stepModeLabel(s),
+              approvers: s.approvers.map((a) => ruleText(a, orgs)).join('；'),
+              due: stepDueLabel(s) ?? '不限',
+              onBreach: BREACH_ACTION_LABELS[s.onBreach ?? 'notify_supervisor'],
+              supervisor: s.supervisor ? ruleText(s.supervisor, orgs) : '',
+            })),
+          },
+        }),
+      );
+    }),
+  );
+
+  router.get(
+    '/flows/:id/edit',
+    signedIn(async (req, res, principal) => {
+      requireRole(principal, 'platform_admin');
+      const d = await flows.get(String(req.params.id));
+      const orgs = new Map((await ctx.em().find(Organisation, {})).map((o) => [o.id, o.name]));
+      await renderEditor(
+        principal,
+        {
+          json: JSON.stringify(bodyOf(d), null, 2),
+          base: { id: d.id, version: d.version, name: d.name, scope: scopeLabel(d, orgs) },
+        },
+        res,
+      );
+    }),
+  );
+
+  router.post(
+    '/flows',
+    signedIn(async (req, res, principal) => {
+      requireRole(principal, 'platform_admin');
+      const raw = (req.body ?? {}) as Record<string, unknown>;
+      const json = typeof raw.json === 'string' ? raw.json : '';
+      const baseId = typeof raw.baseId === 'string' && raw.baseId ? raw.baseId : undefined;
+      const base = baseId
+        ? await flows.get(baseId).then(
+            async (d) => {
+              const orgs = new Map((await ctx.em().find(Organisation, {})).map((o) => [o.id, o.name]));
+              return { id: d.id, version: d.version, name: d.name, scope: scopeLabel(d, orgs) };
+            },
+            () => undefined,
+          )
+        : undefined;
+      const fail = (errors: string[]) => renderEditor(principal, { json, base, errors, status: 400 }, res);
+      let data: unknown;
+      try {
+        data = JSON.parse(json);
+      } catch (err) {
+        return fail([jsonSyntaxMessage(json, err)]);
+      }
+      const parsed = FlowDefinitionBody.safeParse(data);
+      if (!parsed.success) return fail(problemsOf(parsed.error).map(describeFlowProblem));
+      try {
+        const saved = await flows.save(principal, parsed.data, meta(req));
+        res.redirect(303, `/flows/${saved.id}?flash=saved`);
+      } catch (err) {
+        const apiError = toApiError(err);
+        if (apiError.code === 'VALIDATION_FAILED') {
+          return fail(((apiError.details as FieldProblem[]) ?? []).map(describeFlowProblem));
+        }
+        if (apiError.status === 403 || apiError.status === 409) return fail([apiError.message]);
+        throw err;
+      }
+    }),
+  );
+
+  return router;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+
+/** Pending tasks for the nav badge. */
+export async function pendingCount(approvals: ApprovalService, principal: Principal): Promise<number> {
+  try {
+    return (await approvals.inbox(principal, { box: 'pending' })).length;
+  } catch {
+    return 0;
+  }
+}
+
+function kindParam(value: unknown): ProcessKind | '' {
+  return (PROCESS_KINDS as readonly unknown[]).includes(value) ? (value as ProcessKind) : '';
+}
+
+function formValues(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    out[k] = Array.isArray(v) ? v.map((x) => String(x)) : typeof v === 'string' ? v : String(v ?? '');
+  }
+  return out;
+}
+
+/** CC users from one or more inputs, each holding one username or several separated by commas or spaces. */
+function splitUsers(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [value ?? ''];
+  return [
+    ...new Set(
+      list
+        .flatMap((v) => String(v).split(/[\s,，、;；]+/))
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/** Three inputs for CC users, prefilled with what was entered. */
+function ccInputs(value: unknown): Array<{ value: string }> {
+  const users = splitUsers(value);
+  return [0, 1, 2].map((i) => ({ value: users[i] ?? '' })).concat(users.slice(3).map((value) => ({ value })));
+}
+
+function taskBody(name: TaskActionName, v: Record<string, unknown>): Record<string, unknown> {
+  const text = (x: unknown) => (typeof x === 'string' ? x.trim() : '');
+  const body: Record<string, unknown> = {};
+  const comment = text(v.comment);
+  if (comment && name !== 'reject') body.comment = comment;
+  switch (name) {
+    case 'reject':
+      body.reason = text(v.reason);
+      break;
+    case 'transfer':
+    case 'delegate':
+      body.to = text(v.to);
+      break;
+    case 'add-signer':
+      body.signer = text(v.signer);
+      body.position = text(v.position) || 'before';
+      break;
+    case 'remove-signer':
+      body.signerTaskId = text(v.signerTaskId);
+      break;
+    case 'return':
+      body.toStep = text(v.toStep);
+      break;
+    case 'cc':
+      body.users = splitUsers(v.users);
+      break;
+    default:
+      break;
+  }
+  return body;
+}
+
+/** zod's generic wording for the fields a clerk types, said plainly. */
+function friendly(p: FieldProblem): string {
+  if (p.field === 'reason' && p.rule === 'too_small') return '请填写驳回理由，至少 2 个字';
+  if (p.rule === 'too_small' && ['to', 'signer', 'signerTaskId', 'toStep'].includes(p.field)) return '请选择';
+  if (p.field === 'users' && p.rule === 'too_small') return '请至少填写一位抄送人';
+  const max = p.rule === 'too_big' ? /<=?\s*(\d+)/.exec(p.message)?.[1] : undefined;
+  if (max) return `内容过长，最多 ${max} 个字`;
+  return p.message;
+}
+
+/** An ApiError as a message at the top of the page. */
+function describeError(e: ApiError): { title: string; lines: string[] } {
+  if (e.code === 'VALIDATION_FAILED') {
+    const details = (e.details as FieldProblem[] | undefined) ?? [];
+    return {
+      title: '未能办理，请修改以下内容后重新提交：',
+      lines: details.length
+        ? details.map((p) => `${fieldLabel(p.field)}：${friendly(p)}`)
+        : [e.message.replace(/^[a-zA-Z.0-9]+: /, '')],
+    };
+  }
+  if (e.code === 'TOO_MANY_REQUESTS') {
+    const at = /\d{4}-\d{2}-\d{2}T[0-9:.]+Z/.exec(e.message)?.[0];
+    return {
+      title: '催办过于频繁：',
+      lines: [
+        at
+          ? `每项待办每小时只能催办一次，请于 ${shanghaiDateTime(at)} 之后再催办。`
+          : e.message.replace(/^[a-zA-Z.0-9]+: /, ''),
+      ],
+    };
+  }
+  const titles: Record<number, string> = {
+    403: '无权办理：',
+    404: '未能办理：',
+    409: '未能办理，流程状态已变化：',
+    422: '未能办理：',
+  };
+  const lines = [e.message];
+  if (e.status === 409) lines.push('页面已刷新为最新状态，请查看后再操作。');
+  return { title: titles[e.status] ?? '未能办理：', lines };
+}
+
+const LEVEL_LABELS: Record<string, string> = {
+  province: '省级',
+  city: '市级',
+  county: '县级',
+  district: '区级',
+  zone: '开发区',
+};
+
+function bodyOf(d: {
+  kind: string;
+  name: string;
+  organisationId: string | null;
+  jurisdictionLevel: string | null;
+  steps: unknown[];
+}) {
+  return {
+    kind: d.kind,
+    name: d.name,
+    ...(d.organisationId ? { organisationId: d.organisationId } : {}),
+    ...(d.jurisdictionLevel ? { jurisdictionLevel: d.jurisdictionLevel } : {}),
+    steps: d.steps,
+  };
+}
+
+function ruleText(rule: ApproverRule, orgs: Map<string, string>): string {
+  switch (rule.type) {
+    case 'user':
+      return `指定人员 ${rule.userId}`;
+    case 'role':
+      return `${rule.organisationId ? (orgs.get(rule.organisationId) ?? rule.organisationId) : '发起单位'}的${ROLE_LABELS[rule.role] ?? rule.role}`;
+    case 'department_leader':
+      return '发起单位负责人';
+    case 'management_unit':
+      return `${rule.levelsUp === 0 ? '本级' : `上 ${rule.levelsUp} 级`}${FUNCTION_LABELS[rule.function] ?? rule.function}的${ROLE_LABELS[rule.role] ?? rule.role}`;
+    case 'initiator_choice':
+      return '发起人自选';
+  }
+}
+
+const PATH_WORDS: Record<string, string> = {
+  kind: '流程类型 kind',
+  name: '名称 name',
+  organisationId: '适用单位 organisationId',
+  jurisdictionLevel: '辖区层级 jurisdictionLevel',
+  steps: '步骤 steps',
+  key: '步骤标识 key',
+  approvers: '审批人规则 approvers',
+  mode: '审批方式 mode',
+  passRatio: '通过比例 passRatio',
+  due: '办理时限 due',
+  workingDays: '工作日 workingDays',
+  workingHours: '工作小时 workingHours',
+  onBreach: '超期处理 onBreach',
+  supervisor: '监督人 supervisor',
+  type: '规则类型 type',
+  role: '角色 role',
+  userId: '用户 userId',
+  function: '单位职能 function',
+  levelsUp: '向上级数 levelsUp',
+  body: '整体',
+};
+
+/** `steps.1.approvers.0.organisationId` → “第 2 步 › 审批人规则第 1 条 › 适用单位 organisationId：…”. */
+export function describeFlowProblem(p: FieldProblem): string {
+  const parts = p.field.split('.');
+  const words: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const next = parts[i + 1];
+    if (part === 'steps' && next !== undefined && /^\d+$/.test(next)) {
+      words.push(`第 ${Number(next) + 1} 步`);
+      i++;
+    } else if (part === 'approvers' && next !== undefined && /^\d+$/.test(next)) {
+      words.push(`审批人规则第 ${Number(next) + 1} 条`);
+      i++;
+    } else {
+      words.push(PATH_WORDS[part] ?? part);
+    }
+  }
+  return `${words.join(' › ')}（${p.field}）：${p.message}`;
+}
+
+/** A JSON syntax error with the line and column the administrator can find. */
+function jsonSyntaxMessage(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  let line: number | undefined;
+  let column: number | undefined;
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  const pos = /position (\d+)/.exec(message);
+  if (lc) {
+    line = Number(lc[1]);
+    column = Number(lc[2]);
+  } else if (pos) {
+    const before = text.slice(0, Number(pos[1]));
+    line = before.split('\n').length;
+    column = before.length - before.lastIndexOf('\n');
+  }
+  const where = line ? `第 ${line} 行第 ${column} 列附近` : '';
+  return `JSON 格式错误${where ? `（${where}）` : ''}：请检查逗号、引号、括号是否成对，键名须用英文双引号。（${message}）`;
+}
+
+/** Organisations an administrator may name, for the reference beside the editor. */
+async function visibleOrganisations(ctx: AppContext, principal: Principal) {
+  const em = ctx.em();
+  const [organisations, jurisdictions] = await Promise.all([
+    em.find(Organisation, {}, { orderBy: { jurisdictionId: 'asc', id: 'asc' } }),
+    em.find(Jurisdiction, {}),
+  ]);
+  const jname = new Map(jurisdictions.map((j) => [j.id, j.name]));
+  const out = [];
+  for (const o of organisations) {
+    if (!(await ctx.jurisdictions.isWithin(principal.jurisdictionId, o.jurisdictionId))) continue;
+    out.push({ id: o.id, name: o.name, jurisdiction: jname.get(o.jurisdictionId) ?? '' });
+  }
+  return out;
+}
+
+/** Every active user, for the CC picker's suggestions. */
+async function directoryOf(ctx: AppContext) {
+  const em = ctx.em();
+  const [users, organisations] = await Promise.all([
+    em.find(AppUser, { active: true }, { orderBy: { username: 'asc' }, limit: 2000 }),
+    em.find(Organisation, {}),
+  ]);
+  const orgName = new Map(organisations.map((o) => [o.id, o.name]));
+  return users.map((u) => ({
+    username: u.username,
+    label: `${u.displayName} · ${orgName.get(u.organisationId) ?? ''}`,
+  }));
+}
