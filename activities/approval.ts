@@ -183,6 +183,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
               targets: e.targets,
               comment: e.comment,
               attachments: e.attachments,
+              due: e.due,
             })
             .onConflict(['processKey', 'seq'])
             .ignore()

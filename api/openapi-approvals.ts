@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { FlowDefinitionBody, PROCESS_KINDS } from '../domain/flow-definition';
-import { INBOX_BOXES, PROCESS_ACTIONS, TASK_ACTIONS } from './services/approvals';
+import { INBOX_BOXES, PROCESS_ACTIONS, TASK_ACTIONS } from './services/approval-requests';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
 const json = (s: object) => ({ 'application/json': { schema: s } });

@@ -4,7 +4,7 @@
  * approval workflow is the process of record while it runs; these rows are written by its activities.
  */
 import { EntitySchema } from '@mikro-orm/core';
-import type { ActorRef, AttachmentRef, EventAction, ProcessStatus } from '../domain/approval';
+import type { ActorRef, AttachmentRef, Deadline, EventAction, ProcessStatus } from '../domain/approval';
 import type { BreachAction, FlowStep, ProcessKind } from '../domain/flow-definition';
 import type { JurisdictionLevel } from './entities';
 
@@ -58,6 +58,7 @@ export class ApprovalEventRecord {
   targets: string[] = [];
   comment: string | null = null;
   attachments: AttachmentRef[] = [];
+  due: Deadline | null = null;
 }
 
 export class ApprovalCc {
@@ -153,6 +154,7 @@ export const ApprovalEventSchema = new EntitySchema<ApprovalEventRecord>({
     targets: { type: 'json' },
     comment: { type: 'text', nullable: true },
     attachments: { type: 'json' },
+    due: { type: 'json', nullable: true },
   },
 });
 

@@ -2,10 +2,11 @@
  * Records kept in PostgreSQL (the system of record, DESIGN §1), as MikroORM entity schemas over plain classes.
  * Foreign keys are plain id columns; their constraints live in the migrations.
  */
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, Opt } from '@mikro-orm/core';
 import type { OrganisationFunction, UserRole } from '../domain/roles';
 import type { SealInfo, SealKind, SealMakerSignature, SealStatus } from '../domain/seal';
 import type { TaskOrigin, TaskStatus } from '../domain/approval';
+import type { StoredInitiatorOptions } from '../domain/flow-definition';
 import type { ApplicationStatus, ReviewLevel } from '../domain/seal-application';
 import { APPROVAL_ENTITIES } from './approval-entities';
 import { CalendarDaySchema, CalendarYearSchema } from './calendar-entities';
@@ -87,6 +88,8 @@ export class SealApplication {
   outcomeReason: string | null = null;
   sealId: string | null = null;
   approvalWorkflowId: string | null = null;
+  /** The applicant's chosen approvers and CC list (user ids), to start the approval again after a crash. */
+  approvalOptions: Opt<StoredInitiatorOptions> = { approvers: {}, cc: [] };
   createdAt: Date = new Date();
   decidedAt: Date | null = null;
 }
@@ -271,6 +274,7 @@ export const SealApplicationSchema = new EntitySchema<SealApplication>({
     outcomeReason: { type: 'text', nullable: true },
     sealId: { type: 'string', nullable: true },
     approvalWorkflowId: { type: 'string', nullable: true },
+    approvalOptions: { type: 'json' },
     createdAt: timestamptz,
     decidedAt: { ...timestamptz, nullable: true },
   },

@@ -1,5 +1,6 @@
 /** Seal-use records (SM-12): requests, the authorisations their approval grants, and the signatures made. */
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, Opt } from '@mikro-orm/core';
+import type { StoredInitiatorOptions } from '../domain/flow-definition';
 import type { ActorRef } from '../domain/approval';
 import type { SealUseAuthorisationStatus, SealUseDocument, SealUseRequestStatus } from '../domain/seal-use';
 import type { SealSignature } from '../pki/seal-signer';
@@ -25,6 +26,8 @@ export class SealUseRequest {
   createdAt: Date = new Date();
   decidedAt: Date | null = null;
   clientRequestId: string | null = null;
+  /** The requester's chosen approvers and CC list (user ids), to start the approval again after a crash. */
+  approvalOptions: Opt<StoredInitiatorOptions> = { approvers: {}, cc: [] };
 }
 
 export class SealUseAuthorisation {
@@ -75,6 +78,7 @@ export const SealUseRequestSchema = new EntitySchema<SealUseRequest>({
     createdAt: timestamptz,
     decidedAt: { ...timestamptz, nullable: true },
     clientRequestId: { type: 'string', nullable: true },
+    approvalOptions: { type: 'json' },
   },
 });
 

@@ -117,6 +117,8 @@ export interface ApprovalEvent {
   targets: string[];
   comment: string | null;
   attachments: AttachmentRef[];
+  /** The step deadline, on the events that start a step or record its breach. */
+  due: Deadline | null;
 }
 
 export interface CcEntry {
@@ -371,7 +373,7 @@ export function openStep(
   let next: ApprovalState = { ...state, phase: 'waiting', stepStartedAt: at, stepDue: due };
   next = event(next, at, 'step_started', {
     targets: resolved.assignees.map(assigneeLabel),
-    comment: due ? `办理时限 ${due.dueAt}${due.provisional ? '（暂定）' : ''}` : null,
+    due,
   });
   const ids: string[] = [];
   for (const assignee of resolved.assignees) {
@@ -816,7 +818,7 @@ export function breach(state: ApprovalState, at: string): ApprovalState {
   next = event(next, at, 'breached', {
     actor: SYSTEM_ACTOR_REF,
     targets: open.map((t) => assigneeLabel(t.assignee)),
-    comment: `办理时限 ${due.dueAt} 已过`,
+    due,
   });
   next = notify(
     next,
@@ -1056,6 +1058,7 @@ function event(
     targets: e.targets ?? [],
     comment: e.comment ?? null,
     attachments: e.attachments ?? [],
+    due: e.due ?? null,
   };
   return { ...state, history: [...state.history, entry] };
 }

@@ -168,6 +168,27 @@ export function stepDueLabel(step: Pick<FlowStep, 'due'>): string | null {
     : `${step.due.workingHours} 个工作小时`;
 }
 
+const Username = z.string().trim().min(1).max(64);
+
+/**
+ * What an initiator may add when starting any process: the approvers of steps whose rule is `initiator_choice`
+ * (by step key), and users to CC. Users are named by username or id. Spread into each submission body.
+ */
+export const INITIATOR_OPTIONS = {
+  approvers: z
+    .record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/), z.array(Username).min(1).max(20))
+    .optional(),
+  cc: z.array(Username).max(20).optional(),
+};
+export const InitiatorOptions = z.object(INITIATOR_OPTIONS).strict();
+export type InitiatorOptions = z.infer<typeof InitiatorOptions>;
+
+/** The initiator's choices (step key → user ids) and CC list (user ids), as stored with the business record. */
+export interface StoredInitiatorOptions {
+  approvers: Record<string, string[]>;
+  cc: string[];
+}
+
 /** Steps whose approvers the initiator must name at submission. */
 export function stepsNeedingChoice(steps: FlowStep[]): FlowStep[] {
   return steps.filter((s) => s.approvers.some((a) => a.type === 'initiator_choice'));

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json';
+import { INITIATOR_OPTIONS } from './flow-definition';
 import type { SealKind, SealStatus } from './seal';
 import type { UserRole } from './roles';
 
@@ -35,12 +36,16 @@ export const SealUseRequestBody = z
     validTo: IsoTime,
     reason: z.string().trim().min(2).max(500),
     /** Usernames to copy on the approval (抄送), as the approval engine's actions name users. */
-    cc: z.array(z.string().trim().min(1).max(64)).max(20).optional(),
+    ...INITIATOR_OPTIONS,
   })
   .strict()
   .superRefine((b, ctx) => {
     const problem = windowProblem(new Date(b.validFrom), new Date(b.validTo));
     if (problem) ctx.addIssue({ code: 'custom', path: ['validTo'], message: problem });
+    // An authorisation that would be over before it is granted is a mistake, not a request.
+    else if (new Date(b.validTo).getTime() <= Date.now()) {
+      ctx.addIssue({ code: 'custom', path: ['validTo'], message: '结束时间已过，请填写将来的时间' });
+    }
   });
 export type SealUseRequestBody = z.infer<typeof SealUseRequestBody>;
 

@@ -12,14 +12,14 @@ import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, forbidden, notFound } from '../errors';
 import {
-  ApprovalService,
   InboxQuery,
   PROCESS_ACTIONS,
   ProcessActionName,
   SupervisionQuery,
   TASK_ACTIONS,
   TaskActionName,
-} from '../services/approvals';
+} from '../services/approval-requests';
+import type { ApprovalService } from '../services/approvals';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { parse } from '../validation';
@@ -42,7 +42,7 @@ export function approvalRoutes(
 
   router.get('/tasks', async (req, res) => {
     const query = parse(InboxQuery, req.query);
-    res.json({ items: await approvals.inbox(requirePrincipal(req), query) });
+    res.json({ items: await approvals.inbox.list(requirePrincipal(req), query) });
   });
 
   router.post('/tasks/:id/:action', async (req, res, next) => {
@@ -65,11 +65,11 @@ export function approvalRoutes(
 
   router.get('/supervision/pending-tasks', async (req, res) => {
     const query = parse(SupervisionQuery, req.query);
-    res.json({ items: await approvals.supervision(requirePrincipal(req), query) });
+    res.json({ items: await approvals.inbox.supervision(requirePrincipal(req), query) });
   });
 
   router.get('/supervision/deadline-breaches', async (req, res) => {
-    const items = await approvals.deadlineBreaches(requirePrincipal(req));
+    const items = await approvals.inbox.deadlineBreaches(requirePrincipal(req));
     res.json({ items });
   });
 

@@ -1,18 +1,18 @@
 /**
  * The approval engine as the API and the web pages use it: building a process's input from its flow definition,
- * acting on tasks and processes (workflow updates), reading a process (live workflow state, else the projection),
- * and the inboxes: 待办, 已办, 抄送, 我发起的, and a management unit's view of everything pending in its
- * jurisdiction. Authorisation happens here and again in the workflow's validators, which are authoritative.
+ * acting on tasks and processes (workflow updates), and reading a process (live workflow state, else the
+ * projection). Authorisation happens here and again in the workflow's validators, which are authoritative. The
+ * inboxes are ApprovalInbox's (approval-inbox.ts); request bodies are in approval-requests.ts.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
 import {
   ApprovalCc,
   ApprovalEventRecord,
   ApprovalProcess,
   Attachment,
   DeadlineBreach,
+  FlowDefinition,
 } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
@@ -38,11 +38,13 @@ import {
 } from '../../domain/approval';
 import {
   BREACH_ACTION_LABELS,
+  FlowStep,
   PROCESS_KIND_LABELS,
-  PROCESS_KINDS,
   ProcessKind,
   stepDueLabel,
   stepModeLabel,
+  InitiatorOptions,
+  StoredInitiatorOptions,
   stepsNeedingChoice,
 } from '../../domain/flow-definition';
 import type { UserRole } from '../../domain/roles';
@@ -62,118 +64,26 @@ import {
 } from '../../workflows/approval-messages';
 import { canSeeOrganisationRecords } from '../access';
 import type { AppContext } from '../context';
-import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
+import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
 
-// ---------------------------------------------------------------------------------------------------------------
-// Request bodies
+import { ApprovalInbox } from './approval-inbox';
+import type { ProcessActionName, TaskActionName } from './approval-requests';
 
-const Comment = z.string().trim().max(500);
-const AttachmentIds = z.array(z.uuid()).max(10);
-const Username = z.string().trim().min(1).max(64);
-
-export const ApproveBody = z
-  .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
-  .strict();
-export const RejectBody = z
-  .object({ reason: z.string().trim().min(2).max(500), attachments: AttachmentIds.optional() })
-  .strict();
-export const HandOverBody = z
-  .object({ to: Username, comment: Comment.optional(), attachments: AttachmentIds.optional() })
-  .strict();
-export const AddSignerBody = z
-  .object({
-    signer: Username,
-    position: z.enum(['before', 'after']),
-    comment: Comment.optional(),
-    attachments: AttachmentIds.optional(),
-  })
-  .strict();
-export const RemoveSignerBody = z
-  .object({ signerTaskId: z.string().min(1), comment: Comment.optional() })
-  .strict();
-export const ReturnBody = z
-  .object({
-    toStep: z.string().min(1).max(40),
-    comment: Comment.optional(),
-    attachments: AttachmentIds.optional(),
-  })
-  .strict();
-export const WithdrawBody = z
-  .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
-  .strict();
-export const UrgeBody = z.object({ comment: Comment.optional() }).strict();
-export const CcBody = z
-  .object({ users: z.array(Username).min(1).max(20), comment: Comment.optional() })
-  .strict();
-
-export const TASK_ACTIONS = {
-  approve: ApproveBody,
-  reject: RejectBody,
-  transfer: HandOverBody,
-  delegate: HandOverBody,
-  'add-signer': AddSignerBody,
-  'remove-signer': RemoveSignerBody,
-  return: ReturnBody,
-  cc: CcBody,
-} as const;
-export type TaskActionName = keyof typeof TASK_ACTIONS;
-
-export const PROCESS_ACTIONS = { withdraw: WithdrawBody, urge: UrgeBody, cc: CcBody } as const;
-export type ProcessActionName = keyof typeof PROCESS_ACTIONS;
-
-export const INBOX_BOXES = ['pending', 'done', 'cc', 'started'] as const;
-export type InboxBox = (typeof INBOX_BOXES)[number];
-
-const BoolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
-export const InboxQuery = z
-  .object({
-    box: z.enum(INBOX_BOXES).optional(),
-    /** The foundation's name for the first two boxes. */
-    status: z.enum(['pending', 'done']).optional(),
-    kind: z.enum(PROCESS_KINDS).optional(),
-    unit: z.string().min(1).max(64).optional(),
-    overdue: BoolParam.optional(),
-    dueBefore: z.iso.datetime({ offset: true }).optional(),
-  })
-  .strict();
-export type InboxQuery = z.infer<typeof InboxQuery>;
-
-export const SupervisionQuery = z
-  .object({
-    kind: z.enum(PROCESS_KINDS).optional(),
-    unit: z.string().min(1).max(64).optional(),
-    overdue: BoolParam.optional(),
-  })
-  .strict();
-
-// ---------------------------------------------------------------------------------------------------------------
-// Views
-
-export interface InboxItem {
-  taskId: string | null;
-  processKey: string;
-  /** The business record the process decides on (e.g. the seal application id). */
-  processId: string;
-  kind: ProcessKind;
-  kindLabel: string;
-  title: string;
-  stepName: string | null;
-  status: string;
-  statusLabel: string;
-  organisationId: string;
-  organisationName: string;
-  initiatorName: string;
-  assigneeLabel: string | null;
-  origin: string | null;
-  dueAt: string | null;
-  dueProvisional: boolean;
-  overdue: boolean;
-  /** Milliseconds until the due time (negative when overdue); null without a deadline. */
-  timeLeftMs: number | null;
-  openedAt: string | null;
-  actedAt: string | null;
-  url: string;
+export interface SubmissionForm {
+  flow: {
+    name: string;
+    version: number;
+    steps: Array<{
+      key: string;
+      name: string;
+      modeLabel: string;
+      due: string | null;
+      choose: boolean;
+      chooseMany: boolean;
+    }>;
+  } | null;
+  people: Array<{ username: string; label: string }>;
 }
 
 export interface TaskView extends ApprovalTask {
@@ -218,10 +128,13 @@ export interface ApprovalView {
   live: boolean;
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-
 export class ApprovalService {
-  constructor(private readonly ctx: AppContext) {}
+  /** 待办, 已办, 抄送, 我发起的 and the management unit's view. */
+  readonly inbox: ApprovalInbox;
+
+  constructor(private readonly ctx: AppContext) {
+    this.inbox = new ApprovalInbox(ctx);
+  }
 
   /**
    * The input of a new approval process: the organisation's active flow definition (snapshotted: the process
@@ -234,8 +147,8 @@ export class ApprovalService {
     processId: string;
     title: string;
     detailPath: string;
-    choices?: Record<string, UserRef[]>;
-    cc?: UserRef[];
+    /** The initiator's choices and CC list, as resolveInitiatorOptions stored them. */
+    options?: StoredInitiatorOptions;
     comment?: string | null;
     attachments?: AttachmentRef[];
     approverAuthority?: ApprovalInput['approverAuthority'];
@@ -251,7 +164,23 @@ export class ApprovalService {
         `尚未配置“${PROCESS_KIND_LABELS[p.kind]}”的审批流程，请联系平台管理员`,
       );
     }
-    const choices = p.choices ?? {};
+    const choices: Record<string, UserRef[]> = {};
+    for (const [step, ids] of Object.entries(p.options?.approvers ?? {})) {
+      if (
+        !definition.steps.some(
+          (s) => s.key === step && s.approvers.some((a) => a.type === 'initiator_choice'),
+        )
+      ) {
+        throw badRequest([
+          {
+            field: `approvers.${step}`,
+            rule: 'initiator_choice',
+            message: `流程中没有需要发起人选择审批人的步骤 ${step}`,
+          },
+        ]);
+      }
+      choices[step] = await this.userRefsOf(ids);
+    }
     for (const step of stepsNeedingChoice(definition.steps)) {
       const chosen = choices[step.key] ?? [];
       const max = step.mode === 'single' ? 1 : 20;
@@ -276,11 +205,63 @@ export class ApprovalService {
       jurisdictionId: organisation.jurisdictionId,
       flow: snapshotOf(definition),
       choices,
-      cc: p.cc ?? [],
+      cc: await this.userRefsOf(p.options?.cc ?? []),
       comment: p.comment ?? null,
       attachments: p.attachments ?? [],
       approverAuthority: p.approverAuthority ?? null,
       parentNotifiesOutcome: p.parentNotifiesOutcome ?? false,
+    };
+  }
+
+  /**
+   * What a submission form shows before a process starts: the flow it will follow (so that the applicant knows who
+   * reviews), the steps whose approvers they choose, and the people they may choose or CC: active staff of their
+   * own jurisdiction and below, and of the management units above it.
+   */
+  async submissionForm(kind: ProcessKind, principal: Principal): Promise<SubmissionForm> {
+    const em = this.ctx.em();
+    const organisation = await em.findOneOrFail(Organisation, { id: principal.organisationId });
+    const jurisdiction = await em.findOneOrFail(Jurisdiction, { id: organisation.jurisdictionId });
+    const definition = await activeFlowFor(em, kind, organisation.id, jurisdiction.level);
+    const all = await this.ctx.jurisdictions.all();
+    const below: string[] = [];
+    for (const j of all)
+      if (await this.ctx.jurisdictions.isWithin(principal.jurisdictionId, j.id)) below.push(j.id);
+    const above = all.filter((j) => j.id !== principal.jurisdictionId).map((j) => j.id);
+    const ancestors: string[] = [];
+    for (const id of above)
+      if (await this.ctx.jurisdictions.isWithin(id, principal.jurisdictionId)) ancestors.push(id);
+    const organisations = await em.find(Organisation, {
+      $or: [
+        { jurisdictionId: { $in: below } },
+        { jurisdictionId: { $in: ancestors }, functions: { $contains: ['management_unit'] } },
+      ],
+    });
+    const names = new Map(organisations.map((o) => [o.id, o.name]));
+    const users = await em.find(
+      AppUser,
+      { organisationId: { $in: [...names.keys()] }, active: true, id: { $ne: principal.userId } },
+      { orderBy: { organisationId: 'asc', username: 'asc' } },
+    );
+    return {
+      flow: definition
+        ? {
+            name: definition.name,
+            version: definition.version,
+            steps: definition.steps.map((s) => ({
+              key: s.key,
+              name: s.name,
+              modeLabel: stepModeLabel(s),
+              due: stepDueLabel(s),
+              choose: s.approvers.some((a) => a.type === 'initiator_choice'),
+              chooseMany: s.mode !== 'single',
+            })),
+          }
+        : null,
+      people: users.map((u) => ({
+        username: u.username,
+        label: `${u.displayName}（${names.get(u.organisationId)}）`,
+      })),
     };
   }
 
@@ -299,6 +280,40 @@ export class ApprovalService {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  }
+
+  /**
+   * The initiator's choices and CC list as the engine takes them, from usernames or ids; unknown or inactive users
+   * are a 400 naming the field (`approvers.<step>.<n>`, `cc.<n>`). Returns user ids to store with the record.
+   */
+  async resolveInitiatorOptions(options: InitiatorOptions): Promise<StoredInitiatorOptions> {
+    const problems: FieldProblem[] = [];
+    const ids = async (names: string[], field: string) => {
+      const out: string[] = [];
+      for (const [i, name] of names.entries()) {
+        const ref = await this.userRef(name);
+        if (!ref)
+          problems.push({ field: `${field}.${i}`, rule: 'user', message: `用户 ${name} 不存在或已停用` });
+        else if (!out.includes(ref.userId)) out.push(ref.userId);
+      }
+      return out;
+    };
+    const approvers: Record<string, string[]> = {};
+    for (const [step, names] of Object.entries(options.approvers ?? {})) {
+      approvers[step] = await ids(names, `approvers.${step}`);
+    }
+    const cc = await ids(options.cc ?? [], 'cc');
+    if (problems.length) throw badRequest(problems);
+    return { approvers, cc };
+  }
+
+  private async userRefsOf(ids: string[]): Promise<UserRef[]> {
+    const refs: UserRef[] = [];
+    for (const id of ids) {
+      const ref = await this.userRef(id);
+      if (ref) refs.push(ref);
+    }
+    return refs;
   }
 
   async userRef(idOrUsername: string): Promise<UserRef | null> {
@@ -552,7 +567,7 @@ export class ApprovalService {
     if (!process) throw notFound('审批流程');
     if (!(await this.canView(principal, process))) throw forbidden('无权查看此审批流程');
     const state = await this.liveState(processKey);
-    return state ? this.viewOfState(principal, state) : this.viewOfRecords(principal, process);
+    return state ? this.viewOfState(principal, state) : this.viewOfRecords(process);
   }
 
   async liveState(processKey: string): Promise<ApprovalState | null> {
@@ -587,16 +602,7 @@ export class ApprovalService {
         organisationName: state.initiator.organisationName,
       },
       definition: { id: state.flow.definitionId, version: state.flow.version, name: state.flow.name },
-      steps: state.flow.steps.map((s, index) => ({
-        index,
-        key: s.key,
-        name: s.name,
-        mode: s.mode,
-        modeLabel: stepModeLabel(s),
-        due: stepDueLabel(s),
-        current: running && index === state.stepIndex,
-        onBreach: BREACH_ACTION_LABELS[s.onBreach],
-      })),
+      steps: stepViews(state.flow.steps, running ? state.stepIndex : null),
       currentStep: running ? state.stepIndex : null,
       stepDue:
         running && state.stepDue
@@ -636,20 +642,18 @@ export class ApprovalService {
   }
 
   /** When Temporal cannot answer, the projection still can: the timeline, the tasks and the outcome. */
-  private async viewOfRecords(principal: Principal, p: ApprovalProcess): Promise<ApprovalView> {
+  private async viewOfRecords(p: ApprovalProcess): Promise<ApprovalView> {
     const em = this.ctx.em();
-    const [tasks, events, cc, breaches, initiator, organisation] = await Promise.all([
-      em.find(Task, { workflowId: p.id }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
-      em.find(ApprovalEventRecord, { processKey: p.id }, { orderBy: { seq: 'asc' } }),
-      em.find(ApprovalCc, { processKey: p.id }, { orderBy: { at: 'asc' } }),
-      em.find(DeadlineBreach, { processKey: p.id }, { orderBy: { breachedAt: 'asc' } }),
-      em.findOneOrFail(AppUser, { id: p.initiatorId }),
-      em.findOneOrFail(Organisation, { id: p.organisationId }),
-    ]);
+    const tasks = await em.find(Task, { workflowId: p.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    const events = await em.find(ApprovalEventRecord, { processKey: p.id }, { orderBy: { seq: 'asc' } });
+    const cc = await em.find(ApprovalCc, { processKey: p.id }, { orderBy: { at: 'asc' } });
+    const breaches = await em.find(DeadlineBreach, { processKey: p.id }, { orderBy: { breachedAt: 'asc' } });
+    const initiator = await em.findOneOrFail(AppUser, { id: p.initiatorId });
+    const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
+    const definition = await em.findOneOrFail(FlowDefinition, { id: p.definitionId });
     const users = new Map(
       (await em.find(AppUser, { id: { $in: cc.map((c) => c.userId) } })).map((u) => [u.id, u.displayName]),
     );
-    void principal;
     return {
       id: p.id,
       kind: p.kind,
@@ -666,8 +670,8 @@ export class ApprovalService {
         organisationId: organisation.id,
         organisationName: organisation.name,
       },
-      definition: { id: p.definitionId, version: p.definitionVersion, name: '' },
-      steps: [],
+      definition: { id: p.definitionId, version: p.definitionVersion, name: definition.name },
+      steps: stepViews(definition.steps, p.status === 'running' ? p.currentStepIndex : null),
       currentStep: p.currentStepIndex,
       stepDue: p.stepDueAt
         ? {
@@ -726,6 +730,7 @@ export class ApprovalService {
         targets: e.targets,
         comment: e.comment,
         attachments: e.attachments,
+        due: e.due,
         label: EVENT_LABELS[e.action],
       })),
       cc: cc.map((c) => ({
@@ -746,131 +751,7 @@ export class ApprovalService {
       live: false,
     };
   }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // Inboxes
-
-  async inbox(principal: Principal, query: InboxQuery): Promise<InboxItem[]> {
-    const box: InboxBox = query.box ?? query.status ?? 'pending';
-    const conn = this.ctx.em().getConnection();
-    const filters: string[] = [];
-    const params: unknown[] = [];
-    if (query.kind) {
-      filters.push('p.kind = ?');
-      params.push(query.kind);
-    }
-    if (query.unit) {
-      filters.push('p.organisation_id = ?');
-      params.push(query.unit);
-    }
-    const taskDue = (f: string[], p: unknown[]) => {
-      if (query.overdue !== undefined)
-        f.push(query.overdue ? 't.due_at < now()' : '(t.due_at is null or t.due_at >= now())');
-      if (query.dueBefore) {
-        f.push('t.due_at < ?');
-        p.push(new Date(query.dueBefore));
-      }
-    };
-    const where = (extra: string[]) => [...extra, ...filters].join(' and ');
-    let rows: Row[];
-    if (box === 'pending' || box === 'done') {
-      const own =
-        box === 'pending'
-          ? `t.status = 'pending' and (t.assignee_user_id = ? or (t.assignee_user_id is null and t.assignee_organisation_id = ? and t.assignee_role = any(string_to_array(?, ','))))`
-          : `t.acted_by_id = ? and t.status not in ('pending','waiting','delegated')`;
-      const ownParams =
-        box === 'pending'
-          ? [principal.userId, principal.organisationId, principal.roles]
-          : [principal.userId];
-      const f: string[] = [];
-      const p: unknown[] = [];
-      taskDue(f, p);
-      rows = await conn.execute(
-        `${TASK_SELECT} where ${where([own, ...f])}
-         order by ${box === 'pending' ? 't.due_at asc nulls last, t.created_at asc' : 't.acted_at desc'} limit 500`,
-        [...ownParams, ...p, ...params],
-      );
-    } else {
-      const own =
-        box === 'cc'
-          ? 'exists (select 1 from approval_cc c where c.process_key = p.id and c.user_id = ?)'
-          : 'p.initiator_id = ?';
-      const f: string[] = [];
-      const p: unknown[] = [];
-      if (query.overdue !== undefined)
-        f.push(
-          query.overdue
-            ? `p.status = 'running' and p.step_due_at < now()`
-            : '(p.step_due_at is null or p.step_due_at >= now())',
-        );
-      if (query.dueBefore) {
-        f.push('p.step_due_at < ?');
-        p.push(new Date(query.dueBefore));
-      }
-      rows = await conn.execute(
-        `${PROCESS_SELECT} where ${where([own, ...f])} order by p.started_at desc limit 500`,
-        [principal.userId, ...p, ...params],
-      );
-    }
-    return rows.map(inboxItem);
-  }
-
-  /**
-   * A management unit's view: every pending task of processes in its jurisdiction, least time left first (LM-28).
-   */
-  async supervision(principal: Principal, query: z.infer<typeof SupervisionQuery>): Promise<InboxItem[]> {
-    this.assertSupervisor(principal);
-    const within = await this.jurisdictionsWithin(principal.jurisdictionId);
-    const filters = [`t.status = 'pending'`, "p.jurisdiction_id = any(string_to_array(?, ','))"];
-    const params: unknown[] = [within.join(',')];
-    if (query.kind) {
-      filters.push('p.kind = ?');
-      params.push(query.kind);
-    }
-    if (query.unit) {
-      filters.push('(p.organisation_id = ? or t.assignee_organisation_id = ?)');
-      params.push(query.unit, query.unit);
-    }
-    if (query.overdue !== undefined)
-      filters.push(query.overdue ? 't.due_at < now()' : '(t.due_at is null or t.due_at >= now())');
-    const rows: Row[] = await this.ctx
-      .em()
-      .getConnection()
-      .execute(
-        `${TASK_SELECT} where ${filters.join(' and ')} order by t.due_at asc nulls last, t.created_at asc limit 1000`,
-        params,
-      );
-    return rows.map(inboxItem);
-  }
-
-  async deadlineBreaches(principal: Principal): Promise<DeadlineBreach[]> {
-    this.assertSupervisor(principal);
-    const within = await this.jurisdictionsWithin(principal.jurisdictionId);
-    return this.ctx
-      .em()
-      .find(
-        DeadlineBreach,
-        { jurisdictionId: { $in: within } },
-        { orderBy: { breachedAt: 'desc' }, limit: 500 },
-      );
-  }
-
-  private assertSupervisor(principal: Principal): void {
-    const role = principal.roles.some((r) => r === 'supervisor' || r === 'platform_admin');
-    if (!role || !principal.organisationFunctions.includes('management_unit')) {
-      throw forbidden('只有管理单位的监督管理人员可以查看辖区内的待办情况');
-    }
-  }
-
-  private async jurisdictionsWithin(root: string): Promise<string[]> {
-    const all = await this.ctx.jurisdictions.all();
-    const ids: string[] = [];
-    for (const j of all) if (await this.ctx.jurisdictions.isWithin(root, j.id)) ids.push(j.id);
-    return ids;
-  }
 }
-
-// ---------------------------------------------------------------------------------------------------------------
 
 export function actorOfPrincipal(p: Principal): Actor {
   return {
@@ -880,6 +761,19 @@ export function actorOfPrincipal(p: Principal): Actor {
     organisationName: p.organisationName,
     roles: p.roles,
   };
+}
+
+function stepViews(steps: FlowStep[], current: number | null): ApprovalView['steps'] {
+  return steps.map((s, index) => ({
+    index,
+    key: s.key,
+    name: s.name,
+    mode: s.mode,
+    modeLabel: stepModeLabel(s),
+    due: stepDueLabel(s),
+    current: index === current,
+    onBreach: BREACH_ACTION_LABELS[s.onBreach],
+  }));
 }
 
 /** The actions a task offers its holder, as the engine's capability table allows them. */
@@ -899,75 +793,4 @@ function targetsOf(body: Record<string, unknown>): Record<string, unknown> {
     if (body[k] !== undefined) out[k] = body[k];
   }
   return out;
-}
-
-interface Row {
-  task_id: string | null;
-  process_key: string;
-  process_id: string;
-  kind: ProcessKind;
-  title: string;
-  step_name: string | null;
-  status: string;
-  organisation_id: string;
-  organisation_name: string;
-  initiator_name: string;
-  assignee_name: string | null;
-  assignee_org_name: string | null;
-  origin: string | null;
-  due_at: Date | null;
-  due_provisional: boolean | null;
-  opened_at: Date | null;
-  acted_at: Date | null;
-}
-
-const TASK_SELECT = `
-  select t.id as task_id, p.id as process_key, p.process_id, p.kind, p.title, t.step_name, t.status, p.organisation_id,
-         o.name as organisation_name, u.display_name as initiator_name, t.assignee_name,
-         ao.name as assignee_org_name, t.origin, t.due_at, t.due_provisional, t.opened_at, t.acted_at
-    from task t
-    join approval_process p on p.id = t.workflow_id
-    join organisation o on o.id = p.organisation_id
-    join app_user u on u.id = p.initiator_id
-    left join organisation ao on ao.id = t.assignee_organisation_id`;
-
-const PROCESS_SELECT = `
-  select null as task_id, p.id as process_key, p.process_id, p.kind, p.title, p.current_step_name as step_name, p.status,
-         p.organisation_id, o.name as organisation_name, u.display_name as initiator_name, null as assignee_name,
-         null as assignee_org_name, null as origin, p.step_due_at as due_at, p.step_due_provisional as due_provisional,
-         p.started_at as opened_at, p.ended_at as acted_at
-    from approval_process p
-    join organisation o on o.id = p.organisation_id
-    join app_user u on u.id = p.initiator_id`;
-
-function inboxItem(r: Row): InboxItem {
-  const now = Date.now();
-  const due = r.due_at ? new Date(r.due_at) : null;
-  const open = r.task_id ? r.status === 'pending' || r.status === 'waiting' : r.status === 'running';
-  const statusLabel = r.task_id
-    ? (TASK_STATUS_LABELS[r.status as TaskStatus] ?? r.status)
-    : (PROCESS_STATUS_LABELS[r.status as ProcessStatus] ?? r.status);
-  return {
-    taskId: r.task_id,
-    processKey: r.process_key,
-    processId: r.process_id,
-    kind: r.kind,
-    kindLabel: PROCESS_KIND_LABELS[r.kind],
-    title: r.title,
-    stepName: r.step_name,
-    status: r.status,
-    statusLabel,
-    organisationId: r.organisation_id,
-    organisationName: r.organisation_name,
-    initiatorName: r.initiator_name,
-    assigneeLabel: r.assignee_name ?? r.assignee_org_name,
-    origin: r.origin ? TASK_ORIGIN_LABELS[r.origin as keyof typeof TASK_ORIGIN_LABELS] : null,
-    dueAt: due?.toISOString() ?? null,
-    dueProvisional: !!r.due_provisional,
-    overdue: open && !!due && due.getTime() < now,
-    timeLeftMs: open && due ? due.getTime() - now : null,
-    openedAt: r.opened_at ? new Date(r.opened_at).toISOString() : null,
-    actedAt: r.acted_at ? new Date(r.acted_at).toISOString() : null,
-    url: `/approvals/${r.process_key}`,
-  };
 }

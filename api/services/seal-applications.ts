@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, SealApplication } from '../../db/entities';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
-import { SEAL_KINDS } from '../../domain/seal';
 import { approvalWorkflowId } from '../../domain/approval';
-import { SEAL_KIND_LABELS } from '../../domain/seal';
+import { INITIATOR_OPTIONS } from '../../domain/flow-definition';
+import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import {
   SealApplicationInput,
   SealApplicationState,
@@ -48,6 +48,7 @@ export const SealApplicationBody = z
       })
       .strict(),
     reason: z.string().trim().min(2).max(500),
+    ...INITIATOR_OPTIONS,
   })
   .strict();
 export type SealApplicationBody = z.infer<typeof SealApplicationBody>;
@@ -101,6 +102,7 @@ export class SealApplicationService {
       if (existing) return { application: await this.view(principal, existing.id), created: false };
     }
 
+    const approvalOptions = await this.approvals.resolveInitiatorOptions(body);
     const id = randomUUID();
     const workflowId = sealApplicationWorkflowId(id);
     await em.transactional(async (tx) => {
@@ -122,6 +124,7 @@ export class SealApplicationService {
         chain: [],
         workflowId,
         approvalWorkflowId: approvalWorkflowId('seal_application', id),
+        approvalOptions,
         status: 'pending',
         outcomeReason: null,
         sealId: null,
@@ -180,6 +183,8 @@ export class SealApplicationService {
       processId: a.id,
       title: `${organisation.name}申请电子印章“${a.sealName}”（${SEAL_KIND_LABELS[a.kind]}）`,
       detailPath: `/seal-applications/${a.id}`,
+      options: a.approvalOptions,
+      comment: a.reason,
       // The seal application tells the applicant the outcome with the seal's details (SM-8).
       parentNotifiesOutcome: true,
     });

@@ -14,7 +14,7 @@ import { ApprovalProcess } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, Seal } from '../../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
-import { approvalWorkflowId, PROCESS_STATUS_LABELS, UserRef } from '../../domain/approval';
+import { approvalWorkflowId, PROCESS_STATUS_LABELS } from '../../domain/approval';
 import {
   approverAuthorityFor,
   remainingUses,
@@ -30,7 +30,7 @@ import type { SealSignature } from '../../pki/seal-signer';
 import type { SealUseInput } from '../../workflows/seal-use';
 import { canSeeOrganisationRecords } from '../access';
 import type { AppContext } from '../context';
-import { ApiError, badRequest, forbidden, notFound } from '../errors';
+import { ApiError, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { ApprovalService } from './approvals';
 
@@ -133,7 +133,7 @@ export class SealUseService {
       const existing = await this.byClientRequestId(principal, meta.idempotencyKey);
       if (existing) return { request: await this.view(principal, existing.id), created: false };
     }
-    const cc = await this.ccUsers(body.cc ?? []);
+    const options = await this.approvals.resolveInitiatorOptions(body);
 
     // Everything that can refuse runs before anything is stored: the flow snapshot included.
     const id = randomUUID();
@@ -144,7 +144,7 @@ export class SealUseService {
       processId: id,
       title: `用印申请：${seal.name}（${body.documents.length} 份文件，${body.maxUses} 次）`,
       detailPath: `/seal-use-requests/${id}`,
-      cc,
+      options,
       comment: body.reason,
       approverAuthority: approverAuthorityFor(seal.kind),
       // The seal-use workflow e-mails the outcome with the authorisation's details.
@@ -171,6 +171,7 @@ export class SealUseService {
           createdAt: new Date(),
           decidedAt: null,
           clientRequestId: meta.idempotencyKey ?? null,
+          approvalOptions: options,
         });
         await recordAudit(tx, {
           actor: actorOf(principal),
@@ -245,17 +246,6 @@ export class SealUseService {
   }
 
   /** CC'd users by username (or id), as the approval engine's actions name them. */
-  private async ccUsers(names: string[]): Promise<UserRef[]> {
-    const refs: UserRef[] = [];
-    const problems = [];
-    for (const [i, name] of names.entries()) {
-      const ref = await this.approvals.userRef(name);
-      if (!ref) problems.push({ field: `cc.${i}`, rule: 'user', message: `用户 ${name} 不存在或已停用` });
-      else if (!refs.some((r) => r.userId === ref.userId)) refs.push(ref);
-    }
-    if (problems.length > 0) throw badRequest(problems);
-    return refs;
-  }
 
   /** The request if the caller may see it: the seal's organisation and the units overseeing it. */
   private async visibleRequest(principal: Principal, id: string): Promise<SealUseRequest> {
@@ -327,6 +317,7 @@ export class SealUseService {
         processId: r.id,
         title: `用印申请：${seal.name}（${r.documents.length} 份文件，${r.maxUses} 次）`,
         detailPath: `/seal-use-requests/${r.id}`,
+        options: r.approvalOptions,
         comment: r.reason,
         approverAuthority: approverAuthorityFor(seal.kind),
         parentNotifiesOutcome: true,

@@ -1,9 +1,8 @@
 /**
- * The approval engine's pages (zh-CN): 待办/已办/抄送/我发起的 (`/tasks`), a process with its steps, tasks, timeline
- * and the actions the caller may take (`/approvals/:id`), the management unit's 督办 view (`/supervision`), and the
- * flow definitions with a JSON editor for platform administrators (`/flows`). Every action goes through
- * ApprovalService / FlowDefinitionService, which authorise and audit exactly as for the JSON API; a refusal
- * re-renders the page with the reason in Chinese and nothing changed.
+ * An approval process page (zh-CN, `/approvals/:id`): its steps, tasks, timeline and the actions the caller may take,
+ * with the task actions (`POST /tasks/:id/:action`) and process actions (`POST /approvals/:id/:action`). Every action
+ * goes through ApprovalService, which authorises and audits exactly as for the JSON API; a refusal re-renders the
+ * page with the reason in Chinese and nothing changed.
  *
  * Action forms are plain HTML (`<details>` panels, multipart so that an attachment can ride along) and work without
  * JavaScript; /static/approval.js only keeps one panel open at a time.
@@ -11,55 +10,28 @@
 import { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
-import { ApprovalProcess } from '../../db/approval-entities';
-import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
+import { AppUser, Organisation, Task } from '../../db/entities';
 import { isOpen } from '../../domain/approval';
-import { endOfShanghaiDay, isIsoDate, shanghaiDateOf } from '../../domain/calendar';
-import {
-  ApproverRule,
-  BREACH_ACTION_LABELS,
-  DEFAULT_FLOWS,
-  FlowDefinitionBody,
-  PROCESS_KIND_LABELS,
-  PROCESS_KINDS,
-  ProcessKind,
-  STEP_MODE_LABELS,
-  stepDueLabel,
-  stepModeLabel,
-} from '../../domain/flow-definition';
 import { shanghaiDateTime } from '../../domain/format';
-import { FUNCTION_LABELS, ROLE_LABELS } from '../../domain/roles';
-import { requireRole } from '../auth';
+import { ROLE_LABELS } from '../../domain/roles';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, FieldProblem, notFound, toApiError } from '../errors';
 import type { Principal } from '../principal';
 import {
-  ApprovalService,
-  ApprovalView,
-  INBOX_BOXES,
-  InboxBox,
-  InboxItem,
-  InboxQuery,
   PROCESS_ACTIONS,
   ProcessActionName,
   TASK_ACTIONS,
   TaskActionName,
-  TaskView,
-} from '../services/approvals';
+} from '../services/approval-requests';
+import { ApprovalService, ApprovalView, TaskView } from '../services/approvals';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
-import { FlowDefinitionService } from '../services/flow-definitions';
 import { problemsOf } from '../validation';
-import { PageContext, renderPage, signedIn } from './render';
+import { dueText, timeLeftText } from './approval-format';
+import { pageWithPendingCount } from './pending-count';
+import { signedIn } from './render';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Words
-
-const BOX_LABELS: Record<InboxBox, string> = {
-  pending: '待办',
-  done: '已办',
-  cc: '抄送我的',
-  started: '我发起的',
-};
 
 const TASK_ACTION_UI: Record<TaskActionName, { label: string; submit: string; danger?: boolean }> = {
   approve: { label: '同意', submit: '确认同意' },
@@ -115,44 +87,6 @@ const STATUS_BADGE: Record<string, string> = {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Times
-
-/** A deadline as people read it: day deadlines end at 24:00 of the last working day, not "00:00 the next day". */
-export function dueText(iso: string | null): string {
-  if (!iso) return '';
-  const text = shanghaiDateTime(iso);
-  return text.endsWith(' 00:00') ? `${shanghaiDateOf(new Date(Date.parse(iso) - 1))} 24:00` : text;
-}
-
-/** `剩余 2 天 3 小时`, `已超期 5 小时 10 分`. */
-export function timeLeftText(ms: number | null): string {
-  if (ms === null) return '';
-  const abs = Math.abs(ms);
-  const minutes = Math.floor(abs / 60_000);
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
-  const span =
-    days > 0
-      ? `${days} 天${hours ? ` ${hours} 小时` : ''}`
-      : hours > 0
-        ? `${hours} 小时${mins ? ` ${mins} 分` : ''}`
-        : `${Math.max(mins, 1)} 分钟`;
-  return ms < 0 ? `已超期 ${span}` : `剩余 ${span}`;
-}
-
-function inboxRow(item: InboxItem) {
-  return {
-    ...item,
-    dueText: dueText(item.dueAt),
-    timeLeft: timeLeftText(item.timeLeftMs),
-    openedText: item.openedAt ? shanghaiDateTime(item.openedAt) : '',
-    actedText: item.actedAt ? shanghaiDateTime(item.actedAt) : '',
-    originNote: item.origin && item.origin !== '审批' ? item.origin : null,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Approval view for the pages
 
 interface PickUser {
@@ -205,11 +139,11 @@ export function timelineOf(view: ApprovalView) {
         ? `${e.actor.displayName}${e.actor.organisationName ? `（${e.actor.organisationName}）` : ''}`
         : null,
       targetsText: e.targets.join('、'),
-      // The step_started comment carries an ISO deadline: show it the way people read it.
-      commentText:
-        e.action === 'step_started' && e.comment?.startsWith('办理时限 ')
-          ? e.comment.replace(/\d{4}-\d{2}-\d{2}T[0-9:.]+Z/, (iso) => dueText(iso))
-          : e.comment,
+      commentText: e.due
+        ? `办理时限 ${dueText(e.due.dueAt)}${e.due.provisional ? '（暂定：所涉年度节假日安排尚未公布）' : ''}${
+            e.action === 'breached' ? ' 已过' : ''
+          }`
+        : e.comment,
       cssClass: ['rejected', 'returned', 'withdrawn', 'breached', 'auto_rejected'].includes(e.action)
         ? 'rejected'
         : e.action,
@@ -263,19 +197,14 @@ interface OpenForm {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-export function approvalPageRoutes(
-  ctx: AppContext,
-  approvals: ApprovalService,
-  flows: FlowDefinitionService,
-): Router {
+export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService): Router {
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1, fields: 40 },
   });
   const meta = (req: Request) => ({ requestId: req.requestId, ip: req.ip });
-  const page = async (name: string, context: PageContext & { principal: Principal }) =>
-    renderPage(name, { ...context, navPending: await pendingCount(approvals, context.principal) });
+  const page = pageWithPendingCount(approvals);
 
   /** Reads a multipart (or urlencoded) form; an oversized file is a field problem, not a crash. */
   const readForm = (req: Request, res: Response) =>
@@ -296,69 +225,6 @@ export function approvalPageRoutes(
         }
       }),
     );
-
-  // -------------------------------------------------------------------------------------------------------------
-  // 待办 / 已办 / 抄送 / 我发起的
-
-  router.get(
-    '/tasks',
-    signedIn(async (req, res, principal) => {
-      const q = req.query as Record<string, string | undefined>;
-      const box: InboxBox = (INBOX_BOXES as readonly string[]).includes(q.box ?? '')
-        ? (q.box as InboxBox)
-        : q.tab === 'done'
-          ? 'done'
-          : 'pending';
-      const filters = {
-        kind: kindParam(q.kind),
-        unit: q.unit?.trim() ?? '',
-        overdue: q.overdue === 'true',
-        dueBefore: q.dueBefore?.trim() ?? '',
-      };
-      const errors: string[] = [];
-      if (filters.dueBefore && !isIsoDate(filters.dueBefore)) {
-        errors.push(`到期日期“${filters.dueBefore}”不是有效日期，已忽略`);
-        filters.dueBefore = '';
-      }
-      const query: InboxQuery = {
-        box,
-        ...(filters.kind ? { kind: filters.kind } : {}),
-        ...(filters.unit ? { unit: filters.unit } : {}),
-        ...(filters.overdue ? { overdue: true } : {}),
-        ...(filters.dueBefore ? { dueBefore: endOfShanghaiDay(filters.dueBefore).toISOString() } : {}),
-      };
-      const filtered = !!(filters.kind || filters.unit || filters.overdue || filters.dueBefore);
-      const [all, items] = await Promise.all([
-        approvals.inbox(principal, { box }),
-        filtered ? approvals.inbox(principal, query) : Promise.resolve(null),
-      ]);
-      const units = new Map<string, string>();
-      for (const i of all) units.set(i.organisationId, i.organisationName);
-      res.send(
-        await page('tasks', {
-          title: BOX_LABELS[box],
-          principal,
-          nav: 'tasks',
-          box,
-          boxLabel: BOX_LABELS[box],
-          tabs: INBOX_BOXES.map((b) => ({ box: b, label: BOX_LABELS[b], active: b === box })),
-          items: (items ?? all).map(inboxRow),
-          total: all.length,
-          filtered,
-          filters,
-          errors,
-          kinds: PROCESS_KINDS.map((k) => ({
-            value: k,
-            label: PROCESS_KIND_LABELS[k],
-            selected: k === filters.kind,
-          })),
-          units: [...units].map(([id, name]) => ({ id, name, selected: id === filters.unit })),
-          isTaskBox: box === 'pending' || box === 'done',
-          isPending: box === 'pending',
-        }),
-      );
-    }),
-  );
 
   // -------------------------------------------------------------------------------------------------------------
   // A process
@@ -624,289 +490,11 @@ export function approvalPageRoutes(
     }),
   );
 
-  // -------------------------------------------------------------------------------------------------------------
-  // 督办
-
-  router.get(
-    '/supervision',
-    signedIn(async (req, res, principal) => {
-      const q = req.query as Record<string, string | undefined>;
-      const filters = {
-        kind: kindParam(q.kind),
-        unit: q.unit?.trim() ?? '',
-        overdue: q.overdue === 'true',
-      };
-      const filtered = !!(filters.kind || filters.unit || filters.overdue);
-      const [all, items, breaches] = await Promise.all([
-        approvals.supervision(principal, {}),
-        filtered
-          ? approvals.supervision(principal, {
-              ...(filters.kind ? { kind: filters.kind } : {}),
-              ...(filters.unit ? { unit: filters.unit } : {}),
-              ...(filters.overdue ? { overdue: true } : {}),
-            })
-          : Promise.resolve(null),
-        approvals.deadlineBreaches(principal),
-      ]);
-      const em = ctx.em();
-      const recent = breaches.slice(0, 50);
-      const [processes, organisations] = await Promise.all([
-        em.find(ApprovalProcess, { id: { $in: recent.map((b) => b.processKey) } }),
-        em.find(Organisation, {}),
-      ]);
-      const orgName = new Map(organisations.map((o) => [o.id, o.name]));
-      const titles = new Map(processes.map((p) => [p.id, p]));
-      const units = new Map<string, string>();
-      for (const i of all) units.set(i.organisationId, i.organisationName);
-      const rows = (items ?? all).map(inboxRow);
-      res.send(
-        await page('supervision', {
-          title: '督办',
-          principal,
-          nav: 'supervision',
-          items: rows,
-          total: all.length,
-          overdueCount: all.filter((i) => i.overdue).length,
-          filtered,
-          filters,
-          kinds: PROCESS_KINDS.map((k) => ({
-            value: k,
-            label: PROCESS_KIND_LABELS[k],
-            selected: k === filters.kind,
-          })),
-          units: [...units].map(([id, name]) => ({ id, name, selected: id === filters.unit })),
-          breaches: recent.map((b) => ({
-            processKey: b.processKey,
-            title: titles.get(b.processKey)?.title ?? b.processKey,
-            status: titles.get(b.processKey)?.status,
-            kindLabel: PROCESS_KIND_LABELS[b.kind] ?? b.kind,
-            organisationName: orgName.get(b.organisationId) ?? b.organisationId,
-            assignees: b.assigneeOrganisationIds.map((id) => orgName.get(id) ?? id).join('、'),
-            stepName: b.stepName,
-            dueText: dueText(b.dueAt.toISOString()),
-            breachedText: shanghaiDateTime(b.breachedAt),
-            actionLabel: BREACH_ACTION_LABELS[b.action] ?? b.action,
-          })),
-        }),
-      );
-    }),
-  );
-
-  // -------------------------------------------------------------------------------------------------------------
-  // 流程定义
-
-  const scopeLabel = (
-    d: { organisationId: string | null; jurisdictionLevel: string | null },
-    orgs: Map<string, string>,
-  ) =>
-    d.organisationId
-      ? `单位定制：${orgs.get(d.organisationId) ?? d.organisationId}`
-      : d.jurisdictionLevel
-        ? `${LEVEL_LABELS[d.jurisdictionLevel] ?? d.jurisdictionLevel}默认`
-        : '全平台默认';
-
-  router.get(
-    '/flows',
-    signedIn(async (req, res, principal) => {
-      const all = req.query.all === 'true';
-      const [definitions, organisations] = await Promise.all([
-        flows.list(undefined, all),
-        ctx.em().find(Organisation, {}),
-      ]);
-      const orgs = new Map(organisations.map((o) => [o.id, o.name]));
-      res.send(
-        await page('flows', {
-          title: '流程定义',
-          principal,
-          nav: 'flows',
-          all,
-          isAdmin: principal.roles.includes('platform_admin'),
-          flash:
-            req.query.flash === 'saved'
-              ? {
-                  kind: 'ok',
-                  text: '流程定义已保存为新版本，新提交的申请按新版本审批；已在办理中的流程仍按原版本。',
-                }
-              : undefined,
-          definitions: definitions.map((d) => ({
-            id: d.id,
-            kindLabel: PROCESS_KIND_LABELS[d.kind] ?? d.kind,
-            name: d.name,
-            scope: scopeLabel(d, orgs),
-            version: d.version,
-            active: d.status === 'active',
-            statusLabel: d.status === 'active' ? '生效中' : '已被新版本取代',
-            steps: d.steps.map((s) => s.name).join(' → '),
-            createdBy: d.createdBy,
-            createdText: shanghaiDateTime(d.createdAt),
-          })),
-        }),
-      );
-    }),
-  );
-
-  const renderEditor = async (
-    principal: Principal,
-    opts: {
-      json: string;
-      base?: { id: string; version: number; name: string; scope: string };
-      errors?: string[];
-      status?: number;
-    },
-    res: Response,
-  ) => {
-    const organisations = await visibleOrganisations(ctx, principal);
-    res.status(opts.status ?? 200).send(
-      await page('flow-edit', {
-        title: opts.base ? `编辑流程定义：${opts.base.name}` : '新建流程定义',
-        principal,
-        nav: 'flows',
-        json: opts.json,
-        base: opts.base,
-        errors: opts.errors ?? [],
-        organisations,
-        roles: Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label })),
-        functions: Object.entries(FUNCTION_LABELS).map(([value, label]) => ({ value, label })),
-        kinds: PROCESS_KINDS.map((k) => ({ value: k, label: PROCESS_KIND_LABELS[k] })),
-        modes: Object.entries(STEP_MODE_LABELS).map(([value, label]) => ({ value, label })),
-        breachActions: Object.entries(BREACH_ACTION_LABELS).map(([value, label]) => ({ value, label })),
-        levels: Object.entries(LEVEL_LABELS).map(([value, label]) => ({ value, label })),
-      }),
-    );
-  };
-
-  router.get(
-    '/flows/new',
-    signedIn(async (req, res, principal) => {
-      requireRole(principal, 'platform_admin');
-      const kind = (PROCESS_KINDS as readonly string[]).includes(String(req.query.kind))
-        ? (String(req.query.kind) as ProcessKind)
-        : 'seal_application';
-      const template = DEFAULT_FLOWS.find((f) => f.kind === kind) ?? DEFAULT_FLOWS[0]!;
-      await renderEditor(principal, { json: JSON.stringify(template, null, 2) }, res);
-    }),
-  );
-
-  router.get(
-    '/flows/:id',
-    signedIn(async (req, res, principal) => {
-      const d = await flows.get(String(req.params.id));
-      const organisations = await ctx.em().find(Organisation, {});
-      const orgs = new Map(organisations.map((o) => [o.id, o.name]));
-      res.send(
-        await page('flow', {
-          title: `流程定义：${d.name}`,
-          principal,
-          nav: 'flows',
-          isAdmin: principal.roles.includes('platform_admin'),
-          flash:
-            req.query.flash === 'saved'
-              ? {
-                  kind: 'ok',
-                  text: `已保存为第 ${d.version} 版，新提交的申请按此版本审批；办理中的流程仍按原版本。`,
-                }
-              : undefined,
-          definition: {
-            id: d.id,
-            name: d.name,
-            kindLabel: PROCESS_KIND_LABELS[d.kind] ?? d.kind,
-            scope: scopeLabel(d, orgs),
-            version: d.version,
-            active: d.status === 'active',
-            statusLabel: d.status === 'active' ? '生效中' : '已被新版本取代',
-            createdBy: d.createdBy,
-            createdText: shanghaiDateTime(d.createdAt),
-            json: JSON.stringify(bodyOf(d), null, 2),
-            steps: d.steps.map((s, i) => ({
-              number: i + 1,
-              key: s.key,
-              name: s.name,
-              modeLabel: stepModeLabel(s),
-              approvers: s.approvers.map((a) => ruleText(a, orgs)).join('；'),
-              due: stepDueLabel(s) ?? '不限',
-              onBreach: BREACH_ACTION_LABELS[s.onBreach ?? 'notify_supervisor'],
-              supervisor: s.supervisor ? ruleText(s.supervisor, orgs) : '',
-            })),
-          },
-        }),
-      );
-    }),
-  );
-
-  router.get(
-    '/flows/:id/edit',
-    signedIn(async (req, res, principal) => {
-      requireRole(principal, 'platform_admin');
-      const d = await flows.get(String(req.params.id));
-      const orgs = new Map((await ctx.em().find(Organisation, {})).map((o) => [o.id, o.name]));
-      await renderEditor(
-        principal,
-        {
-          json: JSON.stringify(bodyOf(d), null, 2),
-          base: { id: d.id, version: d.version, name: d.name, scope: scopeLabel(d, orgs) },
-        },
-        res,
-      );
-    }),
-  );
-
-  router.post(
-    '/flows',
-    signedIn(async (req, res, principal) => {
-      requireRole(principal, 'platform_admin');
-      const raw = (req.body ?? {}) as Record<string, unknown>;
-      const json = typeof raw.json === 'string' ? raw.json : '';
-      const baseId = typeof raw.baseId === 'string' && raw.baseId ? raw.baseId : undefined;
-      const base = baseId
-        ? await flows.get(baseId).then(
-            async (d) => {
-              const orgs = new Map((await ctx.em().find(Organisation, {})).map((o) => [o.id, o.name]));
-              return { id: d.id, version: d.version, name: d.name, scope: scopeLabel(d, orgs) };
-            },
-            () => undefined,
-          )
-        : undefined;
-      const fail = (errors: string[]) => renderEditor(principal, { json, base, errors, status: 400 }, res);
-      let data: unknown;
-      try {
-        data = JSON.parse(json);
-      } catch (err) {
-        return fail([jsonSyntaxMessage(json, err)]);
-      }
-      const parsed = FlowDefinitionBody.safeParse(data);
-      if (!parsed.success) return fail(problemsOf(parsed.error).map(describeFlowProblem));
-      try {
-        const saved = await flows.save(principal, parsed.data, meta(req));
-        res.redirect(303, `/flows/${saved.id}?flash=saved`);
-      } catch (err) {
-        const apiError = toApiError(err);
-        if (apiError.code === 'VALIDATION_FAILED') {
-          return fail(((apiError.details as FieldProblem[]) ?? []).map(describeFlowProblem));
-        }
-        if (apiError.status === 403 || apiError.status === 409) return fail([apiError.message]);
-        throw err;
-      }
-    }),
-  );
-
   return router;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
-
-/** Pending tasks for the nav badge. */
-export async function pendingCount(approvals: ApprovalService, principal: Principal): Promise<number> {
-  try {
-    return (await approvals.inbox(principal, { box: 'pending' })).length;
-  } catch {
-    return 0;
-  }
-}
-
-function kindParam(value: unknown): ProcessKind | '' {
-  return (PROCESS_KINDS as readonly unknown[]).includes(value) ? (value as ProcessKind) : '';
-}
 
 function formValues(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -1008,123 +596,6 @@ function describeError(e: ApiError): { title: string; lines: string[] } {
   const lines = [e.message];
   if (e.status === 409) lines.push('页面已刷新为最新状态，请查看后再操作。');
   return { title: titles[e.status] ?? '未能办理：', lines };
-}
-
-const LEVEL_LABELS: Record<string, string> = {
-  province: '省级',
-  city: '市级',
-  county: '县级',
-  district: '区级',
-  zone: '开发区',
-};
-
-function bodyOf(d: {
-  kind: string;
-  name: string;
-  organisationId: string | null;
-  jurisdictionLevel: string | null;
-  steps: unknown[];
-}) {
-  return {
-    kind: d.kind,
-    name: d.name,
-    ...(d.organisationId ? { organisationId: d.organisationId } : {}),
-    ...(d.jurisdictionLevel ? { jurisdictionLevel: d.jurisdictionLevel } : {}),
-    steps: d.steps,
-  };
-}
-
-function ruleText(rule: ApproverRule, orgs: Map<string, string>): string {
-  switch (rule.type) {
-    case 'user':
-      return `指定人员 ${rule.userId}`;
-    case 'role':
-      return `${rule.organisationId ? (orgs.get(rule.organisationId) ?? rule.organisationId) : '发起单位'}的${ROLE_LABELS[rule.role] ?? rule.role}`;
-    case 'department_leader':
-      return '发起单位负责人';
-    case 'management_unit':
-      return `${rule.levelsUp === 0 ? '本级' : `上 ${rule.levelsUp} 级`}${FUNCTION_LABELS[rule.function] ?? rule.function}的${ROLE_LABELS[rule.role] ?? rule.role}`;
-    case 'initiator_choice':
-      return '发起人自选';
-  }
-}
-
-const PATH_WORDS: Record<string, string> = {
-  kind: '流程类型 kind',
-  name: '名称 name',
-  organisationId: '适用单位 organisationId',
-  jurisdictionLevel: '辖区层级 jurisdictionLevel',
-  steps: '步骤 steps',
-  key: '步骤标识 key',
-  approvers: '审批人规则 approvers',
-  mode: '审批方式 mode',
-  passRatio: '通过比例 passRatio',
-  due: '办理时限 due',
-  workingDays: '工作日 workingDays',
-  workingHours: '工作小时 workingHours',
-  onBreach: '超期处理 onBreach',
-  supervisor: '监督人 supervisor',
-  type: '规则类型 type',
-  role: '角色 role',
-  userId: '用户 userId',
-  function: '单位职能 function',
-  levelsUp: '向上级数 levelsUp',
-  body: '整体',
-};
-
-/** `steps.1.approvers.0.organisationId` → “第 2 步 › 审批人规则第 1 条 › 适用单位 organisationId：…”. */
-export function describeFlowProblem(p: FieldProblem): string {
-  const parts = p.field.split('.');
-  const words: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    const next = parts[i + 1];
-    if (part === 'steps' && next !== undefined && /^\d+$/.test(next)) {
-      words.push(`第 ${Number(next) + 1} 步`);
-      i++;
-    } else if (part === 'approvers' && next !== undefined && /^\d+$/.test(next)) {
-      words.push(`审批人规则第 ${Number(next) + 1} 条`);
-      i++;
-    } else {
-      words.push(PATH_WORDS[part] ?? part);
-    }
-  }
-  return `${words.join(' › ')}（${p.field}）：${p.message}`;
-}
-
-/** A JSON syntax error with the line and column the administrator can find. */
-function jsonSyntaxMessage(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  let line: number | undefined;
-  let column: number | undefined;
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  const pos = /position (\d+)/.exec(message);
-  if (lc) {
-    line = Number(lc[1]);
-    column = Number(lc[2]);
-  } else if (pos) {
-    const before = text.slice(0, Number(pos[1]));
-    line = before.split('\n').length;
-    column = before.length - before.lastIndexOf('\n');
-  }
-  const where = line ? `第 ${line} 行第 ${column} 列附近` : '';
-  return `JSON 格式错误${where ? `（${where}）` : ''}：请检查逗号、引号、括号是否成对，键名须用英文双引号。（${message}）`;
-}
-
-/** Organisations an administrator may name, for the reference beside the editor. */
-async function visibleOrganisations(ctx: AppContext, principal: Principal) {
-  const em = ctx.em();
-  const [organisations, jurisdictions] = await Promise.all([
-    em.find(Organisation, {}, { orderBy: { jurisdictionId: 'asc', id: 'asc' } }),
-    em.find(Jurisdiction, {}),
-  ]);
-  const jname = new Map(jurisdictions.map((j) => [j.id, j.name]));
-  const out = [];
-  for (const o of organisations) {
-    if (!(await ctx.jurisdictions.isWithin(principal.jurisdictionId, o.jurisdictionId))) continue;
-    out.push({ id: o.id, name: o.name, jurisdiction: jname.get(o.jurisdictionId) ?? '' });
-  }
-  return out;
 }
 
 /** Every active user, for the CC picker's suggestions. */

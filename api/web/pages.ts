@@ -1,7 +1,8 @@
 /**
  * The web UI (zh-CN): login with a dev account picker, the seal application form and detail with its approval
- * steps and timeline, and seal detail; the approval engine's pages (待办, a process and its actions, 督办, 流程定义)
- * are in approval-pages.ts. Pages call the same services as the JSON API, so rules live in one place.
+ * steps and timeline, and seal detail; the approval engine's pages are in inbox-pages.ts (待办, 督办),
+ * approval-pages.ts (a process and its actions) and flow-pages.ts (流程定义). Pages call the same services as the
+ * JSON API, so rules live in one place.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
@@ -15,13 +16,16 @@ import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../../db/audit';
 import { auditDenial, FieldProblem, toApiError } from '../errors';
-import { ApprovalService } from '../services/approvals';
+import { ApprovalService, SubmissionForm } from '../services/approvals';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { SealService } from '../services/seals';
 import { problemsOf } from '../validation';
-import { approvalPageRoutes, approvalSummary, pendingCount } from './approval-pages';
-import { PageContext, renderPage, signedIn } from './render';
+import { approvalPageRoutes, approvalSummary } from './approval-pages';
+import { flowPageRoutes } from './flow-pages';
+import { inboxPageRoutes } from './inbox-pages';
+import { pageWithPendingCount } from './pending-count';
+import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -34,7 +38,40 @@ const FIELD_LABELS: Record<string, string> = {
   'custodian.name': '印章保管人',
   'custodian.phone': '保管人电话',
   reason: '申请事由',
+  cc: '抄送',
 };
+
+/** Labels of fields the form builds per flow step (`approvers.<step>`) or per entry (`cc.0`). */
+function fieldLabel(field: string, form: SubmissionForm): string {
+  if (FIELD_LABELS[field]) return FIELD_LABELS[field];
+  const [head, key] = field.split('.');
+  if (head === 'approvers') {
+    const step = form.flow?.steps.find((s) => s.key === key);
+    return `审批人（${step?.name ?? key}）`;
+  }
+  return FIELD_LABELS[head!] ?? field;
+}
+
+/** The form's approver and CC selects, as the submission body takes them (only what was chosen). */
+function approvalChoices(values: Record<string, unknown>): {
+  approvers?: Record<string, string[]>;
+  cc?: string[];
+} {
+  const approvers = Object.fromEntries(
+    Object.keys(values)
+      .filter((k) => k.startsWith('approvers.'))
+      .map((k) => [k.slice('approvers.'.length), chosen(values[k])] as const)
+      .filter(([, users]) => users.length > 0),
+  );
+  const cc = chosen(values.cc);
+  return { ...(Object.keys(approvers).length ? { approvers } : {}), ...(cc.length ? { cc } : {}) };
+}
+
+/** A multi-select arrives as a string (one chosen) or an array (several); absent when none is chosen. */
+function chosen(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  return typeof value === 'string' && value ? [value] : [];
+}
 
 const FLASH: Record<string, { kind: string; text: string }> = {
   submitted: { kind: 'ok', text: '申请已提交，等待审批。审批进度见下方，也可在“待办 › 我发起的”中查看。' },
@@ -52,11 +89,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
   const approvals = new ApprovalService(ctx);
   const flows = new FlowDefinitionService(ctx);
   /** A page for a signed-in user carries the count of their 待办 in the nav. */
-  const page = async (name: string, context: PageContext) =>
-    renderPage(name, {
-      ...context,
-      navPending: context.principal ? await pendingCount(approvals, context.principal) : undefined,
-    });
+  const page = pageWithPendingCount(approvals);
 
   router.get('/', (req, res) => {
     if (!req.principal) return res.redirect(303, '/login');
@@ -133,8 +166,10 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
     res.redirect(303, '/login');
   });
 
-  // 待办/已办/抄送/我发起的, the approval pages, 督办 and 流程定义.
-  router.use(approvalPageRoutes(ctx, approvals, flows));
+  // 待办/已办/抄送/我发起的 and 督办, a process and its actions, and 流程定义.
+  router.use(inboxPageRoutes(ctx, approvals));
+  router.use(approvalPageRoutes(ctx, approvals));
+  router.use(flowPageRoutes(ctx, approvals, flows));
 
   router.get(
     '/seal-applications',
@@ -146,15 +181,33 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
     }),
   );
 
-  const renderForm = (principal: Principal, values: Record<string, unknown>, errors: FieldProblem[]) =>
-    page('application-new', {
+  const renderForm = async (
+    principal: Principal,
+    values: Record<string, unknown>,
+    errors: FieldProblem[],
+  ) => {
+    const form = await approvals.submissionForm('seal_application', principal);
+    const options = (selected: string[]) =>
+      form.people.map((p) => ({ ...p, selected: selected.includes(p.username) }));
+    return page('application-new', {
       title: '申请电子印章',
       principal,
       nav: 'applications',
       values,
-      errors: errors.map((e) => ({ label: FIELD_LABELS[e.field] ?? e.field, message: e.message })),
+      errors: errors.map((e) => ({ label: fieldLabel(e.field, form), message: e.message })),
       kinds: SEAL_KINDS.map((k) => ({ value: k, label: SEAL_KIND_LABELS[k], selected: values.kind === k })),
+      flow: form.flow && {
+        ...form.flow,
+        steps: form.flow.steps.map((s, i) => ({
+          ...s,
+          number: i + 1,
+          field: `approvers.${s.key}`,
+          people: options(chosen(values[`approvers.${s.key}`])),
+        })),
+      },
+      ccPeople: options(chosen(values.cc)),
     });
+  };
 
   router.get(
     '/seal-applications/new',
@@ -202,6 +255,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
           ...(values.custodianPhone ? { phone: values.custodianPhone } : {}),
         },
         reason: values.reason,
+        ...approvalChoices(values),
       };
       const parsed = SealApplicationBody.safeParse(candidate);
       if (!parsed.success)

@@ -88,6 +88,7 @@ export class Migration20261127020000_approval_engine extends Migration {
         targets jsonb not null default '[]',
         comment text,
         attachments jsonb not null default '[]',
+        due jsonb,
         primary key (process_key, seq)
       );
 
@@ -122,6 +123,7 @@ export class Migration20261127020000_approval_engine extends Migration {
       alter table seal_application add constraint seal_application_status_check
         check (status in ('pending','approved','rejected','failed','withdrawn'));
       alter table seal_application add column approval_workflow_id text;
+      alter table seal_application add column approval_options jsonb not null default '{"approvers":{},"cc":[]}';
 
       create table attachment (
         id text primary key,

@@ -25,6 +25,7 @@ export class Migration20261127030000_seal_use extends Migration {
         created_at timestamptz not null default now(),
         decided_at timestamptz,
         client_request_id text,
+        approval_options jsonb not null default '{"approvers":{},"cc":[]}',
         check (valid_to > valid_from),
         unique (applicant_id, client_request_id)
       );

@@ -134,3 +134,53 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(imprintLoaded).toBe(true);
   await screenshot(applicant, SUITE, '09-seal-detail');
 });
+
+it('under a flow whose step the applicant staffs, the form shows the flow and takes the chosen approvers and CC', async () => {
+  const saved = await t.call('POST', '/api/flow-definitions', {
+    as: 'jc-admin',
+    body: {
+      kind: 'seal_application',
+      name: '自选审核人的印章申请',
+      organisationId: 'zz-amr',
+      steps: [
+        { key: 'pick', name: '申请人选定的审核人', approvers: [{ type: 'initiator_choice' }], mode: 'any' },
+        {
+          key: 'city',
+          name: '市级审核',
+          approvers: [{ type: 'role', role: 'seal_reviewer', organisationId: 'jc-approval' }],
+          mode: 'single',
+        },
+      ],
+    },
+  });
+  expect(saved.status).toBe(201);
+  const applicant = await loginAs('zz-amr-clerk');
+  await applicant.goto(`${t.url}/seal-applications/new`);
+  expect(await applicant.textContent('fieldset.flow-preview')).toContain('自选审核人的印章申请');
+  expect(await applicant.textContent('fieldset.flow-preview')).toContain('市级审核');
+  await applicant.selectOption('#kind', 'business');
+  await applicant.fill('#name', '泽州县市场监督管理局财务专用章');
+  await applicant.fill('#custodianName', '张丽');
+  await applicant.fill('#reason', '财务结算需要');
+  await applicant.setInputFiles('#imprint', {
+    name: 'imprint.svg',
+    mimeType: 'image/svg+xml',
+    buffer: svgImprint('财务专用章'),
+  });
+  await applicant.selectOption('select[name="approvers.pick"]', [
+    'zz-approval-reviewer3',
+    'zz-approval-leader',
+  ]);
+  await applicant.selectOption('#cc', ['zz-approval-supervisor']);
+  await screenshot(applicant, SUITE, '10-form-with-chosen-approvers');
+  await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
+  await applicant.waitForURL(/\/seal-applications\/[0-9a-f-]{36}/);
+  const applicationId = applicant.url().split('/').pop()!.split('?')[0]!;
+  const tasks = await t.em().find(Task, { processId: applicationId }, { orderBy: { id: 'asc' } });
+  expect(tasks.map((x) => x.assigneeUserId).sort()).toEqual([
+    'user-zz-approval-leader',
+    'user-zz-approval-reviewer3',
+  ]);
+  const cc = (await t.call('GET', '/api/tasks?box=cc', { as: 'zz-approval-supervisor' })).body.items;
+  expect(cc.some((x: { processId: string }) => x.processId === applicationId)).toBe(true);
+});

@@ -6,7 +6,7 @@
  */
 import { ApprovalProcess, FlowDefinition } from '../../db/approval-entities';
 import { AuditEvent, SealApplication, Task } from '../../db/entities';
-import { approvalHelpers, ApprovalHelpers, step, ZZ_REVIEWERS } from '../support/approvals';
+import { applicationBody, approvalHelpers, ApprovalHelpers, step, ZZ_REVIEWERS } from '../support/approvals';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -323,6 +323,52 @@ describe('withdraw, urge, CC (撤回, 催办, 抄送)', () => {
     const bad = await h.act('zz-approval-reviewer', taskId, 'cc', { users: ['nobody-here'] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].field).toBe('users.0');
+  });
+});
+
+describe('approvers chosen by the initiator, and CC at submission', () => {
+  const pick = step('pick', { approvers: [{ type: 'initiator_choice' }], mode: 'any' });
+  const submit = (body: object) =>
+    t.call('POST', '/api/seal-applications', { as: 'zz-amr-clerk', body: { ...applicationBody(), ...body } });
+
+  it('the chosen users get the step’s tasks; the CC’d user sees the process', async () => {
+    await h.saveFlow([pick, jcStep('city')]);
+    const res = await submit({
+      approvers: { pick: ['zz-approval-reviewer3', 'zz-approval-leader'] },
+      cc: ['jc-hrss-verifier'],
+    });
+    expect(res.status).toBe(201);
+    const key = res.body.approvalWorkflowId;
+    const v = await h.view(key);
+    expect(v.tasks.map((x: { assignee: { userId: string } }) => x.assignee.userId).sort()).toEqual([
+      'user-zz-approval-leader',
+      'user-zz-approval-reviewer3',
+    ]);
+    expect(await h.openTasksOf(key, 'zz-approval-reviewer')).toEqual([]);
+    expect(v.cc.map((c: { userId: string }) => c.userId)).toEqual(['user-jc-hrss-verifier']);
+    const box = (await t.call('GET', '/api/tasks?box=cc', { as: 'jc-hrss-verifier' })).body.items;
+    expect(box.some((x: { processKey: string }) => x.processKey === key)).toBe(true);
+    await h.approve('zz-approval-reviewer3', key);
+    expect((await h.view(key)).currentStep).toBe(1);
+  });
+
+  it('a missing choice, an unknown user or a step that takes no choice is a 400 naming it, and nothing is stored', async () => {
+    await h.saveFlow([pick, jcStep('city')]);
+    const count = () => t.em().count(SealApplication, {});
+    const before = await count();
+    const cases: Array<[object, string]> = [
+      [{}, 'approvers.pick'],
+      [{ approvers: { pick: [] } }, 'approvers.pick'],
+      [{ approvers: { pick: ['nobody-here'] } }, 'approvers.pick.0'],
+      [{ approvers: { pick: ['zz-approval-reviewer'], city: ['jc-approval-reviewer'] } }, 'approvers.city'],
+      [{ approvers: { pick: ['zz-approval-reviewer'] }, cc: ['ghost'] }, 'cc.0'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await submit(body);
+      expect([field, res.status]).toEqual([field, 400]);
+      expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    }
+    expect(await count()).toBe(before);
   });
 });
 

@@ -365,6 +365,35 @@ describe('the authorisation window', () => {
     return id;
   }
 
+  it('an authorisation approved through the engine signs inside its window and is refused once it ends', async () => {
+    const { authorisation } = await approvedAuthorisation(
+      requestBody({ maxUses: 5, ...window(-60_000, 6_000) }),
+    );
+    const inside = await sign('zz-amr-clerk', businessSealId, {
+      authorisationId: authorisation.id,
+      documentHash: CONTRACT,
+    });
+    expect(inside.status).toBe(201);
+    const row = await t.em().findOneOrFail(SealUseAuthorisation, { id: authorisation.id });
+    await new Promise((r) => setTimeout(r, Math.max(0, row.validTo.getTime() - Date.now() + 200)));
+    const after = await sign('zz-amr-clerk', businessSealId, {
+      authorisationId: authorisation.id,
+      documentHash: CONTRACT,
+    });
+    expect(after.status).toBe(422);
+    expect(after.body.error.details.reason).toBe('AUTHORISATION_EXPIRED');
+    expect(await t.em().count(SealSignatureRecord, { authorisationId: authorisation.id })).toBe(1);
+  });
+
+  it('refuses a request whose window has already ended (400 naming validTo)', async () => {
+    const res = await t.call('POST', '/api/seal-use-requests', {
+      as: 'zz-amr-clerk',
+      body: requestBody(window(-7200_000, -1000)),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(['validTo']);
+  });
+
   it('refuses after the window (422 AUTHORISATION_EXPIRED) and before it (422 AUTHORISATION_NOT_YET_VALID)', async () => {
     const expired = await insertAuthorisation(
       new Date(Date.now() - 2 * 3600_000),

@@ -1,0 +1,239 @@
+/**
+ * The inboxes over the approval engine's projection: 待办 (pending), 已办 (done), 抄送 (CC'd), 我发起的 (started),
+ * with filters; and a management unit's view of every pending task in its jurisdiction, least time left first,
+ * with the recorded deadline breaches (LM-28). Plain SQL over `task` and `approval_process`: one query per list.
+ */
+import { z } from 'zod';
+import { DeadlineBreach } from '../../db/approval-entities';
+import {
+  PROCESS_STATUS_LABELS,
+  ProcessStatus,
+  TASK_ORIGIN_LABELS,
+  TASK_STATUS_LABELS,
+  TaskStatus,
+} from '../../domain/approval';
+import { PROCESS_KIND_LABELS, ProcessKind } from '../../domain/flow-definition';
+import type { AppContext } from '../context';
+import { forbidden } from '../errors';
+import type { Principal } from '../principal';
+import { InboxBox, InboxQuery, SupervisionQuery } from './approval-requests';
+
+export interface InboxItem {
+  taskId: string | null;
+  processKey: string;
+  /** The business record the process decides on (e.g. the seal application id). */
+  processId: string;
+  kind: ProcessKind;
+  kindLabel: string;
+  title: string;
+  stepName: string | null;
+  status: string;
+  statusLabel: string;
+  organisationId: string;
+  organisationName: string;
+  initiatorName: string;
+  assigneeLabel: string | null;
+  origin: string | null;
+  dueAt: string | null;
+  dueProvisional: boolean;
+  overdue: boolean;
+  /** Milliseconds until the due time (negative when overdue); null without a deadline. */
+  timeLeftMs: number | null;
+  openedAt: string | null;
+  actedAt: string | null;
+  url: string;
+}
+
+export class ApprovalInbox {
+  constructor(private readonly ctx: AppContext) {}
+
+  async list(principal: Principal, query: InboxQuery): Promise<InboxItem[]> {
+    const box: InboxBox = query.box ?? query.status ?? 'pending';
+    const conn = this.ctx.em().getConnection();
+    const filters: string[] = [];
+    const params: unknown[] = [];
+    if (query.kind) {
+      filters.push('p.kind = ?');
+      params.push(query.kind);
+    }
+    if (query.unit) {
+      filters.push('p.organisation_id = ?');
+      params.push(query.unit);
+    }
+    const taskDue = (f: string[], p: unknown[]) => {
+      if (query.overdue !== undefined)
+        f.push(query.overdue ? 't.due_at < now()' : '(t.due_at is null or t.due_at >= now())');
+      if (query.dueBefore) {
+        f.push('t.due_at < ?');
+        p.push(new Date(query.dueBefore));
+      }
+    };
+    const where = (extra: string[]) => [...extra, ...filters].join(' and ');
+    let rows: Row[];
+    if (box === 'pending' || box === 'done') {
+      const own =
+        box === 'pending'
+          ? `t.status = 'pending' and (t.assignee_user_id = ? or (t.assignee_user_id is null and t.assignee_organisation_id = ? and t.assignee_role = any(string_to_array(?, ','))))`
+          : `t.acted_by_id = ? and t.status not in ('pending','waiting','delegated')`;
+      const ownParams =
+        box === 'pending'
+          ? [principal.userId, principal.organisationId, principal.roles]
+          : [principal.userId];
+      const f: string[] = [];
+      const p: unknown[] = [];
+      taskDue(f, p);
+      rows = await conn.execute(
+        `${TASK_SELECT} where ${where([own, ...f])}
+         order by ${box === 'pending' ? 't.due_at asc nulls last, t.created_at asc' : 't.acted_at desc'} limit 500`,
+        [...ownParams, ...p, ...params],
+      );
+    } else {
+      const own =
+        box === 'cc'
+          ? 'exists (select 1 from approval_cc c where c.process_key = p.id and c.user_id = ?)'
+          : 'p.initiator_id = ?';
+      const f: string[] = [];
+      const p: unknown[] = [];
+      if (query.overdue !== undefined)
+        f.push(
+          query.overdue
+            ? `p.status = 'running' and p.step_due_at < now()`
+            : '(p.step_due_at is null or p.step_due_at >= now())',
+        );
+      if (query.dueBefore) {
+        f.push('p.step_due_at < ?');
+        p.push(new Date(query.dueBefore));
+      }
+      rows = await conn.execute(
+        `${PROCESS_SELECT} where ${where([own, ...f])} order by p.started_at desc limit 500`,
+        [principal.userId, ...p, ...params],
+      );
+    }
+    return rows.map(inboxItem);
+  }
+
+  /**
+   * A management unit's view: every pending task of processes in its jurisdiction, least time left first (LM-28).
+   */
+  async supervision(principal: Principal, query: z.infer<typeof SupervisionQuery>): Promise<InboxItem[]> {
+    this.assertSupervisor(principal);
+    const within = await this.jurisdictionsWithin(principal.jurisdictionId);
+    const filters = [`t.status = 'pending'`, "p.jurisdiction_id = any(string_to_array(?, ','))"];
+    const params: unknown[] = [within.join(',')];
+    if (query.kind) {
+      filters.push('p.kind = ?');
+      params.push(query.kind);
+    }
+    if (query.unit) {
+      filters.push('(p.organisation_id = ? or t.assignee_organisation_id = ?)');
+      params.push(query.unit, query.unit);
+    }
+    if (query.overdue !== undefined)
+      filters.push(query.overdue ? 't.due_at < now()' : '(t.due_at is null or t.due_at >= now())');
+    const rows: Row[] = await this.ctx
+      .em()
+      .getConnection()
+      .execute(
+        `${TASK_SELECT} where ${filters.join(' and ')} order by t.due_at asc nulls last, t.created_at asc limit 1000`,
+        params,
+      );
+    return rows.map(inboxItem);
+  }
+
+  async deadlineBreaches(principal: Principal): Promise<DeadlineBreach[]> {
+    this.assertSupervisor(principal);
+    const within = await this.jurisdictionsWithin(principal.jurisdictionId);
+    return this.ctx
+      .em()
+      .find(
+        DeadlineBreach,
+        { jurisdictionId: { $in: within } },
+        { orderBy: { breachedAt: 'desc' }, limit: 500 },
+      );
+  }
+
+  private assertSupervisor(principal: Principal): void {
+    const role = principal.roles.some((r) => r === 'supervisor' || r === 'platform_admin');
+    if (!role || !principal.organisationFunctions.includes('management_unit')) {
+      throw forbidden('只有管理单位的监督管理人员可以查看辖区内的待办情况');
+    }
+  }
+
+  private async jurisdictionsWithin(root: string): Promise<string[]> {
+    const all = await this.ctx.jurisdictions.all();
+    const ids: string[] = [];
+    for (const j of all) if (await this.ctx.jurisdictions.isWithin(root, j.id)) ids.push(j.id);
+    return ids;
+  }
+}
+
+interface Row {
+  task_id: string | null;
+  process_key: string;
+  process_id: string;
+  kind: ProcessKind;
+  title: string;
+  step_name: string | null;
+  status: string;
+  organisation_id: string;
+  organisation_name: string;
+  initiator_name: string;
+  assignee_name: string | null;
+  assignee_org_name: string | null;
+  origin: string | null;
+  due_at: Date | null;
+  due_provisional: boolean | null;
+  opened_at: Date | null;
+  acted_at: Date | null;
+}
+
+const TASK_SELECT = `
+  select t.id as task_id, p.id as process_key, p.process_id, p.kind, p.title, t.step_name, t.status, p.organisation_id,
+         o.name as organisation_name, u.display_name as initiator_name, t.assignee_name,
+         ao.name as assignee_org_name, t.origin, t.due_at, t.due_provisional, t.opened_at, t.acted_at
+    from task t
+    join approval_process p on p.id = t.workflow_id
+    join organisation o on o.id = p.organisation_id
+    join app_user u on u.id = p.initiator_id
+    left join organisation ao on ao.id = t.assignee_organisation_id`;
+
+const PROCESS_SELECT = `
+  select null as task_id, p.id as process_key, p.process_id, p.kind, p.title, p.current_step_name as step_name, p.status,
+         p.organisation_id, o.name as organisation_name, u.display_name as initiator_name, null as assignee_name,
+         null as assignee_org_name, null as origin, p.step_due_at as due_at, p.step_due_provisional as due_provisional,
+         p.started_at as opened_at, p.ended_at as acted_at
+    from approval_process p
+    join organisation o on o.id = p.organisation_id
+    join app_user u on u.id = p.initiator_id`;
+
+function inboxItem(r: Row): InboxItem {
+  const now = Date.now();
+  const due = r.due_at ? new Date(r.due_at) : null;
+  const open = r.task_id ? r.status === 'pending' || r.status === 'waiting' : r.status === 'running';
+  const statusLabel = r.task_id
+    ? (TASK_STATUS_LABELS[r.status as TaskStatus] ?? r.status)
+    : (PROCESS_STATUS_LABELS[r.status as ProcessStatus] ?? r.status);
+  return {
+    taskId: r.task_id,
+    processKey: r.process_key,
+    processId: r.process_id,
+    kind: r.kind,
+    kindLabel: PROCESS_KIND_LABELS[r.kind],
+    title: r.title,
+    stepName: r.step_name,
+    status: r.status,
+    statusLabel,
+    organisationId: r.organisation_id,
+    organisationName: r.organisation_name,
+    initiatorName: r.initiator_name,
+    assigneeLabel: r.assignee_name ?? r.assignee_org_name,
+    origin: r.origin ? TASK_ORIGIN_LABELS[r.origin as keyof typeof TASK_ORIGIN_LABELS] : null,
+    dueAt: due?.toISOString() ?? null,
+    dueProvisional: !!r.due_provisional,
+    overdue: open && !!due && due.getTime() < now,
+    timeLeftMs: open && due ? due.getTime() - now : null,
+    openedAt: r.opened_at ? new Date(r.opened_at).toISOString() : null,
+    actedAt: r.acted_at ? new Date(r.acted_at).toISOString() : null,
+    url: `/approvals/${r.process_key}`,
+  };
+}

@@ -1,0 +1,27 @@
+/** How the approval engine's pages show a deadline and the time left before it (used by 待办/督办 and a process). */
+import { shanghaiDateOf } from '../../domain/calendar';
+import { shanghaiDateTime } from '../../domain/format';
+
+/** A deadline as people read it: day deadlines end at 24:00 of the last working day, not "00:00 the next day". */
+export function dueText(iso: string | null): string {
+  if (!iso) return '';
+  const text = shanghaiDateTime(iso);
+  return text.endsWith(' 00:00') ? `${shanghaiDateOf(new Date(Date.parse(iso) - 1))} 24:00` : text;
+}
+
+/** `剩余 2 天 3 小时`, `已超期 5 小时 10 分`. */
+export function timeLeftText(ms: number | null): string {
+  if (ms === null) return '';
+  const abs = Math.abs(ms);
+  const minutes = Math.floor(abs / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  const span =
+    days > 0
+      ? `${days} 天${hours ? ` ${hours} 小时` : ''}`
+      : hours > 0
+        ? `${hours} 小时${mins ? ` ${mins} 分` : ''}`
+        : `${Math.max(mins, 1)} 分钟`;
+  return ms < 0 ? `已超期 ${span}` : `剩余 ${span}`;
+}
