@@ -52,8 +52,8 @@ export interface RunningSmtp {
   stop(): Promise<void>;
 }
 
-export async function startDevSmtp(port = 0): Promise<RunningSmtp> {
-  const mailbox = new Mailbox();
+/** A dev SMTP server; pass the mailbox of a stopped one to start it again with what it received (tests). */
+export async function startDevSmtp(port = 0, mailbox = new Mailbox()): Promise<RunningSmtp> {
   let next = 1;
   const server = new SMTPServer({
     authOptional: true,

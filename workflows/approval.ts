@@ -24,6 +24,7 @@ import {
   breach,
   currentStep,
   escalate,
+  Notice,
   openStep,
   openTasks,
   outcomeOf,
@@ -106,6 +107,19 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   });
   setHandler(approvalStateQuery, () => state);
 
+  // E-mail, in order, beside the main flow; each send is retried until it goes (never lost, never doubled).
+  const mails: Array<{ state: ApprovalState; notice: Notice }> = [];
+  let sending = false;
+  void (async () => {
+    for (;;) {
+      await condition(() => mails.length > 0);
+      sending = true;
+      await activities.sendApprovalNotice(mails[0]!);
+      mails.shift();
+      sending = false;
+    }
+  })();
+
   // Main flow: open each step as it comes, keep the database in step, and wait for actions or the deadline.
   for (;;) {
     if (state.phase === 'starting_step') {
@@ -118,9 +132,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       });
       const startedAt = now();
       const due = step.due ? await activities.computeDeadline({ from: startedAt, due: step.due }) : null;
-      // Actions cannot reach a starting step (it has no open tasks), so nothing changed while we waited.
-      state = openStep(state, resolved, due, startedAt);
-      changes++;
+      // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
+      if (state.phase === 'starting_step') {
+        state = openStep(state, resolved, due, startedAt);
+        changes++;
+      }
       continue; // the next step may start at once (skipped step) or the process may be over
     }
     await sync();
@@ -135,6 +151,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       // The working-day deadline passed with the step still open (durable timer): its breach action.
       state = breach(state, now());
       changes++;
+      const round = state.round;
       if (
         state.status === 'running' &&
         state.phase === 'waiting' &&
@@ -145,7 +162,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
           tasks: openTasks(state),
           jurisdictionId: state.jurisdictionId,
         });
-        if (to) {
+        // Only if the lapsed step is still waiting: someone may have decided it meanwhile.
+        if (to && state.phase === 'waiting' && state.round === round) {
           state = escalate(state, to, now());
           changes++;
         }
@@ -153,17 +171,21 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     }
   }
   await sync();
+  await condition(() => mails.length === 0 && !sending); // every e-mail is out before the process ends
   await allHandlersFinished();
   return outcomeOf(state);
 
-  /** Writes the state to the database, sends the queued e-mails, and updates the search attributes. */
+  /**
+   * Writes the state to the database and updates the search attributes; queues the e-mails. Actions are answered
+   * once the database shows them; e-mail goes out on its own, so that a mail outage delays mail, not approvals.
+   */
   async function sync(): Promise<void> {
     while (synced < changes) {
       const target = changes;
       const notices = state.outbox;
       state = { ...state, outbox: [] };
+      mails.push(...notices.map((notice) => ({ state, notice })));
       await activities.projectApproval({ state });
-      for (const notice of notices) await activities.sendApprovalNotice({ state, notice });
       setSearchAttributes();
       synced = target;
     }

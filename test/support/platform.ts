@@ -24,6 +24,9 @@ export interface TestPlatform {
   workerEnv: Record<string, string>;
   databaseName: string;
   mailbox: Mailbox;
+  /** Takes the SMTP server down and brings it back on the same port and mailbox (a mail outage). */
+  stopSmtp(): Promise<void>;
+  startSmtp(): Promise<void>;
   em(): EntityManager;
   token(username: string): Promise<string>;
   stop(): Promise<void>;
@@ -42,7 +45,8 @@ export async function startTestPlatform(options: { runWorker?: boolean } = {}): 
   await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
   await admin.end();
 
-  const smtp = await startDevSmtp(0);
+  let smtp = await startDevSmtp(0);
+  let smtpRunning = true;
   const config = loadConfig({
     NODE_ENV: 'test',
     PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
@@ -111,12 +115,20 @@ export async function startTestPlatform(options: { runWorker?: boolean } = {}): 
     },
     databaseName,
     mailbox: smtp.mailbox,
+    async stopSmtp() {
+      await smtp.stop();
+      smtpRunning = false;
+    },
+    async startSmtp() {
+      smtp = await startDevSmtp(smtp.port, smtp.mailbox);
+      smtpRunning = true;
+    },
     em: () => platform.orm.em.fork() as EntityManager,
     token,
     call,
     async stop() {
       await platform.stop();
-      await smtp.stop();
+      if (smtpRunning) await smtp.stop();
     },
   };
 }
