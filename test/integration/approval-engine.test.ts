@@ -730,3 +730,47 @@ describe('inboxes and the management unit’s view', () => {
     expect(process.stepDueAt).not.toBeNull();
   });
 });
+
+describe('which definition a process follows', () => {
+  it('an organisation’s own, else its jurisdiction level’s default, else the platform default', async () => {
+    const saved = await t.call('POST', '/api/flow-definitions', {
+      as: 'jc-admin',
+      body: {
+        kind: 'seal_application',
+        name: '县级单位印章申请（一级审核）',
+        jurisdictionLevel: 'county',
+        steps: [
+          {
+            key: 'county',
+            name: '县级印章管理部门审核',
+            approvers: [
+              {
+                type: 'management_unit',
+                function: 'seal_management_department',
+                role: 'seal_reviewer',
+                levelsUp: 0,
+              },
+            ],
+            mode: 'single',
+          },
+        ],
+      },
+    });
+    expect(saved.status).toBe(201);
+    const stepsOf = async (clerk: string) => {
+      const { key } = await h.start(clerk);
+      return (await h.view(key, clerk)).steps.map((s: { name: string }) => s.name);
+    };
+    // 高平市 (county level, no flow of its own): the county default.
+    expect(await stepsOf('gp-amr-clerk')).toEqual(['县级印章管理部门审核']);
+    // 晋城市 (city level): the platform default, whose first level is the city's own department.
+    expect(await stepsOf('jc-amr-clerk')).toEqual([
+      '本级印章管理部门审核',
+      '上一级印章管理部门审核',
+      '省级印章管理部门审核',
+    ]);
+    // 泽州县 has its own flow: that one.
+    await h.saveFlow([step('own', { name: '泽州县自定流程' })]);
+    expect(await stepsOf('zz-amr-clerk')).toEqual(['泽州县自定流程']);
+  });
+});
