@@ -8,8 +8,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApprovalCc, ApprovalEventRecord, ApprovalProcess, DeadlineBreach } from '../db/approval-entities';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
-import { loadWorkingCalendar } from '../db/calendar';
-import { AppUser, Jurisdiction, Organisation, Task } from '../db/entities';
+import { CalendarCache } from '../db/calendar';
+import { Jurisdiction, Organisation, Task } from '../db/entities';
+import { userRefs, usersWithRole } from '../db/users';
 import type { Orm } from '../db/orm';
 import {
   ApprovalState,
@@ -54,6 +55,7 @@ export interface ApprovalDeps {
 
 export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities {
   const fork = () => deps.orm.em.fork() as EntityManager;
+  const calendars = new CalendarCache();
 
   return {
     async resolveStepApprovers({ initiator, jurisdictionId, step, choices }) {
@@ -71,7 +73,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
     },
 
     async computeDeadline({ from, due }) {
-      const calendar = await loadWorkingCalendar(fork());
+      const calendar = await calendars.get(fork());
       const result =
         'workingDays' in due
           ? calendar.addWorkingDays(new Date(from), due.workingDays)
@@ -398,34 +400,6 @@ async function unitUpward(
   );
   const level = chain[levelsUp];
   return level ? { id: level.organisationId } : null;
-}
-
-async function usersWithRole(
-  em: EntityManager,
-  organisationIds: string[],
-  role: UserRole,
-): Promise<UserRef[]> {
-  return userRefs(em, {
-    organisationId: { $in: organisationIds },
-    roles: { $contains: [role] },
-    active: true,
-  });
-}
-
-async function userRefs(em: EntityManager, where: object): Promise<UserRef[]> {
-  const users = await em.find(AppUser, where, { orderBy: { username: 'asc' } });
-  const organisations = new Map(
-    (await em.find(Organisation, { id: { $in: [...new Set(users.map((u) => u.organisationId))] } })).map(
-      (o) => [o.id, o.name],
-    ),
-  );
-  return users.map((u) => ({
-    userId: u.id,
-    displayName: u.displayName,
-    organisationId: u.organisationId,
-    organisationName: organisations.get(u.organisationId) ?? '',
-    email: u.email,
-  }));
 }
 
 async function membersOf(em: EntityManager, a: Assignee): Promise<UserRef[]> {

@@ -67,7 +67,7 @@ export function createApp(ctx: AppContext) {
 
   app.use(calendarPageRoutes(ctx, calendar));
   app.use(sealUsePageRoutes(ctx, sealUse));
-  app.use(pageRoutes(ctx, sealApplications, seals));
+  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );

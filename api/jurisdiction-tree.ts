@@ -28,6 +28,28 @@ export class JurisdictionTree {
     return false;
   }
 
+  /** `rootId` and every jurisdiction below it. */
+  async within(rootId: string): Promise<string[]> {
+    const all = await this.all();
+    const ids: string[] = [];
+    for (const j of all) if (await this.isWithin(rootId, j.id)) ids.push(j.id);
+    return ids;
+  }
+
+  /** The jurisdictions above `id`, nearest first. */
+  async ancestorsOf(id: string): Promise<string[]> {
+    await this.all();
+    const ids: string[] = [];
+    for (
+      let j = this.nodes.get(this.nodes.get(id)?.parentId ?? '');
+      j;
+      j = j.parentId ? this.nodes.get(j.parentId) : undefined
+    ) {
+      ids.push(j.id);
+    }
+    return ids;
+  }
+
   async name(id: string): Promise<string> {
     await this.all();
     return this.nodes.get(id)?.name ?? id;

@@ -99,6 +99,22 @@ export async function calendarVersion(em: EntityManager): Promise<string> {
 }
 
 /**
+ * The stored calendar, reloaded only when a year was added or edited (on any node, see calendarVersion): one small
+ * query per use instead of reading every listed day. The API's deadlines and the workflows' step deadlines use it.
+ */
+export class CalendarCache {
+  private cached: { version: string; calendar: WorkingCalendar } | undefined;
+
+  async get(em: EntityManager): Promise<WorkingCalendar> {
+    const version = await calendarVersion(em);
+    if (this.cached?.version !== version) {
+      this.cached = { version, calendar: await loadWorkingCalendar(em) };
+    }
+    return this.cached.calendar;
+  }
+}
+
+/**
  * Replaces a year's days with `data` and marks the year as edited by `username`. Runs inside the caller's
  * transaction (`em` should be a transactional one), so that the change and its audit event commit together.
  */

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json';
+import { shanghaiDateTime } from './format';
 import { INITIATOR_OPTIONS } from './flow-definition';
 import type { SealKind, SealStatus } from './seal';
 import type { UserRole } from './roles';
@@ -157,8 +158,6 @@ export interface SealFacts {
 
 const SEAL_STATUS_TEXT: Record<SealStatus, string> = { active: '有效', cancelled: '已注销', lost: '已挂失' };
 
-const at = (d: Date) => d.toISOString();
-
 /**
  * The authorised document a signing is for: a stated document with a hash is matched only by that hash; one
  * without a hash by its title (trimmed, exactly). Undefined when none matches.
@@ -184,7 +183,7 @@ export function sealProblem(seal: SealFacts, now: Date): SealUseProblem | undefi
   if (now < seal.validFrom || now > seal.validTo) {
     return {
       code: 'SEAL_NOT_VALID',
-      message: `印章当前不在有效期内（${at(seal.validFrom)} 至 ${at(seal.validTo)}），不能用印（SM-8）`,
+      message: `印章当前不在有效期内（${shanghaiDateTime(seal.validFrom)} 至 ${shanghaiDateTime(seal.validTo)}），不能用印（SM-8）`,
     };
   }
   return undefined;
@@ -215,13 +214,13 @@ export function authorisationProblem(
   if (check.now < authorisation.validFrom) {
     return {
       code: 'AUTHORISATION_NOT_YET_VALID',
-      message: `用印授权尚未生效：有效期自 ${at(authorisation.validFrom)} 起`,
+      message: `用印授权尚未生效：有效期自 ${shanghaiDateTime(authorisation.validFrom)} 起`,
     };
   }
   if (check.now >= authorisation.validTo) {
     return {
       code: 'AUTHORISATION_EXPIRED',
-      message: `用印授权已于 ${at(authorisation.validTo)} 到期，请重新申请用印`,
+      message: `用印授权已于 ${shanghaiDateTime(authorisation.validTo)} 到期，请重新申请用印`,
     };
   }
   if (authorisation.usedCount >= authorisation.maxUses) {

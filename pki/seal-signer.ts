@@ -8,6 +8,7 @@
 import { createHash, sign, verify, X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
 import { signedContent } from '../domain/seal-use';
+import { isIssuedBy } from './certificates';
 import { verifySealInfo } from './seal-maker';
 
 export interface SealSignature {
@@ -160,10 +161,7 @@ export function verifySealSignature(
           Buffer.from(record.signatureValue, 'base64'),
         ),
     ),
-    certificateIssuedByCa: safe(() => {
-      const ca = new X509Certificate(caCertificatePem);
-      return !!cert && cert.checkIssued(ca) && cert.verify(ca.publicKey);
-    }),
+    certificateIssuedByCa: safe(() => isIssuedBy(record.signerCertificate, caCertificatePem)),
     certificateBoundToSeal: safe(
       () => !!cert && record.seal.sealInfo.property.certList.includes(cert.raw.toString('base64')),
     ),

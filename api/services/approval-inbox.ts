@@ -117,7 +117,7 @@ export class ApprovalInbox {
    */
   async supervision(principal: Principal, query: z.infer<typeof SupervisionQuery>): Promise<InboxItem[]> {
     this.assertSupervisor(principal);
-    const within = await this.jurisdictionsWithin(principal.jurisdictionId);
+    const within = await this.ctx.jurisdictions.within(principal.jurisdictionId);
     const filters = [`t.status = 'pending'`, "p.jurisdiction_id = any(string_to_array(?, ','))"];
     const params: unknown[] = [within.join(',')];
     if (query.kind) {
@@ -142,7 +142,7 @@ export class ApprovalInbox {
 
   async deadlineBreaches(principal: Principal): Promise<DeadlineBreach[]> {
     this.assertSupervisor(principal);
-    const within = await this.jurisdictionsWithin(principal.jurisdictionId);
+    const within = await this.ctx.jurisdictions.within(principal.jurisdictionId);
     return this.ctx
       .em()
       .find(
@@ -157,13 +157,6 @@ export class ApprovalInbox {
     if (!role || !principal.organisationFunctions.includes('management_unit')) {
       throw forbidden('只有管理单位的监督管理人员可以查看辖区内的待办情况');
     }
-  }
-
-  private async jurisdictionsWithin(root: string): Promise<string[]> {
-    const all = await this.ctx.jurisdictions.all();
-    const ids: string[] = [];
-    for (const j of all) if (await this.ctx.jurisdictions.isWithin(root, j.id)) ids.push(j.id);
-    return ids;
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import { recordAudit } from '../../db/audit';
 import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
 import { activeFlowFor, snapshotOf } from '../../db/flow-definitions';
+import { userRef } from '../../db/users';
 import {
   Actor,
   ApprovalEvent,
@@ -223,14 +224,8 @@ export class ApprovalService {
     const organisation = await em.findOneOrFail(Organisation, { id: principal.organisationId });
     const jurisdiction = await em.findOneOrFail(Jurisdiction, { id: organisation.jurisdictionId });
     const definition = await activeFlowFor(em, kind, organisation.id, jurisdiction.level);
-    const all = await this.ctx.jurisdictions.all();
-    const below: string[] = [];
-    for (const j of all)
-      if (await this.ctx.jurisdictions.isWithin(principal.jurisdictionId, j.id)) below.push(j.id);
-    const above = all.filter((j) => j.id !== principal.jurisdictionId).map((j) => j.id);
-    const ancestors: string[] = [];
-    for (const id of above)
-      if (await this.ctx.jurisdictions.isWithin(id, principal.jurisdictionId)) ancestors.push(id);
+    const below = await this.ctx.jurisdictions.within(principal.jurisdictionId);
+    const ancestors = await this.ctx.jurisdictions.ancestorsOf(principal.jurisdictionId);
     const organisations = await em.find(Organisation, {
       $or: [
         { jurisdictionId: { $in: below } },
@@ -266,20 +261,30 @@ export class ApprovalService {
   }
 
   /**
-   * Waits (bounded) until the approval workflow has opened its first tasks, so that a submitter's reply shows a
-   * process approvers can act on. The child may not exist yet when its parent was just started: retry until then.
+   * Waits, at most `timeoutMs`, until the approval workflow has opened its first tasks, so that a submitter's reply
+   * shows a process approvers can act on. The child may not exist yet when its parent was just started: retry
+   * until then. The start is durable: with no worker running, the reply comes after the timeout and the tasks
+   * appear when a worker runs.
    */
   async waitUntilReady(workflowId: string, timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
-      try {
-        await this.ctx.temporal.workflow.getHandle(workflowId).executeUpdate(readyUpdate);
-        return;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) return;
-        await new Promise((r) => setTimeout(r, 100));
+    const ready = async () => {
+      while (Date.now() < until) {
+        try {
+          await this.ctx.temporal.workflow.getHandle(workflowId).executeUpdate(readyUpdate);
+          return;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
       }
-    }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([ready(), timeout]);
+    clearTimeout(timer);
   }
 
   /**
@@ -316,21 +321,8 @@ export class ApprovalService {
     return refs;
   }
 
-  async userRef(idOrUsername: string): Promise<UserRef | null> {
-    const em = this.ctx.em();
-    const user = await em.findOne(AppUser, {
-      $or: [{ id: idOrUsername }, { username: idOrUsername }],
-      active: true,
-    });
-    if (!user) return null;
-    const organisation = await em.findOneOrFail(Organisation, { id: user.organisationId });
-    return {
-      userId: user.id,
-      displayName: user.displayName,
-      organisationId: user.organisationId,
-      organisationName: organisation.name,
-      email: user.email,
-    };
+  userRef(idOrUsername: string): Promise<UserRef | null> {
+    return userRef(this.ctx.em(), idOrUsername);
   }
 
   private async userRefsOrFail(usernames: string[], field: string): Promise<UserRef[]> {

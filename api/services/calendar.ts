@@ -5,10 +5,9 @@
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import {
-  calendarVersion,
+  CalendarCache,
   loadCalendarYear,
   loadCalendarYears,
-  loadWorkingCalendar,
   replaceCalendarYear,
   StoredCalendarYear,
 } from '../../db/calendar';
@@ -107,21 +106,13 @@ export interface DeadlineView {
 }
 
 export class CalendarService {
-  private cached: { version: string; calendar: WorkingCalendar } | undefined;
+  private readonly cache = new CalendarCache();
 
   constructor(private readonly ctx: AppContext) {}
 
-  /**
-   * The stored calendar, reloaded whenever a year was added or edited (on any node): one small query per call
-   * instead of reading every listed day.
-   */
-  async calendar(): Promise<WorkingCalendar> {
-    const em = this.ctx.em();
-    const version = await calendarVersion(em);
-    if (this.cached?.version !== version) {
-      this.cached = { version, calendar: await loadWorkingCalendar(em) };
-    }
-    return this.cached.calendar;
+  /** The stored calendar (cached until a year is added or edited). */
+  calendar(): Promise<WorkingCalendar> {
+    return this.cache.get(this.ctx.em());
   }
 
   async deadline(query: DeadlineQuery): Promise<DeadlineView> {
@@ -206,7 +197,6 @@ export class CalendarService {
         ...changes(before, data),
       });
     });
-    this.cached = undefined;
     return this.year(year);
   }
 }

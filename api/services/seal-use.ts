@@ -14,7 +14,7 @@ import { ApprovalProcess } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, Seal } from '../../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
-import { approvalWorkflowId, PROCESS_STATUS_LABELS } from '../../domain/approval';
+import { ApprovalInput, approvalWorkflowId, PROCESS_STATUS_LABELS } from '../../domain/approval';
 import {
   approverAuthorityFor,
   remainingUses,
@@ -34,7 +34,6 @@ import { ApiError, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { ApprovalService } from './approvals';
 
-const READY_WAIT_MS = 10_000;
 const REQUESTER_ROLES = ['seal_applicant', 'unit_leader'] as const;
 
 export interface AuthorisationView {
@@ -100,14 +99,10 @@ type Meta = { idempotencyKey?: string; requestId?: string; ip?: string };
 const API_CODE = { 403: 'FORBIDDEN', 409: 'CONFLICT', 422: 'UNPROCESSABLE' } as const;
 
 export class SealUseService {
-  private readonly approvals: ApprovalService;
-
   constructor(
     private readonly ctx: AppContext,
-    approvals?: ApprovalService,
-  ) {
-    this.approvals = approvals ?? new ApprovalService(ctx);
-  }
+    private readonly approvals: ApprovalService,
+  ) {}
 
   // -------------------------------------------------------------------------------------------------------------
   // Requests
@@ -137,18 +132,13 @@ export class SealUseService {
 
     // Everything that can refuse runs before anything is stored: the flow snapshot included.
     const id = randomUUID();
-    const approval = await this.approvals.buildInput({
-      kind: 'seal_use',
-      principal,
-      organisationId: seal.organisationId,
-      processId: id,
-      title: `用印申请：${seal.name}（${body.documents.length} 份文件，${body.maxUses} 次）`,
-      detailPath: `/seal-use-requests/${id}`,
-      options,
-      comment: body.reason,
-      approverAuthority: approverAuthorityFor(seal.kind),
-      // The seal-use workflow e-mails the outcome with the authorisation's details.
-      parentNotifiesOutcome: true,
+    const approval = await this.approvalInput(seal, {
+      id,
+      applicantId: principal.userId,
+      documents: body.documents,
+      maxUses: body.maxUses,
+      reason: body.reason,
+      approvalOptions: options,
     });
     const workflowId = sealUseWorkflowId(id);
     const childId = approvalWorkflowId('seal_use', id);
@@ -228,11 +218,28 @@ export class SealUseService {
       }
     }
     // Answer once the approver has the task; the start is durable, so a slow worker only delays the inbox.
-    await Promise.race([
-      this.approvals.waitUntilReady(childId).catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, READY_WAIT_MS).unref()),
-    ]);
+    await this.approvals.waitUntilReady(childId);
     return { request: await this.view(principal, id), created: true };
+  }
+
+  /** The request's approval under the seal organisation's seal_use flow (SM-12), for submission and resumption. */
+  private approvalInput(
+    seal: Pick<Seal, 'organisationId' | 'name' | 'kind'>,
+    r: Pick<SealUseRequest, 'id' | 'applicantId' | 'documents' | 'maxUses' | 'reason' | 'approvalOptions'>,
+  ): Promise<ApprovalInput> {
+    return this.approvals.buildInput({
+      kind: 'seal_use',
+      principal: { userId: r.applicantId },
+      organisationId: seal.organisationId,
+      processId: r.id,
+      title: `用印申请：${seal.name}（${r.documents.length} 份文件，${r.maxUses} 次）`,
+      detailPath: `/seal-use-requests/${r.id}`,
+      options: r.approvalOptions,
+      comment: r.reason,
+      approverAuthority: approverAuthorityFor(seal.kind),
+      // The seal-use workflow e-mails the outcome with the authorisation's details.
+      parentNotifiesOutcome: true,
+    });
   }
 
   private byClientRequestId(principal: Principal, key: string): Promise<SealUseRequest | null> {
@@ -244,8 +251,6 @@ export class SealUseService {
         { disableIdentityMap: true },
       );
   }
-
-  /** CC'd users by username (or id), as the approval engine's actions name them. */
 
   /** The request if the caller may see it: the seal's organisation and the units overseeing it. */
   private async visibleRequest(principal: Principal, id: string): Promise<SealUseRequest> {
@@ -310,18 +315,7 @@ export class SealUseService {
     let started = 0;
     for (const r of pending) {
       const seal = await em.findOneOrFail(Seal, { id: r.sealId }, { exclude: ['imprint'] });
-      const approval = await this.approvals.buildInput({
-        kind: 'seal_use',
-        principal: { userId: r.applicantId },
-        organisationId: r.organisationId,
-        processId: r.id,
-        title: `用印申请：${seal.name}（${r.documents.length} 份文件，${r.maxUses} 次）`,
-        detailPath: `/seal-use-requests/${r.id}`,
-        options: r.approvalOptions,
-        comment: r.reason,
-        approverAuthority: approverAuthorityFor(seal.kind),
-        parentNotifiesOutcome: true,
-      });
+      const approval = await this.approvalInput(seal, r);
       const input: SealUseInput = { requestId: r.id, approval };
       try {
         await this.ctx.temporal.workflow.start('sealUseWorkflow', {

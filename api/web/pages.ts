@@ -16,7 +16,8 @@ import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../../db/audit';
 import { auditDenial, FieldProblem, toApiError } from '../errors';
-import { ApprovalService, SubmissionForm } from '../services/approvals';
+import type { ApprovalService, SubmissionForm } from '../services/approvals';
+import type { SealUseService } from '../services/seal-use';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { SealService } from '../services/seals';
@@ -77,7 +78,17 @@ const FLASH: Record<string, { kind: string; text: string }> = {
   submitted: { kind: 'ok', text: '申请已提交，等待审批。审批进度见下方，也可在“待办 › 我发起的”中查看。' },
 };
 
-export function pageRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
+/** The services the pages call: the same instances the JSON API uses. */
+export interface PageServices {
+  sealApplications: SealApplicationService;
+  seals: SealService;
+  approvals: ApprovalService;
+  flows: FlowDefinitionService;
+  sealUse: SealUseService;
+}
+
+export function pageRoutes(ctx: AppContext, services: PageServices): Router {
+  const { sealApplications: service, seals, approvals, flows, sealUse } = services;
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -86,8 +97,6 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
   router.use(ctx.auth.middleware({ optional: true }));
 
-  const approvals = new ApprovalService(ctx);
-  const flows = new FlowDefinitionService(ctx);
   /** A page for a signed-in user carries the count of their 待办 in the nav. */
   const page = pageWithPendingCount(approvals);
 
@@ -331,7 +340,7 @@ export function pageRoutes(ctx: AppContext, service: SealApplicationService, sea
             },
           },
           // SM-12: the seal's use requests, authorisations and the 申请用印 form.
-          sealUse: await sealUseSection(ctx, principal, seal),
+          sealUse: await sealUseSection(sealUse, principal, seal),
         }),
       );
     }),

@@ -68,8 +68,7 @@ function defaultValues(now = new Date()): SealUseFormValues {
 }
 
 /** What the seal page shows about seal use: the form (for requesters of the seal's unit), requests, authorisations. */
-export async function sealUseSection(ctx: AppContext, principal: Principal, seal: SealView) {
-  const service = new SealUseService(ctx);
+export async function sealUseSection(service: SealUseService, principal: Principal, seal: SealView) {
   const [requests, authorisations, signatures] = await Promise.all([
     service.requestsForSeal(principal, seal.id),
     service.authorisationsForSeal(principal, seal.id),
