@@ -49,8 +49,6 @@ export interface SealApplicationState {
   outcomeReason: string | null;
 }
 
-export const REVIEWER_ROLE = 'seal_reviewer';
-
 /** The failure type that means "the seal may not be made" (SM-7), as opposed to a fault worth retrying. */
 export const SEAL_ISSUANCE_REFUSED = 'SealIssuanceRefused';
 

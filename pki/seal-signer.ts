@@ -5,7 +5,7 @@
  * (RSA PKCS#1 v1.5 over SHA-256), so that anyone holding the CA certificate can verify a record without the
  * platform.
  */
-import { createHash, sign, verify, X509Certificate } from 'node:crypto';
+import { sign, verify, X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
 import { signedContent } from '../domain/seal-use';
 import { isIssuedBy } from './certificates';
@@ -182,9 +182,4 @@ export function verifySealSignature(
   };
   const failed = (Object.keys(checks) as Array<keyof typeof checks>).find((k) => !checks[k]);
   return { valid: !failed, checks, problem: failed ? PROBLEMS[failed] : null };
-}
-
-/** SHA-256 of document bytes, lowercase hex, as `dataHash.value` carries it. */
-export function documentSha256(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

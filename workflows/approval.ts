@@ -55,11 +55,9 @@ import {
   ProcessStep,
   StepDueAt,
 } from './search-attributes';
+import { ACTIVITY_OPTIONS } from './activity-options';
 
-const activities = proxyActivities<ApprovalActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+const activities = proxyActivities<ApprovalActivities>(ACTIVITY_OPTIONS);
 
 const now = () => new Date().toISOString();
 

@@ -22,11 +22,9 @@ import {
 } from '../domain/seal-application';
 import { approvalWorkflow } from './approval';
 import { stateQuery } from './seal-application-messages';
+import { ACTIVITY_OPTIONS } from './activity-options';
 
-const activities = proxyActivities<SealApplicationActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+const activities = proxyActivities<SealApplicationActivities>(ACTIVITY_OPTIONS);
 
 export async function sealApplicationWorkflow(input: SealApplicationInput): Promise<SealApplicationState> {
   let state = startProcess(input);

@@ -8,11 +8,9 @@ import { executeChild, proxyActivities } from '@temporalio/workflow';
 import type { SealUseActivities } from '../activities/seal-use';
 import { ApprovalInput, ApprovalOutcome, approvalWorkflowId } from '../domain/approval';
 import { approvalWorkflow } from './approval';
+import { ACTIVITY_OPTIONS } from './activity-options';
 
-const activities = proxyActivities<SealUseActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+const activities = proxyActivities<SealUseActivities>(ACTIVITY_OPTIONS);
 
 export interface SealUseInput {
   requestId: string;
