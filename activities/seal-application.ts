@@ -10,18 +10,11 @@ import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { AppUser, Organisation, Seal, SealApplication } from '../db/entities';
 import type { Orm } from '../db/orm';
 import { shanghaiDate } from '../domain/format';
-import {
-  checkCertificateValidity,
-  checkSealName,
-  SEAL_KIND_LABELS,
-  SEAL_TYPE_CODE,
-  SealInfo,
-  sealCode,
-} from '../domain/seal';
+import { checkCertificateValidity, checkSealName, SEAL_KIND_LABELS, sealCode } from '../domain/seal';
 import { APPLICATION_STATUS_LABELS, SEAL_ISSUANCE_REFUSED } from '../domain/seal-application';
 import type { Mailer } from '../mail/mailer';
 import { certificateOrganisationName, isIssuedBy } from '../pki/certificates';
-import { signSealInfo } from '../pki/seal-maker';
+import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
 import { currentCertificate, loadCertificateAuthority } from '../pki/store';
 import { sendMailOnce } from './mail';
 
@@ -83,30 +76,19 @@ export function createSealApplicationActivities(deps: SealApplicationDeps): Seal
       const serial = Number(
         (await em.getConnection().execute("select nextval('seal_serial_seq') as n"))[0].n,
       );
-      const certDer = certificate.certificatePem
-        .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
-        .replace(/\s+/g, '');
-      const sealInfo: SealInfo = {
-        header: { id: 'ES', version: 4, vid: 'jincheng-eseal-platform' },
+      const sealInfo = buildSealInfo({
         esId: sealCode(organisation.jurisdictionId, Number(shanghaiDate(now).slice(0, 4)), serial),
-        property: {
-          type: SEAL_TYPE_CODE[application.kind],
-          kind: application.kind,
-          name: application.sealName,
-          certListType: 1,
-          certList: [certDer],
-          createDate: now.toISOString(),
-          // SM-8: valid exactly as long as the certificate.
-          validStart: certificate.notBefore.toISOString(),
-          validEnd: certificate.notAfter.toISOString(),
-        },
-        picture: {
-          type: application.imprintMediaType === 'image/png' ? 'png' : 'svg',
-          data: application.imprint.toString('base64'),
-          widthMm: application.widthMm,
-          heightMm: application.heightMm,
-        },
-      };
+        kind: application.kind,
+        name: application.sealName,
+        certificatePem: certificate.certificatePem,
+        notBefore: certificate.notBefore,
+        notAfter: certificate.notAfter,
+        imprintMediaType: application.imprintMediaType,
+        imprint: application.imprint,
+        widthMm: application.widthMm,
+        heightMm: application.heightMm,
+        now,
+      });
       const makerSignature = signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem);
       const sealId = randomUUID();
 

@@ -15,6 +15,7 @@ import {
   SealUseAuthorisationSchema,
   SealUseRequestSchema,
 } from './seal-use-entities';
+import { LICENCE_ENTITIES } from './licence-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -45,6 +46,8 @@ export class AppUser {
   organisationId!: string;
   roles!: UserRole[];
   active: boolean = true;
+  /** For a holder's account (licence_holder): the citizen ID or USCC of the holder it acts for. */
+  holderCode: string | null = null;
 }
 
 export class CertificateAuthority {
@@ -97,7 +100,8 @@ export class SealApplication {
 export class Seal {
   id!: string;
   esId!: string;
-  applicationId!: string;
+  /** Null for seals registered at platform setup (存量印章), which had no application here. */
+  applicationId: string | null = null;
   organisationId!: string;
   certificateId!: string;
   kind!: SealKind;
@@ -219,6 +223,7 @@ export const AppUserSchema = new EntitySchema<AppUser>({
     organisationId: { type: 'string' },
     roles: { type: 'string[]' },
     active: { type: 'boolean' },
+    holderCode: { type: 'string', nullable: true },
   },
 });
 
@@ -286,7 +291,7 @@ export const SealSchema = new EntitySchema<Seal>({
   properties: {
     id: { type: 'string', primary: true },
     esId: { type: 'string', unique: true },
-    applicationId: { type: 'string', unique: true },
+    applicationId: { type: 'string', unique: true, nullable: true },
     organisationId: { type: 'string' },
     certificateId: { type: 'string' },
     kind: { type: 'string' },
@@ -392,4 +397,5 @@ export const ENTITIES = [
   SealUseRequestSchema,
   SealUseAuthorisationSchema,
   SealSignatureRecordSchema,
+  ...LICENCE_ENTITIES,
 ];

@@ -9,6 +9,7 @@ import type { OrganisationFunction, UserRole } from '../domain/roles';
 import { buildUscc } from '../domain/uscc';
 import { loadCertificateAuthority, issueCertificateFor } from '../pki/store';
 import { AppUser, Jurisdiction, JurisdictionLevel, Organisation, OrganisationCertificate } from './entities';
+import { seedLicensing } from './seed-licensing';
 
 interface JurisdictionSeed {
   key: string;
@@ -235,4 +236,5 @@ export async function seed(em: EntityManager, pkiMasterKey: string): Promise<voi
     );
   }
   await em.flush();
+  await seedLicensing(em, pkiMasterKey, SEED_EMAIL_DOMAIN);
 }

@@ -18,6 +18,8 @@ export const USER_ROLES = [
   'supervisor', // management unit staff watching deadlines and ordering rectification (LM-28, LM-30)
   'platform_admin', // administers the platform for the city management unit (LM-5)
   'unit_leader', // leads an organisation: approves its seal use, legal-name seal included (SM-12, SM-14)
+  'licence_system', // an issuing unit's business system, issuing licences through the API as cases close (LM-7)
+  'licence_holder', // a holder (citizen or organisation) looking at their own licences (LM-16)
 ] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
@@ -29,6 +31,8 @@ export const ROLE_LABELS: Record<UserRole, string> = {
   supervisor: '监督管理人员',
   platform_admin: '平台管理员',
   unit_leader: '单位负责人',
+  licence_system: '业务系统接入账号',
+  licence_holder: '持证人',
 };
 
 export const FUNCTION_LABELS: Record<OrganisationFunction, string> = {

@@ -4,7 +4,8 @@
  */
 import { createHash, sign, verify, X509Certificate } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical-json';
-import type { SealInfo, SealMakerSignature } from '../domain/seal';
+import { SEAL_TYPE_CODE } from '../domain/seal';
+import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
 
 export function signSealInfo(
   info: SealInfo,
@@ -33,4 +34,41 @@ export function verifySealInfo(
     cert.publicKey,
     Buffer.from(signature.signature, 'base64'),
   );
+}
+
+/** The seal info for a seal bound to an organisation certificate (SM-6), valid exactly as long as it (SM-8). */
+export function buildSealInfo(p: {
+  esId: string;
+  kind: SealKind;
+  name: string;
+  certificatePem: string;
+  notBefore: Date;
+  notAfter: Date;
+  imprintMediaType: string;
+  imprint: Buffer;
+  widthMm: number;
+  heightMm: number;
+  now: Date;
+}): SealInfo {
+  const certDer = p.certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  return {
+    header: { id: 'ES', version: 4, vid: 'jincheng-eseal-platform' },
+    esId: p.esId,
+    property: {
+      type: SEAL_TYPE_CODE[p.kind],
+      kind: p.kind,
+      name: p.name,
+      certListType: 1,
+      certList: [certDer],
+      createDate: p.now.toISOString(),
+      validStart: p.notBefore.toISOString(),
+      validEnd: p.notAfter.toISOString(),
+    },
+    picture: {
+      type: p.imprintMediaType === 'image/png' ? 'png' : 'svg',
+      data: p.imprint.toString('base64'),
+      widthMm: p.widthMm,
+      heightMm: p.heightMm,
+    },
+  };
 }

@@ -14,7 +14,7 @@ export interface SealView {
   status: string;
   organisationId: string;
   organisationName: string;
-  applicationId: string;
+  applicationId: string | null;
   custodianName: string;
   validFrom: string;
   validTo: string;

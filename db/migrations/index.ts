@@ -3,10 +3,12 @@ import { Migration20261127000000_foundation } from './Migration20261127000000_fo
 import { Migration20261127010000_calendar } from './Migration20261127010000_calendar';
 import { Migration20261127020000_approval_engine } from './Migration20261127020000_approval_engine';
 import { Migration20261127030000_seal_use } from './Migration20261127030000_seal_use';
+import { Migration20261127040000_licences } from './Migration20261127040000_licences';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
   { name: 'Migration20261127010000_calendar', class: Migration20261127010000_calendar },
   { name: 'Migration20261127020000_approval_engine', class: Migration20261127020000_approval_engine },
   { name: 'Migration20261127030000_seal_use', class: Migration20261127030000_seal_use },
+  { name: 'Migration20261127040000_licences', class: Migration20261127040000_licences },
 ];

@@ -2,23 +2,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumExecutablePath } from '../../infra/pdf';
 
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return chromium.launch({ executablePath: chromiumExecutablePath(), args: [...CHROMIUM_ARGS] });
 }
 
 /** Saves a full-page screenshot under test-artifacts/<suite>/ and returns its path. */

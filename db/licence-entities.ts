@@ -1,0 +1,251 @@
+/**
+ * E-licence records (LM-6, LM-7, LM-9): catalogue versions, issuance requests, licences with their signature, the
+ * data-exchange outbox and using units' usage lists. Schema and constraints: Migration20261127040000_licences.
+ */
+import { EntitySchema, Opt } from '@mikro-orm/core';
+import type { LicenceMetadata, LicenceStatus } from '../domain/licence';
+import type {
+  HolderCodeType,
+  LicenceData,
+  LicenceTypeDefinition,
+  LicenceTypeStatus,
+} from '../domain/licence-type';
+import type { SealSignature } from '../pki/seal-signer';
+
+const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
+
+export class LicenceType {
+  id!: string;
+  code!: string;
+  version!: number;
+  status!: LicenceTypeStatus;
+  name!: string;
+  definition!: LicenceTypeDefinition;
+  createdBy: string | null = null;
+  createdAt: Opt<Date> = new Date();
+  publishedAt: Date | null = null;
+  supersededAt: Date | null = null;
+}
+
+export type IssuanceKind = 'issue' | 'change';
+export type IssuanceStatus = 'pending' | 'awaiting_seal' | 'issued' | 'failed';
+
+/** One request from an issuing unit's business system, unique per unit and business case (idempotency key). */
+export class LicenceIssuance {
+  id!: string;
+  organisationId!: string;
+  caseId!: string;
+  kind!: IssuanceKind;
+  typeId!: string;
+  typeCode!: string;
+  /** For a change: the licence (version) being replaced. */
+  previousLicenceId: string | null = null;
+  /** The validated request as received. */
+  request!: Record<string, unknown>;
+  /** SHA-256 of the request's canonical JSON: a repeat with other content is a conflict, not a repeat. */
+  requestFingerprint!: string;
+  workflowId!: string;
+  status: IssuanceStatus = 'pending';
+  statusReason: string | null = null;
+  licenceId: string | null = null;
+  requestedBy!: string;
+  receivedAt!: Date;
+  caseClosedAt!: Date;
+  /** LM-9: 24:00 of the first working day after the case closed. */
+  deadlineAt!: Date;
+  deadlineProvisional!: boolean;
+  late!: boolean;
+  completedAt: Date | null = null;
+}
+
+export class Licence {
+  id!: string;
+  identifier!: string;
+  /** The id of version 001: every version of one licence shares it. */
+  seriesId!: string;
+  typeId!: string;
+  typeCode!: string;
+  typeVersion!: number;
+  name!: string;
+  issuerOrganisationId!: string;
+  issuerCode!: string;
+  serial!: string;
+  version!: number;
+  previousIdentifier: string | null = null;
+  licenceNumber!: string;
+  holderName!: string;
+  holderCode!: string;
+  holderCodeType!: HolderCodeType;
+  holderEmail: string | null = null;
+  /** Exactly as signed (the canonical form covers metadata and data). */
+  metadata!: LicenceMetadata;
+  data!: LicenceData;
+  issueDate!: string;
+  validFrom!: string;
+  validTo: string | null = null;
+  status!: LicenceStatus;
+  /** SHA-256 (hex) of the canonical form, the signature's data hash. */
+  dataHash!: string;
+  signature!: SealSignature;
+  signatureId!: string;
+  sealId!: string;
+  issuanceId!: string;
+  issuedAt!: Date;
+  createdAt: Opt<Date> = new Date();
+}
+
+export class LicenceSerial {
+  typeCode!: string;
+  issuerCode!: string;
+  lastSerial!: string;
+}
+
+export type OutboxStatus = 'pending' | 'delivered';
+
+/** A message for the data-exchange platform (LM-13), written with the licence and delivered by an activity. */
+export class ExchangeOutbox {
+  id!: string;
+  licenceId!: string;
+  event!: string;
+  payload!: Record<string, unknown>;
+  status: OutboxStatus = 'pending';
+  attempts: Opt<number> = 0;
+  lastError: string | null = null;
+  createdAt: Opt<Date> = new Date();
+  deliveredAt: Date | null = null;
+}
+
+/** A using unit's usage list (LM-14): which types it may look up, and whether it sees sensitive items in full. */
+export class LicenceUsageGrant {
+  organisationId!: string;
+  typeCode!: string;
+  purpose!: string;
+  fullData: Opt<boolean> = false;
+}
+
+export const LicenceTypeSchema = new EntitySchema<LicenceType>({
+  class: LicenceType,
+  tableName: 'licence_type',
+  properties: {
+    id: { type: 'string', primary: true },
+    code: { type: 'string' },
+    version: { type: 'integer' },
+    status: { type: 'string' },
+    name: { type: 'string' },
+    definition: { type: 'json' },
+    createdBy: { type: 'string', nullable: true },
+    createdAt: timestamptz,
+    publishedAt: { ...timestamptz, nullable: true },
+    supersededAt: { ...timestamptz, nullable: true },
+  },
+});
+
+export const LicenceIssuanceSchema = new EntitySchema<LicenceIssuance>({
+  class: LicenceIssuance,
+  tableName: 'licence_issuance',
+  properties: {
+    id: { type: 'string', primary: true },
+    organisationId: { type: 'string' },
+    caseId: { type: 'string' },
+    kind: { type: 'string' },
+    typeId: { type: 'string' },
+    typeCode: { type: 'string' },
+    previousLicenceId: { type: 'string', nullable: true },
+    request: { type: 'json' },
+    requestFingerprint: { type: 'string' },
+    workflowId: { type: 'string' },
+    status: { type: 'string' },
+    statusReason: { type: 'text', nullable: true },
+    licenceId: { type: 'string', nullable: true },
+    requestedBy: { type: 'string' },
+    receivedAt: timestamptz,
+    caseClosedAt: timestamptz,
+    deadlineAt: timestamptz,
+    deadlineProvisional: { type: 'boolean' },
+    late: { type: 'boolean' },
+    completedAt: { ...timestamptz, nullable: true },
+  },
+});
+
+export const LicenceSchema = new EntitySchema<Licence>({
+  class: Licence,
+  tableName: 'licence',
+  properties: {
+    id: { type: 'string', primary: true },
+    identifier: { type: 'string', unique: true },
+    seriesId: { type: 'string' },
+    typeId: { type: 'string' },
+    typeCode: { type: 'string' },
+    typeVersion: { type: 'integer' },
+    name: { type: 'string' },
+    issuerOrganisationId: { type: 'string' },
+    issuerCode: { type: 'string' },
+    serial: { type: 'string' },
+    version: { type: 'integer' },
+    previousIdentifier: { type: 'string', nullable: true },
+    licenceNumber: { type: 'string' },
+    holderName: { type: 'string' },
+    holderCode: { type: 'string' },
+    holderCodeType: { type: 'string' },
+    holderEmail: { type: 'string', nullable: true },
+    metadata: { type: 'json' },
+    data: { type: 'json' },
+    issueDate: { type: 'string' },
+    validFrom: { type: 'string' },
+    validTo: { type: 'string', nullable: true },
+    status: { type: 'string' },
+    dataHash: { type: 'string' },
+    signature: { type: 'json' },
+    signatureId: { type: 'string' },
+    sealId: { type: 'string' },
+    issuanceId: { type: 'string', unique: true },
+    issuedAt: timestamptz,
+    createdAt: timestamptz,
+  },
+});
+
+export const LicenceSerialSchema = new EntitySchema<LicenceSerial>({
+  class: LicenceSerial,
+  tableName: 'licence_serial',
+  properties: {
+    typeCode: { type: 'string', primary: true },
+    issuerCode: { type: 'string', primary: true },
+    lastSerial: { type: 'bigint' },
+  },
+});
+
+export const ExchangeOutboxSchema = new EntitySchema<ExchangeOutbox>({
+  class: ExchangeOutbox,
+  tableName: 'exchange_outbox',
+  properties: {
+    id: { type: 'string', primary: true },
+    licenceId: { type: 'string' },
+    event: { type: 'string' },
+    payload: { type: 'json' },
+    status: { type: 'string' },
+    attempts: { type: 'integer' },
+    lastError: { type: 'text', nullable: true },
+    createdAt: timestamptz,
+    deliveredAt: { ...timestamptz, nullable: true },
+  },
+});
+
+export const LicenceUsageGrantSchema = new EntitySchema<LicenceUsageGrant>({
+  class: LicenceUsageGrant,
+  tableName: 'licence_usage_grant',
+  properties: {
+    organisationId: { type: 'string', primary: true },
+    typeCode: { type: 'string', primary: true },
+    purpose: { type: 'string' },
+    fullData: { type: 'boolean' },
+  },
+});
+
+export const LICENCE_ENTITIES = [
+  LicenceTypeSchema,
+  LicenceIssuanceSchema,
+  LicenceSchema,
+  LicenceSerialSchema,
+  ExchangeOutboxSchema,
+  LicenceUsageGrantSchema,
+];

@@ -1,0 +1,188 @@
+/**
+ * Demo-city data for e-licences: every issuing unit's licence-issuing seal (证照专用章), registered at platform
+ * setup as existing seals (存量印章) bound to the unit's certificate and signed by the CA as seal maker; the
+ * business-system account of 泽州县市场监督管理局; holder accounts (a citizen and an enterprise); using units'
+ * usage lists (LM-14); and the licence catalogue (db/licence-catalogue-seed.ts). Standing seal-use authorisations
+ * are not seeded: each unit obtains one through the seal-use approval (SM-12) like any other use of its seal.
+ * Running it again adds only what is missing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { citizenIdCheckChar } from '../domain/citizen-id';
+import { shanghaiDate } from '../domain/format';
+import { sealCode } from '../domain/seal';
+import { buildUscc } from '../domain/uscc';
+import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
+import { currentCertificate, loadCertificateAuthority } from '../pki/store';
+import { recordAudit, SYSTEM_ACTOR } from './audit';
+import { AppUser, Organisation, Seal } from './entities';
+import { LicenceUsageGrant } from './licence-entities';
+import { seedLicenceCatalogue } from './licence-catalogue-seed';
+
+/** A citizen holder for the demo: 张伟, born 1990-03-15 in 泽州县. */
+export const DEMO_CITIZEN_ID = `14052519900315123${citizenIdCheckChar('14052519900315123')}`;
+/** An enterprise holder for the demo: 晋城市兴晋煤业有限公司 (an enterprise code under 泽州县). */
+export const DEMO_ENTERPRISE_USCC = buildUscc('9', '1', '140525', '0MA0K7L2');
+
+export const LICENSING_USERS = [
+  {
+    username: 'zz-amr-system',
+    displayName: '泽州县市场监管业务系统',
+    organisationId: 'zz-amr',
+    roles: ['licence_system'],
+    holderCode: null,
+  },
+  {
+    username: 'holder-zhangwei',
+    displayName: '张伟',
+    organisationId: 'public',
+    roles: ['licence_holder'],
+    holderCode: DEMO_CITIZEN_ID,
+  },
+  {
+    username: 'holder-xingjin',
+    displayName: '晋城市兴晋煤业有限公司',
+    organisationId: 'public',
+    roles: ['licence_holder'],
+    holderCode: DEMO_ENTERPRISE_USCC,
+  },
+] as const;
+
+/** A plain SVG imprint: a red ring, a star and the unit's name with the seal's purpose. */
+export function licenceSealImprint(organisationName: string): Buffer {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" width="200" height="200">
+<circle cx="100" cy="100" r="92" fill="none" stroke="#d0021b" stroke-width="7"/>
+<text x="100" y="112" text-anchor="middle" font-size="52" fill="#d0021b">★</text>
+<text x="100" y="58" text-anchor="middle" font-size="15" fill="#d0021b">${organisationName}</text>
+<text x="100" y="160" text-anchor="middle" font-size="18" fill="#d0021b">证照专用章</text>
+</svg>`;
+  return Buffer.from(svg, 'utf8');
+}
+
+export function licenceSealName(organisationName: string): string {
+  return `${organisationName}证照专用章`;
+}
+
+/** The holders' pseudo-organisation: holder accounts belong to no unit, but every account names one. */
+async function seedHolderOrganisation(em: EntityManager): Promise<void> {
+  await em.upsert(
+    Organisation,
+    {
+      id: 'public',
+      name: '社会公众（持证人）',
+      uscc: buildUscc('9', '9', '140500', '0PUBL1C1'),
+      jurisdictionId: '140500',
+      functions: [],
+      createdAt: new Date(),
+    },
+    { onConflictAction: 'ignore' },
+  );
+}
+
+export async function seedLicensing(
+  em: EntityManager,
+  pkiMasterKey: string,
+  emailDomain: string,
+): Promise<void> {
+  await seedHolderOrganisation(em);
+  for (const u of LICENSING_USERS) {
+    await em.upsert(
+      AppUser,
+      {
+        id: `user-${u.username}`,
+        username: u.username,
+        displayName: u.displayName,
+        email: `${u.username}@${emailDomain}`,
+        organisationId: u.organisationId,
+        roles: [...u.roles],
+        active: true,
+        holderCode: u.holderCode,
+      },
+      { onConflictAction: 'ignore' },
+    );
+  }
+  await seedLicenceSeals(em, pkiMasterKey);
+  await seedLicenceCatalogue(em);
+  await seedUsageGrants(em);
+}
+
+async function seedLicenceSeals(em: EntityManager, pkiMasterKey: string): Promise<void> {
+  const ca = await loadCertificateAuthority(em, pkiMasterKey);
+  const issuers = (await em.find(Organisation, {}, { orderBy: { id: 'asc' } })).filter((o) =>
+    o.functions.includes('issuing_unit'),
+  );
+  for (const organisation of issuers) {
+    const name = licenceSealName(organisation.name);
+    if (await em.findOne(Seal, { organisationId: organisation.id, name })) continue;
+    const certificate = await currentCertificate(em, organisation.id);
+    if (!certificate) continue;
+    const now = new Date();
+    const serial = Number((await em.getConnection().execute("select nextval('seal_serial_seq') as n"))[0].n);
+    const imprint = licenceSealImprint(organisation.name);
+    const sealInfo = buildSealInfo({
+      esId: sealCode(organisation.jurisdictionId, Number(shanghaiDate(now).slice(0, 4)), serial),
+      kind: 'business',
+      name,
+      certificatePem: certificate.certificatePem,
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+      imprintMediaType: 'image/svg+xml',
+      imprint,
+      widthMm: 40,
+      heightMm: 40,
+      now,
+    });
+    const id = randomUUID();
+    em.create(Seal, {
+      id,
+      esId: sealInfo.esId,
+      applicationId: null,
+      organisationId: organisation.id,
+      certificateId: certificate.id,
+      kind: 'business',
+      name,
+      validFrom: certificate.notBefore,
+      validTo: certificate.notAfter,
+      status: 'active',
+      imprintMediaType: 'image/svg+xml',
+      imprint,
+      widthMm: 40,
+      heightMm: 40,
+      custodianName: organisation.name,
+      sealInfo,
+      makerSignature: signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem),
+      createdAt: now,
+    });
+    await recordAudit(em, {
+      actor: SYSTEM_ACTOR,
+      action: 'seal.register',
+      targetType: 'seal',
+      targetId: id,
+      outcome: 'success',
+      details: { esId: sealInfo.esId, name, reason: '平台初始化登记的存量印章' },
+    });
+  }
+  await em.flush();
+}
+
+/** LM-14: which using unit may look up which types; 人社局 sees identity cards in full for social insurance. */
+async function seedUsageGrants(em: EntityManager): Promise<void> {
+  const grants = [
+    { organisationId: 'jc-hrss', typeName: '居民身份证', purpose: '社会保险登记核验身份', fullData: true },
+    { organisationId: 'jc-hrss', typeName: '营业执照', purpose: '用人单位社会保险登记', fullData: false },
+    { organisationId: 'jc-power', typeName: '营业执照', purpose: '企业用电报装', fullData: false },
+    { organisationId: 'jc-power', typeName: '不动产权证书', purpose: '用电报装核验产权', fullData: false },
+  ];
+  const rows: Array<{ code: string; name: string }> = await em.execute(
+    `select distinct code, name from licence_type where status = 'published'`,
+  );
+  for (const g of grants) {
+    const type = rows.find((r) => r.name === g.typeName);
+    if (!type) continue;
+    await em.upsert(
+      LicenceUsageGrant,
+      { organisationId: g.organisationId, typeCode: type.code, purpose: g.purpose, fullData: g.fullData },
+      { onConflictAction: 'ignore' },
+    );
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Signing and storing a licence for an accepted issuance request (LM-7, SM-9, SM-12): the issuing unit's seal of
+ * the catalogue's kind signs the licence's canonical form under a standing seal-use authorisation for the type,
+ * and in one transaction the serial is allocated, one use of the authorisation is consumed, the licence (or its
+ * next version, the previous one superseded) is stored, the data-exchange message is put in the outbox (LM-13)
+ * and the request is marked issued. Idempotent: a retry after a commit finds the request issued and returns the
+ * same licence; a retry before it allocates nothing, because everything rolls back together.
+ */
+import { randomUUID } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuditActor, recordAudit } from '../db/audit';
+import { AppUser, Organisation } from '../db/entities';
+import { ExchangeOutbox, Licence, LicenceIssuance, LicenceType } from '../db/licence-entities';
+import { LicenceMetadata, licenceSealDocumentTitle } from '../domain/licence';
+import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
+import type { ChangeLicenceBody, IssueLicenceBody, IssuancePlan } from '../domain/licence-issuance';
+import { validityEnd } from '../domain/licence';
+import type { LicenceData } from '../domain/licence-type';
+import { SealUseError } from '../domain/seal-use';
+import { licenceDataHash, licenceExport } from './licence-document';
+import { signUnderAuthorisation } from './seal-signing';
+
+export type SignAndStoreResult =
+  | { outcome: 'issued'; licenceId: string; identifier: string }
+  | { outcome: 'awaiting_seal'; reason: string }
+  | { outcome: 'failed'; reason: string };
+
+/** The exchange-platform event for a first issuance and for a new version. */
+export function exchangeEvent(kind: 'issue' | 'change'): string {
+  return kind === 'issue' ? 'licence.issued' : 'licence.changed';
+}
+
+interface UsableAuthorisation {
+  id: string;
+  sealId: string;
+  granteeId: string;
+}
+
+/**
+ * The standing authorisation to use: active, for one of the unit's active seals of the required kind valid now,
+ * naming this type's signing title, with uses left; the one ending soonest first, so that none lapses unused.
+ */
+export async function findLicenceAuthorisation(
+  em: EntityManager,
+  p: { organisationId: string; sealKind: string; title: string; now: Date },
+): Promise<UsableAuthorisation | null> {
+  const rows: Array<{ id: string; seal_id: string; grantee_id: string }> = await em.execute(
+    `select a.id, a.seal_id, a.grantee_id
+       from seal_use_authorisation a join seal s on s.id = a.seal_id
+      where s.organisation_id = ? and s.kind = ? and s.status = 'active' and s.valid_from <= ? and s.valid_to >= ?
+        and a.status = 'active' and a.used_count < a.max_uses and a.valid_from <= ? and a.valid_to > ?
+        and a.documents @> ?::jsonb
+      order by a.valid_to asc, a.created_at asc
+      limit 1`,
+    [p.organisationId, p.sealKind, p.now, p.now, p.now, p.now, JSON.stringify([{ title: p.title }])],
+  );
+  const row = rows[0];
+  return row ? { id: row.id, sealId: row.seal_id, granteeId: row.grantee_id } : null;
+}
+
+async function nextSerial(em: EntityManager, typeCode: string, issuerCode: string): Promise<string> {
+  const rows: Array<{ last_serial: string }> = await em.execute(
+    `insert into licence_serial (type_code, issuer_code, last_serial) values (?, ?, 1)
+     on conflict (type_code, issuer_code) do update set last_serial = licence_serial.last_serial + 1
+     returning last_serial`,
+    [typeCode, issuerCode],
+  );
+  return formatSerial(Number(rows[0]!.last_serial));
+}
+
+export interface SignAndStoreInput {
+  issuanceId: string;
+  now: Date;
+  pkiMasterKey: string;
+}
+
+export async function signAndStoreLicence(
+  em: EntityManager,
+  input: SignAndStoreInput,
+): Promise<SignAndStoreResult> {
+  const { now } = input;
+  const issuance = await em.findOneOrFail(
+    LicenceIssuance,
+    { id: input.issuanceId },
+    { disableIdentityMap: true },
+  );
+  if (issuance.status === 'issued' && issuance.licenceId) {
+    const done = await em.findOneOrFail(Licence, { id: issuance.licenceId }, { disableIdentityMap: true });
+    return { outcome: 'issued', licenceId: done.id, identifier: done.identifier };
+  }
+  if (issuance.status === 'failed') return { outcome: 'failed', reason: issuance.statusReason ?? '' };
+  const type = await em.findOneOrFail(LicenceType, { id: issuance.typeId }, { disableIdentityMap: true });
+  const issuer = await em.findOneOrFail(
+    Organisation,
+    { id: issuance.organisationId },
+    { disableIdentityMap: true },
+  );
+  const requester = await em.findOneOrFail(
+    AppUser,
+    { id: issuance.requestedBy },
+    { disableIdentityMap: true },
+  );
+  const definition = type.definition;
+  const title = licenceSealDocumentTitle(definition);
+
+  const authorisation = await findLicenceAuthorisation(em, {
+    organisationId: issuer.id,
+    sealKind: definition.sealKind,
+    title,
+    now,
+  });
+  if (!authorisation) {
+    return {
+      outcome: 'awaiting_seal',
+      reason: `${issuer.name}没有可用于“${title}”的用印授权（需本单位有效的${definition.sealKind === 'business' ? '业务专用章' : '印章'}，并经用印审批，SM-12）`,
+    };
+  }
+  const actor: AuditActor = {
+    userId: requester.id,
+    username: requester.username,
+    roles: requester.roles,
+    organisationId: requester.organisationId,
+  };
+
+  try {
+    return await em.transactional(async (tx) => {
+      let previous: Licence | null = null;
+      let metadata: LicenceMetadata;
+      let data: LicenceData;
+      let holderEmail: string | null;
+      if (issuance.kind === 'issue') {
+        const body = issuance.request as unknown as IssueLicenceBody & { plan: IssuancePlan };
+        const serial = await nextSerial(tx, definition.code, issuer.uscc);
+        metadata = {
+          name: definition.name,
+          typeCode: definition.code,
+          typeVersion: type.version,
+          identifier: licenceIdentifier({
+            typeCode: definition.code,
+            issuerCode: issuer.uscc,
+            serial,
+            version: 1,
+          }),
+          licenceNumber: body.licenceNumber,
+          version: 1,
+          previousIdentifier: null,
+          issuer: { name: issuer.name, code: issuer.uscc },
+          issueDate: body.plan.issueDate,
+          holder: { name: body.holder.name, code: body.holder.code, codeType: body.plan.holderCodeType },
+          validFrom: body.plan.validFrom,
+          validTo: body.plan.validTo,
+          serviceItems: definition.serviceItems,
+        };
+        data = body.data as LicenceData;
+        holderEmail = body.holder.email ?? null;
+      } else {
+        const body = issuance.request as unknown as ChangeLicenceBody;
+        // Lock the version being replaced: two changes of one licence must not both build on it.
+        previous = await tx.findOneOrFail(
+          Licence,
+          { id: issuance.previousLicenceId! },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
+        );
+        if (previous.status === 'superseded') {
+          return {
+            outcome: 'failed',
+            reason: `证照 ${previous.identifier} 已有更新的版本，请基于最新版本变更`,
+          } as const;
+        }
+        const version = previous.version + 1;
+        const end =
+          body.validTo === undefined
+            ? { validTo: previous.validTo }
+            : validityEnd(definition.validity, previous.validFrom, body.validTo);
+        if ('problem' in end) return { outcome: 'failed', reason: end.problem } as const;
+        metadata = {
+          ...previous.metadata,
+          name: definition.name,
+          typeVersion: type.version,
+          identifier: licenceIdentifier({
+            typeCode: previous.typeCode,
+            issuerCode: previous.issuerCode,
+            serial: previous.serial,
+            version,
+          }),
+          version,
+          previousIdentifier: previous.identifier,
+          issueDate: previous.metadata.issueDate,
+          holder: { ...previous.metadata.holder, name: body.holder?.name ?? previous.holderName },
+          validTo: end.validTo,
+          serviceItems: definition.serviceItems,
+        };
+        data = body.data as LicenceData;
+        holderEmail = body.holder?.email ?? previous.holderEmail;
+      }
+
+      const dataHash = licenceDataHash({ metadata, data });
+      const signed = await signUnderAuthorisation(tx, {
+        authorisationId: authorisation.id,
+        sealId: authorisation.sealId,
+        signerUserId: authorisation.granteeId,
+        documentHash: dataHash,
+        documentTitle: title,
+        now,
+        pkiMasterKey: input.pkiMasterKey,
+        actor,
+      });
+      const licenceId = randomUUID();
+      if (previous) {
+        await tx.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
+      }
+      await tx.insert(Licence, {
+        id: licenceId,
+        identifier: metadata.identifier,
+        seriesId: previous?.seriesId ?? licenceId,
+        typeId: type.id,
+        typeCode: metadata.typeCode,
+        typeVersion: type.version,
+        name: metadata.name,
+        issuerOrganisationId: issuer.id,
+        issuerCode: metadata.issuer.code,
+        serial: metadata.identifier.split('.')[7]!,
+        version: metadata.version,
+        previousIdentifier: metadata.previousIdentifier,
+        licenceNumber: metadata.licenceNumber,
+        holderName: metadata.holder.name,
+        holderCode: metadata.holder.code,
+        holderCodeType: metadata.holder.codeType,
+        holderEmail,
+        metadata,
+        data,
+        issueDate: metadata.issueDate,
+        validFrom: metadata.validFrom,
+        validTo: metadata.validTo,
+        status: 'valid',
+        dataHash,
+        signature: signed.record,
+        signatureId: signed.signatureId,
+        sealId: authorisation.sealId,
+        issuanceId: issuance.id,
+        issuedAt: now,
+        createdAt: now,
+      });
+      await tx.insert(ExchangeOutbox, {
+        id: randomUUID(),
+        licenceId,
+        event: exchangeEvent(issuance.kind),
+        payload: licenceExport({ metadata, data, signature: signed.record }) as unknown as Record<
+          string,
+          unknown
+        >,
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+        createdAt: now,
+        deliveredAt: null,
+      });
+      await tx.nativeUpdate(
+        LicenceIssuance,
+        { id: issuance.id },
+        { status: 'issued', statusReason: null, licenceId, completedAt: now },
+      );
+      await recordAudit(tx, {
+        actor,
+        action: issuance.kind === 'issue' ? 'licence.issue' : 'licence.change',
+        targetType: 'licence',
+        targetId: metadata.identifier,
+        outcome: 'success',
+        eventKey: `licence.issue:${issuance.id}`,
+        details: {
+          issuanceId: issuance.id,
+          caseId: issuance.caseId,
+          typeCode: metadata.typeCode,
+          version: metadata.version,
+          previousIdentifier: metadata.previousIdentifier,
+          sealId: authorisation.sealId,
+          authorisationId: authorisation.id,
+          late: issuance.late,
+        },
+      });
+      return { outcome: 'issued', licenceId, identifier: metadata.identifier } as const;
+    });
+  } catch (err) {
+    // Another signing took the authorisation's last use (or it was revoked) in between: look again next time.
+    if (err instanceof SealUseError) return { outcome: 'awaiting_seal', reason: err.message };
+    throw err;
+  }
+}
