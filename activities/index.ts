@@ -1,7 +1,9 @@
-/** All activities, built from their dependencies (database, mailer, PKI secrets). */
+/** All activities, built from their dependencies (database, mailer, PKI secrets, the exchange endpoint). */
 import type { Orm } from '../db/orm';
 import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
+import { createExchangeActivities } from './exchange';
+import { createLicenceIssuanceActivities } from './licence-issuance';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealUseActivities } from './seal-use';
 
@@ -10,6 +12,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   pkiMasterKey: string;
   publicUrl: string;
+  /** LM-8: the data-exchange platform's endpoint; unset, exchange messages stay pending. */
+  exchangeEndpointUrl?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -17,5 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createSealApplicationActivities(deps),
     ...createSealUseActivities(deps),
+    ...createLicenceIssuanceActivities(deps),
+    ...createExchangeActivities(deps),
   };
 }

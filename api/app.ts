@@ -10,17 +10,26 @@ import { approvalRoutes } from './routes/approvals';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
 import { healthRoutes } from './routes/health';
+import { licenceTypeRoutes } from './routes/licence-types';
+import { licenceRoutes } from './routes/licences';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
+import { verificationRoutes } from './routes/verification';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
 import { FlowDefinitionService } from './services/flow-definitions';
+import { LicenceTypeService } from './services/licence-types';
+import { LicenceService } from './services/licences';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealService } from './services/seals';
+import { VerificationService } from './services/verification';
 import { calendarPageRoutes } from './web/calendar-pages';
+import { licencePageRoutes } from './web/licence-pages';
+import { licenceTypePageRoutes } from './web/licence-type-pages';
 import { pageErrorHandler, pageRoutes } from './web/pages';
 import { sealUsePageRoutes } from './web/seal-use-pages';
+import { verifyPageRoutes } from './web/verify-pages';
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -30,6 +39,9 @@ export function createApp(ctx: AppContext) {
   const seals = new SealService(ctx);
   const calendar = new CalendarService(ctx);
   const sealUse = new SealUseService(ctx, approvals);
+  const verification = new VerificationService(ctx);
+  const licenceTypes = new LicenceTypeService(ctx);
+  const licences = new LicenceService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -59,20 +71,27 @@ export function createApp(ctx: AppContext) {
   app.use('/api', authRoutes(ctx));
   // Before the routers that require a login for everything under /api: the deadline is public.
   app.use('/api', calendarRoutes(ctx, calendar));
+  // Public too: anyone may verify a licence (LM-19).
+  app.use('/api', verificationRoutes(ctx, verification));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals, flows));
   app.use('/api', sealUseRoutes(ctx, sealUse));
+  app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
+  app.use('/api', licenceRoutes(ctx, licences));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
   app.use(calendarPageRoutes(ctx, calendar));
+  app.use(verifyPageRoutes(ctx, verification));
   app.use(sealUsePageRoutes(ctx, sealUse));
+  app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
+  app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse };
+  return { app, sealApplications, approvals, sealUse, licences };
 }
 
 /**

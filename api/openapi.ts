@@ -1,7 +1,10 @@
 /** The OpenAPI 3.1 description of every endpoint; request bodies come from the same zod schemas that validate. */
 import { z } from 'zod';
 import { APPROVAL_PATHS, APPROVAL_SCHEMAS } from './openapi-approvals';
+import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
+import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
+import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
 import { CalendarYearBody, MAX_DEADLINE_DAYS, MAX_DEADLINE_HOURS } from './services/calendar';
 import { SealApplicationBody } from './services/seal-applications';
@@ -42,6 +45,9 @@ export function openApiDocument(serverUrl: string) {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {
         ...SEAL_USE_SCHEMAS,
+        ...VERIFY_SCHEMAS,
+        ...LICENCE_TYPE_SCHEMAS,
+        ...LICENCE_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         Error: {
           type: 'object',
@@ -311,6 +317,9 @@ export function openApiDocument(serverUrl: string) {
         },
       },
       ...SEAL_USE_PATHS,
+      ...VERIFY_PATHS,
+      ...LICENCE_TYPE_PATHS,
+      ...LICENCE_PATHS,
     },
   };
 }

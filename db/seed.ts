@@ -159,6 +159,8 @@ export const DEV_USERS: UserSeed[] = [
   },
   { username: 'jc-amr-clerk', displayName: '周静', organisationId: 'jc-amr', roles: ['seal_applicant'] },
   { username: 'gp-amr-clerk', displayName: '吴涛', organisationId: 'gp-amr', roles: ['seal_applicant'] },
+  // Another county's licence issuer: may not see 泽州县's licences (LM-5).
+  { username: 'gp-amr-issuer', displayName: '钱进', organisationId: 'gp-amr', roles: ['licence_issuer'] },
   {
     username: 'gp-approval-reviewer',
     displayName: '郑华',

@@ -106,8 +106,10 @@ function previousDay(date: string): string {
 
 /**
  * The validity end date under the type's rule: a fixed term ends the day before the anniversary (five years from
- * 2026-11-27 is valid through 2031-11-26); `until_date` takes the date the issuing unit gives; permanent is null
- * (长期). Returns a problem message when the request does not fit the rule.
+ * 2026-11-27 is valid through 2031-11-26); where the end month has no such day it ends on that month's last day
+ * (民法典 art. 202: one month from 2026-01-31 runs through 2026-02-28, a year from 2024-02-29 through 2025-02-28);
+ * `until_date` takes the date the issuing unit gives; permanent is null (长期). Returns a problem message when the
+ * request does not fit the rule.
  */
 export function validityEnd(
   rule: ValidityRule,
@@ -119,7 +121,11 @@ export function validityEnd(
       const months = rule.years * 12 + rule.months;
       if (requestedValidTo)
         return { problem: '该证照类型的有效期为固定期限，由平台计算，不应填写有效期截止日期' };
-      return { validTo: months === 0 ? null : previousDay(addMonths(validFrom, months)) };
+      if (months === 0) return { validTo: null };
+      const anniversary = addMonths(validFrom, months);
+      // A clamped anniversary (no such day in the end month) is already the month's last day: the term's last day.
+      const clamped = anniversary.slice(8) !== validFrom.slice(8);
+      return { validTo: clamped ? anniversary : previousDay(anniversary) };
     }
     case 'until_date':
       if (!requestedValidTo) return { problem: '该证照类型须填写有效期截止日期' };

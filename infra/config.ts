@@ -28,6 +28,8 @@ export interface Config {
   jwtSecret: string;
   oidc: { issuer?: string; jwksUrl?: string; audience?: string; usernameClaim: string };
   pkiMasterKey: string;
+  /** LM-8: where licences are pushed to the data-exchange platform (HTTP POST); unset, pushes wait. */
+  exchangeEndpointUrl: string | undefined;
 }
 
 const DEV_JWT_SECRET = 'development-only-jwt-secret-change-me';
@@ -76,5 +78,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       usernameClaim: env.OIDC_USERNAME_CLAIM ?? 'preferred_username',
     },
     pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
+    exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
   };
 }

@@ -17,6 +17,7 @@ import { createMailer, Mailer } from '../mail/mailer';
 import { createWorker } from '../worker/worker';
 import { prepareDatabase } from './bootstrap';
 import type { Config } from './config';
+import { closePdfRenderer } from './pdf';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export interface PlatformOptions {
@@ -79,7 +80,13 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       connection: nativeConnection,
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
-      deps: { orm, mailer, pkiMasterKey: config.pkiMasterKey, publicUrl: config.publicUrl },
+      deps: {
+        orm,
+        mailer,
+        pkiMasterKey: config.pkiMasterKey,
+        publicUrl: config.publicUrl,
+        exchangeEndpointUrl: config.exchangeEndpointUrl,
+      },
       workflowBundlePath: options.workflowBundlePath,
     });
     workerRun = worker.run();
@@ -102,7 +109,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     auth: new Authenticator(config, em),
     jurisdictions: new JurisdictionTree(em),
   };
-  const { app, sealApplications, sealUse } = createApp(ctx);
+  const { app, sealApplications, sealUse, licences } = createApp(ctx);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port ?? config.port, () => resolve(s));
   });
@@ -114,6 +121,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   sealUse
     .resumeOrphans()
     .catch((err) => console.warn(`resuming orphaned seal-use requests failed: ${String(err)}`));
+  licences
+    .resumeOrphans()
+    .catch((err) => console.warn(`resuming orphaned licence issuances failed: ${String(err)}`));
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -137,6 +147,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       await nativeConnection?.close();
       await connection.close();
       mailer.close();
+      // The PDF renderer's browser is launched on first use; close it so that the process can end.
+      await closePdfRenderer();
       await orm.close();
     },
   };

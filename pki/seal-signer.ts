@@ -113,7 +113,8 @@ const PROBLEMS: Record<keyof SealSignatureVerification['checks'], string> = {
   validAtSigningTime: '签章时印章或证书不在有效期内',
 };
 
-function safe(check: () => boolean): boolean {
+/** Runs a check that may throw on malformed input; a throw is a failed check. */
+export function safe(check: () => boolean): boolean {
   try {
     return check();
   } catch {
@@ -121,12 +122,58 @@ function safe(check: () => boolean): boolean {
   }
 }
 
-function parseCertificate(pem: string): X509Certificate | null {
+/** The certificate, or null when the PEM does not parse. */
+export function parseCertificate(pem: string): X509Certificate | null {
   try {
     return new X509Certificate(pem);
   } catch {
     return null;
   }
+}
+
+// The pieces of a verification, shared with the licence verifier (pki/licence-verifier.ts).
+
+/** signedContent is exactly the canonical JSON of the record's fields (hash, time, seal, title, authorisation). */
+export function signedContentMatches(record: SealSignature): boolean {
+  return safe(
+    () =>
+      record.dataHash.algorithm === 'SHA-256' &&
+      /^[0-9a-f]{64}$/.test(record.dataHash.value) &&
+      signedContent({
+        esId: record.seal.esId,
+        sealId: record.sealId,
+        signingTime: record.signingTime,
+        documentHash: record.dataHash.value,
+        documentTitle: record.documentTitle,
+        authorisationId: record.authorisationId,
+      }) === record.signedContent &&
+      record.seal.sealInfo.esId === record.seal.esId,
+  );
+}
+
+/** The signature value verifies over signedContent with the certificate's public key. */
+export function signatureValueVerifies(record: SealSignature, cert: X509Certificate | null): boolean {
+  return safe(
+    () =>
+      !!cert &&
+      record.algorithm === 'SHA256withRSA' &&
+      verify(
+        'sha256',
+        Buffer.from(record.signedContent, 'utf8'),
+        cert.publicKey,
+        Buffer.from(record.signatureValue, 'base64'),
+      ),
+  );
+}
+
+/** The certificate is the one bound in the seal info (SM-6). */
+export function certificateBoundToSeal(record: SealSignature, cert: X509Certificate | null): boolean {
+  return safe(() => !!cert && record.seal.sealInfo.property.certList.includes(cert.raw.toString('base64')));
+}
+
+/** The seal info carries a valid seal maker (CA) signature. */
+export function sealMakerSignatureValid(record: SealSignature, caCertificatePem: string): boolean {
+  return safe(() => verifySealInfo(record.seal.sealInfo, record.seal.makerSignature, caCertificatePem));
 }
 
 /** Verifies a record against the CA certificate (the trust anchor) with Node's crypto alone. */
@@ -136,38 +183,11 @@ export function verifySealSignature(
 ): SealSignatureVerification {
   const cert = parseCertificate(record.signerCertificate);
   const checks: SealSignatureVerification['checks'] = {
-    signedContent: safe(
-      () =>
-        record.dataHash.algorithm === 'SHA-256' &&
-        /^[0-9a-f]{64}$/.test(record.dataHash.value) &&
-        signedContent({
-          esId: record.seal.esId,
-          sealId: record.sealId,
-          signingTime: record.signingTime,
-          documentHash: record.dataHash.value,
-          documentTitle: record.documentTitle,
-          authorisationId: record.authorisationId,
-        }) === record.signedContent &&
-        record.seal.sealInfo.esId === record.seal.esId,
-    ),
-    signature: safe(
-      () =>
-        !!cert &&
-        record.algorithm === 'SHA256withRSA' &&
-        verify(
-          'sha256',
-          Buffer.from(record.signedContent, 'utf8'),
-          cert.publicKey,
-          Buffer.from(record.signatureValue, 'base64'),
-        ),
-    ),
+    signedContent: signedContentMatches(record),
+    signature: signatureValueVerifies(record, cert),
     certificateIssuedByCa: safe(() => isIssuedBy(record.signerCertificate, caCertificatePem)),
-    certificateBoundToSeal: safe(
-      () => !!cert && record.seal.sealInfo.property.certList.includes(cert.raw.toString('base64')),
-    ),
-    sealMakerSignature: safe(() =>
-      verifySealInfo(record.seal.sealInfo, record.seal.makerSignature, caCertificatePem),
-    ),
+    certificateBoundToSeal: certificateBoundToSeal(record, cert),
+    sealMakerSignature: sealMakerSignatureValid(record, caCertificatePem),
     validAtSigningTime: safe(() => {
       const t = new Date(record.signingTime).getTime();
       const p = record.seal.sealInfo.property;

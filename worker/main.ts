@@ -24,7 +24,13 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: { orm, mailer, pkiMasterKey: config.pkiMasterKey, publicUrl: config.publicUrl },
+    deps: {
+      orm,
+      mailer,
+      pkiMasterKey: config.pkiMasterKey,
+      publicUrl: config.publicUrl,
+      exchangeEndpointUrl: config.exchangeEndpointUrl,
+    },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
   });
   process.on('SIGINT', () => worker.shutdown());

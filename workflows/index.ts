@@ -2,3 +2,4 @@
 export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
+export { licenceIssuanceWorkflow } from './licence-issuance';

@@ -4,13 +4,16 @@
  * for the stated documents, count and window, a rejection or withdrawal is recorded; the requester is told.
  * Signing itself happens later, under the authorisation (pki/seal-signing.ts).
  */
-import { executeChild, proxyActivities } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities } from '@temporalio/workflow';
+import type { LicenceIssuanceActivities } from '../activities/licence-issuance';
 import type { SealUseActivities } from '../activities/seal-use';
 import { ApprovalInput, ApprovalOutcome, approvalWorkflowId } from '../domain/approval';
 import { approvalWorkflow } from './approval';
 import { ACTIVITY_OPTIONS } from './activity-options';
 
 const activities = proxyActivities<SealUseActivities>(ACTIVITY_OPTIONS);
+const licences =
+  proxyActivities<Pick<LicenceIssuanceActivities, 'wakeIssuancesAwaitingSeal'>>(ACTIVITY_OPTIONS);
 
 export interface SealUseInput {
   requestId: string;
@@ -28,6 +31,11 @@ export async function sealUseWorkflow(input: SealUseInput): Promise<ApprovalOutc
       requestId: input.requestId,
       approvedBy: outcome.finalApprovers,
     });
+    // Licence issuances of the unit waiting for an authorisation look again now. Patched, so that a process
+    // that granted before this step existed replays as it ran.
+    if (patched('wake-licence-issuances')) {
+      await licences.wakeIssuancesAwaitingSeal({ requestId: input.requestId });
+    }
   } else {
     await activities.recordSealUseOutcome({
       requestId: input.requestId,

@@ -61,6 +61,10 @@ export function renderPage(name: string, context: PageContext): string {
       isApplicant: principal.roles.includes('seal_applicant'),
       isReviewer: principal.roles.includes('seal_reviewer'),
       isPlatformAdmin: principal.roles.includes('platform_admin'),
+      // 证照管理: the issuing unit's staff and the management unit's overseers (LM-7, LM-28).
+      isLicenceStaff: principal.roles.some((r) =>
+        ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),
+      ),
       // 督办: supervisors and administrators of a management unit (LM-28).
       isSupervisor:
         principal.roles.some((r) => r === 'supervisor' || r === 'platform_admin') &&

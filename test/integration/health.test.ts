@@ -50,6 +50,18 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/calendar/deadline',
       '/api/calendar/years',
       '/api/calendar/years/{year}',
+      '/api/verify',
+      '/api/license-types',
+      '/api/license-types/preview',
+      '/api/license-types/{code}',
+      '/api/license-types/{code}/draft',
+      '/api/license-types/{code}/publish',
+      '/api/licenses',
+      '/api/licenses/late',
+      '/api/licenses/issuances/{caseId}',
+      '/api/licenses/{identifier}',
+      '/api/licenses/{identifier}/export',
+      '/api/licenses/{identifier}/versions',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

@@ -238,10 +238,11 @@ describe('SM-7 checks before the seal is made', () => {
   }
 
   it('an expired organisation certificate ends the application with a clear reason and no seal', async () => {
-    // 高平市市场监督管理局 holds only an expired certificate.
+    // 高平市市场监督管理局's only usable certificate is an expired one: its current one is revoked (kept, as its
+    // licence-issuing seal still refers to it).
     const em = t.em();
     const ca = await loadCertificateAuthority(em, TEST_PKI_MASTER_KEY);
-    await em.nativeDelete(OrganisationCertificate, { organisationId: 'gp-amr' });
+    await em.nativeUpdate(OrganisationCertificate, { organisationId: 'gp-amr' }, { revokedAt: new Date() });
     const expired = issueOrganisationCertificate(
       ca,
       {

@@ -10,6 +10,7 @@ import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
 import { RunningPlatform, startPlatform } from '../../infra/platform';
 import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
 import { withDatabase } from './global-setup';
+import { freePort } from './ports';
 
 export interface HttpResult<T = any> {
   status: number;
@@ -37,7 +38,18 @@ export interface TestPlatform {
   ): Promise<HttpResult<T>>;
 }
 
-export async function startTestPlatform(options: { runWorker?: boolean } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  options: {
+    runWorker?: boolean;
+    /** LM-8: the data-exchange endpoint the worker pushes to (test/support/licences.ts startExchangeReceiver). */
+    exchangeEndpointUrl?: string;
+    /**
+     * Serve on a fixed free port and make PUBLIC_URL point at it, so that links the platform prints (the QR code
+     * on a licence copy, e-mail links) open this platform. Otherwise PUBLIC_URL is http://localhost:3000.
+     */
+    reachablePublicUrl?: boolean;
+  } = {},
+): Promise<TestPlatform> {
   const services = testServices();
   const databaseName = `t_${randomBytes(5).toString('hex')}`;
   const admin = new Client({ connectionString: services.postgresAdminUrl });
@@ -47,12 +59,14 @@ export async function startTestPlatform(options: { runWorker?: boolean } = {}): 
 
   let smtp = await startDevSmtp(0);
   let smtpRunning = true;
+  const port = options.reachablePublicUrl ? await freePort() : 0;
   const config = loadConfig({
     NODE_ENV: 'test',
     PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
     JWT_SECRET: 'test-only-jwt-secret',
     TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
-    PUBLIC_URL: 'http://localhost:3000',
+    PUBLIC_URL: port ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
+    ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
   });
   const platform = await startPlatform({
     config,
@@ -62,7 +76,7 @@ export async function startTestPlatform(options: { runWorker?: boolean } = {}): 
     seedDevData: false,
     workflowBundlePath: services.workflowBundlePath,
     runWorker: options.runWorker ?? true,
-    port: 0,
+    port,
   });
 
   const tokens = new Map<string, string>();
@@ -112,6 +126,7 @@ export async function startTestPlatform(options: { runWorker?: boolean } = {}): 
       PUBLIC_URL: config.publicUrl,
       WORKFLOW_BUNDLE_PATH: services.workflowBundlePath,
       NODE_ENV: 'test',
+      ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
     },
     databaseName,
     mailbox: smtp.mailbox,

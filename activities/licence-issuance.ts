@@ -1,0 +1,159 @@
+/**
+ * Side effects of licence issuance (LM-7, SM-12): signing and storing the licence (pki/licence-issuing.ts, one
+ * transaction), recording that an issuance waits for a seal-use authorisation or failed, e-mailing the holder, and
+ * waking the issuances of a unit whose seal-use authorisation was just granted. Each is idempotent: the signing
+ * finds an issued request issued, status changes only move forward, the e-mail is keyed by the licence.
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
+import { Organisation } from '../db/entities';
+import { Licence, LicenceIssuance } from '../db/licence-entities';
+import type { Orm } from '../db/orm';
+import { SealUseRequest } from '../db/seal-use-entities';
+import { CHANGE_KIND_LABELS, ChangeKind } from '../domain/licence-issuance';
+import { shanghaiDate } from '../domain/format';
+import { signAndStoreLicence, SignAndStoreResult } from '../pki/licence-issuing';
+import type { Mailer } from '../mail/mailer';
+import { sealAuthorisationGranted } from '../workflows/licence-issuance-messages';
+import { sendMailOnce } from './mail';
+
+export interface LicenceIssuanceActivities {
+  signAndStore(req: { issuanceId: string }): Promise<SignAndStoreResult>;
+  markAwaitingSeal(req: { issuanceId: string; reason: string }): Promise<void>;
+  markIssuanceFailed(req: { issuanceId: string; reason: string }): Promise<void>;
+  notifyHolder(req: { licenceId: string }): Promise<'sent' | 'already-sent' | 'no-address'>;
+  /** Signals every issuance of the seal's unit that may be waiting for this authorisation; the count signalled. */
+  wakeIssuancesAwaitingSeal(req: { requestId: string }): Promise<number>;
+}
+
+export interface LicenceIssuanceDeps {
+  orm: Orm;
+  mailer: Mailer;
+  pkiMasterKey: string;
+  publicUrl: string;
+}
+
+/** The public verification page of a licence (LM-19), as e-mails and QR codes link to it. */
+export function verifyUrl(publicUrl: string, identifier: string): string {
+  return `${publicUrl}/verify/${identifier}`;
+}
+
+export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): LicenceIssuanceActivities {
+  const fork = () => deps.orm.em.fork() as EntityManager;
+
+  return {
+    signAndStore({ issuanceId }) {
+      return signAndStoreLicence(fork(), { issuanceId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+    },
+
+    async markAwaitingSeal({ issuanceId, reason }) {
+      await fork().transactional(async (tx) => {
+        const changed = await tx.nativeUpdate(
+          LicenceIssuance,
+          { id: issuanceId, status: { $in: ['pending', 'awaiting_seal'] } },
+          { status: 'awaiting_seal', statusReason: reason },
+        );
+        if (changed === 0) return;
+        await recordAudit(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'licence.awaiting_seal',
+          targetType: 'licence_issuance',
+          targetId: issuanceId,
+          outcome: 'success',
+          eventKey: `licence.awaiting_seal:${issuanceId}`,
+          details: { reason },
+        });
+      });
+    },
+
+    async markIssuanceFailed({ issuanceId, reason }) {
+      await fork().transactional(async (tx) => {
+        const changed = await tx.nativeUpdate(
+          LicenceIssuance,
+          { id: issuanceId, status: { $in: ['pending', 'awaiting_seal'] } },
+          { status: 'failed', statusReason: reason, completedAt: new Date() },
+        );
+        if (changed === 0) return;
+        await recordAudit(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'licence.issue',
+          targetType: 'licence_issuance',
+          targetId: issuanceId,
+          outcome: 'failed',
+          eventKey: `licence.issue.failed:${issuanceId}`,
+          details: { reason },
+        });
+      });
+    },
+
+    async notifyHolder({ licenceId }) {
+      const em = fork();
+      const licence = await em.findOneOrFail(Licence, { id: licenceId }, { disableIdentityMap: true });
+      if (!licence.holderEmail) return 'no-address';
+      const issuance = await em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId });
+      const issuer = await em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId });
+      const changeKind = issuance.request.changeKind as ChangeKind | undefined;
+      const key = `licence-issued:${licenceId}`;
+      const result = await sendMailOnce(em, deps.mailer, {
+        idempotencyKey: key,
+        to: licence.holderEmail,
+        template: 'licence-issued',
+        context: {
+          holderName: licence.holderName,
+          licenceName: licence.name,
+          licenceNumber: licence.licenceNumber,
+          identifier: licence.identifier,
+          version: String(licence.version).padStart(3, '0'),
+          isNewVersion: licence.version > 1,
+          changeLabel: changeKind ? CHANGE_KIND_LABELS[changeKind] : '变更',
+          previousIdentifier: licence.previousIdentifier ?? '',
+          issuerName: issuer.name,
+          issueDate: licence.issueDate,
+          validFrom: licence.validFrom,
+          validTo: licence.validTo ?? '长期',
+          issuedAt: shanghaiDate(licence.issuedAt),
+          verifyUrl: verifyUrl(deps.publicUrl, licence.identifier),
+        },
+      });
+      if (result === 'sent') {
+        await recordAudit(em, {
+          actor: SYSTEM_ACTOR,
+          action: 'email.send',
+          targetType: 'licence',
+          targetId: licence.identifier,
+          outcome: 'success',
+          eventKey: `email.send:${key}`,
+          details: { to: licence.holderEmail, template: 'licence-issued' },
+        });
+      }
+      return result;
+    },
+
+    async wakeIssuancesAwaitingSeal({ requestId }) {
+      const em = fork();
+      const request = await em.findOne(SealUseRequest, { id: requestId }, { disableIdentityMap: true });
+      if (!request) return 0;
+      // `pending` too: an issuance whose attempt found no authorisation just before the grant committed may not
+      // have recorded `awaiting_seal` yet; its workflow keeps the signal for the wait that follows.
+      const waiting = await em.find(
+        LicenceIssuance,
+        { organisationId: request.organisationId, status: { $in: ['pending', 'awaiting_seal'] } },
+        { fields: ['id', 'workflowId'], disableIdentityMap: true },
+      );
+      const client = Context.current().client;
+      let signalled = 0;
+      for (const issuance of waiting) {
+        try {
+          await client.workflow.getHandle(issuance.workflowId).signal(sealAuthorisationGranted);
+          signalled++;
+        } catch (err) {
+          // Finished meanwhile, or not started yet (its first attempt will find the authorisation).
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
+      return signalled;
+    },
+  };
+}

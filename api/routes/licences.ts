@@ -1,0 +1,65 @@
+/**
+ * Licences over JSON (LM-7, LM-9, LM-14, LM-16): issuing and changing from an issuing unit's business system
+ * (201 issued, 202 accepted and still signing or awaiting a seal-use authorisation, 200 a repeat, 409 the case id
+ * with other content, 400 naming each field), the request's state, one licence (masked where the access rule says),
+ * its export and versions, the unit's search and the management unit's late arrivals (LM-9).
+ */
+import { Router } from 'express';
+import { requirePrincipal } from '../auth';
+import type { AppContext } from '../context';
+import { IssueAnswer, LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../services/licences';
+import { parse } from '../validation';
+
+export function licenceRoutes(ctx: AppContext, service: LicenceService): Router {
+  const router = Router();
+  const auth = ctx.auth.middleware({ optional: false });
+  // Only under /licenses: public routes of other routers (verification) must not meet this login requirement.
+  router.use('/licenses', (req, res, next) => (req.principal ? next() : auth(req, res, next)));
+  const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
+  const send = (res: import('express').Response, answer: IssueAnswer) =>
+    res.status(answer.status).location(answer.location).json(answer.body);
+
+  router.post('/licenses', async (req, res) => {
+    send(res, await service.issue(requirePrincipal(req), req.body, meta(req)));
+  });
+
+  router.get('/licenses', async (req, res) => {
+    const query = parse(LicenceSearchQuery, req.query);
+    res.json(await service.search(requirePrincipal(req), query));
+  });
+
+  // Before /licenses/:identifier, which would otherwise take these words for identifiers.
+  router.get('/licenses/late', async (req, res) => {
+    const query = parse(LateArrivalsQuery, req.query);
+    res.json(await service.lateArrivals(requirePrincipal(req), query, meta(req)));
+  });
+
+  router.get('/licenses/issuances/:caseId', async (req, res) => {
+    res.json(await service.issuanceStatus(requirePrincipal(req), req.params.caseId));
+  });
+
+  router.get('/licenses/:identifier', async (req, res) => {
+    res.json(await service.get(requirePrincipal(req), req.params.identifier, meta(req)));
+  });
+
+  router.get('/licenses/:identifier/export', async (req, res) => {
+    const document = await service.export(requirePrincipal(req), req.params.identifier, meta(req));
+    res
+      .set(
+        'Content-Disposition',
+        `attachment; filename="licence-${document.licence.metadata.identifier}.json"`,
+      )
+      .json(document);
+  });
+
+  router.get('/licenses/:identifier/versions', async (req, res) => {
+    const items = await service.versions(requirePrincipal(req), req.params.identifier, meta(req));
+    res.json({ items });
+  });
+
+  router.post('/licenses/:identifier/versions', async (req, res) => {
+    send(res, await service.change(requirePrincipal(req), req.params.identifier, req.body, meta(req)));
+  });
+
+  return router;
+}

@@ -1,0 +1,868 @@
+/**
+ * Licences as the API uses them (LM-7, LM-9, LM-14, LM-16): issuing and changing through an issuing unit's
+ * business system (the request is stored, then the licence-issuance workflow signs it; see
+ * workflows/licence-issuance.ts), reading one licence (role- and jurisdiction-checked, masked where the rule says,
+ * api/services/licence-access.ts), its export and versions, the issuing unit's search, and the management unit's
+ * list of late arrivals (LM-9).
+ *
+ * Idempotency: one request per (issuing unit, business case id). The row is inserted first (unique on both), so a
+ * retried request finds it: the same content answers with its current state, other content is a 409. The workflow
+ * id comes from the row id, so a retry attaches to the same process.
+ */
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import { recordAudit } from '../../db/audit';
+import { CalendarCache } from '../../db/calendar';
+import { Organisation } from '../../db/entities';
+import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
+import { canonicalJson } from '../../domain/canonical-json';
+import { startOfShanghaiDay, endOfShanghaiDay } from '../../domain/calendar';
+import {
+  currentStatus,
+  issuanceLateness,
+  LICENCE_STATUS_LABELS,
+  LicenceStatus,
+  normaliseIdentifier,
+  validityEnd,
+} from '../../domain/licence';
+import { ChangeKind, ChangeLicenceBody, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
+import { dataProblems, HolderCodeType, isRealDate, LicenceData } from '../../domain/licence-type';
+import { LicenceExport, licenceExport } from '../../pki/licence-document';
+import { LicenceIssuanceInput, licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
+import type { AppContext } from '../context';
+import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
+import { actorOf, Principal } from '../principal';
+import { parse } from '../validation';
+import { assertLicenceAccess, holderAndDataFor, ISSUER_ROLES, OVERSEER_ROLES } from './licence-access';
+
+/** How long a request waits for the signature before answering 202 (the business system then polls). */
+const ISSUE_WAIT_MS = 10_000;
+/** A case cannot close in the future; a little clock skew between systems is tolerated. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+const PAGE_SIZE = 50;
+
+export interface IssuanceView {
+  id: string;
+  caseId: string;
+  kind: LicenceIssuance['kind'];
+  status: LicenceIssuance['status'];
+  statusReason: string | null;
+  receivedAt: string;
+  caseClosedAt: string;
+  deadlineAt: string;
+  deadlineProvisional: boolean;
+  late: boolean;
+  licenceIdentifier: string | null;
+}
+
+export interface LicenceView {
+  identifier: string;
+  name: string;
+  typeCode: string;
+  typeVersion: number;
+  version: number;
+  previousIdentifier: string | null;
+  licenceNumber: string;
+  issuer: { id: string; name: string; code: string };
+  holder: { name: string; code: string; codeType: HolderCodeType };
+  issueDate: string;
+  validFrom: string;
+  validTo: string | null;
+  status: LicenceStatus;
+  currentStatus: LicenceStatus;
+  statusLabel: string;
+  data: LicenceData;
+  masked: boolean;
+  issuedAt: string;
+  late: boolean;
+  signature: {
+    sealName: string;
+    esId: string;
+    signingTime: string;
+    signerCertificateSubject: string;
+    algorithm: string;
+    dataHash: string;
+  };
+  verifyUrl: string;
+}
+
+export interface VersionItem {
+  identifier: string;
+  version: number;
+  status: LicenceStatus;
+  issuedAt: string;
+  previousIdentifier: string | null;
+  changeKind: ChangeKind | null;
+  reason: string | null;
+}
+
+/** What POST /api/licenses and POST …/versions answer: the HTTP status with its body. */
+export type IssueAnswer =
+  | { status: 201 | 200; body: { issuance: IssuanceView; licence: LicenceView | null }; location: string }
+  | { status: 202; body: { issuance: IssuanceView }; location: string };
+
+export interface LateUnit {
+  organisationId: string;
+  organisationName: string;
+  count: number;
+  items: Array<{
+    issuanceId: string;
+    caseId: string;
+    kind: LicenceIssuance['kind'];
+    typeCode: string;
+    typeName: string;
+    caseClosedAt: string;
+    deadlineAt: string;
+    deadlineProvisional: boolean;
+    receivedAt: string;
+    status: LicenceIssuance['status'];
+    licenceIdentifier: string | null;
+  }>;
+}
+
+const IsoDate = z.string().refine(isRealDate, { message: '应为日期，如 2026-11-27' });
+
+export const LicenceSearchQuery = z
+  .object({
+    holderCode: z
+      .string()
+      .trim()
+      .min(1)
+      .max(30)
+      .transform((s) => s.toUpperCase())
+      .optional(),
+    typeCode: z.string().trim().length(21).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+  })
+  .strict();
+export type LicenceSearchQuery = z.infer<typeof LicenceSearchQuery>;
+
+export const LateArrivalsQuery = z
+  .object({
+    organisationId: z.string().trim().min(1).max(100).optional(),
+    /** Received on or after this Shanghai date. */
+    from: IsoDate.optional(),
+    /** Received on or before this Shanghai date. */
+    to: IsoDate.optional(),
+  })
+  .strict();
+export type LateArrivalsQuery = z.infer<typeof LateArrivalsQuery>;
+
+type Meta = { requestId?: string; ip?: string };
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class LicenceService {
+  private readonly calendars = new CalendarCache();
+
+  constructor(private readonly ctx: AppContext) {}
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Issuing
+
+  /** POST /api/licenses: a first issuance (version 001). */
+  async issue(principal: Principal, raw: unknown, meta: Meta): Promise<IssueAnswer> {
+    await this.requireIssuerRole(principal, 'licence.issue', caseIdOf(raw), meta);
+    const body = parse(IssueLicenceBody, raw);
+    const em = this.ctx.em();
+    const type = await em.findOne(LicenceType, { code: body.licenceType, status: 'published' });
+    if (!type) {
+      throw badRequest([
+        { field: 'licenceType', rule: 'unknown_type', message: '证照目录中没有该代码的已发布证照类型' },
+      ]);
+    }
+    await this.requireIssuingUnit(principal, type, 'licence.issue', body.caseId, meta);
+    const planned = planIssuance(type.definition, body);
+    const problems: FieldProblem[] = 'problems' in planned ? [...planned.problems] : [];
+    const closedProblem = caseClosedProblem(body.caseClosedAt);
+    if (closedProblem) problems.push(closedProblem);
+    if ('problems' in planned || problems.length > 0) throw badRequest(problems);
+
+    return this.store(principal, meta, {
+      kind: 'issue',
+      caseId: body.caseId,
+      caseClosedAt: body.caseClosedAt,
+      type,
+      previousLicenceId: null,
+      fingerprint: sha256(canonicalJson(body)),
+      request: { ...body, plan: planned.plan },
+      auditDetails: {
+        typeCode: type.code,
+        legacyCodeWarning: planned.plan.legacyCodeWarning,
+      },
+    });
+  }
+
+  /**
+   * POST /api/licenses/:identifier/versions: a new version of the latest version of a licence, by its issuing
+   * unit. The data is checked against the type's currently published version, not the one the licence was issued
+   * under: a new version is a licence issued today and carries today's catalogue (its items, patterns, face and
+   * service items), as pki/licence-issuing.ts stamps it with that version; the old version keeps its own.
+   */
+  async change(principal: Principal, identifier: string, raw: unknown, meta: Meta): Promise<IssueAnswer> {
+    await this.requireIssuerRole(principal, 'licence.change', caseIdOf(raw), meta);
+    const body = parse(ChangeLicenceBody, raw);
+    const em = this.ctx.em();
+    const previous = await em.findOne(Licence, { identifier: normaliseIdentifier(identifier) });
+    if (!previous) throw notFound('证照');
+    if (previous.issuerOrganisationId !== principal.organisationId) {
+      await this.deny(
+        principal,
+        'licence.change',
+        previous.identifier,
+        '只有颁发单位可以变更或更正证照（LM-7）',
+        meta,
+      );
+    }
+    const fingerprint = sha256(canonicalJson({ previousIdentifier: previous.identifier, ...body }));
+    // A repeat of a change that already went through: its licence is no longer the latest, and that is fine.
+    const existing = await em.findOne(
+      LicenceIssuance,
+      { organisationId: principal.organisationId, caseId: body.caseId },
+      { disableIdentityMap: true },
+    );
+    if (existing) return this.repeat(principal, existing, fingerprint);
+
+    if (previous.status === 'superseded') {
+      throw conflict(`证照 ${previous.identifier} 已有更新的版本，请基于最新版本变更`);
+    }
+    const inFlight = await em.count(LicenceIssuance, {
+      previousLicenceId: previous.id,
+      status: { $in: ['pending', 'awaiting_seal'] },
+    });
+    if (inFlight > 0) throw conflict(`证照 ${previous.identifier} 已有一项变更正在签发，请待其完成后再变更`);
+
+    const type = await em.findOne(LicenceType, { code: previous.typeCode, status: 'published' });
+    if (!type) throw conflict('该证照类型当前没有已发布的版本，不能签发新版本');
+    await this.requireIssuingUnit(principal, type, 'licence.change', body.caseId, meta);
+    const problems: FieldProblem[] = [...dataProblems(type.definition.dataItems, body.data)];
+    if (body.validTo !== undefined) {
+      const end = validityEnd(type.definition.validity, previous.validFrom, body.validTo);
+      if ('problem' in end) problems.push({ field: 'validTo', rule: 'validity_rule', message: end.problem });
+    }
+    const closedProblem = caseClosedProblem(body.caseClosedAt);
+    if (closedProblem) problems.push(closedProblem);
+    if (problems.length > 0) throw badRequest(problems);
+
+    return this.store(principal, meta, {
+      kind: 'change',
+      caseId: body.caseId,
+      caseClosedAt: body.caseClosedAt,
+      type,
+      previousLicenceId: previous.id,
+      fingerprint,
+      request: { ...body, previousIdentifier: previous.identifier },
+      auditDetails: {
+        typeCode: type.code,
+        previousIdentifier: previous.identifier,
+        changeKind: body.changeKind,
+        reason: body.reason,
+      },
+    });
+  }
+
+  /** Inserts the request (or finds the earlier one), starts its workflow and waits briefly for the licence. */
+  private async store(
+    principal: Principal,
+    meta: Meta,
+    r: {
+      kind: LicenceIssuance['kind'];
+      caseId: string;
+      caseClosedAt: string;
+      type: LicenceType;
+      previousLicenceId: string | null;
+      fingerprint: string;
+      request: Record<string, unknown>;
+      auditDetails: Record<string, unknown>;
+    },
+  ): Promise<IssueAnswer> {
+    const em = this.ctx.em();
+    const receivedAt = new Date();
+    const caseClosedAt = new Date(r.caseClosedAt);
+    const lateness = issuanceLateness(await this.calendars.get(em), caseClosedAt, receivedAt);
+    const id = randomUUID();
+    const workflowId = licenceIssuanceWorkflowId(id);
+    const inserted = await em.transactional(async (tx) => {
+      const rows: Array<{ id: string }> = await tx.execute(
+        `insert into licence_issuance (id, organisation_id, case_id, kind, type_id, type_code, previous_licence_id,
+           request, request_fingerprint, workflow_id, status, requested_by, received_at, case_closed_at,
+           deadline_at, deadline_provisional, late)
+         values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+         on conflict (organisation_id, case_id) do nothing
+         returning id`,
+        [
+          id,
+          principal.organisationId,
+          r.caseId,
+          r.kind,
+          r.type.id,
+          r.type.code,
+          r.previousLicenceId,
+          JSON.stringify(r.request),
+          r.fingerprint,
+          workflowId,
+          principal.userId,
+          receivedAt,
+          caseClosedAt,
+          lateness.deadlineAt,
+          lateness.provisional,
+          lateness.late,
+        ],
+      );
+      if (rows.length === 0) return false;
+      await recordAudit(tx, {
+        actor: actorOf(principal),
+        action: r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request',
+        targetType: 'licence_issuance',
+        targetId: id,
+        outcome: 'success',
+        details: {
+          caseId: r.caseId,
+          typeVersion: r.type.version,
+          caseClosedAt: caseClosedAt.toISOString(),
+          deadlineAt: lateness.deadlineAt.toISOString(),
+          deadlineProvisional: lateness.provisional,
+          late: lateness.late,
+          ...r.auditDetails,
+        },
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
+      return true;
+    });
+    if (!inserted) {
+      // The same case sent twice at once: the second finds the first.
+      const existing = await this.ctx
+        .em()
+        .findOneOrFail(
+          LicenceIssuance,
+          { organisationId: principal.organisationId, caseId: r.caseId },
+          { disableIdentityMap: true },
+        );
+      return this.repeat(principal, existing, r.fingerprint);
+    }
+
+    try {
+      await this.startWorkflow(id, workflowId);
+    } catch (err) {
+      // Nothing half-written: without its process the request would wait forever; the business system retries.
+      await this.ctx.em().transactional(async (tx) => {
+        await tx.nativeDelete(LicenceIssuance, { id, status: 'pending' });
+        await recordAudit(tx, {
+          actor: actorOf(principal),
+          action: r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request',
+          targetType: 'licence_issuance',
+          targetId: id,
+          outcome: 'failed',
+          details: { caseId: r.caseId, error: String(err) },
+          requestId: meta.requestId,
+          ip: meta.ip,
+        });
+      });
+      throw new ApiError('UNAVAILABLE', '流程服务暂不可用，证照签发请求未受理，请稍后重试');
+    }
+    return this.answer(principal, id, true);
+  }
+
+  /** An earlier request with the same case id: the same content gets its current state, other content a 409. */
+  private async repeat(
+    principal: Principal,
+    existing: LicenceIssuance,
+    fingerprint: string,
+  ): Promise<IssueAnswer> {
+    if (existing.requestFingerprint !== fingerprint) {
+      throw conflict(
+        `业务办件号 ${existing.caseId} 已用于另一内容不同的签发请求，同一办件不能签发不同的证照`,
+      );
+    }
+    // Re-attach a request whose process was never started (a crash between the insert and the start).
+    if (existing.status === 'pending') await this.startWorkflow(existing.id, existing.workflowId);
+    return this.answer(principal, existing.id, false);
+  }
+
+  /**
+   * Starts the workflow of every request still pending after `olderThanMs` (a crash between the insert and the
+   * start); a request that has its workflow is left alone, as the id comes from the request.
+   */
+  async resumeOrphans(olderThanMs = 60_000): Promise<number> {
+    const pending = await this.ctx
+      .em()
+      .find(
+        LicenceIssuance,
+        { status: 'pending', receivedAt: { $lt: new Date(Date.now() - olderThanMs) } },
+        { fields: ['id', 'workflowId'], disableIdentityMap: true },
+      );
+    let started = 0;
+    for (const issuance of pending) {
+      if (await this.startWorkflow(issuance.id, issuance.workflowId)) started++;
+    }
+    return started;
+  }
+
+  /** Starts the request's workflow; false when it had one already. */
+  private async startWorkflow(issuanceId: string, workflowId: string): Promise<boolean> {
+    const input: LicenceIssuanceInput = { issuanceId };
+    try {
+      await this.ctx.temporal.workflow.start('licenceIssuanceWorkflow', {
+        workflowId,
+        taskQueue: this.ctx.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * Waits up to ISSUE_WAIT_MS for the request to leave `pending`, then answers: issued → 201 (200 for a repeat)
+   * with the licence; awaiting a seal-use authorisation or still pending → 202 (200 for a repeat); failed → 409.
+   */
+  private async answer(principal: Principal, issuanceId: string, created: boolean): Promise<IssueAnswer> {
+    const until = Date.now() + ISSUE_WAIT_MS;
+    let issuance = await this.issuanceRow(issuanceId);
+    while (issuance.status === 'pending' && Date.now() < until) {
+      await sleep(100);
+      issuance = await this.issuanceRow(issuanceId);
+    }
+    const location = `/api/licenses/issuances/${encodeURIComponent(issuance.caseId)}`;
+    if (issuance.status === 'failed') {
+      throw new ApiError('CONFLICT', issuance.statusReason ?? '证照未能签发', {
+        issuance: await this.issuanceView(issuance),
+      });
+    }
+    const view = await this.issuanceView(issuance);
+    if (issuance.status === 'issued') {
+      const licence = await this.ctx.em().findOneOrFail(Licence, { id: issuance.licenceId! });
+      return {
+        status: created ? 201 : 200,
+        body: { issuance: view, licence: await this.licenceView(licence, true, issuance) },
+        location,
+      };
+    }
+    if (created) return { status: 202, body: { issuance: view }, location };
+    return { status: 200, body: { issuance: view, licence: null }, location };
+  }
+
+  private issuanceRow(id: string): Promise<LicenceIssuance> {
+    return this.ctx.em().findOneOrFail(LicenceIssuance, { id }, { disableIdentityMap: true });
+  }
+
+  /** GET /api/licenses/issuances/:caseId: the issuing unit's own request and, once issued, its licence. */
+  async issuanceStatus(
+    principal: Principal,
+    caseId: string,
+  ): Promise<{ issuance: IssuanceView; licence: LicenceView | null }> {
+    if (!principal.roles.some((r) => ISSUER_ROLES.includes(r))) {
+      throw forbidden('查看签发请求需要证照制发人员或业务系统接入账号的角色');
+    }
+    const issuance = await this.ctx
+      .em()
+      .findOne(
+        LicenceIssuance,
+        { organisationId: principal.organisationId, caseId },
+        { disableIdentityMap: true },
+      );
+    if (!issuance) throw notFound('本单位的该办件签发请求');
+    const licence = issuance.licenceId
+      ? await this.ctx.em().findOneOrFail(Licence, { id: issuance.licenceId })
+      : null;
+    return {
+      issuance: await this.issuanceView(issuance),
+      licence: licence ? await this.licenceView(licence, true, issuance) : null,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Reading
+
+  /** GET /api/licenses/:identifier: full or masked by the access rule; refusals are 403 and audited. */
+  async get(principal: Principal, identifier: string, meta: Meta): Promise<LicenceView> {
+    const em = this.ctx.em();
+    const licence = await this.licenceByIdentifier(identifier);
+    const access = await assertLicenceAccess(
+      principal,
+      licence,
+      { em, jurisdictions: this.ctx.jurisdictions },
+      { action: 'licence.view', ...meta },
+    );
+    await recordAudit(em, {
+      actor: actorOf(principal),
+      action: 'licence.view',
+      targetType: 'licence',
+      targetId: licence.identifier,
+      outcome: 'success',
+      details: { basis: access.basis, masked: !access.full },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    return this.licenceView(licence, access.full);
+  }
+
+  /** GET /api/licenses/:identifier/export: the signed document with its data in full (full access only). */
+  async export(principal: Principal, identifier: string, meta: Meta): Promise<LicenceExport> {
+    const em = this.ctx.em();
+    const licence = await this.licenceByIdentifier(identifier);
+    const access = await assertLicenceAccess(
+      principal,
+      licence,
+      { em, jurisdictions: this.ctx.jurisdictions },
+      { action: 'licence.export', needFull: true, ...meta },
+    );
+    await recordAudit(em, {
+      actor: actorOf(principal),
+      action: 'licence.export',
+      targetType: 'licence',
+      targetId: licence.identifier,
+      outcome: 'success',
+      details: { basis: access.basis },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    return licenceExport(licence);
+  }
+
+  /** GET /api/licenses/:identifier/versions: every version of the licence, oldest first, with why it changed. */
+  async versions(principal: Principal, identifier: string, meta: Meta): Promise<VersionItem[]> {
+    const em = this.ctx.em();
+    const licence = await this.licenceByIdentifier(identifier);
+    await assertLicenceAccess(
+      principal,
+      licence,
+      { em, jurisdictions: this.ctx.jurisdictions },
+      { action: 'licence.versions', ...meta },
+    );
+    const rows: Array<{
+      identifier: string;
+      version: number;
+      status: LicenceStatus;
+      issued_at: Date;
+      previous_identifier: string | null;
+      kind: LicenceIssuance['kind'];
+      change_kind: ChangeKind | null;
+      reason: string | null;
+    }> = await em.execute(
+      `select l.identifier, l.version, l.status, l.issued_at, l.previous_identifier, i.kind,
+              i.request->>'changeKind' as change_kind, i.request->>'reason' as reason
+         from licence l join licence_issuance i on i.id = l.issuance_id
+        where l.series_id = ?
+        order by l.version asc`,
+      [licence.seriesId],
+    );
+    return rows.map((r) => ({
+      identifier: r.identifier,
+      version: r.version,
+      status: r.status,
+      issuedAt: new Date(r.issued_at).toISOString(),
+      previousIdentifier: r.previous_identifier,
+      changeKind: r.kind === 'change' ? r.change_kind : null,
+      reason: r.kind === 'change' ? r.reason : null,
+    }));
+  }
+
+  /**
+   * GET /api/licenses: the latest versions of the issuing unit's own licences, or, for management-unit overseers,
+   * of the issuing units within their jurisdiction; by holder code and type, newest first.
+   */
+  async search(
+    principal: Principal,
+    query: LicenceSearchQuery,
+  ): Promise<{ items: LicenceView[]; page: number; pageSize: number; total: number }> {
+    const em = this.ctx.em();
+    const where: string[] = [`l.status <> 'superseded'`];
+    const params: unknown[] = [];
+    if (principal.roles.some((r) => ISSUER_ROLES.includes(r))) {
+      where.push('l.issuer_organisation_id = ?');
+      params.push(principal.organisationId);
+    } else if (this.oversees(principal)) {
+      const jurisdictions = await this.ctx.jurisdictions.within(principal.jurisdictionId);
+      where.push(`o.jurisdiction_id = any(string_to_array(?, ','))`);
+      params.push(jurisdictions.join(','));
+    } else {
+      throw forbidden('检索证照需要证照制发人员、业务系统接入账号或管理单位监督人员的角色');
+    }
+    if (query.holderCode) {
+      where.push('l.holder_code = ?');
+      params.push(query.holderCode);
+    }
+    if (query.typeCode) {
+      where.push('l.type_code = ?');
+      params.push(query.typeCode);
+    }
+    const from = `from licence l join organisation o on o.id = l.issuer_organisation_id where ${where.join(' and ')}`;
+    const [{ total }] = await em.execute<Array<{ total: string }>>(
+      `select count(*) as total ${from}`,
+      params,
+    );
+    const ids = await em.execute<Array<{ id: string }>>(
+      `select l.id ${from} order by l.issued_at desc, l.id limit ? offset ?`,
+      [...params, PAGE_SIZE, (query.page - 1) * PAGE_SIZE],
+    );
+    const licences = await em.find(Licence, { id: { $in: ids.map((r) => r.id) } });
+    const byId = new Map(licences.map((l) => [l.id, l]));
+    const items: LicenceView[] = [];
+    for (const { id } of ids) items.push(await this.licenceView(byId.get(id)!, true));
+    return { items, page: query.page, pageSize: PAGE_SIZE, total: Number(total) };
+  }
+
+  /** GET /api/licenses/late: LM-9 late arrivals of the issuing units within the caller's jurisdiction, per unit. */
+  async lateArrivals(
+    principal: Principal,
+    query: LateArrivalsQuery,
+    meta: Meta,
+  ): Promise<{ units: LateUnit[]; total: number }> {
+    if (!this.oversees(principal)) {
+      await this.deny(
+        principal,
+        'licence.late_arrivals',
+        null,
+        '只有管理单位的监督管理人员或平台管理员可以查看逾期归集情况（LM-9）',
+        meta,
+      );
+    }
+    const em = this.ctx.em();
+    const jurisdictions = await this.ctx.jurisdictions.within(principal.jurisdictionId);
+    const where = ['i.late', `o.jurisdiction_id = any(string_to_array(?, ','))`];
+    const params: unknown[] = [jurisdictions.join(',')];
+    if (query.organisationId) {
+      const organisation = await em.findOne(Organisation, { id: query.organisationId });
+      if (!organisation) throw notFound('单位');
+      if (!jurisdictions.includes(organisation.jurisdictionId)) {
+        await this.deny(
+          principal,
+          'licence.late_arrivals',
+          query.organisationId,
+          '该单位不在您的管辖范围内',
+          meta,
+        );
+      }
+      where.push('i.organisation_id = ?');
+      params.push(query.organisationId);
+    }
+    if (query.from) {
+      where.push('i.received_at >= ?');
+      params.push(startOfShanghaiDay(query.from));
+    }
+    if (query.to) {
+      where.push('i.received_at <= ?');
+      params.push(endOfShanghaiDay(query.to));
+    }
+    const rows: Array<{
+      id: string;
+      organisation_id: string;
+      organisation_name: string;
+      case_id: string;
+      kind: LicenceIssuance['kind'];
+      type_code: string;
+      type_name: string;
+      case_closed_at: Date;
+      deadline_at: Date;
+      deadline_provisional: boolean;
+      received_at: Date;
+      status: LicenceIssuance['status'];
+      identifier: string | null;
+    }> = await em.execute(
+      `select i.id, i.organisation_id, o.name as organisation_name, i.case_id, i.kind, i.type_code,
+              t.name as type_name, i.case_closed_at, i.deadline_at, i.deadline_provisional, i.received_at,
+              i.status, l.identifier
+         from licence_issuance i
+         join organisation o on o.id = i.organisation_id
+         join licence_type t on t.id = i.type_id
+         left join licence l on l.id = i.licence_id
+        where ${where.join(' and ')}
+        order by o.name, i.received_at desc
+        limit 5000`,
+      params,
+    );
+    const units = new Map<string, LateUnit>();
+    for (const r of rows) {
+      let unit = units.get(r.organisation_id);
+      if (!unit) {
+        unit = {
+          organisationId: r.organisation_id,
+          organisationName: r.organisation_name,
+          count: 0,
+          items: [],
+        };
+        units.set(r.organisation_id, unit);
+      }
+      unit.count++;
+      unit.items.push({
+        issuanceId: r.id,
+        caseId: r.case_id,
+        kind: r.kind,
+        typeCode: r.type_code,
+        typeName: r.type_name,
+        caseClosedAt: new Date(r.case_closed_at).toISOString(),
+        deadlineAt: new Date(r.deadline_at).toISOString(),
+        deadlineProvisional: r.deadline_provisional,
+        receivedAt: new Date(r.received_at).toISOString(),
+        status: r.status,
+        licenceIdentifier: r.identifier,
+      });
+    }
+    return { units: [...units.values()], total: rows.length };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Views
+
+  async licenceByIdentifier(identifier: string): Promise<Licence> {
+    const licence = await this.ctx
+      .em()
+      .findOne(Licence, { identifier: normaliseIdentifier(identifier) }, { disableIdentityMap: true });
+    if (!licence) throw notFound('证照');
+    return licence;
+  }
+
+  /** The licence as a caller sees it: `full` as signed, else with sensitive items and a person's name masked. */
+  async licenceView(licence: Licence, full: boolean, issuance?: LicenceIssuance): Promise<LicenceView> {
+    const em = this.ctx.em();
+    const [type, issuer, request] = await Promise.all([
+      em.findOneOrFail(LicenceType, { id: licence.typeId }),
+      em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId }),
+      issuance ? Promise.resolve(issuance) : em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId }),
+    ]);
+    const { holder, data } = holderAndDataFor(licence, type.definition, full);
+    const now = new Date();
+    const state = currentStatus(licence.status, licence.validTo, now);
+    const signature = licence.signature;
+    return {
+      identifier: licence.identifier,
+      name: licence.name,
+      typeCode: licence.typeCode,
+      typeVersion: licence.typeVersion,
+      version: licence.version,
+      previousIdentifier: licence.previousIdentifier,
+      licenceNumber: licence.licenceNumber,
+      issuer: { id: issuer.id, name: issuer.name, code: licence.issuerCode },
+      holder,
+      issueDate: licence.issueDate,
+      validFrom: licence.validFrom,
+      validTo: licence.validTo,
+      status: licence.status,
+      currentStatus: state,
+      statusLabel: LICENCE_STATUS_LABELS[state],
+      data,
+      masked: !full,
+      issuedAt: licence.issuedAt.toISOString(),
+      late: request.late,
+      signature: {
+        sealName: signature.seal.name,
+        esId: signature.seal.esId,
+        signingTime: signature.signingTime,
+        signerCertificateSubject: certificateSubject(signature.signerCertificate),
+        algorithm: signature.algorithm,
+        dataHash: signature.dataHash.value,
+      },
+      verifyUrl: `${this.ctx.config.publicUrl}/verify/${licence.identifier}`,
+    };
+  }
+
+  async issuanceView(i: LicenceIssuance): Promise<IssuanceView> {
+    const licence = i.licenceId
+      ? await this.ctx.em().findOne(Licence, { id: i.licenceId }, { fields: ['identifier'] })
+      : null;
+    return {
+      id: i.id,
+      caseId: i.caseId,
+      kind: i.kind,
+      status: i.status,
+      statusReason: i.statusReason,
+      receivedAt: i.receivedAt.toISOString(),
+      caseClosedAt: i.caseClosedAt.toISOString(),
+      deadlineAt: i.deadlineAt.toISOString(),
+      deadlineProvisional: i.deadlineProvisional,
+      late: i.late,
+      licenceIdentifier: licence?.identifier ?? null,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Authorisation
+
+  private oversees(principal: Principal): boolean {
+    return (
+      principal.roles.some((r) => OVERSEER_ROLES.includes(r)) &&
+      principal.organisationFunctions.includes('management_unit')
+    );
+  }
+
+  private async requireIssuerRole(principal: Principal, action: string, caseId: string | null, meta: Meta) {
+    if (!principal.roles.some((r) => ISSUER_ROLES.includes(r))) {
+      await this.deny(
+        principal,
+        action,
+        caseId,
+        '签发证照需要证照制发人员或业务系统接入账号的角色（LM-7）',
+        meta,
+      );
+    }
+  }
+
+  /** LM-7: only the units the catalogue names may issue a type. */
+  private async requireIssuingUnit(
+    principal: Principal,
+    type: LicenceType,
+    action: string,
+    caseId: string,
+    meta: Meta,
+  ) {
+    if (!type.definition.issuingUnitIds.includes(principal.organisationId)) {
+      await this.deny(
+        principal,
+        action,
+        caseId,
+        `本单位不是证照目录中“${type.name}”的制发单位（LM-7）`,
+        meta,
+      );
+    }
+  }
+
+  /** Records the refusal in the audit log (LM-25) and throws the 403. */
+  private async deny(
+    principal: Principal,
+    action: string,
+    targetId: string | null,
+    message: string,
+    meta: Meta,
+  ): Promise<never> {
+    await recordAudit(this.ctx.em(), {
+      actor: actorOf(principal),
+      action,
+      targetType: 'licence',
+      targetId,
+      outcome: 'denied',
+      details: { reason: message },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    const error = forbidden(message);
+    error.audited = true;
+    throw error;
+  }
+}
+
+/** The case id of a body not yet validated, for the audit record of a refusal. */
+function caseIdOf(raw: unknown): string | null {
+  const caseId = (raw as { caseId?: unknown } | null)?.caseId;
+  return typeof caseId === 'string' ? caseId.slice(0, 64) : null;
+}
+
+function caseClosedProblem(caseClosedAt: string): FieldProblem | undefined {
+  return new Date(caseClosedAt).getTime() > Date.now() + CLOCK_SKEW_MS
+    ? { field: 'caseClosedAt', rule: 'in_future', message: '办结时间不能晚于当前时间' }
+    : undefined;
+}
+
+function certificateSubject(pem: string): string {
+  try {
+    return new X509Certificate(pem).subject.replace(/\n/g, ', ');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Licence verification for everyone (LM-19, WP-(二)1): `POST /api/verify` and the public page `/verify/:identifier`
+ * verify a licence identifier (the platform's stored document) or an exported document, against the CA certificate
+ * and the platform's registry (pki/licence-verifier.ts, domain/licence-verification.ts). No login is needed; every
+ * verification is audited with the caller's IP and the outcome (LM-25).
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { AuditActor, recordAudit } from '../../db/audit';
+import { CertificateAuthority } from '../../db/entities';
+import { Licence } from '../../db/licence-entities';
+import type { LicenceStatus } from '../../domain/licence';
+import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
+import type { SealStatus } from '../../domain/seal';
+import { licenceExport, LicenceExport } from '../../pki/licence-document';
+import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
+import { CA_ID } from '../../pki/store';
+import type { AppContext } from '../context';
+import { badRequest } from '../errors';
+import { actorOf, Principal } from '../principal';
+import { problemsOf } from '../validation';
+
+/** `{ identifier }` or `{ document }`: exactly one. A document's content is the verifier's to judge (FORMAT). */
+export const VerifyBody = z
+  .object({
+    identifier: z.string().trim().min(1).max(200).optional(),
+    document: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    const given = [body.identifier, body.document].filter((v) => v !== undefined).length;
+    if (given === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['identifier'],
+        message: '请提供 identifier（证照标识）或 document（导出的电子证照文件）',
+      });
+    if (given === 2)
+      ctx.addIssue({ code: 'custom', path: ['document'], message: 'identifier 与 document 只能提供其一' });
+  });
+export type VerifyBody = z.infer<typeof VerifyBody>;
+
+export interface VerificationMeta {
+  principal?: Principal;
+  requestId?: string;
+  ip?: string;
+  /** Where the verification came from: the JSON API or the public page. */
+  channel: 'api' | 'page';
+}
+
+const ANONYMOUS: AuditActor = { userId: null, username: 'anonymous', roles: [], organisationId: null };
+
+interface RegistryRow {
+  identifier: string;
+  name: string;
+  type_code: string;
+  version: number;
+  issuer_name: string;
+  holder_name: string;
+  holder_code_type: string;
+  issue_date: string;
+  valid_from: string;
+  valid_to: string | null;
+  status: LicenceStatus;
+  data_hash: string;
+  signature_value: string;
+  seal_id: string;
+  seal_status: SealStatus | null;
+  latest_identifier: string;
+  latest_version: number;
+}
+
+/** The registry over the database: one query per lookup (the benchmark verifies over HTTP). */
+export function databaseRegistry(em: EntityManager): LicenceRegistry {
+  return {
+    async lookup(identifier) {
+      const rows: RegistryRow[] = await em.execute(
+        `select l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
+                l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
+                l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
+                latest.identifier as latest_identifier, latest.version as latest_version
+           from licence l
+           left join seal s on s.id = l.seal_id
+           cross join lateral (
+             select x.identifier, x.version from licence x where x.series_id = l.series_id
+              order by x.version desc limit 1
+           ) latest
+          where l.identifier = ?`,
+        [identifier],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const entry: RegisteredLicence = {
+        identifier: row.identifier,
+        name: row.name,
+        typeCode: row.type_code.trim(),
+        version: row.version,
+        issuerName: row.issuer_name,
+        holderName: row.holder_name,
+        holderCodeType: row.holder_code_type,
+        issueDate: row.issue_date,
+        validFrom: row.valid_from,
+        validTo: row.valid_to,
+        status: row.status,
+        dataHash: row.data_hash.trim(),
+        signatureValue: row.signature_value,
+        // The platform keeps a seal's status, not when it changed (seal status history is not recorded yet).
+        seal: row.seal_status ? { id: row.seal_id, status: row.seal_status, statusChangedAt: null } : null,
+        latestIdentifier: row.latest_identifier,
+        latestVersion: row.latest_version,
+      };
+      return entry;
+    },
+  };
+}
+
+async function storedExport(em: EntityManager, identifier: string): Promise<LicenceExport | null> {
+  const licence = await em.findOne(
+    Licence,
+    { identifier },
+    { fields: ['metadata', 'data', 'signature'], disableIdentityMap: true },
+  );
+  return licence
+    ? licenceExport({ metadata: licence.metadata, data: licence.data, signature: licence.signature })
+    : null;
+}
+
+export class VerificationService {
+  private caPem: Promise<string> | null = null;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  /** The trust anchor; the CA never changes while the platform runs, so it is read once. */
+  caCertificatePem(): Promise<string> {
+    if (!this.caPem) {
+      const loading = this.ctx
+        .em()
+        .findOneOrFail(CertificateAuthority, { id: CA_ID }, { disableIdentityMap: true })
+        .then((ca) => ca.certificatePem);
+      loading.catch(() => {
+        if (this.caPem === loading) this.caPem = null;
+      });
+      this.caPem = loading;
+    }
+    return this.caPem;
+  }
+
+  /** `POST /api/verify`: 400 naming the field for a body that is neither shape; a report for anything else. */
+  async verify(body: unknown, meta: VerificationMeta): Promise<VerificationReport> {
+    const parsed = VerifyBody.safeParse(body);
+    if (!parsed.success) {
+      const problems = problemsOf(parsed.error);
+      await this.audit(meta, null, 'rejected', { invalid: problems.map((p) => p.field) });
+      throw badRequest(problems);
+    }
+    if (parsed.data.identifier !== undefined) return this.verifyIdentifier(parsed.data.identifier, meta);
+    // The document as received, not zod's copy: the hash covers exactly what was sent.
+    return this.verifyDocument((body as { document: unknown }).document, meta);
+  }
+
+  async verifyIdentifier(identifier: string, meta: VerificationMeta): Promise<VerificationReport> {
+    const em = this.ctx.em();
+    const report = await verifyLicenceIdentifier(identifier, {
+      caCertificatePem: await this.caCertificatePem(),
+      now: new Date(),
+      registry: databaseRegistry(em),
+      loadExport: (id) => storedExport(em, id),
+    });
+    await this.auditReport(meta, report, identifier);
+    return report;
+  }
+
+  async verifyDocument(document: unknown, meta: VerificationMeta): Promise<VerificationReport> {
+    const report = await verifyLicenceDocument(document, {
+      caCertificatePem: await this.caCertificatePem(),
+      now: new Date(),
+      registry: databaseRegistry(this.ctx.em()),
+    });
+    await this.auditReport(meta, report, null);
+    return report;
+  }
+
+  private auditReport(meta: VerificationMeta, report: VerificationReport, asked: string | null) {
+    return this.audit(
+      meta,
+      report.identifier ?? (asked ? asked.slice(0, 200) : null),
+      report.indication === 'PASSED' ? 'success' : 'rejected',
+      {
+        input: report.input,
+        indication: report.indication,
+        subIndication: report.subIndication,
+        licenceState: report.licence?.state ?? null,
+      },
+    );
+  }
+
+  private audit(
+    meta: VerificationMeta,
+    identifier: string | null,
+    outcome: 'success' | 'rejected',
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    return recordAudit(this.ctx.em(), {
+      actor: meta.principal ? actorOf(meta.principal) : ANONYMOUS,
+      action: 'licence.verify',
+      targetType: 'licence',
+      targetId: identifier,
+      outcome,
+      details: { channel: meta.channel, ...details },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+  }
+}

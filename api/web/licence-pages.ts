@@ -1,0 +1,223 @@
+/**
+ * Licence pages for the issuing unit and its overseers (zh-CN, 证照管理, LM-7, LM-9, LM-16): the list with search
+ * by holder code and type (`/licences`), one licence with its face, data items, versions, signature and links to
+ * online verification and the PDF copy (`/licences/:identifier`), and the management unit's list of licences that
+ * reached the platform after their 1-working-day deadline (`/licences/late`, LM-9). Every page calls
+ * LicenceService, so access (full or masked), refusals and their audit are the JSON API's own; the public
+ * verification pages are elsewhere (/verify/…).
+ */
+import { Request, Response, Router } from 'express';
+import { shanghaiDateOf } from '../../domain/calendar';
+import { shanghaiDateTime } from '../../domain/format';
+import { LICENCE_STATUS_LABELS, validityRuleLabel } from '../../domain/licence';
+import { CHANGE_KIND_LABELS } from '../../domain/licence-issuance';
+import { DATA_ITEM_TYPE_LABELS, HOLDER_CODE_TYPE_LABELS } from '../../domain/licence-type';
+import type { AppContext } from '../context';
+import type { Principal } from '../principal';
+import type { ApprovalService } from '../services/approvals';
+import { licenceFaceHtml, loadLicenceFace } from '../services/licence-copies';
+import type { LicenceTypeService } from '../services/licence-types';
+import { LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../services/licences';
+import { problemsOf } from '../validation';
+import { pageWithPendingCount } from './pending-count';
+import { signedIn } from './render';
+
+const ISSUANCE_STATUS_LABELS: Record<string, string> = {
+  pending: '签发中',
+  awaiting_seal: '等待用印授权',
+  issued: '已签发',
+  failed: '签发失败',
+};
+
+const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+
+/** A day deadline ends at 24:00 of its last day: say so rather than "00:00 the next day" (DESIGN §3). */
+function deadlineText(iso: string): string {
+  return `${shanghaiDateOf(new Date(new Date(iso).getTime() - 1))} 24:00`;
+}
+
+function formatValue(value: unknown, type: string | undefined): string {
+  if (value === undefined || value === null || value === '') return '';
+  if (type === 'boolean' || typeof value === 'boolean')
+    return value === true ? '是' : value === false ? '否' : '';
+  return String(value);
+}
+
+export function licencePageRoutes(
+  ctx: AppContext,
+  licences: LicenceService,
+  licenceTypes: LicenceTypeService,
+  approvals: ApprovalService,
+): Router {
+  const router = Router();
+  const authenticate = ctx.auth.middleware({ optional: true });
+  const auth = (req: Request, res: Response, next: () => void) =>
+    req.principal ? next() : authenticate(req, res, next);
+  const page = pageWithPendingCount(approvals);
+  const meta = (req: Request) => ({ requestId: req.requestId, ip: req.ip });
+  const oversees = (p: Principal) =>
+    p.roles.some((r) => r === 'supervisor' || r === 'platform_admin') &&
+    p.organisationFunctions.includes('management_unit');
+
+  router.get(
+    '/licences',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const values = {
+        holderCode: str(req.query.holderCode),
+        typeCode: str(req.query.typeCode),
+        page: str(req.query.page),
+      };
+      const candidate = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
+      const parsed = LicenceSearchQuery.safeParse(candidate);
+      const isIssuer = principal.roles.some((r) => r === 'licence_issuer' || r === 'licence_system');
+      const types = await licenceTypes.listPublished(principal, { issuableByMe: isIssuer });
+      const errors = parsed.success
+        ? []
+        : problemsOf(parsed.error).map(
+            (p) =>
+              `${p.field === 'holderCode' ? '持证主体代码' : p.field === 'typeCode' ? '证照类型' : '页码'}：${p.message}`,
+          );
+      const result = parsed.success ? await licences.search(principal, parsed.data) : null;
+      const pages = result ? Math.max(1, Math.ceil(result.total / result.pageSize)) : 1;
+      const link = (n: number) => {
+        const q = new URLSearchParams();
+        if (values.holderCode) q.set('holderCode', values.holderCode);
+        if (values.typeCode) q.set('typeCode', values.typeCode);
+        q.set('page', String(n));
+        return `/licences?${q.toString()}`;
+      };
+      res.send(
+        await page('licences', {
+          title: '证照管理',
+          principal,
+          nav: 'licences',
+          values,
+          errors,
+          showLate: oversees(principal),
+          types: types.map((t) => ({ code: t.code, name: t.name, selected: t.code === values.typeCode })),
+          result: result && {
+            total: result.total,
+            page: result.page,
+            pages,
+            prev: result.page > 1 ? link(result.page - 1) : null,
+            next: result.page < pages ? link(result.page + 1) : null,
+            items: result.items.map((l) => ({
+              ...l,
+              versionText: String(l.version).padStart(3, '0'),
+              validToText: l.validTo ?? '长期',
+              issuedText: shanghaiDateTime(l.issuedAt),
+              valid: l.currentStatus === 'valid',
+            })),
+          },
+        }),
+      );
+    }),
+  );
+
+  // Before '/licences/:identifier', which would otherwise take "late" for an identifier.
+  router.get(
+    '/licences/late',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const values = {
+        organisationId: str(req.query.organisationId),
+        from: str(req.query.from),
+        to: str(req.query.to),
+      };
+      const candidate = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
+      const parsed = LateArrivalsQuery.safeParse(candidate);
+      const labels: Record<string, string> = { organisationId: '单位', from: '起始日期', to: '截止日期' };
+      const errors = parsed.success
+        ? []
+        : problemsOf(parsed.error).map((p) => `${labels[p.field] ?? p.field}：${p.message}`);
+      const result = parsed.success ? await licences.lateArrivals(principal, parsed.data, meta(req)) : null;
+      const units = (await licenceTypes.issuingUnitChoices(principal)).map((u) => ({
+        ...u,
+        selected: u.id === values.organisationId,
+      }));
+      res.send(
+        await page('licences-late', {
+          title: '证照逾期归集',
+          principal,
+          nav: 'licences',
+          values,
+          errors,
+          units,
+          result: result && {
+            total: result.total,
+            units: result.units.map((u) => ({
+              ...u,
+              items: u.items.map((i) => ({
+                ...i,
+                kindLabel: i.kind === 'change' ? '变更' : '首次签发',
+                statusLabel: ISSUANCE_STATUS_LABELS[i.status] ?? i.status,
+                caseClosedText: shanghaiDateTime(i.caseClosedAt),
+                deadlineText: deadlineText(i.deadlineAt),
+                receivedText: shanghaiDateTime(i.receivedAt),
+              })),
+            })),
+          },
+        }),
+      );
+    }),
+  );
+
+  router.get(
+    '/licences/:identifier',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const identifier = String(req.params.identifier);
+      // Access first (refusals are 403 and audited by the service); the face follows the same full/masked rule.
+      const view = await licences.get(principal, identifier, meta(req));
+      const [versions, source] = await Promise.all([
+        licences.versions(principal, identifier, meta(req)),
+        loadLicenceFace(ctx.em(), view.identifier),
+      ]);
+      const definition = source!.definition;
+      const face = licenceFaceHtml(source!, { masked: view.masked, publicUrl: ctx.config.publicUrl });
+      const verifyPath = `/verify/${encodeURIComponent(view.identifier)}`;
+      res.send(
+        await page('licence', {
+          title: `${view.name} ${view.licenceNumber}`,
+          principal,
+          nav: 'licences',
+          licence: {
+            ...view,
+            versionText: String(view.version).padStart(3, '0'),
+            holderCodeTypeLabel: HOLDER_CODE_TYPE_LABELS[view.holder.codeType],
+            validToText: view.validTo ?? '长期',
+            valid: view.currentStatus === 'valid',
+            issuedText: shanghaiDateTime(view.issuedAt),
+            signingText: shanghaiDateTime(view.signature.signingTime),
+            validityRule: validityRuleLabel(definition.validity),
+          },
+          face,
+          dataItems: definition.dataItems.map((item) => ({
+            key: item.key,
+            label: item.label,
+            typeLabel: DATA_ITEM_TYPE_LABELS[item.type],
+            sensitive: item.sensitive,
+            value: formatValue(view.data[item.key], item.type),
+          })),
+          versions: versions.map((v) => ({
+            ...v,
+            versionText: String(v.version).padStart(3, '0'),
+            current: v.identifier === view.identifier,
+            statusLabel: LICENCE_STATUS_LABELS[v.status] ?? v.status,
+            changeLabel: v.changeKind ? CHANGE_KIND_LABELS[v.changeKind] : '首次签发',
+            issuedText: shanghaiDateTime(v.issuedAt),
+            href: `/licences/${encodeURIComponent(v.identifier)}`,
+          })),
+          verifyPath,
+          copyPdfPath: `${verifyPath}/copy.pdf`,
+          previousHref: view.previousIdentifier
+            ? `/licences/${encodeURIComponent(view.previousIdentifier)}`
+            : null,
+        }),
+      );
+    }),
+  );
+
+  return router;
+}

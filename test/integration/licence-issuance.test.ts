@@ -1,0 +1,460 @@
+/**
+ * Licence issuance through the API against the real Temporal server, PostgreSQL, SMTP and an HTTP receiver
+ * standing in for the data-exchange platform (LM-7, LM-8, LM-9, SM-12): a request waits for the unit's seal-use
+ * authorisation and is woken when it is granted; the business system's issuance is signed at once, idempotent by
+ * its case id, refused with 400 naming the field (nothing stored or pushed) or 403; the holder is e-mailed the
+ * verification link; the push arrives exactly once although the endpoint fails twice; late offline generation is
+ * listed for the management unit within its jurisdiction; a change makes version 002 linked to 001.
+ *
+ * The tests run in order: the first obtains the authorisation the others sign under.
+ */
+import { randomUUID } from 'node:crypto';
+import { LicenceService } from '../../api/services/licences';
+import { AuditEvent } from '../../db/entities';
+import { ExchangeOutbox, Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
+import { IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
+import { parseLicenceIdentifier } from '../../domain/licence-identifier';
+import { checkUscc } from '../../domain/uscc';
+import { licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  ExchangeReceiver,
+  FOOD_BUSINESS_CODE,
+  grantLicenceSealUse,
+  issueLicence,
+  randomUscc,
+  startExchangeReceiver,
+  waitForIssued,
+  withWrongCheck,
+} from '../support/licences';
+import { startTestPlatform, TestPlatform } from '../support/platform';
+
+let t: TestPlatform;
+let receiver: ExchangeReceiver;
+let zzAmrUscc: string;
+
+const DAY_MS = 24 * 3600_000;
+
+beforeAll(async () => {
+  receiver = await startExchangeReceiver({ failFirst: 2 });
+  t = await startTestPlatform({ exchangeEndpointUrl: receiver.url });
+  zzAmrUscc = (await t.em().getConnection().execute(`select uscc from organisation where id = 'zz-amr'`))[0]
+    .uscc;
+});
+afterAll(async () => {
+  await t?.stop();
+  await receiver?.close();
+});
+
+const counts = async () => {
+  const em = t.em();
+  return {
+    issuances: await em.count(LicenceIssuance, {}),
+    licences: await em.count(Licence, {}),
+    outbox: await em.count(ExchangeOutbox, {}),
+  };
+};
+
+const post = (body: unknown, as = 'zz-amr-system') => t.call('POST', '/api/licenses', { as, body });
+
+/** The field names of a 400's problems. */
+const fieldsOf = (res: { body: { error: { details: Array<{ field: string }> } } }) =>
+  res.body.error.details.map((p) => p.field);
+
+it('without a seal-use authorisation a request waits (202 awaiting_seal) and is woken when one is granted', async () => {
+  const body = businessLicenceBody();
+  const res = await post(body);
+  expect(res.status).toBe(202);
+  expect(res.headers.get('location')).toBe(`/api/licenses/issuances/${body.caseId}`);
+  expect(res.body.issuance).toMatchObject({ caseId: body.caseId, kind: 'issue', licenceIdentifier: null });
+  let state = res.body.issuance.status as string;
+  for (let i = 0; state !== 'awaiting_seal' && i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    state = (await t.call('GET', `/api/licenses/issuances/${body.caseId}`, { as: 'zz-amr-system' })).body
+      .issuance.status;
+  }
+  expect(state).toBe('awaiting_seal');
+  const waiting = await t.call('GET', `/api/licenses/issuances/${body.caseId}`, { as: 'zz-amr-system' });
+  expect(waiting.body.issuance.statusReason).toContain('用印授权');
+  expect(waiting.body.licence).toBeNull();
+
+  // The real SM-12 flow: 张丽 asks to use the 证照专用章 for 营业执照, 郭志强 approves; the grant signals the
+  // waiting issuance, which would otherwise look again only after an hour.
+  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  const issued = await waitForIssued(t, body.caseId);
+  expect(issued.issuance.status).toBe('issued');
+  expect(issued.licence.identifier).toBe(issued.issuance.licenceIdentifier);
+});
+
+it('the business system issues a 营业执照: 201, a checked identifier of version 001, the holder e-mailed the verification link', async () => {
+  const body = businessLicenceBody();
+  const res = await post(body);
+  expect(res.status).toBe(201);
+  const { issuance, licence } = res.body;
+  expect(issuance).toMatchObject({ caseId: body.caseId, status: 'issued', late: false });
+  const parsed = parseLicenceIdentifier(licence.identifier);
+  expect(parsed).toMatchObject({
+    ok: true,
+    parts: { typeCode: BUSINESS_LICENCE_CODE, issuerCode: zzAmrUscc, version: 1 },
+  });
+  expect(licence.identifier).toMatch(/\.001\.[0-9A-Z]$/);
+  // The check character is part of the identifier: any other one fails the parse.
+  const other = licence.identifier.slice(0, -1) + (licence.identifier.endsWith('0') ? '1' : '0');
+  expect(parseLicenceIdentifier(other).ok).toBe(false);
+  expect(licence).toMatchObject({
+    name: '营业执照',
+    version: 1,
+    previousIdentifier: null,
+    masked: false,
+    holder: { name: body.holder.name, code: body.holder.code, codeType: '001' },
+    data: body.data,
+    status: 'valid',
+    validTo: null,
+    issuer: { id: 'zz-amr', name: '泽州县市场监督管理局', code: zzAmrUscc },
+    verifyUrl: `http://localhost:3000/verify/${licence.identifier}`,
+  });
+  expect(licence.signature.sealName).toBe('泽州县市场监督管理局证照专用章');
+  expect(licence.signature.dataHash).toMatch(/^[0-9a-f]{64}$/);
+
+  const mail = await t.mailbox.waitFor((m) => m.to.includes(body.holder.email as string));
+  expect(mail.subject).toContain('营业执照');
+  expect(mail.text).toContain(licence.identifier);
+  expect(mail.text).toContain(`http://localhost:3000/verify/${licence.identifier}`);
+  expect(mail.html).toContain(`href="http://localhost:3000/verify/${licence.identifier}"`);
+});
+
+it('repeating a request returns the same licence and issues nothing; the same case id with other content is a 409', async () => {
+  const body = businessLicenceBody();
+  const first = await issueLicence(t, body);
+  const before = await counts();
+  const again = await post(body);
+  expect(again.status).toBe(200);
+  expect(again.body.licence.identifier).toBe(first.licence.identifier);
+  expect(again.body.issuance.id).toBe(first.issuance.id);
+  expect(await counts()).toEqual(before);
+
+  const changed = await post({ ...body, licenceNumber: `${body.licenceNumber}-改` });
+  expect(changed.status).toBe(409);
+  expect(changed.body.error.message).toContain(body.caseId);
+  expect(await counts()).toEqual(before);
+});
+
+describe('invalid requests are refused naming the field, and nothing is stored or pushed', () => {
+  const foodBody = (data: Record<string, unknown> = {}) =>
+    businessLicenceBody({
+      licenceType: FOOD_BUSINESS_CODE,
+      data: {
+        entityType: undefined,
+        registeredCapital: undefined,
+        establishedDate: undefined,
+        businessTerm: undefined,
+        address: undefined,
+        businessScope: undefined,
+        legalRepresentative: '李秀英',
+        residence: '山西省晋城市泽州县南村镇南村',
+        premises: '山西省晋城市泽州县南村镇南村中街 18 号',
+        mainFormat: '餐饮服务经营者',
+        businessItems: '热食类食品制售',
+        ...data,
+      },
+    });
+
+  const cases: Array<[string, () => Record<string, unknown>, string[]]> = [
+    [
+      'a missing required data item',
+      () => businessLicenceBody({ data: { legalRepresentative: undefined } }),
+      ['data.legalRepresentative'],
+    ],
+    [
+      'an unknown data item',
+      () => businessLicenceBody({ data: { favouriteColour: '红' } }),
+      ['data.favouriteColour'],
+    ],
+    [
+      'an enum value outside the list',
+      () => businessLicenceBody({ data: { entityType: '外星企业' } }),
+      ['data.entityType'],
+    ],
+    [
+      'an impossible date',
+      () => businessLicenceBody({ data: { establishedDate: '2026-02-30' } }),
+      ['data.establishedDate'],
+    ],
+    [
+      'a pattern violation (食品经营许可证 complaintHotline)',
+      () => foodBody({ complaintHotline: '12-315' }),
+      ['data.complaintHotline'],
+    ],
+    [
+      'a holder USCC with a wrong check character',
+      () => businessLicenceBody({ holder: { code: withWrongCheck(randomUscc()) } }),
+      ['holder.code'],
+    ],
+    ['validTo for a permanent type', () => businessLicenceBody({ validTo: '2036-01-01' }), ['validTo']],
+    [
+      'an unknown licence type',
+      () => businessLicenceBody({ licenceType: '11100000000013338W999' }),
+      ['licenceType'],
+    ],
+    [
+      'a malformed licence type code',
+      () => businessLicenceBody({ licenceType: '营业执照' }),
+      ['licenceType'],
+    ],
+    [
+      'a case closed in the future',
+      () => businessLicenceBody({ caseClosedAt: new Date(Date.now() + DAY_MS).toISOString() }),
+      ['caseClosedAt'],
+    ],
+    [
+      'several problems at once',
+      () =>
+        businessLicenceBody({
+          holder: { code: withWrongCheck(randomUscc()) },
+          data: { address: undefined, extra: 1 },
+        }),
+      ['data.extra', 'data.address', 'holder.code'],
+    ],
+  ];
+
+  it.each(cases)('%s → 400', async (_name, make, fields) => {
+    const before = await counts();
+    const res = await post(make());
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(fieldsOf(res).sort()).toEqual([...fields].sort());
+    expect(await counts()).toEqual(before);
+  });
+
+  it('a valid 食品经营许可证 body is not refused for its data (the food type is authorised separately)', async () => {
+    // The same body as the pattern case with a valid hotline: only the missing authorisation holds it (202).
+    const before = await counts();
+    const res = await post(foodBody({ complaintHotline: '12315' }));
+    expect(res.status).toBe(202);
+    expect((await counts()).issuances).toBe(before.issuances + 1);
+  });
+
+  it('a type the unit may not issue is a 403, audited; so is a caller without an issuing role', async () => {
+    const before = await counts();
+    const construction = await post(
+      businessLicenceBody({ licenceType: '11100000000013127D001', data: { principal: '刘建华' } }),
+    );
+    expect(construction.status).toBe(403);
+    const clerk = await post(businessLicenceBody(), 'zz-amr-clerk');
+    expect(clerk.status).toBe(403);
+    expect(await counts()).toEqual(before);
+    const denied = await t.em().find(AuditEvent, { outcome: 'denied', action: 'licence.issue' });
+    expect(denied.map((e) => e.actorUsername).sort()).toEqual(['zz-amr-clerk', 'zz-amr-system']);
+  });
+
+  it('a legacy USCC failing its check is accepted when the business system confirms it', async () => {
+    const legacy = withWrongCheck(randomUscc());
+    expect(checkUscc(legacy)).toMatchObject({ valid: true, checkOk: false });
+    const { licence } = await issueLicence(
+      t,
+      businessLicenceBody({ holder: { code: legacy, legacyCodeConfirmed: true } }),
+    );
+    expect(licence.holder.code).toBe(legacy);
+  });
+});
+
+it('the exchange push is delivered exactly once although the endpoint fails the first two attempts', async () => {
+  const body = businessLicenceBody();
+  const { issuance, licence } = await issueLicence(t, body);
+  // The workflow ends after the push and the e-mail: afterwards nothing more can be sent for this licence.
+  await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).result();
+  const stored = await t.em().findOneOrFail(Licence, { identifier: licence.identifier });
+  const row = await t
+    .em()
+    .findOneOrFail(ExchangeOutbox, { licenceId: stored.id }, { disableIdentityMap: true });
+  expect(row.event).toBe('licence.issued');
+  expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastError: null });
+  expect(row.deliveredAt).toBeInstanceOf(Date);
+
+  const attempts = receiver.attemptsOf(row.id);
+  expect(attempts.map((a) => a.status)).toEqual([500, 500, 200]);
+  const delivered = attempts.filter((a) => a.status === 200);
+  expect(delivered).toHaveLength(1);
+  expect(delivered[0]!.body).toMatchObject({
+    event: 'licence.issued',
+    messageId: row.id,
+    format: 'jincheng-elicence/1',
+    licence: { metadata: { identifier: licence.identifier, version: 1 }, data: body.data },
+    signature: { dataHash: { value: licence.signature.dataHash } },
+  });
+
+  // The same request again attaches to the finished process: no new delivery.
+  const again = await post(body);
+  expect(again.status).toBe(200);
+  expect(receiver.attemptsOf(row.id)).toHaveLength(3);
+  const after = await t.em().findOneOrFail(ExchangeOutbox, { id: row.id }, { disableIdentityMap: true });
+  expect(after.attempts).toBe(3);
+  expect(await t.em().count(ExchangeOutbox, { licenceId: stored.id })).toBe(1);
+});
+
+describe('offline generation (LM-9)', () => {
+  it('a licence whose case closed days ago is late and listed for its unit to the management unit', async () => {
+    const closedAt = new Date(Date.now() - 20 * DAY_MS).toISOString();
+    const late = await issueLicence(t, businessLicenceBody({ caseClosedAt: closedAt }));
+    expect(late.issuance).toMatchObject({ late: true, deadlineProvisional: false });
+    expect(new Date(late.issuance.deadlineAt).getTime()).toBeGreaterThan(new Date(closedAt).getTime());
+    expect(new Date(late.issuance.deadlineAt).getTime()).toBeLessThan(Date.now());
+    expect(late.licence.late).toBe(true);
+
+    const onTime = await issueLicence(t, businessLicenceBody());
+    expect(onTime.issuance.late).toBe(false);
+    expect(new Date(onTime.issuance.deadlineAt).getTime()).toBeGreaterThan(Date.now());
+
+    // 高平市 is another county: its late request is not 泽州县's supervisor's to see. It waits for a seal-use
+    // authorisation, but its lateness is recorded on arrival.
+    const gp = await post(businessLicenceBody({ caseClosedAt: closedAt }), 'gp-amr-issuer');
+    expect(gp.status).toBe(202);
+    expect(gp.body.issuance.late).toBe(true);
+
+    const list = await t.call('GET', '/api/licenses/late', { as: 'zz-approval-supervisor' });
+    expect(list.status).toBe(200);
+    expect(list.body.units.map((u: { organisationId: string }) => u.organisationId)).toEqual(['zz-amr']);
+    const zz = list.body.units[0];
+    expect(zz.organisationName).toBe('泽州县市场监督管理局');
+    expect(zz.count).toBe(zz.items.length);
+    const item = zz.items.find((i: { caseId: string }) => i.caseId === late.issuance.caseId);
+    expect(item).toMatchObject({
+      typeName: '营业执照',
+      status: 'issued',
+      licenceIdentifier: late.licence.identifier,
+      deadlineAt: late.issuance.deadlineAt,
+    });
+    expect(zz.items.map((i: { caseId: string }) => i.caseId)).not.toContain(onTime.issuance.caseId);
+
+    const city = await t.call('GET', '/api/licenses/late', { as: 'jc-admin' });
+    expect(city.status).toBe(200);
+    expect(city.body.units.map((u: { organisationId: string }) => u.organisationId).sort()).toEqual([
+      'gp-amr',
+      'zz-amr',
+    ]);
+
+    const outside = await t.call('GET', '/api/licenses/late?organisationId=gp-amr', {
+      as: 'zz-approval-supervisor',
+    });
+    expect(outside.status).toBe(403);
+    const notSupervisor = await t.call('GET', '/api/licenses/late', { as: 'zz-amr-system' });
+    expect(notSupervisor.status).toBe(403);
+  });
+});
+
+describe('changes make versions', () => {
+  it('a change issues version 002 linked to 001, which is superseded; the history lists both; 001 cannot change again', async () => {
+    const body = businessLicenceBody();
+    const v1 = (await issueLicence(t, body)).licence;
+    const change = {
+      caseId: `${body.caseId}-BG1`,
+      caseClosedAt: new Date().toISOString(),
+      changeKind: 'change',
+      reason: '法定代表人变更',
+      data: { ...body.data, legalRepresentative: '李建国' },
+    };
+    const res = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
+      as: 'zz-amr-system',
+      body: change,
+    });
+    expect(res.status).toBe(201);
+    const v2 = res.body.licence;
+    expect(res.body.issuance.kind).toBe('change');
+    expect(v2).toMatchObject({
+      version: 2,
+      previousIdentifier: v1.identifier,
+      licenceNumber: v1.licenceNumber,
+      data: change.data,
+      status: 'valid',
+    });
+    const parsed = parseLicenceIdentifier(v2.identifier);
+    expect(parsed.ok && parsed.parts.version).toBe(2);
+    expect(v2.identifier.split('.').slice(0, 8)).toEqual(v1.identifier.split('.').slice(0, 8));
+
+    const old = await t.call('GET', `/api/licenses/${v1.identifier}`, { as: 'zz-amr-system' });
+    expect(old.body.status).toBe('superseded');
+
+    const versions = await t.call('GET', `/api/licenses/${v2.identifier}/versions`, { as: 'zz-amr-issuer' });
+    expect(versions.status).toBe(200);
+    expect(versions.body.items).toEqual([
+      expect.objectContaining({
+        identifier: v1.identifier,
+        version: 1,
+        status: 'superseded',
+        previousIdentifier: null,
+        changeKind: null,
+      }),
+      expect.objectContaining({
+        identifier: v2.identifier,
+        version: 2,
+        status: 'valid',
+        previousIdentifier: v1.identifier,
+        changeKind: 'change',
+        reason: '法定代表人变更',
+      }),
+    ]);
+
+    // Repeating the change is a repeat, not a conflict; changing the superseded 001 again is.
+    const repeat = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
+      as: 'zz-amr-system',
+      body: change,
+    });
+    expect(repeat.status).toBe(200);
+    expect(repeat.body.licence.identifier).toBe(v2.identifier);
+    const again = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
+      as: 'zz-amr-system',
+      body: { ...change, caseId: `${body.caseId}-BG2` },
+    });
+    expect(again.status).toBe(409);
+
+    const bad = await t.call('POST', `/api/licenses/${v2.identifier}/versions`, {
+      as: 'zz-amr-system',
+      body: { ...change, caseId: `${body.caseId}-BG3`, data: { ...change.data, entityType: '外星企业' } },
+    });
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad)).toEqual(['data.entityType']);
+
+    const search = await t.call('GET', `/api/licenses?holderCode=${body.holder.code}`, {
+      as: 'zz-amr-issuer',
+    });
+    expect(search.status).toBe(200);
+    expect(search.body.items.map((l: { identifier: string }) => l.identifier)).toEqual([v2.identifier]);
+  });
+});
+
+it('a request stored without its workflow (a crash between insert and start) gets one at the next start, once', async () => {
+  const body = IssueLicenceBody.parse(businessLicenceBody());
+  const type = await t.em().findOneOrFail(LicenceType, { code: BUSINESS_LICENCE_CODE, status: 'published' });
+  const planned = planIssuance(type.definition, body);
+  if (!('plan' in planned)) throw new Error('the body should be valid');
+  const id = randomUUID();
+  const receivedAt = new Date(Date.now() - 120_000);
+  await t.em().insert(LicenceIssuance, {
+    id,
+    organisationId: 'zz-amr',
+    caseId: body.caseId,
+    kind: 'issue',
+    typeId: type.id,
+    typeCode: type.code,
+    previousLicenceId: null,
+    request: { ...body, plan: planned.plan },
+    requestFingerprint: 'f'.repeat(64),
+    workflowId: licenceIssuanceWorkflowId(id),
+    status: 'pending',
+    statusReason: null,
+    licenceId: null,
+    requestedBy: 'user-zz-amr-system',
+    receivedAt,
+    caseClosedAt: receivedAt,
+    deadlineAt: new Date(Date.now() + DAY_MS),
+    deadlineProvisional: false,
+    late: false,
+    completedAt: null,
+  });
+  const service = new LicenceService(t.platform.ctx);
+  expect(await service.resumeOrphans()).toBe(1);
+  expect(await service.resumeOrphans()).toBe(0);
+  const { licence } = await waitForIssued(t, body.caseId);
+  expect(licence.holder.code).toBe(body.holder.code);
+});

@@ -1,0 +1,160 @@
+/**
+ * The issuing unit's licence pages (证照管理, LM-7, LM-9, LM-16) on the real platform, with licences issued through
+ * the API under a real seal-use authorisation: the list searched by holder code and type, one licence with its
+ * face, data items, versions (001 and 002 linked), signature and links to online verification and the PDF copy;
+ * full data for the issuing unit, masked for a using unit; another unit refused; the management unit's list of
+ * late arrivals (LM-9).
+ */
+import { AuditEvent } from '../../db/entities';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  grantLicenceSealUse,
+  issueLicence,
+  waitForIssued,
+} from '../support/licences';
+import { startTestPlatform, TestPlatform } from '../support/platform';
+
+let t: TestPlatform;
+let v1: any;
+let v2: any;
+let late: any;
+let holderCode: string;
+
+const DAY_MS = 24 * 3600_000;
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  const body = businessLicenceBody({ data: { legalRepresentative: '王志刚' } });
+  holderCode = body.holder.code as string;
+  v1 = (await issueLicence(t, body)).licence;
+  const change = {
+    caseId: `${body.caseId}-BG1`,
+    caseClosedAt: new Date().toISOString(),
+    changeKind: 'change',
+    reason: '法定代表人变更',
+    data: { ...body.data, legalRepresentative: '李建国' },
+  };
+  const changed = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
+    as: 'zz-amr-system',
+    body: change,
+  });
+  expect([201, 202]).toContain(changed.status);
+  v2 = (await waitForIssued(t, change.caseId)).licence;
+  late = await issueLicence(
+    t,
+    businessLicenceBody({
+      caseClosedAt: new Date(Date.now() - 20 * DAY_MS).toISOString(),
+      holder: { name: '晋城市迟到贸易有限公司' },
+    }),
+  );
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const page = async (path: string, as: string, status = 200) => {
+  const res = await t.call('GET', path, { as });
+  expect([path, res.status]).toEqual([path, status]);
+  // A context value shadowed by a page helper of the same name renders as "[object Object]".
+  expect(res.body).not.toContain('[object');
+  return res.body as string;
+};
+
+describe('/licences', () => {
+  it('lists the unit’s licences (latest versions), searchable by holder code and type', async () => {
+    const all = await page('/licences', 'zz-amr-issuer');
+    expect(all).toContain('证照管理');
+    expect(all).toContain(v2.identifier);
+    expect(all).not.toContain(`data-identifier="${v1.identifier}"`); // superseded by 002
+    expect(all).toContain(late.licence.identifier);
+    expect(all).toContain('逾期归集');
+
+    const byHolder = await page(`/licences?holderCode=${holderCode}`, 'zz-amr-issuer');
+    expect(byHolder).toContain(v2.identifier);
+    expect(byHolder).not.toContain(late.licence.identifier);
+    expect(byHolder).toContain('共 1 份');
+
+    const byOtherType = await page('/licences?typeCode=11100000000013338W002', 'zz-amr-issuer');
+    expect(byOtherType).toContain('没有符合条件的证照');
+    const byType = await page(`/licences?typeCode=${BUSINESS_LICENCE_CODE}`, 'zz-amr-issuer');
+    expect(byType).toContain(v2.identifier);
+  });
+
+  it('answers a malformed search in Chinese rather than failing', async () => {
+    const html = await page('/licences?typeCode=short', 'zz-amr-issuer');
+    expect(html).toContain('证照类型：');
+  });
+
+  it('is refused to someone without a licence role', async () => {
+    const html = await page('/licences', 'zz-amr-clerk', 403);
+    expect(html).toContain('无权访问');
+  });
+});
+
+describe('/licences/:identifier', () => {
+  it('shows the face, the data items, both versions, the signature and the verification links', async () => {
+    const html = await page(`/licences/${v2.identifier}`, 'zz-amr-issuer');
+    expect(html).toContain('class="licence-face');
+    expect(html).toContain('李建国'); // full data for the issuing unit
+    expect(html).toContain('法定代表人');
+    expect(html).toContain(holderCode);
+    // Versions: 001 and 002, linked.
+    expect(html).toContain(`href="/licences/${v1.identifier}"`);
+    expect(html).toContain(`href="/licences/${v2.identifier}"`);
+    expect(html).toContain('法定代表人变更');
+    expect(html).toContain('首次签发');
+    // The signature: seal, time, certificate, algorithm, data hash.
+    expect(html).toContain('泽州县市场监督管理局证照专用章');
+    expect(html).toContain(v2.signature.dataHash);
+    expect(html).toContain(v2.signature.algorithm);
+    expect(html).toContain(v2.signature.esId);
+    expect(html).toContain(`href="/verify/${v2.identifier}"`);
+    expect(html).toContain(`href="/verify/${v2.identifier}/copy.pdf"`);
+
+    const first = await page(`/licences/${v1.identifier}`, 'zz-amr-issuer');
+    expect(first).toContain('王志刚');
+    expect(first).toContain('已被新版本取代');
+  });
+
+  it('masks sensitive items for a using unit without a full-data grant, and refuses another unit (audited)', async () => {
+    // jc-hrss has 营业执照 on its usage list without full data (db/seed-licensing.ts, LM-14).
+    const html = await page(`/licences/${v2.identifier}`, 'jc-hrss-verifier');
+    expect(html).toContain('敏感信息已脱敏');
+    expect(html).not.toContain('李建国');
+    expect(html).toContain('李**');
+    expect(html).toContain(v2.signature.dataHash);
+
+    const refused = await page(`/licences/${v2.identifier}`, 'gp-amr-clerk', 403);
+    expect(refused).toContain('无权');
+    const denied = await t.em().find(AuditEvent, { actorUsername: 'gp-amr-clerk', outcome: 'denied' });
+    expect(denied.length).toBeGreaterThan(0);
+  });
+
+  it('answers 404 in Chinese for an unknown identifier', async () => {
+    const wrongCheck = v2.identifier.slice(0, -1) + (v2.identifier.endsWith('0') ? '1' : '0');
+    const html = await page(`/licences/${wrongCheck}`, 'zz-amr-issuer', 404);
+    expect(html).toContain('不存在');
+  });
+});
+
+describe('/licences/late', () => {
+  it('lists the late arrival under its unit for the management unit (LM-9)', async () => {
+    const html = await page('/licences/late', 'zz-approval-supervisor');
+    expect(html).toContain('泽州县市场监督管理局');
+    expect(html).toContain(late.issuance.caseId);
+    expect(html).toContain(`href="/licences/${late.licence.identifier}"`);
+    expect(html).toContain('24:00');
+    // On-time licences are not listed.
+    expect(html).not.toContain(v1.identifier);
+
+    const filtered = await page('/licences/late?organisationId=gp-amr', 'jc-admin');
+    expect(filtered).not.toContain(late.issuance.caseId);
+    expect(filtered).toContain('没有逾期归集的证照');
+  });
+
+  it('is refused to the issuing unit’s staff', async () => {
+    await page('/licences/late', 'zz-amr-issuer', 403);
+  });
+});

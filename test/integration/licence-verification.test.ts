@@ -1,0 +1,363 @@
+/**
+ * Verification anyone can trust (LM-19, WP-(二)1, SM-10), on a licence issued through the API and signed with
+ * 泽州县市场监督管理局's 证照专用章: it verifies PASSED by identifier, by its export and offline with the CA
+ * certificate alone; a changed data item, a changed signature or signed content, a signature made with a key
+ * outside the CA, a signing time outside the seal's validity and an unknown identifier each get their own
+ * sub-indication; a body that is neither shape gets 400 naming the field; every verification is audited with the
+ * caller's IP. The public page needs no login, shows the report in Chinese with the masked face and makes a
+ * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
+ */
+import { generateKeyPairSync, sign } from 'node:crypto';
+import forge from 'node-forge';
+import { AuditEvent, OrganisationCertificate, Seal } from '../../db/entities';
+import { CertificateAuthority } from '../../db/entities';
+import { Licence } from '../../db/licence-entities';
+import { licenceIdentifier } from '../../domain/licence-identifier';
+import { signedContent } from '../../domain/seal-use';
+import { decryptPrivateKey } from '../../pki/key-encryption';
+import type { LicenceExport } from '../../pki/licence-document';
+import { verifyLicenceDocument } from '../../pki/licence-verifier';
+import { CA_ID } from '../../pki/store';
+import { decodeQrFromPng, pdfFirstPagePng, pdfText } from '../support/documents';
+import { TEST_PKI_MASTER_KEY } from '../support/env';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  grantLicenceSealUse,
+  issueLicence,
+  waitForIssued,
+} from '../support/licences';
+import { startTestPlatform, TestPlatform } from '../support/platform';
+
+let t: TestPlatform;
+let identifier: string;
+let exported: LicenceExport;
+let caCertificatePem: string;
+const LEGAL_REPRESENTATIVE = '王志刚';
+const MASKED_REPRESENTATIVE = '王**';
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const verify = (body: unknown) => t.call('POST', '/api/verify', { body });
+const check = (report: { checks: Array<{ id: string; passed: boolean | null }> }, id: string) =>
+  report.checks.find((c) => c.id === id)!;
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  const issued = await issueLicence(
+    t,
+    businessLicenceBody({ data: { legalRepresentative: LEGAL_REPRESENTATIVE } }),
+  );
+  identifier = issued.licence.identifier;
+  const res = await t.call('GET', `/api/licenses/${identifier}/export`, { as: 'zz-amr-system' });
+  expect(res.status).toBe(200);
+  exported = res.body;
+  const ca = await t.em().findOneOrFail(CertificateAuthority, { id: CA_ID });
+  caCertificatePem = ca.certificatePem;
+});
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('POST /api/verify', () => {
+  it('the issued licence verifies PASSED by identifier, without a login, with its current state', async () => {
+    const res = await verify({ identifier: identifier.toLowerCase() });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      indication: 'PASSED',
+      subIndication: null,
+      input: 'identifier',
+      identifier,
+      licence: { identifier, state: 'valid', stateLabel: '有效', isLatest: true, version: 1 },
+      signature: { sealName: '泽州县市场监督管理局证照专用章', signerOrganisation: '泽州县市场监督管理局' },
+    });
+    expect(res.body.checks.every((c: { passed: boolean | null }) => c.passed === true)).toBe(true);
+  });
+
+  it('its export verifies PASSED, and offline with the CA certificate alone (no database)', async () => {
+    expect(exported.format).toBe('jincheng-elicence/1');
+    const res = await verify({ document: exported });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ indication: 'PASSED', input: 'document', identifier });
+    expect(check(res.body, 'REGISTRY').passed).toBe(true);
+
+    const offline = await verifyLicenceDocument(clone(exported), { caCertificatePem, now: new Date() });
+    expect(offline).toMatchObject({ indication: 'PASSED', licence: null });
+    expect(check(offline, 'REGISTRY').passed).toBeNull();
+  });
+
+  it('one data item changed in the export: FAILED/HASH_FAILURE', async () => {
+    const tampered = clone(exported);
+    tampered.licence.data.registeredCapital = '伍仟万元整';
+    const res = await verify({ document: tampered });
+    expect(res.status).toBe(200);
+    expect([res.body.indication, res.body.subIndication]).toEqual(['FAILED', 'HASH_FAILURE']);
+    expect(check(res.body, 'DATA_HASH').passed).toBe(false);
+  });
+
+  it('signed content or signature value altered: FAILED/SIG_CRYPTO_FAILURE', async () => {
+    const content = clone(exported);
+    content.signature.signedContent = content.signature.signedContent.replace(
+      content.signature.signingTime,
+      new Date(Date.parse(content.signature.signingTime) + 1000).toISOString(),
+    );
+    const r1 = await verify({ document: content });
+    expect([r1.body.indication, r1.body.subIndication]).toEqual(['FAILED', 'SIG_CRYPTO_FAILURE']);
+    expect(check(r1.body, 'SIGNED_CONTENT').passed).toBe(false);
+
+    const value = clone(exported);
+    const bytes = Buffer.from(value.signature.signatureValue, 'base64');
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+    value.signature.signatureValue = bytes.toString('base64');
+    const r2 = await verify({ document: value });
+    expect([r2.body.indication, r2.body.subIndication]).toEqual(['FAILED', 'SIG_CRYPTO_FAILURE']);
+    expect(check(r2.body, 'SIGNATURE').passed).toBe(false);
+  });
+
+  it('re-signed with a self-signed certificate outside the CA: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND', async () => {
+    // A forger copies the issuer's subject, USCC included, into a certificate of their own.
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    cert.serialNumber = '01';
+    cert.validity.notBefore = new Date(Date.now() - 365 * 86_400_000);
+    cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
+    const utf8 = forge.asn1.Type.UTF8 as number;
+    const subject = [
+      { name: 'countryName', value: 'CN' },
+      { name: 'organizationName', value: '泽州县市场监督管理局', valueTagClass: utf8 },
+      { type: '2.5.4.97', value: exported.licence.metadata.issuer.code },
+      { name: 'commonName', value: '泽州县市场监督管理局', valueTagClass: utf8 },
+    ];
+    cert.setSubject(subject);
+    cert.setIssuer(subject);
+    cert.sign(
+      forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey,
+      forge.md.sha256.create(),
+    );
+
+    const forged = clone(exported);
+    forged.signature.signerCertificate = forge.pki.certificateToPem(cert);
+    forged.signature.signatureValue = sign(
+      'sha256',
+      Buffer.from(forged.signature.signedContent, 'utf8'),
+      privateKeyPem,
+    ).toString('base64');
+    const res = await verify({ document: forged });
+    expect([res.body.indication, res.body.subIndication]).toEqual([
+      'INDETERMINATE',
+      'NO_CERTIFICATE_CHAIN_FOUND',
+    ]);
+    expect(check(res.body, 'SIGNATURE').passed).toBe(true);
+    expect(check(res.body, 'CERTIFICATE_CHAIN').passed).toBe(false);
+  });
+
+  it('signed with the real seal at a time before the seal was valid: FAILED/SEAL_NOT_VALID', async () => {
+    const em = t.em();
+    const licence = await em.findOneOrFail(Licence, { identifier });
+    const seal = await em.findOneOrFail(Seal, { id: licence.sealId });
+    const certificate = await em.findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
+    const privateKeyPem = decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY);
+
+    const backdated = clone(exported);
+    const s = backdated.signature;
+    s.signingTime = new Date(seal.validFrom.getTime() - 86_400_000).toISOString();
+    s.signedContent = signedContent({
+      esId: s.seal.esId,
+      sealId: s.sealId,
+      signingTime: s.signingTime,
+      documentHash: s.dataHash.value,
+      documentTitle: s.documentTitle,
+      authorisationId: s.authorisationId,
+    });
+    s.signatureValue = sign('sha256', Buffer.from(s.signedContent, 'utf8'), privateKeyPem).toString('base64');
+    const res = await verify({ document: backdated });
+    expect([res.body.indication, res.body.subIndication]).toEqual(['FAILED', 'SEAL_NOT_VALID']);
+    // Everything else holds: the signature is the issuer's own, only the time is wrong.
+    for (const id of [
+      'DATA_HASH',
+      'SIGNED_CONTENT',
+      'SIGNATURE',
+      'CERTIFICATE_CHAIN',
+      'SEAL_BINDING',
+      'ISSUER_MATCH',
+    ])
+      expect([id, check(res.body, id).passed]).toEqual([id, true]);
+    expect(check(res.body, 'VALID_AT_SIGNING_TIME').passed).toBe(false);
+  });
+
+  it('an unknown identifier with a valid shape and check character: INDETERMINATE/SIGNED_DATA_NOT_FOUND', async () => {
+    const unknown = licenceIdentifier({
+      typeCode: BUSINESS_LICENCE_CODE,
+      issuerCode: exported.licence.metadata.issuer.code,
+      serial: '9999999',
+      version: 1,
+    });
+    const res = await verify({ identifier: unknown });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      indication: 'INDETERMINATE',
+      subIndication: 'SIGNED_DATA_NOT_FOUND',
+      identifier: unknown,
+      licence: null,
+    });
+    expect(check(res.body, 'IDENTIFIER').passed).toBe(true);
+  });
+
+  it('a malformed identifier or document is a FAILED/FORMAT_FAILURE report, not an error', async () => {
+    const r1 = await verify({ identifier: '1.2.156.3005.2.不是证照标识' });
+    expect(r1.status).toBe(200);
+    expect([r1.body.indication, r1.body.subIndication]).toEqual(['FAILED', 'FORMAT_FAILURE']);
+    const r2 = await verify({ document: { format: 'jincheng-elicence/1', licence: {} } });
+    expect(r2.status).toBe(200);
+    expect([r2.body.indication, r2.body.subIndication]).toEqual(['FAILED', 'FORMAT_FAILURE']);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an empty body', {}, 'identifier'],
+    ['an identifier that is not a string', { identifier: 42 }, 'identifier'],
+    ['a document that is not an object', { document: 'licence.json' }, 'document'],
+    ['both at once', { identifier: 'x', document: {} }, 'document'],
+    ['an unknown field', { licence: {} }, 'licence'],
+  ])('%s: 400 naming the field', async (_name, body, field) => {
+    const res = await verify(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it('every verification is audited with the caller’s IP and the outcome', async () => {
+    const since = new Date(Date.now() - 1);
+    await verify({ identifier });
+    await verify({ document: { ...clone(exported), licence: { ...exported.licence, data: {} } } });
+    const events = await t.em().find(AuditEvent, { action: 'licence.verify', at: { $gte: since } });
+    expect(events).toHaveLength(2);
+    const passed = events.find((e) => e.outcome === 'success');
+    const failed = events.find((e) => e.outcome === 'rejected');
+    expect(passed).toMatchObject({
+      actorUsername: 'anonymous',
+      targetId: identifier,
+      outcome: 'success',
+      details: expect.objectContaining({ indication: 'PASSED', channel: 'api' }),
+    });
+    expect(passed!.ip).toMatch(/127\.0\.0\.1|::1/);
+    expect(failed).toMatchObject({
+      outcome: 'rejected',
+      details: expect.objectContaining({ indication: 'FAILED', subIndication: 'HASH_FAILURE' }),
+    });
+  });
+});
+
+describe('the public verification page and copies', () => {
+  const verifyUrl = () => `${t.platform.ctx.config.publicUrl}/verify/${identifier}`;
+
+  it('GET /verify/<identifier> without a login: 核验通过, each check, the masked face and the copy links', async () => {
+    const res = await fetch(`${t.url}/verify/${identifier}`, { redirect: 'manual' });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(/data-indication="PASSED"/);
+    expect(html).toContain('核验通过');
+    expect(html).toContain('data-check="VALID_AT_SIGNING_TIME"');
+    expect(html).toContain('✓');
+    expect(html).toContain('class="licence-face');
+    expect(html).toContain(MASKED_REPRESENTATIVE);
+    expect(html).not.toContain(LEGAL_REPRESENTATIVE);
+    expect(html).not.toContain('视同复印件</div>'); // the page shows the face, not a copy
+    expect(html).toContain(`href="/verify/${identifier}/copy"`);
+    expect(html).toContain(`href="/verify/${identifier}/copy.pdf"`);
+    expect(html).toContain('/static/licence.css');
+  });
+
+  it('an unknown identifier shows 无法确定 with status 404; a malformed one 核验未通过', async () => {
+    const unknown = licenceIdentifier({
+      typeCode: BUSINESS_LICENCE_CODE,
+      issuerCode: exported.licence.metadata.issuer.code,
+      serial: '9999998',
+      version: 1,
+    });
+    const r1 = await fetch(`${t.url}/verify/${unknown}`);
+    expect(r1.status).toBe(404);
+    const h1 = await r1.text();
+    expect(h1).toMatch(/data-indication="INDETERMINATE"/);
+    expect(h1).toContain('无法确定');
+    const r2 = await fetch(`${t.url}/verify/not-an-identifier`);
+    expect(r2.status).toBe(404);
+    expect(await r2.text()).toMatch(/data-indication="FAILED"[^>]*data-sub-indication="FORMAT_FAILURE"/);
+  });
+
+  it('GET /verify shows the form, and a typed identifier goes to its page', async () => {
+    const form = await fetch(`${t.url}/verify`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('name="identifier"');
+    const typed = await fetch(
+      `${t.url}/verify?identifier=${encodeURIComponent(` ${identifier.toLowerCase()} `)}`,
+      {
+        redirect: 'manual',
+      },
+    );
+    expect(typed.status).toBe(303);
+    expect(typed.headers.get('location')).toBe(`/verify/${identifier}`);
+  });
+
+  it('the printable copy is masked and says 视同复印件 with a QR code', async () => {
+    const res = await fetch(`${t.url}/verify/${identifier}/copy`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('视同复印件');
+    expect(html).toContain('<svg');
+    expect(html).toContain(MASKED_REPRESENTATIVE);
+    expect(html).not.toContain(LEGAL_REPRESENTATIVE);
+  });
+
+  it('the PDF copy: 视同复印件, masked, and its QR code opens the verification page', async () => {
+    const res = await fetch(`${t.url}/verify/${identifier}/copy.pdf`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/pdf/);
+    expect(res.headers.get('content-disposition')).toMatch(/^inline; filename="[\x20-\x7e]+\.pdf"$/);
+    const pdf = Buffer.from(await res.arrayBuffer());
+    const text = await pdfText(pdf);
+    expect(text).toContain('视同复印件');
+    expect(text).toContain(MASKED_REPRESENTATIVE);
+    expect(text).not.toContain(LEGAL_REPRESENTATIVE);
+    expect(decodeQrFromPng(await pdfFirstPagePng(pdf))).toBe(verifyUrl());
+  });
+
+  it('a copy of a licence the platform does not have: 404', async () => {
+    const res = await fetch(`${t.url}/verify/${identifier.replace('.001.', '.002.')}/copy.pdf`);
+    expect(res.status).toBe(404);
+  });
+
+  it('a superseded version still verifies PASSED, and its page says so and links the current version', async () => {
+    const body = businessLicenceBody();
+    const v1 = (await issueLicence(t, body)).licence;
+    const caseId = `${body.caseId}-BG1`;
+    const changed = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
+      as: 'zz-amr-system',
+      body: {
+        caseId,
+        caseClosedAt: new Date().toISOString(),
+        changeKind: 'change',
+        reason: '法定代表人变更',
+        data: { ...body.data, legalRepresentative: '李建国' },
+      },
+    });
+    expect([200, 201, 202]).toContain(changed.status);
+    const v2 = changed.body.licence ?? (await waitForIssued(t, caseId)).licence;
+
+    const report = await verify({ identifier: v1.identifier });
+    expect(report.body).toMatchObject({
+      indication: 'PASSED',
+      licence: { state: 'superseded', isLatest: false, latestIdentifier: v2.identifier, latestVersion: 2 },
+    });
+    const page = await (await fetch(`${t.url}/verify/${v1.identifier}`)).text();
+    expect(page).toMatch(/data-indication="PASSED"/);
+    expect(page).toContain('已被新版本取代');
+    expect(page).toContain(`href="/verify/${v2.identifier}"`);
+    expect((await verify({ identifier: v2.identifier })).body.licence).toMatchObject({
+      state: 'valid',
+      isLatest: true,
+    });
+  });
+});

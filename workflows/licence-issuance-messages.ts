@@ -1,0 +1,31 @@
+/**
+ * Messages of the licence issuance workflow, shared by the workflow, the activity that wakes waiting issuances and
+ * the API: its deterministic id, the signal that a seal-use authorisation was granted, and the state query.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { IssuanceStatus } from '../db/licence-entities';
+
+/** One workflow per issuance row; the row is unique per (unit, business case), so a retry finds the same one. */
+export function licenceIssuanceWorkflowId(issuanceId: string): string {
+  return `licence-issuance-${issuanceId}`;
+}
+
+export interface LicenceIssuanceInput {
+  issuanceId: string;
+}
+
+export interface LicenceIssuanceState {
+  status: IssuanceStatus;
+  reason: string | null;
+  licenceId: string | null;
+  identifier: string | null;
+  /** Signing attempts made by this run (continue-as-new starts again at 0). */
+  attempts: number;
+  /** LM-8: the data-exchange message was delivered (or no endpoint is configured). */
+  exchangeDone: boolean;
+  holderNotified: boolean;
+}
+
+/** A seal-use authorisation of the issuing unit was granted: look for one now instead of at the next hourly try. */
+export const sealAuthorisationGranted = defineSignal('sealAuthorisationGranted');
+export const issuanceStateQuery = defineQuery<LicenceIssuanceState>('issuanceState');

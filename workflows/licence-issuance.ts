@@ -1,0 +1,87 @@
+/**
+ * Issuing a licence (LM-7, LM-8, LM-9, LM-13, SM-12): the issuance row was stored by the API; this workflow signs and
+ * stores the licence under the issuing unit's standing seal-use authorisation, waiting (durably) while the unit
+ * has none, then pushes it to the data-exchange platform and e-mails the holder. The push and the e-mail run side
+ * by side, so an exchange outage delays only the push; each is retried until it succeeds, so neither is lost.
+ */
+import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { ExchangeActivities } from '../activities/exchange';
+import type { LicenceIssuanceActivities } from '../activities/licence-issuance';
+import { ACTIVITY_OPTIONS } from './activity-options';
+import {
+  issuanceStateQuery,
+  LicenceIssuanceInput,
+  LicenceIssuanceState,
+  sealAuthorisationGranted,
+} from './licence-issuance-messages';
+
+const activities = proxyActivities<LicenceIssuanceActivities & ExchangeActivities>(ACTIVITY_OPTIONS);
+
+/** Without a signal, look for an authorisation again after this long (a signal may be lost to an outage). */
+const AWAITING_SEAL_RETRY = '1 hour';
+/** Keeps the history of an issuance that waits for months small: a fresh run after this many hourly tries. */
+const ROUNDS_BEFORE_CONTINUE_AS_NEW = 100;
+
+export interface LicenceIssuanceOutcome {
+  status: 'issued' | 'failed';
+  licenceId: string | null;
+  identifier: string | null;
+  reason: string | null;
+}
+
+export async function licenceIssuanceWorkflow(input: LicenceIssuanceInput): Promise<LicenceIssuanceOutcome> {
+  const state: LicenceIssuanceState = {
+    status: 'pending',
+    reason: null,
+    licenceId: null,
+    identifier: null,
+    attempts: 0,
+    exchangeDone: false,
+    holderNotified: false,
+  };
+  let woken = false;
+  setHandler(sealAuthorisationGranted, () => {
+    woken = true;
+  });
+  setHandler(issuanceStateQuery, () => state);
+
+  for (;;) {
+    // Cleared before the attempt: a grant signalled while the attempt runs wakes the next wait at once.
+    woken = false;
+    state.attempts++;
+    const result = await activities.signAndStore({ issuanceId: input.issuanceId });
+    if (result.outcome === 'issued') {
+      state.status = 'issued';
+      state.reason = null;
+      state.licenceId = result.licenceId;
+      state.identifier = result.identifier;
+      break;
+    }
+    if (result.outcome === 'failed') {
+      state.status = 'failed';
+      state.reason = result.reason;
+      await activities.markIssuanceFailed({ issuanceId: input.issuanceId, reason: result.reason });
+      return { status: 'failed', licenceId: null, identifier: null, reason: result.reason };
+    }
+    if (state.status !== 'awaiting_seal' || state.reason !== result.reason) {
+      await activities.markAwaitingSeal({ issuanceId: input.issuanceId, reason: result.reason });
+    }
+    state.status = 'awaiting_seal';
+    state.reason = result.reason;
+    await condition(() => woken, AWAITING_SEAL_RETRY);
+    if (state.attempts >= ROUNDS_BEFORE_CONTINUE_AS_NEW && !woken) {
+      await continueAsNew<typeof licenceIssuanceWorkflow>(input);
+    }
+  }
+
+  const licenceId = state.licenceId!;
+  await Promise.all([
+    activities.deliverToExchange({ licenceId }).then(() => {
+      state.exchangeDone = true;
+    }),
+    activities.notifyHolder({ licenceId }).then(() => {
+      state.holderNotified = true;
+    }),
+  ]);
+  return { status: 'issued', licenceId, identifier: state.identifier, reason: null };
+}
