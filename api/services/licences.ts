@@ -480,19 +480,27 @@ export class LicenceService {
   // -------------------------------------------------------------------------------------------------------------
   // Reading
 
-  /** GET /api/licenses/:identifier: full or masked by the access rule; refusals are 403 and audited. */
-  async get(principal: Principal, identifier: string, meta: Meta): Promise<LicenceView> {
+  /**
+   * The licence an identifier names, if the caller may see it (refusals are 403 and audited), with the access
+   * that allows it; a successful read is audited too (who saw which licence, full or masked).
+   */
+  private async readable(
+    principal: Principal,
+    identifier: string,
+    action: 'licence.view' | 'licence.export',
+    meta: Meta,
+  ): Promise<{ licence: Licence; full: boolean }> {
     const em = this.ctx.em();
     const licence = await this.licenceByIdentifier(identifier);
     const access = await assertLicenceAccess(
       principal,
       licence,
       { em, jurisdictions: this.ctx.jurisdictions },
-      { action: 'licence.view', ...meta },
+      { action, needFull: action === 'licence.export', ...meta },
     );
     await recordAudit(em, {
       actor: actorOf(principal),
-      action: 'licence.view',
+      action,
       targetType: 'licence',
       targetId: licence.identifier,
       outcome: 'success',
@@ -500,29 +508,18 @@ export class LicenceService {
       requestId: meta.requestId,
       ip: meta.ip,
     });
-    return this.licenceView(licence, access.full);
+    return { licence, full: access.full };
+  }
+
+  /** GET /api/licenses/:identifier: full or masked by the access rule. */
+  async get(principal: Principal, identifier: string, meta: Meta): Promise<LicenceView> {
+    const { licence, full } = await this.readable(principal, identifier, 'licence.view', meta);
+    return this.licenceView(licence, full);
   }
 
   /** GET /api/licenses/:identifier/export: the signed document with its data in full (full access only). */
   async export(principal: Principal, identifier: string, meta: Meta): Promise<LicenceExport> {
-    const em = this.ctx.em();
-    const licence = await this.licenceByIdentifier(identifier);
-    const access = await assertLicenceAccess(
-      principal,
-      licence,
-      { em, jurisdictions: this.ctx.jurisdictions },
-      { action: 'licence.export', needFull: true, ...meta },
-    );
-    await recordAudit(em, {
-      actor: actorOf(principal),
-      action: 'licence.export',
-      targetType: 'licence',
-      targetId: licence.identifier,
-      outcome: 'success',
-      details: { basis: access.basis },
-      requestId: meta.requestId,
-      ip: meta.ip,
-    });
+    const { licence } = await this.readable(principal, identifier, 'licence.export', meta);
     return licenceExport(licence);
   }
 

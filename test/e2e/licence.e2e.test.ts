@@ -91,9 +91,9 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
   expect(await admin.textContent('body')).toContain(TYPE_NAME);
   await screenshot(admin, SUITE, '02-type-published');
   const published = await t.call('GET', '/api/license-types', { as: 'zz-amr-system' });
-  const listed = (published.body.items as Array<{ code: string; version: number; dataItems: unknown[] }>).find(
-    (x) => x.code === TYPE_CODE,
-  );
+  const listed = (
+    published.body.items as Array<{ code: string; version: number; dataItems: unknown[] }>
+  ).find((x) => x.code === TYPE_CODE);
   expect(listed).toMatchObject({ version: 1 });
   expect(listed!.dataItems).toHaveLength(3);
 
@@ -105,7 +105,11 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
     caseClosedAt: new Date().toISOString(),
     licenceNumber: '泽城管广字〔2026〕第 0188 号',
     holder: { name: '晋城市丹河广告传媒有限公司', code: randomUscc() },
-    data: { location: '泽州县金村镇府城村东口', contactPerson: '赵文斌', specification: '6 米 × 3 米 单立柱广告牌' },
+    data: {
+      location: '泽州县金村镇府城村东口',
+      contactPerson: '赵文斌',
+      specification: '6 米 × 3 米 单立柱广告牌',
+    },
   });
   const identifier = licence.identifier as string;
 

@@ -10,6 +10,7 @@ import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   FOOD_BUSINESS_CODE,
+  foodBusinessBody,
   grantLicenceSealUse,
   issueLicence,
 } from '../support/licences';
@@ -31,22 +32,9 @@ beforeAll(async () => {
   food = (
     await issueLicence(
       t,
-      businessLicenceBody({
-        licenceType: FOOD_BUSINESS_CODE,
+      foodBusinessBody({
         holder: { name: '晋城市兴晋煤业有限公司', code: DEMO_ENTERPRISE_USCC },
-        data: {
-          entityType: undefined,
-          registeredCapital: undefined,
-          establishedDate: undefined,
-          businessTerm: undefined,
-          address: undefined,
-          businessScope: undefined,
-          legalRepresentative: '李秀英',
-          residence: '山西省晋城市泽州县南村镇南村',
-          premises: '山西省晋城市泽州县南村镇南村中街 18 号',
-          mainFormat: '单位食堂',
-          businessItems: '热食类食品制售',
-        },
+        data: { mainFormat: '单位食堂' },
       }),
     )
   ).licence;

@@ -19,8 +19,9 @@ import { licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-mess
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
+  changeBody,
   ExchangeReceiver,
-  FOOD_BUSINESS_CODE,
+  foodBusinessBody,
   grantLicenceSealUse,
   issueLicence,
   randomUscc,
@@ -141,24 +142,7 @@ it('repeating a request returns the same licence and issues nothing; the same ca
 });
 
 describe('invalid requests are refused naming the field, and nothing is stored or pushed', () => {
-  const foodBody = (data: Record<string, unknown> = {}) =>
-    businessLicenceBody({
-      licenceType: FOOD_BUSINESS_CODE,
-      data: {
-        entityType: undefined,
-        registeredCapital: undefined,
-        establishedDate: undefined,
-        businessTerm: undefined,
-        address: undefined,
-        businessScope: undefined,
-        legalRepresentative: '李秀英',
-        residence: '山西省晋城市泽州县南村镇南村',
-        premises: '山西省晋城市泽州县南村镇南村中街 18 号',
-        mainFormat: '餐饮服务经营者',
-        businessItems: '热食类食品制售',
-        ...data,
-      },
-    });
+  const foodBody = (data: Record<string, unknown> = {}) => foodBusinessBody({ data });
 
   const cases: Array<[string, () => Record<string, unknown>, string[]]> = [
     [
@@ -347,13 +331,7 @@ describe('changes make versions', () => {
   it('a change issues version 002 linked to 001, which is superseded; the history lists both; 001 cannot change again', async () => {
     const body = businessLicenceBody();
     const v1 = (await issueLicence(t, body)).licence;
-    const change = {
-      caseId: `${body.caseId}-BG1`,
-      caseClosedAt: new Date().toISOString(),
-      changeKind: 'change',
-      reason: '法定代表人变更',
-      data: { ...body.data, legalRepresentative: '李建国' },
-    };
+    const change = changeBody(body);
     const res = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
       as: 'zz-amr-system',
       body: change,

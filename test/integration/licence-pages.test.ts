@@ -9,6 +9,7 @@ import { AuditEvent } from '../../db/entities';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
+  changeBody,
   grantLicenceSealUse,
   issueLicence,
   waitForIssued,
@@ -29,13 +30,7 @@ beforeAll(async () => {
   const body = businessLicenceBody({ data: { legalRepresentative: '王志刚' } });
   holderCode = body.holder.code as string;
   v1 = (await issueLicence(t, body)).licence;
-  const change = {
-    caseId: `${body.caseId}-BG1`,
-    caseClosedAt: new Date().toISOString(),
-    changeKind: 'change',
-    reason: '法定代表人变更',
-    data: { ...body.data, legalRepresentative: '李建国' },
-  };
+  const change = changeBody(body);
   const changed = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
     as: 'zz-amr-system',
     body: change,

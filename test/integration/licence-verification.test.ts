@@ -23,6 +23,7 @@ import { TEST_PKI_MASTER_KEY } from '../support/env';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
+  changeBody,
   grantLicenceSealUse,
   issueLicence,
   waitForIssued,
@@ -332,16 +333,11 @@ describe('the public verification page and copies', () => {
   it('a superseded version still verifies PASSED, and its page says so and links the current version', async () => {
     const body = businessLicenceBody();
     const v1 = (await issueLicence(t, body)).licence;
-    const caseId = `${body.caseId}-BG1`;
+    const change = changeBody(body);
+    const caseId = change.caseId;
     const changed = await t.call('POST', `/api/licenses/${v1.identifier}/versions`, {
       as: 'zz-amr-system',
-      body: {
-        caseId,
-        caseClosedAt: new Date().toISOString(),
-        changeKind: 'change',
-        reason: '法定代表人变更',
-        data: { ...body.data, legalRepresentative: '李建国' },
-      },
+      body: change,
     });
     expect([200, 201, 202]).toContain(changed.status);
     const v2 = changed.body.licence ?? (await waitForIssued(t, caseId)).licence;

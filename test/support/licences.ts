@@ -163,6 +163,42 @@ export function businessLicenceBody(
 }
 
 /**
+ * A valid 食品经营许可证 issuance for 泽州县市场监督管理局: the 营业执照 body with the food-business data items
+ * instead (`data` overrides merge in; other overrides replace, as in businessLicenceBody).
+ */
+export function foodBusinessBody(
+  overrides: Body & { data?: Body; holder?: Body } = {},
+): Body & { caseId: string; holder: Body; data: Body } {
+  const { data, ...rest } = overrides;
+  const body = businessLicenceBody({ licenceType: FOOD_BUSINESS_CODE, ...rest });
+  return {
+    ...body,
+    data: {
+      legalRepresentative: '李秀英',
+      residence: '山西省晋城市泽州县南村镇南村',
+      premises: '山西省晋城市泽州县南村镇南村中街 18 号',
+      mainFormat: '餐饮服务经营者',
+      businessItems: '热食类食品制售',
+      ...data,
+    },
+  };
+}
+
+/** A change (new version) of a licence issued from `issued`: its own case id, the new legal representative. */
+export function changeBody(
+  issued: { caseId: string; data: Body },
+  legalRepresentative = '李建国',
+): Body & { caseId: string; data: Body } {
+  return {
+    caseId: `${issued.caseId}-BG1`,
+    caseClosedAt: new Date().toISOString(),
+    changeKind: 'change',
+    reason: '法定代表人变更',
+    data: { ...issued.data, legalRepresentative },
+  };
+}
+
+/**
  * Issues through `POST /api/licenses` and waits for the licence: a 201 answers at once; a 202 (still pending, or
  * awaiting a seal-use authorisation) is polled at `GET /api/licenses/issuances/:caseId` until issued. Returns
  * `{ issuance, licence }` as the 201 would; throws on anything else.
