@@ -4,6 +4,7 @@
  * native generator (RSA 2048), which is far faster than forge's pure JavaScript one.
  */
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { isIssuedByCached } from './certificate-cache';
 import forge from 'node-forge';
 
 export interface IssuedCertificate {
@@ -138,7 +139,5 @@ export function certificateOrganisationName(certificatePem: string): string {
 
 /** Whether `certificatePem` was issued and signed by the CA certificate `caPem`. */
 export function isIssuedBy(certificatePem: string, caPem: string): boolean {
-  const cert = new X509Certificate(certificatePem);
-  const ca = new X509Certificate(caPem);
-  return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+  return isIssuedByCached(certificatePem, caPem);
 }

@@ -123,6 +123,12 @@ export async function signAndStoreLicence(
     organisationId: requester.organisationId,
   };
 
+  // The serial is taken in its own short statement, not in the transaction below: every licence of a type and
+  // issuer goes through the same counter row, and holding its lock while signing and storing would let only one
+  // licence of the type be issued at a time. A transaction that rolls back leaves a gap; serials are unique, and
+  // need not be gapless.
+  const serial = issuance.kind === 'issue' ? await nextSerial(em, definition.code, issuer.uscc) : null;
+
   try {
     return await em.transactional(async (tx) => {
       let previous: Licence | null = null;
@@ -131,7 +137,6 @@ export async function signAndStoreLicence(
       let holderEmail: string | null;
       if (issuance.kind === 'issue') {
         const body = issuance.request as unknown as IssueLicenceBody & { plan: IssuancePlan };
-        const serial = await nextSerial(tx, definition.code, issuer.uscc);
         metadata = {
           name: definition.name,
           typeCode: definition.code,
@@ -139,7 +144,7 @@ export async function signAndStoreLicence(
           identifier: licenceIdentifier({
             typeCode: definition.code,
             issuerCode: issuer.uscc,
-            serial,
+            serial: serial!,
             version: 1,
           }),
           licenceNumber: body.licenceNumber,

@@ -6,6 +6,7 @@ import { createHash, sign, verify, X509Certificate } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical-json';
 import { SEAL_TYPE_CODE } from '../domain/seal';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
+import { publicKeyOf, x509Of } from './certificate-cache';
 
 export function signSealInfo(
   info: SealInfo,
@@ -26,12 +27,12 @@ export function verifySealInfo(
   signature: SealMakerSignature,
   makerCertificatePem: string,
 ): boolean {
-  const cert = new X509Certificate(makerCertificatePem);
+  const cert = x509Of(makerCertificatePem);
   if (createHash('sha256').update(cert.raw).digest('hex') !== signature.makerCertificateSha256) return false;
   return verify(
     'sha256',
     Buffer.from(canonicalJson(info), 'utf8'),
-    cert.publicKey,
+    publicKeyOf(makerCertificatePem),
     Buffer.from(signature.signature, 'base64'),
   );
 }

@@ -8,6 +8,7 @@
 import { sign, verify, X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
 import { signedContent } from '../domain/seal-use';
+import { publicKeyOf, x509Of } from './certificate-cache';
 import { isIssuedBy } from './certificates';
 import { verifySealInfo } from './seal-maker';
 
@@ -125,7 +126,7 @@ export function safe(check: () => boolean): boolean {
 /** The certificate, or null when the PEM does not parse. */
 export function parseCertificate(pem: string): X509Certificate | null {
   try {
-    return new X509Certificate(pem);
+    return x509Of(pem);
   } catch {
     return null;
   }
@@ -160,7 +161,7 @@ export function signatureValueVerifies(record: SealSignature, cert: X509Certific
       verify(
         'sha256',
         Buffer.from(record.signedContent, 'utf8'),
-        cert.publicKey,
+        publicKeyOf(record.signerCertificate),
         Buffer.from(record.signatureValue, 'base64'),
       ),
   );

@@ -425,8 +425,13 @@ export class LicenceService {
   private async answer(principal: Principal, issuanceId: string, created: boolean): Promise<IssueAnswer> {
     const until = Date.now() + ISSUE_WAIT_MS;
     let issuance = await this.issuanceRow(issuanceId);
-    while (issuance.status === 'pending' && Date.now() < until) {
-      await sleep(100);
+    // Signing usually takes a few tens of milliseconds: look often at first, then back off.
+    for (
+      let pause = 20;
+      issuance.status === 'pending' && Date.now() < until;
+      pause = Math.min(pause * 1.5, 250)
+    ) {
+      await sleep(pause);
       issuance = await this.issuanceRow(issuanceId);
     }
     const location = `/api/licenses/issuances/${encodeURIComponent(issuance.caseId)}`;

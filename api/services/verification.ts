@@ -8,7 +8,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditActor, recordAudit } from '../../db/audit';
 import { CertificateAuthority } from '../../db/entities';
-import { Licence } from '../../db/licence-entities';
 import type { LicenceStatus } from '../../domain/licence';
 import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
 import type { SealStatus } from '../../domain/seal';
@@ -68,61 +67,73 @@ interface RegistryRow {
   seal_status: SealStatus | null;
   latest_identifier: string;
   latest_version: number;
+  metadata: LicenceExport['licence']['metadata'];
+  data: LicenceExport['licence']['data'];
+  signature: LicenceExport['signature'];
 }
 
-/** The registry over the database: one query per lookup (the benchmark verifies over HTTP). */
-export function databaseRegistry(em: EntityManager): LicenceRegistry {
+/**
+ * The registry over the database, for one verification: one query per identifier gives both the registry entry
+ * and, for a verification by identifier, the stored document (the benchmark verifies over HTTP).
+ */
+export function databaseRegistry(em: EntityManager): LicenceRegistry & {
+  storedExport(identifier: string): Promise<LicenceExport | null>;
+} {
+  const rows = new Map<string, Promise<RegistryRow | null>>();
+  const row = (identifier: string) => {
+    let found = rows.get(identifier);
+    if (!found) {
+      found = em
+        .execute<RegistryRow[]>(
+          `select l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
+                  l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
+                  l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
+                  latest.identifier as latest_identifier, latest.version as latest_version,
+                  l.metadata, l.data, l.signature
+             from licence l
+             left join seal s on s.id = l.seal_id
+             cross join lateral (
+               select x.identifier, x.version from licence x where x.series_id = l.series_id
+                order by x.version desc limit 1
+             ) latest
+            where l.identifier = ?`,
+          [identifier],
+        )
+        .then((r) => r[0] ?? null);
+      rows.set(identifier, found);
+    }
+    return found;
+  };
   return {
+    async storedExport(identifier) {
+      const r = await row(identifier);
+      return r ? licenceExport({ metadata: r.metadata, data: r.data, signature: r.signature }) : null;
+    },
     async lookup(identifier) {
-      const rows: RegistryRow[] = await em.execute(
-        `select l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
-                l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
-                l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
-                latest.identifier as latest_identifier, latest.version as latest_version
-           from licence l
-           left join seal s on s.id = l.seal_id
-           cross join lateral (
-             select x.identifier, x.version from licence x where x.series_id = l.series_id
-              order by x.version desc limit 1
-           ) latest
-          where l.identifier = ?`,
-        [identifier],
-      );
-      const row = rows[0];
-      if (!row) return null;
+      const r = await row(identifier);
+      if (!r) return null;
       const entry: RegisteredLicence = {
-        identifier: row.identifier,
-        name: row.name,
-        typeCode: row.type_code.trim(),
-        version: row.version,
-        issuerName: row.issuer_name,
-        holderName: row.holder_name,
-        holderCodeType: row.holder_code_type,
-        issueDate: row.issue_date,
-        validFrom: row.valid_from,
-        validTo: row.valid_to,
-        status: row.status,
-        dataHash: row.data_hash.trim(),
-        signatureValue: row.signature_value,
+        identifier: r.identifier,
+        name: r.name,
+        typeCode: r.type_code.trim(),
+        version: r.version,
+        issuerName: r.issuer_name,
+        holderName: r.holder_name,
+        holderCodeType: r.holder_code_type,
+        issueDate: r.issue_date,
+        validFrom: r.valid_from,
+        validTo: r.valid_to,
+        status: r.status,
+        dataHash: r.data_hash.trim(),
+        signatureValue: r.signature_value,
         // The platform keeps a seal's status, not when it changed (seal status history is not recorded yet).
-        seal: row.seal_status ? { id: row.seal_id, status: row.seal_status, statusChangedAt: null } : null,
-        latestIdentifier: row.latest_identifier,
-        latestVersion: row.latest_version,
+        seal: r.seal_status ? { id: r.seal_id, status: r.seal_status, statusChangedAt: null } : null,
+        latestIdentifier: r.latest_identifier,
+        latestVersion: r.latest_version,
       };
       return entry;
     },
   };
-}
-
-async function storedExport(em: EntityManager, identifier: string): Promise<LicenceExport | null> {
-  const licence = await em.findOne(
-    Licence,
-    { identifier },
-    { fields: ['metadata', 'data', 'signature'], disableIdentityMap: true },
-  );
-  return licence
-    ? licenceExport({ metadata: licence.metadata, data: licence.data, signature: licence.signature })
-    : null;
 }
 
 export class VerificationService {
@@ -159,12 +170,12 @@ export class VerificationService {
   }
 
   async verifyIdentifier(identifier: string, meta: VerificationMeta): Promise<VerificationReport> {
-    const em = this.ctx.em();
+    const registry = databaseRegistry(this.ctx.em());
     const report = await verifyLicenceIdentifier(identifier, {
       caCertificatePem: await this.caCertificatePem(),
       now: new Date(),
-      registry: databaseRegistry(em),
-      loadExport: (id) => storedExport(em, id),
+      registry,
+      loadExport: (id) => registry.storedExport(id),
     });
     await this.auditReport(meta, report, identifier);
     return report;
