@@ -48,9 +48,48 @@ function sharedBrowser(): Promise<Browser> {
   return browserPromise;
 }
 
+/**
+ * The public copy of a licence is a PDF anyone may ask for: at most MAX_RENDERS render at once, MAX_WAITING wait
+ * their turn, and beyond that a render is refused at once (PdfRendererBusy) rather than piling up chromium pages.
+ */
+const MAX_RENDERS = 2;
+const MAX_WAITING = 20;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+export class PdfRendererBusy extends Error {
+  constructor() {
+    super('the PDF renderer is busy');
+    this.name = 'PdfRendererBusy';
+  }
+}
+
+async function turn(): Promise<() => void> {
+  if (running >= MAX_RENDERS) {
+    if (waiting.length >= MAX_WAITING) throw new PdfRendererBusy();
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+  running++;
+  return () => {
+    running--;
+    waiting.shift()?.();
+  };
+}
+
 export async function renderPdf(html: string, options: PdfOptions = {}): Promise<Buffer> {
+  const done = await turn();
+  try {
+    return await renderNow(html, options);
+  } finally {
+    done();
+  }
+}
+
+async function renderNow(html: string, options: PdfOptions): Promise<Buffer> {
   const browser = await sharedBrowser();
-  const context = await browser.newContext();
+  // The page is self-contained (inline styles, data URLs): no scripts and no network, so nothing in a licence's
+  // data or a face template can reach out or run.
+  const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
   try {
     const page = await context.newPage();
     await page.setContent(html, { waitUntil: 'load' });

@@ -9,9 +9,9 @@ import { Seal } from '../../db/entities';
 import { Licence, LicenceType } from '../../db/licence-entities';
 import { normaliseIdentifier } from '../../domain/licence';
 import type { LicenceTypeDefinition } from '../../domain/licence-type';
-import { renderPdf } from '../../infra/pdf';
+import { PdfRendererBusy, renderPdf } from '../../infra/pdf';
 import { qrSvg } from '../../infra/qr';
-import { notFound } from '../errors';
+import { ApiError, notFound } from '../errors';
 import { FaceInput, renderFace, renderFaceDocument } from '../web/licence-face';
 
 /** The public verification page of a licence: what its QR code opens. */
@@ -104,5 +104,11 @@ export async function renderLicenceCopyPdf(
   identifier: string,
   publicUrl: string,
 ): Promise<Buffer> {
-  return renderPdf(await renderLicenceCopyHtml(em, identifier, publicUrl));
+  const html = await renderLicenceCopyHtml(em, identifier, publicUrl);
+  try {
+    return await renderPdf(html);
+  } catch (err) {
+    if (err instanceof PdfRendererBusy) throw new ApiError('UNAVAILABLE', 'PDF 副本生成繁忙，请稍后再试');
+    throw err;
+  }
 }

@@ -7,7 +7,7 @@
  * caller's IP. The public page needs no login, shows the report in Chinese with the masked face and makes a
  * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import forge from 'node-forge';
 import { AuditEvent, OrganisationCertificate, Seal } from '../../db/entities';
 import { CertificateAuthority } from '../../db/entities';
@@ -230,10 +230,19 @@ describe('POST /api/verify', () => {
   });
 
   it('every verification is audited with the caller’s IP and the outcome', async () => {
-    const since = new Date(Date.now() - 1);
-    await verify({ identifier });
-    await verify({ document: { ...clone(exported), licence: { ...exported.licence, data: {} } } });
-    const events = await t.em().find(AuditEvent, { action: 'licence.verify', at: { $gte: since } });
+    // Tagged with request ids, so that no other verification of this file can be counted in.
+    const requestIds = [`audit-${randomUUID()}`, `audit-${randomUUID()}`];
+    await t.call('POST', '/api/verify', {
+      body: { identifier },
+      headers: { 'X-Request-Id': requestIds[0]! },
+    });
+    await t.call('POST', '/api/verify', {
+      body: { document: { ...clone(exported), licence: { ...exported.licence, data: {} } } },
+      headers: { 'X-Request-Id': requestIds[1]! },
+    });
+    const events = await t
+      .em()
+      .find(AuditEvent, { action: 'licence.verify', requestId: { $in: requestIds } });
     expect(events).toHaveLength(2);
     const passed = events.find((e) => e.outcome === 'success');
     const failed = events.find((e) => e.outcome === 'rejected');
