@@ -6,7 +6,8 @@
  *   issuing unit: full;
  * - the holder: a holder account (licence_holder) whose holder code is the licence's, or anyone working for the
  *   organisation whose USCC is the holder code: full, their own licences only;
- * - a using unit with the type on its usage list (licence_usage_grant, LM-14): masked unless the grant says full;
+ * - a using unit's verifying staff (licence_verifier), for the types on its usage list (licence_usage_grant,
+ *   LM-14): masked unless the grant says full;
  * - everyone else: refused, and the refusal is in the audit log.
  * The decision itself is pure (decideLicenceAccess); licenceAccess gathers the facts it needs.
  */
@@ -90,8 +91,10 @@ export async function licenceAccess(
       holder = own?.uscc === licence.holderCode;
     }
   }
+  // A usage list is the unit's, used by its verifying staff (licence_verifier), not by everyone who works there.
+  const verifier = has(['licence_verifier']) && principal.organisationFunctions.includes('using_unit');
   const grant =
-    issuerStaff || overseer || holder
+    issuerStaff || overseer || holder || !verifier
       ? null
       : await em.findOne(LicenceUsageGrant, {
           organisationId: principal.organisationId,

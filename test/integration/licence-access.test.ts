@@ -4,7 +4,7 @@
  * masked (no full export), and another county's issuer, a using unit without the type on its list and another
  * holder refused with 403, each refusal in the audit log.
  */
-import { AuditEvent } from '../../db/entities';
+import { AppUser, AuditEvent } from '../../db/entities';
 import { DEMO_ENTERPRISE_USCC } from '../../db/seed-licensing';
 import {
   BUSINESS_LICENCE_CODE,
@@ -92,6 +92,23 @@ it('a using unit with the type on its usage list sees it masked and cannot expor
   expect(exported.status).toBe(403);
   const versions = await get(business.identifier, 'jc-hrss-verifier', '/versions');
   expect(versions.status).toBe(200);
+});
+
+it('a usage list is for the using unit’s verifying staff, not for everyone who works there', async () => {
+  const em = t.em();
+  em.create(AppUser, {
+    id: 'user-jc-hrss-clerk',
+    username: 'jc-hrss-clerk',
+    displayName: '社保窗口人员',
+    email: null,
+    organisationId: 'jc-hrss',
+    roles: ['seal_applicant'],
+    active: true,
+    holderCode: null,
+  });
+  await em.flush();
+  const res = await get(business.identifier, 'jc-hrss-clerk');
+  expect(res.status).toBe(403);
 });
 
 it('the management unit over the issuing unit sees it in full; the issuing unit’s staff do', async () => {
