@@ -162,6 +162,12 @@ export const DEV_USERS: UserSeed[] = [
   // Another county's licence issuer: may not see 泽州县's licences (LM-5).
   { username: 'gp-amr-issuer', displayName: '钱进', organisationId: 'gp-amr', roles: ['licence_issuer'] },
   {
+    username: 'zz-police-issuer',
+    displayName: '秦刚',
+    organisationId: 'zz-police',
+    roles: ['licence_issuer'],
+  },
+  {
     username: 'gp-approval-reviewer',
     displayName: '郑华',
     organisationId: 'gp-approval',

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { LicenceService } from '../../api/services/licences';
 import { AuditEvent } from '../../db/entities';
+import { DEMO_CITIZEN_ID } from '../../db/seed-licensing';
 import { ExchangeOutbox, Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
 import { parseLicenceIdentifier } from '../../domain/licence-identifier';
@@ -23,6 +24,7 @@ import {
   ExchangeReceiver,
   foodBusinessBody,
   grantLicenceSealUse,
+  IDENTITY_CARD_CODE,
   issueLicence,
   randomUscc,
   startExchangeReceiver,
@@ -209,6 +211,44 @@ describe('invalid requests are refused naming the field, and nothing is stored o
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(fieldsOf(res).sort()).toEqual([...fields].sort());
     expect(await counts()).toEqual(before);
+  });
+
+  it('居民身份证: a citizen ID with a wrong check character, or of the wrong shape, is refused naming holder.code', async () => {
+    const good = DEMO_CITIZEN_ID;
+    const wrongCheck = good.slice(0, 17) + (good[17] === '0' ? '1' : '0');
+    const identityCard = (code: string, extra: Record<string, unknown> = {}) => ({
+      licenceType: IDENTITY_CARD_CODE,
+      caseId: `ZZ-GA-${randomUUID()}`,
+      caseClosedAt: new Date().toISOString(),
+      licenceNumber: good,
+      holder: { name: '张伟', code },
+      validTo: '2036-03-15',
+      data: {
+        gender: '男',
+        ethnicity: '汉',
+        birthDate: '1990-03-15',
+        address: '山西省晋城市泽州县巴公镇东四义村',
+      },
+      ...extra,
+    });
+    const before = await counts();
+    for (const [code, rule] of [
+      [wrongCheck, 'invalid_check_character'],
+      [good.slice(0, 17) + 'Y', 'invalid_format'],
+      ['14052519900315', 'invalid_format'],
+    ] as const) {
+      const res = await post(identityCard(code), 'zz-police-issuer');
+      expect([code, res.status]).toEqual([code, 400]);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'holder.code', rule })]);
+    }
+    // The type is valid until a stated date: without one the request is refused too.
+    const noEnd = await post(identityCard(good, { validTo: undefined }), 'zz-police-issuer');
+    expect(noEnd.status).toBe(400);
+    expect(fieldsOf(noEnd)).toEqual(['validTo']);
+    expect(await counts()).toEqual(before);
+    // And the right code passes validation (it then waits for the police bureau's seal-use authorisation).
+    const ok = await post(identityCard(good), 'zz-police-issuer');
+    expect(ok.status).toBe(202);
   });
 
   it('a valid 食品经营许可证 body is not refused for its data (the food type is authorised separately)', async () => {
