@@ -339,7 +339,7 @@ describe('the public verification page and copies', () => {
     expect(res.status).toBe(404);
   });
 
-  it('a superseded version still verifies PASSED, and its page says so and links the current version', async () => {
+  it('a superseded version still verifies PASSED, and its page says so and links the current version, which verifies PASSED too', async () => {
     const body = businessLicenceBody();
     const v1 = (await issueLicence(t, body)).licence;
     const change = changeBody(body);
@@ -360,9 +360,8 @@ describe('the public verification page and copies', () => {
     expect(page).toMatch(/data-indication="PASSED"/);
     expect(page).toContain('已被新版本取代');
     expect(page).toContain(`href="/verify/${v2.identifier}"`);
-    expect((await verify({ identifier: v2.identifier })).body.licence).toMatchObject({
-      state: 'valid',
-      isLatest: true,
-    });
+    const current = (await verify({ identifier: v2.identifier })).body;
+    expect(current).toMatchObject({ indication: 'PASSED', subIndication: null });
+    expect(current.licence).toMatchObject({ state: 'valid', isLatest: true, version: 2 });
   });
 });
