@@ -79,6 +79,9 @@ export interface LicenceView {
   signature: {
     sealName: string;
     esId: string;
+    /** 签章人: the grantee of the seal-use authorisation the signing consumed a use of (SM-12). */
+    signerName: string | null;
+    authorisationId: string;
     signingTime: string;
     signerCertificateSubject: string;
     algorithm: string;
@@ -724,10 +727,16 @@ export class LicenceService {
   /** The licence as a caller sees it: `full` as signed, else with sensitive items and a person's name masked. */
   async licenceView(licence: Licence, full: boolean, issuance?: LicenceIssuance): Promise<LicenceView> {
     const em = this.ctx.em();
-    const [type, issuer, request] = await Promise.all([
+    const [type, issuer, request, signer] = await Promise.all([
       em.findOneOrFail(LicenceType, { id: licence.typeId }),
       em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId }),
       issuance ? Promise.resolve(issuance) : em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId }),
+      em
+        .getConnection()
+        .execute<Array<{ display_name: string }>>(
+          `select u.display_name from seal_signature s join app_user u on u.id = s.signer_user_id where s.id = ?`,
+          [licence.signatureId],
+        ),
     ]);
     const { holder, data } = holderAndDataFor(licence, type.definition, full);
     const now = new Date();
@@ -756,6 +765,8 @@ export class LicenceService {
       signature: {
         sealName: signature.seal.name,
         esId: signature.seal.esId,
+        signerName: signer[0]?.display_name ?? null,
+        authorisationId: signature.authorisationId,
         signingTime: signature.signingTime,
         signerCertificateSubject: certificateSubject(signature.signerCertificate),
         algorithm: signature.algorithm,

@@ -105,6 +105,10 @@ describe('/licences/:identifier', () => {
     expect(html).toContain(v2.signature.dataHash);
     expect(html).toContain(v2.signature.algorithm);
     expect(html).toContain(v2.signature.esId);
+    // 签章人: 张丽 (zz-amr-clerk), whose standing seal-use authorisation the signing used.
+    expect(v2.signature.signerName).toBe('张丽');
+    expect(html).toContain(`张丽（泽州县市场监督管理局，依用印授权`);
+    expect(html).toContain(v2.signature.authorisationId);
     expect(html).toContain(`href="/verify/${v2.identifier}"`);
     expect(html).toContain(`href="/verify/${v2.identifier}/copy.pdf"`);
 
