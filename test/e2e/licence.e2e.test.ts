@@ -34,7 +34,12 @@ afterAll(async () => {
 });
 
 async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+  // Twice the pixels: the QR code on a copy is 30 mm wide, and its modules must be several pixels to decode.
+  const context = await browser.newContext({
+    locale: 'zh-CN',
+    viewport: { width: 1280, height: 900 },
+    deviceScaleFactor: 2,
+  });
   return context.newPage();
 }
 
