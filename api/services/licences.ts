@@ -9,7 +9,7 @@
  * retried request finds it: the same content answers with its current state, other content is a 409. The workflow
  * id comes from the row id, so a retry attaches to the same process.
  */
-import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
@@ -18,87 +18,25 @@ import { Organisation } from '../../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { canonicalJson } from '../../domain/canonical-json';
 import { startOfShanghaiDay, endOfShanghaiDay } from '../../domain/calendar';
-import {
-  currentStatus,
-  issuanceLateness,
-  LICENCE_STATUS_LABELS,
-  LicenceStatus,
-  normaliseIdentifier,
-  validityEnd,
-} from '../../domain/licence';
+import { issuanceLateness, LicenceStatus, normaliseIdentifier, validityEnd } from '../../domain/licence';
 import { ChangeKind, ChangeLicenceBody, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
-import { dataProblems, HolderCodeType, isRealDate, LicenceData } from '../../domain/licence-type';
+import { dataProblems, isRealDate } from '../../domain/licence-type';
 import { LicenceExport, licenceExport } from '../../pki/licence-document';
 import { LicenceIssuanceInput, licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { parse } from '../validation';
-import { assertLicenceAccess, holderAndDataFor, ISSUER_ROLES, OVERSEER_ROLES } from './licence-access';
+import { assertLicenceAccess, ISSUER_ROLES, OVERSEER_ROLES } from './licence-access';
+import { IssuanceView, issuanceView, LicenceView, licenceView, VersionItem } from './licence-views';
+
+export type { IssuanceView, LicenceView, VersionItem } from './licence-views';
 
 /** How long a request waits for the signature before answering 202 (the business system then polls). */
 const ISSUE_WAIT_MS = 10_000;
 /** A case cannot close in the future; a little clock skew between systems is tolerated. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 const PAGE_SIZE = 50;
-
-export interface IssuanceView {
-  id: string;
-  caseId: string;
-  kind: LicenceIssuance['kind'];
-  status: LicenceIssuance['status'];
-  statusReason: string | null;
-  receivedAt: string;
-  caseClosedAt: string;
-  deadlineAt: string;
-  deadlineProvisional: boolean;
-  late: boolean;
-  licenceIdentifier: string | null;
-}
-
-export interface LicenceView {
-  identifier: string;
-  name: string;
-  typeCode: string;
-  typeVersion: number;
-  version: number;
-  previousIdentifier: string | null;
-  licenceNumber: string;
-  issuer: { id: string; name: string; code: string };
-  holder: { name: string; code: string; codeType: HolderCodeType };
-  issueDate: string;
-  validFrom: string;
-  validTo: string | null;
-  status: LicenceStatus;
-  currentStatus: LicenceStatus;
-  statusLabel: string;
-  data: LicenceData;
-  masked: boolean;
-  issuedAt: string;
-  late: boolean;
-  signature: {
-    sealName: string;
-    esId: string;
-    /** 签章人: the grantee of the seal-use authorisation the signing consumed a use of (SM-12). */
-    signerName: string | null;
-    authorisationId: string;
-    signingTime: string;
-    signerCertificateSubject: string;
-    algorithm: string;
-    dataHash: string;
-  };
-  verifyUrl: string;
-}
-
-export interface VersionItem {
-  identifier: string;
-  version: number;
-  status: LicenceStatus;
-  issuedAt: string;
-  previousIdentifier: string | null;
-  changeKind: ChangeKind | null;
-  reason: string | null;
-}
 
 /** What POST /api/licenses and POST …/versions answer: the HTTP status with its body. */
 export type IssueAnswer =
@@ -724,75 +662,13 @@ export class LicenceService {
     return licence;
   }
 
-  /** The licence as a caller sees it: `full` as signed, else with sensitive items and a person's name masked. */
-  async licenceView(licence: Licence, full: boolean, issuance?: LicenceIssuance): Promise<LicenceView> {
-    const em = this.ctx.em();
-    const [type, issuer, request, signer] = await Promise.all([
-      em.findOneOrFail(LicenceType, { id: licence.typeId }),
-      em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId }),
-      issuance ? Promise.resolve(issuance) : em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId }),
-      em
-        .getConnection()
-        .execute<Array<{ display_name: string }>>(
-          `select u.display_name from seal_signature s join app_user u on u.id = s.signer_user_id where s.id = ?`,
-          [licence.signatureId],
-        ),
-    ]);
-    const { holder, data } = holderAndDataFor(licence, type.definition, full);
-    const now = new Date();
-    const state = currentStatus(licence.status, licence.validTo, now);
-    const signature = licence.signature;
-    return {
-      identifier: licence.identifier,
-      name: licence.name,
-      typeCode: licence.typeCode,
-      typeVersion: licence.typeVersion,
-      version: licence.version,
-      previousIdentifier: licence.previousIdentifier,
-      licenceNumber: licence.licenceNumber,
-      issuer: { id: issuer.id, name: issuer.name, code: licence.issuerCode },
-      holder,
-      issueDate: licence.issueDate,
-      validFrom: licence.validFrom,
-      validTo: licence.validTo,
-      status: licence.status,
-      currentStatus: state,
-      statusLabel: LICENCE_STATUS_LABELS[state],
-      data,
-      masked: !full,
-      issuedAt: licence.issuedAt.toISOString(),
-      late: request.late,
-      signature: {
-        sealName: signature.seal.name,
-        esId: signature.seal.esId,
-        signerName: signer[0]?.display_name ?? null,
-        authorisationId: signature.authorisationId,
-        signingTime: signature.signingTime,
-        signerCertificateSubject: certificateSubject(signature.signerCertificate),
-        algorithm: signature.algorithm,
-        dataHash: signature.dataHash.value,
-      },
-      verifyUrl: `${this.ctx.config.publicUrl}/verify/${licence.identifier}`,
-    };
+  /** The licence as a caller sees it (api/services/licence-views.ts). */
+  licenceView(licence: Licence, full: boolean, issuance?: LicenceIssuance): Promise<LicenceView> {
+    return licenceView(this.ctx.em(), this.ctx.config.publicUrl, licence, full, issuance);
   }
 
-  async issuanceView(i: LicenceIssuance): Promise<IssuanceView> {
-    const licence = i.licenceId
-      ? await this.ctx.em().findOne(Licence, { id: i.licenceId }, { fields: ['identifier'] })
-      : null;
-    return {
-      id: i.id,
-      caseId: i.caseId,
-      kind: i.kind,
-      status: i.status,
-      statusReason: i.statusReason,
-      receivedAt: i.receivedAt.toISOString(),
-      caseClosedAt: i.caseClosedAt.toISOString(),
-      deadlineAt: i.deadlineAt.toISOString(),
-      deadlineProvisional: i.deadlineProvisional,
-      late: i.late,
-      licenceIdentifier: licence?.identifier ?? null,
-    };
+  issuanceView(i: LicenceIssuance): Promise<IssuanceView> {
+    return issuanceView(this.ctx.em(), i);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -870,12 +746,4 @@ function caseClosedProblem(caseClosedAt: string): FieldProblem | undefined {
   return new Date(caseClosedAt).getTime() > Date.now() + CLOCK_SKEW_MS
     ? { field: 'caseClosedAt', rule: 'in_future', message: '办结时间不能晚于当前时间' }
     : undefined;
-}
-
-function certificateSubject(pem: string): string {
-  try {
-    return new X509Certificate(pem).subject.replace(/\n/g, ', ');
-  } catch {
-    return '';
-  }
 }
