@@ -31,10 +31,12 @@ export function exchangeEvent(kind: 'issue' | 'change'): string {
   return kind === 'issue' ? 'licence.issued' : 'licence.changed';
 }
 
-interface UsableAuthorisation {
+export interface UsableAuthorisation {
   id: string;
   sealId: string;
   granteeId: string;
+  remainingUses: number;
+  validTo: Date;
 }
 
 /**
@@ -45,8 +47,14 @@ export async function findLicenceAuthorisation(
   em: EntityManager,
   p: { organisationId: string; sealKind: string; title: string; now: Date },
 ): Promise<UsableAuthorisation | null> {
-  const rows: Array<{ id: string; seal_id: string; grantee_id: string }> = await em.execute(
-    `select a.id, a.seal_id, a.grantee_id
+  const rows: Array<{
+    id: string;
+    seal_id: string;
+    grantee_id: string;
+    remaining: number;
+    valid_to: Date;
+  }> = await em.execute(
+    `select a.id, a.seal_id, a.grantee_id, a.max_uses - a.used_count as remaining, a.valid_to
        from seal_use_authorisation a join seal s on s.id = a.seal_id
       where s.organisation_id = ? and s.kind = ? and s.status = 'active' and s.valid_from <= ? and s.valid_to >= ?
         and a.status = 'active' and a.used_count < a.max_uses and a.valid_from <= ? and a.valid_to > ?
@@ -56,7 +64,15 @@ export async function findLicenceAuthorisation(
     [p.organisationId, p.sealKind, p.now, p.now, p.now, p.now, JSON.stringify([{ title: p.title }])],
   );
   const row = rows[0];
-  return row ? { id: row.id, sealId: row.seal_id, granteeId: row.grantee_id } : null;
+  return row
+    ? {
+        id: row.id,
+        sealId: row.seal_id,
+        granteeId: row.grantee_id,
+        remainingUses: Number(row.remaining),
+        validTo: new Date(row.valid_to),
+      }
+    : null;
 }
 
 async function nextSerial(em: EntityManager, typeCode: string, issuerCode: string): Promise<string> {

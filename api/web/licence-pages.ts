@@ -16,6 +16,7 @@ import type { AppContext } from '../context';
 import type { Principal } from '../principal';
 import type { ApprovalService } from '../services/approvals';
 import { licenceFaceHtml, loadLicenceFace } from '../services/licence-copies';
+import { issuingReadiness } from '../services/licence-readiness';
 import type { LicenceTypeService } from '../services/licence-types';
 import { LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../services/licences';
 import { problemsOf } from '../validation';
@@ -79,6 +80,7 @@ export function licencePageRoutes(
               `${p.field === 'holderCode' ? '持证主体代码' : p.field === 'typeCode' ? '证照类型' : '页码'}：${p.message}`,
           );
       const result = parsed.success ? await licences.search(principal, parsed.data) : null;
+      const readiness = await issuingReadiness(ctx.em(), principal, new Date());
       const pages = result ? Math.max(1, Math.ceil(result.total / result.pageSize)) : 1;
       const link = (n: number) => {
         const q = new URLSearchParams();
@@ -95,6 +97,21 @@ export function licencePageRoutes(
           values,
           errors,
           showLate: oversees(principal),
+          readiness: readiness && {
+            canRequest: principal.roles.some((r) => r === 'seal_applicant' || r === 'unit_leader'),
+            types: readiness.types.map((r) => ({
+              ...r,
+              validToText: r.authorisation ? shanghaiDateTime(r.authorisation.validTo) : '',
+              requestHref: r.seal
+                ? `/seals/${r.seal.id}/use-requests/new?licenceType=${encodeURIComponent(r.typeCode)}`
+                : null,
+            })),
+            waiting: readiness.waiting.map((w) => ({
+              ...w,
+              statusLabel: ISSUANCE_STATUS_LABELS[w.status],
+              receivedText: shanghaiDateTime(w.receivedAt),
+            })),
+          },
           types: types.map((t) => ({ code: t.code, name: t.name, selected: t.code === values.typeCode })),
           result: result && {
             total: result.total,

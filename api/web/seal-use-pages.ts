@@ -4,9 +4,13 @@
  * process. The rules live in SealUseService and domain/seal-use.ts, shared with the JSON API.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
+import { LicenceType } from '../../db/licence-entities';
 import { shanghaiDateTime } from '../../domain/format';
+import { licenceSealDocumentTitle } from '../../domain/licence';
+import { TYPE_CODE_PATTERN } from '../../domain/licence-identifier';
 import {
   parseDocumentLines,
+  SEAL_USE_MAX_USES,
   SEAL_USE_REQUEST_STATUS_LABELS,
   SealUseRequestBody,
 } from '../../domain/seal-use';
@@ -135,9 +139,29 @@ export function sealUsePageRoutes(ctx: AppContext, service: SealUseService): Rou
     '/seals/:id/use-requests/new',
     auth,
     signedIn(async (req, res, principal) => {
-      res.send(renderForm(principal, String(req.params.id), defaultValues(), []));
+      res.send(renderForm(principal, String(req.params.id), await prefilled(req.query.licenceType), []));
     }),
   );
+
+  /**
+   * `?licenceType=<code>` (the licence page's 申请用印授权 link): a standing authorisation for issuing that type —
+   * the document title issuance looks for (licenceSealDocumentTitle), many uses, a year. The requester may still
+   * change anything before submitting.
+   */
+  const prefilled = async (licenceType: unknown): Promise<SealUseFormValues> => {
+    const values = defaultValues();
+    if (typeof licenceType !== 'string' || !TYPE_CODE_PATTERN.test(licenceType)) return values;
+    const type = await ctx.em().findOne(LicenceType, { code: licenceType, status: 'published' });
+    if (!type) return values;
+    const now = new Date();
+    return {
+      ...values,
+      documents: licenceSealDocumentTitle(type.definition),
+      maxUses: String(SEAL_USE_MAX_USES),
+      validTo: toLocalInput(new Date(now.getTime() + 365 * 24 * 3600 * 1000)),
+      reason: `签发${type.name}电子证照：业务系统在办件办结时通过接口签发，每份证照用印一次（SM-12）`,
+    };
+  };
 
   router.post(
     '/seals/:id/use-requests',

@@ -120,16 +120,20 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
 
   // 3. The issuing unit sees it, with its face and signature.
   const issuer = await loginAs('zz-amr-issuer');
+  await issuer.goto(`${t.url}/licences`);
+  expect(await issuer.textContent(`tr[data-type-code="${TYPE_CODE}"]`)).toContain('可签发');
+  expect(await issuer.textContent('#licence-list')).toContain('晋城市丹河广告传媒有限公司');
+  await screenshot(issuer, SUITE, '03-issuer-licences');
   await issuer.goto(`${t.url}/licences/${identifier}`);
   expect(await issuer.textContent('body')).toContain('赵文斌');
-  await screenshot(issuer, SUITE, '03-issuer-licence');
+  await screenshot(issuer, SUITE, '04-issuer-licence');
 
   // 4. Anyone with the printed copy scans its QR code and lands on the verification page.
   const citizen = await newPage();
   await citizen.goto(`${t.url}/verify/${identifier}/copy`);
   expect(await citizen.textContent('body')).toContain('视同复印件');
   expect(await citizen.textContent('body')).not.toContain('赵文斌'); // masked on copies (SM-10)
-  await screenshot(citizen, SUITE, '04-printed-copy');
+  await screenshot(citizen, SUITE, '05-printed-copy');
   const qrUrl = decodeQrFromPng(await citizen.locator('.face-qr svg').screenshot());
   expect(qrUrl).toBe(`${t.platform.ctx.config.publicUrl}/verify/${identifier}`);
 
@@ -139,5 +143,5 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
   expect(await citizen.textContent('body')).toContain('核验通过');
   expect(await citizen.textContent('body')).toContain('赵**');
   expect(await citizen.textContent('body')).not.toContain('赵文斌');
-  await screenshot(citizen, SUITE, '05-verification-passed');
+  await screenshot(citizen, SUITE, '06-verification-passed');
 });

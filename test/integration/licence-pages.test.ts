@@ -10,6 +10,8 @@ import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   changeBody,
+  FOOD_BUSINESS_CODE,
+  foodBusinessBody,
   grantLicenceSealUse,
   issueLicence,
   waitForIssued,
@@ -85,6 +87,42 @@ describe('/licences', () => {
   it('is refused to someone without a licence role', async () => {
     const html = await page('/licences', 'zz-amr-clerk', 403);
     expect(html).toContain('无权访问');
+  });
+});
+
+describe('/licences: 签发准备情况 (SM-12)', () => {
+  it('shows per type whether a licence can be signed now, the requests waiting, and a prefilled request form', async () => {
+    // 营业执照 has a standing authorisation (beforeAll); 食品经营许可证 has none, so a request for one waits.
+    const food = foodBusinessBody();
+    const waiting = await t.call('POST', '/api/licenses', { as: 'zz-amr-system', body: food });
+    expect(waiting.status).toBe(202);
+    const html = await page('/licences', 'zz-amr-issuer');
+    const row = (code: string) => {
+      const m = new RegExp(`<tr data-type-code="${code}">([\\s\\S]*?)</tr>`).exec(html);
+      expect(m).not.toBeNull();
+      return m![1]!;
+    };
+    expect(row(BUSINESS_LICENCE_CODE)).toMatch(/可签发[\s\S]*剩余 \d+ 次[\s\S]*授权给 张丽/);
+    const foodRow = row(FOOD_BUSINESS_CODE);
+    expect(foodRow).toContain('无可用授权');
+    expect(foodRow).toContain('泽州县市场监督管理局证照专用章');
+    // Handlebars writes `=` in attributes as `&#x3D;`, which the browser reads back as `=`.
+    const link = /href="(\/seals\/[^"]+\/use-requests\/new\?[^"]+)"/.exec(foodRow);
+    expect(link).not.toBeNull();
+    const href = link![1]!.replace(/&#x3D;/g, '=');
+    expect(href).toContain(`licenceType=${FOOD_BUSINESS_CODE}`);
+    expect(html).toContain(`<tr data-case-id="${food.caseId}">`);
+    expect(html).toContain('等待用印授权');
+
+    // The link opens the seal-use form with the title issuance looks for, for a seal applicant to submit.
+    const form = await page(href, 'zz-amr-clerk');
+    expect(form).toContain('电子证照签发：食品经营许可证（11100000000013338W002）');
+    expect(form).toMatch(/name="maxUses"[^>]*value="1000"/);
+  });
+
+  it('is not shown to a management unit, which issues nothing here', async () => {
+    const html = await page('/licences', 'zz-approval-supervisor');
+    expect(html).not.toContain('id="issuing-readiness"');
   });
 });
 
