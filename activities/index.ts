@@ -1,5 +1,6 @@
 /** All activities, built from their dependencies (database, mailer, PKI secrets, the exchange endpoint). */
 import type { Orm } from '../db/orm';
+import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
 import { createExchangeActivities } from './exchange';
@@ -23,5 +24,16 @@ export function createActivities(deps: ActivityDeps) {
     ...createSealUseActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
+  };
+}
+
+/** The dependencies as configured: the one place that maps configuration to what activities need. */
+export function activityDeps(config: Config, orm: Orm, mailer: Mailer): ActivityDeps {
+  return {
+    orm,
+    mailer,
+    pkiMasterKey: config.pkiMasterKey,
+    publicUrl: config.publicUrl,
+    exchangeEndpointUrl: config.exchangeEndpointUrl,
   };
 }

@@ -14,6 +14,7 @@ import type { Orm } from '../db/orm';
 import { SealUseRequest } from '../db/seal-use-entities';
 import { CHANGE_KIND_LABELS, ChangeKind } from '../domain/licence-issuance';
 import { shanghaiDate } from '../domain/format';
+import { licenceVerifyUrl } from '../domain/licence';
 import { signAndStoreLicence, SignAndStoreResult } from '../pki/licence-issuing';
 import type { Mailer } from '../mail/mailer';
 import { sealAuthorisationGranted } from '../workflows/licence-issuance-messages';
@@ -33,11 +34,6 @@ export interface LicenceIssuanceDeps {
   mailer: Mailer;
   pkiMasterKey: string;
   publicUrl: string;
-}
-
-/** The public verification page of a licence (LM-19), as e-mails and QR codes link to it. */
-export function verifyUrl(publicUrl: string, identifier: string): string {
-  return `${publicUrl}/verify/${identifier}`;
 }
 
 export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): LicenceIssuanceActivities {
@@ -114,7 +110,7 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
           validFrom: licence.validFrom,
           validTo: licence.validTo ?? '长期',
           issuedAt: shanghaiDate(licence.issuedAt),
-          verifyUrl: verifyUrl(deps.publicUrl, licence.identifier),
+          verifyUrl: licenceVerifyUrl(deps.publicUrl, licence.identifier),
         },
       });
       if (result === 'sent') {

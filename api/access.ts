@@ -11,6 +11,17 @@ import type { JurisdictionTree } from './jurisdiction-tree';
 
 const OVERSEEING_ROLES: UserRole[] = ['seal_reviewer', 'supervisor', 'platform_admin'];
 
+/**
+ * Supervisors and administrators of a management unit (LM-5, LM-28): they oversee the units in their jurisdiction
+ * (督办, late arrivals, licences in full).
+ */
+export function isManagementOverseer(principal: Principal): boolean {
+  return (
+    principal.roles.some((r) => r === 'supervisor' || r === 'platform_admin') &&
+    principal.organisationFunctions.includes('management_unit')
+  );
+}
+
 export async function canSeeOrganisationRecords(
   principal: Principal,
   organisationId: string,

@@ -23,3 +23,13 @@ export function actorOf(principal: Principal): AuditActor {
     organisationId: principal.organisationId,
   };
 }
+
+/** Where a request came from, as the audit log records it with an action: its request id and the caller's address. */
+export interface RequestMeta {
+  requestId?: string;
+  ip?: string;
+}
+
+export function requestMeta(req: { requestId?: string; ip?: string }): RequestMeta {
+  return { requestId: req.requestId, ip: req.ip };
+}

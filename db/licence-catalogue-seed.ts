@@ -345,6 +345,13 @@ export function catalogueSeed(): LicenceTypeDefinitionInput[] {
   ];
 }
 
+/** The sample data items of a seeded type: valid data, for the face preview and for tests. */
+export function catalogueSample(name: string): Record<string, string | number | boolean> {
+  const type = catalogueSeed().find((t) => t.name === name);
+  if (!type) throw new Error(`no seeded licence type ${name}`);
+  return { ...type.face.sample };
+}
+
 /** Publishes version 1 of each seeded type whose code has no version yet. */
 export async function seedLicenceCatalogue(em: EntityManager): Promise<void> {
   const now = new Date();

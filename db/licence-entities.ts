@@ -102,7 +102,7 @@ export class LicenceSerial {
 
 export type OutboxStatus = 'pending' | 'delivered';
 
-/** A message for the data-exchange platform (LM-13), written with the licence and delivered by an activity. */
+/** A message for the data-exchange platform (LM-8), written with the licence and delivered by an activity. */
 export class ExchangeOutbox {
   id!: string;
   licenceId!: string;

@@ -23,6 +23,7 @@
  *   the document; the licence's current state is unknown (`licence: null`).
  */
 import { z } from 'zod';
+import { shanghaiDateTimeSeconds } from './format';
 import { currentStatus, LICENCE_EXPORT_FORMAT, LICENCE_STATUS_LABELS, LicenceStatus } from './licence';
 import { parseLicenceIdentifier } from './licence-identifier';
 import { maskHolderName } from './licence-type';
@@ -341,20 +342,9 @@ const NOT_PERFORMED = (why: string): CheckResult => ({ passed: null, detail: why
 const pass = (detail: string): CheckResult => ({ passed: true, detail });
 const fail = (detail: string): CheckResult => ({ passed: false, detail });
 
-const beijingTime = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
-
 /** A time as a person here reads it, to the second (validity windows are compared to the second). */
 function isoTime(value: string): string {
-  return `${beijingTime.format(new Date(value))}（北京时间）`;
+  return `${shanghaiDateTimeSeconds(value)}（北京时间）`;
 }
 
 function identifierCheck(document: LicenceDocumentShape): CheckResult {

@@ -170,3 +170,13 @@ export function issuanceLateness(calendar: WorkingCalendar, caseClosedAt: Date, 
 export function normaliseIdentifier(identifier: string): string {
   return identifier.trim().toUpperCase();
 }
+
+/** The public verification page of a licence (LM-19), as links on pages are written. */
+export function licenceVerifyPath(identifier: string): string {
+  return `/verify/${encodeURIComponent(normaliseIdentifier(identifier))}`;
+}
+
+/** The same page as e-mails and the QR code on copies carry it (SM-10): under the platform's public URL. */
+export function licenceVerifyUrl(publicUrl: string, identifier: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${licenceVerifyPath(identifier)}`;
+}

@@ -14,6 +14,7 @@ import { JurisdictionTree } from '../api/jurisdiction-tree';
 import { openOrm, Orm } from '../db/orm';
 import { seed } from '../db/seed';
 import { createMailer, Mailer } from '../mail/mailer';
+import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
 import { prepareDatabase } from './bootstrap';
 import type { Config } from './config';
@@ -80,13 +81,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       connection: nativeConnection,
       namespace: config.temporalNamespace,
       taskQueue: config.temporalTaskQueue,
-      deps: {
-        orm,
-        mailer,
-        pkiMasterKey: config.pkiMasterKey,
-        publicUrl: config.publicUrl,
-        exchangeEndpointUrl: config.exchangeEndpointUrl,
-      },
+      deps: activityDeps(config, orm, mailer),
       workflowBundlePath: options.workflowBundlePath,
     });
     workerRun = worker.run();

@@ -1,10 +1,10 @@
 /**
- * Signing and storing a licence for an accepted issuance request (LM-7, SM-9, SM-12): the issuing unit's seal of
- * the catalogue's kind signs the licence's canonical form under a standing seal-use authorisation for the type,
- * and in one transaction the serial is allocated, one use of the authorisation is consumed, the licence (or its
- * next version, the previous one superseded) is stored, the data-exchange message is put in the outbox (LM-13)
- * and the request is marked issued. Idempotent: a retry after a commit finds the request issued and returns the
- * same licence; a retry before it allocates nothing, because everything rolls back together.
+ * Signing and storing a licence for an accepted issuance request (LM-7, LM-13, SM-9, SM-12): the issuing unit's
+ * seal of the catalogue's kind signs the licence's canonical form under a standing seal-use authorisation for the
+ * type. The serial is taken first, on its own; then in one transaction one use of the authorisation is consumed,
+ * the licence (or its next version, the previous one superseded) is stored, the data-exchange message is put in
+ * the outbox (LM-8) and the request is marked issued. Idempotent: a retry after the commit finds the request issued
+ * and returns the same licence; a retry before it stores nothing twice (it may leave a gap in the serials).
  */
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';

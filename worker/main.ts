@@ -7,6 +7,7 @@ import { openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { createMailer } from '../mail/mailer';
+import { activityDeps } from '../activities';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -24,13 +25,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.temporalTaskQueue,
-    deps: {
-      orm,
-      mailer,
-      pkiMasterKey: config.pkiMasterKey,
-      publicUrl: config.publicUrl,
-      exchangeEndpointUrl: config.exchangeEndpointUrl,
-    },
+    deps: activityDeps(config, orm, mailer),
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
   });
   process.on('SIGINT', () => worker.shutdown());

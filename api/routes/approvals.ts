@@ -23,6 +23,7 @@ import type { ApprovalService } from '../services/approvals';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { parse } from '../validation';
+import { requestMeta } from '../principal';
 
 export { ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES } from '../services/attachments';
 
@@ -38,7 +39,6 @@ export function approvalRoutes(
 ): Router {
   const router = Router();
   router.use(ctx.auth.middleware({ optional: false }));
-  const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
 
   router.get('/tasks', async (req, res) => {
     const query = parse(InboxQuery, req.query);
@@ -49,7 +49,7 @@ export function approvalRoutes(
     const name = req.params.action as TaskActionName;
     if (!(name in TASK_ACTIONS)) return next();
     const body = parse(TASK_ACTIONS[name], req.body ?? {});
-    res.json(await approvals.actOnTask(requirePrincipal(req), req.params.id, name, body, meta(req)));
+    res.json(await approvals.actOnTask(requirePrincipal(req), req.params.id, name, body, requestMeta(req)));
   });
 
   router.get('/approvals/:id', async (req, res) => {
@@ -60,7 +60,9 @@ export function approvalRoutes(
     const name = req.params.action as ProcessActionName;
     if (!(name in PROCESS_ACTIONS)) return next();
     const body = parse(PROCESS_ACTIONS[name], req.body ?? {});
-    res.json(await approvals.actOnProcess(requirePrincipal(req), req.params.id, name, body, meta(req)));
+    res.json(
+      await approvals.actOnProcess(requirePrincipal(req), req.params.id, name, body, requestMeta(req)),
+    );
   });
 
   router.get('/supervision/pending-tasks', async (req, res) => {
@@ -85,7 +87,7 @@ export function approvalRoutes(
   router.post('/flow-definitions', async (req, res) => {
     const principal = requirePrincipal(req);
     const body = parse(FlowDefinitionBody, req.body);
-    const saved = await flows.save(principal, body, meta(req));
+    const saved = await flows.save(principal, body, requestMeta(req));
     res.status(201).location(`/api/flow-definitions/${saved.id}`).json(saved);
   });
 
@@ -107,7 +109,7 @@ export function approvalRoutes(
     });
   });
   router.post('/attachments', async (req, res) => {
-    res.status(201).json(await storeAttachment(ctx, requirePrincipal(req), req.file, meta(req)));
+    res.status(201).json(await storeAttachment(ctx, requirePrincipal(req), req.file, requestMeta(req)));
   });
 
   router.get('/attachments/:id', async (req, res) => {

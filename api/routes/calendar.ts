@@ -8,6 +8,7 @@ import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { CalendarService, CalendarYearParam, DeadlineQuery } from '../services/calendar';
 import { parse } from '../validation';
+import { requestMeta } from '../principal';
 
 export function calendarRoutes(ctx: AppContext, service: CalendarService): Router {
   const router = Router();
@@ -30,7 +31,7 @@ export function calendarRoutes(ctx: AppContext, service: CalendarService): Route
   router.put('/calendar/years/:year', signedIn, async (req, res) => {
     const principal = requirePrincipal(req);
     const year = yearOf(req.params.year);
-    res.json(await service.updateYear(principal, year, req.body, { requestId: req.requestId, ip: req.ip }));
+    res.json(await service.updateYear(principal, year, req.body, requestMeta(req)));
   });
 
   return router;

@@ -15,11 +15,11 @@ import {
   TypeCodeParam,
 } from '../services/licence-types';
 import { parse } from '../validation';
+import { requestMeta } from '../principal';
 
 export function licenceTypeRoutes(ctx: AppContext, service: LicenceTypeService): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
-  const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
   /** A malformed code names no type: 404, as an unknown one. */
   const codeOf = (value: unknown): string => {
     const parsed = TypeCodeParam.safeParse(value);
@@ -37,7 +37,7 @@ export function licenceTypeRoutes(ctx: AppContext, service: LicenceTypeService):
   });
 
   router.post('/license-types', async (req, res) => {
-    const created = await service.createDraft(requirePrincipal(req), req.body, meta(req));
+    const created = await service.createDraft(requirePrincipal(req), req.body, requestMeta(req));
     res.status(201).location(`/api/license-types/${created.code}`).json(created);
   });
 
@@ -46,7 +46,7 @@ export function licenceTypeRoutes(ctx: AppContext, service: LicenceTypeService):
     const principal = requirePrincipal(req);
     requireCatalogueAdmin(principal); // before the body is looked at: a refusal says nothing about it
     const body = parse(PreviewBody, req.body);
-    res.json(await service.preview(principal, body, meta(req)));
+    res.json(await service.preview(principal, body, requestMeta(req)));
   });
 
   router.get('/license-types/:code', async (req, res) => {
@@ -54,16 +54,18 @@ export function licenceTypeRoutes(ctx: AppContext, service: LicenceTypeService):
   });
 
   router.put('/license-types/:code/draft', async (req, res) => {
-    res.json(await service.updateDraft(requirePrincipal(req), codeOf(req.params.code), req.body, meta(req)));
+    res.json(
+      await service.updateDraft(requirePrincipal(req), codeOf(req.params.code), req.body, requestMeta(req)),
+    );
   });
 
   router.delete('/license-types/:code/draft', async (req, res) => {
-    await service.discardDraft(requirePrincipal(req), codeOf(req.params.code), meta(req));
+    await service.discardDraft(requirePrincipal(req), codeOf(req.params.code), requestMeta(req));
     res.status(204).end();
   });
 
   router.post('/license-types/:code/publish', async (req, res) => {
-    res.json(await service.publish(requirePrincipal(req), codeOf(req.params.code), meta(req)));
+    res.json(await service.publish(requirePrincipal(req), codeOf(req.params.code), requestMeta(req)));
   });
 
   return router;

@@ -9,18 +9,18 @@ import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { IssueAnswer, LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../services/licences';
 import { parse } from '../validation';
+import { requestMeta } from '../principal';
 
 export function licenceRoutes(ctx: AppContext, service: LicenceService): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
   // Only under /licenses: public routes of other routers (verification) must not meet this login requirement.
   router.use('/licenses', (req, res, next) => (req.principal ? next() : auth(req, res, next)));
-  const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
   const send = (res: import('express').Response, answer: IssueAnswer) =>
     res.status(answer.status).location(answer.location).json(answer.body);
 
   router.post('/licenses', async (req, res) => {
-    send(res, await service.issue(requirePrincipal(req), req.body, meta(req)));
+    send(res, await service.issue(requirePrincipal(req), req.body, requestMeta(req)));
   });
 
   router.get('/licenses', async (req, res) => {
@@ -31,7 +31,7 @@ export function licenceRoutes(ctx: AppContext, service: LicenceService): Router 
   // Before /licenses/:identifier, which would otherwise take these words for identifiers.
   router.get('/licenses/late', async (req, res) => {
     const query = parse(LateArrivalsQuery, req.query);
-    res.json(await service.lateArrivals(requirePrincipal(req), query, meta(req)));
+    res.json(await service.lateArrivals(requirePrincipal(req), query, requestMeta(req)));
   });
 
   router.get('/licenses/issuances/:caseId', async (req, res) => {
@@ -39,11 +39,11 @@ export function licenceRoutes(ctx: AppContext, service: LicenceService): Router 
   });
 
   router.get('/licenses/:identifier', async (req, res) => {
-    res.json(await service.get(requirePrincipal(req), req.params.identifier, meta(req)));
+    res.json(await service.get(requirePrincipal(req), req.params.identifier, requestMeta(req)));
   });
 
   router.get('/licenses/:identifier/export', async (req, res) => {
-    const document = await service.export(requirePrincipal(req), req.params.identifier, meta(req));
+    const document = await service.export(requirePrincipal(req), req.params.identifier, requestMeta(req));
     res
       .set(
         'Content-Disposition',
@@ -53,12 +53,12 @@ export function licenceRoutes(ctx: AppContext, service: LicenceService): Router 
   });
 
   router.get('/licenses/:identifier/versions', async (req, res) => {
-    const items = await service.versions(requirePrincipal(req), req.params.identifier, meta(req));
+    const items = await service.versions(requirePrincipal(req), req.params.identifier, requestMeta(req));
     res.json({ items });
   });
 
   router.post('/licenses/:identifier/versions', async (req, res) => {
-    send(res, await service.change(requirePrincipal(req), req.params.identifier, req.body, meta(req)));
+    send(res, await service.change(requirePrincipal(req), req.params.identifier, req.body, requestMeta(req)));
   });
 
   return router;

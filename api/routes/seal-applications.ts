@@ -5,18 +5,21 @@ import type { AppContext } from '../context';
 import { IdempotencyKey, SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { SealService } from '../services/seals';
 import { parse } from '../validation';
+import { requestMeta } from '../principal';
 
 export function sealRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
   const router = Router();
   router.use(ctx.auth.middleware({ optional: false }));
-  const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
 
   router.post('/seal-applications', async (req, res) => {
     const principal = requirePrincipal(req);
     const key = req.header('Idempotency-Key');
     const idempotencyKey = key === undefined ? undefined : parse(IdempotencyKey, key);
     const body = parse(SealApplicationBody, req.body);
-    const { application, created } = await service.submit(principal, body, { ...meta(req), idempotencyKey });
+    const { application, created } = await service.submit(principal, body, {
+      ...requestMeta(req),
+      idempotencyKey,
+    });
     res
       .status(created ? 201 : 200)
       .location(`/api/seal-applications/${application.id}`)

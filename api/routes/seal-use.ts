@@ -11,6 +11,7 @@ import type { AppContext } from '../context';
 import { IdempotencyKey } from '../services/seal-applications';
 import { SealUseService } from '../services/seal-use';
 import { parse } from '../validation';
+import { requestMeta } from '../principal';
 
 const SealFilter = z.object({ sealId: z.string().trim().min(1).max(100).optional() }).strict();
 
@@ -19,14 +20,16 @@ export function sealUseRoutes(ctx: AppContext, service: SealUseService): Router 
   const auth = ctx.auth.middleware({ optional: false });
   // Routers in front of this one may have resolved the caller already.
   router.use((req, res, next) => (req.principal ? next() : auth(req, res, next)));
-  const meta = (req: { requestId?: string; ip?: string }) => ({ requestId: req.requestId, ip: req.ip });
 
   router.post('/seal-use-requests', async (req, res) => {
     const principal = requirePrincipal(req);
     const key = req.header('Idempotency-Key');
     const idempotencyKey = key === undefined ? undefined : parse(IdempotencyKey, key);
     const body = parse(SealUseRequestBody, req.body);
-    const { request, created } = await service.submit(principal, body, { ...meta(req), idempotencyKey });
+    const { request, created } = await service.submit(principal, body, {
+      ...requestMeta(req),
+      idempotencyKey,
+    });
     res
       .status(created ? 201 : 200)
       .location(`/api/seal-use-requests/${request.id}`)
@@ -65,7 +68,7 @@ export function sealUseRoutes(ctx: AppContext, service: SealUseService): Router 
   router.post('/seals/:id/sign', async (req, res) => {
     const principal = requirePrincipal(req);
     const body = parse(SealSignBody, req.body);
-    const signed = await service.sign(principal, req.params.id, body, meta(req));
+    const signed = await service.sign(principal, req.params.id, body, requestMeta(req));
     res.status(201).json(signed);
   });
 

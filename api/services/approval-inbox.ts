@@ -17,6 +17,7 @@ import type { AppContext } from '../context';
 import { forbidden } from '../errors';
 import type { Principal } from '../principal';
 import { InboxBox, InboxQuery, SupervisionQuery } from './approval-requests';
+import { isManagementOverseer } from '../access';
 
 export interface InboxItem {
   taskId: string | null;
@@ -153,8 +154,7 @@ export class ApprovalInbox {
   }
 
   private assertSupervisor(principal: Principal): void {
-    const role = principal.roles.some((r) => r === 'supervisor' || r === 'platform_admin');
-    if (!role || !principal.organisationFunctions.includes('management_unit')) {
+    if (!isManagementOverseer(principal)) {
       throw forbidden('只有管理单位的监督管理人员可以查看辖区内的待办情况');
     }
   }

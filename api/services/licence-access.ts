@@ -21,9 +21,9 @@ import type { UserRole } from '../../domain/roles';
 import { ApiError } from '../errors';
 import type { JurisdictionTree } from '../jurisdiction-tree';
 import { actorOf, Principal } from '../principal';
+import { isManagementOverseer } from '../access';
 
 export const ISSUER_ROLES: readonly UserRole[] = ['licence_issuer', 'licence_system'];
-export const OVERSEER_ROLES: readonly UserRole[] = ['supervisor', 'platform_admin'];
 
 export type LicenceAccessBasis = 'issuer' | 'overseer' | 'holder' | 'using_unit';
 
@@ -75,7 +75,7 @@ export async function licenceAccess(
   const has = (roles: readonly UserRole[]) => principal.roles.some((r) => roles.includes(r));
   const issuerStaff = principal.organisationId === licence.issuerOrganisationId && has(ISSUER_ROLES);
   let overseer = false;
-  if (!issuerStaff && has(OVERSEER_ROLES) && principal.organisationFunctions.includes('management_unit')) {
+  if (!issuerStaff && isManagementOverseer(principal)) {
     const issuer = await em.findOne(Organisation, { id: licence.issuerOrganisationId });
     overseer =
       !!issuer && (await deps.jurisdictions.isWithin(principal.jurisdictionId, issuer.jurisdictionId));

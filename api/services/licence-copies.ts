@@ -7,17 +7,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Seal } from '../../db/entities';
 import { Licence, LicenceType } from '../../db/licence-entities';
-import { normaliseIdentifier } from '../../domain/licence';
+import { licenceVerifyUrl, normaliseIdentifier } from '../../domain/licence';
 import type { LicenceTypeDefinition } from '../../domain/licence-type';
 import { PdfRendererBusy, renderPdf } from '../../infra/pdf';
 import { qrSvg } from '../../infra/qr';
 import { ApiError, notFound } from '../errors';
 import { FaceInput, renderFace, renderFaceDocument } from '../web/licence-face';
-
-/** The public verification page of a licence: what its QR code opens. */
-export function licenceVerifyUrl(publicUrl: string, identifier: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/verify/${encodeURIComponent(normaliseIdentifier(identifier))}`;
-}
 
 /** An ASCII file name for a copy (Content-Disposition), the identifier being ASCII already. */
 export function licenceCopyFilename(identifier: string): string {

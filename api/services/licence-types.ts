@@ -35,7 +35,7 @@ import { SEAL_KIND_LABELS } from '../../domain/seal';
 import { usccCheckChar } from '../../domain/uscc';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
-import { actorOf, Principal } from '../principal';
+import { actorOf, Principal, RequestMeta } from '../principal';
 import { problemsOf } from '../validation';
 import { faceTemplateProblem, renderFace } from '../web/licence-face';
 
@@ -140,7 +140,7 @@ export interface PreviewResult {
   sampleProblems: FieldProblem[];
 }
 
-type Meta = { requestId?: string; ip?: string };
+type Meta = RequestMeta;
 
 /** Sample holders for the preview: codes with valid check characters, obviously fictitious names. */
 const SAMPLE_USCC = (() => {
@@ -550,19 +550,15 @@ export class LicenceTypeService {
 }
 
 /** LM-5, LM-6: the catalogue is kept by the management unit's platform administrators. */
-export function requireCatalogueAdmin(principal: Principal): void {
-  if (
-    !principal.roles.includes('platform_admin') ||
-    !principal.organisationFunctions.includes('management_unit')
-  ) {
-    throw forbidden('只有管理单位的平台管理员可以维护证照目录（LM-6）');
-  }
-}
-
+/** LM-6: the management unit leads the catalogue, through its platform administrators. */
 export function isCatalogueAdmin(principal: Principal): boolean {
   return (
     principal.roles.includes('platform_admin') && principal.organisationFunctions.includes('management_unit')
   );
+}
+
+export function requireCatalogueAdmin(principal: Principal): void {
+  if (!isCatalogueAdmin(principal)) throw forbidden('只有管理单位的平台管理员可以维护证照目录（LM-6）');
 }
 
 function draftExists(code: string): ApiError {

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organisation } from '../../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
-import { currentStatus, LICENCE_STATUS_LABELS, LicenceStatus } from '../../domain/licence';
+import { currentStatus, LICENCE_STATUS_LABELS, LicenceStatus, licenceVerifyUrl } from '../../domain/licence';
 import type { ChangeKind } from '../../domain/licence-issuance';
 import type { HolderCodeType, LicenceData } from '../../domain/licence-type';
 import { holderAndDataFor } from './licence-access';
@@ -123,7 +123,7 @@ export async function licenceView(
       algorithm: signature.algorithm,
       dataHash: signature.dataHash.value,
     },
-    verifyUrl: `${publicUrl}/verify/${licence.identifier}`,
+    verifyUrl: licenceVerifyUrl(publicUrl, licence.identifier),
   };
 }
 

@@ -25,10 +25,11 @@ import { LicenceExport, licenceExport } from '../../pki/licence-document';
 import { LicenceIssuanceInput, licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
-import { actorOf, Principal } from '../principal';
+import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
-import { assertLicenceAccess, ISSUER_ROLES, OVERSEER_ROLES } from './licence-access';
+import { assertLicenceAccess, ISSUER_ROLES } from './licence-access';
 import { IssuanceView, issuanceView, LicenceView, licenceView, VersionItem } from './licence-views';
+import { isManagementOverseer } from '../access';
 
 export type { IssuanceView, LicenceView, VersionItem } from './licence-views';
 
@@ -90,7 +91,7 @@ export const LateArrivalsQuery = z
   .strict();
 export type LateArrivalsQuery = z.infer<typeof LateArrivalsQuery>;
 
-type Meta = { requestId?: string; ip?: string };
+type Meta = RequestMeta;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -521,7 +522,7 @@ export class LicenceService {
     if (principal.roles.some((r) => ISSUER_ROLES.includes(r))) {
       where.push('l.issuer_organisation_id = ?');
       params.push(principal.organisationId);
-    } else if (this.oversees(principal)) {
+    } else if (isManagementOverseer(principal)) {
       const jurisdictions = await this.ctx.jurisdictions.within(principal.jurisdictionId);
       where.push(`o.jurisdiction_id = any(string_to_array(?, ','))`);
       params.push(jurisdictions.join(','));
@@ -558,7 +559,7 @@ export class LicenceService {
     query: LateArrivalsQuery,
     meta: Meta,
   ): Promise<{ units: LateUnit[]; total: number }> {
-    if (!this.oversees(principal)) {
+    if (!isManagementOverseer(principal)) {
       await this.deny(
         principal,
         'licence.late_arrivals',
@@ -673,13 +674,6 @@ export class LicenceService {
 
   // -------------------------------------------------------------------------------------------------------------
   // Authorisation
-
-  private oversees(principal: Principal): boolean {
-    return (
-      principal.roles.some((r) => OVERSEER_ROLES.includes(r)) &&
-      principal.organisationFunctions.includes('management_unit')
-    );
-  }
 
   private async requireIssuerRole(principal: Principal, action: string, caseId: string | null, meta: Meta) {
     if (!principal.roles.some((r) => ISSUER_ROLES.includes(r))) {

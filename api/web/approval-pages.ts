@@ -17,6 +17,7 @@ import { ROLE_LABELS } from '../../domain/roles';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, FieldProblem, notFound, toApiError } from '../errors';
 import type { Principal } from '../principal';
+import { requestMeta } from '../principal';
 import {
   PROCESS_ACTIONS,
   ProcessActionName,
@@ -203,7 +204,6 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     storage: multer.memoryStorage(),
     limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1, fields: 40 },
   });
-  const meta = (req: Request) => ({ requestId: req.requestId, ip: req.ip });
   const page = pageWithPendingCount(approvals);
 
   /** Reads a multipart (or urlencoded) form; an oversized file is a field problem, not a crash. */
@@ -404,7 +404,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
         if (!step.acceptsAttachment) {
           throw badRequest([{ field: 'file', rule: 'not_allowed', message: '此操作不能附带附件' }]);
         }
-        body.attachments = [(await storeAttachment(ctx, principal, form.file, meta(req))).id];
+        body.attachments = [(await storeAttachment(ctx, principal, form.file, requestMeta(req))).id];
       }
       const view = await step.run(body);
       res.redirect(303, `/approvals/${encodeURIComponent(view.id)}?done=${encodeURIComponent(target.name)}`);
@@ -451,7 +451,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
         {
           body: () => parsedOrThrow(schema, taskBody(name, values)),
           acceptsAttachment: 'attachments' in schema.shape,
-          run: (body) => approvals.actOnTask(principal, taskId, name, body, meta(req)),
+          run: (body) => approvals.actOnTask(principal, taskId, name, body, requestMeta(req)),
         },
       );
     }),
@@ -484,7 +484,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
             return parsedOrThrow(schema, candidate);
           },
           acceptsAttachment: 'attachments' in schema.shape,
-          run: (body) => approvals.actOnProcess(principal, processKey, name, body, meta(req)),
+          run: (body) => approvals.actOnProcess(principal, processKey, name, body, requestMeta(req)),
         },
       );
     }),

@@ -12,6 +12,7 @@ import type { Principal } from '../principal';
 import { CalendarService, CalendarYearParam, CalendarYearView, DeadlineQuery } from '../services/calendar';
 import { problemsOf } from '../validation';
 import { renderPage, signedIn } from './render';
+import { requestMeta } from '../principal';
 
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
 const LIST_LABELS: Record<string, string> = { holidays: '节假日', workdays: '调休上班日' };
@@ -125,7 +126,7 @@ export function calendarPageRoutes(ctx: AppContext, service: CalendarService): R
         workdays: lists.workdays.map(({ date, name }) => ({ date, name })),
       };
       try {
-        await service.updateYear(principal, year, body, { requestId: req.requestId, ip: req.ip });
+        await service.updateYear(principal, year, body, requestMeta(req));
       } catch (err) {
         const apiError = toApiError(err);
         if (apiError.code !== 'VALIDATION_FAILED') throw err;

@@ -29,6 +29,7 @@ import { FlowDefinitionService } from '../services/flow-definitions';
 import { problemsOf } from '../validation';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+import { requestMeta } from '../principal';
 
 const LEVEL_LABELS: Record<string, string> = {
   province: '省级',
@@ -229,7 +230,7 @@ export function flowPageRoutes(
       const parsed = FlowDefinitionBody.safeParse(data);
       if (!parsed.success) return fail(problemsOf(parsed.error).map(describeFlowProblem));
       try {
-        const saved = await flows.save(principal, parsed.data, { requestId: req.requestId, ip: req.ip });
+        const saved = await flows.save(principal, parsed.data, requestMeta(req));
         res.redirect(303, `/flows/${saved.id}?flash=saved`);
       } catch (err) {
         const apiError = toApiError(err);

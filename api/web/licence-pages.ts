@@ -7,13 +7,13 @@
  * verification pages are elsewhere (/verify/…).
  */
 import { Request, Response, Router } from 'express';
+import type { z } from 'zod';
 import { shanghaiDateOf } from '../../domain/calendar';
 import { shanghaiDateTime } from '../../domain/format';
-import { LICENCE_STATUS_LABELS, validityRuleLabel } from '../../domain/licence';
+import { LICENCE_STATUS_LABELS, licenceVerifyPath, validityRuleLabel } from '../../domain/licence';
 import { CHANGE_KIND_LABELS } from '../../domain/licence-issuance';
 import { DATA_ITEM_TYPE_LABELS, HOLDER_CODE_TYPE_LABELS } from '../../domain/licence-type';
 import type { AppContext } from '../context';
-import type { Principal } from '../principal';
 import type { ApprovalService } from '../services/approvals';
 import { licenceFaceHtml, loadLicenceFace } from '../services/licence-copies';
 import { issuingReadiness } from '../services/licence-readiness';
@@ -22,6 +22,8 @@ import { LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../servic
 import { problemsOf } from '../validation';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+import { isManagementOverseer } from '../access';
+import { requestMeta } from '../principal';
 
 const ISSUANCE_STATUS_LABELS: Record<string, string> = {
   pending: '签发中',
@@ -31,6 +33,26 @@ const ISSUANCE_STATUS_LABELS: Record<string, string> = {
 };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+
+/**
+ * A list page's filter form: the query's fields as typed (to show again), the parsed filter when valid (empty
+ * fields left out), and each problem in Chinese under the field's label.
+ */
+function filters<K extends string, S extends z.ZodType>(
+  query: Request['query'],
+  schema: S,
+  labels: Record<K, string>,
+): { values: Record<K, string>; parsed: z.ZodSafeParseResult<z.infer<S>>; errors: string[] } {
+  const values = Object.fromEntries((Object.keys(labels) as K[]).map((k) => [k, str(query[k])])) as Record<
+    K,
+    string
+  >;
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== '')));
+  const errors = parsed.success
+    ? []
+    : problemsOf(parsed.error).map((p) => `${labels[p.field as K] ?? p.field}：${p.message}`);
+  return { values, parsed, errors };
+}
 
 /** A day deadline ends at 24:00 of its last day: say so rather than "00:00 the next day" (DESIGN §3). */
 function deadlineText(iso: string): string {
@@ -55,30 +77,18 @@ export function licencePageRoutes(
   const auth = (req: Request, res: Response, next: () => void) =>
     req.principal ? next() : authenticate(req, res, next);
   const page = pageWithPendingCount(approvals);
-  const meta = (req: Request) => ({ requestId: req.requestId, ip: req.ip });
-  const oversees = (p: Principal) =>
-    p.roles.some((r) => r === 'supervisor' || r === 'platform_admin') &&
-    p.organisationFunctions.includes('management_unit');
 
   router.get(
     '/licences',
     auth,
     signedIn(async (req, res, principal) => {
-      const values = {
-        holderCode: str(req.query.holderCode),
-        typeCode: str(req.query.typeCode),
-        page: str(req.query.page),
-      };
-      const candidate = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
-      const parsed = LicenceSearchQuery.safeParse(candidate);
+      const { values, parsed, errors } = filters(req.query, LicenceSearchQuery, {
+        holderCode: '持证主体代码',
+        typeCode: '证照类型',
+        page: '页码',
+      });
       const isIssuer = principal.roles.some((r) => r === 'licence_issuer' || r === 'licence_system');
       const types = await licenceTypes.listPublished(principal, { issuableByMe: isIssuer });
-      const errors = parsed.success
-        ? []
-        : problemsOf(parsed.error).map(
-            (p) =>
-              `${p.field === 'holderCode' ? '持证主体代码' : p.field === 'typeCode' ? '证照类型' : '页码'}：${p.message}`,
-          );
       const result = parsed.success ? await licences.search(principal, parsed.data) : null;
       const readiness = await issuingReadiness(ctx.em(), principal, new Date());
       const pages = result ? Math.max(1, Math.ceil(result.total / result.pageSize)) : 1;
@@ -96,7 +106,7 @@ export function licencePageRoutes(
           nav: 'licences',
           values,
           errors,
-          showLate: oversees(principal),
+          showLate: isManagementOverseer(principal),
           readiness: readiness && {
             canRequest: principal.roles.some((r) => r === 'seal_applicant' || r === 'unit_leader'),
             types: readiness.types.map((r) => ({
@@ -137,18 +147,14 @@ export function licencePageRoutes(
     '/licences/late',
     auth,
     signedIn(async (req, res, principal) => {
-      const values = {
-        organisationId: str(req.query.organisationId),
-        from: str(req.query.from),
-        to: str(req.query.to),
-      };
-      const candidate = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
-      const parsed = LateArrivalsQuery.safeParse(candidate);
-      const labels: Record<string, string> = { organisationId: '单位', from: '起始日期', to: '截止日期' };
-      const errors = parsed.success
-        ? []
-        : problemsOf(parsed.error).map((p) => `${labels[p.field] ?? p.field}：${p.message}`);
-      const result = parsed.success ? await licences.lateArrivals(principal, parsed.data, meta(req)) : null;
+      const { values, parsed, errors } = filters(req.query, LateArrivalsQuery, {
+        organisationId: '单位',
+        from: '起始日期',
+        to: '截止日期',
+      });
+      const result = parsed.success
+        ? await licences.lateArrivals(principal, parsed.data, requestMeta(req))
+        : null;
       const units = (await licenceTypes.issuingUnitChoices(principal)).map((u) => ({
         ...u,
         selected: u.id === values.organisationId,
@@ -186,14 +192,14 @@ export function licencePageRoutes(
     signedIn(async (req, res, principal) => {
       const identifier = String(req.params.identifier);
       // Access first (refusals are 403 and audited by the service); the face follows the same full/masked rule.
-      const view = await licences.get(principal, identifier, meta(req));
+      const view = await licences.get(principal, identifier, requestMeta(req));
       const [versions, source] = await Promise.all([
-        licences.versions(principal, identifier, meta(req)),
+        licences.versions(principal, identifier, requestMeta(req)),
         loadLicenceFace(ctx.em(), view.identifier),
       ]);
       const definition = source!.definition;
       const face = licenceFaceHtml(source!, { masked: view.masked, publicUrl: ctx.config.publicUrl });
-      const verifyPath = `/verify/${encodeURIComponent(view.identifier)}`;
+      const verifyPath = licenceVerifyPath(view.identifier);
       res.send(
         await page('licence', {
           title: `${view.name} ${view.licenceNumber}`,

@@ -26,6 +26,7 @@ import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import type { AppContext } from '../context';
 import { FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';
+import { requestMeta } from '../principal';
 import type { ApprovalService } from '../services/approvals';
 import {
   isCatalogueAdmin,
@@ -458,7 +459,6 @@ export function licenceTypePageRoutes(
   const auth = (req: Request, res: Response, next: NextFunction) =>
     req.principal ? next() : authenticate(req, res, next);
   const page = pageWithPendingCount(approvals);
-  const meta = (req: Request) => ({ requestId: req.requestId, ip: req.ip });
   const codeOf = (value: unknown): string | undefined => {
     const parsed = TypeCodeParam.safeParse(value);
     return parsed.success ? parsed.data : undefined;
@@ -627,7 +627,7 @@ export function licenceTypePageRoutes(
         return fail(problems, { preview: { error: '照面无法预览，请先修改下列标出的内容。' } });
       }
       try {
-        const { html, sampleProblems } = await service.preview(principal, parsed.data, meta(req));
+        const { html, sampleProblems } = await service.preview(principal, parsed.data, requestMeta(req));
         return renderEditor(principal, res, {
           form: f,
           mode,
@@ -664,8 +664,8 @@ export function licenceTypePageRoutes(
     try {
       saved =
         base && !base.newVersion
-          ? await service.updateDraft(principal, base.code, candidate, meta(req))
-          : await service.createDraft(principal, candidate, meta(req));
+          ? await service.updateDraft(principal, base.code, candidate, requestMeta(req))
+          : await service.createDraft(principal, candidate, requestMeta(req));
     } catch (err) {
       const apiError = toApiError(err);
       if (apiError.code === 'VALIDATION_FAILED') return fail((apiError.details as FieldProblem[]) ?? []);
@@ -675,7 +675,7 @@ export function licenceTypePageRoutes(
       throw err;
     }
     if (action === 'publish') {
-      await service.publish(principal, saved.code, meta(req));
+      await service.publish(principal, saved.code, requestMeta(req));
       return res.redirect(303, `/licence-types/${saved.code}?flash=published`);
     }
     res.redirect(303, `/licence-types/${saved.code}?version=${saved.version}&flash=saved`);
@@ -754,7 +754,7 @@ export function licenceTypePageRoutes(
     signedIn(async (req, res, principal) => {
       const code = codeOf(req.params.code);
       if (!code) return res.redirect(303, '/licence-types');
-      await service.publish(principal, code, meta(req));
+      await service.publish(principal, code, requestMeta(req));
       res.redirect(303, `/licence-types/${code}?flash=published`);
     }),
   );
@@ -766,7 +766,7 @@ export function licenceTypePageRoutes(
     signedIn(async (req, res, principal) => {
       const code = codeOf(req.params.code);
       if (!code) return res.redirect(303, '/licence-types');
-      await service.discardDraft(principal, code, meta(req));
+      await service.discardDraft(principal, code, requestMeta(req));
       const detail = await service.detail(principal, code).catch(() => null);
       res.redirect(303, detail ? `/licence-types/${code}?flash=discarded` : '/licence-types?flash=discarded');
     }),

@@ -11,7 +11,7 @@ import { IMPRINT_MAX_BYTES } from '../../domain/imprint';
 import { ROLE_LABELS } from '../../domain/roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import { SESSION_COOKIE } from '../auth';
-import { actorOf, Principal } from '../principal';
+import { actorOf, Principal, requestMeta } from '../principal';
 import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../../db/audit';
@@ -274,10 +274,7 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
         return;
       }
       try {
-        const { application } = await service.submit(principal, parsed.data, {
-          requestId: req.requestId,
-          ip: req.ip,
-        });
+        const { application } = await service.submit(principal, parsed.data, requestMeta(req));
         res.redirect(303, `/seal-applications/${application.id}?flash=submitted`);
       } catch (err) {
         const apiError = toApiError(err);

@@ -8,6 +8,7 @@ import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from '../.
 import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-application';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../principal';
+import { isManagementOverseer } from '../access';
 
 const ROOT = path.join(__dirname, '..', '..', 'templates');
 const hbs = Handlebars.create();
@@ -66,9 +67,7 @@ export function renderPage(name: string, context: PageContext): string {
         ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),
       ),
       // 督办: supervisors and administrators of a management unit (LM-28).
-      isSupervisor:
-        principal.roles.some((r) => r === 'supervisor' || r === 'platform_admin') &&
-        principal.organisationFunctions.includes('management_unit'),
+      isSupervisor: isManagementOverseer(principal),
     },
     [`nav_${context.nav ?? ''}`]: true,
   });

@@ -21,6 +21,7 @@ import { SealUseService } from '../services/seal-use';
 import type { SealView } from '../services/seals';
 import { problemsOf } from '../validation';
 import { renderPage, signedIn } from './render';
+import { requestMeta } from '../principal';
 
 const FIELD_LABELS: Record<string, string> = {
   sealId: '印章',
@@ -191,10 +192,7 @@ export function sealUsePageRoutes(ctx: AppContext, service: SealUseService): Rou
         return;
       }
       try {
-        const { request } = await service.submit(principal, parsed.data, {
-          requestId: req.requestId,
-          ip: req.ip,
-        });
+        const { request } = await service.submit(principal, parsed.data, requestMeta(req));
         res.redirect(303, `/seal-use-requests/${request.id}?flash=submitted`);
       } catch (err) {
         const apiError = toApiError(err);

@@ -10,7 +10,7 @@
 import { Router } from 'express';
 import { shanghaiDateTime } from '../../domain/format';
 import type { VerificationReport } from '../../domain/licence-verification';
-import { normaliseIdentifier } from '../../domain/licence';
+import { licenceVerifyPath } from '../../domain/licence';
 import type { AppContext } from '../context';
 import type { Principal } from '../principal';
 import {
@@ -25,9 +25,6 @@ import { renderPage } from './render';
 
 const RESULT_CLASS = { PASSED: 'passed', FAILED: 'failed', INDETERMINATE: 'indeterminate' } as const;
 const MARKS = { true: '✓', false: '✗', null: '—' } as const;
-
-/** Where a person is sent for an identifier typed into the form. */
-const verifyPath = (identifier: string) => `/verify/${encodeURIComponent(normaliseIdentifier(identifier))}`;
 
 function pageModel(report: VerificationReport, asked: string) {
   const licence = report.licence;
@@ -46,7 +43,7 @@ function pageModel(report: VerificationReport, asked: string) {
       ...licence,
       versionText: String(licence.version).padStart(3, '0'),
       latestVersionText: String(licence.latestVersion).padStart(3, '0'),
-      latestUrl: verifyPath(licence.latestIdentifier),
+      latestUrl: licenceVerifyPath(licence.latestIdentifier),
       isValid: licence.state === 'valid',
       isSuperseded: licence.state === 'superseded',
       validToText: licence.validTo ?? '长期',
@@ -67,7 +64,7 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
 
   router.get('/verify', auth, (req, res) => {
     const typed = typeof req.query.identifier === 'string' ? req.query.identifier.trim() : '';
-    if (typed) return res.redirect(303, verifyPath(typed));
+    if (typed) return res.redirect(303, licenceVerifyPath(typed));
     res.send(renderPage('verify', { title: '电子证照核验', principal: req.principal, form: true }));
   });
 
@@ -85,8 +82,8 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
         principal: req.principal,
         ...pageModel(report, asked),
         face,
-        copyUrl: report.identifier ? `${verifyPath(report.identifier)}/copy` : null,
-        pdfUrl: report.identifier ? `${verifyPath(report.identifier)}/copy.pdf` : null,
+        copyUrl: report.identifier ? `${licenceVerifyPath(report.identifier)}/copy` : null,
+        pdfUrl: report.identifier ? `${licenceVerifyPath(report.identifier)}/copy.pdf` : null,
       }),
     );
   });

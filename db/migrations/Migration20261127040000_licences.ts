@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * E-licences (LM-6, LM-7, LM-9, LM-13): the versioned catalogue, issuance requests (idempotent by the issuing
+ * E-licences (LM-6, LM-7, LM-8, LM-9, LM-13): the versioned catalogue, issuance requests (idempotent by the issuing
  * unit's business case id, with their LM-9 deadline), licences and their versions with the seal signature, serials
  * per type and issuer, the data-exchange outbox (written in the licence's transaction, so a push is never lost),
  * and using units' usage lists. Holder accounts carry the code of the holder they act for. Seals registered at

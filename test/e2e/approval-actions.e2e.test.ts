@@ -11,7 +11,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { ApprovalProcess } from '../../db/approval-entities';
 import { Task } from '../../db/entities';
-import { launchChromium, screenshot } from '../support/browser';
+import { launchChromium, loginPage, screenshot } from '../support/browser';
 import { applicationBody, svgImprint } from '../support/fixtures';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
@@ -33,11 +33,7 @@ afterAll(async () => {
 async function as(username: string): Promise<Page> {
   let page = sessions.get(username);
   if (!page) {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    await page.goto(`${t.url}/login`);
-    await page.click(`button[data-username="${username}"]`);
-    await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+    page = await loginPage(browser, t.url, username);
     sessions.set(username, page);
   }
   return page;

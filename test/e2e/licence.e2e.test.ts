@@ -9,7 +9,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { LicenceType } from '../../db/licence-entities';
 import { buildUscc } from '../../domain/uscc';
-import { launchChromium, screenshot } from '../support/browser';
+import { launchChromium, loginPage, newPage, screenshot } from '../support/browser';
 import { decodeQrFromPng } from '../support/documents';
 import { grantLicenceSealUse, issueLicence, randomUscc } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
@@ -33,23 +33,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function newPage(): Promise<Page> {
-  // Twice the pixels: the QR code on a copy is 30 mm wide, and its modules must be several pixels to decode.
-  const context = await browser.newContext({
-    locale: 'zh-CN',
-    viewport: { width: 1280, height: 900 },
-    deviceScaleFactor: 2,
-  });
-  return context.newPage();
-}
-
-async function loginAs(username: string): Promise<Page> {
-  const page = await newPage();
-  await page.goto(`${t.url}/login`);
-  await page.click(`button[data-username="${username}"]`);
-  await page.waitForLoadState('load');
-  return page;
-}
+// Twice the pixels: the QR code on a copy is 30 mm wide, and its modules must be several pixels to decode.
+const SHARP = { deviceScaleFactor: 2 };
+const loginAs = (username: string): Promise<Page> => loginPage(browser, t.url, username, SHARP);
 
 it('an administrator defines a type in the UI; a licence issued under it verifies PASSED from its QR code', async () => {
   // 1. The platform administrator defines the type in the catalogue editor.
@@ -129,7 +115,7 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
   await screenshot(issuer, SUITE, '04-issuer-licence');
 
   // 4. Anyone with the printed copy scans its QR code and lands on the verification page.
-  const citizen = await newPage();
+  const citizen = await newPage(browser, SHARP);
   await citizen.goto(`${t.url}/verify/${identifier}/copy`);
   expect(await citizen.textContent('body')).toContain('视同复印件');
   expect(await citizen.textContent('body')).not.toContain('赵文斌'); // masked on copies (SM-10)

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { SealApplication, Task } from '../../db/entities';
-import { launchChromium, screenshot } from '../support/browser';
+import { launchChromium, loginPage, screenshot } from '../support/browser';
 import { svgImprint } from '../support/fixtures';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
@@ -23,13 +23,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function loginAs(username: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${t.url}/login`);
-  await page.click(`button[data-username="${username}"]`);
-  return page;
-}
+const loginAs = (username: string): Promise<Page> => loginPage(browser, t.url, username);
 
 it('applicant submits in the UI; the county reviewer sees it in 待办 and approves it there', async () => {
   // The applicant.

@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { catalogueSample, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import { LicenceType } from '../../db/licence-entities';
 import { approvalWorkflowId } from '../../domain/approval';
 import { licenceSealDocumentTitle } from '../../domain/licence';
@@ -150,13 +151,7 @@ export function businessLicenceBody(
       ...holder,
     },
     data: {
-      entityType: '有限责任公司（自然人投资或控股）',
-      legalRepresentative: '王志刚',
-      registeredCapital: '伍佰万元整',
-      establishedDate: '2018-06-12',
-      businessTerm: '长期',
-      address: '山西省晋城市泽州县金村镇府城村',
-      businessScope: '煤炭洗选；煤炭及制品销售。',
+      ...catalogueSample(LICENCE_TYPE_NAMES.businessLicence),
       ...data,
     },
   };
@@ -174,11 +169,7 @@ export function foodBusinessBody(
   return {
     ...body,
     data: {
-      legalRepresentative: '李秀英',
-      residence: '山西省晋城市泽州县南村镇南村',
-      premises: '山西省晋城市泽州县南村镇南村中街 18 号',
-      mainFormat: '餐饮服务经营者',
-      businessItems: '热食类食品制售',
+      ...catalogueSample(LICENCE_TYPE_NAMES.foodBusiness),
       ...data,
     },
   };

@@ -14,19 +14,12 @@ import {
   issueOrganisationCertificate,
 } from '../../pki/certificates';
 import { checkUscc } from '../../domain/uscc';
+import { CERTIFICATE_VALIDITY, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
 
 const CA_NAME = '山西省电子政务数字证书认证中心';
 const CA_NOW = new Date('2025-03-01T08:00:00.000Z');
-const ORGANISATION = {
-  name: '泽州县市场监督管理局',
-  uscc: '11140525000120379A',
-  province: '山西省',
-  locality: '晋城市',
-};
-const VALIDITY = {
-  notBefore: new Date('2025-03-01T00:00:00.000Z'),
-  notAfter: new Date('2028-02-29T23:59:59.000Z'),
-};
+const ORGANISATION = ZZ_AMR_SUBJECT;
+const VALIDITY = CERTIFICATE_VALIDITY;
 
 let ca: CaMaterial;
 let otherCa: CaMaterial;

@@ -6,7 +6,7 @@
  * The natural-person case (citizen ID) is in test/unit/licence-issuance.test.ts.
  */
 import { CALENDAR_SEED_SOURCE, chineseDaysCalendar } from '../../db/calendar-seed';
-import { catalogueSeed } from '../../db/licence-catalogue-seed';
+import { catalogueSample, catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import { WorkingCalendar } from '../../domain/calendar';
 import { issuanceLateness } from '../../domain/licence';
 import { holderCodeProblem, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
@@ -21,22 +21,8 @@ const BODY17 = '91140525MA0K3B7F2';
 const USCC = BODY17 + usccCheckChar(BODY17);
 const WRONG_CHECK = BODY17 + (usccCheckChar(BODY17) === '0' ? '1' : '0');
 
-const BUSINESS_DATA = {
-  entityType: '有限责任公司（自然人投资或控股）',
-  legalRepresentative: '王志刚',
-  registeredCapital: '伍佰万元整',
-  establishedDate: '2018-06-12',
-  businessTerm: '长期',
-  address: '山西省晋城市泽州县金村镇府城村',
-  businessScope: '煤炭洗选；煤炭及制品销售。',
-};
-const FOOD_DATA = {
-  legalRepresentative: '李秀英',
-  residence: '山西省晋城市泽州县南村镇南村',
-  premises: '山西省晋城市泽州县南村镇南村中街 18 号',
-  mainFormat: '餐饮服务经营者',
-  businessItems: '热食类食品制售',
-};
+const BUSINESS_DATA = catalogueSample(LICENCE_TYPE_NAMES.businessLicence);
+const FOOD_DATA = catalogueSample(LICENCE_TYPE_NAMES.foodBusiness);
 
 function body(over: Record<string, unknown> = {}): IssueLicenceBody {
   return IssueLicenceBody.parse({

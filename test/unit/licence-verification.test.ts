@@ -28,6 +28,7 @@ import { licenceDataHash, LicenceExport, licenceExport } from '../../pki/licence
 import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
 import { signSealInfo } from '../../pki/seal-maker';
 import { SealForSigning, signWithSeal } from '../../pki/seal-signer';
+import { CERTIFICATE_VALIDITY, GP_AMR_SUBJECT, SIGNING_TIME, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The decision table
@@ -120,23 +121,9 @@ describe('decideVerification', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Real signatures
 
-const ISSUER = {
-  name: '泽州县市场监督管理局',
-  uscc: '11140525000120379A',
-  province: '山西省',
-  locality: '晋城市',
-};
-const OTHER_ORG = {
-  name: '高平市市场监督管理局',
-  uscc: '11140581000120383K',
-  province: '山西省',
-  locality: '晋城市',
-};
-const VALIDITY = {
-  notBefore: new Date('2025-03-01T00:00:00.000Z'),
-  notAfter: new Date('2028-02-29T23:59:59.000Z'),
-};
-const SIGNING_TIME = new Date('2026-11-27T03:00:00.000Z');
+const ISSUER = ZZ_AMR_SUBJECT;
+const OTHER_ORG = GP_AMR_SUBJECT;
+const VALIDITY = CERTIFICATE_VALIDITY;
 const NOW = new Date('2026-11-28T08:00:00.000Z');
 const TYPE_CODE = '11100000000013338W001';
 

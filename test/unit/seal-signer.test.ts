@@ -14,18 +14,10 @@ import {
 } from '../../pki/certificates';
 import { signSealInfo } from '../../pki/seal-maker';
 import { SealForSigning, SealSignature, signWithSeal, verifySealSignature } from '../../pki/seal-signer';
+import { CERTIFICATE_VALIDITY, SIGNING_TIME, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
 
-const ORG = {
-  name: '泽州县市场监督管理局',
-  uscc: '11140525000120379A',
-  province: '山西省',
-  locality: '晋城市',
-};
-const VALIDITY = {
-  notBefore: new Date('2025-03-01T00:00:00.000Z'),
-  notAfter: new Date('2028-02-29T23:59:59.000Z'),
-};
-const SIGNING_TIME = new Date('2026-11-27T03:00:00.000Z');
+const ORG = ZZ_AMR_SUBJECT;
+const VALIDITY = CERTIFICATE_VALIDITY;
 const HASH = createHash('sha256').update('营业执照（副本）正文').digest('hex');
 
 let ca: CaMaterial;
