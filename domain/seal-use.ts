@@ -43,12 +43,21 @@ export const SealUseRequestBody = z
   .superRefine((b, ctx) => {
     const problem = windowProblem(new Date(b.validFrom), new Date(b.validTo));
     if (problem) ctx.addIssue({ code: 'custom', path: ['validTo'], message: problem });
-    // An authorisation that would be over before it is granted is a mistake, not a request.
-    else if (new Date(b.validTo).getTime() <= Date.now()) {
+  });
+export type SealUseRequestBody = z.infer<typeof SealUseRequestBody>;
+
+/**
+ * The request body as the edge validates it at `now`: an authorisation that would be over before it is granted is
+ * a mistake, not a request. The clock is the caller's (domain/ reads none), so tests fix it.
+ */
+export function sealUseRequestBodyAt(now: Date) {
+  return SealUseRequestBody.superRefine((b, ctx) => {
+    const to = new Date(b.validTo);
+    if (!Number.isNaN(to.getTime()) && to.getTime() <= now.getTime()) {
       ctx.addIssue({ code: 'custom', path: ['validTo'], message: '结束时间已过，请填写将来的时间' });
     }
   });
-export type SealUseRequestBody = z.infer<typeof SealUseRequestBody>;
+}
 
 export const SealSignBody = z
   .object({

@@ -5,7 +5,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { SealSignBody, SealUseRequestBody } from '../../domain/seal-use';
+import { SealSignBody, sealUseRequestBodyAt } from '../../domain/seal-use';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { IdempotencyKey } from '../services/seal-applications';
@@ -25,7 +25,7 @@ export function sealUseRoutes(ctx: AppContext, service: SealUseService): Router 
     const principal = requirePrincipal(req);
     const key = req.header('Idempotency-Key');
     const idempotencyKey = key === undefined ? undefined : parse(IdempotencyKey, key);
-    const body = parse(SealUseRequestBody, req.body);
+    const body = parse(sealUseRequestBodyAt(new Date()), req.body);
     const { request, created } = await service.submit(principal, body, {
       ...requestMeta(req),
       idempotencyKey,

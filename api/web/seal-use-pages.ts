@@ -12,7 +12,7 @@ import {
   parseDocumentLines,
   SEAL_USE_MAX_USES,
   SEAL_USE_REQUEST_STATUS_LABELS,
-  SealUseRequestBody,
+  sealUseRequestBodyAt,
 } from '../../domain/seal-use';
 import type { AppContext } from '../context';
 import { FieldProblem, toApiError } from '../errors';
@@ -186,7 +186,7 @@ export function sealUsePageRoutes(ctx: AppContext, service: SealUseService): Rou
         validTo: fromLocalInput(values.validTo),
         reason: values.reason,
       };
-      const parsed = SealUseRequestBody.safeParse(candidate);
+      const parsed = sealUseRequestBodyAt(new Date()).safeParse(candidate);
       if (!parsed.success) {
         res.status(400).send(renderForm(principal, sealId, values, problemsOf(parsed.error)));
         return;

@@ -14,6 +14,7 @@ import {
   SEAL_USE_PROBLEM_CODES,
   SealSignBody,
   SealUseRequestBody,
+  sealUseRequestBodyAt,
   signedContent,
 } from '../../domain/seal-use';
 import { SEAL_KINDS } from '../../domain/seal';
@@ -48,8 +49,10 @@ const body = (over: Record<string, unknown> = {}) => ({
   reason: '签订政府采购合同',
   ...over,
 });
-const fieldsOf = (data: unknown) => {
-  const r = SealUseRequestBody.safeParse(data);
+/** The edge validates at a clock the test fixes (before the window in `body`), never at the real one. */
+const CLOCK = new Date('2026-11-30T00:00:00.000Z');
+const fieldsOf = (data: unknown, now = CLOCK) => {
+  const r = sealUseRequestBodyAt(now).safeParse(data);
   return r.success ? [] : problemsOf(r.error).map((p) => p.field);
 };
 
@@ -85,6 +88,15 @@ describe('the seal-use request body (SM-12)', () => {
     expect(fieldsOf(body({ validTo: '2026-11-30T09:00:00+08:00' }))).toEqual(['validTo']);
     expect(fieldsOf(body({ validTo: '2027-12-01T09:00:00+08:00' }))).toEqual([]);
     expect(fieldsOf(body({ validTo: '2027-12-03T09:00:00+08:00' }))).toEqual(['validTo']);
+  });
+
+  it('refuses a window that is over at the time of the request, whatever the real clock says', () => {
+    const end = new Date('2026-12-02T01:00:00.000Z'); // 2026-12-02 09:00 Shanghai, the body's validTo
+    expect(fieldsOf(body(), new Date(end.getTime() - 1))).toEqual([]);
+    expect(fieldsOf(body(), end)).toEqual(['validTo']);
+    expect(fieldsOf(body(), new Date('2030-01-01T00:00:00.000Z'))).toEqual(['validTo']);
+    // The shape alone holds no clock: the same body is well-formed at any time.
+    expect(SealUseRequestBody.safeParse(body()).success).toBe(true);
   });
 
   it('takes a 64-hex document hash for signing', () => {
