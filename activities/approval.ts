@@ -4,13 +4,12 @@
  * and e-mailing task holders, CC'd users and supervisors. Every activity is idempotent: the projection upserts
  * from the full state, and each e-mail is keyed by its notice id and recipient.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApprovalCc, ApprovalEventRecord, ApprovalProcess, DeadlineBreach } from '../db/approval-entities';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { CalendarCache } from '../db/calendar';
 import { Jurisdiction, Organisation, Task } from '../db/entities';
-import { userRefs, usersWithRole } from '../db/users';
+import { usersWithRole } from '../db/users';
 import type { Orm } from '../db/orm';
 import {
   ApprovalState,
@@ -22,12 +21,12 @@ import {
   PROCESS_STATUS_LABELS,
   UserRef,
 } from '../domain/approval';
-import type { ApproverRule, FlowStep, StepDue } from '../domain/flow-definition';
+import type { FlowStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
 import { shanghaiDateTime } from '../domain/format';
-import type { OrganisationFunction, UserRole } from '../domain/roles';
-import { reviewChain } from '../domain/seal-application';
+import type { UserRole } from '../domain/roles';
 import type { Mailer } from '../mail/mailer';
+import { dedupeUsers, membersOf, resolveRule, resolveStepAssignees } from './approver-resolution';
 import { sendMailOnce } from './mail';
 
 export interface ApprovalActivities {
@@ -59,17 +58,13 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
 
   return {
     async resolveStepApprovers({ initiator, jurisdictionId, step, choices }) {
-      const em = fork();
-      const found: Assignee[] = [];
-      let unitMissing = false;
-      for (const rule of step.approvers) {
-        const r = await resolveRule(em, rule, { initiator, jurisdictionId, choices, mode: step.mode });
-        if (r === 'no-unit') unitMissing = true;
-        else found.push(...r);
-      }
-      const assignees = dedupe(found);
-      // Only a missing level of the jurisdiction tree skips a step; anything else must name someone.
-      return { assignees, skippable: assignees.length === 0 && unitMissing };
+      return resolveStepAssignees(fork(), {
+        initiator,
+        organisationId: initiator.organisationId,
+        jurisdictionId,
+        step,
+        choices,
+      });
     },
 
     async computeDeadline({ from, due }) {
@@ -86,6 +81,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       if (step.supervisor) {
         const r = await resolveRule(em, step.supervisor, {
           initiator: null,
+          organisationId: null,
           jurisdictionId,
           choices: [],
           mode: 'single',
@@ -313,6 +309,7 @@ async function noticeRecipients(em: EntityManager, state: ApprovalState, notice:
       const supervisors = step.supervisor
         ? await resolveRule(em, step.supervisor, {
             initiator: state.initiator,
+            organisationId: state.initiator.organisationId,
             jurisdictionId: state.jurisdictionId,
             choices: [],
             mode: 'all',
@@ -325,98 +322,4 @@ async function noticeRecipients(em: EntityManager, state: ApprovalState, notice:
       return dedupeUsers([...supervisorUsers, ...(await holders())]);
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Approver rules
-
-interface RuleContext {
-  initiator: UserRef | null;
-  jurisdictionId: string;
-  choices: UserRef[];
-  mode: FlowStep['mode'];
-}
-
-/** The assignees of one rule: a department (group) for a one-approver step, its members for countersign/any-one. */
-async function resolveRule(
-  em: EntityManager,
-  rule: ApproverRule,
-  ctx: RuleContext,
-): Promise<Assignee[] | 'no-unit'> {
-  const group = async (organisationId: string, role: UserRole): Promise<Assignee[]> => {
-    const organisation = await em.findOne(Organisation, { id: organisationId });
-    if (!organisation) {
-      throw ApplicationFailure.nonRetryable(`flow names unknown organisation ${organisationId}`, 'BadFlow');
-    }
-    if (ctx.mode === 'single') {
-      return [{ kind: 'group', organisationId, organisationName: organisation.name, role }];
-    }
-    return (await usersWithRole(em, [organisationId], role)).map((u) => ({ kind: 'user' as const, ...u }));
-  };
-  switch (rule.type) {
-    case 'user': {
-      const [u] = await userRefs(em, { id: rule.userId, active: true });
-      return u ? [{ kind: 'user', ...u }] : [];
-    }
-    case 'role':
-      return group(rule.organisationId ?? ctx.initiator!.organisationId, rule.role);
-    case 'department_leader': {
-      const leaders = await usersWithRole(em, [ctx.initiator!.organisationId], 'unit_leader');
-      if (ctx.mode === 'single' && leaders.length !== 1)
-        return group(ctx.initiator!.organisationId, 'unit_leader');
-      return leaders.map((u) => ({ kind: 'user' as const, ...u }));
-    }
-    case 'management_unit': {
-      const unit = await unitUpward(em, ctx.jurisdictionId, rule.function, rule.levelsUp);
-      return unit ? group(unit.id, rule.role) : 'no-unit';
-    }
-    case 'initiator_choice':
-      return ctx.choices.map((u) => ({ kind: 'user' as const, ...u }));
-  }
-}
-
-/**
- * The levelsUp-th organisation with a function found walking up from a jurisdiction: jurisdictions without one are
- * passed over, as SM-5(3)'s "level by level" means the levels that exist. For seal management departments a
- * jurisdiction's configured `seal_review_chain` replaces the walk (domain reviewChain).
- */
-async function unitUpward(
-  em: EntityManager,
-  jurisdictionId: string,
-  fn: OrganisationFunction,
-  levelsUp: number,
-): Promise<{ id: string } | null> {
-  const units = await em.find(Organisation, { functions: { $contains: [fn] } }, { orderBy: { id: 'asc' } });
-  const jurisdictions = (await em.find(Jurisdiction, {})).map((j) => ({
-    id: j.id,
-    name: j.name,
-    parentId: j.parentId,
-    sealReviewChain: fn === 'seal_management_department' ? j.sealReviewChain : null,
-  }));
-  const chain = reviewChain(
-    jurisdictionId,
-    jurisdictions,
-    units.map((u) => ({ id: u.id, name: u.name, jurisdictionId: u.jurisdictionId })),
-  );
-  const level = chain[levelsUp];
-  return level ? { id: level.organisationId } : null;
-}
-
-async function membersOf(em: EntityManager, a: Assignee): Promise<UserRef[]> {
-  if (a.kind === 'user') return [a];
-  return usersWithRole(em, [a.organisationId], a.role);
-}
-
-function dedupe(list: Assignee[]): Assignee[] {
-  const seen = new Set<string>();
-  return list.filter((a) => {
-    const key = a.kind === 'user' ? `u:${a.userId}` : `g:${a.organisationId}:${a.role}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function dedupeUsers(list: UserRef[]): UserRef[] {
-  return list.filter((u, i) => list.findIndex((x) => x.userId === u.userId) === i);
 }

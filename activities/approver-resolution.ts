@@ -1,0 +1,143 @@
+/**
+ * Who a flow step's approver rules name: people or departments, resolved from the database when a step starts.
+ * One definition, used by the approval workflow's activities and by the flow editor's dry run before a version is
+ * published, so that what the preview shows is what a process will get.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Jurisdiction, Organisation } from '../db/entities';
+import { userRefs, usersWithRole } from '../db/users';
+import type { Assignee, UserRef } from '../domain/approval';
+import type { ApproverRule, FlowStep } from '../domain/flow-definition';
+import type { OrganisationFunction, UserRole } from '../domain/roles';
+import { reviewChain } from '../domain/seal-application';
+
+export interface StepResolution {
+  assignees: Assignee[];
+  /** True when nobody was found only because a level of the jurisdiction tree has no such unit. */
+  skippable: boolean;
+}
+
+/**
+ * The assignees of a step for a process started in `organisationId` (the initiator's organisation, or the sampled
+ * organisation of a dry run, when `initiator` is null).
+ */
+export async function resolveStepAssignees(
+  em: EntityManager,
+  req: {
+    initiator: UserRef | null;
+    organisationId: string;
+    jurisdictionId: string;
+    step: FlowStep;
+    choices: UserRef[];
+  },
+): Promise<StepResolution> {
+  const found: Assignee[] = [];
+  let unitMissing = false;
+  for (const rule of req.step.approvers) {
+    const r = await resolveRule(em, rule, { ...req, mode: req.step.mode });
+    if (r === 'no-unit') unitMissing = true;
+    else found.push(...r);
+  }
+  const assignees = dedupe(found);
+  // Only a missing level of the jurisdiction tree skips a step; anything else must name someone.
+  return { assignees, skippable: assignees.length === 0 && unitMissing };
+}
+
+export interface RuleContext {
+  initiator: UserRef | null;
+  /** The organisation the process runs for (the initiator's); null where rules need none (a supervisor). */
+  organisationId: string | null;
+  jurisdictionId: string;
+  choices: UserRef[];
+  mode: FlowStep['mode'];
+}
+
+/** The assignees of one rule: a department (group) for a one-approver step, its members for countersign/any-one. */
+export async function resolveRule(
+  em: EntityManager,
+  rule: ApproverRule,
+  ctx: RuleContext,
+): Promise<Assignee[] | 'no-unit'> {
+  const group = async (organisationId: string, role: UserRole): Promise<Assignee[]> => {
+    const organisation = await em.findOne(Organisation, { id: organisationId });
+    if (!organisation) {
+      throw ApplicationFailure.nonRetryable(`flow names unknown organisation ${organisationId}`, 'BadFlow');
+    }
+    if (ctx.mode === 'single') {
+      return [{ kind: 'group', organisationId, organisationName: organisation.name, role }];
+    }
+    return (await usersWithRole(em, [organisationId], role)).map((u) => ({ kind: 'user' as const, ...u }));
+  };
+  const own = (): string => {
+    if (!ctx.organisationId) {
+      throw ApplicationFailure.nonRetryable(`rule ${rule.type} needs the process's organisation`, 'BadFlow');
+    }
+    return ctx.organisationId;
+  };
+  switch (rule.type) {
+    case 'user': {
+      const [u] = await userRefs(em, { id: rule.userId, active: true });
+      return u ? [{ kind: 'user', ...u }] : [];
+    }
+    case 'role':
+      return group(rule.organisationId ?? own(), rule.role);
+    case 'department_leader': {
+      const leaders = await usersWithRole(em, [own()], 'unit_leader');
+      if (ctx.mode === 'single' && leaders.length !== 1) return group(own(), 'unit_leader');
+      return leaders.map((u) => ({ kind: 'user' as const, ...u }));
+    }
+    case 'management_unit': {
+      const unit = await unitUpward(em, ctx.jurisdictionId, rule.function, rule.levelsUp);
+      return unit ? group(unit.id, rule.role) : 'no-unit';
+    }
+    case 'initiator_choice':
+      return ctx.choices.map((u) => ({ kind: 'user' as const, ...u }));
+  }
+}
+
+/**
+ * The levelsUp-th organisation with a function found walking up from a jurisdiction: jurisdictions without one are
+ * passed over, as SM-5(3)'s "level by level" means the levels that exist. For seal management departments a
+ * jurisdiction's configured `seal_review_chain` replaces the walk (domain reviewChain).
+ */
+async function unitUpward(
+  em: EntityManager,
+  jurisdictionId: string,
+  fn: OrganisationFunction,
+  levelsUp: number,
+): Promise<{ id: string } | null> {
+  const units = await em.find(Organisation, { functions: { $contains: [fn] } }, { orderBy: { id: 'asc' } });
+  const jurisdictions = (await em.find(Jurisdiction, {})).map((j) => ({
+    id: j.id,
+    name: j.name,
+    parentId: j.parentId,
+    sealReviewChain: fn === 'seal_management_department' ? j.sealReviewChain : null,
+  }));
+  const chain = reviewChain(
+    jurisdictionId,
+    jurisdictions,
+    units.map((u) => ({ id: u.id, name: u.name, jurisdictionId: u.jurisdictionId })),
+  );
+  const level = chain[levelsUp];
+  return level ? { id: level.organisationId } : null;
+}
+
+export async function membersOf(em: EntityManager, a: Assignee): Promise<UserRef[]> {
+  if (a.kind === 'user') return [a];
+  return usersWithRole(em, [a.organisationId], a.role);
+}
+
+function dedupe(list: Assignee[]): Assignee[] {
+  const seen = new Set<string>();
+  return list.filter((a) => {
+    const key = a.kind === 'user' ? `u:${a.userId}` : `g:${a.organisationId}:${a.role}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function dedupeUsers(list: UserRef[]): UserRef[] {
+  return list.filter((u, i) => list.findIndex((x) => x.userId === u.userId) === i);
+}
