@@ -11,22 +11,20 @@ import { CalendarCache } from '../db/calendar';
 import { Jurisdiction, Organisation, Task } from '../db/entities';
 import { usersWithRole } from '../db/users';
 import type { Orm } from '../db/orm';
-import {
-  ApprovalState,
-  ApprovalTask,
-  Assignee,
-  Deadline,
-  EVENT_LABELS,
-  Notice,
-  PROCESS_STATUS_LABELS,
-  UserRef,
-} from '../domain/approval';
+import { ApprovalState, ApprovalTask, Assignee, Deadline, Notice, UserRef } from '../domain/approval';
+import { EVENT_LABELS, PROCESS_STATUS_LABELS } from '../presentation/approval-labels';
 import type { FlowStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
 import { shanghaiDateTime } from '../domain/format';
 import type { UserRole } from '../domain/roles';
 import type { Mailer } from '../mail/mailer';
-import { dedupeUsers, membersOf, resolveRule, resolveStepAssignees } from './approver-resolution';
+import {
+  dedupeUsers,
+  membersOf,
+  resolveRule,
+  resolveStepAssignees,
+  StepResolution,
+} from './approver-resolution';
 import { sendMailOnce } from './mail';
 
 export interface ApprovalActivities {
@@ -35,7 +33,7 @@ export interface ApprovalActivities {
     jurisdictionId: string;
     step: FlowStep;
     choices: UserRef[];
-  }): Promise<{ assignees: Assignee[]; skippable: boolean }>;
+  }): Promise<StepResolution>;
   computeDeadline(req: { from: string; due: StepDue }): Promise<Deadline>;
   resolveEscalation(req: {
     step: FlowStep;

@@ -16,6 +16,8 @@ export interface StepResolution {
   assignees: Assignee[];
   /** True when nobody was found only because a level of the jurisdiction tree has no such unit. */
   skippable: boolean;
+  /** Why the step went to someone its rules did not name (the initiator's own request), for the timeline. */
+  note?: string | null;
 }
 
 /**
@@ -39,9 +41,78 @@ export async function resolveStepAssignees(
     if (r === 'no-unit') unitMissing = true;
     else found.push(...r);
   }
-  const assignees = dedupe(found);
+  const named = dedupe(found);
+  const assignees = req.initiator ? await withoutInitiator(em, named, req.initiator.userId) : named;
+  if (req.initiator && named.length > 0 && assignees.length === 0) {
+    // The rules named only the initiator: nobody approves their own request (issue 9), so the step goes to the
+    // initiator's unit leader, or to the leaders of the management unit above.
+    const fallback = await leaderAbove(em, req.initiator, req.jurisdictionId, req.step.mode);
+    return {
+      assignees: fallback.assignees,
+      skippable: false,
+      note: fallback.assignees.length
+        ? `发起人不能审批本人的申请，本步骤改由${fallback.label}审批`
+        : '发起人不能审批本人的申请，且找不到其他有权审批的人员',
+    };
+  }
   // Only a missing level of the jurisdiction tree skips a step; anything else must name someone.
   return { assignees, skippable: assignees.length === 0 && unitMissing };
+}
+
+/** The assignees less the initiator: a person who is the initiator, a department whose only member is. */
+async function withoutInitiator(
+  em: EntityManager,
+  list: Assignee[],
+  initiatorId: string,
+): Promise<Assignee[]> {
+  const out: Assignee[] = [];
+  for (const a of list) {
+    if (a.kind === 'user') {
+      if (a.userId !== initiatorId) out.push(a);
+    } else if ((await usersWithRole(em, [a.organisationId], a.role)).some((u) => u.userId !== initiatorId)) {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
+ * Who approves in the initiator's place: the other leaders of their own unit, else the leaders of the nearest
+ * management unit above their jurisdiction (walking up until one has a leader).
+ */
+async function leaderAbove(
+  em: EntityManager,
+  initiator: UserRef,
+  jurisdictionId: string,
+  mode: FlowStep['mode'],
+): Promise<{ assignees: Assignee[]; label: string }> {
+  const as = async (organisationId: string): Promise<Assignee[]> => {
+    const leaders = (await usersWithRole(em, [organisationId], 'unit_leader')).filter(
+      (u) => u.userId !== initiator.userId,
+    );
+    if (leaders.length === 0) return [];
+    if (mode !== 'single' || leaders.length === 1)
+      return leaders.map((u) => ({ kind: 'user' as const, ...u }));
+    const o = await em.findOneOrFail(Organisation, { id: organisationId });
+    return [{ kind: 'group', organisationId, organisationName: o.name, role: 'unit_leader' }];
+  };
+  const own = await as(initiator.organisationId);
+  if (own.length) return { assignees: own, label: '本单位负责人' };
+  let jurisdiction = await em.findOne(Jurisdiction, { id: jurisdictionId });
+  while (jurisdiction?.parentId) {
+    jurisdiction = await em.findOne(Jurisdiction, { id: jurisdiction.parentId });
+    if (!jurisdiction) break;
+    const units = await em.find(
+      Organisation,
+      { jurisdictionId: jurisdiction.id, functions: { $contains: ['management_unit'] } },
+      { orderBy: { id: 'asc' } },
+    );
+    for (const unit of units) {
+      const found = await as(unit.id);
+      if (found.length) return { assignees: found, label: `${unit.name}负责人` };
+    }
+  }
+  return { assignees: [], label: '' };
 }
 
 export interface RuleContext {

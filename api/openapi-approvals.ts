@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { FlowDefinitionBody, PROCESS_KINDS } from '../domain/flow-definition';
-import { INBOX_BOXES, PROCESS_ACTIONS, TASK_ACTIONS } from './services/approval-requests';
+import { ActionName, defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../domain/approval';
+import { INBOX_BOXES } from './services/approval-requests';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
 const json = (s: object) => ({ 'application/json': { schema: s } });
@@ -28,22 +29,6 @@ const ACTION_ERRORS = {
   '403': error('Not the holder of the task, beyond the approver’s authority, or a target outside the unit'),
   '404': error('No such task or process'),
   '409': error('The task is no longer pending (decided, cancelled, or another approver was first)'),
-};
-
-const TASK_ACTION_SUMMARIES: Record<keyof typeof TASK_ACTIONS, string> = {
-  approve: 'Approve (同意); on a delegated task, hand it back to the delegator',
-  reject: 'Reject (驳回) with a reason; ends the process',
-  transfer: 'Transfer (转办) the task for good to a user of the same unit',
-  delegate: 'Delegate (委派) to a user of the same unit; it comes back to the delegator to decide',
-  'add-signer': 'Add a signer (加签) before or after the current approver',
-  'remove-signer': 'Remove (减签) a signer added to this task who has not acted',
-  return: 'Return (退回) to an earlier step, which starts fresh',
-  cc: 'CC (抄送) users on the process',
-};
-const PROCESS_ACTION_SUMMARIES: Record<keyof typeof PROCESS_ACTIONS, string> = {
-  withdraw: 'Withdraw (撤回) by the initiator while the process is open',
-  urge: 'Urge (催办) the current approvers by e-mail; at most once per hour per task (429 otherwise)',
-  cc: 'CC (抄送) users on the process (initiator or a current approver)',
 };
 
 export const APPROVAL_SCHEMAS = {
@@ -84,44 +69,33 @@ export const APPROVAL_SCHEMAS = {
   },
 };
 
-const taskActionPaths = Object.fromEntries(
-  (Object.keys(TASK_ACTIONS) as Array<keyof typeof TASK_ACTIONS>).map((name) => [
-    `/api/tasks/{id}/${name}`,
-    {
-      post: {
-        summary: TASK_ACTION_SUMMARIES[name],
-        security: secured,
-        parameters: [idParam('id')],
-        requestBody: { required: name !== 'approve', content: json(schema(TASK_ACTIONS[name])) },
-        responses: {
-          '200': { description: 'The process after the action', content: json(ref('ApprovalProcess')) },
-          ...ACTION_ERRORS,
+/** The action operations, generated from the action table: one path per action and scope. */
+const actionPaths = (names: ActionName[], base: string) =>
+  Object.fromEntries(
+    names.map((name) => {
+      const def = defOf(name);
+      return [
+        `${base}/{id}/${name}`,
+        {
+          post: {
+            summary: def.summary,
+            security: secured,
+            parameters: [idParam('id')],
+            requestBody: { required: !def.body.safeParse({}).success, content: json(schema(def.body)) },
+            responses: {
+              '200': { description: 'The process after the action', content: json(ref('ApprovalProcess')) },
+              ...ACTION_ERRORS,
+              ...(def.rateLimited
+                ? { '429': error('Urged within the last hour; the message says when next') }
+                : {}),
+            },
+          },
         },
-      },
-    },
-  ]),
-);
-
-const processActionPaths = Object.fromEntries(
-  (Object.keys(PROCESS_ACTIONS) as Array<keyof typeof PROCESS_ACTIONS>).map((name) => [
-    `/api/approvals/{id}/${name}`,
-    {
-      post: {
-        summary: PROCESS_ACTION_SUMMARIES[name],
-        security: secured,
-        parameters: [idParam('id')],
-        requestBody: { required: name === 'cc', content: json(schema(PROCESS_ACTIONS[name])) },
-        responses: {
-          '200': { description: 'The process after the action', content: json(ref('ApprovalProcess')) },
-          ...ACTION_ERRORS,
-          ...(name === 'urge'
-            ? { '429': error('Urged within the last hour; the message says when next') }
-            : {}),
-        },
-      },
-    },
-  ]),
-);
+      ];
+    }),
+  );
+const taskActionPaths = actionPaths(TASK_ACTION_NAMES, '/api/tasks');
+const processActionPaths = actionPaths(PROCESS_ACTION_NAMES, '/api/approvals');
 
 export const APPROVAL_PATHS = {
   '/api/tasks': {

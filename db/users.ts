@@ -21,6 +21,7 @@ export async function userRefs(em: EntityManager, where: FilterQuery<AppUser>): 
     organisationId: u.organisationId,
     organisationName: organisations.get(u.organisationId) ?? '',
     email: u.email,
+    roles: u.roles,
   }));
 }
 

@@ -1,32 +1,25 @@
 /**
  * Messages of the approval workflow, defined once and shared by the workflow and the API. Every human action is an
- * update with a validator: a refused action fails with one of PROBLEM_FAILURE_TYPES and changes nothing.
+ * update named after its entry in the action table (domain/approval-actions.ts), with a validator: a refused action
+ * fails with one of PROBLEM_FAILURE_TYPES and changes nothing.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type {
-  AddSignerAction,
-  ApprovalState,
-  ApproveAction,
-  CcAction,
-  DelegateAction,
-  RejectAction,
-  RemoveSignerAction,
-  ReturnAction,
-  TransferAction,
-  UrgeAction,
-  WithdrawAction,
-} from '../domain/approval';
+import type { UpdateDefinition } from '@temporalio/common';
+import { ACTION_NAMES, ActionName, ActionRequest, ApprovalState, Problem } from '../domain/approval';
 
-export const approveUpdate = defineUpdate<ApprovalState, [ApproveAction]>('approve');
-export const rejectUpdate = defineUpdate<ApprovalState, [RejectAction]>('reject');
-export const transferUpdate = defineUpdate<ApprovalState, [TransferAction]>('transfer');
-export const delegateUpdate = defineUpdate<ApprovalState, [DelegateAction]>('delegate');
-export const addSignerUpdate = defineUpdate<ApprovalState, [AddSignerAction]>('addSigner');
-export const removeSignerUpdate = defineUpdate<ApprovalState, [RemoveSignerAction]>('removeSigner');
-export const returnUpdate = defineUpdate<ApprovalState, [ReturnAction]>('return');
-export const withdrawUpdate = defineUpdate<ApprovalState, [WithdrawAction]>('withdraw');
-export const urgeUpdate = defineUpdate<ApprovalState, [UrgeAction]>('urge');
-export const ccUpdate = defineUpdate<ApprovalState, [CcAction]>('cc');
+/** One update per action of the table, named as the action. */
+export const ACTION_UPDATES = Object.fromEntries(
+  ACTION_NAMES.map((name) => [name, defineUpdate<ApprovalState, [ActionRequest]>(name)]),
+) as Record<ActionName, UpdateDefinition<ApprovalState, [ActionRequest]>>;
+
 /** Resolves once the first step's tasks are open and projected, so that a submitter's reply shows them. */
 export const readyUpdate = defineUpdate<ApprovalState>('ready');
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
+
+/** The failure types the workflow raises for refused actions; the API maps each to its status. */
+export const PROBLEM_FAILURE_TYPES: Record<Problem['kind'], string> = {
+  forbidden: 'ApprovalForbidden',
+  conflict: 'TaskNotPending',
+  invalid: 'InvalidApprovalAction',
+  rate_limited: 'UrgeRateLimited',
+};

@@ -12,11 +12,12 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { UpdateDefinition } from '@temporalio/common';
 import type { ApprovalActivities } from '../activities/approval';
 import {
-  Action,
+  ACTION_NAMES,
+  ActionName,
   actionProblem,
+  ActionRequest,
   ApprovalInput,
   ApprovalOutcome,
   ApprovalState,
@@ -29,23 +30,9 @@ import {
   openTasks,
   outcomeOf,
   pendingDeadline,
-  PROBLEM_FAILURE_TYPES,
   startApproval,
 } from '../domain/approval';
-import {
-  addSignerUpdate,
-  approvalStateQuery,
-  approveUpdate,
-  ccUpdate,
-  delegateUpdate,
-  readyUpdate,
-  rejectUpdate,
-  removeSignerUpdate,
-  returnUpdate,
-  transferUpdate,
-  urgeUpdate,
-  withdrawUpdate,
-} from './approval-messages';
+import { ACTION_UPDATES, approvalStateQuery, PROBLEM_FAILURE_TYPES, readyUpdate } from './approval-messages';
 import {
   CurrentAssignees,
   ProcessJurisdiction,
@@ -69,8 +56,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
 
   // Handlers. An action is validated, then applied at once (so that of two approvers acting on one any-one step
   // in the same moment, the second sees the step decided and is refused), and answered once the database shows it.
-  const check = (a: Action) => {
-    const p = actionProblem(state, a, now());
+  const check = (name: ActionName, req: ActionRequest) => {
+    const p = actionProblem(state, name, req, now());
     if (p)
       throw ApplicationFailure.create({
         message: p.message,
@@ -78,27 +65,16 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
         nonRetryable: true,
       });
   };
-  const act = async (a: Action): Promise<ApprovalState> => {
-    check(a); // again: other updates may have run since the validator
-    state = applyAction(state, a, now());
+  const act = async (name: ActionName, req: ActionRequest): Promise<ApprovalState> => {
+    check(name, req); // again: other updates may have run since the validator
+    state = applyAction(state, name, req, now());
     const mine = ++changes;
     await condition(() => synced >= mine && state.phase !== 'starting_step');
     return state;
   };
-  const on = <A>(update: UpdateDefinition<ApprovalState, [A]>, type: Action['type']) =>
-    setHandler(update, (action: A) => act({ type, action } as Action), {
-      validator: (action: A) => check({ type, action } as Action),
-    });
-  on(approveUpdate, 'approve');
-  on(rejectUpdate, 'reject');
-  on(transferUpdate, 'transfer');
-  on(delegateUpdate, 'delegate');
-  on(addSignerUpdate, 'add_signer');
-  on(removeSignerUpdate, 'remove_signer');
-  on(returnUpdate, 'return');
-  on(withdrawUpdate, 'withdraw');
-  on(urgeUpdate, 'urge');
-  on(ccUpdate, 'cc');
+  for (const name of ACTION_NAMES) {
+    setHandler(ACTION_UPDATES[name], (req) => act(name, req), { validator: (req) => check(name, req) });
+  }
   setHandler(readyUpdate, async () => {
     await condition(() => synced >= 1 && state.phase !== 'starting_step');
     return state;

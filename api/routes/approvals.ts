@@ -11,14 +11,8 @@ import { FlowDefinitionBody, PROCESS_KINDS } from '../../domain/flow-definition'
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, forbidden, notFound } from '../errors';
-import {
-  InboxQuery,
-  PROCESS_ACTIONS,
-  ProcessActionName,
-  SupervisionQuery,
-  TASK_ACTIONS,
-  TaskActionName,
-} from '../services/approval-requests';
+import { defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
+import { InboxQuery, SupervisionQuery } from '../services/approval-requests';
 import type { ApprovalService } from '../services/approvals';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { FlowDefinitionService } from '../services/flow-definitions';
@@ -45,25 +39,34 @@ export function approvalRoutes(
     res.json({ items: await approvals.inbox.list(requirePrincipal(req), query) });
   });
 
-  router.post('/tasks/:id/:action', async (req, res, next) => {
-    const name = req.params.action as TaskActionName;
-    if (!(name in TASK_ACTIONS)) return next();
-    const body = parse(TASK_ACTIONS[name], req.body ?? {});
-    res.json(await approvals.actOnTask(requirePrincipal(req), req.params.id, name, body, requestMeta(req)));
-  });
+  // One route per action of the table (domain/approval-actions.ts); any other name is an unknown path (404).
+  for (const name of TASK_ACTION_NAMES) {
+    router.post(`/tasks/:id/${name}`, async (req, res) => {
+      const body = parse(defOf(name).body, req.body ?? {}) as Record<string, unknown>;
+      res.json(
+        await approvals.act(requirePrincipal(req), { taskId: req.params.id }, name, body, requestMeta(req)),
+      );
+    });
+  }
 
   router.get('/approvals/:id', async (req, res) => {
     res.json(await approvals.view(requirePrincipal(req), req.params.id));
   });
 
-  router.post('/approvals/:id/:action', async (req, res, next) => {
-    const name = req.params.action as ProcessActionName;
-    if (!(name in PROCESS_ACTIONS)) return next();
-    const body = parse(PROCESS_ACTIONS[name], req.body ?? {});
-    res.json(
-      await approvals.actOnProcess(requirePrincipal(req), req.params.id, name, body, requestMeta(req)),
-    );
-  });
+  for (const name of PROCESS_ACTION_NAMES) {
+    router.post(`/approvals/:id/${name}`, async (req, res) => {
+      const body = parse(defOf(name).body, req.body ?? {}) as Record<string, unknown>;
+      res.json(
+        await approvals.act(
+          requirePrincipal(req),
+          { processKey: req.params.id },
+          name,
+          body,
+          requestMeta(req),
+        ),
+      );
+    });
+  }
 
   router.get('/supervision/pending-tasks', async (req, res) => {
     const query = parse(SupervisionQuery, req.query);

@@ -5,13 +5,12 @@
  */
 import { z } from 'zod';
 import { DeadlineBreach } from '../../db/approval-entities';
+import { ProcessStatus, TaskStatus } from '../../domain/approval';
 import {
   PROCESS_STATUS_LABELS,
-  ProcessStatus,
   TASK_ORIGIN_LABELS,
   TASK_STATUS_LABELS,
-  TaskStatus,
-} from '../../domain/approval';
+} from '../../presentation/approval-labels';
 import { PROCESS_KIND_LABELS, ProcessKind } from '../../domain/flow-definition';
 import type { AppContext } from '../context';
 import { forbidden } from '../errors';
@@ -78,7 +77,7 @@ export class ApprovalInbox {
           : `t.acted_by_id = ? and t.status not in ('pending','waiting','delegated')`;
       const ownParams =
         box === 'pending'
-          ? [principal.userId, principal.organisationId, principal.roles]
+          ? [principal.userId, principal.organisationId, principal.roles.join(',')]
           : [principal.userId];
       const f: string[] = [];
       const p: unknown[] = [];

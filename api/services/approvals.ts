@@ -19,21 +19,21 @@ import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
 import { activeFlowFor, snapshotOf } from '../../db/flow-definitions';
 import { userRef } from '../../db/users';
 import {
+  ActionName,
+  ActionRequest,
   Actor,
   ApprovalEvent,
   ApprovalInput,
   ApprovalState,
   ApprovalTask,
   approvalWorkflowId,
+  assigneeLabel,
   AttachmentRef,
-  EVENT_LABELS,
   isOpen,
-  mayHold,
-  PROBLEM_FAILURE_TYPES,
-  PROCESS_STATUS_LABELS,
+  peopleNamed,
+  processActionsOffered,
   ProcessStatus,
-  TASK_ORIGIN_LABELS,
-  TASK_STATUS_LABELS,
+  taskActionsOffered,
   TaskStatus,
   UserRef,
 } from '../../domain/approval';
@@ -50,18 +50,16 @@ import {
 } from '../../domain/flow-definition';
 import type { UserRole } from '../../domain/roles';
 import {
-  addSignerUpdate,
+  EVENT_LABELS,
+  PROCESS_STATUS_LABELS,
+  TASK_ORIGIN_LABELS,
+  TASK_STATUS_LABELS,
+} from '../../presentation/approval-labels';
+import {
+  ACTION_UPDATES,
   approvalStateQuery,
-  approveUpdate,
-  ccUpdate,
-  delegateUpdate,
+  PROBLEM_FAILURE_TYPES,
   readyUpdate,
-  rejectUpdate,
-  removeSignerUpdate,
-  returnUpdate,
-  transferUpdate,
-  urgeUpdate,
-  withdrawUpdate,
 } from '../../workflows/approval-messages';
 import { canSeeOrganisationRecords } from '../access';
 import type { AppContext } from '../context';
@@ -69,7 +67,6 @@ import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } fro
 import { actorOf, Principal } from '../principal';
 
 import { ApprovalInbox } from './approval-inbox';
-import type { ProcessActionName, TaskActionName } from './approval-requests';
 
 export interface SubmissionForm {
   flow: {
@@ -93,7 +90,7 @@ export interface TaskView extends ApprovalTask {
   assigneeLabel: string;
   overdue: boolean;
   /** What the caller may do with this task now. */
-  actions: string[];
+  actions: ActionName[];
 }
 
 export interface ApprovalView {
@@ -125,7 +122,7 @@ export interface ApprovalView {
   cc: Array<{ userId: string; displayName: string; organisationName: string; at: string; by: string }>;
   breaches: Array<{ step: string; dueAt: string; at: string; action: string; actionLabel: string }>;
   /** Process-level actions open to the caller: withdraw, urge, cc. */
-  actions: string[];
+  actions: ActionName[];
   live: boolean;
 }
 
@@ -178,6 +175,11 @@ export class ApprovalService {
             rule: 'initiator_choice',
             message: `流程中没有需要发起人选择审批人的步骤 ${step}`,
           },
+        ]);
+      }
+      if (ids.includes(p.principal.userId)) {
+        throw badRequest([
+          { field: `approvers.${step}`, rule: 'not_self', message: '不能选择本人审批自己的申请' },
         ]);
       }
       choices[step] = await this.userRefsOf(ids);
@@ -325,24 +327,6 @@ export class ApprovalService {
     return userRef(this.ctx.em(), idOrUsername);
   }
 
-  private async userRefsOrFail(usernames: string[], field: string): Promise<UserRef[]> {
-    const refs: UserRef[] = [];
-    for (const [i, name] of usernames.entries()) {
-      const ref = await this.userRef(name);
-      if (!ref) {
-        throw badRequest([
-          {
-            field: usernames.length > 1 || field === 'users' ? `${field}.${i}` : field,
-            rule: 'user',
-            message: `用户 ${name} 不存在或已停用`,
-          },
-        ]);
-      }
-      refs.push(ref);
-    }
-    return refs;
-  }
-
   private async attachmentRefs(principal: Principal, ids: string[] | undefined): Promise<AttachmentRef[]> {
     if (!ids?.length) return [];
     const rows = await this.ctx.em().find(Attachment, { id: { $in: ids } }, { exclude: ['content'] });
@@ -360,139 +344,89 @@ export class ApprovalService {
   // -------------------------------------------------------------------------------------------------------------
   // Actions
 
-  async actOnTask(
+  /**
+   * One action of the table (domain/approval-actions.ts) on a task or a process: authorised by the projection
+   * (the workflow re-checks, authoritatively), the people and attachments the body names resolved, sent as the
+   * action's update, audited whatever the outcome.
+   */
+  async act(
     principal: Principal,
-    taskId: string,
-    name: TaskActionName,
-    rawBody: unknown,
+    target: { taskId: string } | { processKey: string },
+    name: ActionName,
+    body: Record<string, unknown>,
     meta: { requestId?: string; ip?: string },
   ): Promise<ApprovalView> {
-    const body = rawBody as Record<string, unknown>;
-    const em = this.ctx.em();
-    const task = await em.findOne(Task, { id: taskId });
-    if (!task) throw notFound('待办任务');
-    const audit = (outcome: 'success' | 'denied' | 'rejected', details: Record<string, unknown> = {}) =>
-      recordAudit(this.ctx.em(), {
-        actor: actorOf(principal),
-        action: `task.${name}`,
-        targetType: 'task',
-        targetId: taskId,
-        outcome,
-        details: { processKey: task.workflowId, processId: task.processId, ...details },
-        requestId: meta.requestId,
-        ip: meta.ip,
-      });
-    // The projection answers "is this yours" even when the workflow is gone; the workflow re-checks.
-    const holds =
-      task.assigneeUserId !== null
-        ? task.assigneeUserId === principal.userId
-        : task.assigneeOrganisationId === principal.organisationId &&
-          principal.roles.includes(task.assigneeRole as UserRole);
-    if (!holds) {
-      await audit('denied', { reason: 'not the holder of the task' });
-      const error = forbidden('此任务不属于您或您所在部门，您无权处理');
-      error.audited = true;
-      throw error;
-    }
-    const actor = actorOfPrincipal(principal);
-    const comment = (body.comment as string | undefined) ?? null;
-    const attachments = await this.attachmentRefs(principal, body.attachments as string[] | undefined);
-    const base = { taskId, actor, comment, attachments };
-    const handle = this.ctx.temporal.workflow.getHandle(task.workflowId);
-    const send = async (): Promise<unknown> => {
-      switch (name) {
-        case 'approve':
-          return handle.executeUpdate(approveUpdate, { args: [base] });
-        case 'reject':
-          return handle.executeUpdate(rejectUpdate, {
-            args: [{ ...base, comment: body.reason as string, reason: body.reason as string }],
-          });
-        case 'transfer': {
-          const [to] = await this.userRefsOrFail([body.to as string], 'to');
-          return handle.executeUpdate(transferUpdate, { args: [{ ...base, to: to! }] });
-        }
-        case 'delegate': {
-          const [to] = await this.userRefsOrFail([body.to as string], 'to');
-          return handle.executeUpdate(delegateUpdate, { args: [{ ...base, to: to! }] });
-        }
-        case 'add-signer': {
-          const [signer] = await this.userRefsOrFail([body.signer as string], 'signer');
-          return handle.executeUpdate(addSignerUpdate, {
-            args: [{ ...base, signer: signer!, position: body.position as 'before' | 'after' }],
-          });
-        }
-        case 'remove-signer':
-          return handle.executeUpdate(removeSignerUpdate, {
-            args: [{ ...base, signerTaskId: body.signerTaskId as string }],
-          });
-        case 'return': {
-          const state = await this.liveState(task.workflowId);
-          const toStepIndex = state?.flow.steps.findIndex((s) => s.key === body.toStep) ?? -1;
-          if (toStepIndex < 0) {
-            throw badRequest([
-              { field: 'toStep', rule: 'step', message: `流程中没有步骤 ${String(body.toStep)}` },
-            ]);
-          }
-          return handle.executeUpdate(returnUpdate, { args: [{ ...base, toStepIndex }] });
-        }
-        case 'cc': {
-          const users = await this.userRefsOrFail(body.users as string[], 'users');
-          return handle.executeUpdate(ccUpdate, { args: [{ actor, users, comment }] });
-        }
-      }
+    const { processKey, taskId, audit } = await this.authoriseAction(principal, target, name, meta);
+    const request: ActionRequest = {
+      taskId,
+      actor: actorOfPrincipal(principal),
+      body,
+      people: await this.peopleOf(name, body),
+      attachments: await this.attachmentRefs(principal, body.attachments as string[] | undefined),
     };
-    await this.sendUpdate(send, audit);
-    await audit('success', { comment, attachments: attachments.map((a) => a.id), ...targetsOf(body) });
-    return this.view(principal, task.workflowId);
+    await this.sendUpdate(
+      () =>
+        this.ctx.temporal.workflow.getHandle(processKey).executeUpdate(ACTION_UPDATES[name], {
+          args: [request],
+        }),
+      audit,
+    );
+    const { attachments: _attachmentIds, ...details } = body;
+    await audit('success', { ...details, attachments: request.attachments.map((a) => a.id) });
+    return this.view(principal, processKey);
   }
 
-  async actOnProcess(
+  /** The process a task belongs to (404 for an unknown task). */
+  async processKeyOfTask(taskId: string): Promise<string> {
+    const task = await this.ctx.em().findOne(Task, { id: taskId });
+    if (!task) throw notFound('待办任务');
+    return task.workflowId;
+  }
+
+  /** Who may try an action, as the projection knows it; a refusal is audited and answered 403 or 404. */
+  private async authoriseAction(
     principal: Principal,
-    processKey: string,
-    name: ProcessActionName,
-    rawBody: unknown,
+    target: { taskId: string } | { processKey: string },
+    name: ActionName,
     meta: { requestId?: string; ip?: string },
-  ): Promise<ApprovalView> {
-    const body = rawBody as Record<string, unknown>;
-    const process = await this.ctx.em().findOne(ApprovalProcess, { id: processKey });
-    if (!process) throw notFound('审批流程');
+  ) {
+    const em = this.ctx.em();
+    const task = 'taskId' in target ? await em.findOne(Task, { id: target.taskId }) : null;
+    if ('taskId' in target && !task) throw notFound('待办任务');
+    const process =
+      'processKey' in target ? await em.findOne(ApprovalProcess, { id: target.processKey }) : null;
+    if ('processKey' in target && !process) throw notFound('审批流程');
+    const processKey = task ? task.workflowId : process!.id;
     const audit = (outcome: 'success' | 'denied' | 'rejected', details: Record<string, unknown> = {}) =>
       recordAudit(this.ctx.em(), {
         actor: actorOf(principal),
-        action: `approval.${name}`,
-        targetType: 'approval_process',
-        targetId: processKey,
+        action: task ? `task.${name}` : `approval.${name}`,
+        targetType: task ? 'task' : 'approval_process',
+        targetId: task ? task.id : processKey,
         outcome,
-        details: { processId: process.processId, ...details },
+        details: { processKey, processId: task ? task.processId : process!.processId, ...details },
         requestId: meta.requestId,
         ip: meta.ip,
       });
-    if (!(await this.canView(principal, process))) {
-      await audit('denied', { reason: 'not a participant' });
-      const error = forbidden('无权操作此审批流程');
+    const allowed = task ? holdsTask(task, principal) : await this.canView(principal, process!);
+    if (!allowed) {
+      await audit('denied', { reason: task ? 'not the holder of the task' : 'not a participant' });
+      const error = forbidden(task ? '此任务不属于您或您所在部门，您无权处理' : '无权操作此审批流程');
       error.audited = true;
       throw error;
     }
-    const actor = actorOfPrincipal(principal);
-    const comment = (body.comment as string | undefined) ?? null;
-    const handle = this.ctx.temporal.workflow.getHandle(processKey);
-    const send = async (): Promise<unknown> => {
-      switch (name) {
-        case 'withdraw': {
-          const attachments = await this.attachmentRefs(principal, body.attachments as string[] | undefined);
-          return handle.executeUpdate(withdrawUpdate, { args: [{ actor, comment, attachments }] });
-        }
-        case 'urge':
-          return handle.executeUpdate(urgeUpdate, { args: [{ actor, comment }] });
-        case 'cc': {
-          const users = await this.userRefsOrFail(body.users as string[], 'users');
-          return handle.executeUpdate(ccUpdate, { args: [{ actor, users, comment }] });
-        }
-      }
-    };
-    await this.sendUpdate(send, audit);
-    await audit('success', { comment, ...targetsOf(body) });
-    return this.view(principal, processKey);
+    return { processKey, taskId: task ? task.id : null, audit };
+  }
+
+  /** The users an action's body names, with their roles; an unknown or inactive one is a 400 naming the field. */
+  private async peopleOf(name: ActionName, body: unknown): Promise<Record<string, UserRef>> {
+    const people: Record<string, UserRef> = {};
+    for (const { field, username } of peopleNamed(name, body)) {
+      const ref = await this.userRef(username);
+      if (!ref) throw badRequest([{ field, rule: 'user', message: `用户 ${username} 不存在或已停用` }]);
+      people[username] = ref;
+    }
+    return people;
   }
 
   /** Sends an update and turns the workflow's refusal into the API's answer (403, 409, 400, 429). */
@@ -575,8 +509,6 @@ export class ApprovalService {
     const now = Date.now();
     const actor = actorOfPrincipal(principal);
     const running = state.status === 'running';
-    const isInitiator = state.initiator.userId === principal.userId;
-    const holdsOpen = state.tasks.some((t) => isOpen(t) && mayHold(t, actor));
     return {
       id: state.processKey,
       kind: state.kind,
@@ -604,12 +536,9 @@ export class ApprovalService {
         ...t,
         statusLabel: TASK_STATUS_LABELS[t.status],
         originLabel: TASK_ORIGIN_LABELS[t.origin],
-        assigneeLabel:
-          t.assignee.kind === 'user'
-            ? `${t.assignee.displayName}（${t.assignee.organisationName}）`
-            : `${t.assignee.organisationName}`,
+        assigneeLabel: assigneeLabel(t.assignee),
         overdue: isOpen(t) && !!t.dueAt && Date.parse(t.dueAt) < now,
-        actions: running ? taskActions(t, actor) : [],
+        actions: taskActionsOffered(state, t, actor),
       })),
       history: state.history.map((e) => ({ ...e, label: EVENT_LABELS[e.action] })),
       cc: state.cc.map((c) => ({
@@ -626,9 +555,7 @@ export class ApprovalService {
         action: b.action,
         actionLabel: BREACH_ACTION_LABELS[b.action],
       })),
-      actions: running
-        ? [...(isInitiator ? ['withdraw', 'urge'] : []), ...(isInitiator || holdsOpen ? ['cc'] : [])]
-        : [],
+      actions: processActionsOffered(state, actor),
       live: true,
     };
   }
@@ -768,21 +695,10 @@ function stepViews(steps: FlowStep[], current: number | null): ApprovalView['ste
   }));
 }
 
-/** The actions a task offers its holder, as the engine's capability table allows them. */
-function taskActions(t: ApprovalTask, actor: Actor): string[] {
-  if (!mayHold(t, actor)) return [];
-  if (t.status === 'waiting' && t.primary) return ['remove-signer'];
-  if (t.status !== 'pending') return [];
-  if (t.primary)
-    return ['approve', 'reject', 'transfer', 'delegate', 'add-signer', 'remove-signer', 'return', 'cc'];
-  if (t.origin === 'delegate') return ['approve', 'cc'];
-  return ['approve', 'reject', 'transfer', 'cc'];
-}
-
-function targetsOf(body: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of ['to', 'signer', 'position', 'signerTaskId', 'toStep', 'users', 'reason']) {
-    if (body[k] !== undefined) out[k] = body[k];
-  }
-  return out;
+/** Whether a task is the caller's, as the projection says (the workflow decides for good). */
+function holdsTask(task: Task, principal: Principal): boolean {
+  return task.assigneeUserId !== null
+    ? task.assigneeUserId === principal.userId
+    : task.assigneeOrganisationId === principal.organisationId &&
+        principal.roles.includes(task.assigneeRole as UserRole);
 }

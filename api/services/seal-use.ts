@@ -14,7 +14,8 @@ import { ApprovalProcess } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, Seal } from '../../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
-import { ApprovalInput, approvalWorkflowId, PROCESS_STATUS_LABELS } from '../../domain/approval';
+import { ApprovalInput, approvalWorkflowId } from '../../domain/approval';
+import { PROCESS_STATUS_LABELS } from '../../presentation/approval-labels';
 import {
   approverAuthorityFor,
   remainingUses,

@@ -10,20 +10,14 @@
 import { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
-import { AppUser, Organisation, Task } from '../../db/entities';
-import { isOpen } from '../../domain/approval';
+import { AppUser, Organisation } from '../../db/entities';
+import { ActionName, defOf, isOpen, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
 import { shanghaiDateTime } from '../../domain/format';
 import { ROLE_LABELS } from '../../domain/roles';
 import type { AppContext } from '../context';
-import { ApiError, badRequest, FieldProblem, notFound, toApiError } from '../errors';
+import { ApiError, badRequest, FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';
 import { requestMeta } from '../principal';
-import {
-  PROCESS_ACTIONS,
-  ProcessActionName,
-  TASK_ACTIONS,
-  TaskActionName,
-} from '../services/approval-requests';
 import { ApprovalService, ApprovalView, TaskView } from '../services/approvals';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { problemsOf } from '../validation';
@@ -34,7 +28,7 @@ import { signedIn } from './render';
 // ---------------------------------------------------------------------------------------------------------------
 // Words
 
-const TASK_ACTION_UI: Record<TaskActionName, { label: string; submit: string; danger?: boolean }> = {
+const ACTION_UI: Record<ActionName, { label: string; submit: string; danger?: boolean }> = {
   approve: { label: '同意', submit: '确认同意' },
   reject: { label: '驳回', submit: '确认驳回', danger: true },
   transfer: { label: '转办', submit: '确认转办' },
@@ -42,16 +36,12 @@ const TASK_ACTION_UI: Record<TaskActionName, { label: string; submit: string; da
   'add-signer': { label: '加签', submit: '确认加签' },
   'remove-signer': { label: '减签', submit: '确认减签' },
   return: { label: '退回', submit: '确认退回', danger: true },
-  cc: { label: '抄送', submit: '确认抄送' },
-};
-
-const PROCESS_ACTION_UI: Record<ProcessActionName, { label: string; submit: string; danger?: boolean }> = {
   withdraw: { label: '撤回申请', submit: '确认撤回', danger: true },
   urge: { label: '催办', submit: '发送催办' },
   cc: { label: '抄送', submit: '确认抄送' },
 };
 
-const DONE_FLASH: Record<string, string> = {
+const DONE_FLASH: Record<ActionName, string> = {
   approve: '已同意。',
   reject: '已驳回，发起人将收到驳回理由。',
   transfer: '已转办，任务已交给新的办理人。',
@@ -272,8 +262,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
         )
         .map((s) => ({ id: s.id, label: `${s.assigneeLabel}（${s.originLabel}，${s.statusLabel}）` }));
       const earlier = view.steps.filter((s) => s.index < t.stepIndex);
-      const actions = (t.actions as TaskActionName[])
-        .filter((name) => name in TASK_ACTIONS)
+      const actions = t.actions
+        .filter((name) => TASK_ACTION_NAMES.includes(name))
         .filter((name) => {
           if (name === 'remove-signer') return signers.length > 0;
           if (name === 'return') return earlier.length > 0;
@@ -285,7 +275,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
           const values = valuesFor(t.id, name);
           return {
             name,
-            ...TASK_ACTION_UI[name],
+            ...ACTION_UI[name],
             formAction: `/tasks/${encodeURIComponent(t.id)}/${name}`,
             domId: `t${i}-${name}`,
             open: openForm?.taskId === t.id && openForm.name === name,
@@ -319,15 +309,15 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     }
 
     const taskCc = panels.some((p) => p.actions.some((a) => a.name === 'cc'));
-    const processActions = (view.actions as ProcessActionName[])
-      .filter((name) => name in PROCESS_ACTIONS)
+    const processActions = view.actions
+      .filter((name) => PROCESS_ACTION_NAMES.includes(name))
       // A task holder's 抄送 sits in the task's panel; do not offer it twice.
       .filter((name) => !(name === 'cc' && taskCc))
       .map((name) => {
         const values = valuesFor(undefined, name);
         return {
           name,
-          ...PROCESS_ACTION_UI[name],
+          ...ACTION_UI[name],
           formAction: `/approvals/${encodeURIComponent(view.id)}/${name}`,
           domId: `p-${name}`,
           open: !openForm?.taskId && openForm?.name === name,
@@ -366,7 +356,10 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
       processActions,
       directory,
       error: extra.error,
-      flash: DONE_FLASH[flashKey] && !extra.error ? { kind: 'ok', text: DONE_FLASH[flashKey] } : undefined,
+      flash:
+        Object.hasOwn(DONE_FLASH, flashKey) && !extra.error
+          ? { kind: 'ok', text: DONE_FLASH[flashKey as ActionName] }
+          : undefined,
       isInitiator: view.initiator.userId === principal.userId,
     });
   };
@@ -425,70 +418,44 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     }
   };
 
-  const parsedOrThrow = <T extends z.ZodType>(schema: T, candidate: unknown): Record<string, unknown> => {
-    const parsed = schema.safeParse(candidate);
-    if (!parsed.success) throw badRequest(problemsOf(parsed.error));
-    return parsed.data as Record<string, unknown>;
-  };
-
-  router.post(
-    '/tasks/:id/:action',
+  /** One form route per action of the table, on tasks and on processes; any other name is a 404. */
+  const actionRoute = (name: ActionName, scope: 'task' | 'process') =>
     signedIn(async (req, res, principal) => {
-      const name = String(req.params.action) as TaskActionName;
-      if (!Object.hasOwn(TASK_ACTIONS, name)) throw new ApiError('NOT_FOUND', '不支持的办理操作');
-      const taskId = String(req.params.id);
+      const id = String(req.params.id);
       const { file, problem } = await readForm(req, res);
       const values = formValues((req.body ?? {}) as Record<string, unknown>);
-      const task = await ctx.em().findOne(Task, { id: taskId });
-      if (!task) throw notFound('待办任务');
-      const schema = TASK_ACTIONS[name];
+      const processKey = scope === 'task' ? await approvals.processKeyOfTask(id) : id;
+      const schema = defOf(name).body as z.ZodObject;
       await act(
         req,
         res,
         principal,
-        { processKey: task.workflowId, taskId, name },
-        { values, file, problem },
-        {
-          body: () => parsedOrThrow(schema, taskBody(name, values)),
-          acceptsAttachment: 'attachments' in schema.shape,
-          run: (body) => approvals.actOnTask(principal, taskId, name, body, requestMeta(req)),
-        },
-      );
-    }),
-  );
-
-  router.post(
-    '/approvals/:id/:action',
-    signedIn(async (req, res, principal) => {
-      const name = String(req.params.action) as ProcessActionName;
-      if (!Object.hasOwn(PROCESS_ACTIONS, name)) throw new ApiError('NOT_FOUND', '不支持的操作');
-      const processKey = String(req.params.id);
-      const { file, problem } = await readForm(req, res);
-      const values = formValues((req.body ?? {}) as Record<string, unknown>);
-      const schema = PROCESS_ACTIONS[name];
-      await act(
-        req,
-        res,
-        principal,
-        { processKey, name },
+        { processKey, taskId: scope === 'task' ? id : undefined, name },
         { values, file, problem },
         {
           body: () => {
             if (name === 'withdraw' && values.confirm !== 'yes') {
               throw badRequest([{ field: 'confirm', rule: 'required', message: '请勾选“确认撤回”后再提交' }]);
             }
-            const candidate: Record<string, unknown> = {};
-            const comment = typeof values.comment === 'string' ? values.comment.trim() : '';
-            if (comment) candidate.comment = comment;
-            if (name === 'cc') candidate.users = splitUsers(values.users);
-            return parsedOrThrow(schema, candidate);
+            const parsed = schema.safeParse(bodyFromForm(schema, values));
+            if (!parsed.success) throw badRequest(problemsOf(parsed.error));
+            return parsed.data as Record<string, unknown>;
           },
           acceptsAttachment: 'attachments' in schema.shape,
-          run: (body) => approvals.actOnProcess(principal, processKey, name, body, requestMeta(req)),
+          run: (body) =>
+            approvals.act(
+              principal,
+              scope === 'task' ? { taskId: id } : { processKey: id },
+              name,
+              body,
+              requestMeta(req),
+            ),
         },
       );
-    }),
-  );
+    });
+  for (const name of TASK_ACTION_NAMES) router.post(`/tasks/:id/${name}`, actionRoute(name, 'task'));
+  for (const name of PROCESS_ACTION_NAMES)
+    router.post(`/approvals/:id/${name}`, actionRoute(name, 'process'));
 
   return router;
 }
@@ -523,34 +490,19 @@ function ccInputs(value: unknown): Array<{ value: string }> {
   return [0, 1, 2].map((i) => ({ value: users[i] ?? '' })).concat(users.slice(3).map((value) => ({ value })));
 }
 
-function taskBody(name: TaskActionName, v: Record<string, unknown>): Record<string, unknown> {
+/**
+ * An action's body from its form: every field of the action's schema, read from the input of the same name (users
+ * from one or more inputs, a signer's position before unless chosen); blank optional fields are left out.
+ */
+function bodyFromForm(schema: z.ZodObject, v: Record<string, unknown>): Record<string, unknown> {
   const text = (x: unknown) => (typeof x === 'string' ? x.trim() : '');
   const body: Record<string, unknown> = {};
-  const comment = text(v.comment);
-  if (comment && name !== 'reject') body.comment = comment;
-  switch (name) {
-    case 'reject':
-      body.reason = text(v.reason);
-      break;
-    case 'transfer':
-    case 'delegate':
-      body.to = text(v.to);
-      break;
-    case 'add-signer':
-      body.signer = text(v.signer);
-      body.position = text(v.position) || 'before';
-      break;
-    case 'remove-signer':
-      body.signerTaskId = text(v.signerTaskId);
-      break;
-    case 'return':
-      body.toStep = text(v.toStep);
-      break;
-    case 'cc':
-      body.users = splitUsers(v.users);
-      break;
-    default:
-      break;
+  for (const field of Object.keys(schema.shape)) {
+    if (field === 'attachments') continue; // added from the uploaded file
+    if (field === 'users') body.users = splitUsers(v.users);
+    else if (field === 'position') body.position = text(v.position) || 'before';
+    else if (text(v[field]) || !schema.shape[field]!.safeParse(undefined).success)
+      body[field] = text(v[field]);
   }
   return body;
 }

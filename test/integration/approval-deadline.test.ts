@@ -16,7 +16,7 @@ import { loadWorkingCalendar } from '../../db/calendar';
 import { Actor, ApprovalInput, approvalWorkflowId, UserRef } from '../../domain/approval';
 import { BreachAction, FlowDefinitionBody } from '../../domain/flow-definition';
 import { createMailer, Mailer } from '../../mail/mailer';
-import { approveUpdate, readyUpdate } from '../../workflows/approval-messages';
+import { ACTION_UPDATES, readyUpdate } from '../../workflows/approval-messages';
 import { TEST_PKI_MASTER_KEY, testServices } from '../support/env';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { startTimeSkippingEnvironment } from '../support/time-skipping';
@@ -81,8 +81,16 @@ const REVIEWERS: Record<string, Actor> = {
 
 /** An approval sent straight to the workflow, as the API would after its checks. */
 function approveAs(handle: WorkflowHandle, taskId: string, reviewer: string, comment?: string) {
-  return handle.executeUpdate(approveUpdate, {
-    args: [{ taskId, actor: REVIEWERS[reviewer]!, ...(comment ? { comment } : {}) }],
+  return handle.executeUpdate(ACTION_UPDATES.approve, {
+    args: [
+      {
+        taskId,
+        actor: REVIEWERS[reviewer]!,
+        body: comment ? { comment } : {},
+        people: {},
+        attachments: [],
+      },
+    ],
   });
 }
 

@@ -3,8 +3,9 @@
  * countersign steps, deadlines and breach actions, and the problems that make the API answer 403/409/400/429.
  */
 import {
-  Action,
+  ActionName,
   actionProblem,
+  ActionRequest,
   Actor,
   applyAction,
   ApprovalInput,
@@ -25,12 +26,13 @@ import { FlowStep, FlowStepInput, FlowStep as FlowStepSchema } from '../../domai
 const AT = '2026-03-02T01:00:00.000Z';
 const later = (minutes: number) => new Date(Date.parse(AT) + minutes * 60_000).toISOString();
 
-const user = (id: string, organisationId = 'dept'): UserRef => ({
+const user = (id: string, organisationId = 'dept', roles: string[] = ['seal_reviewer']): UserRef => ({
   userId: id,
   displayName: id.toUpperCase(),
   organisationId,
   organisationName: `${organisationId} 名称`,
   email: `${id}@example.test`,
+  roles,
 });
 const actor = (id: string, organisationId = 'dept', roles: string[] = ['seal_reviewer']): Actor => ({
   userId: id,
@@ -88,9 +90,19 @@ function started(
   return openStep(startApproval(input(steps, extra), AT), { assignees, skippable: false }, null, AT);
 }
 
-const act = (s: ApprovalState, a: Action, at = AT) => applyAction(s, a, at);
-const approve = (s: ApprovalState, taskId: string, by: Actor) =>
-  act(s, { type: 'approve', action: { taskId, actor: by } });
+/** A request as the API sends it: the body with usernames, the people it names resolved. */
+const request = (taskId: string | null, by: Actor, body: object, people: UserRef[]): ActionRequest => ({
+  taskId,
+  actor: by,
+  body,
+  people: Object.fromEntries(people.map((p) => [p.userId, p])),
+  attachments: [],
+});
+const onTask = (taskId: string, by: Actor, body: object = {}, people: UserRef[] = []) =>
+  request(taskId, by, body, people);
+const onProcess = (by: Actor, body: object = {}, people: UserRef[] = []) => request(null, by, body, people);
+const act = (s: ApprovalState, name: ActionName, r: ActionRequest, at = AT) => applyAction(s, name, r, at);
+const approve = (s: ApprovalState, taskId: string, by: Actor) => act(s, 'approve', onTask(taskId, by, {}));
 const pendingIds = (s: ApprovalState) => s.tasks.filter((t) => t.status === 'pending').map((t) => t.id);
 
 describe('step modes', () => {
@@ -124,7 +136,7 @@ describe('step modes', () => {
       [flowStep('a', { mode: 'all' })],
       ['m1', 'm2', 'm3'].map((u) => asUser(u)),
     );
-    s = act(s, { type: 'reject', action: { taskId: 'p1-t2', actor: actor('m2'), reason: '不同意' } });
+    s = act(s, 'reject', onTask('p1-t2', actor('m2'), { reason: '不同意' }));
     expect(s).toMatchObject({ status: 'rejected', outcomeReason: '不同意' });
     expect(s.tasks.map((t) => t.status)).toEqual(['cancelled', 'rejected', 'cancelled']);
   });
@@ -145,10 +157,10 @@ describe('step modes', () => {
       [flowStep('a', { mode: 'all', passRatio: 0.5 })],
       ['m1', 'm2', 'm3', 'm4'].map((u) => asUser(u)),
     );
-    s = act(s, { type: 'reject', action: { taskId: 'p1-t1', actor: actor('m1'), reason: '否' } });
-    s = act(s, { type: 'reject', action: { taskId: 'p1-t2', actor: actor('m2'), reason: '否' } });
+    s = act(s, 'reject', onTask('p1-t1', actor('m1'), { reason: '不同意' }));
+    s = act(s, 'reject', onTask('p1-t2', actor('m2'), { reason: '不同意' }));
     expect(s.status).toBe('running'); // 2 of 4 still possible
-    s = act(s, { type: 'reject', action: { taskId: 'p1-t3', actor: actor('m3'), reason: '否' } });
+    s = act(s, 'reject', onTask('p1-t3', actor('m3'), { reason: '不同意' }));
     expect(s.status).toBe('rejected');
   });
 
@@ -161,9 +173,7 @@ describe('step modes', () => {
     expect(s.stepIndex).toBe(1);
     expect(s.tasks[0]!.status).toBe('cancelled');
     // The loser of a race is refused as "not pending" (409).
-    expect(
-      actionProblem(s, { type: 'approve', action: { taskId: 'p1-t1', actor: actor('m1') } }, AT),
-    ).toMatchObject({
+    expect(actionProblem(s, 'approve', onTask('p1-t1', actor('m1'), {}), AT)).toMatchObject({
       kind: 'conflict',
     });
   });
@@ -181,44 +191,37 @@ describe('step modes', () => {
 describe('actions on a task', () => {
   it('transfer: a new holder takes over for good; the old task is closed as transferred', () => {
     let s = started([flowStep('a')], [group]);
-    s = act(s, { type: 'transfer', action: { taskId: 'p1-t1', actor: actor('u1'), to: user('u2') } });
+    s = act(s, 'transfer', onTask('p1-t1', actor('u1'), { to: 'u2' }, [user('u2')]));
     expect(s.tasks.map((t) => [t.id, t.status, t.origin])).toEqual([
       ['p1-t1', 'transferred', 'step'],
       ['p1-t2', 'pending', 'transfer'],
     ]);
-    expect(
-      actionProblem(s, { type: 'approve', action: { taskId: 'p1-t1', actor: actor('u1') } }, AT)?.kind,
-    ).toBe('conflict');
+    expect(actionProblem(s, 'approve', onTask('p1-t1', actor('u1'), {}), AT)?.kind).toBe('conflict');
     s = approve(s, 'p1-t2', actor('u2'));
     expect(s.status).toBe('approved');
   });
 
   it('transfer, delegate and add-signer targets must belong to the approving unit (403 otherwise)', () => {
     const s = started([flowStep('a')], [group]);
-    for (const a of [
-      { type: 'transfer', action: { taskId: 'p1-t1', actor: actor('u1'), to: user('x', 'other') } },
-      { type: 'delegate', action: { taskId: 'p1-t1', actor: actor('u1'), to: user('x', 'other') } },
-      {
-        type: 'add_signer',
-        action: { taskId: 'p1-t1', actor: actor('u1'), signer: user('x', 'other'), position: 'before' },
-      },
-    ] as Action[]) {
-      expect(actionProblem(s, a, AT)?.kind).toBe('forbidden');
+    for (const [name, body] of [
+      ['transfer', { to: 'x' }],
+      ['delegate', { to: 'x' }],
+      ['add-signer', { signer: 'x', position: 'before' }],
+    ] as const) {
+      expect(actionProblem(s, name, onTask('p1-t1', actor('u1'), body, [user('x', 'other')]), AT)?.kind).toBe(
+        'forbidden',
+      );
     }
   });
 
   it('delegate: the delegate can only hand back; the delegator then decides', () => {
     let s = started([flowStep('a')], [asUser('boss')]);
-    s = act(s, { type: 'delegate', action: { taskId: 'p1-t1', actor: actor('boss'), to: user('aide') } });
+    s = act(s, 'delegate', onTask('p1-t1', actor('boss'), { to: 'aide' }, [user('aide')]));
     expect(s.tasks[0]!.status).toBe('delegated');
-    expect(
-      actionProblem(
-        s,
-        { type: 'reject', action: { taskId: 'p1-t2', actor: actor('aide'), reason: '不同意' } },
-        AT,
-      )?.kind,
-    ).toBe('invalid');
-    s = act(s, { type: 'approve', action: { taskId: 'p1-t2', actor: actor('aide'), comment: '已核' } });
+    expect(actionProblem(s, 'reject', onTask('p1-t2', actor('aide'), { reason: '不同意' }), AT)?.kind).toBe(
+      'invalid',
+    );
+    s = act(s, 'approve', onTask('p1-t2', actor('aide'), { comment: '已核' }));
     expect(s.status).toBe('running');
     expect(s.tasks[0]!.status).toBe('pending');
     s = approve(s, 'p1-t1', actor('boss'));
@@ -227,14 +230,13 @@ describe('actions on a task', () => {
 
   it('add signer before: the holder waits until the signer approved', () => {
     let s = started([flowStep('a')], [asUser('u1')]);
-    s = act(s, {
-      type: 'add_signer',
-      action: { taskId: 'p1-t1', actor: actor('u1'), signer: user('u2'), position: 'before' },
-    });
+    s = act(
+      s,
+      'add-signer',
+      onTask('p1-t1', actor('u1'), { signer: 'u2', position: 'before' }, [user('u2')]),
+    );
     expect(pendingIds(s)).toEqual(['p1-t2']);
-    expect(
-      actionProblem(s, { type: 'approve', action: { taskId: 'p1-t1', actor: actor('u1') } }, AT)?.kind,
-    ).toBe('conflict');
+    expect(actionProblem(s, 'approve', onTask('p1-t1', actor('u1'), {}), AT)?.kind).toBe('conflict');
     s = approve(s, 'p1-t2', actor('u2'));
     expect(pendingIds(s)).toEqual(['p1-t1']);
     s = approve(s, 'p1-t1', actor('u1'));
@@ -243,20 +245,18 @@ describe('actions on a task', () => {
 
   it('add signer before: the signer’s rejection is the holder’s rejection', () => {
     let s = started([flowStep('a')], [asUser('u1')]);
-    s = act(s, {
-      type: 'add_signer',
-      action: { taskId: 'p1-t1', actor: actor('u1'), signer: user('u2'), position: 'before' },
-    });
-    s = act(s, { type: 'reject', action: { taskId: 'p1-t2', actor: actor('u2'), reason: '不符合规定' } });
+    s = act(
+      s,
+      'add-signer',
+      onTask('p1-t1', actor('u1'), { signer: 'u2', position: 'before' }, [user('u2')]),
+    );
+    s = act(s, 'reject', onTask('p1-t2', actor('u2'), { reason: '不符合规定' }));
     expect(s).toMatchObject({ status: 'rejected', outcomeReason: '不符合规定' });
   });
 
   it('add signer after: opens when the holder approves, and the step waits for it', () => {
     let s = started([flowStep('a')], [asUser('u1')]);
-    s = act(s, {
-      type: 'add_signer',
-      action: { taskId: 'p1-t1', actor: actor('u1'), signer: user('u2'), position: 'after' },
-    });
+    s = act(s, 'add-signer', onTask('p1-t1', actor('u1'), { signer: 'u2', position: 'after' }, [user('u2')]));
     expect(s.tasks[1]!.status).toBe('waiting');
     s = approve(s, 'p1-t1', actor('u1'));
     expect(s.status).toBe('running');
@@ -267,21 +267,15 @@ describe('actions on a task', () => {
 
   it('remove signer: only an added signer who has not acted; the holder may decide again', () => {
     let s = started([flowStep('a')], [asUser('u1')]);
-    s = act(s, {
-      type: 'add_signer',
-      action: { taskId: 'p1-t1', actor: actor('u1'), signer: user('u2'), position: 'before' },
-    });
+    s = act(
+      s,
+      'add-signer',
+      onTask('p1-t1', actor('u1'), { signer: 'u2', position: 'before' }, [user('u2')]),
+    );
     expect(
-      actionProblem(
-        s,
-        { type: 'remove_signer', action: { taskId: 'p1-t1', actor: actor('u1'), signerTaskId: 'p1-t1' } },
-        AT,
-      )?.kind,
+      actionProblem(s, 'remove-signer', onTask('p1-t1', actor('u1'), { signerTaskId: 'p1-t1' }), AT)?.kind,
     ).toBe('invalid');
-    s = act(s, {
-      type: 'remove_signer',
-      action: { taskId: 'p1-t1', actor: actor('u1'), signerTaskId: 'p1-t2' },
-    });
+    s = act(s, 'remove-signer', onTask('p1-t1', actor('u1'), { signerTaskId: 'p1-t2' }));
     expect(s.tasks.map((t) => t.status)).toEqual(['pending', 'removed']);
   });
 
@@ -289,28 +283,22 @@ describe('actions on a task', () => {
     const s = started([flowStep('a')], [group], {
       approverAuthority: { roles: ['unit_leader'], reason: '只有单位负责人可以批准' },
     });
-    expect(
-      actionProblem(s, { type: 'approve', action: { taskId: 'p1-t1', actor: actor('u1') } }, AT),
-    ).toEqual({
+    expect(actionProblem(s, 'approve', onTask('p1-t1', actor('u1'), {}), AT)).toEqual({
       kind: 'forbidden',
       message: '只有单位负责人可以批准',
     });
     const leader = actor('u9', 'dept', ['seal_reviewer', 'unit_leader']);
-    expect(
-      actionProblem(s, { type: 'approve', action: { taskId: 'p1-t1', actor: leader } }, AT),
-    ).toBeUndefined();
+    expect(actionProblem(s, 'approve', onTask('p1-t1', leader, {}), AT)).toBeUndefined();
   });
 
   it('someone who does not hold the task is refused (403) before anything else is checked', () => {
     const s = started([flowStep('a')], [group]);
-    expect(
-      actionProblem(s, { type: 'approve', action: { taskId: 'p1-t1', actor: actor('x', 'elsewhere') } }, AT)
-        ?.kind,
-    ).toBe('forbidden');
-    expect(
-      actionProblem(s, { type: 'approve', action: { taskId: 'p1-t1', actor: actor('x', 'dept', []) } }, AT)
-        ?.kind,
-    ).toBe('forbidden');
+    expect(actionProblem(s, 'approve', onTask('p1-t1', actor('x', 'elsewhere'), {}), AT)?.kind).toBe(
+      'forbidden',
+    );
+    expect(actionProblem(s, 'approve', onTask('p1-t1', actor('x', 'dept', []), {}), AT)?.kind).toBe(
+      'forbidden',
+    );
   });
 });
 
@@ -323,7 +311,7 @@ describe('return (退回)', () => {
     s = approve(s, 'p1-t1', actor('u1'));
     s = openStep(s, { assignees: panel, skippable: false }, null, AT);
     s = approve(s, 'p1-t2', actor('m1'));
-    s = act(s, { type: 'return', action: { taskId: 'p1-t3', actor: actor('m2'), toStepIndex: 0 } });
+    s = act(s, 'return', onTask('p1-t3', actor('m2'), { toStep: 'a' }));
     expect(s).toMatchObject({ phase: 'starting_step', stepIndex: 0 });
     expect(s.tasks.slice(1).map((t) => t.status)).toEqual(['approved', 'returned', 'cancelled']);
     s = openStep(s, { assignees: [group], skippable: false }, null, AT);
@@ -344,7 +332,7 @@ describe('return (退回)', () => {
     for (const [i, m] of ['m1', 'm2', 'm3'].entries()) s = approve(s, `p1-t${i + 2}`, actor(m));
     s = openStep(s, { assignees: [group], skippable: false }, null, AT);
     const roundBefore = s.round;
-    s = act(s, { type: 'return', action: { taskId: 'p1-t5', actor: actor('u1'), toStepIndex: 1 } });
+    s = act(s, 'return', onTask('p1-t5', actor('u1'), { toStep: 'b' }));
     s = openStep(s, { assignees: panel, skippable: false }, null, AT);
     expect(s.round).toBe(roundBefore + 1);
     expect(pendingIds(s)).toEqual(['p1-t6', 'p1-t7', 'p1-t8']);
@@ -352,14 +340,11 @@ describe('return (退回)', () => {
 
   it('only to an earlier step, and only by a step holder', () => {
     const s = started(three, [group]);
-    for (const to of [0, 1, -1, 0.5]) {
-      expect(
-        actionProblem(
-          s,
-          { type: 'return', action: { taskId: 'p1-t1', actor: actor('u1'), toStepIndex: to } },
-          AT,
-        )?.kind,
-      ).toBe('invalid');
+    // The first step itself, a later one, and a key the flow does not have.
+    for (const to of ['a', 'b', 'zz']) {
+      expect(actionProblem(s, 'return', onTask('p1-t1', actor('u1'), { toStep: to }), AT)?.kind).toBe(
+        'invalid',
+      );
     }
   });
 });
@@ -367,32 +352,30 @@ describe('return (退回)', () => {
 describe('withdraw, urge, CC', () => {
   it('withdraw: only the initiator, only while running', () => {
     let s = started([flowStep('a')], [group]);
-    expect(actionProblem(s, { type: 'withdraw', action: { actor: actor('u1') } }, AT)?.kind).toBe(
-      'forbidden',
-    );
-    s = act(s, { type: 'withdraw', action: { actor: actor('init', 'applicant-org'), comment: '不再需要' } });
+    expect(actionProblem(s, 'withdraw', onProcess(actor('u1'), {}), AT)?.kind).toBe('forbidden');
+    s = act(s, 'withdraw', onProcess(actor('init', 'applicant-org'), { comment: '不再需要' }));
     expect(s).toMatchObject({ status: 'withdrawn', outcomeReason: '不再需要' });
     expect(openTasks(s)).toEqual([]);
-    expect(
-      actionProblem(s, { type: 'withdraw', action: { actor: actor('init', 'applicant-org') } }, AT)?.kind,
-    ).toBe('conflict');
+    expect(actionProblem(s, 'withdraw', onProcess(actor('init', 'applicant-org'), {}), AT)?.kind).toBe(
+      'conflict',
+    );
   });
 
   it('urge: once per hour per task; the error says when the next urge is possible', () => {
     let s = started([flowStep('a')], [group]);
-    const urge: Action = { type: 'urge', action: { actor: actor('init', 'applicant-org') } };
-    s = act(s, urge, AT);
+    const urge = onProcess(actor('init', 'applicant-org'), {});
+    s = act(s, 'urge', urge, AT);
     expect(s.outbox.at(-1)).toMatchObject({ type: 'urge', taskIds: ['p1-t1'] });
-    const limited = actionProblem(s, urge, later(59));
+    const limited = actionProblem(s, 'urge', urge, later(59));
     expect(limited).toMatchObject({ kind: 'rate_limited' });
     expect(limited!.message).toContain(later(60));
-    expect(actionProblem(s, urge, later(60))).toBeUndefined();
+    expect(actionProblem(s, 'urge', urge, later(60))).toBeUndefined();
   });
 
   it('CC: adds users once, notifies only the new ones', () => {
     let s = startApproval(input([flowStep('a')], { cc: [user('c1', 'x')] }), AT);
     s = openStep(s, { assignees: [group], skippable: false }, null, AT);
-    s = act(s, { type: 'cc', action: { actor: actor('u1'), users: [user('c1', 'x'), user('c2', 'x')] } });
+    s = act(s, 'cc', onProcess(actor('u1'), { users: ['c1', 'c2'] }, [user('c1', 'x'), user('c2', 'x')]));
     expect(s.cc.map((c) => c.user.userId)).toEqual(['c1', 'c2']);
     expect(s.outbox.filter((n) => n.type === 'cc').map((n) => n.users.map((u) => u.userId))).toEqual([
       ['c1'],
