@@ -78,7 +78,7 @@ async function withoutInitiator(
 
 /**
  * Who approves in the initiator's place: the other leaders of their own unit, else the leaders of the nearest
- * management unit above their jurisdiction (walking up until one has a leader).
+ * management unit that oversees it (its own jurisdiction's, then each one above, until one has a leader).
  */
 async function leaderAbove(
   em: EntityManager,
@@ -98,19 +98,24 @@ async function leaderAbove(
   };
   const own = await as(initiator.organisationId);
   if (own.length) return { assignees: own, label: '本单位负责人' };
-  let jurisdiction = await em.findOne(Jurisdiction, { id: jurisdictionId });
-  while (jurisdiction?.parentId) {
-    jurisdiction = await em.findOne(Jurisdiction, { id: jurisdiction.parentId });
+  // The management units of the initiator's own jurisdiction first, then of each jurisdiction above.
+  for (let id: string | null = jurisdictionId; id; ) {
+    const jurisdiction: Jurisdiction | null = await em.findOne(Jurisdiction, { id });
     if (!jurisdiction) break;
     const units = await em.find(
       Organisation,
-      { jurisdictionId: jurisdiction.id, functions: { $contains: ['management_unit'] } },
+      {
+        jurisdictionId: jurisdiction.id,
+        functions: { $contains: ['management_unit'] },
+        id: { $ne: initiator.organisationId },
+      },
       { orderBy: { id: 'asc' } },
     );
     for (const unit of units) {
       const found = await as(unit.id);
       if (found.length) return { assignees: found, label: `${unit.name}负责人` };
     }
+    id = jurisdiction.parentId;
   }
   return { assignees: [], label: '' };
 }

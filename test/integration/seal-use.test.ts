@@ -7,8 +7,7 @@
  */
 import { createHash, randomUUID, verify, X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createSealApplicationActivities } from '../../activities/seal-application';
-import { AppUser, AuditEvent, Seal, SealApplication } from '../../db/entities';
+import { AppUser, AuditEvent, Seal } from '../../db/entities';
 import { saveFlowDefinition } from '../../db/flow-definitions';
 import { FlowDefinition } from '../../db/approval-entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
@@ -18,8 +17,8 @@ import type { SealKind } from '../../domain/seal';
 import { verifySealSignature } from '../../pki/seal-signer';
 import { loadCertificateAuthority } from '../../pki/store';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
-import { pngImprint } from '../support/fixtures';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { makeTestSeal } from '../support/seals';
 
 let t: TestPlatform;
 let businessSealId: string;
@@ -30,34 +29,7 @@ const CONTRACT = sha('政府采购合同（甲方）正文');
 const MINUTES_TITLE = '局务会议纪要（第12期）';
 
 /** A seal of 泽州县市场监督管理局 made by the foundation's seal-making activity (SM-7 checks, CA signature). */
-async function makeSeal(kind: SealKind, name: string): Promise<string> {
-  const em = t.em();
-  const applicationId = randomUUID();
-  await em.insert(SealApplication, {
-    id: applicationId,
-    organisationId: 'zz-amr',
-    applicantId: await userId('zz-amr-clerk'),
-    kind,
-    sealName: name,
-    imprintMediaType: 'image/png',
-    imprint: pngImprint(),
-    widthMm: 42,
-    heightMm: 42,
-    custodianName: '张丽',
-    reason: '用印测试所需的印章',
-    chain: [],
-    workflowId: `seal-application-${applicationId}`,
-    status: 'pending',
-    createdAt: new Date(),
-  });
-  const activities = createSealApplicationActivities({
-    orm: t.platform.orm,
-    mailer: { send: async () => undefined, close: () => undefined },
-    pkiMasterKey: TEST_PKI_MASTER_KEY,
-    publicUrl: 'http://localhost:3000',
-  });
-  return (await activities.makeSeal({ applicationId })).sealId;
-}
+const makeSeal = (kind: SealKind, name: string) => makeTestSeal(t, kind, name);
 
 async function userId(username: string): Promise<string> {
   return (await t.em().findOneOrFail(AppUser, { username })).id;

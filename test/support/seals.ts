@@ -1,0 +1,46 @@
+/**
+ * Seals for tests that need one without walking the whole application: made by the real seal-making activity
+ * (SM-7 checks, the CA's signature) from an application row inserted as approved.
+ */
+import { randomUUID } from 'node:crypto';
+import { createSealApplicationActivities } from '../../activities/seal-application';
+import { AppUser, SealApplication } from '../../db/entities';
+import type { SealKind } from '../../domain/seal';
+import { TEST_PKI_MASTER_KEY } from './env';
+import { pngImprint } from './fixtures';
+import type { TestPlatform } from './platform';
+
+export async function makeTestSeal(
+  t: TestPlatform,
+  kind: SealKind,
+  name: string,
+  organisationId = 'zz-amr',
+  applicant = 'zz-amr-clerk',
+): Promise<string> {
+  const em = t.em();
+  const applicationId = randomUUID();
+  await em.insert(SealApplication, {
+    id: applicationId,
+    organisationId,
+    applicantId: (await em.findOneOrFail(AppUser, { username: applicant })).id,
+    kind,
+    sealName: name,
+    imprintMediaType: 'image/png',
+    imprint: pngImprint(),
+    widthMm: 42,
+    heightMm: 42,
+    custodianName: '张丽',
+    reason: '用印测试所需的印章',
+    chain: [],
+    workflowId: `seal-application-${applicationId}`,
+    status: 'pending',
+    createdAt: new Date(),
+  });
+  const activities = createSealApplicationActivities({
+    orm: t.platform.orm,
+    mailer: { send: async () => undefined, close: () => undefined },
+    pkiMasterKey: TEST_PKI_MASTER_KEY,
+    publicUrl: 'http://localhost:3000',
+  });
+  return (await activities.makeSeal({ applicationId })).sealId;
+}
