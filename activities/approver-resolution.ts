@@ -99,7 +99,7 @@ async function leaderAbove(
   const own = await as(initiator.organisationId);
   if (own.length) return { assignees: own, label: '本单位负责人' };
   // The management units of the initiator's own jurisdiction first, then of each jurisdiction above.
-  for (let id: string | null = jurisdictionId; id; ) {
+  for (let id: string | null = jurisdictionId; id;) {
     const jurisdiction: Jurisdiction | null = await em.findOne(Jurisdiction, { id });
     if (!jurisdiction) break;
     const units = await em.find(
