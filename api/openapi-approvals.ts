@@ -1,10 +1,10 @@
 /**
- * The OpenAPI description of the approval engine (inboxes, task and process actions, supervision, flow
- * definitions, attachments, the staff directory), spread into api/openapi.ts; bodies come from the validating
- * zod schemas in api/services/approvals.ts and domain/flow-definition.ts.
+ * The OpenAPI description of the approval engine (inboxes, task and process actions, supervision, attachments,
+ * the staff directory), spread into api/openapi.ts; bodies come from the validating zod schemas in
+ * api/services/approval-requests.ts. Flow definitions are in api/openapi-flow-definitions.ts.
  */
 import { z } from 'zod';
-import { FlowDefinitionBody, PROCESS_KINDS } from '../domain/flow-definition';
+import { PROCESS_KINDS } from '../domain/flow-definition';
 import { INBOX_BOXES, PROCESS_ACTIONS, TASK_ACTIONS } from './services/approval-requests';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
@@ -47,7 +47,6 @@ const PROCESS_ACTION_SUMMARIES: Record<keyof typeof PROCESS_ACTIONS, string> = {
 };
 
 export const APPROVAL_SCHEMAS = {
-  FlowDefinitionBody: schema(FlowDefinitionBody),
   InboxItem: {
     type: 'object',
     properties: {
@@ -179,38 +178,6 @@ export const APPROVAL_PATHS = {
       responses: {
         '200': { description: 'Breaches', content: list({ type: 'object' }) },
         '403': error('Not a supervisor of a management unit'),
-      },
-    },
-  },
-  '/api/flow-definitions': {
-    get: {
-      summary: 'Flow definitions (active; all=true for every version)',
-      security: secured,
-      parameters: [
-        query('kind', { type: 'string', enum: [...PROCESS_KINDS] }),
-        query('all', { type: 'string', enum: ['true', 'false'] }),
-      ],
-      responses: { '200': { description: 'Definitions', content: list({ type: 'object' }) } },
-    },
-    post: {
-      summary: 'Save a new version of a flow definition (platform administrators)',
-      security: secured,
-      requestBody: { required: true, content: json(ref('FlowDefinitionBody')) },
-      responses: {
-        '201': { description: 'The saved version', content: json({ type: 'object' }) },
-        '400': error('Malformed definition, or one naming unknown users or organisations'),
-        '403': error('Not a platform administrator, or an organisation outside the jurisdiction'),
-      },
-    },
-  },
-  '/api/flow-definitions/{id}': {
-    get: {
-      summary: 'One flow definition version',
-      security: secured,
-      parameters: [idParam('id')],
-      responses: {
-        '200': { description: 'The definition', content: json({ type: 'object' }) },
-        '404': error('Not found'),
       },
     },
   },
