@@ -9,7 +9,6 @@ import { createHash, randomUUID, verify, X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createSealApplicationActivities } from '../../activities/seal-application';
 import { AppUser, AuditEvent, Seal, SealApplication } from '../../db/entities';
-import { saveFlowDefinition } from '../../db/flow-definitions';
 import { FlowDefinition } from '../../db/approval-entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
 import { approvalWorkflowId } from '../../domain/approval';
@@ -19,6 +18,7 @@ import { verifySealSignature } from '../../pki/seal-signer';
 import { loadCertificateAuthority } from '../../pki/store';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import { pngImprint } from '../support/fixtures';
+import { saveActiveFlow } from '../support/flows';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -599,7 +599,7 @@ describe('the legal-name seal (SM-12: never beyond the approver’s authority)',
 
   it('refuses the approval of a seal applicant under a flow that names them (403), and nothing changes', async () => {
     // The unit's own seal_use flow lets any seal applicant approve; the authority rule still holds for legal-name.
-    const custom = await saveFlowDefinition(
+    const custom = await saveActiveFlow(
       t.em(),
       FlowDefinitionBody.parse({
         kind: 'seal_use',
