@@ -9,6 +9,7 @@ import { openApiDocument } from './openapi';
 import { approvalRoutes } from './routes/approvals';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
+import { flowDefinitionRoutes } from './routes/flow-definitions';
 import { healthRoutes } from './routes/health';
 import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
@@ -74,7 +75,8 @@ export function createApp(ctx: AppContext) {
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
-  app.use('/api', approvalRoutes(ctx, approvals, flows));
+  app.use('/api', approvalRoutes(ctx, approvals));
+  app.use('/api', flowDefinitionRoutes(ctx, flows));
   app.use('/api', sealUseRoutes(ctx, sealUse));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
   app.use('/api', licenceRoutes(ctx, licences));

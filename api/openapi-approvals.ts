@@ -1,10 +1,10 @@
 /**
- * The OpenAPI description of the approval engine (inboxes, task and process actions, supervision, flow
- * definitions, attachments, the staff directory), spread into api/openapi.ts; bodies come from the validating
- * zod schemas in api/services/approvals.ts and domain/flow-definition.ts.
+ * The OpenAPI description of the approval engine (inboxes, task and process actions, supervision, attachments,
+ * the staff directory), spread into api/openapi.ts; bodies come from the validating zod schemas in
+ * the action table (domain/approval-actions.ts) and api/services/approval-requests.ts. Flow definitions are in api/openapi-flow-definitions.ts.
  */
 import { z } from 'zod';
-import { FlowDefinitionBody, PROCESS_KINDS } from '../domain/flow-definition';
+import { PROCESS_KINDS } from '../domain/flow-definition';
 import { ActionName, defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../domain/approval';
 import { INBOX_BOXES } from './services/approval-requests';
 
@@ -32,7 +32,6 @@ const ACTION_ERRORS = {
 };
 
 export const APPROVAL_SCHEMAS = {
-  FlowDefinitionBody: schema(FlowDefinitionBody),
   InboxItem: {
     type: 'object',
     properties: {
@@ -153,38 +152,6 @@ export const APPROVAL_PATHS = {
       responses: {
         '200': { description: 'Breaches', content: list({ type: 'object' }) },
         '403': error('Not a supervisor of a management unit'),
-      },
-    },
-  },
-  '/api/flow-definitions': {
-    get: {
-      summary: 'Flow definitions (active; all=true for every version)',
-      security: secured,
-      parameters: [
-        query('kind', { type: 'string', enum: [...PROCESS_KINDS] }),
-        query('all', { type: 'string', enum: ['true', 'false'] }),
-      ],
-      responses: { '200': { description: 'Definitions', content: list({ type: 'object' }) } },
-    },
-    post: {
-      summary: 'Save a new version of a flow definition (platform administrators)',
-      security: secured,
-      requestBody: { required: true, content: json(ref('FlowDefinitionBody')) },
-      responses: {
-        '201': { description: 'The saved version', content: json({ type: 'object' }) },
-        '400': error('Malformed definition, or one naming unknown users or organisations'),
-        '403': error('Not a platform administrator, or an organisation outside the jurisdiction'),
-      },
-    },
-  },
-  '/api/flow-definitions/{id}': {
-    get: {
-      summary: 'One flow definition version',
-      security: secured,
-      parameters: [idParam('id')],
-      responses: {
-        '200': { description: 'The definition', content: json({ type: 'object' }) },
-        '404': error('Not found'),
       },
     },
   },

@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 description of every endpoint; request bodies come from the same zod schemas that validate. */
 import { z } from 'zod';
 import { APPROVAL_PATHS, APPROVAL_SCHEMAS } from './openapi-approvals';
+import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-definitions';
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
@@ -49,6 +50,7 @@ export function openApiDocument(serverUrl: string) {
         ...LICENCE_TYPE_SCHEMAS,
         ...LICENCE_SCHEMAS,
         ...APPROVAL_SCHEMAS,
+        ...FLOW_DEFINITION_SCHEMAS,
         Error: {
           type: 'object',
           required: ['error'],
@@ -223,6 +225,7 @@ export function openApiDocument(serverUrl: string) {
         },
       },
       ...APPROVAL_PATHS,
+      ...FLOW_DEFINITION_PATHS,
       '/api/calendar/deadline': {
         get: {
           summary:

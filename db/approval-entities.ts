@@ -5,7 +5,7 @@
  */
 import { EntitySchema } from '@mikro-orm/core';
 import type { ActorRef, AttachmentRef, Deadline, EventAction, ProcessStatus } from '../domain/approval';
-import type { BreachAction, FlowStep, ProcessKind } from '../domain/flow-definition';
+import type { BreachAction, FlowStatus, FlowStep, ProcessKind } from '../domain/flow-definition';
 import type { JurisdictionLevel } from './entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
@@ -18,9 +18,14 @@ export class FlowDefinition {
   jurisdictionLevel: JurisdictionLevel | null = null;
   version!: number;
   steps!: FlowStep[];
-  status: 'active' | 'superseded' = 'active';
+  status: FlowStatus = 'draft';
   createdBy!: string;
   createdAt: Date = new Date();
+  /** When and by whom the version became active (published, or made by a restore); null for a draft. */
+  publishedAt: Date | null = null;
+  publishedBy: string | null = null;
+  /** For a version made by restoring an earlier one: that version's id. */
+  restoredFromId: string | null = null;
 }
 
 export class ApprovalProcess {
@@ -110,6 +115,9 @@ export const FlowDefinitionSchema = new EntitySchema<FlowDefinition>({
     status: { type: 'string' },
     createdBy: { type: 'string' },
     createdAt: timestamptz,
+    publishedAt: { ...timestamptz, nullable: true },
+    publishedBy: { type: 'string', nullable: true },
+    restoredFromId: { type: 'string', nullable: true },
   },
 });
 

@@ -145,6 +145,13 @@ export const DEV_USERS: UserSeed[] = [
     organisationId: 'zz-approval',
     roles: ['supervisor'],
   },
+  // A county's platform administrator: maintains the approval flows of 泽州县's units, never the city's defaults.
+  {
+    username: 'zz-admin',
+    displayName: '韩磊',
+    organisationId: 'zz-approval',
+    roles: ['platform_admin'],
+  },
   {
     username: 'jc-approval-reviewer',
     displayName: '李明',

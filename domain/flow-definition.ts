@@ -16,6 +16,16 @@ export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   seal_use: '用印申请',
 };
 
+export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
+export type FlowJurisdictionLevel = (typeof JURISDICTION_LEVELS)[number];
+export const JURISDICTION_LEVEL_LABELS: Record<FlowJurisdictionLevel, string> = {
+  province: '省级',
+  city: '市级',
+  county: '县级',
+  district: '区级',
+  zone: '开发区',
+};
+
 const Role = z.enum(USER_ROLES);
 
 /** Who approves a step. Rules are resolved to people or departments when the step starts. */
@@ -98,7 +108,7 @@ export const FlowDefinitionBody = z
     /** The organisation the definition is for; absent for a default. */
     organisationId: z.string().min(1).optional(),
     /** For a default: the jurisdiction level it serves; absent for the platform-wide default. */
-    jurisdictionLevel: z.enum(['province', 'city', 'county', 'district', 'zone']).optional(),
+    jurisdictionLevel: z.enum(JURISDICTION_LEVELS).optional(),
     steps: z.array(FlowStep).min(1).max(20),
   })
   .strict()
@@ -132,6 +142,16 @@ export const FlowDefinitionBody = z
           });
         }
       }
+      // SM-12: the legal-name seal's use is decided by the unit leader alone. A seal_use flow applies to every seal
+      // of its scope, the legal-name seal included, so no seal_use step may approve itself when its time runs out.
+      if (d.kind === 'seal_use' && s.onBreach === 'auto_approve') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'onBreach'],
+          message:
+            '用印审批不能设置超期“自动通过”：法定名称章的用印须由单位负责人决定，自动通过将绕过单位负责人，请改为通知监督人员、上报上一级或自动驳回',
+        });
+      }
       const choices = s.approvers.filter((a) => a.type === 'initiator_choice').length;
       if (choices > 1) {
         ctx.addIssue({
@@ -143,6 +163,76 @@ export const FlowDefinitionBody = z
     });
   });
 export type FlowDefinitionBody = z.infer<typeof FlowDefinitionBody>;
+
+/**
+ * A stored version's life: saved as a draft (no effect on any process), published after a dry run (active: new
+ * processes of its scope follow it), superseded when a later version of the scope is published or restored.
+ */
+export const FLOW_STATUSES = ['draft', 'active', 'superseded'] as const;
+export type FlowStatus = (typeof FLOW_STATUSES)[number];
+export const FLOW_STATUS_LABELS: Record<FlowStatus, string> = {
+  draft: '草稿（未生效）',
+  active: '生效中',
+  superseded: '已被新版本取代',
+};
+
+/** How high a level stands in the tree: 0 province, 1 city, 2 the city's counties, districts and zones. */
+const LEVEL_RANK: Record<FlowJurisdictionLevel, number> = {
+  province: 0,
+  city: 1,
+  county: 2,
+  district: 2,
+  zone: 2,
+};
+
+/** Whether `level` is the level `own` or below it (a city's unit may set city, county, district and zone defaults). */
+export function levelAtOrBelow(level: FlowJurisdictionLevel, own: FlowJurisdictionLevel): boolean {
+  return LEVEL_RANK[level] >= LEVEL_RANK[own];
+}
+
+/** The three kinds of scope a definition can have. */
+export type FlowScopeKind = 'organisation' | 'level' | 'platform';
+export function flowScopeKind(d: {
+  organisationId?: string | null;
+  jurisdictionLevel?: string | null;
+}): FlowScopeKind {
+  return d.organisationId ? 'organisation' : d.jurisdictionLevel ? 'level' : 'platform';
+}
+
+/** At most this many organisations are resolved in a dry run before a version is published or restored. */
+export const DRY_RUN_SAMPLE_LIMIT = 50;
+
+/**
+ * The organisations a dry run resolves when more use a flow than it checks: deterministic and spread over the
+ * tree, because what a rule resolves to depends mostly on the jurisdiction (management units) and then on the
+ * organisation (its roles). Jurisdictions in id order, organisations in id order within each; the first of every
+ * jurisdiction, then the second of every jurisdiction, and so on, up to `limit`.
+ */
+export function dryRunSample<T extends { id: string; jurisdictionId: string }>(
+  organisations: T[],
+  limit = DRY_RUN_SAMPLE_LIMIT,
+): T[] {
+  const byJurisdiction = new Map<string, T[]>();
+  for (const o of [...organisations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const list = byJurisdiction.get(o.jurisdictionId) ?? [];
+    list.push(o);
+    byJurisdiction.set(o.jurisdictionId, list);
+  }
+  const columns = [...byJurisdiction.keys()].sort().map((k) => byJurisdiction.get(k)!);
+  const out: T[] = [];
+  for (let round = 0; out.length < limit; round++) {
+    let any = false;
+    for (const column of columns) {
+      const o = column[round];
+      if (!o) continue;
+      any = true;
+      out.push(o);
+      if (out.length === limit) break;
+    }
+    if (!any) break;
+  }
+  return out;
+}
 
 /** A definition as a process carries it: the stored version's id and number plus its steps. */
 export interface FlowSnapshot {

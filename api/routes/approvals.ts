@@ -1,13 +1,13 @@
 /**
  * The approval engine over JSON: the inboxes, actions on tasks and processes, a process's view, the management
- * unit's pending view and breach records, flow definitions, attachments, and the staff directory the pickers use.
+ * unit's pending view and breach records, attachments, and the staff directory the pickers use. Flow definitions
+ * are in ./flow-definitions.ts.
  */
 import { Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { Attachment } from '../../db/approval-entities';
 import { AppUser, Organisation } from '../../db/entities';
-import { FlowDefinitionBody, PROCESS_KINDS } from '../../domain/flow-definition';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, forbidden, notFound } from '../errors';
@@ -15,22 +15,14 @@ import { defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/app
 import { InboxQuery, SupervisionQuery } from '../services/approval-requests';
 import type { ApprovalService } from '../services/approvals';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
-import { FlowDefinitionService } from '../services/flow-definitions';
 import { parse } from '../validation';
 import { requestMeta } from '../principal';
 
 export { ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES } from '../services/attachments';
 
-const FlowListQuery = z
-  .object({ kind: z.enum(PROCESS_KINDS).optional(), all: z.enum(['true', 'false']).optional() })
-  .strict();
 const UserListQuery = z.object({ organisationId: z.string().min(1).max(64) }).strict();
 
-export function approvalRoutes(
-  ctx: AppContext,
-  approvals: ApprovalService,
-  flows: FlowDefinitionService,
-): Router {
+export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Router {
   const router = Router();
   router.use(ctx.auth.middleware({ optional: false }));
 
@@ -76,22 +68,6 @@ export function approvalRoutes(
   router.get('/supervision/deadline-breaches', async (req, res) => {
     const items = await approvals.inbox.deadlineBreaches(requirePrincipal(req));
     res.json({ items });
-  });
-
-  router.get('/flow-definitions', async (req, res) => {
-    const q = parse(FlowListQuery, req.query);
-    res.json({ items: await flows.list(q.kind, q.all === 'true') });
-  });
-
-  router.get('/flow-definitions/:id', async (req, res) => {
-    res.json(await flows.get(req.params.id));
-  });
-
-  router.post('/flow-definitions', async (req, res) => {
-    const principal = requirePrincipal(req);
-    const body = parse(FlowDefinitionBody, req.body);
-    const saved = await flows.save(principal, body, requestMeta(req));
-    res.status(201).location(`/api/flow-definitions/${saved.id}`).json(saved);
   });
 
   const upload = multer({

@@ -1,16 +1,21 @@
 /**
- * Flow definition pages (zh-CN, 流程定义): the list (`/flows`), one definition with its steps (`/flows/:id`), and for
- * platform administrators a JSON editor (`/flows/new`, `/flows/:id/edit`) that saves a new version (`POST /flows`).
- * Saving goes through FlowDefinitionService, which validates, authorises and audits exactly as for the JSON API; a
- * refusal re-renders the editor with the problems in Chinese.
+ * Flow definition pages (zh-CN, 流程定义): the list (`/flows`: active versions, drafts, every version), one version
+ * with its steps (`/flows/:id`), and for platform administrators a JSON editor (`/flows/new`, `/flows/:id/edit`)
+ * that saves a new version as a draft (`POST /flows`). A draft's page shows its dry run (organisation × step → the
+ * approvers, or the problem) and a 发布 button (`POST /flows/:id/publish`); a superseded version's page a 恢复此版本
+ * button (`POST /flows/:id/restore`). Everything goes through FlowDefinitionService, which validates, authorises
+ * and audits exactly as for the JSON API; a refusal re-renders the page with the problems in Chinese.
  */
-import { Response, Router } from 'express';
+import { Request, Response, Router } from 'express';
 import { Jurisdiction, Organisation } from '../../db/entities';
+import type { FlowDefinition } from '../../db/approval-entities';
 import {
   ApproverRule,
   BREACH_ACTION_LABELS,
   DEFAULT_FLOWS,
+  FLOW_STATUS_LABELS,
   FlowDefinitionBody,
+  JURISDICTION_LEVEL_LABELS,
   PROCESS_KIND_LABELS,
   PROCESS_KINDS,
   ProcessKind,
@@ -31,13 +36,7 @@ import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 import { requestMeta } from '../principal';
 
-const LEVEL_LABELS: Record<string, string> = {
-  province: '省级',
-  city: '市级',
-  county: '县级',
-  district: '区级',
-  zone: '开发区',
-};
+const LEVEL_LABELS: Record<string, string> = JURISDICTION_LEVEL_LABELS;
 
 function scopeLabel(
   d: { organisationId: string | null; jurisdictionLevel: string | null },
@@ -61,9 +60,11 @@ export function flowPageRoutes(
   router.get(
     '/flows',
     signedIn(async (req, res, principal) => {
-      const all = req.query.all === 'true';
+      const tab = req.query.all === 'true' ? 'all' : req.query.status === 'draft' ? 'draft' : 'active';
       const [definitions, organisations] = await Promise.all([
-        flows.list(undefined, all),
+        tab === 'all'
+          ? flows.list(undefined, true)
+          : flows.list(undefined, false, tab === 'draft' ? 'draft' : 'active'),
         ctx.em().find(Organisation, {}),
       ]);
       const orgs = new Map(organisations.map((o) => [o.id, o.name]));
@@ -72,23 +73,17 @@ export function flowPageRoutes(
           title: '流程定义',
           principal,
           nav: 'flows',
-          all,
+          all: tab === 'all',
+          drafts: tab === 'draft',
+          active: tab === 'active',
           isAdmin: principal.roles.includes('platform_admin'),
-          flash:
-            req.query.flash === 'saved'
-              ? {
-                  kind: 'ok',
-                  text: '流程定义已保存为新版本，新提交的申请按新版本审批；已在办理中的流程仍按原版本。',
-                }
-              : undefined,
           definitions: definitions.map((d) => ({
             id: d.id,
             kindLabel: PROCESS_KIND_LABELS[d.kind] ?? d.kind,
             name: d.name,
             scope: scopeLabel(d, orgs),
             version: d.version,
-            active: d.status === 'active',
-            statusLabel: d.status === 'active' ? '生效中' : '已被新版本取代',
+            ...statusView(d),
             steps: d.steps.map((s) => s.name).join(' → '),
             createdBy: d.createdBy,
             createdText: shanghaiDateTime(d.createdAt),
@@ -141,51 +136,136 @@ export function flowPageRoutes(
     }),
   );
 
+  const FLASH: Record<string, (d: FlowDefinition) => string> = {
+    saved: (d) =>
+      `已保存为第 ${d.version} 版草稿。草稿不影响任何申请；请核对下方的试运行结果，确认无误后点击“发布”。`,
+    published: (d) =>
+      `第 ${d.version} 版已发布并生效，新提交的申请按此版本审批；原生效版本已被取代，办理中的流程仍按原版本。`,
+    restored: (d) =>
+      `已恢复为第 ${d.version} 版${d.restoredFromId ? '（内容同所恢复的版本）' : ''}并生效，新提交的申请按此版本审批；办理中的流程仍按原版本。`,
+  };
+
+  /** One version's page; `errors` are a refused publish or restore, shown next to its button. */
+  const renderFlow = async (
+    req: Request,
+    res: Response,
+    principal: Principal,
+    id: string,
+    opts: { errors?: string[]; status?: number } = {},
+  ) => {
+    const d = await flows.get(id);
+    const organisations = await ctx.em().find(Organisation, {});
+    const orgs = new Map(organisations.map((o) => [o.id, o.name]));
+    const mayChange = await flows.mayChange(principal, d);
+    const dryRun =
+      mayChange && d.status === 'draft' ? await flows.preview(principal, d.id, requestMeta(req)) : null;
+    const restoredFrom = d.restoredFromId
+      ? await flows.get(d.restoredFromId).then(
+          (r) => ({ id: r.id, version: r.version }),
+          () => null,
+        )
+      : null;
+    const flash = typeof req.query.flash === 'string' ? FLASH[req.query.flash] : undefined;
+    res.status(opts.status ?? 200).send(
+      await page('flow', {
+        title: `流程定义：${d.name}`,
+        principal,
+        nav: 'flows',
+        isAdmin: principal.roles.includes('platform_admin'),
+        mayChange,
+        errors: opts.errors ?? [],
+        flash: flash && !opts.errors?.length ? { kind: 'ok', text: flash(d) } : undefined,
+        definition: {
+          id: d.id,
+          name: d.name,
+          kindLabel: PROCESS_KIND_LABELS[d.kind] ?? d.kind,
+          scope: scopeLabel(d, orgs),
+          version: d.version,
+          ...statusView(d),
+          createdBy: d.createdBy,
+          createdText: shanghaiDateTime(d.createdAt),
+          publishedBy: d.publishedBy,
+          publishedText: d.publishedAt ? shanghaiDateTime(d.publishedAt) : null,
+          restoredFrom,
+          json: JSON.stringify(bodyOf(d), null, 2),
+          steps: d.steps.map((s, i) => ({
+            number: i + 1,
+            key: s.key,
+            name: s.name,
+            modeLabel: stepModeLabel(s),
+            approvers: s.approvers.map((a) => ruleText(a, orgs)).join('；'),
+            due: stepDueLabel(s) ?? '不限',
+            onBreach: BREACH_ACTION_LABELS[s.onBreach ?? 'notify_supervisor'],
+            supervisor: s.supervisor ? ruleText(s.supervisor, orgs) : '',
+          })),
+        },
+        dryRun: dryRun && {
+          ok: dryRun.ok,
+          organisationsInScope: dryRun.organisationsInScope,
+          checked: dryRun.organisations.length,
+          sampled: dryRun.sampled,
+          limit: dryRun.limit,
+          problems: dryRun.problems.map((p) => p.message),
+          stepHeads: d.steps.map((s, i) => ({ number: i + 1, name: s.name, key: s.key })),
+          rows: dryRun.organisations.map((o) => ({
+            organisationName: o.organisationName,
+            jurisdictionName: o.jurisdictionName,
+            problem: o.problem,
+            cells: o.steps.map((s) => ({
+              problem: s.problem,
+              skipped: s.skipped,
+              approvers: s.approvers.join('、'),
+              warning: s.warning,
+            })),
+          })),
+        },
+      }),
+    );
+  };
+
   router.get(
     '/flows/:id',
     signedIn(async (req, res, principal) => {
-      const d = await flows.get(String(req.params.id));
-      const organisations = await ctx.em().find(Organisation, {});
-      const orgs = new Map(organisations.map((o) => [o.id, o.name]));
-      res.send(
-        await page('flow', {
-          title: `流程定义：${d.name}`,
-          principal,
-          nav: 'flows',
-          isAdmin: principal.roles.includes('platform_admin'),
-          flash:
-            req.query.flash === 'saved'
-              ? {
-                  kind: 'ok',
-                  text: `已保存为第 ${d.version} 版，新提交的申请按此版本审批；办理中的流程仍按原版本。`,
-                }
-              : undefined,
-          definition: {
-            id: d.id,
-            name: d.name,
-            kindLabel: PROCESS_KIND_LABELS[d.kind] ?? d.kind,
-            scope: scopeLabel(d, orgs),
-            version: d.version,
-            active: d.status === 'active',
-            statusLabel: d.status === 'active' ? '生效中' : '已被新版本取代',
-            createdBy: d.createdBy,
-            createdText: shanghaiDateTime(d.createdAt),
-            json: JSON.stringify(bodyOf(d), null, 2),
-            steps: d.steps.map((s, i) => ({
-              number: i + 1,
-              key: s.key,
-              name: s.name,
-              modeLabel: stepModeLabel(s),
-              approvers: s.approvers.map((a) => ruleText(a, orgs)).join('；'),
-              due: stepDueLabel(s) ?? '不限',
-              onBreach: BREACH_ACTION_LABELS[s.onBreach ?? 'notify_supervisor'],
-              supervisor: s.supervisor ? ruleText(s.supervisor, orgs) : '',
-            })),
-          },
-        }),
-      );
+      await renderFlow(req, res, principal, String(req.params.id));
     }),
   );
+
+  for (const action of ['publish', 'restore'] as const) {
+    router.post(
+      `/flows/:id/${action}`,
+      signedIn(async (req, res, principal) => {
+        const id = String(req.params.id);
+        try {
+          const { definition } =
+            action === 'publish'
+              ? await flows.publish(principal, id, requestMeta(req))
+              : await flows.restore(principal, id, requestMeta(req));
+          res.redirect(
+            303,
+            `/flows/${definition.id}?flash=${action === 'publish' ? 'published' : 'restored'}`,
+          );
+        } catch (err) {
+          const apiError = toApiError(err);
+          if (apiError.code === 'VALIDATION_FAILED') {
+            const problems = (apiError.details as FieldProblem[]) ?? [];
+            return renderFlow(req, res, principal, id, {
+              errors: problems.map((p) =>
+                p.field.endsWith('.approvers') || p.field === 'steps' ? p.message : describeFlowProblem(p),
+              ),
+              status: 400,
+            });
+          }
+          if (apiError.status === 403 || apiError.status === 409) {
+            return renderFlow(req, res, principal, id, {
+              errors: [apiError.message],
+              status: apiError.status,
+            });
+          }
+          throw err;
+        }
+      }),
+    );
+  }
 
   router.get(
     '/flows/:id/edit',
@@ -244,6 +324,17 @@ export function flowPageRoutes(
   );
 
   return router;
+}
+
+function statusView(d: { status: FlowDefinition['status'] }) {
+  return {
+    status: d.status,
+    active: d.status === 'active',
+    draft: d.status === 'draft',
+    superseded: d.status === 'superseded',
+    statusLabel: FLOW_STATUS_LABELS[d.status] ?? d.status,
+    badgeClass: d.status === 'active' ? 'approved' : d.status === 'draft' ? 'pending' : '',
+  };
 }
 
 function bodyOf(d: {

@@ -4,6 +4,7 @@ import { Migration20261127010000_calendar } from './Migration20261127010000_cale
 import { Migration20261127020000_approval_engine } from './Migration20261127020000_approval_engine';
 import { Migration20261127030000_seal_use } from './Migration20261127030000_seal_use';
 import { Migration20261127040000_licences } from './Migration20261127040000_licences';
+import { Migration20261128000000_flow_drafts } from './Migration20261128000000_flow_drafts';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261127020000_approval_engine', class: Migration20261127020000_approval_engine },
   { name: 'Migration20261127030000_seal_use', class: Migration20261127030000_seal_use },
   { name: 'Migration20261127040000_licences', class: Migration20261127040000_licences },
+  { name: 'Migration20261128000000_flow_drafts', class: Migration20261128000000_flow_drafts },
 ];

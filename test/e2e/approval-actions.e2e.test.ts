@@ -109,8 +109,14 @@ it('transfer, countersign and return, through the UI', async () => {
   await admin.click('button:has-text("保存为新版本")');
   await admin.waitForURL(/\/flows\/[0-9a-f-]{36}\?flash=saved/);
   expect(await admin.textContent('#flow-version')).toContain('第 1 版');
+  expect(await admin.textContent('#flow-status')).toContain('草稿');
   expect(await admin.textContent('#flow-steps')).toContain('泽州县行政审批服务管理局的印章审核人');
+  // The draft changes nothing until published; its dry run shows who each step would go to (issue 9).
+  expect(await admin.textContent('#flow-preview-table')).toContain('泽州县市场监督管理局');
   await screenshot(admin, SUITE, '02-flow-saved');
+  await admin.click('#publish-flow');
+  await admin.waitForURL(/\/flows\/[0-9a-f-]{36}\?flash=published/);
+  expect(await admin.textContent('#flow-status')).toContain('生效中');
 
   // The clerk applies for a seal.
   const clerk = await as('zz-amr-clerk');

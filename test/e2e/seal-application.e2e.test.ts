@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SealApplication, Task } from '../../db/entities';
 import { launchChromium, loginPage, screenshot } from '../support/browser';
 import { svgImprint } from '../support/fixtures';
+import { saveAndPublishFlow } from '../support/flows';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 const SUITE = 'e2e-seal-application';
@@ -130,24 +131,21 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
 });
 
 it('under a flow whose step the applicant staffs, the form shows the flow and takes the chosen approvers and CC', async () => {
-  const saved = await t.call('POST', '/api/flow-definitions', {
-    as: 'jc-admin',
-    body: {
-      kind: 'seal_application',
-      name: '自选审核人的印章申请',
-      organisationId: 'zz-amr',
-      steps: [
-        { key: 'pick', name: '申请人选定的审核人', approvers: [{ type: 'initiator_choice' }], mode: 'any' },
-        {
-          key: 'city',
-          name: '市级审核',
-          approvers: [{ type: 'role', role: 'seal_reviewer', organisationId: 'jc-approval' }],
-          mode: 'single',
-        },
-      ],
-    },
+  const saved = await saveAndPublishFlow(t, {
+    kind: 'seal_application',
+    name: '自选审核人的印章申请',
+    organisationId: 'zz-amr',
+    steps: [
+      { key: 'pick', name: '申请人选定的审核人', approvers: [{ type: 'initiator_choice' }], mode: 'any' },
+      {
+        key: 'city',
+        name: '市级审核',
+        approvers: [{ type: 'role', role: 'seal_reviewer', organisationId: 'jc-approval' }],
+        mode: 'single',
+      },
+    ],
   });
-  expect(saved.status).toBe(201);
+  expect(saved.status).toBe('active');
   const applicant = await loginAs('zz-amr-clerk');
   await applicant.goto(`${t.url}/seal-applications/new`);
   expect(await applicant.textContent('fieldset.flow-preview')).toContain('自选审核人的印章申请');

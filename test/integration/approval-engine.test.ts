@@ -7,6 +7,7 @@
 import { ApprovalProcess, FlowDefinition } from '../../db/approval-entities';
 import { AuditEvent, SealApplication, Task } from '../../db/entities';
 import { applicationBody, approvalHelpers, ApprovalHelpers, step, ZZ_REVIEWERS } from '../support/approvals';
+import { saveAndPublishFlow } from '../support/flows';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -733,30 +734,28 @@ describe('inboxes and the management unit’s view', () => {
 
 describe('which definition a process follows', () => {
   it('an organisation’s own, else its jurisdiction level’s default, else the platform default', async () => {
-    const saved = await t.call('POST', '/api/flow-definitions', {
-      as: 'jc-admin',
-      body: {
-        kind: 'seal_application',
-        name: '县级单位印章申请（一级审核）',
-        jurisdictionLevel: 'county',
-        steps: [
-          {
-            key: 'county',
-            name: '县级印章管理部门审核',
-            approvers: [
-              {
-                type: 'management_unit',
-                function: 'seal_management_department',
-                role: 'seal_reviewer',
-                levelsUp: 0,
-              },
-            ],
-            mode: 'single',
-          },
-        ],
-      },
+    // Saved, then published: a saved draft changes nothing (issue 9).
+    const saved = await saveAndPublishFlow(t, {
+      kind: 'seal_application',
+      name: '县级单位印章申请（一级审核）',
+      jurisdictionLevel: 'county',
+      steps: [
+        {
+          key: 'county',
+          name: '县级印章管理部门审核',
+          approvers: [
+            {
+              type: 'management_unit',
+              function: 'seal_management_department',
+              role: 'seal_reviewer',
+              levelsUp: 0,
+            },
+          ],
+          mode: 'single',
+        },
+      ],
     });
-    expect(saved.status).toBe(201);
+    expect(saved.status).toBe('active');
     const stepsOf = async (clerk: string) => {
       const { key } = await h.start(clerk);
       return (await h.view(key, clerk)).steps.map((s: { name: string }) => s.name);

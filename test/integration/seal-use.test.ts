@@ -8,7 +8,6 @@
 import { createHash, randomUUID, verify, X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppUser, AuditEvent, Seal } from '../../db/entities';
-import { saveFlowDefinition } from '../../db/flow-definitions';
 import { FlowDefinition } from '../../db/approval-entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
 import { approvalWorkflowId } from '../../domain/approval';
@@ -17,6 +16,7 @@ import type { SealKind } from '../../domain/seal';
 import { verifySealSignature } from '../../pki/seal-signer';
 import { loadCertificateAuthority } from '../../pki/store';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
+import { saveActiveFlow } from '../support/flows';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { makeTestSeal } from '../support/seals';
 
@@ -571,7 +571,7 @@ describe('the legal-name seal (SM-12: never beyond the approver’s authority)',
 
   it('refuses the approval of a seal applicant under a flow that names them (403), and nothing changes', async () => {
     // The unit's own seal_use flow lets any seal applicant approve; the authority rule still holds for legal-name.
-    const custom = await saveFlowDefinition(
+    const custom = await saveActiveFlow(
       t.em(),
       FlowDefinitionBody.parse({
         kind: 'seal_use',

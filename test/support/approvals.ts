@@ -1,9 +1,10 @@
 /**
- * Helpers for tests of the approval engine through the API: save a flow for an organisation, start a process (a
- * seal application), find a person's open task, act on it, and read the process.
+ * Helpers for tests of the approval engine through the API: save and publish a flow for an organisation, start a
+ * process (a seal application), find a person's open task, act on it, and read the process.
  */
 import type { FlowStepInput } from '../../domain/flow-definition';
 import { applicationBody } from './fixtures';
+import { saveAndPublishFlow } from './flows';
 import type { HttpResult, TestPlatform } from './platform';
 
 export const ZZ_REVIEWERS = [
@@ -38,13 +39,14 @@ export interface ApprovalHelpers {
 
 export function approvalHelpers(t: TestPlatform): ApprovalHelpers {
   const h: ApprovalHelpers = {
-    async saveFlow(steps, organisationId = 'zz-amr', kind = 'seal_application') {
-      const res = await t.call('POST', '/api/flow-definitions', {
-        as: 'jc-admin',
-        body: { kind, name: `测试流程 ${steps.map((s) => s.key).join('-')}`, organisationId, steps },
+    /** Saves the flow and publishes it, so that the next process of the organisation follows it. */
+    saveFlow(steps, organisationId = 'zz-amr', kind = 'seal_application') {
+      return saveAndPublishFlow(t, {
+        kind,
+        name: `测试流程 ${steps.map((s) => s.key).join('-')}`,
+        organisationId,
+        steps,
       });
-      if (res.status !== 201) throw new Error(`saving flow: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
     },
     async start(as = 'zz-amr-clerk') {
       const res = await t.call('POST', '/api/seal-applications', { as, body: applicationBody() });
