@@ -7,15 +7,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApprovalCc, ApprovalEventRecord, ApprovalProcess, DeadlineBreach } from '../db/approval-entities';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
-import { CalendarCache } from '../db/calendar';
+import { calendarCacheOf } from '../db/calendar';
 import { Jurisdiction, Organisation, Task } from '../db/entities';
 import { usersWithRole } from '../db/users';
 import type { Orm } from '../db/orm';
 import { ApprovalState, ApprovalTask, Assignee, Deadline, Notice, UserRef } from '../domain/approval';
 import { EVENT_LABELS, PROCESS_STATUS_LABELS } from '../presentation/approval-labels';
+import { deadlineText } from '../presentation/deadline-text';
 import type { FlowStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
-import { shanghaiDateTime } from '../domain/format';
+import { deadlineFor } from '../domain/calendar';
 import type { UserRole } from '../domain/roles';
 import type { Mailer } from '../mail/mailer';
 import {
@@ -52,7 +53,7 @@ export interface ApprovalDeps {
 
 export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities {
   const fork = () => deps.orm.em.fork() as EntityManager;
-  const calendars = new CalendarCache();
+  const calendars = calendarCacheOf(deps.orm);
 
   return {
     async resolveStepApprovers({ initiator, jurisdictionId, step, choices }) {
@@ -66,12 +67,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
     },
 
     async computeDeadline({ from, due }) {
-      const calendar = await calendars.get(fork());
-      const result =
-        'workingDays' in due
-          ? calendar.addWorkingDays(new Date(from), due.workingDays)
-          : calendar.addWorkingHours(new Date(from), due.workingHours);
-      return { dueAt: result.dueAt.toISOString(), provisional: result.provisional };
+      return deadlineFor(await calendars.get(fork()), from, due);
     },
 
     async resolveEscalation({ step, tasks, jurisdictionId }) {
@@ -257,7 +253,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
             initiatorName: state.initiator.displayName,
             initiatorOrganisation: state.initiator.organisationName,
             stepName: step.name,
-            dueAt: task?.dueAt ? shanghaiDateTime(task.dueAt) : '',
+            dueAt: deadlineText(task?.dueAt ?? null),
             dueProvisional: !!task?.dueProvisional,
             comment: notice.comment ?? '',
             outcome: PROCESS_STATUS_LABELS[state.status],

@@ -102,7 +102,7 @@ export async function calendarVersion(em: EntityManager): Promise<string> {
  * The stored calendar, reloaded only when a year was added or edited (on any node, see calendarVersion): one small
  * query per use instead of reading every listed day. The API's deadlines and the workflows' step deadlines use it.
  */
-export class CalendarCache {
+class CalendarCache {
   private cached: { version: string; calendar: WorkingCalendar } | undefined;
 
   async get(em: EntityManager): Promise<WorkingCalendar> {
@@ -112,6 +112,18 @@ export class CalendarCache {
     }
     return this.cached.calendar;
   }
+}
+
+const caches = new WeakMap<object, CalendarCache>();
+
+/**
+ * The one calendar cache of a database (keyed by its ORM): the API's deadlines, the licence lateness checks and
+ * the workflows' step deadlines in a process all read the calendar through it.
+ */
+export function calendarCacheOf(orm: object): CalendarCache {
+  let cache = caches.get(orm);
+  if (!cache) caches.set(orm, (cache = new CalendarCache()));
+  return cache;
 }
 
 /**

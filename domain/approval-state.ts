@@ -11,6 +11,7 @@
  * approved before the primary's vote counts as an approval. A child's rejection is the primary's rejection.
  */
 import type { BreachAction, FlowSnapshot, FlowStep, ProcessKind } from './flow-definition';
+import type { Deadline } from './calendar';
 import type { UserRole } from './roles';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -153,10 +154,7 @@ export interface Notice {
 export type ProcessStatus = 'running' | 'approved' | 'rejected' | 'withdrawn';
 export type Phase = 'starting_step' | 'waiting' | 'done';
 
-export interface Deadline {
-  dueAt: string;
-  provisional: boolean;
-}
+export type { Deadline } from './calendar';
 
 export interface ApprovalInput {
   /** The workflow id, also the prefix of every task id. */

@@ -302,3 +302,38 @@ export class WorkingCalendar {
     return { days: sign * days, provisional };
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Deadlines as the platform keeps them, from calendar to page
+
+/**
+ * A deadline in the one form the platform stores, passes and shows: its instant (ISO 8601, UTC) and whether it
+ * relied on a year without calendar data. Computed once by `deadlineFor`; judged by `isOverdue` and `timeLeftMs`.
+ */
+export interface Deadline {
+  dueAt: string;
+  provisional: boolean;
+}
+
+/** A period: N working days (statutory, DESIGN §3) or N working hours (office hours, internal service levels). */
+export type DeadlineSpan = { workingDays: number } | { workingHours: number };
+
+/** The deadline of a period received at `from`: the only place that chooses between days and hours. */
+export function deadlineFor(calendar: WorkingCalendar, from: Date | string, span: DeadlineSpan): Deadline {
+  const start = new Date(from);
+  const result =
+    'workingDays' in span
+      ? calendar.addWorkingDays(start, span.workingDays)
+      : calendar.addWorkingHours(start, span.workingHours);
+  return { dueAt: result.dueAt.toISOString(), provisional: result.provisional };
+}
+
+/** Whether a deadline has passed at `now` (the instant itself still counts as in time: 24:00 is not late). */
+export function isOverdue(dueAt: string | Date | null | undefined, now: Date): boolean {
+  return !!dueAt && new Date(dueAt).getTime() < now.getTime();
+}
+
+/** Milliseconds from `now` to the deadline, negative once overdue; null without one. */
+export function timeLeftMs(dueAt: string | Date | null | undefined, now: Date): number | null {
+  return dueAt ? new Date(dueAt).getTime() - now.getTime() : null;
+}

@@ -11,6 +11,7 @@ import {
   TASK_ORIGIN_LABELS,
   TASK_STATUS_LABELS,
 } from '../../presentation/approval-labels';
+import { isOverdue, timeLeftMs } from '../../domain/calendar';
 import { PROCESS_KIND_LABELS, ProcessKind } from '../../domain/flow-definition';
 import type { AppContext } from '../context';
 import { forbidden } from '../errors';
@@ -60,9 +61,13 @@ export class ApprovalInbox {
       filters.push('p.organisation_id = ?');
       params.push(query.unit);
     }
+    // "Overdue" here is isOverdue (domain/calendar.ts) in SQL, judged at the same instant as the rows below.
+    const now = new Date();
     const taskDue = (f: string[], p: unknown[]) => {
-      if (query.overdue !== undefined)
-        f.push(query.overdue ? 't.due_at < now()' : '(t.due_at is null or t.due_at >= now())');
+      if (query.overdue !== undefined) {
+        f.push(query.overdue ? 't.due_at < ?' : '(t.due_at is null or t.due_at >= ?)');
+        p.push(now);
+      }
       if (query.dueBefore) {
         f.push('t.due_at < ?');
         p.push(new Date(query.dueBefore));
@@ -94,12 +99,14 @@ export class ApprovalInbox {
           : 'p.initiator_id = ?';
       const f: string[] = [];
       const p: unknown[] = [];
-      if (query.overdue !== undefined)
+      if (query.overdue !== undefined) {
         f.push(
           query.overdue
-            ? `p.status = 'running' and p.step_due_at < now()`
-            : '(p.step_due_at is null or p.step_due_at >= now())',
+            ? `p.status = 'running' and p.step_due_at < ?`
+            : '(p.step_due_at is null or p.step_due_at >= ?)',
         );
+        p.push(now);
+      }
       if (query.dueBefore) {
         f.push('p.step_due_at < ?');
         p.push(new Date(query.dueBefore));
@@ -109,7 +116,7 @@ export class ApprovalInbox {
         [principal.userId, ...p, ...params],
       );
     }
-    return rows.map(inboxItem);
+    return rows.map((r) => inboxItem(r, now));
   }
 
   /**
@@ -128,8 +135,11 @@ export class ApprovalInbox {
       filters.push('(p.organisation_id = ? or t.assignee_organisation_id = ?)');
       params.push(query.unit, query.unit);
     }
-    if (query.overdue !== undefined)
-      filters.push(query.overdue ? 't.due_at < now()' : '(t.due_at is null or t.due_at >= now())');
+    const now = new Date();
+    if (query.overdue !== undefined) {
+      filters.push(query.overdue ? 't.due_at < ?' : '(t.due_at is null or t.due_at >= ?)');
+      params.push(now);
+    }
     const rows: Row[] = await this.ctx
       .em()
       .getConnection()
@@ -137,7 +147,7 @@ export class ApprovalInbox {
         `${TASK_SELECT} where ${filters.join(' and ')} order by t.due_at asc nulls last, t.created_at asc limit 1000`,
         params,
       );
-    return rows.map(inboxItem);
+    return rows.map((r) => inboxItem(r, now));
   }
 
   async deadlineBreaches(principal: Principal): Promise<DeadlineBreach[]> {
@@ -198,8 +208,7 @@ const PROCESS_SELECT = `
     join organisation o on o.id = p.organisation_id
     join app_user u on u.id = p.initiator_id`;
 
-function inboxItem(r: Row): InboxItem {
-  const now = Date.now();
+function inboxItem(r: Row, now: Date): InboxItem {
   const due = r.due_at ? new Date(r.due_at) : null;
   const open = r.task_id ? r.status === 'pending' || r.status === 'waiting' : r.status === 'running';
   const statusLabel = r.task_id
@@ -222,8 +231,8 @@ function inboxItem(r: Row): InboxItem {
     origin: r.origin ? TASK_ORIGIN_LABELS[r.origin as keyof typeof TASK_ORIGIN_LABELS] : null,
     dueAt: due?.toISOString() ?? null,
     dueProvisional: !!r.due_provisional,
-    overdue: open && !!due && due.getTime() < now,
-    timeLeftMs: open && due ? due.getTime() - now : null,
+    overdue: open && isOverdue(due, now),
+    timeLeftMs: open ? timeLeftMs(due, now) : null,
     openedAt: r.opened_at ? new Date(r.opened_at).toISOString() : null,
     actedAt: r.acted_at ? new Date(r.acted_at).toISOString() : null,
     url: `/approvals/${r.process_key}`,

@@ -17,6 +17,7 @@ import {
 import { recordAudit } from '../../db/audit';
 import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
 import { activeFlowFor, snapshotOf } from '../../db/flow-definitions';
+import { isOverdue, timeLeftMs } from '../../domain/calendar';
 import { userRef } from '../../db/users';
 import {
   ActionName,
@@ -89,6 +90,8 @@ export interface TaskView extends ApprovalTask {
   originLabel: string;
   assigneeLabel: string;
   overdue: boolean;
+  /** Milliseconds until the task's deadline (negative when overdue); null without one or once closed. */
+  timeLeftMs: number | null;
   /** What the caller may do with this task now. */
   actions: ActionName[];
 }
@@ -506,7 +509,7 @@ export class ApprovalService {
   }
 
   private viewOfState(principal: Principal, state: ApprovalState): ApprovalView {
-    const now = Date.now();
+    const now = new Date();
     const actor = actorOfPrincipal(principal);
     const running = state.status === 'running';
     return {
@@ -529,15 +532,14 @@ export class ApprovalService {
       steps: stepViews(state.flow.steps, running ? state.stepIndex : null),
       currentStep: running ? state.stepIndex : null,
       stepDue:
-        running && state.stepDue
-          ? { ...state.stepDue, overdue: Date.parse(state.stepDue.dueAt) < now }
-          : null,
+        running && state.stepDue ? { ...state.stepDue, overdue: isOverdue(state.stepDue.dueAt, now) } : null,
       tasks: state.tasks.map((t) => ({
         ...t,
         statusLabel: TASK_STATUS_LABELS[t.status],
         originLabel: TASK_ORIGIN_LABELS[t.origin],
         assigneeLabel: assigneeLabel(t.assignee),
-        overdue: isOpen(t) && !!t.dueAt && Date.parse(t.dueAt) < now,
+        overdue: isOpen(t) && isOverdue(t.dueAt, now),
+        timeLeftMs: isOpen(t) ? timeLeftMs(t.dueAt, now) : null,
         actions: taskActionsOffered(state, t, actor),
       })),
       history: state.history.map((e) => ({ ...e, label: EVENT_LABELS[e.action] })),
@@ -596,7 +598,7 @@ export class ApprovalService {
         ? {
             dueAt: p.stepDueAt.toISOString(),
             provisional: p.stepDueProvisional,
-            overdue: p.stepDueAt < new Date(),
+            overdue: isOverdue(p.stepDueAt, new Date()),
           }
         : null,
       tasks: tasks.map((t) => ({
@@ -636,6 +638,7 @@ export class ApprovalService {
         originLabel: TASK_ORIGIN_LABELS[t.origin],
         assigneeLabel: t.assigneeName ?? t.assigneeOrganisationId ?? '',
         overdue: false,
+        timeLeftMs: null,
         actions: [],
       })),
       history: events.map((e) => ({

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import {
-  CalendarCache,
+  calendarCacheOf,
   loadCalendarYear,
   loadCalendarYears,
   replaceCalendarYear,
@@ -14,7 +14,8 @@ import {
 import {
   CalendarDay,
   CalendarYearData,
-  DeadlineResult,
+  Deadline,
+  deadlineFor,
   validateCalendarYear,
   WorkingCalendar,
 } from '../../domain/calendar';
@@ -100,29 +101,22 @@ export type CalendarYearSummary = Omit<CalendarYearView, 'holidays' | 'workdays'
   workdays: number;
 };
 
-export interface DeadlineView {
-  dueAt: string;
-  provisional: boolean;
-}
+export type DeadlineView = Deadline;
 
 export class CalendarService {
-  private readonly cache = new CalendarCache();
-
   constructor(private readonly ctx: AppContext) {}
 
   /** The stored calendar (cached until a year is added or edited). */
   calendar(): Promise<WorkingCalendar> {
-    return this.cache.get(this.ctx.em());
+    return calendarCacheOf(this.ctx.orm).get(this.ctx.em());
   }
 
   async deadline(query: DeadlineQuery): Promise<DeadlineView> {
-    const calendar = await this.calendar();
-    const from = new Date(query.from);
-    const result: DeadlineResult =
+    const span =
       query.workingDays !== undefined
-        ? calendar.addWorkingDays(from, query.workingDays)
-        : calendar.addWorkingHours(from, query.workingHours ?? 0);
-    return { dueAt: result.dueAt.toISOString(), provisional: result.provisional };
+        ? { workingDays: query.workingDays }
+        : { workingHours: query.workingHours ?? 0 };
+    return deadlineFor(await this.calendar(), query.from, span);
   }
 
   /** The years with data, each with how many days it lists. */

@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
-import { CalendarCache } from '../../db/calendar';
+import { calendarCacheOf } from '../../db/calendar';
 import { Organisation } from '../../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { canonicalJson } from '../../domain/canonical-json';
@@ -97,8 +97,6 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LicenceService {
-  private readonly calendars = new CalendarCache();
-
   constructor(private readonly ctx: AppContext) {}
 
   // -------------------------------------------------------------------------------------------------------------
@@ -223,7 +221,7 @@ export class LicenceService {
     const em = this.ctx.em();
     const receivedAt = new Date();
     const caseClosedAt = new Date(r.caseClosedAt);
-    const lateness = issuanceLateness(await this.calendars.get(em), caseClosedAt, receivedAt);
+    const lateness = issuanceLateness(await calendarCacheOf(this.ctx.orm).get(em), caseClosedAt, receivedAt);
     const id = randomUUID();
     const workflowId = licenceIssuanceWorkflowId(id);
     const inserted = await em.transactional(async (tx) => {

@@ -21,7 +21,7 @@ import { requestMeta } from '../principal';
 import { ApprovalService, ApprovalView, TaskView } from '../services/approvals';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { problemsOf } from '../validation';
-import { dueText, timeLeftText } from './approval-format';
+import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 
@@ -160,13 +160,13 @@ export function approvalSummary(view: ApprovalView) {
   };
 }
 
-function taskRow(t: TaskView, now: number) {
+function taskRow(t: TaskView) {
   const open = isOpen(t);
   return {
     ...t,
     stepNumber: t.stepIndex + 1,
     dueText: open ? dueText(t.dueAt) : '',
-    timeLeft: open && t.dueAt ? timeLeftText(Date.parse(t.dueAt) - now) : '',
+    timeLeft: timeLeftText(t.timeLeftMs),
     actedText: t.actedAt && !open ? shanghaiDateTime(t.actedAt) : '',
     open,
     holder: holderOf(t),
@@ -227,7 +227,6 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
   ): Promise<string> => {
     const view = await approvals.view(principal, processKey);
     const em = ctx.em();
-    const now = Date.now();
     const openForm = extra.open;
 
     const usersOf = new Map<string, AppUser[]>();
@@ -342,7 +341,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
           t.round === currentRound &&
           t.status !== 'cancelled',
       )
-      .map((t) => taskRow(t, now));
+      .map((t) => taskRow(t));
 
     const flashKey = String(req.query.done ?? '');
     return page('approval', {
@@ -351,7 +350,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
       nav: 'tasks',
       view: summary,
       currentTasks,
-      allTasks: view.tasks.map((t) => taskRow(t, now)),
+      allTasks: view.tasks.map((t) => taskRow(t)),
       panels,
       processActions,
       directory,

@@ -18,7 +18,7 @@ import type { AppContext } from '../context';
 import type { InboxItem } from '../services/approval-inbox';
 import { INBOX_BOXES, InboxBox, InboxQuery } from '../services/approval-requests';
 import type { ApprovalService } from '../services/approvals';
-import { dueText, timeLeftText } from './approval-format';
+import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 

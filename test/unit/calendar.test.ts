@@ -5,12 +5,16 @@
 import { CALENDAR_SEED_SOURCE, chineseDaysCalendar } from '../../db/calendar-seed';
 import {
   CalendarYearData,
+  deadlineFor,
   endOfShanghaiDay,
   isIsoDate,
+  isOverdue,
+  timeLeftMs,
   shanghaiDateOf,
   validateCalendarYear,
   WorkingCalendar,
 } from '../../domain/calendar';
+import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 
 const seed = chineseDaysCalendar();
 const calendar = new WorkingCalendar(seed);
@@ -302,5 +306,39 @@ describe('hand-made calendars', () => {
         new WorkingCalendar([{ year: 2030, holidays: [], workdays: [{ date: '2030-05-06', name: 'x' }] }]),
     ).toThrow(/workdays.0.date/);
     expect(() => new WorkingCalendar([y2030, y2030])).toThrow(/twice/);
+  });
+});
+
+describe('one deadline from calendar to page (issue 9)', () => {
+  it('deadlineFor chooses days or hours and keeps one form: an ISO instant and the provisional flag', () => {
+    expect(deadlineFor(calendar, sh('2026-09-30T10:00:00'), { workingDays: 1 })).toEqual({
+      dueAt: '2026-10-08T16:00:00.000Z',
+      provisional: false,
+    });
+    expect(deadlineFor(calendar, '2026-03-02T02:00:00.000Z', { workingHours: 2 })).toEqual({
+      dueAt: calendar.addWorkingHours(new Date('2026-03-02T02:00:00.000Z'), 2).dueAt.toISOString(),
+      provisional: false,
+    });
+    const beyond = deadlineFor(calendar, sh('2030-12-30T10:00:00'), { workingDays: 1 });
+    expect(beyond.provisional).toBe(true);
+  });
+
+  it('isOverdue and timeLeftMs judge at the clock they are given; 24:00 itself is still in time', () => {
+    const due = '2026-10-08T16:00:00.000Z';
+    const at = (iso: string) => new Date(iso);
+    expect(isOverdue(due, at(due))).toBe(false);
+    expect(isOverdue(due, at('2026-10-08T16:00:00.001Z'))).toBe(true);
+    expect(isOverdue(null, at('2099-01-01T00:00:00Z'))).toBe(false);
+    expect(timeLeftMs(due, at('2026-10-08T15:00:00.000Z'))).toBe(3600_000);
+    expect(timeLeftMs(due, at('2026-10-08T17:00:00.000Z'))).toBe(-3600_000);
+    expect(timeLeftMs(null, at(due))).toBeNull();
+  });
+
+  it('reads the same on pages and in e-mails: a day deadline is 24:00 of its last day', () => {
+    expect(deadlineText('2026-10-08T16:00:00.000Z')).toBe('2026-10-08 24:00');
+    expect(deadlineText('2026-03-02T07:00:00.000Z')).toBe('2026-03-02 15:00');
+    expect(deadlineText(null)).toBe('');
+    expect(timeLeftText(-(5 * 3600_000 + 10 * 60_000))).toBe('已超期 5 小时 10 分');
+    expect(timeLeftText(2 * 86400_000 + 3 * 3600_000)).toBe('剩余 2 天 3 小时');
   });
 });

@@ -1,9 +1,12 @@
-/** How the approval engine's pages show a deadline and the time left before it (used by 待办/督办 and a process). */
-import { shanghaiDateOf } from '../../domain/calendar';
-import { shanghaiDateTime } from '../../domain/format';
+/**
+ * How a deadline and the time left before it read (zh-CN), the same on every page and in every e-mail: a day
+ * deadline ends at 24:00 of its last working day, never "00:00 the next day".
+ */
+import { shanghaiDateOf } from '../domain/calendar';
+import { shanghaiDateTime } from '../domain/format';
 
-/** A deadline as people read it: day deadlines end at 24:00 of the last working day, not "00:00 the next day". */
-export function dueText(iso: string | null): string {
+/** `2026-12-09 24:00` for the end of a day, `2026-12-09 15:00` for an hour deadline; '' without one. */
+export function deadlineText(iso: string | null): string {
   if (!iso) return '';
   const text = shanghaiDateTime(iso);
   return text.endsWith(' 00:00') ? `${shanghaiDateOf(new Date(Date.parse(iso) - 1))} 24:00` : text;
