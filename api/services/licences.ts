@@ -146,7 +146,7 @@ export class LicenceService {
    * POST /api/licenses/:identifier/versions: a new version of the latest version of a licence, by its issuing
    * unit. The data is checked against the type's currently published version, not the one the licence was issued
    * under: a new version is a licence issued today and carries today's catalogue (its items, patterns, face and
-   * service items), as pki/licence-issuing.ts stamps it with that version; the old version keeps its own.
+   * service items), as usecases/licence-issuing.ts stamps it with that version; the old version keeps its own.
    */
   async change(principal: Principal, identifier: string, raw: unknown, meta: Meta): Promise<IssueAnswer> {
     await this.requireIssuerRole(principal, 'licence.change', caseIdOf(raw), meta);

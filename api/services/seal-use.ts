@@ -23,8 +23,8 @@ import {
   SealUseRequestStatus,
   sealUseWorkflowId,
 } from '../../domain/seal-use';
-import { signUnderAuthorisation } from '../../pki/seal-signing';
-import type { SealSignature } from '../../pki/seal-signer';
+import { signUnderAuthorisation } from '../../usecases/seal-signing';
+import type { SealSignature } from '../../domain/seal-signature';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
 import { sealUseWorkflow } from '../../workflows/seal-use';
 import { canSeeOrganisationRecords } from '../access';
