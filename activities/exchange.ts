@@ -1,6 +1,6 @@
 /**
  * LM-8, WP-(二)1: pushing licences to the data-exchange platform. The licence's transaction put a message in
- * `exchange_outbox` (pki/licence-issuing.ts), so a push is never lost; this activity delivers it by HTTP POST to
+ * `exchange_outbox` (usecases/licence-issuing.ts), so a push is never lost; this activity delivers it by HTTP POST to
  * the configured endpoint (EXCHANGE_ENDPOINT_URL) and marks it delivered, and the workflow retries it with backoff
  * until it is. A delivered message is never sent again, so from our side each is delivered exactly once. A crash
  * between the receiver's 2xx and our mark would send it once more: every POST carries `Idempotency-Key: <message

@@ -1,5 +1,5 @@
 /**
- * Side effects of licence issuance (LM-7, SM-12): signing and storing the licence (pki/licence-issuing.ts, one
+ * Side effects of licence issuance (LM-7, SM-12): signing and storing the licence (usecases/licence-issuing.ts, one
  * transaction), recording that an issuance waits for a seal-use authorisation or failed, e-mailing the holder, and
  * waking the issuances of a unit whose seal-use authorisation was just granted. Each is idempotent: the signing
  * finds an issued request issued, status changes only move forward, the e-mail is keyed by the licence.
@@ -15,7 +15,7 @@ import { SealUseRequest } from '../db/seal-use-entities';
 import { CHANGE_KIND_LABELS, ChangeKind } from '../domain/licence-issuance';
 import { shanghaiDate } from '../domain/format';
 import { licenceVerifyUrl } from '../domain/licence';
-import { signAndStoreLicence, SignAndStoreResult } from '../pki/licence-issuing';
+import { signAndStoreLicence, SignAndStoreResult } from '../usecases/licence-issuing';
 import type { Mailer } from '../mail/mailer';
 import { sealAuthorisationGranted } from '../workflows/licence-issuance-messages';
 import { sendMailOnce } from './mail';

@@ -15,7 +15,7 @@ import { APPLICATION_STATUS_LABELS, SEAL_ISSUANCE_REFUSED } from '../domain/seal
 import type { Mailer } from '../mail/mailer';
 import { certificateOrganisationName, isIssuedBy } from '../pki/certificates';
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
-import { currentCertificate, loadCertificateAuthority } from '../pki/store';
+import { currentCertificate, loadCertificateAuthority } from '../usecases/certificate-store';
 import { sendMailOnce } from './mail';
 
 export interface SealApplicationActivities {

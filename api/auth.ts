@@ -59,6 +59,19 @@ export class Authenticator {
     return { token, principal };
   }
 
+  /** Records a sign-out in the audit log (LM-25); the caller clears the session. */
+  async logout(principal: Principal, meta: { requestId?: string; ip?: string }): Promise<void> {
+    await recordAudit(this.em(), {
+      actor: actorOf(principal),
+      action: 'auth.logout',
+      targetType: 'user',
+      targetId: principal.userId,
+      outcome: 'success',
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+  }
+
   async issueDevToken(username: string): Promise<string> {
     if (!this.devLoginEnabled) throw new ApiError('NOT_FOUND', '开发登录在生产环境中不可用');
     const user = await this.em().findOne(AppUser, { username, active: true });

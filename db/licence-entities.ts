@@ -10,7 +10,8 @@ import type {
   LicenceTypeDefinition,
   LicenceTypeStatus,
 } from '../domain/licence-type';
-import type { SealSignature } from '../pki/seal-signer';
+import type { IssuanceStatus } from '../domain/licence-issuance';
+import type { SealSignature } from '../domain/seal-signature';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -28,7 +29,6 @@ export class LicenceType {
 }
 
 export type IssuanceKind = 'issue' | 'change';
-export type IssuanceStatus = 'pending' | 'awaiting_seal' | 'issued' | 'failed';
 
 /** One request from an issuing unit's business system, unique per unit and business case (idempotency key). */
 export class LicenceIssuance {

@@ -3,7 +3,7 @@ import { EntitySchema, Opt } from '@mikro-orm/core';
 import type { StoredInitiatorOptions } from '../domain/flow-definition';
 import type { ActorRef } from '../domain/approval';
 import type { SealUseAuthorisationStatus, SealUseDocument, SealUseRequestStatus } from '../domain/seal-use';
-import type { SealSignature } from '../pki/seal-signer';
+import type { SealSignature } from '../domain/seal-signature';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 

@@ -70,6 +70,9 @@ export const IssueLicenceBody = z
   .strict();
 export type IssueLicenceBody = z.infer<typeof IssueLicenceBody>;
 
+/** Where an issuance request stands: stored, waiting for a seal-use authorisation (SM-12), issued, or failed. */
+export type IssuanceStatus = 'pending' | 'awaiting_seal' | 'issued' | 'failed';
+
 export const CHANGE_KINDS = ['correction', 'change'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 export const CHANGE_KIND_LABELS: Record<ChangeKind, string> = { correction: '更正', change: '变更' };

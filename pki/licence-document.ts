@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalLicence, LICENCE_EXPORT_FORMAT, LicenceContent, LicenceMetadata } from '../domain/licence';
 import type { LicenceData } from '../domain/licence-type';
-import type { SealSignature } from './seal-signer';
+import type { SealSignature } from '../domain/seal-signature';
 
 export function licenceDataHash(content: LicenceContent): string {
   return createHash('sha256').update(canonicalLicence(content), 'utf8').digest('hex');

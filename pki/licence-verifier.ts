@@ -22,11 +22,11 @@ import {
   certificateBoundToSeal,
   parseCertificate,
   safe,
-  SealSignature,
   sealMakerSignatureValid,
   signatureValueVerifies,
   signedContentMatches,
 } from './seal-signer';
+import type { SealSignature } from '../domain/seal-signature';
 import type { LicenceExport } from './licence-document';
 
 /** The platform's records, as the verifier needs them (implemented over the database in the API). */

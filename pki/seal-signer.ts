@@ -7,34 +7,11 @@
  */
 import { sign, verify, X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
+import type { SealSignature } from '../domain/seal-signature';
 import { signedContent } from '../domain/seal-use';
 import { publicKeyOf, x509Of } from './certificate-cache';
 import { isIssuedBy } from './certificates';
 import { verifySealInfo } from './seal-maker';
-
-export interface SealSignature {
-  version: 1;
-  /** The platform's id of the seal (part of the signed content). */
-  sealId: string;
-  seal: {
-    esId: string;
-    name: string;
-    kind: SealKind;
-    sealInfo: SealInfo;
-    makerSignature: SealMakerSignature;
-  };
-  signingTime: string;
-  dataHash: { algorithm: 'SHA-256'; value: string };
-  documentTitle: string;
-  /** The SM-12 authorisation this signing consumed a use of. */
-  authorisationId: string;
-  /** PEM of the organisation certificate bound in the seal info (`sealInfo.property.certList`). */
-  signerCertificate: string;
-  algorithm: 'SHA256withRSA';
-  /** The exact UTF-8 string that was signed: RFC 8785 canonical JSON of the fields above (domain/seal-use.ts). */
-  signedContent: string;
-  signatureValue: string;
-}
 
 export interface SealForSigning {
   id: string;

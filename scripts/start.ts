@@ -5,12 +5,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEV_USERS } from '../db/seed';
+import { DEV_USERS } from '../seed/demo-city';
 import { ROLE_LABELS } from '../domain/roles';
 import { loadConfig } from '../infra/config';
 import { startDevMailUi } from '../infra/dev-mail-ui';
 import { startDevSmtp } from '../infra/dev-smtp';
-import { startPlatform } from '../infra/platform';
+import { startPlatform } from '../platform/compose';
 import { startEmbeddedPostgres } from '../infra/postgres';
 import { startTemporalDevServer } from '../infra/temporal';
 

@@ -3,7 +3,7 @@
  * the API: its deterministic id, the signal that a seal-use authorisation was granted, and the state query.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { IssuanceStatus } from '../db/licence-entities';
+import type { IssuanceStatus } from '../domain/licence-issuance';
 
 /** One workflow per issuance row; the row is unique per (unit, business case), so a retry finds the same one. */
 export function licenceIssuanceWorkflowId(issuanceId: string): string {

@@ -2,7 +2,7 @@
  * Seal use (SM-12): each use of a seal is approved like a physical seal's. The request runs the organisation's
  * `seal_use` flow in the approval engine (a child workflow); an approval grants the requester an authorisation
  * for the stated documents, count and window, a rejection or withdrawal is recorded; the requester is told.
- * Signing itself happens later, under the authorisation (pki/seal-signing.ts).
+ * Signing itself happens later, under the authorisation (usecases/seal-signing.ts).
  */
 import { executeChild, patched, proxyActivities } from '@temporalio/workflow';
 import type { LicenceIssuanceActivities } from '../activities/licence-issuance';

@@ -6,15 +6,14 @@
 import { Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
-import { Attachment } from '../../db/approval-entities';
-import { AppUser, Organisation } from '../../db/entities';
+import { defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
-import { ApiError, badRequest, forbidden, notFound } from '../errors';
-import { defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
+import { badRequest, notFound } from '../errors';
 import { InboxQuery, SupervisionQuery } from '../services/approval-requests';
 import type { ApprovalService } from '../services/approvals';
-import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
+import { ATTACHMENT_MAX_BYTES, readAttachment, storeAttachment } from '../services/attachments';
+import { DirectoryService } from '../services/directory';
 import { parse } from '../validation';
 import { requestMeta } from '../principal';
 
@@ -24,6 +23,7 @@ const UserListQuery = z.object({ organisationId: z.string().min(1).max(64) }).st
 
 export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Router {
   const router = Router();
+  const directory = new DirectoryService(ctx);
   router.use(ctx.auth.middleware({ optional: false }));
 
   router.get('/tasks', async (req, res) => {
@@ -95,28 +95,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
     const principal = requirePrincipal(req);
     const parsed = z.uuid().safeParse(req.params.id);
     if (!parsed.success) throw notFound('附件');
-    const em = ctx.em();
-    const attachment = await em.findOne(Attachment, { id: parsed.data }, { populate: ['content'] });
-    if (!attachment) throw notFound('附件');
-    if (attachment.uploadedBy !== principal.userId) {
-      // Others see an attachment through a process it was attached to.
-      const rows: Array<{ process_key: string }> = await em
-        .getConnection()
-        .execute(`select distinct process_key from approval_event where attachments @> ?::jsonb`, [
-          JSON.stringify([{ id: attachment.id }]),
-        ]);
-      let allowed = false;
-      for (const r of rows) {
-        try {
-          await approvals.view(principal, r.process_key);
-          allowed = true;
-          break;
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-        }
-      }
-      if (!allowed) throw forbidden('无权查看此附件');
-    }
+    const attachment = await readAttachment(ctx, approvals, principal, parsed.data);
     res
       .type(attachment.mediaType)
       .set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(attachment.fileName)}`)
@@ -128,19 +107,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
   router.get('/users', async (req, res) => {
     requirePrincipal(req);
     const { organisationId } = parse(UserListQuery, req.query);
-    const em = ctx.em();
-    const organisation = await em.findOne(Organisation, { id: organisationId });
-    if (!organisation) throw notFound('单位');
-    const users = await em.find(AppUser, { organisationId, active: true }, { orderBy: { username: 'asc' } });
-    res.json({
-      items: users.map((u) => ({
-        username: u.username,
-        displayName: u.displayName,
-        organisationId: u.organisationId,
-        organisationName: organisation.name,
-        roles: u.roles,
-      })),
-    });
+    res.json({ items: await directory.staffOf(organisationId) });
   });
 
   return router;

@@ -1,13 +1,15 @@
 /**
  * Attachments to approval actions (意见附件): one code path for `POST /api/attachments` and the web forms that
- * upload a file together with an action. Checks the type, stores the bytes with their SHA-256, and audits.
+ * upload a file together with an action. Checks the type, stores the bytes with their SHA-256, and audits; and
+ * reads one back for its uploader or anyone who may see a process it was attached to.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { Attachment } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import type { AppContext } from '../context';
-import { badRequest } from '../errors';
+import { ApiError, badRequest, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
+import type { ApprovalService } from './approvals';
 
 export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
 export const ATTACHMENT_TYPES = [
@@ -74,4 +76,36 @@ export async function storeAttachment(
     ip: meta.ip,
   });
   return { id, fileName, size: file.size, sha256, mediaType: file.mimetype };
+}
+
+/** An attachment's bytes, for its uploader or anyone who may see a process it was attached to (else 403). */
+export async function readAttachment(
+  ctx: AppContext,
+  approvals: ApprovalService,
+  principal: Principal,
+  id: string,
+): Promise<{ fileName: string; mediaType: string; content: Buffer }> {
+  const em = ctx.em();
+  const attachment = await em.findOne(Attachment, { id }, { populate: ['content'] });
+  if (!attachment) throw notFound('附件');
+  if (attachment.uploadedBy !== principal.userId) {
+    // Others see an attachment through a process it was attached to.
+    const rows: Array<{ process_key: string }> = await em
+      .getConnection()
+      .execute(`select distinct process_key from approval_event where attachments @> ?::jsonb`, [
+        JSON.stringify([{ id: attachment.id }]),
+      ]);
+    let allowed = false;
+    for (const r of rows) {
+      try {
+        await approvals.view(principal, r.process_key);
+        allowed = true;
+        break;
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+      }
+    }
+    if (!allowed) throw forbidden('无权查看此附件');
+  }
+  return { fileName: attachment.fileName, mediaType: attachment.mediaType, content: attachment.content };
 }

@@ -11,8 +11,9 @@ import { licenceVerifyUrl, normaliseIdentifier } from '../../domain/licence';
 import type { LicenceTypeDefinition } from '../../domain/licence-type';
 import { PdfRendererBusy, renderPdf } from '../../infra/pdf';
 import { qrSvg } from '../../infra/qr';
+import type { AppContext } from '../context';
 import { ApiError, notFound } from '../errors';
-import { FaceInput, renderFace, renderFaceDocument } from '../web/licence-face';
+import { FaceInput, renderFace, renderFaceDocument } from './licence-face';
 
 /** An ASCII file name for a copy (Content-Disposition), the identifier being ASCII already. */
 export function licenceCopyFilename(identifier: string): string {
@@ -105,5 +106,22 @@ export async function renderLicenceCopyPdf(
   } catch (err) {
     if (err instanceof PdfRendererBusy) throw new ApiError('UNAVAILABLE', 'PDF 副本生成繁忙，请稍后再试');
     throw err;
+  }
+}
+
+/** The faces and copies for the pages, over the context's database and public address. */
+export class LicenceCopyService {
+  constructor(private readonly ctx: AppContext) {}
+
+  face(identifier: string): Promise<LicenceFaceSource | null> {
+    return loadLicenceFace(this.ctx.em(), identifier);
+  }
+
+  copyHtml(identifier: string): Promise<string> {
+    return renderLicenceCopyHtml(this.ctx.em(), identifier, this.ctx.config.publicUrl);
+  }
+
+  copyPdf(identifier: string): Promise<Buffer> {
+    return renderLicenceCopyPdf(this.ctx.em(), identifier, this.ctx.config.publicUrl);
   }
 }

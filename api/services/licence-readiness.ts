@@ -9,7 +9,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { licenceSealDocumentTitle } from '../../domain/licence';
 import type { SealKind } from '../../domain/seal';
 import { AppUser } from '../../db/entities';
-import { findLicenceAuthorisation } from '../../pki/licence-issuing';
+import { findLicenceAuthorisation } from '../../usecases/licence-issuing';
+import type { AppContext } from '../context';
 import type { Principal } from '../principal';
 import { ISSUER_ROLES } from './licence-access';
 
@@ -106,4 +107,13 @@ export async function issuingReadiness(
       receivedAt: new Date(w.received_at),
     })),
   };
+}
+
+/** The issuing unit's readiness for the pages, over the context's database. */
+export class LicenceReadinessService {
+  constructor(private readonly ctx: AppContext) {}
+
+  forIssuer(principal: Principal, now: Date): Promise<IssuingReadiness | null> {
+    return issuingReadiness(this.ctx.em(), principal, now);
+  }
 }

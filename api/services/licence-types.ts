@@ -37,7 +37,7 @@ import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { problemsOf } from '../validation';
-import { faceTemplateProblem, renderFace } from '../web/licence-face';
+import { faceTemplateProblem, renderFace } from './licence-face';
 
 /** One data item of a type's schema, every attribute present (null where the definition leaves it out). */
 export interface DataItemSchema {
@@ -252,6 +252,11 @@ export class LicenceTypeService {
       ...summaryOf((published ?? draft)!, names),
       draftVersion: draft?.version ?? null,
     }));
+  }
+
+  /** The published version of a type, or null (no access check: names and definitions are public catalogue). */
+  async publishedType(code: string): Promise<Pick<LicenceType, 'code' | 'name' | 'definition'> | null> {
+    return this.ctx.em().findOne(LicenceType, { code, status: 'published' });
   }
 
   /** Every version of a code: the published one, the draft (administrators only) and the history. */

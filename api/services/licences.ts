@@ -10,7 +10,6 @@
  * id comes from the row id, so a retry attaches to the same process.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { calendarCacheOf } from '../../db/calendar';
@@ -22,7 +21,9 @@ import { issuanceLateness, LicenceStatus, normaliseIdentifier, validityEnd } fro
 import { ChangeKind, ChangeLicenceBody, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
 import { dataProblems, isRealDate } from '../../domain/licence-type';
 import { LicenceExport, licenceExport } from '../../pki/licence-document';
-import { LicenceIssuanceInput, licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
+import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
+import { licenceIssuanceWorkflow } from '../../workflows/licence-issuance';
+import { licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
@@ -97,7 +98,11 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LicenceService {
-  constructor(private readonly ctx: AppContext) {}
+  private readonly durable: DurableRequests;
+
+  constructor(private readonly ctx: AppContext) {
+    this.durable = new DurableRequests(ctx);
+  }
 
   // -------------------------------------------------------------------------------------------------------------
   // Issuing
@@ -139,7 +144,7 @@ export class LicenceService {
    * POST /api/licenses/:identifier/versions: a new version of the latest version of a licence, by its issuing
    * unit. The data is checked against the type's currently published version, not the one the licence was issued
    * under: a new version is a licence issued today and carries today's catalogue (its items, patterns, face and
-   * service items), as pki/licence-issuing.ts stamps it with that version; the old version keeps its own.
+   * service items), as usecases/licence-issuing.ts stamps it with that version; the old version keeps its own.
    */
   async change(principal: Principal, identifier: string, raw: unknown, meta: Meta): Promise<IssueAnswer> {
     await this.requireIssuerRole(principal, 'licence.change', caseIdOf(raw), meta);
@@ -218,91 +223,86 @@ export class LicenceService {
       auditDetails: Record<string, unknown>;
     },
   ): Promise<IssueAnswer> {
-    const em = this.ctx.em();
-    const receivedAt = new Date();
-    const caseClosedAt = new Date(r.caseClosedAt);
-    const lateness = issuanceLateness(await calendarCacheOf(this.ctx.orm).get(em), caseClosedAt, receivedAt);
     const id = randomUUID();
     const workflowId = licenceIssuanceWorkflowId(id);
-    const inserted = await em.transactional(async (tx) => {
-      const rows: Array<{ id: string }> = await tx.execute(
-        `insert into licence_issuance (id, organisation_id, case_id, kind, type_id, type_code, previous_licence_id,
-           request, request_fingerprint, workflow_id, status, requested_by, received_at, case_closed_at,
-           deadline_at, deadline_provisional, late)
-         values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
-         on conflict (organisation_id, case_id) do nothing
-         returning id`,
-        [
-          id,
-          principal.organisationId,
-          r.caseId,
-          r.kind,
-          r.type.id,
-          r.type.code,
-          r.previousLicenceId,
-          JSON.stringify(r.request),
-          r.fingerprint,
-          workflowId,
-          principal.userId,
-          receivedAt,
+    const action = r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request';
+    const submitted = await this.durable.submit({
+      findExisting: () =>
+        this.ctx
+          .em()
+          .findOne(
+            LicenceIssuance,
+            { organisationId: principal.organisationId, caseId: r.caseId },
+            { disableIdentityMap: true },
+          ),
+      prepare: async (): Promise<NewRequest<typeof licenceIssuanceWorkflow>> => {
+        const receivedAt = new Date();
+        const caseClosedAt = new Date(r.caseClosedAt);
+        const lateness = issuanceLateness(
+          await calendarCacheOf(this.ctx.orm).get(this.ctx.em()),
           caseClosedAt,
-          lateness.deadlineAt,
-          lateness.provisional,
-          lateness.late,
-        ],
-      );
-      if (rows.length === 0) return false;
-      await recordAudit(tx, {
-        actor: actorOf(principal),
-        action: r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request',
-        targetType: 'licence_issuance',
-        targetId: id,
-        outcome: 'success',
-        details: {
-          caseId: r.caseId,
-          typeVersion: r.type.version,
-          caseClosedAt: caseClosedAt.toISOString(),
-          deadlineAt: lateness.deadlineAt.toISOString(),
-          deadlineProvisional: lateness.provisional,
-          late: lateness.late,
-          ...r.auditDetails,
-        },
-        requestId: meta.requestId,
-        ip: meta.ip,
-      });
-      return true;
-    });
-    if (!inserted) {
-      // The same case sent twice at once: the second finds the first.
-      const existing = await this.ctx
-        .em()
-        .findOneOrFail(
-          LicenceIssuance,
-          { organisationId: principal.organisationId, caseId: r.caseId },
-          { disableIdentityMap: true },
+          receivedAt,
         );
-      return this.repeat(principal, existing, r.fingerprint);
-    }
-
-    try {
-      await this.startWorkflow(id, workflowId);
-    } catch (err) {
-      // Nothing half-written: without its process the request would wait forever; the business system retries.
-      await this.ctx.em().transactional(async (tx) => {
-        await tx.nativeDelete(LicenceIssuance, { id, status: 'pending' });
-        await recordAudit(tx, {
+        const audit = {
           actor: actorOf(principal),
-          action: r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request',
+          action,
           targetType: 'licence_issuance',
           targetId: id,
-          outcome: 'failed',
-          details: { caseId: r.caseId, error: String(err) },
           requestId: meta.requestId,
           ip: meta.ip,
-        });
-      });
-      throw new ApiError('UNAVAILABLE', '流程服务暂不可用，证照签发请求未受理，请稍后重试');
-    }
+        };
+        return {
+          ...issuanceStart(id, workflowId),
+          // The same case sent twice at once: the second inserts nothing and finds the first.
+          insert: async (tx) => {
+            const rows: Array<{ id: string }> = await tx.execute(
+              `insert into licence_issuance (id, organisation_id, case_id, kind, type_id, type_code,
+                 previous_licence_id, request, request_fingerprint, workflow_id, status, requested_by, received_at,
+                 case_closed_at, deadline_at, deadline_provisional, late)
+               values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+               on conflict (organisation_id, case_id) do nothing
+               returning id`,
+              [
+                id,
+                principal.organisationId,
+                r.caseId,
+                r.kind,
+                r.type.id,
+                r.type.code,
+                r.previousLicenceId,
+                JSON.stringify(r.request),
+                r.fingerprint,
+                workflowId,
+                principal.userId,
+                receivedAt,
+                caseClosedAt,
+                lateness.deadlineAt,
+                lateness.provisional,
+                lateness.late,
+              ],
+            );
+            return rows.length > 0;
+          },
+          audit: {
+            ...audit,
+            details: {
+              caseId: r.caseId,
+              typeVersion: r.type.version,
+              caseClosedAt: caseClosedAt.toISOString(),
+              deadlineAt: lateness.deadlineAt.toISOString(),
+              deadlineProvisional: lateness.provisional,
+              late: lateness.late,
+              ...r.auditDetails,
+            },
+          },
+          // Nothing half-written: the business system retries.
+          undo: (tx) => tx.nativeDelete(LicenceIssuance, { id, status: 'pending' }),
+          failureAudit: (err) => ({ ...audit, details: { caseId: r.caseId, error: String(err) } }),
+          unavailable: () => new ApiError('UNAVAILABLE', '流程服务暂不可用，证照签发请求未受理，请稍后重试'),
+        };
+      },
+    });
+    if (!submitted.created) return this.repeat(principal, submitted.existing, r.fingerprint);
     return this.answer(principal, id, true);
   }
 
@@ -318,7 +318,8 @@ export class LicenceService {
       );
     }
     // Re-attach a request whose process was never started (a crash between the insert and the start).
-    if (existing.status === 'pending') await this.startWorkflow(existing.id, existing.workflowId);
+    if (existing.status === 'pending')
+      await this.durable.start(issuanceStart(existing.id, existing.workflowId));
     return this.answer(principal, existing.id, false);
   }
 
@@ -326,36 +327,23 @@ export class LicenceService {
    * Starts the workflow of every request still pending after `olderThanMs` (a crash between the insert and the
    * start); a request that has its workflow is left alone, as the id comes from the request.
    */
-  async resumeOrphans(olderThanMs = 60_000): Promise<number> {
-    const pending = await this.ctx
-      .em()
-      .find(
-        LicenceIssuance,
-        { status: 'pending', receivedAt: { $lt: new Date(Date.now() - olderThanMs) } },
-        { fields: ['id', 'workflowId'], disableIdentityMap: true },
-      );
-    let started = 0;
-    for (const issuance of pending) {
-      if (await this.startWorkflow(issuance.id, issuance.workflowId)) started++;
-    }
-    return started;
-  }
-
-  /** Starts the request's workflow; false when it had one already. */
-  private async startWorkflow(issuanceId: string, workflowId: string): Promise<boolean> {
-    const input: LicenceIssuanceInput = { issuanceId };
-    try {
-      await this.ctx.temporal.workflow.start('licenceIssuanceWorkflow', {
-        workflowId,
-        taskQueue: this.ctx.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-      return true;
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      return false;
-    }
+  resumeOrphans(olderThanMs = 60_000): Promise<number> {
+    return this.durable.resumeOrphans(
+      {
+        find: (storedBefore) =>
+          this.ctx
+            .em()
+            .find(
+              LicenceIssuance,
+              { status: 'pending', receivedAt: { $lt: storedBefore } },
+              { fields: ['id', 'workflowId'], disableIdentityMap: true },
+            ),
+        workflow: licenceIssuanceWorkflow,
+        workflowId: (issuance) => issuance.workflowId,
+        input: async (issuance) => ({ issuanceId: issuance.id }),
+      },
+      olderThanMs,
+    );
   }
 
   /**
@@ -726,6 +714,14 @@ export class LicenceService {
     error.audited = true;
     throw error;
   }
+}
+
+/** The licence-issuance workflow of a stored request (its id comes from the request's). */
+function issuanceStart(
+  issuanceId: string,
+  workflowId: string,
+): WorkflowStart<typeof licenceIssuanceWorkflow> {
+  return { workflow: licenceIssuanceWorkflow, workflowId, args: [{ issuanceId }] };
 }
 
 /** The case id of a body not yet validated, for the audit record of a refusal. */

@@ -3,9 +3,8 @@
  * from the workflow query), decide a review task (workflow update). Authorisation happens here, once for both.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, SealApplication } from '../../db/entities';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { approvalWorkflowId } from '../../domain/approval';
@@ -16,6 +15,8 @@ import {
   SealApplicationState,
   sealApplicationWorkflowId,
 } from '../../domain/seal-application';
+import { DurableRequests, NewRequest } from '../../usecases/durable-request';
+import { sealApplicationWorkflow } from '../../workflows/seal-application';
 import { stateQuery } from '../../workflows/seal-application-messages';
 import { canSeeOrganisationRecords } from '../access';
 import { requireRole } from '../auth';
@@ -93,87 +94,90 @@ export class SealApplicationService {
     const problem = imprintProblem(body.imprint.mediaType, imprint);
     if (problem) throw badRequest([{ field: 'imprint.data', rule: 'imprint', message: problem }]);
 
-    const em = this.ctx.em();
-    if (meta.idempotencyKey) {
-      const existing = await em.findOne(SealApplication, {
-        organisationId: principal.organisationId,
-        clientRequestId: meta.idempotencyKey,
-      });
-      if (existing) return { application: await this.view(principal, existing.id), created: false };
-    }
-
-    const approvalOptions = await this.approvals.resolveInitiatorOptions(body);
+    const { idempotencyKey } = meta;
     const id = randomUUID();
     const workflowId = sealApplicationWorkflowId(id);
-    await em.transactional(async (tx) => {
-      tx.create(SealApplication, {
-        id,
-        organisationId: principal.organisationId,
-        applicantId: principal.userId,
-        clientRequestId: meta.idempotencyKey ?? null,
-        kind: body.kind,
-        sealName: body.name,
-        imprintMediaType: body.imprint.mediaType,
-        imprint,
-        widthMm: body.imprint.widthMm,
-        heightMm: body.imprint.heightMm,
-        custodianName: body.custodian.name,
-        custodianPhone: body.custodian.phone ?? null,
-        reason: body.reason,
-        // The levels now come from the flow definition the review runs under (see the approval process).
-        chain: [],
-        workflowId,
-        approvalWorkflowId: approvalWorkflowId('seal_application', id),
-        approvalOptions,
-        status: 'pending',
-        outcomeReason: null,
-        sealId: null,
-        createdAt: new Date(),
-        decidedAt: null,
-      });
-      await tx.flush();
-      await recordAudit(tx, {
-        actor: actorOf(principal),
-        action: 'seal_application.submit',
-        targetType: 'seal_application',
-        targetId: id,
-        outcome: 'success',
-        details: { kind: body.kind, name: body.name },
-        requestId: meta.requestId,
-        ip: meta.ip,
-      });
-    });
-    try {
-      await this.startWorkflow(await this.workflowInput(principal, id));
-    } catch (err) {
-      if (err instanceof ApiError) {
-        await this.ctx.em().nativeDelete(SealApplication, { id });
-        throw err;
-      }
-      // Nothing half-written: without its process the application would wait forever.
-      await this.ctx.em().transactional(async (tx) => {
-        await tx.nativeDelete(SealApplication, { id });
-        await recordAudit(tx, {
+    let processKey = '';
+    const submitted = await new DurableRequests(this.ctx).submit({
+      findExisting: idempotencyKey
+        ? () =>
+            this.ctx
+              .em()
+              .findOne(
+                SealApplication,
+                { organisationId: principal.organisationId, clientRequestId: idempotencyKey },
+                { disableIdentityMap: true },
+              )
+        : undefined,
+      prepare: async (): Promise<NewRequest<typeof sealApplicationWorkflow>> => {
+        const approvalOptions = await this.approvals.resolveInitiatorOptions(body);
+        const application = {
+          id,
+          organisationId: principal.organisationId,
+          applicantId: principal.userId,
+          clientRequestId: idempotencyKey ?? null,
+          kind: body.kind,
+          sealName: body.name,
+          imprintMediaType: body.imprint.mediaType,
+          imprint,
+          widthMm: body.imprint.widthMm,
+          heightMm: body.imprint.heightMm,
+          custodianName: body.custodian.name,
+          custodianPhone: body.custodian.phone ?? null,
+          reason: body.reason,
+          // The levels now come from the flow definition the review runs under (see the approval process).
+          chain: [],
+          workflowId,
+          approvalWorkflowId: approvalWorkflowId('seal_application', id),
+          approvalOptions,
+          status: 'pending' as const,
+          outcomeReason: null,
+          sealId: null,
+          createdAt: new Date(),
+          decidedAt: null,
+        };
+        // Everything that can refuse (the flow snapshot included) runs before anything is stored.
+        const input = await this.workflowInput(principal, application);
+        processKey = input.approval.processKey;
+        const audit = {
           actor: actorOf(principal),
           action: 'seal_application.submit',
           targetType: 'seal_application',
           targetId: id,
-          outcome: 'failed',
-          details: { error: String(err) },
           requestId: meta.requestId,
-        });
-      });
-      throw new ApiError('UNAVAILABLE', '流程服务暂不可用，申请未提交，请稍后重试');
+        };
+        return {
+          workflow: sealApplicationWorkflow,
+          workflowId,
+          args: [input],
+          insert: async (tx) => {
+            tx.create(SealApplication, application);
+            await tx.flush();
+          },
+          audit: { ...audit, details: { kind: body.kind, name: body.name }, ip: meta.ip },
+          undo: (tx) => tx.nativeDelete(SealApplication, { id }),
+          failureAudit: (err) => ({ ...audit, details: { error: String(err) } }),
+          unavailable: () => new ApiError('UNAVAILABLE', '流程服务暂不可用，申请未提交，请稍后重试'),
+        };
+      },
+    });
+    if (!submitted.created) {
+      return { application: await this.view(principal, submitted.existing.id), created: false };
     }
+    // Answer once the first reviewers have their tasks. The start itself is durable: if no worker picks the
+    // process up in time, the reply comes without waiting and the tasks appear when a worker runs.
+    await this.approvals.waitUntilReady(processKey);
     return { application: await this.view(principal, id), created: true };
   }
 
   private async workflowInput(
     principal: Principal | null,
-    applicationId: string,
+    a: Pick<
+      SealApplication,
+      'id' | 'organisationId' | 'applicantId' | 'sealName' | 'kind' | 'approvalOptions' | 'reason'
+    >,
   ): Promise<SealApplicationInput> {
     const em = this.ctx.em();
-    const a = await em.findOneOrFail(SealApplication, { id: applicationId });
     const organisation = await em.findOneOrFail(Organisation, { id: a.organisationId });
     const applicant = await em.findOneOrFail(AppUser, { id: a.applicantId });
     const approval = await this.approvals.buildInput({
@@ -199,37 +203,21 @@ export class SealApplicationService {
     };
   }
 
-  private async startWorkflow(input: SealApplicationInput): Promise<void> {
-    await this.ctx.temporal.workflow.start('sealApplicationWorkflow', {
-      workflowId: sealApplicationWorkflowId(input.applicationId),
-      taskQueue: this.ctx.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-    // Answer once the first reviewers have their tasks. The start itself is durable: if no worker picks the
-    // process up in time, the reply comes without waiting and the tasks appear when a worker runs.
-    await this.approvals.waitUntilReady(input.approval.processKey);
-  }
-
   /**
    * Starts the process of any pending application that has none (a crash between the insert and the start).
    * The workflow id comes from the application id, so a process that exists is never started twice.
    */
-  async resumeOrphans(olderThanMs = 60_000): Promise<number> {
-    const pending = await this.ctx.em().find(SealApplication, {
-      status: 'pending',
-      createdAt: { $lt: new Date(Date.now() - olderThanMs) },
-    });
-    let started = 0;
-    for (const a of pending) {
-      try {
-        await this.startWorkflow(await this.workflowInput(null, a.id));
-        started++;
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
-    return started;
+  resumeOrphans(olderThanMs = 60_000): Promise<number> {
+    return new DurableRequests(this.ctx).resumeOrphans(
+      {
+        find: (storedBefore) =>
+          this.ctx.em().find(SealApplication, { status: 'pending', createdAt: { $lt: storedBefore } }),
+        workflow: sealApplicationWorkflow,
+        workflowId: (a) => sealApplicationWorkflowId(a.id),
+        input: (a) => this.workflowInput(null, a),
+      },
+      olderThanMs,
+    );
   }
 
   /** The application if the caller may see it: its organisation, reviewers on its chain, overseeing units. */

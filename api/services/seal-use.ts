@@ -8,8 +8,6 @@
  * forbids it (used up, revoked), 422 outside what was authorised (window, document) or the seal cannot sign now.
  */
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApprovalProcess } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, Seal } from '../../db/entities';
@@ -26,9 +24,10 @@ import {
   SealUseRequestStatus,
   sealUseWorkflowId,
 } from '../../domain/seal-use';
-import { signUnderAuthorisation } from '../../pki/seal-signing';
-import type { SealSignature } from '../../pki/seal-signer';
-import type { SealUseInput } from '../../workflows/seal-use';
+import { signUnderAuthorisation } from '../../usecases/seal-signing';
+import type { SealSignature } from '../../domain/seal-signature';
+import { DurableRequests, NewRequest } from '../../usecases/durable-request';
+import { sealUseWorkflow } from '../../workflows/seal-use';
 import { canSeeOrganisationRecords } from '../access';
 import type { AppContext } from '../context';
 import { ApiError, forbidden, notFound } from '../errors';
@@ -125,98 +124,76 @@ export class SealUseService {
     if (seal.status !== 'active') {
       throw new ApiError('UNPROCESSABLE', '印章已注销或挂失，不能申请用印', { reason: 'SEAL_NOT_ACTIVE' });
     }
-    if (meta.idempotencyKey) {
-      const existing = await this.byClientRequestId(principal, meta.idempotencyKey);
-      if (existing) return { request: await this.view(principal, existing.id), created: false };
-    }
-    const options = await this.approvals.resolveInitiatorOptions(body);
-
-    // Everything that can refuse runs before anything is stored: the flow snapshot included.
+    const { idempotencyKey } = meta;
     const id = randomUUID();
-    const approval = await this.approvalInput(seal, {
-      id,
-      applicantId: principal.userId,
-      documents: body.documents,
-      maxUses: body.maxUses,
-      reason: body.reason,
-      approvalOptions: options,
-    });
-    const workflowId = sealUseWorkflowId(id);
     const childId = approvalWorkflowId('seal_use', id);
-    try {
-      await em.transactional(async (tx) => {
-        await tx.insert(SealUseRequest, {
+    const submitted = await new DurableRequests(this.ctx).submit({
+      findExisting: idempotencyKey ? () => this.byClientRequestId(principal, idempotencyKey) : undefined,
+      prepare: async (): Promise<NewRequest<typeof sealUseWorkflow>> => {
+        const options = await this.approvals.resolveInitiatorOptions(body);
+        // Everything that can refuse runs before anything is stored: the flow snapshot included.
+        const approval = await this.approvalInput(seal, {
           id,
-          sealId: seal.id,
-          organisationId: seal.organisationId,
           applicantId: principal.userId,
           documents: body.documents,
           maxUses: body.maxUses,
-          validFrom: new Date(body.validFrom),
-          validTo: new Date(body.validTo),
           reason: body.reason,
-          status: 'pending',
-          approvalWorkflowId: childId,
-          workflowId,
-          outcomeReason: null,
-          createdAt: new Date(),
-          decidedAt: null,
-          clientRequestId: meta.idempotencyKey ?? null,
           approvalOptions: options,
         });
-        await recordAudit(tx, {
+        const workflowId = sealUseWorkflowId(id);
+        const audit = {
           actor: actorOf(principal),
           action: 'seal_use.request',
           targetType: 'seal_use_request',
           targetId: id,
-          outcome: 'success',
-          details: {
-            sealId: seal.id,
-            sealKind: seal.kind,
-            documents: body.documents.length,
-            maxUses: body.maxUses,
-            validFrom: body.validFrom,
-            validTo: body.validTo,
-            flow: { id: approval.flow.definitionId, version: approval.flow.version },
-          },
           requestId: meta.requestId,
-          ip: meta.ip,
-        });
-      });
-    } catch (err) {
-      // The same Idempotency-Key sent twice at once: the second finds the first.
-      if (err instanceof UniqueConstraintViolationException && meta.idempotencyKey) {
-        const existing = await this.byClientRequestId(principal, meta.idempotencyKey);
-        if (existing) return { request: await this.view(principal, existing.id), created: false };
-      }
-      throw err;
-    }
-
-    const input: SealUseInput = { requestId: id, approval };
-    try {
-      await this.ctx.temporal.workflow.start('sealUseWorkflow', {
-        workflowId,
-        taskQueue: this.ctx.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-        // Nothing half-written: without its process the request would wait forever.
-        await this.ctx.em().transactional(async (tx) => {
-          await tx.nativeDelete(SealUseRequest, { id });
-          await recordAudit(tx, {
-            actor: actorOf(principal),
-            action: 'seal_use.request',
-            targetType: 'seal_use_request',
-            targetId: id,
-            outcome: 'failed',
-            details: { error: String(err) },
-            requestId: meta.requestId,
-          });
-        });
-        throw new ApiError('UNAVAILABLE', '流程服务暂不可用，用印申请未提交，请稍后重试');
-      }
+        };
+        return {
+          workflow: sealUseWorkflow,
+          workflowId,
+          args: [{ requestId: id, approval }],
+          insert: async (tx) => {
+            await tx.insert(SealUseRequest, {
+              id,
+              sealId: seal.id,
+              organisationId: seal.organisationId,
+              applicantId: principal.userId,
+              documents: body.documents,
+              maxUses: body.maxUses,
+              validFrom: new Date(body.validFrom),
+              validTo: new Date(body.validTo),
+              reason: body.reason,
+              status: 'pending',
+              approvalWorkflowId: childId,
+              workflowId,
+              outcomeReason: null,
+              createdAt: new Date(),
+              decidedAt: null,
+              clientRequestId: idempotencyKey ?? null,
+              approvalOptions: options,
+            });
+          },
+          audit: {
+            ...audit,
+            details: {
+              sealId: seal.id,
+              sealKind: seal.kind,
+              documents: body.documents.length,
+              maxUses: body.maxUses,
+              validFrom: body.validFrom,
+              validTo: body.validTo,
+              flow: { id: approval.flow.definitionId, version: approval.flow.version },
+            },
+            ip: meta.ip,
+          },
+          undo: (tx) => tx.nativeDelete(SealUseRequest, { id }),
+          failureAudit: (err) => ({ ...audit, details: { error: String(err) } }),
+          unavailable: () => new ApiError('UNAVAILABLE', '流程服务暂不可用，用印申请未提交，请稍后重试'),
+        };
+      },
+    });
+    if (!submitted.created) {
+      return { request: await this.view(principal, submitted.existing.id), created: false };
     }
     // Answer once the approver has the task; the start is durable, so a slow worker only delays the inbox.
     await this.approvals.waitUntilReady(childId);
@@ -307,30 +284,20 @@ export class SealUseService {
    * Starts the process of any pending request that has none (a crash between the insert and the start), under
    * the flow active now. The workflow id comes from the request id, so a process that exists is never doubled.
    */
-  async resumeOrphans(olderThanMs = 60_000): Promise<number> {
-    const em = this.ctx.em();
-    const pending = await em.find(SealUseRequest, {
-      status: 'pending',
-      createdAt: { $lt: new Date(Date.now() - olderThanMs) },
-    });
-    let started = 0;
-    for (const r of pending) {
-      const seal = await em.findOneOrFail(Seal, { id: r.sealId }, { exclude: ['imprint'] });
-      const approval = await this.approvalInput(seal, r);
-      const input: SealUseInput = { requestId: r.id, approval };
-      try {
-        await this.ctx.temporal.workflow.start('sealUseWorkflow', {
-          workflowId: r.workflowId,
-          taskQueue: this.ctx.taskQueue,
-          args: [input],
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-        started++;
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
-    return started;
+  resumeOrphans(olderThanMs = 60_000): Promise<number> {
+    return new DurableRequests(this.ctx).resumeOrphans(
+      {
+        find: (storedBefore) =>
+          this.ctx.em().find(SealUseRequest, { status: 'pending', createdAt: { $lt: storedBefore } }),
+        workflow: sealUseWorkflow,
+        workflowId: (r) => r.workflowId,
+        input: async (r) => {
+          const seal = await this.ctx.em().findOneOrFail(Seal, { id: r.sealId }, { exclude: ['imprint'] });
+          return { requestId: r.id, approval: await this.approvalInput(seal, r) };
+        },
+      },
+      olderThanMs,
+    );
   }
 
   async list(principal: Principal, filter: { sealId?: string } = {}): Promise<SealUseRequest[]> {

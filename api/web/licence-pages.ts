@@ -15,8 +15,8 @@ import { CHANGE_KIND_LABELS } from '../../domain/licence-issuance';
 import { DATA_ITEM_TYPE_LABELS, HOLDER_CODE_TYPE_LABELS } from '../../domain/licence-type';
 import type { AppContext } from '../context';
 import type { ApprovalService } from '../services/approvals';
-import { licenceFaceHtml, loadLicenceFace } from '../services/licence-copies';
-import { issuingReadiness } from '../services/licence-readiness';
+import { LicenceCopyService, licenceFaceHtml } from '../services/licence-copies';
+import { LicenceReadinessService } from '../services/licence-readiness';
 import type { LicenceTypeService } from '../services/licence-types';
 import { LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../services/licences';
 import { problemsOf } from '../validation';
@@ -73,6 +73,8 @@ export function licencePageRoutes(
   approvals: ApprovalService,
 ): Router {
   const router = Router();
+  const copies = new LicenceCopyService(ctx);
+  const readinessService = new LicenceReadinessService(ctx);
   const authenticate = ctx.auth.middleware({ optional: true });
   const auth = (req: Request, res: Response, next: () => void) =>
     req.principal ? next() : authenticate(req, res, next);
@@ -90,7 +92,7 @@ export function licencePageRoutes(
       const isIssuer = principal.roles.some((r) => r === 'licence_issuer' || r === 'licence_system');
       const types = await licenceTypes.listPublished(principal, { issuableByMe: isIssuer });
       const result = parsed.success ? await licences.search(principal, parsed.data) : null;
-      const readiness = await issuingReadiness(ctx.em(), principal, new Date());
+      const readiness = await readinessService.forIssuer(principal, new Date());
       const pages = result ? Math.max(1, Math.ceil(result.total / result.pageSize)) : 1;
       const link = (n: number) => {
         const q = new URLSearchParams();
@@ -195,7 +197,7 @@ export function licencePageRoutes(
       const view = await licences.get(principal, identifier, requestMeta(req));
       const [versions, source] = await Promise.all([
         licences.versions(principal, identifier, requestMeta(req)),
-        loadLicenceFace(ctx.em(), view.identifier),
+        copies.face(view.identifier),
       ]);
       const definition = source!.definition;
       const face = licenceFaceHtml(source!, { masked: view.masked, publicUrl: ctx.config.publicUrl });

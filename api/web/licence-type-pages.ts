@@ -8,7 +8,6 @@
  * field, in Chinese, and nothing is saved.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { Organisation } from '../../db/entities';
 import { shanghaiDateTime } from '../../domain/format';
 import {
   AUTHORITY_LEVEL_LABELS,
@@ -28,6 +27,7 @@ import { FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';
 import { requestMeta } from '../principal';
 import type { ApprovalService } from '../services/approvals';
+import { DirectoryService } from '../services/directory';
 import {
   isCatalogueAdmin,
   LicenceTypeService,
@@ -453,6 +453,7 @@ export function licenceTypePageRoutes(
   approvals: ApprovalService,
 ): Router {
   const router = Router();
+  const directory = new DirectoryService(ctx);
   // Per route, not router.use: this router sits in front of other pages and must not slow them down.
   const form = express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 5000 });
   const authenticate = ctx.auth.middleware({ optional: true });
@@ -507,7 +508,7 @@ export function licenceTypePageRoutes(
     const choices = await service.issuingUnitChoices(principal);
     const known = new Set(choices.map((c) => c.id));
     const extra = f.issuingUnitIds.filter((id) => !known.has(id));
-    const extraOrgs = extra.length ? await ctx.em().find(Organisation, { id: { $in: extra } }) : [];
+    const extraOrgs = await directory.organisations(extra);
     const units = [
       ...choices,
       ...extra.map((id) => ({ id, name: extraOrgs.find((o) => o.id === id)?.name ?? id })),
@@ -783,9 +784,7 @@ export function licenceTypePageRoutes(
       const shown = Number.isInteger(wanted)
         ? await service.version(principal, code, wanted)
         : (detail.published ?? detail.draft)!;
-      const firstUnit = shown.issuingUnits[0]
-        ? await ctx.em().findOne(Organisation, { id: shown.issuingUnits[0].id })
-        : null;
+      const firstUnit = shown.issuingUnits[0] ? await directory.organisation(shown.issuingUnits[0].id) : null;
       const previewHtml = renderPreview(
         shown.definition,
         shown.face.sample,

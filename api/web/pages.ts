@@ -6,20 +6,19 @@
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
-import { AppUser, Organisation } from '../../db/entities';
 import { IMPRINT_MAX_BYTES } from '../../domain/imprint';
 import { ROLE_LABELS } from '../../domain/roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import { SESSION_COOKIE } from '../auth';
-import { actorOf, Principal, requestMeta } from '../principal';
+import { Principal, requestMeta } from '../principal';
 import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordAudit } from '../../db/audit';
 import { auditDenial, FieldProblem, toApiError } from '../errors';
 import type { ApprovalService, SubmissionForm } from '../services/approvals';
 import type { SealUseService } from '../services/seal-use';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { SealApplicationBody, SealApplicationService } from '../services/seal-applications';
+import { DirectoryService } from '../services/directory';
 import { SealService } from '../services/seals';
 import { problemsOf } from '../validation';
 import { approvalPageRoutes, approvalSummary } from './approval-pages';
@@ -89,6 +88,7 @@ export interface PageServices {
 
 export function pageRoutes(ctx: AppContext, services: PageServices): Router {
   const { sealApplications: service, seals, approvals, flows, sealUse } = services;
+  const directory = new DirectoryService(ctx);
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -116,18 +116,10 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
       );
       return;
     }
-    const em = ctx.em();
-    const users = await em.find(AppUser, { active: true }, { orderBy: { username: 'asc' } });
-    const orgs = new Map(
-      (await em.find(Organisation, { id: { $in: users.map((u) => u.organisationId) } })).map((o) => [
-        o.id,
-        o,
-      ]),
-    );
-    const accounts = users.map((u) => ({
+    const accounts = (await directory.activeAccounts()).map((u) => ({
       username: u.username,
       displayName: u.displayName,
-      organisationName: orgs.get(u.organisationId)?.name ?? '',
+      organisationName: u.organisationName,
       roleLabels: u.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
     }));
     const next = localPath(req.query.next);
@@ -160,17 +152,7 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
 
   router.post('/logout', async (req, res) => {
     const p = req.principal;
-    if (p) {
-      await recordAudit(ctx.em(), {
-        actor: actorOf(p),
-        action: 'auth.logout',
-        targetType: 'user',
-        targetId: p.userId,
-        outcome: 'success',
-        requestId: req.requestId,
-        ip: req.ip,
-      });
-    }
+    if (p) await ctx.auth.logout(p, { requestId: req.requestId, ip: req.ip });
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/login');
   });

@@ -4,7 +4,6 @@
  * process. The rules live in SealUseService and domain/seal-use.ts, shared with the JSON API.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { LicenceType } from '../../db/licence-entities';
 import { shanghaiDateTime } from '../../domain/format';
 import { licenceSealDocumentTitle } from '../../domain/licence';
 import { TYPE_CODE_PATTERN } from '../../domain/licence-identifier';
@@ -17,6 +16,7 @@ import {
 import type { AppContext } from '../context';
 import { FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';
+import { LicenceTypeService } from '../services/licence-types';
 import { SealUseService } from '../services/seal-use';
 import type { SealView } from '../services/seals';
 import { problemsOf } from '../validation';
@@ -113,6 +113,7 @@ export async function sealUseSection(service: SealUseService, principal: Princip
 
 export function sealUsePageRoutes(ctx: AppContext, service: SealUseService): Router {
   const router = Router();
+  const licenceTypes = new LicenceTypeService(ctx);
   // Per route, not router.use: this router sits in front of other pages and must not slow them down.
   const form = express.urlencoded({ extended: false, limit: '256kb' });
   const authenticate = ctx.auth.middleware({ optional: true });
@@ -152,7 +153,7 @@ export function sealUsePageRoutes(ctx: AppContext, service: SealUseService): Rou
   const prefilled = async (licenceType: unknown): Promise<SealUseFormValues> => {
     const values = defaultValues();
     if (typeof licenceType !== 'string' || !TYPE_CODE_PATTERN.test(licenceType)) return values;
-    const type = await ctx.em().findOne(LicenceType, { code: licenceType, status: 'published' });
+    const type = await licenceTypes.publishedType(licenceType);
     if (!type) return values;
     const now = new Date();
     return {

@@ -13,13 +13,7 @@ import type { VerificationReport } from '../../domain/licence-verification';
 import { licenceVerifyPath } from '../../domain/licence';
 import type { AppContext } from '../context';
 import type { Principal } from '../principal';
-import {
-  licenceCopyFilename,
-  licenceFaceHtml,
-  loadLicenceFace,
-  renderLicenceCopyHtml,
-  renderLicenceCopyPdf,
-} from '../services/licence-copies';
+import { licenceCopyFilename, licenceFaceHtml, LicenceCopyService } from '../services/licence-copies';
 import { VerificationService } from '../services/verification';
 import { renderPage } from './render';
 
@@ -53,6 +47,7 @@ function pageModel(report: VerificationReport, asked: string) {
 
 export function verifyPageRoutes(ctx: AppContext, service: VerificationService): Router {
   const router = Router();
+  const copies = new LicenceCopyService(ctx);
   // Optional: the page is public, but a signed-in user keeps the navigation and is named in the audit log.
   const auth = ctx.auth.middleware({ optional: true });
   const meta = (req: { principal?: Principal; requestId?: string; ip?: string }) => ({
@@ -73,7 +68,7 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
     const report = await service.verifyIdentifier(asked, meta(req));
     let face: string | null = null;
     if (report.licence && report.identifier) {
-      const source = await loadLicenceFace(ctx.em(), report.identifier);
+      const source = await copies.face(report.identifier);
       if (source) face = licenceFaceHtml(source, { masked: true, publicUrl: ctx.config.publicUrl });
     }
     res.status(report.licence ? 200 : 404).send(
@@ -89,12 +84,12 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
   });
 
   router.get('/verify/:identifier/copy', async (req, res) => {
-    const html = await renderLicenceCopyHtml(ctx.em(), String(req.params.identifier), ctx.config.publicUrl);
+    const html = await copies.copyHtml(String(req.params.identifier));
     res.type('html').send(html);
   });
 
   router.get('/verify/:identifier/copy.pdf', async (req, res) => {
-    const pdf = await renderLicenceCopyPdf(ctx.em(), String(req.params.identifier), ctx.config.publicUrl);
+    const pdf = await copies.copyPdf(String(req.params.identifier));
     res
       .type('application/pdf')
       .set('Content-Disposition', `inline; filename="${licenceCopyFilename(String(req.params.identifier))}"`)

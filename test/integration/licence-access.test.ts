@@ -5,7 +5,7 @@
  * holder refused with 403, each refusal in the audit log.
  */
 import { AppUser, AuditEvent } from '../../db/entities';
-import { DEMO_ENTERPRISE_USCC } from '../../db/seed-licensing';
+import { DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,

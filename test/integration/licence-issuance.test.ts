@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { LicenceService } from '../../api/services/licences';
 import { AuditEvent } from '../../db/entities';
-import { DEMO_CITIZEN_ID } from '../../db/seed-licensing';
+import { DEMO_CITIZEN_ID } from '../../seed/demo-licensing';
 import { ExchangeOutbox, Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
 import { parseLicenceIdentifier } from '../../domain/licence-identifier';

@@ -156,7 +156,7 @@ describe('/licences/:identifier', () => {
   });
 
   it('masks sensitive items for a using unit without a full-data grant, and refuses another unit (audited)', async () => {
-    // jc-hrss has 营业执照 on its usage list without full data (db/seed-licensing.ts, LM-14).
+    // jc-hrss has 营业执照 on its usage list without full data (seed/demo-licensing.ts, LM-14).
     const html = await page(`/licences/${v2.identifier}`, 'jc-hrss-verifier');
     expect(html).toContain('敏感信息已脱敏');
     expect(html).not.toContain('李建国');

@@ -17,7 +17,7 @@ import { signedContent } from '../../domain/seal-use';
 import { decryptPrivateKey } from '../../pki/key-encryption';
 import type { LicenceExport } from '../../pki/licence-document';
 import { verifyLicenceDocument } from '../../pki/licence-verifier';
-import { CA_ID } from '../../pki/store';
+import { CA_ID } from '../../usecases/certificate-store';
 import { decodeQrFromPng, pdfFirstPagePng, pdfText } from '../support/documents';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import {

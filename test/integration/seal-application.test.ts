@@ -9,7 +9,7 @@ import { canonicalJson } from '../../domain/canonical-json';
 import { issueOrganisationCertificate } from '../../pki/certificates';
 import { encryptPrivateKey } from '../../pki/key-encryption';
 import { verifySealInfo } from '../../pki/seal-maker';
-import { loadCertificateAuthority } from '../../pki/store';
+import { loadCertificateAuthority } from '../../usecases/certificate-store';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import { applicationBody, pngImprint, svgImprint } from '../support/fixtures';
 import { startTestPlatform, TestPlatform } from '../support/platform';

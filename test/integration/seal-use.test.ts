@@ -14,7 +14,7 @@ import { approvalWorkflowId } from '../../domain/approval';
 import { FlowDefinitionBody } from '../../domain/flow-definition';
 import type { SealKind } from '../../domain/seal';
 import { verifySealSignature } from '../../pki/seal-signer';
-import { loadCertificateAuthority } from '../../pki/store';
+import { loadCertificateAuthority } from '../../usecases/certificate-store';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import { saveActiveFlow } from '../support/flows';
 import { startTestPlatform, TestPlatform } from '../support/platform';

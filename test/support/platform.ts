@@ -7,7 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { loadConfig } from '../../infra/config';
 import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
-import { RunningPlatform, startPlatform } from '../../infra/platform';
+import { RunningPlatform, startPlatform } from '../../platform/compose';
 import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';

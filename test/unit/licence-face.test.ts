@@ -1,12 +1,17 @@
 /**
- * The licence face (SM-10, api/web/licence-face.ts): sensitive items and a natural person's name and ID are masked
+ * The licence face (SM-10, api/services/licence-face.ts): sensitive items and a natural person's name and ID are masked
  * when asked (public page, copies); only copies say 视同复印件 and carry the QR code; data and metadata are escaped,
  * so a licence's data cannot inject markup; a face template that does not parse is reported, not thrown at render.
  */
 import { catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import type { LicenceMetadata } from '../../domain/licence';
 import { LicenceTypeDefinition } from '../../domain/licence-type';
-import { FaceInput, faceTemplateProblem, renderFace, renderFaceDocument } from '../../api/web/licence-face';
+import {
+  FaceInput,
+  faceTemplateProblem,
+  renderFace,
+  renderFaceDocument,
+} from '../../api/services/licence-face';
 
 const definitionOf = (name: string) =>
   LicenceTypeDefinition.parse(catalogueSeed().find((d) => d.name === name));

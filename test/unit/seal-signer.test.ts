@@ -13,7 +13,8 @@ import {
   issueOrganisationCertificate,
 } from '../../pki/certificates';
 import { signSealInfo } from '../../pki/seal-maker';
-import { SealForSigning, SealSignature, signWithSeal, verifySealSignature } from '../../pki/seal-signer';
+import type { SealSignature } from '../../domain/seal-signature';
+import { SealForSigning, signWithSeal, verifySealSignature } from '../../pki/seal-signer';
 import { CERTIFICATE_VALIDITY, SIGNING_TIME, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
 
 const ORG = ZZ_AMR_SUBJECT;

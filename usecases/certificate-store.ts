@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CertificateAuthority, Organisation, OrganisationCertificate } from '../db/entities';
-import { CaMaterial, createCertificateAuthority, issueOrganisationCertificate } from './certificates';
-import { decryptPrivateKey, encryptPrivateKey } from './key-encryption';
+import { CaMaterial, createCertificateAuthority, issueOrganisationCertificate } from '../pki/certificates';
+import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-encryption';
 
 export const CA_ID = 'provincial-egov-ca';
 export const CA_NAME = '山西省电子政务数字证书认证中心（平台模拟）';

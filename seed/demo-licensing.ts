@@ -13,11 +13,11 @@ import { shanghaiDate } from '../domain/format';
 import { sealCode } from '../domain/seal';
 import { buildUscc } from '../domain/uscc';
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
-import { currentCertificate, loadCertificateAuthority } from '../pki/store';
-import { recordAudit, SYSTEM_ACTOR } from './audit';
-import { AppUser, Organisation, Seal } from './entities';
-import { LicenceUsageGrant } from './licence-entities';
-import { seedLicenceCatalogue } from './licence-catalogue-seed';
+import { currentCertificate, loadCertificateAuthority } from '../usecases/certificate-store';
+import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
+import { AppUser, Organisation, Seal } from '../db/entities';
+import { LicenceUsageGrant } from '../db/licence-entities';
+import { seedLicenceCatalogue } from '../db/licence-catalogue-seed';
 
 /** A citizen holder for the demo: 张伟, born 1990-03-15 in 泽州县. */
 export const DEMO_CITIZEN_ID = `14052519900315123${citizenIdCheckChar('14052519900315123')}`;

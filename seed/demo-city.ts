@@ -7,9 +7,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrganisationFunction, UserRole } from '../domain/roles';
 import { buildUscc } from '../domain/uscc';
-import { loadCertificateAuthority, issueCertificateFor } from '../pki/store';
-import { AppUser, Jurisdiction, JurisdictionLevel, Organisation, OrganisationCertificate } from './entities';
-import { seedLicensing } from './seed-licensing';
+import { loadCertificateAuthority, issueCertificateFor } from '../usecases/certificate-store';
+import {
+  AppUser,
+  Jurisdiction,
+  JurisdictionLevel,
+  Organisation,
+  OrganisationCertificate,
+} from '../db/entities';
+import { seedLicensing } from './demo-licensing';
 
 interface JurisdictionSeed {
   key: string;

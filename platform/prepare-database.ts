@@ -6,7 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { seedCalendar } from '../db/calendar';
 import { seedDefaultFlows } from '../db/flow-definitions';
 import { migrate, Orm } from '../db/orm';
-import { ensureCertificateAuthority } from '../pki/store';
+import { ensureCertificateAuthority } from '../usecases/certificate-store';
 
 export async function prepareDatabase(orm: Orm, pkiMasterKey: string): Promise<void> {
   await migrate(orm);

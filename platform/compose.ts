@@ -1,6 +1,7 @@
 /**
- * The platform's own processes on top of running services: database schema and CA, the worker, and the HTTP API.
- * `npm start` calls it after starting local services; the tests call it against theirs.
+ * The composition root: the platform's own processes on top of running services — database schema and CA, seed
+ * data, the Temporal client, the mailer, the worker, the services and the HTTP API, wired together here and nowhere
+ * else. `npm start` calls it after starting local services; the tests and the bench call it against theirs.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,14 +13,14 @@ import { Authenticator } from '../api/auth';
 import type { AppContext } from '../api/context';
 import { JurisdictionTree } from '../api/jurisdiction-tree';
 import { openOrm, Orm } from '../db/orm';
-import { seed } from '../db/seed';
+import { seed } from '../seed/demo-city';
 import { createMailer, Mailer } from '../mail/mailer';
 import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
-import { prepareDatabase } from './bootstrap';
-import type { Config } from './config';
-import { closePdfRenderer } from './pdf';
-import { temporalConnectionOptions } from './temporal-connection';
+import type { Config } from '../infra/config';
+import { closePdfRenderer } from '../infra/pdf';
+import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { prepareDatabase } from './prepare-database';
 
 export interface PlatformOptions {
   config: Config;
@@ -109,16 +110,15 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     const s = app.listen(options.port ?? config.port, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
-  // Re-attach any application whose process was never started (crash between insert and start).
-  sealApplications
-    .resumeOrphans()
-    .catch((err) => console.warn(`resuming orphaned applications failed: ${String(err)}`));
-  sealUse
-    .resumeOrphans()
-    .catch((err) => console.warn(`resuming orphaned seal-use requests failed: ${String(err)}`));
-  licences
-    .resumeOrphans()
-    .catch((err) => console.warn(`resuming orphaned licence issuances failed: ${String(err)}`));
+  // Re-attach any request whose process was never started (crash between insert and start).
+  const orphans = [
+    ['applications', sealApplications],
+    ['seal-use requests', sealUse],
+    ['licence issuances', licences],
+  ] as const;
+  for (const [what, service] of orphans) {
+    service.resumeOrphans().catch((err) => console.warn(`resuming orphaned ${what} failed: ${String(err)}`));
+  }
 
   return {
     url: `http://127.0.0.1:${port}`,

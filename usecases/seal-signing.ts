@@ -19,8 +19,9 @@ import {
   SealUseError,
   SealUseProblem,
 } from '../domain/seal-use';
-import { decryptPrivateKey } from './key-encryption';
-import { SealSignature, signWithSeal } from './seal-signer';
+import { decryptPrivateKey } from '../pki/key-encryption';
+import type { SealSignature } from '../domain/seal-signature';
+import { signWithSeal } from '../pki/seal-signer';
 
 export interface SignUnderAuthorisationInput {
   authorisationId: string;

@@ -18,7 +18,7 @@ import type { ChangeLicenceBody, IssueLicenceBody, IssuancePlan } from '../domai
 import { validityEnd } from '../domain/licence';
 import type { LicenceData } from '../domain/licence-type';
 import { SealUseError } from '../domain/seal-use';
-import { licenceDataHash, licenceExport } from './licence-document';
+import { licenceDataHash, licenceExport } from '../pki/licence-document';
 import { signUnderAuthorisation } from './seal-signing';
 
 export type SignAndStoreResult =

@@ -1,0 +1,71 @@
+/**
+ * The staff directory: who works in which organisation, for the approval pickers (`GET /api/users`) and the
+ * development login page, and organisations by id for the pages that name them.
+ */
+import { AppUser, Organisation } from '../../db/entities';
+import type { UserRole } from '../../domain/roles';
+import type { AppContext } from '../context';
+import { notFound } from '../errors';
+
+export interface StaffMember {
+  username: string;
+  displayName: string;
+  organisationId: string;
+  organisationName: string;
+  roles: UserRole[];
+}
+
+export interface OrganisationRef {
+  id: string;
+  name: string;
+  uscc: string;
+}
+
+export class DirectoryService {
+  constructor(private readonly ctx: AppContext) {}
+
+  /** The organisation's active users by username; 404 when the organisation does not exist. */
+  async staffOf(organisationId: string): Promise<StaffMember[]> {
+    const em = this.ctx.em();
+    const organisation = await em.findOne(Organisation, { id: organisationId });
+    if (!organisation) throw notFound('单位');
+    const users = await em.find(AppUser, { organisationId, active: true }, { orderBy: { username: 'asc' } });
+    return users.map((u) => ({
+      username: u.username,
+      displayName: u.displayName,
+      organisationId: u.organisationId,
+      organisationName: organisation.name,
+      roles: u.roles,
+    }));
+  }
+
+  /** Every active account by username, with its organisation's name (the development login page). */
+  async activeAccounts(): Promise<StaffMember[]> {
+    const em = this.ctx.em();
+    const users = await em.find(AppUser, { active: true }, { orderBy: { username: 'asc' } });
+    const names = new Map(
+      (await em.find(Organisation, { id: { $in: users.map((u) => u.organisationId) } })).map((o) => [
+        o.id,
+        o.name,
+      ]),
+    );
+    return users.map((u) => ({
+      username: u.username,
+      displayName: u.displayName,
+      organisationId: u.organisationId,
+      organisationName: names.get(u.organisationId) ?? '',
+      roles: u.roles,
+    }));
+  }
+
+  /** The organisations among `ids` that exist. */
+  async organisations(ids: string[]): Promise<OrganisationRef[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.ctx.em().find(Organisation, { id: { $in: ids } });
+    return rows.map((o) => ({ id: o.id, name: o.name, uscc: o.uscc }));
+  }
+
+  async organisation(id: string): Promise<OrganisationRef | null> {
+    return (await this.organisations([id]))[0] ?? null;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A durable request: the business row is stored (with its audit entry) in one transaction, then its Temporal
+ * workflow is started under an id that comes from the row (a business key), so that a retry or a restart finds the
+ * same process. If the start fails, the row is removed again and the failure audited: nothing is left half-written
+ * (a row without its process would wait forever). A row stored by a server that crashed before the start is an
+ * orphan; `resumeOrphans` starts its workflow at the next platform start, once.
+ *
+ * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id). It
+ * is asked before the insert and again when the insert finds the key taken (the same key sent twice at once: a
+ * unique violation, or `insert` answering false for `insert … on conflict do nothing`).
+ */
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  type Client,
+  type Workflow,
+  WorkflowExecutionAlreadyStartedError,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { type AuditEntry, recordAudit } from '../db/audit';
+
+export interface DurableRequestDeps {
+  em: () => EntityManager;
+  temporal: Client;
+  taskQueue: string;
+}
+
+/** An audit entry; the helper sets the outcome. */
+export type AuditRecord = Omit<AuditEntry, 'outcome'>;
+
+/** A workflow to start: its function, its id from the business key and its arguments. */
+export interface WorkflowStart<W extends Workflow> {
+  workflow: W;
+  workflowId: string;
+  args: Parameters<W>;
+}
+
+export interface DurableRequest<W extends Workflow, E> {
+  /** The earlier request under the same idempotency key, if any; omitted when the request carries no key. */
+  findExisting?: () => Promise<E | null>;
+  /**
+   * Runs once no earlier request was found: everything that can refuse the request runs here, before anything is
+   * stored, and answers what to store and start.
+   */
+  prepare: () => Promise<NewRequest<W>>;
+}
+
+export interface NewRequest<W extends Workflow> {
+  workflow: W;
+  workflowId: string;
+  args: Parameters<W>;
+  /** Inserts the row(s) inside the transaction; false when the key was taken (`on conflict do nothing`). */
+  insert: (tx: EntityManager) => Promise<boolean | void>;
+  /** Recorded with the insert, outcome `success`. */
+  audit: AuditRecord;
+  /** Removes what `insert` stored, when the workflow could not be started. */
+  undo: (tx: EntityManager) => Promise<unknown>;
+  /** Recorded with the undo, outcome `failed`. */
+  failureAudit: (error: unknown) => AuditRecord;
+  /** The error the caller gets when the workflow could not be started (the API's 503). */
+  unavailable: () => Error;
+}
+
+export type Submitted<E> = { created: true } | { created: false; existing: E };
+
+/** How to find the rows stored without their workflow, and what to start for each. */
+export interface OrphanSearch<O, W extends Workflow> {
+  /** Rows still waiting for their process that were stored before `storedBefore`. */
+  find: (storedBefore: Date) => Promise<O[]>;
+  workflow: W;
+  workflowId: (orphan: O) => string;
+  /** The workflow's input (the platform's workflows take one). */
+  input: (orphan: O) => Promise<NoInfer<Parameters<W>[0]>>;
+}
+
+export class DurableRequests {
+  constructor(private readonly deps: DurableRequestDeps) {}
+
+  /** Stores the request and starts its workflow; or answers the earlier request under the same key. */
+  async submit<W extends Workflow, E>({
+    findExisting,
+    prepare,
+  }: DurableRequest<W, E>): Promise<Submitted<E>> {
+    const earlier = await findExisting?.();
+    if (earlier) return { created: false, existing: earlier };
+    const request = await prepare();
+
+    let inserted: boolean;
+    try {
+      inserted = await this.deps.em().transactional(async (tx) => {
+        if ((await request.insert(tx)) === false) return false;
+        await recordAudit(tx, { ...request.audit, outcome: 'success' });
+        return true;
+      });
+    } catch (err) {
+      // The same key sent twice at once: the second finds the first.
+      if (!(err instanceof UniqueConstraintViolationException) || !findExisting) throw err;
+      const existing = await findExisting();
+      if (!existing) throw err;
+      return { created: false, existing };
+    }
+    if (!inserted) {
+      const existing = await findExisting?.();
+      if (!existing)
+        throw new Error(`request ${request.workflowId}: key taken, but no earlier request found`);
+      return { created: false, existing };
+    }
+
+    try {
+      await this.start(request);
+    } catch (err) {
+      // Nothing half-written: without its process the request would wait forever.
+      await this.deps.em().transactional(async (tx) => {
+        await request.undo(tx);
+        await recordAudit(tx, { ...request.failureAudit(err), outcome: 'failed' });
+      });
+      throw request.unavailable();
+    }
+    return { created: true };
+  }
+
+  /** Starts the workflow unless one with its id exists; false when it had one already. */
+  async start<W extends Workflow>(s: WorkflowStart<W>): Promise<boolean> {
+    try {
+      const options = {
+        workflowId: s.workflowId,
+        taskQueue: this.deps.taskQueue,
+        args: s.args,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      } as unknown as WorkflowStartOptions<W>; // args is Parameters<W>: TypeScript cannot resolve that for a generic W
+      await this.deps.temporal.workflow.start(s.workflow, options);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Starts the workflow of every request stored more than `olderThanMs` ago that is still waiting for one (a crash
+   * between the insert and the start). The workflow id comes from the row, so a process that exists is never
+   * started twice. Answers how many were started.
+   */
+  async resumeOrphans<O, W extends Workflow>(
+    search: OrphanSearch<O, W>,
+    olderThanMs = 60_000,
+  ): Promise<number> {
+    const orphans = await search.find(new Date(Date.now() - olderThanMs));
+    let started = 0;
+    for (const orphan of orphans) {
+      const args = [await search.input(orphan)] as Parameters<W>;
+      if (await this.start({ workflow: search.workflow, workflowId: search.workflowId(orphan), args }))
+        started++;
+    }
+    return started;
+  }
+}
