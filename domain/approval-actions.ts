@@ -17,7 +17,6 @@ import {
   ApprovalTask,
   AttachmentRef,
   addCc,
-  currentStep,
   isOpen,
   openTasks,
   Problem,
@@ -340,31 +339,8 @@ export function actionProblem(
   req: ActionRequest,
   at: string,
 ): Problem | undefined {
-  const def = defOf(name);
-  const parsed = def.body.safeParse(req.body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return problem('invalid', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
-  for (const { field, username } of def.people?.(parsed.data) ?? []) {
-    if (!req.people[username]) return problem('invalid', `${field}: 用户 ${username} 不存在或已停用`);
-  }
-  let task: ApprovalTask | null = null;
-  if (req.taskId !== null) {
-    if (!def.on.includes('task')) return problem('invalid', 'taskId: 此操作针对整个流程，不针对任务');
-    task = state.tasks.find((t) => t.id === req.taskId) ?? null;
-    if (!task) return problem('conflict', `任务 ${req.taskId} 不存在或已不在流程中`);
-    if (isInitiator(state, req.actor)) return problem('forbidden', '发起人不能办理本人发起的审批');
-    if (!mayHold(state, task, req.actor)) return problem('forbidden', '此任务不属于您，您无权处理');
-    const actable = def.whileWaiting ? ['pending', 'waiting'] : ['pending'];
-    if (state.status !== 'running' || !actable.includes(task.status)) {
-      return problem('conflict', '该任务已处理或已不在待办中');
-    }
-    if (!def.holders?.includes(taskKind(task))) return problem('invalid', '此类任务不能执行此操作');
-  } else if (!def.on.includes('process')) {
-    return problem('invalid', 'taskId: 请指明要办理的任务');
-  }
-  return def.problem?.({ state, req, body: parsed.data, task, at });
+  const checked = check(state, name, req, at);
+  return 'problem' in checked ? checked.problem : undefined;
 }
 
 /** Applies an action. Throws when `actionProblem` has one: callers validate first. */
@@ -374,12 +350,46 @@ export function applyAction(
   req: ActionRequest,
   at: string,
 ): ApprovalState {
-  const p = actionProblem(state, name, req, at);
-  if (p) throw new Error(p.message);
+  const checked = check(state, name, req, at);
+  if ('problem' in checked) throw new Error(checked.problem.message);
+  return defOf(name).apply(checked.context);
+}
+
+/** The checks of `actionProblem`, answering the context a transition needs when there is no problem. */
+function check(
+  state: ApprovalState,
+  name: ActionName,
+  req: ActionRequest,
+  at: string,
+): { problem: Problem } | { context: ActionContext<unknown> } {
   const def = defOf(name);
-  const body = def.body.parse(req.body);
-  const task = req.taskId === null ? null : state.tasks.find((t) => t.id === req.taskId)!;
-  return def.apply({ state, req, body, task, at });
+  const fail = (kind: Problem['kind'], message: string) => ({ problem: problem(kind, message) });
+  const parsed = def.body.safeParse(req.body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return fail('invalid', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  for (const { field, username } of def.people?.(parsed.data) ?? []) {
+    if (!req.people[username]) return fail('invalid', `${field}: 用户 ${username} 不存在或已停用`);
+  }
+  let task: ApprovalTask | null = null;
+  if (req.taskId !== null) {
+    if (!def.on.includes('task')) return fail('invalid', 'taskId: 此操作针对整个流程，不针对任务');
+    task = state.tasks.find((t) => t.id === req.taskId) ?? null;
+    if (!task) return fail('conflict', `任务 ${req.taskId} 不存在或已不在流程中`);
+    if (isInitiator(state, req.actor)) return fail('forbidden', '发起人不能办理本人发起的审批');
+    if (!mayHold(state, task, req.actor)) return fail('forbidden', '此任务不属于您，您无权处理');
+    const actable = def.whileWaiting ? ['pending', 'waiting'] : ['pending'];
+    if (state.status !== 'running' || !actable.includes(task.status)) {
+      return fail('conflict', '该任务已处理或已不在待办中');
+    }
+    if (!def.holders?.includes(taskKind(task))) return fail('invalid', '此类任务不能执行此操作');
+  } else if (!def.on.includes('process')) {
+    return fail('invalid', 'taskId: 请指明要办理的任务');
+  }
+  const context = { state, req, body: parsed.data, task, at };
+  const p = def.problem?.(context);
+  return p ? { problem: p } : { context };
 }
 
 /** The task actions open to an actor on a task now (the buttons a page shows). */
@@ -417,8 +427,7 @@ function taskInput(c: ActionContext<unknown>): TaskActionInput {
  */
 export function requiredRoles(state: ApprovalState, task: ApprovalTask): UserRole[] {
   if (task.assignee.kind === 'group') return [task.assignee.role];
-  const step = state.flow.steps[task.stepIndex] ?? currentStep(state);
-  const roles = step.approvers.flatMap((r): UserRole[] => {
+  const roles = state.flow.steps[task.stepIndex]!.approvers.flatMap((r): UserRole[] => {
     if (r.type === 'role' || r.type === 'management_unit') return [r.role];
     if (r.type === 'department_leader') return ['unit_leader'];
     return [];

@@ -182,18 +182,10 @@ export interface ApprovalInput {
   parentNotifiesOutcome: boolean;
 }
 
-export interface ApprovalState {
-  processKey: string;
-  kind: ProcessKind;
-  processId: string;
-  title: string;
-  detailPath: string;
-  initiator: UserRef;
-  jurisdictionId: string;
-  flow: FlowSnapshot;
-  choices: Record<string, UserRef[]>;
-  approverAuthority: ApprovalInput['approverAuthority'];
-  parentNotifiesOutcome: boolean;
+/** What the process keeps of its input (the submission's CC list, comment and attachments go to the history). */
+type ProcessFacts = Omit<ApprovalInput, 'cc' | 'comment' | 'attachments'>;
+
+export interface ApprovalState extends ProcessFacts {
   status: ProcessStatus;
   phase: Phase;
   stepIndex: number;
@@ -368,18 +360,9 @@ export function approvalWorkflowId(kind: ProcessKind, processId: string): string
 
 export function startApproval(input: ApprovalInput, at: string): ApprovalState {
   if (input.flow.steps.length === 0) throw new Error('a flow needs at least one step');
+  const { cc: _cc, comment: _comment, attachments: _attachments, ...facts } = input;
   let state: ApprovalState = {
-    processKey: input.processKey,
-    kind: input.kind,
-    processId: input.processId,
-    title: input.title,
-    detailPath: input.detailPath,
-    initiator: input.initiator,
-    jurisdictionId: input.jurisdictionId,
-    flow: input.flow,
-    choices: input.choices,
-    approverAuthority: input.approverAuthority,
-    parentNotifiesOutcome: input.parentNotifiesOutcome,
+    ...facts,
     status: 'running',
     phase: 'starting_step',
     stepIndex: 0,
