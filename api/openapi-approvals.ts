@@ -3,25 +3,10 @@
  * the staff directory), spread into api/openapi.ts; bodies come from the validating zod schemas in
  * the action table (domain/approval-actions.ts) and api/services/approval-requests.ts. Flow definitions are in api/openapi-flow-definitions.ts.
  */
-import { z } from 'zod';
 import { PROCESS_KINDS } from '../domain/flow-definition';
 import { ActionName, defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../domain/approval';
 import { INBOX_BOXES } from './services/approval-requests';
-
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
-const json = (s: object) => ({ 'application/json': { schema: s } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const error = (description: string) => ({ description, content: json(ref('Error')) });
-const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-const query = (name: string, s: object, description?: string) => ({
-  name,
-  in: 'query',
-  schema: s,
-  description,
-});
-const secured = [{ bearer: [] }];
-const list = (item: object) =>
-  json({ type: 'object', properties: { items: { type: 'array', items: item } } });
+import { schema, json, ref, error, idParam, query, secured, list } from './openapi-parts';
 
 const ACTION_ERRORS = {
   '400': error('Malformed action, or one the task does not allow (details name the field); nothing changed'),

@@ -2,26 +2,13 @@
  * The OpenAPI description of flow definitions (issue 9: drafts, dry run, publish, restore), spread into
  * api/openapi.ts; the body comes from the validating zod schema in domain/flow-definition.ts.
  */
-import { z } from 'zod';
 import {
   FLOW_STATUSES,
   FlowDefinitionBody,
   JURISDICTION_LEVELS,
   PROCESS_KINDS,
 } from '../domain/flow-definition';
-
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
-const json = (s: object) => ({ 'application/json': { schema: s } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const error = (description: string) => ({ description, content: json(ref('Error')) });
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-const query = (name: string, s: object, description?: string) => ({
-  name,
-  in: 'query',
-  schema: s,
-  description,
-});
-const secured = [{ bearer: [] }];
+import { schema, json, ref, error, idParam, query, secured } from './openapi-parts';
 
 const UNAUTHENTICATED = error('Not authenticated');
 const NOT_FOUND = error('No such flow definition version');
@@ -154,7 +141,7 @@ export const FLOW_DEFINITION_PATHS = {
     get: {
       summary: 'One flow definition version',
       security: secured,
-      parameters: [idParam],
+      parameters: [idParam('id')],
       responses: {
         '200': { description: 'The definition', content: json(ref('FlowDefinition')) },
         '401': UNAUTHENTICATED,
@@ -166,7 +153,7 @@ export const FLOW_DEFINITION_PATHS = {
     get: {
       summary: 'Dry run of a version: who each step would go to, per organisation that would follow it',
       security: secured,
-      parameters: [idParam],
+      parameters: [idParam('id')],
       responses: {
         '200': { description: 'The dry run', content: json(ref('FlowDryRun')) },
         '401': UNAUTHENTICATED,
@@ -180,7 +167,7 @@ export const FLOW_DEFINITION_PATHS = {
       summary:
         'Publish a draft after its dry run: it becomes the active version of its scope, the previous one superseded',
       security: secured,
-      parameters: [idParam],
+      parameters: [idParam('id')],
       responses: {
         '200': { description: 'The published version', content: json(ref('FlowDefinition')) },
         '400': error(
@@ -200,7 +187,7 @@ export const FLOW_DEFINITION_PATHS = {
         'Restore a superseded version: a new active version of its scope with its steps (after the dry run), the ' +
         'active one superseded',
       security: secured,
-      parameters: [idParam],
+      parameters: [idParam('id')],
       responses: {
         '201': { description: 'The new active version', content: json(ref('FlowDefinition')) },
         '400': error(

@@ -2,14 +2,10 @@
  * The OpenAPI description of the licence catalogue (LM-6), spread into api/openapi.ts; the definition body comes
  * from the validating zod schema in domain/licence-type.ts.
  */
-import { z } from 'zod';
 import { LicenceTypeDefinition } from '../domain/licence-type';
 import { PreviewBody } from './services/licence-types';
+import { schema, json, ref, error, secured } from './openapi-parts';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
-const json = (s: object) => ({ 'application/json': { schema: s } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const error = (description: string) => ({ description, content: json(ref('Error')) });
 const codeParam = {
   name: 'code',
   in: 'path',
@@ -17,8 +13,6 @@ const codeParam = {
   description: '21-character type code: the defining body’s USCC plus a 3-digit sequence',
   schema: { type: 'string' },
 };
-const secured = [{ bearer: [] }];
-
 const dataItemSchema = {
   type: 'object',
   description: 'One data item of the type’s schema; absent attributes are null',

@@ -2,14 +2,10 @@
  * The OpenAPI description of licence issuance, lookup, export, versions and late arrivals (LM-7, LM-9, LM-14),
  * spread into api/openapi.ts; request bodies from the validating zod schemas.
  */
-import { z } from 'zod';
 import { ChangeLicenceBody, IssueLicenceBody } from '../domain/licence-issuance';
 import { LICENCE_STATUSES } from '../domain/licence';
+import { schema, json, ref, error, secured } from './openapi-parts';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', io: 'input' });
-const json = (s: object) => ({ 'application/json': { schema: s } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const error = (description: string) => ({ description, content: json(ref('Error')) });
 const pathParam = (name: string, description: string) => ({
   name,
   in: 'path',
@@ -28,7 +24,6 @@ const identifier = pathParam(
   'identifier',
   '证照标识 (GB/T 36904), e.g. 1.2.156.3005.2.<type>.<issuer>.<serial>.<version>.<check>',
 );
-const secured = [{ bearer: [] }];
 const nullable = (s: object) => ({ oneOf: [{ type: 'null' }, s] });
 
 const issueResponses = (what: string) => ({

@@ -1,26 +1,19 @@
 /** The OpenAPI description of seal use (SM-12), spread into api/openapi.ts; bodies from the validating zod schemas. */
-import { z } from 'zod';
 import {
   SEAL_USE_HTTP_STATUS,
   SEAL_USE_PROBLEM_CODES,
   SealSignBody,
   SealUseRequestBody,
 } from '../domain/seal-use';
+import { schema, json, ref, error, idParam, secured } from './openapi-parts';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0' });
-const json = (s: object) => ({ 'application/json': { schema: s } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const error = (description: string) => ({ description, content: json(ref('Error')) });
-const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const sealIdQuery = { name: 'sealId', in: 'query', required: false, schema: { type: 'string' } };
-const secured = [{ bearer: [] }];
-
 const codesFor = (status: number) =>
   SEAL_USE_PROBLEM_CODES.filter((c) => SEAL_USE_HTTP_STATUS[c] === status).join(', ');
 
 export const SEAL_USE_SCHEMAS = {
-  SealUseRequestBody: schema(SealUseRequestBody),
-  SealSignBody: schema(SealSignBody),
+  SealUseRequestBody: schema(SealUseRequestBody, 'output'),
+  SealSignBody: schema(SealSignBody, 'output'),
   SealUseAuthorisation: {
     type: 'object',
     properties: {

@@ -8,9 +8,7 @@ import {
 } from '../domain/licence-verification';
 import { LICENCE_STATUSES } from '../domain/licence';
 import { VerifyBody } from './services/verification';
-
-const json = (s: object) => ({ 'application/json': { schema: s } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+import { json, ref } from './openapi-parts';
 
 export const VERIFY_SCHEMAS = {
   VerifyBody: {

@@ -1,5 +1,4 @@
 /** The OpenAPI 3.1 description of every endpoint; request bodies come from the same zod schemas that validate. */
-import { z } from 'zod';
 import { APPROVAL_PATHS, APPROVAL_SCHEMAS } from './openapi-approvals';
 import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-definitions';
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
@@ -9,10 +8,8 @@ import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
 import { CalendarYearBody, MAX_DEADLINE_DAYS, MAX_DEADLINE_HOURS } from './services/calendar';
 import { SealApplicationBody } from './services/seal-applications';
+import { schema, json, ref, idParam, secured } from './openapi-parts';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0' });
-const json = (s: object) => ({ 'application/json': { schema: s } });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = (...codes: number[]) =>
   Object.fromEntries(
     codes.map((c) => [String(c), { description: ERROR_TEXT[c], content: json(ref('Error')) }]),
@@ -28,9 +25,6 @@ const ERROR_TEXT: Record<number, string> = {
   422: 'Cannot be processed in the current configuration',
   503: 'A dependency (Temporal) is unavailable; nothing was changed',
 };
-const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-const secured = [{ bearer: [] }];
-
 export function openApiDocument(serverUrl: string) {
   return {
     openapi: '3.1.0',
@@ -82,8 +76,8 @@ export function openApiDocument(serverUrl: string) {
             },
           },
         },
-        SealApplicationRequest: schema(SealApplicationBody),
-        CalendarYearRequest: schema(CalendarYearBody),
+        SealApplicationRequest: schema(SealApplicationBody, 'output'),
+        CalendarYearRequest: schema(CalendarYearBody, 'output'),
         CalendarYear: {
           type: 'object',
           description:
@@ -159,7 +153,7 @@ export function openApiDocument(serverUrl: string) {
       '/api/auth/dev-login': {
         post: {
           summary: 'Development login: a JWT for a seeded account (disabled in production)',
-          requestBody: { required: true, content: json(schema(DevLoginBody)) },
+          requestBody: { required: true, content: json(schema(DevLoginBody, 'output')) },
           responses: {
             '200': {
               description: 'Token',
