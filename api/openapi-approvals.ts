@@ -1,7 +1,8 @@
 /**
  * The OpenAPI description of the approval engine (inboxes, task and process actions, supervision, attachments,
- * the staff directory), spread into api/openapi.ts; bodies come from the validating zod schemas in
- * the action table (domain/approval-actions.ts) and api/services/approval-requests.ts. Flow definitions are in api/openapi-flow-definitions.ts.
+ * the staff directory), spread into api/openapi.ts; bodies come from the validating zod schemas in the action
+ * table (domain/approval-actions.ts) and api/services/approval-requests.ts. Flow definitions are in
+ * api/openapi-flow-definitions.ts.
  */
 import { PROCESS_KINDS } from '../domain/flow-definition';
 import { ActionName, defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../domain/approval';

@@ -11,7 +11,7 @@ import { ApprovalService } from '../../api/services/approvals';
 import { SealApplicationService } from '../../api/services/seal-applications';
 import { SealUseService } from '../../api/services/seal-use';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
-import { pngImprint } from '../support/fixtures';
+import { sealApplicationRow } from '../support/seals';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -39,21 +39,8 @@ async function inboxHas(username: string, processId: string): Promise<boolean> {
 
 function applicationRow(id: string, name: string) {
   return {
-    id,
-    organisationId: 'zz-amr',
-    applicantId: 'user-zz-amr-clerk',
-    kind: 'business' as const,
-    sealName: name,
-    imprintMediaType: 'image/png',
-    imprint: pngImprint(),
-    widthMm: 42,
-    heightMm: 42,
-    custodianName: '张丽',
-    reason: '业务需要',
-    chain: [],
-    workflowId: `seal-application-${id}`,
+    ...sealApplicationRow(id, name),
     approvalWorkflowId: approvalWorkflowId('seal_application', id),
-    status: 'pending' as const,
     createdAt: twoMinutesAgo(),
   };
 }

@@ -10,6 +10,27 @@ import { TEST_PKI_MASTER_KEY } from './env';
 import { pngImprint } from './fixtures';
 import type { TestPlatform } from './platform';
 
+/** A pending seal application of `organisationId` as stored before its workflow runs (status pending). */
+export function sealApplicationRow(id: string, name: string, organisationId = 'zz-amr') {
+  return {
+    id,
+    organisationId,
+    applicantId: 'user-zz-amr-clerk',
+    kind: 'business' as SealKind,
+    sealName: name,
+    imprintMediaType: 'image/png',
+    imprint: pngImprint(),
+    widthMm: 42,
+    heightMm: 42,
+    custodianName: '张丽',
+    reason: '用印测试所需的印章',
+    chain: [],
+    workflowId: `seal-application-${id}`,
+    status: 'pending' as const,
+    createdAt: new Date(),
+  };
+}
+
 export async function makeTestSeal(
   t: TestPlatform,
   kind: SealKind,
@@ -20,21 +41,9 @@ export async function makeTestSeal(
   const em = t.em();
   const applicationId = randomUUID();
   await em.insert(SealApplication, {
-    id: applicationId,
-    organisationId,
+    ...sealApplicationRow(applicationId, name, organisationId),
     applicantId: (await em.findOneOrFail(AppUser, { username: applicant })).id,
     kind,
-    sealName: name,
-    imprintMediaType: 'image/png',
-    imprint: pngImprint(),
-    widthMm: 42,
-    heightMm: 42,
-    custodianName: '张丽',
-    reason: '用印测试所需的印章',
-    chain: [],
-    workflowId: `seal-application-${applicationId}`,
-    status: 'pending',
-    createdAt: new Date(),
   });
   const activities = createSealApplicationActivities({
     orm: t.platform.orm,
