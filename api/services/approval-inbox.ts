@@ -4,7 +4,8 @@
  * with the recorded deadline breaches (LM-28). Plain SQL over `task` and `approval_process`: one query per list.
  */
 import { z } from 'zod';
-import { DeadlineBreach } from '../../db/approval-entities';
+import { ApprovalProcess, DeadlineBreach } from '../../db/approval-entities';
+import { Organisation } from '../../db/entities';
 import { ProcessStatus, TaskStatus } from '../../domain/approval';
 import {
   PROCESS_STATUS_LABELS,
@@ -43,6 +44,14 @@ export interface InboxItem {
   openedAt: string | null;
   actedAt: string | null;
   url: string;
+}
+
+export interface BreachRow {
+  breach: DeadlineBreach;
+  title: string;
+  status: ProcessStatus | null;
+  organisationName: string;
+  assigneeNames: string[];
 }
 
 export class ApprovalInbox {
@@ -160,6 +169,30 @@ export class ApprovalInbox {
         { jurisdictionId: { $in: within } },
         { orderBy: { breachedAt: 'desc' }, limit: 500 },
       );
+  }
+
+  /**
+   * The most recent breaches for the 督办 page, each with its process's title and status and the names of the units
+   * concerned.
+   */
+  async recentBreaches(principal: Principal, limit = 50): Promise<BreachRow[]> {
+    const recent = (await this.deadlineBreaches(principal)).slice(0, limit);
+    const em = this.ctx.em();
+    const [processes, organisations] = await Promise.all([
+      em.find(ApprovalProcess, { id: { $in: recent.map((b) => b.processKey) } }),
+      em.find(Organisation, {
+        id: { $in: [...new Set(recent.flatMap((b) => [b.organisationId, ...b.assigneeOrganisationIds]))] },
+      }),
+    ]);
+    const orgName = new Map(organisations.map((o) => [o.id, o.name]));
+    const process = new Map(processes.map((p) => [p.id, p]));
+    return recent.map((b) => ({
+      breach: b,
+      title: process.get(b.processKey)?.title ?? b.processKey,
+      status: process.get(b.processKey)?.status ?? null,
+      organisationName: orgName.get(b.organisationId) ?? b.organisationId,
+      assigneeNames: b.assigneeOrganisationIds.map((id) => orgName.get(id) ?? id),
+    }));
   }
 
   private assertSupervisor(principal: Principal): void {

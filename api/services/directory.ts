@@ -2,7 +2,7 @@
  * The staff directory: who works in which organisation, for the approval pickers (`GET /api/users`) and the
  * development login page, and organisations by id for the pages that name them.
  */
-import { AppUser, Organisation } from '../../db/entities';
+import { AppUser, Jurisdiction, Organisation } from '../../db/entities';
 import type { UserRole } from '../../domain/roles';
 import type { AppContext } from '../context';
 import { notFound } from '../errors';
@@ -67,5 +67,32 @@ export class DirectoryService {
 
   async organisation(id: string): Promise<OrganisationRef | null> {
     return (await this.organisations([id]))[0] ?? null;
+  }
+
+  /** Every organisation's name by id, for pages that name organisations by id. */
+  async organisationNames(): Promise<Map<string, string>> {
+    return new Map((await this.ctx.em().find(Organisation, {})).map((o) => [o.id, o.name]));
+  }
+
+  /** The organisations inside a jurisdiction (its own and below), each with its jurisdiction's name. */
+  async organisationsWithin(
+    jurisdictionId: string,
+  ): Promise<Array<{ id: string; name: string; jurisdiction: string }>> {
+    const em = this.ctx.em();
+    const within = await this.ctx.jurisdictions.within(jurisdictionId);
+    const [organisations, jurisdictions] = await Promise.all([
+      em.find(
+        Organisation,
+        { jurisdictionId: { $in: within } },
+        { orderBy: { jurisdictionId: 'asc', id: 'asc' } },
+      ),
+      em.find(Jurisdiction, { id: { $in: within } }),
+    ]);
+    const names = new Map(jurisdictions.map((j) => [j.id, j.name]));
+    return organisations.map((o) => ({
+      id: o.id,
+      name: o.name,
+      jurisdiction: names.get(o.jurisdictionId) ?? '',
+    }));
   }
 }

@@ -10,7 +10,6 @@
 import { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
-import { AppUser, Organisation } from '../../db/entities';
 import { ActionName, defOf, isOpen, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
 import { shanghaiDateTime } from '../../domain/format';
 import { ROLE_LABELS } from '../../domain/roles';
@@ -19,6 +18,7 @@ import { ApiError, badRequest, FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';
 import { requestMeta } from '../principal';
 import { ApprovalService, ApprovalView, TaskView } from '../services/approvals';
+import { DirectoryService, StaffMember } from '../services/directory';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { problemsOf } from '../validation';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
@@ -190,6 +190,7 @@ interface OpenForm {
 
 export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService): Router {
   const router = Router();
+  const directory = new DirectoryService(ctx);
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1, fields: 40 },
@@ -226,22 +227,16 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     extra: { error?: { title: string; lines: string[] }; open?: OpenForm } = {},
   ): Promise<string> => {
     const view = await approvals.view(principal, processKey);
-    const em = ctx.em();
     const openForm = extra.open;
 
-    const usersOf = new Map<string, AppUser[]>();
+    const usersOf = new Map<string, StaffMember[]>();
     const unitUsers = async (organisationId: string) => {
-      if (!usersOf.has(organisationId)) {
-        usersOf.set(
-          organisationId,
-          await em.find(AppUser, { organisationId, active: true }, { orderBy: { username: 'asc' } }),
-        );
-      }
+      if (!usersOf.has(organisationId)) usersOf.set(organisationId, await directory.staffOf(organisationId));
       return usersOf.get(organisationId)!;
     };
-    const pick = (users: AppUser[], selected: unknown): PickUser[] =>
+    const pick = (users: StaffMember[], selected: unknown): PickUser[] =>
       users
-        .filter((u) => u.id !== principal.userId)
+        .filter((u) => u.username !== principal.username)
         .map((u) => ({
           username: u.username,
           label: `${u.displayName}（${u.username}）${u.roles.length ? ` · ${u.roles.map((r) => ROLE_LABELS[r] ?? r).join('、')}` : ''}`,
@@ -327,7 +322,12 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
       });
 
     const needsDirectory = taskCc || processActions.some((a) => a.name === 'cc');
-    const directory = needsDirectory ? await directoryOf(ctx) : [];
+    const ccDirectory = needsDirectory
+      ? (await directory.activeAccounts()).map((u) => ({
+          username: u.username,
+          label: `${u.displayName} · ${u.organisationName}`,
+        }))
+      : [];
 
     const summary = approvalSummary(view);
     const currentRound = view.tasks
@@ -353,7 +353,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
       allTasks: view.tasks.map((t) => taskRow(t)),
       panels,
       processActions,
-      directory,
+      directory: ccDirectory,
       error: extra.error,
       flash:
         Object.hasOwn(DONE_FLASH, flashKey) && !extra.error
@@ -547,18 +547,4 @@ function describeError(e: ApiError): { title: string; lines: string[] } {
   const lines = [e.message];
   if (e.status === 409) lines.push('页面已刷新为最新状态，请查看后再操作。');
   return { title: titles[e.status] ?? '未能办理：', lines };
-}
-
-/** Every active user, for the CC picker's suggestions. */
-async function directoryOf(ctx: AppContext) {
-  const em = ctx.em();
-  const [users, organisations] = await Promise.all([
-    em.find(AppUser, { active: true }, { orderBy: { username: 'asc' }, limit: 2000 }),
-    em.find(Organisation, {}),
-  ]);
-  const orgName = new Map(organisations.map((o) => [o.id, o.name]));
-  return users.map((u) => ({
-    username: u.username,
-    label: `${u.displayName} · ${orgName.get(u.organisationId) ?? ''}`,
-  }));
 }

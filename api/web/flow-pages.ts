@@ -7,7 +7,6 @@
  * and audits exactly as for the JSON API; a refusal re-renders the page with the problems in Chinese.
  */
 import { Request, Response, Router } from 'express';
-import { Jurisdiction, Organisation } from '../../db/entities';
 import type { FlowDefinition } from '../../db/approval-entities';
 import {
   ApproverRule,
@@ -30,6 +29,7 @@ import type { AppContext } from '../context';
 import { FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';
 import type { ApprovalService } from '../services/approvals';
+import { DirectoryService } from '../services/directory';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { problemsOf } from '../validation';
 import { pageWithPendingCount } from './pending-count';
@@ -55,19 +55,19 @@ export function flowPageRoutes(
   flows: FlowDefinitionService,
 ): Router {
   const router = Router();
+  const directory = new DirectoryService(ctx);
   const page = pageWithPendingCount(approvals);
 
   router.get(
     '/flows',
     signedIn(async (req, res, principal) => {
       const tab = req.query.all === 'true' ? 'all' : req.query.status === 'draft' ? 'draft' : 'active';
-      const [definitions, organisations] = await Promise.all([
+      const [definitions, orgs] = await Promise.all([
         tab === 'all'
           ? flows.list(undefined, true)
           : flows.list(undefined, false, tab === 'draft' ? 'draft' : 'active'),
-        ctx.em().find(Organisation, {}),
+        directory.organisationNames(),
       ]);
-      const orgs = new Map(organisations.map((o) => [o.id, o.name]));
       res.send(
         await page('flows', {
           title: '流程定义',
@@ -103,7 +103,7 @@ export function flowPageRoutes(
     },
     res: Response,
   ) => {
-    const organisations = await visibleOrganisations(ctx, principal);
+    const organisations = await directory.organisationsWithin(principal.jurisdictionId);
     res.status(opts.status ?? 200).send(
       await page('flow-edit', {
         title: opts.base ? `编辑流程定义：${opts.base.name}` : '新建流程定义',
@@ -154,8 +154,7 @@ export function flowPageRoutes(
     opts: { errors?: string[]; status?: number } = {},
   ) => {
     const d = await flows.get(id);
-    const organisations = await ctx.em().find(Organisation, {});
-    const orgs = new Map(organisations.map((o) => [o.id, o.name]));
+    const orgs = await directory.organisationNames();
     const mayChange = await flows.mayChange(principal, d);
     const dryRun =
       mayChange && d.status === 'draft' ? await flows.preview(principal, d.id, requestMeta(req)) : null;
@@ -272,7 +271,7 @@ export function flowPageRoutes(
     signedIn(async (req, res, principal) => {
       requireRole(principal, 'platform_admin');
       const d = await flows.get(String(req.params.id));
-      const orgs = new Map((await ctx.em().find(Organisation, {})).map((o) => [o.id, o.name]));
+      const orgs = await directory.organisationNames();
       await renderEditor(
         principal,
         {
@@ -294,7 +293,7 @@ export function flowPageRoutes(
       const base = baseId
         ? await flows.get(baseId).then(
             async (d) => {
-              const orgs = new Map((await ctx.em().find(Organisation, {})).map((o) => [o.id, o.name]));
+              const orgs = await directory.organisationNames();
               return { id: d.id, version: d.version, name: d.name, scope: scopeLabel(d, orgs) };
             },
             () => undefined,
@@ -428,20 +427,4 @@ function jsonSyntaxMessage(text: string, err: unknown): string {
   }
   const where = line ? `第 ${line} 行第 ${column} 列附近` : '';
   return `JSON 格式错误${where ? `（${where}）` : ''}：请检查逗号、引号、括号是否成对，键名须用英文双引号。（${message}）`;
-}
-
-/** Organisations an administrator may name, for the reference beside the editor. */
-async function visibleOrganisations(ctx: AppContext, principal: Principal) {
-  const em = ctx.em();
-  const [organisations, jurisdictions] = await Promise.all([
-    em.find(Organisation, {}, { orderBy: { jurisdictionId: 'asc', id: 'asc' } }),
-    em.find(Jurisdiction, {}),
-  ]);
-  const jname = new Map(jurisdictions.map((j) => [j.id, j.name]));
-  const out = [];
-  for (const o of organisations) {
-    if (!(await ctx.jurisdictions.isWithin(principal.jurisdictionId, o.jurisdictionId))) continue;
-    out.push({ id: o.id, name: o.name, jurisdiction: jname.get(o.jurisdictionId) ?? '' });
-  }
-  return out;
 }

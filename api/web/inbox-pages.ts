@@ -4,8 +4,6 @@
  * who sees what exactly as for the JSON API.
  */
 import { Router } from 'express';
-import { ApprovalProcess } from '../../db/approval-entities';
-import { Organisation } from '../../db/entities';
 import { endOfShanghaiDay, isIsoDate } from '../../domain/calendar';
 import {
   BREACH_ACTION_LABELS,
@@ -140,16 +138,8 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
               ...(filters.overdue ? { overdue: true } : {}),
             })
           : Promise.resolve(null),
-        approvals.inbox.deadlineBreaches(principal),
+        approvals.inbox.recentBreaches(principal),
       ]);
-      const em = ctx.em();
-      const recent = breaches.slice(0, 50);
-      const [processes, organisations] = await Promise.all([
-        em.find(ApprovalProcess, { id: { $in: recent.map((b) => b.processKey) } }),
-        em.find(Organisation, {}),
-      ]);
-      const orgName = new Map(organisations.map((o) => [o.id, o.name]));
-      const titles = new Map(processes.map((p) => [p.id, p]));
       const rows = (items ?? all).map(inboxRow);
       res.send(
         await page('supervision', {
@@ -162,13 +152,13 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
           filtered,
           filters,
           ...filterChoices(all, filters),
-          breaches: recent.map((b) => ({
+          breaches: breaches.map(({ breach: b, title, status, organisationName, assigneeNames }) => ({
             processKey: b.processKey,
-            title: titles.get(b.processKey)?.title ?? b.processKey,
-            status: titles.get(b.processKey)?.status,
+            title,
+            status: status ?? undefined,
             kindLabel: PROCESS_KIND_LABELS[b.kind] ?? b.kind,
-            organisationName: orgName.get(b.organisationId) ?? b.organisationId,
-            assignees: b.assigneeOrganisationIds.map((id) => orgName.get(id) ?? id).join('、'),
+            organisationName,
+            assignees: assigneeNames.join('、'),
             stepName: b.stepName,
             dueText: dueText(b.dueAt.toISOString()),
             breachedText: shanghaiDateTime(b.breachedAt),
