@@ -2,7 +2,11 @@
  * Jest: `unit` (pure, no services) and `integration` (real PostgreSQL, Temporal, SMTP and chromium, started by
  * the global setup). Suites run one at a time: the machine has two cores and the services are shared.
  */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const swc = ['@swc/jest', { jsc: { target: 'es2022' } }];
+// The OIDC packages (openid-client, oidc-provider and their jose 6, oauth4webapi) ship ES modules only: Jest's
+// CommonJS runtime loads them compiled by swc like our own sources (Node itself loads them with require(esm)).
+const transform = { '^.+\\.ts$': swc, '^.+/node_modules/.+\\.m?js$': swc };
+const transformIgnorePatterns = ['/node_modules/(?!(openid-client|oauth4webapi|oidc-provider|jose)/)'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -15,12 +19,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

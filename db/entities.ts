@@ -48,6 +48,8 @@ export class AppUser {
   active: boolean = true;
   /** For a holder's account (licence_holder): the citizen ID or USCC of the holder it acts for. */
   holderCode: string | null = null;
+  /** The `sub` the OIDC provider gives this person: sign-in binds by it, never by a changeable username. */
+  oidcSubject: string | null = null;
 }
 
 export class CertificateAuthority {
@@ -224,6 +226,7 @@ export const AppUserSchema = new EntitySchema<AppUser>({
     roles: { type: 'string[]' },
     active: { type: 'boolean' },
     holderCode: { type: 'string', nullable: true },
+    oidcSubject: { type: 'string', nullable: true, unique: true },
   },
 });
 

@@ -1,10 +1,12 @@
 /**
  * Configuration from the environment, read once at start. Every variable is listed in the README. Where a
  * variable is unset, development defaults start local services (embedded PostgreSQL, Temporal dev server, a dev
- * SMTP server); in production (NODE_ENV=production) the secrets must be set.
+ * SMTP server, an embedded OIDC provider); in production (NODE_ENV=production) the secrets must be set and the
+ * development services are refused unless named on purpose (infra/dev-services.ts).
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { devServicesRefusal } from './dev-services';
 
 export interface Config {
   production: boolean;
@@ -25,19 +27,57 @@ export interface Config {
   devSmtpPort: number;
   devMailUiPort: number;
   mailFrom: string;
+  /** Signs the platform's own session tokens (web sessions, dev-login tokens); random per process unless set. */
   jwtSecret: string;
-  oidc: { issuer?: string; jwksUrl?: string; audience?: string; usernameClaim: string };
+  /** `POST /api/auth/dev-login` exists (loopback only) only when DEV_LOGIN=enabled; `npm start` enables it. */
+  devLogin: boolean;
+  oidc: OidcConfig;
   pkiMasterKey: string;
   /** LM-8: where licences are pushed to the data-exchange platform (HTTP POST); unset, pushes wait. */
   exchangeEndpointUrl: string | undefined;
 }
 
-const DEV_JWT_SECRET = 'development-only-jwt-secret-change-me';
+export interface OidcConfig {
+  /** No OIDC_ISSUER: the embedded provider (infra/oidc-provider.ts) on loopback holds the demo accounts. */
+  embedded: boolean;
+  /** The embedded provider's port (OIDC_PROVIDER_PORT, default 3001). */
+  providerPort: number;
+  issuer: string;
+  jwksUrl: string;
+  clientId: string;
+  /** Unset: a public client (PKCE only, token_endpoint_auth_method none). */
+  clientSecret: string | undefined;
+  /** The `aud` a bearer token must carry (OIDC_AUDIENCE, default the client id). */
+  audience: string;
+  /** Where the provider sends the browser back with the code (OIDC_REDIRECT_URI, default PUBLIC_URL/auth/callback). */
+  redirectUri: string;
+  /** The signature algorithms accepted on provider tokens: asymmetric only. */
+  algorithms: string[];
+}
+
+/** Asymmetric JWS algorithms: a token's signature must come from the provider's private key, never a shared one. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+const DEFAULT_ALGORITHMS = 'RS256,PS256,ES256,EdDSA';
+
 const DEV_PKI_MASTER_KEY = 'development-only-pki-master-key';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
+  const refusal = devServicesRefusal(env);
+  if (refusal) throw new Error(refusal);
   const port = Number(env.PORT ?? 3000);
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${port}`;
   const required = (name: string, devDefault: string): string => {
     const value = env[name];
     if (value) return value;
@@ -47,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     production,
     port,
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
+    publicUrl,
     dataDir: path.resolve(env.DATA_DIR ?? '.data'),
     databaseUrl: env.DATABASE_URL || undefined,
     postgresPort: Number(env.POSTGRES_PORT ?? 5433),
@@ -69,15 +109,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     devSmtpPort: Number(env.DEV_SMTP_PORT ?? 1025),
     devMailUiPort: Number(env.DEV_MAIL_UI_PORT ?? 1080),
     mailFrom: env.MAIL_FROM ?? '晋城市电子证照与电子印章平台 <noreply@jincheng.example>',
-    // Signs development logins only; production has none, so an unset secret there is random and unused.
-    jwtSecret: env.JWT_SECRET || (production ? randomBytes(32).toString('hex') : DEV_JWT_SECRET),
-    oidc: {
-      issuer: production ? required('OIDC_ISSUER', '') : env.OIDC_ISSUER || undefined,
-      jwksUrl: production ? required('OIDC_JWKS_URL', '') : env.OIDC_JWKS_URL || undefined,
-      audience: env.OIDC_AUDIENCE || undefined,
-      usernameClaim: env.OIDC_USERNAME_CLAIM ?? 'preferred_username',
-    },
+    // No known default: an unset secret is random, so sessions end when the process does (several API processes
+    // behind one address need the same JWT_SECRET).
+    jwtSecret: env.JWT_SECRET || randomBytes(32).toString('hex'),
+    devLogin: env.DEV_LOGIN === 'enabled',
+    oidc: oidcConfig(env, publicUrl),
     pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
+  };
+}
+
+function oidcConfig(env: NodeJS.ProcessEnv, publicUrl: string): OidcConfig {
+  const embedded = !env.OIDC_ISSUER;
+  const providerPort = Number(env.OIDC_PROVIDER_PORT ?? 3001);
+  const issuer = env.OIDC_ISSUER || `http://127.0.0.1:${providerPort}`;
+  const jwksUrl = env.OIDC_JWKS_URL || (embedded ? `${issuer}/jwks` : undefined);
+  if (!jwksUrl) throw new Error('OIDC_JWKS_URL must be set with OIDC_ISSUER');
+  if (!embedded && !env.OIDC_CLIENT_ID) throw new Error('OIDC_CLIENT_ID must be set with OIDC_ISSUER');
+  const clientId = env.OIDC_CLIENT_ID || 'elicense-web';
+  const algorithms = (env.OIDC_ALGORITHMS ?? DEFAULT_ALGORITHMS)
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  const symmetric = algorithms.filter((a) => !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
+  if (algorithms.length === 0 || symmetric.length > 0) {
+    throw new Error(
+      `OIDC_ALGORITHMS may name only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); refused: ${symmetric.join(', ') || '(empty)'}`,
+    );
+  }
+  return {
+    embedded,
+    providerPort,
+    issuer,
+    jwksUrl,
+    clientId,
+    clientSecret: env.OIDC_CLIENT_SECRET || undefined,
+    audience: env.OIDC_AUDIENCE || clientId,
+    redirectUri: env.OIDC_REDIRECT_URI || `${publicUrl}/auth/callback`,
+    algorithms,
   };
 }

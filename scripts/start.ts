@@ -5,19 +5,35 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEV_USERS } from '../seed/demo-city';
+import { demoPassword, demoProviderAccounts, DEV_USERS } from '../seed/demo-city';
 import { ROLE_LABELS } from '../domain/roles';
 import { loadConfig } from '../infra/config';
 import { startDevMailUi } from '../infra/dev-mail-ui';
 import { startDevSmtp } from '../infra/dev-smtp';
+import { startEmbeddedOidcProvider } from '../infra/oidc-provider';
 import { startPlatform } from '../platform/compose';
 import { startEmbeddedPostgres } from '../infra/postgres';
 import { startTemporalDevServer } from '../infra/temporal';
 
 const log = (line: string) => console.log(`[start] ${line}`);
 
+/**
+ * `npm start` enables the bearer dev login for scripts (loopback only) unless DEV_LOGIN says otherwise; never in
+ * production, where it would have to be set and allowed on purpose.
+ */
+function startEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.NODE_ENV === 'production' || env.DEV_LOGIN !== undefined) return env;
+  return { ...env, DEV_LOGIN: 'enabled' };
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(startEnvironment(process.env));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
   const stops: Array<() => Promise<unknown>> = [];
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -79,6 +95,21 @@ async function main(): Promise<void> {
       mailUi = `http://localhost:${config.devMailUiPort}`;
     }
 
+    if (config.oidc.embedded) {
+      log(`Starting the embedded OIDC provider on ${config.oidc.issuer} …`);
+      const provider = await startEmbeddedOidcProvider({
+        port: config.oidc.providerPort,
+        issuer: config.oidc.issuer,
+        client: {
+          clientId: config.oidc.clientId,
+          clientSecret: config.oidc.clientSecret,
+          redirectUris: [config.oidc.redirectUri],
+        },
+        accounts: demoProviderAccounts(),
+      });
+      stops.push(() => provider.stop());
+    }
+
     log('Migrating the database, preparing the CA and seed data, starting the worker and the API …');
     const seedDevData = config.seedDevData;
     const platform = await startPlatform({
@@ -99,10 +130,15 @@ async function main(): Promise<void> {
       `  Health:           ${config.publicUrl}/health`,
       `  Temporal Web UI:  ${temporalUi ?? `(external cluster at ${temporalAddress})`}`,
       `  Dev mailbox:      ${mailUi ?? `(mail goes to ${smtpUrl})`}`,
+      `  Sign-in (OIDC):   ${config.oidc.issuer}${config.oidc.embedded ? ' (embedded provider, demo accounts)' : ''}`,
       '',
     ];
-    if (seedDevData && !config.production) {
-      lines.push('Dev accounts (pick one on the login page, or POST /api/auth/dev-login {"username"}):');
+    if (seedDevData && config.oidc.embedded) {
+      lines.push(
+        `Dev accounts (sign in on the login page with the password <account>@2026, e.g. ${demoPassword('zz-amr-clerk')}${
+          config.devLogin ? '; scripts on this machine: POST /api/auth/dev-login {"username"}' : ''
+        }):`,
+      );
       for (const u of DEV_USERS) {
         lines.push(
           `  ${u.username.padEnd(24)} ${u.displayName}  ${u.roles.map((r) => ROLE_LABELS[r]).join('、')}`,

@@ -114,6 +114,23 @@ interface UserSeed {
   roles: UserRole[];
 }
 
+/** The `sub` of a demo account at the embedded OIDC provider: stable, and not the login name. */
+export const demoSubject = (username: string): string => `demo-${username}`;
+
+/** A demo account's password at the embedded OIDC provider (README, dev accounts): the login name, then `@2026`. */
+export const demoPassword = (username: string): string => `${username}@2026`;
+
+/** The demo accounts as the embedded OIDC provider holds them (infra/oidc-provider.ts hashes the passwords). */
+export function demoProviderAccounts() {
+  return DEV_USERS.map((u) => ({
+    subject: demoSubject(u.username),
+    username: u.username,
+    displayName: u.displayName,
+    email: `${u.username}@${SEED_EMAIL_DOMAIN}`,
+    password: demoPassword(u.username),
+  }));
+}
+
 export const DEV_USERS: UserSeed[] = [
   { username: 'zz-amr-clerk', displayName: '张丽', organisationId: 'zz-amr', roles: ['seal_applicant'] },
   { username: 'zz-amr-issuer', displayName: '陈晓东', organisationId: 'zz-amr', roles: ['licence_issuer'] },
@@ -233,8 +250,15 @@ export async function seed(em: EntityManager, pkiMasterKey: string): Promise<voi
         organisationId: u.organisationId,
         roles: u.roles,
         active: true,
+        oidcSubject: demoSubject(u.username),
       },
       { onConflictAction: 'ignore' },
+    );
+    // Accounts seeded before subjects existed get theirs.
+    await em.nativeUpdate(
+      AppUser,
+      { username: u.username, oidcSubject: null },
+      { oidcSubject: demoSubject(u.username) },
     );
   }
   const ca = await loadCertificateAuthority(em, pkiMasterKey);

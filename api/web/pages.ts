@@ -9,11 +9,11 @@ import multer from 'multer';
 import { IMPRINT_MAX_BYTES } from '../../domain/imprint';
 import { ROLE_LABELS } from '../../domain/roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
-import { SESSION_COOKIE } from '../auth';
+import { LOGIN_COOKIE, readCookie, SESSION_COOKIE, SESSION_HOURS } from '../auth';
 import { Principal, requestMeta } from '../principal';
 import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { auditDenial, FieldProblem, toApiError } from '../errors';
+import { ApiError, auditDenial, FieldProblem, toApiError } from '../errors';
 import type { ApprovalService, SubmissionForm } from '../services/approvals';
 import type { SealUseService } from '../services/seal-use';
 import { FlowDefinitionService } from '../services/flow-definitions';
@@ -105,55 +105,78 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
     res.redirect(303, homeOf(req.principal));
   });
 
+  const loginPage = async (next: string | undefined, error?: string) => {
+    // Under the embedded provider (npm start, tests) the page lists its demo accounts and their password scheme;
+    // signing in still takes the password at the provider.
+    const accounts = ctx.config.oidc.embedded
+      ? (await directory.activeAccounts()).map((u) => ({
+          username: u.username,
+          displayName: u.displayName,
+          organisationName: u.organisationName,
+          roleLabels: u.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
+        }))
+      : [];
+    return page('login', {
+      title: '登录',
+      accounts,
+      embedded: ctx.config.oidc.embedded,
+      error,
+      action: next ? `/login?next=${encodeURIComponent(next)}` : '/login',
+    });
+  };
+
   router.get('/login', async (req, res) => {
-    if (!ctx.auth.devLoginEnabled) {
-      res.status(404).send(
-        await page('error', {
-          title: '登录',
-          heading: '请通过统一身份认证登录',
-          message: '开发账号登录在生产环境中不可用。',
-        }),
-      );
-      return;
-    }
-    const accounts = (await directory.activeAccounts()).map((u) => ({
-      username: u.username,
-      displayName: u.displayName,
-      organisationName: u.organisationName,
-      roleLabels: u.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
-    }));
-    const next = localPath(req.query.next);
-    res.send(
-      await page('login', {
-        title: '登录',
-        accounts,
-        action: next ? `/login?next=${encodeURIComponent(next)}` : '/login',
-      }),
-    );
+    res.send(await loginPage(localPath(req.query.next)));
   });
 
+  /** Starts the OIDC sign-in (code + PKCE): the login in progress goes into a short-lived signed cookie. */
   router.post('/login', async (req, res) => {
-    const username = String(req.body?.username ?? '');
-    const { token, principal } = await ctx.auth.devLogin(username, {
-      via: 'web',
-      requestId: req.requestId,
-      ip: req.ip,
-    });
-    res.cookie(SESSION_COOKIE, token, {
+    const { url, cookie } = await ctx.auth.startLogin(localPath(req.query.next));
+    res.cookie(LOGIN_COOKIE, cookie, {
       httpOnly: true,
-      sameSite: 'strict',
-      secure: ctx.config.production,
-      path: '/',
-      maxAge: 8 * 3600 * 1000,
+      sameSite: 'lax',
+      secure: secureCookies(req),
+      path: '/auth/callback',
+      maxAge: 10 * 60 * 1000,
     });
-    const next = localPath(req.query.next) ?? homeOf(principal);
-    res.redirect(303, next);
+    res.redirect(303, url);
+  });
+
+  /** The provider sends the browser back here with the code; the session cookie is set, and the login page left. */
+  router.get('/auth/callback', async (req, res) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    res.clearCookie(LOGIN_COOKIE, { path: '/auth/callback' });
+    try {
+      const { token, principal, next } = await ctx.auth.finishLogin(
+        query,
+        readCookie(req, LOGIN_COOKIE),
+        requestMeta(req),
+      );
+      // Lax, not Strict: the callback is reached by a redirect from the provider's site, and the page it
+      // redirects to must see the session.
+      res.cookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: secureCookies(req),
+        path: '/',
+        maxAge: SESSION_HOURS * 3600 * 1000,
+      });
+      res.redirect(303, localPath(next) ?? homeOf(principal));
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'UNAUTHENTICATED') throw err;
+      res.status(401).send(await loginPage(undefined, err.message));
+    }
   });
 
   router.post('/logout', async (req, res) => {
     const p = req.principal;
     if (p) await ctx.auth.logout(p, { requestId: req.requestId, ip: req.ip });
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(SESSION_COOKIE, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookies(req),
+    });
     res.redirect(303, '/login');
   });
 
@@ -326,6 +349,11 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
   );
 
   return router;
+}
+
+/** Cookies are Secure when the platform is reached over https (directly, or through a proxy on this machine). */
+function secureCookies(req: Request): boolean {
+  return req.secure;
 }
 
 /** A path on this site to return to after login; anything else (`//host`, `/\\host`, a URL) is ignored. */

@@ -9,6 +9,7 @@ import { ApprovalProcess, FlowDefinition } from '../../db/approval-entities';
 import { AuditEvent, Seal } from '../../db/entities';
 import { approvalWorkflowId } from '../../domain/approval';
 import { saveAndPublishFlow } from '../support/flows';
+import { webLogin as signIn } from '../support/web-login';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -413,14 +414,9 @@ describe('drafts, dry run, publish and restore (issue 9)', () => {
 
 describe('the flow page (issue 9)', () => {
   async function webLogin(username: string): Promise<string> {
-    const res = await fetch(`${t.url}/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `username=${username}`,
-      redirect: 'manual',
-    });
+    const res = await signIn(t.url, username);
     expect(res.status).toBe(303);
-    return res.headers.get('set-cookie')!.split(';')[0]!;
+    return res.cookie!;
   }
 
   it('shows a draft’s dry run; 发布 refused shows the problems in Chinese; a cross-site POST is refused', async () => {

@@ -5,6 +5,7 @@
 import { AuditEvent } from '../../db/entities';
 import { applicationBody } from '../support/fixtures';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { webLogin as signIn } from '../support/web-login';
 
 let t: TestPlatform;
 beforeAll(async () => {
@@ -14,15 +15,11 @@ afterAll(async () => {
   await t?.stop();
 });
 
+/** Signs in through the OIDC provider with the account's password (test/support/web-login.ts). */
 async function webLogin(username: string, next?: string): Promise<{ cookie: string; location: string }> {
-  const res = await fetch(`${t.url}/login${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `username=${username}`,
-    redirect: 'manual',
-  });
+  const res = await signIn(t.url, username, { next });
   expect(res.status).toBe(303);
-  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, location: res.headers.get('location')! };
+  return { cookie: res.cookie!, location: res.location! };
 }
 
 it('after login, returns to the page asked for, and never to another site', async () => {
@@ -82,6 +79,6 @@ it('a page refused to another unit answers in Chinese and is audited', async () 
   expect(html).toContain('无权查看此印章申请');
   const events = await t.em().find(AuditEvent, { actorUsername: 'gp-amr-clerk' });
   expect(events.map((e) => `${e.action}:${e.outcome}`)).toEqual(
-    expect.arrayContaining(['auth.dev_login:success', 'GET /seal-applications/:id:denied']),
+    expect.arrayContaining(['auth.login:success', 'GET /seal-applications/:id:denied']),
   );
 });

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumExecutablePath } from '../../infra/pdf';
+import { demoPassword } from '../../seed/demo-city';
 
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 
@@ -20,18 +21,40 @@ export async function newPage(browser: Browser, options: { deviceScaleFactor?: n
   return context.newPage();
 }
 
-/** A page logged in as `username` through the login page's dev account picker, on the page it lands on. */
+/**
+ * A page signed in as `username` the way production signs in: the login page sends the browser to the OIDC
+ * provider (the embedded one), where the account's password is typed; back on the platform, on the page it lands
+ * on.
+ */
 export async function loginPage(
   browser: Browser,
   baseUrl: string,
   username: string,
-  options: { deviceScaleFactor?: number } = {},
+  options: { deviceScaleFactor?: number; next?: string; password?: string } = {},
 ): Promise<Page> {
   const page = await newPage(browser, options);
-  await page.goto(`${baseUrl}/login`);
-  await page.click(`button[data-username="${username}"]`);
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await page.goto(`${baseUrl}/login${options.next ? `?next=${encodeURIComponent(options.next)}` : ''}`);
+  await signInAtProvider(page, baseUrl, username, options.password ?? demoPassword(username));
   return page;
+}
+
+/** From the platform's login page: 通过统一身份认证登录, then the provider's password form, then back. */
+export async function signInAtProvider(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  const platform = new URL(baseUrl).origin;
+  await page.click('#oidc-login');
+  await page.waitForURL((url) => url.origin !== platform && url.pathname.startsWith('/interaction/'));
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#sign-in');
+  await page.waitForURL(
+    (url) =>
+      url.origin === platform && !url.pathname.startsWith('/login') && !url.pathname.startsWith('/auth/'),
+  );
 }
 
 /** Saves a full-page screenshot under test-artifacts/<suite>/ and returns its path. */

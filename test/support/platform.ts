@@ -7,6 +7,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { loadConfig } from '../../infra/config';
 import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
+import { startEmbeddedOidcProvider } from '../../infra/oidc-provider';
+import { demoProviderAccounts } from '../../seed/demo-city';
 import { RunningPlatform, startPlatform } from '../../platform/compose';
 import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
 import { withDatabase } from './global-setup';
@@ -59,13 +61,23 @@ export async function startTestPlatform(
 
   let smtp = await startDevSmtp(0);
   let smtpRunning = true;
-  const port = options.reachablePublicUrl ? await freePort() : 0;
+  // A known port: the embedded OIDC provider must know where to send the browser back (the callback).
+  const port = await freePort();
+  const provider = await startEmbeddedOidcProvider({
+    port: 0,
+    client: { clientId: 'elicense-web', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] },
+    accounts: demoProviderAccounts(),
+  });
   const config = loadConfig({
     NODE_ENV: 'test',
     PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
     JWT_SECRET: 'test-only-jwt-secret',
+    // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
+    DEV_LOGIN: 'enabled',
+    OIDC_PROVIDER_PORT: String(provider.port),
+    OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/auth/callback`,
     TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
-    PUBLIC_URL: port ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
+    PUBLIC_URL: options.reachablePublicUrl ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
     ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
   });
   const platform = await startPlatform({
@@ -143,6 +155,7 @@ export async function startTestPlatform(
     call,
     async stop() {
       await platform.stop();
+      await provider.stop();
       if (smtpRunning) await smtp.stop();
     },
   };
