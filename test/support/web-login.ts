@@ -10,6 +10,8 @@ export interface WebLogin {
   cookie: string | undefined;
   /** Where the platform sent the browser after the callback. */
   location: string | undefined;
+  /** The callback's Set-Cookie header for the session, attributes included. */
+  sessionSetCookie: string | undefined;
   /** The callback's status (303 on success). */
   status: number;
   /** The last page's HTML (the provider's form again on a wrong password, or the platform's error page). */
@@ -84,7 +86,13 @@ export async function webLogin(
   for (let i = 0; i < 5; i++) {
     if (res.status !== 302 && res.status !== 303) {
       html = await res.text();
-      return { cookie: undefined, location: undefined, status: res.status, html };
+      return {
+        cookie: undefined,
+        sessionSetCookie: undefined,
+        location: undefined,
+        status: res.status,
+        html,
+      };
     }
     const next = new URL(res.headers.get('location')!, url);
     url = next;
@@ -95,6 +103,7 @@ export async function webLogin(
   if (res.status !== 303) html = await res.text();
   return {
     cookie: session ? `session=${session}` : undefined,
+    sessionSetCookie: res.headers.getSetCookie().find((c) => c.startsWith('session=')),
     location: res.headers.get('location') ?? undefined,
     status: res.status,
     html,
