@@ -97,7 +97,7 @@ export function createApp(ctx: AppContext) {
 }
 
 /**
- * CSRF defence for the web UI: the session cookie is SameSite=Strict, and a state-changing request that carries
+ * CSRF defence for the web UI: the session cookie is SameSite=Lax, and a state-changing request that carries
  * the cookie must come from this origin. Bearer-token API calls are unaffected.
  */
 function sameOriginForCookies(req: Request, res: Response, next: NextFunction): void {

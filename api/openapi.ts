@@ -32,7 +32,8 @@ export function openApiDocument(serverUrl: string) {
       title: '晋城市电子证照与电子印章平台 API',
       version: '0.1.0',
       description:
-        'Electronic licence and seal platform. Authenticate with a bearer JWT (development: POST /api/auth/dev-login). ' +
+        'Electronic licence and seal platform. Authenticate with a bearer JWT from the OIDC provider (scripts on a ' +
+        'development machine: POST /api/auth/dev-login). ' +
         'Errors: {"error":{"code","message","details"}}.',
     },
     servers: [{ url: serverUrl }],
@@ -152,14 +153,16 @@ export function openApiDocument(serverUrl: string) {
       },
       '/api/auth/dev-login': {
         post: {
-          summary: 'Development login: a JWT for a seeded account (disabled in production)',
+          summary:
+            'Development login: a token for a seeded account, without a password. Exists only with DEV_LOGIN=enabled ' +
+            '(404 otherwise) and answers only loopback requests no proxy forwarded (403 otherwise)',
           requestBody: { required: true, content: json(schema(DevLoginBody, 'output')) },
           responses: {
             '200': {
               description: 'Token',
               content: json({ type: 'object', properties: { token: { type: 'string' } } }),
             },
-            ...errors(400, 401, 404),
+            ...errors(400, 401, 403, 404),
           },
         },
       },

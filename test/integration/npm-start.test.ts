@@ -1,6 +1,6 @@
 /**
  * `npm start` on a fresh data directory: starts embedded PostgreSQL, the Temporal dev server, the dev SMTP server,
- * the worker and the API; `GET /health` answers 200 with both ok; it prints the URLs and the dev accounts; Ctrl-C
+ * the embedded OIDC provider, the worker and the API; `GET /health` answers 200 with both ok; it prints the URLs and the dev accounts; Ctrl-C
  * (SIGINT) stops everything.
  */
 import { spawn } from 'node:child_process';
@@ -33,9 +33,19 @@ it('serves GET /health with the database and Temporal ok, and stops cleanly on C
     TEMPORAL_UI_PORT: await freePort(),
     DEV_SMTP_PORT: await freePort(),
     DEV_MAIL_UI_PORT: await freePort(),
+    OIDC_PROVIDER_PORT: await freePort(),
   };
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'NODE_ENV']) delete env[name];
+  for (const name of [
+    'DATABASE_URL',
+    'TEMPORAL_ADDRESS',
+    'SMTP_URL',
+    'NODE_ENV',
+    'OIDC_ISSUER',
+    'DEV_LOGIN',
+  ]) {
+    delete env[name];
+  }
   for (const [name, port] of Object.entries(ports)) env[name] = String(port);
 
   // What `npm start` runs (`tsx scripts/start.ts`), in one process so that the signal reaches it directly.
@@ -66,6 +76,18 @@ it('serves GET /health with the database and Temporal ok, and stops cleanly on C
     expect(await health.json()).toEqual({ status: 'ok', database: { ok: true }, temporal: { ok: true } });
     const login = await fetch(`http://127.0.0.1:${ports.PORT}/login`);
     expect(await login.text()).toContain('zz-approval-reviewer');
+    // The embedded OIDC provider runs, on loopback, and npm start enables the dev login for scripts here.
+    expect(output).toContain(`Sign-in (OIDC):   http://127.0.0.1:${ports.OIDC_PROVIDER_PORT}`);
+    const discovery = await fetch(
+      `http://127.0.0.1:${ports.OIDC_PROVIDER_PORT}/.well-known/openid-configuration`,
+    );
+    expect((await discovery.json()).code_challenge_methods_supported).toEqual(['S256']);
+    const devLogin = await fetch(`http://127.0.0.1:${ports.PORT}/api/auth/dev-login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'zz-amr-clerk' }),
+    });
+    expect(devLogin.status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
   } finally {
     child.kill('SIGINT');

@@ -46,7 +46,7 @@ export async function startTestPlatform(
     /** LM-8: the data-exchange endpoint the worker pushes to (test/support/licences.ts startExchangeReceiver). */
     exchangeEndpointUrl?: string;
     /**
-     * Serve on a fixed free port and make PUBLIC_URL point at it, so that links the platform prints (the QR code
+     * Make PUBLIC_URL point at this platform's own (free, fixed) port, so that links the platform prints (the QR code
      * on a licence copy, e-mail links) open this platform. Otherwise PUBLIC_URL is http://localhost:3000.
      */
     reachablePublicUrl?: boolean;
