@@ -3,7 +3,7 @@
  * variable is unset, development defaults start local services (embedded PostgreSQL, Temporal dev server, a dev
  * SMTP server); in production (NODE_ENV=production) the secrets must be set.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export interface Config {
@@ -30,6 +30,11 @@ export interface Config {
   pkiMasterKey: string;
   /** LM-8: where licences are pushed to the data-exchange platform (HTTP POST); unset, pushes wait. */
   exchangeEndpointUrl: string | undefined;
+  /**
+   * Keys the licences' access codes (pki/licence-access-code.ts, printed in the copies' QR codes); by default
+   * derived from PKI_MASTER_KEY.
+   */
+  licenceAccessCodeSecret: string;
 }
 
 const DEV_JWT_SECRET = 'development-only-jwt-secret-change-me';
@@ -79,5 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
+    licenceAccessCodeSecret:
+      env.LICENCE_ACCESS_CODE_SECRET ||
+      // Derived from, never equal to, the master key: the codes can be checked without handling the key itself.
+      createHmac('sha256', required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY))
+        .update('jincheng-elicence/licence-access-code/v1')
+        .digest('hex'),
   };
 }
