@@ -340,6 +340,9 @@ describe('the public verification page and copies', () => {
     expect(text).toContain(MASKED_REPRESENTATIVE);
     expect(text).not.toContain(LEGAL_REPRESENTATIVE);
     expect(decodeQrFromPng(await pdfFirstPagePng(pdf))).toBe(verifyUrl());
+    // The QR decode blocks the event loop for seconds, long enough for the server to close the idle keep-alive
+    // socket; let the client notice before the next request picks that socket up (else ECONNRESET).
+    await new Promise((resolve) => setTimeout(resolve, 100));
   });
 
   it('a copy of a licence the platform does not have: 404', async () => {
