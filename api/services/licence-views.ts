@@ -58,8 +58,10 @@ export interface LicenceView {
     algorithm: string;
     dataHash: string;
   };
-  /** The public verification page with the licence's access code (the masked face and copies). */
+  /** The public verification page (without the access code: status, type, issuer, masked holder, item labels). */
   verifyUrl: string;
+  /** The licence's access code: `verifyUrl?code=<accessCode>` shows the masked face and gives the copies. */
+  accessCode: string;
 }
 
 export interface VersionItem {
@@ -126,12 +128,9 @@ export async function licenceView(
       algorithm: signature.algorithm,
       dataHash: signature.dataHash.value,
     },
-    // With the access code: whoever may see the licence may open its masked face and copies (issue 11).
-    verifyUrl: licenceVerifyUrl(
-      links.publicUrl,
-      licence.identifier,
-      licenceAccessCode(links.accessCodeSecret, licence.identifier),
-    ),
+    verifyUrl: licenceVerifyUrl(links.publicUrl, licence.identifier),
+    // Whoever may see the licence may open its masked face and copies on the public page (issue 11).
+    accessCode: licenceAccessCode(links.accessCodeSecret, licence.identifier),
   };
 }
 
