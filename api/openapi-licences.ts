@@ -129,6 +129,11 @@ export const LICENCE_SCHEMAS = {
         },
       },
       verifyUrl: { type: 'string', description: 'The public verification page' },
+      accessCode: {
+        type: 'string',
+        description:
+          'The access code: the verification page with ?code=<accessCode> shows the masked face, and the copies need it',
+      },
     },
   },
   LicenceExport: {

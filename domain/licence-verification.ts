@@ -27,8 +27,9 @@ import { shanghaiDateTimeSeconds } from './format';
 import { currentStatus, LICENCE_EXPORT_FORMAT, LICENCE_STATUS_LABELS, LicenceStatus } from './licence';
 import { parseLicenceIdentifier } from './licence-identifier';
 import { maskHolderName } from './licence-type';
-import type { SealStatus } from './seal';
-import { SEAL_STATUS_LABELS } from './seal';
+import type { SealKind, SealStatus } from './seal';
+import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS } from './seal';
+import { expectedLicencePurpose } from './seal-signature';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The report
@@ -64,7 +65,8 @@ export const SUB_INDICATION_EXPLANATIONS: Record<SubIndication, string> = {
   SIG_CRYPTO_FAILURE: '签名值验证失败：签名或签名原文被篡改，或签名不是用签章人证书的密钥生成的。',
   NO_CERTIFICATE_CHAIN_FOUND:
     '签章人证书不是由平台信任的电子政务数字证书认证中心签发的，无法建立到信任锚的证书链。',
-  SIG_CONSTRAINTS_FAILURE: '印章与签章人证书不匹配、印章的制章人签名无效，或印章不属于证照的颁发机构。',
+  SIG_CONSTRAINTS_FAILURE:
+    '印章与签章人证书不匹配、印章信息与制章人签名不符、印章不属于证照的颁发机构，或签章不是为签发该证照作出的（用途、证照标识或印章类型不符）。',
   SEAL_NOT_VALID: '签章时印章或签章人证书不在有效期内。',
   REVOKED: '印章在签章之前已被注销或挂失。',
   REVOKED_NO_POE: '印章已被注销或挂失，且无法证明签章发生在注销或挂失之前。',
@@ -80,6 +82,8 @@ export const CHECK_IDS = [
   'CERTIFICATE_CHAIN',
   'SEAL_BINDING',
   'ISSUER_MATCH',
+  'PURPOSE',
+  'SEAL_KIND',
   'VALID_AT_SIGNING_TIME',
   'SEAL_STATUS',
   'REGISTRY',
@@ -95,6 +99,8 @@ export const CHECK_LABELS: Record<CheckId, string> = {
   CERTIFICATE_CHAIN: '签章人证书链',
   SEAL_BINDING: '印章与证书绑定',
   ISSUER_MATCH: '签章单位与颁发机构一致',
+  PURPOSE: '签章用途',
+  SEAL_KIND: '印章类型',
   VALID_AT_SIGNING_TIME: '签章时证书与印章有效',
   SEAL_STATUS: '印章状态',
   REGISTRY: '平台登记记录',
@@ -173,20 +179,23 @@ export interface Decision {
 }
 
 /**
- * The indication from the checks, in DSS order: the first failing group decides (format, unknown identifier,
- * hash, cryptography, chain, constraints, validity at signing time, seal status, registry).
+ * The indication from the checks, in DSS order: the first failing group decides (format, a signature not made
+ * for this licence, unknown identifier, hash, cryptography, chain, constraints, validity at signing time, seal
+ * status, registry). A signature whose purpose is not this licence's is FAILED whatever the registry holds: such a
+ * document is no licence, even under an identifier the platform does not know (issue 11).
  */
 export function decideVerification(checks: Record<CheckId, CheckResult>, facts: DecisionFacts): Decision {
   const failed = (id: CheckId) => checks[id].passed === false;
   if (failed('FORMAT') || failed('IDENTIFIER'))
     return { indication: 'FAILED', subIndication: 'FORMAT_FAILURE' };
+  if (failed('PURPOSE')) return { indication: 'FAILED', subIndication: 'SIG_CONSTRAINTS_FAILURE' };
   if (facts.unknownIdentifier) return { indication: 'INDETERMINATE', subIndication: 'SIGNED_DATA_NOT_FOUND' };
   if (failed('DATA_HASH')) return { indication: 'FAILED', subIndication: 'HASH_FAILURE' };
   if (failed('SIGNED_CONTENT') || failed('SIGNATURE'))
     return { indication: 'FAILED', subIndication: 'SIG_CRYPTO_FAILURE' };
   if (failed('CERTIFICATE_CHAIN'))
     return { indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' };
-  if (failed('SEAL_BINDING') || failed('ISSUER_MATCH'))
+  if (failed('SEAL_BINDING') || failed('ISSUER_MATCH') || failed('SEAL_KIND'))
     return { indication: 'FAILED', subIndication: 'SIG_CONSTRAINTS_FAILURE' };
   if (failed('VALID_AT_SIGNING_TIME')) return { indication: 'FAILED', subIndication: 'SEAL_NOT_VALID' };
   if (failed('SEAL_STATUS')) {
@@ -262,6 +271,17 @@ export const LicenceDocumentShape = z.looseObject({
     algorithm: z.literal('SHA256withRSA'),
     signedContent: z.string().min(1),
     signatureValue: z.string().min(1),
+    // Optional in the shape: a signature without a purpose is a well-formed record that is not a licence
+    // signature, and the PURPOSE check says so.
+    purpose: z
+      .looseObject({
+        purpose: z.string(),
+        identifier: z.string(),
+        typeCode: z.string(),
+        sealKind: z.string(),
+        event: z.string().optional(),
+      })
+      .optional(),
   }),
 });
 export type LicenceDocumentShape = z.infer<typeof LicenceDocumentShape>;
@@ -301,6 +321,8 @@ export interface RegisteredLicence {
   dataHash: string;
   /** The signature value the platform stored at issuance. */
   signatureValue: string;
+  /** The seal kind the licence's type version names in the catalogue. */
+  typeSealKind: string;
   /** The seal that signed it, with its status today. */
   seal: { id: string; status: SealStatus; statusChangedAt: string | null } | null;
   latestIdentifier: string;
@@ -336,6 +358,40 @@ export interface DocumentEvidence {
   /** undefined: offline, no registry asked; null: the registry does not know the identifier. */
   registry: RegisteredLicence | null | undefined;
   now: Date;
+}
+
+/**
+ * The signature was made for this licence (issue 11): a licence purpose matching its version (001 an issuance,
+ * later a version), naming its identifier and type code. Only the platform's licence issuance makes such a
+ * signature; one made through the generic signing endpoint has no purpose and fails here.
+ */
+function purposeCheck(document: LicenceDocumentShape): CheckResult {
+  const purpose = document.signature.purpose;
+  const metadata = document.licence.metadata;
+  if (!purpose) return fail('签章记录未载明签章用途：这不是为签发电子证照作出的签章');
+  const expected = expectedLicencePurpose(metadata.version);
+  if (purpose.purpose !== expected)
+    return fail(`签章用途为“${purpose.purpose}”，版本 ${metadata.version} 的证照应为“${expected}”`);
+  if (purpose.identifier !== metadata.identifier)
+    return fail(`签章是为证照 ${purpose.identifier} 作出的，不是本证照 ${metadata.identifier}`);
+  if (purpose.typeCode !== metadata.typeCode)
+    return fail(`签章载明的证照类型代码 ${purpose.typeCode} 与证照类型代码 ${metadata.typeCode} 不一致`);
+  return pass(`签章用途为签发本证照（${expected}），载明证照标识与类型代码`);
+}
+
+/**
+ * The seal is of the kind the type names: the kind in the CA-signed seal info equals the one the signature
+ * states; online, also the one the catalogue names for the licence's type version.
+ */
+function sealKindCheck(document: LicenceDocumentShape, registry: RegisteredLicence | null | undefined) {
+  const actual = document.signature.seal.sealInfo.property.kind;
+  const label = (kind: string) => SEAL_KIND_LABELS[kind as SealKind] ?? kind;
+  const stated = document.signature.purpose?.sealKind;
+  if (!stated) return fail('签章记录未载明证照类型要求的印章类型');
+  if (actual !== stated) return fail(`签章印章为${label(String(actual))}，证照类型要求${label(stated)}`);
+  if (registry && registry.typeSealKind !== actual)
+    return fail(`签章印章为${label(String(actual))}，证照目录要求${label(registry.typeSealKind)}`);
+  return pass(`签章印章为证照类型要求的${label(stated)}`);
 }
 
 const NOT_PERFORMED = (why: string): CheckResult => ({ passed: null, detail: why });
@@ -495,9 +551,11 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
   checks.FORMAT = pass(`电子证照导出格式 ${LICENCE_EXPORT_FORMAT}，含证照元数据、数据项和签章记录`);
   checks.IDENTIFIER = identifierCheck(document);
   const facts: DecisionFacts = { unknownIdentifier: false, sealRevocation: null };
+  // Every field shown of the seal comes from the CA-signed seal info, never from the record's unsigned copies.
+  const sealInfo = document.signature.seal.sealInfo;
   const signature: SignatureSummary = {
-    sealName: document.signature.seal.name,
-    esId: document.signature.seal.esId,
+    sealName: sealInfo.property.name,
+    esId: sealInfo.esId,
     signingTime: document.signature.signingTime,
     signerOrganisation: crypto?.certificate?.organisationName ?? null,
   };
@@ -534,8 +592,8 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
   checks.SEAL_BINDING = !crypto.boundInSealInfo
     ? fail('签章人证书不是印章信息中绑定的机构数字证书（SM-6）')
     : crypto.sealMakerSignatureValid
-      ? pass(`签章人证书是印章“${document.signature.seal.name}”绑定的证书，制章人签名有效`)
-      : fail('印章信息的制章人（CA）签名无效');
+      ? pass(`签章人证书是印章“${sealInfo.property.name}”绑定的证书，制章人签名有效`)
+      : fail('印章信息的制章人（CA）签名无效，或签章记录中的印章名称、类型、编码与印章信息不一致');
   const uscc = crypto.certificate?.organisationIdentifier ?? null;
   checks.ISSUER_MATCH = !crypto.certificate
     ? fail('签章人证书无法解析')
@@ -544,6 +602,8 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
       : fail(
           `签章人证书的统一社会信用代码 ${uscc ?? '（无）'} 不是颁发机构“${metadata.issuer.name}”的代码 ${metadata.issuer.code}`,
         );
+  checks.PURPOSE = purposeCheck(document);
+  checks.SEAL_KIND = sealKindCheck(document, registry);
   checks.VALID_AT_SIGNING_TIME = crypto.certificate
     ? validityCheck(document, crypto)
     : fail('签章人证书无法解析');

@@ -51,9 +51,19 @@ export function canonicalLicence(content: LicenceContent): string {
 /** The export format name: a licence document as `GET /api/licenses/:id/export` gives and `POST /api/verify` takes. */
 export const LICENCE_EXPORT_FORMAT = 'jincheng-elicence/1';
 
+const LICENCE_TITLE_PREFIX = '电子证照签发';
+
 /** The title under which a licence signing is authorised (SM-12): one standing authorisation per type. */
 export function licenceSealDocumentTitle(type: { name: string; code: string }): string {
-  return `电子证照签发：${type.name}（${type.code}）`;
+  return `${LICENCE_TITLE_PREFIX}：${type.name}（${type.code}）`;
+}
+
+/**
+ * A title reserved for licence signing (issue 11): the generic signing endpoint refuses it, whatever follows the
+ * prefix and however it is spaced, so that a standing licence authorisation serves only the issuance path.
+ */
+export function isLicenceDocumentTitle(title: string): boolean {
+  return title.replace(/\s+/g, '').startsWith(LICENCE_TITLE_PREFIX);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -171,12 +181,22 @@ export function normaliseIdentifier(identifier: string): string {
   return identifier.trim().toUpperCase();
 }
 
-/** The public verification page of a licence (LM-19), as links on pages are written. */
-export function licenceVerifyPath(identifier: string): string {
-  return `/verify/${encodeURIComponent(normaliseIdentifier(identifier))}`;
+/**
+ * The public verification page of a licence (LM-19), as links on pages are written; with the licence's access
+ * code (pki/licence-access-code.ts) it opens the masked face as well, without it only the restricted view.
+ */
+export function licenceVerifyPath(identifier: string, accessCode?: string): string {
+  const path = `/verify/${encodeURIComponent(normaliseIdentifier(identifier))}`;
+  return accessCode ? `${path}?code=${encodeURIComponent(accessCode)}` : path;
+}
+
+/** The copies of a licence (SM-10): printable HTML, or PDF; they need the access code. */
+export function licenceCopyPath(identifier: string, accessCode: string, format: 'html' | 'pdf'): string {
+  const path = `/verify/${encodeURIComponent(normaliseIdentifier(identifier))}/copy${format === 'pdf' ? '.pdf' : ''}`;
+  return `${path}?code=${encodeURIComponent(accessCode)}`;
 }
 
 /** The same page as e-mails and the QR code on copies carry it (SM-10): under the platform's public URL. */
-export function licenceVerifyUrl(publicUrl: string, identifier: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}${licenceVerifyPath(identifier)}`;
+export function licenceVerifyUrl(publicUrl: string, identifier: string, accessCode?: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${licenceVerifyPath(identifier, accessCode)}`;
 }

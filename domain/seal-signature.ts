@@ -4,6 +4,36 @@
  */
 import type { SealInfo, SealKind, SealMakerSignature } from './seal';
 
+/**
+ * What a licence signature is for (issue 11, build 4): the purpose, the licence identifier, its type code and the
+ * seal kind the type names, inside the signed content. Only the licence issuance path (usecases/licence-issuing.ts)
+ * makes one; the generic signing endpoint never does, and refuses the titles reserved for licences, so that a
+ * standing licence authorisation cannot be used to sign an arbitrary hash that then passes as a licence. The
+ * verifier (domain/licence-verification.ts) requires it to match the document it verifies.
+ */
+export const LICENCE_SIGNATURE_PURPOSES = [
+  'licence.issuance',
+  'licence.version',
+  'licence.lifecycle',
+] as const;
+export type LicenceSignaturePurposeKind = (typeof LICENCE_SIGNATURE_PURPOSES)[number];
+
+export interface LicenceSignaturePurpose {
+  purpose: LicenceSignaturePurposeKind;
+  /** The licence identifier (GB/T 36904) the signature is for. */
+  identifier: string;
+  typeCode: string;
+  /** The seal kind the type's catalogue entry names (the seal that signs must be of this kind). */
+  sealKind: SealKind;
+  /** For `licence.lifecycle`: the event (suspension, revocation …); absent otherwise. */
+  event?: string;
+}
+
+/** The purpose a licence document of this version must carry: 001 is an issuance, later versions a version. */
+export function expectedLicencePurpose(version: number): LicenceSignaturePurposeKind {
+  return version === 1 ? 'licence.issuance' : 'licence.version';
+}
+
 export interface SealSignature {
   version: 1;
   /** The platform's id of the seal (part of the signed content). */
@@ -26,4 +56,6 @@ export interface SealSignature {
   /** The exact UTF-8 string that was signed: RFC 8785 canonical JSON of the fields above (domain/seal-use.ts). */
   signedContent: string;
   signatureValue: string;
+  /** Present on licence signatures only (and then part of signedContent). */
+  purpose?: LicenceSignaturePurpose;
 }

@@ -9,6 +9,7 @@ import { canonicalJson } from './canonical-json';
 import { shanghaiDateTime } from './format';
 import { INITIATOR_OPTIONS } from './flow-definition';
 import type { SealKind, SealStatus } from './seal';
+import type { LicenceSignaturePurpose } from './seal-signature';
 import type { UserRole } from './roles';
 
 export const SEAL_USE_MAX_DOCUMENTS = 50;
@@ -119,6 +120,7 @@ export const SEAL_USE_PROBLEM_CODES = [
   'DOCUMENT_NOT_AUTHORISED',
   'SEAL_NOT_ACTIVE',
   'SEAL_NOT_VALID',
+  'LICENCE_TITLE_RESERVED',
 ] as const;
 export type SealUseProblemCode = (typeof SEAL_USE_PROBLEM_CODES)[number];
 
@@ -133,6 +135,9 @@ export const SEAL_USE_HTTP_STATUS: Record<SealUseProblemCode, 403 | 409 | 422> =
   DOCUMENT_NOT_AUTHORISED: 422,
   SEAL_NOT_ACTIVE: 422,
   SEAL_NOT_VALID: 422,
+  // Only the licence issuance path signs licences (purpose-bound, domain/seal-signature.ts); the generic signing
+  // endpoint may not sign under a licence title at all.
+  LICENCE_TITLE_RESERVED: 403,
 };
 
 export interface SealUseProblem {
@@ -262,12 +267,15 @@ export interface SignedContentFields {
   documentHash: string;
   documentTitle: string;
   authorisationId: string;
+  /** A licence signature's purpose (domain/seal-signature.ts); absent for any other document. */
+  purpose?: LicenceSignaturePurpose;
 }
 
 /**
  * What the seal's certificate key signs: the RFC 8785 canonical JSON of the seal, the time, the document's hash
  * and title and the authorisation (GB/T 38540 signs the seal, time and data hash together; the authorisation ties
- * the signature to its SM-12 approval). Anyone can recompute it from a signature record.
+ * the signature to its SM-12 approval), and for a licence its purpose, identifier, type code and seal kind. Anyone
+ * can recompute it from a signature record. A signature without `purpose` is never a licence signature.
  */
 export function signedContent(f: SignedContentFields): string {
   return canonicalJson({
@@ -277,6 +285,7 @@ export function signedContent(f: SignedContentFields): string {
     dataHash: { algorithm: 'SHA-256', value: f.documentHash.toLowerCase() },
     documentTitle: f.documentTitle,
     authorisationId: f.authorisationId,
+    ...(f.purpose ? { purpose: f.purpose } : {}),
   });
 }
 

@@ -4,7 +4,7 @@
  * SMTP server, an embedded OIDC provider); in production (NODE_ENV=production) the secrets must be set and the
  * development services are refused unless named on purpose (infra/dev-services.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { devServicesRefusal } from './dev-services';
 
@@ -35,6 +35,11 @@ export interface Config {
   pkiMasterKey: string;
   /** LM-8: where licences are pushed to the data-exchange platform (HTTP POST); unset, pushes wait. */
   exchangeEndpointUrl: string | undefined;
+  /**
+   * Keys the licences' access codes (pki/licence-access-code.ts, printed in the copies' QR codes); by default
+   * derived from PKI_MASTER_KEY.
+   */
+  licenceAccessCodeSecret: string;
 }
 
 export interface OidcConfig {
@@ -116,6 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: oidcConfig(env, publicUrl),
     pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
+    licenceAccessCodeSecret:
+      env.LICENCE_ACCESS_CODE_SECRET ||
+      // Derived from, never equal to, the master key: the codes can be checked without handling the key itself.
+      createHmac('sha256', required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY))
+        .update('jincheng-elicence/licence-access-code/v1')
+        .digest('hex'),
   };
 }
 

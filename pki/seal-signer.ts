@@ -7,7 +7,7 @@
  */
 import { sign, verify, X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
-import type { SealSignature } from '../domain/seal-signature';
+import type { LicenceSignaturePurpose, SealSignature } from '../domain/seal-signature';
 import { signedContent } from '../domain/seal-use';
 import { publicKeyOf, x509Of } from './certificate-cache';
 import { isIssuedBy } from './certificates';
@@ -30,6 +30,8 @@ export function signWithSeal(p: {
   documentHash: string;
   documentTitle: string;
   authorisationId: string;
+  /** Only the licence issuance path gives one (domain/seal-signature.ts). */
+  purpose?: LicenceSignaturePurpose;
 }): SealSignature {
   const signingTime = p.signingTime.toISOString();
   const value = p.documentHash.toLowerCase();
@@ -40,6 +42,7 @@ export function signWithSeal(p: {
     documentHash: value,
     documentTitle: p.documentTitle,
     authorisationId: p.authorisationId,
+    purpose: p.purpose,
   });
   return {
     version: 1,
@@ -59,6 +62,7 @@ export function signWithSeal(p: {
     algorithm: 'SHA256withRSA',
     signedContent: content,
     signatureValue: sign('sha256', Buffer.from(content, 'utf8'), p.privateKeyPem).toString('base64'),
+    ...(p.purpose ? { purpose: p.purpose } : {}),
   };
 }
 
@@ -124,6 +128,7 @@ export function signedContentMatches(record: SealSignature): boolean {
         documentHash: record.dataHash.value,
         documentTitle: record.documentTitle,
         authorisationId: record.authorisationId,
+        purpose: record.purpose,
       }) === record.signedContent &&
       record.seal.sealInfo.esId === record.seal.esId,
   );
@@ -149,9 +154,19 @@ export function certificateBoundToSeal(record: SealSignature, cert: X509Certific
   return safe(() => !!cert && record.seal.sealInfo.property.certList.includes(cert.raw.toString('base64')));
 }
 
-/** The seal info carries a valid seal maker (CA) signature. */
+/**
+ * The seal info carries a valid seal maker (CA) signature, and the record's own copies of the seal's id, name and
+ * kind are the seal info's: those copies are outside every signature, so a record whose copies differ (an edited
+ * seal name) is refused rather than shown (issue 11).
+ */
 export function sealMakerSignatureValid(record: SealSignature, caCertificatePem: string): boolean {
-  return safe(() => verifySealInfo(record.seal.sealInfo, record.seal.makerSignature, caCertificatePem));
+  return safe(
+    () =>
+      record.seal.esId === record.seal.sealInfo.esId &&
+      record.seal.name === record.seal.sealInfo.property.name &&
+      record.seal.kind === record.seal.sealInfo.property.kind &&
+      verifySealInfo(record.seal.sealInfo, record.seal.makerSignature, caCertificatePem),
+  );
 }
 
 /** Verifies a record against the CA certificate (the trust anchor) with Node's crypto alone. */

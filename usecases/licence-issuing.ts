@@ -18,6 +18,7 @@ import type { ChangeLicenceBody, IssueLicenceBody, IssuancePlan } from '../domai
 import { validityEnd } from '../domain/licence';
 import type { LicenceData } from '../domain/licence-type';
 import { SealUseError } from '../domain/seal-use';
+import { expectedLicencePurpose } from '../domain/seal-signature';
 import { licenceDataHash, licenceExport } from '../pki/licence-document';
 import { signUnderAuthorisation } from './seal-signing';
 
@@ -226,6 +227,13 @@ export async function signAndStoreLicence(
         now,
         pkiMasterKey: input.pkiMasterKey,
         actor,
+        // Purpose-bound (issue 11): the signature names what it is for, the licence and its type's seal kind.
+        licencePurpose: {
+          purpose: expectedLicencePurpose(metadata.version),
+          identifier: metadata.identifier,
+          typeCode: metadata.typeCode,
+          sealKind: definition.sealKind,
+        },
       });
       const licenceId = randomUUID();
       if (previous) {

@@ -20,7 +20,8 @@ import {
   SealUseProblem,
 } from '../domain/seal-use';
 import { decryptPrivateKey } from '../pki/key-encryption';
-import type { SealSignature } from '../domain/seal-signature';
+import type { LicenceSignaturePurpose, SealSignature } from '../domain/seal-signature';
+import { isLicenceDocumentTitle } from '../domain/licence';
 import { signWithSeal } from '../pki/seal-signer';
 
 export interface SignUnderAuthorisationInput {
@@ -37,6 +38,12 @@ export interface SignUnderAuthorisationInput {
   actor: AuditActor;
   requestId?: string;
   ip?: string;
+  /**
+   * A licence signature's purpose: given by the licence issuance path only (usecases/licence-issuing.ts), never
+   * by the API. Without it the titles reserved for licences are refused (LICENCE_TITLE_RESERVED), so that a
+   * standing licence authorisation cannot sign an arbitrary hash (issue 11).
+   */
+  licencePurpose?: LicenceSignaturePurpose;
 }
 
 export interface SignedUnderAuthorisation {
@@ -67,6 +74,14 @@ export async function signUnderAuthorisation(
     throw new SealUseError(problem);
   };
 
+  const reserved = (title: string | undefined) =>
+    !input.licencePurpose && title !== undefined && isLicenceDocumentTitle(title);
+  const RESERVED: SealUseProblem = {
+    code: 'LICENCE_TITLE_RESERVED',
+    message: '“电子证照签发”开头的文件标题仅用于电子证照签发，由平台签发证照时签章，不能通过通用用印接口签章',
+  };
+  if (reserved(input.documentTitle)) return refuse(RESERVED);
+
   const seal = await em.findOne(Seal, { id: sealId }, { disableIdentityMap: true });
   if (!seal) throw new Error(`seal ${sealId} does not exist`);
   const load = () => em.findOne(SealUseAuthorisation, { id: authorisationId }, { disableIdentityMap: true });
@@ -84,6 +99,10 @@ export async function signUnderAuthorisation(
   const problem = authorisationProblem(authorisation, check);
   if (problem) return refuse(problem);
   const document = matchDocument(authorisation.documents, documentHash, input.documentTitle)!;
+  // A document stated with a hash is matched by its hash, whatever title the caller gave: its own title counts.
+  if (reserved(document.title)) return refuse(RESERVED);
+  if (input.licencePurpose && !isLicenceDocumentTitle(document.title))
+    throw new Error(`a licence signature needs a licence title, not "${document.title}"`);
 
   // SM-7/SM-8: the bound certificate signs, so it must be valid now as well.
   const certificate = await em.findOneOrFail(
@@ -107,6 +126,7 @@ export async function signUnderAuthorisation(
     documentHash,
     documentTitle: document.title,
     authorisationId,
+    purpose: input.licencePurpose,
   });
   const signatureId = randomUUID();
 

@@ -10,6 +10,7 @@ import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities
 import { currentStatus, LICENCE_STATUS_LABELS, LicenceStatus, licenceVerifyUrl } from '../../domain/licence';
 import type { ChangeKind } from '../../domain/licence-issuance';
 import type { HolderCodeType, LicenceData } from '../../domain/licence-type';
+import { licenceAccessCode } from '../../pki/licence-access-code';
 import { holderAndDataFor } from './licence-access';
 
 export interface IssuanceView {
@@ -57,7 +58,10 @@ export interface LicenceView {
     algorithm: string;
     dataHash: string;
   };
+  /** The public verification page (without the access code: status, type, issuer, masked holder, item labels). */
   verifyUrl: string;
+  /** The licence's access code: `verifyUrl?code=<accessCode>` shows the masked face and gives the copies. */
+  accessCode: string;
 }
 
 export interface VersionItem {
@@ -73,7 +77,7 @@ export interface VersionItem {
 /** The licence as a caller sees it: `full` as signed, else with sensitive items and a person's name masked. */
 export async function licenceView(
   em: EntityManager,
-  publicUrl: string,
+  links: { publicUrl: string; accessCodeSecret: string },
   licence: Licence,
   full: boolean,
   issuance?: LicenceIssuance,
@@ -114,8 +118,9 @@ export async function licenceView(
     issuedAt: licence.issuedAt.toISOString(),
     late: request.late,
     signature: {
-      sealName: signature.seal.name,
-      esId: signature.seal.esId,
+      // From the CA-signed seal info, never the record's unsigned copies (issue 11).
+      sealName: signature.seal.sealInfo.property.name,
+      esId: signature.seal.sealInfo.esId,
       signerName: signer[0]?.display_name ?? null,
       authorisationId: signature.authorisationId,
       signingTime: signature.signingTime,
@@ -123,7 +128,9 @@ export async function licenceView(
       algorithm: signature.algorithm,
       dataHash: signature.dataHash.value,
     },
-    verifyUrl: licenceVerifyUrl(publicUrl, licence.identifier),
+    verifyUrl: licenceVerifyUrl(links.publicUrl, licence.identifier),
+    // Whoever may see the licence may open its masked face and copies on the public page (issue 11).
+    accessCode: licenceAccessCode(links.accessCodeSecret, licence.identifier),
   };
 }
 

@@ -651,7 +651,11 @@ export class LicenceService {
 
   /** The licence as a caller sees it (api/services/licence-views.ts). */
   licenceView(licence: Licence, full: boolean, issuance?: LicenceIssuance): Promise<LicenceView> {
-    return licenceView(this.ctx.em(), this.ctx.config.publicUrl, licence, full, issuance);
+    const links = {
+      publicUrl: this.ctx.config.publicUrl,
+      accessCodeSecret: this.ctx.config.licenceAccessCodeSecret,
+    };
+    return licenceView(this.ctx.em(), links, licence, full, issuance);
   }
 
   issuanceView(i: LicenceIssuance): Promise<IssuanceView> {

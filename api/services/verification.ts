@@ -4,6 +4,7 @@
  * and the platform's registry (pki/licence-verifier.ts, domain/licence-verification.ts). No login is needed; every
  * verification is audited with the caller's IP and the outcome (LM-25).
  */
+import { X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditActor, recordAudit } from '../../db/audit';
@@ -39,6 +40,14 @@ export const VerifyBody = z
   });
 export type VerifyBody = z.infer<typeof VerifyBody>;
 
+export interface PublishedCaCertificate {
+  pem: string;
+  der: Buffer;
+  /** SHA-256 of the DER, upper-case hex pairs joined by colons. */
+  fingerprintSha256: string;
+  subject: string;
+}
+
 export interface VerificationMeta {
   principal?: Principal;
   requestId?: string;
@@ -65,6 +74,7 @@ interface RegistryRow {
   signature_value: string;
   seal_id: string;
   seal_status: SealStatus | null;
+  type_seal_kind: string;
   latest_identifier: string;
   latest_version: number;
   metadata: LicenceExport['licence']['metadata'];
@@ -89,8 +99,9 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
                   l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
                   l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
                   latest.identifier as latest_identifier, latest.version as latest_version,
-                  l.metadata, l.data, l.signature
+                  l.metadata, l.data, l.signature, t.definition->>'sealKind' as type_seal_kind
              from licence l
+             join licence_type t on t.id = l.type_id
              left join seal s on s.id = l.seal_id
              cross join lateral (
                select x.identifier, x.version from licence x where x.series_id = l.series_id
@@ -125,6 +136,7 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
         validTo: r.valid_to,
         status: r.status,
         dataHash: r.data_hash.trim(),
+        typeSealKind: r.type_seal_kind,
         signatureValue: r.signature_value,
         // The platform keeps a seal's status, not when it changed (seal status history is not recorded yet).
         seal: r.seal_status ? { id: r.seal_id, status: r.seal_status, statusChangedAt: null } : null,
@@ -154,6 +166,21 @@ export class VerificationService {
       this.caPem = loading;
     }
     return this.caPem;
+  }
+
+  /**
+   * The trust anchor as published (`/ca.pem`, `/ca.der`, issue 11): PEM, DER and the SHA-256 fingerprint of the
+   * DER in the colon-separated form `openssl x509 -noout -fingerprint -sha256` prints.
+   */
+  async caCertificate(): Promise<PublishedCaCertificate> {
+    const pem = await this.caCertificatePem();
+    const cert = new X509Certificate(pem);
+    return {
+      pem: cert.toString(),
+      der: cert.raw,
+      fingerprintSha256: cert.fingerprint256,
+      subject: cert.subject,
+    };
   }
 
   /** `POST /api/verify`: 400 naming the field for a body that is neither shape; a report for anything else. */

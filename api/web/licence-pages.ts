@@ -10,7 +10,12 @@ import { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { shanghaiDateOf } from '../../domain/calendar';
 import { shanghaiDateTime } from '../../domain/format';
-import { LICENCE_STATUS_LABELS, licenceVerifyPath, validityRuleLabel } from '../../domain/licence';
+import {
+  LICENCE_STATUS_LABELS,
+  licenceCopyPath,
+  licenceVerifyPath,
+  validityRuleLabel,
+} from '../../domain/licence';
 import { CHANGE_KIND_LABELS } from '../../domain/licence-issuance';
 import { DATA_ITEM_TYPE_LABELS, HOLDER_CODE_TYPE_LABELS } from '../../domain/licence-type';
 import type { AppContext } from '../context';
@@ -201,7 +206,9 @@ export function licencePageRoutes(
       ]);
       const definition = source!.definition;
       const face = licenceFaceHtml(source!, { masked: view.masked, publicUrl: ctx.config.publicUrl });
-      const verifyPath = licenceVerifyPath(view.identifier);
+      // Whoever may see the licence gets its access code: the masked face and the copies (issue 11).
+      const accessCode = copies.accessCode(view.identifier);
+      const verifyPath = licenceVerifyPath(view.identifier, accessCode);
       res.send(
         await page('licence', {
           title: `${view.name} ${view.licenceNumber}`,
@@ -235,7 +242,9 @@ export function licencePageRoutes(
             href: `/licences/${encodeURIComponent(v.identifier)}`,
           })),
           verifyPath,
-          copyPdfPath: `${verifyPath}/copy.pdf`,
+          accessCode,
+          copyPath: licenceCopyPath(view.identifier, accessCode, 'html'),
+          copyPdfPath: licenceCopyPath(view.identifier, accessCode, 'pdf'),
           previousHref: view.previousIdentifier
             ? `/licences/${encodeURIComponent(view.previousIdentifier)}`
             : null,

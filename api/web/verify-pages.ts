@@ -1,20 +1,26 @@
 /**
  * The public verification pages (LM-19, WP-(二)1, SM-10), open without a login: `/verify/:identifier` shows the
- * DSS-style report in Chinese with the licence's current state and its masked face; `/verify/:identifier/copy` and
- * `/verify/:identifier/copy.pdf` give the printable masked copy (视同复印件 + the QR code that leads back here).
+ * DSS-style report in Chinese with the licence's current state; with the licence's access code (`?code=`, printed
+ * in the copies' QR codes, pki/licence-access-code.ts) also its masked face, without it only the status, type,
+ * issuer, the holder's masked name and the labels of the data items (issue 11: the register cannot be harvested by
+ * walking identifiers). `/verify/:identifier/copy` and `/verify/:identifier/copy.pdf` give the printable masked
+ * copy (视同复印件 + the QR code that leads back here) to a caller with the access code, recorded and throttled.
+ * `/ca.pem` and `/ca.der` publish the CA certificate, the trust anchor of every offline verification; its
+ * SHA-256 fingerprint is on every verification page.
  *
  * An unknown or malformed identifier still shows its report (INDETERMINATE/SIGNED_DATA_NOT_FOUND or
  * FAILED/FORMAT_FAILURE) so that a person learns why, but with status 404: the address names a licence that does
  * not exist, and link checkers and scripts following a QR code should see that without reading the page.
  */
-import { Router } from 'express';
+import { RequestHandler, Router } from 'express';
 import { shanghaiDateTime } from '../../domain/format';
 import type { VerificationReport } from '../../domain/licence-verification';
-import { licenceVerifyPath } from '../../domain/licence';
+import { licenceCopyPath, licenceVerifyPath } from '../../domain/licence';
 import type { AppContext } from '../context';
+import { ApiError } from '../errors';
 import type { Principal } from '../principal';
 import { licenceCopyFilename, licenceFaceHtml, LicenceCopyService } from '../services/licence-copies';
-import { VerificationService } from '../services/verification';
+import { PublishedCaCertificate, VerificationService } from '../services/verification';
 import { renderPage } from './render';
 
 const RESULT_CLASS = { PASSED: 'passed', FAILED: 'failed', INDETERMINATE: 'indeterminate' } as const;
@@ -45,6 +51,38 @@ function pageModel(report: VerificationReport, asked: string) {
   };
 }
 
+/**
+ * At most `RATE_LIMIT_COPIES_PER_MINUTE` (default 20) copy requests per minute from one address, else 429 with
+ * Retry-After (issue 11: copies are throttled). Every request counts, a refused one too, so that access codes cannot
+ * be guessed at speed either.
+ */
+// lead: merge into api/rate-limits.ts
+function copiesRateLimit(): RequestHandler {
+  const limit = Math.max(1, Number(process.env.RATE_LIMIT_COPIES_PER_MINUTE ?? 20) || 20);
+  const windowMs = 60_000;
+  const windows = new Map<string, { start: number; count: number }>();
+  return (req, res, next) => {
+    const now = Date.now();
+    if (windows.size > 10_000) {
+      for (const [key, w] of windows) if (now - w.start >= windowMs) windows.delete(key);
+    }
+    const key = req.ip ?? 'unknown';
+    let w = windows.get(key);
+    if (!w || now - w.start >= windowMs) {
+      w = { start: now, count: 0 };
+      windows.set(key, w);
+    }
+    w.count += 1;
+    if (w.count <= limit) return next();
+    res.set('Retry-After', String(Math.max(1, Math.ceil((w.start + windowMs - now) / 1000))));
+    next(new ApiError('TOO_MANY_REQUESTS', '获取证照副本过于频繁，请稍后再试'));
+  };
+}
+
+function caModel(ca: PublishedCaCertificate) {
+  return { fingerprint: ca.fingerprintSha256, subject: ca.subject, pemUrl: '/ca.pem', derUrl: '/ca.der' };
+}
+
 export function verifyPageRoutes(ctx: AppContext, service: VerificationService): Router {
   const router = Router();
   const copies = new LicenceCopyService(ctx);
@@ -57,39 +95,77 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
     channel: 'page' as const,
   });
 
-  router.get('/verify', auth, (req, res) => {
+  // The trust anchor (issue 11): the same certificate every verification here uses, at stable addresses.
+  router.get('/ca.pem', async (_req, res) => {
+    const ca = await service.caCertificate();
+    res
+      .type('application/x-pem-file')
+      .set('Content-Disposition', 'inline; filename="ca.pem"')
+      .set('Cache-Control', 'public, max-age=3600')
+      .send(ca.pem);
+  });
+  router.get('/ca.der', async (_req, res) => {
+    const ca = await service.caCertificate();
+    res
+      .type('application/pkix-cert')
+      .set('Content-Disposition', 'attachment; filename="ca.der"')
+      .set('Cache-Control', 'public, max-age=3600')
+      .send(ca.der);
+  });
+
+  router.get('/verify', auth, async (req, res) => {
     const typed = typeof req.query.identifier === 'string' ? req.query.identifier.trim() : '';
     if (typed) return res.redirect(303, licenceVerifyPath(typed));
-    res.send(renderPage('verify', { title: '电子证照核验', principal: req.principal, form: true }));
+    const ca = caModel(await service.caCertificate());
+    res.send(renderPage('verify', { title: '电子证照核验', principal: req.principal, form: true, ca }));
   });
 
   router.get('/verify/:identifier', auth, async (req, res) => {
     const asked = String(req.params.identifier);
     const report = await service.verifyIdentifier(asked, meta(req));
+    const ca = caModel(await service.caCertificate());
     let face: string | null = null;
+    let dataItemLabels: string[] = [];
+    let accessCode: string | null = null;
+    const codeGiven = typeof req.query.code === 'string' && req.query.code.length > 0;
     if (report.licence && report.identifier) {
       const source = await copies.face(report.identifier);
-      if (source) face = licenceFaceHtml(source, { masked: true, publicUrl: ctx.config.publicUrl });
+      if (source) {
+        // Without the access code: the labels of the data items, never their values (issue 11).
+        dataItemLabels = source.definition.dataItems.map((item) => item.label);
+        if (copies.codeMatches(report.identifier, req.query.code)) {
+          accessCode = copies.accessCode(report.identifier);
+          face = licenceFaceHtml(source, { masked: true, publicUrl: ctx.config.publicUrl });
+        }
+      }
     }
     res.status(report.licence ? 200 : 404).send(
       renderPage('verify', {
         title: report.licence ? `核验：${report.licence.name}` : '电子证照核验',
         principal: req.principal,
         ...pageModel(report, asked),
+        ca,
         face,
-        copyUrl: report.identifier ? `${licenceVerifyPath(report.identifier)}/copy` : null,
-        pdfUrl: report.identifier ? `${licenceVerifyPath(report.identifier)}/copy.pdf` : null,
+        unlocked: !!face,
+        restricted: !!report.licence && !face,
+        wrongCode: codeGiven && !face && !!report.licence,
+        dataItemLabels,
+        formAction: report.identifier ? licenceVerifyPath(report.identifier) : null,
+        copyUrl: face && accessCode ? licenceCopyPath(report.identifier!, accessCode, 'html') : null,
+        pdfUrl: face && accessCode ? licenceCopyPath(report.identifier!, accessCode, 'pdf') : null,
       }),
     );
   });
 
-  router.get('/verify/:identifier/copy', async (req, res) => {
-    const html = await copies.copyHtml(String(req.params.identifier));
+  const limitCopies = copiesRateLimit();
+
+  router.get('/verify/:identifier/copy', limitCopies, auth, async (req, res) => {
+    const html = await copies.publicCopy(String(req.params.identifier), req.query.code, 'html', meta(req));
     res.type('html').send(html);
   });
 
-  router.get('/verify/:identifier/copy.pdf', async (req, res) => {
-    const pdf = await copies.copyPdf(String(req.params.identifier));
+  router.get('/verify/:identifier/copy.pdf', limitCopies, auth, async (req, res) => {
+    const pdf = await copies.publicCopy(String(req.params.identifier), req.query.code, 'pdf', meta(req));
     res
       .type('application/pdf')
       .set('Content-Disposition', `inline; filename="${licenceCopyFilename(String(req.params.identifier))}"`)

@@ -114,14 +114,18 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
   expect(await issuer.textContent('body')).toContain('赵文斌');
   await screenshot(issuer, SUITE, '04-issuer-licence');
 
-  // 4. Anyone with the printed copy scans its QR code and lands on the verification page.
+  // 4. Anyone with the printed copy (printed from the issuer's page, with the licence's access code) scans its QR
+  // code and lands on the verification page, which shows the masked face only with that code (issue 11).
+  const copyHref = await issuer.getAttribute('#copy-link', 'href');
+  const code = new URL(copyHref!, t.url).searchParams.get('code');
+  expect(code).toMatch(/^[0-9A-Z]{10}$/);
   const citizen = await newPage(browser, SHARP);
-  await citizen.goto(`${t.url}/verify/${identifier}/copy`);
+  await citizen.goto(`${t.url}${copyHref}`);
   expect(await citizen.textContent('body')).toContain('视同复印件');
   expect(await citizen.textContent('body')).not.toContain('赵文斌'); // masked on copies (SM-10)
   await screenshot(citizen, SUITE, '05-printed-copy');
   const qrUrl = decodeQrFromPng(await citizen.locator('.face-qr svg').screenshot());
-  expect(qrUrl).toBe(`${t.platform.ctx.config.publicUrl}/verify/${identifier}`);
+  expect(qrUrl).toBe(`${t.platform.ctx.config.publicUrl}/verify/${identifier}?code=${code}`);
 
   await citizen.goto(qrUrl!);
   const result = citizen.locator('[data-indication]').first();

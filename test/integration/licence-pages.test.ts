@@ -147,8 +147,11 @@ describe('/licences/:identifier', () => {
     expect(v2.signature.signerName).toBe('张丽');
     expect(html).toContain(`张丽（泽州县市场监督管理局，依用印授权`);
     expect(html).toContain(v2.signature.authorisationId);
-    expect(html).toContain(`href="/verify/${v2.identifier}"`);
-    expect(html).toContain(`href="/verify/${v2.identifier}/copy.pdf"`);
+    // The links carry the licence's access code (issue 11), which the page also shows.
+    const code = /id="access-code">([0-9A-Z]{10})</.exec(html)![1]!;
+    const links = html.replaceAll('&#x3D;', '='); // Handlebars escapes `=` in attributes
+    expect(links).toContain(`href="/verify/${v2.identifier}?code=${code}"`);
+    expect(links).toContain(`href="/verify/${v2.identifier}/copy.pdf?code=${code}"`);
 
     const first = await page(`/licences/${v1.identifier}`, 'zz-amr-issuer');
     expect(first).toContain('王志刚');

@@ -18,6 +18,7 @@ import {
   VerificationReport,
 } from '../../domain/licence-verification';
 import type { SealInfo } from '../../domain/seal';
+import { expectedLicencePurpose, LicenceSignaturePurpose } from '../../domain/seal-signature';
 import {
   CaMaterial,
   createCertificateAuthority,
@@ -56,6 +57,8 @@ describe('decideVerification', () => {
     ['chain', ['CERTIFICATE_CHAIN'], 'INDETERMINATE', 'NO_CERTIFICATE_CHAIN_FOUND'],
     ['seal binding', ['SEAL_BINDING'], 'FAILED', 'SIG_CONSTRAINTS_FAILURE'],
     ['issuer match', ['ISSUER_MATCH'], 'FAILED', 'SIG_CONSTRAINTS_FAILURE'],
+    ['purpose', ['PURPOSE'], 'FAILED', 'SIG_CONSTRAINTS_FAILURE'],
+    ['seal kind', ['SEAL_KIND'], 'FAILED', 'SIG_CONSTRAINTS_FAILURE'],
     ['validity at signing time', ['VALID_AT_SIGNING_TIME'], 'FAILED', 'SEAL_NOT_VALID'],
     ['registry', ['REGISTRY'], 'FAILED', 'REGISTRY_MISMATCH'],
     // Order: the earlier group decides when several fail.
@@ -88,6 +91,15 @@ describe('decideVerification', () => {
     expect(decideVerification(withFailed('IDENTIFIER', 'REGISTRY'), facts).subIndication).toBe(
       'FORMAT_FAILURE',
     );
+  });
+
+  it('a signature not made for this licence is FAILED even under an identifier the platform does not know', () => {
+    const facts = { unknownIdentifier: true, sealRevocation: null };
+    expect(decideVerification(withFailed('PURPOSE', 'REGISTRY'), facts)).toEqual({
+      indication: 'FAILED',
+      subIndication: 'SIG_CONSTRAINTS_FAILURE',
+    });
+    expect(decideVerification(withFailed('PURPOSE', 'FORMAT'), facts).subIndication).toBe('FORMAT_FAILURE');
   });
 
   it('seal status: revoked before signing is FAILED/REVOKED, at an unknown time INDETERMINATE/REVOKED_NO_POE', () => {
@@ -196,18 +208,32 @@ function signed(p: {
   seal?: SealForSigning;
   cert?: IssuedCertificate;
   signingTime?: Date;
+  /** The signed purpose (issue 11); by default the licence's own. null: none, as the generic endpoint signs. */
+  purpose?: Partial<LicenceSignaturePurpose> | null;
+  documentTitle?: string;
 }): LicenceExport {
   const metadata = p.metadata ?? METADATA;
   const data = p.data ?? DATA;
   const cert = p.cert ?? issuerCert;
+  const signer = p.seal ?? seal;
   const signature = signWithSeal({
-    seal: p.seal ?? seal,
+    seal: signer,
     certificatePem: cert.certificatePem,
     privateKeyPem: cert.privateKeyPem,
     signingTime: p.signingTime ?? SIGNING_TIME,
     documentHash: licenceDataHash({ metadata, data }),
-    documentTitle: `电子证照签发：营业执照（${TYPE_CODE}）`,
+    documentTitle: p.documentTitle ?? `电子证照签发：营业执照（${TYPE_CODE}）`,
     authorisationId: 'auth-1',
+    purpose:
+      p.purpose === null
+        ? undefined
+        : {
+            purpose: expectedLicencePurpose(metadata.version),
+            identifier: metadata.identifier,
+            typeCode: metadata.typeCode,
+            sealKind: signer.kind,
+            ...p.purpose,
+          },
   });
   return licenceExport({ metadata, data, signature });
 }
@@ -326,6 +352,58 @@ describe('offline verification with the CA certificate alone', () => {
     expect(check(report, 'SEAL_BINDING').detail).toContain('制章人');
   });
 
+  it('a signature without a licence purpose (as the generic endpoint signs): FAILED/SIG_CONSTRAINTS_FAILURE', async () => {
+    // Issue 11's forgery: the issuer's own seal, a valid chain, the licence title, but no purpose.
+    const report = await offline(signed({ purpose: null }));
+    expect([report.indication, report.subIndication]).toEqual(['FAILED', 'SIG_CONSTRAINTS_FAILURE']);
+    for (const id of [
+      'DATA_HASH',
+      'SIGNED_CONTENT',
+      'SIGNATURE',
+      'CERTIFICATE_CHAIN',
+      'SEAL_BINDING',
+    ] as const)
+      expect([id, check(report, id).passed]).toEqual([id, true]);
+    expect(check(report, 'PURPOSE').passed).toBe(false);
+    expect(check(report, 'PURPOSE').detail).toContain('签章用途');
+    expect(check(report, 'SEAL_KIND').passed).toBe(false);
+  });
+
+  it.each<[string, Partial<LicenceSignaturePurpose>]>([
+    ['a version purpose on 001', { purpose: 'licence.version' }],
+    ['a lifecycle purpose', { purpose: 'licence.lifecycle', event: 'revocation' }],
+    ['another identifier', { identifier: METADATA.identifier.replace('0000001', '0000002') }],
+    ['another type code', { typeCode: `${TYPE_CODE.slice(0, -1)}9` }],
+  ])('a purpose naming %s: FAILED/SIG_CONSTRAINTS_FAILURE', async (_name, purpose) => {
+    const report = await offline(signed({ purpose }));
+    expect([report.indication, report.subIndication]).toEqual(['FAILED', 'SIG_CONSTRAINTS_FAILURE']);
+    expect(check(report, 'PURPOSE').passed).toBe(false);
+  });
+
+  it('a seal of another kind than the type names: FAILED/SIG_CONSTRAINTS_FAILURE, offline and online', async () => {
+    const wrongKind = await offline(signed({ purpose: { sealKind: 'legal_name' } }));
+    expect([wrongKind.indication, wrongKind.subIndication]).toEqual(['FAILED', 'SIG_CONSTRAINTS_FAILURE']);
+    expect(check(wrongKind, 'SEAL_KIND').passed).toBe(false);
+    // Consistent in itself, but the catalogue names another kind for the type.
+    const report = await online(document, registered({ typeSealKind: 'legal_name' }));
+    expect([report.indication, report.subIndication]).toEqual(['FAILED', 'SIG_CONSTRAINTS_FAILURE']);
+    expect(check(report, 'SEAL_KIND').detail).toContain('证照目录');
+  });
+
+  it('a seal name, kind or code edited outside the seal info: FAILED, and the report shows the signed name', async () => {
+    const renamed = clone(document);
+    renamed.signature.seal.name = '伪造的印章名称';
+    const report = await offline(renamed);
+    expect([report.indication, report.subIndication]).toEqual(['FAILED', 'SIG_CONSTRAINTS_FAILURE']);
+    expect(check(report, 'SEAL_BINDING').passed).toBe(false);
+    expect(report.signature!.sealName).toBe(`${ISSUER.name}证照专用章`);
+    expect(JSON.stringify(report)).not.toContain('伪造的印章名称');
+
+    const rekinded = clone(document);
+    rekinded.signature.seal.kind = 'legal_name';
+    expect((await offline(rekinded)).subIndication).toBe('SIG_CONSTRAINTS_FAILURE');
+  });
+
   it('signed with another organisation’s valid seal: FAILED/SIG_CONSTRAINTS_FAILURE (issuer mismatch)', async () => {
     const report = await offline(signed({ seal: otherSeal, cert: otherOrgCert }));
     expect([report.indication, report.subIndication]).toEqual(['FAILED', 'SIG_CONSTRAINTS_FAILURE']);
@@ -387,6 +465,7 @@ function registered(overrides: Partial<RegisteredLicence> = {}): RegisteredLicen
     validTo: null,
     status: 'valid',
     dataHash: document.signature.dataHash.value,
+    typeSealKind: 'business',
     signatureValue: document.signature.signatureValue,
     seal: { id: seal.id, status: 'active', statusChangedAt: null },
     latestIdentifier: METADATA.identifier,
