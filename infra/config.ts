@@ -12,6 +12,10 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** LM-25: the owner's connection for migrations; the API and workers then use DATABASE_URL's role. */
+  databaseOwnerUrl: string | undefined;
+  /** The runtime role's password on the embedded PostgreSQL (`elicense_app`). */
+  embeddedRuntimePassword: string;
   postgresPort: number;
   temporalAddress: string | undefined;
   temporalNamespace: string;
@@ -50,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${port}`,
     dataDir: path.resolve(env.DATA_DIR ?? '.data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseOwnerUrl: env.DATABASE_OWNER_URL || undefined,
+    embeddedRuntimePassword: env.EMBEDDED_DB_RUNTIME_PASSWORD || 'development-only-runtime-password',
     postgresPort: Number(env.POSTGRES_PORT ?? 5433),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',

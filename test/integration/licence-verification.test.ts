@@ -229,14 +229,16 @@ describe('POST /api/verify', () => {
     expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
-  it('every verification is audited with the caller’s IP and the outcome', async () => {
+  it('a signed-in caller’s verification is audited with the IP and the outcome', async () => {
     // Tagged with request ids, so that no other verification of this file can be counted in.
     const requestIds = [`audit-${randomUUID()}`, `audit-${randomUUID()}`];
     await t.call('POST', '/api/verify', {
+      as: 'jc-hrss-verifier',
       body: { identifier },
       headers: { 'X-Request-Id': requestIds[0]! },
     });
     await t.call('POST', '/api/verify', {
+      as: 'jc-hrss-verifier',
       body: { document: { ...clone(exported), licence: { ...exported.licence, data: {} } } },
       headers: { 'X-Request-Id': requestIds[1]! },
     });
@@ -247,7 +249,7 @@ describe('POST /api/verify', () => {
     const passed = events.find((e) => e.outcome === 'success');
     const failed = events.find((e) => e.outcome === 'rejected');
     expect(passed).toMatchObject({
-      actorUsername: 'anonymous',
+      actorUsername: 'jc-hrss-verifier',
       targetId: identifier,
       outcome: 'success',
       details: expect.objectContaining({ indication: 'PASSED', channel: 'api' }),
@@ -257,6 +259,43 @@ describe('POST /api/verify', () => {
       outcome: 'rejected',
       details: expect.objectContaining({ indication: 'FAILED', subIndication: 'HASH_FAILURE' }),
     });
+  });
+
+  it('anonymous verifications are counted per identifier and day, not written to the audit log (LM-25)', async () => {
+    const counted = async () => {
+      const rows = await t
+        .em()
+        .getConnection()
+        .execute<Array<{ indication: string; channel: string; n: string }>>(
+          `select indication, channel, sum(count)::text as n from anonymous_verification_count
+            where identifier = ? group by indication, channel`,
+          [identifier],
+        );
+      return Object.fromEntries(rows.map((r) => [`${r.channel}:${r.indication}`, Number(r.n)]));
+    };
+    const before = await counted();
+    const requestIds = [`anon-${randomUUID()}`, `anon-${randomUUID()}`, `anon-${randomUUID()}`];
+    for (const requestId of requestIds) {
+      const res = await t.call('POST', '/api/verify', {
+        body: { identifier },
+        headers: { 'X-Request-Id': requestId },
+      });
+      expect(res.body.indication).toBe('PASSED');
+    }
+    const after = await counted();
+    expect((after['api:PASSED'] ?? 0) - (before['api:PASSED'] ?? 0)).toBe(3);
+    expect(await t.em().count(AuditEvent, { requestId: { $in: requestIds } })).toBe(0);
+    // One row per identifier, day, channel and result, however many requests.
+    const [{ rows }] = await t
+      .em()
+      .getConnection()
+      .execute<Array<{ rows: string }>>(
+        `select count(*)::text as rows from anonymous_verification_count
+          where identifier = ? and channel = 'api' and indication = 'PASSED'
+            and day = (now() at time zone 'Asia/Shanghai')::date`,
+        [identifier],
+      );
+    expect(rows).toBe('1');
   });
 });
 

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../../infra/config';
 import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
 import { RunningPlatform, startPlatform } from '../../platform/compose';
-import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
+import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';
 
@@ -70,7 +70,8 @@ export async function startTestPlatform(
   });
   const platform = await startPlatform({
     config,
-    databaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
+    databaseUrl: runtimeUrl(services.postgresAdminUrl, databaseName),
+    ownerDatabaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
     temporalAddress: services.temporalAddress,
     smtpUrl: smtp.url,
     seedDevData: false,
@@ -117,7 +118,7 @@ export async function startTestPlatform(
     platform,
     url: platform.url,
     workerEnv: {
-      DATABASE_URL: withDatabase(services.postgresAdminUrl, databaseName),
+      DATABASE_URL: runtimeUrl(services.postgresAdminUrl, databaseName),
       TEMPORAL_ADDRESS: services.temporalAddress,
       SMTP_URL: smtp.url,
       TEMPORAL_TASK_QUEUE: config.temporalTaskQueue,
