@@ -78,13 +78,13 @@ export async function* auditRowsInChainOrder(db: SqlRunner, batch = 2000): Async
   for (;;) {
     const result: { rows: AuditChainRow[] } = after
       ? await db.query<AuditChainRow>(
-          `select ${ROW_COLUMNS} from audit_event
-            where (chain_day, chain_part, seq) > ($1::date, $2, $3::int)
-            order by chain_day, chain_part, seq limit ${batch}`,
+          `select ${ROW_COLUMNS} from audit_event e
+            where (e.chain_day, e.chain_part, e.seq) > ($1::date, $2, $3::int)
+            order by e.chain_day, e.chain_part, e.seq limit ${batch}`,
           after,
         )
       : await db.query<AuditChainRow>(
-          `select ${ROW_COLUMNS} from audit_event order by chain_day, chain_part, seq limit ${batch}`,
+          `select ${ROW_COLUMNS} from audit_event e order by e.chain_day, e.chain_part, e.seq limit ${batch}`,
         );
     const rows = result.rows;
     for (const row of rows) yield row;
