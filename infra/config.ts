@@ -87,3 +87,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
   };
 }
+
+/** LM-26: what `npm run backup` and `npm run restore` need; read by those scripts only. */
+export interface BackupConfig {
+  /** The owner's connection: DATABASE_OWNER_URL, else DATABASE_URL, else the embedded server of `npm start`. */
+  databaseUrl: string;
+  /** BACKUP_KEY: the AES-256-GCM key is derived from it (scrypt). Required in production. */
+  key: string;
+  dir: string;
+  offsiteDir: string;
+  /** The dev Temporal server's history, when TEMPORAL_ADDRESS is unset (the embedded server is used). */
+  temporalDbFile: string | undefined;
+}
+
+export const DEV_BACKUP_KEY = 'development-only-backup-key';
+
+export function loadBackupConfig(env: NodeJS.ProcessEnv = process.env): BackupConfig {
+  const config = loadConfig(env);
+  if (config.production && (!env.BACKUP_KEY || !env.BACKUP_DIR || !env.BACKUP_OFFSITE_DIR)) {
+    throw new Error('BACKUP_KEY, BACKUP_DIR and BACKUP_OFFSITE_DIR must be set when NODE_ENV=production');
+  }
+  return {
+    databaseUrl:
+      config.databaseOwnerUrl ??
+      config.databaseUrl ??
+      `postgres://postgres:postgres@127.0.0.1:${config.postgresPort}/elicense`,
+    key: env.BACKUP_KEY || DEV_BACKUP_KEY,
+    dir: path.resolve(env.BACKUP_DIR ?? path.join(config.dataDir, 'backups')),
+    offsiteDir: path.resolve(env.BACKUP_OFFSITE_DIR ?? path.join(config.dataDir, 'backups-offsite')),
+    temporalDbFile: config.temporalAddress ? undefined : path.join(config.dataDir, 'temporal.db'),
+  };
+}

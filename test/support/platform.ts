@@ -48,14 +48,18 @@ export async function startTestPlatform(
      * on a licence copy, e-mail links) open this platform. Otherwise PUBLIC_URL is http://localhost:3000.
      */
     reachablePublicUrl?: boolean;
+    /** Serve this existing database (e.g. one a test restored) instead of a fresh clone of the template. */
+    existingDatabase?: string;
   } = {},
 ): Promise<TestPlatform> {
   const services = testServices();
-  const databaseName = `t_${randomBytes(5).toString('hex')}`;
-  const admin = new Client({ connectionString: services.postgresAdminUrl });
-  await admin.connect();
-  await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
-  await admin.end();
+  const databaseName = options.existingDatabase ?? `t_${randomBytes(5).toString('hex')}`;
+  if (!options.existingDatabase) {
+    const admin = new Client({ connectionString: services.postgresAdminUrl });
+    await admin.connect();
+    await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
+    await admin.end();
+  }
 
   let smtp = await startDevSmtp(0);
   let smtpRunning = true;
