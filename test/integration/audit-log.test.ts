@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
+import { AuditEvent } from '../../db/entities';
 import { auditRowHash, auditRowsInChainOrder, GENESIS_HASH } from '../../db/audit-chain';
 import { sealAuditDays, verifyAuditLog } from '../../usecases/audit-log';
 import { TEST_PKI_MASTER_KEY, testServices } from '../support/env';
@@ -125,6 +126,79 @@ describe('the hash chain', () => {
     await insert();
     expect((await owner.query(`select 1 from audit_event where event_key = $1`, [key])).rowCount).toBe(1);
     expect((await verifyAuditLog(owner as never)).problems).toEqual([]);
+  });
+});
+
+describe('the auditors’ search page and CSV export', () => {
+  const requestId = `audit-page-${Date.now()}`;
+  beforeAll(async () => {
+    const values = Array.from(
+      { length: 60 },
+      (_, i) => `('tester', 'test.paged', 'test', 'item-${i}', 'success', '${requestId}')`,
+    );
+    await runtime().execute(
+      `insert into audit_event (actor_username, action, target_type, target_id, outcome, request_id)
+       values ${values.join(', ')}`,
+    );
+  });
+
+  it('an auditor searches by action and request id, 50 rows a page', async () => {
+    const first = await t.call('GET', `/audit?action=test.paged&requestId=${requestId}`, {
+      as: 'jc-auditor',
+    });
+    expect(first.status).toBe(200);
+    expect(first.body).toContain('共 60 条，第 1 / 2 页');
+    expect(first.body.match(/data-audit-id=/g)).toHaveLength(50);
+    expect(first.body).toContain('rel="next"');
+    const second = await t.call('GET', `/audit?action=test.paged&requestId=${requestId}&page=2`, {
+      as: 'jc-auditor',
+    });
+    expect(second.body.match(/data-audit-id=/g)).toHaveLength(10);
+    // Filters by outcome and day (Asia/Shanghai days, inclusive).
+    const denied = await t.call('GET', `/audit?requestId=${requestId}&outcome=denied`, { as: 'jc-auditor' });
+    expect(denied.body).toContain('共 0 条');
+    // The search itself is in the log.
+    expect(
+      await t.em().count(AuditEvent, { action: 'audit_log.search', actorUsername: 'jc-auditor' }),
+    ).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a bad filter is a 400 naming it in Chinese', async () => {
+    const res = await t.call('GET', '/audit?from=2026-13-40&outcome=maybe', { as: 'jc-auditor' });
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('开始日期');
+    expect(res.body).toContain('结果');
+  });
+
+  it('exports what the filters find as CSV (who, what, when, outcome, request id)', async () => {
+    const res = await fetch(`${t.url}/audit.csv?requestId=${requestId}`, {
+      headers: { authorization: `Bearer ${await t.token('jc-auditor')}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await res.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe('编号,时间,用户,角色,单位,操作,对象类型,对象,结果,请求ID,IP,详情');
+    expect(lines).toHaveLength(61);
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^\\d+,\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},tester,,,test\\.paged,test,item-\\d+,success,${requestId},,`,
+      ),
+    );
+  });
+
+  it('anyone else gets 403, and the refusal is audited', async () => {
+    for (const who of ['jc-admin', 'holder-zhangwei']) {
+      expect((await t.call('GET', '/audit', { as: who })).status).toBe(403);
+      expect((await t.call('GET', '/audit.csv', { as: who })).status).toBe(403);
+    }
+    expect(
+      await t
+        .em()
+        .count(AuditEvent, { action: 'audit_log.search', actorUsername: 'jc-admin', outcome: 'denied' }),
+    ).toBe(1);
   });
 });
 
