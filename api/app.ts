@@ -25,6 +25,8 @@ import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealService } from './services/seals';
 import { VerificationService } from './services/verification';
+import { AuditLogService } from './services/audit-log';
+import { auditPageRoutes } from './web/audit-pages';
 import { calendarPageRoutes } from './web/calendar-pages';
 import { licencePageRoutes } from './web/licence-pages';
 import { licenceTypePageRoutes } from './web/licence-type-pages';
@@ -84,6 +86,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', jsonErrorHandler(ctx.em));
 
   app.use(calendarPageRoutes(ctx, calendar));
+  app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));

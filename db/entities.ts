@@ -158,6 +158,10 @@ export class Task {
 
 export type AuditOutcome = 'success' | 'denied' | 'rejected' | 'failed';
 
+/**
+ * An audit row. The table also holds the hash chain (`chain_day`, `chain_part`, `seq`, `prev_hash`, `hash`), set by
+ * the database's trigger on insert whatever the writer sends, and read by db/audit-chain.ts only.
+ */
 export class AuditEvent {
   id!: string;
   /** Set by activities so that a retried activity records its event once. */
@@ -174,6 +178,16 @@ export class AuditEvent {
   details: Record<string, unknown> = {};
   requestId: string | null = null;
   ip: string | null = null;
+}
+
+/** Anonymous verifications counted per identifier, day, channel and result (not audit rows: LM-25, LM-19). */
+export class AnonymousVerificationCount {
+  day!: string;
+  identifier!: string;
+  channel!: string;
+  indication!: string;
+  count!: string;
+  lastAt!: Date;
 }
 
 export class EmailMessage {
@@ -367,6 +381,19 @@ export const AuditEventSchema = new EntitySchema<AuditEvent>({
   },
 });
 
+export const AnonymousVerificationCountSchema = new EntitySchema<AnonymousVerificationCount>({
+  class: AnonymousVerificationCount,
+  tableName: 'anonymous_verification_count',
+  properties: {
+    day: { type: 'date', primary: true },
+    identifier: { type: 'string', primary: true },
+    channel: { type: 'string', primary: true },
+    indication: { type: 'string', primary: true },
+    count: { type: 'bigint' },
+    lastAt: timestamptz,
+  },
+});
+
 export const EmailMessageSchema = new EntitySchema<EmailMessage>({
   class: EmailMessage,
   tableName: 'email_message',
@@ -393,6 +420,7 @@ export const ENTITIES = [
   SealSchema,
   TaskSchema,
   AuditEventSchema,
+  AnonymousVerificationCountSchema,
   EmailMessageSchema,
   CalendarYearSchema,
   CalendarDaySchema,

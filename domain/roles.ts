@@ -20,6 +20,7 @@ export const USER_ROLES = [
   'unit_leader', // leads an organisation: approves its seal use, legal-name seal included (SM-12, SM-14)
   'licence_system', // an issuing unit's business system, issuing licences through the API as cases close (LM-7)
   'licence_holder', // a holder (citizen or organisation) looking at their own licences (LM-16)
+  'auditor', // reads and exports the audit log (LM-25)
 ] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
@@ -33,6 +34,7 @@ export const ROLE_LABELS: Record<UserRole, string> = {
   unit_leader: '单位负责人',
   licence_system: '业务系统接入账号',
   licence_holder: '持证人',
+  auditor: '审计人员',
 };
 
 export const FUNCTION_LABELS: Record<OrganisationFunction, string> = {

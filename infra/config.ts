@@ -14,6 +14,10 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** LM-25: the owner's connection for migrations; the API and workers then use DATABASE_URL's role. */
+  databaseOwnerUrl: string | undefined;
+  /** The runtime role's password on the embedded PostgreSQL (`elicense_app`). */
+  embeddedRuntimePassword: string;
   postgresPort: number;
   temporalAddress: string | undefined;
   temporalNamespace: string;
@@ -95,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     dataDir: path.resolve(env.DATA_DIR ?? '.data'),
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseOwnerUrl: env.DATABASE_OWNER_URL || undefined,
+    embeddedRuntimePassword: env.EMBEDDED_DB_RUNTIME_PASSWORD || 'development-only-runtime-password',
     postgresPort: Number(env.POSTGRES_PORT ?? 5433),
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
@@ -158,5 +164,36 @@ function oidcConfig(env: NodeJS.ProcessEnv, publicUrl: string): OidcConfig {
     audience: env.OIDC_AUDIENCE || clientId,
     redirectUri: env.OIDC_REDIRECT_URI || `${publicUrl}/auth/callback`,
     algorithms,
+  };
+}
+
+/** LM-26: what `npm run backup` and `npm run restore` need; read by those scripts only. */
+export interface BackupConfig {
+  /** The owner's connection: DATABASE_OWNER_URL, else DATABASE_URL, else the embedded server of `npm start`. */
+  databaseUrl: string;
+  /** BACKUP_KEY: the AES-256-GCM key is derived from it (scrypt). Required in production. */
+  key: string;
+  dir: string;
+  offsiteDir: string;
+  /** The dev Temporal server's history, when TEMPORAL_ADDRESS is unset (the embedded server is used). */
+  temporalDbFile: string | undefined;
+}
+
+export const DEV_BACKUP_KEY = 'development-only-backup-key';
+
+export function loadBackupConfig(env: NodeJS.ProcessEnv = process.env): BackupConfig {
+  const config = loadConfig(env);
+  if (config.production && (!env.BACKUP_KEY || !env.BACKUP_DIR || !env.BACKUP_OFFSITE_DIR)) {
+    throw new Error('BACKUP_KEY, BACKUP_DIR and BACKUP_OFFSITE_DIR must be set when NODE_ENV=production');
+  }
+  return {
+    databaseUrl:
+      config.databaseOwnerUrl ??
+      config.databaseUrl ??
+      `postgres://postgres:postgres@127.0.0.1:${config.postgresPort}/elicense`,
+    key: env.BACKUP_KEY || DEV_BACKUP_KEY,
+    dir: path.resolve(env.BACKUP_DIR ?? path.join(config.dataDir, 'backups')),
+    offsiteDir: path.resolve(env.BACKUP_OFFSITE_DIR ?? path.join(config.dataDir, 'backups-offsite')),
+    temporalDbFile: config.temporalAddress ? undefined : path.join(config.dataDir, 'temporal.db'),
   };
 }

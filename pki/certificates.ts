@@ -141,3 +141,30 @@ export function certificateOrganisationName(certificatePem: string): string {
 export function isIssuedBy(certificatePem: string, caPem: string): boolean {
   return isIssuedByCached(certificatePem, caPem);
 }
+
+/**
+ * A certificate for one of the platform's own services (e.g. the audit log's daily seal, LM-25): issued by the CA,
+ * naming the service, for signatures only. Each such service holds a key of its own, never the CA's.
+ */
+export function issueServiceCertificate(
+  ca: CaMaterial,
+  serviceName: string,
+  validity: { notBefore: Date; notAfter: Date },
+): IssuedCertificate {
+  return build(
+    [
+      { name: 'countryName', value: 'CN' },
+      { name: 'stateOrProvinceName', value: '山西省' },
+      { name: 'organizationName', value: '晋城市电子证照与电子印章平台' },
+      { name: 'commonName', value: serviceName },
+    ],
+    subjectOf(ca.certificatePem),
+    ca.privateKeyPem,
+    validity,
+    [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
+      { name: 'subjectKeyIdentifier' },
+    ],
+  );
+}

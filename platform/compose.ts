@@ -20,11 +20,18 @@ import { createWorker } from '../worker/worker';
 import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
-import { prepareDatabase } from './prepare-database';
+import { prepareDatabase, runtimeRoleOf } from './prepare-database';
+import { sealAuditDays } from '../usecases/audit-log';
 
 export interface PlatformOptions {
   config: Config;
+  /** The runtime role's connection: the API and the worker use it (LM-25: it may only append to the audit log). */
   databaseUrl: string;
+  /**
+   * The owner's connection, for migrations and grants; the runtime role is the user of `databaseUrl`. Without it,
+   * one role does both (the audit log's triggers still refuse UPDATE and early DELETE).
+   */
+  ownerDatabaseUrl?: string;
   temporalAddress: string;
   smtpUrl: string;
   seedDevData: boolean;
@@ -64,9 +71,20 @@ function installRuntime(): void {
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const { config } = options;
   installRuntime();
+  if (options.ownerDatabaseUrl && options.ownerDatabaseUrl !== options.databaseUrl) {
+    const owner = await openOrm(options.ownerDatabaseUrl);
+    try {
+      await prepareDatabase(owner, config.pkiMasterKey, { runtimeRole: runtimeRoleOf(options.databaseUrl) });
+      if (options.seedDevData) await seed(owner.em.fork() as EntityManager, config.pkiMasterKey);
+    } finally {
+      await owner.close(true);
+    }
+  }
   const orm = await openOrm(options.databaseUrl);
-  await prepareDatabase(orm, config.pkiMasterKey);
-  if (options.seedDevData) await seed(orm.em.fork() as EntityManager, config.pkiMasterKey);
+  if (!options.ownerDatabaseUrl || options.ownerDatabaseUrl === options.databaseUrl) {
+    await prepareDatabase(orm, config.pkiMasterKey);
+    if (options.seedDevData) await seed(orm.em.fork() as EntityManager, config.pkiMasterKey);
+  }
 
   const connectionOptions = temporalConnectionOptions(options.temporalAddress, config);
   const connection = await Connection.connect(connectionOptions);
@@ -119,6 +137,16 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   for (const [what, service] of orphans) {
     service.resumeOrphans().catch((err) => console.warn(`resuming orphaned ${what} failed: ${String(err)}`));
   }
+  // LM-25: each finished day's audit chains are sealed (signed) once; any process may do it, the first one wins.
+  let sealing: Promise<unknown> = Promise.resolve();
+  const sealFinishedDays = () => {
+    sealing = sealAuditDays(em(), config.pkiMasterKey, new Date()).catch((err) =>
+      console.warn(`sealing the audit log failed: ${String(err)}`),
+    );
+  };
+  sealFinishedDays();
+  const sealTimer = setInterval(sealFinishedDays, 15 * 60_000);
+  sealTimer.unref();
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -136,6 +164,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     stopWorker,
     startWorker,
     async stop() {
+      clearInterval(sealTimer);
+      await sealing;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await stopWorker();

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     mkdirSync(config.dataDir, { recursive: true });
 
     let databaseUrl = config.databaseUrl;
+    let ownerDatabaseUrl = config.databaseOwnerUrl;
     if (!databaseUrl) {
       log(
         `Starting embedded PostgreSQL on port ${config.postgresPort} (data in ${path.join(config.dataDir, 'postgres')}) …`,
@@ -63,7 +64,9 @@ async function main(): Promise<void> {
       });
       stops.push(() => pg.stop());
       await pg.createDatabase('elicense');
-      databaseUrl = pg.databaseUrl('elicense');
+      // LM-25: migrations as the owner, the platform as the runtime role (created by the preparation step).
+      ownerDatabaseUrl = pg.databaseUrl('elicense');
+      databaseUrl = embeddedRuntimeUrl(ownerDatabaseUrl, config.embeddedRuntimePassword);
     }
 
     let temporalAddress = config.temporalAddress;
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
     const platform = await startPlatform({
       config,
       databaseUrl,
+      ownerDatabaseUrl,
       temporalAddress,
       smtpUrl,
       seedDevData,
@@ -152,6 +156,14 @@ async function main(): Promise<void> {
     console.error(err instanceof Error ? err.message : err);
     await shutdown(1);
   }
+}
+
+/** The embedded server's runtime role: `elicense_app`, which the preparation step creates. */
+function embeddedRuntimeUrl(ownerUrl: string, password: string): string {
+  const url = new URL(ownerUrl);
+  url.username = 'elicense_app';
+  url.password = password;
+  return url.toString();
 }
 
 void main();

@@ -215,6 +215,8 @@ export const DEV_USERS: UserSeed[] = [
     organisationId: 'jc-hrss',
     roles: ['licence_verifier'],
   },
+  // Reads and exports the audit log (LM-25), at the city's management unit.
+  { username: 'jc-auditor', displayName: '曹雪', organisationId: 'jc-approval', roles: ['auditor'] },
 ];
 
 export const SEED_EMAIL_DOMAIN = 'jincheng.example';

@@ -1,13 +1,14 @@
 /**
  * Licence verification for everyone (LM-19, WP-(二)1): `POST /api/verify` and the public page `/verify/:identifier`
  * verify a licence identifier (the platform's stored document) or an exported document, against the CA certificate
- * and the platform's registry (pki/licence-verifier.ts, domain/licence-verification.ts). No login is needed; every
- * verification is audited with the caller's IP and the outcome (LM-25).
+ * and the platform's registry (pki/licence-verifier.ts, domain/licence-verification.ts). No login is needed; a
+ * signed-in caller's verification is audited with the IP and the outcome, an anonymous one is counted per
+ * identifier, day, channel and result in `anonymous_verification_count` (LM-25).
  */
 import { X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { AuditActor, recordAudit } from '../../db/audit';
+import { AuditActor, countAnonymousVerification, recordAudit } from '../../db/audit';
 import { CertificateAuthority } from '../../db/entities';
 import type { LicenceStatus } from '../../domain/licence';
 import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
@@ -238,6 +239,11 @@ export class VerificationService {
     outcome: 'success' | 'rejected',
     details: Record<string, unknown>,
   ): Promise<void> {
+    // Anonymous verifications are counted, not logged (LM-25): the log stays insert-only and bounded.
+    if (!meta.principal) {
+      const indication = typeof details.indication === 'string' ? details.indication : 'INVALID_REQUEST';
+      return countAnonymousVerification(this.ctx.em(), identifier, meta.channel, indication);
+    }
     return recordAudit(this.ctx.em(), {
       actor: meta.principal ? actorOf(meta.principal) : ANONYMOUS,
       action: 'licence.verify',

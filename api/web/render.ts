@@ -62,6 +62,7 @@ export function renderPage(name: string, context: PageContext): string {
       isApplicant: principal.roles.includes('seal_applicant'),
       isReviewer: principal.roles.includes('seal_reviewer'),
       isPlatformAdmin: principal.roles.includes('platform_admin'),
+      isAuditor: principal.roles.includes('auditor'),
       // 证照管理: the issuing unit's staff and the management unit's overseers (LM-7, LM-28).
       isLicenceStaff: principal.roles.some((r) =>
         ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),

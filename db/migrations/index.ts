@@ -5,6 +5,7 @@ import { Migration20261127020000_approval_engine } from './Migration202611270200
 import { Migration20261127030000_seal_use } from './Migration20261127030000_seal_use';
 import { Migration20261127040000_licences } from './Migration20261127040000_licences';
 import { Migration20261128000000_flow_drafts } from './Migration20261128000000_flow_drafts';
+import { Migration20261202000100_audit_chain } from './Migration20261202000100_audit_chain';
 import { Migration20261202000400_oidc_subject } from './Migration20261202000400_oidc_subject';
 
 export const MIGRATIONS = [
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261127030000_seal_use', class: Migration20261127030000_seal_use },
   { name: 'Migration20261127040000_licences', class: Migration20261127040000_licences },
   { name: 'Migration20261128000000_flow_drafts', class: Migration20261128000000_flow_drafts },
+  { name: 'Migration20261202000100_audit_chain', class: Migration20261202000100_audit_chain },
   { name: 'Migration20261202000400_oidc_subject', class: Migration20261202000400_oidc_subject },
 ];

@@ -3,8 +3,8 @@
  * 泽州县市场监督管理局's 证照专用章: it verifies PASSED by identifier, by its export and offline with the CA
  * certificate alone; a changed data item, a changed signature or signed content, a signature made with a key
  * outside the CA, a signing time outside the seal's validity and an unknown identifier each get their own
- * sub-indication; a body that is neither shape gets 400 naming the field; every verification is audited with the
- * caller's IP. The public page needs no login, shows the report in Chinese with the masked face and makes a
+ * sub-indication; a body that is neither shape gets 400 naming the field; a signed-in caller's verification is
+ * audited with the IP, anonymous ones are counted per identifier and day (LM-25). The public page needs no login, shows the report in Chinese with the masked face and makes a
  * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
  */
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
@@ -230,14 +230,16 @@ describe('POST /api/verify', () => {
     expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
-  it('every verification is audited with the caller’s IP and the outcome', async () => {
+  it('a signed-in caller’s verification is audited with the IP and the outcome', async () => {
     // Tagged with request ids, so that no other verification of this file can be counted in.
     const requestIds = [`audit-${randomUUID()}`, `audit-${randomUUID()}`];
     await t.call('POST', '/api/verify', {
+      as: 'jc-hrss-verifier',
       body: { identifier },
       headers: { 'X-Request-Id': requestIds[0]! },
     });
     await t.call('POST', '/api/verify', {
+      as: 'jc-hrss-verifier',
       body: { document: { ...clone(exported), licence: { ...exported.licence, data: {} } } },
       headers: { 'X-Request-Id': requestIds[1]! },
     });
@@ -248,7 +250,7 @@ describe('POST /api/verify', () => {
     const passed = events.find((e) => e.outcome === 'success');
     const failed = events.find((e) => e.outcome === 'rejected');
     expect(passed).toMatchObject({
-      actorUsername: 'anonymous',
+      actorUsername: 'jc-hrss-verifier',
       targetId: identifier,
       outcome: 'success',
       details: expect.objectContaining({ indication: 'PASSED', channel: 'api' }),
@@ -258,6 +260,43 @@ describe('POST /api/verify', () => {
       outcome: 'rejected',
       details: expect.objectContaining({ indication: 'FAILED', subIndication: 'HASH_FAILURE' }),
     });
+  });
+
+  it('anonymous verifications are counted per identifier and day, not written to the audit log (LM-25)', async () => {
+    const counted = async () => {
+      const rows = await t
+        .em()
+        .getConnection()
+        .execute<Array<{ indication: string; channel: string; n: string }>>(
+          `select indication, channel, sum(count)::text as n from anonymous_verification_count
+            where identifier = ? group by indication, channel`,
+          [identifier],
+        );
+      return Object.fromEntries(rows.map((r) => [`${r.channel}:${r.indication}`, Number(r.n)]));
+    };
+    const before = await counted();
+    const requestIds = [`anon-${randomUUID()}`, `anon-${randomUUID()}`, `anon-${randomUUID()}`];
+    for (const requestId of requestIds) {
+      const res = await t.call('POST', '/api/verify', {
+        body: { identifier },
+        headers: { 'X-Request-Id': requestId },
+      });
+      expect(res.body.indication).toBe('PASSED');
+    }
+    const after = await counted();
+    expect((after['api:PASSED'] ?? 0) - (before['api:PASSED'] ?? 0)).toBe(3);
+    expect(await t.em().count(AuditEvent, { requestId: { $in: requestIds } })).toBe(0);
+    // One row per identifier, day, channel and result, however many requests.
+    const [{ rows }] = await t
+      .em()
+      .getConnection()
+      .execute<Array<{ rows: string }>>(
+        `select count(*)::text as rows from anonymous_verification_count
+          where identifier = ? and channel = 'api' and indication = 'PASSED'
+            and day = (now() at time zone 'Asia/Shanghai')::date`,
+        [identifier],
+      );
+    expect(rows).toBe('1');
   });
 });
 

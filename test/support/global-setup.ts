@@ -14,7 +14,7 @@ import { seed } from '../../seed/demo-city';
 import { prepareDatabase } from '../../platform/prepare-database';
 import { startEmbeddedPostgres } from '../../infra/postgres';
 import { startTemporalDevServer } from '../../infra/temporal';
-import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY } from './env';
+import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, TEST_RUNTIME_ROLE } from './env';
 import { freePort } from './ports';
 
 const log = (line: string) => process.stderr.write(`[test setup] ${line}\n`);
@@ -60,7 +60,7 @@ export default async function globalSetup(): Promise<void> {
   await admin.end();
   const templateUrl = withDatabase(adminUrl, TEMPLATE_DATABASE);
   const orm = await openOrm(templateUrl);
-  await prepareDatabase(orm, TEST_PKI_MASTER_KEY);
+  await prepareDatabase(orm, TEST_PKI_MASTER_KEY, { runtimeRole: TEST_RUNTIME_ROLE });
   await seed(orm.em.fork() as EntityManager, TEST_PKI_MASTER_KEY);
   await orm.close(true);
 

@@ -10,7 +10,7 @@ import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
 import { startEmbeddedOidcProvider } from '../../infra/oidc-provider';
 import { demoProviderAccounts } from '../../seed/demo-city';
 import { RunningPlatform, startPlatform } from '../../platform/compose';
-import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
+import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';
 
@@ -50,14 +50,18 @@ export async function startTestPlatform(
      * on a licence copy, e-mail links) open this platform. Otherwise PUBLIC_URL is http://localhost:3000.
      */
     reachablePublicUrl?: boolean;
+    /** Serve this existing database (e.g. one a test restored) instead of a fresh clone of the template. */
+    existingDatabase?: string;
   } = {},
 ): Promise<TestPlatform> {
   const services = testServices();
-  const databaseName = `t_${randomBytes(5).toString('hex')}`;
-  const admin = new Client({ connectionString: services.postgresAdminUrl });
-  await admin.connect();
-  await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
-  await admin.end();
+  const databaseName = options.existingDatabase ?? `t_${randomBytes(5).toString('hex')}`;
+  if (!options.existingDatabase) {
+    const admin = new Client({ connectionString: services.postgresAdminUrl });
+    await admin.connect();
+    await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
+    await admin.end();
+  }
 
   let smtp = await startDevSmtp(0);
   let smtpRunning = true;
@@ -82,7 +86,8 @@ export async function startTestPlatform(
   });
   const platform = await startPlatform({
     config,
-    databaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
+    databaseUrl: runtimeUrl(services.postgresAdminUrl, databaseName),
+    ownerDatabaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
     temporalAddress: services.temporalAddress,
     smtpUrl: smtp.url,
     seedDevData: false,
@@ -129,7 +134,7 @@ export async function startTestPlatform(
     platform,
     url: platform.url,
     workerEnv: {
-      DATABASE_URL: withDatabase(services.postgresAdminUrl, databaseName),
+      DATABASE_URL: runtimeUrl(services.postgresAdminUrl, databaseName),
       TEMPORAL_ADDRESS: services.temporalAddress,
       SMTP_URL: smtp.url,
       TEMPORAL_TASK_QUEUE: config.temporalTaskQueue,
