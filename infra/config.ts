@@ -30,6 +30,8 @@ export interface Config {
   pkiMasterKey: string;
   /** LM-8: where licences are pushed to the data-exchange platform (HTTP POST); unset, pushes wait. */
   exchangeEndpointUrl: string | undefined;
+  /** GET /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
+  metricsToken: string | undefined;
 }
 
 const DEV_JWT_SECRET = 'development-only-jwt-secret-change-me';
@@ -79,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }
