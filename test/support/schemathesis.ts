@@ -204,6 +204,8 @@ export async function runSchemathesis(
   const child = spawn(SCHEMATHESIS_BIN, args, {
     env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Schemathesis keeps a cache (.schemathesis/) in its working directory: under test-artifacts, not the repo.
+    cwd: dir,
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
