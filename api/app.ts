@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { logger } from '../infra/logger';
+import { httpRequestDuration } from '../infra/metrics';
 import type { AppContext } from './context';
 import { ApiError, errorBody, jsonErrorHandler } from './errors';
 import { openApiDocument } from './openapi';
@@ -11,6 +13,7 @@ import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
 import { flowDefinitionRoutes } from './routes/flow-definitions';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
 import { sealRoutes } from './routes/seal-applications';
@@ -56,9 +59,11 @@ export function createApp(ctx: AppContext) {
     res.set('X-Frame-Options', 'DENY');
     next();
   });
+  app.use(observeRequests);
   app.use(sameOriginForCookies);
   app.use('/static', express.static(path.join(__dirname, '..', 'templates', 'static'), { maxAge: '1h' }));
   app.use(healthRoutes(ctx));
+  app.use(metricsRoutes(ctx));
 
   const document = openApiDocument(ctx.config.publicUrl);
   app.get('/api/openapi.json', (_req, res) => res.json(document));
@@ -97,6 +102,31 @@ export function createApp(ctx: AppContext) {
   );
   app.use(pageErrorHandler(ctx.em));
   return { app, sealApplications, approvals, sealUse, licences };
+}
+
+/**
+ * One JSON log line and one latency observation per request, once it is answered: the route template (not the
+ * path or query, which may carry holder codes), status, duration, request id and user id; no personal data.
+ */
+function observeRequests(req: Request, res: Response, next: NextFunction): void {
+  const started = process.hrtime.bigint();
+  res.on('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+    const status = String(res.statusCode);
+    httpRequestDuration.observe({ method: req.method, route, status }, seconds);
+    const line = {
+      requestId: req.requestId,
+      userId: req.principal?.userId,
+      method: req.method,
+      route,
+      status: res.statusCode,
+      ms: Math.round(seconds * 1000),
+    };
+    if (res.statusCode >= 500) logger.error(line, 'request failed');
+    else logger.info(line, 'request');
+  });
+  next();
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorRequestHandler, Request } from 'express';
 import { recordAudit } from '../db/audit';
+import { logger } from '../infra/logger';
 import { actorOf } from './principal';
 
 export type ErrorCode =
@@ -82,13 +83,22 @@ export function auditDenial(em: () => EntityManager, req: Request, error: ApiErr
     details: { reason: error.message },
     requestId: req.requestId,
     ip: req.ip,
-  }).catch((e) => console.error('audit of a denial failed', e));
+  }).catch((err) => logger.error({ err, requestId: req.requestId }, 'audit of a denial failed'));
+}
+
+/** An unexpected error, with the route template and request id (not the URL, whose query may name a holder). */
+export function logInternalError(req: Request, err: unknown): void {
+  const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || 'unmatched';
+  logger.error(
+    { err, requestId: req.requestId, userId: req.principal?.userId, method: req.method, route },
+    'unexpected error',
+  );
 }
 
 export function jsonErrorHandler(em: () => EntityManager): ErrorRequestHandler {
   return async (err, req, res, _next) => {
     const apiError = toApiError(err);
-    if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
+    if (apiError.code === 'INTERNAL') logInternalError(req, err);
     await auditDenial(em, req, apiError);
     res.status(apiError.status).json(errorBody(apiError));
   };

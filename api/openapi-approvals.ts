@@ -127,6 +127,7 @@ export const APPROVAL_PATHS = {
       ],
       responses: {
         '200': { description: 'Pending tasks', content: list(ref('InboxItem')) },
+        '400': error('Invalid filter (details name the parameter)'),
         '403': error('Not a supervisor of a management unit'),
       },
     },
@@ -179,6 +180,7 @@ export const APPROVAL_PATHS = {
       parameters: [{ name: 'organisationId', in: 'query', required: true, schema: { type: 'string' } }],
       responses: {
         '200': { description: 'Users', content: list({ type: 'object' }) },
+        '400': error('organisationId missing or not a single value'),
         '404': error('No such organisation'),
       },
     },

@@ -207,6 +207,7 @@ export const LICENCE_PATHS = {
             },
           }),
         },
+        '400': error('Invalid query (details name the parameter)'),
         '403': error(
           'Not a supervisor or platform admin of a management unit, or the unit is outside its jurisdiction',
         ),

@@ -107,7 +107,11 @@ export const SEAL_USE_PATHS = {
       summary: "The caller's organisation's seal-use requests",
       security: secured,
       parameters: [sealIdQuery],
-      responses: { '200': { description: 'List' }, '401': error('Not authenticated') },
+      responses: {
+        '200': { description: 'List' },
+        '400': error('Invalid query (details name the parameter)'),
+        '401': error('Not authenticated'),
+      },
     },
   },
   '/api/seal-use-requests/{id}': {
@@ -127,7 +131,11 @@ export const SEAL_USE_PATHS = {
       summary: "The caller's own seal-use authorisations (the caller is the grantee)",
       security: secured,
       parameters: [sealIdQuery],
-      responses: { '200': { description: 'List' }, '401': error('Not authenticated') },
+      responses: {
+        '200': { description: 'List' },
+        '400': error('Invalid query (details name the parameter)'),
+        '401': error('Not authenticated'),
+      },
     },
   },
   '/api/seals/{id}/sign': {

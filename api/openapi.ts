@@ -8,6 +8,7 @@ import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
 import { CalendarYearBody, MAX_DEADLINE_DAYS, MAX_DEADLINE_HOURS } from './services/calendar';
 import { SealApplicationBody } from './services/seal-applications';
+import { completePaths } from './openapi-links';
 import { schema, json, ref, idParam, secured } from './openapi-parts';
 
 const errors = (...codes: number[]) =>
@@ -57,9 +58,11 @@ export function openApiDocument(serverUrl: string) {
                 code: { type: 'string', example: 'VALIDATION_FAILED' },
                 message: { type: 'string' },
                 details: {
-                  description: 'For VALIDATION_FAILED: [{field, rule, message}]',
+                  description:
+                    'For VALIDATION_FAILED: [{field, rule, message}]; for some refusals an object, e.g. {reason} of seal use',
                   oneOf: [
                     { type: 'null' },
+                    { type: 'object', properties: { reason: { type: 'string' } } },
                     {
                       type: 'array',
                       items: {
@@ -144,7 +147,7 @@ export function openApiDocument(serverUrl: string) {
         },
       },
     },
-    paths: {
+    paths: completePaths({
       '/health': {
         get: {
           summary: 'Database and Temporal status',
@@ -320,6 +323,6 @@ export function openApiDocument(serverUrl: string) {
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,
-    },
+    }),
   };
 }

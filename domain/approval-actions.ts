@@ -42,15 +42,21 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 // Bodies
 
-const Comment = z.string().trim().max(500);
+/** PostgreSQL text cannot hold NUL, and no name or comment needs a control character (found by Schemathesis). */
+const noNul = (v: string) => !v.includes('\u0000');
+const noControl = (v: string) => ![...v].some((c) => c < ' ' || c === '\u007f');
+const Comment = z.string().trim().max(500).refine(noNul, '不能包含空字符');
 const AttachmentIds = z.array(z.uuid()).max(10);
-const Username = z.string().trim().min(1).max(64);
+const Username = z.string().trim().min(1).max(64).refine(noControl, '账号不能包含控制字符');
 
 export const ApproveBody = z
   .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
   .strict();
 export const RejectBody = z
-  .object({ reason: z.string().trim().min(2).max(500), attachments: AttachmentIds.optional() })
+  .object({
+    reason: z.string().trim().min(2).max(500).refine(noNul, '不能包含空字符'),
+    attachments: AttachmentIds.optional(),
+  })
   .strict();
 export const HandOverBody = z
   .object({ to: Username, comment: Comment.optional(), attachments: AttachmentIds.optional() })
@@ -64,11 +70,14 @@ export const AddSignerBody = z
   })
   .strict();
 export const RemoveSignerBody = z
-  .object({ signerTaskId: z.string().min(1).max(200), comment: Comment.optional() })
+  .object({
+    signerTaskId: z.string().min(1).max(200).refine(noNul, '不能包含空字符'),
+    comment: Comment.optional(),
+  })
   .strict();
 export const ReturnBody = z
   .object({
-    toStep: z.string().min(1).max(40),
+    toStep: z.string().min(1).max(40).refine(noNul, '不能包含空字符'),
     comment: Comment.optional(),
     attachments: AttachmentIds.optional(),
   })

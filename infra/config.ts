@@ -44,6 +44,8 @@ export interface Config {
    * derived from PKI_MASTER_KEY.
    */
   licenceAccessCodeSecret: string;
+  /** GET /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
+  metricsToken: string | undefined;
 }
 
 export interface OidcConfig {
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       createHmac('sha256', required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY))
         .update('jincheng-elicence/licence-access-code/v1')
         .digest('hex'),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
 }
 

@@ -3,6 +3,8 @@
  * data, the Temporal client, the mailer, the worker, the services and the HTTP API, wired together here and nowhere
  * else. `npm start` calls it after starting local services; the tests and the bench call it against theirs.
  */
+import { logger } from '../infra/logger';
+import { readFromDatabase } from '../infra/metrics';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -124,6 +126,12 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     jurisdictions: new JurisdictionTree(em),
   };
   const { app, sealApplications, sealUse, licences } = createApp(ctx);
+  // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
+  const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
+  readFromDatabase({
+    deadlineBreaches: () => count('select count(*) as n from deadline_breach'),
+    exchangeBacklog: () => count(`select count(*) as n from exchange_outbox where status = 'pending'`),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port ?? config.port, () => resolve(s));
   });
@@ -135,7 +143,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ['licence issuances', licences],
   ] as const;
   for (const [what, service] of orphans) {
-    service.resumeOrphans().catch((err) => console.warn(`resuming orphaned ${what} failed: ${String(err)}`));
+    service.resumeOrphans().catch((err) => logger.warn({ err, what }, 'resuming orphaned requests failed'));
   }
   // LM-25: each finished day's audit chains are sealed (signed) once; any process may do it, the first one wins.
   let sealing: Promise<unknown> = Promise.resolve();
@@ -166,6 +174,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     async stop() {
       clearInterval(sealTimer);
       await sealing;
+      readFromDatabase(undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await stopWorker();

@@ -18,6 +18,7 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { type AuditEntry, recordAudit } from '../db/audit';
+import { workflowStartFailures, workflowStarts } from '../infra/metrics';
 
 export interface DurableRequestDeps {
   em: () => EntityManager;
@@ -121,6 +122,7 @@ export class DurableRequests {
 
   /** Starts the workflow unless one with its id exists; false when it had one already. */
   async start<W extends Workflow>(s: WorkflowStart<W>): Promise<boolean> {
+    const workflow = typeof s.workflow === 'string' ? s.workflow : s.workflow.name;
     try {
       const options = {
         workflowId: s.workflowId,
@@ -129,9 +131,11 @@ export class DurableRequests {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       } as unknown as WorkflowStartOptions<W>; // args is Parameters<W>: TypeScript cannot resolve that for a generic W
       await this.deps.temporal.workflow.start(s.workflow, options);
+      workflowStarts.inc({ workflow });
       return true;
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+      workflowStartFailures.inc({ workflow });
       throw err;
     }
   }

@@ -2,6 +2,7 @@
  * A standalone worker process (`npm run worker`), for running workers apart from the API and scaling them out.
  * Needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_URL; the API process migrates the database.
  */
+import { logger } from '../infra/logger';
 import { NativeConnection } from '@temporalio/worker';
 import { openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   });
   process.on('SIGINT', () => worker.shutdown());
   process.on('SIGTERM', () => worker.shutdown());
-  console.log(`worker running on task queue ${config.temporalTaskQueue}`);
+  logger.info({ taskQueue: config.temporalTaskQueue }, 'worker running');
   await worker.run();
   await connection.close();
   mailer.close();
@@ -38,6 +39,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  logger.fatal({ err }, 'worker failed');
   process.exit(1);
 });

@@ -83,7 +83,13 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
             : badRequest([{ field: 'file', rule: err.code, message: err.message }]),
         );
       }
-      if (err) return next(err);
+      // Anything else from the multipart parser (busboy) is a malformed body: no boundary, a broken part header,
+      // an early end. The caller's fault, not the server's (Schemathesis found these answered 500).
+      if (err) {
+        return next(
+          badRequest([{ field: 'body', rule: 'multipart', message: '请求体不是合法的 multipart/form-data' }]),
+        );
+      }
       next();
     });
   });

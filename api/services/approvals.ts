@@ -4,6 +4,7 @@
  * projection). Authorisation happens here and again in the workflow's validators, which are authoritative. The
  * inboxes are ApprovalInbox's (approval-inbox.ts); request bodies are in approval-requests.ts.
  */
+import { logger } from '../../infra/logger';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -503,7 +504,8 @@ export class ApprovalService {
     try {
       return await this.ctx.temporal.workflow.getHandle(processKey).query(approvalStateQuery);
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) console.warn(`query ${processKey} failed: ${String(err)}`);
+      if (!(err instanceof WorkflowNotFoundError))
+        logger.warn({ err, workflowId: processKey }, 'workflow query failed');
       return null;
     }
   }

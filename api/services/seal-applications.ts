@@ -2,6 +2,7 @@
  * Seal applications as the API and the web pages use them: submit (record + workflow), read (record + live state
  * from the workflow query), decide a review task (workflow update). Authorisation happens here, once for both.
  */
+import { logger } from '../../infra/logger';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
@@ -294,7 +295,7 @@ export class SealApplicationService {
       return await this.ctx.temporal.workflow.getHandle(a.workflowId).query(stateQuery);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError))
-        console.warn(`query ${a.workflowId} failed: ${String(err)}`);
+        logger.warn({ err, workflowId: a.workflowId }, 'workflow query failed');
       return null;
     }
   }

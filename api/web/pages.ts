@@ -13,7 +13,7 @@ import { LOGIN_COOKIE, readCookie, SESSION_COOKIE, SESSION_HOURS } from '../auth
 import { Principal, requestMeta } from '../principal';
 import type { AppContext } from '../context';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiError, auditDenial, FieldProblem, toApiError } from '../errors';
+import { ApiError, auditDenial, FieldProblem, logInternalError, toApiError } from '../errors';
 import type { ApprovalService, SubmissionForm } from '../services/approvals';
 import type { SealUseService } from '../services/seal-use';
 import { FlowDefinitionService } from '../services/flow-definitions';
@@ -371,7 +371,7 @@ function homeOf(principal: Principal): string {
 export function pageErrorHandler(em: () => EntityManager) {
   return async (err: unknown, req: Request, res: Response, _next: NextFunction): Promise<void> => {
     const apiError = toApiError(err);
-    if (apiError.code === 'INTERNAL') console.error(`[${req.method} ${req.originalUrl}]`, err);
+    if (apiError.code === 'INTERNAL') logInternalError(req, err);
     if (apiError.code === 'UNAUTHENTICATED') return res.redirect(303, '/login');
     await auditDenial(em, req, apiError);
     res.status(apiError.status).send(

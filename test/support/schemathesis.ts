@@ -1,0 +1,270 @@
+/**
+ * Schemathesis (Python, PyPI `schemathesis`) against a running test platform: where `.ci/run` installs it
+ * (scripts/ensure-schemathesis.sh), the data the fuzzer starts from, one run per role, and what a run found.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { applicationBody } from './fixtures';
+import { BUSINESS_LICENCE_CODE, businessLicenceBody, grantLicenceSealUse, issueLicence } from './licences';
+import type { TestPlatform } from './platform';
+
+/** The pinned version: `.ci/run` installs exactly this one (scripts/ensure-schemathesis.sh). */
+export const SCHEMATHESIS_VERSION = '4.32.5';
+export const SCHEMATHESIS_BIN =
+  process.env.SCHEMATHESIS_BIN ??
+  path.join(
+    os.homedir(),
+    '.cache',
+    'elicense',
+    `schemathesis-${SCHEMATHESIS_VERSION}`,
+    'bin',
+    'schemathesis',
+  );
+
+/**
+ * What the stateful phase starts from, so that the links of the document reach existing objects: a pending seal
+ * application (a task in 泽州县行政审批服务管理局's reviewers' inbox), a pending seal-use request (a process its
+ * requester may urge, withdraw or copy), a standing licence-signing authorisation and one licence issued under it
+ * (to 泽州县市场监督管理局), and an attachment of each fuzzed account.
+ */
+export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Promise<FuzzingSeeds> {
+  const must = (what: string, res: { status: number; body: unknown }, ok: number[]) => {
+    if (!ok.includes(res.status)) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+  };
+  const application = await t.call('POST', '/api/seal-applications', {
+    as: 'zz-amr-clerk',
+    body: applicationBody(),
+  });
+  must('seal application', application, [201]);
+  const granted = await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  const issued = await issueLicence(t, businessLicenceBody());
+  const sealUse = await t.call('POST', '/api/seal-use-requests', {
+    as: 'zz-amr-clerk',
+    body: {
+      sealId: granted.sealId,
+      documents: [{ title: '政府采购合同' }],
+      maxUses: 3,
+      validFrom: new Date(Date.now() - 60_000).toISOString(),
+      validTo: new Date(Date.now() + 30 * 24 * 3600_000).toISOString(),
+      reason: '签订政府采购合同',
+    },
+  });
+  must('seal-use request', sealUse, [201]);
+  const inbox = await t.call('GET', '/api/tasks?box=pending', { as: 'zz-approval-reviewer' });
+  const task = (inbox.body.items as Array<{ taskId: string; processId: string; processKey: string }>).find(
+    (x) => x.processId === application.body.id,
+  );
+  if (!task) throw new Error(`no review task for application ${application.body.id}`);
+  const flows = await t.call('GET', '/api/flow-definitions', { as: 'jc-admin' });
+  const seeds: FuzzingSeeds = {
+    applicationId: application.body.id,
+    taskId: task.taskId,
+    applicationProcessKey: task.processKey,
+    sealUseRequestId: sealUse.body.id,
+    sealUseProcessKey: sealUse.body.approval.workflowId,
+    licenceIdentifier: issued.licence.identifier,
+    caseId: issued.issuance.caseId,
+    flowDefinitionId: flows.body.items[0].id,
+    licenceTypeCode: BUSINESS_LICENCE_CODE,
+    sealOf: {},
+    attachmentOf: {},
+  };
+  for (const username of usernames) {
+    const seals = await t.call('GET', '/api/seals', { as: username });
+    seeds.sealOf[username] = seals.body.items[0].id;
+    const form = new FormData();
+    form.append('file', new Blob(['附件内容'], { type: 'text/plain' }), 'note.txt');
+    const res = await fetch(`${t.url}/api/attachments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await t.token(username)}` },
+      body: form,
+    });
+    const text = await res.text();
+    must(`attachment of ${username}`, { status: res.status, body: text }, [201]);
+    seeds.attachmentOf[username] = JSON.parse(text).id;
+  }
+  return seeds;
+}
+
+/** The ids the fuzzed operations are pointed at (Schemathesis' `[[operations]] parameters`), next to the links. */
+export interface FuzzingSeeds {
+  applicationId: string;
+  /** A pending review task of the seal application, held by 泽州县行政审批服务管理局's reviewers. */
+  taskId: string;
+  applicationProcessKey: string;
+  sealUseRequestId: string;
+  /** The seal-use approval process, started by zz-amr-clerk (who may urge, withdraw or copy it). */
+  sealUseProcessKey: string;
+  licenceIdentifier: string;
+  caseId: string;
+  flowDefinitionId: string;
+  licenceTypeCode: string;
+  sealOf: Record<string, string>;
+  attachmentOf: Record<string, string>;
+}
+
+/**
+ * The configuration of one run (schemathesis.toml): at most `maxExamples` cases per operation and phase, 80
+ * stateful scenarios of up to 10 steps, and the id parameters of the operations on existing objects set to the
+ * seeded ones, so that the fuzzed bodies and queries reach a real task, process, seal, licence … rather than 404.
+ */
+function configFor(role: string, seeds: FuzzingSeeds, maxExamples: number): string {
+  const process = role === 'zz-amr-clerk' ? seeds.sealUseProcessKey : seeds.applicationProcessKey;
+  const overrides: Array<[pathRegex: string, parameter: string, value: string]> = [
+    ['^/api/tasks/\\{id\\}/', 'id', seeds.taskId],
+    ['^/api/approvals/\\{id\\}', 'id', process],
+    ['^/api/seals/\\{id\\}', 'id', seeds.sealOf[role]],
+    ['^/api/attachments/\\{id\\}$', 'id', seeds.attachmentOf[role]],
+    ['^/api/seal-applications/\\{id\\}', 'id', seeds.applicationId],
+    ['^/api/seal-use-requests/\\{id\\}$', 'id', seeds.sealUseRequestId],
+    ['^/api/licenses/\\{identifier\\}', 'identifier', seeds.licenceIdentifier],
+    ['^/api/licenses/issuances/\\{caseId\\}$', 'caseId', seeds.caseId],
+    ['^/api/flow-definitions/\\{id\\}', 'id', seeds.flowDefinitionId],
+    ['^/api/license-types/\\{code\\}$', 'code', seeds.licenceTypeCode],
+  ];
+  return [
+    '[generation]',
+    `max-examples = ${maxExamples}`,
+    '[phases.stateful]',
+    'max-steps = 10',
+    '[phases.stateful.generation]',
+    'max-examples = 80',
+    ...overrides.flatMap(([regex, parameter, value]) => [
+      '[[operations]]',
+      `include-path-regex = ${JSON.stringify(regex)}`,
+      `parameters = { "path.${parameter}" = ${JSON.stringify(value)} }`,
+    ]),
+  ].join('\n');
+}
+
+export interface FuzzResult {
+  role: string;
+  exitCode: number | null;
+  output: string;
+  /** Test cases generated (the JSON report's test_cases.generated). */
+  cases: number;
+  /** Operations documented, and those of them that answered at least one 2xx in this run. */
+  operations: string[];
+  operations2xx: Set<string>;
+  failures: Array<{ code: string; title: string; operations: string[] }>;
+}
+
+/**
+ * One run over every documented operation as `role` (examples, coverage, fuzzing and stateful phases), with
+ * at most `maxExamples` cases per operation; the checks: no 5xx, every status documented, bodies as documented.
+ */
+export async function runSchemathesis(
+  t: TestPlatform,
+  role: string,
+  options: {
+    maxExamples: number;
+    phases: string[];
+    timeoutMs: number;
+    reportDir: string;
+    seeds: FuzzingSeeds;
+  },
+): Promise<FuzzResult> {
+  const dir = path.join(options.reportDir, role);
+  mkdirSync(dir, { recursive: true });
+  rmSync(path.join(dir, 'report.json'), { force: true });
+  rmSync(path.join(dir, 'requests.har'), { force: true });
+  const configFile = path.join(dir, 'schemathesis.toml');
+  writeFileSync(configFile, configFor(role, options.seeds, options.maxExamples));
+  const args = [
+    '--config-file',
+    configFile,
+    'run',
+    `${t.url}/api/openapi.json`,
+    '--url',
+    t.url,
+    '--header',
+    `Authorization: Bearer ${await t.token(role)}`,
+    '--checks',
+    'not_a_server_error,status_code_conformance,response_schema_conformance',
+    '--phases',
+    options.phases.join(','),
+    '--workers',
+    '2',
+    '--seed',
+    '20261201',
+    '--no-shrink',
+    '--request-timeout',
+    '30',
+    '--suppress-health-check',
+    'all',
+    '--report',
+    'json,har',
+    '--report-json-path',
+    path.join(dir, 'report.json'),
+    '--report-har-path',
+    path.join(dir, 'requests.har'),
+  ];
+  const child = spawn(SCHEMATHESIS_BIN, args, {
+    env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', PYTHONUNBUFFERED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Schemathesis keeps a cache (.schemathesis/) in its working directory: under test-artifacts, not the repo.
+    cwd: dir,
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+
+  const document = (await t.call('GET', '/api/openapi.json')).body as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  const operations = Object.entries(document.paths).flatMap(([p, ops]) =>
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+  );
+  const report = readJson<{
+    test_cases: { generated: number };
+    failures: Array<{ code: string; title: string; operations: string[] }>;
+  }>(path.join(dir, 'report.json'));
+  const operations2xx = new Set<string>();
+  const har = readJson<{
+    log: { entries: Array<{ request: { method: string; url: string }; response: { status: number } }> };
+  }>(path.join(dir, 'requests.har'));
+  const match = operationMatcher(operations, t.url);
+  for (const entry of har?.log.entries ?? []) {
+    if (entry.response.status < 200 || entry.response.status > 299) continue;
+    const operation = match(entry.request.method, entry.request.url);
+    if (operation) operations2xx.add(operation);
+  }
+  return {
+    role,
+    exitCode,
+    output,
+    cases: report?.test_cases.generated ?? 0,
+    operations,
+    operations2xx,
+    failures: report?.failures ?? [],
+  };
+}
+
+/** A report of this run, or undefined when the run was killed before it wrote one in full. */
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The documented operation a request went to: literal segments before templated ones (`/preview` ≠ `/{code}`). */
+function operationMatcher(operations: string[], base: string) {
+  const templates = operations
+    .map((op) => {
+      const [method, template] = op.split(' ');
+      const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+      return { op, method, re: new RegExp(`^${source}$`), params: (template.match(/\{/g) ?? []).length };
+    })
+    .sort((a, b) => a.params - b.params);
+  return (method: string, url: string): string | undefined => {
+    const pathname = new URL(url, base).pathname;
+    return templates.find((x) => x.method === method.toUpperCase() && x.re.test(pathname))?.op;
+  };
+}
