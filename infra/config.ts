@@ -30,6 +30,15 @@ export interface Config {
   pkiMasterKey: string;
   /** LM-8: where licences are pushed to the data-exchange platform (HTTP POST); unset, pushes wait. */
   exchangeEndpointUrl: string | undefined;
+  /** Requests per address (login: per address and account) before 429 (api/rate-limits.ts). */
+  rateLimits: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  loginPerMinute: number;
+  verifyPerMinute: number;
+  copiesPerMinute: number;
+  disputesPerHour: number;
 }
 
 const DEV_JWT_SECRET = 'development-only-jwt-secret-change-me';
@@ -79,5 +88,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
+    rateLimits: {
+      loginPerMinute: positiveInteger(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 20),
+      verifyPerMinute: positiveInteger(env, 'RATE_LIMIT_VERIFY_PER_MINUTE', 120),
+      copiesPerMinute: positiveInteger(env, 'RATE_LIMIT_COPIES_PER_MINUTE', 30),
+      disputesPerHour: positiveInteger(env, 'RATE_LIMIT_DISPUTES_PER_HOUR', 10),
+    },
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, not ${raw}`);
+  return value;
 }

@@ -37,7 +37,12 @@ import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { problemsOf } from '../validation';
-import { faceTemplateProblem, renderFace } from './licence-face';
+import {
+  faceTemplateProblem,
+  faceTemplateSafetyProblems,
+  renderFace,
+  sanitizeFaceTemplate,
+} from './licence-face';
 
 /** One data item of a type's schema, every attribute present (null where the definition leaves it out). */
 export interface DataItemSchema {
@@ -330,6 +335,9 @@ export class LicenceTypeService {
     if (typeof face.template === 'string' && face.template.length > 0) {
       const problem = faceTemplateProblem(face.template);
       if (problem) problems.push({ field: 'face.template', rule: 'template_syntax', message: problem });
+      for (const message of faceTemplateSafetyProblems(face.template)) {
+        problems.push({ field: 'face.template', rule: 'template_allowlist', message: `照面模板${message}` });
+      }
     }
     if (Array.isArray(input.issuingUnitIds)) {
       problems.push(...(await this.issuingUnitProblems(principal, input.issuingUnitIds)));
@@ -342,7 +350,12 @@ export class LicenceTypeService {
       }
     }
     if (problems.length > 0 || !parsed.success) return { problems };
-    return { definition: parsed.data, problems: [] };
+    // Stored as the sanitiser writes it (the same markup, normalised), so that what renders is what was checked.
+    const definition = {
+      ...parsed.data,
+      face: { ...parsed.data.face, template: sanitizeFaceTemplate(parsed.data.face.template) },
+    };
+    return { definition, problems: [] };
   }
 
   /** A new draft: a new code starts at version 1, an existing code gets its next version (409 if one is open). */
@@ -465,6 +478,16 @@ export class LicenceTypeService {
     const problem = faceTemplateProblem(body.definition.face.template);
     if (problem) {
       throw badRequest([{ field: 'definition.face.template', rule: 'template_syntax', message: problem }]);
+    }
+    const unsafe = faceTemplateSafetyProblems(body.definition.face.template);
+    if (unsafe.length > 0) {
+      throw badRequest(
+        unsafe.map((message) => ({
+          field: 'definition.face.template',
+          rule: 'template_allowlist',
+          message: `照面模板${message}`,
+        })),
+      );
     }
     const sample = body.sample ?? body.definition.face.sample;
     const sampleProblems = dataProblems(body.definition.dataItems, sample)
