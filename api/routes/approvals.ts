@@ -83,7 +83,12 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
             : badRequest([{ field: 'file', rule: err.code, message: err.message }]),
         );
       }
-      if (err) return next(err);
+      // Anything else the multipart parser throws is a malformed body, the caller's fault (not a 500).
+      if (err) {
+        return next(
+          badRequest([{ field: 'file', rule: 'multipart', message: '请求体不是有效的 multipart/form-data' }]),
+        );
+      }
       next();
     });
   });
@@ -105,9 +110,9 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
   });
 
   router.get('/users', async (req, res) => {
-    requirePrincipal(req);
+    const principal = requirePrincipal(req);
     const { organisationId } = parse(UserListQuery, req.query);
-    res.json({ items: await directory.staffOf(organisationId) });
+    res.json({ items: await directory.staffOf(principal, organisationId) });
   });
 
   return router;

@@ -33,10 +33,12 @@ import {
 import { shanghaiDateOf } from '../../domain/calendar';
 import { SEAL_KIND_LABELS } from '../../domain/seal';
 import { usccCheckChar } from '../../domain/uscc';
+import { cityWideRefusal } from '../city-wide';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { problemsOf } from '../validation';
+import { patternBacktrackingProblem } from './pattern-safety';
 import {
   faceTemplateProblem,
   faceTemplateSafetyProblems,
@@ -343,6 +345,13 @@ export class LicenceTypeService {
       problems.push(...(await this.issuingUnitProblems(principal, input.issuingUnitIds)));
     }
     if (parsed.success) {
+      // ReDoS: a pattern runs on every issuance's data, so it must not backtrack catastrophically.
+      for (const [i, item] of parsed.data.dataItems.entries()) {
+        const problem = item.pattern ? await patternBacktrackingProblem(item.pattern) : null;
+        if (problem) problems.push({ field: `dataItems.${i}.pattern`, rule: 'redos', message: problem });
+      }
+    }
+    if (parsed.success) {
       // The sample is what the preview shows: it must fit the type's own data items (it may leave some out).
       for (const p of dataProblems(parsed.data.dataItems, parsed.data.face.sample)) {
         if (p.rule === 'required') continue;
@@ -367,6 +376,7 @@ export class LicenceTypeService {
       throw draftExists(definition.code);
     }
     const last = await em.findOne(LicenceType, { code: definition.code }, { orderBy: { version: 'desc' } });
+    await this.requireScope(principal, [definition, last?.definition], meta, definition.code);
     const id = randomUUID();
     const version = (last?.version ?? 0) + 1;
     try {
@@ -413,6 +423,7 @@ export class LicenceTypeService {
     const em = this.ctx.em();
     const draft = await em.findOne(LicenceType, { code, status: 'draft' });
     if (!draft) throw notFound('该证照类型的草稿');
+    await this.requireScope(principal, [draft.definition, definition], meta, code);
     draft.definition = definition;
     draft.name = definition.name;
     await em.flush();
@@ -427,6 +438,13 @@ export class LicenceTypeService {
   /** Draft → published; the previous published version → superseded, in one transaction. */
   async publish(principal: Principal, code: string, meta: Meta): Promise<LicenceTypeVersionView> {
     requireCatalogueAdmin(principal);
+    const current = await this.ctx.em().find(LicenceType, { code, status: { $in: ['draft', 'published'] } });
+    await this.requireScope(
+      principal,
+      current.map((t) => t.definition),
+      meta,
+      code,
+    );
     const now = new Date();
     const { draftId, version, previousVersion } = await this.ctx.em().transactional(async (tx) => {
       const draft = await tx.findOne(
@@ -465,6 +483,7 @@ export class LicenceTypeService {
     const em = this.ctx.em();
     const draft = await em.findOne(LicenceType, { code, status: 'draft' });
     if (!draft) throw notFound('该证照类型的草稿');
+    await this.requireScope(principal, [draft.definition], meta, code);
     await em.nativeDelete(LicenceType, { id: draft.id, status: 'draft' });
     await this.audit(principal, 'licence_type.discard_draft', draft.id, meta, {
       code,
@@ -507,6 +526,54 @@ export class LicenceTypeService {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+
+  /**
+   * LM-5, LM-6: whose types an administrator may change. A national, provincial or city type applies across the
+   * city, so only the city's top management unit may change it (api/city-wide.ts, the rule of flow defaults); a
+   * county type, also an administrator whose jurisdiction holds its defining authority. Both the version being
+   * changed and the one replacing it must be in scope (a county cannot relabel a national type as its own).
+   * Refusals are 403, audited.
+   */
+  private async requireScope(
+    principal: Principal,
+    definitions: Array<LicenceTypeDefinition | undefined>,
+    meta: Meta,
+    code: string,
+  ): Promise<void> {
+    let refusal: string | null = null;
+    for (const d of definitions) {
+      if (!d || refusal) continue;
+      const level = AUTHORITY_LEVEL_LABELS[d.definingAuthority.level];
+      const cityWide = await cityWideRefusal(this.ctx, principal, `${level}证照类型“${d.name}”`);
+      if (!cityWide) continue;
+      if (d.definingAuthority.level === 'county') {
+        const authority = await this.ctx.em().findOne(Organisation, { uscc: d.definingAuthority.code });
+        if (
+          authority &&
+          (await this.ctx.jurisdictions.isWithin(principal.jurisdictionId, authority.jurisdictionId))
+        ) {
+          continue;
+        }
+        refusal = `县级证照类型“${d.name}”只能由其定义机构所在辖区或市管理单位的平台管理员维护`;
+      } else {
+        refusal = cityWide;
+      }
+    }
+    if (!refusal) return;
+    await recordAudit(this.ctx.em(), {
+      actor: actorOf(principal),
+      action: 'licence_type.change',
+      targetType: 'licence_type',
+      targetId: code,
+      outcome: 'denied',
+      details: { reason: refusal },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    const error = forbidden(refusal);
+    error.audited = true;
+    throw error;
+  }
 
   private async validDefinition(principal: Principal, raw: unknown): Promise<LicenceTypeDefinition> {
     const result = await this.definitionProblems(principal, raw);
