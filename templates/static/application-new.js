@@ -1,3 +1,4 @@
+/* global document */
 // Show the chosen imprint before it is submitted, so that the applicant can check it against the physical seal.
 // A static file rather than an inline script: every page is served with a CSP that allows no inline script.
 document.getElementById('imprint').addEventListener('change', function (event) {
