@@ -98,10 +98,22 @@ const SANITISE: sanitizeHtml.IOptions = {
 
 /** Handlebars constructs that write unescaped output or pull in other templates. */
 const UNESCAPED = /\{\{\{|\{\{~?\s*&|\{\{~?\s*#?>/;
-/** A script URL, after removing what browsers ignore in one (white space and control characters). */
+/**
+ * A script URL, as a browser reads it: character references decoded (the sanitiser's parser leaves them as
+ * written), then white space and control characters removed.
+ */
 const SCRIPT_URL = /^(?:javascript|vbscript|data):/i;
 const scriptUrl = (value: string) =>
-  SCRIPT_URL.test([...value].filter((c) => c.charCodeAt(0) > 0x20).join(''));
+  SCRIPT_URL.test(
+    [
+      ...value.replace(/&#(x[0-9a-f]{1,8}|\d{1,10});?/gi, (_m, n: string) => {
+        const code = n[0] === 'x' || n[0] === 'X' ? parseInt(n.slice(1), 16) : Number(n);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : '';
+      }),
+    ]
+      .filter((c) => c.charCodeAt(0) > 0x20)
+      .join(''),
+  );
 
 /** The face template as stored and rendered: only the allowlisted elements and attributes survive. */
 export function sanitizeFaceTemplate(template: string): string {

@@ -17,6 +17,7 @@ import { validityEnd, validityRuleLabel } from '../../domain/licence';
 import { IDENTIFIER_PREFIX, licenceIdentifier, TYPE_CODE_PATTERN } from '../../domain/licence-identifier';
 import {
   AUTHORITY_LEVEL_LABELS,
+  AUTHORITY_LEVELS,
   DataItem,
   dataProblems,
   FaceDefinition,
@@ -370,6 +371,14 @@ export class LicenceTypeService {
   /** A new draft: a new code starts at version 1, an existing code gets its next version (409 if one is open). */
   async createDraft(principal: Principal, raw: unknown, meta: Meta): Promise<LicenceTypeVersionView> {
     requireCatalogueAdmin(principal);
+    const claimed = ScopeClaim.safeParse(raw);
+    if (claimed.success) {
+      // Out of scope is a 403 before any 400: a county administrator learns nothing from a national type's checks.
+      const existing = await this.ctx
+        .em()
+        .findOne(LicenceType, { code: claimed.data.code }, { orderBy: { version: 'desc' } });
+      await this.requireScope(principal, [claimed.data, existing?.definition], meta, claimed.data.code);
+    }
     const definition = await this.validDefinition(principal, raw);
     const em = this.ctx.em();
     if (await em.count(LicenceType, { code: definition.code, status: 'draft' })) {
@@ -536,7 +545,7 @@ export class LicenceTypeService {
    */
   private async requireScope(
     principal: Principal,
-    definitions: Array<LicenceTypeDefinition | undefined>,
+    definitions: Array<Pick<LicenceTypeDefinition, 'name' | 'definingAuthority'> | undefined>,
     meta: Meta,
     code: string,
   ): Promise<void> {
@@ -655,6 +664,13 @@ export function isCatalogueAdmin(principal: Principal): boolean {
 export function requireCatalogueAdmin(principal: Principal): void {
   if (!isCatalogueAdmin(principal)) throw forbidden('只有管理单位的平台管理员可以维护证照目录（LM-6）');
 }
+
+/** The part of a definition that decides whose it is (read before the whole is checked). */
+const ScopeClaim = z.looseObject({
+  code: z.string(),
+  name: z.string(),
+  definingAuthority: z.looseObject({ name: z.string(), code: z.string(), level: z.enum(AUTHORITY_LEVELS) }),
+});
 
 function draftExists(code: string): ApiError {
   return conflict(`证照类型 ${code} 已有未发布的草稿，请先编辑或发布该草稿`);

@@ -48,6 +48,8 @@ export async function startTestPlatform(
      * on a licence copy, e-mail links) open this platform. Otherwise PUBLIC_URL is http://localhost:3000.
      */
     reachablePublicUrl?: boolean;
+    /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestPlatform> {
   const services = testServices();
@@ -67,6 +69,7 @@ export async function startTestPlatform(
     TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
     PUBLIC_URL: port ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
     ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
+    ...options.env,
   });
   const platform = await startPlatform({
     config,
