@@ -107,8 +107,8 @@ export function createApp(ctx: AppContext) {
 /**
  * JSON body limits, most specific first:
  * - a licence export to verify carries the seal's imprint (512 KiB decoded, base64 in JSON) and a certificate;
- * - a seal application carries the imprint: room above 512 KiB decoded so that an oversized image is answered
- *   with a 400 naming `imprint.data` rather than a bare 413;
+ * - a seal application carries the imprint: room up to about 1.8 MiB decoded (several times the 512 KiB allowed)
+ *   so that an oversized image is answered with a 400 naming `imprint.data` rather than a bare 413;
  * - a licence's data (up to 100 items of 2,000 characters) and a licence type (a 20,000-character face template
  *   and up to 100 data items) are far smaller;
  * - everything else (approval actions, flows, calendar, seal use, sign-in) is a small form.
@@ -116,7 +116,7 @@ export function createApp(ctx: AppContext) {
  */
 const JSON_BODY_LIMITS: Array<[string, string]> = [
   ['/api/verify', '1536kb'],
-  ['/api/seal-applications', '1mb'],
+  ['/api/seal-applications', '2560kb'],
   ['/api/licenses', '512kb'],
   ['/api/license-types', '256kb'],
   ['/api', '100kb'],
