@@ -2,12 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { logger } from '../infra/logger';
 import { httpRequestDuration } from '../infra/metrics';
 import type { AppContext } from './context';
 import { ApiError, errorBody, jsonErrorHandler } from './errors';
 import { openApiDocument } from './openapi';
+import { createRateLimiters } from './rate-limits';
 import { approvalRoutes } from './routes/approvals';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
@@ -52,18 +54,24 @@ export function createApp(ctx: AppContext) {
   app.set('trust proxy', 'loopback');
 
   app.use((req, res, next) => {
-    req.requestId = req.header('X-Request-Id') ?? randomUUID();
+    req.requestId = boundedRequestId(req.header('X-Request-Id'));
     res.set('X-Request-Id', req.requestId);
-    res.set('X-Content-Type-Options', 'nosniff');
-    res.set('Referrer-Policy', 'same-origin');
-    res.set('X-Frame-Options', 'DENY');
     next();
   });
   app.use(observeRequests);
+  app.use(securityHeaders(ctx.config.publicUrl));
   app.use(sameOriginForCookies);
   app.use('/static', express.static(path.join(__dirname, '..', 'templates', 'static'), { maxAge: '1h' }));
   app.use(healthRoutes(ctx));
   app.use(metricsRoutes(ctx));
+
+  // Rate limits (api/rate-limits.ts), before the routers they guard. The login form's body is parsed first so
+  // that the limit counts per account name.
+  const limits = createRateLimiters(ctx.config.rateLimits);
+  app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
+  app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
+  app.post('/api/verify', limits.verify);
+  app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
 
   const document = openApiDocument(ctx.config.publicUrl);
   app.get('/api/openapi.json', (_req, res) => res.json(document));
@@ -73,9 +81,9 @@ export function createApp(ctx: AppContext) {
     swaggerUi.setup(document, { customSiteTitle: '接口文档 · 电子证照与电子印章平台' }),
   );
 
-  // Imprints travel base64-encoded in JSON (512 KiB decoded at most): leave room so that an oversized image is
-  // answered with a 400 naming `imprint.data` rather than a bare 413.
-  app.use('/api', express.json({ limit: '4mb' }));
+  // JSON bodies are limited per endpoint, to what their content needs (a larger body is a 413); the first
+  // matching parser reads the body, the others skip it.
+  for (const [prefix, limit] of JSON_BODY_LIMITS) app.use(prefix, express.json({ limit }));
   app.use('/api', authRoutes(ctx));
   // Before the routers that require a login for everything under /api: the deadline is public.
   app.use('/api', calendarRoutes(ctx, calendar));
@@ -127,6 +135,61 @@ function observeRequests(req: Request, res: Response, next: NextFunction): void 
     else logger.info(line, 'request');
   });
   next();
+}
+
+/**
+ * JSON body limits, most specific first:
+ * - a licence export to verify carries the seal's imprint (512 KiB decoded, base64 in JSON) and a certificate;
+ * - a seal application carries the imprint: room up to about 1.8 MiB decoded (several times the 512 KiB allowed)
+ *   so that an oversized image is answered with a 400 naming `imprint.data` rather than a bare 413;
+ * - a licence's data (up to 100 items of 2,000 characters) and a licence type (a 20,000-character face template
+ *   and up to 100 data items) are far smaller;
+ * - everything else (approval actions, flows, calendar, seal use, sign-in) is a small form.
+ * Attachments are multipart, limited by multer (api/routes/approvals.ts).
+ */
+const JSON_BODY_LIMITS: Array<[string, string]> = [
+  ['/api/verify', '1536kb'],
+  ['/api/seal-applications', '2560kb'],
+  ['/api/licenses', '512kb'],
+  ['/api/license-types', '256kb'],
+  ['/api', '100kb'],
+];
+
+/** A client's X-Request-Id goes into logs and audit rows: kept only when short and plain, else a new one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+export function boundedRequestId(given: string | undefined): string {
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * helmet's headers on every response, with a strict Content-Security-Policy: scripts only from this origin (no
+ * inline script, no eval; pages load their scripts from /static), no plugins, no framing, images from here or
+ * data:/blob: URLs (imprints and the imprint preview). Inline styles stay allowed (the licence face's background
+ * and the pages' layout use them); they cannot run code.
+ */
+function securityHeaders(publicUrl: string) {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'none'"],
+        // An http deployment (development, tests) must not have its own requests upgraded to https.
+        ...(publicUrl.startsWith('https:') ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: publicUrl.startsWith('https:'),
+  });
 }
 
 /**

@@ -50,6 +50,28 @@ export class JurisdictionTree {
     return ids;
   }
 
+  /**
+   * The platform's own jurisdiction: the highest jurisdiction of level `city` (one with no city above it), whose
+   * management unit alone may change what applies city-wide (api/city-wide.ts). Null when there is not exactly
+   * one, and then no one may.
+   */
+  async cityTop(): Promise<Jurisdiction | null> {
+    const all = await this.all();
+    const byId = new Map(all.map((j) => [j.id, j]));
+    const tops = all.filter((j) => {
+      if (j.level !== 'city') return false;
+      for (
+        let p = j.parentId ? byId.get(j.parentId) : undefined;
+        p;
+        p = p.parentId ? byId.get(p.parentId) : undefined
+      ) {
+        if (p.level === 'city') return false;
+      }
+      return true;
+    });
+    return tops.length === 1 ? tops[0]! : null;
+  }
+
   async name(id: string): Promise<string> {
     await this.all();
     return this.nodes.get(id)?.name ?? id;

@@ -27,6 +27,7 @@ import { shanghaiDateTimeSeconds } from './format';
 import { currentStatus, LICENCE_EXPORT_FORMAT, LICENCE_STATUS_LABELS, LicenceStatus } from './licence';
 import { parseLicenceIdentifier } from './licence-identifier';
 import { maskHolderName } from './licence-type';
+import { isStrictCertificatePem } from './pem';
 import type { SealKind, SealStatus } from './seal';
 import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS } from './seal';
 import { expectedLicencePurpose } from './seal-signature';
@@ -267,7 +268,8 @@ export const LicenceDocumentShape = z.looseObject({
     dataHash: z.looseObject({ algorithm: z.literal('SHA-256'), value: z.string().regex(/^[0-9a-f]{64}$/) }),
     documentTitle: z.string(),
     authorisationId: z.string(),
-    signerCertificate: z.string().min(1),
+    // Exactly one PEM block: junk around it would make every padded copy a different certificate text.
+    signerCertificate: z.string().refine(isStrictCertificatePem, { message: '应为且仅为一个 PEM 格式证书' }),
     algorithm: z.literal('SHA256withRSA'),
     signedContent: z.string().min(1),
     signatureValue: z.string().min(1),

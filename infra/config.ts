@@ -46,6 +46,15 @@ export interface Config {
   licenceAccessCodeSecret: string;
   /** GET /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
   metricsToken: string | undefined;
+  /** Requests per address (login: per address and account) before 429 (api/rate-limits.ts). */
+  rateLimits: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  loginPerMinute: number;
+  verifyPerMinute: number;
+  copiesPerMinute: number;
+  disputesPerHour: number;
 }
 
 export interface OidcConfig {
@@ -136,6 +145,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .update('jincheng-elicence/licence-access-code/v1')
         .digest('hex'),
     metricsToken: env.METRICS_TOKEN || undefined,
+    rateLimits: {
+      loginPerMinute: positiveInteger(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 20),
+      verifyPerMinute: positiveInteger(env, 'RATE_LIMIT_VERIFY_PER_MINUTE', 120),
+      copiesPerMinute: positiveInteger(env, 'RATE_LIMIT_COPIES_PER_MINUTE', 30),
+      disputesPerHour: positiveInteger(env, 'RATE_LIMIT_DISPUTES_PER_HOUR', 10),
+    },
   };
 }
 
@@ -199,4 +214,13 @@ export function loadBackupConfig(env: NodeJS.ProcessEnv = process.env): BackupCo
     offsiteDir: path.resolve(env.BACKUP_OFFSITE_DIR ?? path.join(config.dataDir, 'backups-offsite')),
     temporalDbFile: config.temporalAddress ? undefined : path.join(config.dataDir, 'temporal.db'),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, not ${raw}`);
+  return value;
 }

@@ -111,9 +111,9 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
   });
 
   router.get('/users', async (req, res) => {
-    requirePrincipal(req);
+    const principal = requirePrincipal(req);
     const { organisationId } = parse(UserListQuery, req.query);
-    res.json({ items: await directory.staffOf(organisationId) });
+    res.json({ items: await directory.staffOf(principal, organisationId) });
   });
 
   return router;

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Attachment } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
+import { contentMatchesType } from '../../domain/attachment-type';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
@@ -47,6 +48,11 @@ export async function storeAttachment(
   if (!(ATTACHMENT_TYPES as readonly string[]).includes(file.mimetype)) {
     throw badRequest([
       { field: 'file', rule: 'media_type', message: '附件只能是 PDF、OFD、PNG、JPEG、TXT、DOCX 或 XLSX' },
+    ]);
+  }
+  if (!contentMatchesType(file.mimetype, file.buffer)) {
+    throw badRequest([
+      { field: 'file', rule: 'content_type', message: `附件内容不是所声明的格式（${file.mimetype}）` },
     ]);
   }
   const id = randomUUID();

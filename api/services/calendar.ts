@@ -20,8 +20,9 @@ import {
   WorkingCalendar,
 } from '../../domain/calendar';
 import { requireRole } from '../auth';
+import { cityWideRefusal } from '../city-wide';
 import type { AppContext } from '../context';
-import { badRequest, FieldProblem } from '../errors';
+import { badRequest, FieldProblem, forbidden } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { problemsOf } from '../validation';
 
@@ -166,6 +167,14 @@ export class CalendarService {
       await audit(this.ctx.em(), 'denied', { reason: 'platform_admin role required' });
       (err as { audited?: boolean }).audited = true;
       throw err;
+    }
+    // Every deadline in the city counts on this calendar: only the city's top management unit may change it.
+    const refusal = await cityWideRefusal(this.ctx, principal, '工作日历');
+    if (refusal) {
+      await audit(this.ctx.em(), 'denied', { reason: refusal });
+      const error = forbidden(refusal);
+      error.audited = true;
+      throw error;
     }
     const parsed = CalendarYearBody.safeParse(input ?? {});
     const problems: FieldProblem[] = parsed.success

@@ -5,7 +5,18 @@
 import { AppUser, Jurisdiction, Organisation } from '../../db/entities';
 import type { UserRole } from '../../domain/roles';
 import type { AppContext } from '../context';
-import { notFound } from '../errors';
+import { forbidden, notFound } from '../errors';
+import type { Principal } from '../principal';
+
+/** Roles that are not staff of a public body: holders and business systems see no staff directory. */
+const NOT_STAFF: readonly UserRole[] = ['licence_holder', 'licence_system'];
+
+/** Staff: someone of an organisation with a function on the platform, holding a staff role. */
+export function isStaff(principal: Principal): boolean {
+  return (
+    principal.organisationFunctions.length > 0 && principal.roles.some((role) => !NOT_STAFF.includes(role))
+  );
+}
 
 export interface StaffMember {
   username: string;
@@ -24,8 +35,12 @@ export interface OrganisationRef {
 export class DirectoryService {
   constructor(private readonly ctx: AppContext) {}
 
-  /** The organisation's active users by username; 404 when the organisation does not exist. */
-  async staffOf(organisationId: string): Promise<StaffMember[]> {
+  /**
+   * The organisation's active users by username, for staff only (403 for holders and business systems: who works
+   * where is not public); 404 when the organisation does not exist.
+   */
+  async staffOf(principal: Principal, organisationId: string): Promise<StaffMember[]> {
+    if (!isStaff(principal)) throw forbidden('只有公职人员可以查看人员名录');
     const em = this.ctx.em();
     const organisation = await em.findOne(Organisation, { id: organisationId });
     if (!organisation) throw notFound('单位');

@@ -33,6 +33,7 @@ import {
   PROCESS_KINDS,
   ProcessKind,
 } from '../../domain/flow-definition';
+import { isCityWideAdmin } from '../city-wide';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
@@ -271,41 +272,19 @@ export class FlowDefinitionService {
       }
       return null;
     }
-    const top = await this.topJurisdiction();
-    if (!top || principal.jurisdictionId !== top.id) {
+    const top = await this.ctx.jurisdictions.cityTop();
+    if (!top || !isCityWideAdmin(principal, top)) {
       return scope.jurisdictionLevel
         ? `${JURISDICTION_LEVEL_LABELS[scope.jurisdictionLevel]}默认流程适用于全市，只有${top?.name ?? '市'}管理单位的平台管理员可以维护`
         : `全平台默认流程只有${top?.name ?? '市'}管理单位的平台管理员可以维护`;
     }
-    if (scope.jurisdictionLevel && !levelAtOrBelow(scope.jurisdictionLevel, top.level)) {
+    if (
+      scope.jurisdictionLevel &&
+      !levelAtOrBelow(scope.jurisdictionLevel, top.level as FlowJurisdictionLevel)
+    ) {
       return `不能维护高于本级（${JURISDICTION_LEVEL_LABELS[top.level]}）的${JURISDICTION_LEVEL_LABELS[scope.jurisdictionLevel]}默认流程`;
     }
     return null;
-  }
-
-  /**
-   * The platform's own jurisdiction: the highest jurisdiction of level `city` (one with no city above it). Null
-   * when there is not exactly one, and then no one may change defaults.
-   */
-  private async topJurisdiction(): Promise<{
-    id: string;
-    name: string;
-    level: FlowJurisdictionLevel;
-  } | null> {
-    const all = await this.ctx.jurisdictions.all();
-    const byId = new Map(all.map((j) => [j.id, j]));
-    const tops = all.filter((j) => {
-      if (j.level !== 'city') return false;
-      for (
-        let p = j.parentId ? byId.get(j.parentId) : undefined;
-        p;
-        p = p.parentId ? byId.get(p.parentId) : undefined
-      ) {
-        if (p.level === 'city') return false;
-      }
-      return true;
-    });
-    return tops.length === 1 ? tops[0]! : null;
   }
 
   private async audit(

@@ -6,11 +6,17 @@
  *
  * Face templates are written by catalogue administrators, so they are compiled in their own handlebars
  * environment with no helpers beyond a few formatting ones and with escaping on: a template can lay out data but
- * cannot inject markup from a licence's data.
+ * cannot inject markup from a licence's data. And a template itself can hold only layout: at save time anything
+ * outside an allowlist of elements and attributes (`sanitize-html`) — a script, an event attribute, a link, a
+ * `javascript:` URL — and the unescaped `{{{…}}}` / `{{&…}}` and partials are refused with the field named, and
+ * the stored template is the sanitiser's output; rendering sanitises again, so a row saved before these rules
+ * cannot carry script either. The faces appear on public pages (`/verify/:id`), so this is what keeps stored
+ * script off them (with the pages' CSP, api/app.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import sanitizeHtml from 'sanitize-html';
 import type { LicenceMetadata } from '../../domain/licence';
 import {
   HOLDER_CODE_TYPE_LABELS,
@@ -32,13 +38,131 @@ const frame = readTemplate('face-frame.hbs');
 const faceDocument = readTemplate('face-document.hbs');
 const faceCss = readFileSync(path.join(__dirname, '..', '..', 'templates', 'static', 'licence.css'), 'utf8');
 
+/** The elements a face may use: text and table layout, nothing that loads, links, runs or submits. */
+export const FACE_ELEMENTS = [
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'tr',
+  'th',
+  'td',
+  'caption',
+  'colgroup',
+  'col',
+  'div',
+  'span',
+  'p',
+  'br',
+  'hr',
+  'strong',
+  'b',
+  'em',
+  'i',
+  'u',
+  'small',
+  'sub',
+  'sup',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'ul',
+  'ol',
+  'li',
+  'dl',
+  'dt',
+  'dd',
+  'section',
+  'header',
+  'footer',
+] as const;
+
+/** The attributes a face may use, per element (`*`: any of the elements above). */
+export const FACE_ATTRIBUTES: Record<string, string[]> = {
+  '*': ['class'],
+  th: ['class', 'colspan', 'rowspan', 'scope'],
+  td: ['class', 'colspan', 'rowspan'],
+  col: ['class', 'span'],
+  colgroup: ['class', 'span'],
+};
+
+const SANITISE: sanitizeHtml.IOptions = {
+  allowedTags: [...FACE_ELEMENTS],
+  allowedAttributes: FACE_ATTRIBUTES,
+  allowedSchemes: [],
+  disallowedTagsMode: 'discard',
+  // Keep handlebars' quoted arguments (`{{or data.x "—"}}`) as written: entities are not decoded and re-encoded.
+  parser: { decodeEntities: false },
+};
+
+/** Handlebars constructs that write unescaped output or pull in other templates. */
+const UNESCAPED = /\{\{\{|\{\{~?\s*&|\{\{~?\s*#?>/;
+/**
+ * A script URL, as a browser reads it: character references decoded (the sanitiser's parser leaves them as
+ * written), then white space and control characters removed.
+ */
+const SCRIPT_URL = /^(?:javascript|vbscript|data):/i;
+const scriptUrl = (value: string) =>
+  SCRIPT_URL.test(
+    [
+      ...value.replace(/&#(x[0-9a-f]{1,8}|\d{1,10});?/gi, (_m, n: string) => {
+        const code = n[0] === 'x' || n[0] === 'X' ? parseInt(n.slice(1), 16) : Number(n);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : '';
+      }),
+    ]
+      .filter((c) => c.charCodeAt(0) > 0x20)
+      .join(''),
+  );
+
+/** The face template as stored and rendered: only the allowlisted elements and attributes survive. */
+export function sanitizeFaceTemplate(template: string): string {
+  return sanitizeHtml(template, SANITISE);
+}
+
+/**
+ * What in a face template is not allowed, in Chinese (at most a few lines); empty when nothing is. Found with the
+ * sanitiser's own parser, so that what is refused is exactly what it would remove.
+ */
+export function faceTemplateSafetyProblems(template: string): string[] {
+  const problems = new Set<string>();
+  if (UNESCAPED.test(template)) {
+    problems.add('不允许使用不转义的输出 {{{…}}} / {{&…}} 或引用其他模板 {{> …}}');
+  }
+  const allowedHere = (tag: string) => [...(FACE_ATTRIBUTES['*'] ?? []), ...(FACE_ATTRIBUTES[tag] ?? [])];
+  sanitizeHtml(template, {
+    ...SANITISE,
+    onOpenTag: (tag: string, attributes: Record<string, string>) => {
+      const name = tag.toLowerCase();
+      if (!(FACE_ELEMENTS as readonly string[]).includes(name)) problems.add(`不允许使用元素 <${name}>`);
+      for (const [attribute, value] of Object.entries(attributes)) {
+        const a = attribute.toLowerCase();
+        if (a.startsWith('on')) problems.add(`不允许使用事件属性 ${a}`);
+        else if (scriptUrl(value)) problems.add(`属性 ${a} 不允许使用 javascript: 等脚本地址`);
+        else if (!allowedHere(name).includes(a)) problems.add(`元素 <${name}> 不允许使用属性 ${a}`);
+      }
+    },
+  } as sanitizeHtml.IOptions);
+  return [...problems].slice(0, 5);
+}
+
+/** For rendering a row saved before the rules: unescaped output becomes escaped output. */
+function neutralised(template: string): string {
+  return sanitizeFaceTemplate(
+    template
+      .replace(/\{\{\{\{?/g, '{{')
+      .replace(/\}\}\}\}?/g, '}}')
+      .replace(/\{\{(~?)\s*&/g, '{{$1'),
+  );
+}
+
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
-/** Compiles a face template; throws with handlebars' message when it does not parse. */
+/** Compiles a face template (sanitised); throws with handlebars' message when it does not parse. */
 export function compileFaceTemplate(template: string): HandlebarsTemplateDelegate {
   let fn = compiled.get(template);
   if (!fn) {
-    fn = faceHbs.compile(template, {
+    fn = faceHbs.compile(neutralised(template), {
       strict: false,
       knownHelpersOnly: true,
       knownHelpers: { or: true, yesno: true },
@@ -50,7 +174,7 @@ export function compileFaceTemplate(template: string): HandlebarsTemplateDelegat
   return fn;
 }
 
-/** The problem with a face template, in Chinese, or undefined when it compiles. */
+/** The problem with a face template's syntax, in Chinese, or undefined when it compiles. */
 export function faceTemplateProblem(template: string): string | undefined {
   try {
     compileFaceTemplate(template);

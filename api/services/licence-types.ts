@@ -17,6 +17,7 @@ import { validityEnd, validityRuleLabel } from '../../domain/licence';
 import { IDENTIFIER_PREFIX, licenceIdentifier, TYPE_CODE_PATTERN } from '../../domain/licence-identifier';
 import {
   AUTHORITY_LEVEL_LABELS,
+  AUTHORITY_LEVELS,
   DataItem,
   dataProblems,
   FaceDefinition,
@@ -33,11 +34,18 @@ import {
 import { shanghaiDateOf } from '../../domain/calendar';
 import { SEAL_KIND_LABELS } from '../../domain/seal';
 import { usccCheckChar } from '../../domain/uscc';
+import { cityWideRefusal } from '../city-wide';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { problemsOf } from '../validation';
-import { faceTemplateProblem, renderFace } from './licence-face';
+import { patternBacktrackingProblem } from './pattern-safety';
+import {
+  faceTemplateProblem,
+  faceTemplateSafetyProblems,
+  renderFace,
+  sanitizeFaceTemplate,
+} from './licence-face';
 
 /** One data item of a type's schema, every attribute present (null where the definition leaves it out). */
 export interface DataItemSchema {
@@ -330,9 +338,19 @@ export class LicenceTypeService {
     if (typeof face.template === 'string' && face.template.length > 0) {
       const problem = faceTemplateProblem(face.template);
       if (problem) problems.push({ field: 'face.template', rule: 'template_syntax', message: problem });
+      for (const message of faceTemplateSafetyProblems(face.template)) {
+        problems.push({ field: 'face.template', rule: 'template_allowlist', message: `照面模板${message}` });
+      }
     }
     if (Array.isArray(input.issuingUnitIds)) {
       problems.push(...(await this.issuingUnitProblems(principal, input.issuingUnitIds)));
+    }
+    if (parsed.success) {
+      // ReDoS: a pattern runs on every issuance's data, so it must not backtrack catastrophically.
+      for (const [i, item] of parsed.data.dataItems.entries()) {
+        const problem = item.pattern ? await patternBacktrackingProblem(item.pattern) : null;
+        if (problem) problems.push({ field: `dataItems.${i}.pattern`, rule: 'redos', message: problem });
+      }
     }
     if (parsed.success) {
       // The sample is what the preview shows: it must fit the type's own data items (it may leave some out).
@@ -342,18 +360,32 @@ export class LicenceTypeService {
       }
     }
     if (problems.length > 0 || !parsed.success) return { problems };
-    return { definition: parsed.data, problems: [] };
+    // Stored as the sanitiser writes it (the same markup, normalised), so that what renders is what was checked.
+    const definition = {
+      ...parsed.data,
+      face: { ...parsed.data.face, template: sanitizeFaceTemplate(parsed.data.face.template) },
+    };
+    return { definition, problems: [] };
   }
 
   /** A new draft: a new code starts at version 1, an existing code gets its next version (409 if one is open). */
   async createDraft(principal: Principal, raw: unknown, meta: Meta): Promise<LicenceTypeVersionView> {
     requireCatalogueAdmin(principal);
+    const claimed = ScopeClaim.safeParse(raw);
+    if (claimed.success) {
+      // Out of scope is a 403 before any 400: a county administrator learns nothing from a national type's checks.
+      const existing = await this.ctx
+        .em()
+        .findOne(LicenceType, { code: claimed.data.code }, { orderBy: { version: 'desc' } });
+      await this.requireScope(principal, [claimed.data, existing?.definition], meta, claimed.data.code);
+    }
     const definition = await this.validDefinition(principal, raw);
     const em = this.ctx.em();
     if (await em.count(LicenceType, { code: definition.code, status: 'draft' })) {
       throw draftExists(definition.code);
     }
     const last = await em.findOne(LicenceType, { code: definition.code }, { orderBy: { version: 'desc' } });
+    await this.requireScope(principal, [definition, last?.definition], meta, definition.code);
     const id = randomUUID();
     const version = (last?.version ?? 0) + 1;
     try {
@@ -400,6 +432,7 @@ export class LicenceTypeService {
     const em = this.ctx.em();
     const draft = await em.findOne(LicenceType, { code, status: 'draft' });
     if (!draft) throw notFound('该证照类型的草稿');
+    await this.requireScope(principal, [draft.definition, definition], meta, code);
     draft.definition = definition;
     draft.name = definition.name;
     await em.flush();
@@ -414,6 +447,13 @@ export class LicenceTypeService {
   /** Draft → published; the previous published version → superseded, in one transaction. */
   async publish(principal: Principal, code: string, meta: Meta): Promise<LicenceTypeVersionView> {
     requireCatalogueAdmin(principal);
+    const current = await this.ctx.em().find(LicenceType, { code, status: { $in: ['draft', 'published'] } });
+    await this.requireScope(
+      principal,
+      current.map((t) => t.definition),
+      meta,
+      code,
+    );
     const now = new Date();
     const { draftId, version, previousVersion } = await this.ctx.em().transactional(async (tx) => {
       const draft = await tx.findOne(
@@ -452,6 +492,7 @@ export class LicenceTypeService {
     const em = this.ctx.em();
     const draft = await em.findOne(LicenceType, { code, status: 'draft' });
     if (!draft) throw notFound('该证照类型的草稿');
+    await this.requireScope(principal, [draft.definition], meta, code);
     await em.nativeDelete(LicenceType, { id: draft.id, status: 'draft' });
     await this.audit(principal, 'licence_type.discard_draft', draft.id, meta, {
       code,
@@ -465,6 +506,16 @@ export class LicenceTypeService {
     const problem = faceTemplateProblem(body.definition.face.template);
     if (problem) {
       throw badRequest([{ field: 'definition.face.template', rule: 'template_syntax', message: problem }]);
+    }
+    const unsafe = faceTemplateSafetyProblems(body.definition.face.template);
+    if (unsafe.length > 0) {
+      throw badRequest(
+        unsafe.map((message) => ({
+          field: 'definition.face.template',
+          rule: 'template_allowlist',
+          message: `照面模板${message}`,
+        })),
+      );
     }
     const sample = body.sample ?? body.definition.face.sample;
     const sampleProblems = dataProblems(body.definition.dataItems, sample)
@@ -484,6 +535,54 @@ export class LicenceTypeService {
   }
 
   // -------------------------------------------------------------------------------------------------------------
+
+  /**
+   * LM-5, LM-6: whose types an administrator may change. A national, provincial or city type applies across the
+   * city, so only the city's top management unit may change it (api/city-wide.ts, the rule of flow defaults); a
+   * county type, also an administrator whose jurisdiction holds its defining authority. Both the version being
+   * changed and the one replacing it must be in scope (a county cannot relabel a national type as its own).
+   * Refusals are 403, audited.
+   */
+  private async requireScope(
+    principal: Principal,
+    definitions: Array<Pick<LicenceTypeDefinition, 'name' | 'definingAuthority'> | undefined>,
+    meta: Meta,
+    code: string,
+  ): Promise<void> {
+    let refusal: string | null = null;
+    for (const d of definitions) {
+      if (!d || refusal) continue;
+      const level = AUTHORITY_LEVEL_LABELS[d.definingAuthority.level];
+      const cityWide = await cityWideRefusal(this.ctx, principal, `${level}证照类型“${d.name}”`);
+      if (!cityWide) continue;
+      if (d.definingAuthority.level === 'county') {
+        const authority = await this.ctx.em().findOne(Organisation, { uscc: d.definingAuthority.code });
+        if (
+          authority &&
+          (await this.ctx.jurisdictions.isWithin(principal.jurisdictionId, authority.jurisdictionId))
+        ) {
+          continue;
+        }
+        refusal = `县级证照类型“${d.name}”只能由其定义机构所在辖区或市管理单位的平台管理员维护`;
+      } else {
+        refusal = cityWide;
+      }
+    }
+    if (!refusal) return;
+    await recordAudit(this.ctx.em(), {
+      actor: actorOf(principal),
+      action: 'licence_type.change',
+      targetType: 'licence_type',
+      targetId: code,
+      outcome: 'denied',
+      details: { reason: refusal },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    const error = forbidden(refusal);
+    error.audited = true;
+    throw error;
+  }
 
   private async validDefinition(principal: Principal, raw: unknown): Promise<LicenceTypeDefinition> {
     const result = await this.definitionProblems(principal, raw);
@@ -565,6 +664,13 @@ export function isCatalogueAdmin(principal: Principal): boolean {
 export function requireCatalogueAdmin(principal: Principal): void {
   if (!isCatalogueAdmin(principal)) throw forbidden('只有管理单位的平台管理员可以维护证照目录（LM-6）');
 }
+
+/** The part of a definition that decides whose it is (read before the whole is checked). */
+const ScopeClaim = z.looseObject({
+  code: z.string(),
+  name: z.string(),
+  definingAuthority: z.looseObject({ name: z.string(), code: z.string(), level: z.enum(AUTHORITY_LEVELS) }),
+});
 
 function draftExists(code: string): ApiError {
   return conflict(`证照类型 ${code} 已有未发布的草稿，请先编辑或发布该草稿`);

@@ -231,7 +231,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
 
     const usersOf = new Map<string, StaffMember[]>();
     const unitUsers = async (organisationId: string) => {
-      if (!usersOf.has(organisationId)) usersOf.set(organisationId, await directory.staffOf(organisationId));
+      if (!usersOf.has(organisationId))
+        usersOf.set(organisationId, await directory.staffOf(principal, organisationId));
       return usersOf.get(organisationId)!;
     };
     const pick = (users: StaffMember[], selected: unknown): PickUser[] =>

@@ -12,12 +12,11 @@
  * FAILED/FORMAT_FAILURE) so that a person learns why, but with status 404: the address names a licence that does
  * not exist, and link checkers and scripts following a QR code should see that without reading the page.
  */
-import { RequestHandler, Router } from 'express';
+import { Router } from 'express';
 import { shanghaiDateTime } from '../../domain/format';
 import type { VerificationReport } from '../../domain/licence-verification';
 import { licenceCopyPath, licenceVerifyPath } from '../../domain/licence';
 import type { AppContext } from '../context';
-import { ApiError } from '../errors';
 import type { Principal } from '../principal';
 import { licenceCopyFilename, licenceFaceHtml, LicenceCopyService } from '../services/licence-copies';
 import { PublishedCaCertificate, VerificationService } from '../services/verification';
@@ -48,34 +47,6 @@ function pageModel(report: VerificationReport, asked: string) {
       isSuperseded: licence.state === 'superseded',
       validToText: licence.validTo ?? '长期',
     },
-  };
-}
-
-/**
- * At most `RATE_LIMIT_COPIES_PER_MINUTE` (default 20) copy requests per minute from one address, else 429 with
- * Retry-After (issue 11: copies are throttled). Every request counts, a refused one too, so that access codes cannot
- * be guessed at speed either.
- */
-// lead: merge into api/rate-limits.ts
-function copiesRateLimit(): RequestHandler {
-  const limit = Math.max(1, Number(process.env.RATE_LIMIT_COPIES_PER_MINUTE ?? 20) || 20);
-  const windowMs = 60_000;
-  const windows = new Map<string, { start: number; count: number }>();
-  return (req, res, next) => {
-    const now = Date.now();
-    if (windows.size > 10_000) {
-      for (const [key, w] of windows) if (now - w.start >= windowMs) windows.delete(key);
-    }
-    const key = req.ip ?? 'unknown';
-    let w = windows.get(key);
-    if (!w || now - w.start >= windowMs) {
-      w = { start: now, count: 0 };
-      windows.set(key, w);
-    }
-    w.count += 1;
-    if (w.count <= limit) return next();
-    res.set('Retry-After', String(Math.max(1, Math.ceil((w.start + windowMs - now) / 1000))));
-    next(new ApiError('TOO_MANY_REQUESTS', '获取证照副本过于频繁，请稍后再试'));
   };
 }
 
@@ -157,14 +128,13 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
     );
   });
 
-  const limitCopies = copiesRateLimit();
-
-  router.get('/verify/:identifier/copy', limitCopies, auth, async (req, res) => {
+  // Copies are throttled per address by `limits.copies` (api/rate-limits.ts, mounted in api/app.ts).
+  router.get('/verify/:identifier/copy', auth, async (req, res) => {
     const html = await copies.publicCopy(String(req.params.identifier), req.query.code, 'html', meta(req));
     res.type('html').send(html);
   });
 
-  router.get('/verify/:identifier/copy.pdf', limitCopies, auth, async (req, res) => {
+  router.get('/verify/:identifier/copy.pdf', auth, async (req, res) => {
     const pdf = await copies.publicCopy(String(req.params.identifier), req.query.code, 'pdf', meta(req));
     res
       .type('application/pdf')

@@ -32,9 +32,8 @@ import {
 } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
-// Low for the test, so that the copy past the limit is reached in a few requests (read when the app is built).
+// Low for the test, so that the copy past the limit is reached in a few requests.
 const COPIES_PER_MINUTE = 5;
-process.env.RATE_LIMIT_COPIES_PER_MINUTE = String(COPIES_PER_MINUTE);
 
 let t: TestPlatform;
 let grant: GrantedSealUse;
@@ -53,7 +52,7 @@ const check = (report: { checks: Array<{ id: string; passed: boolean | null }> }
   report.checks.find((c) => c.id === id)!;
 
 beforeAll(async () => {
-  t = await startTestPlatform();
+  t = await startTestPlatform({ env: { RATE_LIMIT_COPIES_PER_MINUTE: String(COPIES_PER_MINUTE) } });
   grant = await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
   const issued = await issueLicence(
     t,
@@ -69,7 +68,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  delete process.env.RATE_LIMIT_COPIES_PER_MINUTE;
   await t?.stop();
 });
 

@@ -52,6 +52,8 @@ export async function startTestPlatform(
     reachablePublicUrl?: boolean;
     /** Serve this existing database (e.g. one a test restored) instead of a fresh clone of the template. */
     existingDatabase?: string;
+    /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestPlatform> {
   const services = testServices();
@@ -83,6 +85,7 @@ export async function startTestPlatform(
     TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
     PUBLIC_URL: options.reachablePublicUrl ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
     ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
+    ...options.env,
   });
   const platform = await startPlatform({
     config,

@@ -178,3 +178,28 @@ describe('imprintProblem: SVG content (SM-6: no scripting, no external reference
     expect(imprintProblem('image/svg+xml', svg(inner))).toBeUndefined();
   });
 });
+
+describe('imprintProblem: the allowlist parse (a real XML parser, not a textual check)', () => {
+  it.each([
+    ['a namespaced <x:script>', '<x:script xmlns:x="http://www.w3.org/2000/svg">alert(1)</x:script>'],
+    ['an svg:script', '<svg:script xmlns:svg="http://www.w3.org/2000/svg">alert(1)</svg:script>'],
+    [
+      'a namespaced handler element',
+      '<x:handler xmlns:x="http://www.w3.org/2001/xml-events">alert(1)</x:handler>',
+    ],
+    ['an element outside the allowlist', '<iframe width="10" height="10"/>'],
+    ['an attribute outside the allowlist', '<rect width="10" height="10" formaction="x"/>'],
+    ['a namespaced event attribute', '<rect width="10" height="10" x:onload="alert(1)"/>'],
+  ])('refuses an SVG with %s', (_what, inner) => {
+    expect(imprintProblem('image/svg+xml', svg(inner))).toBe(SVG_REFUSED);
+  });
+
+  it('still accepts a typical imprint: ring, star, arc text and a gradient', () => {
+    const inner =
+      `${RING}<defs><path id="arc" d="M 30 100 A 70 70 0 0 1 170 100"/>` +
+      `<linearGradient id="g"><stop offset="0" stop-color="#c00"/></linearGradient></defs>` +
+      `<polygon points="100,60 110,90 140,90 115,110 125,140 100,120 75,140 85,110 60,90 90,90" fill="url(#g)"/>` +
+      `<text font-size="16" text-anchor="middle"><textPath href="#arc" startOffset="50%">泽州县市场监督管理局</textPath></text>`;
+    expect(imprintProblem('image/svg+xml', svg(inner))).toBeUndefined();
+  });
+});

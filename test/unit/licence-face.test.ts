@@ -9,8 +9,10 @@ import { LicenceTypeDefinition } from '../../domain/licence-type';
 import {
   FaceInput,
   faceTemplateProblem,
+  faceTemplateSafetyProblems,
   renderFace,
   renderFaceDocument,
+  sanitizeFaceTemplate,
 } from '../../api/services/licence-face';
 
 const definitionOf = (name: string) =>
@@ -167,5 +169,40 @@ describe('face templates', () => {
 
   it('a template may not call helpers outside the known few', () => {
     expect(faceTemplateProblem('{{shout data.gender}}')).toMatch(/^照面模板语法错误：/);
+  });
+});
+
+describe('face templates: the allowlist (sanitize-html)', () => {
+  it.each([
+    ['a <script> element', '<p>{{data.gender}}</p><script>alert(1)</script>', '不允许使用元素 <script>'],
+    ['an event attribute', '<td onclick="alert(1)">{{data.gender}}</td>', '不允许使用事件属性 onclick'],
+    ['a javascript: link', '<a href="javascript:alert(1)">x</a>', 'javascript:'],
+    ['an encoded javascript: URL', '<p class="&#x6A;avascript:alert(1)">x</p>', 'javascript:'],
+    ['the unescaped {{{x}}}', '<p>{{{data.gender}}}</p>', '{{{…}}}'],
+    ['a partial', '<p>{{> evil}}</p>', '{{> …}}'],
+    ['a namespaced script', '<x:script>alert(1)</x:script>', '<x:script>'],
+  ])('%s is a problem', (_what, template, words) => {
+    expect(faceTemplateSafetyProblems(template).join(' ')).toContain(words);
+  });
+
+  it('the seeded faces have no problem and are stored unchanged', () => {
+    for (const d of [identityCard, businessLicence]) {
+      expect(faceTemplateSafetyProblems(d.face.template)).toEqual([]);
+      expect(sanitizeFaceTemplate(d.face.template)).toBe(d.face.template);
+    }
+  });
+
+  it('a row saved before the rules renders without its script and with {{{x}}} escaped', () => {
+    const legacy = {
+      ...identityCard,
+      face: {
+        ...identityCard.face,
+        template:
+          '<p onclick="x()">{{{data.address}}}</p><script>alert(1)</script><img src=x onerror=alert(1)>',
+      },
+    };
+    const html = face({ definition: legacy, data: { ...DATA, address: '<b>巴公镇</b>' } });
+    expect(html).not.toMatch(/<script|onclick|onerror|<img src="x"|<b>巴公镇/);
+    expect(html).toContain('&lt;b&gt;巴公镇&lt;/b&gt;');
   });
 });
