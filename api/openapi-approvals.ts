@@ -181,6 +181,7 @@ export const APPROVAL_PATHS = {
       responses: {
         '200': { description: 'Users', content: list({ type: 'object' }) },
         '400': error('organisationId missing or not a single value'),
+        '403': error('Not staff of an organisation (holders and systems do not list staff)'),
         '404': error('No such organisation'),
       },
     },

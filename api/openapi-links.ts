@@ -186,10 +186,25 @@ export function completePaths<P extends Paths>(assembled: P): P {
       if (operation.security && !operation.responses['401']) {
         operation.responses['401'] = error('Not authenticated (no valid bearer token)');
       }
-      if (operation.requestBody?.content?.['application/json'] && !operation.responses['400']) {
-        operation.responses['400'] = error('The body is not JSON or not of the documented shape');
+      if (operation.requestBody?.content?.['application/json']) {
+        operation.responses['400'] ??= error('The body is not JSON or not of the documented shape');
+        // Per-endpoint body limits (JSON_BODY_LIMITS in api/app.ts).
+        operation.responses['413'] ??= error('The body is larger than this endpoint accepts');
       }
     }
   }
+  // The API operations behind a rate limiter (api/rate-limits.ts, mounted in api/app.ts).
+  for (const [path, method] of RATE_LIMITED) {
+    const operation = paths[path]?.[method];
+    if (!operation) throw new Error(`rate-limited ${method.toUpperCase()} ${path} is not documented`);
+    operation.responses['429'] ??= error(
+      'Too many requests from this address; Retry-After says when to retry',
+    );
+  }
   return paths;
 }
+
+const RATE_LIMITED: Array<[string, 'post']> = [
+  ['/api/verify', 'post'],
+  ['/api/auth/dev-login', 'post'],
+];
