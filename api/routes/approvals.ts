@@ -87,7 +87,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
       // an early end. The caller's fault, not the server's (Schemathesis found these answered 500).
       if (err) {
         return next(
-          badRequest([{ field: 'body', rule: 'multipart', message: '请求体不是合法的 multipart/form-data' }]),
+          badRequest([{ field: 'file', rule: 'multipart', message: '请求体不是合法的 multipart/form-data' }]),
         );
       }
       next();

@@ -10,6 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { AuditEvent } from '../../db/entities';
 import { catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
+import { licenceCopyPath } from '../../domain/licence';
 import type { LicenceExport } from '../../pki/licence-document';
 import {
   certificateCacheStats,
@@ -381,10 +382,13 @@ describe("jurisdiction: what applies city-wide is the city top management unit's
 
 describe('rate limits (api/rate-limits.ts), set low for this test', () => {
   it('the public copy past the limit from one address is 429 with Retry-After', async () => {
+    // A copy needs the licence's access code (printed in the QR code of every copy).
+    const code = (await t.call('GET', `/api/licenses/${identifier}`, { as: 'zz-amr-system' })).body
+      .accessCode;
     const statuses: number[] = [];
     let last: Response | undefined;
     for (let i = 0; i <= COPIES_PER_MINUTE; i++) {
-      last = await fetch(`${t.url}/verify/${identifier}/copy`);
+      last = await fetch(`${t.url}${licenceCopyPath(identifier, code, 'html')}`);
       statuses.push(last.status);
       await last.arrayBuffer();
     }
@@ -392,7 +396,7 @@ describe('rate limits (api/rate-limits.ts), set low for this test', () => {
     expect(statuses.at(-1)).toBe(429);
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
     // The PDF copy shares the limit.
-    const pdf = await fetch(`${t.url}/verify/${identifier}/copy.pdf`);
+    const pdf = await fetch(`${t.url}${licenceCopyPath(identifier, code, 'pdf')}`);
     expect(pdf.status).toBe(429);
     expect(pdf.headers.get('retry-after')).toMatch(/^\d+$/);
   });

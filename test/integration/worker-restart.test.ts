@@ -26,7 +26,8 @@ function startWorkerProcess(): Promise<ChildProcess> {
   // `node --import tsx` keeps the worker in this one process, so SIGKILL reaches the worker itself.
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...t.workerEnv },
+    // The readiness line is an info log (pino), which tests otherwise keep quiet.
+    env: { ...process.env, ...t.workerEnv, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
