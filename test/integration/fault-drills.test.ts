@@ -20,7 +20,9 @@ import {
   startExchangeReceiver,
   waitForIssued,
 } from '../support/licences';
+import { testServices } from '../support/env';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { startTcpProxy, TcpProxy } from '../support/tcp-proxy';
 
 jest.setTimeout(240_000);
 
@@ -30,16 +32,25 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let t: TestPlatform;
 let receiver: ExchangeReceiver;
 let worker: ChildProcess | null = null;
+/** The API's way to Temporal, which a drill cuts (the worker process goes to Temporal directly). */
+let apiToTemporal: TcpProxy;
 
 beforeAll(async () => {
   receiver = await startExchangeReceiver();
-  t = await startTestPlatform({ runWorker: false, exchangeEndpointUrl: receiver.url });
+  const [host, port] = testServices().temporalAddress.split(':');
+  apiToTemporal = await startTcpProxy({ host: host!, port: Number(port) });
+  t = await startTestPlatform({
+    runWorker: false,
+    exchangeEndpointUrl: receiver.url,
+    temporalAddress: apiToTemporal.address,
+  });
   worker = await startWorkerProcess();
 });
 afterAll(async () => {
   if (worker) await kill9(worker);
   await t?.stop();
   await receiver?.close();
+  await apiToTemporal?.close();
 });
 
 /** A real worker process, as production runs it (`node --import tsx` keeps it one process, so SIGKILL reaches it). */
@@ -102,6 +113,7 @@ async function stream(
   count: number,
   fault: () => Promise<void>,
   parallel = 5,
+  faultAfterMs = 1500,
 ): Promise<{ caseIds: string[]; statuses: number[] }> {
   const bodies = Array.from({ length: count }, () => businessLicenceBody());
   const statuses: number[] = [];
@@ -113,7 +125,7 @@ async function stream(
     }
   });
   const faulted = (async () => {
-    await sleep(1500);
+    await sleep(faultAfterMs);
     await fault();
   })();
   await Promise.all([...lanes, faulted]);
@@ -178,6 +190,14 @@ async function expectExactlyOnce(caseIds: string[]): Promise<void> {
   }
 }
 
+/**
+ * The standing authorisation the drills issue under, granted once, after the failover test (which needs its two
+ * small authorisations to be the only ones); each drill asks for it, so that a drill runs alone too.
+ */
+let standing: ReturnType<typeof grantLicenceSealUse> | undefined;
+const ensureStanding = () =>
+  (standing ??= grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 1000 }));
+
 /** A seal-use approval run during a drill has exactly one outcome: approved, with one authorisation. */
 async function expectOneOutcome(requestId: string): Promise<void> {
   const em = t.em();
@@ -221,7 +241,7 @@ it('two authorisations for one type serve 60 concurrent issuances: none waits, e
 });
 
 it('drill (d): the worker killed (SIGKILL) during a stream of 20 issuances: exactly once', async () => {
-  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 1000 });
+  await ensureStanding();
   const approval = grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 5 });
   const started = Date.now();
   const { caseIds, statuses } = await stream(20, async () => {
@@ -238,10 +258,31 @@ it('drill (d): the worker killed (SIGKILL) during a stream of 20 issuances: exac
 });
 
 it('drill (c): the exchange endpoint down for a while: every push delivered once after it comes back', async () => {
+  await ensureStanding();
   const { caseIds } = await stream(20, async () => {
     await receiver.down();
     await sleep(6000);
     await receiver.up();
   });
+  await expectExactlyOnce(caseIds);
+});
+
+it('no stored request is answered 500: the API cut off from Temporal answers 503 with Retry-After, the retry finds it', async () => {
+  await ensureStanding();
+  // Longer than the Temporal client's own retries of an unavailable server (10 attempts, about 20 s), so that
+  // starts fail after their rows were stored.
+  const { caseIds, statuses } = await stream(
+    10,
+    async () => {
+      await apiToTemporal.down();
+      await sleep(25_000);
+      await apiToTemporal.up();
+    },
+    5,
+    300,
+  );
+  // submit() retried every 503 (each with a Retry-After) under the same case id; none was a 500.
+  expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
+  expect(statuses).toContain(503);
   await expectExactlyOnce(caseIds);
 });

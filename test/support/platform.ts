@@ -52,6 +52,11 @@ export async function startTestPlatform(
     reachablePublicUrl?: boolean;
     /** Serve this existing database (e.g. one a test restored) instead of a fresh clone of the template. */
     existingDatabase?: string;
+    /**
+     * The Temporal address the API uses (e.g. a test/support/tcp-proxy.ts relay a drill cuts); the worker process
+     * of `workerEnv` keeps the real one.
+     */
+    temporalAddress?: string;
     /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
     env?: Record<string, string>;
   } = {},
@@ -91,7 +96,7 @@ export async function startTestPlatform(
     config,
     databaseUrl: runtimeUrl(services.postgresAdminUrl, databaseName),
     ownerDatabaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
-    temporalAddress: services.temporalAddress,
+    temporalAddress: options.temporalAddress ?? services.temporalAddress,
     smtpUrl: smtp.url,
     seedDevData: false,
     workflowBundlePath: services.workflowBundlePath,
