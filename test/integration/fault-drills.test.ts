@@ -34,15 +34,20 @@ let receiver: ExchangeReceiver;
 let worker: ChildProcess | null = null;
 /** The API's way to Temporal, which a drill cuts (the worker process goes to Temporal directly). */
 let apiToTemporal: TcpProxy;
+/** The API's way to PostgreSQL, which a drill cuts (migrations and the worker process go to it directly). */
+let apiToPostgres: TcpProxy;
 
 beforeAll(async () => {
   receiver = await startExchangeReceiver();
   const [host, port] = testServices().temporalAddress.split(':');
   apiToTemporal = await startTcpProxy({ host: host!, port: Number(port) });
+  const postgres = new URL(testServices().postgresAdminUrl);
+  apiToPostgres = await startTcpProxy({ host: postgres.hostname, port: Number(postgres.port) });
   t = await startTestPlatform({
     runWorker: false,
     exchangeEndpointUrl: receiver.url,
     temporalAddress: apiToTemporal.address,
+    apiPostgresAddress: apiToPostgres.address,
   });
   worker = await startWorkerProcess();
 });
@@ -51,6 +56,7 @@ afterAll(async () => {
   await t?.stop();
   await receiver?.close();
   await apiToTemporal?.close();
+  await apiToPostgres?.close();
 });
 
 /** A real worker process, as production runs it (`node --import tsx` keeps it one process, so SIGKILL reaches it). */
@@ -282,6 +288,23 @@ it('no stored request is answered 500: the API cut off from Temporal answers 503
     300,
   );
   // submit() retried every 503 (each with a Retry-After) under the same case id; none was a 500.
+  expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
+  expect(statuses).toContain(503);
+  await expectExactlyOnce(caseIds);
+});
+
+it('no stored request is answered 500: the API cut off from PostgreSQL answers 503 with Retry-After, the retry finds it', async () => {
+  await ensureStanding();
+  const { caseIds, statuses } = await stream(
+    20,
+    async () => {
+      await apiToPostgres.down();
+      await sleep(4000);
+      await apiToPostgres.up();
+    },
+    5,
+    500,
+  );
   expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
   expect(statuses).toContain(503);
   await expectExactlyOnce(caseIds);

@@ -57,6 +57,11 @@ export async function startTestPlatform(
      * of `workerEnv` keeps the real one.
      */
     temporalAddress?: string;
+    /**
+     * `host:port` through which the API reaches PostgreSQL (e.g. a relay a drill cuts); migrations and the worker
+     * process of `workerEnv` keep the real server.
+     */
+    apiPostgresAddress?: string;
     /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
     env?: Record<string, string>;
   } = {},
@@ -94,7 +99,7 @@ export async function startTestPlatform(
   });
   const platform = await startPlatform({
     config,
-    databaseUrl: runtimeUrl(services.postgresAdminUrl, databaseName),
+    databaseUrl: viaAddress(runtimeUrl(services.postgresAdminUrl, databaseName), options.apiPostgresAddress),
     ownerDatabaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
     temporalAddress: options.temporalAddress ?? services.temporalAddress,
     smtpUrl: smtp.url,
@@ -172,4 +177,12 @@ export async function startTestPlatform(
       if (smtpRunning) await smtp.stop();
     },
   };
+}
+
+/** The URL with its host and port replaced by `address` (`host:port`), if given. */
+function viaAddress(url: string, address: string | undefined): string {
+  if (!address) return url;
+  const u = new URL(url);
+  u.host = address;
+  return u.toString();
 }
