@@ -14,7 +14,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ExchangeOutbox } from '../db/licence-entities';
 import type { Orm } from '../db/orm';
 
-/** One attempt stays well inside the activity's one-minute start-to-close timeout (ACTIVITY_OPTIONS). */
+/** One attempt stays well inside the activity's start-to-close timeout (LONG_ACTIVITY_OPTIONS). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export type DeliveryResult = 'delivered' | 'already-delivered' | 'no-endpoint';

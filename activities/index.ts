@@ -4,6 +4,7 @@ import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
 import { createExchangeActivities } from './exchange';
+import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealUseActivities } from './seal-use';
@@ -18,13 +19,14 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return {
+  // The long ones heartbeat while they run (workflows/activity-options.ts).
+  return withHeartbeats({
     ...createApprovalActivities(deps),
     ...createSealApplicationActivities(deps),
     ...createSealUseActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
-  };
+  });
 }
 
 /** The dependencies as configured: the one place that maps configuration to what activities need. */

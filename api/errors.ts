@@ -3,7 +3,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorRequestHandler, Request } from 'express';
 import { recordAudit } from '../db/audit';
 import { logger } from '../infra/logger';
+import { isDependencyOutage } from '../infra/outage';
 import { actorOf } from './principal';
+
+/** Seconds a client waits before retrying a 503 (a dependency outage). */
+export const UNAVAILABLE_RETRY_AFTER = '5';
 
 export type ErrorCode =
   | 'VALIDATION_FAILED'
@@ -68,6 +72,9 @@ export function toApiError(err: unknown): ApiError {
   if (e?.type === 'entity.parse.failed') {
     return badRequest([{ field: 'body', rule: 'json', message: '请求体不是合法的 JSON' }]);
   }
+  // Issue 11: a database or Temporal outage is a 503 (with Retry-After), never a 500: the request may have been
+  // stored before the outage, and its retry (same idempotency key or case id) finds it.
+  if (isDependencyOutage(err)) return new ApiError('UNAVAILABLE', '服务暂时不可用，请稍后使用同一请求重试');
   return new ApiError('INTERNAL', '服务器内部错误');
 }
 
@@ -100,6 +107,8 @@ export function jsonErrorHandler(em: () => EntityManager): ErrorRequestHandler {
     const apiError = toApiError(err);
     if (apiError.code === 'INTERNAL') logInternalError(req, err);
     await auditDenial(em, req, apiError);
+    if (apiError.status === 503 && !res.getHeader('retry-after'))
+      res.setHeader('Retry-After', UNAVAILABLE_RETRY_AFTER);
     res.status(apiError.status).json(errorBody(apiError));
   };
 }

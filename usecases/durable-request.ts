@@ -111,10 +111,15 @@ export class DurableRequests {
       await this.start(request);
     } catch (err) {
       // Nothing half-written: without its process the request would wait forever.
-      await this.deps.em().transactional(async (tx) => {
-        await request.undo(tx);
-        await recordAudit(tx, { ...request.failureAudit(err), outcome: 'failed' });
-      });
+      try {
+        await this.deps.em().transactional(async (tx) => {
+          await request.undo(tx);
+          await recordAudit(tx, { ...request.failureAudit(err), outcome: 'failed' });
+        });
+      } catch {
+        // The database is gone too (issue 11): the row stays, still waiting for its process. The caller gets the
+        // same 503; its retry under the same key finds the row and starts the process, and so does resumeOrphans.
+      }
       throw request.unavailable();
     }
     return { created: true };

@@ -76,6 +76,9 @@ export async function findLicenceAuthorisation(
     : null;
 }
 
+/** Authorisations tried in one signing before it waits (each round, one more is used up or revoked). */
+const MAX_AUTHORISATION_ROUNDS = 10;
+
 async function nextSerial(em: EntityManager, typeCode: string, issuerCode: string): Promise<string> {
   const rows: Array<{ last_serial: string }> = await em.execute(
     `insert into licence_serial (type_code, issuer_code, last_serial) values (?, ?, 1)
@@ -121,18 +124,6 @@ export async function signAndStoreLicence(
   const definition = type.definition;
   const title = licenceSealDocumentTitle(definition);
 
-  const authorisation = await findLicenceAuthorisation(em, {
-    organisationId: issuer.id,
-    sealKind: definition.sealKind,
-    title,
-    now,
-  });
-  if (!authorisation) {
-    return {
-      outcome: 'awaiting_seal',
-      reason: `${issuer.name}没有可用于“${title}”的用印授权（需本单位有效的${definition.sealKind === 'business' ? '业务专用章' : '印章'}，并经用印审批，SM-12）`,
-    };
-  }
   const actor: AuditActor = {
     userId: requester.id,
     username: requester.username,
@@ -144,175 +135,196 @@ export async function signAndStoreLicence(
   // issuer goes through the same counter row, and holding its lock while signing and storing would let only one
   // licence of the type be issued at a time. A transaction that rolls back leaves a gap; serials are unique, and
   // need not be gapless.
-  const serial = issuance.kind === 'issue' ? await nextSerial(em, definition.code, issuer.uscc) : null;
+  let serial: string | null = null;
 
-  try {
-    return await em.transactional(async (tx) => {
-      let previous: Licence | null = null;
-      let metadata: LicenceMetadata;
-      let data: LicenceData;
-      let holderEmail: string | null;
-      if (issuance.kind === 'issue') {
-        const body = issuance.request as unknown as IssueLicenceBody & { plan: IssuancePlan };
-        metadata = {
-          name: definition.name,
-          typeCode: definition.code,
-          typeVersion: type.version,
-          identifier: licenceIdentifier({
+  // Issue 11: an authorisation whose last use another signing took (or that was revoked) in between is not a reason
+  // to wait: the next live authorisation for the type is taken at once. Only when none is left does the issuance
+  // wait (awaiting_seal). Bounded: each round either signs or finds one authorisation fewer.
+  let lastProblem = '';
+  for (let round = 0; round < MAX_AUTHORISATION_ROUNDS; round++) {
+    const authorisation = await findLicenceAuthorisation(em, {
+      organisationId: issuer.id,
+      sealKind: definition.sealKind,
+      title,
+      now,
+    });
+    if (!authorisation) {
+      return {
+        outcome: 'awaiting_seal',
+        reason: `${issuer.name}没有可用于“${title}”的用印授权（需本单位有效的${definition.sealKind === 'business' ? '业务专用章' : '印章'}，并经用印审批，SM-12）`,
+      };
+    }
+    if (issuance.kind === 'issue' && serial === null)
+      serial = await nextSerial(em, definition.code, issuer.uscc);
+    try {
+      return await em.transactional(async (tx) => {
+        let previous: Licence | null = null;
+        let metadata: LicenceMetadata;
+        let data: LicenceData;
+        let holderEmail: string | null;
+        if (issuance.kind === 'issue') {
+          const body = issuance.request as unknown as IssueLicenceBody & { plan: IssuancePlan };
+          metadata = {
+            name: definition.name,
             typeCode: definition.code,
-            issuerCode: issuer.uscc,
-            serial: serial!,
+            typeVersion: type.version,
+            identifier: licenceIdentifier({
+              typeCode: definition.code,
+              issuerCode: issuer.uscc,
+              serial: serial!,
+              version: 1,
+            }),
+            licenceNumber: body.licenceNumber,
             version: 1,
-          }),
-          licenceNumber: body.licenceNumber,
-          version: 1,
-          previousIdentifier: null,
-          issuer: { name: issuer.name, code: issuer.uscc },
-          issueDate: body.plan.issueDate,
-          holder: { name: body.holder.name, code: body.holder.code, codeType: body.plan.holderCodeType },
-          validFrom: body.plan.validFrom,
-          validTo: body.plan.validTo,
-          serviceItems: definition.serviceItems,
-        };
-        data = body.data as LicenceData;
-        holderEmail = body.holder.email ?? null;
-      } else {
-        const body = issuance.request as unknown as ChangeLicenceBody;
-        // Lock the version being replaced: two changes of one licence must not both build on it.
-        previous = await tx.findOneOrFail(
-          Licence,
-          { id: issuance.previousLicenceId! },
-          { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
-        );
-        if (previous.status === 'superseded') {
-          return {
-            outcome: 'failed',
-            reason: `证照 ${previous.identifier} 已有更新的版本，请基于最新版本变更`,
-          } as const;
-        }
-        const version = previous.version + 1;
-        const end =
-          body.validTo === undefined
-            ? { validTo: previous.validTo }
-            : validityEnd(definition.validity, previous.validFrom, body.validTo);
-        if ('problem' in end) return { outcome: 'failed', reason: end.problem } as const;
-        metadata = {
-          ...previous.metadata,
-          name: definition.name,
-          typeVersion: type.version,
-          identifier: licenceIdentifier({
-            typeCode: previous.typeCode,
-            issuerCode: previous.issuerCode,
-            serial: previous.serial,
+            previousIdentifier: null,
+            issuer: { name: issuer.name, code: issuer.uscc },
+            issueDate: body.plan.issueDate,
+            holder: { name: body.holder.name, code: body.holder.code, codeType: body.plan.holderCodeType },
+            validFrom: body.plan.validFrom,
+            validTo: body.plan.validTo,
+            serviceItems: definition.serviceItems,
+          };
+          data = body.data as LicenceData;
+          holderEmail = body.holder.email ?? null;
+        } else {
+          const body = issuance.request as unknown as ChangeLicenceBody;
+          // Lock the version being replaced: two changes of one licence must not both build on it.
+          previous = await tx.findOneOrFail(
+            Licence,
+            { id: issuance.previousLicenceId! },
+            { lockMode: LockMode.PESSIMISTIC_WRITE, disableIdentityMap: true },
+          );
+          if (previous.status === 'superseded') {
+            return {
+              outcome: 'failed',
+              reason: `证照 ${previous.identifier} 已有更新的版本，请基于最新版本变更`,
+            } as const;
+          }
+          const version = previous.version + 1;
+          const end =
+            body.validTo === undefined
+              ? { validTo: previous.validTo }
+              : validityEnd(definition.validity, previous.validFrom, body.validTo);
+          if ('problem' in end) return { outcome: 'failed', reason: end.problem } as const;
+          metadata = {
+            ...previous.metadata,
+            name: definition.name,
+            typeVersion: type.version,
+            identifier: licenceIdentifier({
+              typeCode: previous.typeCode,
+              issuerCode: previous.issuerCode,
+              serial: previous.serial,
+              version,
+            }),
             version,
-          }),
-          version,
-          previousIdentifier: previous.identifier,
-          issueDate: previous.metadata.issueDate,
-          holder: { ...previous.metadata.holder, name: body.holder?.name ?? previous.holderName },
-          validTo: end.validTo,
-          serviceItems: definition.serviceItems,
-        };
-        data = body.data as LicenceData;
-        holderEmail = body.holder?.email ?? previous.holderEmail;
-      }
+            previousIdentifier: previous.identifier,
+            issueDate: previous.metadata.issueDate,
+            holder: { ...previous.metadata.holder, name: body.holder?.name ?? previous.holderName },
+            validTo: end.validTo,
+            serviceItems: definition.serviceItems,
+          };
+          data = body.data as LicenceData;
+          holderEmail = body.holder?.email ?? previous.holderEmail;
+        }
 
-      const dataHash = licenceDataHash({ metadata, data });
-      const signed = await signUnderAuthorisation(tx, {
-        authorisationId: authorisation.id,
-        sealId: authorisation.sealId,
-        signerUserId: authorisation.granteeId,
-        documentHash: dataHash,
-        documentTitle: title,
-        now,
-        pkiMasterKey: input.pkiMasterKey,
-        actor,
-        // Purpose-bound (issue 11): the signature names what it is for, the licence and its type's seal kind.
-        licencePurpose: {
-          purpose: expectedLicencePurpose(metadata.version),
+        const dataHash = licenceDataHash({ metadata, data });
+        const signed = await signUnderAuthorisation(tx, {
+          authorisationId: authorisation.id,
+          sealId: authorisation.sealId,
+          signerUserId: authorisation.granteeId,
+          documentHash: dataHash,
+          documentTitle: title,
+          now,
+          pkiMasterKey: input.pkiMasterKey,
+          actor,
+          // Purpose-bound (issue 11): the signature names what it is for, the licence and its type's seal kind.
+          licencePurpose: {
+            purpose: expectedLicencePurpose(metadata.version),
+            identifier: metadata.identifier,
+            typeCode: metadata.typeCode,
+            sealKind: definition.sealKind,
+          },
+        });
+        const licenceId = randomUUID();
+        if (previous) {
+          await tx.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
+        }
+        await tx.insert(Licence, {
+          id: licenceId,
           identifier: metadata.identifier,
+          seriesId: previous?.seriesId ?? licenceId,
+          typeId: type.id,
           typeCode: metadata.typeCode,
-          sealKind: definition.sealKind,
-        },
-      });
-      const licenceId = randomUUID();
-      if (previous) {
-        await tx.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
-      }
-      await tx.insert(Licence, {
-        id: licenceId,
-        identifier: metadata.identifier,
-        seriesId: previous?.seriesId ?? licenceId,
-        typeId: type.id,
-        typeCode: metadata.typeCode,
-        typeVersion: type.version,
-        name: metadata.name,
-        issuerOrganisationId: issuer.id,
-        issuerCode: metadata.issuer.code,
-        serial: metadata.identifier.split('.')[7]!,
-        version: metadata.version,
-        previousIdentifier: metadata.previousIdentifier,
-        licenceNumber: metadata.licenceNumber,
-        holderName: metadata.holder.name,
-        holderCode: metadata.holder.code,
-        holderCodeType: metadata.holder.codeType,
-        holderEmail,
-        metadata,
-        data,
-        issueDate: metadata.issueDate,
-        validFrom: metadata.validFrom,
-        validTo: metadata.validTo,
-        status: 'valid',
-        dataHash,
-        signature: signed.record,
-        signatureId: signed.signatureId,
-        sealId: authorisation.sealId,
-        issuanceId: issuance.id,
-        issuedAt: now,
-        createdAt: now,
-      });
-      await tx.insert(ExchangeOutbox, {
-        id: randomUUID(),
-        licenceId,
-        event: exchangeEvent(issuance.kind),
-        payload: licenceExport({ metadata, data, signature: signed.record }) as unknown as Record<
-          string,
-          unknown
-        >,
-        status: 'pending',
-        attempts: 0,
-        lastError: null,
-        createdAt: now,
-        deliveredAt: null,
-      });
-      await tx.nativeUpdate(
-        LicenceIssuance,
-        { id: issuance.id },
-        { status: 'issued', statusReason: null, licenceId, completedAt: now },
-      );
-      await recordAudit(tx, {
-        actor,
-        action: issuance.kind === 'issue' ? 'licence.issue' : 'licence.change',
-        targetType: 'licence',
-        targetId: metadata.identifier,
-        outcome: 'success',
-        eventKey: `licence.issue:${issuance.id}`,
-        details: {
-          issuanceId: issuance.id,
-          caseId: issuance.caseId,
-          typeCode: metadata.typeCode,
+          typeVersion: type.version,
+          name: metadata.name,
+          issuerOrganisationId: issuer.id,
+          issuerCode: metadata.issuer.code,
+          serial: metadata.identifier.split('.')[7]!,
           version: metadata.version,
           previousIdentifier: metadata.previousIdentifier,
+          licenceNumber: metadata.licenceNumber,
+          holderName: metadata.holder.name,
+          holderCode: metadata.holder.code,
+          holderCodeType: metadata.holder.codeType,
+          holderEmail,
+          metadata,
+          data,
+          issueDate: metadata.issueDate,
+          validFrom: metadata.validFrom,
+          validTo: metadata.validTo,
+          status: 'valid',
+          dataHash,
+          signature: signed.record,
+          signatureId: signed.signatureId,
           sealId: authorisation.sealId,
-          authorisationId: authorisation.id,
-          late: issuance.late,
-        },
+          issuanceId: issuance.id,
+          issuedAt: now,
+          createdAt: now,
+        });
+        await tx.insert(ExchangeOutbox, {
+          id: randomUUID(),
+          licenceId,
+          event: exchangeEvent(issuance.kind),
+          payload: licenceExport({ metadata, data, signature: signed.record }) as unknown as Record<
+            string,
+            unknown
+          >,
+          status: 'pending',
+          attempts: 0,
+          lastError: null,
+          createdAt: now,
+          deliveredAt: null,
+        });
+        await tx.nativeUpdate(
+          LicenceIssuance,
+          { id: issuance.id },
+          { status: 'issued', statusReason: null, licenceId, completedAt: now },
+        );
+        await recordAudit(tx, {
+          actor,
+          action: issuance.kind === 'issue' ? 'licence.issue' : 'licence.change',
+          targetType: 'licence',
+          targetId: metadata.identifier,
+          outcome: 'success',
+          eventKey: `licence.issue:${issuance.id}`,
+          details: {
+            issuanceId: issuance.id,
+            caseId: issuance.caseId,
+            typeCode: metadata.typeCode,
+            version: metadata.version,
+            previousIdentifier: metadata.previousIdentifier,
+            sealId: authorisation.sealId,
+            authorisationId: authorisation.id,
+            late: issuance.late,
+          },
+        });
+        return { outcome: 'issued', licenceId, identifier: metadata.identifier } as const;
       });
-      return { outcome: 'issued', licenceId, identifier: metadata.identifier } as const;
-    });
-  } catch (err) {
-    // Another signing took the authorisation's last use (or it was revoked) in between: look again next time.
-    if (err instanceof SealUseError) return { outcome: 'awaiting_seal', reason: err.message };
-    throw err;
+    } catch (err) {
+      // Another signing took the authorisation's last use (or it was revoked) in between: take the next one.
+      if (!(err instanceof SealUseError)) throw err;
+      lastProblem = err.message;
+    }
   }
+  return { outcome: 'awaiting_seal', reason: lastProblem };
 }

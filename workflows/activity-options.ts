@@ -1,10 +1,53 @@
 /**
- * How every workflow calls its activities: each attempt may take a minute, and a failed attempt is retried with
- * backoff for as long as it takes (activities are idempotent), so that nothing is lost to an outage.
+ * How every workflow calls its activities (issue 11): a failed attempt is retried with backoff for as long as it
+ * takes (activities are idempotent), so that nothing is lost to an outage; and an attempt lost to a crashed worker
+ * is noticed within seconds, not after a minute.
+ *
+ * - Short activities (a few database statements) carry a start-to-close timeout of seconds.
+ * - Long activities (signing, making a seal's key, SMTP, the exchange endpoint, signalling many workflows) may run
+ *   longer, so they keep a longer start-to-close but heartbeat (activities/heartbeat.ts does it for them while they
+ *   run); a worker that dies stops heartbeating, and the attempt is retried after the heartbeat timeout.
+ *
+ * This file has no runtime dependency on Temporal: the worker (activities/index.ts) reads LONG_ACTIVITIES too.
  */
 import type { ActivityOptions } from '@temporalio/workflow';
 
-export const ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+const RETRY: ActivityOptions['retry'] = {
+  initialInterval: '1 second',
+  maximumInterval: '30 seconds',
+  backoffCoefficient: 2,
 };
+
+/** Short activities: a crash delays them by at most this start-to-close timeout. */
+export const SHORT_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: RETRY,
+};
+
+/** How often a long activity heartbeats while it runs (ms); well inside LONG_ACTIVITY_OPTIONS.heartbeatTimeout. */
+export const HEARTBEAT_INTERVAL_MS = 3_000;
+
+/** Long activities: a crash delays them by at most the heartbeat timeout. */
+export const LONG_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: RETRY,
+};
+
+/** The activities that get LONG_ACTIVITY_OPTIONS and heartbeat; every other activity is short. */
+export const LONG_ACTIVITIES: ReadonlySet<string> = new Set([
+  'signAndStore',
+  'makeSeal',
+  'grantSealUseAuthorisation',
+  'deliverToExchange',
+  'notifyHolder',
+  'sendApprovalNotice',
+  'notifyApplicantOfOutcome',
+  'notifyRequesterOfSealUseOutcome',
+  'wakeIssuancesAwaitingSeal',
+]);
+
+/** The options an activity is called with. */
+export function activityOptionsFor(name: string): ActivityOptions {
+  return LONG_ACTIVITIES.has(name) ? LONG_ACTIVITY_OPTIONS : SHORT_ACTIVITY_OPTIONS;
+}

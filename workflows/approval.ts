@@ -8,7 +8,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -42,9 +41,9 @@ import {
   ProcessStep,
   StepDueAt,
 } from './search-attributes';
-import { ACTIVITY_OPTIONS } from './activity-options';
+import { activityProxies } from './activity-proxies';
 
-const activities = proxyActivities<ApprovalActivities>(ACTIVITY_OPTIONS);
+const activities = activityProxies<ApprovalActivities>();
 
 const now = () => new Date().toISOString();
 

@@ -4,10 +4,10 @@
  * has none, then pushes it to the data-exchange platform and e-mails the holder. The push and the e-mail run side
  * by side, so an exchange outage delays only the push; each is retried until it succeeds, so neither is lost.
  */
-import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import type { ExchangeActivities } from '../activities/exchange';
 import type { LicenceIssuanceActivities } from '../activities/licence-issuance';
-import { ACTIVITY_OPTIONS } from './activity-options';
+import { activityProxies } from './activity-proxies';
 import {
   issuanceStateQuery,
   LicenceIssuanceInput,
@@ -15,7 +15,7 @@ import {
   sealAuthorisationGranted,
 } from './licence-issuance-messages';
 
-const activities = proxyActivities<LicenceIssuanceActivities & ExchangeActivities>(ACTIVITY_OPTIONS);
+const activities = activityProxies<LicenceIssuanceActivities & ExchangeActivities>();
 
 /** Without a signal, look for an authorisation again after this long (a signal may be lost to an outage). */
 const AWAITING_SEAL_RETRY = '1 hour';

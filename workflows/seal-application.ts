@@ -3,13 +3,7 @@
  * application flow (by default county → city → province seal management departments); after approval the seal is
  * made and bound to the organisation certificate; the applicant is told the outcome either way.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  executeChild,
-  proxyActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, executeChild, setHandler } from '@temporalio/workflow';
 import type { SealApplicationActivities } from '../activities/seal-application';
 import {
   reviewed,
@@ -22,9 +16,9 @@ import {
 } from '../domain/seal-application';
 import { approvalWorkflow } from './approval';
 import { stateQuery } from './seal-application-messages';
-import { ACTIVITY_OPTIONS } from './activity-options';
+import { activityProxies } from './activity-proxies';
 
-const activities = proxyActivities<SealApplicationActivities>(ACTIVITY_OPTIONS);
+const activities = activityProxies<SealApplicationActivities>();
 
 export async function sealApplicationWorkflow(input: SealApplicationInput): Promise<SealApplicationState> {
   let state = startProcess(input);

@@ -4,16 +4,15 @@
  * for the stated documents, count and window, a rejection or withdrawal is recorded; the requester is told.
  * Signing itself happens later, under the authorisation (usecases/seal-signing.ts).
  */
-import { executeChild, patched, proxyActivities } from '@temporalio/workflow';
+import { executeChild, patched } from '@temporalio/workflow';
 import type { LicenceIssuanceActivities } from '../activities/licence-issuance';
 import type { SealUseActivities } from '../activities/seal-use';
 import { ApprovalInput, ApprovalOutcome, approvalWorkflowId } from '../domain/approval';
 import { approvalWorkflow } from './approval';
-import { ACTIVITY_OPTIONS } from './activity-options';
+import { activityProxies } from './activity-proxies';
 
-const activities = proxyActivities<SealUseActivities>(ACTIVITY_OPTIONS);
-const licences =
-  proxyActivities<Pick<LicenceIssuanceActivities, 'wakeIssuancesAwaitingSeal'>>(ACTIVITY_OPTIONS);
+const activities = activityProxies<SealUseActivities>();
+const licences = activityProxies<Pick<LicenceIssuanceActivities, 'wakeIssuancesAwaitingSeal'>>();
 
 export interface SealUseInput {
   requestId: string;

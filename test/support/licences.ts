@@ -241,6 +241,10 @@ export interface ExchangeReceiver {
   deliveries(): ExchangeDelivery[];
   /** Resolves once `n` requests were answered 2xx. */
   waitForDeliveries(n: number, timeoutMs?: number): Promise<ExchangeDelivery[]>;
+  /** Takes the endpoint down (connections refused) until `up()`; a fault drill's exchange outage. */
+  down(): Promise<void>;
+  /** Brings the endpoint back on the same port, keeping what it recorded. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -281,6 +285,11 @@ export async function startExchangeReceiver(options: { failFirst?: number } = {}
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const deliveries = () => attempts.filter((a) => a.status >= 200 && a.status < 300);
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((err) => (err ? reject(err) : resolve()));
+    });
   return {
     url: `http://127.0.0.1:${port}/exchange/licences`,
     attempts,
@@ -296,10 +305,10 @@ export async function startExchangeReceiver(options: { failFirst?: number } = {}
       }
       return deliveries();
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    down: close,
+    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    close: async () => {
+      if (server.listening) await close();
+    },
   };
 }

@@ -52,6 +52,16 @@ export async function startTestPlatform(
     reachablePublicUrl?: boolean;
     /** Serve this existing database (e.g. one a test restored) instead of a fresh clone of the template. */
     existingDatabase?: string;
+    /**
+     * The Temporal address the API uses (e.g. a test/support/tcp-proxy.ts relay a drill cuts); the worker process
+     * of `workerEnv` keeps the real one.
+     */
+    temporalAddress?: string;
+    /**
+     * `host:port` through which the API reaches PostgreSQL (e.g. a relay a drill cuts); migrations and the worker
+     * process of `workerEnv` keep the real server.
+     */
+    apiPostgresAddress?: string;
     /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
     env?: Record<string, string>;
   } = {},
@@ -89,9 +99,9 @@ export async function startTestPlatform(
   });
   const platform = await startPlatform({
     config,
-    databaseUrl: runtimeUrl(services.postgresAdminUrl, databaseName),
+    databaseUrl: viaAddress(runtimeUrl(services.postgresAdminUrl, databaseName), options.apiPostgresAddress),
     ownerDatabaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
-    temporalAddress: services.temporalAddress,
+    temporalAddress: options.temporalAddress ?? services.temporalAddress,
     smtpUrl: smtp.url,
     seedDevData: false,
     workflowBundlePath: services.workflowBundlePath,
@@ -167,4 +177,12 @@ export async function startTestPlatform(
       if (smtpRunning) await smtp.stop();
     },
   };
+}
+
+/** The URL with its host and port replaced by `address` (`host:port`), if given. */
+function viaAddress(url: string, address: string | undefined): string {
+  if (!address) return url;
+  const u = new URL(url);
+  u.host = address;
+  return u.toString();
 }
