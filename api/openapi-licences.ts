@@ -52,7 +52,9 @@ const issueResponses = (what: string) => ({
   '401': error('Not authenticated'),
   '403': error('Not a licence_system / licence_issuer of a unit the catalogue names as issuing unit (LM-7)'),
   '409': error('The case id was used with other content, or the licence is not the latest version / failed'),
-  '503': error('Temporal unavailable; nothing stored'),
+  '503': error(
+    'The database or Temporal is unavailable; retry after Retry-After with the same key, which finds a request already stored',
+  ),
 });
 
 export const LICENCE_SCHEMAS = {

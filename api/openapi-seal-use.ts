@@ -100,7 +100,9 @@ export const SEAL_USE_PATHS = {
         '403': error('A seal of another organisation, or the caller lacks the role'),
         '404': error('No such seal'),
         '422': error('The seal is not active'),
-        '503': error('Temporal unavailable; nothing stored'),
+        '503': error(
+          'The database or Temporal is unavailable; retry after Retry-After with the same key, which finds a request already stored',
+        ),
       },
     },
     get: {
