@@ -74,7 +74,7 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
   sealFinishedDays();
   const sealTimer = setInterval(sealFinishedDays, 15 * 60_000);
   sealTimer.unref();
-  logger.info({ taskQueue }, 'signing worker running');
+  logger.info({ taskQueue }, 'signing task queue served');
 
   return {
     taskQueue,

@@ -92,7 +92,6 @@ export async function startTestPlatform(
   });
   const config = loadConfig({
     NODE_ENV: 'test',
-    PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
     JWT_SECRET: 'test-only-jwt-secret',
     // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
     DEV_LOGIN: 'enabled',
