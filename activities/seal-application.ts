@@ -1,8 +1,8 @@
 /**
  * Side effects of the seal application process (SM-5 … SM-8): the review-task projection, the outcome on the
- * application record, and the e-mail to the applicant (making the seal runs on the signing task queue:
- * activities/signing-seal-maker.ts). Every activity is idempotent: a retry after
- * a crash finds its own earlier work and stops there.
+ * application record, and the e-mail to the applicant. Making the seal signs with the CA's key, so it runs on the
+ * signing task queue (activities/signing-seal-maker.ts, issue 11 Build 5). Every activity is idempotent: a retry
+ * after a crash finds its own earlier work and stops there.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
@@ -14,7 +14,6 @@ import { APPLICATION_STATUS_LABELS } from '../domain/seal-application';
 import type { Mailer } from '../mail/mailer';
 import { sendMailOnce } from './mail';
 
-/** Making the seal (SM-7, SM-8) signs with the CA's key: it runs on the signing task queue (activities/signing.ts). */
 export interface SealApplicationActivities {
   recordApplicationOutcome(req: {
     applicationId: string;

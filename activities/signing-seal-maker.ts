@@ -7,13 +7,17 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
-import { Organisation, Seal, SealApplication } from '../db/entities';
+import { Organisation, OrganisationCertificate, Seal, SealApplication } from '../db/entities';
 import { shanghaiDate } from '../domain/format';
 import { checkCertificateValidity, checkSealName, sealCode } from '../domain/seal';
 import { SEAL_ISSUANCE_REFUSED } from '../domain/seal-application';
-import { certificateOrganisationName, isIssuedBy } from '../pki/certificates';
+import { CaMaterial, certificateOrganisationName, isIssuedBy } from '../pki/certificates';
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
 import { currentCertificate, loadCertificateAuthority } from '../usecases/certificate-store';
+
+const refuse = (reason: string): never => {
+  throw ApplicationFailure.nonRetryable(reason, SEAL_ISSUANCE_REFUSED);
+};
 
 export async function makeSealForApplication(
   em: EntityManager,
@@ -26,31 +30,10 @@ export async function makeSealForApplication(
   const application = await em.findOneOrFail(SealApplication, { id: applicationId });
   const organisation = await em.findOneOrFail(Organisation, { id: application.organisationId });
   const certificate = await currentCertificate(em, organisation.id);
-  const refuse = (reason: string): never => {
-    throw ApplicationFailure.nonRetryable(reason, SEAL_ISSUANCE_REFUSED);
-  };
   if (!certificate) return refuse('申请单位尚无机构数字证书，请先申领（SM-5(1)）');
-
-  // SM-7: the bound certificate is valid now and comes from the CA; the seal name matches its subject.
   const now = new Date();
-  const validity = checkCertificateValidity(
-    certificate.notBefore,
-    certificate.notAfter,
-    !!certificate.revokedAt,
-    now,
-  );
-  if (!validity.ok) return refuse(validity.reason);
   const ca = await loadCertificateAuthority(em, pkiMasterKey);
-  if (!isIssuedBy(certificate.certificatePem, ca.certificatePem)) {
-    return refuse('机构数字证书不是由省级电子政务 CA 签发的（SM-6）');
-  }
-  const nameCheck = checkSealName(
-    application.kind,
-    application.sealName,
-    certificateOrganisationName(certificate.certificatePem),
-    application.custodianName,
-  );
-  if (!nameCheck.ok) return refuse(nameCheck.reason);
+  checkBeforeMaking(application, certificate, ca, now);
 
   const serial = Number((await em.getConnection().execute("select nextval('seal_serial_seq') as n"))[0].n);
   const sealInfo = buildSealInfo({
@@ -67,16 +50,58 @@ export async function makeSealForApplication(
     now,
   });
   const makerSignature = signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem);
-  const sealId = randomUUID();
+  await storeSeal(em, { application, certificate, sealInfo, makerSignature, now });
+  const seal = await em.findOneOrFail(Seal, { applicationId }, { disableIdentityMap: true });
+  return { sealId: seal.id };
+}
 
+/** SM-7: the bound certificate is valid now and comes from the CA; the seal name matches its subject. */
+function checkBeforeMaking(
+  application: SealApplication,
+  certificate: OrganisationCertificate,
+  ca: CaMaterial,
+  now: Date,
+): void {
+  const validity = checkCertificateValidity(
+    certificate.notBefore,
+    certificate.notAfter,
+    !!certificate.revokedAt,
+    now,
+  );
+  if (!validity.ok) refuse(validity.reason);
+  if (!isIssuedBy(certificate.certificatePem, ca.certificatePem)) {
+    refuse('机构数字证书不是由省级电子政务 CA 签发的（SM-6）');
+  }
+  const nameCheck = checkSealName(
+    application.kind,
+    application.sealName,
+    certificateOrganisationName(certificate.certificatePem),
+    application.custodianName,
+  );
+  if (!nameCheck.ok) refuse(nameCheck.reason);
+}
+
+/** Stores the seal, approves the application and audits it, once: a concurrent attempt that made it first wins. */
+async function storeSeal(
+  em: EntityManager,
+  made: {
+    application: SealApplication;
+    certificate: OrganisationCertificate;
+    sealInfo: Seal['sealInfo'];
+    makerSignature: Seal['makerSignature'];
+    now: Date;
+  },
+): Promise<void> {
+  const { application, certificate, sealInfo, makerSignature, now } = made;
+  const sealId = randomUUID();
   await em.transactional(async (tx) => {
     const inserted = await tx
       .createQueryBuilder(Seal)
       .insert({
         id: sealId,
         esId: sealInfo.esId,
-        applicationId,
-        organisationId: organisation.id,
+        applicationId: application.id,
+        organisationId: application.organisationId,
         certificateId: certificate.id,
         kind: application.kind,
         name: application.sealName,
@@ -98,7 +123,7 @@ export async function makeSealForApplication(
     if (inserted.affectedRows === 0) return; // a concurrent attempt made it first
     await tx.nativeUpdate(
       SealApplication,
-      { id: applicationId },
+      { id: application.id },
       { status: 'approved', sealId, decidedAt: now, outcomeReason: null },
     );
     await recordAudit(tx, {
@@ -107,10 +132,12 @@ export async function makeSealForApplication(
       targetType: 'seal',
       targetId: sealId,
       outcome: 'success',
-      eventKey: `seal.create:${applicationId}`,
-      details: { applicationId, esId: sealInfo.esId, certificateSerial: certificate.serialNumber },
+      eventKey: `seal.create:${application.id}`,
+      details: {
+        applicationId: application.id,
+        esId: sealInfo.esId,
+        certificateSerial: certificate.serialNumber,
+      },
     });
   });
-  const seal = await em.findOneOrFail(Seal, { applicationId }, { disableIdentityMap: true });
-  return { sealId: seal.id };
 }

@@ -48,20 +48,22 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
   const orm = await openOrm(options.databaseUrl);
   const taskQueue = signingTaskQueueOf(config.temporalTaskQueue);
   let connection: NativeConnection | undefined;
+  let worker: Worker;
   try {
     await prepareSigningKeys(orm, signing);
     connection = await NativeConnection.connect(temporalConnectionOptions(options.temporalAddress, config));
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue,
+      activities: createSigningActivities({ orm, pkiMasterKey: signing.pkiMasterKey }),
+    });
   } catch (err) {
     await connection?.close();
     await orm.close(true);
     throw err;
   }
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue,
-    activities: createSigningActivities({ orm, pkiMasterKey: signing.pkiMasterKey }),
-  });
+  const nativeConnection = connection;
   const run = worker.run();
 
   // LM-25: each finished day's audit chains are sealed (signed) once; any signing worker may do it, the first wins.
@@ -83,7 +85,7 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
       await sealing;
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await run;
-      await connection.close();
+      await nativeConnection.close();
       await orm.close();
     },
   };
