@@ -10,6 +10,7 @@ import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
 import { startEmbeddedOidcProvider } from '../../infra/oidc-provider';
 import { demoProviderAccounts } from '../../seed/demo-city';
 import { RunningPlatform, startPlatform } from '../../platform/compose';
+import { RunningSigningWorker, startSigningWorker } from '../../platform/signing-worker';
 import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';
@@ -64,6 +65,11 @@ export async function startTestPlatform(
     apiPostgresAddress?: string;
     /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
     env?: Record<string, string>;
+    /**
+     * Issue 11 Build 5: run the signing worker (the keys' only holder) in the test process; by default when the
+     * platform worker runs here. With false, a test runs it apart (`worker/signing-main.ts` with `workerEnv`).
+     */
+    runSigningWorker?: boolean;
   } = {},
 ): Promise<TestPlatform> {
   const services = testServices();
@@ -86,7 +92,6 @@ export async function startTestPlatform(
   });
   const config = loadConfig({
     NODE_ENV: 'test',
-    PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
     JWT_SECRET: 'test-only-jwt-secret',
     // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
     DEV_LOGIN: 'enabled',
@@ -108,6 +113,16 @@ export async function startTestPlatform(
     runWorker: options.runWorker ?? true,
     port,
   });
+
+  let signingWorker: RunningSigningWorker | undefined;
+  if (options.runSigningWorker ?? options.runWorker ?? true) {
+    signingWorker = await startSigningWorker({
+      config,
+      signing: { pkiMasterKey: TEST_PKI_MASTER_KEY },
+      databaseUrl: runtimeUrl(services.postgresAdminUrl, databaseName),
+      temporalAddress: services.temporalAddress,
+    });
+  }
 
   const tokens = new Map<string, string>();
   const call: TestPlatform['call'] = async (method, path, options = {}) => {
@@ -172,6 +187,7 @@ export async function startTestPlatform(
     token,
     call,
     async stop() {
+      await signingWorker?.stop();
       await platform.stop();
       await provider.stop();
       if (smtpRunning) await smtp.stop();
