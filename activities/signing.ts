@@ -17,6 +17,7 @@ import { signUnderAuthorisation } from '../usecases/seal-signing';
 import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
+import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
 export interface SealSignatureRequest {
@@ -44,6 +45,8 @@ export interface SigningActivities {
   signAndStore(req: { issuanceId: string }): Promise<SignAndStoreResult>;
   makeSeal(req: { applicationId: string }): Promise<{ sealId: string }>;
   signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
+  /** Issue 18 Build 1: a stamp's PAdES signature over a PDF's ByteRange digest (activities/signing-pdf.ts). */
+  signPdfDigest(req: PdfSignatureRequest): Promise<PdfSignatureResult>;
 }
 
 export interface SigningDeps {
@@ -65,7 +68,7 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
     },
 
     async signUnderAuthorisation(req) {
-      try {
+      return refusalsFinal(async () => {
         const signed = await signUnderAuthorisation(fork(), {
           ...req,
           now: new Date(),
@@ -73,12 +76,22 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
         });
         const { signatureId, record, usedCount, maxUses, remainingUses } = signed;
         return { signatureId, record, usedCount, maxUses, remainingUses };
-      } catch (err) {
-        // A refusal (already audited) is an answer, not a fault: no retry; the API maps the code to its status.
-        if (err instanceof SealUseError)
-          throw ApplicationFailure.nonRetryable(err.message, SEAL_USE_REFUSED, err.code);
-        throw err;
-      }
+      });
+    },
+
+    signPdfDigest(req) {
+      return refusalsFinal(() => signPdfDigest(fork(), req, deps.pkiMasterKey));
     },
   });
+}
+
+/** A refusal (already audited) is an answer, not a fault: no retry; the API maps the code to its status. */
+async function refusalsFinal<T>(sign: () => Promise<T>): Promise<T> {
+  try {
+    return await sign();
+  } catch (err) {
+    if (err instanceof SealUseError)
+      throw ApplicationFailure.nonRetryable(err.message, SEAL_USE_REFUSED, err.code);
+    throw err;
+  }
 }

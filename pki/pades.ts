@@ -5,17 +5,32 @@
  * Every stamp is an incremental update (ISO 32000-1 §7.5.6): the document's bytes stay as they were and the new and
  * changed objects (the signature dictionary, the widget and its appearance, the page's /Annots, the AcroForm) are
  * appended with a cross-reference section of their own, so signatures made earlier keep covering exactly their
- * revision and stay valid. pdf-lib reads the document and builds the objects (`@signpdf/placeholder-pdf-lib` the
- * signature field); the update itself is written here, because pdf-lib only writes whole files.
+ * revision and stay valid. pdf-lib reads the document and builds the objects, `@signpdf/signpdf` fills the signature's
+ * placeholders; the update itself is written here, because pdf-lib only writes whole files.
  *
  * Limit: the update's cross-reference is a classic table, so a document whose own cross-reference is a stream
  * (PDF 1.5 object streams) gets a hybrid file that strict readers may refuse.
  */
 import { createHash } from 'node:crypto';
-import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
 import { SignPdf } from '@signpdf/signpdf';
-import { Signer, SUBFILTER_ETSI_CADES_DETACHED } from '@signpdf/utils';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFString } from 'pdf-lib';
+import {
+  ANNOTATION_FLAGS,
+  DEFAULT_BYTE_RANGE_PLACEHOLDER,
+  SIG_FLAGS,
+  Signer,
+  SUBFILTER_ETSI_CADES_DETACHED,
+} from '@signpdf/utils';
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFNumber,
+  PDFPage,
+  PDFRef,
+  PDFString,
+} from 'pdf-lib';
 
 const POINTS_PER_MM = 72 / 25.4;
 
@@ -88,7 +103,10 @@ function incrementalUpdate(original: Buffer, doc: PDFDocument, before: Map<strin
   }
   const xref = ['xref'];
   for (const [ref, at] of offsets) {
-    xref.push(`${ref.objectNumber} 1`, `${String(at).padStart(10, '0')} ${String(ref.generationNumber).padStart(5, '0')} n\r`);
+    xref.push(
+      `${ref.objectNumber} 1`,
+      `${String(at).padStart(10, '0')} ${String(ref.generationNumber).padStart(5, '0')} n\r`,
+    );
   }
   const info = doc.context.trailerInfo;
   const trailer = doc.context.obj({
@@ -99,7 +117,10 @@ function incrementalUpdate(original: Buffer, doc: PDFDocument, before: Map<strin
     Prev: lastStartXref(original),
   });
   parts.push(
-    Buffer.from(`${xref.join('\n')}\ntrailer\n${trailer.toString()}\nstartxref\n${offset}\n%%EOF\n`, 'latin1'),
+    Buffer.from(
+      `${xref.join('\n')}\ntrailer\n${trailer.toString()}\nstartxref\n${offset}\n%%EOF\n`,
+      'latin1',
+    ),
   );
   return Buffer.concat(parts);
 }
@@ -118,6 +139,63 @@ function freshFieldName(doc: PDFDocument): string {
   const acroForm = doc.catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
   const fields = acroForm?.lookupMaybe(PDFName.of('Fields'), PDFArray);
   return `Seal${(fields?.size() ?? 0) + 1}`;
+}
+
+/**
+ * A signature field whose widget shows the imprint, and its signature dictionary with the placeholders
+ * `@signpdf/signpdf` fills: /ByteRange (names of asterisks) and /Contents (zeros, two hex digits per byte). Texts
+ * are UTF-16 hex strings (PDF text strings), so Chinese names survive.
+ */
+function addSignatureField(
+  doc: PDFDocument,
+  page: PDFPage,
+  field: { name: string; rect: number[]; appearance: PDFRef },
+  appearance: StampAppearance,
+): void {
+  const { context } = doc;
+  const placeholder = PDFName.of(DEFAULT_BYTE_RANGE_PLACEHOLDER);
+  const signature = context.register(
+    context.obj({
+      Type: 'Sig',
+      Filter: 'Adobe.PPKLite',
+      SubFilter: SUBFILTER_ETSI_CADES_DETACHED,
+      ByteRange: [PDFNumber.of(0), placeholder, placeholder, placeholder],
+      Contents: PDFHexString.of('0'.repeat(appearance.signatureBytes * 2)),
+      Name: PDFHexString.fromText(appearance.signerName),
+      Reason: PDFHexString.fromText(appearance.reason),
+      M: PDFString.fromDate(appearance.signingTime),
+    }),
+  );
+  const widget = context.register(
+    context.obj({
+      Type: 'Annot',
+      Subtype: 'Widget',
+      FT: 'Sig',
+      T: PDFHexString.fromText(field.name),
+      Rect: field.rect,
+      V: signature,
+      F: ANNOTATION_FLAGS.PRINT,
+      P: page.ref,
+      AP: { N: field.appearance },
+    }),
+  );
+  const annots = page.node.lookupMaybe(PDFName.of('Annots'), PDFArray);
+  if (annots) annots.push(widget);
+  else page.node.set(PDFName.of('Annots'), context.obj([widget]));
+
+  let acroForm = doc.catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
+  if (!acroForm) {
+    acroForm = context.obj({ Fields: [] });
+    doc.catalog.set(PDFName.of('AcroForm'), context.register(acroForm));
+  }
+  const flags = acroForm.lookupMaybe(PDFName.of('SigFlags'), PDFNumber)?.asNumber() ?? 0;
+  acroForm.set(
+    PDFName.of('SigFlags'),
+    PDFNumber.of(flags | SIG_FLAGS.SIGNATURES_EXIST | SIG_FLAGS.APPEND_ONLY),
+  );
+  const fields = acroForm.lookupMaybe(PDFName.of('Fields'), PDFArray);
+  if (fields) fields.push(widget);
+  else acroForm.set(PDFName.of('Fields'), context.obj([widget]));
 }
 
 /**
@@ -142,29 +220,15 @@ export async function preparePdfStamp(
   const rect = [cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2];
   const name = freshFieldName(doc);
 
-  pdflibAddPlaceholder({
-    pdfPage: page,
-    reason: appearance.reason,
-    contactInfo: '',
-    name: appearance.signerName,
-    location: '',
-    signingTime: appearance.signingTime,
-    signatureLength: appearance.signatureBytes,
-    subFilter: SUBFILTER_ETSI_CADES_DETACHED,
-    widgetRect: rect,
-  });
   const image = await doc.embedPng(appearance.png);
   await doc.flush();
-  const annots = page.node.lookup(PDFName.of('Annots'), PDFArray);
-  const widget = annots.lookup(annots.size() - 1, PDFDict);
   const imprint = doc.context.stream(`q ${width.toFixed(3)} 0 0 ${height.toFixed(3)} 0 0 cm /Imprint Do Q`, {
     Type: 'XObject',
     Subtype: 'Form',
     BBox: [0, 0, width, height],
     Resources: { XObject: { Imprint: image.ref } },
   });
-  widget.set(PDFName.of('AP'), doc.context.obj({ N: doc.context.register(imprint) }));
-  widget.set(PDFName.of('T'), PDFString.of(name));
+  addSignatureField(doc, page, { name, rect, appearance: doc.context.register(imprint) }, appearance);
   return incrementalUpdate(pdf, doc, before);
 }
 

@@ -1,0 +1,152 @@
+/**
+ * Issue 18 Build 1: stamping a PDF under an approved seal-use authorisation (SM-9, SM-12). The API process holds no
+ * key: it prepares the PDF (the imprint as a new signature field at the placed position, as an incremental update),
+ * hashes its ByteRange and has the signing worker make the PAdES signature over that digest
+ * (workflows/pdf-signing.ts → activities/signing-pdf.ts), which also checks the authorisation, consumes one use and
+ * audits it. The authorisation is matched by the PDF's own SHA-256, computed here, never typed by a person.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import type { PdfSignatureRequest, PdfSignatureResult } from '../../activities/signing-pdf';
+import { recordAudit } from '../../db/audit';
+import { Seal } from '../../db/entities';
+import { sealInformation, StampRequestBody } from '../../domain/document-stamp';
+import { SEAL_USE_HTTP_STATUS, SealUseError, type SealUseProblemCode } from '../../domain/seal-use';
+import { preparePdfStamp, PdfStampError, signatureBytesFor, signPreparedPdf } from '../../pki/pades';
+import { imprintPng } from '../../pki/pades-imprint';
+import { pdfSignatureWorkflow } from '../../workflows/pdf-signing';
+import { SEAL_SIGNATURE_TIMEOUT, SEAL_USE_REFUSED } from '../../workflows/signing-queue';
+import type { AppContext } from '../context';
+import { ApiError, badRequest, notFound } from '../errors';
+import { actorOf, Principal, RequestMeta } from '../principal';
+
+const API_CODE = { 403: 'FORBIDDEN', 409: 'CONFLICT', 422: 'UNPROCESSABLE' } as const;
+
+export interface UploadedPdf {
+  bytes: Buffer;
+  /** The uploaded file's name: the document's title when the authorisation names it without a hash. */
+  fileName: string;
+}
+
+export interface StampedPdf {
+  pdf: Buffer;
+  signatureId: string;
+  documentHash: string;
+  remainingUses: number;
+}
+
+export function pdfSignatureWorkflowId(signatureId: string): string {
+  return `pdf-signature-${signatureId}`;
+}
+
+export class DocumentStampingService {
+  constructor(private readonly ctx: AppContext) {}
+
+  async stamp(
+    principal: Principal,
+    sealId: string,
+    body: StampRequestBody,
+    upload: UploadedPdf,
+    meta: RequestMeta,
+  ): Promise<StampedPdf> {
+    const seal = await this.ctx.em().findOne(Seal, { id: sealId }, { disableIdentityMap: true });
+    if (!seal) throw notFound('印章');
+    if (seal.organisationId !== principal.organisationId) await this.refuseOtherUnit(principal, sealId, meta);
+    const documentHash = createHash('sha256').update(upload.bytes).digest('hex');
+    const prepared = await this.prepare(seal, body, upload.bytes);
+    let signed: PdfSignatureResult | undefined;
+    const pdf = await signPreparedPdf(prepared, async (digest) => {
+      signed = await this.signOnSigningQueue({
+        authorisationId: body.authorisationId,
+        sealId,
+        signerUserId: principal.userId,
+        documentHash,
+        documentTitle: titleOf(upload.fileName),
+        byteRangeDigest: digest.toString('hex'),
+        actor: actorOf(principal),
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
+      return Buffer.from(signed.cms, 'base64');
+    });
+    return { pdf, signatureId: signed!.signatureId, documentHash, remainingUses: signed!.remainingUses };
+  }
+
+  private async prepare(seal: Seal, body: StampRequestBody, pdf: Buffer): Promise<Buffer> {
+    try {
+      return await preparePdfStamp(
+        pdf,
+        { page: body.page - 1, xMm: body.xMm, yMm: body.yMm },
+        {
+          png: imprintPng({ mediaType: seal.imprintMediaType, data: seal.imprint, widthMm: seal.widthMm }),
+          widthMm: seal.widthMm,
+          heightMm: seal.heightMm,
+          signerName: seal.name,
+          reason: `加盖电子印章（印章编码 ${seal.esId}）`,
+          signingTime: new Date(),
+          signatureBytes: signatureBytesFor(sealInformation(seal, body.authorisationId)),
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof PdfStampError)) throw err;
+      const field = /页码/.test(err.message) ? 'page' : 'document';
+      throw badRequest([{ field, rule: 'pdf', message: err.message }]);
+    }
+  }
+
+  private async refuseOtherUnit(principal: Principal, sealId: string, meta: RequestMeta): Promise<never> {
+    const message = '只有印章所属单位的人员可以用印（SM-12）';
+    await recordAudit(this.ctx.em(), {
+      actor: actorOf(principal),
+      action: 'seal.sign',
+      targetType: 'seal',
+      targetId: sealId,
+      outcome: 'denied',
+      details: { code: 'NOT_SEAL_ORGANISATION', reason: message },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    const error = new ApiError('FORBIDDEN', message, { reason: 'NOT_SEAL_ORGANISATION' });
+    error.audited = true;
+    throw error;
+  }
+
+  /** On the signing task queue; a refusal (audited by the signing) is 403/409/422, no answer in time 503. */
+  private async signOnSigningQueue(
+    request: Omit<PdfSignatureRequest, 'signatureId'>,
+  ): Promise<PdfSignatureResult> {
+    const signatureId = randomUUID();
+    try {
+      return await this.ctx.temporal.workflow.execute(pdfSignatureWorkflow, {
+        taskQueue: this.ctx.taskQueue,
+        workflowId: pdfSignatureWorkflowId(signatureId),
+        args: [{ ...request, signatureId }],
+        workflowRunTimeout: SEAL_SIGNATURE_TIMEOUT,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      const refusal = err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
+      if (refusal instanceof ApplicationFailure && refusal.type === SEAL_USE_REFUSED) {
+        const problem = new SealUseError({
+          code: refusal.details?.[0] as SealUseProblemCode,
+          message: refusal.message,
+        });
+        const error = new ApiError(API_CODE[SEAL_USE_HTTP_STATUS[problem.code]], problem.message, {
+          reason: problem.code,
+        });
+        error.audited = true;
+        throw error;
+      }
+      throw new ApiError('UNAVAILABLE', '签章服务暂时不可用，请稍后重试');
+    }
+  }
+}
+
+/** The file name without its extension, as a document title (at most 200 characters). */
+function titleOf(fileName: string): string | undefined {
+  const title = fileName
+    .replace(/\.pdf$/i, '')
+    .trim()
+    .slice(0, 200);
+  return title || undefined;
+}

@@ -1,0 +1,335 @@
+/**
+ * Issue 18 Build 1 (SM-9, SM-11, SM-12): stamping a PDF under an approved seal-use authorisation through
+ * `POST /api/seals/:id/stamp`, against the real platform (API, Temporal with the signing worker, PostgreSQL), and
+ * the stamped PDF checked by two validators this project did not write — poppler's pdfsig (NSS database trusting
+ * the platform CA) and pyHanko (the platform CA as its only trust root).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PNG } from 'pngjs';
+import { AppUser, AuditEvent, CertificateAuthority, Organisation, Seal } from '../../db/entities';
+import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
+import { CA_ID } from '../../usecases/certificate-store';
+import { pdfFirstPagePng } from '../support/documents';
+import { pdfsig, pyhanko, withOneByteChanged } from '../support/pades-validators';
+import { startTestPlatform, TestPlatform } from '../support/platform';
+import { makeTestSeal } from '../support/seals';
+
+let t: TestPlatform;
+let caPem: string;
+let zzSeal: string;
+let gpSeal: string;
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** A4 page: its MediaBox is the byte a test changes ("842" → "843"). */
+const MEDIA_BOX_MARKER = '/MediaBox [ 0 0 595 842';
+
+async function contractPdf(text: string): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  doc.addPage([595, 842]).drawText(text, { x: 60, y: 760, size: 20, font });
+  doc.addPage([595, 842]).drawText(`${text} (page 2)`, { x: 60, y: 760, size: 20, font });
+  return Buffer.from(await doc.save({ useObjectStreams: false }));
+}
+
+/**
+ * An authorisation as the seal-use approval grants it (SM-12; the approval itself is tested in seal-use.test.ts),
+ * stored with its approved request: `documents` name the PDF by its SHA-256.
+ */
+async function grant(sealId: string, grantee: string, pdf: Buffer, maxUses = 1): Promise<string> {
+  const em = t.em();
+  const seal = await em.findOneOrFail(Seal, { id: sealId }, { exclude: ['imprint'] });
+  const user = await em.findOneOrFail(AppUser, { username: grantee });
+  const requestId = randomUUID();
+  const id = randomUUID();
+  const documents = [{ title: '政府采购合同', sha256: sha256(pdf) }];
+  const validFrom = new Date(Date.now() - 60_000);
+  const validTo = new Date(Date.now() + 24 * 3600_000);
+  await em.insert(SealUseRequest, {
+    id: requestId,
+    sealId,
+    organisationId: seal.organisationId,
+    applicantId: user.id,
+    documents,
+    maxUses,
+    validFrom,
+    validTo,
+    reason: '签订政府采购合同',
+    status: 'approved',
+    approvalWorkflowId: `approval-seal_use-${requestId}`,
+    workflowId: `seal-use-${requestId}`,
+    decidedAt: new Date(),
+    createdAt: new Date(),
+  });
+  await em.insert(SealUseAuthorisation, {
+    id,
+    requestId,
+    sealId,
+    granteeId: user.id,
+    documents,
+    maxUses,
+    validFrom,
+    validTo,
+    approvedBy: [],
+    usedCount: 0,
+    status: 'active',
+    createdAt: new Date(),
+  });
+  return id;
+}
+
+async function stamp(
+  as: string,
+  sealId: string,
+  pdf: Buffer,
+  fields: Record<string, string>,
+): Promise<{ status: number; pdf: Buffer; json: any; headers: Headers }> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('document', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), '政府采购合同.pdf');
+  const res = await fetch(`${t.url}/api/seals/${sealId}/stamp`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await t.token(as)}` },
+    body: form,
+  });
+  const body = Buffer.from(await res.arrayBuffer());
+  const isJson = res.headers.get('content-type')?.includes('json');
+  return {
+    status: res.status,
+    pdf: body,
+    json: isJson ? JSON.parse(body.toString('utf8')) : null,
+    headers: res.headers,
+  };
+}
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  zzSeal = await makeTestSeal(t, 'business', '泽州县市场监督管理局合同专用章');
+  const gp = await t.em().findOneOrFail(Organisation, { id: 'gp-amr' });
+  gpSeal = await makeTestSeal(t, 'business', `${gp.name}合同专用章`, 'gp-amr', 'gp-amr-clerk');
+  caPem = (await t.em().findOneOrFail(CertificateAuthority, { id: CA_ID })).certificatePem;
+}, 120_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('issue 18 Build 1: a stamped PDF that independent validators accept (SM-9, SM-12)', () => {
+  let original: Buffer;
+  let stamped: Buffer;
+
+  beforeAll(async () => {
+    original = await contractPdf('Government procurement contract No. 2026-118');
+    const authorisationId = await grant(zzSeal, 'zz-amr-clerk', original);
+    const res = await stamp('zz-amr-clerk', zzSeal, original, {
+      authorisationId,
+      page: '1',
+      xMm: '150',
+      yMm: '230',
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('content-type')).toContain('application/pdf');
+    expect(res.headers.get('x-document-sha256')).toBe(sha256(original));
+    stamped = res.pdf;
+  }, 60_000);
+
+  it('keeps the original bytes (an incremental update) and records the use under the PDF’s own hash', async () => {
+    expect(stamped.subarray(0, original.length).equals(original)).toBe(true);
+    const records = await t
+      .em()
+      .find(SealSignatureRecord, { sealId: zzSeal, documentHash: sha256(original) });
+    expect(records).toHaveLength(1);
+    const audit = await t
+      .em()
+      .find(AuditEvent, { action: 'seal.sign', targetId: zzSeal, outcome: 'success' });
+    expect(audit.map((a) => a.details.signatureId)).toContain(records[0]!.id);
+  });
+
+  it('pdfsig: the signature is valid, the CA trusted and the whole document signed', async () => {
+    const [signature, ...others] = await pdfsig(stamped, caPem);
+    expect(others).toHaveLength(0);
+    expect(signature).toMatchObject({
+      signer: '泽州县市场监督管理局',
+      signatureValidation: 'Signature is Valid.',
+      certificateValidation: 'Certificate is Trusted.',
+      totalDocumentSigned: true,
+    });
+  });
+
+  it('pyHanko: a PAdES signature (ETSI.CAdES.detached), intact, valid and trusted with the platform CA as root', async () => {
+    const [signature, ...others] = await pyhanko(stamped, caPem);
+    expect(others).toHaveLength(0);
+    expect(signature).toMatchObject({
+      subFilter: '/ETSI.CAdES.detached',
+      intact: true,
+      valid: true,
+      trusted: true,
+      coverage: 'ENTIRE_FILE',
+      bottomLine: true,
+    });
+    expect(signature!.signer).toContain('泽州县市场监督管理局');
+  });
+
+  it('one byte changed after signing is reported by both validators', async () => {
+    const tampered = withOneByteChanged(stamped, MEDIA_BOX_MARKER);
+    expect(tampered.equals(stamped)).toBe(false);
+    const [bySig] = await pdfsig(tampered, caPem);
+    expect(bySig!.signatureValidation).toBe('Digest Mismatch.');
+    const [byHanko] = await pyhanko(tampered, caPem);
+    expect(byHanko).toMatchObject({ intact: false, bottomLine: false });
+  });
+
+  it('the rendered page shows the imprint centred where it was placed, at its size in millimetres', async () => {
+    const png = PNG.sync.read(await pdfFirstPagePng(stamped)); // 150 dpi
+    const dotsPerMm = 150 / 25.4;
+    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (let y = 0; y < png.height; y++) {
+      for (let x = 0; x < png.width; x++) {
+        const i = (y * png.width + x) * 4;
+        const [r, g, b] = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
+        if (r > 150 && g < 110 && b < 110) {
+          [minX, minY, maxX, maxY] = [
+            Math.min(minX, x),
+            Math.min(minY, y),
+            Math.max(maxX, x),
+            Math.max(maxY, y),
+          ];
+        }
+      }
+    }
+    expect(maxX).toBeGreaterThan(minX);
+    const centre = { x: (minX + maxX) / 2 / dotsPerMm, y: (minY + maxY) / 2 / dotsPerMm };
+    expect(centre.x).toBeCloseTo(150, 0);
+    expect(centre.y).toBeCloseTo(230, 0);
+    // The test imprint's ring spans about 40 of its 42 mm.
+    expect((maxX - minX) / dotsPerMm).toBeGreaterThan(36);
+    expect((maxX - minX) / dotsPerMm).toBeLessThan(43);
+  });
+});
+
+describe('issue 18 Build 1: several stamps on one document (a seal per party)', () => {
+  it('a second party’s stamp on the stamped PDF keeps the first signature valid: both validate', async () => {
+    const original = await contractPdf('Cooperation agreement No. 2026-207');
+    const first = await stamp('zz-amr-clerk', zzSeal, original, {
+      authorisationId: await grant(zzSeal, 'zz-amr-clerk', original),
+      page: '2',
+      xMm: '60',
+      yMm: '240',
+    });
+    expect(first.status).toBe(201);
+    // The second party is authorised for the document as the first party stamped it.
+    const second = await stamp('gp-amr-clerk', gpSeal, first.pdf, {
+      authorisationId: await grant(gpSeal, 'gp-amr-clerk', first.pdf),
+      page: '2',
+      xMm: '150',
+      yMm: '240',
+    });
+    expect(second.status).toBe(201);
+    expect(second.pdf.subarray(0, first.pdf.length).equals(first.pdf)).toBe(true);
+
+    const bySig = await pdfsig(second.pdf, caPem);
+    expect(bySig.map((s) => [s.signatureValidation, s.certificateValidation, s.totalDocumentSigned])).toEqual(
+      [
+        ['Signature is Valid.', 'Certificate is Trusted.', false],
+        ['Signature is Valid.', 'Certificate is Trusted.', true],
+      ],
+    );
+    const byHanko = await pyhanko(second.pdf, caPem);
+    expect(byHanko.map((s) => [s.intact, s.valid, s.trusted, s.bottomLine, s.coverage])).toEqual([
+      [true, true, true, true, 'ENTIRE_REVISION'],
+      [true, true, true, true, 'ENTIRE_FILE'],
+    ]);
+    // The later revision only added a signature field: form filling, which keeps the first signature's document.
+    expect(byHanko[0]!.modificationLevel).toBe('FORM_FILLING');
+  }, 60_000);
+});
+
+describe('issue 18 Build 1: refusals (SM-12)', () => {
+  it('a stamp after the seal’s cancellation is refused; a PDF stamped before still validates', async () => {
+    const em = t.em();
+    const gp = await em.findOneOrFail(Organisation, { id: 'gp-amr' });
+    const sealId = await makeTestSeal(t, 'business', `${gp.name}公章专用章`, 'gp-amr', 'gp-amr-clerk');
+    const before = await contractPdf('Notice No. 2026-31');
+    const stampedBefore = await stamp('gp-amr-clerk', sealId, before, {
+      authorisationId: await grant(sealId, 'gp-amr-clerk', before),
+      page: '1',
+      xMm: '100',
+      yMm: '100',
+    });
+    expect(stampedBefore.status).toBe(201);
+    const after = await contractPdf('Notice No. 2026-32');
+    const authorisationId = await grant(sealId, 'gp-amr-clerk', after);
+
+    await em.nativeUpdate(Seal, { id: sealId }, { status: 'cancelled' });
+    const refused = await stamp('gp-amr-clerk', sealId, after, {
+      authorisationId,
+      page: '1',
+      xMm: '100',
+      yMm: '100',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.json.error.details.reason).toBe('SEAL_NOT_ACTIVE');
+    expect(await em.count(SealSignatureRecord, { authorisationId })).toBe(0);
+
+    const [bySig] = await pdfsig(stampedBefore.pdf, caPem);
+    expect(bySig).toMatchObject({
+      signatureValidation: 'Signature is Valid.',
+      certificateValidation: 'Certificate is Trusted.',
+    });
+    const [byHanko] = await pyhanko(stampedBefore.pdf, caPem);
+    expect(byHanko).toMatchObject({ intact: true, valid: true, trusted: true, bottomLine: true });
+  }, 60_000);
+
+  it('a PDF other than the authorised one is refused (the hash is the platform’s own), and nothing is used', async () => {
+    const authorised = await contractPdf('Lease No. 7');
+    const authorisationId = await grant(zzSeal, 'zz-amr-clerk', authorised);
+    const other = await contractPdf('Lease No. 8');
+    const res = await stamp('zz-amr-clerk', zzSeal, other, {
+      authorisationId,
+      page: '1',
+      xMm: '100',
+      yMm: '100',
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.error.details.reason).toBe('DOCUMENT_NOT_AUTHORISED');
+    expect((await t.em().findOneOrFail(SealUseAuthorisation, { id: authorisationId })).usedCount).toBe(0);
+  });
+
+  it('another unit’s seal is 403; bad input is 400 naming the field', async () => {
+    const pdf = await contractPdf('Memo');
+    const authorisationId = await grant(zzSeal, 'zz-amr-clerk', pdf);
+    const foreign = await stamp('gp-amr-clerk', zzSeal, pdf, {
+      authorisationId,
+      page: '1',
+      xMm: '10',
+      yMm: '10',
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.json.error.details.reason).toBe('NOT_SEAL_ORGANISATION');
+
+    const noPage = await stamp('zz-amr-clerk', zzSeal, pdf, {
+      authorisationId,
+      page: '0',
+      xMm: '10',
+      yMm: '10',
+    });
+    expect(noPage.status).toBe(400);
+    expect(JSON.stringify(noPage.json.error)).toContain('page');
+    const pastEnd = await stamp('zz-amr-clerk', zzSeal, pdf, {
+      authorisationId,
+      page: '9',
+      xMm: '10',
+      yMm: '10',
+    });
+    expect(pastEnd.status).toBe(400);
+    expect(pastEnd.json.error.message + JSON.stringify(pastEnd.json.error)).toContain('页码超出范围');
+    const notPdf = await stamp('zz-amr-clerk', zzSeal, Buffer.from('not a pdf'), {
+      authorisationId,
+      page: '1',
+      xMm: '10',
+      yMm: '10',
+    });
+    expect(notPdf.status).toBe(400);
+    expect(JSON.stringify(notPdf.json.error)).toContain('document');
+    expect((await t.em().findOneOrFail(SealUseAuthorisation, { id: authorisationId })).usedCount).toBe(0);
+  });
+});
