@@ -1,6 +1,6 @@
 /** The OpenAPI description of stamping a PDF (issue 18 Build 1, SM-9, SM-12), spread into api/openapi.ts. */
 import { SEAL_USE_HTTP_STATUS, SEAL_USE_PROBLEM_CODES } from '../domain/seal-use';
-import { error, idParam, secured } from './openapi-parts';
+import { error, idParam, json, secured } from './openapi-parts';
 
 const codesFor = (status: number) =>
   SEAL_USE_PROBLEM_CODES.filter((c) => SEAL_USE_HTTP_STATUS[c] === status).join(', ');
@@ -53,6 +53,54 @@ export const DOCUMENT_PATHS = {
         '409': error(`The authorisation's state forbids it: ${codesFor(409)}`),
         '422': error(`Outside what was authorised, or the seal cannot sign now: ${codesFor(422)}`),
         '503': error('The signing service (the signing task queue) did not answer in time'),
+      },
+    },
+  },
+  '/api/stamped-documents/{id}': {
+    get: {
+      summary:
+        "A stamped document in the archive (SM-13) with the authorisation that allowed it; for the seal's organisation and the units overseeing it",
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': {
+          description: 'The archive record (the PDF itself at /pdf)',
+          content: json({
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              signatureId: { type: 'string' },
+              sealId: { type: 'string' },
+              organisationId: { type: 'string' },
+              stampedBy: { type: 'string' },
+              fileName: { type: 'string' },
+              originalSha256: { type: 'string' },
+              stampedSha256: { type: 'string' },
+              createdAt: { type: 'string', format: 'date-time' },
+              size: { type: 'integer' },
+              authorisation: { type: 'object' },
+            },
+          }),
+        },
+        '401': error('Not signed in'),
+        '403': error("Another unit's document"),
+        '404': error('No such document'),
+      },
+    },
+  },
+  '/api/stamped-documents/{id}/pdf': {
+    get: {
+      summary: 'The archived stamped PDF (SM-13)',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': {
+          description: 'The stamped PDF as it was handed out',
+          content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '401': error('Not signed in'),
+        '403': error("Another unit's document"),
+        '404': error('No such document'),
       },
     },
   },

@@ -21,6 +21,8 @@ export const OID = {
   contentType: '1.2.840.113549.1.9.3',
   messageDigest: '1.2.840.113549.1.9.4',
   signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
   sha256: '2.16.840.1.101.3.4.2.1',
   rsaEncryption: '1.2.840.113549.1.1.1',
   /**
@@ -32,16 +34,36 @@ export const OID = {
 
 type Asn1 = forge.asn1.Asn1;
 
-const seq = (items: Asn1[]) => asn1.create(UNIVERSAL, T.SEQUENCE, true, items);
+export const seq = (items: Asn1[]) => asn1.create(UNIVERSAL, T.SEQUENCE, true, items);
 const set = (items: Asn1[]) => asn1.create(UNIVERSAL, T.SET, true, items);
-const oid = (value: string) => asn1.create(UNIVERSAL, T.OID, false, asn1.oidToDer(value).getBytes());
-const octets = (bytes: Buffer) => asn1.create(UNIVERSAL, T.OCTETSTRING, false, bytes.toString('binary'));
-const integer = (n: number) => asn1.create(UNIVERSAL, T.INTEGER, false, String.fromCharCode(n)); // 0..127
+/** An OBJECT IDENTIFIER; arcs may exceed 32 bits (UUID OIDs under 2.25), which node-forge's encoder refuses. */
+export const oid = (value: string) =>
+  asn1.create(UNIVERSAL, T.OID, false, oidBytes(value).toString('binary'));
+
+function oidBytes(value: string): Buffer {
+  const arcs = value.split('.').map((a) => BigInt(a));
+  const [first, second, ...rest] = arcs;
+  const bytes: number[] = [];
+  for (const arc of [first! * 40n + second!, ...rest]) {
+    const groups = [Number(arc & 0x7fn)];
+    for (let n = arc >> 7n; n > 0n; n >>= 7n) groups.unshift(Number(n & 0x7fn) | 0x80);
+    bytes.push(...groups);
+  }
+  return Buffer.from(bytes);
+}
+export const octets = (bytes: Buffer) =>
+  asn1.create(UNIVERSAL, T.OCTETSTRING, false, bytes.toString('binary'));
+export const integer = (n: number) => asn1.create(UNIVERSAL, T.INTEGER, false, String.fromCharCode(n)); // 0..127
+/** A positive INTEGER from its big-endian bytes (a serial number). */
+export const bigInteger = (bytes: Buffer) =>
+  asn1.create(UNIVERSAL, T.INTEGER, false, Buffer.concat([Buffer.from([0]), bytes]).toString('binary'));
+export const generalizedTime = (at: Date) =>
+  asn1.create(UNIVERSAL, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(at));
 const nullValue = () => asn1.create(UNIVERSAL, T.NULL, false, '');
 const utf8 = (text: string) => asn1.create(UNIVERSAL, T.UTF8, false, forge.util.encodeUtf8(text));
 const explicit = (tag: number, items: Asn1[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, true, items);
 const fromDer = (der: Buffer): Asn1 => asn1.fromDer(forge.util.createBuffer(der.toString('binary')));
-const toDer = (node: Asn1): Buffer => Buffer.from(asn1.toDer(node).getBytes(), 'binary');
+export const toDer = (node: Asn1): Buffer => Buffer.from(asn1.toDer(node).getBytes(), 'binary');
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 
 export function pemToDer(pem: string): Buffer {
@@ -79,8 +101,11 @@ export interface CadesSignatureInput {
   contentType?: string;
   /** Encapsulated content (a timestamp token's TSTInfo); absent: a detached signature. */
   content?: Buffer;
-  /** Unsigned attributes, DER each (e.g. a timestamp token). */
-  unsignedAttributes?: Buffer[];
+  /**
+   * PAdES B-T: an RFC 3161 timestamp token (ContentInfo, DER) over the signature value, from the timestamp
+   * authority (pki/tsa.ts); carried as the unsigned attribute signature-time-stamp (RFC 3161 appendix A).
+   */
+  timestamp?: (signatureValue: Buffer) => Buffer;
 }
 
 function signedAttributes(input: CadesSignatureInput, signerDer: Buffer): Asn1[] {
@@ -106,8 +131,12 @@ export function buildCadesSignedData(input: CadesSignatureInput): Buffer {
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, attributes), // [0] IMPLICIT signedAttrs
     seq([oid(OID.rsaEncryption), nullValue()]),
     octets(signature),
-    ...(input.unsignedAttributes?.length
-      ? [asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, input.unsignedAttributes.map(fromDer))]
+    ...(input.timestamp
+      ? [
+          asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [
+            attribute(OID.signatureTimeStampToken, fromDer(input.timestamp(signature))),
+          ]),
+        ]
       : []),
   ]);
   const encapsulated = seq([

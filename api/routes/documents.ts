@@ -53,10 +53,26 @@ export function documentRoutes(ctx: AppContext, stamping: DocumentStampingServic
       .status(201)
       .type('application/pdf')
       .set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(downloadName)}`)
+      .location(`/api/stamped-documents/${stamped.documentId}`)
+      .set('X-Stamped-Document-Id', stamped.documentId)
       .set('X-Seal-Signature-Id', stamped.signatureId)
       .set('X-Document-Sha256', stamped.documentHash)
       .set('X-Remaining-Uses', String(stamped.remainingUses))
       .send(stamped.pdf);
+  });
+
+  // Build 4 (SM-13): the archive, for the seal's organisation and the units overseeing it.
+  router.get('/stamped-documents/:id', auth, async (req, res) => {
+    const { content, ...record } = await stamping.archived(requirePrincipal(req), String(req.params.id));
+    res.json({ ...record, size: content.length });
+  });
+
+  router.get('/stamped-documents/:id/pdf', auth, async (req, res) => {
+    const document = await stamping.archived(requirePrincipal(req), String(req.params.id));
+    res
+      .type('application/pdf')
+      .set('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(document.fileName)}`)
+      .send(document.content);
   });
 
   return router;

@@ -17,7 +17,8 @@ import { imprintPng } from '../../pki/pades-imprint';
 import { pdfSignatureWorkflow } from '../../workflows/pdf-signing';
 import { SEAL_SIGNATURE_TIMEOUT, SEAL_USE_REFUSED } from '../../workflows/signing-queue';
 import type { AppContext } from '../context';
-import { ApiError, badRequest, notFound } from '../errors';
+import { canSeeOrganisationRecords } from '../access';
+import { ApiError, badRequest, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 
 const API_CODE = { 403: 'FORBIDDEN', 409: 'CONFLICT', 422: 'UNPROCESSABLE' } as const;
@@ -30,6 +31,8 @@ export interface UploadedPdf {
 
 export interface StampedPdf {
   pdf: Buffer;
+  /** The archive entry (SM-13, Build 4). */
+  documentId: string;
   signatureId: string;
   documentHash: string;
   remainingUses: number;
@@ -69,7 +72,77 @@ export class DocumentStampingService {
       });
       return Buffer.from(signed.cms, 'base64');
     });
-    return { pdf, signatureId: signed!.signatureId, documentHash, remainingUses: signed!.remainingUses };
+    const documentId = await this.archive(
+      principal,
+      seal,
+      upload,
+      pdf,
+      signed!.signatureId,
+      body.authorisationId,
+    );
+    return {
+      pdf,
+      documentId,
+      signatureId: signed!.signatureId,
+      documentHash,
+      remainingUses: signed!.remainingUses,
+    };
+  }
+
+  /** Build 4 (SM-13): the stamped PDF, kept with the signature and authorisation that allowed it, and audited. */
+  private async archive(
+    principal: Principal,
+    seal: Seal,
+    upload: UploadedPdf,
+    pdf: Buffer,
+    signatureId: string,
+    authorisationId: string,
+  ): Promise<string> {
+    const id = randomUUID();
+    const em = this.ctx.em();
+    const stampedSha256 = createHash('sha256').update(pdf).digest('hex');
+    await em.transactional(async (tx) => {
+      await tx.execute(
+        `insert into stamped_document (id, signature_id, authorisation_id, seal_id, organisation_id, stamped_by,
+           file_name, original_sha256, stamped_sha256, content) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          id,
+          signatureId,
+          authorisationId,
+          seal.id,
+          seal.organisationId,
+          principal.userId,
+          upload.fileName.slice(0, 200),
+          createHash('sha256').update(upload.bytes).digest('hex'),
+          stampedSha256,
+          pdf,
+        ],
+      );
+      await recordAudit(tx, {
+        actor: actorOf(principal),
+        action: 'document.stamp',
+        targetType: 'stamped_document',
+        targetId: id,
+        outcome: 'success',
+        details: { signatureId, authorisationId, sealId: seal.id, stampedSha256 },
+      });
+    });
+    return id;
+  }
+
+  /** An archived stamped document, for its seal's organisation and the units overseeing it (SM-13); else 403. */
+  async archived(principal: Principal, id: string): Promise<ArchivedDocument> {
+    const em = this.ctx.em();
+    const [row] = await em.execute<ArchivedRow[]>(
+      `select d.*, a.documents as authorised_documents, a.approved_by, a.max_uses, a.valid_from, a.valid_to
+         from stamped_document d join seal_use_authorisation a on a.id = d.authorisation_id where d.id = ?`,
+      [id],
+    );
+    if (!row) throw notFound('盖章文件');
+    if (!(await canSeeOrganisationRecords(principal, row.organisation_id, em, this.ctx.jurisdictions))) {
+      throw forbidden('无权查看其他单位的盖章文件（不在您的管辖范围内）');
+    }
+    return archivedView(row);
   }
 
   private async prepare(seal: Seal, body: StampRequestBody, pdf: Buffer): Promise<Buffer> {
@@ -140,6 +213,69 @@ export class DocumentStampingService {
       throw new ApiError('UNAVAILABLE', '签章服务暂时不可用，请稍后重试');
     }
   }
+}
+
+interface ArchivedRow {
+  id: string;
+  signature_id: string;
+  authorisation_id: string;
+  seal_id: string;
+  organisation_id: string;
+  stamped_by: string;
+  file_name: string;
+  original_sha256: string;
+  stamped_sha256: string;
+  content: Buffer;
+  created_at: Date;
+  authorised_documents: unknown;
+  approved_by: unknown;
+  max_uses: number;
+  valid_from: Date;
+  valid_to: Date;
+}
+
+export interface ArchivedDocument {
+  id: string;
+  signatureId: string;
+  sealId: string;
+  organisationId: string;
+  stampedBy: string;
+  fileName: string;
+  originalSha256: string;
+  stampedSha256: string;
+  createdAt: string;
+  authorisation: {
+    id: string;
+    documents: unknown;
+    approvedBy: unknown;
+    maxUses: number;
+    validFrom: string;
+    validTo: string;
+  };
+  content: Buffer;
+}
+
+function archivedView(row: ArchivedRow): ArchivedDocument {
+  return {
+    id: row.id,
+    signatureId: row.signature_id,
+    sealId: row.seal_id,
+    organisationId: row.organisation_id,
+    stampedBy: row.stamped_by,
+    fileName: row.file_name,
+    originalSha256: row.original_sha256,
+    stampedSha256: row.stamped_sha256,
+    createdAt: new Date(row.created_at).toISOString(),
+    authorisation: {
+      id: row.authorisation_id,
+      documents: row.authorised_documents,
+      approvedBy: row.approved_by,
+      maxUses: row.max_uses,
+      validFrom: new Date(row.valid_from).toISOString(),
+      validTo: new Date(row.valid_to).toISOString(),
+    },
+    content: row.content,
+  };
 }
 
 /** The file name without its extension, as a document title (at most 200 characters). */

@@ -116,10 +116,14 @@ afterAll(async () => {
 describe('issue 18 Build 1: a stamped PDF that independent validators accept (SM-9, SM-12)', () => {
   let original: Buffer;
   let stamped: Buffer;
+  let stampedAt: Date;
+  let stampedHeaders: Headers;
+  let authorisationId: string;
 
   beforeAll(async () => {
     original = await contractPdf('Government procurement contract No. 2026-118');
-    const authorisationId = await grant(zzSeal, 'zz-amr-clerk', original);
+    authorisationId = await grant(zzSeal, 'zz-amr-clerk', original);
+    stampedAt = new Date();
     const res = await stamp('zz-amr-clerk', zzSeal, original, {
       authorisationId,
       page: '1',
@@ -130,6 +134,7 @@ describe('issue 18 Build 1: a stamped PDF that independent validators accept (SM
     expect(res.headers.get('content-type')).toContain('application/pdf');
     expect(res.headers.get('x-document-sha256')).toBe(sha256(original));
     stamped = res.pdf;
+    stampedHeaders = res.headers;
   }, 60_000);
 
   it('keeps the original bytes (an incremental update) and records the use under the PDF’s own hash', async () => {
@@ -169,6 +174,13 @@ describe('issue 18 Build 1: a stamped PDF that independent validators accept (SM
     expect(signature!.signer).toContain('泽州县市场监督管理局');
   });
 
+  it('Build 2: pyHanko validates its RFC 3161 timestamp from the platform timestamp authority (PAdES B-T)', async () => {
+    const [signature] = await pyhanko(stamped, caPem);
+    expect(signature!.timestamp).toMatchObject({ intact: true, valid: true, trusted: true });
+    const time = new Date(signature!.timestamp!.time).getTime();
+    expect(Math.abs(time - stampedAt.getTime())).toBeLessThan(60_000);
+  });
+
   it('one byte changed after signing is reported by both validators', async () => {
     const tampered = withOneByteChanged(stamped, MEDIA_BOX_MARKER);
     expect(tampered.equals(stamped)).toBe(false);
@@ -176,6 +188,39 @@ describe('issue 18 Build 1: a stamped PDF that independent validators accept (SM
     expect(bySig!.signatureValidation).toBe('Digest Mismatch.');
     const [byHanko] = await pyhanko(tampered, caPem);
     expect(byHanko).toMatchObject({ intact: false, bottomLine: false });
+  });
+
+  it('Build 4 (SM-13): the stamped PDF is archived with its authorisation; another unit gets 403', async () => {
+    const id = stampedHeaders.get('x-stamped-document-id')!;
+    expect(stampedHeaders.get('location')).toBe(`/api/stamped-documents/${id}`);
+    const record = await t.call('GET', `/api/stamped-documents/${id}`, { as: 'zz-amr-leader' });
+    expect(record.status).toBe(200);
+    expect(record.body).toMatchObject({
+      sealId: zzSeal,
+      organisationId: 'zz-amr',
+      originalSha256: sha256(original),
+      stampedSha256: sha256(stamped),
+      authorisation: {
+        id: authorisationId,
+        documents: [{ title: '政府采购合同', sha256: sha256(original) }],
+      },
+    });
+    const pdf = await fetch(`${t.url}/api/stamped-documents/${id}/pdf`, {
+      headers: { authorization: `Bearer ${await t.token('zz-amr-leader')}` },
+    });
+    expect(Buffer.from(await pdf.arrayBuffer()).equals(stamped)).toBe(true);
+
+    const foreign = await t.call('GET', `/api/stamped-documents/${id}`, { as: 'gp-amr-clerk' });
+    expect(foreign.status).toBe(403);
+    const foreignPdf = await t.call('GET', `/api/stamped-documents/${id}/pdf`, { as: 'gp-amr-clerk' });
+    expect(foreignPdf.status).toBe(403);
+    const denials = await t
+      .em()
+      .find(AuditEvent, { outcome: 'denied', targetId: `/api/stamped-documents/${id}` });
+    expect(denials).toHaveLength(1);
+    expect(
+      await t.em().count(AuditEvent, { action: 'document.stamp', targetId: id, outcome: 'success' }),
+    ).toBe(1);
   });
 
   it('the rendered page shows the imprint centred where it was placed, at its size in millimetres', async () => {
