@@ -18,6 +18,7 @@ import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
 import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
+import { currentCrl, ocspAnswer } from './signing-revocation';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
 export interface SealSignatureRequest {
@@ -47,6 +48,9 @@ export interface SigningActivities {
   signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
   /** Issue 18 Build 1: a stamp's PAdES signature over a PDF's ByteRange digest (activities/signing-pdf.ts). */
   signPdfDigest(req: PdfSignatureRequest): Promise<PdfSignatureResult>;
+  /** Issue 18 Build 2: the CA's CRL and OCSP answers, DER in base64 (activities/signing-revocation.ts). */
+  currentCrl(): Promise<string>;
+  ocspAnswer(req: { requestDer: string }): Promise<string>;
 }
 
 export interface SigningDeps {
@@ -81,6 +85,14 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     signPdfDigest(req) {
       return refusalsFinal(() => signPdfDigest(fork(), req, deps.pkiMasterKey));
+    },
+
+    currentCrl() {
+      return currentCrl(fork(), deps.pkiMasterKey);
+    },
+
+    ocspAnswer({ requestDer }) {
+      return ocspAnswer(fork(), requestDer, deps.pkiMasterKey);
     },
   });
 }

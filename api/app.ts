@@ -13,6 +13,7 @@ import { createRateLimiters } from './rate-limits';
 import { approvalRoutes } from './routes/approvals';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
+import { certificateStatusRoutes } from './routes/certificate-status';
 import { documentRoutes } from './routes/documents';
 import { flowDefinitionRoutes } from './routes/flow-definitions';
 import { healthRoutes } from './routes/health';
@@ -91,6 +92,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', calendarRoutes(ctx, calendar));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
+  app.use('/api', certificateStatusRoutes(ctx));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
   app.use('/api', flowDefinitionRoutes(ctx, flows));

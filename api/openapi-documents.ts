@@ -104,4 +104,35 @@ export const DOCUMENT_PATHS = {
       },
     },
   },
+  '/api/pki/crl': {
+    get: {
+      summary: "The platform CA's current CRL (issue 18 Build 2), DER; public",
+      responses: {
+        '200': {
+          description: 'An X.509 v2 CRL signed by the CA',
+          content: { 'application/pkix-crl': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '503': error('The signing service did not answer in time'),
+      },
+    },
+  },
+  '/api/pki/ocsp': {
+    post: {
+      summary: 'OCSP (RFC 6960) for the certificates the platform CA issued (issue 18 Build 2); public',
+      requestBody: {
+        required: true,
+        content: { 'application/ocsp-request': { schema: { type: 'string', format: 'binary' } } },
+      },
+      responses: {
+        '200': {
+          description: 'A DER OCSPResponse signed by the CA (malformedRequest for an unreadable request)',
+          content: { 'application/ocsp-response': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '400': error('No DER request in the body'),
+        '413': error('Request too large'),
+        '415': error('Not application/ocsp-request'),
+        '503': error('The signing service did not answer in time'),
+      },
+    },
+  },
 };

@@ -4,4 +4,4 @@ export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { sealSignatureWorkflow } from './signing';
-export { pdfSignatureWorkflow } from './pdf-signing';
+export { crlWorkflow, ocspWorkflow, pdfSignatureWorkflow } from './pdf-signing';

@@ -10,3 +10,13 @@ import { ONLINE_SIGNING_OPTIONS } from './signing-queue';
 export async function pdfSignatureWorkflow(request: PdfSignatureRequest): Promise<PdfSignatureResult> {
   return signingActivities(ONLINE_SIGNING_OPTIONS).signPdfDigest(request);
 }
+
+/** Build 2: the CA's current CRL (DER, base64), made on the signing queue. */
+export async function crlWorkflow(): Promise<string> {
+  return signingActivities(ONLINE_SIGNING_OPTIONS).currentCrl();
+}
+
+/** Build 2: the CA's OCSP answer (DER, base64) to a request (DER, base64), made on the signing queue. */
+export async function ocspWorkflow(requestDer: string): Promise<string> {
+  return signingActivities(ONLINE_SIGNING_OPTIONS).ocspAnswer({ requestDer });
+}

@@ -4,10 +4,21 @@
  * the stamped PDF checked by two validators this project did not write — poppler's pdfsig (NSS database trusting
  * the platform CA) and pyHanko (the platform CA as its only trust root).
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { PNG } from 'pngjs';
-import { AppUser, AuditEvent, CertificateAuthority, Organisation, Seal } from '../../db/entities';
+import {
+  AppUser,
+  AuditEvent,
+  CertificateAuthority,
+  Organisation,
+  OrganisationCertificate,
+  Seal,
+} from '../../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
 import { CA_ID } from '../../usecases/certificate-store';
 import { pdfFirstPagePng } from '../support/documents';
@@ -376,5 +387,79 @@ describe('issue 18 Build 1: refusals (SM-12)', () => {
     expect(notPdf.status).toBe(400);
     expect(JSON.stringify(notPdf.json.error)).toContain('document');
     expect((await t.em().findOneOrFail(SealUseAuthorisation, { id: authorisationId })).usedCount).toBe(0);
+  });
+});
+
+describe('issue 18 Build 2: certificate status published by the platform', () => {
+  /** OpenSSL's OCSP request for `certPem`, sent to POST /api/pki/ocsp; the answer as OpenSSL reads and checks it. */
+  async function ocsp(certPem: string): Promise<string> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ocsp-'));
+    const caFile = path.join(dir, 'ca.pem');
+    const certFile = path.join(dir, 'cert.pem');
+    writeFileSync(caFile, caPem);
+    writeFileSync(certFile, certPem);
+    const reqFile = path.join(dir, 'req.der');
+    execFileSync('openssl', ['ocsp', '-issuer', caFile, '-cert', certFile, '-reqout', reqFile], {
+      stdio: 'pipe',
+    });
+    const res = await fetch(`${t.url}/api/pki/ocsp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/ocsp-request' },
+      body: new Uint8Array(readFileSync(reqFile)),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/ocsp-response');
+    const respFile = path.join(dir, 'resp.der');
+    writeFileSync(respFile, Buffer.from(await res.arrayBuffer()));
+    const checked = spawnSync(
+      'openssl',
+      ['ocsp', '-reqin', reqFile, '-respin', respFile, '-CAfile', caFile, '-resp_text'],
+      { encoding: 'utf8' },
+    );
+    expect(checked.stderr).toContain('Response verify OK');
+    return checked.stdout;
+  }
+
+  async function crlText(): Promise<string> {
+    const res = await fetch(`${t.url}/api/pki/crl`);
+    expect(res.status).toBe(200);
+    const dir = mkdtempSync(path.join(tmpdir(), 'crl-'));
+    writeFileSync(path.join(dir, 'ca.pem'), caPem);
+    writeFileSync(path.join(dir, 'crl.der'), Buffer.from(await res.arrayBuffer()));
+    const args = [
+      'crl',
+      '-inform',
+      'DER',
+      '-in',
+      path.join(dir, 'crl.der'),
+      '-CAfile',
+      path.join(dir, 'ca.pem'),
+    ];
+    const checked = spawnSync('openssl', [...args, '-noout', '-text'], { encoding: 'utf8' });
+    expect(checked.stderr).toContain('verify OK');
+    return checked.stdout;
+  }
+
+  it('OCSP answers good, then revoked after the certificate is revoked; the CRL then lists it', async () => {
+    const em = t.em();
+    const seal = await em.findOneOrFail(Seal, { id: gpSeal }, { exclude: ['imprint'] });
+    const certificate = await em.findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
+    expect(await ocsp(certificate.certificatePem)).toContain('Cert Status: good');
+    expect(await crlText()).not.toContain(`Serial Number: ${certificate.serialNumber}`);
+
+    await em.nativeUpdate(OrganisationCertificate, { id: certificate.id }, { revokedAt: new Date() });
+    const revoked = await ocsp(certificate.certificatePem);
+    expect(revoked).toContain('Cert Status: revoked');
+    expect(revoked).toContain('Revocation Time');
+    expect(await crlText()).toContain(`Serial Number: ${certificate.serialNumber}`);
+  }, 60_000);
+
+  it('a body that is not an OCSP request is 400', async () => {
+    const res = await fetch(`${t.url}/api/pki/ocsp`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x',
+    });
+    expect(res.status).toBe(400);
   });
 });
