@@ -40,6 +40,7 @@ import { licencePageRoutes } from './web/licence-pages';
 import { licenceTypePageRoutes } from './web/licence-type-pages';
 import { pageErrorHandler, pageRoutes } from './web/pages';
 import { sealUsePageRoutes } from './web/seal-use-pages';
+import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
 
 export function createApp(ctx: AppContext) {
@@ -97,7 +98,8 @@ export function createApp(ctx: AppContext) {
   app.use('/api', approvalRoutes(ctx, approvals));
   app.use('/api', flowDefinitionRoutes(ctx, flows));
   app.use('/api', sealUseRoutes(ctx, sealUse));
-  app.use('/api', documentRoutes(ctx, new DocumentStampingService(ctx)));
+  const stamping = new DocumentStampingService(ctx);
+  app.use('/api', documentRoutes(ctx, stamping));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
   app.use('/api', licenceRoutes(ctx, licences));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
@@ -107,6 +109,7 @@ export function createApp(ctx: AppContext) {
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(sealUsePageRoutes(ctx, sealUse));
+  app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse }));

@@ -121,7 +121,10 @@ export const DOCUMENT_PATHS = {
       summary: 'OCSP (RFC 6960) for the certificates the platform CA issued (issue 18 Build 2); public',
       requestBody: {
         required: true,
-        content: { 'application/ocsp-request': { schema: { type: 'string', format: 'binary' } } },
+        content: {
+          'application/ocsp-request': { schema: { type: 'string', format: 'binary' } },
+          'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+        },
       },
       responses: {
         '200': {
@@ -130,7 +133,6 @@ export const DOCUMENT_PATHS = {
         },
         '400': error('No DER request in the body'),
         '413': error('Request too large'),
-        '415': error('Not application/ocsp-request'),
         '503': error('The signing service did not answer in time'),
       },
     },

@@ -11,6 +11,9 @@ import { SEAL_SIGNATURE_TIMEOUT } from '../../workflows/signing-queue';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors';
 
+/** RFC 6960's media type, and plain bytes for clients that send no specific type. */
+const OCSP_REQUEST_TYPES = ['application/ocsp-request', 'application/octet-stream'];
+
 export function certificateStatusRoutes(ctx: AppContext): Router {
   const router = Router();
   const run = async <T>(workflow: () => Promise<T>): Promise<T> => {
@@ -34,21 +37,17 @@ export function certificateStatusRoutes(ctx: AppContext): Router {
       .send(Buffer.from(crl, 'base64'));
   });
 
-  router.post(
-    '/pki/ocsp',
-    express.raw({ type: 'application/ocsp-request', limit: '16kb' }),
-    async (req, res) => {
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
-        const message = '请求体须为 DER 编码的 OCSP 请求（Content-Type: application/ocsp-request）';
-        throw badRequest([{ field: 'body', rule: 'ocsp_request', message }]);
-      }
-      const requestDer = (req.body as Buffer).toString('base64');
-      const answer = await run(() =>
-        ctx.temporal.workflow.execute(ocspWorkflow, { ...options('ocsp'), args: [requestDer] }),
-      );
-      res.type('application/ocsp-response').send(Buffer.from(answer, 'base64'));
-    },
-  );
+  router.post('/pki/ocsp', express.raw({ type: OCSP_REQUEST_TYPES, limit: '16kb' }), async (req, res) => {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
+      const message = '请求体须为 DER 编码的 OCSP 请求（Content-Type: application/ocsp-request）';
+      throw badRequest([{ field: 'body', rule: 'ocsp_request', message }]);
+    }
+    const requestDer = (req.body as Buffer).toString('base64');
+    const answer = await run(() =>
+      ctx.temporal.workflow.execute(ocspWorkflow, { ...options('ocsp'), args: [requestDer] }),
+    );
+    res.type('application/ocsp-response').send(Buffer.from(answer, 'base64'));
+  });
 
   return router;
 }

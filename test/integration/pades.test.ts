@@ -5,89 +5,28 @@
  * the platform CA) and pyHanko (the platform CA as its only trust root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { PNG } from 'pngjs';
 import {
-  AppUser,
   AuditEvent,
   CertificateAuthority,
   Organisation,
   OrganisationCertificate,
   Seal,
 } from '../../db/entities';
-import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
+import { SealSignatureRecord, SealUseAuthorisation } from '../../db/seal-use-entities';
 import { CA_ID } from '../../usecases/certificate-store';
 import { pdfFirstPagePng } from '../support/documents';
 import { pdfsig, pyhanko, withOneByteChanged } from '../support/pades-validators';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { makeTestSeal } from '../support/seals';
+import { contractPdf, grant, imprintOnPage, MEDIA_BOX_MARKER, sha256 } from '../support/stamping';
 
 let t: TestPlatform;
 let caPem: string;
 let zzSeal: string;
 let gpSeal: string;
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-/** A4 page: its MediaBox is the byte a test changes ("842" → "843"). */
-const MEDIA_BOX_MARKER = '/MediaBox [ 0 0 595 842';
-
-async function contractPdf(text: string): Promise<Buffer> {
-  const doc = await PDFDocument.create();
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  doc.addPage([595, 842]).drawText(text, { x: 60, y: 760, size: 20, font });
-  doc.addPage([595, 842]).drawText(`${text} (page 2)`, { x: 60, y: 760, size: 20, font });
-  return Buffer.from(await doc.save({ useObjectStreams: false }));
-}
-
-/**
- * An authorisation as the seal-use approval grants it (SM-12; the approval itself is tested in seal-use.test.ts),
- * stored with its approved request: `documents` name the PDF by its SHA-256.
- */
-async function grant(sealId: string, grantee: string, pdf: Buffer, maxUses = 1): Promise<string> {
-  const em = t.em();
-  const seal = await em.findOneOrFail(Seal, { id: sealId }, { exclude: ['imprint'] });
-  const user = await em.findOneOrFail(AppUser, { username: grantee });
-  const requestId = randomUUID();
-  const id = randomUUID();
-  const documents = [{ title: '政府采购合同', sha256: sha256(pdf) }];
-  const validFrom = new Date(Date.now() - 60_000);
-  const validTo = new Date(Date.now() + 24 * 3600_000);
-  await em.insert(SealUseRequest, {
-    id: requestId,
-    sealId,
-    organisationId: seal.organisationId,
-    applicantId: user.id,
-    documents,
-    maxUses,
-    validFrom,
-    validTo,
-    reason: '签订政府采购合同',
-    status: 'approved',
-    approvalWorkflowId: `approval-seal_use-${requestId}`,
-    workflowId: `seal-use-${requestId}`,
-    decidedAt: new Date(),
-    createdAt: new Date(),
-  });
-  await em.insert(SealUseAuthorisation, {
-    id,
-    requestId,
-    sealId,
-    granteeId: user.id,
-    documents,
-    maxUses,
-    validFrom,
-    validTo,
-    approvedBy: [],
-    usedCount: 0,
-    status: 'active',
-    createdAt: new Date(),
-  });
-  return id;
-}
 
 async function stamp(
   as: string,
@@ -133,7 +72,7 @@ describe('issue 18 Build 1: a stamped PDF that independent validators accept (SM
 
   beforeAll(async () => {
     original = await contractPdf('Government procurement contract No. 2026-118');
-    authorisationId = await grant(zzSeal, 'zz-amr-clerk', original);
+    authorisationId = await grant(t, zzSeal, 'zz-amr-clerk', original);
     stampedAt = new Date();
     const res = await stamp('zz-amr-clerk', zzSeal, original, {
       authorisationId,
@@ -235,30 +174,13 @@ describe('issue 18 Build 1: a stamped PDF that independent validators accept (SM
   });
 
   it('the rendered page shows the imprint centred where it was placed, at its size in millimetres', async () => {
-    const png = PNG.sync.read(await pdfFirstPagePng(stamped)); // 150 dpi
-    const dotsPerMm = 150 / 25.4;
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (let y = 0; y < png.height; y++) {
-      for (let x = 0; x < png.width; x++) {
-        const i = (y * png.width + x) * 4;
-        const [r, g, b] = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
-        if (r > 150 && g < 110 && b < 110) {
-          [minX, minY, maxX, maxY] = [
-            Math.min(minX, x),
-            Math.min(minY, y),
-            Math.max(maxX, x),
-            Math.max(maxY, y),
-          ];
-        }
-      }
-    }
-    expect(maxX).toBeGreaterThan(minX);
-    const centre = { x: (minX + maxX) / 2 / dotsPerMm, y: (minY + maxY) / 2 / dotsPerMm };
-    expect(centre.x).toBeCloseTo(150, 0);
-    expect(centre.y).toBeCloseTo(230, 0);
+    const imprint = imprintOnPage(await pdfFirstPagePng(stamped), 150);
+    expect(imprint).not.toBeNull();
+    expect(imprint!.xMm).toBeCloseTo(150, 0);
+    expect(imprint!.yMm).toBeCloseTo(230, 0);
     // The test imprint's ring spans about 40 of its 42 mm.
-    expect((maxX - minX) / dotsPerMm).toBeGreaterThan(36);
-    expect((maxX - minX) / dotsPerMm).toBeLessThan(43);
+    expect(imprint!.widthMm).toBeGreaterThan(36);
+    expect(imprint!.widthMm).toBeLessThan(43);
   });
 });
 
@@ -266,7 +188,7 @@ describe('issue 18 Build 1: several stamps on one document (a seal per party)', 
   it('a second party’s stamp on the stamped PDF keeps the first signature valid: both validate', async () => {
     const original = await contractPdf('Cooperation agreement No. 2026-207');
     const first = await stamp('zz-amr-clerk', zzSeal, original, {
-      authorisationId: await grant(zzSeal, 'zz-amr-clerk', original),
+      authorisationId: await grant(t, zzSeal, 'zz-amr-clerk', original),
       page: '2',
       xMm: '60',
       yMm: '240',
@@ -274,7 +196,7 @@ describe('issue 18 Build 1: several stamps on one document (a seal per party)', 
     expect(first.status).toBe(201);
     // The second party is authorised for the document as the first party stamped it.
     const second = await stamp('gp-amr-clerk', gpSeal, first.pdf, {
-      authorisationId: await grant(gpSeal, 'gp-amr-clerk', first.pdf),
+      authorisationId: await grant(t, gpSeal, 'gp-amr-clerk', first.pdf),
       page: '2',
       xMm: '150',
       yMm: '240',
@@ -306,14 +228,14 @@ describe('issue 18 Build 1: refusals (SM-12)', () => {
     const sealId = await makeTestSeal(t, 'business', `${gp.name}公章专用章`, 'gp-amr', 'gp-amr-clerk');
     const before = await contractPdf('Notice No. 2026-31');
     const stampedBefore = await stamp('gp-amr-clerk', sealId, before, {
-      authorisationId: await grant(sealId, 'gp-amr-clerk', before),
+      authorisationId: await grant(t, sealId, 'gp-amr-clerk', before),
       page: '1',
       xMm: '100',
       yMm: '100',
     });
     expect(stampedBefore.status).toBe(201);
     const after = await contractPdf('Notice No. 2026-32');
-    const authorisationId = await grant(sealId, 'gp-amr-clerk', after);
+    const authorisationId = await grant(t, sealId, 'gp-amr-clerk', after);
 
     await em.nativeUpdate(Seal, { id: sealId }, { status: 'cancelled' });
     const refused = await stamp('gp-amr-clerk', sealId, after, {
@@ -337,7 +259,7 @@ describe('issue 18 Build 1: refusals (SM-12)', () => {
 
   it('a PDF other than the authorised one is refused (the hash is the platform’s own), and nothing is used', async () => {
     const authorised = await contractPdf('Lease No. 7');
-    const authorisationId = await grant(zzSeal, 'zz-amr-clerk', authorised);
+    const authorisationId = await grant(t, zzSeal, 'zz-amr-clerk', authorised);
     const other = await contractPdf('Lease No. 8');
     const res = await stamp('zz-amr-clerk', zzSeal, other, {
       authorisationId,
@@ -352,7 +274,7 @@ describe('issue 18 Build 1: refusals (SM-12)', () => {
 
   it('another unit’s seal is 403; bad input is 400 naming the field', async () => {
     const pdf = await contractPdf('Memo');
-    const authorisationId = await grant(zzSeal, 'zz-amr-clerk', pdf);
+    const authorisationId = await grant(t, zzSeal, 'zz-amr-clerk', pdf);
     const foreign = await stamp('gp-amr-clerk', zzSeal, pdf, {
       authorisationId,
       page: '1',
