@@ -145,6 +145,16 @@ export class DocumentStampingService {
     return archivedView(row);
   }
 
+  /** The seal as the stamping page shows it: only for the seal's own unit (others: 404, as if it did not exist). */
+  async sealForStamping(
+    principal: Principal,
+    sealId: string,
+  ): Promise<{ id: string; name: string; widthMm: number; heightMm: number }> {
+    const seal = await this.ctx.em().findOne(Seal, { id: sealId }, { exclude: ['imprint'] });
+    if (!seal || seal.organisationId !== principal.organisationId) throw notFound('印章');
+    return { id: seal.id, name: seal.name, widthMm: seal.widthMm, heightMm: seal.heightMm };
+  }
+
   private async prepare(seal: Seal, body: StampRequestBody, pdf: Buffer): Promise<Buffer> {
     try {
       return await preparePdfStamp(

@@ -6,9 +6,8 @@
 import { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
 import { STAMP_PDF_MAX_BYTES, StampRequestBody } from '../../domain/document-stamp';
-import { Seal } from '../../db/entities';
 import type { AppContext } from '../context';
-import { notFound, toApiError } from '../errors';
+import { toApiError } from '../errors';
 import { Principal, requestMeta } from '../principal';
 import { DocumentStampingService } from '../services/document-stamping';
 import { SealUseService } from '../services/seal-use';
@@ -31,14 +30,13 @@ export function stampPageRoutes(
   });
 
   const render = async (principal: Principal, sealId: string, values: Values, error?: string) => {
-    const seal = await ctx.em().findOne(Seal, { id: sealId }, { exclude: ['imprint'] });
-    if (!seal || seal.organisationId !== principal.organisationId) throw notFound('印章');
+    const seal = await stamping.sealForStamping(principal, sealId);
     const live = (await sealUse.ownAuthorisations(principal, { sealId })).filter((a) => a.live);
     return renderPage('stamp', {
       title: `文件盖章：${seal.name}`,
       principal,
       nav: 'seals',
-      seal: { id: seal.id, name: seal.name, widthMm: seal.widthMm, heightMm: seal.heightMm },
+      seal,
       authorisations: live.map((a) => ({ ...a, documentTitles: a.documents.map((d) => d.title).join('、') })),
       values,
       error,
