@@ -301,3 +301,73 @@ describe('issue 10: per-step actions, required reasons and the handwritten signa
     expect(stranger.status).toBe(403);
   });
 });
+
+describe('issue 10: flow definitions with branches are checked at the edge and by the dry run', () => {
+  const save = (steps: unknown[]) =>
+    t.call('POST', '/api/flow-definitions', {
+      as: 'jc-admin',
+      body: { kind: 'seal_application', name: '分支校验', organisationId: 'zz-amr', steps },
+    });
+  const gateway = (branches: unknown[]) => ({
+    type: 'condition',
+    key: 'g',
+    name: '分流',
+    branches,
+    otherwise: [],
+  });
+  const fields = (res: { body: any }) => res.body.error.details.map((d: any) => `${d.field}: ${d.message}`);
+
+  it('bad branch structure is 400 naming the path', async () => {
+    expect(fields(await save([gateway([]), step('a')]))).toEqual([
+      'steps.0.branches: 条件分支至少需要一个分支',
+    ]);
+    const unknown = await save([
+      gateway([{ name: '大额', when: { variable: 'amount', op: 'gt', value: 5 }, steps: [step('x')] }]),
+      step('a'),
+    ]);
+    expect(unknown.status).toBe(400);
+    expect(fields(unknown)).toEqual([
+      'steps.0.branches.0.when.variable: 未知的流程变量 amount，可用：sealKind、applicantLevel',
+    ]);
+    const mismatch = await save([
+      gateway([
+        { name: '分支', when: { variable: 'sealKind', op: 'lt', value: 'business' }, steps: [step('x')] },
+      ]),
+      step('a'),
+    ]);
+    expect(fields(mismatch)).toEqual(['steps.0.branches.0.when.op: 印章类型只能用等于、不等于或属于比较']);
+    const duplicate = await save([
+      gateway([
+        { name: '分支', when: { variable: 'sealKind', op: 'eq', value: 'business' }, steps: [step('a')] },
+      ]),
+      step('a'),
+    ]);
+    expect(fields(duplicate)).toEqual(['steps.1.key: 步骤标识 a 重复']);
+  });
+
+  it('the dry run resolves the steps inside branches and names the path of one that finds nobody', async () => {
+    const saved = await save([
+      gateway([
+        {
+          name: '分支',
+          when: { variable: 'sealKind', op: 'eq', value: 'business' },
+          steps: [
+            step('x', {
+              approvers: [{ type: 'role', role: 'auditor', organisationId: 'zz-amr' }],
+              mode: 'all',
+            }),
+          ],
+        },
+      ]),
+      step('a'),
+    ]);
+    expect(saved.status).toBe(201);
+    const published = await t.call('POST', `/api/flow-definitions/${saved.body.id}/publish`, {
+      as: 'jc-admin',
+    });
+    expect(published.status).toBe(400);
+    expect(published.body.error.details.map((d: any) => d.field)).toContain(
+      'steps.0.branches.0.steps.0.approvers',
+    );
+  });
+});
