@@ -39,7 +39,7 @@ import {
   TaskStatus,
   UserRef,
 } from '../../domain/approval';
-import { flowPath } from '../../domain/flow-branches';
+import { flowPath, GatewayPass } from '../../domain/flow-branches';
 import { storeSignature } from './signatures';
 import {
   allEngineSteps,
@@ -126,6 +126,11 @@ export interface ApprovalView {
     onBreach: string;
   }>;
   currentStep: number | null;
+  /**
+   * The conditional gateways on the process's path and the branch each takes (issue 10): `atStep` is the index in
+   * `steps` of the step the gateway leads to, so steps before it are the path taken, the rest the path ahead.
+   */
+  gateways: GatewayPass[];
   stepDue: { dueAt: string; provisional: boolean; overdue: boolean } | null;
   tasks: TaskView[];
   history: Array<ApprovalEvent & { label: string }>;
@@ -554,6 +559,7 @@ export class ApprovalService {
       definition: { id: state.flow.definitionId, version: state.flow.version, name: state.flow.name },
       steps: stepViews(state.flow.steps, running ? state.stepIndex : null),
       currentStep: running ? state.stepIndex : null,
+      gateways: state.gateways ?? [],
       stepDue:
         running && state.stepDue ? { ...state.stepDue, overdue: isOverdue(state.stepDue.dueAt, now) } : null,
       tasks: state.tasks.map((t) => ({
@@ -595,6 +601,7 @@ export class ApprovalService {
     const initiator = await em.findOneOrFail(AppUser, { id: p.initiatorId });
     const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
     const definition = await em.findOneOrFail(FlowDefinition, { id: p.definitionId });
+    const path = flowPath(definition.steps, p.variables ?? {});
     const users = new Map(
       (await em.find(AppUser, { id: { $in: cc.map((c) => c.userId) } })).map((u) => [u.id, u.displayName]),
     );
@@ -615,11 +622,9 @@ export class ApprovalService {
         organisationName: organisation.name,
       },
       definition: { id: p.definitionId, version: p.definitionVersion, name: definition.name },
-      steps: stepViews(
-        flowPath(definition.steps, p.variables ?? {}).steps,
-        p.status === 'running' ? p.currentStepIndex : null,
-      ),
+      steps: stepViews(path.steps, p.status === 'running' ? p.currentStepIndex : null),
       currentStep: p.currentStepIndex,
+      gateways: path.gateways,
       stepDue: p.stepDueAt
         ? {
             dueAt: p.stepDueAt.toISOString(),
@@ -660,6 +665,7 @@ export class ApprovalService {
           : null,
         comment: t.comment,
         lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
+        branchKey: t.branchKey,
         statusLabel: TASK_STATUS_LABELS[t.status as TaskStatus],
         originLabel: TASK_ORIGIN_LABELS[t.origin],
         assigneeLabel: t.assigneeName ?? t.assigneeOrganisationId ?? '',
