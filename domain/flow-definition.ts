@@ -82,6 +82,20 @@ export const StepDue = z.union([
 ]);
 export type StepDue = z.infer<typeof StepDue>;
 
+/**
+ * Reminders (催办提醒, issue 10 Build 1): an e-mail and an in-app notice to the step's open task holders, before the
+ * deadline (at 09:00 on the k-th last working day up to the deadline's last day) and repeated after it (every N
+ * working hours, at most M times). Owned by the clock (domain/approval-reminders.ts computes the times).
+ */
+export const StepReminders = z
+  .object({
+    beforeWorkingDays: z.number().int().min(1).max(10).optional(),
+    afterEveryWorkingHours: z.number().int().min(1).max(70).optional(),
+    afterMax: z.number().int().min(1).max(10).optional(),
+  })
+  .strict();
+export type StepReminders = z.infer<typeof StepReminders>;
+
 export const FlowStep = z
   .object({
     key: z
@@ -96,6 +110,8 @@ export const FlowStep = z
     onBreach: z.enum(BREACH_ACTIONS).default('notify_supervisor'),
     /** Who is told on breach (notify_supervisor) or takes the task over (escalate); defaults are documented below. */
     supervisor: ApproverRule.optional(),
+    /** Reminders before and after the deadline (needs `due`). */
+    reminders: StepReminders.optional(),
   })
   .strict();
 export type FlowStep = z.infer<typeof FlowStep>;
@@ -150,6 +166,16 @@ export const FlowDefinitionBody = z
           path: ['steps', i, 'onBreach'],
           message:
             '用印审批不能设置超期“自动通过”：法定名称章的用印须由单位负责人决定，自动通过将绕过单位负责人，请改为通知监督人员、上报上一级或自动驳回',
+        });
+      }
+      if (s.reminders && !s.due) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i, 'reminders'], message: '设置催办提醒须先设置办理时限' });
+      }
+      if (s.reminders?.afterMax !== undefined && s.reminders.afterEveryWorkingHours === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'reminders', 'afterMax'],
+          message: '设置超期提醒次数须同时设置超期提醒间隔（工作小时）',
         });
       }
       const choices = s.approvers.filter((a) => a.type === 'initiator_choice').length;
