@@ -30,6 +30,8 @@ export const APPROVAL_SCHEMAS = {
       status: { type: 'string' },
       dueAt: { type: ['string', 'null'], format: 'date-time' },
       dueProvisional: { type: 'boolean' },
+      suspended: { type: 'boolean', description: 'The step’s clock is suspended (补正 etc.): 已中止' },
+      statusLabel: { type: 'string' },
       overdue: { type: 'boolean' },
       timeLeftMs: { type: ['number', 'null'] },
     },

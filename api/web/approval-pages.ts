@@ -39,6 +39,8 @@ const ACTION_UI: Record<ActionName, { label: string; submit: string; danger?: bo
   withdraw: { label: '撤回申请', submit: '确认撤回', danger: true },
   urge: { label: '催办', submit: '发送催办' },
   cc: { label: '抄送', submit: '确认抄送' },
+  suspend: { label: '中止计时', submit: '确认中止' },
+  resume: { label: '恢复计时', submit: '确认恢复' },
 };
 
 const DONE_FLASH: Record<ActionName, string> = {
@@ -52,6 +54,8 @@ const DONE_FLASH: Record<ActionName, string> = {
   cc: '已抄送。',
   withdraw: '申请已撤回，流程结束。',
   urge: '已催办，待办人将收到提醒。',
+  suspend: '已中止计时，中止期间不计入办理时限。',
+  resume: '已恢复计时，已用时间照计。',
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -66,6 +70,8 @@ const FIELD_LABELS: Record<string, string> = {
   attachments: '附件',
   file: '附件',
   confirm: '确认',
+  kind: '中止类型',
+  items: '补正材料',
 };
 
 const fieldLabel = (field: string) => FIELD_LABELS[field] ?? FIELD_LABELS[field.split('.')[0]!] ?? field;
