@@ -11,6 +11,7 @@ import { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { ActionName, defOf, isOpen, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
+import { SUSPENSION_KIND_LABELS, SUSPENSION_KINDS } from '../../domain/approval-clock';
 import { shanghaiDateTime } from '../../domain/format';
 import { ROLE_LABELS } from '../../domain/roles';
 import type { AppContext } from '../context';
@@ -291,7 +292,12 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
             })),
             positionAfter: values.position === 'after',
             ccUsers: ccInputs(values.users),
-            withAttachment: name === 'approve' || name === 'reject' || name === 'return',
+            withAttachment: name === 'approve' || name === 'reject' || name === 'return' || name === 'resume',
+            suspensionKinds: SUSPENSION_KINDS.map((k) => ({
+              value: k,
+              label: SUSPENSION_KIND_LABELS[k],
+              selected: values.kind === k,
+            })),
           };
         });
       if (actions.length === 0) continue;
@@ -325,6 +331,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
           values,
           is: { [name]: true },
           ccUsers: ccInputs(values.users),
+          withAttachment: name === 'resume',
         };
       });
 
@@ -507,7 +514,14 @@ function bodyFromForm(schema: z.ZodObject, v: Record<string, unknown>): Record<s
     if (field === 'attachments') continue; // added from the uploaded file
     if (field === 'users') body.users = splitUsers(v.users);
     else if (field === 'position') body.position = text(v.position) || 'before';
-    else if (text(v[field]) || !schema.shape[field]!.safeParse(undefined).success)
+    else if (field === 'items') {
+      // 补正 items, one per line (issue 10).
+      const items = text(v.items)
+        .split(/\r?\n/)
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (items.length) body.items = items;
+    } else if (text(v[field]) || !schema.shape[field]!.safeParse(undefined).success)
       body[field] = text(v[field]);
   }
   return body;
