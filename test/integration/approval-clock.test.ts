@@ -188,6 +188,18 @@ describe('reminders (issue 10 Build 1, time-skipping)', () => {
       'four in-app notices',
     );
     expect(notices.map((n) => n.body).join('\n')).toMatch(/已超期/);
+    // The reviewer reads them in the platform; nobody else sees them.
+    const mine = await t.call('GET', '/api/notices?limit=100', { as: 'zz-approval-reviewer' });
+    expect(mine.status).toBe(200);
+    const ofThis = mine.body.items.filter((n: { processKey: string }) => n.processKey === key);
+    expect(ofThis).toHaveLength(4);
+    expect(ofThis[0]).toMatchObject({ kind: 'remind', read: false, url: '/tasks' });
+    expect(ofThis[0].title).toContain(title);
+    const others = await t.call('GET', '/api/notices', { as: 'zz-amr-clerk' });
+    expect(others.body.items.filter((n: { processKey: string }) => n.processKey === key)).toEqual([]);
+    const bad = await t.call('GET', '/api/notices?limit=0', { as: 'zz-approval-reviewer' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('limit');
 
     const task = await t.em().findOneOrFail(Task, { workflowId: key, status: 'pending' });
     await act(handle, 'approve', task.id, reviewer, {});
