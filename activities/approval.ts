@@ -20,7 +20,7 @@ import type { Orm } from '../db/orm';
 import { ApprovalState, ApprovalTask, Assignee, Deadline, Notice, UserRef } from '../domain/approval';
 import { EVENT_LABELS, PROCESS_STATUS_LABELS } from '../presentation/approval-labels';
 import { deadlineText, timeLeftText } from '../presentation/deadline-text';
-import type { FlowStep, StepDue } from '../domain/flow-definition';
+import type { EngineStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
 import { deadlineFor, timeLeftMs } from '../domain/calendar';
 import { ClockTiming, StepClock, timeClock } from '../domain/approval-clock';
@@ -30,8 +30,8 @@ import type { Mailer } from '../mail/mailer';
 import {
   dedupeUsers,
   membersOf,
+  resolveEngineStep,
   resolveRule,
-  resolveStepAssignees,
   StepResolution,
 } from './approver-resolution';
 import { sendMailOnce } from './mail';
@@ -40,8 +40,12 @@ export interface ApprovalActivities {
   resolveStepApprovers(req: {
     initiator: UserRef;
     jurisdictionId: string;
-    step: FlowStep;
+    step: EngineStep;
+    /** The initiator's choices for this step (an approval step). */
     choices: UserRef[];
+    /** The initiator's choices by step or branch key (a parallel node's branches); issue 10. */
+    allChoices?: Record<string, UserRef[]>;
+    approverAuthority?: ApprovalState['approverAuthority'];
   }): Promise<StepResolution>;
   computeDeadline(req: { from: string; due: StepDue }): Promise<Deadline>;
   /** The clock's deadline and reminder plan from the stored calendar (issue 10: resumed, retimed, started). */
@@ -51,7 +55,7 @@ export interface ApprovalActivities {
     now: string;
   }): Promise<ClockTiming>;
   resolveEscalation(req: {
-    step: FlowStep;
+    step: EngineStep;
     tasks: ApprovalTask[];
     jurisdictionId: string;
   }): Promise<Assignee | null>;
@@ -70,13 +74,14 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
   const calendars = calendarCacheOf(deps.orm);
 
   return {
-    async resolveStepApprovers({ initiator, jurisdictionId, step, choices }) {
-      return resolveStepAssignees(fork(), {
+    async resolveStepApprovers({ initiator, jurisdictionId, step, choices, allChoices, approverAuthority }) {
+      return resolveEngineStep(fork(), {
         initiator,
         organisationId: initiator.organisationId,
         jurisdictionId,
         step,
-        choices,
+        choices: { ...allChoices, [step.key]: choices },
+        approverAuthority: approverAuthority ?? null,
       });
     },
 
@@ -148,6 +153,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
           startedAt: new Date(state.history[0]!.at),
           endedAt: state.endedAt ? new Date(state.endedAt) : null,
           updatedAt: new Date(),
+          variables: state.variables ?? null,
         });
         for (const t of state.tasks) {
           const a = t.assignee;
@@ -178,6 +184,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
             lastUrgedAt: t.lastUrgedAt ? new Date(t.lastUrgedAt) : null,
             openedAt: new Date(t.openedAt),
             createdAt: new Date(t.openedAt),
+            branchKey: t.branchKey ?? null,
           });
         }
         for (const e of state.history) {
@@ -196,6 +203,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
               comment: e.comment,
               attachments: e.attachments,
               due: e.due,
+              signatureId: e.signatureId ?? null,
             })
             .onConflict(['processKey', 'seq'])
             .ignore()
