@@ -133,6 +133,10 @@ describe('suspend and resume through the API (issue 10 Build 1)', () => {
     expect(view.history.map((e: { action: string }) => e.action)).toEqual(
       expect.arrayContaining(['suspended', 'resumed']),
     );
+    const audited = await t.em().find(AuditEvent, { targetId: { $in: [taskId, key] } });
+    expect(audited.map((a) => `${a.action}:${a.outcome}`)).toEqual(
+      expect.arrayContaining(['task.suspend:success', 'task.resume:success', 'approval.resume:denied']),
+    );
     await h.approve('zz-approval-reviewer', key);
     await h.waitForStatus(key, 'approved');
   });
