@@ -18,7 +18,7 @@ import { reminderPlan } from '../../domain/approval-reminders';
 import { FlowDefinitionBody, FlowStepInput } from '../../domain/flow-definition';
 import { createMailer, Mailer } from '../../mail/mailer';
 import { ACTION_UPDATES, approvalStateQuery, readyUpdate } from '../../workflows/approval-messages';
-import { TEST_PKI_MASTER_KEY, testServices } from '../support/env';
+import { testServices } from '../support/env';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { startTimeSkippingEnvironment } from '../support/time-skipping';
 
@@ -41,7 +41,6 @@ beforeAll(async () => {
     activities: createActivities({
       orm: t.platform.orm,
       mailer,
-      pkiMasterKey: TEST_PKI_MASTER_KEY,
       publicUrl: 'http://localhost:3000',
     }),
   });
