@@ -22,9 +22,9 @@ export interface DiagramCondition {
   type: 'condition';
   key: string;
   name: string;
-  branches: Array<{ name: string; label: string; steps: DiagramStep[] }>;
+  branches: Array<{ name: string; label: string; steps: DiagramBranchNode[] }>;
   /** The default branch: taken when no branch matches; may be empty (straight on). */
-  otherwise: DiagramStep[];
+  otherwise: DiagramBranchNode[];
 }
 export interface DiagramParallel {
   type: 'parallel';
@@ -33,7 +33,9 @@ export interface DiagramParallel {
   join: 'all' | 'any';
   branches: Array<{ key: string; name: string; detail?: string }>;
 }
-export type DiagramNode = DiagramStep | DiagramCondition | DiagramParallel;
+/** What a condition's branch holds: steps and parallel nodes, no gateway inside a gateway. */
+export type DiagramBranchNode = DiagramStep | DiagramParallel;
+export type DiagramNode = DiagramBranchNode | DiagramCondition;
 
 /** Where a process stands: by node or step key, and by branch (`gatewayKey/branchIndex`, otherwise = -1). */
 export type PathMark = 'done' | 'current' | 'ahead' | 'skipped' | 'rejected';
@@ -207,14 +209,14 @@ function conditionBlock(node: DiagramCondition, marks: DiagramMarks): Block {
     ...node.branches.map((b, i) => ({
       label: b.name,
       sub: b.label,
-      body: sequence(b.steps.map((s) => stepBlock(s, marks))),
+      body: sequence(b.steps.map((s) => nodeBlock(s, marks))),
       mark: marks.branches?.[branchMarkKey(node.key, i)],
       id: branchMarkKey(node.key, i),
     })),
     {
       label: '其他情况',
       sub: node.otherwise.length ? '以上条件都不满足时' : '以上都不满足时直接继续',
-      body: sequence(node.otherwise.map((s) => stepBlock(s, marks))),
+      body: sequence(node.otherwise.map((s) => nodeBlock(s, marks))),
       mark: marks.branches?.[branchMarkKey(node.key, OTHERWISE_INDEX)],
       id: branchMarkKey(node.key, OTHERWISE_INDEX),
     },
