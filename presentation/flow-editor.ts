@@ -51,7 +51,9 @@ function newStep(body: Json, name: string): Json {
 /** A first condition on the kind's first variable: equal to its first value, or greater than 1. */
 function newCondition(kind: unknown): Json {
   const [variable, def] = Object.entries(variablesOf(kind))[0]!;
-  return def.type === 'enum' ? { variable, op: 'eq', value: def.values[0] } : { variable, op: 'gt', value: 1 };
+  return def.type === 'enum'
+    ? { variable, op: 'eq', value: def.values[0] }
+    : { variable, op: 'gt', value: 1 };
 }
 
 function newConditionNode(body: Json): Json {
@@ -114,7 +116,12 @@ export function applyEditorOp(body: Json, op: string): void {
       } else if (node?.type === 'parallel') {
         const branches = list(node.branches);
         const key = freshKey(body, `${String(node.key)}-`);
-        branches.push({ key, name: `分支${nth(branches.length)}`, approvers: [{ type: 'department_leader' }], mode: 'single' });
+        branches.push({
+          key,
+          name: `分支${nth(branches.length)}`,
+          approvers: [{ type: 'department_leader' }],
+          mode: 'single',
+        });
         node.branches = branches;
       }
       break;
@@ -154,7 +161,11 @@ function parseValue(def: VariableDef | undefined, op: string, text: string): unk
     if (def.type === 'number') return t === '' || Number.isNaN(Number(t)) ? t : Number(t);
     return Object.entries(def.labels).find(([, label]) => label === t)?.[0] ?? t;
   };
-  if (op === 'in') return text.split(/[,，、;；\s]+/).filter(Boolean).map(one);
+  if (op === 'in')
+    return text
+      .split(/[,，、;；\s]+/)
+      .filter(Boolean)
+      .map(one);
   return one(text.trim());
 }
 

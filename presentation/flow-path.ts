@@ -49,7 +49,9 @@ function stepMark(i: number, pos: ProcessPosition): PathMark {
 
 /** Every step key of a node: the node's own and, for a parallel node, its branches' boxes. */
 function keysOf(step: EngineStep): string[] {
-  return step.type === 'parallel' ? [step.key, ...step.branches.map((b) => `${step.key}/${b.key}`)] : [step.key];
+  return step.type === 'parallel'
+    ? [step.key, ...step.branches.map((b) => `${step.key}/${b.key}`)]
+    : [step.key];
 }
 
 /** What a branch as a whole shows: current if any step is, done if all are, else the first step's mark. */

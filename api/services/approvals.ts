@@ -39,9 +39,13 @@ import {
   TaskStatus,
   UserRef,
 } from '../../domain/approval';
+import { flowPath } from '../../domain/flow-branches';
 import {
+  allEngineSteps,
+  approverGroups,
   BREACH_ACTION_LABELS,
-  FlowStep,
+  EngineStep,
+  isParallel,
   PROCESS_KIND_LABELS,
   ProcessKind,
   stepDueLabel,
@@ -168,11 +172,7 @@ export class ApprovalService {
     }
     const choices: Record<string, UserRef[]> = {};
     for (const [step, ids] of Object.entries(p.options?.approvers ?? {})) {
-      if (
-        !definition.steps.some(
-          (s) => s.key === step && s.approvers.some((a) => a.type === 'initiator_choice'),
-        )
-      ) {
+      if (!stepsNeedingChoice(definition.steps).some((s) => s.key === step)) {
         throw badRequest([
           {
             field: `approvers.${step}`,
@@ -249,14 +249,17 @@ export class ApprovalService {
         ? {
             name: definition.name,
             version: definition.version,
-            steps: definition.steps.map((s) => ({
-              key: s.key,
-              name: s.name,
-              modeLabel: stepModeLabel(s),
-              due: stepDueLabel(s),
-              choose: s.approvers.some((a) => a.type === 'initiator_choice'),
-              chooseMany: s.mode !== 'single',
-            })),
+            // Every step of every branch, a parallel node's branches one by one (issue 10).
+            steps: allEngineSteps(definition.steps).flatMap(({ step }) =>
+              approverGroups(step).map((g) => ({
+                key: g.key,
+                name: isParallel(step) ? `${step.name}·${g.name}` : g.name,
+                modeLabel: stepModeLabel(g),
+                due: stepDueLabel(step),
+                choose: g.approvers.some((a) => a.type === 'initiator_choice'),
+                chooseMany: g.mode !== 'single',
+              })),
+            ),
           }
         : null,
       people: users.map((u) => ({
@@ -594,7 +597,10 @@ export class ApprovalService {
         organisationName: organisation.name,
       },
       definition: { id: p.definitionId, version: p.definitionVersion, name: definition.name },
-      steps: stepViews(definition.steps, p.status === 'running' ? p.currentStepIndex : null),
+      steps: stepViews(
+        flowPath(definition.steps, p.variables ?? {}).steps,
+        p.status === 'running' ? p.currentStepIndex : null,
+      ),
       currentStep: p.currentStepIndex,
       stepDue: p.stepDueAt
         ? {
@@ -687,12 +693,13 @@ export function actorOfPrincipal(p: Principal): Actor {
   };
 }
 
-function stepViews(steps: FlowStep[], current: number | null): ApprovalView['steps'] {
+function stepViews(steps: EngineStep[], current: number | null): ApprovalView['steps'] {
   return steps.map((s, index) => ({
     index,
     key: s.key,
     name: s.name,
-    mode: s.mode,
+    // A parallel node decides as its join: all branches (会签-like) or the first (或签-like).
+    mode: isParallel(s) ? s.join : s.mode,
     modeLabel: stepModeLabel(s),
     due: stepDueLabel(s),
     current: index === current,

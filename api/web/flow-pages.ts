@@ -9,6 +9,7 @@
 import { Request, Response, Router } from 'express';
 import type { FlowDefinition } from '../../db/approval-entities';
 import {
+  allEngineSteps,
   ApproverRule,
   BREACH_ACTION_LABELS,
   DEFAULT_FLOWS,
@@ -214,7 +215,11 @@ export function flowPageRoutes(
           sampled: dryRun.sampled,
           limit: dryRun.limit,
           problems: dryRun.problems.map((p) => p.message),
-          stepHeads: d.steps.map((s, i) => ({ number: i + 1, name: s.name, key: s.key })),
+          stepHeads: allEngineSteps(d.steps).map(({ step: s }, i) => ({
+            number: i + 1,
+            name: s.name,
+            key: s.key,
+          })),
           rows: dryRun.organisations.map((o) => ({
             organisationName: o.organisationName,
             jurisdictionName: o.jurisdictionName,
@@ -312,7 +317,11 @@ export function flowPageRoutes(
       try {
         data = JSON.parse(json);
       } catch (err) {
-        return renderEditor(principal, { json, base, errors: [jsonSyntaxMessage(json, err)], status: 400 }, res);
+        return renderEditor(
+          principal,
+          { json, base, errors: [jsonSyntaxMessage(json, err)], status: 400 },
+          res,
+        );
       }
       // Issue 10: the branch form's fields, then the button's operation, change the JSON before anything else.
       const op = typeof raw.op === 'string' ? raw.op : 'save';
@@ -391,7 +400,10 @@ function stepRows(nodes: FlowNode[], orgs: Map<string, string>) {
     approvers:
       s.type === 'parallel'
         ? s.branches
-            .map((b) => `${b.name}：${b.approvers.map((a) => ruleText(a, orgs)).join('、')}（${stepModeLabel(b)}）`)
+            .map(
+              (b) =>
+                `${b.name}：${b.approvers.map((a) => ruleText(a, orgs)).join('、')}（${stepModeLabel(b)}）`,
+            )
             .join('；')
         : s.approvers.map((a) => ruleText(a, orgs)).join('；'),
     due: stepDueLabel(s) ?? '不限',

@@ -127,7 +127,8 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   for (const label of ['开始', '县审批局初审', '按印章类型', '业务专用章', '印章类型 等于 业务专用章']) {
     expect(drawn).toContain(label);
   }
-  for (const label of ['其他情况', '单位负责人审批', '单位负责人复核', '结束']) expect(drawn).toContain(label);
+  for (const label of ['其他情况', '单位负责人审批', '单位负责人复核', '结束'])
+    expect(drawn).toContain(label);
   expect(await admin.locator('#flow-diagram .gateway').count()).toBe(1);
   // What the form did is in the JSON that will be saved.
   const json = JSON.parse(await admin.inputValue('#flow-json'));
@@ -237,7 +238,10 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   // The editor and the published flow's page fit a phone too.
   const adminPhone = await loginPage(browser, t.url, 'jc-admin', { viewport: { width: 390, height: 844 } });
   await adminPhone.goto(`${t.url}/flows`);
-  await adminPhone.locator('#flow-list tr', { hasText: '单位定制：泽州县市场监督管理局' }).locator('text=编辑').click();
+  await adminPhone
+    .locator('#flow-list tr', { hasText: '单位定制：泽州县市场监督管理局' })
+    .locator('text=编辑')
+    .click();
   await adminPhone.waitForURL(/\/flows\/[0-9a-f-]{36}\/edit/);
   await noHorizontalOverflow(adminPhone);
   await screenshot(adminPhone, SUITE, '09-editor-390');
