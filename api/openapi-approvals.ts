@@ -43,6 +43,10 @@ export const APPROVAL_SCHEMAS = {
       kind: { type: 'string' },
       status: { type: 'string', enum: ['running', 'approved', 'rejected', 'withdrawn'] },
       steps: { type: 'array', items: { type: 'object' } },
+      route: {
+        type: 'object',
+        description: "The definition's nodes and the branch each conditional gateway takes (the path ahead)",
+      },
       currentStep: { type: ['integer', 'null'] },
       stepDue: { type: ['object', 'null'] },
       tasks: { type: 'array', items: { type: 'object' } },

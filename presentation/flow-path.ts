@@ -24,7 +24,19 @@ export interface FlowPath {
 
 /** The path a flow gives for a process's variables: the engine's resolution, for a process that has none stored. */
 export function pathOf(nodes: FlowNode[], variables: ProcessVariables): FlowPath {
-  return flowPath(nodes, variables);
+  const { steps, gateways } = flowPath(nodes, variables);
+  return { path: steps, gateways };
+}
+
+/** The path as the engine resolved it: each gateway's recorded branch in place of the gateway. */
+export function pathOfGateways(nodes: FlowNode[], gateways: GatewayPass[]): FlowPath {
+  const path = nodes.flatMap((n): EngineStep[] => {
+    if (n.type !== 'condition') return [n];
+    const pass = gateways.find((g) => g.key === n.key);
+    if (!pass) return [];
+    return pass.branchIndex === null ? n.otherwise : (n.branches[pass.branchIndex]?.steps ?? []);
+  });
+  return { path, gateways };
 }
 
 export interface PathView {

@@ -39,15 +39,17 @@ import {
   TaskStatus,
   UserRef,
 } from '../../domain/approval';
-import { flowPath } from '../../domain/flow-branches';
+import { flowPath, GatewayPass } from '../../domain/flow-branches';
 import {
   allEngineSteps,
   approverGroups,
   BREACH_ACTION_LABELS,
   EngineStep,
+  FlowNode,
   isParallel,
   PROCESS_KIND_LABELS,
   ProcessKind,
+  SignatureRule,
   stepDueLabel,
   stepModeLabel,
   InitiatorOptions,
@@ -122,7 +124,12 @@ export interface ApprovalView {
     due: string | null;
     current: boolean;
     onBreach: string;
+    /** The step's handwritten signature on approve and required reasons (issue 10), for the action forms. */
+    signature: SignatureRule;
+    reasonRequired: { approve?: boolean; reject?: boolean };
   }>;
+  /** The definition's nodes and the branch each gateway takes: the path taken and ahead (issue 10, 流程预测). */
+  route: { nodes: FlowNode[]; gateways: GatewayPass[] };
   currentStep: number | null;
   stepDue: { dueAt: string; provisional: boolean; overdue: boolean } | null;
   tasks: TaskView[];
@@ -535,6 +542,7 @@ export class ApprovalService {
       },
       definition: { id: state.flow.definitionId, version: state.flow.version, name: state.flow.name },
       steps: stepViews(state.flow.steps, running ? state.stepIndex : null),
+      route: { nodes: state.flow.nodes ?? state.flow.steps, gateways: state.gateways ?? [] },
       currentStep: running ? state.stepIndex : null,
       stepDue:
         running && state.stepDue ? { ...state.stepDue, overdue: isOverdue(state.stepDue.dueAt, now) } : null,
@@ -597,6 +605,7 @@ export class ApprovalService {
         organisationName: organisation.name,
       },
       definition: { id: p.definitionId, version: p.definitionVersion, name: definition.name },
+      route: { nodes: definition.steps, gateways: flowPath(definition.steps, p.variables ?? {}).gateways },
       steps: stepViews(
         flowPath(definition.steps, p.variables ?? {}).steps,
         p.status === 'running' ? p.currentStepIndex : null,
@@ -704,6 +713,8 @@ function stepViews(steps: EngineStep[], current: number | null): ApprovalView['s
     due: stepDueLabel(s),
     current: index === current,
     onBreach: BREACH_ACTION_LABELS[s.onBreach],
+    signature: s.signature ?? 'none',
+    reasonRequired: s.reasonRequired ?? {},
   }));
 }
 

@@ -22,6 +22,9 @@ import { DirectoryService, StaffMember } from '../services/directory';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { problemsOf } from '../validation';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
+import { flowDiagramSvg } from '../../presentation/flow-diagram';
+import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
+import { pathOfGateways, pathView } from '../../presentation/flow-path';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 
@@ -66,6 +69,7 @@ const FIELD_LABELS: Record<string, string> = {
   attachments: '附件',
   file: '附件',
   confirm: '确认',
+  signature: '手写签名',
 };
 
 const fieldLabel = (field: string) => FIELD_LABELS[field] ?? FIELD_LABELS[field.split('.')[0]!] ?? field;
@@ -135,6 +139,8 @@ export function timelineOf(view: ApprovalView) {
             e.action === 'breached' ? ' 已过' : ''
           }`
         : e.comment,
+      // Issue 10: the approver's handwritten signature, a stored PNG served like an attachment.
+      signatureUrl: e.signatureId ? `/api/attachments/${encodeURIComponent(e.signatureId)}` : null,
       cssClass: ['rejected', 'returned', 'withdrawn', 'breached', 'auto_rejected'].includes(e.action)
         ? 'rejected'
         : e.action,
@@ -157,6 +163,35 @@ export function approvalSummary(view: ApprovalView) {
     timeline: timelineOf(view),
     stepDueText: view.stepDue ? dueText(view.stepDue.dueAt) : null,
     url: `/approvals/${view.id}`,
+    path: approvalPath(view),
+  };
+}
+
+/**
+ * 流程预测 (issue 10): the flow drawn with what this process passed, where it is and what is ahead on the path its
+ * data gives, and the same in words. Shown open when the flow has branches.
+ */
+function approvalPath(view: ApprovalView) {
+  const lastStarted = [...view.history].reverse().find((e) => e.action === 'step_started')?.stepIndex;
+  const decidedBranches: Record<string, 'done' | 'rejected'> = {};
+  for (const t of view.tasks) {
+    if (t.stepIndex !== view.currentStep || !t.branchKey) continue;
+    if (t.status === 'approved') decidedBranches[t.branchKey] ??= 'done';
+    if (t.status === 'rejected') decidedBranches[t.branchKey] = 'rejected';
+  }
+  const path = pathView(view.route.nodes, pathOfGateways(view.route.nodes, view.route.gateways), {
+    status: view.status,
+    stepIndex: view.currentStep ?? lastStarted ?? null,
+    decidedBranches,
+  });
+  return {
+    ...path,
+    running: view.status === 'running',
+    open: view.route.nodes.some((n) => n.type === 'condition' || n.type === 'parallel'),
+    svg: flowDiagramSvg(flowDiagramNodes(view.kind, view.route.nodes), {
+      title: `${view.definition.name}：本申请的审批路线`,
+      marks: path.marks,
+    }),
   };
 }
 
@@ -247,6 +282,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     const valuesFor = (taskId: string | undefined, name: string) =>
       openForm && openForm.taskId === taskId && openForm.name === name ? openForm.values : {};
 
+    const stepOf = (t: TaskView) =>
+      view.steps[t.stepIndex] ?? { signature: 'none' as const, reasonRequired: {} as { approve?: boolean } };
     const panels = [];
     for (const [i, t] of view.tasks.entries()) {
       if (t.actions.length === 0) continue;
@@ -284,6 +321,12 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
               selected: s.key === values.toStep,
             })),
             positionAfter: values.position === 'after',
+            // Issue 10: the step's handwritten signature and required approval reason.
+            signature:
+              name === 'approve' && stepOf(t).signature !== 'none'
+                ? { required: stepOf(t).signature === 'required' }
+                : null,
+            reasonRequired: name === 'approve' && !!stepOf(t).reasonRequired.approve,
             ccUsers: ccInputs(values.users),
             withAttachment: name === 'approve' || name === 'reject' || name === 'return',
           };
