@@ -133,12 +133,7 @@ export function timelineOf(view: ApprovalView) {
       actorText: e.actor
         ? `${e.actor.displayName}${e.actor.organisationName ? `（${e.actor.organisationName}）` : ''}`
         : null,
-      targetsText: e.targets.join('、'),
-      commentText: e.due
-        ? `办理时限 ${dueText(e.due.dueAt)}${e.due.provisional ? '（暂定：所涉年度节假日安排尚未公布）' : ''}${
-            e.action === 'breached' ? ' 已过' : ''
-          }`
-        : e.comment,
+      ...eventTexts(e),
       // Issue 10: the approver's handwritten signature, a stored PNG served like an attachment.
       signatureUrl: e.signatureId ? `/api/attachments/${encodeURIComponent(e.signatureId)}` : null,
       cssClass: ['rejected', 'returned', 'withdrawn', 'breached', 'auto_rejected'].includes(e.action)
@@ -153,6 +148,34 @@ export function timelineOf(view: ApprovalView) {
             : `${Math.ceil(a.size / 1024)} KB`,
       })),
     }));
+}
+
+/**
+ * What an event says besides its label. Issue 10: a suspension names its kind (补正, 专家评审 …) and its reason and
+ * items; a branch taken, its gateway and branch; a reminder or a re-timing, why, and the deadline it concerns.
+ */
+function eventTexts(e: ApprovalView['history'][number]) {
+  const due = e.due
+    ? `办理时限 ${dueText(e.due.dueAt)}${e.due.provisional ? '（暂定：所涉年度节假日安排尚未公布）' : ''}${
+        e.action === 'breached' ? ' 已过' : ''
+      }`
+    : null;
+  switch (e.action) {
+    case 'suspended':
+    case 'resumed':
+      return {
+        targetsText: '',
+        detailText: e.targets[0] ? `类型：${e.targets[0]}` : null,
+        commentText: e.comment,
+      };
+    case 'branch_taken':
+      return { targetsText: '', detailText: null, commentText: e.comment };
+    case 'reminded':
+    case 'retimed':
+      return { targetsText: e.targets.join('、'), detailText: e.comment, commentText: due };
+    default:
+      return { targetsText: e.targets.join('、'), detailText: null, commentText: due ?? e.comment };
+  }
 }
 
 export function approvalSummary(view: ApprovalView) {
