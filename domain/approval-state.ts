@@ -361,6 +361,7 @@ export function event(
     comment: e.comment ?? null,
     attachments: e.attachments ?? [],
     due: e.due ?? null,
+    ...(e.signatureId ? { signatureId: e.signatureId } : {}),
   };
   return { ...state, history: [...state.history, entry] };
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ORGANISATION_FUNCTIONS, USER_ROLES } from './roles';
-import { SEAL_KIND_LABELS, SEAL_KINDS } from './seal';
+import { SEAL_KIND_LABELS, SEAL_KINDS, SealKind } from './seal';
 
 /** Every process kind that goes through the approval engine. */
 export const PROCESS_KINDS = ['seal_application', 'seal_use'] as const;
@@ -327,6 +327,23 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
 
 /** The values of a process's variables, as the parent process fixed them at submission. */
 export type ProcessVariables = Record<string, string | number>;
+
+/** A seal application's variables (PROCESS_VARIABLES.seal_application). */
+export function sealApplicationVariables(v: {
+  sealKind: SealKind;
+  applicantLevel: FlowJurisdictionLevel;
+}): ProcessVariables {
+  return { sealKind: v.sealKind, applicantLevel: v.applicantLevel };
+}
+
+/** A seal-use request's variables (PROCESS_VARIABLES.seal_use). */
+export function sealUseVariables(v: {
+  sealKind: SealKind;
+  documentCount: number;
+  maxUses: number;
+}): ProcessVariables {
+  return { sealKind: v.sealKind, documentCount: v.documentCount, maxUses: v.maxUses };
+}
 
 /** Why a condition does not fit its variable's type, or null. */
 export function conditionProblem(kind: ProcessKind, c: Condition): { field: string; message: string } | null {

@@ -40,6 +40,7 @@ import {
   UserRef,
 } from '../../domain/approval';
 import { flowPath, GatewayPass } from '../../domain/flow-branches';
+import { storeSignature } from './signatures';
 import {
   allEngineSteps,
   approverGroups,
@@ -49,6 +50,7 @@ import {
   isParallel,
   PROCESS_KIND_LABELS,
   ProcessKind,
+  ProcessVariables,
   SignatureRule,
   stepDueLabel,
   stepModeLabel,
@@ -166,6 +168,8 @@ export class ApprovalService {
     attachments?: AttachmentRef[];
     approverAuthority?: ApprovalInput['approverAuthority'];
     parentNotifiesOutcome?: boolean;
+    /** The process's variables for conditional branches (issue 10), fixed now. */
+    variables?: ProcessVariables;
   }): Promise<ApprovalInput> {
     const em = this.ctx.em();
     const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
@@ -224,6 +228,7 @@ export class ApprovalService {
       attachments: p.attachments ?? [],
       approverAuthority: p.approverAuthority ?? null,
       parentNotifiesOutcome: p.parentNotifiesOutcome ?? false,
+      variables: p.variables ?? {},
     };
   }
 
@@ -371,12 +376,21 @@ export class ApprovalService {
     meta: { requestId?: string; ip?: string },
   ): Promise<ApprovalView> {
     const { processKey, taskId, audit } = await this.authoriseAction(principal, target, name, meta);
+    // A handwritten signature is checked and stored here; the workflow gets its id, never the image (issue 10).
+    const { signature, ...rest } = body;
+    const people = await this.peopleOf(name, rest);
+    const attachments = await this.attachmentRefs(principal, rest.attachments as string[] | undefined);
+    const signatureId =
+      name === 'approve' && typeof signature === 'string'
+        ? await storeSignature(this.ctx, principal, signature, meta)
+        : null;
     const request: ActionRequest = {
       taskId,
       actor: actorOfPrincipal(principal),
-      body,
-      people: await this.peopleOf(name, body),
-      attachments: await this.attachmentRefs(principal, body.attachments as string[] | undefined),
+      body: rest,
+      people,
+      attachments,
+      ...(signatureId ? { signatureId } : {}),
     };
     await this.sendUpdate(
       () =>
@@ -385,8 +399,12 @@ export class ApprovalService {
         }),
       audit,
     );
-    const { attachments: _attachmentIds, ...details } = body;
-    await audit('success', { ...details, attachments: request.attachments.map((a) => a.id) });
+    const { attachments: _attachmentIds, ...details } = rest;
+    await audit('success', {
+      ...details,
+      attachments: request.attachments.map((a) => a.id),
+      ...(signatureId ? { signatureId } : {}),
+    });
     return this.view(principal, processKey);
   }
 
@@ -670,6 +688,7 @@ export class ApprovalService {
         comment: e.comment,
         attachments: e.attachments,
         due: e.due,
+        signatureId: e.signatureId,
         label: EVENT_LABELS[e.action],
       })),
       cc: cc.map((c) => ({
