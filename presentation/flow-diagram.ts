@@ -10,6 +10,8 @@
  * at a position; a sequence stacks blocks and joins them with arrows.
  */
 
+import { OTHERWISE_LABEL } from '../domain/flow-branches';
+
 /** A step as the diagram needs it. */
 export interface DiagramStep {
   type?: 'step';
@@ -214,7 +216,7 @@ function conditionBlock(node: DiagramCondition, marks: DiagramMarks): Block {
       id: branchMarkKey(node.key, i),
     })),
     {
-      label: '其他情况',
+      label: OTHERWISE_LABEL,
       sub: node.otherwise.length ? '以上条件都不满足时' : '以上都不满足时直接继续',
       body: sequence(node.otherwise.map((s) => nodeBlock(s, marks))),
       mark: marks.branches?.[branchMarkKey(node.key, OTHERWISE_INDEX)],

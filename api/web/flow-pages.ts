@@ -36,6 +36,7 @@ import type { ApprovalService } from '../services/approvals';
 import { DirectoryService } from '../services/directory';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { problemsOf } from '../validation';
+import { OTHERWISE_LABEL } from '../../domain/flow-branches';
 import { flowDiagramSvg } from '../../presentation/flow-diagram';
 import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
 import {
@@ -415,7 +416,7 @@ function stepRows(nodes: FlowNode[], orgs: Map<string, string>) {
       n.type === 'condition'
         ? [
             ...n.branches.flatMap((b) => b.steps.map((s) => row(s, `${n.name} › ${b.name}`))),
-            ...n.otherwise.map((s) => row(s, `${n.name} › 其他情况`)),
+            ...n.otherwise.map((s) => row(s, `${n.name} › ${OTHERWISE_LABEL}`)),
           ]
         : [row(n, '')],
     )

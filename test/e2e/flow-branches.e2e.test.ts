@@ -93,7 +93,7 @@ async function noHorizontalOverflow(page: Page): Promise<void> {
       scroll: document.documentElement.scrollWidth,
       client: width,
       // What sticks out, to say so when it does.
-      wide: [...document.querySelectorAll('body *')]
+      wide: Array.from(document.querySelectorAll('body *'))
         .filter((el) => el.getBoundingClientRect().right > width + 1)
         .slice(0, 10)
         .map((el) => `${el.tagName.toLowerCase()}.${el.className}#${el.id}`),
@@ -139,7 +139,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   for (const label of ['开始', '县审批局初审', '按印章类型', '业务专用章', '印章类型 等于 业务专用章']) {
     expect(drawn).toContain(label);
   }
-  for (const label of ['其他情况', '单位负责人审批', '单位负责人复核', '结束'])
+  for (const label of ['默认分支', '单位负责人审批', '单位负责人复核', '结束'])
     expect(drawn).toContain(label);
   expect(await admin.locator('#flow-diagram .gateway').count()).toBe(1);
   // What the form did is in the JSON that will be saved.
@@ -155,7 +155,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   await admin.click('#save-flow');
   await admin.waitForURL(/\/flows\/[0-9a-f-]{36}\?flash=saved/);
   expect(await diagramText(admin)).toContain('印章类型 等于 业务专用章');
-  expect(await admin.textContent('#flow-steps')).toContain('按印章类型 › 其他情况');
+  expect(await admin.textContent('#flow-steps')).toContain('按印章类型 › 默认分支');
   await admin.click('#publish-flow');
   await admin.waitForURL(/\/flows\/[0-9a-f-]{36}\?flash=published/);
   await screenshot(admin, SUITE, '02-flow-published');
