@@ -67,9 +67,9 @@ const FIELD_LABELS: Record<string, string> = {
   toStep: '退回到',
   users: '抄送人',
   attachments: '附件',
+  signature: '手写签名',
   file: '附件',
   confirm: '确认',
-  signature: '手写签名',
 };
 
 const fieldLabel = (field: string) => FIELD_LABELS[field] ?? FIELD_LABELS[field.split('.')[0]!] ?? field;
