@@ -43,11 +43,17 @@ export const APPROVAL_SCHEMAS = {
       kind: { type: 'string' },
       status: { type: 'string', enum: ['running', 'approved', 'rejected', 'withdrawn'] },
       steps: { type: 'array', items: { type: 'object' } },
-      route: {
-        type: 'object',
-        description: "The definition's nodes and the branch each conditional gateway takes (the path ahead)",
+      flowNodes: {
+        type: 'array',
+        items: { type: 'object' },
+        description: "The definition's own nodes (conditional gateways unresolved), for drawing the flow",
       },
       currentStep: { type: ['integer', 'null'] },
+      gateways: {
+        type: 'array',
+        description: 'Conditional gateways on the path and the branch each takes (atStep: index in steps)',
+        items: { type: 'object' },
+      },
       stepDue: { type: ['object', 'null'] },
       tasks: { type: 'array', items: { type: 'object' } },
       history: { type: 'array', items: { type: 'object' } },

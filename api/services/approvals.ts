@@ -130,9 +130,14 @@ export interface ApprovalView {
     signature: SignatureRule;
     reasonRequired: { approve?: boolean; reject?: boolean };
   }>;
-  /** The definition's nodes and the branch each gateway takes: the path taken and ahead (issue 10, 流程预测). */
-  route: { nodes: FlowNode[]; gateways: GatewayPass[] };
+  /** The definition's own nodes, gateways unresolved: the flow drawn with the path taken and ahead (issue 10). */
+  flowNodes: FlowNode[];
   currentStep: number | null;
+  /**
+   * The conditional gateways on the process's path and the branch each takes (issue 10): `atStep` is the index in
+   * `steps` of the step the gateway leads to, so steps before it are the path taken, the rest the path ahead.
+   */
+  gateways: GatewayPass[];
   stepDue: { dueAt: string; provisional: boolean; overdue: boolean } | null;
   tasks: TaskView[];
   history: Array<ApprovalEvent & { label: string }>;
@@ -560,8 +565,9 @@ export class ApprovalService {
       },
       definition: { id: state.flow.definitionId, version: state.flow.version, name: state.flow.name },
       steps: stepViews(state.flow.steps, running ? state.stepIndex : null),
-      route: { nodes: state.flow.nodes ?? state.flow.steps, gateways: state.gateways ?? [] },
+      flowNodes: state.flow.nodes ?? state.flow.steps,
       currentStep: running ? state.stepIndex : null,
+      gateways: state.gateways ?? [],
       stepDue:
         running && state.stepDue ? { ...state.stepDue, overdue: isOverdue(state.stepDue.dueAt, now) } : null,
       tasks: state.tasks.map((t) => ({
@@ -603,6 +609,7 @@ export class ApprovalService {
     const initiator = await em.findOneOrFail(AppUser, { id: p.initiatorId });
     const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
     const definition = await em.findOneOrFail(FlowDefinition, { id: p.definitionId });
+    const path = flowPath(definition.steps, p.variables ?? {});
     const users = new Map(
       (await em.find(AppUser, { id: { $in: cc.map((c) => c.userId) } })).map((u) => [u.id, u.displayName]),
     );
@@ -623,12 +630,10 @@ export class ApprovalService {
         organisationName: organisation.name,
       },
       definition: { id: p.definitionId, version: p.definitionVersion, name: definition.name },
-      route: { nodes: definition.steps, gateways: flowPath(definition.steps, p.variables ?? {}).gateways },
-      steps: stepViews(
-        flowPath(definition.steps, p.variables ?? {}).steps,
-        p.status === 'running' ? p.currentStepIndex : null,
-      ),
+      flowNodes: definition.steps,
+      steps: stepViews(path.steps, p.status === 'running' ? p.currentStepIndex : null),
       currentStep: p.currentStepIndex,
+      gateways: path.gateways,
       stepDue: p.stepDueAt
         ? {
             dueAt: p.stepDueAt.toISOString(),
@@ -669,6 +674,7 @@ export class ApprovalService {
           : null,
         comment: t.comment,
         lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
+        branchKey: t.branchKey,
         statusLabel: TASK_STATUS_LABELS[t.status as TaskStatus],
         originLabel: TASK_ORIGIN_LABELS[t.origin],
         assigneeLabel: t.assigneeName ?? t.assigneeOrganisationId ?? '',

@@ -202,7 +202,7 @@ function approvalPath(view: ApprovalView) {
     if (t.status === 'approved') decidedBranches[t.branchKey] ??= 'done';
     if (t.status === 'rejected') decidedBranches[t.branchKey] = 'rejected';
   }
-  const path = pathView(view.route.nodes, pathOfGateways(view.route.nodes, view.route.gateways), {
+  const path = pathView(view.flowNodes, pathOfGateways(view.flowNodes, view.gateways), {
     status: view.status,
     stepIndex: view.currentStep ?? lastStarted ?? null,
     decidedBranches,
@@ -210,8 +210,8 @@ function approvalPath(view: ApprovalView) {
   return {
     ...path,
     running: view.status === 'running',
-    open: view.route.nodes.some((n) => n.type === 'condition' || n.type === 'parallel'),
-    svg: flowDiagramSvg(flowDiagramNodes(view.kind, view.route.nodes), {
+    open: view.flowNodes.some((n) => n.type === 'condition' || n.type === 'parallel'),
+    svg: flowDiagramSvg(flowDiagramNodes(view.kind, view.flowNodes), {
       title: `${view.definition.name}：本申请的审批路线`,
       marks: path.marks,
     }),
