@@ -322,13 +322,14 @@ const STYLE = `
 text{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;fill:#111827}
 .label{font-size:13px}.detail,.bar-label{font-size:12px}.branch-label{font-size:12px;fill:#6b4fbb;font-weight:bold}
 .branch-condition{font-size:11px;fill:#6b7280}.gateway-sign{font-size:16px;fill:#a5670b;font-weight:bold}
-.mark-done rect,.mark-done path{stroke:#1e8e4e;fill:#f3fbf6}
-.mark-current rect,.mark-current path{stroke:#f0a500;stroke-width:3;fill:#fffaf0}
-.mark-rejected rect,.mark-rejected path{stroke:#c0392b;fill:#fdf3f2}
-.mark-skipped rect,.mark-skipped path,.branch.mark-skipped .edge{stroke:#d1d5db;stroke-dasharray:4 3}
-.branch.mark-skipped text,.mark-skipped text{fill:#9ca3af}
+.node.mark-done>rect,.node.mark-done>path{stroke:#1e8e4e;fill:#f3fbf6}
+.node.mark-current>rect,.node.mark-current>path{stroke:#f0a500;stroke-width:3;fill:#fffaf0}
+.node.mark-rejected>rect,.node.mark-rejected>path{stroke:#c0392b;fill:#fdf3f2}
+.node.mark-skipped>rect,.node.mark-skipped>path,.branch.mark-skipped>.edge{stroke:#d1d5db;stroke-dasharray:4 3}
+.branch.mark-skipped>text,.node.mark-skipped text{fill:#9ca3af}
 .branch.mark-done>.edge,.branch.mark-current>.edge{stroke:#1e8e4e;stroke-width:2.5}
-.parallel.mark-done rect{fill:#1e8e4e;stroke:#1e8e4e}.parallel.mark-current rect{fill:#a5670b;stroke:#a5670b}
+.parallel.mark-done>rect{fill:#1e8e4e;stroke:#1e8e4e}.parallel.mark-current>rect{fill:#a5670b;stroke:#a5670b}
+.parallel.mark-skipped>rect{fill:#e5e7eb;stroke:#d1d5db}.parallel.mark-skipped .bar-label{fill:#6b7280}
 `;
 
 /** Every rule scoped to the diagram, since the SVG sits inline in a page with its own classes. */
