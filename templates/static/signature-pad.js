@@ -91,6 +91,10 @@
         if (details.open && !drawn) size();
       });
     }
+    // A phone turned sideways: a blank pad takes the new width (a drawn one keeps its drawing).
+    window.addEventListener('resize', function () {
+      if (!drawn && !drawing) size();
+    });
     size();
   }
 

@@ -119,6 +119,17 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   expect(await diagramText(admin)).toContain('县审批局初审');
   expect(await admin.locator('#flow-diagram .gateway').count()).toBe(0);
 
+  // A parallel node is drawn as a split and a join; removed again, the flow is as before.
+  await admin.click('#add-parallel');
+  await admin.waitForSelector('#flow-diagram .parallel.split');
+  expect(await diagramText(admin)).toContain('全部通过后汇合（任一驳回即驳回）');
+  await admin
+    .locator('fieldset.gateway-form', { hasText: '并行分支' })
+    .locator('button', { hasText: '删除此节点' })
+    .click();
+  await admin.waitForSelector('#flow-branches p.empty');
+  expect(await admin.locator('#flow-diagram .parallel').count()).toBe(0);
+
   await admin.click('#add-condition');
   await admin.waitForSelector('#flow-branches fieldset.gateway-form');
   const gateway = admin.locator('#flow-branches fieldset.gateway-form').first();
