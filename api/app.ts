@@ -13,6 +13,7 @@ import { createRateLimiters } from './rate-limits';
 import { approvalRoutes } from './routes/approvals';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
+import { noticeRoutes } from './routes/notices';
 import { flowDefinitionRoutes } from './routes/flow-definitions';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -23,6 +24,7 @@ import { sealUseRoutes } from './routes/seal-use';
 import { verificationRoutes } from './routes/verification';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
+import { NoticeService } from './services/notices';
 import { FlowDefinitionService } from './services/flow-definitions';
 import { LicenceTypeService } from './services/licence-types';
 import { LicenceService } from './services/licences';
@@ -87,6 +89,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', authRoutes(ctx));
   // Before the routers that require a login for everything under /api: the deadline is public.
   app.use('/api', calendarRoutes(ctx, calendar));
+  app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));

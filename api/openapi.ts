@@ -286,7 +286,8 @@ export function openApiDocument(serverUrl: string) {
         },
         put: {
           summary:
-            "Replace a year's holidays and make-up working days (platform_admin); audited as calendar.update",
+            "Replace a year's holidays and make-up working days (platform_admin); audited as calendar.update. " +
+            'Running approval deadlines in or after the year are then re-timed (audited as calendar.retime)',
           security: secured,
           parameters: [idParam('year')],
           requestBody: { required: true, content: json(ref('CalendarYearRequest')) },

@@ -51,6 +51,9 @@ export class ApprovalProcess {
   currentStepName: string | null = null;
   stepDueAt: Date | null = null;
   stepDueProvisional: boolean = false;
+  /** The current step's open suspension (issue 10: 补正 etc.): its kind and since when; the inbox shows 已中止. */
+  suspensionKind: string | null = null;
+  suspendedAt: Date | null = null;
   outcomeReason: string | null = null;
   startedAt!: Date;
   endedAt: Date | null = null;
@@ -150,6 +153,8 @@ export const ApprovalProcessSchema = new EntitySchema<ApprovalProcess>({
     currentStepName: { type: 'string', nullable: true },
     stepDueAt: { ...timestamptz, nullable: true },
     stepDueProvisional: { type: 'boolean' },
+    suspensionKind: { type: 'string', nullable: true },
+    suspendedAt: { ...timestamptz, nullable: true },
     outcomeReason: { type: 'text', nullable: true },
     startedAt: timestamptz,
     endedAt: { ...timestamptz, nullable: true },
@@ -224,7 +229,38 @@ export const AttachmentSchema = new EntitySchema<Attachment>({
   },
 });
 
+/** An in-app notice (站内提醒, issue 10): a reminder with the task's time left, shown to its user in the platform. */
+export class InAppNotice {
+  /** `<notice id>:<user id>`: one per notice and recipient, so a retried activity writes it once. */
+  id!: string;
+  userId!: string;
+  processKey!: string;
+  kind!: string;
+  title!: string;
+  body!: string;
+  url!: string;
+  createdAt!: Date;
+  readAt: Date | null = null;
+}
+
+export const InAppNoticeSchema = new EntitySchema<InAppNotice>({
+  class: InAppNotice,
+  tableName: 'in_app_notice',
+  properties: {
+    id: { type: 'string', primary: true },
+    userId: { type: 'string' },
+    processKey: { type: 'string' },
+    kind: { type: 'string' },
+    title: { type: 'text' },
+    body: { type: 'text' },
+    url: { type: 'text' },
+    createdAt: timestamptz,
+    readAt: { ...timestamptz, nullable: true },
+  },
+});
+
 export const APPROVAL_ENTITIES = [
+  InAppNoticeSchema,
   FlowDefinitionSchema,
   ApprovalProcessSchema,
   ApprovalEventSchema,

@@ -21,6 +21,7 @@ import type {
 import { flowPath, GatewayPass } from './flow-branches';
 import type { Deadline } from './calendar';
 import type { UserRole } from './roles';
+import type { StepClock, Suspension } from './approval-clock';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -158,7 +159,16 @@ export interface Breach {
   taskIds: string[];
 }
 
-export type NoticeType = 'task' | 'urge' | 'cc' | 'breach' | 'outcome';
+export type NoticeType =
+  | 'task'
+  | 'urge'
+  | 'cc'
+  | 'breach'
+  | 'outcome'
+  // The clock (issue 10): a reminder to the holders; a suspension to the initiator; a resumption to the holders.
+  | 'remind'
+  | 'suspended'
+  | 'resumed';
 
 /** An e-mail to send. The id is unique within the process and deterministic, so a replay sends nothing twice. */
 export interface Notice {
@@ -167,6 +177,8 @@ export interface Notice {
   taskIds: string[];
   users: UserRef[];
   comment: string | null;
+  /** When the notice was made, where its text depends on it (a reminder's time left). */
+  at?: string;
 }
 
 export type ProcessStatus = 'running' | 'approved' | 'rejected' | 'withdrawn';
@@ -234,6 +246,10 @@ export interface ApprovalState extends ProcessFacts {
   outbox: Notice[];
   outcomeReason: string | null;
   endedAt: string | null;
+  /** The current step's clock (issue 10): used time, suspensions, reminders; absent for a step without `due`. */
+  clock?: StepClock | null;
+  /** The current step's open suspension (补正 etc.); the inbox shows 已中止. */
+  suspension?: Suspension | null;
   /** Counters for deterministic ids. */
   taskSeq: number;
   noticeSeq: number;

@@ -84,6 +84,20 @@ export const StepDue = z.union([
 export type StepDue = z.infer<typeof StepDue>;
 
 /**
+ * Reminders (催办提醒, issue 10 Build 1): an e-mail and an in-app notice to the step's open task holders, before the
+ * deadline (at 09:00 on the k-th last working day up to the deadline's last day) and repeated after it (every N
+ * working hours, at most M times). Owned by the clock (domain/approval-reminders.ts computes the times).
+ */
+export const StepReminders = z
+  .object({
+    beforeWorkingDays: z.number().int().min(1).max(10).optional(),
+    afterEveryWorkingHours: z.number().int().min(1).max(70).optional(),
+    afterMax: z.number().int().min(1).max(10).optional(),
+  })
+  .strict();
+export type StepReminders = z.infer<typeof StepReminders>;
+
+/**
  * The task actions a step may offer (the names of the action table, domain/approval-actions.ts, which checks at
  * compile time that the two lists agree). 同意 and 驳回 are always offered; a step's `actions` names the others.
  */
@@ -96,6 +110,9 @@ export const TASK_ACTIONS = [
   'remove-signer',
   'return',
   'cc',
+  // The clock (issue 10): suspending a step's clock, and its resumption by the approver (not for 补正).
+  'suspend',
+  'resume',
 ] as const;
 export type TaskActionName = (typeof TASK_ACTIONS)[number];
 export const TASK_ACTION_LABELS: Record<TaskActionName, string> = {
@@ -107,6 +124,8 @@ export const TASK_ACTION_LABELS: Record<TaskActionName, string> = {
   'remove-signer': '减签',
   return: '退回',
   cc: '抄送',
+  suspend: '中止计时',
+  resume: '恢复计时',
 };
 /** Actions every step offers whatever its `actions` say. */
 export const ALWAYS_OFFERED: readonly TaskActionName[] = ['approve', 'reject'];
@@ -144,6 +163,8 @@ const STEP_OPTIONS = {
     .optional(),
   signature: z.enum(SIGNATURE_RULES).optional(),
   noApprover: z.enum(NO_APPROVER_RULES).optional(),
+  /** Reminders before and after the deadline (needs `due`); owned by the clock (issue 10). */
+  reminders: StepReminders.optional(),
 };
 
 /** One approval step: who approves, how, by when. `type` may be left out (every step before issue 10 has none). */
@@ -424,9 +445,26 @@ export const FlowDefinitionBody = z
         groupProblems(step, path, add);
       }
       stepOptionProblems(d.kind, step, path, add);
+      reminderProblems(step, path, add);
     }
   });
 export type FlowDefinitionBody = z.infer<typeof FlowDefinitionBody>;
+
+/** The clock's step options (issue 10): reminders count from a deadline, repeats need their interval; resume. */
+function reminderProblems(
+  step: { due?: StepDue; reminders?: StepReminders; actions?: readonly TaskActionName[] },
+  path: Array<string | number>,
+  add: (path: Array<string | number>, message: string) => void,
+): void {
+  if (step.reminders && !step.due) add([...path, 'reminders'], '设置催办提醒须先设置办理时限');
+  if (step.reminders?.afterMax !== undefined && step.reminders.afterEveryWorkingHours === undefined) {
+    add([...path, 'reminders', 'afterMax'], '设置超期提醒次数须同时设置超期提醒间隔（工作小时）');
+  }
+  // A step whose approver may suspend the clock must let them resume it (检验检测, 专家评审, 听证).
+  if (step.actions?.includes('suspend') && !step.actions.includes('resume')) {
+    add([...path, 'actions'], '提供“中止计时”的步骤须同时提供“恢复计时”');
+  }
+}
 
 type AddIssue = (path: Array<string | number>, message: string) => void;
 

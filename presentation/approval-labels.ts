@@ -48,6 +48,8 @@ export const EVENT_LABELS: Record<EventAction, string> = {
   reminded: '到期提醒',
   retimed: '重新计算期限',
 };
+/** The inbox's status of a pending task whose step's clock is suspended (issue 10). */
+export const SUSPENDED_TASK_LABEL = '已中止';
 export const TASK_ORIGIN_LABELS: Record<TaskOrigin, string> = {
   step: '审批',
   transfer: '转办',

@@ -59,6 +59,7 @@ import {
   stepsNeedingChoice,
 } from '../../domain/flow-definition';
 import type { UserRole } from '../../domain/roles';
+import { SUSPENSION_KIND_LABELS, SuspensionKind } from '../../domain/approval-clock';
 import {
   EVENT_LABELS,
   PROCESS_STATUS_LABELS,
@@ -139,6 +140,15 @@ export interface ApprovalView {
    */
   gateways: GatewayPass[];
   stepDue: { dueAt: string; provisional: boolean; overdue: boolean } | null;
+  /** The current step's open suspension (issue 10: 补正 etc.), shown 已中止; null when the clock runs. */
+  suspension: {
+    kind: string;
+    kindLabel: string;
+    reason: string | null;
+    items: string[];
+    at: string | null;
+    by: string | null;
+  } | null;
   tasks: TaskView[];
   history: Array<ApprovalEvent & { label: string }>;
   cc: Array<{ userId: string; displayName: string; organisationName: string; at: string; by: string }>;
@@ -570,6 +580,17 @@ export class ApprovalService {
       gateways: state.gateways ?? [],
       stepDue:
         running && state.stepDue ? { ...state.stepDue, overdue: isOverdue(state.stepDue.dueAt, now) } : null,
+      suspension:
+        running && state.suspension
+          ? {
+              kind: state.suspension.kind,
+              kindLabel: SUSPENSION_KIND_LABELS[state.suspension.kind],
+              reason: state.suspension.reason,
+              items: state.suspension.items,
+              at: state.suspension.at,
+              by: state.suspension.by.displayName,
+            }
+          : null,
       tasks: state.tasks.map((t) => ({
         ...t,
         statusLabel: TASK_STATUS_LABELS[t.status],
@@ -639,6 +660,16 @@ export class ApprovalService {
             dueAt: p.stepDueAt.toISOString(),
             provisional: p.stepDueProvisional,
             overdue: isOverdue(p.stepDueAt, new Date()),
+          }
+        : null,
+      suspension: p.suspensionKind
+        ? {
+            kind: p.suspensionKind,
+            kindLabel: SUSPENSION_KIND_LABELS[p.suspensionKind as SuspensionKind] ?? p.suspensionKind,
+            reason: null,
+            items: [],
+            at: p.suspendedAt?.toISOString() ?? null,
+            by: null,
           }
         : null,
       tasks: tasks.map((t) => ({

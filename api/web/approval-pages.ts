@@ -11,6 +11,7 @@ import { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { ActionName, defOf, isOpen, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
+import { SUSPENSION_KIND_LABELS, SUSPENSION_KINDS } from '../../domain/approval-clock';
 import { shanghaiDateTime } from '../../domain/format';
 import { ROLE_LABELS } from '../../domain/roles';
 import type { AppContext } from '../context';
@@ -42,6 +43,8 @@ const ACTION_UI: Record<ActionName, { label: string; submit: string; danger?: bo
   withdraw: { label: '撤回申请', submit: '确认撤回', danger: true },
   urge: { label: '催办', submit: '发送催办' },
   cc: { label: '抄送', submit: '确认抄送' },
+  suspend: { label: '中止计时', submit: '确认中止' },
+  resume: { label: '恢复计时', submit: '确认恢复' },
 };
 
 const DONE_FLASH: Record<ActionName, string> = {
@@ -55,6 +58,8 @@ const DONE_FLASH: Record<ActionName, string> = {
   cc: '已抄送。',
   withdraw: '申请已撤回，流程结束。',
   urge: '已催办，待办人将收到提醒。',
+  suspend: '已中止计时，中止期间不计入办理时限。',
+  resume: '已恢复计时，已用时间照计。',
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -70,6 +75,8 @@ const FIELD_LABELS: Record<string, string> = {
   signature: '手写签名',
   file: '附件',
   confirm: '确认',
+  kind: '中止类型',
+  items: '补正材料',
 };
 
 const fieldLabel = (field: string) => FIELD_LABELS[field] ?? FIELD_LABELS[field.split('.')[0]!] ?? field;
@@ -351,7 +358,12 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
                 : null,
             reasonRequired: name === 'approve' && !!stepOf(t).reasonRequired.approve,
             ccUsers: ccInputs(values.users),
-            withAttachment: name === 'approve' || name === 'reject' || name === 'return',
+            withAttachment: name === 'approve' || name === 'reject' || name === 'return' || name === 'resume',
+            suspensionKinds: SUSPENSION_KINDS.map((k) => ({
+              value: k,
+              label: SUSPENSION_KIND_LABELS[k],
+              selected: values.kind === k,
+            })),
           };
         });
       if (actions.length === 0) continue;
@@ -385,6 +397,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
           values,
           is: { [name]: true },
           ccUsers: ccInputs(values.users),
+          withAttachment: name === 'resume',
         };
       });
 
@@ -567,7 +580,14 @@ function bodyFromForm(schema: z.ZodObject, v: Record<string, unknown>): Record<s
     if (field === 'attachments') continue; // added from the uploaded file
     if (field === 'users') body.users = splitUsers(v.users);
     else if (field === 'position') body.position = text(v.position) || 'before';
-    else if (text(v[field]) || !schema.shape[field]!.safeParse(undefined).success)
+    else if (field === 'items') {
+      // 补正 items, one per line (issue 10).
+      const items = text(v.items)
+        .split(/\r?\n/)
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (items.length) body.items = items;
+    } else if (text(v[field]) || !schema.shape[field]!.safeParse(undefined).success)
       body[field] = text(v[field]);
   }
   return body;
