@@ -23,6 +23,7 @@ import { DirectoryService, StaffMember } from '../services/directory';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { problemsOf } from '../validation';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
+import { SUSPENDED_TASK_LABEL } from '../../presentation/approval-labels';
 import { flowDiagramSvg } from '../../presentation/flow-diagram';
 import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
 import { pathOfGateways, pathView } from '../../presentation/flow-path';
@@ -112,6 +113,11 @@ export function stepsOf(view: ApprovalView) {
     if (view.status === 'running') {
       state = s.index < endedAt ? 'done' : s.current ? 'current' : 'waiting';
       stateLabel = state === 'done' ? '已通过' : state === 'current' ? '办理中' : '未开始';
+      // Issue 10: a suspended step's clock stands still (补正 etc.).
+      if (state === 'current' && view.suspension) {
+        state = 'current suspended';
+        stateLabel = `${SUSPENDED_TASK_LABEL}（${view.suspension.kindLabel}）`;
+      }
     } else if (view.status === 'approved') {
       state = 'done';
       stateLabel = '已通过';

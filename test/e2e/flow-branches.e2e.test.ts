@@ -236,9 +236,35 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   await phone.goto(`${t.url}/approvals/${internal}`);
   await noHorizontalOverflow(phone);
   expect(await phone.textContent('#path-ahead')).toContain('单位负责人复核');
+
+  // 补正 first: the reviewer suspends the clock; the page and the timeline say 已中止 and what to supplement.
+  await phone.locator('summary', { hasText: /^中止计时$/ }).click();
+  await phone.selectOption('details.action[open] select[name=kind]', 'supplement');
+  await phone.fill('details.action[open] textarea[name=reason]', '印章保管人身份证明缺失');
+  await phone.fill('details.action[open] textarea[name=items]', '保管人身份证复印件\n单位授权书');
+  await phone.locator('details.action[open] button[type=submit]', { hasText: '确认中止' }).click();
+  await phone.waitForURL(/done=suspend/);
+  expect(await phone.textContent('#suspension')).toContain('已中止');
+  expect(await phone.textContent('#suspension')).toContain('单位授权书');
+  expect(await phone.textContent('.step.current')).toContain('已中止（补正）');
+  expect(await phone.textContent('#timeline li[data-action=suspended]')).toContain('保管人身份证复印件');
+  await noHorizontalOverflow(phone);
+  await screenshot(phone, SUITE, '06-suspended-for-supplement-390');
+  // The applicant supplies the material and resumes the clock.
+  const clerk = await as('zz-amr-clerk');
+  await clerk.goto(`${t.url}/approvals/${internal}`);
+  expect(await clerk.textContent('#suspension')).toContain('印章保管人身份证明缺失');
+  await clerk.locator('summary', { hasText: /^恢复计时$/ }).click();
+  await clerk.fill('details.action[open] textarea[name=comment]', '已补充保管人身份证复印件和单位授权书。');
+  await clerk.locator('details.action[open] button[type=submit]', { hasText: '确认恢复' }).click();
+  await clerk.waitForURL(/done=resume/);
+  expect(await clerk.locator('#suspension').count()).toBe(0);
+  expect(await clerk.textContent('#timeline li[data-action=resumed]')).toContain('已补充保管人身份证复印件');
+
+  await phone.reload();
   await phone.locator('summary', { hasText: /^同意$/ }).click();
   await sign(phone, 'touch');
-  await screenshot(phone, SUITE, '06-signing-with-finger-390');
+  await screenshot(phone, SUITE, '07-signing-with-finger-390');
   await phone.locator('details.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await phone.waitForURL(/done=approve/);
   await noHorizontalOverflow(phone);
@@ -249,7 +275,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
       .locator('#timeline li[data-action=approved] img.signature-image')
       .evaluate((img) => (img as HTMLImageElement).naturalWidth),
   ).toBeGreaterThan(0);
-  await screenshot(phone, SUITE, '07-internal-down-default-branch-390');
+  await screenshot(phone, SUITE, '08-internal-down-default-branch-390');
 
   await leader.goto(`${t.url}/approvals/${internal}`);
   await leader.locator('summary', { hasText: /^同意$/ }).click();
@@ -258,7 +284,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   expect(await leader.textContent('#process-status')).toContain('已通过');
   expect(await leader.textContent('#path-taken')).toContain('单位负责人复核');
   expect(await leader.textContent('#path-taken')).not.toContain('单位负责人审批');
-  await screenshot(leader, SUITE, '08-internal-approved');
+  await screenshot(leader, SUITE, '09-internal-approved');
 
   // The editor and the published flow's page fit a phone too.
   const adminPhone = await loginPage(browser, t.url, 'jc-admin', { viewport: { width: 390, height: 844 } });
@@ -269,5 +295,5 @@ it('draws a flow with a branch in the editor, runs an application down each bran
     .click();
   await adminPhone.waitForURL(/\/flows\/[0-9a-f-]{36}\/edit/);
   await noHorizontalOverflow(adminPhone);
-  await screenshot(adminPhone, SUITE, '09-editor-390');
+  await screenshot(adminPhone, SUITE, '10-editor-390');
 });
