@@ -169,7 +169,10 @@ function parseValue(def: VariableDef | undefined, op: string, text: string): unk
   return one(text.trim());
 }
 
-/** Applies the posted branch fields (`g.<i>.name`, `g.<i>.join`, `g.<i>.b.<j>.variable|op|value|name`). */
+/**
+ * Applies the posted branch fields (`g.<i>.key` naming the node they were drawn for, `g.<i>.name`, `g.<i>.join`,
+ * `g.<i>.b.<j>.variable|op|value|name`, `g.<i>.b.<j>.s.<k>.name`, `g.<i>.o.s.<k>.name`).
+ */
 export function applyEditorFields(body: Json, fields: Record<string, unknown>): void {
   const vars = variablesOf(body.kind);
   list(body.steps).forEach((node, i) => {
@@ -178,6 +181,8 @@ export function applyEditorFields(body: Json, fields: Record<string, unknown>): 
       const v = fields[`g.${i}.${name}`];
       return typeof v === 'string' ? v : undefined;
     };
+    // The fields were drawn for the node with this key: if the JSON moved or renamed it meanwhile, the JSON wins.
+    if (field('key') !== node.key) return;
     const name = field('name');
     if (name !== undefined) node.name = name.trim();
     const join = field('join');

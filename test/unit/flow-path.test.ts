@@ -119,6 +119,7 @@ describe('flow editor branch form (issue 10, build item 2)', () => {
     applyEditorOp(body, 'add-condition');
     expect(FlowDefinitionBody.safeParse(body).success).toBe(true);
     applyEditorFields(body, {
+      'g.1.key': 'gateway1',
       'g.1.name': '按份数',
       'g.1.b.0.name': '份数多',
       'g.1.b.0.variable': 'documentCount',
@@ -143,6 +144,7 @@ describe('flow editor branch form (issue 10, build item 2)', () => {
     const body: Record<string, unknown> = base();
     applyEditorOp(body, 'add-condition:0');
     applyEditorFields(body, {
+      'g.1.key': 'gateway1',
       'g.1.b.0.variable': 'sealKind',
       'g.1.b.0.op': 'in',
       'g.1.b.0.value': '法定名称章、财务专用章, business',
@@ -167,7 +169,10 @@ describe('flow editor branch form (issue 10, build item 2)', () => {
     let parsed = FlowDefinitionBody.parse(body);
     const parallel = parsed.steps[1] as Extract<FlowNode, { type: 'parallel' }>;
     expect(parallel.branches.map((b) => b.name)).toEqual(['分支一', '分支二', '分支三']);
-    applyEditorFields(body, { 'g.1.join': 'any', 'g.1.b.2.name': '财务' });
+    applyEditorFields(body, { 'g.1.key': 'parallel1', 'g.1.join': 'any', 'g.1.b.2.name': '财务' });
+    // Fields drawn for another node (the JSON moved it meanwhile) change nothing.
+    applyEditorFields(body, { 'g.1.key': 'gateway9', 'g.1.name': '别的节点' });
+    expect((body.steps as Array<{ name: string }>)[1]!.name).toBe('并行审批');
     applyEditorOp(body, 'remove-branch:1:0');
     parsed = FlowDefinitionBody.parse(body);
     expect(parsed.steps[1]).toMatchObject({ join: 'any', branches: [{ name: '分支二' }, { name: '财务' }] });
