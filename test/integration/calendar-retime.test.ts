@@ -8,6 +8,7 @@ import { AuditEvent } from '../../db/entities';
 import { addCalendarDays, dayOfWeek, shanghaiDateOf } from '../../domain/calendar';
 import { approvalHelpers, ApprovalHelpers, step } from '../support/approvals';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { webLogin } from '../support/web-login';
 
 let t: TestPlatform;
 let h: ApprovalHelpers;
@@ -140,6 +141,53 @@ describe('suspend and resume through the API (issue 10 Build 1)', () => {
     expect(audited.map((a) => `${a.action}:${a.outcome}`)).toEqual(
       expect.arrayContaining(['task.suspend:success', 'task.resume:success', 'approval.resume:denied']),
     );
+    await h.approve('zz-approval-reviewer', key);
+    await h.waitForStatus(key, 'approved');
+  });
+});
+
+describe('suspend and resume on the approval page (issue 10 Build 1)', () => {
+  const form = (cookie: string, fields: Record<string, string>) => ({
+    method: 'POST',
+    headers: { cookie, origin: t.url, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual' as const,
+  });
+
+  it('the approver suspends for 补正 with items one per line; the applicant resubmits from the page', async () => {
+    await h.saveFlow([step('county', { due: { workingDays: 5 } })]);
+    const { key } = await h.start();
+    const taskId = await h.openTaskOf(key, 'zz-approval-reviewer');
+    const reviewer = (await webLogin(t.url, 'zz-approval-reviewer')).cookie!;
+    const page = await (await fetch(`${t.url}/approvals/${key}`, { headers: { cookie: reviewer } })).text();
+    expect(page).toContain(`action="/tasks/${encodeURIComponent(taskId)}/suspend"`);
+    expect(page).toContain('需补正的材料');
+
+    const suspended = await fetch(
+      `${t.url}/tasks/${encodeURIComponent(taskId)}/suspend`,
+      form(reviewer, { kind: 'supplement', reason: '材料不全', items: '营业执照副本\n法定代表人身份证明\n' }),
+    );
+    expect(suspended.status).toBe(303);
+    const view = await h.view(key);
+    expect(view.suspension).toMatchObject({
+      kind: 'supplement',
+      items: ['营业执照副本', '法定代表人身份证明'],
+    });
+
+    const clerk = (await webLogin(t.url, 'zz-amr-clerk')).cookie!;
+    const own = await (await fetch(`${t.url}/approvals/${key}`, { headers: { cookie: clerk } })).text();
+    expect(own).toContain(`action="/approvals/${encodeURIComponent(key)}/resume"`);
+    const resumed = await fetch(
+      `${t.url}/approvals/${encodeURIComponent(key)}/resume`,
+      form(clerk, { comment: '已补正' }),
+    );
+    expect(resumed.status).toBe(303);
+    const after = await viewWhen(
+      key,
+      (v) => !v.suspension && v.history.some((e: { action: string }) => e.action === 'resumed'),
+      'the resumption',
+    );
+    expect(after.history.find((e: { action: string }) => e.action === 'resumed').comment).toBe('已补正');
     await h.approve('zz-approval-reviewer', key);
     await h.waitForStatus(key, 'approved');
   });

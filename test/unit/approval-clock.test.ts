@@ -35,7 +35,7 @@ import {
 } from '../../domain/approval-clock-steps';
 import { beforeReminderAt, reminderPlan } from '../../domain/approval-reminders';
 import { CalendarYearData, deadlineFor, endOfShanghaiDay, WorkingCalendar } from '../../domain/calendar';
-import { FlowStep } from '../../domain/flow-definition';
+import { FlowDefinitionBody, FlowStep } from '../../domain/flow-definition';
 
 const seed = chineseDaysCalendar();
 const calendar = new WorkingCalendar(seed);
@@ -367,5 +367,61 @@ describe('suspend and resume on the approval state (issue 10)', () => {
     // Due Monday 11-09 24:00: before at 09:00 that day, then Tue 14:00 and Wed 10:00 (M = 2).
     expect(sent).toEqual([sh('2026-11-09T09:00:00'), sh('2026-11-10T14:00:00'), sh('2026-11-11T10:00:00')]);
     expect(s.history.filter((e) => e.action === 'reminded')).toHaveLength(3);
+  });
+});
+
+describe('the clock’s step options in the flow schema (issue 10)', () => {
+  const body = (s: object) => ({
+    kind: 'seal_application',
+    name: '时钟选项',
+    steps: [
+      {
+        key: 'a',
+        name: '审核',
+        approvers: [{ type: 'role', role: 'seal_reviewer' }],
+        mode: 'single',
+        ...s,
+      },
+    ],
+  });
+  const problems = (s: object) => {
+    const r = FlowDefinitionBody.safeParse(body(s));
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('reminders need a deadline, and a count after it needs its interval', () => {
+    expect(
+      problems({ due: { workingDays: 2 }, reminders: { beforeWorkingDays: 1, afterEveryWorkingHours: 4 } }),
+    ).toEqual([]);
+    expect(problems({ reminders: { beforeWorkingDays: 1 } })).toEqual([
+      'steps.0.reminders: 设置催办提醒须先设置办理时限',
+    ]);
+    expect(problems({ due: { workingDays: 2 }, reminders: { afterMax: 2 } })).toEqual([
+      'steps.0.reminders.afterMax: 设置超期提醒次数须同时设置超期提醒间隔（工作小时）',
+    ]);
+  });
+
+  it('a step that offers 中止计时 offers 恢复计时', () => {
+    expect(problems({ actions: ['approve', 'reject', 'suspend'] })).toEqual([
+      'steps.0.actions: 提供“中止计时”的步骤须同时提供“恢复计时”',
+    ]);
+    expect(problems({ actions: ['approve', 'reject', 'suspend', 'resume'] })).toEqual([]);
+  });
+
+  it('a suspended clock is not marked for re-timing; the deadline wakes before a later reminder', () => {
+    let s = running();
+    s = applyAction(s, 'suspend', req(taskId(s), reviewer, { kind: 'hearing', reason: '需听证' }), AT);
+    expect(markClockStale(s, 'calendar')).toBe(s);
+    const due = s.stepDue!.dueAt;
+    const plain = {
+      ...s,
+      suspension: null,
+      clock: {
+        ...s.clock!,
+        runningSince: AT,
+        plan: [{ at: sh('2026-11-20T09:00:00'), kind: 'after' as const, n: 1 }],
+      },
+    };
+    expect(nextClockWake(plain)).toEqual({ at: due, what: 'deadline' });
   });
 });
