@@ -58,6 +58,11 @@ export const APPROVAL_SCHEMAS = {
       kind: { type: 'string' },
       status: { type: 'string', enum: ['running', 'approved', 'rejected', 'withdrawn'] },
       steps: { type: 'array', items: { type: 'object' } },
+      flowNodes: {
+        type: 'array',
+        items: { type: 'object' },
+        description: "The definition's own nodes (conditional gateways unresolved), for drawing the flow",
+      },
       currentStep: { type: ['integer', 'null'] },
       gateways: {
         type: 'array',

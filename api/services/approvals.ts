@@ -46,10 +46,12 @@ import {
   approverGroups,
   BREACH_ACTION_LABELS,
   EngineStep,
+  FlowNode,
   isParallel,
   PROCESS_KIND_LABELS,
   ProcessKind,
   ProcessVariables,
+  SignatureRule,
   stepDueLabel,
   stepModeLabel,
   InitiatorOptions,
@@ -125,7 +127,12 @@ export interface ApprovalView {
     due: string | null;
     current: boolean;
     onBreach: string;
+    /** The step's handwritten signature on approve and required reasons (issue 10), for the action forms. */
+    signature: SignatureRule;
+    reasonRequired: { approve?: boolean; reject?: boolean };
   }>;
+  /** The definition's own nodes, gateways unresolved: the flow drawn with the path taken and ahead (issue 10). */
+  flowNodes: FlowNode[];
   currentStep: number | null;
   /**
    * The conditional gateways on the process's path and the branch each takes (issue 10): `atStep` is the index in
@@ -568,6 +575,7 @@ export class ApprovalService {
       },
       definition: { id: state.flow.definitionId, version: state.flow.version, name: state.flow.name },
       steps: stepViews(state.flow.steps, running ? state.stepIndex : null),
+      flowNodes: state.flow.nodes ?? state.flow.steps,
       currentStep: running ? state.stepIndex : null,
       gateways: state.gateways ?? [],
       stepDue:
@@ -643,6 +651,7 @@ export class ApprovalService {
         organisationName: organisation.name,
       },
       definition: { id: p.definitionId, version: p.definitionVersion, name: definition.name },
+      flowNodes: definition.steps,
       steps: stepViews(path.steps, p.status === 'running' ? p.currentStepIndex : null),
       currentStep: p.currentStepIndex,
       gateways: path.gateways,
@@ -760,6 +769,8 @@ function stepViews(steps: EngineStep[], current: number | null): ApprovalView['s
     due: stepDueLabel(s),
     current: index === current,
     onBreach: BREACH_ACTION_LABELS[s.onBreach],
+    signature: s.signature ?? 'none',
+    reasonRequired: s.reasonRequired ?? {},
   }));
 }
 

@@ -23,6 +23,10 @@ import { DirectoryService, StaffMember } from '../services/directory';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { problemsOf } from '../validation';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
+import { SUSPENDED_TASK_LABEL } from '../../presentation/approval-labels';
+import { flowDiagramSvg } from '../../presentation/flow-diagram';
+import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
+import { pathOfGateways, pathView } from '../../presentation/flow-path';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 
@@ -69,6 +73,7 @@ const FIELD_LABELS: Record<string, string> = {
   toStep: '退回到',
   users: '抄送人',
   attachments: '附件',
+  signature: '手写签名',
   file: '附件',
   confirm: '确认',
   kind: '中止类型',
@@ -108,6 +113,11 @@ export function stepsOf(view: ApprovalView) {
     if (view.status === 'running') {
       state = s.index < endedAt ? 'done' : s.current ? 'current' : 'waiting';
       stateLabel = state === 'done' ? '已通过' : state === 'current' ? '办理中' : '未开始';
+      // Issue 10: a suspended step's clock stands still (补正 etc.).
+      if (state === 'current' && view.suspension) {
+        state = 'current suspended';
+        stateLabel = `${SUSPENDED_TASK_LABEL}（${view.suspension.kindLabel}）`;
+      }
     } else if (view.status === 'approved') {
       state = 'done';
       stateLabel = '已通过';
@@ -136,12 +146,9 @@ export function timelineOf(view: ApprovalView) {
       actorText: e.actor
         ? `${e.actor.displayName}${e.actor.organisationName ? `（${e.actor.organisationName}）` : ''}`
         : null,
-      targetsText: e.targets.join('、'),
-      commentText: e.due
-        ? `办理时限 ${dueText(e.due.dueAt)}${e.due.provisional ? '（暂定：所涉年度节假日安排尚未公布）' : ''}${
-            e.action === 'breached' ? ' 已过' : ''
-          }`
-        : e.comment,
+      ...eventTexts(e),
+      // Issue 10: the approver's handwritten signature, a stored PNG served like an attachment.
+      signatureUrl: e.signatureId ? `/api/attachments/${encodeURIComponent(e.signatureId)}` : null,
       cssClass: ['rejected', 'returned', 'withdrawn', 'breached', 'auto_rejected'].includes(e.action)
         ? 'rejected'
         : e.action,
@@ -156,6 +163,34 @@ export function timelineOf(view: ApprovalView) {
     }));
 }
 
+/**
+ * What an event says besides its label. Issue 10: a suspension names its kind (补正, 专家评审 …) and its reason and
+ * items; a branch taken, its gateway and branch; a reminder or a re-timing, why, and the deadline it concerns.
+ */
+function eventTexts(e: ApprovalView['history'][number]) {
+  const due = e.due
+    ? `办理时限 ${dueText(e.due.dueAt)}${e.due.provisional ? '（暂定：所涉年度节假日安排尚未公布）' : ''}${
+        e.action === 'breached' ? ' 已过' : ''
+      }`
+    : null;
+  switch (e.action) {
+    case 'suspended':
+    case 'resumed':
+      return {
+        targetsText: '',
+        detailText: e.targets[0] ? `类型：${e.targets[0]}` : null,
+        commentText: e.comment,
+      };
+    case 'branch_taken':
+      return { targetsText: '', detailText: null, commentText: e.comment };
+    case 'reminded':
+    case 'retimed':
+      return { targetsText: e.targets.join('、'), detailText: e.comment, commentText: due };
+    default:
+      return { targetsText: e.targets.join('、'), detailText: null, commentText: due ?? e.comment };
+  }
+}
+
 export function approvalSummary(view: ApprovalView) {
   return {
     ...view,
@@ -164,6 +199,35 @@ export function approvalSummary(view: ApprovalView) {
     timeline: timelineOf(view),
     stepDueText: view.stepDue ? dueText(view.stepDue.dueAt) : null,
     url: `/approvals/${view.id}`,
+    path: approvalPath(view),
+  };
+}
+
+/**
+ * 流程预测 (issue 10): the flow drawn with what this process passed, where it is and what is ahead on the path its
+ * data gives, and the same in words. Shown open when the flow has branches.
+ */
+function approvalPath(view: ApprovalView) {
+  const lastStarted = [...view.history].reverse().find((e) => e.action === 'step_started')?.stepIndex;
+  const decidedBranches: Record<string, 'done' | 'rejected'> = {};
+  for (const t of view.tasks) {
+    if (t.stepIndex !== view.currentStep || !t.branchKey) continue;
+    if (t.status === 'approved') decidedBranches[t.branchKey] ??= 'done';
+    if (t.status === 'rejected') decidedBranches[t.branchKey] = 'rejected';
+  }
+  const path = pathView(view.flowNodes, pathOfGateways(view.flowNodes, view.gateways), {
+    status: view.status,
+    stepIndex: view.currentStep ?? lastStarted ?? null,
+    decidedBranches,
+  });
+  return {
+    ...path,
+    running: view.status === 'running',
+    open: view.flowNodes.some((n) => n.type === 'condition' || n.type === 'parallel'),
+    svg: flowDiagramSvg(flowDiagramNodes(view.kind, view.flowNodes), {
+      title: `${view.definition.name}：本申请的审批路线`,
+      marks: path.marks,
+    }),
   };
 }
 
@@ -254,6 +318,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     const valuesFor = (taskId: string | undefined, name: string) =>
       openForm && openForm.taskId === taskId && openForm.name === name ? openForm.values : {};
 
+    const stepOf = (t: TaskView) =>
+      view.steps[t.stepIndex] ?? { signature: 'none' as const, reasonRequired: {} as { approve?: boolean } };
     const panels = [];
     for (const [i, t] of view.tasks.entries()) {
       if (t.actions.length === 0) continue;
@@ -291,6 +357,12 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
               selected: s.key === values.toStep,
             })),
             positionAfter: values.position === 'after',
+            // Issue 10: the step's handwritten signature and required approval reason.
+            signature:
+              name === 'approve' && stepOf(t).signature !== 'none'
+                ? { required: stepOf(t).signature === 'required' }
+                : null,
+            reasonRequired: name === 'approve' && !!stepOf(t).reasonRequired.approve,
             ccUsers: ccInputs(values.users),
             withAttachment: name === 'approve' || name === 'reject' || name === 'return' || name === 'resume',
             suspensionKinds: SUSPENSION_KINDS.map((k) => ({
