@@ -10,7 +10,7 @@ import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
 import { startEmbeddedOidcProvider } from '../../infra/oidc-provider';
 import { demoProviderAccounts } from '../../seed/demo-city';
 import { RunningPlatform, startPlatform } from '../../platform/compose';
-import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
+import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, TestServices, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';
 
@@ -64,9 +64,14 @@ export async function startTestPlatform(
     apiPostgresAddress?: string;
     /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
     env?: Record<string, string>;
+    /**
+     * Services of the test file's own in place of the shared ones (e.g. a PostgreSQL or Temporal server the fault
+     * drills kill and restart); a PostgreSQL given here must hold the template (global-setup createTemplateDatabase).
+     */
+    services?: Partial<TestServices>;
   } = {},
 ): Promise<TestPlatform> {
-  const services = testServices();
+  const services = { ...testServices(), ...options.services };
   const databaseName = options.existingDatabase ?? `t_${randomBytes(5).toString('hex')}`;
   if (!options.existingDatabase) {
     const admin = new Client({ connectionString: services.postgresAdminUrl });
