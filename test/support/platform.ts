@@ -84,23 +84,25 @@ export async function startTestPlatform(
   let smtpRunning = true;
   // A known port: the embedded OIDC provider must know where to send the browser back (the callback).
   const port = await freePort();
-  const provider = await startEmbeddedOidcProvider({
-    port: 0,
-    client: { clientId: 'elicense-web', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] },
-    accounts: demoProviderAccounts(),
-  });
+  const providerPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
     JWT_SECRET: 'test-only-jwt-secret',
     // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
     DEV_LOGIN: 'enabled',
-    OIDC_PROVIDER_PORT: String(provider.port),
+    OIDC_PROVIDER_PORT: String(providerPort),
     OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/auth/callback`,
     TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
     PUBLIC_URL: options.reachablePublicUrl ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
     ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
     ...options.env,
+  });
+  const provider = await startEmbeddedOidcProvider({
+    port: providerPort,
+    client: { clientId: 'elicense-web', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] },
+    accounts: demoProviderAccounts(),
+    failedLoginsPerMinute: config.rateLimits.loginPerMinute,
   });
   const platform = await startPlatform({
     config,
