@@ -19,6 +19,7 @@ import { seed } from '../seed/demo-city';
 import { createMailer, Mailer } from '../mail/mailer';
 import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
+import { ensureAttachmentPurgeSchedule } from '../usecases/attachment-purge-schedule';
 import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
@@ -145,6 +146,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   for (const [what, service] of orphans) {
     service.resumeOrphans().catch((err) => logger.warn({ err, what }, 'resuming orphaned requests failed'));
   }
+  // Issue 11: uploads never attached are purged by a Temporal schedule.
+  ensureAttachmentPurgeSchedule(temporal, {
+    taskQueue: config.temporalTaskQueue,
+    retentionHours: config.attachmentRetentionHours,
+  }).catch((err) => logger.warn({ err }, 'ensuring the attachment purge schedule failed'));
   // LM-25: each finished day's audit chains are sealed (signed) once; any process may do it, the first one wins.
   let sealing: Promise<unknown> = Promise.resolve();
   const sealFinishedDays = () => {

@@ -3,3 +3,4 @@ export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
 export { licenceIssuanceWorkflow } from './licence-issuance';
+export { attachmentPurgeWorkflow } from './attachment-purge';
