@@ -1,4 +1,8 @@
-/** All activities, built from their dependencies (database, mailer, PKI secrets, the exchange endpoint). */
+/**
+ * The platform worker's activities, built from their dependencies (database, mailer, the exchange endpoint). No key
+ * and no key-encryption secret: the activities that sign run on the signing task queue (activities/signing.ts,
+ * issue 11 Build 5).
+ */
 import type { Orm } from '../db/orm';
 import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
@@ -13,7 +17,6 @@ import { createSealUseActivities } from './seal-use';
 export interface ActivityDeps {
   orm: Orm;
   mailer: Mailer;
-  pkiMasterKey: string;
   publicUrl: string;
   /** LM-8: the data-exchange platform's endpoint; unset, exchange messages stay pending. */
   exchangeEndpointUrl?: string;
@@ -36,7 +39,6 @@ export function activityDeps(config: Config, orm: Orm, mailer: Mailer): Activity
   return {
     orm,
     mailer,
-    pkiMasterKey: config.pkiMasterKey,
     publicUrl: config.publicUrl,
     exchangeEndpointUrl: config.exchangeEndpointUrl,
   };

@@ -1,6 +1,6 @@
 /**
- * Side effects of licence issuance (LM-7, SM-12): signing and storing the licence (usecases/licence-issuing.ts, one
- * transaction), recording that an issuance waits for a seal-use authorisation or failed, e-mailing the holder, and
+ * Side effects of licence issuance (LM-7, SM-12) other than the signing (which runs on the signing task queue,
+ * activities/signing.ts, issue 11 Build 5): recording that an issuance waits for a seal-use authorisation or failed, e-mailing the holder, and
  * waking the issuances of a unit whose seal-use authorisation was just granted. Each is idempotent: the signing
  * finds an issued request issued, status changes only move forward, the e-mail is keyed by the licence.
  */
@@ -15,13 +15,11 @@ import { SealUseRequest } from '../db/seal-use-entities';
 import { CHANGE_KIND_LABELS, ChangeKind } from '../domain/licence-issuance';
 import { shanghaiDate } from '../domain/format';
 import { licenceVerifyUrl } from '../domain/licence';
-import { signAndStoreLicence, SignAndStoreResult } from '../usecases/licence-issuing';
 import type { Mailer } from '../mail/mailer';
 import { sealAuthorisationGranted } from '../workflows/licence-issuance-messages';
 import { sendMailOnce } from './mail';
 
 export interface LicenceIssuanceActivities {
-  signAndStore(req: { issuanceId: string }): Promise<SignAndStoreResult>;
   markAwaitingSeal(req: { issuanceId: string; reason: string }): Promise<void>;
   markIssuanceFailed(req: { issuanceId: string; reason: string }): Promise<void>;
   notifyHolder(req: { licenceId: string }): Promise<'sent' | 'already-sent' | 'no-address'>;
@@ -32,7 +30,6 @@ export interface LicenceIssuanceActivities {
 export interface LicenceIssuanceDeps {
   orm: Orm;
   mailer: Mailer;
-  pkiMasterKey: string;
   publicUrl: string;
 }
 
@@ -40,10 +37,6 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
   const fork = () => deps.orm.em.fork() as EntityManager;
 
   return {
-    signAndStore({ issuanceId }) {
-      return signAndStoreLicence(fork(), { issuanceId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
-    },
-
     async markAwaitingSeal({ issuanceId, reason }) {
       await fork().transactional(async (tx) => {
         const changed = await tx.nativeUpdate(

@@ -4,7 +4,7 @@
  * SMTP server, an embedded OIDC provider); in production (NODE_ENV=production) the secrets must be set and the
  * development services are refused unless named on purpose (infra/dev-services.ts).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { devServicesRefusal } from './dev-services';
 
@@ -27,6 +27,11 @@ export interface Config {
   temporalTls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
   smtpUrl: string | undefined;
   runWorker: boolean;
+  /**
+   * Issue 11 Build 5: run the signing worker (the only holder of the key-encryption secret) in this process too
+   * (RUN_SIGNING_WORKER, default RUN_WORKER); it then reads its own configuration with loadSigningConfig.
+   */
+  runSigningWorker: boolean;
   seedDevData: boolean;
   devSmtpPort: number;
   devMailUiPort: number;
@@ -36,12 +41,12 @@ export interface Config {
   /** `POST /api/auth/dev-login` exists (loopback only) only when DEV_LOGIN=enabled; `npm start` enables it. */
   devLogin: boolean;
   oidc: OidcConfig;
-  pkiMasterKey: string;
   /** LM-8: where licences are pushed to the data-exchange platform (HTTP POST); unset, pushes wait. */
   exchangeEndpointUrl: string | undefined;
   /**
-   * Keys the licences' access codes (pki/licence-access-code.ts, printed in the copies' QR codes); by default
-   * derived from PKI_MASTER_KEY.
+   * Keys the licences' access codes (pki/licence-access-code.ts, printed in the copies' QR codes). Checked online
+   * by the API, so it is a secret of its own (LICENCE_ACCESS_CODE_SECRET), never the key-encryption secret nor
+   * derived from it (issue 11 Build 5).
    */
   licenceAccessCodeSecret: string;
   /** GET /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
@@ -93,6 +98,24 @@ export const ASYMMETRIC_ALGORITHMS = [
 const DEFAULT_ALGORITHMS = 'RS256,PS256,ES256,EdDSA';
 
 const DEV_PKI_MASTER_KEY = 'development-only-pki-master-key';
+const DEV_LICENCE_ACCESS_CODE_SECRET = 'development-only-licence-access-code-secret';
+
+/**
+ * Issue 11 Build 5: the signing worker's secrets, read only by its composition (platform/signing-worker.ts,
+ * worker/*). The API's configuration (Config) has no field for them, so the API cannot decrypt a key even by
+ * mistake.
+ */
+export interface SigningConfig {
+  /** PKI_MASTER_KEY: encrypts the CA's, the organisations' and the audit log's private keys at rest. */
+  pkiMasterKey: string;
+}
+
+export function loadSigningConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig {
+  const pkiMasterKey = env.PKI_MASTER_KEY;
+  if (pkiMasterKey) return { pkiMasterKey };
+  if (env.NODE_ENV === 'production') throw new Error('PKI_MASTER_KEY must be set when NODE_ENV=production');
+  return { pkiMasterKey: DEV_PKI_MASTER_KEY };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
@@ -129,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     smtpUrl: env.SMTP_URL || undefined,
     runWorker: (env.RUN_WORKER ?? 'true') !== 'false',
+    runSigningWorker: (env.RUN_SIGNING_WORKER ?? env.RUN_WORKER ?? 'true') !== 'false',
     seedDevData: (env.SEED_DEV_DATA ?? (production ? 'false' : 'true')) === 'true',
     devSmtpPort: Number(env.DEV_SMTP_PORT ?? 1025),
     devMailUiPort: Number(env.DEV_MAIL_UI_PORT ?? 1080),
@@ -138,14 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: env.JWT_SECRET || randomBytes(32).toString('hex'),
     devLogin: env.DEV_LOGIN === 'enabled',
     oidc: oidcConfig(env, publicUrl),
-    pkiMasterKey: required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY),
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
-    licenceAccessCodeSecret:
-      env.LICENCE_ACCESS_CODE_SECRET ||
-      // Derived from, never equal to, the master key: the codes can be checked without handling the key itself.
-      createHmac('sha256', required('PKI_MASTER_KEY', DEV_PKI_MASTER_KEY))
-        .update('jincheng-elicence/licence-access-code/v1')
-        .digest('hex'),
+    licenceAccessCodeSecret: required('LICENCE_ACCESS_CODE_SECRET', DEV_LICENCE_ACCESS_CODE_SECRET),
     metricsToken: env.METRICS_TOKEN || undefined,
     rateLimits: {
       loginPerMinute: positiveInteger(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 20),

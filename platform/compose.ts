@@ -1,21 +1,25 @@
 /**
- * The composition root: the platform's own processes on top of running services — database schema and CA, seed
- * data, the Temporal client, the mailer, the worker, the services and the HTTP API, wired together here and nowhere
- * else. `npm start` calls it after starting local services; the tests and the bench call it against theirs.
+ * The composition root of the API process: the platform's own processes on top of running services — database
+ * schema, the Temporal client, the mailer, the platform worker, the services and the HTTP API, wired together here
+ * and nowhere else. `npm start` calls it after starting local services; the tests and the bench call it against
+ * theirs.
+ *
+ * Issue 11 Build 5: nothing here holds a key or the key-encryption secret (Config has no field for it, and no module
+ * this file imports decrypts a key: test/unit/signing-isolation.test.ts). Every signature is made by the signing
+ * worker (platform/signing-worker.ts), which the caller starts beside this process or elsewhere.
  */
 import { logger } from '../infra/logger';
 import { readFromDatabase } from '../infra/metrics';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp } from '../api/app';
 import { Authenticator } from '../api/auth';
 import type { AppContext } from '../api/context';
 import { JurisdictionTree } from '../api/jurisdiction-tree';
 import { openOrm, Orm } from '../db/orm';
-import { seed } from '../seed/demo-city';
 import { createMailer, Mailer } from '../mail/mailer';
 import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
@@ -24,7 +28,7 @@ import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { prepareDatabase, runtimeRoleOf } from './prepare-database';
-import { sealAuditDays } from '../usecases/audit-log';
+import { installRuntime } from '../worker/runtime';
 
 export interface PlatformOptions {
   config: Config;
@@ -38,6 +42,12 @@ export interface PlatformOptions {
   temporalAddress: string;
   smtpUrl: string;
   seedDevData: boolean;
+  /**
+   * The first-start steps that need the signing secrets (the CA, the audit key, the demo data), given by a caller
+   * that holds them (`npm start`: platform/signing-worker.ts prepareSigningKeys); an API process configured apart
+   * leaves them to its signing worker and cannot seed.
+   */
+  prepareKeys?: (owner: Orm, options: { seedDevData: boolean }) => Promise<void>;
   /** Run a worker in this process (the default); production may run workers separately. */
   runWorker?: boolean;
   workflowBundlePath?: string;
@@ -59,35 +69,28 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
-let runtimeInstalled = false;
-
-/**
- * The Temporal runtime would shut workers down on SIGINT/SIGTERM by itself and then end the process; the platform
- * stops its parts in order (API, worker, database) instead, so it takes the signals away from the runtime.
- */
-function installRuntime(): void {
-  if (runtimeInstalled) return;
-  Runtime.install({ shutdownSignals: [] });
-  runtimeInstalled = true;
-}
-
 export async function startPlatform(options: PlatformOptions): Promise<RunningPlatform> {
   const { config } = options;
   installRuntime();
+  if (options.seedDevData && !options.prepareKeys) {
+    throw new Error(
+      'seeding the demo data needs the signing secrets (prepareKeys); seed where they are held',
+    );
+  }
+  const prepare = async (db: Orm, runtimeRole?: ReturnType<typeof runtimeRoleOf>) => {
+    await prepareDatabase(db, { runtimeRole });
+    await options.prepareKeys?.(db, { seedDevData: options.seedDevData });
+  };
   if (options.ownerDatabaseUrl && options.ownerDatabaseUrl !== options.databaseUrl) {
     const owner = await openOrm(options.ownerDatabaseUrl);
     try {
-      await prepareDatabase(owner, config.pkiMasterKey, { runtimeRole: runtimeRoleOf(options.databaseUrl) });
-      if (options.seedDevData) await seed(owner.em.fork() as EntityManager, config.pkiMasterKey);
+      await prepare(owner, runtimeRoleOf(options.databaseUrl));
     } finally {
       await owner.close(true);
     }
   }
   const orm = await openOrm(options.databaseUrl);
-  if (!options.ownerDatabaseUrl || options.ownerDatabaseUrl === options.databaseUrl) {
-    await prepareDatabase(orm, config.pkiMasterKey);
-    if (options.seedDevData) await seed(orm.em.fork() as EntityManager, config.pkiMasterKey);
-  }
+  if (!options.ownerDatabaseUrl || options.ownerDatabaseUrl === options.databaseUrl) await prepare(orm);
 
   const connectionOptions = temporalConnectionOptions(options.temporalAddress, config);
   const connection = await Connection.connect(connectionOptions);
@@ -151,16 +154,6 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     taskQueue: config.temporalTaskQueue,
     retentionHours: config.attachmentRetentionHours,
   }).catch((err) => logger.warn({ err }, 'ensuring the attachment purge schedule failed'));
-  // LM-25: each finished day's audit chains are sealed (signed) once; any process may do it, the first one wins.
-  let sealing: Promise<unknown> = Promise.resolve();
-  const sealFinishedDays = () => {
-    sealing = sealAuditDays(em(), config.pkiMasterKey, new Date()).catch((err) =>
-      console.warn(`sealing the audit log failed: ${String(err)}`),
-    );
-  };
-  sealFinishedDays();
-  const sealTimer = setInterval(sealFinishedDays, 15 * 60_000);
-  sealTimer.unref();
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -178,8 +171,6 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     stopWorker,
     startWorker,
     async stop() {
-      clearInterval(sealTimer);
-      await sealing;
       readFromDatabase(undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();

@@ -7,11 +7,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { demoPassword, demoProviderAccounts, DEV_USERS } from '../seed/demo-city';
 import { ROLE_LABELS } from '../domain/roles';
-import { loadConfig } from '../infra/config';
+import { loadConfig, loadSigningConfig } from '../infra/config';
 import { startDevMailUi } from '../infra/dev-mail-ui';
 import { startDevSmtp } from '../infra/dev-smtp';
 import { startEmbeddedOidcProvider } from '../infra/oidc-provider';
 import { startPlatform } from '../platform/compose';
+import { prepareSigningKeys, startSigningWorker } from '../platform/signing-worker';
 import { startEmbeddedPostgres } from '../infra/postgres';
 import { startTemporalDevServer } from '../infra/temporal';
 
@@ -116,6 +117,9 @@ async function main(): Promise<void> {
 
     log('Migrating the database, preparing the CA and seed data, starting the worker and the API …');
     const seedDevData = config.seedDevData;
+    // Issue 11 Build 5: the signing worker (the keys' only holder) runs in this process unless RUN_SIGNING_WORKER=false
+    // (then `npm run worker:signing` runs it elsewhere, and that process alone reads PKI_MASTER_KEY).
+    const signing = config.runSigningWorker ? loadSigningConfig(process.env) : undefined;
     const platform = await startPlatform({
       config,
       databaseUrl,
@@ -124,8 +128,13 @@ async function main(): Promise<void> {
       smtpUrl,
       seedDevData,
       runWorker: config.runWorker,
+      prepareKeys: signing && ((owner, o) => prepareSigningKeys(owner, signing, o)),
     });
     stops.push(() => platform.stop());
+    if (signing) {
+      const signingWorker = await startSigningWorker({ config, signing, databaseUrl, temporalAddress });
+      stops.push(() => signingWorker.stop());
+    }
 
     const lines = [
       '',

@@ -5,8 +5,9 @@ import { CertificateAuthority, Organisation, OrganisationCertificate } from '../
 import { CaMaterial, createCertificateAuthority, issueOrganisationCertificate } from '../pki/certificates';
 import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-encryption';
 
-export const CA_ID = 'provincial-egov-ca';
-export const CA_NAME = '山西省电子政务数字证书认证中心（平台模拟）';
+import { CA_ID, CA_NAME } from './certificate-authority';
+
+export { CA_ID, CA_NAME };
 
 /** Creates the CA on first start; concurrent starters agree on one CA through the primary key. */
 export async function ensureCertificateAuthority(em: EntityManager, masterKey: string): Promise<CaMaterial> {

@@ -4,6 +4,9 @@
  * one transaction consumes one use with a single conditional UPDATE (so that of two signings racing for the last
  * use exactly one wins), stores the signature record and writes the audit event `seal.sign`. Refusals throw a
  * SealUseError whose code the API maps to 403/409/422 (domain/seal-use.ts SEAL_USE_HTTP_STATUS) and are audited.
+ *
+ * Issue 11 Build 5: it decrypts the seal's key, so only the signing task queue's activities run it
+ * (activities/signing.ts); the API reaches it through Temporal (workflows/signing.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -25,6 +28,11 @@ import { isLicenceDocumentTitle } from '../domain/licence';
 import { signWithSeal } from '../pki/seal-signer';
 
 export interface SignUnderAuthorisationInput {
+  /**
+   * The signature's id, chosen by the caller so that a retried attempt finds the signature its earlier attempt
+   * stored instead of consuming another use (an activity is retried after a crash); random when not given.
+   */
+  signatureId?: string;
   authorisationId: string;
   sealId: string;
   signerUserId: string;
@@ -60,6 +68,10 @@ export async function signUnderAuthorisation(
 ): Promise<SignedUnderAuthorisation> {
   const { authorisationId, sealId, signerUserId, now } = input;
   const documentHash = input.documentHash.toLowerCase();
+  if (input.signatureId) {
+    const done = await signedEarlier(em, input.signatureId);
+    if (done) return done;
+  }
   const refuse = async (problem: SealUseProblem): Promise<never> => {
     await recordAudit(em, {
       actor: input.actor,
@@ -128,7 +140,7 @@ export async function signUnderAuthorisation(
     authorisationId,
     purpose: input.licencePurpose,
   });
-  const signatureId = randomUUID();
+  const signatureId = input.signatureId ?? randomUUID();
 
   const consumed = await em.transactional(async (tx) => {
     // The conditions repeat the checks above atomically: a concurrent signing, a revocation or a seal
@@ -192,5 +204,26 @@ export async function signUnderAuthorisation(
     usedCount: consumed.usedCount,
     maxUses: consumed.maxUses,
     remainingUses: remainingUses(consumed),
+  };
+}
+
+/** The signature an earlier attempt stored under this id, as the signing answered it then (uses as they are now). */
+async function signedEarlier(
+  em: EntityManager,
+  signatureId: string,
+): Promise<SignedUnderAuthorisation | null> {
+  const stored = await em.findOne(SealSignatureRecord, { id: signatureId }, { disableIdentityMap: true });
+  if (!stored) return null;
+  const authorisation = await em.findOneOrFail(
+    SealUseAuthorisation,
+    { id: stored.authorisationId },
+    { disableIdentityMap: true },
+  );
+  return {
+    signatureId,
+    record: stored.record,
+    usedCount: authorisation.usedCount,
+    maxUses: authorisation.maxUses,
+    remainingUses: remainingUses(authorisation),
   };
 }

@@ -8,6 +8,7 @@ import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
 import type { ExchangeActivities } from '../activities/exchange';
 import type { LicenceIssuanceActivities } from '../activities/licence-issuance';
 import { activityProxies } from './activity-proxies';
+import { signingActivities } from './signing';
 import {
   issuanceStateQuery,
   LicenceIssuanceInput,
@@ -44,12 +45,14 @@ export async function licenceIssuanceWorkflow(input: LicenceIssuanceInput): Prom
     woken = true;
   });
   setHandler(issuanceStateQuery, () => state);
+  // Issue 11 Build 5: the signing runs on the signing task queue, whose worker alone holds the keys.
+  const signing = signingActivities();
 
   for (;;) {
     // Cleared before the attempt: a grant signalled while the attempt runs wakes the next wait at once.
     woken = false;
     state.attempts++;
-    const result = await activities.signAndStore({ issuanceId: input.issuanceId });
+    const result = await signing.signAndStore({ issuanceId: input.issuanceId });
     if (result.outcome === 'issued') {
       state.status = 'issued';
       state.reason = null;

@@ -17,6 +17,7 @@ import {
 import { approvalWorkflow } from './approval';
 import { stateQuery } from './seal-application-messages';
 import { activityProxies } from './activity-proxies';
+import { signingActivities } from './signing';
 
 const activities = activityProxies<SealApplicationActivities>();
 
@@ -34,7 +35,7 @@ export async function sealApplicationWorkflow(input: SealApplicationInput): Prom
   // Outcome: make the seal after the last approval (SM-7 checks inside), or record why not.
   if (state.stage === 'making_seal') {
     try {
-      const { sealId } = await activities.makeSeal({ applicationId: input.applicationId });
+      const { sealId } = await signingActivities().makeSeal({ applicationId: input.applicationId });
       state = sealMade(state, sealId);
     } catch (err) {
       if (!(

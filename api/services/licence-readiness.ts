@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { licenceSealDocumentTitle } from '../../domain/licence';
 import type { SealKind } from '../../domain/seal';
 import { AppUser } from '../../db/entities';
-import { findLicenceAuthorisation } from '../../usecases/licence-issuing';
+import { findLicenceAuthorisation } from '../../usecases/licence-authorisation';
 import type { AppContext } from '../context';
 import type { Principal } from '../principal';
 import { ISSUER_ROLES } from './licence-access';

@@ -24,7 +24,6 @@ import {
   SealUseRequestStatus,
   sealUseWorkflowId,
 } from '../../domain/seal-use';
-import { signUnderAuthorisation } from '../../usecases/seal-signing';
 import type { SealSignature } from '../../domain/seal-signature';
 import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
 import { sealUseWorkflow } from '../../workflows/seal-use';
@@ -33,6 +32,7 @@ import type { AppContext } from '../context';
 import { ApiError, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { ApprovalService } from './approvals';
+import { signOnSigningQueue } from './seal-signing-client';
 
 const REQUESTER_ROLES = ['seal_applicant', 'unit_leader'] as const;
 
@@ -392,14 +392,13 @@ export class SealUseService {
       throw error;
     }
     try {
-      const signed = await signUnderAuthorisation(em, {
+      // Issue 11 Build 5: signed by the signing worker, which alone holds the seal's key.
+      const signed = await signOnSigningQueue(this.ctx, {
         authorisationId: body.authorisationId,
         sealId,
         signerUserId: principal.userId,
         documentHash: body.documentHash,
         documentTitle: body.documentTitle,
-        now: new Date(),
-        pkiMasterKey: this.ctx.config.pkiMasterKey,
         actor: actorOf(principal),
         requestId: meta.requestId,
         ip: meta.ip,

@@ -15,7 +15,7 @@ import type { RegisteredLicence, VerificationReport } from '../../domain/licence
 import type { SealStatus } from '../../domain/seal';
 import { licenceExport, LicenceExport } from '../../pki/licence-document';
 import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
-import { CA_ID } from '../../usecases/certificate-store';
+import { CA_ID } from '../../usecases/certificate-authority';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { actorOf, Principal } from '../principal';

@@ -17,7 +17,7 @@ import { Actor, ApprovalInput, approvalWorkflowId, UserRef } from '../../domain/
 import { BreachAction, FlowDefinitionBody } from '../../domain/flow-definition';
 import { createMailer, Mailer } from '../../mail/mailer';
 import { ACTION_UPDATES, readyUpdate } from '../../workflows/approval-messages';
-import { TEST_PKI_MASTER_KEY, testServices } from '../support/env';
+import { testServices } from '../support/env';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { startTimeSkippingEnvironment } from '../support/time-skipping';
 
@@ -39,7 +39,6 @@ beforeAll(async () => {
     activities: createActivities({
       orm: t.platform.orm,
       mailer,
-      pkiMasterKey: TEST_PKI_MASTER_KEY,
       publicUrl: 'http://localhost:3000',
     }),
   });

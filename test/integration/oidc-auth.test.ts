@@ -35,8 +35,9 @@ let sign: (
 /** The environment of a production deployment with real services (none of them is contacted here). */
 const productionEnv = (): NodeJS.ProcessEnv => ({
   NODE_ENV: 'production',
-  PKI_MASTER_KEY: 'unused-here',
   JWT_SECRET,
+  // Issue 11 Build 5: the API's own secrets; PKI_MASTER_KEY is the signing worker's and not read here.
+  LICENCE_ACCESS_CODE_SECRET: 'unused-here',
   DATABASE_URL: 'postgres://db.jincheng.example/elicense',
   TEMPORAL_ADDRESS: 'temporal.jincheng.example:7233',
   TEMPORAL_API_KEY: 'unused-here',

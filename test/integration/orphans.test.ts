@@ -3,7 +3,7 @@
  * pending records without a process and starts them, once (workflow ids come from the record ids).
  */
 import { randomUUID } from 'node:crypto';
-import { createSealApplicationActivities } from '../../activities/seal-application';
+import { createSigningActivities } from '../../activities/signing';
 import { SealApplication } from '../../db/entities';
 import { SealUseRequest } from '../../db/seal-use-entities';
 import { approvalWorkflowId } from '../../domain/approval';
@@ -62,12 +62,12 @@ it('a seal-use request stored without its process gets one at start, and only on
     kind: 'legal_name',
   });
   await t.em().nativeUpdate(SealApplication, { id: applicationId }, { status: 'approved' });
-  const seal = await createSealApplicationActivities({
+  const seal = await createSigningActivities({
     orm: t.platform.orm,
-    mailer: { send: async () => undefined, close: () => undefined },
     pkiMasterKey: TEST_PKI_MASTER_KEY,
-    publicUrl: 'http://localhost:3000',
-  }).makeSeal({ applicationId });
+  }).makeSeal({
+    applicationId,
+  });
 
   const id = randomUUID();
   await t.em().insert(SealUseRequest, {

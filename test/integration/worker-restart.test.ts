@@ -5,6 +5,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createActivities } from '../../activities';
+import { createSigningActivities } from '../../activities/signing';
 import { EmailMessage, Seal, SealApplication } from '../../db/entities';
 import { createMailer } from '../../mail/mailer';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
@@ -120,12 +121,12 @@ it('making the seal and sending the e-mail again (an activity retried after a cr
   const activities = createActivities({
     orm: t.platform.orm,
     mailer,
-    pkiMasterKey: TEST_PKI_MASTER_KEY,
     publicUrl: 'http://localhost:3000',
   });
+  const signing = createSigningActivities({ orm: t.platform.orm, pkiMasterKey: TEST_PKI_MASTER_KEY });
   const again = await Promise.all([
-    activities.makeSeal({ applicationId: app.id }),
-    activities.makeSeal({ applicationId: app.id }),
+    signing.makeSeal({ applicationId: app.id }),
+    signing.makeSeal({ applicationId: app.id }),
   ]);
   expect(again).toEqual([{ sealId: result.sealId }, { sealId: result.sealId }]);
   await activities.notifyApplicantOfOutcome({ applicationId: app.id });

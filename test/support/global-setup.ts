@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { openOrm } from '../../db/orm';
 import { seed } from '../../seed/demo-city';
 import { prepareDatabase } from '../../platform/prepare-database';
+import { prepareSigningKeys } from '../../platform/signing-worker';
 import { startEmbeddedPostgres } from '../../infra/postgres';
 import { startTemporalDevServer } from '../../infra/temporal';
 import { TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, TEST_RUNTIME_ROLE } from './env';
@@ -78,7 +79,8 @@ export async function createTemplateDatabase(adminUrl: string): Promise<void> {
   await admin.query(`create database ${TEMPLATE_DATABASE}`);
   await admin.end();
   const orm = await openOrm(withDatabase(adminUrl, TEMPLATE_DATABASE));
-  await prepareDatabase(orm, TEST_PKI_MASTER_KEY, { runtimeRole: TEST_RUNTIME_ROLE });
+  await prepareDatabase(orm, { runtimeRole: TEST_RUNTIME_ROLE });
+  await prepareSigningKeys(orm, { pkiMasterKey: TEST_PKI_MASTER_KEY });
   await seed(orm.em.fork() as EntityManager, TEST_PKI_MASTER_KEY);
   await orm.close(true);
 }

@@ -10,6 +10,7 @@ import { Mailbox, startDevSmtp } from '../../infra/dev-smtp';
 import { startEmbeddedOidcProvider } from '../../infra/oidc-provider';
 import { demoProviderAccounts } from '../../seed/demo-city';
 import { RunningPlatform, startPlatform } from '../../platform/compose';
+import { RunningSigningWorker, startSigningWorker } from '../../platform/signing-worker';
 import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, TestServices, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';
@@ -65,6 +66,11 @@ export async function startTestPlatform(
     /** Further configuration variables (e.g. `RATE_LIMIT_COPIES_PER_MINUTE` set low for a test). */
     env?: Record<string, string>;
     /**
+     * Issue 11 Build 5: run the signing worker (the keys' only holder) in the test process; by default when the
+     * platform worker runs here. With false, a test runs it apart (`worker/signing-main.ts` with `workerEnv`).
+     */
+    runSigningWorker?: boolean;
+    /**
      * Services of the test file's own in place of the shared ones (e.g. a PostgreSQL or Temporal server the fault
      * drills kill and restart); a PostgreSQL given here must hold the template (global-setup createTemplateDatabase).
      */
@@ -87,7 +93,6 @@ export async function startTestPlatform(
   const providerPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
-    PKI_MASTER_KEY: TEST_PKI_MASTER_KEY,
     JWT_SECRET: 'test-only-jwt-secret',
     // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
     DEV_LOGIN: 'enabled',
@@ -115,6 +120,16 @@ export async function startTestPlatform(
     runWorker: options.runWorker ?? true,
     port,
   });
+
+  let signingWorker: RunningSigningWorker | undefined;
+  if (options.runSigningWorker ?? options.runWorker ?? true) {
+    signingWorker = await startSigningWorker({
+      config,
+      signing: { pkiMasterKey: TEST_PKI_MASTER_KEY },
+      databaseUrl: runtimeUrl(services.postgresAdminUrl, databaseName),
+      temporalAddress: services.temporalAddress,
+    });
+  }
 
   const tokens = new Map<string, string>();
   const call: TestPlatform['call'] = async (method, path, options = {}) => {
@@ -179,6 +194,7 @@ export async function startTestPlatform(
     token,
     call,
     async stop() {
+      await signingWorker?.stop();
       await platform.stop();
       await provider.stop();
       if (smtpRunning) await smtp.stop();

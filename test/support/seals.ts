@@ -3,7 +3,7 @@
  * (SM-7 checks, the CA's signature) from an application row inserted as approved.
  */
 import { randomUUID } from 'node:crypto';
-import { createSealApplicationActivities } from '../../activities/seal-application';
+import { createSigningActivities } from '../../activities/signing';
 import { AppUser, SealApplication } from '../../db/entities';
 import type { SealKind } from '../../domain/seal';
 import { TEST_PKI_MASTER_KEY } from './env';
@@ -45,11 +45,7 @@ export async function makeTestSeal(
     applicantId: (await em.findOneOrFail(AppUser, { username: applicant })).id,
     kind,
   });
-  const activities = createSealApplicationActivities({
-    orm: t.platform.orm,
-    mailer: { send: async () => undefined, close: () => undefined },
-    pkiMasterKey: TEST_PKI_MASTER_KEY,
-    publicUrl: 'http://localhost:3000',
-  });
+  // The seal-making activity of the signing task queue (issue 11 Build 5), called directly.
+  const activities = createSigningActivities({ orm: t.platform.orm, pkiMasterKey: TEST_PKI_MASTER_KEY });
   return (await activities.makeSeal({ applicationId })).sealId;
 }

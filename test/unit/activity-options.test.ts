@@ -4,17 +4,23 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import { createActivities } from '../../activities';
+import { createSigningActivities } from '../../activities/signing';
 import {
   activityOptionsFor,
   HEARTBEAT_INTERVAL_MS,
   LONG_ACTIVITIES,
   SHORT_ACTIVITY_OPTIONS,
 } from '../../workflows/activity-options';
+import { ONLINE_SIGNING_OPTIONS, SEAL_SIGNATURE_TIMEOUT } from '../../workflows/signing-queue';
 
 const SECONDS_30 = 30_000;
 
 // Building the activities touches none of their dependencies; only their names are read here.
-const activityNames = Object.keys(createActivities({ orm: {} } as never));
+// The platform worker's and the signing worker's (issue 11 Build 5).
+const activityNames = Object.keys({
+  ...createActivities({ orm: {} } as never),
+  ...createSigningActivities({ orm: {} } as never),
+});
 
 describe('activity options', () => {
   it('lists only activities that exist as long ones', () => {
@@ -40,6 +46,11 @@ describe('activity options', () => {
       expect(options.retry?.maximumAttempts ?? 0).toBe(0);
     },
   );
+
+  it('the online signing for the API (issue 11 Build 5) has a start-to-close timeout of seconds', () => {
+    expect(msToNumber(ONLINE_SIGNING_OPTIONS.startToCloseTimeout!)).toBeLessThanOrEqual(10_000);
+    expect(msToNumber(SEAL_SIGNATURE_TIMEOUT)).toBeLessThanOrEqual(SECONDS_30);
+  });
 
   it('short options are the ones any unlisted activity gets', () => {
     expect(activityOptionsFor('someFutureActivity')).toBe(SHORT_ACTIVITY_OPTIONS);

@@ -1,0 +1,84 @@
+/**
+ * Issue 11 Build 5: the activities of the signing task queue (workflows/signing-queue.ts) — every seal signature and
+ * every CA operation: signing and storing a licence at issuance (LM-7), making a seal with the CA's maker signature
+ * (SM-7, SM-8), and signing under a seal-use authorisation for the API (SM-12). Only the signing worker registers
+ * them, and only it is given the key-encryption secret; the API and the platform worker hold no key.
+ *
+ * A PKCS#11 HSM takes this worker's place by implementing these same activities with the keys' handles (README).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AuditActor } from '../db/audit';
+import type { Orm } from '../db/orm';
+import type { SealSignature } from '../domain/seal-signature';
+import { SealUseError } from '../domain/seal-use';
+import { signAndStoreLicence, SignAndStoreResult } from '../usecases/licence-issuing';
+import { signUnderAuthorisation } from '../usecases/seal-signing';
+import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
+import { withHeartbeats } from './heartbeat';
+import { makeSealForApplication } from './signing-seal-maker';
+
+/** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
+export interface SealSignatureRequest {
+  /** Chosen by the API; the workflow id and the idempotency key of the activity. */
+  signatureId: string;
+  authorisationId: string;
+  sealId: string;
+  signerUserId: string;
+  documentHash: string;
+  documentTitle?: string;
+  actor: AuditActor;
+  requestId?: string;
+  ip?: string;
+}
+
+export interface SealSignatureResult {
+  signatureId: string;
+  record: SealSignature;
+  usedCount: number;
+  maxUses: number;
+  remainingUses: number;
+}
+
+export interface SigningActivities {
+  signAndStore(req: { issuanceId: string }): Promise<SignAndStoreResult>;
+  makeSeal(req: { applicationId: string }): Promise<{ sealId: string }>;
+  signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
+}
+
+export interface SigningDeps {
+  orm: Orm;
+  /** The key-encryption secret (infra/config.ts SigningConfig). */
+  pkiMasterKey: string;
+}
+
+export function createSigningActivities(deps: SigningDeps): SigningActivities {
+  const fork = () => deps.orm.em.fork() as EntityManager;
+  // The long ones heartbeat while they run (workflows/activity-options.ts).
+  return withHeartbeats({
+    signAndStore({ issuanceId }) {
+      return signAndStoreLicence(fork(), { issuanceId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+    },
+
+    makeSeal({ applicationId }) {
+      return makeSealForApplication(fork(), applicationId, deps.pkiMasterKey);
+    },
+
+    async signUnderAuthorisation(req) {
+      try {
+        const signed = await signUnderAuthorisation(fork(), {
+          ...req,
+          now: new Date(),
+          pkiMasterKey: deps.pkiMasterKey,
+        });
+        const { signatureId, record, usedCount, maxUses, remainingUses } = signed;
+        return { signatureId, record, usedCount, maxUses, remainingUses };
+      } catch (err) {
+        // A refusal (already audited) is an answer, not a fault: no retry; the API maps the code to its status.
+        if (err instanceof SealUseError)
+          throw ApplicationFailure.nonRetryable(err.message, SEAL_USE_REFUSED, err.code);
+        throw err;
+      }
+    },
+  });
+}
