@@ -14,7 +14,7 @@ import type { Orm } from '../db/orm';
 import { ApprovalState, ApprovalTask, Assignee, Deadline, Notice, UserRef } from '../domain/approval';
 import { EVENT_LABELS, PROCESS_STATUS_LABELS } from '../presentation/approval-labels';
 import { deadlineText } from '../presentation/deadline-text';
-import type { FlowStep, StepDue } from '../domain/flow-definition';
+import type { EngineStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
 import { deadlineFor } from '../domain/calendar';
 import type { UserRole } from '../domain/roles';
@@ -22,8 +22,8 @@ import type { Mailer } from '../mail/mailer';
 import {
   dedupeUsers,
   membersOf,
+  resolveEngineStep,
   resolveRule,
-  resolveStepAssignees,
   StepResolution,
 } from './approver-resolution';
 import { sendMailOnce } from './mail';
@@ -32,12 +32,16 @@ export interface ApprovalActivities {
   resolveStepApprovers(req: {
     initiator: UserRef;
     jurisdictionId: string;
-    step: FlowStep;
+    step: EngineStep;
+    /** The initiator's choices for this step (an approval step). */
     choices: UserRef[];
+    /** The initiator's choices by step or branch key (a parallel node's branches); issue 10. */
+    allChoices?: Record<string, UserRef[]>;
+    approverAuthority?: ApprovalState['approverAuthority'];
   }): Promise<StepResolution>;
   computeDeadline(req: { from: string; due: StepDue }): Promise<Deadline>;
   resolveEscalation(req: {
-    step: FlowStep;
+    step: EngineStep;
     tasks: ApprovalTask[];
     jurisdictionId: string;
   }): Promise<Assignee | null>;
@@ -56,13 +60,14 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
   const calendars = calendarCacheOf(deps.orm);
 
   return {
-    async resolveStepApprovers({ initiator, jurisdictionId, step, choices }) {
-      return resolveStepAssignees(fork(), {
+    async resolveStepApprovers({ initiator, jurisdictionId, step, choices, allChoices, approverAuthority }) {
+      return resolveEngineStep(fork(), {
         initiator,
         organisationId: initiator.organisationId,
         jurisdictionId,
         step,
-        choices,
+        choices: { ...allChoices, [step.key]: choices },
+        approverAuthority: approverAuthority ?? null,
       });
     },
 
@@ -128,6 +133,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
           startedAt: new Date(state.history[0]!.at),
           endedAt: state.endedAt ? new Date(state.endedAt) : null,
           updatedAt: new Date(),
+          variables: state.variables ?? null,
         });
         for (const t of state.tasks) {
           const a = t.assignee;
@@ -158,6 +164,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
             lastUrgedAt: t.lastUrgedAt ? new Date(t.lastUrgedAt) : null,
             openedAt: new Date(t.openedAt),
             createdAt: new Date(t.openedAt),
+            branchKey: t.branchKey ?? null,
           });
         }
         for (const e of state.history) {
@@ -176,6 +183,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
               comment: e.comment,
               attachments: e.attachments,
               due: e.due,
+              signatureId: e.signatureId ?? null,
             })
             .onConflict(['processKey', 'seq'])
             .ignore()

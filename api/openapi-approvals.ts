@@ -44,6 +44,11 @@ export const APPROVAL_SCHEMAS = {
       status: { type: 'string', enum: ['running', 'approved', 'rejected', 'withdrawn'] },
       steps: { type: 'array', items: { type: 'object' } },
       currentStep: { type: ['integer', 'null'] },
+      gateways: {
+        type: 'array',
+        description: 'Conditional gateways on the path and the branch each takes (atStep: index in steps)',
+        items: { type: 'object' },
+      },
       stepDue: { type: ['object', 'null'] },
       tasks: { type: 'array', items: { type: 'object' } },
       history: { type: 'array', items: { type: 'object' } },

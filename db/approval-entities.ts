@@ -5,7 +5,13 @@
  */
 import { EntitySchema } from '@mikro-orm/core';
 import type { ActorRef, AttachmentRef, Deadline, EventAction, ProcessStatus } from '../domain/approval';
-import type { BreachAction, FlowStatus, FlowStep, ProcessKind } from '../domain/flow-definition';
+import type {
+  BreachAction,
+  FlowNode,
+  FlowStatus,
+  ProcessKind,
+  ProcessVariables,
+} from '../domain/flow-definition';
 import type { JurisdictionLevel } from './entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
@@ -17,7 +23,7 @@ export class FlowDefinition {
   organisationId: string | null = null;
   jurisdictionLevel: JurisdictionLevel | null = null;
   version!: number;
-  steps!: FlowStep[];
+  steps!: FlowNode[];
   status: FlowStatus = 'draft';
   createdBy!: string;
   createdAt: Date = new Date();
@@ -49,6 +55,8 @@ export class ApprovalProcess {
   startedAt!: Date;
   endedAt: Date | null = null;
   updatedAt: Date = new Date();
+  /** The variables its conditional branches test (issue 10); null for processes started before. */
+  variables: ProcessVariables | null = null;
 }
 
 export class ApprovalEventRecord {
@@ -64,6 +72,8 @@ export class ApprovalEventRecord {
   comment: string | null = null;
   attachments: AttachmentRef[] = [];
   due: Deadline | null = null;
+  /** An approval's handwritten signature, an attachment id (issue 10). */
+  signatureId: string | null = null;
 }
 
 export class ApprovalCc {
@@ -144,6 +154,7 @@ export const ApprovalProcessSchema = new EntitySchema<ApprovalProcess>({
     startedAt: timestamptz,
     endedAt: { ...timestamptz, nullable: true },
     updatedAt: timestamptz,
+    variables: { type: 'json', nullable: true },
   },
 });
 
@@ -163,6 +174,7 @@ export const ApprovalEventSchema = new EntitySchema<ApprovalEventRecord>({
     comment: { type: 'text', nullable: true },
     attachments: { type: 'json' },
     due: { type: 'json', nullable: true },
+    signatureId: { type: 'string', nullable: true },
   },
 });
 

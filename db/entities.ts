@@ -154,6 +154,8 @@ export class Task {
   lastUrgedAt: Date | null = null;
   openedAt: Date | null = null;
   createdAt: Date = new Date();
+  /** On a parallel node: the branch the task belongs to (issue 10). */
+  branchKey: string | null = null;
 }
 
 export type AuditOutcome = 'success' | 'denied' | 'rejected' | 'failed';
@@ -357,6 +359,7 @@ export const TaskSchema = new EntitySchema<Task>({
     lastUrgedAt: { ...timestamptz, nullable: true },
     openedAt: { ...timestamptz, nullable: true },
     createdAt: timestamptz,
+    branchKey: { type: 'string', nullable: true },
   },
 });
 

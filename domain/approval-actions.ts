@@ -11,6 +11,8 @@
  */
 import { z } from 'zod';
 import { ROLE_LABELS, UserRole } from './roles';
+import { approverGroups, isParallel, TASK_ACTIONS } from './flow-definition';
+import { stepOptionProblem } from './approval-step-options';
 import {
   Actor,
   ApprovalState,
@@ -24,6 +26,7 @@ import {
   sameUser,
   UserRef,
 } from './approval-state';
+import { notOfferedMessage, offeredOnStep } from './approval-step-options';
 import {
   addSigner,
   approveTask,
@@ -49,8 +52,24 @@ const Comment = z.string().trim().max(500).refine(noNul, '不能包含空字符'
 const AttachmentIds = z.array(z.uuid()).max(10);
 const Username = z.string().trim().min(1).max(64).refine(noControl, '账号不能包含控制字符');
 
+/**
+ * A handwritten signature (issue 10): a PNG as a data URL. The API checks its bytes, stores it like an attachment
+ * and hands the workflow its id (ActionRequest.signatureId), never the image.
+ */
+export const SIGNATURE_MAX_BYTES = 200 * 1024;
+export const SignatureDataUrl = z
+  .string()
+  .max(Math.ceil((SIGNATURE_MAX_BYTES * 4) / 3) + 30, '签名图片不能超过 200 KB')
+  .regex(
+    /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/,
+    '签名应为 PNG 图片的 data URL（data:image/png;base64,…）',
+  );
 export const ApproveBody = z
-  .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
+  .object({
+    comment: Comment.optional(),
+    attachments: AttachmentIds.optional(),
+    signature: SignatureDataUrl.optional(),
+  })
   .strict();
 export const RejectBody = z
   .object({
@@ -103,6 +122,8 @@ export interface ActionRequest<B = unknown> {
   people: Record<string, UserRef>;
   /** The body's attachment ids, resolved by the API (each the uploader's own). */
   attachments: AttachmentRef[];
+  /** The stored handwritten signature of an approval (the API stored the body's PNG; issue 10). */
+  signatureId?: string | null;
 }
 
 type TaskKind = 'primary' | 'signer' | 'delegate';
@@ -148,7 +169,12 @@ export const APPROVAL_ACTIONS = {
     body: ApproveBody,
     summary: 'Approve (同意); on a delegated task, hand it back to the delegator',
     holders: ['primary', 'signer', 'delegate'],
-    problem: ({ state, req, task }) => {
+    problem: ({ state, req, body, task }) => {
+      const option = stepOptionProblem(state, task!, 'approve', {
+        comment: body.comment,
+        signatureId: req.signatureId,
+      });
+      if (option) return option;
       const authority = state.approverAuthority;
       if (
         task!.origin !== 'delegate' &&
@@ -166,6 +192,7 @@ export const APPROVAL_ACTIONS = {
     body: RejectBody,
     summary: 'Reject (驳回) with a reason; ends the process',
     holders: ['primary', 'signer'],
+    problem: ({ state, body, task }) => stepOptionProblem(state, task!, 'reject', { comment: body.reason }),
     apply: (c) =>
       rejectTask(c.state, { ...taskInput(c), comment: c.body.reason, reason: c.body.reason }, c.at),
   }),
@@ -302,6 +329,8 @@ export const APPROVAL_ACTIONS = {
 } as const;
 
 export type ActionName = keyof typeof APPROVAL_ACTIONS;
+/** The steps' `actions` name entries of this table (a unit test checks that they are exactly its task actions). */
+export const STEP_ACTION_NAMES: readonly ActionName[] = TASK_ACTIONS;
 export const ACTION_NAMES = Object.keys(APPROVAL_ACTIONS) as ActionName[];
 export const TASK_ACTION_NAMES = ACTION_NAMES.filter((n) => defOf(n).on.includes('task'));
 export const PROCESS_ACTION_NAMES = ACTION_NAMES.filter((n) => defOf(n).on.includes('process'));
@@ -393,6 +422,7 @@ function check(
       return fail('conflict', '该任务已处理或已不在待办中');
     }
     if (!def.holders?.includes(taskKind(task))) return fail('invalid', '此类任务不能执行此操作');
+    if (!offeredOnStep(state, task, name)) return fail('forbidden', notOfferedMessage(name));
   } else if (!def.on.includes('process')) {
     return fail('invalid', 'taskId: 请指明要办理的任务');
   }
@@ -407,7 +437,11 @@ export function taskActionsOffered(state: ApprovalState, task: ApprovalTask, act
   return TASK_ACTION_NAMES.filter((name) => {
     const def = defOf(name);
     const statuses = def.whileWaiting ? ['pending', 'waiting'] : ['pending'];
-    return statuses.includes(task.status) && !!def.holders?.includes(taskKind(task));
+    return (
+      statuses.includes(task.status) &&
+      !!def.holders?.includes(taskKind(task)) &&
+      offeredOnStep(state, task, name)
+    );
   });
 }
 
@@ -427,6 +461,7 @@ function taskInput(c: ActionContext<unknown>): TaskActionInput {
     actor: c.req.actor,
     comment: comment?.trim() || null,
     attachments: c.req.attachments,
+    ...(c.req.signatureId ? { signatureId: c.req.signatureId } : {}),
   };
 }
 
@@ -436,11 +471,15 @@ function taskInput(c: ActionContext<unknown>): TaskActionInput {
  */
 export function requiredRoles(state: ApprovalState, task: ApprovalTask): UserRole[] {
   if (task.assignee.kind === 'group') return [task.assignee.role];
-  const roles = state.flow.steps[task.stepIndex]!.approvers.flatMap((r): UserRole[] => {
-    if (r.type === 'role' || r.type === 'management_unit') return [r.role];
-    if (r.type === 'department_leader') return ['unit_leader'];
-    return [];
-  });
+  const step = state.flow.steps[task.stepIndex]!;
+  const groups = approverGroups(step).filter((g) => !isParallel(step) || g.key === task.branchKey);
+  const roles = groups
+    .flatMap((g) => g.approvers)
+    .flatMap((r): UserRole[] => {
+      if (r.type === 'role' || r.type === 'management_unit') return [r.role];
+      if (r.type === 'department_leader') return ['unit_leader'];
+      return [];
+    });
   return [...new Set(roles)];
 }
 

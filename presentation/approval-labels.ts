@@ -42,6 +42,11 @@ export const EVENT_LABELS: Record<EventAction, string> = {
   auto_rejected: '超期自动驳回',
   step_passed: '步骤通过',
   completed: '流程结束',
+  branch_taken: '条件分支',
+  suspended: '中止计时',
+  resumed: '恢复计时',
+  reminded: '到期提醒',
+  retimed: '重新计算期限',
 };
 export const TASK_ORIGIN_LABELS: Record<TaskOrigin, string> = {
   step: '审批',

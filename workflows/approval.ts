@@ -102,6 +102,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
         jurisdictionId: state.jurisdictionId,
         step,
         choices: state.choices[step.key] ?? [],
+        allChoices: state.choices,
+        approverAuthority: state.approverAuthority,
       });
       const startedAt = now();
       const due = step.due ? await activities.computeDeadline({ from: startedAt, due: step.due }) : null;

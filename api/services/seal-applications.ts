@@ -6,10 +6,10 @@ import { logger } from '../../infra/logger';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { AppUser, Organisation, SealApplication } from '../../db/entities';
+import { AppUser, Jurisdiction, Organisation, SealApplication } from '../../db/entities';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { approvalWorkflowId } from '../../domain/approval';
-import { INITIATOR_OPTIONS } from '../../domain/flow-definition';
+import { INITIATOR_OPTIONS, sealApplicationVariables } from '../../domain/flow-definition';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import {
   SealApplicationInput,
@@ -182,6 +182,7 @@ export class SealApplicationService {
     const em = this.ctx.em();
     const organisation = await em.findOneOrFail(Organisation, { id: a.organisationId });
     const applicant = await em.findOneOrFail(AppUser, { id: a.applicantId });
+    const jurisdiction = await em.findOneOrFail(Jurisdiction, { id: organisation.jurisdictionId });
     const approval = await this.approvals.buildInput({
       kind: 'seal_application',
       principal: principal ?? { userId: applicant.id },
@@ -193,6 +194,7 @@ export class SealApplicationService {
       comment: a.reason,
       // The seal application tells the applicant the outcome with the seal's details (SM-8).
       parentNotifiesOutcome: true,
+      variables: sealApplicationVariables({ sealKind: a.kind, applicantLevel: jurisdiction.level }),
     });
     return {
       applicationId: a.id,

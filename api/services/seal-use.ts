@@ -12,6 +12,7 @@ import { ApprovalProcess } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, Seal } from '../../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
+import { sealUseVariables } from '../../domain/flow-definition';
 import { ApprovalInput, approvalWorkflowId } from '../../domain/approval';
 import { PROCESS_STATUS_LABELS } from '../../presentation/approval-labels';
 import {
@@ -218,6 +219,11 @@ export class SealUseService {
       approverAuthority: approverAuthorityFor(seal.kind),
       // The seal-use workflow e-mails the outcome with the authorisation's details.
       parentNotifiesOutcome: true,
+      variables: sealUseVariables({
+        sealKind: seal.kind,
+        documentCount: r.documents.length,
+        maxUses: r.maxUses,
+      }),
     });
   }
 

@@ -9,6 +9,8 @@
 import { Request, Response, Router } from 'express';
 import type { FlowDefinition } from '../../db/approval-entities';
 import {
+  allEngineSteps,
+  approverGroups,
   ApproverRule,
   BREACH_ACTION_LABELS,
   DEFAULT_FLOWS,
@@ -187,12 +189,15 @@ export function flowPageRoutes(
           publishedText: d.publishedAt ? shanghaiDateTime(d.publishedAt) : null,
           restoredFrom,
           json: JSON.stringify(bodyOf(d), null, 2),
-          steps: d.steps.map((s, i) => ({
+          steps: allEngineSteps(d.steps).map(({ step: s }, i) => ({
             number: i + 1,
             key: s.key,
             name: s.name,
             modeLabel: stepModeLabel(s),
-            approvers: s.approvers.map((a) => ruleText(a, orgs)).join('；'),
+            approvers: approverGroups(s)
+              .flatMap((g) => g.approvers)
+              .map((a) => ruleText(a, orgs))
+              .join('；'),
             due: stepDueLabel(s) ?? '不限',
             onBreach: BREACH_ACTION_LABELS[s.onBreach ?? 'notify_supervisor'],
             supervisor: s.supervisor ? ruleText(s.supervisor, orgs) : '',
@@ -205,7 +210,11 @@ export function flowPageRoutes(
           sampled: dryRun.sampled,
           limit: dryRun.limit,
           problems: dryRun.problems.map((p) => p.message),
-          stepHeads: d.steps.map((s, i) => ({ number: i + 1, name: s.name, key: s.key })),
+          stepHeads: allEngineSteps(d.steps).map(({ step: s }, i) => ({
+            number: i + 1,
+            name: s.name,
+            key: s.key,
+          })),
           rows: dryRun.organisations.map((o) => ({
             organisationName: o.organisationName,
             jurisdictionName: o.jurisdictionName,

@@ -7,6 +7,7 @@ import { Migration20261127040000_licences } from './Migration20261127040000_lice
 import { Migration20261128000000_flow_drafts } from './Migration20261128000000_flow_drafts';
 import { Migration20261202000100_audit_chain } from './Migration20261202000100_audit_chain';
 import { Migration20261202000400_oidc_subject } from './Migration20261202000400_oidc_subject';
+import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -17,4 +18,8 @@ export const MIGRATIONS = [
   { name: 'Migration20261128000000_flow_drafts', class: Migration20261128000000_flow_drafts },
   { name: 'Migration20261202000100_audit_chain', class: Migration20261202000100_audit_chain },
   { name: 'Migration20261202000400_oidc_subject', class: Migration20261202000400_oidc_subject },
+  {
+    name: 'Migration20261202300000_approval_branches_signatures',
+    class: Migration20261202300000_approval_branches_signatures,
+  },
 ];
