@@ -1,7 +1,8 @@
 /**
  * Issue 11 (Build 1, "unattached uploads are never purged"): attachments uploaded but never attached to an
  * approval action are deleted once they are older than the retention period. Attached means named by an approval
- * event (approval_event.attachments, as api/services/attachments.ts reads it); those are never purged. Each purged
+ * event, among its attachments or as its handwritten signature (approval_event.attachments, signature_id, as
+ * api/services/attachments.ts reads them); those are never purged. Each purged
  * attachment is audited in the transaction that deletes it, so a retried attempt finds nothing left to do.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -30,7 +31,8 @@ export function createAttachmentPurgeActivities(deps: { orm: Orm }): AttachmentP
                select a.id from attachment a
                 where a.uploaded_at < ?
                   and not exists (select 1 from approval_event e
-                                   where e.attachments @> jsonb_build_array(jsonb_build_object('id', a.id)))
+                                   where e.attachments @> jsonb_build_array(jsonb_build_object('id', a.id))
+                                      or e.signature_id = a.id)
                 order by a.uploaded_at
                 limit ? for update skip locked)
              returning id, file_name, size, sha256, uploaded_by`,

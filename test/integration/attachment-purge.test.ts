@@ -1,11 +1,13 @@
 /**
  * Issue 11 (Build 1): uploads never attached to an approval action are purged after the retention period by a
- * Temporal schedule the platform ensures at start; attached ones are never purged, nor recent ones. The clock is
+ * Temporal schedule the platform ensures at start; attached ones (attachments and handwritten signatures of
+ * approval events) are never purged, nor recent ones. The clock is
  * the test's through the data: the "old" uploads get an upload time 25 h before now (retention 24 h).
  */
 import { Client } from 'pg';
 import { attachmentPurgeScheduleId } from '../../usecases/attachment-purge-schedule';
 import { approvalHelpers, step } from '../support/approvals';
+import { pngImprint } from '../support/fixtures';
 import { withDatabase } from '../support/global-setup';
 import { testServices } from '../support/env';
 import { startTestPlatform, TestPlatform } from '../support/platform';
@@ -65,7 +67,7 @@ async function purgeNow(): Promise<number> {
 
 it('an upload never attached is purged after the retention period; attached and recent ones stay (issue 11)', async () => {
   const h = approvalHelpers(t);
-  await h.saveFlow([step('first')]);
+  await h.saveFlow([step('first', { signature: 'required' } as never)]);
   const { key } = await h.start();
   const reviewer = 'zz-approval-reviewer';
   const attached = await upload(reviewer, '核验意见');
@@ -74,25 +76,31 @@ it('an upload never attached is purged after the retention period; attached and 
   const acted = await h.act(reviewer, await h.openTaskOf(key, reviewer), 'approve', {
     comment: '同意，见附件',
     attachments: [attached],
+    // A handwritten signature is an attachment too, named by the event's signature_id (issue 10).
+    signature: `data:image/png;base64,${pngImprint().toString('base64')}`,
   });
-  expect(acted.status).toBe(200);
-  // The timeline (approval_event) names the attachment once the projection has run.
-  for (let i = 0; i < 100; i++) {
-    const events = await admin.query(
-      `select 1 from approval_event where attachments @> jsonb_build_array(jsonb_build_object('id', $1::text))`,
+  expect([acted.status, acted.status === 200 ? null : acted.body]).toEqual([200, null]);
+  // The timeline (approval_event) names the attachment and the signature once the projection has run.
+  let signature: string | undefined;
+  for (let i = 0; i < 100 && !signature; i++) {
+    const events = await admin.query<{ signature_id: string }>(
+      `select signature_id from approval_event
+        where attachments @> jsonb_build_array(jsonb_build_object('id', $1::text)) and signature_id is not null`,
       [attached],
     );
-    if (events.rowCount) break;
-    await sleep(100);
+    signature = events.rows[0]?.signature_id;
+    if (!signature) await sleep(100);
   }
-  // Older than the retention: both the attached one and the unattached one.
+  expect(signature).toBeDefined();
+  const all = [attached, signature!, unattached, recent];
+  // Older than the retention: the attached one, the signature and the unattached one.
   await admin.query(`update attachment set uploaded_at = $2 where id = any($1)`, [
-    [attached, unattached],
+    [attached, signature, unattached],
     new Date(Date.now() - 25 * 3600_000),
   ]);
 
   expect(await purgeNow()).toBe(1);
-  expect(await remaining([attached, unattached, recent])).toEqual([attached, recent].sort());
+  expect(await remaining(all)).toEqual([attached, signature!, recent].sort());
   const audit = await admin.query(
     `select actor_username, outcome, details from audit_event where action = 'attachment.purge' and target_id = $1`,
     [unattached],
@@ -107,7 +115,7 @@ it('an upload never attached is purged after the retention period; attached and 
 
   // Idempotent: a second run purges nothing more.
   expect(await purgeNow()).toBe(0);
-  expect(await remaining([attached, unattached, recent])).toEqual([attached, recent].sort());
+  expect(await remaining(all)).toEqual([attached, signature!, recent].sort());
   expect(
     (
       await admin.query(`select 1 from audit_event where action = 'attachment.purge' and target_id = $1`, [
