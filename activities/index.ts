@@ -7,6 +7,7 @@ import type { Orm } from '../db/orm';
 import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
+import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSealUseActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
+    ...createAttachmentPurgeActivities(deps),
   });
 }
 

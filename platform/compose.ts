@@ -23,6 +23,7 @@ import { openOrm, Orm } from '../db/orm';
 import { createMailer, Mailer } from '../mail/mailer';
 import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
+import { ensureAttachmentPurgeSchedule } from '../usecases/attachment-purge-schedule';
 import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
@@ -148,6 +149,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   for (const [what, service] of orphans) {
     service.resumeOrphans().catch((err) => logger.warn({ err, what }, 'resuming orphaned requests failed'));
   }
+  // Issue 11: uploads never attached are purged by a Temporal schedule.
+  ensureAttachmentPurgeSchedule(temporal, {
+    taskQueue: config.temporalTaskQueue,
+    retentionHours: config.attachmentRetentionHours,
+  }).catch((err) => logger.warn({ err }, 'ensuring the attachment purge schedule failed'));
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -3,4 +3,5 @@ export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
 export { licenceIssuanceWorkflow } from './licence-issuance';
+export { attachmentPurgeWorkflow } from './attachment-purge';
 export { sealSignatureWorkflow } from './signing';

@@ -16,7 +16,7 @@ import {
   SealApplicationState,
   sealApplicationWorkflowId,
 } from '../../domain/seal-application';
-import { DurableRequests, NewRequest } from '../../usecases/durable-request';
+import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
 import { sealApplicationWorkflow } from '../../workflows/seal-application';
 import { stateQuery } from '../../workflows/seal-application-messages';
 import { canSeeOrganisationRecords } from '../access';
@@ -110,6 +110,7 @@ export class SealApplicationService {
                 { disableIdentityMap: true },
               )
         : undefined,
+      resume: (existing) => this.pendingStart(existing),
       prepare: async (): Promise<NewRequest<typeof sealApplicationWorkflow>> => {
         const approvalOptions = await this.approvals.resolveInitiatorOptions(body);
         const application = {
@@ -221,6 +222,21 @@ export class SealApplicationService {
       },
       olderThanMs,
     );
+  }
+
+  /**
+   * The process of an application submitted again under its Idempotency-Key while still pending (issue 11: its
+   * first submission may have been stored without its process, answered 503); started unless it exists.
+   */
+  private async pendingStart(
+    a: SealApplication,
+  ): Promise<WorkflowStart<typeof sealApplicationWorkflow> | null> {
+    if (a.status !== 'pending') return null;
+    return {
+      workflow: sealApplicationWorkflow,
+      workflowId: sealApplicationWorkflowId(a.id),
+      args: [await this.workflowInput(null, a)],
+    };
   }
 
   /** The application if the caller may see it: its organisation, reviewers on its chain, overseeing units. */
