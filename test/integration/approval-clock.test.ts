@@ -7,8 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { InAppNotice } from '../../db/approval-entities';
 import { Task } from '../../db/entities';
 import { saveFlowDefinition } from '../../db/flow-definitions';
@@ -16,43 +14,23 @@ import { loadWorkingCalendar } from '../../db/calendar';
 import { Actor, ApprovalInput, ApprovalState, approvalWorkflowId, UserRef } from '../../domain/approval';
 import { reminderPlan } from '../../domain/approval-reminders';
 import { FlowDefinitionBody, FlowStepInput } from '../../domain/flow-definition';
-import { createMailer, Mailer } from '../../mail/mailer';
 import { ACTION_UPDATES, approvalStateQuery, readyUpdate } from '../../workflows/approval-messages';
-import { testServices } from '../support/env';
-import { startTestPlatform, TestPlatform } from '../support/platform';
-import { startTimeSkippingEnvironment } from '../support/time-skipping';
+import type { TestPlatform } from '../support/platform';
+import { startTimeSkippingPlatform, TimeSkippingPlatform } from '../support/time-skipping-platform';
 
 let t: TestPlatform;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let mailer: Mailer;
-let running: Promise<void>;
-const taskQueue = `clock-${randomUUID()}`;
+let taskQueue: string;
+let rig: TimeSkippingPlatform;
 const DAY_MS = 24 * 3600 * 1000;
 
 beforeAll(async () => {
-  t = await startTestPlatform({ runWorker: false });
-  env = await startTimeSkippingEnvironment();
-  mailer = createMailer(t.workerEnv.SMTP_URL!, '晋城市电子证照与电子印章平台 <noreply@jincheng.example>');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: testServices().workflowBundlePath },
-    activities: createActivities({
-      orm: t.platform.orm,
-      mailer,
-      publicUrl: 'http://localhost:3000',
-    }),
-  });
-  running = worker.run();
+  rig = await startTimeSkippingPlatform('clock');
+  ({ t, env, taskQueue } = rig);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running?.catch(() => undefined);
-  mailer?.close();
-  await env?.teardown();
-  await t?.stop();
+  await rig?.stop();
 });
 
 const clerk: UserRef = {
