@@ -2,5 +2,6 @@
 export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
+export { sealStatusRequestWorkflow } from './seal-status-request';
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { sealSignatureWorkflow } from './signing';
