@@ -16,6 +16,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiError, auditDenial, FieldProblem, logInternalError, toApiError } from '../errors';
 import type { ApprovalService, SubmissionForm } from '../services/approvals';
 import type { SealUseService } from '../services/seal-use';
+import type { SealStatusService } from '../services/seal-status';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { DirectoryService } from '../services/directory';
@@ -27,6 +28,7 @@ import { inboxPageRoutes } from './inbox-pages';
 import { pageWithPendingCount } from './pending-count';
 import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
+import { sealStatusSection } from './seal-status-pages';
 
 const FIELD_LABELS: Record<string, string> = {
   kind: '印章类型',
@@ -84,10 +86,11 @@ export interface PageServices {
   approvals: ApprovalService;
   flows: FlowDefinitionService;
   sealUse: SealUseService;
+  sealStatus: SealStatusService;
 }
 
 export function pageRoutes(ctx: AppContext, services: PageServices): Router {
-  const { sealApplications: service, seals, approvals, flows, sealUse } = services;
+  const { sealApplications: service, seals, approvals, flows, sealUse, sealStatus } = services;
   const directory = new DirectoryService(ctx);
   const router = Router();
   const upload = multer({
@@ -343,6 +346,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
           },
           // SM-12: the seal's use requests, authorisations and the 申请用印 form.
           sealUse: await sealUseSection(sealUse, principal, seal),
+          // Issue 12 Build 5: the status, its history, 挂失 and 注销 (SM-15, SM-16).
+          sealStatus: await sealStatusSection(sealStatus, principal, seal),
         }),
       );
     }),
