@@ -116,6 +116,8 @@ export class Seal {
   statusSince!: Date;
   /** Why the seal is not active (the loss or the cancellation), null while active. */
   statusReason: string | null = null;
+  /** SM-8: 1 when made, one more at each renewal (same code, new certificate); earlier ones in seal_version. */
+  version: Opt<number> = 1;
   imprintMediaType!: string;
   imprint!: Buffer;
   widthMm!: number;
@@ -325,6 +327,7 @@ export const SealSchema = new EntitySchema<Seal>({
     status: { type: 'string' },
     statusSince: timestamptz,
     statusReason: { type: 'text', nullable: true },
+    version: { type: 'integer' },
     imprintMediaType: { type: 'string' },
     imprint: { type: 'blob' },
     widthMm: { type: 'double' },

@@ -5,8 +5,9 @@
 import { EntitySchema, Opt } from '@mikro-orm/core';
 import type { StoredInitiatorOptions } from '../domain/flow-definition';
 import type { AttachmentRef } from '../domain/approval';
-import type { SealStatus } from '../domain/seal';
+import type { SealInfo, SealMakerSignature, SealStatus } from '../domain/seal';
 import type {
+  SealRequestProcessKind,
   SealStatusEvent,
   SealStatusRequestAction,
   SealStatusRequestStatus,
@@ -35,7 +36,7 @@ export class SealStatusRequest {
   sealId!: string;
   organisationId!: string;
   applicantId!: string;
-  processKind!: 'seal_cancellation' | 'seal_loss_handling';
+  processKind!: SealRequestProcessKind;
   action!: SealStatusRequestAction;
   reason!: string;
   /** Null: effective when approved. */
@@ -92,4 +93,31 @@ export const SealStatusRequestSchema = new EntitySchema<SealStatusRequest>({
   },
 });
 
-export const SEAL_STATUS_ENTITIES = [SealStatusChangeSchema, SealStatusRequestSchema];
+/** An earlier version of a renewed seal (SM-8): its certificate and seal info, as signatures made with it carry. */
+export class SealVersion {
+  sealId!: string;
+  version!: number;
+  certificateId!: string;
+  validFrom!: Date;
+  validTo!: Date;
+  sealInfo!: SealInfo;
+  makerSignature!: SealMakerSignature;
+  createdAt!: Date;
+}
+
+export const SealVersionSchema = new EntitySchema<SealVersion>({
+  class: SealVersion,
+  tableName: 'seal_version',
+  properties: {
+    sealId: { type: 'string', primary: true },
+    version: { type: 'integer', primary: true },
+    certificateId: { type: 'string' },
+    validFrom: timestamptz,
+    validTo: timestamptz,
+    sealInfo: { type: 'json' },
+    makerSignature: { type: 'json' },
+    createdAt: timestamptz,
+  },
+});
+
+export const SEAL_STATUS_ENTITIES = [SealStatusChangeSchema, SealStatusRequestSchema, SealVersionSchema];

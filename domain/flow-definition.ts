@@ -14,6 +14,7 @@ export const PROCESS_KINDS = [
   'seal_use',
   'seal_cancellation',
   'seal_loss_handling',
+  'seal_renewal',
 ] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
@@ -22,6 +23,7 @@ export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   seal_use: '用印申请',
   seal_cancellation: '电子印章注销',
   seal_loss_handling: '电子印章挂失处理',
+  seal_renewal: '电子印章续期',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -332,6 +334,9 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
   },
   // Issue 12 Build 5 (SM-15, SM-16): cancellation and the handling of a lost seal.
   seal_cancellation: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+  },
+  seal_renewal: {
     sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
   },
   seal_loss_handling: {
@@ -664,13 +669,15 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
     ],
   },
   // Issue 12 Build 5: SM-15 — a cancellation is approved by the seal management department of the seal's
-  // jurisdiction; SM-16 — so is the cancellation or restoration of a lost seal.
-  ...(['seal_cancellation', 'seal_loss_handling'] as const).map((kind) => ({
+  // jurisdiction; SM-16 — so is the cancellation or restoration of a lost seal; SM-8 — and a renewal.
+  ...(['seal_cancellation', 'seal_loss_handling', 'seal_renewal'] as const).map((kind) => ({
     kind,
-    name:
-      kind === 'seal_cancellation'
-        ? '电子印章注销审批（印章管理部门）'
-        : '电子印章挂失处理审批（印章管理部门）',
+    name: {
+      seal_cancellation: '电子印章注销审批（印章管理部门）',
+      seal_loss_handling: '电子印章挂失处理审批（印章管理部门）',
+      // SM-8: a renewal is reviewed like an application; one level is enough by default.
+      seal_renewal: '电子印章续期审批（印章管理部门）',
+    }[kind],
     steps: [
       {
         key: 'seal-department',

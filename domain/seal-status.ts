@@ -11,7 +11,7 @@ import { INITIATOR_OPTIONS } from './flow-definition';
 import type { SealStatus } from './seal';
 
 /** What changed a seal's status. `made` is the seal's first entry (status active). */
-export const SEAL_STATUS_EVENTS = ['made', 'loss_reported', 'restored', 'cancelled'] as const;
+export const SEAL_STATUS_EVENTS = ['made', 'loss_reported', 'restored', 'cancelled', 'renewed'] as const;
 export type SealStatusEvent = (typeof SEAL_STATUS_EVENTS)[number];
 
 export const SEAL_STATUS_EVENT_LABELS: Record<SealStatusEvent, string> = {
@@ -19,6 +19,7 @@ export const SEAL_STATUS_EVENT_LABELS: Record<SealStatusEvent, string> = {
   loss_reported: '挂失',
   restored: '解除挂失',
   cancelled: '注销',
+  renewed: '续期',
 };
 
 /** The status each event leaves the seal in. */
@@ -27,6 +28,7 @@ export const STATUS_AFTER: Record<SealStatusEvent, SealStatus> = {
   loss_reported: 'lost',
   restored: 'active',
   cancelled: 'cancelled',
+  renewed: 'active',
 };
 
 /** The statuses an event may start from; anything else is a 409 naming the rule. */
@@ -35,6 +37,7 @@ const ALLOWED_FROM: Record<SealStatusEvent, readonly SealStatus[]> = {
   loss_reported: ['active'],
   restored: ['lost'],
   cancelled: ['active', 'lost'],
+  renewed: ['active'],
 };
 
 /** Why the event may not happen to a seal in `current`, or undefined when it may. */
@@ -43,21 +46,49 @@ export function transitionProblem(current: SealStatus, event: SealStatusEvent): 
   if (current === 'cancelled') return '印章已注销，不能再办理挂失、解除挂失或注销（SM-15）';
   if (event === 'loss_reported') return '印章已挂失，不能重复挂失（SM-16）';
   if (event === 'restored') return '只有已挂失的印章才能解除挂失（SM-16）';
+  if (event === 'renewed') return '已挂失的印章不能续期，请先办理挂失处理（SM-8）';
   return `印章当前状态不能办理${SEAL_STATUS_EVENT_LABELS[event]}`;
 }
 
 /** A change request decided by the approval engine: cancel (SM-15) or, after a loss, cancel or restore (SM-16). */
-export const SEAL_STATUS_REQUEST_ACTIONS = ['cancel', 'restore'] as const;
+export const SEAL_STATUS_REQUEST_ACTIONS = ['cancel', 'restore', 'renew'] as const;
 export type SealStatusRequestAction = (typeof SEAL_STATUS_REQUEST_ACTIONS)[number];
 
-export const REQUEST_ACTION_EVENT: Record<SealStatusRequestAction, 'cancelled' | 'restored'> = {
+export const REQUEST_ACTION_EVENT: Record<SealStatusRequestAction, 'cancelled' | 'restored' | 'renewed'> = {
   cancel: 'cancelled',
   restore: 'restored',
+  renew: 'renewed',
 };
 
-/** The process kind a request runs under: handling a loss, or cancelling a seal in use. */
-export function requestProcessKind(current: SealStatus): 'seal_cancellation' | 'seal_loss_handling' {
+export type SealRequestProcessKind = 'seal_cancellation' | 'seal_loss_handling' | 'seal_renewal';
+
+/** The process kind a request runs under: a renewal, the handling of a loss, or cancelling a seal in use. */
+export function requestProcessKind(
+  current: SealStatus,
+  action: SealStatusRequestAction,
+): SealRequestProcessKind {
+  if (action === 'renew') return 'seal_renewal';
   return current === 'lost' ? 'seal_loss_handling' : 'seal_cancellation';
+}
+
+/** SM-8: a seal is renewed within the 30 days before its certificate (and so the seal) expires. */
+export const RENEWAL_WINDOW_DAYS = 30;
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Why the seal may not be renewed at `now`, or undefined. */
+export function renewalWindowProblem(validTo: Date, now: Date): string | undefined {
+  const opens = new Date(validTo.getTime() - RENEWAL_WINDOW_DAYS * DAY_MS);
+  if (now < opens)
+    return `印章有效期至 ${validTo.toISOString().slice(0, 10)}，到期前 ${RENEWAL_WINDOW_DAYS} 日内方可续期（SM-8）`;
+  return undefined;
+}
+
+/** The renewed certificate's (and seal version's) validity: as long as the one it replaces, from now. */
+export function renewedValidity(old: { notBefore: Date; notAfter: Date }, now: Date) {
+  return {
+    notBefore: now,
+    notAfter: new Date(now.getTime() + (old.notAfter.getTime() - old.notBefore.getTime())),
+  };
 }
 
 export type SealStatusRequestStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
@@ -86,7 +117,9 @@ export type SealLossReportBody = z.infer<typeof SealLossReportBody>;
 export const SealStatusRequestBody = z
   .object({
     sealId: z.string().trim().min(1).max(100),
-    action: z.enum(SEAL_STATUS_REQUEST_ACTIONS, { message: '应为 cancel（注销）或 restore（解除挂失）' }),
+    action: z.enum(SEAL_STATUS_REQUEST_ACTIONS, {
+      message: '应为 cancel（注销）、restore（解除挂失）或 renew（续期）',
+    }),
     reason: z.string().trim().min(2).max(500),
     effectiveFrom: IsoTime.optional(),
     attachments: z.array(z.string().trim().min(1).max(100)).max(10).default([]),

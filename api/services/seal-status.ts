@@ -9,6 +9,7 @@ import { SealStatusChange, SealStatusRequest } from '../../db/seal-status-entiti
 import { approvalWorkflowId } from '../../domain/approval';
 import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS } from '../../domain/seal';
 import {
+  renewalWindowProblem,
   requestProcessKind,
   REQUEST_ACTION_EVENT,
   SEAL_STATUS_EVENT_LABELS,
@@ -164,13 +165,15 @@ export class SealStatusService {
     meta: Meta,
   ): Promise<{ request: SealStatusRequestView; created: boolean }> {
     const seal = await this.actableSeal(principal, body.sealId);
-    const problem = transitionProblem(seal.status, REQUEST_ACTION_EVENT[body.action]);
+    const problem =
+      transitionProblem(seal.status, REQUEST_ACTION_EVENT[body.action]) ??
+      (body.action === 'renew' ? renewalWindowProblem(seal.validTo, new Date()) : undefined);
     if (problem) throw conflict(problem);
     const { idempotencyKey } = meta;
     const pending = await this.ctx.em().count(SealStatusRequest, { sealId: seal.id, status: 'pending' });
     if (pending > 0 && !idempotencyKey) throw conflict(ONE_PENDING);
     const id = randomUUID();
-    const processKind = requestProcessKind(seal.status);
+    const processKind = requestProcessKind(seal.status, body.action);
     const childId = approvalWorkflowId(processKind, id);
     const submitted = await new DurableRequests(this.ctx)
       .submit({

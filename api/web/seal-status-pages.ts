@@ -1,12 +1,17 @@
 /**
  * A seal's status on the pages (zh-CN, issue 12 Build 5): the public status page `/seals/status/<code>` (no login,
  * SM-15, SM-16), and on the seal page the status with its history and the forms 挂失 (at once, SM-16), 注销 (with
- * proof and the time it takes effect, SM-15) and 解除挂失 — the last two go to the approval engine. The rules are
+ * proof and the time it takes effect, SM-15), 解除挂失 and 续期 (SM-8) — the last three go to the approval engine. The rules are
  * SealStatusService's and domain/seal-status.ts's, shared with the JSON API.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
-import { SealLossReportBody, SealStatusRequestBody } from '../../domain/seal-status';
+import {
+  RENEWAL_WINDOW_DAYS,
+  renewalWindowProblem,
+  SealLossReportBody,
+  SealStatusRequestBody,
+} from '../../domain/seal-status';
 import type { AppContext } from '../context';
 import { ApiError, badRequest } from '../errors';
 import type { Principal } from '../principal';
@@ -43,6 +48,13 @@ export async function sealStatusSection(service: SealStatusService, principal: P
     canReportLoss: mayAct && status.status === 'active',
     canCancel: mayAct && status.status !== 'cancelled' && !pending,
     canRestore: mayAct && status.status === 'lost' && !pending,
+    // SM-8: 续期 within the 30 days before the seal (its certificate) expires.
+    canRenew:
+      mayAct &&
+      status.status === 'active' &&
+      !pending &&
+      !renewalWindowProblem(new Date(seal.validTo), new Date()),
+    renewalWindowDays: RENEWAL_WINDOW_DAYS,
     publicUrl: `/seals/status/${seal.esId}`,
   };
 }

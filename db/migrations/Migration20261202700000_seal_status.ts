@@ -3,13 +3,27 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Issue 12 Build 5 (SM-15, SM-16): every change of a seal's status is recorded with the time it took effect, and
  * the seal row keeps since when its current status holds and why. Existing seals get their first entry (made,
- * active) at their creation. Cancellation and loss handling are requests decided by the approval engine.
+ * active) at their creation. Cancellation, loss handling and renewal are requests decided by the approval
+ * engine; a renewal keeps the seal's earlier versions (certificate, seal info) in seal_version.
  */
 export class Migration20261202700000_seal_status extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
       alter table seal add column status_since timestamptz;
       alter table seal add column status_reason text;
+      -- SM-8: a renewal makes a new version of the seal under the same code; the versions before it are kept.
+      alter table seal add column version integer not null default 1;
+      create table seal_version (
+        seal_id text not null references seal(id),
+        version integer not null,
+        certificate_id text not null references organisation_certificate(id),
+        valid_from timestamptz not null,
+        valid_to timestamptz not null,
+        seal_info jsonb not null,
+        maker_signature jsonb not null,
+        created_at timestamptz not null,
+        primary key (seal_id, version)
+      );
       update seal set status_since = created_at;
       alter table seal alter column status_since set not null;
 
@@ -17,7 +31,7 @@ export class Migration20261202700000_seal_status extends Migration {
         id text primary key,
         seal_id text not null references seal(id),
         status text not null check (status in ('active', 'lost', 'cancelled')),
-        event text not null check (event in ('made', 'loss_reported', 'restored', 'cancelled')),
+        event text not null check (event in ('made', 'loss_reported', 'restored', 'cancelled', 'renewed')),
         reason text not null,
         effective_at timestamptz not null,
         recorded_at timestamptz not null default now(),
@@ -36,8 +50,8 @@ export class Migration20261202700000_seal_status extends Migration {
         seal_id text not null references seal(id),
         organisation_id text not null references organisation(id),
         applicant_id text not null references app_user(id),
-        process_kind text not null check (process_kind in ('seal_cancellation', 'seal_loss_handling')),
-        action text not null check (action in ('cancel', 'restore')),
+        process_kind text not null check (process_kind in ('seal_cancellation', 'seal_loss_handling', 'seal_renewal')),
+        action text not null check (action in ('cancel', 'restore', 'renew')),
         reason text not null,
         effective_from timestamptz,
         attachments jsonb not null default '[]',
@@ -61,6 +75,8 @@ export class Migration20261202700000_seal_status extends Migration {
     this.addSql(`
       drop table seal_status_request;
       drop table seal_status_change;
+      drop table seal_version;
+      alter table seal drop column version;
       alter table seal drop column status_reason;
       alter table seal drop column status_since;
     `);

@@ -7,14 +7,19 @@
  * REVOKED_NO_POE; every change is in the seal's history with its time, and its public status needs no login.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { AuditEvent } from '../../db/entities';
-import { SealStatusChange, SealStatusRequest } from '../../db/seal-status-entities';
+import { AppUser, AuditEvent, Organisation, OrganisationCertificate, Seal } from '../../db/entities';
+import { SealStatusChange, SealStatusRequest, SealVersion } from '../../db/seal-status-entities';
+import type { SealSignature } from '../../domain/seal-signature';
+import { verifySealSignature } from '../../pki/seal-signer';
+import { issueCertificateFor, loadCertificateAuthority } from '../../usecases/certificate-store';
+import { TEST_PKI_MASTER_KEY } from '../support/env';
 import { approvalWorkflowId } from '../../domain/approval';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   grantLicenceSealUse,
   issueLicence,
+  randomUscc,
 } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { makeTestSeal } from '../support/seals';
@@ -63,31 +68,37 @@ async function decide(processKey: string, action: 'approve' | 'reject'): Promise
   throw new Error(`no reviewer has a task of ${processKey}`);
 }
 
-async function waitForRequest(id: string, status: string) {
+async function waitForRequest(id: string, status: string, as = 'zz-amr-clerk') {
   for (let i = 0; i < 150; i++) {
-    const res = await t.call('GET', `/api/seal-status-requests/${id}`, { as: 'zz-amr-clerk' });
+    const res = await t.call('GET', `/api/seal-status-requests/${id}`, { as });
     if (res.body.status === status) return res.body;
     await sleep(100);
   }
   throw new Error(`seal status request ${id} did not reach ${status}`);
 }
 
-async function waitForSealStatus(sealId: string, status: string) {
+async function waitForSealStatus(sealId: string, status: string, as = 'zz-amr-clerk', event?: string) {
   for (let i = 0; i < 150; i++) {
-    const res = await t.call('GET', `/api/seals/${sealId}/status-history`, { as: 'zz-amr-clerk' });
-    if (res.body.status === status) return res.body;
+    const res = await t.call('GET', `/api/seals/${sealId}/status-history`, { as });
+    const last = res.body.items?.at(-1)?.event;
+    if (res.body.status === status && (!event || last === event)) return res.body;
     await sleep(100);
   }
   throw new Error(`seal ${sealId} did not become ${status}`);
 }
 
 /** A seal-use authorisation for `sealId`, approved by the unit leader (default seal_use flow). */
-async function authorise(sealId: string, documentHash: string): Promise<string> {
+async function authorise(
+  sealId: string,
+  documentHash: string | string[],
+  as = 'zz-amr-clerk',
+  leader = 'zz-amr-leader',
+): Promise<string> {
   const submitted = await t.call('POST', '/api/seal-use-requests', {
-    as: 'zz-amr-clerk',
+    as,
     body: {
       sealId,
-      documents: [{ title: '会议纪要', sha256: documentHash }],
+      documents: [documentHash].flat().map((sha256, i) => ({ title: `会议纪要${i + 1}`, sha256 })),
       maxUses: 5,
       validFrom: new Date(Date.now() - 60_000).toISOString(),
       validTo: new Date(Date.now() + 24 * 3600_000).toISOString(),
@@ -97,13 +108,13 @@ async function authorise(sealId: string, documentHash: string): Promise<string> 
   expect(submitted.status).toBe(201);
   const key = approvalWorkflowId('seal_use', submitted.body.id);
   for (let i = 0; i < 100; i++) {
-    const inbox = await t.call('GET', '/api/tasks?box=pending', { as: 'zz-amr-leader' });
+    const inbox = await t.call('GET', '/api/tasks?box=pending', { as: leader });
     const task = (inbox.body.items as Array<{ taskId: string | null; processKey: string }>).find(
       (x) => x.processKey === key && x.taskId,
     );
     if (task) {
       await t.call('POST', `/api/tasks/${task.taskId}/approve`, {
-        as: 'zz-amr-leader',
+        as: leader,
         body: { comment: '同意' },
       });
       break;
@@ -111,7 +122,7 @@ async function authorise(sealId: string, documentHash: string): Promise<string> 
     await sleep(100);
   }
   for (let i = 0; i < 150; i++) {
-    const view = await t.call('GET', `/api/seal-use-requests/${submitted.body.id}`, { as: 'zz-amr-clerk' });
+    const view = await t.call('GET', `/api/seal-use-requests/${submitted.body.id}`, { as });
     if (view.body.authorisation) return view.body.authorisation.id as string;
     await sleep(100);
   }
@@ -333,5 +344,124 @@ describe('issue 12 Build 5 — cancellation (SM-15) from a stated time, and veri
     const code = (await t.call('GET', `/api/seals/${sealId}`, { as: 'zz-amr-clerk' })).body.esId;
     const status = await t.call('GET', `/api/public/seals/${code}`);
     expect(status.body).toMatchObject({ status: 'cancelled', statusLabel: '已注销', since: cutOff });
+  });
+});
+
+describe('issue 12 Build 5 — renewal (SM-8): a new certificate and seal version with the same code', () => {
+  const ORG = 'zz-renewal-test';
+  const NAME = '泽州县续期测试服务中心';
+  let sealId: string;
+  let code: string;
+  let authorisationId: string;
+  let caPem: string;
+  const BEFORE = sha('续期前的文件');
+  const AFTER = sha('续期后的文件');
+
+  /** A unit whose only certificate expires in 20 days, with a seal applicant and a leader. */
+  beforeAll(async () => {
+    const em = t.em().fork();
+    await em.insert(Organisation, {
+      id: ORG,
+      name: NAME,
+      uscc: randomUscc(),
+      jurisdictionId: '140525',
+      functions: ['using_unit'],
+      createdAt: new Date(),
+    });
+    await em.insert(AppUser, {
+      id: `user-${ORG}-clerk`,
+      username: `${ORG}-clerk`,
+      displayName: '续期经办人',
+      email: null,
+      organisationId: ORG,
+      roles: ['seal_applicant'],
+      active: true,
+      holderCode: null,
+      oidcSubject: null,
+    });
+    await em.insert(AppUser, {
+      id: `user-${ORG}-leader`,
+      username: `${ORG}-leader`,
+      displayName: '续期负责人',
+      email: null,
+      organisationId: ORG,
+      roles: ['unit_leader'],
+      active: true,
+      holderCode: null,
+      oidcSubject: null,
+    });
+    const organisation = await em.findOneOrFail(Organisation, { id: ORG });
+    const ca = await loadCertificateAuthority(em, TEST_PKI_MASTER_KEY);
+    caPem = ca.certificatePem;
+    const now = Date.now();
+    issueCertificateFor(
+      em,
+      ca,
+      organisation,
+      { province: '山西省', locality: '晋城市' },
+      { notBefore: new Date(now - 340 * 24 * 3600_000), notAfter: new Date(now + 20 * 24 * 3600_000) },
+      TEST_PKI_MASTER_KEY,
+    );
+    await em.flush();
+    sealId = await makeTestSeal(t, 'business', `${NAME}合同专用章`, ORG, `${ORG}-clerk`);
+    authorisationId = await authorise(sealId, [BEFORE, AFTER], `${ORG}-clerk`, `${ORG}-leader`);
+    code = (await t.call('GET', `/api/seals/${sealId}`, { as: `${ORG}-clerk` })).body.esId;
+  });
+
+  it('outside the 30 days before expiry a renewal is 409 naming the rule', async () => {
+    const other = await makeTestSeal(t, 'business', '泽州县市场监督管理局印章续期测试章');
+    const res = await t.call('POST', '/api/seal-status-requests', {
+      as: 'zz-amr-clerk',
+      body: { sealId: other, action: 'renew', reason: '证书即将到期' },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain('到期前 30 日内方可续期');
+  });
+
+  it('approved in one step, the seal has a new certificate and version under the same code; old and new signatures verify', async () => {
+    const sign = (documentHash: string) =>
+      t.call('POST', `/api/seals/${sealId}/sign`, {
+        as: `${ORG}-clerk`,
+        body: { authorisationId, documentHash },
+      });
+    const before = await sign(BEFORE);
+    expect(before.status).toBe(201);
+    const oldCertificateId = (await t.em().findOneOrFail(Seal, { id: sealId }, { disableIdentityMap: true }))
+      .certificateId;
+
+    const res = await t.call('POST', '/api/seal-status-requests', {
+      as: `${ORG}-clerk`,
+      body: { sealId, action: 'renew', reason: '机构数字证书20日后到期，申请续期' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ processKind: 'seal_renewal', status: 'pending' });
+    await decide(res.body.approval.workflowId, 'approve');
+    await waitForRequest(res.body.id, 'approved', `${ORG}-clerk`);
+    const history = await waitForSealStatus(sealId, 'active', `${ORG}-clerk`, 'renewed');
+    expect(history.items.map((h: { event: string }) => h.event)).toEqual(['made', 'renewed']);
+
+    const seal = await t.em().findOneOrFail(Seal, { id: sealId }, { disableIdentityMap: true });
+    expect(seal).toMatchObject({ esId: code, version: 2 });
+    expect(seal.certificateId).not.toBe(oldCertificateId);
+    const certificate = await t.em().findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
+    expect(certificate.notAfter.getTime()).toBeGreaterThan(Date.now() + 300 * 24 * 3600_000);
+    expect(seal.sealInfo.esId).toBe(code);
+    expect(await t.em().findOne(SealVersion, { sealId, version: 1 })).toMatchObject({
+      certificateId: oldCertificateId,
+    });
+
+    // The authorisation granted before the renewal still signs, now with the new version.
+    const after = await t.call('POST', `/api/seals/${sealId}/sign`, {
+      as: `${ORG}-clerk`,
+      body: { authorisationId, documentHash: AFTER },
+    });
+    expect(after.status).toBe(201);
+    const oldRecord = before.body.signature as SealSignature;
+    const newRecord = after.body.signature as SealSignature;
+    expect(oldRecord.seal.esId).toBe(code);
+    expect(newRecord.seal.esId).toBe(code);
+    expect(newRecord.signerCertificate).not.toBe(oldRecord.signerCertificate);
+    expect(verifySealSignature(oldRecord, caPem)).toMatchObject({ valid: true });
+    expect(verifySealSignature(newRecord, caPem)).toMatchObject({ valid: true });
   });
 });
