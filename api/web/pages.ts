@@ -29,6 +29,7 @@ import { pageWithPendingCount } from './pending-count';
 import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
 import { sealStatusSection } from './seal-status-pages';
+import { RENEWAL_WINDOW_DAYS, renewalWindowProblem } from '../../domain/seal-status';
 
 const FIELD_LABELS: Record<string, string> = {
   kind: '印章类型',
@@ -316,12 +317,17 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
   router.get(
     '/seals',
     signedIn(async (_req, res, principal) => {
+      const list = await seals.sealsOfOrganisation(principal);
+      const now = new Date();
       res.send(
         await page('seals', {
           title: '本单位印章',
           principal,
           nav: 'seals',
-          seals: await seals.sealsOfOrganisation(principal),
+          seals: list,
+          // Issue 12 Build 5 (SM-8): the unit's home names the seals whose renewal window is open.
+          renewalDue: list.filter((x) => x.status === 'active' && !renewalWindowProblem(x.validTo, now)),
+          renewalWindowDays: RENEWAL_WINDOW_DAYS,
         }),
       );
     }),

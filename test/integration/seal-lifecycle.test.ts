@@ -426,6 +426,11 @@ describe('issue 12 Build 5 — renewal (SM-8): a new certificate and seal versio
       });
     const before = await sign(BEFORE);
     expect(before.status).toBe(201);
+    // The unit's home names the seal whose renewal window is open.
+    const home = await t.call('GET', '/seals', { as: `${ORG}-clerk` });
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('id="renewal-due"');
+    expect(home.body).toContain(code);
     const oldCertificateId = (await t.em().findOneOrFail(Seal, { id: sealId }, { disableIdentityMap: true }))
       .certificateId;
 
@@ -463,5 +468,6 @@ describe('issue 12 Build 5 — renewal (SM-8): a new certificate and seal versio
     expect(newRecord.signerCertificate).not.toBe(oldRecord.signerCertificate);
     expect(verifySealSignature(oldRecord, caPem)).toMatchObject({ valid: true });
     expect(verifySealSignature(newRecord, caPem)).toMatchObject({ valid: true });
+    expect((await t.call('GET', '/seals', { as: `${ORG}-clerk` })).body).not.toContain('id="renewal-due"');
   });
 });
