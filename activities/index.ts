@@ -12,6 +12,7 @@ import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
 import { createSealApplicationActivities } from './seal-application';
+import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
 
 export interface ActivityDeps {
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createSealApplicationActivities(deps),
     ...createSealUseActivities(deps),
+    ...createSealStatusActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
     ...createAttachmentPurgeActivities(deps),

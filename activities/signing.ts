@@ -17,6 +17,7 @@ import { signUnderAuthorisation } from '../usecases/seal-signing';
 import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
+import { renewSealForRequest } from './signing-seal-renewal';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
 export interface SealSignatureRequest {
@@ -43,6 +44,8 @@ export interface SealSignatureResult {
 export interface SigningActivities {
   signAndStore(req: { issuanceId: string }): Promise<SignAndStoreResult>;
   makeSeal(req: { applicationId: string }): Promise<{ sealId: string }>;
+  /** Issue 12 Build 5 (SM-8): a new certificate and seal version for an approved renewal. */
+  renewSeal(req: { requestId: string }): Promise<{ refused: string | null }>;
   signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
 }
 
@@ -62,6 +65,10 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     makeSeal({ applicationId }) {
       return makeSealForApplication(fork(), applicationId, deps.pkiMasterKey);
+    },
+
+    renewSeal({ requestId }) {
+      return renewSealForRequest(fork(), requestId, deps.pkiMasterKey);
     },
 
     async signUnderAuthorisation(req) {

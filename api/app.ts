@@ -21,6 +21,7 @@ import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
+import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
 import { verificationRoutes } from './routes/verification';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
@@ -30,6 +31,7 @@ import { LicenceTypeService } from './services/licence-types';
 import { LicenceService } from './services/licences';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
+import { SealStatusService } from './services/seal-status';
 import { SealService } from './services/seals';
 import { VerificationService } from './services/verification';
 import { AuditLogService } from './services/audit-log';
@@ -40,6 +42,7 @@ import { licenceTypePageRoutes } from './web/licence-type-pages';
 import { pageErrorHandler, pageRoutes } from './web/pages';
 import { sealUsePageRoutes } from './web/seal-use-pages';
 import { verifyPageRoutes } from './web/verify-pages';
+import { sealStatusPageRoutes } from './web/seal-status-pages';
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -49,6 +52,7 @@ export function createApp(ctx: AppContext) {
   const seals = new SealService(ctx);
   const calendar = new CalendarService(ctx);
   const sealUse = new SealUseService(ctx, approvals);
+  const sealStatus = new SealStatusService(ctx, approvals);
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
   const licences = new LicenceService(ctx);
@@ -92,6 +96,9 @@ export function createApp(ctx: AppContext) {
   app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
+  // Public too: a seal's status by its code (SM-15, SM-16).
+  app.use('/api', publicSealStatusRoutes(sealStatus));
+  app.use('/api', sealStatusRoutes(ctx, sealStatus));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
   app.use('/api', flowDefinitionRoutes(ctx, flows));
@@ -105,14 +112,15 @@ export function createApp(ctx: AppContext) {
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(sealUsePageRoutes(ctx, sealUse));
+  app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals));
-  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse }));
+  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse, licences };
+  return { app, sealApplications, approvals, sealUse, sealStatus, licences };
 }
 
 /**

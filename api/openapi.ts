@@ -4,6 +4,7 @@ import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-d
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
+import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
 import { CalendarYearBody, MAX_DEADLINE_DAYS, MAX_DEADLINE_HOURS } from './services/calendar';
@@ -42,6 +43,7 @@ export function openApiDocument(serverUrl: string) {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {
         ...SEAL_USE_SCHEMAS,
+        ...SEAL_STATUS_SCHEMAS,
         ...VERIFY_SCHEMAS,
         ...LICENCE_TYPE_SCHEMAS,
         ...LICENCE_SCHEMAS,
@@ -321,6 +323,7 @@ export function openApiDocument(serverUrl: string) {
         },
       },
       ...SEAL_USE_PATHS,
+      ...SEAL_STATUS_PATHS,
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,

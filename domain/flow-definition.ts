@@ -9,12 +9,21 @@ import { ORGANISATION_FUNCTIONS, USER_ROLES } from './roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS, SealKind } from './seal';
 
 /** Every process kind that goes through the approval engine. */
-export const PROCESS_KINDS = ['seal_application', 'seal_use'] as const;
+export const PROCESS_KINDS = [
+  'seal_application',
+  'seal_use',
+  'seal_cancellation',
+  'seal_loss_handling',
+  'seal_renewal',
+] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   seal_application: '电子印章申请',
   seal_use: '用印申请',
+  seal_cancellation: '电子印章注销',
+  seal_loss_handling: '电子印章挂失处理',
+  seal_renewal: '电子印章续期',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -343,6 +352,22 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
     sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
     documentCount: { label: '文件份数', type: 'number' },
     maxUses: { label: '用印次数', type: 'number' },
+  },
+  // Issue 12 Build 5 (SM-15, SM-16): cancellation and the handling of a lost seal.
+  seal_cancellation: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+  },
+  seal_renewal: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+  },
+  seal_loss_handling: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+    action: {
+      label: '处理方式',
+      type: 'enum',
+      values: ['cancel', 'restore'],
+      labels: { cancel: '注销', restore: '解除挂失' },
+    },
   },
 };
 
@@ -681,4 +706,32 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
       },
     ],
   },
+  // Issue 12 Build 5: SM-15 — a cancellation is approved by the seal management department of the seal's
+  // jurisdiction; SM-16 — so is the cancellation or restoration of a lost seal; SM-8 — and a renewal.
+  ...(['seal_cancellation', 'seal_loss_handling', 'seal_renewal'] as const).map((kind) => ({
+    kind,
+    name: {
+      seal_cancellation: '电子印章注销审批（印章管理部门）',
+      seal_loss_handling: '电子印章挂失处理审批（印章管理部门）',
+      // SM-8: a renewal is reviewed like an application; one level is enough by default.
+      seal_renewal: '电子印章续期审批（印章管理部门）',
+    }[kind],
+    steps: [
+      {
+        key: 'seal-department',
+        name: '印章管理部门审核',
+        approvers: [
+          {
+            type: 'management_unit' as const,
+            function: 'seal_management_department' as const,
+            role: 'seal_reviewer' as const,
+            levelsUp: 0,
+          },
+        ],
+        mode: 'single' as const,
+        due: { workingDays: 3 },
+        onBreach: 'notify_supervisor' as const,
+      },
+    ],
+  })),
 ];

@@ -129,7 +129,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     auth: new Authenticator(config, em),
     jurisdictions: new JurisdictionTree(em),
   };
-  const { app, sealApplications, sealUse, licences } = createApp(ctx);
+  const { app, sealApplications, sealUse, sealStatus, licences } = createApp(ctx);
   // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
   const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
   readFromDatabase({
@@ -144,6 +144,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const orphans = [
     ['applications', sealApplications],
     ['seal-use requests', sealUse],
+    ['seal status requests', sealStatus],
     ['licence issuances', licences],
   ] as const;
   for (const [what, service] of orphans) {

@@ -2,6 +2,7 @@
 export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
+export { sealStatusRequestWorkflow } from './seal-status-request';
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { attachmentPurgeWorkflow } from './attachment-purge';
 export { sealSignatureWorkflow } from './signing';

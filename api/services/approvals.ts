@@ -361,7 +361,7 @@ export class ApprovalService {
     return userRef(this.ctx.em(), idOrUsername);
   }
 
-  private async attachmentRefs(principal: Principal, ids: string[] | undefined): Promise<AttachmentRef[]> {
+  async attachmentRefs(principal: Principal, ids: string[] | undefined): Promise<AttachmentRef[]> {
     if (!ids?.length) return [];
     const rows = await this.ctx.em().find(Attachment, { id: { $in: ids } }, { exclude: ['content'] });
     return ids.map((id, i) => {

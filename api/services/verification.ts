@@ -75,6 +75,7 @@ interface RegistryRow {
   signature_value: string;
   seal_id: string;
   seal_status: SealStatus | null;
+  seal_inactive_since: Date | null;
   type_seal_kind: string;
   latest_identifier: string;
   latest_version: number;
@@ -82,6 +83,17 @@ interface RegistryRow {
   data: LicenceExport['licence']['data'];
   signature: LicenceExport['signature'];
 }
+
+/**
+ * Since when the seal `s` has been out of use (domain/seal-status.ts inactiveSince, in SQL for the one registry
+ * query): the earliest effective time among the changes to a non-active status recorded after its last return to
+ * active; null while the seal is active.
+ */
+const SEAL_INACTIVE_SINCE = `
+  select min(c.effective_at) from seal_status_change c
+   where c.seal_id = s.id and s.status <> 'active' and c.status <> 'active'
+     and c.recorded_at > coalesce((select max(a.recorded_at) from seal_status_change a
+                                    where a.seal_id = s.id and a.status = 'active'), '-infinity')`;
 
 /**
  * The registry over the database, for one verification: one query per identifier gives both the registry entry
@@ -99,6 +111,7 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
           `select l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
                   l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
                   l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
+                  (${SEAL_INACTIVE_SINCE}) as seal_inactive_since,
                   latest.identifier as latest_identifier, latest.version as latest_version,
                   l.metadata, l.data, l.signature, t.definition->>'sealKind' as type_seal_kind
              from licence l
@@ -139,8 +152,14 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
         dataHash: r.data_hash.trim(),
         typeSealKind: r.type_seal_kind,
         signatureValue: r.signature_value,
-        // The platform keeps a seal's status, not when it changed (seal status history is not recorded yet).
-        seal: r.seal_status ? { id: r.seal_id, status: r.seal_status, statusChangedAt: null } : null,
+        // Issue 12 Build 5: since when the seal has been out of use, from its status history.
+        seal: r.seal_status
+          ? {
+              id: r.seal_id,
+              status: r.seal_status,
+              statusChangedAt: r.seal_inactive_since ? new Date(r.seal_inactive_since).toISOString() : null,
+            }
+          : null,
         latestIdentifier: r.latest_identifier,
         latestVersion: r.latest_version,
       };

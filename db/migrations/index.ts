@@ -9,6 +9,7 @@ import { Migration20261202000100_audit_chain } from './Migration20261202000100_a
 import { Migration20261202000400_oidc_subject } from './Migration20261202000400_oidc_subject';
 import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
+import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
     class: Migration20261202300000_approval_branches_signatures,
   },
   { name: 'Migration20261202400000_approval_clock', class: Migration20261202400000_approval_clock },
+  { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
 ];
