@@ -10,6 +10,7 @@ import { createApprovalActivities } from './approval';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
+import { createLicenceEventActivities } from './licence-events';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealUseActivities } from './seal-use';
 
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSealUseActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
+    ...createLicenceEventActivities(deps),
   });
 }
 

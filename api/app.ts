@@ -26,6 +26,7 @@ import { CalendarService } from './services/calendar';
 import { FlowDefinitionService } from './services/flow-definitions';
 import { LicenceTypeService } from './services/licence-types';
 import { LicenceService } from './services/licences';
+import { LicenceEventService } from './services/licence-events';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealService } from './services/seals';
@@ -50,6 +51,7 @@ export function createApp(ctx: AppContext) {
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
   const licences = new LicenceService(ctx);
+  const licenceEvents = new LicenceEventService(ctx, licences, approvals);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -94,7 +96,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', flowDefinitionRoutes(ctx, flows));
   app.use('/api', sealUseRoutes(ctx, sealUse));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
-  app.use('/api', licenceRoutes(ctx, licences));
+  app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 

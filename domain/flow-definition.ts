@@ -7,14 +7,16 @@
 import { z } from 'zod';
 import { ORGANISATION_FUNCTIONS, USER_ROLES } from './roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS, SealKind } from './seal';
+import { APPROVAL_EVENT_KINDS, LICENCE_EVENT_RULES } from './licence-lifecycle';
 
 /** Every process kind that goes through the approval engine. */
-export const PROCESS_KINDS = ['seal_application', 'seal_use'] as const;
+export const PROCESS_KINDS = ['seal_application', 'seal_use', 'licence_revocation'] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   seal_application: '电子印章申请',
   seal_use: '用印申请',
+  licence_revocation: '证照注销、撤销、吊销、废止',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -322,6 +324,15 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
     sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
     documentCount: { label: '文件份数', type: 'number' },
     maxUses: { label: '用印次数', type: 'number' },
+  },
+  // Issue 12 Build 1: one process kind for the four decisions that end a licence; flows may branch on which.
+  licence_revocation: {
+    eventKind: {
+      label: '事项',
+      type: 'enum',
+      values: APPROVAL_EVENT_KINDS,
+      labels: Object.fromEntries(APPROVAL_EVENT_KINDS.map((k) => [k, LICENCE_EVENT_RULES[k].label])),
+    },
   },
 };
 
@@ -639,6 +650,21 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
         approvers: [{ type: 'department_leader' }],
         mode: 'single',
         due: { workingDays: 1 },
+        onBreach: 'notify_supervisor',
+      },
+    ],
+  },
+  {
+    // Issue 12 Build 1: 注销、撤销、吊销、废止 of a licence are decided by the issuing unit's leader.
+    kind: 'licence_revocation',
+    name: '证照注销、撤销、吊销、废止审批（单位负责人）',
+    steps: [
+      {
+        key: 'leader',
+        name: '单位负责人审批',
+        approvers: [{ type: 'department_leader' }],
+        mode: 'single',
+        due: { workingDays: 3 },
         onBreach: 'notify_supervisor',
       },
     ],

@@ -77,6 +77,7 @@ export const LICENCE_STATUSES = [
   'cancelled',
   'expired',
   'withdrawn',
+  'abolished',
   'superseded',
 ] as const;
 export type LicenceStatus = (typeof LICENCE_STATUSES)[number];
@@ -87,6 +88,7 @@ export const LICENCE_STATUS_LABELS: Record<LicenceStatus, string> = {
   cancelled: '注销',
   expired: '失效（过期）',
   withdrawn: '吊销',
+  abolished: '废止',
   superseded: '已被新版本取代',
 };
 

@@ -37,6 +37,7 @@ export const LONG_ACTIVITY_OPTIONS: ActivityOptions = {
 /** The activities that get LONG_ACTIVITY_OPTIONS and heartbeat; every other activity is short. */
 export const LONG_ACTIVITIES: ReadonlySet<string> = new Set([
   'signAndStore',
+  'recordLicenceEvent',
   'makeSeal',
   'grantSealUseAuthorisation',
   'deliverToExchange',

@@ -4,3 +4,4 @@ export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { sealSignatureWorkflow } from './signing';
+export { licenceEventWorkflow } from './licence-event';

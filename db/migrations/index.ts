@@ -8,6 +8,7 @@ import { Migration20261128000000_flow_drafts } from './Migration20261128000000_f
 import { Migration20261202000100_audit_chain } from './Migration20261202000100_audit_chain';
 import { Migration20261202000400_oidc_subject } from './Migration20261202000400_oidc_subject';
 import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
+import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -22,4 +23,5 @@ export const MIGRATIONS = [
     name: 'Migration20261202300000_approval_branches_signatures',
     class: Migration20261202300000_approval_branches_signatures,
   },
+  { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
 ];
