@@ -11,6 +11,7 @@ import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
 import { createLicenceEventActivities } from './licence-events';
+import { createLicenceExpiryActivities } from './licence-expiry';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealUseActivities } from './seal-use';
 
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
     ...createLicenceEventActivities(deps),
+    ...createLicenceExpiryActivities(deps),
   });
 }
 

@@ -27,6 +27,8 @@ import { FlowDefinitionService } from './services/flow-definitions';
 import { LicenceTypeService } from './services/licence-types';
 import { LicenceService } from './services/licences';
 import { LicenceEventService } from './services/licence-events';
+import { ExchangeService } from './services/exchange';
+import { exchangeRoutes } from './routes/exchange';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealService } from './services/seals';
@@ -52,6 +54,7 @@ export function createApp(ctx: AppContext) {
   const licenceTypes = new LicenceTypeService(ctx);
   const licences = new LicenceService(ctx);
   const licenceEvents = new LicenceEventService(ctx, licences, approvals);
+  const exchange = new ExchangeService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -97,6 +100,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', sealUseRoutes(ctx, sealUse));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
   app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
+  app.use('/api', exchangeRoutes(ctx, exchange));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
@@ -111,7 +115,7 @@ export function createApp(ctx: AppContext) {
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse, licences };
+  return { app, sealApplications, approvals, sealUse, licences, exchange };
 }
 
 /**
@@ -153,6 +157,7 @@ const JSON_BODY_LIMITS: Array<[string, string]> = [
   ['/api/verify', '1536kb'],
   ['/api/seal-applications', '2560kb'],
   ['/api/licenses', '512kb'],
+  ['/api/exchange', '4kb'],
   ['/api/license-types', '256kb'],
   ['/api', '100kb'],
 ];

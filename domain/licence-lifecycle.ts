@@ -277,7 +277,8 @@ export function statusAt(
   let since = licence.issuedAt;
   for (const e of events) {
     if (Date.parse(e.effectiveAt) > t) break;
-    if (e.stateAfter.status !== state.status || e.kind !== 'expiry') since = e.effectiveAt;
+    // An event that leaves the state as it was (年检) does not move `since`.
+    if (canonicalJson(e.stateAfter) !== canonicalJson(state)) since = e.effectiveAt;
     state = e.stateAfter;
   }
   const inForce = state.status === 'valid' || state.status === 'suspended';

@@ -5,3 +5,5 @@ export { sealUseWorkflow } from './seal-use';
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { sealSignatureWorkflow } from './signing';
 export { licenceEventWorkflow } from './licence-event';
+export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
+export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';

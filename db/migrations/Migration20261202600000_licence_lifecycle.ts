@@ -34,6 +34,8 @@ export class Migration20261202600000_licence_lifecycle extends Migration {
       create index licence_event_licence_idx on licence_event (licence_id, recorded_at);
       create index licence_event_open_idx on licence_event (licence_id)
         where status in ('pending','awaiting_approval','awaiting_seal');
+      -- The daily expiry sweep pages through the licences in force with an end date, in id order.
+      create index licence_in_force_end_idx on licence (id) where status in ('valid','suspended') and valid_to is not null;
     `);
   }
 
