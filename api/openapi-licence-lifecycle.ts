@@ -4,6 +4,7 @@
  */
 import { LICENCE_STATUSES } from '../domain/licence';
 import { LICENCE_EVENT_KINDS, LicenceEventBody, SUSPENSION_KINDS } from '../domain/licence-lifecycle';
+import { ResendBody } from './services/exchange';
 import { error, json, ref, schema, secured } from './openapi-parts';
 
 const identifier = {
@@ -19,6 +20,7 @@ const eventResponse = (description: string) => ({
 });
 
 export const LICENCE_LIFECYCLE_SCHEMAS = {
+  ExchangeResendBody: schema(ResendBody),
   LicenceEventBody: schema(LicenceEventBody),
   LicenceEvent: {
     type: 'object',
@@ -127,6 +129,53 @@ export const LICENCE_LIFECYCLE_PATHS = {
         '400': error('at is not an ISO 8601 time'),
         '403': error('No right to see this licence'),
         '404': error('No such licence'),
+      },
+    },
+  },
+  '/api/exchange/reconciliation': {
+    get: {
+      summary:
+        'LM-8: the data-exchange messages delivered on a day (Asia/Shanghai), each with the SHA-256 of the body sent, and a digest of the day (management unit)',
+      security: secured,
+      parameters: [{ name: 'date', in: 'query', required: true, schema: { type: 'string', format: 'date' } }],
+      responses: {
+        '200': {
+          description: '{date, count, digest, pending, items}',
+          content: json({
+            type: 'object',
+            properties: {
+              date: { type: 'string' },
+              count: { type: 'integer' },
+              digest: { type: 'string' },
+              pending: { type: 'integer' },
+              items: { type: 'array', items: { type: 'object' } },
+            },
+          }),
+        },
+        '400': error('date is not a date'),
+        '401': error('Not authenticated'),
+        '403': error('Not a supervisor or platform admin of a management unit'),
+      },
+    },
+  },
+  '/api/exchange/resend': {
+    post: {
+      summary:
+        'LM-8: deliver the messages created in [from, to) again, with their original idempotency keys (management unit)',
+      security: secured,
+      requestBody: { required: true, content: json(ref('ExchangeResendBody')) },
+      responses: {
+        '202': {
+          description: '{workflowId, count}',
+          content: json({
+            type: 'object',
+            properties: { workflowId: { type: 'string' }, count: { type: 'integer' } },
+          }),
+        },
+        '400': error('from/to invalid or to not after from'),
+        '401': error('Not authenticated'),
+        '403': error('Not a supervisor or platform admin of a management unit'),
+        '503': error('Temporal unavailable'),
       },
     },
   },

@@ -247,6 +247,30 @@ export class LicenceEventService {
     return licenceStatusAt(this.ctx.em(), licence, at);
   }
 
+  /** The expiry reminders e-mailed for the licence (WP-(三)5), oldest first: offset and when sent. */
+  async reminders(licence: Licence): Promise<Array<{ offset: number; sentAt: string | null; to: string }>> {
+    const rows = await this.ctx
+      .em()
+      .getConnection()
+      .execute<Array<{ id: string; sent_at: Date | null; to_address: string }>>(
+        `select id, sent_at, to_address from email_message where id like ? order by created_at`,
+        [`licence-expiry-reminder:${licence.id}:%`],
+      );
+    return rows.map((r) => ({
+      offset: Number(r.id.split(':').pop()),
+      sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
+      to: r.to_address,
+    }));
+  }
+
+  /** Whether the caller may record events on the licence (its issuing unit's issuing roles). */
+  mayRecord(principal: Principal, licence: Licence): boolean {
+    return (
+      principal.roles.some((r) => ISSUER_ROLES.includes(r)) &&
+      licence.issuerOrganisationId === principal.organisationId
+    );
+  }
+
   private byCase(organisationId: string, caseId: string): Promise<LicenceEvent | null> {
     return this.ctx.em().findOne(LicenceEvent, { organisationId, caseId }, { disableIdentityMap: true });
   }
@@ -294,8 +318,7 @@ export class LicenceEventService {
   }
 
   private async requireIssuer(principal: Principal, licence: Licence, meta: RequestMeta): Promise<void> {
-    const isIssuer = principal.roles.some((r) => ISSUER_ROLES.includes(r));
-    if (isIssuer && licence.issuerOrganisationId === principal.organisationId) return;
+    if (this.mayRecord(principal, licence)) return;
     const message = '只有颁发单位的证照制发人员或业务系统可以办理证照事项（LM-8）';
     await recordAudit(this.ctx.em(), {
       actor: actorOf(principal),
