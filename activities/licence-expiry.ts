@@ -21,9 +21,8 @@ import {
   reminderDue,
   reminderMailKey,
 } from '../domain/licence-expiry';
-import type { LifecycleState } from '../domain/licence-lifecycle';
+import { lifecycleExchangeEvent, type LifecycleState } from '../domain/licence-lifecycle';
 import type { Mailer } from '../mail/mailer';
-import { lifecycleExchangeEvent } from '../usecases/licence-event-recording';
 import { sendMailOnce } from './mail';
 
 export interface SweepPage {

@@ -309,6 +309,11 @@ export interface LicenceEventDocument {
   stateAfter: { status: LicenceStatus; suspensions: SuspensionKind[] };
 }
 
+/** The exchange-platform event name of a lifecycle event (LM-8). */
+export function lifecycleExchangeEvent(kind: LicenceEventKind): string {
+  return `licence.lifecycle.${kind}`;
+}
+
 /** The exact string whose SHA-256 the event's signature carries. */
 export function canonicalEventDocument(doc: LicenceEventDocument): string {
   return canonicalJson(doc as unknown as Record<string, unknown>);

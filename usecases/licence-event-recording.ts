@@ -21,6 +21,7 @@ import {
   LICENCE_EVENT_FORMAT,
   LicenceEventBody,
   LicenceEventDocument,
+  lifecycleExchangeEvent,
 } from '../domain/licence-lifecycle';
 import { SealUseError } from '../domain/seal-use';
 import { findLicenceAuthorisation } from './licence-authorisation';
@@ -30,11 +31,6 @@ export type RecordEventResult =
   | { outcome: 'recorded' }
   | { outcome: 'awaiting_seal'; reason: string }
   | { outcome: 'failed'; reason: string };
-
-/** The exchange-platform event name of a lifecycle event. */
-export function lifecycleExchangeEvent(kind: string): string {
-  return `licence.lifecycle.${kind}`;
-}
 
 export async function signAndRecordEvent(
   em: EntityManager,
