@@ -54,16 +54,14 @@ export class ExchangeService {
   async reconciliation(principal: Principal, raw: unknown, meta: RequestMeta) {
     await this.requireOverseer(principal, 'exchange.reconciliation', meta);
     const { date } = parse(ReconciliationQuery, raw);
-    const rows = await this.ctx
-      .em()
-      .find(
-        ExchangeOutbox,
-        {
-          status: 'delivered',
-          deliveredAt: { $gte: startOfShanghaiDay(date), $lte: endOfShanghaiDay(date) },
-        },
-        { orderBy: { deliveredAt: 'asc', id: 'asc' }, limit: MAX_ITEMS, disableIdentityMap: true },
-      );
+    const rows = await this.ctx.em().find(
+      ExchangeOutbox,
+      {
+        status: 'delivered',
+        deliveredAt: { $gte: startOfShanghaiDay(date), $lte: endOfShanghaiDay(date) },
+      },
+      { orderBy: { deliveredAt: 'asc', id: 'asc' }, limit: MAX_ITEMS, disableIdentityMap: true },
+    );
     const items: ReconciliationItem[] = rows.map((r) => ({
       messageId: r.id,
       event: r.event,

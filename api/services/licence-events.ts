@@ -175,12 +175,10 @@ export class LicenceEventService {
       reason: body.reason,
     });
     if (isRefusal(next)) throw new ApiError('CONFLICT', next.message, { rule: next.rule });
-    const open = await this.ctx
-      .em()
-      .count(LicenceEvent, {
-        licenceId: licence.id,
-        status: { $in: ['pending', 'awaiting_approval', 'awaiting_seal'] },
-      });
+    const open = await this.ctx.em().count(LicenceEvent, {
+      licenceId: licence.id,
+      status: { $in: ['pending', 'awaiting_approval', 'awaiting_seal'] },
+    });
     if (open > 0) {
       throw new ApiError('CONFLICT', `证照 ${licence.identifier} 有一项事项正在办理，请待其完成后再办理`, {
         rule: 'event_in_progress',

@@ -287,6 +287,7 @@ export function licencePageRoutes(
           : null,
         timeline: timeline.map((e) => ({
           ...e,
+          eventLabel: e.kindLabel,
           requestedText: shanghaiDateTime(e.requestedAt),
           effectiveText: e.effectiveAt ? shanghaiDateTime(e.effectiveAt) : '',
           statusText: EVENT_STATUS_LABELS[e.status],

@@ -56,8 +56,8 @@ it('issue 12 Build 7: an issuer records a pledge and its release from the licenc
   expect(await page.textContent('#licence-status')).toContain('中止');
   const pledge = page.locator('#licence-timeline li[data-kind="pledge"]');
   expect(await pledge.getAttribute('data-status')).toBe('recorded');
+  expect(await pledge.locator('.event-label').textContent()).toBe('质押');
   const text = await pledge.textContent();
-  expect(text).toContain('质押');
   expect(text).toContain('晋城银行泽州支行');
   expect(text).toContain('《中华人民共和国民法典》第四百四十条');
   expect(text).toContain('陈晓东');
@@ -65,7 +65,8 @@ it('issue 12 Build 7: an issuer records a pledge and its release from the licenc
   await screenshot(page, SUITE, '2-pledged');
 
   await submitEvent(page, 'pledge_release', {});
-  await page.waitForSelector('#licence-timeline li[data-kind="pledge_release"][data-status="recorded"]');
+  const release = page.locator('#licence-timeline li[data-kind="pledge_release"][data-status="recorded"]');
+  expect(await release.locator('.event-label').textContent()).toBe('解除质押');
   expect(await page.textContent('#licence-status')).toContain('有效');
   expect(await page.locator('#licence-timeline li').count()).toBe(2);
   await screenshot(page, SUITE, '3-pledge-released');
