@@ -11,6 +11,8 @@ import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
+import { createLicenceEventActivities } from './licence-events';
+import { createLicenceExpiryActivities } from './licence-expiry';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
@@ -33,6 +35,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
     ...createAttachmentPurgeActivities(deps),
+    ...createLicenceEventActivities(deps),
+    ...createLicenceExpiryActivities(deps),
   });
 }
 

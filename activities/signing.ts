@@ -14,6 +14,7 @@ import type { SealSignature } from '../domain/seal-signature';
 import { SealUseError } from '../domain/seal-use';
 import { signAndStoreLicence, SignAndStoreResult } from '../usecases/licence-issuing';
 import { signUnderAuthorisation } from '../usecases/seal-signing';
+import { RecordEventResult, signAndRecordEvent } from '../usecases/licence-event-recording';
 import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
@@ -47,6 +48,8 @@ export interface SigningActivities {
   /** Issue 12 Build 5 (SM-8): a new certificate and seal version for an approved renewal. */
   renewSeal(req: { requestId: string }): Promise<{ refused: string | null }>;
   signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
+  /** Issue 12 Build 1: signs and records a licence lifecycle event (usecases/licence-event-recording.ts). */
+  recordLicenceEvent(req: { eventId: string }): Promise<RecordEventResult>;
 }
 
 export interface SigningDeps {
@@ -61,6 +64,10 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
   return withHeartbeats({
     signAndStore({ issuanceId }) {
       return signAndStoreLicence(fork(), { issuanceId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+    },
+
+    recordLicenceEvent({ eventId }) {
+      return signAndRecordEvent(fork(), { eventId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
     },
 
     makeSeal({ applicationId }) {

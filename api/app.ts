@@ -29,6 +29,9 @@ import { NoticeService } from './services/notices';
 import { FlowDefinitionService } from './services/flow-definitions';
 import { LicenceTypeService } from './services/licence-types';
 import { LicenceService } from './services/licences';
+import { LicenceEventService } from './services/licence-events';
+import { ExchangeService } from './services/exchange';
+import { exchangeRoutes } from './routes/exchange';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealStatusService } from './services/seal-status';
@@ -56,6 +59,8 @@ export function createApp(ctx: AppContext) {
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
   const licences = new LicenceService(ctx);
+  const licenceEvents = new LicenceEventService(ctx, licences, approvals);
+  const exchange = new ExchangeService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -104,7 +109,8 @@ export function createApp(ctx: AppContext) {
   app.use('/api', flowDefinitionRoutes(ctx, flows));
   app.use('/api', sealUseRoutes(ctx, sealUse));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
-  app.use('/api', licenceRoutes(ctx, licences));
+  app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
+  app.use('/api', exchangeRoutes(ctx, exchange));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
@@ -114,13 +120,13 @@ export function createApp(ctx: AppContext) {
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
-  app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals));
+  app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse, sealStatus, licences };
+  return { app, sealApplications, approvals, sealUse, sealStatus, licences, exchange };
 }
 
 /**
@@ -162,6 +168,7 @@ const JSON_BODY_LIMITS: Array<[string, string]> = [
   ['/api/verify', '1536kb'],
   ['/api/seal-applications', '2560kb'],
   ['/api/licenses', '512kb'],
+  ['/api/exchange', '4kb'],
   ['/api/license-types', '256kb'],
   ['/api', '100kb'],
 ];

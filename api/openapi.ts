@@ -3,6 +3,7 @@ import { APPROVAL_PATHS, APPROVAL_SCHEMAS } from './openapi-approvals';
 import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-definitions';
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
+import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
@@ -47,6 +48,7 @@ export function openApiDocument(serverUrl: string) {
         ...VERIFY_SCHEMAS,
         ...LICENCE_TYPE_SCHEMAS,
         ...LICENCE_SCHEMAS,
+        ...LICENCE_LIFECYCLE_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
         Error: {
@@ -327,6 +329,7 @@ export function openApiDocument(serverUrl: string) {
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,
+      ...LICENCE_LIFECYCLE_PATHS,
     }),
   };
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ORGANISATION_FUNCTIONS, USER_ROLES } from './roles';
 import { SEAL_KIND_LABELS, SEAL_KINDS, SealKind } from './seal';
+import { APPROVAL_EVENT_KINDS, LICENCE_EVENT_RULES } from './licence-lifecycle';
 
 /** Every process kind that goes through the approval engine. */
 export const PROCESS_KINDS = [
@@ -15,6 +16,7 @@ export const PROCESS_KINDS = [
   'seal_cancellation',
   'seal_loss_handling',
   'seal_renewal',
+  'licence_revocation',
 ] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
@@ -24,6 +26,7 @@ export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   seal_cancellation: '电子印章注销',
   seal_loss_handling: '电子印章挂失处理',
   seal_renewal: '电子印章续期',
+  licence_revocation: '证照注销、撤销、吊销、废止',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -367,6 +370,15 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
       type: 'enum',
       values: ['cancel', 'restore'],
       labels: { cancel: '注销', restore: '解除挂失' },
+    },
+  },
+  // Issue 12 Build 1: one process kind for the four decisions that end a licence; flows may branch on which.
+  licence_revocation: {
+    eventKind: {
+      label: '事项',
+      type: 'enum',
+      values: APPROVAL_EVENT_KINDS,
+      labels: Object.fromEntries(APPROVAL_EVENT_KINDS.map((k) => [k, LICENCE_EVENT_RULES[k].label])),
     },
   },
 };
@@ -734,4 +746,19 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
       },
     ],
   })),
+  {
+    // Issue 12 Build 1: 注销、撤销、吊销、废止 of a licence are decided by the issuing unit's leader.
+    kind: 'licence_revocation',
+    name: '证照注销、撤销、吊销、废止审批（单位负责人）',
+    steps: [
+      {
+        key: 'leader',
+        name: '单位负责人审批',
+        approvers: [{ type: 'department_leader' }],
+        mode: 'single',
+        due: { workingDays: 3 },
+        onBreach: 'notify_supervisor',
+      },
+    ],
+  },
 ];

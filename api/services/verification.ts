@@ -10,6 +10,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditActor, countAnonymousVerification, recordAudit } from '../../db/audit';
 import { CertificateAuthority } from '../../db/entities';
+import { Licence } from '../../db/licence-entities';
+import { licenceStatusAt, StatusAtView } from './licence-status';
 import type { LicenceStatus } from '../../domain/licence';
 import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
 import type { SealStatus } from '../../domain/seal';
@@ -26,6 +28,10 @@ export const VerifyBody = z
   .object({
     identifier: z.string().trim().min(1).max(200).optional(),
     document: z.record(z.string(), z.unknown()).optional(),
+    /** Issue 12 Build 4: the status is also stated at this moment. */
+    at: z.iso
+      .datetime({ offset: true, message: '应为 ISO 8601 时间，如 2026-03-01T00:00:00+08:00' })
+      .optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -40,6 +46,14 @@ export const VerifyBody = z
       ctx.addIssue({ code: 'custom', path: ['document'], message: 'identifier 与 document 只能提供其一' });
   });
 export type VerifyBody = z.infer<typeof VerifyBody>;
+
+export interface LifecycleSummary {
+  atSigning: StatusAtView;
+  now: StatusAtView;
+  at: StatusAtView | null;
+}
+
+export type VerificationReportWithLifecycle = VerificationReport & { lifecycle: LifecycleSummary | null };
 
 export interface PublishedCaCertificate {
   pem: string;
@@ -204,16 +218,40 @@ export class VerificationService {
   }
 
   /** `POST /api/verify`: 400 naming the field for a body that is neither shape; a report for anything else. */
-  async verify(body: unknown, meta: VerificationMeta): Promise<VerificationReport> {
+  async verify(body: unknown, meta: VerificationMeta): Promise<VerificationReportWithLifecycle> {
     const parsed = VerifyBody.safeParse(body);
     if (!parsed.success) {
       const problems = problemsOf(parsed.error);
       await this.audit(meta, null, 'rejected', { invalid: problems.map((p) => p.field) });
       throw badRequest(problems);
     }
-    if (parsed.data.identifier !== undefined) return this.verifyIdentifier(parsed.data.identifier, meta);
-    // The document as received, not zod's copy: the hash covers exactly what was sent.
-    return this.verifyDocument((body as { document: unknown }).document, meta);
+    const report =
+      parsed.data.identifier !== undefined
+        ? await this.verifyIdentifier(parsed.data.identifier, meta)
+        : // The document as received, not zod's copy: the hash covers exactly what was sent.
+          await this.verifyDocument((body as { document: unknown }).document, meta);
+    return { ...report, lifecycle: await this.lifecycle(report, parsed.data.at) };
+  }
+
+  /**
+   * Issue 12 Build 4: the licence's status at signing and now (and at `at` when asked), from its recorded
+   * lifecycle events; null when the report names no licence the platform knows.
+   */
+  async lifecycle(report: VerificationReport, at: string | undefined): Promise<LifecycleSummary | null> {
+    if (!report.identifier) return null;
+    const em = this.ctx.em();
+    const licence = await em.findOne(
+      Licence,
+      { identifier: report.identifier },
+      { disableIdentityMap: true },
+    );
+    if (!licence) return null;
+    const signingTime = report.signature?.signingTime ?? licence.issuedAt.toISOString();
+    return {
+      atSigning: await licenceStatusAt(em, licence, signingTime),
+      now: await licenceStatusAt(em, licence, report.verifiedAt),
+      at: at ? await licenceStatusAt(em, licence, at) : null,
+    };
   }
 
   async verifyIdentifier(identifier: string, meta: VerificationMeta): Promise<VerificationReport> {

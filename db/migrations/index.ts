@@ -10,6 +10,7 @@ import { Migration20261202000400_oidc_subject } from './Migration20261202000400_
 import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
+import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   },
   { name: 'Migration20261202400000_approval_clock', class: Migration20261202400000_approval_clock },
   { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
+  { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
 ];
