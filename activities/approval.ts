@@ -5,7 +5,13 @@
  * from the full state, and each e-mail is keyed by its notice id and recipient.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApprovalCc, ApprovalEventRecord, ApprovalProcess, DeadlineBreach } from '../db/approval-entities';
+import {
+  ApprovalCc,
+  ApprovalEventRecord,
+  ApprovalProcess,
+  DeadlineBreach,
+  InAppNotice,
+} from '../db/approval-entities';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { calendarCacheOf } from '../db/calendar';
 import { Jurisdiction, Organisation, Task } from '../db/entities';
@@ -13,17 +19,19 @@ import { usersWithRole } from '../db/users';
 import type { Orm } from '../db/orm';
 import { ApprovalState, ApprovalTask, Assignee, Deadline, Notice, UserRef } from '../domain/approval';
 import { EVENT_LABELS, PROCESS_STATUS_LABELS } from '../presentation/approval-labels';
-import { deadlineText } from '../presentation/deadline-text';
-import type { FlowStep, StepDue } from '../domain/flow-definition';
+import { deadlineText, timeLeftText } from '../presentation/deadline-text';
+import type { EngineStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
-import { deadlineFor } from '../domain/calendar';
+import { deadlineFor, timeLeftMs } from '../domain/calendar';
+import { ClockTiming, StepClock, timeClock } from '../domain/approval-clock';
+import type { StepReminders } from '../domain/flow-definition';
 import type { UserRole } from '../domain/roles';
 import type { Mailer } from '../mail/mailer';
 import {
   dedupeUsers,
   membersOf,
+  resolveEngineStep,
   resolveRule,
-  resolveStepAssignees,
   StepResolution,
 } from './approver-resolution';
 import { sendMailOnce } from './mail';
@@ -32,12 +40,22 @@ export interface ApprovalActivities {
   resolveStepApprovers(req: {
     initiator: UserRef;
     jurisdictionId: string;
-    step: FlowStep;
+    step: EngineStep;
+    /** The initiator's choices for this step (an approval step). */
     choices: UserRef[];
+    /** The initiator's choices by step or branch key (a parallel node's branches); issue 10. */
+    allChoices?: Record<string, UserRef[]>;
+    approverAuthority?: ApprovalState['approverAuthority'];
   }): Promise<StepResolution>;
   computeDeadline(req: { from: string; due: StepDue }): Promise<Deadline>;
+  /** The clock's deadline and reminder plan from the stored calendar (issue 10: resumed, retimed, started). */
+  timeStepClock(req: {
+    clock: StepClock;
+    reminders: StepReminders | null;
+    now: string;
+  }): Promise<ClockTiming>;
   resolveEscalation(req: {
-    step: FlowStep;
+    step: EngineStep;
     tasks: ApprovalTask[];
     jurisdictionId: string;
   }): Promise<Assignee | null>;
@@ -56,18 +74,23 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
   const calendars = calendarCacheOf(deps.orm);
 
   return {
-    async resolveStepApprovers({ initiator, jurisdictionId, step, choices }) {
-      return resolveStepAssignees(fork(), {
+    async resolveStepApprovers({ initiator, jurisdictionId, step, choices, allChoices, approverAuthority }) {
+      return resolveEngineStep(fork(), {
         initiator,
         organisationId: initiator.organisationId,
         jurisdictionId,
         step,
-        choices,
+        choices: { ...allChoices, [step.key]: choices },
+        approverAuthority: approverAuthority ?? null,
       });
     },
 
     async computeDeadline({ from, due }) {
       return deadlineFor(await calendars.get(fork()), from, due);
+    },
+
+    async timeStepClock({ clock, reminders, now }) {
+      return timeClock(await calendars.get(fork()), clock, reminders, now);
     },
 
     async resolveEscalation({ step, tasks, jurisdictionId }) {
@@ -124,10 +147,13 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
           currentStepName: running ? step.name : null,
           stepDueAt: running && state.stepDue ? new Date(state.stepDue.dueAt) : null,
           stepDueProvisional: running && !!state.stepDue?.provisional,
+          suspensionKind: running ? (state.suspension?.kind ?? null) : null,
+          suspendedAt: running && state.suspension ? new Date(state.suspension.at) : null,
           outcomeReason: state.outcomeReason,
           startedAt: new Date(state.history[0]!.at),
           endedAt: state.endedAt ? new Date(state.endedAt) : null,
           updatedAt: new Date(),
+          variables: state.variables ?? null,
         });
         for (const t of state.tasks) {
           const a = t.assignee;
@@ -158,6 +184,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
             lastUrgedAt: t.lastUrgedAt ? new Date(t.lastUrgedAt) : null,
             openedAt: new Date(t.openedAt),
             createdAt: new Date(t.openedAt),
+            branchKey: t.branchKey ?? null,
           });
         }
         for (const e of state.history) {
@@ -176,6 +203,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
               comment: e.comment,
               attachments: e.attachments,
               due: e.due,
+              signatureId: e.signatureId ?? null,
             })
             .onConflict(['processKey', 'seq'])
             .ignore()
@@ -241,6 +269,10 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       for (const r of recipients) {
         if (!r.email) continue;
         const task = state.tasks.find((t) => notice.taskIds.includes(t.id));
+        const timeLeft =
+          notice.type === 'remind' && notice.at
+            ? timeLeftText(timeLeftMs(task?.dueAt ?? null, new Date(notice.at)))
+            : '';
         await sendMailOnce(em, deps.mailer, {
           idempotencyKey: `${notice.id}:${r.userId}`,
           to: r.email,
@@ -255,12 +287,16 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
             stepName: step.name,
             dueAt: deadlineText(task?.dueAt ?? null),
             dueProvisional: !!task?.dueProvisional,
+            timeLeft,
             comment: notice.comment ?? '',
             outcome: PROCESS_STATUS_LABELS[state.status],
             reason: state.outcomeReason ?? '',
-            url: `${deps.publicUrl}${notice.type === 'task' || notice.type === 'urge' ? '/tasks' : `/approvals/${state.processKey}`}`,
+            url: `${deps.publicUrl}${noticePath(state, notice)}`,
           },
         });
+      }
+      if (IN_APP_NOTICES.includes(notice.type)) {
+        await recordInAppNotices(em, state, notice, recipients, headline);
       }
       if (notice.type === 'breach') {
         await recordAudit(em, {
@@ -283,7 +319,53 @@ const HEADLINES: Record<Notice['type'], (s: ApprovalState) => string> = {
   cc: () => '抄送给您一项审批，请知悉',
   breach: () => '审批任务已超过办理时限',
   outcome: (s) => `您发起的审批${PROCESS_STATUS_LABELS[s.status]}`,
+  remind: () => '审批任务办理时限提醒',
+  suspended: () => '您的申请已中止计时，请按要求补正或等待',
+  resumed: () => '审批已恢复计时，请继续办理',
 };
+
+/** Notices that also appear in the platform (站内提醒), not only by e-mail (issue 10). */
+const IN_APP_NOTICES: ReadonlyArray<Notice['type']> = ['remind', 'suspended', 'resumed'];
+
+function noticePath(state: ApprovalState, notice: Notice): string {
+  return ['task', 'urge', 'remind', 'resumed'].includes(notice.type)
+    ? '/tasks'
+    : `/approvals/${state.processKey}`;
+}
+
+/** One in-app notice per recipient, keyed like the e-mail (a retried activity writes it once); the time left. */
+async function recordInAppNotices(
+  em: EntityManager,
+  state: ApprovalState,
+  notice: Notice,
+  recipients: UserRef[],
+  headline: string,
+): Promise<void> {
+  const task = state.tasks.find((t) => notice.taskIds.includes(t.id));
+  const at = notice.at ?? state.history[state.history.length - 1]!.at;
+  const left = notice.type === 'remind' ? timeLeftText(timeLeftMs(task?.dueAt ?? null, new Date(at))) : '';
+  const due = task?.dueAt
+    ? `办理时限 ${deadlineText(task.dueAt)}${task.dueProvisional ? '（暂定）' : ''}`
+    : '';
+  const body = [notice.comment, due, left].filter(Boolean).join('；');
+  for (const r of recipients) {
+    await em
+      .createQueryBuilder(InAppNotice)
+      .insert({
+        id: `${notice.id}:${r.userId}`,
+        userId: r.userId,
+        processKey: state.processKey,
+        kind: notice.type,
+        title: `${headline}：${state.title}`,
+        body,
+        url: noticePath(state, notice),
+        createdAt: new Date(at),
+      })
+      .onConflict('id')
+      .ignore()
+      .execute();
+  }
+}
 
 async function noticeRecipients(em: EntityManager, state: ApprovalState, notice: Notice): Promise<UserRef[]> {
   const tasks = state.tasks.filter((t) => notice.taskIds.includes(t.id));
@@ -292,9 +374,12 @@ async function noticeRecipients(em: EntityManager, state: ApprovalState, notice:
   switch (notice.type) {
     case 'task':
     case 'urge':
+    case 'remind':
+    case 'resumed':
       return holders();
     case 'cc':
     case 'outcome':
+    case 'suspended':
       return notice.users;
     case 'breach': {
       // The supervisors of the units that let the deadline lapse (LM-28), and the holders themselves.

@@ -8,7 +8,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Jurisdiction, Organisation } from '../db/entities';
 import { userRefs, usersWithRole } from '../db/users';
 import type { Assignee, UserRef } from '../domain/approval';
-import type { ApproverRule, FlowStep } from '../domain/flow-definition';
+import { approverGroups, ApproverRule, EngineStep, FlowStep, isParallel } from '../domain/flow-definition';
+import { noApproverOutcome } from '../domain/no-approver';
 import type { OrganisationFunction, UserRole } from '../domain/roles';
 import { reviewChain } from '../domain/seal-application';
 
@@ -18,6 +19,85 @@ export interface StepResolution {
   skippable: boolean;
   /** Why the step went to someone its rules did not name (the initiator's own request), for the timeline. */
   note?: string | null;
+  /** Why nobody may approve: the step's no-approver rule rejects (issue 10). */
+  reason?: string | null;
+  /** On a parallel node: each branch's resolution. */
+  branches?: Array<{ key: string } & StepResolution>;
+}
+
+/**
+ * An engine step's approvers (issue 10): an approval step's, or each branch's of a parallel node; where a group
+ * finds nobody (and is not skipped), the step's no-approver rule decides (domain/no-approver.ts).
+ */
+export async function resolveEngineStep(
+  em: EntityManager,
+  req: {
+    initiator: UserRef | null;
+    organisationId: string;
+    jurisdictionId: string;
+    step: EngineStep;
+    /** Per step or branch key: the users the initiator named. */
+    choices: Record<string, UserRef[]>;
+    approverAuthority: { roles: UserRole[]; reason: string } | null;
+  },
+): Promise<StepResolution> {
+  const { step } = req;
+  const groups: Array<{ key: string } & StepResolution> = [];
+  for (const g of approverGroups(step)) {
+    const asStep = { ...g, onBreach: step.onBreach } as FlowStep;
+    const found = await resolveStepAssignees(em, { ...req, step: asStep, choices: req.choices[g.key] ?? [] });
+    if (found.assignees.length > 0 || found.skippable) {
+      groups.push({ key: g.key, ...found });
+      continue;
+    }
+    const admins =
+      step.noApprover === 'assign_admin' ? await unitAdmins(em, req) : { users: [], unitName: null };
+    const decided = noApproverOutcome({
+      rule: step.noApprover,
+      stepName: isParallel(step) ? `${step.name}·${g.name}` : g.name,
+      mode: g.mode,
+      admins: admins.users,
+      unitName: admins.unitName,
+      authority: req.approverAuthority,
+    });
+    groups.push({ key: g.key, skippable: false, ...decided });
+  }
+  if (!isParallel(step)) {
+    const { key: _key, ...only } = groups[0]!;
+    return only;
+  }
+  return {
+    assignees: groups.flatMap((g) => g.assignees),
+    skippable: groups.every((g) => g.assignees.length === 0 && g.skippable),
+    branches: groups,
+  };
+}
+
+/**
+ * The administrators (platform_admin) of the nearest management unit: the process's own jurisdiction's, then each
+ * one above, until one has an administrator other than the initiator.
+ */
+async function unitAdmins(
+  em: EntityManager,
+  req: { initiator: UserRef | null; jurisdictionId: string },
+): Promise<{ users: UserRef[]; unitName: string | null }> {
+  for (let id: string | null = req.jurisdictionId; id;) {
+    const jurisdiction: Jurisdiction | null = await em.findOne(Jurisdiction, { id });
+    if (!jurisdiction) break;
+    const units = await em.find(
+      Organisation,
+      { jurisdictionId: jurisdiction.id, functions: { $contains: ['management_unit'] } },
+      { orderBy: { id: 'asc' } },
+    );
+    for (const unit of units) {
+      const users = (await usersWithRole(em, [unit.id], 'platform_admin')).filter(
+        (u) => u.userId !== req.initiator?.userId,
+      );
+      if (users.length) return { users, unitName: unit.name };
+    }
+    id = jurisdiction.parentId;
+  }
+  return { users: [], unitName: null };
 }
 
 /**

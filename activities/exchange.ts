@@ -6,8 +6,10 @@
  * between the receiver's 2xx and our mark would send it once more: every POST carries `Idempotency-Key: <message
  * id>` (and the id as `messageId` in the body), so that the receiver drops that repeat.
  *
- * Without an endpoint configured the message stays pending and the activity returns: configuring one later does
- * not resend the messages left pending meanwhile (a resend job over the pending index is out of scope here).
+ * Without an endpoint configured the message stays pending and the activity returns. Issue 12 Build 6: once one
+ * is configured, the platform's start runs the backlog workflow (workflows/exchange-backlog.ts), which delivers
+ * the messages left pending meanwhile in pages; and a resend over a range delivers delivered messages again with
+ * their original idempotency keys (the receiver drops what it already has).
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -19,9 +21,24 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 export type DeliveryResult = 'delivered' | 'already-delivered' | 'no-endpoint';
 
+export interface ExchangePage {
+  /** The cursor after this page, or null when it was the last. */
+  next: { createdAt: string; id: string } | null;
+  delivered: number;
+}
+
 export interface ExchangeActivities {
   /** Delivers every pending exchange message of the licence; throws (to be retried) on any failure. */
   deliverToExchange(req: { licenceId: string }): Promise<DeliveryResult[]>;
+  /** Issue 12 Build 6: delivers one page of the pending messages, oldest first. */
+  deliverPendingPage(req: { after: ExchangePage['next']; pageSize: number }): Promise<ExchangePage>;
+  /** Issue 12 Build 6: sends one page of the messages delivered in [from, to) again, same idempotency keys. */
+  resendPage(req: {
+    from: string;
+    to: string;
+    after: ExchangePage['next'];
+    pageSize: number;
+  }): Promise<ExchangePage>;
 }
 
 export interface ExchangeDeps {
@@ -74,8 +91,80 @@ export async function deliverOutboxMessage(
   );
 }
 
+/** POSTs a message again, as it was first sent (same body, same Idempotency-Key); throws on failure. */
+async function postAgain(row: ExchangeOutbox, endpoint: string): Promise<void> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': row.id },
+    body: JSON.stringify(exchangeMessage(row)),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  await res.text().catch(() => '');
+  if (!res.ok) {
+    throw ApplicationFailure.retryable(
+      `exchange resend of ${row.id} failed: HTTP ${res.status}`,
+      'ExchangeDeliveryFailed',
+    );
+  }
+}
+
+type Cursor = ExchangePage['next'];
+
+/** One page of outbox rows in (created_at, id) order after the cursor, under a condition. */
+async function outboxPage(
+  em: EntityManager,
+  where: string,
+  params: unknown[],
+  after: Cursor,
+  pageSize: number,
+): Promise<ExchangeOutbox[]> {
+  const rows: Array<{ id: string }> = await em.execute(
+    `select id from exchange_outbox where ${where} and (created_at, id) > (?::timestamptz, ?)
+      order by created_at, id limit ?`,
+    [...params, after?.createdAt ?? '-infinity', after?.id ?? '', pageSize],
+  );
+  if (rows.length === 0) return [];
+  const found = await em.find(
+    ExchangeOutbox,
+    { id: { $in: rows.map((r) => r.id) } },
+    { disableIdentityMap: true },
+  );
+  return rows.map((r) => found.find((f) => f.id === r.id)!);
+}
+
+function nextCursor(rows: ExchangeOutbox[], pageSize: number): Cursor {
+  const last = rows[rows.length - 1];
+  return rows.length === pageSize && last ? { createdAt: last.createdAt.toISOString(), id: last.id } : null;
+}
+
 export function createExchangeActivities(deps: ExchangeDeps): ExchangeActivities {
+  const fork = () => deps.orm.em.fork() as EntityManager;
   return {
+    async deliverPendingPage({ after, pageSize }) {
+      if (!deps.exchangeEndpointUrl) return { next: null, delivered: 0 };
+      const em = fork();
+      const rows = await outboxPage(em, `status = 'pending'`, [], after, pageSize);
+      let delivered = 0;
+      for (const row of rows) {
+        if ((await deliverOutboxMessage(em, row.id, deps.exchangeEndpointUrl)) === 'delivered') delivered++;
+      }
+      return { next: nextCursor(rows, pageSize), delivered };
+    },
+
+    async resendPage({ from, to, after, pageSize }) {
+      if (!deps.exchangeEndpointUrl) return { next: null, delivered: 0 };
+      const em = fork();
+      const rows = await outboxPage(
+        em,
+        `status = 'delivered' and created_at >= ?::timestamptz and created_at < ?::timestamptz`,
+        [from, to],
+        after,
+        pageSize,
+      );
+      for (const row of rows) await postAgain(row, deps.exchangeEndpointUrl);
+      return { next: nextCursor(rows, pageSize), delivered: rows.length };
+    },
+
     async deliverToExchange({ licenceId }) {
       const em = deps.orm.em.fork() as EntityManager;
       const rows = await em.find(

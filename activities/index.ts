@@ -7,10 +7,14 @@ import type { Orm } from '../db/orm';
 import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
+import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
+import { createLicenceEventActivities } from './licence-events';
+import { createLicenceExpiryActivities } from './licence-expiry';
 import { createSealApplicationActivities } from './seal-application';
+import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
 
 export interface ActivityDeps {
@@ -27,8 +31,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createApprovalActivities(deps),
     ...createSealApplicationActivities(deps),
     ...createSealUseActivities(deps),
+    ...createSealStatusActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
+    ...createAttachmentPurgeActivities(deps),
+    ...createLicenceEventActivities(deps),
+    ...createLicenceExpiryActivities(deps),
   });
 }
 

@@ -14,6 +14,7 @@ import { SEAL_ISSUANCE_REFUSED } from '../domain/seal-application';
 import { CaMaterial, certificateOrganisationName, isIssuedBy } from '../pki/certificates';
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
 import { currentCertificate, loadCertificateAuthority } from '../usecases/certificate-store';
+import { recordSealMade } from '../usecases/seal-status';
 
 const refuse = (reason: string): never => {
   throw ApplicationFailure.nonRetryable(reason, SEAL_ISSUANCE_REFUSED);
@@ -108,6 +109,7 @@ async function storeSeal(
         validFrom: certificate.notBefore,
         validTo: certificate.notAfter,
         status: 'active',
+        statusSince: now,
         imprintMediaType: application.imprintMediaType,
         imprint: application.imprint,
         widthMm: application.widthMm,
@@ -121,6 +123,7 @@ async function storeSeal(
       .ignore()
       .execute('run');
     if (inserted.affectedRows === 0) return; // a concurrent attempt made it first
+    await recordSealMade(tx, sealId, now);
     await tx.nativeUpdate(
       SealApplication,
       { id: application.id },

@@ -14,11 +14,13 @@ import type { SealSignature } from '../domain/seal-signature';
 import { SealUseError } from '../domain/seal-use';
 import { signAndStoreLicence, SignAndStoreResult } from '../usecases/licence-issuing';
 import { signUnderAuthorisation } from '../usecases/seal-signing';
+import { RecordEventResult, signAndRecordEvent } from '../usecases/licence-event-recording';
 import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
 import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
 import { currentCrl, ocspAnswer } from './signing-revocation';
+import { renewSealForRequest } from './signing-seal-renewal';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
 export interface SealSignatureRequest {
@@ -45,12 +47,16 @@ export interface SealSignatureResult {
 export interface SigningActivities {
   signAndStore(req: { issuanceId: string }): Promise<SignAndStoreResult>;
   makeSeal(req: { applicationId: string }): Promise<{ sealId: string }>;
+  /** Issue 12 Build 5 (SM-8): a new certificate and seal version for an approved renewal. */
+  renewSeal(req: { requestId: string }): Promise<{ refused: string | null }>;
   signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
   /** Issue 18 Build 1: a stamp's PAdES signature over a PDF's ByteRange digest (activities/signing-pdf.ts). */
   signPdfDigest(req: PdfSignatureRequest): Promise<PdfSignatureResult>;
   /** Issue 18 Build 2: the CA's CRL and OCSP answers, DER in base64 (activities/signing-revocation.ts). */
   currentCrl(): Promise<string>;
   ocspAnswer(req: { requestDer: string }): Promise<string>;
+  /** Issue 12 Build 1: signs and records a licence lifecycle event (usecases/licence-event-recording.ts). */
+  recordLicenceEvent(req: { eventId: string }): Promise<RecordEventResult>;
 }
 
 export interface SigningDeps {
@@ -67,8 +73,16 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
       return signAndStoreLicence(fork(), { issuanceId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
     },
 
+    recordLicenceEvent({ eventId }) {
+      return signAndRecordEvent(fork(), { eventId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+    },
+
     makeSeal({ applicationId }) {
       return makeSealForApplication(fork(), applicationId, deps.pkiMasterKey);
+    },
+
+    renewSeal({ requestId }) {
+      return renewSealForRequest(fork(), requestId, deps.pkiMasterKey);
     },
 
     async signUnderAuthorisation(req) {

@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
 import { certificateStatusRoutes } from './routes/certificate-status';
 import { documentRoutes } from './routes/documents';
+import { noticeRoutes } from './routes/notices';
 import { flowDefinitionRoutes } from './routes/flow-definitions';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
@@ -22,15 +23,21 @@ import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
+import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
 import { verificationRoutes } from './routes/verification';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
 import { DocumentStampingService } from './services/document-stamping';
+import { NoticeService } from './services/notices';
 import { FlowDefinitionService } from './services/flow-definitions';
 import { LicenceTypeService } from './services/licence-types';
 import { LicenceService } from './services/licences';
+import { LicenceEventService } from './services/licence-events';
+import { ExchangeService } from './services/exchange';
+import { exchangeRoutes } from './routes/exchange';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
+import { SealStatusService } from './services/seal-status';
 import { SealService } from './services/seals';
 import { VerificationService } from './services/verification';
 import { AuditLogService } from './services/audit-log';
@@ -42,6 +49,7 @@ import { pageErrorHandler, pageRoutes } from './web/pages';
 import { sealUsePageRoutes } from './web/seal-use-pages';
 import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
+import { sealStatusPageRoutes } from './web/seal-status-pages';
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -51,9 +59,12 @@ export function createApp(ctx: AppContext) {
   const seals = new SealService(ctx);
   const calendar = new CalendarService(ctx);
   const sealUse = new SealUseService(ctx, approvals);
+  const sealStatus = new SealStatusService(ctx, approvals);
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
   const licences = new LicenceService(ctx);
+  const licenceEvents = new LicenceEventService(ctx, licences, approvals);
+  const exchange = new ExchangeService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -91,9 +102,13 @@ export function createApp(ctx: AppContext) {
   app.use('/api', authRoutes(ctx));
   // Before the routers that require a login for everything under /api: the deadline is public.
   app.use('/api', calendarRoutes(ctx, calendar));
+  app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
   app.use('/api', certificateStatusRoutes(ctx));
+  // Public too: a seal's status by its code (SM-15, SM-16).
+  app.use('/api', publicSealStatusRoutes(sealStatus));
+  app.use('/api', sealStatusRoutes(ctx, sealStatus));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
   app.use('/api', flowDefinitionRoutes(ctx, flows));
@@ -101,7 +116,8 @@ export function createApp(ctx: AppContext) {
   const stamping = new DocumentStampingService(ctx);
   app.use('/api', documentRoutes(ctx, stamping));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
-  app.use('/api', licenceRoutes(ctx, licences));
+  app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
+  app.use('/api', exchangeRoutes(ctx, exchange));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
@@ -110,14 +126,15 @@ export function createApp(ctx: AppContext) {
   app.use(verifyPageRoutes(ctx, verification));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));
+  app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
-  app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals));
-  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse }));
+  app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
+  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse, licences };
+  return { app, sealApplications, approvals, sealUse, sealStatus, licences, exchange };
 }
 
 /**
@@ -159,6 +176,7 @@ const JSON_BODY_LIMITS: Array<[string, string]> = [
   ['/api/verify', '1536kb'],
   ['/api/seal-applications', '2560kb'],
   ['/api/licenses', '512kb'],
+  ['/api/exchange', '4kb'],
   ['/api/license-types', '256kb'],
   ['/api', '100kb'],
 ];

@@ -30,8 +30,23 @@ export const APPROVAL_SCHEMAS = {
       status: { type: 'string' },
       dueAt: { type: ['string', 'null'], format: 'date-time' },
       dueProvisional: { type: 'boolean' },
+      suspended: { type: 'boolean', description: 'The step’s clock is suspended (补正 etc.): 已中止' },
+      statusLabel: { type: 'string' },
       overdue: { type: 'boolean' },
       timeLeftMs: { type: ['number', 'null'] },
+    },
+  },
+  InAppNotice: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      processKey: { type: 'string' },
+      kind: { type: 'string', enum: ['remind', 'suspended', 'resumed'] },
+      title: { type: 'string' },
+      body: { type: 'string' },
+      url: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      read: { type: 'boolean' },
     },
   },
   ApprovalProcess: {
@@ -43,7 +58,17 @@ export const APPROVAL_SCHEMAS = {
       kind: { type: 'string' },
       status: { type: 'string', enum: ['running', 'approved', 'rejected', 'withdrawn'] },
       steps: { type: 'array', items: { type: 'object' } },
+      flowNodes: {
+        type: 'array',
+        items: { type: 'object' },
+        description: "The definition's own nodes (conditional gateways unresolved), for drawing the flow",
+      },
       currentStep: { type: ['integer', 'null'] },
+      gateways: {
+        type: 'array',
+        description: 'Conditional gateways on the path and the branch each takes (atStep: index in steps)',
+        items: { type: 'object' },
+      },
       stepDue: { type: ['object', 'null'] },
       tasks: { type: 'array', items: { type: 'object' } },
       history: { type: 'array', items: { type: 'object' } },
@@ -116,6 +141,19 @@ export const APPROVAL_PATHS = {
     },
   },
   ...processActionPaths,
+  '/api/notices': {
+    get: {
+      summary:
+        'The caller’s in-app notices (reminders with the time left, suspensions, resumptions), newest first',
+      security: secured,
+      parameters: [query('limit', { type: 'integer', minimum: 1, maximum: 100 }, 'Default 50')],
+      responses: {
+        '200': { description: 'Notices', content: list(ref('InAppNotice')) },
+        '400': error('Bad limit (details name the parameter)'),
+        '401': error('Not authenticated'),
+      },
+    },
+  },
   '/api/supervision/pending-tasks': {
     get: {
       summary: "A management unit's view: pending tasks in its jurisdiction, least time left first",

@@ -79,6 +79,16 @@ export const VERIFY_SCHEMAS = {
         },
       },
       verifiedAt: { type: 'string', format: 'date-time' },
+      lifecycle: {
+        type: ['object', 'null'],
+        description:
+          'Issue 12: the licence’s status at signing, now, and at the moment asked (at); null when the platform does not know the licence',
+        properties: {
+          atSigning: ref('LicenceStatusAt'),
+          now: ref('LicenceStatusAt'),
+          at: { oneOf: [{ type: 'null' }, ref('LicenceStatusAt')] },
+        },
+      },
     },
   },
 };

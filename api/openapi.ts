@@ -3,8 +3,10 @@ import { APPROVAL_PATHS, APPROVAL_SCHEMAS } from './openapi-approvals';
 import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-definitions';
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
+import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
+import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
 import { CalendarYearBody, MAX_DEADLINE_DAYS, MAX_DEADLINE_HOURS } from './services/calendar';
@@ -43,9 +45,11 @@ export function openApiDocument(serverUrl: string) {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {
         ...SEAL_USE_SCHEMAS,
+        ...SEAL_STATUS_SCHEMAS,
         ...VERIFY_SCHEMAS,
         ...LICENCE_TYPE_SCHEMAS,
         ...LICENCE_SCHEMAS,
+        ...LICENCE_LIFECYCLE_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
         Error: {
@@ -287,7 +291,8 @@ export function openApiDocument(serverUrl: string) {
         },
         put: {
           summary:
-            "Replace a year's holidays and make-up working days (platform_admin); audited as calendar.update",
+            "Replace a year's holidays and make-up working days (platform_admin); audited as calendar.update. " +
+            'Running approval deadlines in or after the year are then re-timed (audited as calendar.retime)',
           security: secured,
           parameters: [idParam('year')],
           requestBody: { required: true, content: json(ref('CalendarYearRequest')) },
@@ -322,9 +327,11 @@ export function openApiDocument(serverUrl: string) {
       },
       ...SEAL_USE_PATHS,
       ...DOCUMENT_PATHS,
+      ...SEAL_STATUS_PATHS,
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,
+      ...LICENCE_LIFECYCLE_PATHS,
     }),
   };
 }

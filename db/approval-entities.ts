@@ -5,7 +5,13 @@
  */
 import { EntitySchema } from '@mikro-orm/core';
 import type { ActorRef, AttachmentRef, Deadline, EventAction, ProcessStatus } from '../domain/approval';
-import type { BreachAction, FlowStatus, FlowStep, ProcessKind } from '../domain/flow-definition';
+import type {
+  BreachAction,
+  FlowNode,
+  FlowStatus,
+  ProcessKind,
+  ProcessVariables,
+} from '../domain/flow-definition';
 import type { JurisdictionLevel } from './entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
@@ -17,7 +23,7 @@ export class FlowDefinition {
   organisationId: string | null = null;
   jurisdictionLevel: JurisdictionLevel | null = null;
   version!: number;
-  steps!: FlowStep[];
+  steps!: FlowNode[];
   status: FlowStatus = 'draft';
   createdBy!: string;
   createdAt: Date = new Date();
@@ -45,10 +51,15 @@ export class ApprovalProcess {
   currentStepName: string | null = null;
   stepDueAt: Date | null = null;
   stepDueProvisional: boolean = false;
+  /** The current step's open suspension (issue 10: 补正 etc.): its kind and since when; the inbox shows 已中止. */
+  suspensionKind: string | null = null;
+  suspendedAt: Date | null = null;
   outcomeReason: string | null = null;
   startedAt!: Date;
   endedAt: Date | null = null;
   updatedAt: Date = new Date();
+  /** The variables its conditional branches test (issue 10); null for processes started before. */
+  variables: ProcessVariables | null = null;
 }
 
 export class ApprovalEventRecord {
@@ -64,6 +75,8 @@ export class ApprovalEventRecord {
   comment: string | null = null;
   attachments: AttachmentRef[] = [];
   due: Deadline | null = null;
+  /** An approval's handwritten signature, an attachment id (issue 10). */
+  signatureId: string | null = null;
 }
 
 export class ApprovalCc {
@@ -140,10 +153,13 @@ export const ApprovalProcessSchema = new EntitySchema<ApprovalProcess>({
     currentStepName: { type: 'string', nullable: true },
     stepDueAt: { ...timestamptz, nullable: true },
     stepDueProvisional: { type: 'boolean' },
+    suspensionKind: { type: 'string', nullable: true },
+    suspendedAt: { ...timestamptz, nullable: true },
     outcomeReason: { type: 'text', nullable: true },
     startedAt: timestamptz,
     endedAt: { ...timestamptz, nullable: true },
     updatedAt: timestamptz,
+    variables: { type: 'json', nullable: true },
   },
 });
 
@@ -163,6 +179,7 @@ export const ApprovalEventSchema = new EntitySchema<ApprovalEventRecord>({
     comment: { type: 'text', nullable: true },
     attachments: { type: 'json' },
     due: { type: 'json', nullable: true },
+    signatureId: { type: 'string', nullable: true },
   },
 });
 
@@ -212,7 +229,38 @@ export const AttachmentSchema = new EntitySchema<Attachment>({
   },
 });
 
+/** An in-app notice (站内提醒, issue 10): a reminder with the task's time left, shown to its user in the platform. */
+export class InAppNotice {
+  /** `<notice id>:<user id>`: one per notice and recipient, so a retried activity writes it once. */
+  id!: string;
+  userId!: string;
+  processKey!: string;
+  kind!: string;
+  title!: string;
+  body!: string;
+  url!: string;
+  createdAt!: Date;
+  readAt: Date | null = null;
+}
+
+export const InAppNoticeSchema = new EntitySchema<InAppNotice>({
+  class: InAppNotice,
+  tableName: 'in_app_notice',
+  properties: {
+    id: { type: 'string', primary: true },
+    userId: { type: 'string' },
+    processKey: { type: 'string' },
+    kind: { type: 'string' },
+    title: { type: 'text' },
+    body: { type: 'text' },
+    url: { type: 'text' },
+    createdAt: timestamptz,
+    readAt: { ...timestamptz, nullable: true },
+  },
+});
+
 export const APPROVAL_ENTITIES = [
+  InAppNoticeSchema,
   FlowDefinitionSchema,
   ApprovalProcessSchema,
   ApprovalEventSchema,

@@ -16,6 +16,7 @@ import {
   SealUseRequestSchema,
 } from './seal-use-entities';
 import { LICENCE_ENTITIES } from './licence-entities';
+import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -111,6 +112,12 @@ export class Seal {
   validFrom!: Date;
   validTo!: Date;
   status: SealStatus = 'active';
+  /** Since when the current status holds (issue 12 Build 5); the history is in seal_status_change. */
+  statusSince!: Date;
+  /** Why the seal is not active (the loss or the cancellation), null while active. */
+  statusReason: string | null = null;
+  /** SM-8: 1 when made, one more at each renewal (same code, new certificate); earlier ones in seal_version. */
+  version: Opt<number> = 1;
   imprintMediaType!: string;
   imprint!: Buffer;
   widthMm!: number;
@@ -154,6 +161,8 @@ export class Task {
   lastUrgedAt: Date | null = null;
   openedAt: Date | null = null;
   createdAt: Date = new Date();
+  /** On a parallel node: the branch the task belongs to (issue 10). */
+  branchKey: string | null = null;
 }
 
 export type AuditOutcome = 'success' | 'denied' | 'rejected' | 'failed';
@@ -316,6 +325,9 @@ export const SealSchema = new EntitySchema<Seal>({
     validFrom: timestamptz,
     validTo: timestamptz,
     status: { type: 'string' },
+    statusSince: timestamptz,
+    statusReason: { type: 'text', nullable: true },
+    version: { type: 'integer' },
     imprintMediaType: { type: 'string' },
     imprint: { type: 'blob' },
     widthMm: { type: 'double' },
@@ -357,6 +369,7 @@ export const TaskSchema = new EntitySchema<Task>({
     lastUrgedAt: { ...timestamptz, nullable: true },
     openedAt: { ...timestamptz, nullable: true },
     createdAt: timestamptz,
+    branchKey: { type: 'string', nullable: true },
   },
 });
 
@@ -429,4 +442,5 @@ export const ENTITIES = [
   SealUseAuthorisationSchema,
   SealSignatureRecordSchema,
   ...LICENCE_ENTITIES,
+  ...SEAL_STATUS_ENTITIES,
 ];

@@ -12,6 +12,7 @@ import type {
 } from '../domain/licence-type';
 import type { IssuanceStatus } from '../domain/licence-issuance';
 import type { SealSignature } from '../domain/seal-signature';
+import type { LicenceEventKind, LifecycleState, Suspension } from '../domain/licence-lifecycle';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -84,6 +85,8 @@ export class Licence {
   validFrom!: string;
   validTo: string | null = null;
   status!: LicenceStatus;
+  /** Issue 12: the suspensions in force (挂失, 暂扣, 质押); while one holds the status is `suspended`. */
+  suspensions: Opt<Suspension[]> = [];
   /** SHA-256 (hex) of the canonical form, the signature's data hash. */
   dataHash!: string;
   signature!: SealSignature;
@@ -194,6 +197,7 @@ export const LicenceSchema = new EntitySchema<Licence>({
     validFrom: { type: 'string' },
     validTo: { type: 'string', nullable: true },
     status: { type: 'string' },
+    suspensions: { type: 'json' },
     dataHash: { type: 'string' },
     signature: { type: 'json' },
     signatureId: { type: 'string' },
@@ -241,7 +245,59 @@ export const LicenceUsageGrantSchema = new EntitySchema<LicenceUsageGrant>({
   },
 });
 
+export type LicenceEventStatus =
+  'pending' | 'awaiting_approval' | 'awaiting_seal' | 'recorded' | 'rejected' | 'failed';
+
+/** Issue 12 Build 1: one lifecycle event of a licence, unique per issuing unit and case id. */
+export class LicenceEvent {
+  id!: string;
+  licenceId!: string;
+  organisationId!: string;
+  caseId!: string;
+  kind!: LicenceEventKind;
+  /** The validated request (legal basis, reason, effective time, the kind's own fields). */
+  request!: Record<string, unknown>;
+  requestFingerprint!: string;
+  workflowId!: string;
+  status: LicenceEventStatus = 'pending';
+  statusReason: string | null = null;
+  effectiveAt: Date | null = null;
+  stateAfter: LifecycleState | null = null;
+  dataHash: string | null = null;
+  signature: SealSignature | null = null;
+  signatureId: string | null = null;
+  requestedBy!: string;
+  requestedAt!: Date;
+  recordedAt: Date | null = null;
+}
+
+export const LicenceEventSchema = new EntitySchema<LicenceEvent>({
+  class: LicenceEvent,
+  tableName: 'licence_event',
+  properties: {
+    id: { type: 'string', primary: true },
+    licenceId: { type: 'string' },
+    organisationId: { type: 'string' },
+    caseId: { type: 'string' },
+    kind: { type: 'string' },
+    request: { type: 'json' },
+    requestFingerprint: { type: 'string' },
+    workflowId: { type: 'string' },
+    status: { type: 'string' },
+    statusReason: { type: 'text', nullable: true },
+    effectiveAt: { ...timestamptz, nullable: true },
+    stateAfter: { type: 'json', nullable: true },
+    dataHash: { type: 'string', nullable: true },
+    signature: { type: 'json', nullable: true },
+    signatureId: { type: 'string', nullable: true },
+    requestedBy: { type: 'string' },
+    requestedAt: timestamptz,
+    recordedAt: { ...timestamptz, nullable: true },
+  },
+});
+
 export const LICENCE_ENTITIES = [
+  LicenceEventSchema,
   LicenceTypeSchema,
   LicenceIssuanceSchema,
   LicenceSchema,

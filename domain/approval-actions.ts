@@ -11,6 +11,8 @@
  */
 import { z } from 'zod';
 import { ROLE_LABELS, UserRole } from './roles';
+import { approverGroups, isParallel, TASK_ACTIONS } from './flow-definition';
+import { stepOptionProblem } from './approval-step-options';
 import {
   Actor,
   ApprovalState,
@@ -24,6 +26,7 @@ import {
   sameUser,
   UserRef,
 } from './approval-state';
+import { notOfferedMessage, offeredOnStep } from './approval-step-options';
 import {
   addSigner,
   approveTask,
@@ -38,6 +41,8 @@ import {
   urgeable,
   withdraw,
 } from './approval-transitions';
+import { SUSPENSION_KINDS } from './approval-clock';
+import { isSuspended, resumeStep, suspendStep } from './approval-clock-steps';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Bodies
@@ -49,8 +54,24 @@ const Comment = z.string().trim().max(500).refine(noNul, '不能包含空字符'
 const AttachmentIds = z.array(z.uuid()).max(10);
 const Username = z.string().trim().min(1).max(64).refine(noControl, '账号不能包含控制字符');
 
+/**
+ * A handwritten signature (issue 10): a PNG as a data URL. The API checks its bytes, stores it like an attachment
+ * and hands the workflow its id (ActionRequest.signatureId), never the image.
+ */
+export const SIGNATURE_MAX_BYTES = 200 * 1024;
+export const SignatureDataUrl = z
+  .string()
+  .max(Math.ceil((SIGNATURE_MAX_BYTES * 4) / 3) + 30, '签名图片不能超过 200 KB')
+  .regex(
+    /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/,
+    '签名应为 PNG 图片的 data URL（data:image/png;base64,…）',
+  );
 export const ApproveBody = z
-  .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
+  .object({
+    comment: Comment.optional(),
+    attachments: AttachmentIds.optional(),
+    signature: SignatureDataUrl.optional(),
+  })
   .strict();
 export const RejectBody = z
   .object({
@@ -86,6 +107,28 @@ export const WithdrawBody = z
   .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
   .strict();
 export const UrgeBody = z.object({ comment: Comment.optional() }).strict();
+/** Suspending a step's clock (issue 10): the kind, a reason, and for 补正 the items the applicant must supplement. */
+export const SuspendBody = z
+  .object({
+    kind: z.enum(SUSPENSION_KINDS),
+    reason: z.string().trim().min(2).max(500).refine(noNul, '不能包含空字符'),
+    items: z
+      .array(z.string().trim().min(1).max(200).refine(noControl, '不能包含控制字符'))
+      .max(20)
+      .optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    const n = b.items?.length ?? 0;
+    if (b.kind === 'supplement' && n === 0) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: '补正须列出申请人需补正的材料' });
+    } else if (b.kind !== 'supplement' && n > 0) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: '只有补正需要列出补正材料' });
+    }
+  });
+export const ResumeBody = z
+  .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
+  .strict();
 export const CcBody = z
   .object({ users: z.array(Username).min(1).max(20), comment: Comment.optional() })
   .strict();
@@ -103,6 +146,8 @@ export interface ActionRequest<B = unknown> {
   people: Record<string, UserRef>;
   /** The body's attachment ids, resolved by the API (each the uploader's own). */
   attachments: AttachmentRef[];
+  /** The stored handwritten signature of an approval (the API stored the body's PNG; issue 10). */
+  signatureId?: string | null;
 }
 
 type TaskKind = 'primary' | 'signer' | 'delegate';
@@ -128,8 +173,12 @@ interface ActionDef<S extends z.ZodType> {
   rateLimited?: boolean;
   /** Also while the task waits (for the signer its holder added before). */
   whileWaiting?: boolean;
+  /** Also while the step's clock is suspended (补正 etc.); other actions wait for the resumption. */
+  whileSuspended?: boolean;
   /** The body's fields that name people by username. */
   people?: (body: z.output<S>) => Array<{ field: string; username: string }>;
+  /** On a task: whether the step's state offers the action at all (e.g. resume only while suspended). */
+  offeredOnTask?: (state: ApprovalState) => boolean;
   /** On a process: whether the caller is offered the action at all. */
   offered?: (state: ApprovalState, actor: Actor) => boolean;
   problem?: (c: ActionContext<z.output<S>>) => Problem | undefined;
@@ -148,7 +197,12 @@ export const APPROVAL_ACTIONS = {
     body: ApproveBody,
     summary: 'Approve (同意); on a delegated task, hand it back to the delegator',
     holders: ['primary', 'signer', 'delegate'],
-    problem: ({ state, req, task }) => {
+    problem: ({ state, req, body, task }) => {
+      const option = stepOptionProblem(state, task!, 'approve', {
+        comment: body.comment,
+        signatureId: req.signatureId,
+      });
+      if (option) return option;
       const authority = state.approverAuthority;
       if (
         task!.origin !== 'delegate' &&
@@ -166,6 +220,8 @@ export const APPROVAL_ACTIONS = {
     body: RejectBody,
     summary: 'Reject (驳回) with a reason; ends the process',
     holders: ['primary', 'signer'],
+    whileSuspended: true,
+    problem: ({ state, body, task }) => stepOptionProblem(state, task!, 'reject', { comment: body.reason }),
     apply: (c) =>
       rejectTask(c.state, { ...taskInput(c), comment: c.body.reason, reason: c.body.reason }, c.at),
   }),
@@ -244,6 +300,7 @@ export const APPROVAL_ACTIONS = {
     on: ['process'],
     body: WithdrawBody,
     summary: 'Withdraw (撤回) by the initiator while the process is open',
+    whileSuspended: true,
     offered: (state, actor) => isInitiator(state, actor),
     problem: ({ state, req }) => {
       if (!isInitiator(state, req.actor)) return problem('forbidden', '只有发起人可以撤回');
@@ -277,6 +334,7 @@ export const APPROVAL_ACTIONS = {
     on: ['task', 'process'],
     body: CcBody,
     summary: 'CC (抄送) users on the process (the initiator, or a current approver)',
+    whileSuspended: true,
     holders: ['primary', 'signer', 'delegate'],
     people: (b) => b.users.map((username, i) => ({ field: `users.${i}`, username })),
     offered: (state, actor) =>
@@ -299,9 +357,53 @@ export const APPROVAL_ACTIONS = {
         body.comment ?? null,
       ),
   }),
+  suspend: action({
+    on: ['task'],
+    body: SuspendBody,
+    summary:
+      'Suspend (中止) the step’s clock: 补正 (with the items to supplement), 检验检测, 专家评审 or 听证; the time does not count',
+    holders: ['primary'],
+    offeredOnTask: (state) => !isSuspended(state),
+    problem: ({ state }) =>
+      isSuspended(state) ? problem('conflict', '本步骤已中止计时，不能重复中止') : undefined,
+    apply: ({ state, req, body, task, at }) =>
+      suspendStep(
+        state,
+        { actor: req.actor, taskId: task!.id, kind: body.kind, reason: body.reason, items: body.items ?? [] },
+        at,
+      ),
+  }),
+  resume: action({
+    on: ['task', 'process'],
+    body: ResumeBody,
+    summary:
+      'Resume (恢复计时): the initiator resubmits for 补正 (with optional attachments); the approver ends the other kinds',
+    holders: ['primary'],
+    whileSuspended: true,
+    offeredOnTask: (state) => isSuspended(state) && state.suspension?.kind !== 'supplement',
+    offered: (state, actor) => isInitiator(state, actor) && state.suspension?.kind === 'supplement',
+    problem: ({ state, task }) => {
+      const s = state.suspension;
+      if (!s || state.status !== 'running') return problem('conflict', '本步骤未中止计时，无需恢复');
+      if (task === null && s.kind !== 'supplement') {
+        return problem('forbidden', '检验检测、专家评审、听证结束后由审批人恢复计时');
+      }
+      if (task !== null && s.kind === 'supplement')
+        return problem('forbidden', '补正须由申请人补正后恢复计时');
+      return undefined;
+    },
+    apply: ({ state, req, body, at }) =>
+      resumeStep(
+        state,
+        { actor: req.actor, comment: body.comment?.trim() || null, attachments: req.attachments },
+        at,
+      ),
+  }),
 } as const;
 
 export type ActionName = keyof typeof APPROVAL_ACTIONS;
+/** The steps' `actions` name entries of this table (a unit test checks that they are exactly its task actions). */
+export const STEP_ACTION_NAMES: readonly ActionName[] = TASK_ACTIONS;
 export const ACTION_NAMES = Object.keys(APPROVAL_ACTIONS) as ActionName[];
 export const TASK_ACTION_NAMES = ACTION_NAMES.filter((n) => defOf(n).on.includes('task'));
 export const PROCESS_ACTION_NAMES = ACTION_NAMES.filter((n) => defOf(n).on.includes('process'));
@@ -393,8 +495,12 @@ function check(
       return fail('conflict', '该任务已处理或已不在待办中');
     }
     if (!def.holders?.includes(taskKind(task))) return fail('invalid', '此类任务不能执行此操作');
+    if (!offeredOnStep(state, task, name)) return fail('forbidden', notOfferedMessage(name));
   } else if (!def.on.includes('process')) {
     return fail('invalid', 'taskId: 请指明要办理的任务');
+  }
+  if (isSuspended(state) && !def.whileSuspended) {
+    return fail('conflict', '本步骤已中止计时（补正、检验检测、专家评审或听证），恢复计时后才能办理');
   }
   const context = { state, req, body: parsed.data, task, at };
   const p = def.problem?.(context);
@@ -407,14 +513,23 @@ export function taskActionsOffered(state: ApprovalState, task: ApprovalTask, act
   return TASK_ACTION_NAMES.filter((name) => {
     const def = defOf(name);
     const statuses = def.whileWaiting ? ['pending', 'waiting'] : ['pending'];
-    return statuses.includes(task.status) && !!def.holders?.includes(taskKind(task));
+    return (
+      statuses.includes(task.status) &&
+      !!def.holders?.includes(taskKind(task)) &&
+      offeredOnStep(state, task, name) &&
+      (!isSuspended(state) || !!def.whileSuspended) &&
+      (def.offeredOnTask?.(state) ?? true)
+    );
   });
 }
 
 /** The process actions open to an actor now. */
 export function processActionsOffered(state: ApprovalState, actor: Actor): ActionName[] {
   if (state.status !== 'running') return [];
-  return PROCESS_ACTION_NAMES.filter((name) => defOf(name).offered?.(state, actor) ?? false);
+  return PROCESS_ACTION_NAMES.filter((name) => {
+    const def = defOf(name);
+    return (!isSuspended(state) || !!def.whileSuspended) && (def.offered?.(state, actor) ?? false);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -427,6 +542,7 @@ function taskInput(c: ActionContext<unknown>): TaskActionInput {
     actor: c.req.actor,
     comment: comment?.trim() || null,
     attachments: c.req.attachments,
+    ...(c.req.signatureId ? { signatureId: c.req.signatureId } : {}),
   };
 }
 
@@ -436,11 +552,15 @@ function taskInput(c: ActionContext<unknown>): TaskActionInput {
  */
 export function requiredRoles(state: ApprovalState, task: ApprovalTask): UserRole[] {
   if (task.assignee.kind === 'group') return [task.assignee.role];
-  const roles = state.flow.steps[task.stepIndex]!.approvers.flatMap((r): UserRole[] => {
-    if (r.type === 'role' || r.type === 'management_unit') return [r.role];
-    if (r.type === 'department_leader') return ['unit_leader'];
-    return [];
-  });
+  const step = state.flow.steps[task.stepIndex]!;
+  const groups = approverGroups(step).filter((g) => !isParallel(step) || g.key === task.branchKey);
+  const roles = groups
+    .flatMap((g) => g.approvers)
+    .flatMap((r): UserRole[] => {
+      if (r.type === 'role' || r.type === 'management_unit') return [r.role];
+      if (r.type === 'department_leader') return ['unit_leader'];
+      return [];
+    });
   return [...new Set(roles)];
 }
 

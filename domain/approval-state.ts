@@ -10,9 +10,18 @@
  * added before must approve before the primary may decide; signers added after must approve after the primary
  * approved before the primary's vote counts as an approval. A child's rejection is the primary's rejection.
  */
-import type { BreachAction, FlowSnapshot, FlowStep, ProcessKind } from './flow-definition';
+import type {
+  BreachAction,
+  EngineStep,
+  FlowNode,
+  FlowSnapshot,
+  ProcessKind,
+  ProcessVariables,
+} from './flow-definition';
+import { flowPath, GatewayPass } from './flow-branches';
 import type { Deadline } from './calendar';
 import type { UserRole } from './roles';
+import type { StepClock, Suspension } from './approval-clock';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -78,6 +87,8 @@ export interface ApprovalTask {
   actedBy: ActorRef | null;
   comment: string | null;
   lastUrgedAt: string | null;
+  /** On a parallel node (issue 10): the branch the task belongs to; children inherit their parent's. */
+  branchKey?: string | null;
 }
 
 export interface ActorRef {
@@ -106,7 +117,13 @@ export type EventAction =
   | 'auto_approved'
   | 'auto_rejected'
   | 'step_passed'
-  | 'completed';
+  | 'completed'
+  // issue 10: a conditional gateway's branch taken (engine); the clock's suspension, reminders and re-timing.
+  | 'branch_taken'
+  | 'suspended'
+  | 'resumed'
+  | 'reminded'
+  | 'retimed';
 
 export interface ApprovalEvent {
   seq: number;
@@ -122,6 +139,8 @@ export interface ApprovalEvent {
   attachments: AttachmentRef[];
   /** The step deadline, on the events that start a step or record its breach. */
   due: Deadline | null;
+  /** The handwritten signature (a stored PNG, served as an attachment) of an approval (issue 10). */
+  signatureId?: string | null;
 }
 
 export interface CcEntry {
@@ -140,7 +159,16 @@ export interface Breach {
   taskIds: string[];
 }
 
-export type NoticeType = 'task' | 'urge' | 'cc' | 'breach' | 'outcome';
+export type NoticeType =
+  | 'task'
+  | 'urge'
+  | 'cc'
+  | 'breach'
+  | 'outcome'
+  // The clock (issue 10): a reminder to the holders; a suspension to the initiator; a resumption to the holders.
+  | 'remind'
+  | 'suspended'
+  | 'resumed';
 
 /** An e-mail to send. The id is unique within the process and deterministic, so a replay sends nothing twice. */
 export interface Notice {
@@ -149,6 +177,8 @@ export interface Notice {
   taskIds: string[];
   users: UserRef[];
   comment: string | null;
+  /** When the notice was made, where its text depends on it (a reminder's time left). */
+  at?: string;
 }
 
 export type ProcessStatus = 'running' | 'approved' | 'rejected' | 'withdrawn';
@@ -180,12 +210,29 @@ export interface ApprovalInput {
   approverAuthority: { roles: UserRole[]; reason: string } | null;
   /** The parent process tells the initiator the outcome itself (e.g. with the seal made); no generic e-mail. */
   parentNotifiesOutcome: boolean;
+  /**
+   * The process's variables (flow-definition PROCESS_VARIABLES), fixed at submission; conditional branches test
+   * them (issue 10). Absent for processes started before.
+   */
+  variables?: ProcessVariables;
+}
+
+/**
+ * The flow as a process runs it: `steps` is the path of engine steps its variables give (approval steps and
+ * parallel nodes; gateways resolved), `nodes` the definition's own nodes (absent on processes started before).
+ */
+export interface RunFlow extends Omit<FlowSnapshot, 'steps'> {
+  steps: EngineStep[];
+  nodes?: FlowNode[];
 }
 
 /** What the process keeps of its input (the submission's CC list, comment and attachments go to the history). */
-type ProcessFacts = Omit<ApprovalInput, 'cc' | 'comment' | 'attachments'>;
+type ProcessFacts = Omit<ApprovalInput, 'cc' | 'comment' | 'attachments' | 'flow'>;
 
 export interface ApprovalState extends ProcessFacts {
+  flow: RunFlow;
+  /** The conditional gateways on the path and the branch each takes (absent on processes started before). */
+  gateways?: GatewayPass[];
   status: ProcessStatus;
   phase: Phase;
   stepIndex: number;
@@ -199,6 +246,10 @@ export interface ApprovalState extends ProcessFacts {
   outbox: Notice[];
   outcomeReason: string | null;
   endedAt: string | null;
+  /** The current step's clock (issue 10): used time, suspensions, reminders; absent for a step without `due`. */
+  clock?: StepClock | null;
+  /** The current step's open suspension (补正 etc.); the inbox shows 已中止. */
+  suspension?: Suspension | null;
   /** Counters for deterministic ids. */
   taskSeq: number;
   noticeSeq: number;
@@ -259,10 +310,15 @@ export function cancelOpen(state: ApprovalState, at: string): ApprovalState {
 
 export function newTask(
   state: ApprovalState,
-  spec: Pick<ApprovalTask, 'assignee' | 'origin' | 'primary' | 'parentId'> & { status?: TaskStatus },
+  spec: Pick<ApprovalTask, 'assignee' | 'origin' | 'primary' | 'parentId' | 'branchKey'> & {
+    status?: TaskStatus;
+  },
   at: string,
 ): { state: ApprovalState; task: ApprovalTask } {
   const seq = state.taskSeq + 1;
+  // On a parallel node a task belongs to a branch: its own, or its parent's.
+  const branchKey =
+    spec.branchKey ?? (spec.parentId ? state.tasks.find((t) => t.id === spec.parentId)?.branchKey : null);
   const task: ApprovalTask = {
     id: `${state.processKey}-t${seq}`,
     stepIndex: state.stepIndex,
@@ -279,6 +335,7 @@ export function newTask(
     actedBy: null,
     comment: null,
     lastUrgedAt: null,
+    ...(branchKey ? { branchKey } : {}),
   };
   return { state: { ...state, taskSeq: seq, tasks: [...state.tasks, task] }, task };
 }
@@ -320,6 +377,7 @@ export function event(
     comment: e.comment ?? null,
     attachments: e.attachments ?? [],
     due: e.due ?? null,
+    ...(e.signatureId ? { signatureId: e.signatureId } : {}),
   };
   return { ...state, history: [...state.history, entry] };
 }
@@ -359,10 +417,15 @@ export function approvalWorkflowId(kind: ProcessKind, processId: string): string
 }
 
 export function startApproval(input: ApprovalInput, at: string): ApprovalState {
-  if (input.flow.steps.length === 0) throw new Error('a flow needs at least one step');
-  const { cc: _cc, comment: _comment, attachments: _attachments, ...facts } = input;
+  const { cc: _cc, comment: _comment, attachments: _attachments, flow, ...facts } = input;
+  // Gateways resolve once: the variables are fixed at submission (issue 10).
+  const path = flowPath(flow.steps, input.variables ?? {});
+  // The schema makes every path hold a step (FlowDefinitionBody).
+  if (path.steps.length === 0) throw new Error('a flow needs at least one step on every path');
   let state: ApprovalState = {
     ...facts,
+    flow: { ...flow, steps: path.steps, nodes: flow.steps },
+    gateways: path.gateways,
     status: 'running',
     phase: 'starting_step',
     stepIndex: 0,
@@ -387,10 +450,24 @@ export function startApproval(input: ApprovalInput, at: string): ApprovalState {
     stepIndex: null,
   });
   if (input.cc.length > 0) state = addCc(state, input.cc, by, null, at, input.comment);
-  return state;
+  return gatewaysReached(state, 0, at);
 }
 
-export function currentStep(state: ApprovalState): FlowStep {
+/** Records `branch_taken` for the gateways that lead to the step at path index `atStep` (issue 10). */
+export function gatewaysReached(state: ApprovalState, atStep: number, at: string): ApprovalState {
+  let next = state;
+  for (const g of state.gateways ?? []) {
+    if (g.atStep !== atStep) continue;
+    next = event(next, at, 'branch_taken', {
+      stepIndex: null,
+      targets: [g.branchName],
+      comment: `${g.name}：进入“${g.branchName}”`,
+    });
+  }
+  return next;
+}
+
+export function currentStep(state: ApprovalState): EngineStep {
   return state.flow.steps[state.stepIndex]!;
 }
 

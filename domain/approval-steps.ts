@@ -3,7 +3,8 @@
  * counting votes (one, all or by ratio, any one), passing, finishing, and the step deadline with its breach actions
  * (notify, escalate, decide automatically). Pure functions over ApprovalState (approval-state.ts).
  */
-import type { StepMode } from './flow-definition';
+import { isParallel, ParallelNode, StepMode } from './flow-definition';
+import { branchVerdicts, closeBranch, groupVerdict, joinVerdict, Vote } from './approval-parallel';
 import {
   ApprovalOutcome,
   ApprovalState,
@@ -14,6 +15,7 @@ import {
   currentStep,
   Deadline,
   event,
+  gatewaysReached,
   newTask,
   notify,
   openTasks,
@@ -30,47 +32,82 @@ import {
  * no one: a step whose rule may legitimately find nobody (a management unit above the top of the tree) is skipped;
  * any other step ends the process, because approving without an approver would exceed everyone's authority.
  */
+/** Who a step's rules found: for a parallel node, per branch (issue 10). */
+export interface ResolvedStep {
+  assignees: Assignee[];
+  skippable: boolean;
+  note?: string | null;
+  /** Why nobody may approve (the no-approver rule rejects, or the administrator lacks the required role). */
+  reason?: string | null;
+  branches?: Array<{
+    key: string;
+    assignees: Assignee[];
+    skippable: boolean;
+    note?: string | null;
+    reason?: string | null;
+  }>;
+}
+
 export function openStep(
   state: ApprovalState,
-  resolved: { assignees: Assignee[]; skippable: boolean; note?: string | null },
+  resolved: ResolvedStep,
   due: Deadline | null,
   at: string,
 ): ApprovalState {
   if (state.phase !== 'starting_step') throw new Error(`no step is starting in phase ${state.phase}`);
   const step = currentStep(state);
-  if (resolved.assignees.length === 0) {
-    if (resolved.skippable) {
-      const skipped = event(state, at, 'step_skipped', { comment: '本级无对应审批单位，自动跳过' });
-      return advance(skipped, at);
-    }
+  // A parallel node's groups are its branches (a branch at a missing level of the tree drops out).
+  type Group = Omit<ResolvedStep, 'branches'> & { key: string | null; name: string; mode: StepMode };
+  const groups: Group[] = isParallel(step)
+    ? step.branches.map((b) => {
+        const r = resolved.branches?.find((x) => x.key === b.key);
+        return { assignees: [], skippable: false, ...r, key: b.key, name: b.name, mode: b.mode };
+      })
+    : [{ ...resolved, key: null, name: step.name, mode: step.mode }];
+  const live = groups.filter((g) => g.assignees.length > 0 || !g.skippable);
+  if (live.length === 0) {
+    const skipped = event(state, at, 'step_skipped', { comment: '本级无对应审批单位，自动跳过' });
+    return advance(skipped, at);
+  }
+  const missing = live.find((g) => g.assignees.length === 0);
+  if (missing) {
+    const who = missing.key ? `步骤“${step.name}”的分支“${missing.name}”` : `步骤“${step.name}”`;
     return finish(
-      event(state, at, 'completed', { comment: `步骤“${step.name}”找不到审批人，流程无法继续` }),
+      event(state, at, 'completed', { comment: `${who}找不到审批人，流程无法继续` }),
       'rejected',
-      `步骤“${step.name}”找不到审批人，请联系平台管理员检查流程定义`,
+      missing.reason ?? `${who}找不到审批人，请联系平台管理员检查流程定义`,
       at,
     );
   }
-  if (step.mode === 'single' && resolved.assignees.length !== 1) {
-    throw new Error(`single-approver step ${step.key} resolved to ${resolved.assignees.length} approvers`);
+  for (const g of live) {
+    if (g.mode === 'single' && g.assignees.length !== 1) {
+      throw new Error(
+        `single-approver group ${g.key ?? step.key} resolved to ${g.assignees.length} approvers`,
+      );
+    }
   }
   let next: ApprovalState = { ...state, phase: 'waiting', stepStartedAt: at, stepDue: due };
   next = event(next, at, 'step_started', {
-    targets: resolved.assignees.map(assigneeLabel),
-    comment: resolved.note ?? null,
+    targets: live.flatMap((g) => g.assignees.map(assigneeLabel)),
+    comment: [resolved.note, ...live.map((g) => (g.key ? g.note : null))].filter(Boolean).join('；') || null,
     due,
   });
   const ids: string[] = [];
-  for (const assignee of resolved.assignees) {
-    const created = newTask(next, { assignee, origin: 'step', primary: true, parentId: null }, at);
-    next = created.state;
-    ids.push(created.task.id);
+  for (const g of live) {
+    for (const assignee of g.assignees) {
+      const spec = { assignee, origin: 'step' as const, primary: true, parentId: null, branchKey: g.key };
+      const created = newTask(next, spec, at);
+      next = created.state;
+      ids.push(created.task.id);
+    }
   }
   return notify(next, 'task', ids, [], null);
 }
 // ---------------------------------------------------------------------------------------------------------------
 // Step evaluation
 
-export type Vote = 'approved' | 'rejected' | 'open';
+export type { Vote } from './approval-parallel';
+export { requiredApprovals } from './approval-parallel';
 
 /** A primary task's vote: a rejection anywhere in its family rejects; approval needs the signers after it too. */
 export function voteOf(state: ApprovalState, primary: ApprovalTask): Vote {
@@ -94,47 +131,59 @@ export function voters(state: ApprovalState): ApprovalTask[] {
   );
 }
 
-/** How many approvals a step needs: one; all; or the ratio's share, rounded up (会签按比例). */
-export function requiredApprovals(mode: StepMode, members: number, passRatio?: number): number {
-  if (mode !== 'all') return 1;
-  return Math.max(1, Math.ceil(members * (passRatio ?? 1) - 1e-9));
-}
-
 export function evaluateStep(state: ApprovalState, at: string, reason?: string): ApprovalState {
   const step = currentStep(state);
+  if (isParallel(step)) return evaluateParallel(state, step, at, reason);
   const votes = voters(state).map((t) => voteOf(state, t));
-  const approved = votes.filter((v) => v === 'approved').length;
-  const rejected = votes.filter((v) => v === 'rejected').length;
-  const needed = requiredApprovals(step.mode, votes.length, step.passRatio);
-  if (step.mode === 'all') {
-    if (approved >= needed) return passStep(state, at);
-    if (rejected > votes.length - needed) {
-      return finish(cancelOpen(state, at), 'rejected', reason ?? `步骤“${step.name}”会签未通过`, at);
-    }
-    return state;
+  // Countersign counts; single and any-one: the first decision decides.
+  const verdict = groupVerdict(step.mode, step.passRatio, votes);
+  if (verdict === 'passed') return passStep(state, at);
+  if (verdict === 'rejected') {
+    const why = step.mode === 'all' ? `步骤“${step.name}”会签未通过` : '审批未通过';
+    return finish(cancelOpen(state, at), 'rejected', reason ?? why, at);
   }
-  // single and any-one: the first decision decides.
-  if (approved > 0) return passStep(state, at);
-  if (rejected > 0) return finish(cancelOpen(state, at), 'rejected', reason ?? '审批未通过', at);
   return state;
 }
 
-export function passStep(state: ApprovalState, at: string): ApprovalState {
-  const next = event(cancelOpen(state, at), at, 'step_passed', {});
+/** A parallel node's join (issue 10): see approval-parallel.ts. */
+function evaluateParallel(
+  state: ApprovalState,
+  node: ParallelNode,
+  at: string,
+  reason?: string,
+): ApprovalState {
+  const voting = voters(state);
+  const verdicts = branchVerdicts(state, node, (ps) => ps.map((t) => voteOf(state, t)), voting);
+  const join = joinVerdict(node, verdicts);
+  if (join.verdict === 'rejected') {
+    const why = `步骤“${node.name}”的分支“${join.branch!.name}”未通过`;
+    return finish(cancelOpen(state, at), 'rejected', reason ? `${why}：${reason}` : why, at);
+  }
+  if (join.verdict === 'passed') {
+    return passStep(
+      state,
+      at,
+      join.branch ? `分支“${join.branch.name}”先办结，其余分支的任务已取消` : '各分支均已通过',
+    );
+  }
+  let next = state;
+  for (const v of verdicts) if (v.verdict === 'passed') next = closeBranch(next, v.branch.key, at);
+  return next;
+}
+
+export function passStep(state: ApprovalState, at: string, comment?: string): ApprovalState {
+  const next = event(cancelOpen(state, at), at, 'step_passed', { comment: comment ?? null });
   return advance(next, at);
 }
 
 export function advance(state: ApprovalState, at: string): ApprovalState {
-  if (state.stepIndex + 1 < state.flow.steps.length) {
-    return {
-      ...state,
-      phase: 'starting_step',
-      stepIndex: state.stepIndex + 1,
-      round: state.round + 1,
-      stepDue: null,
-    };
+  const to = state.stepIndex + 1;
+  // Conditional gateways between this step and the next record the branch they take (issue 10).
+  const next = gatewaysReached(state, to, at);
+  if (to < state.flow.steps.length) {
+    return { ...next, phase: 'starting_step', stepIndex: to, round: next.round + 1, stepDue: null };
   }
-  return finish(state, 'approved', null, at);
+  return finish(next, 'approved', null, at);
 }
 
 export function finish(
@@ -239,7 +288,14 @@ export function escalate(state: ApprovalState, to: Assignee, at: string): Approv
       actedBy: SYSTEM_ACTOR_REF,
       comment: '超期上报',
     });
-    const created = newTask(next, { assignee: to, origin: 'escalation', primary: true, parentId: null }, at);
+    const spec = {
+      assignee: to,
+      origin: 'escalation' as const,
+      primary: true,
+      parentId: null,
+      branchKey: t.branchKey,
+    };
+    const created = newTask(next, spec, at);
     next = {
       ...created.state,
       tasks: created.state.tasks.map((x) =>

@@ -29,6 +29,8 @@ export interface TaskActionInput {
   actor: Actor;
   comment: string | null;
   attachments: AttachmentRef[];
+  /** An approval's handwritten signature (issue 10), carried by its event. */
+  signatureId?: string | null;
 }
 
 export function approveTask(state: ApprovalState, a: TaskActionInput, at: string): ApprovalState {
@@ -45,7 +47,10 @@ export function approveTask(state: ApprovalState, a: TaskActionInput, at: string
     );
     return notify(next, 'task', [task.parentId!], [], a.comment ?? null);
   }
-  next = event(next, at, 'approved', details(a, task));
+  next = event(next, at, 'approved', {
+    ...details(a, task),
+    ...(a.signatureId ? { signatureId: a.signatureId } : {}),
+  });
   if (task.origin === 'add_before') {
     // The primary may decide once no signer added before it is still open.
     const parent = taskById(next, task.parentId!);
@@ -103,6 +108,7 @@ export function transfer(
       origin: task.primary ? 'transfer' : task.origin,
       primary: task.primary,
       parentId: task.parentId,
+      branchKey: task.branchKey ?? null,
     },
     at,
   );

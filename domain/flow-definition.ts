@@ -6,14 +6,27 @@
  */
 import { z } from 'zod';
 import { ORGANISATION_FUNCTIONS, USER_ROLES } from './roles';
+import { SEAL_KIND_LABELS, SEAL_KINDS, SealKind } from './seal';
+import { APPROVAL_EVENT_KINDS, LICENCE_EVENT_RULES } from './licence-lifecycle';
 
 /** Every process kind that goes through the approval engine. */
-export const PROCESS_KINDS = ['seal_application', 'seal_use'] as const;
+export const PROCESS_KINDS = [
+  'seal_application',
+  'seal_use',
+  'seal_cancellation',
+  'seal_loss_handling',
+  'seal_renewal',
+  'licence_revocation',
+] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
 export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   seal_application: '电子印章申请',
   seal_use: '用印申请',
+  seal_cancellation: '电子印章注销',
+  seal_loss_handling: '电子印章挂失处理',
+  seal_renewal: '电子印章续期',
+  licence_revocation: '证照注销、撤销、吊销、废止',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -82,11 +95,95 @@ export const StepDue = z.union([
 ]);
 export type StepDue = z.infer<typeof StepDue>;
 
+/**
+ * Reminders (催办提醒, issue 10 Build 1): an e-mail and an in-app notice to the step's open task holders, before the
+ * deadline (at 09:00 on the k-th last working day up to the deadline's last day) and repeated after it (every N
+ * working hours, at most M times). Owned by the clock (domain/approval-reminders.ts computes the times).
+ */
+export const StepReminders = z
+  .object({
+    beforeWorkingDays: z.number().int().min(1).max(10).optional(),
+    afterEveryWorkingHours: z.number().int().min(1).max(70).optional(),
+    afterMax: z.number().int().min(1).max(10).optional(),
+  })
+  .strict();
+export type StepReminders = z.infer<typeof StepReminders>;
+
+/**
+ * The task actions a step may offer (the names of the action table, domain/approval-actions.ts, which checks at
+ * compile time that the two lists agree). 同意 and 驳回 are always offered; a step's `actions` names the others.
+ */
+export const TASK_ACTIONS = [
+  'approve',
+  'reject',
+  'transfer',
+  'delegate',
+  'add-signer',
+  'remove-signer',
+  'return',
+  'cc',
+  // The clock (issue 10): suspending a step's clock, and its resumption by the approver (not for 补正).
+  'suspend',
+  'resume',
+] as const;
+export type TaskActionName = (typeof TASK_ACTIONS)[number];
+export const TASK_ACTION_LABELS: Record<TaskActionName, string> = {
+  approve: '同意',
+  reject: '驳回',
+  transfer: '转办',
+  delegate: '委派',
+  'add-signer': '加签',
+  'remove-signer': '减签',
+  return: '退回',
+  cc: '抄送',
+  suspend: '中止计时',
+  resume: '恢复计时',
+};
+/** Actions every step offers whatever its `actions` say. */
+export const ALWAYS_OFFERED: readonly TaskActionName[] = ['approve', 'reject'];
+
+export const SIGNATURE_RULES = ['none', 'optional', 'required'] as const;
+export type SignatureRule = (typeof SIGNATURE_RULES)[number];
+export const SIGNATURE_RULE_LABELS: Record<SignatureRule, string> = {
+  none: '不需要手写签名',
+  optional: '可手写签名',
+  required: '同意时须手写签名',
+};
+
+/** What happens when a step's rules find no approver (issue 10). */
+export const NO_APPROVER_RULES = ['reject', 'assign_admin'] as const;
+export type NoApproverRule = (typeof NO_APPROVER_RULES)[number];
+export const NO_APPROVER_RULE_LABELS: Record<NoApproverRule, string> = {
+  reject: '找不到审批人时驳回',
+  assign_admin: '找不到审批人时交管理单位管理员办理',
+};
+
+const StepKey = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,39}$/, { message: '步骤标识应为小写字母开头的字母、数字、_ 或 -' });
+
+/**
+ * Options of a step (an approval step or a parallel node), issue 10: the task actions offered besides 同意/驳回
+ * (default all), whether a reason is required on approve and/or reject, the handwritten signature on approve
+ * (default none), and what happens when no approver is found (default reject).
+ */
+const STEP_OPTIONS = {
+  actions: z.array(z.enum(TASK_ACTIONS)).max(TASK_ACTIONS.length).optional(),
+  reasonRequired: z
+    .object({ approve: z.boolean().optional(), reject: z.boolean().optional() })
+    .strict()
+    .optional(),
+  signature: z.enum(SIGNATURE_RULES).optional(),
+  noApprover: z.enum(NO_APPROVER_RULES).optional(),
+  /** Reminders before and after the deadline (needs `due`); owned by the clock (issue 10). */
+  reminders: StepReminders.optional(),
+};
+
+/** One approval step: who approves, how, by when. `type` may be left out (every step before issue 10 has none). */
 export const FlowStep = z
   .object({
-    key: z
-      .string()
-      .regex(/^[a-z][a-z0-9_-]{0,39}$/, { message: '步骤标识应为小写字母开头的字母、数字、_ 或 -' }),
+    type: z.literal('approval').optional(),
+    key: StepKey,
     name: z.string().trim().min(1).max(40),
     approvers: z.array(ApproverRule).min(1).max(20),
     mode: z.enum(STEP_MODES),
@@ -96,10 +193,242 @@ export const FlowStep = z
     onBreach: z.enum(BREACH_ACTIONS).default('notify_supervisor'),
     /** Who is told on breach (notify_supervisor) or takes the task over (escalate); defaults are documented below. */
     supervisor: ApproverRule.optional(),
+    ...STEP_OPTIONS,
   })
   .strict();
 export type FlowStep = z.infer<typeof FlowStep>;
 export type FlowStepInput = z.input<typeof FlowStep>;
+
+/** One branch of a parallel node: its own approvers and mode; its tasks carry the branch's key. */
+export const ParallelBranch = z
+  .object({
+    key: StepKey,
+    name: z.string().trim().min(1).max(40),
+    approvers: z.array(ApproverRule).min(1).max(20),
+    mode: z.enum(STEP_MODES),
+    passRatio: z.number().gt(0).max(1).optional(),
+  })
+  .strict();
+export type ParallelBranch = z.infer<typeof ParallelBranch>;
+
+export const JOIN_RULES = ['all', 'any'] as const;
+export type JoinRule = (typeof JOIN_RULES)[number];
+export const JOIN_RULE_LABELS: Record<JoinRule, string> = {
+  all: '全部分支通过后汇合',
+  any: '任一分支办结即汇合',
+};
+
+/**
+ * A parallel split and its join as ONE engine step (issue 10): every branch's tasks open together; join `all`
+ * passes when every branch passes (a rejection in any branch rejects), join `any` lets the first branch to decide
+ * (pass or reject) decide and cancels the others. A branch is one group of approvers, not a sequence of steps.
+ */
+export const ParallelNode = z
+  .object({
+    type: z.literal('parallel'),
+    key: StepKey,
+    name: z.string().trim().min(1).max(40),
+    join: z.enum(JOIN_RULES),
+    branches: z.array(ParallelBranch).min(2).max(10),
+    due: StepDue.optional(),
+    onBreach: z.enum(BREACH_ACTIONS).default('notify_supervisor'),
+    supervisor: ApproverRule.optional(),
+    ...STEP_OPTIONS,
+  })
+  .strict();
+export type ParallelNode = z.infer<typeof ParallelNode>;
+
+/** What the engine runs one at a time: an approval step or a parallel node. */
+export type EngineStep = FlowStep | ParallelNode;
+
+export const CONDITION_OPERATORS = ['eq', 'ne', 'in', 'gt', 'gte', 'lt', 'lte'] as const;
+export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
+export const CONDITION_OPERATOR_LABELS: Record<ConditionOperator, string> = {
+  eq: '等于',
+  ne: '不等于',
+  in: '属于',
+  gt: '大于',
+  gte: '大于或等于',
+  lt: '小于',
+  lte: '小于或等于',
+};
+
+const Scalar = z.union([z.string().min(1).max(40), z.number()]);
+/** A comparison of a process variable (PROCESS_VARIABLES) with a value, checked against the variable's type. */
+export const Condition = z
+  .object({
+    variable: z.string().min(1).max(40),
+    op: z.enum(CONDITION_OPERATORS),
+    value: z.union([Scalar, z.array(Scalar).min(1).max(20)]),
+  })
+  .strict();
+export type Condition = z.infer<typeof Condition>;
+
+/** A node inside a conditional branch: an approval step or a parallel node (no gateway inside a gateway). */
+export const BranchStep = z.discriminatedUnion('type', [FlowStep, ParallelNode]);
+export type BranchStep = z.infer<typeof BranchStep>;
+
+/**
+ * A conditional gateway (issue 10): the first branch whose `when` holds for the process's variables is taken, else
+ * `otherwise` (may be empty). Variables are fixed at submission, so the path is known from the start.
+ */
+export const ConditionNode = z
+  .object({
+    type: z.literal('condition'),
+    key: StepKey,
+    name: z.string().trim().min(1).max(40),
+    branches: z
+      .array(
+        z
+          .object({
+            name: z.string().trim().min(1).max(40),
+            when: Condition,
+            steps: z.array(BranchStep).min(1).max(20),
+          })
+          .strict(),
+      )
+      .min(1, { message: '条件分支至少需要一个分支' })
+      .max(10),
+    otherwise: z.array(BranchStep).max(20),
+  })
+  .strict();
+export type ConditionNode = z.infer<typeof ConditionNode>;
+
+/** A node of a flow's top level. */
+export const FlowNode = z.discriminatedUnion('type', [FlowStep, ParallelNode, ConditionNode]);
+export type FlowNode = z.infer<typeof FlowNode>;
+export type FlowNodeInput = z.input<typeof FlowNode>;
+
+export function isParallel(n: FlowNode): n is ParallelNode {
+  return n.type === 'parallel';
+}
+export function isCondition(n: FlowNode): n is ConditionNode {
+  return n.type === 'condition';
+}
+
+/** Every engine step of a flow, in every branch, with its path in the definition (for checks and previews). */
+export function allEngineSteps(nodes: FlowNode[]): Array<{ step: EngineStep; path: Array<string | number> }> {
+  const out: Array<{ step: EngineStep; path: Array<string | number> }> = [];
+  nodes.forEach((n, i) => {
+    if (!isCondition(n)) {
+      out.push({ step: n, path: ['steps', i] });
+      return;
+    }
+    n.branches.forEach((b, j) =>
+      b.steps.forEach((s, k) => out.push({ step: s, path: ['steps', i, 'branches', j, 'steps', k] })),
+    );
+    n.otherwise.forEach((s, k) => out.push({ step: s, path: ['steps', i, 'otherwise', k] }));
+  });
+  return out;
+}
+
+/** The groups of approvers of a step: the step itself, or each branch of a parallel node. */
+export function approverGroups(
+  step: EngineStep,
+): Array<Pick<FlowStep, 'key' | 'name' | 'approvers' | 'mode' | 'passRatio'>> {
+  return isParallel(step) ? step.branches : [step];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Process variables
+
+/** A variable's type: one of a list of values (compared with eq, ne, in) or a number (every operator). */
+export type VariableDef =
+  | { label: string; type: 'enum'; values: readonly string[]; labels: Record<string, string> }
+  | { label: string; type: 'number' };
+
+/**
+ * The variables a flow's conditions may test, per process kind (issue 10), fixed at submission by the parent
+ * process (ApprovalInput.variables). One table for the schema, the engine, the dry run and the editor.
+ */
+export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>> = {
+  seal_application: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+    applicantLevel: {
+      label: '申请单位辖区层级',
+      type: 'enum',
+      values: JURISDICTION_LEVELS,
+      labels: JURISDICTION_LEVEL_LABELS,
+    },
+  },
+  seal_use: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+    documentCount: { label: '文件份数', type: 'number' },
+    maxUses: { label: '用印次数', type: 'number' },
+  },
+  // Issue 12 Build 5 (SM-15, SM-16): cancellation and the handling of a lost seal.
+  seal_cancellation: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+  },
+  seal_renewal: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+  },
+  seal_loss_handling: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
+    action: {
+      label: '处理方式',
+      type: 'enum',
+      values: ['cancel', 'restore'],
+      labels: { cancel: '注销', restore: '解除挂失' },
+    },
+  },
+  // Issue 12 Build 1: one process kind for the four decisions that end a licence; flows may branch on which.
+  licence_revocation: {
+    eventKind: {
+      label: '事项',
+      type: 'enum',
+      values: APPROVAL_EVENT_KINDS,
+      labels: Object.fromEntries(APPROVAL_EVENT_KINDS.map((k) => [k, LICENCE_EVENT_RULES[k].label])),
+    },
+  },
+};
+
+/** The values of a process's variables, as the parent process fixed them at submission. */
+export type ProcessVariables = Record<string, string | number>;
+
+/** A seal application's variables (PROCESS_VARIABLES.seal_application). */
+export function sealApplicationVariables(v: {
+  sealKind: SealKind;
+  applicantLevel: FlowJurisdictionLevel;
+}): ProcessVariables {
+  return { sealKind: v.sealKind, applicantLevel: v.applicantLevel };
+}
+
+/** A seal-use request's variables (PROCESS_VARIABLES.seal_use). */
+export function sealUseVariables(v: {
+  sealKind: SealKind;
+  documentCount: number;
+  maxUses: number;
+}): ProcessVariables {
+  return { sealKind: v.sealKind, documentCount: v.documentCount, maxUses: v.maxUses };
+}
+
+/** Why a condition does not fit its variable's type, or null. */
+export function conditionProblem(kind: ProcessKind, c: Condition): { field: string; message: string } | null {
+  const def = PROCESS_VARIABLES[kind][c.variable];
+  if (!def) {
+    const known = Object.keys(PROCESS_VARIABLES[kind]).join('、');
+    return { field: 'variable', message: `未知的流程变量 ${c.variable}，可用：${known}` };
+  }
+  const list = Array.isArray(c.value) ? c.value : [c.value];
+  if ((c.op === 'in') !== Array.isArray(c.value)) {
+    return { field: 'value', message: c.op === 'in' ? '“属于”须给出取值列表' : '只有“属于”可以给出取值列表' };
+  }
+  if (def.type === 'enum') {
+    if (!['eq', 'ne', 'in'].includes(c.op)) {
+      return { field: 'op', message: `${def.label}只能用等于、不等于或属于比较` };
+    }
+    const bad = list.find((v) => typeof v !== 'string' || !def.values.includes(v));
+    if (bad !== undefined) {
+      return { field: 'value', message: `${def.label}没有取值 ${bad}，可用：${def.values.join('、')}` };
+    }
+    return null;
+  }
+  if (list.some((v) => typeof v !== 'number')) {
+    return { field: 'value', message: `${def.label}是数值，比较值应为数字` };
+  }
+  return null;
+}
 
 export const FlowDefinitionBody = z
   .object({
@@ -109,7 +438,7 @@ export const FlowDefinitionBody = z
     organisationId: z.string().min(1).optional(),
     /** For a default: the jurisdiction level it serves; absent for the platform-wide default. */
     jurisdictionLevel: z.enum(JURISDICTION_LEVELS).optional(),
-    steps: z.array(FlowStep).min(1).max(20),
+    steps: z.array(FlowNode).min(1).max(20),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -120,49 +449,106 @@ export const FlowDefinitionBody = z
         message: '为单位定制的流程不能同时指定辖区层级',
       });
     }
+    const add = (path: Array<string | number>, message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    if (d.steps.every((n) => isCondition(n) && n.otherwise.length === 0)) {
+      add(
+        ['steps'],
+        '流程在任何条件下都必须至少经过一个审批步骤：请在条件分支外添加步骤，或为默认分支添加步骤',
+      );
+    }
+    // Keys are unique across the whole flow, every branch included (returns and choices name steps by key).
     const seen = new Set<string>();
-    d.steps.forEach((s, i) => {
-      if (seen.has(s.key)) {
-        ctx.addIssue({ code: 'custom', path: ['steps', i, 'key'], message: `步骤标识 ${s.key} 重复` });
-      }
-      seen.add(s.key);
-      if (s.passRatio !== undefined && s.mode !== 'all') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['steps', i, 'passRatio'],
-          message: '只有会签步骤可以按比例通过',
-        });
-      }
-      if (s.mode === 'single') {
-        if (s.approvers.length !== 1) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['steps', i, 'approvers'],
-            message: '单人审批步骤只能有一条审批人规则',
-          });
-        }
-      }
-      // SM-12: the legal-name seal's use is decided by the unit leader alone. A seal_use flow applies to every seal
-      // of its scope, the legal-name seal included, so no seal_use step may approve itself when its time runs out.
-      if (d.kind === 'seal_use' && s.onBreach === 'auto_approve') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['steps', i, 'onBreach'],
-          message:
-            '用印审批不能设置超期“自动通过”：法定名称章的用印须由单位负责人决定，自动通过将绕过单位负责人，请改为通知监督人员、上报上一级或自动驳回',
-        });
-      }
-      const choices = s.approvers.filter((a) => a.type === 'initiator_choice').length;
-      if (choices > 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['steps', i, 'approvers'],
-          message: '“发起人自选”在一个步骤中只能出现一次',
-        });
-      }
+    const key = (k: string, path: Array<string | number>) => {
+      if (seen.has(k)) add(path, `步骤标识 ${k} 重复`);
+      seen.add(k);
+    };
+    d.steps.forEach((n, i) => {
+      if (!isCondition(n)) return;
+      key(n.key, ['steps', i, 'key']);
+      n.branches.forEach((b, j) => {
+        const p = conditionProblem(d.kind, b.when);
+        if (p) add(['steps', i, 'branches', j, 'when', p.field], p.message);
+      });
     });
+    for (const { step, path } of allEngineSteps(d.steps)) {
+      key(step.key, [...path, 'key']);
+      if (isParallel(step)) {
+        step.branches.forEach((b, j) => {
+          key(b.key, [...path, 'branches', j, 'key']);
+          groupProblems(b, [...path, 'branches', j], add);
+        });
+      } else {
+        groupProblems(step, path, add);
+      }
+      stepOptionProblems(d.kind, step, path, add);
+      reminderProblems(step, path, add);
+    }
   });
 export type FlowDefinitionBody = z.infer<typeof FlowDefinitionBody>;
+
+/** The clock's step options (issue 10): reminders count from a deadline, repeats need their interval; resume. */
+function reminderProblems(
+  step: { due?: StepDue; reminders?: StepReminders; actions?: readonly TaskActionName[] },
+  path: Array<string | number>,
+  add: (path: Array<string | number>, message: string) => void,
+): void {
+  if (step.reminders && !step.due) add([...path, 'reminders'], '设置催办提醒须先设置办理时限');
+  if (step.reminders?.afterMax !== undefined && step.reminders.afterEveryWorkingHours === undefined) {
+    add([...path, 'reminders', 'afterMax'], '设置超期提醒次数须同时设置超期提醒间隔（工作小时）');
+  }
+  // A step whose approver may suspend the clock must let them resume it (检验检测, 专家评审, 听证).
+  if (step.actions?.includes('suspend') && !step.actions.includes('resume')) {
+    add([...path, 'actions'], '提供“中止计时”的步骤须同时提供“恢复计时”');
+  }
+}
+
+type AddIssue = (path: Array<string | number>, message: string) => void;
+
+/** The rules of one group of approvers (a step, or a branch of a parallel node). */
+function groupProblems(
+  g: Pick<FlowStep, 'mode' | 'passRatio' | 'approvers'>,
+  path: Array<string | number>,
+  add: AddIssue,
+): void {
+  if (g.passRatio !== undefined && g.mode !== 'all')
+    add([...path, 'passRatio'], '只有会签步骤可以按比例通过');
+  if (g.mode === 'single' && g.approvers.length !== 1) {
+    add([...path, 'approvers'], '单人审批步骤只能有一条审批人规则');
+  }
+  if (g.approvers.filter((a) => a.type === 'initiator_choice').length > 1) {
+    add([...path, 'approvers'], '“发起人自选”在一个步骤中只能出现一次');
+  }
+}
+
+/** The rules of a step's deadline and options. */
+function stepOptionProblems(
+  kind: ProcessKind,
+  s: EngineStep,
+  path: Array<string | number>,
+  add: AddIssue,
+): void {
+  // SM-12: the legal-name seal's use is decided by the unit leader alone. A seal_use flow applies to every seal
+  // of its scope, the legal-name seal included, so no seal_use step may approve itself when its time runs out.
+  if (kind === 'seal_use' && s.onBreach === 'auto_approve') {
+    add(
+      [...path, 'onBreach'],
+      '用印审批不能设置超期“自动通过”：法定名称章的用印须由单位负责人决定，自动通过将绕过单位负责人，请改为通知监督人员、上报上一级或自动驳回',
+    );
+  }
+  if (s.actions) {
+    const missing = ALWAYS_OFFERED.filter((a) => !s.actions!.includes(a));
+    if (missing.length) {
+      add([...path, 'actions'], `每个步骤都必须提供${missing.map((a) => TASK_ACTION_LABELS[a]).join('和')}`);
+    }
+    if (new Set(s.actions).size !== s.actions.length) add([...path, 'actions'], '操作不能重复');
+  }
+}
+
+/** The task actions a step offers: its `actions`, or all. */
+export function stepActions(s: Pick<FlowStep, 'actions'>): readonly TaskActionName[] {
+  return s.actions ?? TASK_ACTIONS;
+}
 
 /**
  * A stored version's life: saved as a draft (no effect on any process), published after a dry run (active: new
@@ -240,11 +626,13 @@ export interface FlowSnapshot {
   version: number;
   name: string;
   kind: ProcessKind;
-  steps: FlowStep[];
+  /** The definition's nodes: approval steps, parallel nodes and conditional gateways. */
+  steps: FlowNode[];
 }
 
-/** How a step decides, for people: 单人审批, 或签, 会签 or 会签（60% 通过）. */
-export function stepModeLabel(step: Pick<FlowStep, 'mode' | 'passRatio'>): string {
+/** How a step decides, for people: 单人审批, 或签, 会签 or 会签（60% 通过）; a parallel node its join. */
+export function stepModeLabel(step: Pick<FlowStep, 'mode' | 'passRatio'> | ParallelNode): string {
+  if ('join' in step) return `并行（${JOIN_RULE_LABELS[step.join]}）`;
   return step.mode === 'all' && step.passRatio
     ? `会签（${Math.round(step.passRatio * 100)}% 通过）`
     : STEP_MODE_LABELS[step.mode];
@@ -279,9 +667,16 @@ export interface StoredInitiatorOptions {
   cc: string[];
 }
 
-/** Steps whose approvers the initiator must name at submission. */
-export function stepsNeedingChoice(steps: FlowStep[]): FlowStep[] {
-  return steps.filter((s) => s.approvers.some((a) => a.type === 'initiator_choice'));
+/**
+ * Steps (or branches of a parallel node) whose approvers the initiator must name at submission, by key, in every
+ * branch of the flow: the branch a process takes is known only from its variables.
+ */
+export function stepsNeedingChoice(
+  nodes: FlowNode[],
+): Array<Pick<FlowStep, 'key' | 'name' | 'mode' | 'approvers'>> {
+  return allEngineSteps(nodes)
+    .flatMap(({ step }) => approverGroups(step))
+    .filter((g) => g.approvers.some((a) => a.type === 'initiator_choice'));
 }
 
 /**
@@ -319,6 +714,49 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
         approvers: [{ type: 'department_leader' }],
         mode: 'single',
         due: { workingDays: 1 },
+        onBreach: 'notify_supervisor',
+      },
+    ],
+  },
+  // Issue 12 Build 5: SM-15 — a cancellation is approved by the seal management department of the seal's
+  // jurisdiction; SM-16 — so is the cancellation or restoration of a lost seal; SM-8 — and a renewal.
+  ...(['seal_cancellation', 'seal_loss_handling', 'seal_renewal'] as const).map((kind) => ({
+    kind,
+    name: {
+      seal_cancellation: '电子印章注销审批（印章管理部门）',
+      seal_loss_handling: '电子印章挂失处理审批（印章管理部门）',
+      // SM-8: a renewal is reviewed like an application; one level is enough by default.
+      seal_renewal: '电子印章续期审批（印章管理部门）',
+    }[kind],
+    steps: [
+      {
+        key: 'seal-department',
+        name: '印章管理部门审核',
+        approvers: [
+          {
+            type: 'management_unit' as const,
+            function: 'seal_management_department' as const,
+            role: 'seal_reviewer' as const,
+            levelsUp: 0,
+          },
+        ],
+        mode: 'single' as const,
+        due: { workingDays: 3 },
+        onBreach: 'notify_supervisor' as const,
+      },
+    ],
+  })),
+  {
+    // Issue 12 Build 1: 注销、撤销、吊销、废止 of a licence are decided by the issuing unit's leader.
+    kind: 'licence_revocation',
+    name: '证照注销、撤销、吊销、废止审批（单位负责人）',
+    steps: [
+      {
+        key: 'leader',
+        name: '单位负责人审批',
+        approvers: [{ type: 'department_leader' }],
+        mode: 'single',
+        due: { workingDays: 3 },
         onBreach: 'notify_supervisor',
       },
     ],

@@ -14,8 +14,9 @@
  * - A signature that verifies over data the platform holds differently gives FAILED/REGISTRY_MISMATCH, not
  *   HASH_FAILURE: the document is internally consistent (its hash and signature hold), so the finding is a
  *   different one — it is not the version the platform issued — and a person should be told that.
- * - Seal status: the platform records a seal's status but not when it changed. A seal that is active passes. A
- *   cancelled or lost seal passes when the change is known to postdate the signing, or when the document carries
+ * - Seal status: the platform records since when a seal is out of use (issue 12 Build 5, seal_status_change). A
+ *   seal that is active passes. A cancelled or lost seal passes when the change is known to postdate the signing,
+ *   or, for a seal without a recorded time (none the platform makes now), when the document carries
  *   exactly the signature the platform stored at issuance (the platform signs only with active seals, so its own
  *   record is the proof of existence before the change); a change known to predate the signing gives
  *   FAILED/REVOKED; otherwise INDETERMINATE/REVOKED_NO_POE (DSS's terms).

@@ -77,16 +77,18 @@ export const LICENCE_STATUSES = [
   'cancelled',
   'expired',
   'withdrawn',
+  'abolished',
   'superseded',
 ] as const;
 export type LicenceStatus = (typeof LICENCE_STATUSES)[number];
 export const LICENCE_STATUS_LABELS: Record<LicenceStatus, string> = {
   valid: '有效',
-  suspended: '暂扣',
+  suspended: '中止（挂失、暂扣或质押期间）',
   revoked: '撤销',
   cancelled: '注销',
   expired: '失效（过期）',
   withdrawn: '吊销',
+  abolished: '废止',
   superseded: '已被新版本取代',
 };
 

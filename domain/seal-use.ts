@@ -168,6 +168,9 @@ export interface SealFacts {
   status: SealStatus;
   validFrom: Date;
   validTo: Date;
+  /** Since when the status holds and why (issue 12 Build 5), named in the refusal. */
+  statusSince?: Date;
+  statusReason?: string | null;
 }
 
 const SEAL_STATUS_TEXT: Record<SealStatus, string> = { active: '有效', cancelled: '已注销', lost: '已挂失' };
@@ -192,7 +195,12 @@ export function matchDocument(
 /** SM-7/SM-8 at signing time: only an active seal within its validity (its certificate's) signs. */
 export function sealProblem(seal: SealFacts, now: Date): SealUseProblem | undefined {
   if (seal.status !== 'active') {
-    return { code: 'SEAL_NOT_ACTIVE', message: `印章状态为“${SEAL_STATUS_TEXT[seal.status]}”，不能用印` };
+    const since = seal.statusSince ? `，自 ${shanghaiDateTime(seal.statusSince)} 起` : '';
+    const why = seal.statusReason ? `（${seal.statusReason}）` : '';
+    // SM-16: a lost seal is suspended at once; the refusal names the loss.
+    const what =
+      seal.status === 'lost' ? '印章已挂失，暂停使用' : `印章状态为“${SEAL_STATUS_TEXT[seal.status]}”`;
+    return { code: 'SEAL_NOT_ACTIVE', message: `${what}${since}${why}，不能用印` };
   }
   if (now < seal.validFrom || now > seal.validTo) {
     return {

@@ -53,6 +53,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Requests per address (login: per address and account) before 429 (api/rate-limits.ts). */
   rateLimits: RateLimitConfig;
+  /** Uploads never attached to an approval action are purged after this many hours (issue 11). */
+  attachmentRetentionHours: number;
 }
 
 export interface RateLimitConfig {
@@ -169,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       copiesPerMinute: positiveInteger(env, 'RATE_LIMIT_COPIES_PER_MINUTE', 30),
       disputesPerHour: positiveInteger(env, 'RATE_LIMIT_DISPUTES_PER_HOUR', 10),
     },
+    attachmentRetentionHours: positiveInteger(env, 'ATTACHMENT_RETENTION_HOURS', 24),
   };
 }
 

@@ -4,11 +4,17 @@
  * passwords themselves), signs in with a password form in Chinese, and issues authorization codes only with PKCE
  * to the platform's one client. The platform signs in through it exactly as it would through the real provider,
  * so every demo and browser test walks the production path. Production refuses it (infra/dev-services.ts).
+ *
+ * Wrong passwords are limited (issue 11, Build 1): past `failedLoginsPerMinute` failures for one account name, or
+ * ADDRESS_FACTOR times as many from one address (people behind one office NAT), within a minute, the form answers
+ * 429 with `Retry-After` until the window ends, whatever the password. Counted in `express-rate-limit`'s store, the
+ * library of the platform's other limits; the number is the platform's login limit, RATE_LIMIT_LOGIN_PER_MINUTE.
  */
 import { generateKeyPairSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { MemoryStore, type Options as RateLimitOptions } from 'express-rate-limit';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 const scryptAsync = promisify(scrypt) as (
@@ -62,6 +68,8 @@ export async function startEmbeddedOidcProvider(options: {
   issuer?: string;
   client: { clientId: string; clientSecret?: string; redirectUris: string[] };
   accounts: ProviderAccount[];
+  /** Wrong passwords allowed per minute for one account name (config.rateLimits.loginPerMinute); see ADDRESS_FACTOR. */
+  failedLoginsPerMinute: number;
 }): Promise<EmbeddedOidcProvider> {
   const accounts = await Promise.all(
     options.accounts.map(async ({ password, ...a }) => ({
@@ -74,6 +82,7 @@ export async function startEmbeddedOidcProvider(options: {
   // Compared against when the username is unknown, so that an unknown name takes as long as a wrong password.
   const decoy = await hashPassword(randomBytes(16).toString('hex'));
 
+  const failures = failedLogins();
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -169,9 +178,18 @@ export async function startEmbeddedOidcProvider(options: {
     const form = new URLSearchParams(await readBody(req));
     const username = (form.get('username') ?? '').trim();
     const password = form.get('password') ?? '';
+    const keys = failureKeys(req, username, options.failedLoginsPerMinute);
+    const wait = await failures.blockedFor(keys);
+    if (wait > 0) {
+      res.setHeader('retry-after', String(wait));
+      return send(res, 429, loginForm(uid, username, '登录尝试过于频繁，请稍后再试'));
+    }
     const account = byUsername.get(username);
     const ok = await verifyPassword(password, account?.passwordHash ?? decoy);
-    if (!account || !ok) return send(res, 200, loginForm(uid, username, '用户名或密码错误'));
+    if (!account || !ok) {
+      await failures.record(keys);
+      return send(res, 200, loginForm(uid, username, '用户名或密码错误'));
+    }
     await provider.interactionFinished(
       req,
       res,
@@ -197,11 +215,51 @@ export async function startEmbeddedOidcProvider(options: {
     issuer,
     port,
     async stop() {
+      failures.shutdown();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
     },
+  };
+}
+
+/** One address may fail this many times the per-account limit (several people behind one NAT). */
+export const ADDRESS_FACTOR = 5;
+
+interface FailureKey {
+  key: string;
+  /** Failures allowed per minute. */
+  limit: number;
+}
+
+/** The counters a wrong password adds to: its account name's (bounded, lower case) and its address's. */
+function failureKeys(req: IncomingMessage, username: string, perMinute: number): FailureKey[] {
+  return [
+    { key: `account:${username.slice(0, 64).toLowerCase()}`, limit: perMinute },
+    { key: `address:${req.socket.remoteAddress ?? 'unknown'}`, limit: perMinute * ADDRESS_FACTOR },
+  ];
+}
+
+/** Failed sign-ins per key in one-minute windows; `blockedFor` answers the seconds until a blocked key is free. */
+function failedLogins() {
+  const store = new MemoryStore();
+  store.init({ windowMs: 60_000 } as RateLimitOptions);
+  return {
+    async blockedFor(keys: FailureKey[]): Promise<number> {
+      let wait = 0;
+      for (const { key, limit } of keys) {
+        const info = await store.get(key);
+        if (info && info.totalHits >= limit && info.resetTime) {
+          wait = Math.max(wait, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000), 1);
+        }
+      }
+      return wait;
+    },
+    async record(keys: FailureKey[]): Promise<void> {
+      for (const { key } of keys) await store.increment(key);
+    },
+    shutdown: () => store.shutdown(),
   };
 }
 

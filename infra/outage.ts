@@ -25,6 +25,9 @@ const OUTAGE_MESSAGES = [
   /timeout exceeded when trying to connect/i,
   /Client has encountered a connection error/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
+  // knex ends a transaction whose connection died (PostgreSQL killed) and refuses its next query with this; the
+  // original connection error is not attached (fault drill (b), issue 11).
+  /Transaction query already complete/i,
 ];
 
 export function isDependencyOutage(err: unknown): boolean {

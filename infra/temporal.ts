@@ -78,6 +78,8 @@ export function ensureTemporalCli(log: (line: string) => void = console.log): st
 
 export interface RunningTemporal {
   address: string;
+  /** The server's process id (the fault drills kill it with SIGKILL and start it again on the same history file). */
+  pid: number;
   uiUrl: string | undefined;
   stop(): Promise<void>;
 }
@@ -133,6 +135,7 @@ export async function startTemporalDevServer(options: {
   }
   return {
     address,
+    pid: child.pid!,
     uiUrl: options.headless ? undefined : `http://localhost:${options.uiPort ?? options.port + 1000}`,
     async stop() {
       if (child.exitCode !== null) return;

@@ -21,8 +21,10 @@ import type { AppContext } from '../api/context';
 import { JurisdictionTree } from '../api/jurisdiction-tree';
 import { openOrm, Orm } from '../db/orm';
 import { createMailer, Mailer } from '../mail/mailer';
+import { ensureExpirySweepSchedule } from './expiry-schedule';
 import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
+import { ensureAttachmentPurgeSchedule } from '../usecases/attachment-purge-schedule';
 import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
@@ -128,7 +130,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     auth: new Authenticator(config, em),
     jurisdictions: new JurisdictionTree(em),
   };
-  const { app, sealApplications, sealUse, licences } = createApp(ctx);
+  const { app, sealApplications, sealUse, sealStatus, licences, exchange } = createApp(ctx);
   // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
   const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
   readFromDatabase({
@@ -143,11 +145,23 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const orphans = [
     ['applications', sealApplications],
     ['seal-use requests', sealUse],
+    ['seal status requests', sealStatus],
     ['licence issuances', licences],
   ] as const;
   for (const [what, service] of orphans) {
     service.resumeOrphans().catch((err) => logger.warn({ err, what }, 'resuming orphaned requests failed'));
   }
+  // Issue 11: uploads never attached are purged by a Temporal schedule.
+  ensureAttachmentPurgeSchedule(temporal, {
+    taskQueue: config.temporalTaskQueue,
+    retentionHours: config.attachmentRetentionHours,
+  }).catch((err) => logger.warn({ err }, 'ensuring the attachment purge schedule failed'));
+  // Issue 12 Build 6: messages stored while no exchange endpoint was configured are delivered now that one is.
+  exchange.deliverBacklog().catch((err) => logger.warn({ err }, 'delivering the exchange backlog failed'));
+  // Issue 12 Build 2: the daily expiry sweep's Schedule (created once; retried at the next start if this fails).
+  ensureExpirySweepSchedule(temporal, config.temporalTaskQueue).catch((err) =>
+    logger.warn({ err }, 'creating the expiry sweep schedule failed'),
+  );
 
   return {
     url: `http://127.0.0.1:${port}`,

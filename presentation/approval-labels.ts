@@ -42,7 +42,14 @@ export const EVENT_LABELS: Record<EventAction, string> = {
   auto_rejected: '超期自动驳回',
   step_passed: '步骤通过',
   completed: '流程结束',
+  branch_taken: '条件分支',
+  suspended: '中止计时',
+  resumed: '恢复计时',
+  reminded: '到期提醒',
+  retimed: '重新计算期限',
 };
+/** The inbox's status of a pending task whose step's clock is suspended (issue 10). */
+export const SUSPENDED_TASK_LABEL = '已中止';
 export const TASK_ORIGIN_LABELS: Record<TaskOrigin, string> = {
   step: '审批',
   transfer: '转办',

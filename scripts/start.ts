@@ -110,6 +110,7 @@ async function main(): Promise<void> {
           redirectUris: [config.oidc.redirectUri],
         },
         accounts: demoProviderAccounts(),
+        failedLoginsPerMinute: config.rateLimits.loginPerMinute,
       });
       stops.push(() => provider.stop());
     }

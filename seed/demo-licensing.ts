@@ -14,6 +14,7 @@ import { sealCode } from '../domain/seal';
 import { buildUscc } from '../domain/uscc';
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
 import { currentCertificate, loadCertificateAuthority } from '../usecases/certificate-store';
+import { recordSealMade } from '../usecases/seal-status';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { AppUser, Organisation, Seal } from '../db/entities';
 import { LicenceUsageGrant } from '../db/licence-entities';
@@ -144,6 +145,7 @@ async function seedLicenceSeals(em: EntityManager, pkiMasterKey: string): Promis
       validFrom: certificate.notBefore,
       validTo: certificate.notAfter,
       status: 'active',
+      statusSince: now,
       imprintMediaType: 'image/svg+xml',
       imprint,
       widthMm: 40,
@@ -153,6 +155,8 @@ async function seedLicenceSeals(em: EntityManager, pkiMasterKey: string): Promis
       makerSignature: signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem),
       createdAt: now,
     });
+    await em.flush();
+    await recordSealMade(em, id, now);
     await recordAudit(em, {
       actor: SYSTEM_ACTOR,
       action: 'seal.register',

@@ -7,7 +7,9 @@
  *
  * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id). It
  * is asked before the insert and again when the insert finds the key taken (the same key sent twice at once: a
- * unique violation, or `insert` answering false for `insert … on conflict do nothing`).
+ * unique violation, or `insert` answering false for `insert … on conflict do nothing`). An earlier request found
+ * this way gets its process started by `resume` unless it has one (issue 11: a request whose start failed while
+ * the database was gone too stays stored; the caller's retry after the 503 must set it going, not only find it).
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -39,6 +41,11 @@ export interface WorkflowStart<W extends Workflow> {
 export interface DurableRequest<W extends Workflow, E> {
   /** The earlier request under the same idempotency key, if any; omitted when the request carries no key. */
   findExisting?: () => Promise<E | null>;
+  /**
+   * The process of an earlier request found under the key, if it may still lack one (it is still waiting for its
+   * process), else null; started unless a workflow with its id exists.
+   */
+  resume?: (existing: E) => Promise<WorkflowStart<W> | null>;
   /**
    * Runs once no earlier request was found: everything that can refuse the request runs here, before anything is
    * stored, and answers what to store and start.
@@ -80,10 +87,17 @@ export class DurableRequests {
   /** Stores the request and starts its workflow; or answers the earlier request under the same key. */
   async submit<W extends Workflow, E>({
     findExisting,
+    resume,
     prepare,
   }: DurableRequest<W, E>): Promise<Submitted<E>> {
+    // An earlier request under the key: answered, its process started first if it still has none.
+    const found = async (existing: E): Promise<Submitted<E>> => {
+      const start = await resume?.(existing);
+      if (start) await this.start(start);
+      return { created: false, existing };
+    };
     const earlier = await findExisting?.();
-    if (earlier) return { created: false, existing: earlier };
+    if (earlier) return found(earlier);
     const request = await prepare();
 
     let inserted: boolean;
@@ -98,13 +112,13 @@ export class DurableRequests {
       if (!(err instanceof UniqueConstraintViolationException) || !findExisting) throw err;
       const existing = await findExisting();
       if (!existing) throw err;
-      return { created: false, existing };
+      return found(existing);
     }
     if (!inserted) {
       const existing = await findExisting?.();
       if (!existing)
         throw new Error(`request ${request.workflowId}: key taken, but no earlier request found`);
-      return { created: false, existing };
+      return found(existing);
     }
 
     try {

@@ -37,9 +37,13 @@ export const LONG_ACTIVITY_OPTIONS: ActivityOptions = {
 /** The activities that get LONG_ACTIVITY_OPTIONS and heartbeat; every other activity is short. */
 export const LONG_ACTIVITIES: ReadonlySet<string> = new Set([
   'signAndStore',
+  'recordLicenceEvent',
   'makeSeal',
   'grantSealUseAuthorisation',
   'deliverToExchange',
+  'sweepExpiryPage',
+  'deliverPendingPage',
+  'resendPage',
   'notifyHolder',
   'sendApprovalNotice',
   'notifyApplicantOfOutcome',

@@ -3,7 +3,7 @@
  * update named after its entry in the action table (domain/approval-actions.ts), with a validator: a refused action
  * fails with one of PROBLEM_FAILURE_TYPES and changes nothing.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ACTION_NAMES, ActionName, ActionRequest, ApprovalState, Problem } from '../domain/approval';
 
@@ -15,6 +15,8 @@ export const ACTION_UPDATES = Object.fromEntries(
 /** Resolves once the first step's tasks are open and projected, so that a submitter's reply shows them. */
 export const readyUpdate = defineUpdate<ApprovalState>('ready');
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
+/** The working-day calendar changed (issue 10): compute the running deadline again from its start and used time. */
+export const retimeSignal = defineSignal('retime');
 
 /** The failure types the workflow raises for refused actions; the API maps each to its status. */
 export const PROBLEM_FAILURE_TYPES: Record<Problem['kind'], string> = {

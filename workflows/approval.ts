@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -31,7 +32,21 @@ import {
   pendingDeadline,
   startApproval,
 } from '../domain/approval';
-import { ACTION_UPDATES, approvalStateQuery, PROBLEM_FAILURE_TYPES, readyUpdate } from './approval-messages';
+import {
+  applyTiming,
+  clockStale,
+  markClockStale,
+  nextClockWake,
+  remind,
+  startClock,
+} from '../domain/approval-clock-steps';
+import {
+  ACTION_UPDATES,
+  approvalStateQuery,
+  PROBLEM_FAILURE_TYPES,
+  readyUpdate,
+  retimeSignal,
+} from './approval-messages';
 import {
   CurrentAssignees,
   ProcessJurisdiction,
@@ -79,6 +94,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     return state;
   });
   setHandler(approvalStateQuery, () => state);
+  setHandler(retimeSignal, () => {
+    const before = state;
+    state = markClockStale(state, 'calendar');
+    if (state !== before) changes++;
+  });
 
   // E-mail, in order, beside the main flow; each send is retried until it goes (never lost, never doubled).
   const mails: Array<{ state: ApprovalState; notice: Notice }> = [];
@@ -102,25 +122,36 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
         jurisdictionId: state.jurisdictionId,
         step,
         choices: state.choices[step.key] ?? [],
+        allChoices: state.choices,
+        approverAuthority: state.approverAuthority,
       });
       const startedAt = now();
       const due = step.due ? await activities.computeDeadline({ from: startedAt, due: step.due }) : null;
       // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
       if (state.phase === 'starting_step') {
-        state = openStep(state, resolved, due, startedAt);
+        state = startClock(openStep(state, resolved, due, startedAt), startedAt);
         changes++;
+        // The reminder plan (issue 10); processes started before the clock existed replay without it.
+        if (patched('approval-clock')) await timeClock();
       }
       continue; // the next step may start at once (skipped step) or the process may be over
     }
     await sync();
     if (state.status !== 'running') break;
+    if (clockStale(state)) {
+      await timeClock(); // resumed, or the calendar changed: the deadline again from its start and used time
+      continue;
+    }
 
     const seen = changes;
-    const deadline = pendingDeadline(state);
-    const acted = deadline
-      ? await condition(() => changes !== seen, Math.max(0, Date.parse(deadline.dueAt) - Date.now()))
+    const wake = nextClockWake(state);
+    const acted = wake
+      ? await condition(() => changes !== seen, Math.max(0, Date.parse(wake.at) - Date.now()))
       : await condition(() => changes !== seen).then(() => true);
-    if (!acted) {
+    if (!acted && wake?.what === 'reminder') {
+      state = remind(state, now());
+      changes++;
+    } else if (!acted) {
       // The working-day deadline passed with the step still open (durable timer): its breach action.
       state = breach(state, now());
       changes++;
@@ -161,6 +192,29 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       await activities.projectApproval({ state });
       setSearchAttributes();
       synced = target;
+    }
+  }
+
+  /** Asks the calendar for the step clock's deadline and reminders, and applies them unless the step moved on. */
+  async function timeClock(): Promise<void> {
+    const clock = state.clock;
+    if (!clock || state.phase !== 'waiting') return;
+    const { stepIndex, round } = state;
+    const timing = await activities.timeStepClock({
+      clock,
+      reminders: currentStep(state).reminders ?? null,
+      now: now(),
+    });
+    // Applied only to the clock it was computed for: a suspension (or a resumption) meanwhile changed the clock.
+    const same =
+      state.phase === 'waiting' &&
+      state.stepIndex === stepIndex &&
+      state.round === round &&
+      state.clock?.runningSince === clock.runningSince &&
+      state.clock?.segments.length === clock.segments.length;
+    if (same && clock.runningSince) {
+      state = applyTiming(state, timing, now());
+      changes++;
     }
   }
 

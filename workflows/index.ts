@@ -2,6 +2,11 @@
 export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
+export { sealStatusRequestWorkflow } from './seal-status-request';
 export { licenceIssuanceWorkflow } from './licence-issuance';
+export { attachmentPurgeWorkflow } from './attachment-purge';
 export { sealSignatureWorkflow } from './signing';
 export { crlWorkflow, ocspWorkflow, pdfSignatureWorkflow } from './pdf-signing';
+export { licenceEventWorkflow } from './licence-event';
+export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
+export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';

@@ -9,9 +9,10 @@ import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { IssueAnswer, LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../services/licences';
 import { parse } from '../validation';
+import { LicenceEventService, StatusAtQuery } from '../services/licence-events';
 import { requestMeta } from '../principal';
 
-export function licenceRoutes(ctx: AppContext, service: LicenceService): Router {
+export function licenceRoutes(ctx: AppContext, service: LicenceService, events: LicenceEventService): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
   // Only under /licenses: public routes of other routers (verification) must not meet this login requirement.
@@ -59,6 +60,29 @@ export function licenceRoutes(ctx: AppContext, service: LicenceService): Router 
 
   router.post('/licenses/:identifier/versions', async (req, res) => {
     send(res, await service.change(requirePrincipal(req), req.params.identifier, req.body, requestMeta(req)));
+  });
+
+  // Issue 12 Build 1: lifecycle events (201 recorded, 202 awaiting approval or a seal-use authorisation, 200 a
+  // repeat, 409 an illegal transition naming its rule or the case id with other content).
+  router.post('/licenses/:identifier/events', async (req, res) => {
+    const answer = await events.record(
+      requirePrincipal(req),
+      req.params.identifier,
+      req.body,
+      requestMeta(req),
+    );
+    res.status(answer.status).json(answer.body);
+  });
+
+  router.get('/licenses/:identifier/events', async (req, res) => {
+    const items = await events.history(requirePrincipal(req), req.params.identifier, requestMeta(req));
+    res.json({ items });
+  });
+
+  // Issue 12 Build 4: the status as it was at a moment (now when `at` is absent).
+  router.get('/licenses/:identifier/status', async (req, res) => {
+    const query = parse(StatusAtQuery, req.query);
+    res.json(await events.statusAt(requirePrincipal(req), req.params.identifier, query.at, requestMeta(req)));
   });
 
   return router;

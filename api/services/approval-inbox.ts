@@ -9,6 +9,7 @@ import { Organisation } from '../../db/entities';
 import { ProcessStatus, TaskStatus } from '../../domain/approval';
 import {
   PROCESS_STATUS_LABELS,
+  SUSPENDED_TASK_LABEL,
   TASK_ORIGIN_LABELS,
   TASK_STATUS_LABELS,
 } from '../../presentation/approval-labels';
@@ -38,6 +39,8 @@ export interface InboxItem {
   origin: string | null;
   dueAt: string | null;
   dueProvisional: boolean;
+  /** The step's clock is suspended (补正 etc., issue 10): shown 已中止, neither overdue nor counting down. */
+  suspended: boolean;
   overdue: boolean;
   /** Milliseconds until the due time (negative when overdue); null without a deadline. */
   timeLeftMs: number | null;
@@ -218,6 +221,7 @@ interface Row {
   origin: string | null;
   due_at: Date | null;
   due_provisional: boolean | null;
+  suspension_kind: string | null;
   opened_at: Date | null;
   acted_at: Date | null;
 }
@@ -225,7 +229,8 @@ interface Row {
 const TASK_SELECT = `
   select t.id as task_id, p.id as process_key, p.process_id, p.kind, p.title, t.step_name, t.status, p.organisation_id,
          o.name as organisation_name, u.display_name as initiator_name, t.assignee_name,
-         ao.name as assignee_org_name, t.origin, t.due_at, t.due_provisional, t.opened_at, t.acted_at
+         ao.name as assignee_org_name, t.origin, t.due_at, t.due_provisional, p.suspension_kind, t.opened_at,
+         t.acted_at
     from task t
     join approval_process p on p.id = t.workflow_id
     join organisation o on o.id = p.organisation_id
@@ -236,7 +241,7 @@ const PROCESS_SELECT = `
   select null as task_id, p.id as process_key, p.process_id, p.kind, p.title, p.current_step_name as step_name, p.status,
          p.organisation_id, o.name as organisation_name, u.display_name as initiator_name, null as assignee_name,
          null as assignee_org_name, null as origin, p.step_due_at as due_at, p.step_due_provisional as due_provisional,
-         p.started_at as opened_at, p.ended_at as acted_at
+         p.suspension_kind, p.started_at as opened_at, p.ended_at as acted_at
     from approval_process p
     join organisation o on o.id = p.organisation_id
     join app_user u on u.id = p.initiator_id`;
@@ -244,9 +249,12 @@ const PROCESS_SELECT = `
 function inboxItem(r: Row, now: Date): InboxItem {
   const due = r.due_at ? new Date(r.due_at) : null;
   const open = r.task_id ? r.status === 'pending' || r.status === 'waiting' : r.status === 'running';
-  const statusLabel = r.task_id
-    ? (TASK_STATUS_LABELS[r.status as TaskStatus] ?? r.status)
-    : (PROCESS_STATUS_LABELS[r.status as ProcessStatus] ?? r.status);
+  const suspended = open && !!r.suspension_kind;
+  const statusLabel = suspended
+    ? SUSPENDED_TASK_LABEL
+    : r.task_id
+      ? (TASK_STATUS_LABELS[r.status as TaskStatus] ?? r.status)
+      : (PROCESS_STATUS_LABELS[r.status as ProcessStatus] ?? r.status);
   return {
     taskId: r.task_id,
     processKey: r.process_key,
@@ -264,8 +272,9 @@ function inboxItem(r: Row, now: Date): InboxItem {
     origin: r.origin ? TASK_ORIGIN_LABELS[r.origin as keyof typeof TASK_ORIGIN_LABELS] : null,
     dueAt: due?.toISOString() ?? null,
     dueProvisional: !!r.due_provisional,
-    overdue: open && isOverdue(due, now),
-    timeLeftMs: open ? timeLeftMs(due, now) : null,
+    suspended,
+    overdue: open && !suspended && isOverdue(due, now),
+    timeLeftMs: open && !suspended ? timeLeftMs(due, now) : null,
     openedAt: r.opened_at ? new Date(r.opened_at).toISOString() : null,
     actedAt: r.acted_at ? new Date(r.acted_at).toISOString() : null,
     url: `/approvals/${r.process_key}`,

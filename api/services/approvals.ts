@@ -39,11 +39,19 @@ import {
   TaskStatus,
   UserRef,
 } from '../../domain/approval';
+import { flowPath, GatewayPass } from '../../domain/flow-branches';
+import { storeSignature } from './signatures';
 import {
+  allEngineSteps,
+  approverGroups,
   BREACH_ACTION_LABELS,
-  FlowStep,
+  EngineStep,
+  FlowNode,
+  isParallel,
   PROCESS_KIND_LABELS,
   ProcessKind,
+  ProcessVariables,
+  SignatureRule,
   stepDueLabel,
   stepModeLabel,
   InitiatorOptions,
@@ -51,6 +59,7 @@ import {
   stepsNeedingChoice,
 } from '../../domain/flow-definition';
 import type { UserRole } from '../../domain/roles';
+import { SUSPENSION_KIND_LABELS, SuspensionKind } from '../../domain/approval-clock';
 import {
   EVENT_LABELS,
   PROCESS_STATUS_LABELS,
@@ -118,9 +127,28 @@ export interface ApprovalView {
     due: string | null;
     current: boolean;
     onBreach: string;
+    /** The step's handwritten signature on approve and required reasons (issue 10), for the action forms. */
+    signature: SignatureRule;
+    reasonRequired: { approve?: boolean; reject?: boolean };
   }>;
+  /** The definition's own nodes, gateways unresolved: the flow drawn with the path taken and ahead (issue 10). */
+  flowNodes: FlowNode[];
   currentStep: number | null;
+  /**
+   * The conditional gateways on the process's path and the branch each takes (issue 10): `atStep` is the index in
+   * `steps` of the step the gateway leads to, so steps before it are the path taken, the rest the path ahead.
+   */
+  gateways: GatewayPass[];
   stepDue: { dueAt: string; provisional: boolean; overdue: boolean } | null;
+  /** The current step's open suspension (issue 10: 补正 etc.), shown 已中止; null when the clock runs. */
+  suspension: {
+    kind: string;
+    kindLabel: string;
+    reason: string | null;
+    items: string[];
+    at: string | null;
+    by: string | null;
+  } | null;
   tasks: TaskView[];
   history: Array<ApprovalEvent & { label: string }>;
   cc: Array<{ userId: string; displayName: string; organisationName: string; at: string; by: string }>;
@@ -155,6 +183,8 @@ export class ApprovalService {
     attachments?: AttachmentRef[];
     approverAuthority?: ApprovalInput['approverAuthority'];
     parentNotifiesOutcome?: boolean;
+    /** The process's variables for conditional branches (issue 10), fixed now. */
+    variables?: ProcessVariables;
   }): Promise<ApprovalInput> {
     const em = this.ctx.em();
     const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
@@ -168,11 +198,7 @@ export class ApprovalService {
     }
     const choices: Record<string, UserRef[]> = {};
     for (const [step, ids] of Object.entries(p.options?.approvers ?? {})) {
-      if (
-        !definition.steps.some(
-          (s) => s.key === step && s.approvers.some((a) => a.type === 'initiator_choice'),
-        )
-      ) {
+      if (!stepsNeedingChoice(definition.steps).some((s) => s.key === step)) {
         throw badRequest([
           {
             field: `approvers.${step}`,
@@ -217,6 +243,7 @@ export class ApprovalService {
       attachments: p.attachments ?? [],
       approverAuthority: p.approverAuthority ?? null,
       parentNotifiesOutcome: p.parentNotifiesOutcome ?? false,
+      variables: p.variables ?? {},
     };
   }
 
@@ -249,14 +276,17 @@ export class ApprovalService {
         ? {
             name: definition.name,
             version: definition.version,
-            steps: definition.steps.map((s) => ({
-              key: s.key,
-              name: s.name,
-              modeLabel: stepModeLabel(s),
-              due: stepDueLabel(s),
-              choose: s.approvers.some((a) => a.type === 'initiator_choice'),
-              chooseMany: s.mode !== 'single',
-            })),
+            // Every step of every branch, a parallel node's branches one by one (issue 10).
+            steps: allEngineSteps(definition.steps).flatMap(({ step }) =>
+              approverGroups(step).map((g) => ({
+                key: g.key,
+                name: isParallel(step) ? `${step.name}·${g.name}` : g.name,
+                modeLabel: stepModeLabel(g),
+                due: stepDueLabel(step),
+                choose: g.approvers.some((a) => a.type === 'initiator_choice'),
+                chooseMany: g.mode !== 'single',
+              })),
+            ),
           }
         : null,
       people: users.map((u) => ({
@@ -331,7 +361,7 @@ export class ApprovalService {
     return userRef(this.ctx.em(), idOrUsername);
   }
 
-  private async attachmentRefs(principal: Principal, ids: string[] | undefined): Promise<AttachmentRef[]> {
+  async attachmentRefs(principal: Principal, ids: string[] | undefined): Promise<AttachmentRef[]> {
     if (!ids?.length) return [];
     const rows = await this.ctx.em().find(Attachment, { id: { $in: ids } }, { exclude: ['content'] });
     return ids.map((id, i) => {
@@ -361,12 +391,21 @@ export class ApprovalService {
     meta: { requestId?: string; ip?: string },
   ): Promise<ApprovalView> {
     const { processKey, taskId, audit } = await this.authoriseAction(principal, target, name, meta);
+    // A handwritten signature is checked and stored here; the workflow gets its id, never the image (issue 10).
+    const { signature, ...rest } = body;
+    const people = await this.peopleOf(name, rest);
+    const attachments = await this.attachmentRefs(principal, rest.attachments as string[] | undefined);
+    const signatureId =
+      name === 'approve' && typeof signature === 'string'
+        ? await storeSignature(this.ctx, principal, signature, meta)
+        : null;
     const request: ActionRequest = {
       taskId,
       actor: actorOfPrincipal(principal),
-      body,
-      people: await this.peopleOf(name, body),
-      attachments: await this.attachmentRefs(principal, body.attachments as string[] | undefined),
+      body: rest,
+      people,
+      attachments,
+      ...(signatureId ? { signatureId } : {}),
     };
     await this.sendUpdate(
       () =>
@@ -375,8 +414,12 @@ export class ApprovalService {
         }),
       audit,
     );
-    const { attachments: _attachmentIds, ...details } = body;
-    await audit('success', { ...details, attachments: request.attachments.map((a) => a.id) });
+    const { attachments: _attachmentIds, ...details } = rest;
+    await audit('success', {
+      ...details,
+      attachments: request.attachments.map((a) => a.id),
+      ...(signatureId ? { signatureId } : {}),
+    });
     return this.view(principal, processKey);
   }
 
@@ -532,9 +575,22 @@ export class ApprovalService {
       },
       definition: { id: state.flow.definitionId, version: state.flow.version, name: state.flow.name },
       steps: stepViews(state.flow.steps, running ? state.stepIndex : null),
+      flowNodes: state.flow.nodes ?? state.flow.steps,
       currentStep: running ? state.stepIndex : null,
+      gateways: state.gateways ?? [],
       stepDue:
         running && state.stepDue ? { ...state.stepDue, overdue: isOverdue(state.stepDue.dueAt, now) } : null,
+      suspension:
+        running && state.suspension
+          ? {
+              kind: state.suspension.kind,
+              kindLabel: SUSPENSION_KIND_LABELS[state.suspension.kind],
+              reason: state.suspension.reason,
+              items: state.suspension.items,
+              at: state.suspension.at,
+              by: state.suspension.by.displayName,
+            }
+          : null,
       tasks: state.tasks.map((t) => ({
         ...t,
         statusLabel: TASK_STATUS_LABELS[t.status],
@@ -574,6 +630,7 @@ export class ApprovalService {
     const initiator = await em.findOneOrFail(AppUser, { id: p.initiatorId });
     const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
     const definition = await em.findOneOrFail(FlowDefinition, { id: p.definitionId });
+    const path = flowPath(definition.steps, p.variables ?? {});
     const users = new Map(
       (await em.find(AppUser, { id: { $in: cc.map((c) => c.userId) } })).map((u) => [u.id, u.displayName]),
     );
@@ -594,13 +651,25 @@ export class ApprovalService {
         organisationName: organisation.name,
       },
       definition: { id: p.definitionId, version: p.definitionVersion, name: definition.name },
-      steps: stepViews(definition.steps, p.status === 'running' ? p.currentStepIndex : null),
+      flowNodes: definition.steps,
+      steps: stepViews(path.steps, p.status === 'running' ? p.currentStepIndex : null),
       currentStep: p.currentStepIndex,
+      gateways: path.gateways,
       stepDue: p.stepDueAt
         ? {
             dueAt: p.stepDueAt.toISOString(),
             provisional: p.stepDueProvisional,
             overdue: isOverdue(p.stepDueAt, new Date()),
+          }
+        : null,
+      suspension: p.suspensionKind
+        ? {
+            kind: p.suspensionKind,
+            kindLabel: SUSPENSION_KIND_LABELS[p.suspensionKind as SuspensionKind] ?? p.suspensionKind,
+            reason: null,
+            items: [],
+            at: p.suspendedAt?.toISOString() ?? null,
+            by: null,
           }
         : null,
       tasks: tasks.map((t) => ({
@@ -636,6 +705,7 @@ export class ApprovalService {
           : null,
         comment: t.comment,
         lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
+        branchKey: t.branchKey,
         statusLabel: TASK_STATUS_LABELS[t.status as TaskStatus],
         originLabel: TASK_ORIGIN_LABELS[t.origin],
         assigneeLabel: t.assigneeName ?? t.assigneeOrganisationId ?? '',
@@ -655,6 +725,7 @@ export class ApprovalService {
         comment: e.comment,
         attachments: e.attachments,
         due: e.due,
+        signatureId: e.signatureId,
         label: EVENT_LABELS[e.action],
       })),
       cc: cc.map((c) => ({
@@ -687,16 +758,19 @@ export function actorOfPrincipal(p: Principal): Actor {
   };
 }
 
-function stepViews(steps: FlowStep[], current: number | null): ApprovalView['steps'] {
+function stepViews(steps: EngineStep[], current: number | null): ApprovalView['steps'] {
   return steps.map((s, index) => ({
     index,
     key: s.key,
     name: s.name,
-    mode: s.mode,
+    // A parallel node decides as its join: all branches (会签-like) or the first (或签-like).
+    mode: isParallel(s) ? s.join : s.mode,
     modeLabel: stepModeLabel(s),
     due: stepDueLabel(s),
     current: index === current,
     onBreach: BREACH_ACTION_LABELS[s.onBreach],
+    signature: s.signature ?? 'none',
+    reasonRequired: s.reasonRequired ?? {},
   }));
 }
 

@@ -95,12 +95,13 @@ export async function readAttachment(
   const attachment = await em.findOne(Attachment, { id }, { populate: ['content'] });
   if (!attachment) throw notFound('附件');
   if (attachment.uploadedBy !== principal.userId) {
-    // Others see an attachment through a process it was attached to.
+    // Others see an attachment through a process it was attached to (or that holds it as a signature).
     const rows: Array<{ process_key: string }> = await em
       .getConnection()
-      .execute(`select distinct process_key from approval_event where attachments @> ?::jsonb`, [
-        JSON.stringify([{ id: attachment.id }]),
-      ]);
+      .execute(
+        `select distinct process_key from approval_event where attachments @> ?::jsonb or signature_id = ?`,
+        [JSON.stringify([{ id: attachment.id }]), attachment.id],
+      );
     let allowed = false;
     for (const r of rows) {
       try {

@@ -25,6 +25,7 @@ import type { AppContext } from '../context';
 import { badRequest, FieldProblem, forbidden } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { problemsOf } from '../validation';
+import { retimeRunningDeadlines } from './calendar-retime';
 
 /** Deadlines are asked for periods up to a year; anything longer is a mistake, not a statutory period. */
 export const MAX_DEADLINE_DAYS = 366;
@@ -199,6 +200,18 @@ export class CalendarService {
         previousSource: before?.source ?? null,
         ...changes(before, data),
       });
+    });
+    // Issue 10: running deadlines in (or walked through) the year are computed again by their workflows.
+    const retimed = await retimeRunningDeadlines(this.ctx, year);
+    await recordAudit(this.ctx.em(), {
+      actor: actorOf(principal),
+      action: 'calendar.retime',
+      targetType: 'calendar_year',
+      targetId: String(year),
+      outcome: retimed.failed.length ? 'failed' : 'success',
+      details: { signalled: retimed.signalled, failed: retimed.failed },
+      requestId: meta.requestId,
+      ip: meta.ip,
     });
     return this.year(year);
   }

@@ -24,11 +24,13 @@ import {
   saveFlowDefinition,
 } from '../../db/flow-definitions';
 import {
+  allEngineSteps,
   ApproverRule,
   FlowDefinitionBody,
   FlowJurisdictionLevel,
   FlowStatus,
   JURISDICTION_LEVEL_LABELS,
+  isParallel,
   levelAtOrBelow,
   PROCESS_KINDS,
   ProcessKind,
@@ -338,9 +340,18 @@ export class FlowDefinitionService {
         });
       }
     };
-    for (const [i, step] of body.steps.entries()) {
-      for (const [j, rule] of step.approvers.entries()) await check(rule, `steps.${i}.approvers.${j}`);
-      if (step.supervisor) await check(step.supervisor, `steps.${i}.supervisor`);
+    for (const { step, path } of allEngineSteps(body.steps)) {
+      const at = path.join('.');
+      if (isParallel(step)) {
+        for (const [b, branch] of step.branches.entries()) {
+          for (const [j, rule] of branch.approvers.entries()) {
+            await check(rule, `${at}.branches.${b}.approvers.${j}`);
+          }
+        }
+      } else {
+        for (const [j, rule] of step.approvers.entries()) await check(rule, `${at}.approvers.${j}`);
+      }
+      if (step.supervisor) await check(step.supervisor, `${at}.supervisor`);
     }
     return problems;
   }

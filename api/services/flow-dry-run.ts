@@ -17,16 +17,18 @@
  * the role is only a warning: the task waits in the department's inbox until someone holds the role.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { membersOf, resolveStepAssignees } from '../../activities/approver-resolution';
+import { membersOf, resolveEngineStep } from '../../activities/approver-resolution';
 import { FlowDefinition } from '../../db/approval-entities';
 import { Jurisdiction, Organisation } from '../../db/entities';
 import type { Assignee } from '../../domain/approval';
 import {
   dryRunSample,
   DRY_RUN_SAMPLE_LIMIT,
+  allEngineSteps,
+  approverGroups,
+  FlowNode,
   FlowScopeKind,
   flowScopeKind,
-  FlowStep,
   PROCESS_KIND_LABELS,
   ProcessKind,
 } from '../../domain/flow-definition';
@@ -35,7 +37,10 @@ import type { FieldProblem } from '../errors';
 import type { JurisdictionTree } from '../jurisdiction-tree';
 
 export interface DryRunStep {
+  /** The step's place among every step of every branch (a gateway's branches one after the other). */
   index: number;
+  /** Where the step is in the definition, e.g. `steps.1.branches.0.steps.0` (issue 10). */
+  path: string;
   key: string;
   name: string;
   /** Who the step would go to, as people read it: a person (organisation) or a department's role. */
@@ -75,7 +80,7 @@ export interface DryRun {
 }
 
 type FlowLike = Pick<FlowDefinition, 'id' | 'kind' | 'version' | 'organisationId' | 'jurisdictionLevel'> & {
-  steps: FlowStep[];
+  steps: FlowNode[];
 };
 
 /** The organisations whose new processes of the definition's kind would follow it, were it active. */
@@ -133,10 +138,15 @@ export async function dryRunFlow(
   const organisations: DryRunOrganisation[] = [];
   for (const o of sample) {
     const steps: DryRunStep[] = [];
-    for (const [index, step] of d.steps.entries()) {
-      const initiatorChooses = step.approvers.some((a) => a.type === 'initiator_choice');
+    // Every step of every branch: which branch a process takes depends on its data (issue 10).
+    for (const [index, { step, path }] of allEngineSteps(d.steps).entries()) {
+      const field = path.join('.');
+      const initiatorChooses = approverGroups(step).some((g) =>
+        g.approvers.some((a) => a.type === 'initiator_choice'),
+      );
       const result: DryRunStep = {
         index,
+        path: field,
         key: step.key,
         name: step.name,
         approvers: [],
@@ -146,30 +156,39 @@ export async function dryRunFlow(
         warning: null,
       };
       try {
-        const resolved = await resolveStepAssignees(em, {
+        const resolved = await resolveEngineStep(em, {
           initiator: null,
           organisationId: o.id,
           jurisdictionId: o.jurisdictionId,
           step,
-          choices: [],
+          choices: {},
+          approverAuthority: null,
         });
         result.approvers = resolved.assignees.map(label);
         if (initiatorChooses) result.approvers.push('发起人自选');
-        if (resolved.assignees.length === 0 && !initiatorChooses) {
-          if (resolved.skippable) result.skipped = true;
-          else result.problem = `步骤“${step.name}”（${step.key}）在${o.name}找不到审批人`;
+        // A parallel node's branches each need someone (or are skipped); the no-approver rule may have found one.
+        const groups = resolved.branches ?? [{ key: step.key, ...resolved }];
+        const choosing = (key: string) =>
+          approverGroups(step).some(
+            (g) => g.key === key && g.approvers.some((a) => a.type === 'initiator_choice'),
+          );
+        const empty = groups.filter((g) => g.assignees.length === 0 && !g.skippable && !choosing(g.key));
+        if (groups.every((g) => g.assignees.length === 0 && g.skippable)) result.skipped = true;
+        else if (empty.length) result.problem = `步骤“${step.name}”（${step.key}）在${o.name}找不到审批人`;
+        if (resolved.note || groups.some((g) => g.note)) {
+          result.warning = [resolved.note, ...groups.map((g) => g.note)].filter(Boolean).join('；');
         }
-        const empty: string[] = [];
+        const vacant: string[] = [];
         for (const a of resolved.assignees) {
-          if (a.kind === 'group' && (await membersOf(em, a)).length === 0) empty.push(label(a));
+          if (a.kind === 'group' && (await membersOf(em, a)).length === 0) vacant.push(label(a));
         }
-        if (empty.length) result.warning = `${empty.join('、')}目前无人在岗，任务将等待该角色有人办理`;
+        if (vacant.length) result.warning = `${vacant.join('、')}目前无人在岗，任务将等待该角色有人办理`;
       } catch (err) {
         result.problem = `步骤“${step.name}”（${step.key}）在${o.name}无法确定审批人：${err instanceof Error ? err.message : String(err)}`;
       }
       if (result.problem) {
         problems.push({
-          field: `steps.${index}.approvers`,
+          field: `${field}.approvers`,
           rule: 'resolvable',
           message: `${result.problem}，发布后该单位的${kindLabel}将被直接驳回`,
         });

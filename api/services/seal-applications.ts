@@ -6,17 +6,17 @@ import { logger } from '../../infra/logger';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { AppUser, Organisation, SealApplication } from '../../db/entities';
+import { AppUser, Jurisdiction, Organisation, SealApplication } from '../../db/entities';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { approvalWorkflowId } from '../../domain/approval';
-import { INITIATOR_OPTIONS } from '../../domain/flow-definition';
+import { INITIATOR_OPTIONS, sealApplicationVariables } from '../../domain/flow-definition';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import {
   SealApplicationInput,
   SealApplicationState,
   sealApplicationWorkflowId,
 } from '../../domain/seal-application';
-import { DurableRequests, NewRequest } from '../../usecases/durable-request';
+import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
 import { sealApplicationWorkflow } from '../../workflows/seal-application';
 import { stateQuery } from '../../workflows/seal-application-messages';
 import { canSeeOrganisationRecords } from '../access';
@@ -110,6 +110,7 @@ export class SealApplicationService {
                 { disableIdentityMap: true },
               )
         : undefined,
+      resume: (existing) => this.pendingStart(existing),
       prepare: async (): Promise<NewRequest<typeof sealApplicationWorkflow>> => {
         const approvalOptions = await this.approvals.resolveInitiatorOptions(body);
         const application = {
@@ -181,6 +182,7 @@ export class SealApplicationService {
     const em = this.ctx.em();
     const organisation = await em.findOneOrFail(Organisation, { id: a.organisationId });
     const applicant = await em.findOneOrFail(AppUser, { id: a.applicantId });
+    const jurisdiction = await em.findOneOrFail(Jurisdiction, { id: organisation.jurisdictionId });
     const approval = await this.approvals.buildInput({
       kind: 'seal_application',
       principal: principal ?? { userId: applicant.id },
@@ -192,6 +194,7 @@ export class SealApplicationService {
       comment: a.reason,
       // The seal application tells the applicant the outcome with the seal's details (SM-8).
       parentNotifiesOutcome: true,
+      variables: sealApplicationVariables({ sealKind: a.kind, applicantLevel: jurisdiction.level }),
     });
     return {
       applicationId: a.id,
@@ -219,6 +222,21 @@ export class SealApplicationService {
       },
       olderThanMs,
     );
+  }
+
+  /**
+   * The process of an application submitted again under its Idempotency-Key while still pending (issue 11: its
+   * first submission may have been stored without its process, answered 503); started unless it exists.
+   */
+  private async pendingStart(
+    a: SealApplication,
+  ): Promise<WorkflowStart<typeof sealApplicationWorkflow> | null> {
+    if (a.status !== 'pending') return null;
+    return {
+      workflow: sealApplicationWorkflow,
+      workflowId: sealApplicationWorkflowId(a.id),
+      args: [await this.workflowInput(null, a)],
+    };
   }
 
   /** The application if the caller may see it: its organisation, reviewers on its chain, overseeing units. */

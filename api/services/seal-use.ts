@@ -12,6 +12,7 @@ import { ApprovalProcess } from '../../db/approval-entities';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, Seal } from '../../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
+import { sealUseVariables } from '../../domain/flow-definition';
 import { ApprovalInput, approvalWorkflowId } from '../../domain/approval';
 import { PROCESS_STATUS_LABELS } from '../../presentation/approval-labels';
 import {
@@ -25,7 +26,7 @@ import {
   sealUseWorkflowId,
 } from '../../domain/seal-use';
 import type { SealSignature } from '../../domain/seal-signature';
-import { DurableRequests, NewRequest } from '../../usecases/durable-request';
+import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
 import { sealUseWorkflow } from '../../workflows/seal-use';
 import { canSeeOrganisationRecords } from '../access';
 import type { AppContext } from '../context';
@@ -129,6 +130,7 @@ export class SealUseService {
     const childId = approvalWorkflowId('seal_use', id);
     const submitted = await new DurableRequests(this.ctx).submit({
       findExisting: idempotencyKey ? () => this.byClientRequestId(principal, idempotencyKey) : undefined,
+      resume: (existing) => this.pendingStart(existing),
       prepare: async (): Promise<NewRequest<typeof sealUseWorkflow>> => {
         const options = await this.approvals.resolveInitiatorOptions(body);
         // Everything that can refuse runs before anything is stored: the flow snapshot included.
@@ -217,6 +219,11 @@ export class SealUseService {
       approverAuthority: approverAuthorityFor(seal.kind),
       // The seal-use workflow e-mails the outcome with the authorisation's details.
       parentNotifiesOutcome: true,
+      variables: sealUseVariables({
+        sealKind: seal.kind,
+        documentCount: r.documents.length,
+        maxUses: r.maxUses,
+      }),
     });
   }
 
@@ -291,13 +298,24 @@ export class SealUseService {
           this.ctx.em().find(SealUseRequest, { status: 'pending', createdAt: { $lt: storedBefore } }),
         workflow: sealUseWorkflow,
         workflowId: (r) => r.workflowId,
-        input: async (r) => {
-          const seal = await this.ctx.em().findOneOrFail(Seal, { id: r.sealId }, { exclude: ['imprint'] });
-          return { requestId: r.id, approval: await this.approvalInput(seal, r) };
-        },
+        input: (r) => this.workflowInput(r),
       },
       olderThanMs,
     );
+  }
+
+  private async workflowInput(r: SealUseRequest): Promise<Parameters<typeof sealUseWorkflow>[0]> {
+    const seal = await this.ctx.em().findOneOrFail(Seal, { id: r.sealId }, { exclude: ['imprint'] });
+    return { requestId: r.id, approval: await this.approvalInput(seal, r) };
+  }
+
+  /**
+   * The process of a request submitted again under its Idempotency-Key while still pending (issue 11: its first
+   * submission may have been stored without its process, answered 503); started unless it exists.
+   */
+  private async pendingStart(r: SealUseRequest): Promise<WorkflowStart<typeof sealUseWorkflow> | null> {
+    if (r.status !== 'pending') return null;
+    return { workflow: sealUseWorkflow, workflowId: r.workflowId, args: [await this.workflowInput(r)] };
   }
 
   async list(principal: Principal, filter: { sealId?: string } = {}): Promise<SealUseRequest[]> {

@@ -10,6 +10,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditActor, countAnonymousVerification, recordAudit } from '../../db/audit';
 import { CertificateAuthority } from '../../db/entities';
+import { Licence } from '../../db/licence-entities';
+import { licenceStatusAt, StatusAtView } from './licence-status';
 import type { LicenceStatus } from '../../domain/licence';
 import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
 import type { SealStatus } from '../../domain/seal';
@@ -26,6 +28,10 @@ export const VerifyBody = z
   .object({
     identifier: z.string().trim().min(1).max(200).optional(),
     document: z.record(z.string(), z.unknown()).optional(),
+    /** Issue 12 Build 4: the status is also stated at this moment. */
+    at: z.iso
+      .datetime({ offset: true, message: '应为 ISO 8601 时间，如 2026-03-01T00:00:00+08:00' })
+      .optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -40,6 +46,14 @@ export const VerifyBody = z
       ctx.addIssue({ code: 'custom', path: ['document'], message: 'identifier 与 document 只能提供其一' });
   });
 export type VerifyBody = z.infer<typeof VerifyBody>;
+
+export interface LifecycleSummary {
+  atSigning: StatusAtView;
+  now: StatusAtView;
+  at: StatusAtView | null;
+}
+
+export type VerificationReportWithLifecycle = VerificationReport & { lifecycle: LifecycleSummary | null };
 
 export interface PublishedCaCertificate {
   pem: string;
@@ -75,6 +89,7 @@ interface RegistryRow {
   signature_value: string;
   seal_id: string;
   seal_status: SealStatus | null;
+  seal_inactive_since: Date | null;
   type_seal_kind: string;
   latest_identifier: string;
   latest_version: number;
@@ -82,6 +97,17 @@ interface RegistryRow {
   data: LicenceExport['licence']['data'];
   signature: LicenceExport['signature'];
 }
+
+/**
+ * Since when the seal `s` has been out of use (domain/seal-status.ts inactiveSince, in SQL for the one registry
+ * query): the earliest effective time among the changes to a non-active status recorded after its last return to
+ * active; null while the seal is active.
+ */
+const SEAL_INACTIVE_SINCE = `
+  select min(c.effective_at) from seal_status_change c
+   where c.seal_id = s.id and s.status <> 'active' and c.status <> 'active'
+     and c.recorded_at > coalesce((select max(a.recorded_at) from seal_status_change a
+                                    where a.seal_id = s.id and a.status = 'active'), '-infinity')`;
 
 /**
  * The registry over the database, for one verification: one query per identifier gives both the registry entry
@@ -99,6 +125,7 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
           `select l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
                   l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
                   l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
+                  (${SEAL_INACTIVE_SINCE}) as seal_inactive_since,
                   latest.identifier as latest_identifier, latest.version as latest_version,
                   l.metadata, l.data, l.signature, t.definition->>'sealKind' as type_seal_kind
              from licence l
@@ -139,8 +166,14 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
         dataHash: r.data_hash.trim(),
         typeSealKind: r.type_seal_kind,
         signatureValue: r.signature_value,
-        // The platform keeps a seal's status, not when it changed (seal status history is not recorded yet).
-        seal: r.seal_status ? { id: r.seal_id, status: r.seal_status, statusChangedAt: null } : null,
+        // Issue 12 Build 5: since when the seal has been out of use, from its status history.
+        seal: r.seal_status
+          ? {
+              id: r.seal_id,
+              status: r.seal_status,
+              statusChangedAt: r.seal_inactive_since ? new Date(r.seal_inactive_since).toISOString() : null,
+            }
+          : null,
         latestIdentifier: r.latest_identifier,
         latestVersion: r.latest_version,
       };
@@ -185,16 +218,40 @@ export class VerificationService {
   }
 
   /** `POST /api/verify`: 400 naming the field for a body that is neither shape; a report for anything else. */
-  async verify(body: unknown, meta: VerificationMeta): Promise<VerificationReport> {
+  async verify(body: unknown, meta: VerificationMeta): Promise<VerificationReportWithLifecycle> {
     const parsed = VerifyBody.safeParse(body);
     if (!parsed.success) {
       const problems = problemsOf(parsed.error);
       await this.audit(meta, null, 'rejected', { invalid: problems.map((p) => p.field) });
       throw badRequest(problems);
     }
-    if (parsed.data.identifier !== undefined) return this.verifyIdentifier(parsed.data.identifier, meta);
-    // The document as received, not zod's copy: the hash covers exactly what was sent.
-    return this.verifyDocument((body as { document: unknown }).document, meta);
+    const report =
+      parsed.data.identifier !== undefined
+        ? await this.verifyIdentifier(parsed.data.identifier, meta)
+        : // The document as received, not zod's copy: the hash covers exactly what was sent.
+          await this.verifyDocument((body as { document: unknown }).document, meta);
+    return { ...report, lifecycle: await this.lifecycle(report, parsed.data.at) };
+  }
+
+  /**
+   * Issue 12 Build 4: the licence's status at signing and now (and at `at` when asked), from its recorded
+   * lifecycle events; null when the report names no licence the platform knows.
+   */
+  async lifecycle(report: VerificationReport, at: string | undefined): Promise<LifecycleSummary | null> {
+    if (!report.identifier) return null;
+    const em = this.ctx.em();
+    const licence = await em.findOne(
+      Licence,
+      { identifier: report.identifier },
+      { disableIdentityMap: true },
+    );
+    if (!licence) return null;
+    const signingTime = report.signature?.signingTime ?? licence.issuedAt.toISOString();
+    return {
+      atSigning: await licenceStatusAt(em, licence, signingTime),
+      now: await licenceStatusAt(em, licence, report.verifiedAt),
+      at: at ? await licenceStatusAt(em, licence, at) : null,
+    };
   }
 
   async verifyIdentifier(identifier: string, meta: VerificationMeta): Promise<VerificationReport> {

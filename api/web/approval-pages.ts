@@ -11,6 +11,7 @@ import { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { ActionName, defOf, isOpen, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../../domain/approval';
+import { SUSPENSION_KIND_LABELS, SUSPENSION_KINDS } from '../../domain/approval-clock';
 import { shanghaiDateTime } from '../../domain/format';
 import { ROLE_LABELS } from '../../domain/roles';
 import type { AppContext } from '../context';
@@ -22,6 +23,10 @@ import { DirectoryService, StaffMember } from '../services/directory';
 import { ATTACHMENT_MAX_BYTES, storeAttachment } from '../services/attachments';
 import { problemsOf } from '../validation';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
+import { SUSPENDED_TASK_LABEL } from '../../presentation/approval-labels';
+import { flowDiagramSvg } from '../../presentation/flow-diagram';
+import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
+import { pathOfGateways, pathView } from '../../presentation/flow-path';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 
@@ -39,6 +44,8 @@ const ACTION_UI: Record<ActionName, { label: string; submit: string; danger?: bo
   withdraw: { label: '撤回申请', submit: '确认撤回', danger: true },
   urge: { label: '催办', submit: '发送催办' },
   cc: { label: '抄送', submit: '确认抄送' },
+  suspend: { label: '中止计时', submit: '确认中止' },
+  resume: { label: '恢复计时', submit: '确认恢复' },
 };
 
 const DONE_FLASH: Record<ActionName, string> = {
@@ -52,6 +59,8 @@ const DONE_FLASH: Record<ActionName, string> = {
   cc: '已抄送。',
   withdraw: '申请已撤回，流程结束。',
   urge: '已催办，待办人将收到提醒。',
+  suspend: '已中止计时，中止期间不计入办理时限。',
+  resume: '已恢复计时，已用时间照计。',
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -64,8 +73,11 @@ const FIELD_LABELS: Record<string, string> = {
   toStep: '退回到',
   users: '抄送人',
   attachments: '附件',
+  signature: '手写签名',
   file: '附件',
   confirm: '确认',
+  kind: '中止类型',
+  items: '补正材料',
 };
 
 const fieldLabel = (field: string) => FIELD_LABELS[field] ?? FIELD_LABELS[field.split('.')[0]!] ?? field;
@@ -101,6 +113,11 @@ export function stepsOf(view: ApprovalView) {
     if (view.status === 'running') {
       state = s.index < endedAt ? 'done' : s.current ? 'current' : 'waiting';
       stateLabel = state === 'done' ? '已通过' : state === 'current' ? '办理中' : '未开始';
+      // Issue 10: a suspended step's clock stands still (补正 etc.).
+      if (state === 'current' && view.suspension) {
+        state = 'current suspended';
+        stateLabel = `${SUSPENDED_TASK_LABEL}（${view.suspension.kindLabel}）`;
+      }
     } else if (view.status === 'approved') {
       state = 'done';
       stateLabel = '已通过';
@@ -129,12 +146,9 @@ export function timelineOf(view: ApprovalView) {
       actorText: e.actor
         ? `${e.actor.displayName}${e.actor.organisationName ? `（${e.actor.organisationName}）` : ''}`
         : null,
-      targetsText: e.targets.join('、'),
-      commentText: e.due
-        ? `办理时限 ${dueText(e.due.dueAt)}${e.due.provisional ? '（暂定：所涉年度节假日安排尚未公布）' : ''}${
-            e.action === 'breached' ? ' 已过' : ''
-          }`
-        : e.comment,
+      ...eventTexts(e),
+      // Issue 10: the approver's handwritten signature, a stored PNG served like an attachment.
+      signatureUrl: e.signatureId ? `/api/attachments/${encodeURIComponent(e.signatureId)}` : null,
       cssClass: ['rejected', 'returned', 'withdrawn', 'breached', 'auto_rejected'].includes(e.action)
         ? 'rejected'
         : e.action,
@@ -149,6 +163,34 @@ export function timelineOf(view: ApprovalView) {
     }));
 }
 
+/**
+ * What an event says besides its label. Issue 10: a suspension names its kind (补正, 专家评审 …) and its reason and
+ * items; a branch taken, its gateway and branch; a reminder or a re-timing, why, and the deadline it concerns.
+ */
+function eventTexts(e: ApprovalView['history'][number]) {
+  const due = e.due
+    ? `办理时限 ${dueText(e.due.dueAt)}${e.due.provisional ? '（暂定：所涉年度节假日安排尚未公布）' : ''}${
+        e.action === 'breached' ? ' 已过' : ''
+      }`
+    : null;
+  switch (e.action) {
+    case 'suspended':
+    case 'resumed':
+      return {
+        targetsText: '',
+        detailText: e.targets[0] ? `类型：${e.targets[0]}` : null,
+        commentText: e.comment,
+      };
+    case 'branch_taken':
+      return { targetsText: '', detailText: null, commentText: e.comment };
+    case 'reminded':
+    case 'retimed':
+      return { targetsText: e.targets.join('、'), detailText: e.comment, commentText: due };
+    default:
+      return { targetsText: e.targets.join('、'), detailText: null, commentText: due ?? e.comment };
+  }
+}
+
 export function approvalSummary(view: ApprovalView) {
   return {
     ...view,
@@ -157,6 +199,35 @@ export function approvalSummary(view: ApprovalView) {
     timeline: timelineOf(view),
     stepDueText: view.stepDue ? dueText(view.stepDue.dueAt) : null,
     url: `/approvals/${view.id}`,
+    path: approvalPath(view),
+  };
+}
+
+/**
+ * 流程预测 (issue 10): the flow drawn with what this process passed, where it is and what is ahead on the path its
+ * data gives, and the same in words. Shown open when the flow has branches.
+ */
+function approvalPath(view: ApprovalView) {
+  const lastStarted = [...view.history].reverse().find((e) => e.action === 'step_started')?.stepIndex;
+  const decidedBranches: Record<string, 'done' | 'rejected'> = {};
+  for (const t of view.tasks) {
+    if (t.stepIndex !== view.currentStep || !t.branchKey) continue;
+    if (t.status === 'approved') decidedBranches[t.branchKey] ??= 'done';
+    if (t.status === 'rejected') decidedBranches[t.branchKey] = 'rejected';
+  }
+  const path = pathView(view.flowNodes, pathOfGateways(view.flowNodes, view.gateways), {
+    status: view.status,
+    stepIndex: view.currentStep ?? lastStarted ?? null,
+    decidedBranches,
+  });
+  return {
+    ...path,
+    running: view.status === 'running',
+    open: view.flowNodes.some((n) => n.type === 'condition' || n.type === 'parallel'),
+    svg: flowDiagramSvg(flowDiagramNodes(view.kind, view.flowNodes), {
+      title: `${view.definition.name}：本申请的审批路线`,
+      marks: path.marks,
+    }),
   };
 }
 
@@ -247,6 +318,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     const valuesFor = (taskId: string | undefined, name: string) =>
       openForm && openForm.taskId === taskId && openForm.name === name ? openForm.values : {};
 
+    const stepOf = (t: TaskView) =>
+      view.steps[t.stepIndex] ?? { signature: 'none' as const, reasonRequired: {} as { approve?: boolean } };
     const panels = [];
     for (const [i, t] of view.tasks.entries()) {
       if (t.actions.length === 0) continue;
@@ -284,8 +357,19 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
               selected: s.key === values.toStep,
             })),
             positionAfter: values.position === 'after',
+            // Issue 10: the step's handwritten signature and required approval reason.
+            signature:
+              name === 'approve' && stepOf(t).signature !== 'none'
+                ? { required: stepOf(t).signature === 'required' }
+                : null,
+            reasonRequired: name === 'approve' && !!stepOf(t).reasonRequired.approve,
             ccUsers: ccInputs(values.users),
-            withAttachment: name === 'approve' || name === 'reject' || name === 'return',
+            withAttachment: name === 'approve' || name === 'reject' || name === 'return' || name === 'resume',
+            suspensionKinds: SUSPENSION_KINDS.map((k) => ({
+              value: k,
+              label: SUSPENSION_KIND_LABELS[k],
+              selected: values.kind === k,
+            })),
           };
         });
       if (actions.length === 0) continue;
@@ -319,6 +403,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
           values,
           is: { [name]: true },
           ccUsers: ccInputs(values.users),
+          withAttachment: name === 'resume',
         };
       });
 
@@ -501,7 +586,14 @@ function bodyFromForm(schema: z.ZodObject, v: Record<string, unknown>): Record<s
     if (field === 'attachments') continue; // added from the uploaded file
     if (field === 'users') body.users = splitUsers(v.users);
     else if (field === 'position') body.position = text(v.position) || 'before';
-    else if (text(v[field]) || !schema.shape[field]!.safeParse(undefined).success)
+    else if (field === 'items') {
+      // 补正 items, one per line (issue 10).
+      const items = text(v.items)
+        .split(/\r?\n/)
+        .map((x) => x.trim())
+        .filter(Boolean);
+      if (items.length) body.items = items;
+    } else if (text(v[field]) || !schema.shape[field]!.safeParse(undefined).success)
       body[field] = text(v[field]);
   }
   return body;

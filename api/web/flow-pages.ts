@@ -9,11 +9,15 @@
 import { Request, Response, Router } from 'express';
 import type { FlowDefinition } from '../../db/approval-entities';
 import {
+  allEngineSteps,
   ApproverRule,
   BREACH_ACTION_LABELS,
   DEFAULT_FLOWS,
+  EngineStep,
   FLOW_STATUS_LABELS,
   FlowDefinitionBody,
+  FlowNode,
+  JOIN_RULE_LABELS,
   JURISDICTION_LEVEL_LABELS,
   PROCESS_KIND_LABELS,
   PROCESS_KINDS,
@@ -32,6 +36,15 @@ import type { ApprovalService } from '../services/approvals';
 import { DirectoryService } from '../services/directory';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { problemsOf } from '../validation';
+import { OTHERWISE_LABEL } from '../../domain/flow-branches';
+import { flowDiagramSvg } from '../../presentation/flow-diagram';
+import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
+import {
+  applyEditorFields,
+  applyEditorOp,
+  editorGateways,
+  variableHints,
+} from '../../presentation/flow-editor';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 import { requestMeta } from '../principal';
@@ -100,10 +113,12 @@ export function flowPageRoutes(
       base?: { id: string; version: number; name: string; scope: string };
       errors?: string[];
       status?: number;
+      previewNote?: string;
     },
     res: Response,
   ) => {
     const organisations = await directory.organisationsWithin(principal.jurisdictionId);
+    const data = parseJson(opts.json);
     res.status(opts.status ?? 200).send(
       await page('flow-edit', {
         title: opts.base ? `编辑流程定义：${opts.base.name}` : '新建流程定义',
@@ -112,6 +127,10 @@ export function flowPageRoutes(
         json: opts.json,
         base: opts.base,
         errors: opts.errors ?? [],
+        previewNote: opts.previewNote,
+        diagram: diagramOf(data),
+        gateways: editorGateways(data),
+        variableHints: variableHints(isRecord(data) ? data.kind : undefined),
         organisations,
         roles: Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label })),
         functions: Object.entries(FUNCTION_LABELS).map(([value, label]) => ({ value, label })),
@@ -187,16 +206,8 @@ export function flowPageRoutes(
           publishedText: d.publishedAt ? shanghaiDateTime(d.publishedAt) : null,
           restoredFrom,
           json: JSON.stringify(bodyOf(d), null, 2),
-          steps: d.steps.map((s, i) => ({
-            number: i + 1,
-            key: s.key,
-            name: s.name,
-            modeLabel: stepModeLabel(s),
-            approvers: s.approvers.map((a) => ruleText(a, orgs)).join('；'),
-            due: stepDueLabel(s) ?? '不限',
-            onBreach: BREACH_ACTION_LABELS[s.onBreach ?? 'notify_supervisor'],
-            supervisor: s.supervisor ? ruleText(s.supervisor, orgs) : '',
-          })),
+          steps: stepRows(d.steps, orgs),
+          diagram: flowDiagramSvg(flowDiagramNodes(d.kind, d.steps), { title: `流程图：${d.name}` }),
         },
         dryRun: dryRun && {
           ok: dryRun.ok,
@@ -205,7 +216,11 @@ export function flowPageRoutes(
           sampled: dryRun.sampled,
           limit: dryRun.limit,
           problems: dryRun.problems.map((p) => p.message),
-          stepHeads: d.steps.map((s, i) => ({ number: i + 1, name: s.name, key: s.key })),
+          stepHeads: allEngineSteps(d.steps).map(({ step: s }, i) => ({
+            number: i + 1,
+            name: s.name,
+            key: s.key,
+          })),
           rows: dryRun.organisations.map((o) => ({
             organisationName: o.organisationName,
             jurisdictionName: o.jurisdictionName,
@@ -299,14 +314,38 @@ export function flowPageRoutes(
             () => undefined,
           )
         : undefined;
-      const fail = (errors: string[]) => renderEditor(principal, { json, base, errors, status: 400 }, res);
       let data: unknown;
       try {
         data = JSON.parse(json);
       } catch (err) {
-        return fail([jsonSyntaxMessage(json, err)]);
+        return renderEditor(
+          principal,
+          { json, base, errors: [jsonSyntaxMessage(json, err)], status: 400 },
+          res,
+        );
       }
+      // Issue 10: the branch form's fields, then the button's operation, change the JSON before anything else.
+      const op = typeof raw.op === 'string' ? raw.op : 'save';
+      if (isRecord(data)) {
+        applyEditorFields(data, raw);
+        if (op !== 'save' && op !== 'preview') applyEditorOp(data, op);
+      }
+      const edited = isRecord(data) ? JSON.stringify(data, null, 2) : json;
+      const fail = (errors: string[]) =>
+        renderEditor(principal, { json: edited, base, errors, status: 400 }, res);
       const parsed = FlowDefinitionBody.safeParse(data);
+      if (op !== 'save') {
+        return renderEditor(
+          principal,
+          {
+            json: edited,
+            base,
+            errors: parsed.success ? [] : problemsOf(parsed.error).map(describeFlowProblem),
+            previewNote: '流程图已按当前内容更新，尚未保存。确认无误后点击“保存为新版本”。',
+          },
+          res,
+        );
+      }
       if (!parsed.success) return fail(problemsOf(parsed.error).map(describeFlowProblem));
       try {
         const saved = await flows.save(principal, parsed.data, requestMeta(req));
@@ -350,6 +389,38 @@ function bodyOf(d: {
     ...(d.jurisdictionLevel ? { jurisdictionLevel: d.jurisdictionLevel } : {}),
     steps: d.steps,
   };
+}
+
+/** Every step of the flow, in every branch, as a row of the steps table: where it sits, who decides, how. */
+function stepRows(nodes: FlowNode[], orgs: Map<string, string>) {
+  const row = (s: EngineStep, where: string) => ({
+    key: s.key,
+    name: s.name,
+    where,
+    modeLabel: s.type === 'parallel' ? `并行（${JOIN_RULE_LABELS[s.join]}）` : stepModeLabel(s),
+    approvers:
+      s.type === 'parallel'
+        ? s.branches
+            .map(
+              (b) =>
+                `${b.name}：${b.approvers.map((a) => ruleText(a, orgs)).join('、')}（${stepModeLabel(b)}）`,
+            )
+            .join('；')
+        : s.approvers.map((a) => ruleText(a, orgs)).join('；'),
+    due: stepDueLabel(s) ?? '不限',
+    onBreach: BREACH_ACTION_LABELS[s.onBreach ?? 'notify_supervisor'],
+    supervisor: s.supervisor ? ruleText(s.supervisor, orgs) : '',
+  });
+  return nodes
+    .flatMap((n) =>
+      n.type === 'condition'
+        ? [
+            ...n.branches.flatMap((b) => b.steps.map((s) => row(s, `${n.name} › ${b.name}`))),
+            ...n.otherwise.map((s) => row(s, `${n.name} › ${OTHERWISE_LABEL}`)),
+          ]
+        : [row(n, '')],
+    )
+    .map((r, i) => ({ ...r, number: i + 1 }));
 }
 
 function ruleText(rule: ApproverRule, orgs: Map<string, string>): string {
@@ -408,6 +479,26 @@ export function describeFlowProblem(p: FieldProblem): string {
     }
   }
   return `${words.join(' › ')}（${p.field}）：${p.message}`;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The diagram of a definition that passes validation, or null (the page says to correct it first). */
+function diagramOf(data: unknown): string | null {
+  const parsed = FlowDefinitionBody.safeParse(data);
+  if (!parsed.success) return null;
+  return flowDiagramSvg(flowDiagramNodes(parsed.data.kind, parsed.data.steps), {
+    title: `流程图：${parsed.data.name}`,
+  });
 }
 
 /** A JSON syntax error with the line and column the administrator can find. */

@@ -6,7 +6,8 @@
  * LicenceService, so access (full or masked), refusals and their audit are the JSON API's own; the public
  * verification pages are elsewhere (/verify/…).
  */
-import { Request, Response, Router } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { shanghaiDateOf } from '../../domain/calendar';
 import { shanghaiDateTime } from '../../domain/format';
@@ -28,13 +29,39 @@ import { problemsOf } from '../validation';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 import { isManagementOverseer } from '../access';
-import { requestMeta } from '../principal';
+import { Principal, requestMeta } from '../principal';
+import { FieldProblem, toApiError } from '../errors';
+import type { LicenceEventService } from '../services/licence-events';
+import {
+  EVENT_EXTRA_FIELDS,
+  EVENT_FIELD_LABELS,
+  LICENCE_EVENT_KINDS,
+  LICENCE_EVENT_RULES,
+} from '../../domain/licence-lifecycle';
 
 const ISSUANCE_STATUS_LABELS: Record<string, string> = {
   pending: '签发中',
   awaiting_seal: '等待用印授权',
   issued: '已签发',
   failed: '签发失败',
+};
+
+/** Issue 12 Build 7: an event's state in the timeline. */
+const EVENT_STATUS_LABELS: Record<string, string> = {
+  pending: '办理中',
+  awaiting_approval: '待单位负责人审批',
+  awaiting_seal: '等待用印授权',
+  recorded: '已生效',
+  rejected: '审批未通过',
+  failed: '未能办理',
+};
+
+const FORM_LABELS: Record<string, string> = {
+  caseId: '业务办件号',
+  kind: '事项',
+  legalBasis: '法律依据',
+  reason: '事由',
+  ...EVENT_FIELD_LABELS,
 };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
@@ -76,8 +103,10 @@ export function licencePageRoutes(
   licences: LicenceService,
   licenceTypes: LicenceTypeService,
   approvals: ApprovalService,
+  events: LicenceEventService,
 ): Router {
   const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '16kb' });
   const copies = new LicenceCopyService(ctx);
   const readinessService = new LicenceReadinessService(ctx);
   const authenticate = ctx.auth.middleware({ optional: true });
@@ -193,63 +222,139 @@ export function licencePageRoutes(
     }),
   );
 
+  /** The licence page; `eventForm` carries what a refused event form said and why (issue 12 Build 7). */
+  const renderLicence = async (
+    req: Request,
+    res: Response,
+    principal: Principal,
+    eventForm: { values: Record<string, string>; errors: string[] } | null = null,
+  ) => {
+    const identifier = String(req.params.identifier);
+    // Access first (refusals are 403 and audited by the service); the face follows the same full/masked rule.
+    const view = await licences.get(principal, identifier, requestMeta(req));
+    const [versions, source] = await Promise.all([
+      licences.versions(principal, identifier, requestMeta(req)),
+      copies.face(view.identifier),
+    ]);
+    const definition = source!.definition;
+    const face = licenceFaceHtml(source!, { masked: view.masked, publicUrl: ctx.config.publicUrl });
+    // Whoever may see the licence gets its access code: the masked face and the copies (issue 11).
+    const accessCode = copies.accessCode(view.identifier);
+    const verifyPath = licenceVerifyPath(view.identifier, accessCode);
+    const stored = await licences.licenceByIdentifier(view.identifier);
+    const [timeline, reminders] = await Promise.all([
+      events.history(principal, view.identifier, requestMeta(req)),
+      events.reminders(stored),
+    ]);
+    res.status(eventForm ? 400 : 200).send(
+      await page('licence', {
+        title: `${view.name} ${view.licenceNumber}`,
+        principal,
+        nav: 'licences',
+        licence: {
+          ...view,
+          versionText: String(view.version).padStart(3, '0'),
+          holderCodeTypeLabel: HOLDER_CODE_TYPE_LABELS[view.holder.codeType],
+          validToText: view.validTo ?? '长期',
+          valid: view.currentStatus === 'valid',
+          issuedText: shanghaiDateTime(view.issuedAt),
+          signingText: shanghaiDateTime(view.signature.signingTime),
+          validityRule: validityRuleLabel(definition.validity),
+        },
+        face,
+        dataItems: definition.dataItems.map((item) => ({
+          key: item.key,
+          label: item.label,
+          typeLabel: DATA_ITEM_TYPE_LABELS[item.type],
+          sensitive: item.sensitive,
+          value: formatValue(view.data[item.key], item.type),
+        })),
+        versions: versions.map((v) => ({
+          ...v,
+          versionText: String(v.version).padStart(3, '0'),
+          current: v.identifier === view.identifier,
+          statusLabel: LICENCE_STATUS_LABELS[v.status] ?? v.status,
+          changeLabel: v.changeKind ? CHANGE_KIND_LABELS[v.changeKind] : '首次签发',
+          issuedText: shanghaiDateTime(v.issuedAt),
+          href: `/licences/${encodeURIComponent(v.identifier)}`,
+        })),
+        verifyPath,
+        accessCode,
+        copyPath: licenceCopyPath(view.identifier, accessCode, 'html'),
+        copyPdfPath: licenceCopyPath(view.identifier, accessCode, 'pdf'),
+        previousHref: view.previousIdentifier
+          ? `/licences/${encodeURIComponent(view.previousIdentifier)}`
+          : null,
+        timeline: timeline.map((e) => ({
+          ...e,
+          eventLabel: e.kindLabel,
+          requestedText: shanghaiDateTime(e.requestedAt),
+          effectiveText: e.effectiveAt ? shanghaiDateTime(e.effectiveAt) : '',
+          statusText: EVENT_STATUS_LABELS[e.status],
+          fieldList: Object.entries(e.fields).map(([k, v]) => ({
+            label: EVENT_FIELD_LABELS[k as keyof typeof EVENT_FIELD_LABELS],
+            value: v,
+          })),
+          signingText: e.signature ? shanghaiDateTime(e.signature.signingTime) : '',
+        })),
+        reminders: reminders.map((r) => ({
+          ...r,
+          sentText: r.sentAt ? shanghaiDateTime(r.sentAt) : '发送中',
+        })),
+        eventForm:
+          events.mayRecord(principal, stored) && stored.status !== 'superseded'
+            ? {
+                kinds: LICENCE_EVENT_KINDS.filter((k) => !LICENCE_EVENT_RULES[k].platformOnly).map((k) => ({
+                  value: k,
+                  label:
+                    LICENCE_EVENT_RULES[k].label +
+                    (LICENCE_EVENT_RULES[k].approval ? '（须单位负责人审批）' : ''),
+                  selected: eventForm?.values.kind === k,
+                })),
+                caseId: eventForm?.values.caseId || `WEB-${randomUUID()}`,
+                values: eventForm?.values ?? {},
+                errors: eventForm?.errors ?? [],
+              }
+            : null,
+        flash: req.query.flash === 'event' ? '证照事项已提交' : null,
+      }),
+    );
+  };
+
   router.get(
     '/licences/:identifier',
     auth,
+    signedIn((req, res, principal) => renderLicence(req, res, principal)),
+  );
+
+  // Issue 12 Build 7: issuing-unit staff record an event from the page (the JSON API's rules and audit).
+  router.post(
+    '/licences/:identifier/events',
+    auth,
+    form,
     signedIn(async (req, res, principal) => {
-      const identifier = String(req.params.identifier);
-      // Access first (refusals are 403 and audited by the service); the face follows the same full/masked rule.
-      const view = await licences.get(principal, identifier, requestMeta(req));
-      const [versions, source] = await Promise.all([
-        licences.versions(principal, identifier, requestMeta(req)),
-        copies.face(view.identifier),
-      ]);
-      const definition = source!.definition;
-      const face = licenceFaceHtml(source!, { masked: view.masked, publicUrl: ctx.config.publicUrl });
-      // Whoever may see the licence gets its access code: the masked face and the copies (issue 11).
-      const accessCode = copies.accessCode(view.identifier);
-      const verifyPath = licenceVerifyPath(view.identifier, accessCode);
-      res.send(
-        await page('licence', {
-          title: `${view.name} ${view.licenceNumber}`,
-          principal,
-          nav: 'licences',
-          licence: {
-            ...view,
-            versionText: String(view.version).padStart(3, '0'),
-            holderCodeTypeLabel: HOLDER_CODE_TYPE_LABELS[view.holder.codeType],
-            validToText: view.validTo ?? '长期',
-            valid: view.currentStatus === 'valid',
-            issuedText: shanghaiDateTime(view.issuedAt),
-            signingText: shanghaiDateTime(view.signature.signingTime),
-            validityRule: validityRuleLabel(definition.validity),
-          },
-          face,
-          dataItems: definition.dataItems.map((item) => ({
-            key: item.key,
-            label: item.label,
-            typeLabel: DATA_ITEM_TYPE_LABELS[item.type],
-            sensitive: item.sensitive,
-            value: formatValue(view.data[item.key], item.type),
-          })),
-          versions: versions.map((v) => ({
-            ...v,
-            versionText: String(v.version).padStart(3, '0'),
-            current: v.identifier === view.identifier,
-            statusLabel: LICENCE_STATUS_LABELS[v.status] ?? v.status,
-            changeLabel: v.changeKind ? CHANGE_KIND_LABELS[v.changeKind] : '首次签发',
-            issuedText: shanghaiDateTime(v.issuedAt),
-            href: `/licences/${encodeURIComponent(v.identifier)}`,
-          })),
-          verifyPath,
-          accessCode,
-          copyPath: licenceCopyPath(view.identifier, accessCode, 'html'),
-          copyPdfPath: licenceCopyPath(view.identifier, accessCode, 'pdf'),
-          previousHref: view.previousIdentifier
-            ? `/licences/${encodeURIComponent(view.previousIdentifier)}`
-            : null,
-        }),
+      const raw = (req.body ?? {}) as Record<string, string | undefined>;
+      const values = Object.fromEntries(
+        ['caseId', 'kind', 'legalBasis', 'reason', ...EVENT_EXTRA_FIELDS].map((k) => [
+          k,
+          (raw[k] ?? '').trim(),
+        ]),
       );
+      const body = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ''));
+      try {
+        await events.record(principal, String(req.params.identifier), body, requestMeta(req));
+        res.redirect(303, `/licences/${encodeURIComponent(String(req.params.identifier))}?flash=event`);
+      } catch (err) {
+        const apiError = toApiError(err);
+        if (apiError.code !== 'VALIDATION_FAILED' && apiError.code !== 'CONFLICT') throw err;
+        const problems = (Array.isArray(apiError.details) ? (apiError.details as FieldProblem[]) : []).map(
+          (p) => `${FORM_LABELS[p.field] ?? p.field}：${p.message}`,
+        );
+        await renderLicence(req, res, principal, {
+          values,
+          errors: problems.length > 0 ? problems : [apiError.message],
+        });
+      }
     }),
   );
 

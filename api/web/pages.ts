@@ -16,6 +16,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiError, auditDenial, FieldProblem, logInternalError, toApiError } from '../errors';
 import type { ApprovalService, SubmissionForm } from '../services/approvals';
 import type { SealUseService } from '../services/seal-use';
+import type { SealStatusService } from '../services/seal-status';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { DirectoryService } from '../services/directory';
@@ -27,6 +28,8 @@ import { inboxPageRoutes } from './inbox-pages';
 import { pageWithPendingCount } from './pending-count';
 import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
+import { sealStatusSection } from './seal-status-pages';
+import { RENEWAL_WINDOW_DAYS, renewalWindowProblem } from '../../domain/seal-status';
 
 const FIELD_LABELS: Record<string, string> = {
   kind: '印章类型',
@@ -84,10 +87,11 @@ export interface PageServices {
   approvals: ApprovalService;
   flows: FlowDefinitionService;
   sealUse: SealUseService;
+  sealStatus: SealStatusService;
 }
 
 export function pageRoutes(ctx: AppContext, services: PageServices): Router {
-  const { sealApplications: service, seals, approvals, flows, sealUse } = services;
+  const { sealApplications: service, seals, approvals, flows, sealUse, sealStatus } = services;
   const directory = new DirectoryService(ctx);
   const router = Router();
   const upload = multer({
@@ -313,12 +317,17 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
   router.get(
     '/seals',
     signedIn(async (_req, res, principal) => {
+      const list = await seals.sealsOfOrganisation(principal);
+      const now = new Date();
       res.send(
         await page('seals', {
           title: '本单位印章',
           principal,
           nav: 'seals',
-          seals: await seals.sealsOfOrganisation(principal),
+          seals: list,
+          // Issue 12 Build 5 (SM-8): the unit's home names the seals whose renewal window is open.
+          renewalDue: list.filter((x) => x.status === 'active' && !renewalWindowProblem(x.validTo, now)),
+          renewalWindowDays: RENEWAL_WINDOW_DAYS,
         }),
       );
     }),
@@ -343,6 +352,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
           },
           // SM-12: the seal's use requests, authorisations and the 申请用印 form.
           sealUse: await sealUseSection(sealUse, principal, seal),
+          // Issue 12 Build 5: the status, its history, 挂失 and 注销 (SM-15, SM-16).
+          sealStatus: await sealStatusSection(sealStatus, principal, seal),
         }),
       );
     }),

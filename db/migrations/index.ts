@@ -7,6 +7,10 @@ import { Migration20261127040000_licences } from './Migration20261127040000_lice
 import { Migration20261128000000_flow_drafts } from './Migration20261128000000_flow_drafts';
 import { Migration20261202000100_audit_chain } from './Migration20261202000100_audit_chain';
 import { Migration20261202000400_oidc_subject } from './Migration20261202000400_oidc_subject';
+import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
+import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
+import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
+import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 import { Migration20261202500000_pades } from './Migration20261202500000_pades';
 
 export const MIGRATIONS = [
@@ -18,5 +22,12 @@ export const MIGRATIONS = [
   { name: 'Migration20261128000000_flow_drafts', class: Migration20261128000000_flow_drafts },
   { name: 'Migration20261202000100_audit_chain', class: Migration20261202000100_audit_chain },
   { name: 'Migration20261202000400_oidc_subject', class: Migration20261202000400_oidc_subject },
+  {
+    name: 'Migration20261202300000_approval_branches_signatures',
+    class: Migration20261202300000_approval_branches_signatures,
+  },
+  { name: 'Migration20261202400000_approval_clock', class: Migration20261202400000_approval_clock },
+  { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
+  { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
   { name: 'Migration20261202500000_pades', class: Migration20261202500000_pades },
 ];

@@ -7,50 +7,28 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { ApprovalProcess, DeadlineBreach } from '../../db/approval-entities';
 import { AuditEvent, Task } from '../../db/entities';
 import { saveFlowDefinition } from '../../db/flow-definitions';
 import { loadWorkingCalendar } from '../../db/calendar';
 import { Actor, ApprovalInput, approvalWorkflowId, UserRef } from '../../domain/approval';
 import { BreachAction, FlowDefinitionBody } from '../../domain/flow-definition';
-import { createMailer, Mailer } from '../../mail/mailer';
 import { ACTION_UPDATES, readyUpdate } from '../../workflows/approval-messages';
-import { testServices } from '../support/env';
-import { startTestPlatform, TestPlatform } from '../support/platform';
-import { startTimeSkippingEnvironment } from '../support/time-skipping';
+import type { TestPlatform } from '../support/platform';
+import { startTimeSkippingPlatform, TimeSkippingPlatform } from '../support/time-skipping-platform';
 
 let t: TestPlatform;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let mailer: Mailer;
-let running: Promise<void>;
-const taskQueue = `deadline-${randomUUID()}`;
+let taskQueue: string;
+let rig: TimeSkippingPlatform;
 
 beforeAll(async () => {
-  t = await startTestPlatform({ runWorker: false });
-  env = await startTimeSkippingEnvironment();
-  mailer = createMailer(t.workerEnv.SMTP_URL!, '晋城市电子证照与电子印章平台 <noreply@jincheng.example>');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: testServices().workflowBundlePath },
-    activities: createActivities({
-      orm: t.platform.orm,
-      mailer,
-      publicUrl: 'http://localhost:3000',
-    }),
-  });
-  running = worker.run();
+  rig = await startTimeSkippingPlatform('deadline');
+  ({ t, env, taskQueue } = rig);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running?.catch(() => undefined);
-  mailer?.close();
-  await env?.teardown();
-  await t?.stop();
+  await rig?.stop();
 });
 
 const clerk: UserRef = {

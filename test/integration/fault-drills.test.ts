@@ -4,14 +4,21 @@
  * per approval, and each e-mail arrived at most twice with one Message-ID. Also: an issuance whose authorisation
  * runs out takes another live one for its type at once (SM-12).
  *
- * One platform serves every drill of the file; its worker is a separate process (as production runs it) that the
- * drills kill and start again.
+ * One platform serves every drill of the file. Its PostgreSQL server and its Temporal dev server (history in a
+ * file, as `npm start` runs it) are the file's own, so that drills (a) and (b) can kill them with SIGKILL and start
+ * them again on the same data and port; its worker is a separate process (as production runs it) that drill (d)
+ * kills and starts again.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { Licence, LicenceIssuance } from '../../db/licence-entities';
+import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { ExchangeOutbox } from '../../db/licence-entities';
 import { SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
+import { approvalWorkflowId } from '../../domain/approval';
+import { licenceSealDocumentTitle } from '../../domain/licence';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
@@ -20,36 +27,52 @@ import {
   startExchangeReceiver,
   waitForIssued,
 } from '../support/licences';
-import { testServices } from '../support/env';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import {
+  CrashableService,
+  startCrashablePostgres,
+  startCrashableTemporal,
+} from '../support/crashable-services';
+import { HttpResult, startTestPlatform, TestPlatform } from '../support/platform';
 import { startTcpProxy, TcpProxy } from '../support/tcp-proxy';
+import { kill9, startWorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(240_000);
 
-const ROOT = path.join(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let t: TestPlatform;
 let receiver: ExchangeReceiver;
 let worker: ChildProcess | null = null;
+/** The file's own servers, which drills (a) and (b) kill and restart, and the directory of their data. */
+let dataDir: string;
+let postgres: CrashableService;
+let temporal: CrashableService;
 /** The API's way to Temporal, which a drill cuts (the worker process goes to Temporal directly). */
 let apiToTemporal: TcpProxy;
 /** The API's way to PostgreSQL, which a drill cuts (migrations and the worker process go to it directly). */
 let apiToPostgres: TcpProxy;
 
 beforeAll(async () => {
-  receiver = await startExchangeReceiver();
-  const [host, port] = testServices().temporalAddress.split(':');
-  apiToTemporal = await startTcpProxy({ host: host!, port: Number(port) });
-  const postgres = new URL(testServices().postgresAdminUrl);
-  apiToPostgres = await startTcpProxy({ host: postgres.hostname, port: Number(postgres.port) });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'elicense-drills-'));
+  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as the `postgres` user, which must reach its data directory
+  // Each kept as soon as it runs, so that afterAll stops it even if another fails to start.
+  await Promise.all([
+    startCrashablePostgres(dataDir).then((s) => (postgres = s)),
+    startCrashableTemporal(dataDir).then((s) => (temporal = s)),
+    startExchangeReceiver().then((r) => (receiver = r)),
+  ]);
+  apiToTemporal = await startTcpProxy({ host: '127.0.0.1', port: temporal.port });
+  apiToPostgres = await startTcpProxy({ host: '127.0.0.1', port: postgres.port });
   t = await startTestPlatform({
     runWorker: false,
     exchangeEndpointUrl: receiver.url,
+    services: { postgresAdminUrl: postgres.address, temporalAddress: temporal.address },
     temporalAddress: apiToTemporal.address,
     apiPostgresAddress: apiToPostgres.address,
   });
-  worker = await startWorkerProcess();
+  worker = await startWorkerProcess(t.workerEnv);
+  // Signed in before any fault (a sign-in needs the database).
+  for (const user of ['zz-amr-system', 'zz-amr-clerk', 'zz-amr-leader']) await t.token(user);
 });
 afterAll(async () => {
   if (worker) await kill9(worker);
@@ -57,45 +80,10 @@ afterAll(async () => {
   await receiver?.close();
   await apiToTemporal?.close();
   await apiToPostgres?.close();
+  await temporal?.stop();
+  await postgres?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A real worker process, as production runs it (`node --import tsx` keeps it one process, so SIGKILL reaches it). */
-function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: ROOT,
-    // `worker running` is logged at info; under NODE_ENV=test the default level is warn.
-    env: { ...process.env, ...t.workerEnv, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`worker did not start: ${output}`));
-    }, 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited (${code}): ${output}`));
-    });
-  });
-}
-
-function kill9(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
 
 /** POST /api/licenses, answered without a 500 whatever the fault: 201/200 (done), 202 (accepted) or 503 + Retry-After. */
 async function submit(body: ReturnType<typeof businessLicenceBody>): Promise<number[]> {
@@ -204,6 +192,74 @@ let standing: ReturnType<typeof grantLicenceSealUse> | undefined;
 const ensureStanding = () =>
   (standing ??= grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 1000 }));
 
+/** A call retried after each 503 (which must carry Retry-After) until the API answers otherwise. */
+async function retrying(
+  method: string,
+  url: string,
+  options: { as: string; body?: unknown; headers?: Record<string, string> },
+): Promise<HttpResult> {
+  for (let attempt = 0; attempt < 90; attempt++) {
+    const res = await t.call(method, url, options);
+    if (res.status !== 503) return res;
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    await sleep(1000);
+  }
+  throw new Error(`${method} ${url} kept answering 503`);
+}
+
+/**
+ * A seal-use request for the business-licence seal, submitted and approved by the unit leader while a fault runs:
+ * every call is retried after a 503 (the submission under one Idempotency-Key, so the retry finds a request already
+ * stored). Answers the request id.
+ */
+async function approvalThroughFaults(maxUses: number): Promise<string> {
+  const type = await t
+    .em()
+    .findOneOrFail(
+      LicenceType,
+      { code: BUSINESS_LICENCE_CODE, status: 'published' },
+      { disableIdentityMap: true },
+    );
+  const seals = await retrying('GET', '/api/seals', { as: 'zz-amr-clerk' });
+  const seal = (seals.body.items as Array<{ id: string; name: string; status: string }>).find(
+    (s) => s.name.endsWith('证照专用章') && s.status === 'active',
+  )!;
+  const submitted = await retrying('POST', '/api/seal-use-requests', {
+    as: 'zz-amr-clerk',
+    headers: { 'idempotency-key': `drill-${randomUUID()}` },
+    body: {
+      sealId: seal.id,
+      documents: [{ title: licenceSealDocumentTitle(type.definition) }],
+      maxUses,
+      validFrom: new Date(Date.now() - 60_000).toISOString(),
+      validTo: new Date(Date.now() + 300 * 24 * 3600_000).toISOString(),
+      reason: `签发${type.name}（故障演练）`,
+    },
+  });
+  expect([200, 201]).toContain(submitted.status);
+  const requestId = submitted.body.id as string;
+  const processKey = approvalWorkflowId('seal_use', requestId);
+  for (let i = 0; i < 600; i++) {
+    const view = await retrying('GET', `/api/seal-use-requests/${requestId}`, { as: 'zz-amr-clerk' });
+    if (view.body.status === 'approved' && view.body.authorisation) return requestId;
+    expect(view.body.status).toBe('pending');
+    const inbox = await retrying('GET', '/api/tasks?box=pending', { as: 'zz-amr-leader' });
+    const task = (inbox.body.items as Array<{ taskId: string | null; processKey: string }>).find(
+      (x) => x.processKey === processKey && x.taskId,
+    );
+    if (task) {
+      const approved = await retrying('POST', `/api/tasks/${task.taskId}/approve`, {
+        as: 'zz-amr-leader',
+        body: { comment: '同意签发证照用印' },
+      });
+      // 409: already decided (a retry of an approval that went through before the fault cut its answer).
+      expect([200, 409]).toContain(approved.status);
+    }
+    await sleep(200);
+  }
+  throw new Error(`seal-use request ${requestId} was not approved`);
+}
+
 /** A seal-use approval run during a drill has exactly one outcome: approved, with one authorisation. */
 async function expectOneOutcome(requestId: string): Promise<void> {
   const em = t.em();
@@ -246,6 +302,26 @@ it('two authorisations for one type serve 60 concurrent issuances: none waits, e
   expect(used.map((a) => a.usedCount)).toEqual([40, 20]);
 });
 
+it('drill (a): the Temporal server killed (SIGKILL) and restarted on its history file during a stream of 16 issuances and an approval: exactly once', async () => {
+  await ensureStanding();
+  // Submitted just before the kill, so that its approval runs through the outage.
+  const approval = sleep(1200).then(() => approvalThroughFaults(5));
+  const { caseIds, statuses } = await stream(16, () => temporal.crashAndRestart(2000));
+  // No 500: 202 (or 200/201), or 503 with Retry-After whose retry under the same case id found the request.
+  expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
+  await expectExactlyOnce(caseIds);
+  await expectOneOutcome(await approval);
+});
+
+it('drill (b): PostgreSQL killed (SIGKILL, postmaster and backends) and restarted on its data directory during a stream of 16 issuances and an approval: exactly once', async () => {
+  await ensureStanding();
+  const approval = sleep(1200).then(() => approvalThroughFaults(5));
+  const { caseIds, statuses } = await stream(16, () => postgres.crashAndRestart(2000));
+  expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
+  await expectExactlyOnce(caseIds);
+  await expectOneOutcome(await approval);
+});
+
 it('drill (d): the worker killed (SIGKILL) during a stream of 20 issuances: exactly once', async () => {
   await ensureStanding();
   const approval = grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 5 });
@@ -254,7 +330,7 @@ it('drill (d): the worker killed (SIGKILL) during a stream of 20 issuances: exac
     await kill9(worker!);
     worker = null;
     await sleep(2000);
-    worker = await startWorkerProcess();
+    worker = await startWorkerProcess(t.workerEnv);
   });
   expect(statuses.filter((s) => s >= 500 && s !== 503)).toEqual([]);
   await expectExactlyOnce(caseIds);

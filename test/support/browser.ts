@@ -11,12 +11,22 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumExecutablePath(), args: [...CHROMIUM_ARGS] });
 }
 
-/** A page in a fresh context, as a user in 晋城 sees it (zh-CN, a desktop window). */
-export async function newPage(browser: Browser, options: { deviceScaleFactor?: number } = {}): Promise<Page> {
+export interface PageOptions {
+  deviceScaleFactor?: number;
+  /** A phone: e.g. 390 × 844 with touch. The default is a desktop window. */
+  viewport?: { width: number; height: number };
+  hasTouch?: boolean;
+  isMobile?: boolean;
+}
+
+/** A page in a fresh context, as a user in 晋城 sees it (zh-CN, a desktop window unless told otherwise). */
+export async function newPage(browser: Browser, options: PageOptions = {}): Promise<Page> {
   const context = await browser.newContext({
     locale: 'zh-CN',
-    viewport: { width: 1280, height: 900 },
+    viewport: options.viewport ?? { width: 1280, height: 900 },
     deviceScaleFactor: options.deviceScaleFactor,
+    hasTouch: options.hasTouch,
+    isMobile: options.isMobile,
   });
   return context.newPage();
 }
@@ -30,7 +40,7 @@ export async function loginPage(
   browser: Browser,
   baseUrl: string,
   username: string,
-  options: { deviceScaleFactor?: number; next?: string; password?: string } = {},
+  options: PageOptions & { next?: string; password?: string } = {},
 ): Promise<Page> {
   const page = await newPage(browser, options);
   await page.goto(`${baseUrl}/login${options.next ? `?next=${encodeURIComponent(options.next)}` : ''}`);

@@ -54,17 +54,7 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(workflowBundlePath, bundle.code);
 
   // The template: migrations, CA and seed data once; test files clone it in milliseconds.
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${TEMPLATE_DATABASE}`);
-  await admin.query(`create database ${TEMPLATE_DATABASE}`);
-  await admin.end();
-  const templateUrl = withDatabase(adminUrl, TEMPLATE_DATABASE);
-  const orm = await openOrm(templateUrl);
-  await prepareDatabase(orm, { runtimeRole: TEST_RUNTIME_ROLE });
-  await prepareSigningKeys(orm, { pkiMasterKey: TEST_PKI_MASTER_KEY });
-  await seed(orm.em.fork() as EntityManager, TEST_PKI_MASTER_KEY);
-  await orm.close(true);
+  await createTemplateDatabase(adminUrl);
 
   process.env.TEST_POSTGRES_ADMIN_URL = adminUrl;
   process.env.TEST_TEMPORAL_ADDRESS = temporalAddress;
@@ -76,4 +66,21 @@ export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+/**
+ * Creates (or recreates) the seeded template database the test platforms clone, on the server of `adminUrl`: the
+ * shared server here, or a test file's own one (the fault drills restart theirs).
+ */
+export async function createTemplateDatabase(adminUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${TEMPLATE_DATABASE}`);
+  await admin.query(`create database ${TEMPLATE_DATABASE}`);
+  await admin.end();
+  const orm = await openOrm(withDatabase(adminUrl, TEMPLATE_DATABASE));
+  await prepareDatabase(orm, { runtimeRole: TEST_RUNTIME_ROLE });
+  await prepareSigningKeys(orm, { pkiMasterKey: TEST_PKI_MASTER_KEY });
+  await seed(orm.em.fork() as EntityManager, TEST_PKI_MASTER_KEY);
+  await orm.close(true);
 }

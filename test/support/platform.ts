@@ -11,7 +11,7 @@ import { startEmbeddedOidcProvider } from '../../infra/oidc-provider';
 import { demoProviderAccounts } from '../../seed/demo-city';
 import { RunningPlatform, startPlatform } from '../../platform/compose';
 import { RunningSigningWorker, startSigningWorker } from '../../platform/signing-worker';
-import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, testServices } from './env';
+import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, TestServices, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';
 
@@ -70,9 +70,14 @@ export async function startTestPlatform(
      * platform worker runs here. With false, a test runs it apart (`worker/signing-main.ts` with `workerEnv`).
      */
     runSigningWorker?: boolean;
+    /**
+     * Services of the test file's own in place of the shared ones (e.g. a PostgreSQL or Temporal server the fault
+     * drills kill and restart); a PostgreSQL given here must hold the template (global-setup createTemplateDatabase).
+     */
+    services?: Partial<TestServices>;
   } = {},
 ): Promise<TestPlatform> {
-  const services = testServices();
+  const services = { ...testServices(), ...options.services };
   const databaseName = options.existingDatabase ?? `t_${randomBytes(5).toString('hex')}`;
   if (!options.existingDatabase) {
     const admin = new Client({ connectionString: services.postgresAdminUrl });
@@ -85,22 +90,24 @@ export async function startTestPlatform(
   let smtpRunning = true;
   // A known port: the embedded OIDC provider must know where to send the browser back (the callback).
   const port = await freePort();
-  const provider = await startEmbeddedOidcProvider({
-    port: 0,
-    client: { clientId: 'elicense-web', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] },
-    accounts: demoProviderAccounts(),
-  });
+  const providerPort = await freePort();
   const config = loadConfig({
     NODE_ENV: 'test',
     JWT_SECRET: 'test-only-jwt-secret',
     // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
     DEV_LOGIN: 'enabled',
-    OIDC_PROVIDER_PORT: String(provider.port),
+    OIDC_PROVIDER_PORT: String(providerPort),
     OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/auth/callback`,
     TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
     PUBLIC_URL: options.reachablePublicUrl ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
     ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
     ...options.env,
+  });
+  const provider = await startEmbeddedOidcProvider({
+    port: providerPort,
+    client: { clientId: 'elicense-web', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] },
+    accounts: demoProviderAccounts(),
+    failedLoginsPerMinute: config.rateLimits.loginPerMinute,
   });
   const platform = await startPlatform({
     config,

@@ -19,7 +19,7 @@ export interface WebLogin {
 }
 
 /** Cookies by name, as a browser would keep them for 127.0.0.1 (cookies do not depend on the port). */
-class CookieJar {
+export class CookieJar {
   private readonly cookies = new Map<string, string>();
   take(res: Response): void {
     for (const line of res.headers.getSetCookie()) {

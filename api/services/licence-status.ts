@@ -1,0 +1,40 @@
+/**
+ * Issue 12 Build 4: a licence's status at any moment, from its recorded lifecycle events (domain/licence-lifecycle.ts
+ * statusAt), for `GET /api/licenses/:identifier/status?at=` and the verification report (status at signing and now).
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Licence, LicenceEvent } from '../../db/licence-entities';
+import { LICENCE_STATUS_LABELS } from '../../domain/licence';
+import { RecordedEvent, statusAt, StatusAt, SUSPENSION_LABELS } from '../../domain/licence-lifecycle';
+
+export interface StatusAtView extends StatusAt {
+  identifier: string;
+  at: string;
+  statusLabel: string;
+  suspensionLabels: string[];
+}
+
+export async function licenceStatusAt(
+  em: EntityManager,
+  licence: Pick<Licence, 'id' | 'identifier' | 'issuedAt' | 'validTo'>,
+  at: string,
+): Promise<StatusAtView> {
+  const rows = await em.find(
+    LicenceEvent,
+    { licenceId: licence.id, status: 'recorded' },
+    { orderBy: { effectiveAt: 'asc', recordedAt: 'asc' }, disableIdentityMap: true },
+  );
+  const events: RecordedEvent[] = rows.map((r) => ({
+    kind: r.kind,
+    effectiveAt: r.effectiveAt!.toISOString(),
+    stateAfter: r.stateAfter!,
+  }));
+  const s = statusAt({ issuedAt: licence.issuedAt.toISOString(), validTo: licence.validTo }, events, at);
+  return {
+    ...s,
+    identifier: licence.identifier,
+    at: new Date(at).toISOString(),
+    statusLabel: s.status === 'not_issued' ? '尚未签发' : LICENCE_STATUS_LABELS[s.status],
+    suspensionLabels: s.suspensions.map((x) => SUSPENSION_LABELS[x.kind]),
+  };
+}
