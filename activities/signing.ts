@@ -18,6 +18,8 @@ import { RecordEventResult, signAndRecordEvent } from '../usecases/licence-event
 import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
+import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
+import { currentCrl, ocspAnswer } from './signing-revocation';
 import { renewSealForRequest } from './signing-seal-renewal';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
@@ -48,6 +50,11 @@ export interface SigningActivities {
   /** Issue 12 Build 5 (SM-8): a new certificate and seal version for an approved renewal. */
   renewSeal(req: { requestId: string }): Promise<{ refused: string | null }>;
   signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
+  /** Issue 18 Build 1: a stamp's PAdES signature over a PDF's ByteRange digest (activities/signing-pdf.ts). */
+  signPdfDigest(req: PdfSignatureRequest): Promise<PdfSignatureResult>;
+  /** Issue 18 Build 2: the CA's CRL and OCSP answers, DER in base64 (activities/signing-revocation.ts). */
+  currentCrl(): Promise<string>;
+  ocspAnswer(req: { requestDer: string }): Promise<string>;
   /** Issue 12 Build 1: signs and records a licence lifecycle event (usecases/licence-event-recording.ts). */
   recordLicenceEvent(req: { eventId: string }): Promise<RecordEventResult>;
 }
@@ -79,7 +86,7 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
     },
 
     async signUnderAuthorisation(req) {
-      try {
+      return refusalsFinal(async () => {
         const signed = await signUnderAuthorisation(fork(), {
           ...req,
           now: new Date(),
@@ -87,12 +94,30 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
         });
         const { signatureId, record, usedCount, maxUses, remainingUses } = signed;
         return { signatureId, record, usedCount, maxUses, remainingUses };
-      } catch (err) {
-        // A refusal (already audited) is an answer, not a fault: no retry; the API maps the code to its status.
-        if (err instanceof SealUseError)
-          throw ApplicationFailure.nonRetryable(err.message, SEAL_USE_REFUSED, err.code);
-        throw err;
-      }
+      });
+    },
+
+    signPdfDigest(req) {
+      return refusalsFinal(() => signPdfDigest(fork(), req, deps.pkiMasterKey));
+    },
+
+    currentCrl() {
+      return currentCrl(fork(), deps.pkiMasterKey);
+    },
+
+    ocspAnswer({ requestDer }) {
+      return ocspAnswer(fork(), requestDer, deps.pkiMasterKey);
     },
   });
+}
+
+/** A refusal (already audited) is an answer, not a fault: no retry; the API maps the code to its status. */
+async function refusalsFinal<T>(sign: () => Promise<T>): Promise<T> {
+  try {
+    return await sign();
+  } catch (err) {
+    if (err instanceof SealUseError)
+      throw ApplicationFailure.nonRetryable(err.message, SEAL_USE_REFUSED, err.code);
+    throw err;
+  }
 }

@@ -13,6 +13,8 @@ import { createRateLimiters } from './rate-limits';
 import { approvalRoutes } from './routes/approvals';
 import { authRoutes } from './routes/auth';
 import { calendarRoutes } from './routes/calendar';
+import { certificateStatusRoutes } from './routes/certificate-status';
+import { documentRoutes } from './routes/documents';
 import { noticeRoutes } from './routes/notices';
 import { flowDefinitionRoutes } from './routes/flow-definitions';
 import { healthRoutes } from './routes/health';
@@ -25,6 +27,7 @@ import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
 import { verificationRoutes } from './routes/verification';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
+import { DocumentStampingService } from './services/document-stamping';
 import { NoticeService } from './services/notices';
 import { FlowDefinitionService } from './services/flow-definitions';
 import { LicenceTypeService } from './services/licence-types';
@@ -44,6 +47,7 @@ import { licencePageRoutes } from './web/licence-pages';
 import { licenceTypePageRoutes } from './web/licence-type-pages';
 import { pageErrorHandler, pageRoutes } from './web/pages';
 import { sealUsePageRoutes } from './web/seal-use-pages';
+import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
 import { sealStatusPageRoutes } from './web/seal-status-pages';
 
@@ -101,6 +105,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
+  app.use('/api', certificateStatusRoutes(ctx));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
@@ -108,6 +113,8 @@ export function createApp(ctx: AppContext) {
   app.use('/api', approvalRoutes(ctx, approvals));
   app.use('/api', flowDefinitionRoutes(ctx, flows));
   app.use('/api', sealUseRoutes(ctx, sealUse));
+  const stamping = new DocumentStampingService(ctx);
+  app.use('/api', documentRoutes(ctx, stamping));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
   app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
   app.use('/api', exchangeRoutes(ctx, exchange));
@@ -118,6 +125,7 @@ export function createApp(ctx: AppContext) {
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(sealUsePageRoutes(ctx, sealUse));
+  app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));

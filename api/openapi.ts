@@ -5,6 +5,7 @@ import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-type
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
+import { DOCUMENT_PATHS } from './openapi-documents';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
@@ -325,6 +326,7 @@ export function openApiDocument(serverUrl: string) {
         },
       },
       ...SEAL_USE_PATHS,
+      ...DOCUMENT_PATHS,
       ...SEAL_STATUS_PATHS,
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,

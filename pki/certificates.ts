@@ -144,12 +144,15 @@ export function isIssuedBy(certificatePem: string, caPem: string): boolean {
 
 /**
  * A certificate for one of the platform's own services (e.g. the audit log's daily seal, LM-25): issued by the CA,
- * naming the service, for signatures only. Each such service holds a key of its own, never the CA's.
+ * naming the service, for signatures only. Each such service holds a key of its own, never the CA's. The timestamp
+ * authority's (issue 18 Build 2) is narrowed further to RFC 3161 timestamps: extended key usage id-kp-timeStamping
+ * alone, critical, as RFC 3161 §2.3 requires.
  */
 export function issueServiceCertificate(
   ca: CaMaterial,
   serviceName: string,
   validity: { notBefore: Date; notAfter: Date },
+  purpose: 'signature' | 'timeStamping' = 'signature',
 ): IssuedCertificate {
   return build(
     [
@@ -165,6 +168,7 @@ export function issueServiceCertificate(
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
       { name: 'subjectKeyIdentifier' },
+      ...(purpose === 'timeStamping' ? [{ name: 'extKeyUsage', timeStamping: true, critical: true }] : []),
     ],
   );
 }

@@ -6,6 +6,7 @@ export { sealStatusRequestWorkflow } from './seal-status-request';
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { attachmentPurgeWorkflow } from './attachment-purge';
 export { sealSignatureWorkflow } from './signing';
+export { crlWorkflow, ocspWorkflow, pdfSignatureWorkflow } from './pdf-signing';
 export { licenceEventWorkflow } from './licence-event';
 export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
 export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';

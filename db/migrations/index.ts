@@ -11,6 +11,7 @@ import { Migration20261202300000_approval_branches_signatures } from './Migratio
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
+import { Migration20261202500000_pades } from './Migration20261202500000_pades';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202400000_approval_clock', class: Migration20261202400000_approval_clock },
   { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
   { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
+  { name: 'Migration20261202500000_pades', class: Migration20261202500000_pades },
 ];
