@@ -14,6 +14,7 @@ import { canonicalJson } from '../../domain/canonical-json';
 import { LICENCE_STATUS_LABELS } from '../../domain/licence';
 import {
   applyEvent,
+  EVENT_EXTRA_FIELDS,
   eventFieldProblems,
   isRefusal,
   LICENCE_EVENT_RULES,
@@ -169,11 +170,17 @@ export class LicenceEventService {
         rule: 'superseded',
       });
     }
-    const next = applyEvent({ status: licence.status, suspensions: licence.suspensions }, body.kind, {
-      id: 'check',
-      at: new Date().toISOString(),
-      reason: body.reason,
-    });
+    const next = applyEvent(
+      { status: licence.status, suspensions: licence.suspensions },
+      body.kind,
+      {
+        id: 'check',
+        at: new Date().toISOString(),
+        reason: body.reason,
+        validTo: body.validTo,
+      },
+      { validTo: licence.validTo },
+    );
     if (isRefusal(next)) throw new ApiError('CONFLICT', next.message, { rule: next.rule });
     const open = await this.ctx.em().count(LicenceEvent, {
       licenceId: licence.id,
@@ -287,8 +294,7 @@ export class LicenceEventService {
         e.requestedBy,
       ]);
     const fields: Record<string, string> = {};
-    for (const f of ['nextDueDate', 'consequences', 'pledgee', 'authority'] as const)
-      if (body[f]) fields[f] = body[f]!;
+    for (const f of EVENT_EXTRA_FIELDS) if (body[f]) fields[f] = body[f]!;
     return {
       id: e.id,
       caseId: e.caseId,
