@@ -357,7 +357,7 @@ export interface LicenceEventDocument {
   issuer: { name: string; code: string };
   stateAfter: { status: LicenceStatus; suspensions: SuspensionKind[] };
   /** 补发 and 延续: the version the event made (its identifier and the SHA-256 its own signature covers). */
-  newVersion?: { identifier: string; dataHash: string; validTo: string | null };
+  newVersion?: { identifier: string; dataHash: string; validTo: string | null; status: LicenceStatus };
 }
 
 /** The exchange-platform event name of a lifecycle event (LM-8). */

@@ -22,6 +22,7 @@ import {
   LICENCE_EVENT_RULES,
   LicenceEventBody,
   LicenceEventDocument,
+  LifecycleState,
   lifecycleExchangeEvent,
 } from '../domain/licence-lifecycle';
 import { SealUseError } from '../domain/seal-use';
@@ -121,6 +122,10 @@ async function recordIn(
           pkiMasterKey: input.pkiMasterKey,
         })
       : null;
+  // The event's own licence: its new state, or superseded by the new version and keeping its suspensions.
+  const after: LifecycleState = newVersion
+    ? { status: 'superseded', suspensions: licence.suspensions }
+    : next;
   const fields = Object.fromEntries(EVENT_EXTRA_FIELDS.filter((f) => body[f]).map((f) => [f, body[f]!]));
   const document: LicenceEventDocument = {
     format: LICENCE_EVENT_FORMAT,
@@ -133,13 +138,14 @@ async function recordIn(
     effectiveAt: effectiveAt.toISOString(),
     fields,
     issuer: { name: p.issuer.name, code: p.issuer.uscc },
-    stateAfter: { status: next.status, suspensions: next.suspensions.map((s) => s.kind) },
+    stateAfter: { status: after.status, suspensions: after.suspensions.map((s) => s.kind) },
     ...(newVersion
       ? {
           newVersion: {
             identifier: newVersion.identifier,
             dataHash: newVersion.dataHash,
             validTo: newVersion.validTo,
+            status: next.status,
           },
         }
       : {}),
@@ -177,7 +183,7 @@ async function recordIn(
       status: 'recorded',
       statusReason: null,
       effectiveAt,
-      stateAfter: next,
+      stateAfter: after,
       dataHash,
       signature: signed.record,
       signatureId: signed.signatureId,

@@ -93,7 +93,8 @@ export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Pr
     workflowId: event.workflowId,
     status: 'issued',
     statusReason: null,
-    licenceId: id,
+    // Set once the licence row exists (each row refers to the other).
+    licenceId: null,
     requestedBy: event.requestedBy,
     receivedAt: event.requestedAt,
     caseClosedAt: now,
@@ -121,6 +122,7 @@ export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Pr
     issuedAt: now,
     createdAt: now,
   });
+  await tx.nativeUpdate(LicenceIssuance, { id }, { licenceId: id });
   return {
     licenceId: id,
     identifier: metadata.identifier,

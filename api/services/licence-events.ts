@@ -21,6 +21,7 @@ import {
   LicenceEventBody,
 } from '../../domain/licence-lifecycle';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
+import { newVersionId } from '../../usecases/licence-new-version';
 import { licenceEventWorkflow, licenceEventWorkflowId } from '../../workflows/licence-event';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, forbidden } from '../errors';
@@ -52,6 +53,8 @@ export interface LicenceEventView {
   statusAfter: string | null;
   signature: { sealName: string; signingTime: string; dataHash: string } | null;
   approvalId: string | null;
+  /** 补发 and 延续, once recorded: the identifier of the version the event made. */
+  newIdentifier: string | null;
 }
 
 export interface EventAnswer {
@@ -318,7 +321,16 @@ export class LicenceEventService {
           }
         : null,
       approvalId: rule.approval ? approvalWorkflowId('licence_revocation', e.id) : null,
+      newIdentifier: await this.newIdentifierOf(e),
     };
+  }
+
+  private async newIdentifierOf(e: LicenceEvent): Promise<string | null> {
+    if (LICENCE_EVENT_RULES[e.kind].effect.type !== 'new_version' || e.status !== 'recorded') return null;
+    const made = await this.ctx
+      .em()
+      .findOne(Licence, { id: newVersionId(e.id) }, { fields: ['identifier'], disableIdentityMap: true });
+    return made?.identifier ?? null;
   }
 
   private async requireIssuer(principal: Principal, licence: Licence, meta: RequestMeta): Promise<void> {
