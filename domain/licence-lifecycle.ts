@@ -360,6 +360,11 @@ export interface LicenceEventDocument {
   newVersion?: { identifier: string; dataHash: string; validTo: string | null; status: LicenceStatus };
 }
 
+/** 补发 and 延续: the id of the new version's signature, licence row and issuance row, derived from the event's. */
+export function newVersionId(eventId: string): string {
+  return `${eventId}-v`;
+}
+
 /** The exchange-platform event name of a lifecycle event (LM-8). */
 export function lifecycleExchangeEvent(kind: LicenceEventKind): string {
   return `licence.lifecycle.${kind}`;

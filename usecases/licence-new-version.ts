@@ -12,7 +12,7 @@ import type { AuditActor } from '../db/audit';
 import { Licence, LicenceEvent, LicenceIssuance, LicenceType } from '../db/licence-entities';
 import type { LicenceMetadata } from '../domain/licence';
 import { licenceIdentifier } from '../domain/licence-identifier';
-import type { LifecycleState } from '../domain/licence-lifecycle';
+import { type LifecycleState, newVersionId } from '../domain/licence-lifecycle';
 import { expectedLicencePurpose } from '../domain/seal-signature';
 import { licenceDataHash, licenceExport, LicenceExport } from '../pki/licence-document';
 import { signUnderAuthorisation } from './seal-signing';
@@ -38,11 +38,6 @@ export interface NewVersion {
   dataHash: string;
   validTo: string | null;
   export: LicenceExport;
-}
-
-/** The id of the new version's signature, its licence row and its issuance row: derived from the event's. */
-export function newVersionId(eventId: string): string {
-  return `${eventId}-v`;
 }
 
 export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Promise<NewVersion> {

@@ -19,9 +19,9 @@ import {
   isRefusal,
   LICENCE_EVENT_RULES,
   LicenceEventBody,
+  newVersionId,
 } from '../../domain/licence-lifecycle';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
-import { newVersionId } from '../../usecases/licence-new-version';
 import { licenceEventWorkflow, licenceEventWorkflowId } from '../../workflows/licence-event';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, forbidden } from '../errors';
