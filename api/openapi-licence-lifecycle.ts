@@ -51,6 +51,10 @@ export const LICENCE_LIFECYCLE_SCHEMAS = {
         },
       },
       approvalId: { type: ['string', 'null'], description: 'The approval process (GET /api/approvals/{id})' },
+      newIdentifier: {
+        type: ['string', 'null'],
+        description: '补发 and 延续, once recorded: the identifier of the new version',
+      },
     },
   },
   LicenceStatusAt: {

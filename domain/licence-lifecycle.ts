@@ -6,8 +6,8 @@
  *
  * A licence's state is its stored status plus the suspensions that hold (挂失, 暂扣, 质押: DESIGN §3, each
  * reversible). While one holds, a `valid` licence is shown and verified as `suspended`, with the reason and since
- * when. 变更 and 更正 are new versions (domain/licence-issuance.ts); 补发 and 延续 (new versions too) are not in
- * this table yet.
+ * when. 变更 and 更正 are new versions (domain/licence-issuance.ts); 补发 and 延续 are new versions too, made by
+ * the event itself (effect `new_version`): the event's version is superseded by its successor.
  */
 import { z } from 'zod';
 import { addCalendarDays, isIsoDate, shanghaiDateOf, startOfShanghaiDay } from './calendar';
@@ -38,7 +38,7 @@ export interface LifecycleState {
 }
 
 /** Fields an event may carry besides the case id, the basis, the reason and the effective time. */
-export const EVENT_EXTRA_FIELDS = ['nextDueDate', 'consequences', 'pledgee', 'authority'] as const;
+export const EVENT_EXTRA_FIELDS = ['nextDueDate', 'consequences', 'pledgee', 'authority', 'validTo'] as const;
 export type EventExtraField = (typeof EVENT_EXTRA_FIELDS)[number];
 
 export const LICENCE_EVENT_KINDS = [
@@ -55,6 +55,8 @@ export const LICENCE_EVENT_KINDS = [
   'withdrawal',
   'abolition',
   'expiry',
+  'reissue',
+  'extension',
 ] as const;
 export type LicenceEventKind = (typeof LICENCE_EVENT_KINDS)[number];
 
@@ -63,7 +65,9 @@ export type EventEffect =
   | { type: 'none' }
   | { type: 'suspend'; suspension: SuspensionKind }
   | { type: 'resume'; suspension: SuspensionKind }
-  | { type: 'end'; status: LicenceStatus };
+  | { type: 'end'; status: LicenceStatus }
+  /** Issue 12 Build 1: a new version of the licence (补发, 延续); `ends` the suspension the new version lifts. */
+  | { type: 'new_version'; ends: SuspensionKind | null; requiresLost: boolean; extends: boolean };
 
 export interface EventRule {
   label: string;
@@ -169,6 +173,20 @@ export const LICENCE_EVENT_RULES: Record<LicenceEventKind, EventRule> = {
     approval: false,
     platformOnly: true,
   },
+  reissue: {
+    label: '补发',
+    effect: { type: 'new_version', ends: 'lost', requiresLost: true, extends: false },
+    requires: [],
+    approval: false,
+    platformOnly: false,
+  },
+  extension: {
+    label: '延续',
+    effect: { type: 'new_version', ends: null, requiresLost: false, extends: true },
+    requires: ['validTo'],
+    approval: false,
+    platformOnly: false,
+  },
 };
 
 export const EVENT_FIELD_LABELS: Record<EventExtraField, string> = {
@@ -176,6 +194,7 @@ export const EVENT_FIELD_LABELS: Record<EventExtraField, string> = {
   consequences: '未通过的处理结果',
   pledgee: '质权人',
   authority: '作出决定的机关',
+  validTo: '延续后的有效期截止日期',
 };
 
 /** The event kinds that go through the approval engine. */
@@ -189,12 +208,14 @@ export interface TransitionRefusal {
 
 /**
  * The state after `kind` happens in `state`, or the rule it breaks: only a valid (possibly suspended) licence has
- * events; a suspension cannot begin twice nor end when it does not hold.
+ * events; a suspension cannot begin twice nor end when it does not hold; 补发 only while 挂失 holds; 延续 only of a
+ * licence with an end date, to a later one. `term` is the licence's validity (for 延续).
  */
 export function applyEvent(
   state: LifecycleState,
   kind: LicenceEventKind,
-  event: { id: string; at: string; reason: string },
+  event: { id: string; at: string; reason: string; validTo?: string },
+  term: { validTo: string | null } = { validTo: null },
 ): LifecycleState | TransitionRefusal {
   const rule = LICENCE_EVENT_RULES[kind];
   if (state.status !== 'valid' && state.status !== 'suspended') {
@@ -233,7 +254,35 @@ export function applyEvent(
     }
     case 'end':
       return { status: effect.status, suspensions: [] };
+    case 'new_version':
+      return newVersionState(state, rule.label, effect, event.validTo, term);
   }
+}
+
+/** 补发 and 延续 (issue 12 Build 1): the state of the new version, or the rule the request breaks. */
+function newVersionState(
+  state: LifecycleState,
+  label: string,
+  effect: Extract<EventEffect, { type: 'new_version' }>,
+  validTo: string | undefined,
+  term: { validTo: string | null },
+): LifecycleState | TransitionRefusal {
+  if (effect.requiresLost && !state.suspensions.some((x) => x.kind === 'lost')) {
+    return { rule: 'not_lost', message: `证照没有处于挂失状态，不能${label}` };
+  }
+  if (effect.extends) {
+    if (term.validTo === null) {
+      return { rule: 'permanent_licence', message: `证照长期有效，没有有效期截止日期，不能${label}` };
+    }
+    if (validTo !== undefined && validTo <= term.validTo) {
+      return {
+        rule: 'not_later_than_current_end',
+        message: `延续后的有效期截止日期须晚于当前的截止日期 ${term.validTo}`,
+      };
+    }
+  }
+  const suspensions = state.suspensions.filter((x) => x.kind !== effect.ends);
+  return { status: suspensions.length > 0 ? 'suspended' : 'valid', suspensions };
 }
 
 export function isRefusal(x: LifecycleState | TransitionRefusal): x is TransitionRefusal {
@@ -307,6 +356,13 @@ export interface LicenceEventDocument {
   fields: Partial<Record<EventExtraField, string>>;
   issuer: { name: string; code: string };
   stateAfter: { status: LicenceStatus; suspensions: SuspensionKind[] };
+  /** 补发 and 延续: the version the event made (its identifier and the SHA-256 its own signature covers). */
+  newVersion?: { identifier: string; dataHash: string; validTo: string | null; status: LicenceStatus };
+}
+
+/** 补发 and 延续: the id of the new version's signature, licence row and issuance row, derived from the event's. */
+export function newVersionId(eventId: string): string {
+  return `${eventId}-v`;
 }
 
 /** The exchange-platform event name of a lifecycle event (LM-8). */
@@ -346,6 +402,8 @@ export const LicenceEventBody = z
     consequences: Text(500).optional(),
     pledgee: Text(100).optional(),
     authority: Text(100).optional(),
+    /** 延续: the new last day of validity. */
+    validTo: z.string().refine(isIsoDate, { message: '应为日期，如 2031-11-27' }).optional(),
   })
   .strict();
 export type LicenceEventBody = z.infer<typeof LicenceEventBody>;

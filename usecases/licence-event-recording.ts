@@ -19,12 +19,15 @@ import {
   EVENT_EXTRA_FIELDS,
   isRefusal,
   LICENCE_EVENT_FORMAT,
+  LICENCE_EVENT_RULES,
   LicenceEventBody,
   LicenceEventDocument,
+  LifecycleState,
   lifecycleExchangeEvent,
 } from '../domain/licence-lifecycle';
 import { SealUseError } from '../domain/seal-use';
 import { findLicenceAuthorisation } from './licence-authorisation';
+import { storeNewVersion } from './licence-new-version';
 import { signUnderAuthorisation } from './seal-signing';
 
 export type RecordEventResult =
@@ -93,15 +96,36 @@ async function recordIn(
   const requested = body.effectiveAt ? new Date(body.effectiveAt) : input.now;
   // A decision takes effect when it is made at the earliest; nothing takes effect before the licence's last event.
   const effectiveAt = new Date(Math.max(requested.getTime(), event.requestedAt.getTime()));
-  const next = applyEvent({ status: licence.status, suspensions: licence.suspensions }, event.kind, {
-    id: event.id,
-    at: effectiveAt.toISOString(),
-    reason: body.reason,
-  });
+  const next = applyEvent(
+    { status: licence.status, suspensions: licence.suspensions },
+    event.kind,
+    { id: event.id, at: effectiveAt.toISOString(), reason: body.reason, validTo: body.validTo },
+    { validTo: licence.validTo },
+  );
   if (isRefusal(next)) {
     await tx.nativeUpdate(LicenceEvent, { id: event.id }, { status: 'failed', statusReason: next.message });
     return { outcome: 'failed', reason: next.message };
   }
+  // 补发 and 延续 (issue 12 Build 1): the event makes the licence's next version, which carries the new state.
+  const newVersion =
+    LICENCE_EVENT_RULES[event.kind].effect.type === 'new_version'
+      ? await storeNewVersion(tx, {
+          event,
+          previous: licence,
+          type: p.type,
+          title: p.title,
+          authorisation: p.authorisation,
+          actor: p.actor,
+          state: next,
+          validTo: body.validTo ?? licence.validTo,
+          now: input.now,
+          pkiMasterKey: input.pkiMasterKey,
+        })
+      : null;
+  // The event's own licence: its new state, or superseded by the new version and keeping its suspensions.
+  const after: LifecycleState = newVersion
+    ? { status: 'superseded', suspensions: licence.suspensions }
+    : next;
   const fields = Object.fromEntries(EVENT_EXTRA_FIELDS.filter((f) => body[f]).map((f) => [f, body[f]!]));
   const document: LicenceEventDocument = {
     format: LICENCE_EVENT_FORMAT,
@@ -114,7 +138,17 @@ async function recordIn(
     effectiveAt: effectiveAt.toISOString(),
     fields,
     issuer: { name: p.issuer.name, code: p.issuer.uscc },
-    stateAfter: { status: next.status, suspensions: next.suspensions.map((s) => s.kind) },
+    stateAfter: { status: after.status, suspensions: after.suspensions.map((s) => s.kind) },
+    ...(newVersion
+      ? {
+          newVersion: {
+            identifier: newVersion.identifier,
+            dataHash: newVersion.dataHash,
+            validTo: newVersion.validTo,
+            status: next.status,
+          },
+        }
+      : {}),
   };
   const dataHash = createHash('sha256').update(canonicalEventDocument(document), 'utf8').digest('hex');
   const signed = await signUnderAuthorisation(tx, {
@@ -135,7 +169,13 @@ async function recordIn(
       event: event.kind,
     },
   });
-  await tx.nativeUpdate(Licence, { id: licence.id }, { status: next.status, suspensions: next.suspensions });
+  // A new version carries the state; the replaced one stays superseded with its suspensions (the lost one marked).
+  if (!newVersion)
+    await tx.nativeUpdate(
+      Licence,
+      { id: licence.id },
+      { status: next.status, suspensions: next.suspensions },
+    );
   await tx.nativeUpdate(
     LicenceEvent,
     { id: event.id },
@@ -143,7 +183,7 @@ async function recordIn(
       status: 'recorded',
       statusReason: null,
       effectiveAt,
-      stateAfter: next,
+      stateAfter: after,
       dataHash,
       signature: signed.record,
       signatureId: signed.signatureId,
@@ -154,7 +194,12 @@ async function recordIn(
     id: randomUUID(),
     licenceId: licence.id,
     event: lifecycleExchangeEvent(event.kind),
-    payload: { document, signature: signed.record } as unknown as Record<string, unknown>,
+    // 补发 and 延续 carry the new version's signed export too: one message, pushed once.
+    payload: {
+      document,
+      signature: signed.record,
+      ...(newVersion ? { newVersion: newVersion.export } : {}),
+    } as unknown as Record<string, unknown>,
     status: 'pending',
     attempts: 0,
     lastError: null,
@@ -168,7 +213,13 @@ async function recordIn(
     targetId: licence.identifier,
     outcome: 'success',
     eventKey: `licence.event:${event.id}`,
-    details: { eventId: event.id, caseId: event.caseId, status: next.status, sealId: p.authorisation.sealId },
+    details: {
+      eventId: event.id,
+      caseId: event.caseId,
+      status: next.status,
+      sealId: p.authorisation.sealId,
+      newIdentifier: newVersion?.identifier ?? null,
+    },
   });
   return { outcome: 'recorded' };
 }

@@ -14,10 +14,12 @@ import { canonicalJson } from '../../domain/canonical-json';
 import { LICENCE_STATUS_LABELS } from '../../domain/licence';
 import {
   applyEvent,
+  EVENT_EXTRA_FIELDS,
   eventFieldProblems,
   isRefusal,
   LICENCE_EVENT_RULES,
   LicenceEventBody,
+  newVersionId,
 } from '../../domain/licence-lifecycle';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
 import { licenceEventWorkflow, licenceEventWorkflowId } from '../../workflows/licence-event';
@@ -51,6 +53,8 @@ export interface LicenceEventView {
   statusAfter: string | null;
   signature: { sealName: string; signingTime: string; dataHash: string } | null;
   approvalId: string | null;
+  /** 补发 and 延续, once recorded: the identifier of the version the event made. */
+  newIdentifier: string | null;
 }
 
 export interface EventAnswer {
@@ -169,11 +173,17 @@ export class LicenceEventService {
         rule: 'superseded',
       });
     }
-    const next = applyEvent({ status: licence.status, suspensions: licence.suspensions }, body.kind, {
-      id: 'check',
-      at: new Date().toISOString(),
-      reason: body.reason,
-    });
+    const next = applyEvent(
+      { status: licence.status, suspensions: licence.suspensions },
+      body.kind,
+      {
+        id: 'check',
+        at: new Date().toISOString(),
+        reason: body.reason,
+        validTo: body.validTo,
+      },
+      { validTo: licence.validTo },
+    );
     if (isRefusal(next)) throw new ApiError('CONFLICT', next.message, { rule: next.rule });
     const open = await this.ctx.em().count(LicenceEvent, {
       licenceId: licence.id,
@@ -287,8 +297,7 @@ export class LicenceEventService {
         e.requestedBy,
       ]);
     const fields: Record<string, string> = {};
-    for (const f of ['nextDueDate', 'consequences', 'pledgee', 'authority'] as const)
-      if (body[f]) fields[f] = body[f]!;
+    for (const f of EVENT_EXTRA_FIELDS) if (body[f]) fields[f] = body[f]!;
     return {
       id: e.id,
       caseId: e.caseId,
@@ -312,7 +321,16 @@ export class LicenceEventService {
           }
         : null,
       approvalId: rule.approval ? approvalWorkflowId('licence_revocation', e.id) : null,
+      newIdentifier: await this.newIdentifierOf(e),
     };
+  }
+
+  private async newIdentifierOf(e: LicenceEvent): Promise<string | null> {
+    if (LICENCE_EVENT_RULES[e.kind].effect.type !== 'new_version' || e.status !== 'recorded') return null;
+    const made = await this.ctx
+      .em()
+      .findOne(Licence, { id: newVersionId(e.id) }, { fields: ['identifier'], disableIdentityMap: true });
+    return made?.identifier ?? null;
   }
 
   private async requireIssuer(principal: Principal, licence: Licence, meta: RequestMeta): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Issue 12 Build 1, 2 and 4 (LM-8) through the API against the real Temporal server, PostgreSQL and an HTTP
  * receiver standing in for the data-exchange platform: each lifecycle event kind is recorded, signed by the issuing
- * unit's seal (the signature verifies with the CA alone, the licence still verifies PASSED), pushed once and listed
+ * unit's seal (补发 and 延续 making the licence's next version) (the signature verifies with the CA alone, the licence still verifies PASSED), pushed once and listed
  * in the history; illegal transitions are 409 naming the rule; a replayed case id changes nothing; 注销、撤销、吊销、
  * 废止 wait for the unit leader's approval and, rejected, leave the licence valid; the status at any moment answers
  * right before and after each of five events (table test), and the verification report states the status at
@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { CertificateAuthority } from '../../db/entities';
-import { ExchangeOutbox, LicenceEvent } from '../../db/licence-entities';
+import { ExchangeOutbox, Licence, LicenceEvent } from '../../db/licence-entities';
 import { approvalWorkflowId } from '../../domain/approval';
 import { canonicalEventDocument, LicenceEventDocument } from '../../domain/licence-lifecycle';
 import { verifySealSignature } from '../../pki/seal-signer';
@@ -18,6 +18,8 @@ import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   ExchangeReceiver,
+  FOOD_BUSINESS_CODE,
+  foodBusinessBody,
   grantLicenceSealUse,
   issueLicence,
   startExchangeReceiver,
@@ -33,6 +35,8 @@ beforeAll(async () => {
   receiver = await startExchangeReceiver({ failFirst: 1 });
   t = await startTestPlatform({ exchangeEndpointUrl: receiver.url });
   await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  // 食品经营许可证: a type with an end date, for 延续.
+  await grantLicenceSealUse(t, { typeCode: FOOD_BUSINESS_CODE });
   caPem = (await t.em().findOneOrFail(CertificateAuthority, { id: CA_ID })).certificatePem;
 });
 afterAll(async () => {
@@ -42,9 +46,29 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A 营业执照 (permanent: no end date). */
 async function newLicence(): Promise<string> {
   const { licence } = await issueLicence(t, businessLicenceBody());
   return licence.identifier as string;
+}
+
+/** A 食品经营许可证 (fixed term: it has an end date). */
+async function newTermLicence(): Promise<string> {
+  const { licence } = await issueLicence(t, foodBusinessBody());
+  return licence.identifier as string;
+}
+
+async function licenceView(identifier: string) {
+  const res = await t.call('GET', `/api/licenses/${identifier}`, { as: 'zz-amr-issuer' });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** The day `years` years after an ISO date (derived from the licence, never from the clock). */
+function yearsAfter(date: string, years: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d.toISOString().slice(0, 10);
 }
 
 type EventBody = Record<string, unknown> & { kind: string };
@@ -132,6 +156,7 @@ async function expectPushedOnce(eventId: string, kind: string) {
   expect(body.signature.dataHash.value).toBe(hash);
   expect(verifySealSignature(body.signature, caPem).valid).toBe(true);
   expect(body.signature.purpose).toMatchObject({ purpose: 'licence.lifecycle', event: kind });
+  return body as typeof body & { newVersion?: { licence: { metadata: { identifier: string } } } };
 }
 
 async function expectInHistory(identifier: string, eventId: string) {
@@ -153,12 +178,15 @@ async function verifyPasses(identifier: string) {
 }
 
 // Each kind that needs no approval, after the events that make it legal (issue 12 Build 1, LM-8).
+// 补发 and 延续 make a new version (`newVersion`): the checks after the event are on it.
 const DIRECT: Array<{
   kind: string;
   before: EventBody[];
-  body: EventBody;
+  body: EventBody | ((licence: { validTo: string }) => EventBody);
   status: string;
   suspensions: string[];
+  issue?: () => Promise<string>;
+  newVersion?: { oldSuspensions: string[] };
 }> = [
   {
     kind: 'inspection_passed',
@@ -216,23 +244,74 @@ const DIRECT: Array<{
     status: 'valid',
     suspensions: [],
   },
+  {
+    kind: 'reissue',
+    before: [{ kind: 'loss_reported' }],
+    body: { kind: 'reissue' },
+    status: 'valid',
+    suspensions: [],
+    newVersion: { oldSuspensions: ['lost'] },
+  },
+  {
+    kind: 'extension',
+    before: [],
+    body: ({ validTo }) => ({ kind: 'extension', validTo: yearsAfter(validTo, 5) }),
+    status: 'valid',
+    suspensions: [],
+    issue: newTermLicence,
+    newVersion: { oldSuspensions: [] },
+  },
 ];
+
+/**
+ * 补发 and 延续 (issue 12 Build 1): the event made the licence's next version (same serial); the event's version is
+ * superseded, keeps its suspensions (the lost one stays marked 挂失) and takes no further event; the pushed message
+ * carries the new version's export. Returns the new identifier.
+ */
+async function expectNewVersion(
+  identifier: string,
+  event: { newIdentifier: string | null; fields: Record<string, string> },
+  pushed: { newVersion?: { licence: { metadata: { identifier: string } } } },
+  oldSuspensions: string[],
+): Promise<string> {
+  const newIdentifier = event.newIdentifier!;
+  expect(newIdentifier).toEqual(expect.any(String));
+  const [oldView, newView] = [await licenceView(identifier), await licenceView(newIdentifier)];
+  expect(newView).toMatchObject({ version: oldView.version + 1, previousIdentifier: identifier });
+  expect(newIdentifier.split('.').slice(0, 8)).toEqual(identifier.split('.').slice(0, 8));
+  expect(newView.validTo).toBe(event.fields.validTo ?? oldView.validTo);
+  expect(oldView.status).toBe('superseded');
+  const old = await status(identifier);
+  expect(old.status).toBe('superseded');
+  expect(old.suspensions.map((s: { kind: string }) => s.kind)).toEqual(oldSuspensions);
+  expect(pushed.newVersion?.licence.metadata.identifier).toBe(newIdentifier);
+  const stale = await post(identifier, { kind: 'inspection_passed', nextDueDate: '2027-12-01' });
+  expect(stale.status).toBe(409);
+  expect(stale.body.error.details.rule).toBe('superseded');
+  return newIdentifier;
+}
 
 it.each(DIRECT)(
   'issue 12 Build 1: $kind is recorded, signed, pushed once and in the history; the licence verifies PASSED',
-  async ({ kind, before, body, status: expected, suspensions }) => {
-    const identifier = await newLicence();
+  async ({ kind, before, body, status: expected, suspensions, issue, newVersion }) => {
+    const identifier = await (issue ?? newLicence)();
     for (const b of before) await record(identifier, b);
-    const event = await record(identifier, body);
+    const event = await record(
+      identifier,
+      typeof body === 'function' ? body(await licenceView(identifier)) : body,
+    );
     expect(event.signature.sealName).toBe('泽州县市场监督管理局证照专用章');
     await expectInHistory(identifier, event.id);
-    await expectPushedOnce(event.id, kind);
-    const now = await status(identifier);
+    const pushed = await expectPushedOnce(event.id, kind);
+    const current = newVersion
+      ? await expectNewVersion(identifier, event, pushed, newVersion.oldSuspensions)
+      : identifier;
+    const now = await status(current);
     expect(now.status).toBe(expected);
     expect(now.suspensions.map((s: { kind: string }) => s.kind)).toEqual(suspensions);
-    const licence = await t.call('GET', `/api/licenses/${identifier}`, { as: 'zz-amr-issuer' });
+    const licence = await t.call('GET', `/api/licenses/${current}`, { as: 'zz-amr-issuer' });
     expect(licence.body.status).toBe(expected);
-    const report = await verifyPasses(identifier);
+    const report = await verifyPasses(current);
     expect(report.lifecycle.now.status).toBe(expected);
   },
 );
@@ -308,6 +387,26 @@ it('issue 12 Build 1: illegal transitions are 409 naming the rule; bad input 400
   expect(expiry.status).toBe(400);
   expect(expiry.body.error.details[0]).toMatchObject({ field: 'kind', rule: 'platform_only' });
 
+  // 补发 only under 挂失; 延续 never of a permanent licence, only to a later end date, and names it.
+  const reissue = await post(identifier, { kind: 'reissue' });
+  expect(reissue.status).toBe(409);
+  expect(reissue.body.error.details.rule).toBe('not_lost');
+  expect(reissue.body.error.message).toContain('挂失');
+  const permanent = await post(identifier, { kind: 'extension', validTo: '2099-12-31' });
+  expect(permanent.status).toBe(409);
+  expect(permanent.body.error.details.rule).toBe('permanent_licence');
+  expect(permanent.body.error.message).toContain('长期有效');
+  const noEnd = await post(identifier, { kind: 'extension' });
+  expect(noEnd.status).toBe(400);
+  expect(noEnd.body.error.details).toEqual([expect.objectContaining({ field: 'validTo', rule: 'required' })]);
+  const term = await newTermLicence();
+  const { validTo } = await licenceView(term);
+  for (const earlier of [validTo, yearsAfter(validTo, -1)]) {
+    const res = await post(term, { kind: 'extension', validTo: earlier });
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.rule).toBe('not_later_than_current_end');
+  }
+
   // Any event on a revoked licence.
   const revoke = await post(identifier, { kind: 'revocation' });
   await waitForEvent(revoke.body.event.id, ['awaiting_approval']);
@@ -355,6 +454,29 @@ it('issue 12 Build 1: a replayed case id changes nothing; the same case id with 
   });
   expect(other.status).toBe(409);
   expect(other.body.error.details.rule).toBe('case_id_reused');
+  expect(await count()).toEqual(before);
+});
+
+it('issue 12 Build 1: a replayed 补发 case id makes no second version, signature or message', async () => {
+  const identifier = await newLicence();
+  await record(identifier, { kind: 'loss_reported' });
+  const body = { caseId: `EV-${randomUUID()}`, ...basis, kind: 'reissue' };
+  const first = await t.call('POST', `/api/licenses/${identifier}/events`, { as: 'zz-amr-system', body });
+  expect(first.status).toBe(201);
+  const count = async () => ({
+    licences: await t.em().count(Licence, {}),
+    outbox: await t.em().count(ExchangeOutbox, {}),
+    signatures: Number(
+      (await t.em().getConnection().execute(`select count(*) as n from seal_signature`))[0].n,
+    ),
+  });
+  const before = await count();
+  const again = await t.call('POST', `/api/licenses/${identifier}/events`, { as: 'zz-amr-system', body });
+  expect(again.status).toBe(200);
+  expect(again.body.event).toMatchObject({
+    id: first.body.event.id,
+    newIdentifier: first.body.event.newIdentifier,
+  });
   expect(await count()).toEqual(before);
 });
 

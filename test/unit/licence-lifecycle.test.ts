@@ -31,6 +31,35 @@ describe('issue 12 Build 1: the event table', () => {
     expect(applyEvent(valid, 'loss_withdrawn', at)).toMatchObject({ rule: 'not_lost' });
   });
 
+  it('补发 only while 挂失 holds, and lifts it; other suspensions carry over to the new version', () => {
+    expect(applyEvent(valid, 'reissue', at)).toMatchObject({ rule: 'not_lost' });
+    const lost = applyEvent(valid, 'loss_reported', at) as LifecycleState;
+    expect(applyEvent(lost, 'reissue', at)).toEqual(valid);
+    const lostPledged = applyEvent(lost, 'pledge', at) as LifecycleState;
+    expect(applyEvent(lostPledged, 'reissue', at)).toMatchObject({
+      status: 'suspended',
+      suspensions: [{ kind: 'pledged' }],
+    });
+  });
+
+  it('延续 only of a licence with an end date, to a later one; a permanent licence is refused', () => {
+    const term = { validTo: '2031-06-30' };
+    expect(applyEvent(valid, 'extension', { ...at, validTo: '2036-06-30' }, term)).toEqual(valid);
+    for (const validTo of ['2031-06-30', '2030-01-01'])
+      expect(applyEvent(valid, 'extension', { ...at, validTo }, term)).toMatchObject({
+        rule: 'not_later_than_current_end',
+      });
+    expect(applyEvent(valid, 'extension', { ...at, validTo: '2036-06-30' }, { validTo: null })).toMatchObject(
+      {
+        rule: 'permanent_licence',
+      },
+    );
+    const base = { caseId: 'c', legalBasis: 'b', reason: 'r' };
+    expect(eventFieldProblems({ ...base, kind: 'extension' })).toEqual([
+      expect.objectContaining({ field: 'validTo', rule: 'required' }),
+    ]);
+  });
+
   it.each(['revoked', 'cancelled', 'withdrawn', 'abolished', 'expired', 'superseded'] as const)(
     'no event on a %s licence',
     (status) => {
