@@ -75,6 +75,23 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/licenses/{identifier}',
       '/api/licenses/{identifier}/export',
       '/api/licenses/{identifier}/versions',
+      // issue 12: lifecycle events, status at a moment, exchange reconciliation, a seal's life
+      '/api/licenses/{identifier}/events',
+      '/api/licenses/{identifier}/status',
+      '/api/exchange/reconciliation',
+      '/api/exchange/resend',
+      '/api/public/seals/{code}',
+      '/api/seal-status-requests',
+      '/api/seal-status-requests/{id}',
+      '/api/seals/{id}/loss',
+      '/api/seals/{id}/status-history',
+      '/api/seals/{id}/status-requests',
+      // issue 18: stamping PDFs, certificate status
+      '/api/seals/{id}/stamp',
+      '/api/stamped-documents/{id}',
+      '/api/stamped-documents/{id}/pdf',
+      '/api/pki/crl',
+      '/api/pki/ocsp',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');
