@@ -6,7 +6,8 @@
  * whatever remains. The Schedule, not our code, starts these runs, so they need no durable request row: the sweep
  * is keyed by its date and every page is idempotent.
  */
-import { Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ensureSchedule } from '../usecases/schedules';
 import type { licenceExpirySweepWorkflow } from '../workflows/licence-expiry-sweep';
 
 export function expirySweepScheduleId(taskQueue: string): string {
@@ -14,10 +15,11 @@ export function expirySweepScheduleId(taskQueue: string): string {
 }
 
 /** Creates the daily Schedule unless it exists; answers whether it was created now. */
-export async function ensureExpirySweepSchedule(temporal: Client, taskQueue: string): Promise<boolean> {
+export function ensureExpirySweepSchedule(temporal: Client, taskQueue: string): Promise<boolean> {
   const scheduleId = expirySweepScheduleId(taskQueue);
-  try {
-    await temporal.schedule.create({
+  return ensureSchedule(
+    temporal,
+    {
       scheduleId,
       spec: { calendars: [{ hour: 1, minute: 0 }], timezone: 'Asia/Shanghai' },
       action: {
@@ -28,10 +30,7 @@ export async function ensureExpirySweepSchedule(temporal: Client, taskQueue: str
         args: [{}],
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-    });
-    return true;
-  } catch (err) {
-    if (err instanceof ScheduleAlreadyRunning) return false;
-    throw err;
-  }
+    },
+    'keep',
+  );
 }

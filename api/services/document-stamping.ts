@@ -6,22 +6,19 @@
  * audits it. The authorisation is matched by the PDF's own SHA-256, computed here, never typed by a person.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { PdfSignatureRequest, PdfSignatureResult } from '../../activities/signing-pdf';
 import { recordAudit } from '../../db/audit';
 import { Seal } from '../../db/entities';
 import { sealInformation, StampRequestBody } from '../../domain/document-stamp';
-import { SEAL_USE_HTTP_STATUS, SealUseError, type SealUseProblemCode } from '../../domain/seal-use';
+import { SealUseError } from '../../domain/seal-use';
 import { preparePdfStamp, PdfStampError, signatureBytesFor, signPreparedPdf } from '../../pki/pades';
 import { imprintPng } from '../../pki/pades-imprint';
 import { pdfSignatureWorkflow } from '../../workflows/pdf-signing';
-import { SEAL_SIGNATURE_TIMEOUT, SEAL_USE_REFUSED } from '../../workflows/signing-queue';
 import type { AppContext } from '../context';
 import { canSeeOrganisationRecords } from '../access';
-import { ApiError, badRequest, forbidden, notFound } from '../errors';
+import { badRequest, forbidden, notFound } from '../errors';
+import { refuseOtherUnit, runOnSigningQueue, signingRefusalError } from './seal-signing-client';
 import { actorOf, Principal, RequestMeta } from '../principal';
-
-const API_CODE = { 403: 'FORBIDDEN', 409: 'CONFLICT', 422: 'UNPROCESSABLE' } as const;
 
 export interface UploadedPdf {
   bytes: Buffer;
@@ -54,7 +51,8 @@ export class DocumentStampingService {
   ): Promise<StampedPdf> {
     const seal = await this.ctx.em().findOne(Seal, { id: sealId }, { disableIdentityMap: true });
     if (!seal) throw notFound('印章');
-    if (seal.organisationId !== principal.organisationId) await this.refuseOtherUnit(principal, sealId, meta);
+    if (seal.organisationId !== principal.organisationId)
+      await refuseOtherUnit(this.ctx.em(), principal, sealId, meta);
     const documentHash = createHash('sha256').update(upload.bytes).digest('hex');
     const prepared = await this.prepare(seal, body, upload.bytes);
     let signed: PdfSignatureResult | undefined;
@@ -177,50 +175,15 @@ export class DocumentStampingService {
     }
   }
 
-  private async refuseOtherUnit(principal: Principal, sealId: string, meta: RequestMeta): Promise<never> {
-    const message = '只有印章所属单位的人员可以用印（SM-12）';
-    await recordAudit(this.ctx.em(), {
-      actor: actorOf(principal),
-      action: 'seal.sign',
-      targetType: 'seal',
-      targetId: sealId,
-      outcome: 'denied',
-      details: { code: 'NOT_SEAL_ORGANISATION', reason: message },
-      requestId: meta.requestId,
-      ip: meta.ip,
-    });
-    const error = new ApiError('FORBIDDEN', message, { reason: 'NOT_SEAL_ORGANISATION' });
-    error.audited = true;
-    throw error;
-  }
-
   /** On the signing task queue; a refusal (audited by the signing) is 403/409/422, no answer in time 503. */
   private async signOnSigningQueue(
     request: Omit<PdfSignatureRequest, 'signatureId'>,
   ): Promise<PdfSignatureResult> {
-    const signatureId = randomUUID();
     try {
-      return await this.ctx.temporal.workflow.execute(pdfSignatureWorkflow, {
-        taskQueue: this.ctx.taskQueue,
-        workflowId: pdfSignatureWorkflowId(signatureId),
-        args: [{ ...request, signatureId }],
-        workflowRunTimeout: SEAL_SIGNATURE_TIMEOUT,
-      });
+      return await runOnSigningQueue(this.ctx, pdfSignatureWorkflow, pdfSignatureWorkflowId, request);
     } catch (err) {
-      if (!(err instanceof WorkflowFailedError)) throw err;
-      const refusal = err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
-      if (refusal instanceof ApplicationFailure && refusal.type === SEAL_USE_REFUSED) {
-        const problem = new SealUseError({
-          code: refusal.details?.[0] as SealUseProblemCode,
-          message: refusal.message,
-        });
-        const error = new ApiError(API_CODE[SEAL_USE_HTTP_STATUS[problem.code]], problem.message, {
-          reason: problem.code,
-        });
-        error.audited = true;
-        throw error;
-      }
-      throw new ApiError('UNAVAILABLE', '签章服务暂时不可用，请稍后重试');
+      if (err instanceof SealUseError) throw signingRefusalError(err);
+      throw err;
     }
   }
 }

@@ -13,27 +13,36 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { SealSignatureRequest, SealSignatureResult } from '../../activities/signing';
-import { SealUseError, type SealUseProblemCode } from '../../domain/seal-use';
+import { recordAudit } from '../../db/audit';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { SEAL_USE_HTTP_STATUS, SealUseError, type SealUseProblemCode } from '../../domain/seal-use';
 import { sealSignatureWorkflow } from '../../workflows/signing';
 import { SEAL_SIGNATURE_TIMEOUT, SEAL_USE_REFUSED } from '../../workflows/signing-queue';
 import type { AppContext } from '../context';
 import { ApiError } from '../errors';
+import { actorOf, Principal, RequestMeta } from '../principal';
 
 export function sealSignatureWorkflowId(signatureId: string): string {
   return `seal-signature-${signatureId}`;
 }
 
-/** Signs on the signing task queue; a refusal is a SealUseError, no answer in time a 503. */
-export async function signOnSigningQueue(
+/**
+ * Runs one signing workflow on the signing task queue under a fresh signature id and waits seconds for it: a
+ * refusal is a SealUseError, no answer in time a 503. Every online signing of the API (a seal signature, a PDF
+ * stamp) goes through here.
+ */
+export async function runOnSigningQueue<Req extends { signatureId: string }, Res>(
   ctx: Pick<AppContext, 'temporal' | 'taskQueue'>,
-  request: Omit<SealSignatureRequest, 'signatureId'>,
-): Promise<SealSignatureResult> {
+  workflow: (request: Req) => Promise<Res>,
+  workflowIdOf: (signatureId: string) => string,
+  request: Omit<Req, 'signatureId'>,
+): Promise<Res> {
   const signatureId = randomUUID();
   try {
-    return await ctx.temporal.workflow.execute(sealSignatureWorkflow, {
+    return await ctx.temporal.workflow.execute(workflow, {
       taskQueue: ctx.taskQueue,
-      workflowId: sealSignatureWorkflowId(signatureId),
-      args: [{ ...request, signatureId }],
+      workflowId: workflowIdOf(signatureId),
+      args: [{ ...request, signatureId } as Req],
       workflowRunTimeout: SEAL_SIGNATURE_TIMEOUT,
     });
   } catch (err) {
@@ -47,4 +56,44 @@ export async function signOnSigningQueue(
     // consumed and listed among the seal's signatures.
     throw new ApiError('UNAVAILABLE', '签章服务暂时不可用，请稍后重试');
   }
+}
+
+/** Signs on the signing task queue; a refusal is a SealUseError, no answer in time a 503. */
+export function signOnSigningQueue(
+  ctx: Pick<AppContext, 'temporal' | 'taskQueue'>,
+  request: Omit<SealSignatureRequest, 'signatureId'>,
+): Promise<SealSignatureResult> {
+  return runOnSigningQueue(ctx, sealSignatureWorkflow, sealSignatureWorkflowId, request);
+}
+
+const API_CODE = { 403: 'FORBIDDEN', 409: 'CONFLICT', 422: 'UNPROCESSABLE' } as const;
+
+/** A signing refusal as the API answers it (403/409/422); the signing activity has audited it already. */
+export function signingRefusalError(err: SealUseError): ApiError {
+  const error = new ApiError(API_CODE[SEAL_USE_HTTP_STATUS[err.code]], err.message, { reason: err.code });
+  error.audited = true;
+  return error;
+}
+
+/** SM-12: only the seal's own organisation uses it; the refusal is audited here, before any signing. */
+export async function refuseOtherUnit(
+  em: EntityManager,
+  principal: Principal,
+  sealId: string,
+  meta: RequestMeta,
+): Promise<never> {
+  const message = '只有印章所属单位的人员可以用印（SM-12）';
+  await recordAudit(em, {
+    actor: actorOf(principal),
+    action: 'seal.sign',
+    targetType: 'seal',
+    targetId: sealId,
+    outcome: 'denied',
+    details: { code: 'NOT_SEAL_ORGANISATION', reason: message },
+    requestId: meta.requestId,
+    ip: meta.ip,
+  });
+  const error = new ApiError('FORBIDDEN', message, { reason: 'NOT_SEAL_ORGANISATION' });
+  error.audited = true;
+  throw error;
 }

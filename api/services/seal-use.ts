@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApprovalProcess } from '../../db/approval-entities';
-import { recordAudit } from '../../db/audit';
 import { AppUser, Organisation, Seal } from '../../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
 import { sealUseVariables } from '../../domain/flow-definition';
@@ -18,7 +17,6 @@ import { PROCESS_STATUS_LABELS } from '../../presentation/approval-labels';
 import {
   approverAuthorityFor,
   remainingUses,
-  SEAL_USE_HTTP_STATUS,
   SealSignBody,
   SealUseError,
   SealUseRequestBody,
@@ -33,7 +31,7 @@ import type { AppContext } from '../context';
 import { ApiError, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { ApprovalService } from './approvals';
-import { signOnSigningQueue } from './seal-signing-client';
+import { refuseOtherUnit, signingRefusalError, signOnSigningQueue } from './seal-signing-client';
 
 const REQUESTER_ROLES = ['seal_applicant', 'unit_leader'] as const;
 
@@ -96,8 +94,6 @@ export interface SignatureView {
 }
 
 type Meta = { idempotencyKey?: string; requestId?: string; ip?: string };
-
-const API_CODE = { 403: 'FORBIDDEN', 409: 'CONFLICT', 422: 'UNPROCESSABLE' } as const;
 
 export class SealUseService {
   constructor(
@@ -381,22 +377,7 @@ export class SealUseService {
     const em = this.ctx.em();
     const seal = await em.findOne(Seal, { id: sealId }, { exclude: ['imprint'] });
     if (!seal) throw notFound('印章');
-    if (seal.organisationId !== principal.organisationId) {
-      const message = '只有印章所属单位的人员可以用印（SM-12）';
-      await recordAudit(em, {
-        actor: actorOf(principal),
-        action: 'seal.sign',
-        targetType: 'seal',
-        targetId: sealId,
-        outcome: 'denied',
-        details: { code: 'NOT_SEAL_ORGANISATION', reason: message },
-        requestId: meta.requestId,
-        ip: meta.ip,
-      });
-      const error = new ApiError('FORBIDDEN', message, { reason: 'NOT_SEAL_ORGANISATION' });
-      error.audited = true;
-      throw error;
-    }
+    if (seal.organisationId !== principal.organisationId) await refuseOtherUnit(em, principal, sealId, meta);
     try {
       // Issue 11 Build 5: signed by the signing worker, which alone holds the seal's key.
       const signed = await signOnSigningQueue(this.ctx, {
@@ -418,9 +399,7 @@ export class SealUseService {
       };
     } catch (err) {
       if (!(err instanceof SealUseError)) throw err;
-      const error = new ApiError(API_CODE[SEAL_USE_HTTP_STATUS[err.code]], err.message, { reason: err.code });
-      error.audited = true; // signUnderAuthorisation recorded the refusal
-      throw error;
+      throw signingRefusalError(err); // signUnderAuthorisation recorded the refusal
     }
   }
 
