@@ -4,6 +4,7 @@
  */
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { logger } from './logger';
 
 export interface ReceivedMail {
   id: number;
@@ -81,6 +82,9 @@ export async function startDevSmtp(port = 0, mailbox = new Mailbox()): Promise<R
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  // A client that drops its connection mid-session (a killed worker: ECONNRESET) is that session's end, not the
+  // server's: smtp-server emits it on the server, where an unheard 'error' would crash the process.
+  server.on('error', (err) => logger.warn({ err }, 'dev SMTP connection failed'));
   const address = server.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
