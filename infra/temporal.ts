@@ -102,7 +102,14 @@ export async function startTemporalDevServer(options: {
     '--log-level',
     'error',
   ];
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.dbFile) {
+    // WAL journal with normal sync: safe against a crashed process (the WAL is replayed), and about 2.5x the
+    // workflow rate of SQLite's default rollback journal on this server (issue 19: 14–15/s → 37–38/s no-op rate).
+    // A production cluster runs Temporal on PostgreSQL or Cassandra instead (README "Pointing it at existing
+    // infrastructure").
+    args.push('--db-filename', options.dbFile);
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
   // The typed search attributes the workflows set (workflows/search-attributes.ts); a production namespace gets
   // them with `temporal operator search-attribute create` (README).
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_REGISTRATIONS)) {
