@@ -12,6 +12,7 @@ import {
   markerStands,
   unknownItems,
 } from '../../domain/dispute';
+import { CHECK_IDS, CHECK_LABELS, CheckId, decideVerification } from '../../domain/licence-verification';
 
 const calendar = new WorkingCalendar(chineseDaysCalendar());
 const sh = (local: string) => new Date(`${local}+08:00`);
@@ -115,5 +116,19 @@ describe('LM-23 challenge and answer schemas', () => {
     expect(
       DisputeAnswer.safeParse({ outcome: 'confirmed', reasons: '核实无误', newIdentifier: 'x' }).success,
     ).toBe(false);
+  });
+});
+
+describe('LM-23 the marker in the verification report', () => {
+  it('a standing dispute is a check of its own that never changes the indication', () => {
+    const checks = Object.fromEntries(CHECK_IDS.map((id) => [id, { passed: true, detail: '' }])) as Record<
+      CheckId,
+      { passed: boolean; detail: string }
+    >;
+    const facts = { unknownIdentifier: false, sealRevocation: null };
+    expect(decideVerification(checks, facts)).toEqual({ indication: 'PASSED', subIndication: null });
+    checks.DISPUTE = { passed: false, detail: '有异议·核查中' };
+    expect(decideVerification(checks, facts)).toEqual({ indication: 'PASSED', subIndication: null });
+    expect(CHECK_LABELS.DISPUTE).toBe('异议标注');
   });
 });
