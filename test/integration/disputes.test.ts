@@ -112,7 +112,7 @@ describe('LM-23 raising a dispute', () => {
     expect(await count()).toBe(before);
   });
 
-  it('an oversized attachment is refused (413) before any dispute exists; another user’s attachment is a 400', async () => {
+  it('an oversized attachment is refused (400 max_size) before any dispute exists; another user’s attachment is a 400', async () => {
     const before = await count();
     const form = new FormData();
     form.append(
@@ -125,7 +125,9 @@ describe('LM-23 raising a dispute', () => {
       headers: { authorization: `Bearer ${await t.token('holder-xingjin')}` },
       body: form,
     });
-    expect(upload.status).toBe(413);
+    expect(upload.status).toBe(400);
+    const refusal = (await upload.json()) as { error: { details: Array<{ field: string; rule: string }> } };
+    expect(refusal.error.details).toEqual([expect.objectContaining({ field: 'file', rule: 'max_size' })]);
     const foreign = await raise('holder-xingjin', {
       ...challenge,
       attachments: ['00000000-0000-4000-8000-000000000000'],
