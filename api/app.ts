@@ -23,6 +23,8 @@ import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
 import { disputeRoutes } from './routes/disputes';
 import { DisputeService } from './services/disputes';
+import { designatedStaffRoutes } from './routes/designated-staff';
+import { DesignatedStaffService } from './services/designated-staff';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
 import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
@@ -111,6 +113,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', verificationRoutes(ctx, verification));
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
+  app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
   app.use('/api', certificateStatusRoutes(ctx));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));

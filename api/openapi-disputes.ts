@@ -11,6 +11,7 @@ import {
   OUTCOME_KINDS,
   WithdrawRequest,
 } from '../domain/dispute';
+import { DesignatedStaffBody } from './services/designated-staff';
 import { error, idParam, json, list, ref, schema, secured } from './openapi-parts';
 
 const deadline = {
@@ -19,6 +20,7 @@ const deadline = {
 };
 
 export const DISPUTE_SCHEMAS = {
+  DesignatedStaffBody: schema(DesignatedStaffBody),
   DisputeRequest: schema(DisputeRequest),
   DisputeAnswer: schema(DisputeAnswer),
   DisputeMark: schema(MarkRequest),
@@ -132,6 +134,44 @@ export const DISPUTE_PATHS = {
     get: {
       summary:
         'Open disputes in the management unit’s jurisdiction, least time left first, with their breaches',
+      security: secured,
+      responses: {
+        '200': { description: '{items}', content: list({ type: 'object' }) },
+        '401': error('Not authenticated'),
+        '403': error('Not a supervisor or platform admin of a management unit'),
+      },
+    },
+  },
+  '/api/organisations/{id}/designated-staff': {
+    get: {
+      summary: 'LM-24: the unit’s responsible person and deputy, with the history of assignments',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': { description: '{responsible, deputy, history}', content: json({ type: 'object' }) },
+        '401': error('Not authenticated'),
+        '403': error('Neither the unit nor a management unit over it'),
+        '404': error('No such organisation'),
+      },
+    },
+    put: {
+      summary:
+        'LM-24: name the unit’s responsible person and deputy (its own staff); the earlier ones go to history',
+      security: secured,
+      parameters: [idParam('id')],
+      requestBody: { required: true, content: json(ref('DesignatedStaffBody')) },
+      responses: {
+        '200': { description: '{responsible, deputy, history}', content: json({ type: 'object' }) },
+        '400': error('A person not of the unit, or the deputy the responsible person'),
+        '401': error('Not authenticated'),
+        '403': error('Not the unit’s leader nor an administrator of a management unit over it'),
+        '404': error('No such organisation'),
+      },
+    },
+  },
+  '/api/supervision/designated-staff-missing': {
+    get: {
+      summary: 'LM-24: issuing and using units in the jurisdiction with no responsible person named',
       security: secured,
       responses: {
         '200': { description: '{items}', content: list({ type: 'object' }) },

@@ -126,4 +126,34 @@ export const DisputeBreachSchema = new EntitySchema<DisputeBreach>({
   },
 });
 
-export const DISPUTE_ENTITIES = [DisputeSchema, DisputeEventSchema, DisputeBreachSchema];
+/** LM-24: a unit's responsible person or deputy, from `sinceAt` until `untilAt` (null: current). */
+export class DesignatedStaff {
+  id!: string;
+  organisationId!: string;
+  position!: 'responsible' | 'deputy';
+  userId!: string;
+  assignedBy!: string;
+  sinceAt!: Date;
+  untilAt: Date | null = null;
+}
+
+export const DesignatedStaffSchema = new EntitySchema<DesignatedStaff>({
+  class: DesignatedStaff,
+  tableName: 'designated_staff',
+  properties: {
+    id: { type: 'string', primary: true },
+    organisationId: { type: 'string' },
+    position: { type: 'string' },
+    userId: { type: 'string' },
+    assignedBy: { type: 'string' },
+    sinceAt: timestamptz,
+    untilAt: optionalTimestamptz,
+  },
+});
+
+export const DISPUTE_ENTITIES = [
+  DisputeSchema,
+  DisputeEventSchema,
+  DisputeBreachSchema,
+  DesignatedStaffSchema,
+];

@@ -14,7 +14,7 @@ import {
 import type { z } from 'zod';
 import { Attachment } from '../../db/approval-entities';
 import { calendarCacheOf } from '../../db/calendar';
-import { Dispute, DisputeBreach, DisputeEvent } from '../../db/dispute-entities';
+import { DesignatedStaff, Dispute, DisputeBreach, DisputeEvent } from '../../db/dispute-entities';
 import { Organisation } from '../../db/entities';
 import { Licence, LicenceType } from '../../db/licence-entities';
 import { timeLeftMs } from '../../domain/calendar';
@@ -224,7 +224,7 @@ export class DisputeService {
     const body = parse(entry.schema, raw ?? {});
     const dispute = await this.ctx.em().findOne(Dispute, { id });
     if (!dispute) throw notFound('异议');
-    if (entry.by === 'unit' && !this.isHandler(principal, dispute)) {
+    if (entry.by === 'unit' && !(await this.isHandler(principal, dispute))) {
       throw forbidden('只有颁发单位的异议处理人员可以办理该异议');
     }
     if (entry.by === 'challenger' && dispute.challengerUserId !== principal.userId) {
@@ -250,10 +250,16 @@ export class DisputeService {
     return this.view(principal, id);
   }
 
-  private isHandler(principal: Principal, dispute: Dispute): boolean {
-    return (
-      principal.organisationId === dispute.issuerOrganisationId && principal.roles.includes('dispute_handler')
-    );
+  /** The issuing unit's dispute staff (dispute_handler), falling back to its designated people (LM-24). */
+  private async isHandler(principal: Principal, dispute: Dispute): Promise<boolean> {
+    if (principal.organisationId !== dispute.issuerOrganisationId) return false;
+    if (principal.roles.includes('dispute_handler')) return true;
+    const designated = await this.ctx.em().count(DesignatedStaff, {
+      organisationId: dispute.issuerOrganisationId,
+      userId: principal.userId,
+      untilAt: null,
+    });
+    return designated > 0;
   }
 
   /** A correcting answer names a newer version of the same licence, already issued through the lifecycle. */

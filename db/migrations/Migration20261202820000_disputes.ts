@@ -60,6 +60,20 @@ export class Migration20261202820000_disputes extends Migration {
         breached_at timestamptz not null,
         primary key (dispute_id, kind)
       );
+
+      -- LM-24: each issuing and using unit names a responsible person and a deputy; a change closes the current
+      -- assignment (until_at) and opens the next, so the history stays.
+      create table designated_staff (
+        id text primary key,
+        organisation_id text not null references organisation(id),
+        position text not null check (position in ('responsible', 'deputy')),
+        user_id text not null references app_user(id),
+        assigned_by text not null,
+        since_at timestamptz not null,
+        until_at timestamptz
+      );
+      create unique index designated_staff_current on designated_staff (organisation_id, position)
+        where until_at is null;
     `);
   }
 }

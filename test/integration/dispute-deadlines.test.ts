@@ -6,13 +6,12 @@
  * a breach at 24:00 of the fifth working day, escalated and shown in supervision; a holiday entered after the day
  * of receipt moves both deadlines (as /api/calendar/deadline computes them).
  */
-import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadWorkingCalendar } from '../../db/calendar';
 import { Dispute, DisputeBreach } from '../../db/dispute-entities';
 import { addCalendarDays, shanghaiDateOf } from '../../domain/calendar';
-import { disputeDeadlines, disputeWorkflowId } from '../../domain/dispute';
 import { answerUpdate, DisputeActor, disputeStateQuery, markUpdate } from '../../workflows/dispute-messages';
+import { storeAndStartDispute } from '../support/disputes';
 import type { TestPlatform } from '../support/platform';
 import { startTimeSkippingPlatform, TimeSkippingPlatform } from '../support/time-skipping-platform';
 
@@ -38,36 +37,7 @@ const handler: DisputeActor = {
 /** A dispute received now (the test server's clock), stored as the API stores it, and its workflow started. */
 async function raiseNow() {
   const receivedAt = new Date(await env.currentTimeMs());
-  const due = disputeDeadlines(await loadWorkingCalendar(t.em().fork()), receivedAt);
-  const id = randomUUID();
-  const em = t.em().fork();
-  em.create(Dispute, {
-    id,
-    licenceIdentifier: `1.2.156.3005.2.TEST.${id}`,
-    licenceSeriesId: id,
-    typeCode: '11100000000013338W001',
-    issuerOrganisationId: 'zz-amr',
-    challengerKind: 'public',
-    challengerName: '王五',
-    challengerEmail: `wangwu-${id.slice(0, 8)}@example.com`,
-    ground: 'accuracy',
-    items: ['住所'],
-    description: '住所有误',
-    status: 'received',
-    receivedAt,
-    markerDueAt: new Date(due.marker.dueAt),
-    markerProvisional: due.marker.provisional,
-    outcomeDueAt: new Date(due.outcome.dueAt),
-    outcomeProvisional: due.outcome.provisional,
-    workflowId: disputeWorkflowId(id),
-  });
-  await em.flush();
-  const handle = await env.client.workflow.start('disputeWorkflow', {
-    taskQueue,
-    workflowId: disputeWorkflowId(id),
-    args: [{ disputeId: id, markerDueAt: due.marker.dueAt, outcomeDueAt: due.outcome.dueAt }],
-  });
-  return { id, handle, due, receivedAt };
+  return storeAndStartDispute(t.em().fork(), env.client, taskQueue, receivedAt);
 }
 
 /** Moves the test server's clock to `iso` plus `extraMs`. */

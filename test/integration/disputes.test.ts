@@ -48,6 +48,13 @@ async function deadline(from: string, workingDays: number) {
 
 let holderDispute: string;
 
+/** The DISPUTE check of the public verification report by identifier, beside an unchanged indication. */
+async function disputeCheck(identifier: string) {
+  const report = await t.call('POST', '/api/verify', { body: { identifier } });
+  expect(report.status).toBe(200);
+  return report.body.checks.find((c: { id: string }) => c.id === 'DISPUTE');
+}
+
 describe('LM-23 raising a dispute', () => {
   it('the holder raises one and gets a receipt with the 1- and 5-working-day deadlines of the calendar', async () => {
     const res = await raise('holder-xingjin', challenge);
@@ -136,20 +143,6 @@ describe('LM-23 raising a dispute', () => {
     expect(foreign.body.error.details[0].field).toBe('attachments.0');
     expect(await count()).toBe(before);
   });
-
-  it('a flood from one address is throttled (429) and the refused ones are not stored', async () => {
-    let refused = 0;
-    for (let i = 0; i < FLOOD_LIMIT + 2; i++) {
-      const before = await count();
-      const res = await raise(undefined, { ...challenge, contact: { name: '刷单', phone: '13800000000' } });
-      if (res.status === 429) {
-        refused++;
-        expect(res.body.error.code).toBe('TOO_MANY_REQUESTS');
-        expect(await count()).toBe(before);
-      }
-    }
-    expect(refused).toBeGreaterThanOrEqual(2);
-  });
 });
 
 describe('LM-23 deciding a dispute', () => {
@@ -163,6 +156,8 @@ describe('LM-23 deciding a dispute', () => {
     });
     expect(marked.status).toBe(200);
     expect(marked.body).toMatchObject({ status: 'marked', markedBy: 'unit' });
+    const open = await disputeCheck(licence.identifier);
+    expect(open).toMatchObject({ passed: false, detail: expect.stringContaining('有异议·核查中') });
     const again = await t.call('POST', `/api/disputes/${holderDispute}/mark`, {
       as: 'zz-amr-disputes',
       body: {},
@@ -197,10 +192,91 @@ describe('LM-23 deciding a dispute', () => {
       (m) => m.to.includes('holder-xingjin@jincheng.example') && m.subject.includes('已办结'),
     );
     expect(mail.text).toContain(v2);
+    expect(await disputeCheck(v2)).toMatchObject({ passed: true });
+    expect(await disputeCheck(licence.identifier)).toMatchObject({ passed: true });
     const view = await t.call('GET', `/api/disputes/${holderDispute}`, { as: 'holder-xingjin' });
     expect(view.body.events.map((e: { kind: string }) => e.kind)).toEqual(['marked', 'answered']);
     expect((await t.call('GET', `/api/disputes/${holderDispute}`, { as: 'gp-amr-issuer' })).status).toBe(403);
     const events = await t.em().fork().count(DisputeEvent, { disputeId: holderDispute });
     expect(events).toBe(2);
+  });
+});
+
+describe('LM-24 designated staff', () => {
+  it('the unit leader names a responsible person and a deputy, kept with history; supervision lists units with none', async () => {
+    const missing = async () =>
+      (await t.call('GET', '/api/supervision/designated-staff-missing', { as: 'zz-approval-supervisor' }))
+        .body.items as Array<{ organisationId: string }>;
+    expect((await missing()).map((u) => u.organisationId)).toContain('zz-amr');
+    const path = '/api/organisations/zz-amr/designated-staff';
+    expect(
+      (await t.call('PUT', path, { as: 'gp-amr-issuer', body: { responsible: 'zz-amr-issuer' } })).status,
+    ).toBe(403);
+    const foreign = await t.call('PUT', path, {
+      as: 'zz-amr-leader',
+      body: { responsible: 'gp-amr-issuer' },
+    });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.error.details[0].field).toBe('responsible');
+    const first = await t.call('PUT', path, {
+      as: 'zz-amr-leader',
+      body: { responsible: 'zz-amr-issuer', deputy: 'zz-amr-deputy' },
+    });
+    expect(first.status).toBe(200);
+    const second = await t.call('PUT', path, {
+      as: 'zz-amr-leader',
+      body: { responsible: 'zz-amr-deputy', deputy: 'zz-amr-issuer' },
+    });
+    expect(second.body).toMatchObject({
+      responsible: { username: 'zz-amr-deputy', until: null },
+      deputy: { username: 'zz-amr-issuer', until: null },
+    });
+    expect(second.body.history).toHaveLength(4);
+    expect(second.body.history.filter((h: { until: string | null }) => h.until !== null)).toHaveLength(2);
+    const seen = await t.call('GET', path, { as: 'zz-approval-supervisor' });
+    expect(seen.status).toBe(200);
+    expect((await missing()).map((u) => u.organisationId)).not.toContain('zz-amr');
+  });
+
+  it('the designated person decides disputes where no dispute staff acts (fallback)', async () => {
+    const raised = await raise('holder-xingjin', { ...challenge, items: ['经营范围'] });
+    expect(raised.status).toBe(201);
+    const marked = await t.call('POST', `/api/disputes/${raised.body.id}/mark`, {
+      as: 'zz-amr-deputy',
+      body: {},
+    });
+    expect(marked.status).toBe(200);
+    expect(marked.body.status).toBe('marked');
+    // The marker shows on the licence, in the verification report (its own check) and on the public page.
+    const view = await t.call('GET', `/api/licenses/${licence.identifier}`, { as: 'holder-xingjin' });
+    expect(view.body.disputeMarker).toBe('有异议·核查中');
+    const report = await t.call('POST', '/api/verify', { body: { identifier: licence.identifier } });
+    expect(report.body.checks.find((c: { id: string }) => c.id === 'DISPUTE')).toMatchObject({
+      passed: false,
+    });
+    const withdrawn = await t.call('POST', `/api/disputes/${raised.body.id}/withdraw`, {
+      as: 'holder-xingjin',
+      body: { reason: '已自行核实' },
+    });
+    expect(withdrawn.body.status).toBe('withdrawn');
+    const after = await t.call('GET', `/api/licenses/${licence.identifier}`, { as: 'holder-xingjin' });
+    expect(after.body.disputeMarker).toBeNull();
+    expect(await disputeCheck(licence.identifier)).toMatchObject({ passed: true });
+  });
+});
+
+describe('LM-23 throttling', () => {
+  it('a flood from one address is throttled (429) and the refused ones are not stored', async () => {
+    let refused = 0;
+    for (let i = 0; i < FLOOD_LIMIT + 2; i++) {
+      const before = await count();
+      const res = await raise(undefined, { ...challenge, contact: { name: '刷单', phone: '13800000000' } });
+      if (res.status === 429) {
+        refused++;
+        expect(res.body.error.code).toBe('TOO_MANY_REQUESTS');
+        expect(await count()).toBe(before);
+      }
+    }
+    expect(refused).toBeGreaterThanOrEqual(2);
   });
 });

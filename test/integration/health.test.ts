@@ -98,6 +98,8 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/disputes/{id}',
       ...['mark', 'answer', 'request-material', 'withdraw'].map((a) => `/api/disputes/{id}/${a}`),
       '/api/supervision/disputes',
+      '/api/organisations/{id}/designated-staff',
+      '/api/supervision/designated-staff-missing',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');
