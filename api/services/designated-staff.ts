@@ -18,7 +18,7 @@ import { parse } from '../validation';
 const Username = z.string().trim().min(1).max(64);
 export const DesignatedStaffBody = z.object({ responsible: Username, deputy: Username.optional() }).strict();
 
-const POSITIONS = ['responsible', 'deputy'] as const;
+type Position = 'responsible' | 'deputy';
 
 export class DesignatedStaffService {
   constructor(private readonly ctx: AppContext) {}
@@ -40,7 +40,7 @@ export class DesignatedStaffService {
       since: r.sinceAt.toISOString(),
       until: r.untilAt?.toISOString() ?? null,
     });
-    const current = (p: (typeof POSITIONS)[number]) => {
+    const current = (p: Position) => {
       const r = rows.find((x) => x.position === p && !x.untilAt);
       return r ? item(r) : null;
     };
@@ -62,9 +62,9 @@ export class DesignatedStaffService {
     if (body.deputy && body.deputy === body.responsible) {
       throw badRequest([{ field: 'deputy', rule: 'distinct', message: '副责任人不能与责任人是同一人' }]);
     }
-    const named: Array<[(typeof POSITIONS)[number], string]> = [['responsible', body.responsible]];
+    const named: Array<[Position, string]> = [['responsible', body.responsible]];
     if (body.deputy) named.push(['deputy', body.deputy]);
-    const users: Array<{ position: (typeof POSITIONS)[number]; user: AppUser }> = [];
+    const users: Array<{ position: Position; user: AppUser }> = [];
     for (const [position, username] of named) {
       const user = await em.findOne(AppUser, { username, organisationId, active: true });
       if (!user) {
