@@ -24,6 +24,7 @@ import { licenceRoutes } from './routes/licences';
 import { disputeRoutes } from './routes/disputes';
 import { DisputeService } from './services/disputes';
 import { designatedStaffRoutes } from './routes/designated-staff';
+import { disputePageRoutes } from './web/dispute-pages';
 import { DesignatedStaffService } from './services/designated-staff';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
@@ -133,6 +134,7 @@ export function createApp(ctx: AppContext) {
   app.use(calendarPageRoutes(ctx, calendar));
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
   app.use(verifyPageRoutes(ctx, verification));
+  app.use(disputePageRoutes(ctx, disputes));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));

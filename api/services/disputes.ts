@@ -250,6 +250,15 @@ export class DisputeService {
     return this.view(principal, id);
   }
 
+  /** What the caller may do on the dispute's page: decide (the unit's dispute staff) or withdraw (the challenger). */
+  async mayDecide(principal: Principal, id: string): Promise<{ handler: boolean; challenger: boolean }> {
+    const dispute = await this.ctx.em().findOneOrFail(Dispute, { id });
+    return {
+      handler: await this.isHandler(principal, dispute),
+      challenger: dispute.challengerUserId === principal.userId,
+    };
+  }
+
   /** The issuing unit's dispute staff (dispute_handler), falling back to its designated people (LM-24). */
   private async isHandler(principal: Principal, dispute: Dispute): Promise<boolean> {
     if (principal.organisationId !== dispute.issuerOrganisationId) return false;
