@@ -29,10 +29,22 @@ export interface DisputeActivities {
     by: 'unit' | 'platform';
     actor: DisputeActor | null;
     comment: string | null;
+    /** The workflow's time of the step (ISO), recorded as such whenever the activity runs. */
+    at: string;
   }): Promise<void>;
-  recordDisputeBreach(req: { disputeId: string; kind: DisputeBreachKind }): Promise<void>;
-  recordDisputeOutcome(req: { disputeId: string; actor: DisputeActor; answer: DisputeAnswer }): Promise<void>;
-  withdrawDispute(req: { disputeId: string; actor: DisputeActor; reason: string | null }): Promise<void>;
+  recordDisputeBreach(req: { disputeId: string; kind: DisputeBreachKind; at: string }): Promise<void>;
+  recordDisputeOutcome(req: {
+    disputeId: string;
+    actor: DisputeActor;
+    answer: DisputeAnswer;
+    at: string;
+  }): Promise<void>;
+  withdrawDispute(req: {
+    disputeId: string;
+    actor: DisputeActor;
+    reason: string | null;
+    at: string;
+  }): Promise<void>;
   /** An event of the timeline; returns its id, the same on a retry. */
   recordDisputeEvent(req: {
     disputeId: string;
@@ -59,7 +71,14 @@ const auditActor = (actor: DisputeActor | null): AuditActor =>
 /** Inserts a timeline event once per key. */
 async function addEvent(
   em: EntityManager,
-  e: { disputeId: string; kind: string; actor: string; detail?: Record<string, unknown>; key: string },
+  e: {
+    disputeId: string;
+    kind: string;
+    actor: string;
+    detail?: Record<string, unknown>;
+    key: string;
+    at?: string;
+  },
 ): Promise<void> {
   await em
     .createQueryBuilder(DisputeEvent)
@@ -69,7 +88,7 @@ async function addEvent(
       kind: e.kind,
       actorUsername: e.actor,
       detail: e.detail ?? {},
-      at: new Date(),
+      at: e.at ? new Date(e.at) : new Date(),
       eventKey: e.key,
     })
     .onConflict('eventKey')
@@ -107,12 +126,12 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
   const pageUrl = (id: string) => `${deps.publicUrl}/disputes/${id}`;
 
   return {
-    async markDispute({ disputeId, by, actor, comment }) {
+    async markDispute({ disputeId, by, actor, comment, at }) {
       await fork().transactional(async (tx) => {
         await tx.nativeUpdate(
           Dispute,
           { id: disputeId, status: 'received' },
-          { status: 'marked', markedAt: new Date(), markedBy: by },
+          { status: 'marked', markedAt: new Date(at), markedBy: by },
         );
         const kind = by === 'unit' ? 'marked' : 'platform_marked';
         await addEvent(tx, {
@@ -121,6 +140,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
           actor: actor?.username ?? 'system',
           detail: comment ? { comment } : {},
           key: `dispute.${kind}:${disputeId}`,
+          at,
         });
         await recordAudit(tx, {
           actor: auditActor(actor),
@@ -134,7 +154,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
       });
     },
 
-    async recordDisputeBreach({ disputeId, kind }) {
+    async recordDisputeBreach({ disputeId, kind, at }) {
       const em = fork();
       const dispute = await em.findOneOrFail(Dispute, { id: disputeId });
       const dueAt = kind === 'marker_late' ? dispute.markerDueAt : dispute.outcomeDueAt;
@@ -146,7 +166,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
             kind,
             issuerOrganisationId: dispute.issuerOrganisationId,
             dueAt,
-            breachedAt: new Date(),
+            breachedAt: new Date(at),
           })
           .onConflict(['disputeId', 'kind'])
           .ignore()
@@ -156,6 +176,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
           kind: `breach_${kind}`,
           actor: 'system',
           key: `dispute.breach:${disputeId}:${kind}`,
+          at,
         });
         await recordAudit(tx, {
           actor: SYSTEM_ACTOR,
@@ -190,7 +211,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
       }
     },
 
-    async recordDisputeOutcome({ disputeId, actor, answer }) {
+    async recordDisputeOutcome({ disputeId, actor, answer, at }) {
       await fork().transactional(async (tx) => {
         await tx.nativeUpdate(
           Dispute,
@@ -200,7 +221,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
             outcome: answer.outcome,
             outcomeReasons: answer.reasons,
             newIdentifier: answer.newIdentifier ?? null,
-            closedAt: new Date(),
+            closedAt: new Date(at),
           },
         );
         await addEvent(tx, {
@@ -209,6 +230,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
           actor: actor.username,
           detail: { ...answer },
           key: `dispute.answered:${disputeId}`,
+          at,
         });
         await recordAudit(tx, {
           actor: auditActor(actor),
@@ -222,12 +244,12 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
       });
     },
 
-    async withdrawDispute({ disputeId, actor, reason }) {
+    async withdrawDispute({ disputeId, actor, reason, at }) {
       await fork().transactional(async (tx) => {
         await tx.nativeUpdate(
           Dispute,
           { id: disputeId, status: { $in: ['received', 'marked'] } },
-          { status: 'withdrawn', closedAt: new Date() },
+          { status: 'withdrawn', closedAt: new Date(at) },
         );
         await addEvent(tx, {
           disputeId,
@@ -235,6 +257,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
           actor: actor.username,
           detail: reason ? { reason } : {},
           key: `dispute.withdrawn:${disputeId}`,
+          at,
         });
         await recordAudit(tx, {
           actor: auditActor(actor),

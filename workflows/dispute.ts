@@ -22,6 +22,9 @@ import {
 
 const activities = activityProxies<DisputeActivities>();
 
+/** The workflow's time (deterministic), recorded as the time of each step rather than the activity's clock. */
+const now = () => new Date().toISOString();
+
 /** Milliseconds until an ISO instant, at least 1 (a timer must be positive). */
 const until = (iso: string) => Math.max(1, Date.parse(iso) - Date.now());
 
@@ -48,7 +51,7 @@ export async function disputeWorkflow(input: DisputeInput): Promise<DisputeState
     async ({ actor, comment }) => {
       state.status = check('mark');
       state.markedBy = 'unit';
-      await activities.markDispute({ disputeId, by: 'unit', actor, comment: comment ?? null });
+      await activities.markDispute({ disputeId, by: 'unit', actor, comment: comment ?? null, at: now() });
       return state;
     },
     { validator: (_req) => void check('mark') },
@@ -58,7 +61,7 @@ export async function disputeWorkflow(input: DisputeInput): Promise<DisputeState
     async ({ actor, answer }) => {
       state.status = check('answer');
       state.outcome = answer.outcome;
-      await activities.recordDisputeOutcome({ disputeId, actor, answer });
+      await activities.recordDisputeOutcome({ disputeId, actor, answer, at: now() });
       await activities.notifyChallenger({ disputeId, notice: 'outcome' });
       return state;
     },
@@ -83,7 +86,7 @@ export async function disputeWorkflow(input: DisputeInput): Promise<DisputeState
     withdrawUpdate,
     async ({ actor, reason }) => {
       state.status = check('withdraw');
-      await activities.withdrawDispute({ disputeId, actor, reason: reason ?? null });
+      await activities.withdrawDispute({ disputeId, actor, reason: reason ?? null, at: now() });
       return state;
     },
     { validator: (_req) => void check('withdraw') },
@@ -96,12 +99,12 @@ export async function disputeWorkflow(input: DisputeInput): Promise<DisputeState
     state.status = 'marked';
     state.markedBy = 'platform';
     state.breaches.push('marker_late');
-    await activities.markDispute({ disputeId, by: 'platform', actor: null, comment: null });
-    await activities.recordDisputeBreach({ disputeId, kind: 'marker_late' });
+    await activities.markDispute({ disputeId, by: 'platform', actor: null, comment: null, at: now() });
+    await activities.recordDisputeBreach({ disputeId, kind: 'marker_late', at: now() });
   }
   if (!(await condition(() => !isOpen(state.status), until(input.outcomeDueAt)))) {
     state.breaches.push('outcome_late');
-    await activities.recordDisputeBreach({ disputeId, kind: 'outcome_late' });
+    await activities.recordDisputeBreach({ disputeId, kind: 'outcome_late', at: now() });
     await condition(() => !isOpen(state.status));
   }
   await condition(allHandlersFinished);
