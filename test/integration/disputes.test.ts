@@ -17,7 +17,7 @@ import {
 } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
-const FLOOD_LIMIT = 12;
+const FLOOD_LIMIT = 16;
 let t: TestPlatform;
 let body: ReturnType<typeof businessLicenceBody>;
 let licence: { identifier: string };

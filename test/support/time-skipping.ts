@@ -57,7 +57,7 @@ export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnviro
 
 /**
  * The SDK gives the Java test server 5 s to listen; a JVM on a loaded 2-core machine may need longer. Such a start
- * is tried again (up to 3 times); any other failure is thrown at once.
+ * is tried again (up to 6 times); any other failure is thrown at once.
  */
 async function createWithRetries(executable: string): Promise<TestWorkflowEnvironment> {
   for (let attempt = 1; ; attempt++) {
@@ -66,7 +66,7 @@ async function createWithRetries(executable: string): Promise<TestWorkflowEnviro
         server: { executable: { type: 'existing-path', path: executable } },
       });
     } catch (e) {
-      if (attempt >= 3 || !String(e).includes('did not start within')) throw e;
+      if (attempt >= 6 || !String(e).includes('did not start within')) throw e;
       log(`the test server was slow to start (attempt ${attempt}); trying again`);
     }
   }
