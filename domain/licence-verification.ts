@@ -629,10 +629,12 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
   if (offline) {
     checks.SEAL_STATUS = NOT_PERFORMED('离线核验：未查询平台的印章状态');
     checks.REGISTRY = NOT_PERFORMED('离线核验：未查询平台登记记录');
+    checks.DISPUTE = NOT_PERFORMED('离线核验：未查询平台的异议标注');
   } else if (registry === null) {
     facts.unknownIdentifier = true;
     checks.SEAL_STATUS = NOT_PERFORMED('平台没有该证照的登记记录，未查询印章状态');
     checks.REGISTRY = fail('平台没有该证照标识的登记记录');
+    checks.DISPUTE = NOT_PERFORMED('平台没有该证照的登记记录，未查询异议标注');
   } else {
     const seal = sealStatusCheck(document, registry);
     checks.SEAL_STATUS = seal.result;
