@@ -8,6 +8,7 @@ import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
 import { createAttachmentPurgeActivities } from './attachment-purge';
+import { createDisputeActivities } from './dispute';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAttachmentPurgeActivities(deps),
     ...createLicenceEventActivities(deps),
     ...createLicenceExpiryActivities(deps),
+    ...createDisputeActivities(deps),
   });
 }
 

@@ -21,6 +21,11 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
+import { disputeRoutes } from './routes/disputes';
+import { DisputeService } from './services/disputes';
+import { designatedStaffRoutes } from './routes/designated-staff';
+import { disputePageRoutes } from './web/dispute-pages';
+import { DesignatedStaffService } from './services/designated-staff';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
 import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
@@ -65,6 +70,7 @@ export function createApp(ctx: AppContext) {
   const licences = new LicenceService(ctx);
   const licenceEvents = new LicenceEventService(ctx, licences, approvals);
   const exchange = new ExchangeService(ctx);
+  const disputes = new DisputeService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -86,6 +92,7 @@ export function createApp(ctx: AppContext) {
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
   app.post('/api/verify', limits.verify);
+  app.post('/api/licenses/:identifier/disputes', limits.disputes);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
 
   const document = openApiDocument(ctx.config.publicUrl);
@@ -105,6 +112,9 @@ export function createApp(ctx: AppContext) {
   app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
+  // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
+  app.use('/api', disputeRoutes(ctx, disputes));
+  app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
   app.use('/api', certificateStatusRoutes(ctx));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
@@ -124,6 +134,7 @@ export function createApp(ctx: AppContext) {
   app.use(calendarPageRoutes(ctx, calendar));
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
   app.use(verifyPageRoutes(ctx, verification));
+  app.use(disputePageRoutes(ctx, disputes));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));

@@ -17,6 +17,7 @@ import {
 } from './seal-use-entities';
 import { LICENCE_ENTITIES } from './licence-entities';
 import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
+import { DISPUTE_ENTITIES } from './dispute-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -443,4 +444,5 @@ export const ENTITIES = [
   SealSignatureRecordSchema,
   ...LICENCE_ENTITIES,
   ...SEAL_STATUS_ENTITIES,
+  ...DISPUTE_ENTITIES,
 ];

@@ -89,6 +89,8 @@ export const CHECK_IDS = [
   'VALID_AT_SIGNING_TIME',
   'SEAL_STATUS',
   'REGISTRY',
+  // The licence's own state, not the signature's: it never changes the indication (LM-23, issue 13).
+  'DISPUTE',
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -106,6 +108,7 @@ export const CHECK_LABELS: Record<CheckId, string> = {
   VALID_AT_SIGNING_TIME: '签章时证书与印章有效',
   SEAL_STATUS: '印章状态',
   REGISTRY: '平台登记记录',
+  DISPUTE: '异议标注',
 };
 
 export interface CheckResult {
@@ -137,6 +140,8 @@ export interface LicenceStateView {
   latestIdentifier: string;
   latestVersion: number;
   isLatest: boolean;
+  /** 有异议·核查中 (LM-23). */
+  disputed: boolean;
   masked: true;
 }
 
@@ -330,6 +335,8 @@ export interface RegisteredLicence {
   seal: { id: string; status: SealStatus; statusChangedAt: string | null } | null;
   latestIdentifier: string;
   latestVersion: number;
+  /** A dispute over the licence stands (有异议·核查中, LM-23): shown beside the indication, never changing it. */
+  disputed?: boolean;
 }
 
 /** What the cryptography found (pki/licence-verifier.ts), for a document whose shape is right. */
@@ -482,6 +489,13 @@ function registryCheck(
   return pass('平台登记有该证照，登记的数据摘要与文件一致');
 }
 
+/** LM-23: whether a dispute marker stands; reported as a check of its own that the decision never reads. */
+function disputeCheck(registry: RegisteredLicence): CheckResult {
+  return registry.disputed
+    ? { passed: false, detail: '有异议·核查中：该证照的数据正在由颁发单位核查，签章本身的核验结果不受影响' }
+    : { passed: true, detail: '该证照没有正在核查的异议' };
+}
+
 export function licenceStateView(registry: RegisteredLicence, now: Date): LicenceStateView {
   const state = currentStatus(registry.status, registry.validTo, now);
   return {
@@ -502,6 +516,7 @@ export function licenceStateView(registry: RegisteredLicence, now: Date): Licenc
     latestIdentifier: registry.latestIdentifier,
     latestVersion: registry.latestVersion,
     isLatest: registry.latestIdentifier === registry.identifier,
+    disputed: !!registry.disputed,
     masked: true,
   };
 }
@@ -614,15 +629,18 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
   if (offline) {
     checks.SEAL_STATUS = NOT_PERFORMED('离线核验：未查询平台的印章状态');
     checks.REGISTRY = NOT_PERFORMED('离线核验：未查询平台登记记录');
+    checks.DISPUTE = NOT_PERFORMED('离线核验：未查询平台的异议标注');
   } else if (registry === null) {
     facts.unknownIdentifier = true;
     checks.SEAL_STATUS = NOT_PERFORMED('平台没有该证照的登记记录，未查询印章状态');
     checks.REGISTRY = fail('平台没有该证照标识的登记记录');
+    checks.DISPUTE = NOT_PERFORMED('平台没有该证照的登记记录，未查询异议标注');
   } else {
     const seal = sealStatusCheck(document, registry);
     checks.SEAL_STATUS = seal.result;
     facts.sealRevocation = seal.revocation;
     checks.REGISTRY = registryCheck(input, registry, crypto);
+    checks.DISPUTE = disputeCheck(registry);
   }
   return done();
 }

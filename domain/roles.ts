@@ -21,6 +21,7 @@ export const USER_ROLES = [
   'licence_system', // an issuing unit's business system, issuing licences through the API as cases close (LM-7)
   'licence_holder', // a holder (citizen or organisation) looking at their own licences (LM-16)
   'auditor', // reads and exports the audit log (LM-25)
+  'dispute_handler', // an issuing unit's designated staff for disputes: marks and answers them (LM-23, LM-24)
 ] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
@@ -35,6 +36,7 @@ export const ROLE_LABELS: Record<UserRole, string> = {
   licence_system: '业务系统接入账号',
   licence_holder: '持证人',
   auditor: '审计人员',
+  dispute_handler: '异议处理人员',
 };
 
 export const FUNCTION_LABELS: Record<OrganisationFunction, string> = {

@@ -217,6 +217,15 @@ export const DEV_USERS: UserSeed[] = [
   },
   // Reads and exports the audit log (LM-25), at the city's management unit.
   { username: 'jc-auditor', displayName: '曹雪', organisationId: 'jc-approval', roles: ['auditor'] },
+  // Designated dispute staff of issuing units (LM-23, LM-24): they mark and answer disputes over their licences.
+  { username: 'zz-amr-disputes', displayName: '宋佳', organisationId: 'zz-amr', roles: ['dispute_handler'] },
+  {
+    username: 'zz-police-disputes',
+    displayName: '程伟',
+    organisationId: 'zz-police',
+    roles: ['dispute_handler'],
+  },
+  { username: 'gp-amr-disputes', displayName: '罗敏', organisationId: 'gp-amr', roles: ['dispute_handler'] },
 ];
 
 export const SEED_EMAIL_DOMAIN = 'jincheng.example';

@@ -3,6 +3,8 @@
  * by the access rule (api/services/licence-access.ts), its signature summary with the 签章人, and a request's
  * state with its LM-9 deadline.
  */
+import { Dispute } from '../../db/dispute-entities';
+import { DISPUTE_MARKER_LABEL } from '../../domain/dispute';
 import { X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organisation } from '../../db/entities';
@@ -43,6 +45,8 @@ export interface LicenceView {
   status: LicenceStatus;
   currentStatus: LicenceStatus;
   statusLabel: string;
+  /** 有异议·核查中 while a dispute's marker stands over any version of the licence (LM-23), else null. */
+  disputeMarker: string | null;
   data: LicenceData;
   masked: boolean;
   issuedAt: string;
@@ -82,7 +86,7 @@ export async function licenceView(
   full: boolean,
   issuance?: LicenceIssuance,
 ): Promise<LicenceView> {
-  const [type, issuer, request, signer] = await Promise.all([
+  const [type, issuer, request, signer, disputed] = await Promise.all([
     em.findOneOrFail(LicenceType, { id: licence.typeId }),
     em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId }),
     issuance ? Promise.resolve(issuance) : em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId }),
@@ -92,6 +96,7 @@ export async function licenceView(
         `select u.display_name from seal_signature s join app_user u on u.id = s.signer_user_id where s.id = ?`,
         [licence.signatureId],
       ),
+    em.count(Dispute, { licenceSeriesId: licence.seriesId, status: 'marked' }),
   ]);
   const { holder, data } = holderAndDataFor(licence, type.definition, full);
   const now = new Date();
@@ -113,6 +118,7 @@ export async function licenceView(
     status: licence.status,
     currentStatus: state,
     statusLabel: LICENCE_STATUS_LABELS[state],
+    disputeMarker: disputed > 0 ? DISPUTE_MARKER_LABEL : null,
     data,
     masked: !full,
     issuedAt: licence.issuedAt.toISOString(),

@@ -91,6 +91,7 @@ interface RegistryRow {
   seal_status: SealStatus | null;
   seal_inactive_since: Date | null;
   type_seal_kind: string;
+  disputed: boolean;
   latest_identifier: string;
   latest_version: number;
   metadata: LicenceExport['licence']['metadata'];
@@ -127,7 +128,9 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
                   l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
                   (${SEAL_INACTIVE_SINCE}) as seal_inactive_since,
                   latest.identifier as latest_identifier, latest.version as latest_version,
-                  l.metadata, l.data, l.signature, t.definition->>'sealKind' as type_seal_kind
+                  l.metadata, l.data, l.signature, t.definition->>'sealKind' as type_seal_kind,
+                  exists (select 1 from dispute d where d.licence_series_id = l.series_id
+                                                    and d.status = 'marked') as disputed
              from licence l
              join licence_type t on t.id = l.type_id
              left join seal s on s.id = l.seal_id
@@ -166,6 +169,7 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
         dataHash: r.data_hash.trim(),
         typeSealKind: r.type_seal_kind,
         signatureValue: r.signature_value,
+        disputed: r.disputed,
         // Issue 12 Build 5: since when the seal has been out of use, from its status history.
         seal: r.seal_status
           ? {

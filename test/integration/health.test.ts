@@ -92,6 +92,14 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/stamped-documents/{id}/pdf',
       '/api/pki/crl',
       '/api/pki/ocsp',
+      // issue 13: disputes
+      '/api/licenses/{identifier}/disputes',
+      '/api/disputes',
+      '/api/disputes/{id}',
+      ...['mark', 'answer', 'request-material', 'withdraw'].map((a) => `/api/disputes/{id}/${a}`),
+      '/api/supervision/disputes',
+      '/api/organisations/{id}/designated-staff',
+      '/api/supervision/designated-staff-missing',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

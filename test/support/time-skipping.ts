@@ -40,9 +40,7 @@ export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnviro
   } catch {
     // this test file installed or used a runtime already: keep it
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: executable } },
-  });
+  const env = await createWithRetries(executable);
   try {
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
@@ -55,4 +53,21 @@ export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnviro
     throw e;
   }
   return env;
+}
+
+/**
+ * The SDK gives the Java test server 5 s to listen; a JVM on a loaded 2-core machine may need longer. Such a start
+ * is tried again (up to 6 times); any other failure is thrown at once.
+ */
+async function createWithRetries(executable: string): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: executable } },
+      });
+    } catch (e) {
+      if (attempt >= 6 || !String(e).includes('did not start within')) throw e;
+      log(`the test server was slow to start (attempt ${attempt}); trying again`);
+    }
+  }
 }

@@ -1,0 +1,183 @@
+/**
+ * Disputes over a licence (LM-23): anyone who uses, holds or sees a licence may challenge its accuracy,
+ * completeness or timeliness. The issuing unit places the dispute marker (有异议·核查中) within 1 working day of
+ * receipt and tells the challenger the outcome within 5 working days, both counted by the working-day calendar
+ * (DESIGN §3: 24:00 Shanghai of the n-th working day after the day of receipt). Asking for more material pauses
+ * neither deadline. Pure: no I/O and no clock; usable in workflows.
+ */
+import { z } from 'zod';
+import { Deadline, deadlineFor, WorkingCalendar } from './calendar';
+
+/** LM-23: the marker within 1 working day, the outcome within 5, both from receipt. */
+export const DISPUTE_MARKER_WORKING_DAYS = 1;
+export const DISPUTE_OUTCOME_WORKING_DAYS = 5;
+
+export const DISPUTE_STATUSES = ['received', 'marked', 'resolved', 'withdrawn'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+
+export const DISPUTE_STATUS_LABELS: Record<DisputeStatus, string> = {
+  received: '已受理·待标注',
+  marked: '有异议·核查中',
+  resolved: '已办结',
+  withdrawn: '已撤回',
+};
+
+/** The words the licence shows while its dispute marker stands. */
+export const DISPUTE_MARKER_LABEL = '有异议·核查中';
+
+export const CHALLENGER_KINDS = ['holder', 'using_unit', 'public'] as const;
+export type ChallengerKind = (typeof CHALLENGER_KINDS)[number];
+
+export const CHALLENGER_KIND_LABELS: Record<ChallengerKind, string> = {
+  holder: '持证人',
+  using_unit: '应用单位',
+  public: '社会公众',
+};
+
+/** What is challenged (LM-23: accuracy, completeness, timeliness). */
+export const DISPUTE_GROUNDS = ['accuracy', 'completeness', 'timeliness'] as const;
+export type DisputeGround = (typeof DISPUTE_GROUNDS)[number];
+
+export const DISPUTE_GROUND_LABELS: Record<DisputeGround, string> = {
+  accuracy: '数据不准确',
+  completeness: '数据不完整',
+  timeliness: '数据未及时更新',
+};
+
+export const OUTCOME_KINDS = ['corrected', 'confirmed', 'partly_corrected'] as const;
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+
+export const OUTCOME_LABELS: Record<OutcomeKind, string> = {
+  corrected: '已更正',
+  confirmed: '经核实无误',
+  partly_corrected: '部分更正',
+};
+
+/** Outcomes that correct the licence: they name the new version issued through the lifecycle. */
+export const CORRECTING_OUTCOMES: readonly OutcomeKind[] = ['corrected', 'partly_corrected'];
+
+export const BREACH_KINDS = ['marker_late', 'outcome_late'] as const;
+export type DisputeBreachKind = (typeof BREACH_KINDS)[number];
+
+export const BREACH_LABELS: Record<DisputeBreachKind, string> = {
+  marker_late: '未在 1 个工作日内标注异议',
+  outcome_late: '未在 5 个工作日内答复处理结果',
+};
+
+/** The actions on a dispute, each with the statuses it may be taken in and the status it leads to. */
+export const DISPUTE_ACTIONS = ['mark', 'platform_mark', 'answer', 'request_material', 'withdraw'] as const;
+export type DisputeAction = (typeof DISPUTE_ACTIONS)[number];
+
+export const DISPUTE_TRANSITIONS: Record<
+  DisputeAction,
+  { from: readonly DisputeStatus[]; to: DisputeStatus | 'same'; label: string }
+> = {
+  mark: { from: ['received'], to: 'marked', label: '标注异议' },
+  platform_mark: { from: ['received'], to: 'marked', label: '平台逾期自动标注' },
+  answer: { from: ['received', 'marked'], to: 'resolved', label: '答复处理结果' },
+  request_material: { from: ['received', 'marked'], to: 'same', label: '要求补充材料' },
+  withdraw: { from: ['received', 'marked'], to: 'withdrawn', label: '撤回异议' },
+};
+
+/** The status after `action`, or the reason it may not be taken (in Chinese, for people). */
+export function disputeTransition(
+  status: DisputeStatus,
+  action: DisputeAction,
+): { ok: true; to: DisputeStatus } | { ok: false; reason: string } {
+  const rule = DISPUTE_TRANSITIONS[action];
+  if (!rule.from.includes(status)) {
+    return { ok: false, reason: `异议${DISPUTE_STATUS_LABELS[status]}，不能${rule.label}` };
+  }
+  return { ok: true, to: rule.to === 'same' ? status : rule.to };
+}
+
+export function isOpen(status: DisputeStatus): boolean {
+  return status === 'received' || status === 'marked';
+}
+
+/** Whether the licence shows 有异议·核查中: from the marker until the outcome (or a withdrawal). */
+export function markerStands(status: DisputeStatus): boolean {
+  return status === 'marked';
+}
+
+export interface DisputeDeadlines {
+  marker: Deadline;
+  outcome: Deadline;
+}
+
+/** The two LM-23 deadlines of a challenge received at `receivedAt`. */
+export function disputeDeadlines(calendar: WorkingCalendar, receivedAt: Date | string): DisputeDeadlines {
+  return {
+    marker: deadlineFor(calendar, receivedAt, { workingDays: DISPUTE_MARKER_WORKING_DAYS }),
+    outcome: deadlineFor(calendar, receivedAt, { workingDays: DISPUTE_OUTCOME_WORKING_DAYS }),
+  };
+}
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** A challenge as raised (POST /api/licenses/:identifier/disputes); the challenger's contact only when anonymous. */
+export const DisputeRequest = z
+  .object({
+    ground: z.enum(DISPUTE_GROUNDS),
+    /** The data items concerned, by the labels the licence type gives them. */
+    items: z.array(text(40)).min(1, { message: '请至少指明一项有异议的数据项' }).max(100),
+    description: text(2000),
+    attachments: z.array(z.string().uuid()).max(10).default([]),
+    contact: z
+      .object({
+        name: text(50),
+        phone: z
+          .string()
+          .trim()
+          .regex(/^\+?[0-9][0-9-]{5,19}$/, { message: '电话号码格式不正确' })
+          .optional(),
+        email: z.string().trim().email({ message: '电子邮箱格式不正确' }).max(200).optional(),
+      })
+      .strict()
+      .refine((c) => !!c.phone || !!c.email, { message: '请留下电话或电子邮箱', path: ['phone'] })
+      .optional(),
+  })
+  .strict();
+export type DisputeRequest = z.infer<typeof DisputeRequest>;
+
+/** The labels named that the licence type does not have. */
+export function unknownItems(named: readonly string[], labels: readonly string[]): string[] {
+  const known = new Set(labels);
+  return named.filter((label) => !known.has(label));
+}
+
+/** The unit's answer: its outcome and reasons; a correcting outcome names the new version it issued. */
+export const DisputeAnswer = z
+  .object({
+    outcome: z.enum(OUTCOME_KINDS),
+    reasons: text(2000),
+    newIdentifier: z.string().trim().min(1).max(120).optional(),
+  })
+  .strict()
+  .refine((a) => !CORRECTING_OUTCOMES.includes(a.outcome) || !!a.newIdentifier, {
+    message: '更正后须注明新版本证照标识',
+    path: ['newIdentifier'],
+  })
+  .refine((a) => CORRECTING_OUTCOMES.includes(a.outcome) || !a.newIdentifier, {
+    message: '经核实无误时不应注明新版本',
+    path: ['newIdentifier'],
+  });
+export type DisputeAnswer = z.infer<typeof DisputeAnswer>;
+
+export const MaterialRequest = z.object({ message: text(2000) }).strict();
+export type MaterialRequest = z.infer<typeof MaterialRequest>;
+export const WithdrawRequest = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+export type WithdrawRequest = z.infer<typeof WithdrawRequest>;
+export const MarkRequest = z.object({ comment: z.string().trim().max(500).optional() }).strict();
+export type MarkRequest = z.infer<typeof MarkRequest>;
+
+/** Who acted on a dispute, as the API resolved them. */
+export interface DisputeActor {
+  userId: string;
+  username: string;
+  displayName: string;
+}
+
+export function disputeWorkflowId(disputeId: string): string {
+  return `dispute-${disputeId}`;
+}
