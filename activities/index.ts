@@ -8,6 +8,8 @@ import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
 import { createAttachmentPurgeActivities } from './attachment-purge';
+import { createCertificateReminderActivities } from './certificate-reminders';
+import { createCertificateRequestActivities } from './certificate-requests';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
@@ -32,11 +34,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createSealApplicationActivities(deps),
     ...createSealUseActivities(deps),
     ...createSealStatusActivities(deps),
+    ...createCertificateRequestActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
     ...createAttachmentPurgeActivities(deps),
     ...createLicenceEventActivities(deps),
     ...createLicenceExpiryActivities(deps),
+    ...createCertificateReminderActivities(deps),
   });
 }
 

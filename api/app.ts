@@ -38,6 +38,8 @@ import { exchangeRoutes } from './routes/exchange';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealStatusService } from './services/seal-status';
+import { OrganisationCertificateService } from './services/organisation-certificates';
+import { organisationCertificateRoutes } from './routes/organisation-certificates';
 import { SealService } from './services/seals';
 import { VerificationService } from './services/verification';
 import { AuditLogService } from './services/audit-log';
@@ -60,6 +62,7 @@ export function createApp(ctx: AppContext) {
   const calendar = new CalendarService(ctx);
   const sealUse = new SealUseService(ctx, approvals);
   const sealStatus = new SealStatusService(ctx, approvals);
+  const certificates = new OrganisationCertificateService(ctx, approvals);
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
   const licences = new LicenceService(ctx);
@@ -109,6 +112,7 @@ export function createApp(ctx: AppContext) {
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
+  app.use('/api', organisationCertificateRoutes(ctx, certificates));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
   app.use('/api', flowDefinitionRoutes(ctx, flows));
@@ -134,7 +138,7 @@ export function createApp(ctx: AppContext) {
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse, sealStatus, licences, exchange };
+  return { app, sealApplications, approvals, sealUse, sealStatus, certificates, licences, exchange };
 }
 
 /**

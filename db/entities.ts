@@ -17,6 +17,7 @@ import {
 } from './seal-use-entities';
 import { LICENCE_ENTITIES } from './licence-entities';
 import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
+import { CERTIFICATE_ENTITIES } from './certificate-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -71,6 +72,8 @@ export class OrganisationCertificate {
   certificatePem!: string;
   privateKeyEncrypted!: string;
   revokedAt: Date | null = null;
+  /** Why it was revoked (issue 12 Build 5, SM-6), beside the time. */
+  revocationReason: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -278,6 +281,7 @@ export const OrganisationCertificateSchema = new EntitySchema<OrganisationCertif
     certificatePem: { type: 'text' },
     privateKeyEncrypted: { type: 'text' },
     revokedAt: { ...timestamptz, nullable: true },
+    revocationReason: { type: 'text', nullable: true },
     createdAt: timestamptz,
   },
 });
@@ -443,4 +447,5 @@ export const ENTITIES = [
   SealSignatureRecordSchema,
   ...LICENCE_ENTITIES,
   ...SEAL_STATUS_ENTITIES,
+  ...CERTIFICATE_ENTITIES,
 ];
