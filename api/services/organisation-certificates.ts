@@ -5,7 +5,7 @@
  * overseeing it list its certificates and requests. At most one request per organisation at a time (409).
  */
 import { randomUUID } from 'node:crypto';
-import { OrganisationCertificateRequest } from '../../db/certificate-entities';
+import { CertificateReminder, OrganisationCertificateRequest } from '../../db/certificate-entities';
 import { OrganisationCertificate } from '../../db/entities';
 import { approvalWorkflowId } from '../../domain/approval';
 import {
@@ -46,6 +46,8 @@ export interface CertificateView {
   renewalWindowOpen: boolean;
   certificatePem: string;
 }
+
+export type DueCertificate = CertificateView & { remindedAt: string | null };
 
 export interface CertificateRequestView {
   id: string;
@@ -290,13 +292,28 @@ export class OrganisationCertificateService {
     );
   }
 
-  /** The certificates of the organisation in force whose renewal window is open (its home page). */
-  async nearingExpiry(organisationId: string): Promise<CertificateView[]> {
-    const rows = await this.ctx.em().find(OrganisationCertificate, { organisationId, revokedAt: null });
+  /**
+   * The caller's organisation's certificates for its home page, and those nearing expiry (SM-8: in force, the
+   * renewal window open, no newer certificate replacing them) with the reminders sent about them.
+   */
+  async home(principal: Principal): Promise<{ certificates: CertificateView[]; due: DueCertificate[] }> {
+    const em = this.ctx.em();
+    const rows = await em.find(
+      OrganisationCertificate,
+      { organisationId: principal.organisationId },
+      { orderBy: { notAfter: 'desc' }, limit: 20 },
+    );
     const now = new Date();
-    return rows
-      .filter((c) => certificateInForce(c, now) && renewalWindowOpen(c.notAfter, now))
-      .map((c) => certificateView(c, now));
+    const newest = rows.find((c) => certificateInForce(c, now));
+    const due = rows.filter((c) => c === newest && renewalWindowOpen(c.notAfter, now));
+    const reminders = await em.find(CertificateReminder, { certificateId: { $in: due.map((c) => c.id) } });
+    return {
+      certificates: rows.map((c) => certificateView(c, now)),
+      due: due.map((c) => ({
+        ...certificateView(c, now),
+        remindedAt: reminders.find((r) => r.certificateId === c.id)?.sentAt.toISOString() ?? null,
+      })),
+    };
   }
 
   private assertActing(principal: Principal, organisationId: string): void {
