@@ -9,6 +9,8 @@ import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
 import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createDisputeActivities } from './dispute';
+import { createCertificateReminderActivities } from './certificate-reminders';
+import { createCertificateRequestActivities } from './certificate-requests';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
@@ -33,12 +35,14 @@ export function createActivities(deps: ActivityDeps) {
     ...createSealApplicationActivities(deps),
     ...createSealUseActivities(deps),
     ...createSealStatusActivities(deps),
+    ...createCertificateRequestActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
     ...createAttachmentPurgeActivities(deps),
     ...createLicenceEventActivities(deps),
     ...createLicenceExpiryActivities(deps),
     ...createDisputeActivities(deps),
+    ...createCertificateReminderActivities(deps),
   });
 }
 

@@ -11,14 +11,8 @@ import { Organisation, OrganisationCertificate, Seal } from '../db/entities';
 import { SealStatusChange, SealStatusRequest, SealVersion } from '../db/seal-status-entities';
 import { renewedValidity, SealStatusConflict } from '../domain/seal-status';
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
-import { issueCertificateFor, loadCertificateAuthority } from '../usecases/certificate-store';
+import { issueCertificateFor, loadCertificateAuthority, placeOf } from '../usecases/certificate-store';
 import { changeSealStatus } from '../usecases/seal-status';
-
-/** The province and locality of a certificate subject as Node prints it (one `KEY=value` per line). */
-function placeOf(subject: string): { province: string; locality: string } {
-  const field = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(subject)?.[1] ?? '';
-  return { province: field('ST'), locality: field('L') };
-}
 
 export async function renewSealForRequest(
   em: EntityManager,

@@ -21,6 +21,7 @@ import { makeSealForApplication } from './signing-seal-maker';
 import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
 import { currentCrl, ocspAnswer } from './signing-revocation';
 import { renewSealForRequest } from './signing-seal-renewal';
+import { carryOutCertificateRequest } from './signing-certificates';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
 export interface SealSignatureRequest {
@@ -49,6 +50,10 @@ export interface SigningActivities {
   makeSeal(req: { applicationId: string }): Promise<{ sealId: string }>;
   /** Issue 12 Build 5 (SM-8): a new certificate and seal version for an approved renewal. */
   renewSeal(req: { requestId: string }): Promise<{ refused: string | null }>;
+  /** Issue 12 Build 5 (SM-5(1), SM-6): an approved certificate application, renewal or revocation. */
+  carryOutCertificateRequest(req: {
+    requestId: string;
+  }): Promise<{ refused: string | null; certificateId: string | null }>;
   signUnderAuthorisation(req: SealSignatureRequest): Promise<SealSignatureResult>;
   /** Issue 18 Build 1: a stamp's PAdES signature over a PDF's ByteRange digest (activities/signing-pdf.ts). */
   signPdfDigest(req: PdfSignatureRequest): Promise<PdfSignatureResult>;
@@ -83,6 +88,10 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     renewSeal({ requestId }) {
       return renewSealForRequest(fork(), requestId, deps.pkiMasterKey);
+    },
+
+    carryOutCertificateRequest({ requestId }) {
+      return carryOutCertificateRequest(fork(), requestId, deps.pkiMasterKey);
     },
 
     async signUnderAuthorisation(req) {

@@ -43,6 +43,8 @@ import { exchangeRoutes } from './routes/exchange';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealStatusService } from './services/seal-status';
+import { OrganisationCertificateService } from './services/organisation-certificates';
+import { organisationCertificateRoutes } from './routes/organisation-certificates';
 import { SealService } from './services/seals';
 import { VerificationService } from './services/verification';
 import { AuditLogService } from './services/audit-log';
@@ -65,6 +67,7 @@ export function createApp(ctx: AppContext) {
   const calendar = new CalendarService(ctx);
   const sealUse = new SealUseService(ctx, approvals);
   const sealStatus = new SealStatusService(ctx, approvals);
+  const certificates = new OrganisationCertificateService(ctx, approvals);
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
   const licences = new LicenceService(ctx);
@@ -119,6 +122,7 @@ export function createApp(ctx: AppContext) {
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
+  app.use('/api', organisationCertificateRoutes(ctx, certificates));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
   app.use('/api', flowDefinitionRoutes(ctx, flows));
@@ -140,12 +144,12 @@ export function createApp(ctx: AppContext) {
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
-  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus }));
+  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse, sealStatus, licences, exchange };
+  return { app, sealApplications, approvals, sealUse, sealStatus, certificates, licences, exchange };
 }
 
 /**

@@ -24,8 +24,8 @@ export const SEAL_STATUS_SCHEMAS = {
     properties: {
       id: { type: 'string' },
       sealId: { type: 'string' },
-      processKind: { type: 'string', enum: ['seal_cancellation', 'seal_loss_handling'] },
-      action: { type: 'string', enum: ['cancel', 'restore'] },
+      processKind: { type: 'string', enum: ['seal_cancellation', 'seal_loss_handling', 'seal_renewal'] },
+      action: { type: 'string', enum: ['cancel', 'restore', 'renew'] },
       reason: { type: 'string' },
       effectiveFrom: { type: ['string', 'null'], format: 'date-time' },
       status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'withdrawn'] },

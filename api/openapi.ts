@@ -8,6 +8,7 @@ import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
+import { CERTIFICATE_PATHS, CERTIFICATE_SCHEMAS } from './openapi-organisation-certificates';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
 import { CalendarYearBody, MAX_DEADLINE_DAYS, MAX_DEADLINE_HOURS } from './services/calendar';
@@ -47,6 +48,7 @@ export function openApiDocument(serverUrl: string) {
       schemas: {
         ...SEAL_USE_SCHEMAS,
         ...SEAL_STATUS_SCHEMAS,
+        ...CERTIFICATE_SCHEMAS,
         ...VERIFY_SCHEMAS,
         ...LICENCE_TYPE_SCHEMAS,
         ...LICENCE_SCHEMAS,
@@ -330,6 +332,7 @@ export function openApiDocument(serverUrl: string) {
       ...SEAL_USE_PATHS,
       ...DOCUMENT_PATHS,
       ...SEAL_STATUS_PATHS,
+      ...CERTIFICATE_PATHS,
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,

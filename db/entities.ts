@@ -18,6 +18,7 @@ import {
 import { LICENCE_ENTITIES } from './licence-entities';
 import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
 import { DISPUTE_ENTITIES } from './dispute-entities';
+import { CERTIFICATE_ENTITIES } from './certificate-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -72,6 +73,8 @@ export class OrganisationCertificate {
   certificatePem!: string;
   privateKeyEncrypted!: string;
   revokedAt: Date | null = null;
+  /** Why it was revoked (issue 12 Build 5, SM-6), beside the time. */
+  revocationReason: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -279,6 +282,7 @@ export const OrganisationCertificateSchema = new EntitySchema<OrganisationCertif
     certificatePem: { type: 'text' },
     privateKeyEncrypted: { type: 'text' },
     revokedAt: { ...timestamptz, nullable: true },
+    revocationReason: { type: 'text', nullable: true },
     createdAt: timestamptz,
   },
 });
@@ -445,4 +449,5 @@ export const ENTITIES = [
   ...LICENCE_ENTITIES,
   ...SEAL_STATUS_ENTITIES,
   ...DISPUTE_ENTITIES,
+  ...CERTIFICATE_ENTITIES,
 ];

@@ -17,6 +17,9 @@ export const PROCESS_KINDS = [
   'seal_loss_handling',
   'seal_renewal',
   'licence_revocation',
+  'certificate_application',
+  'certificate_renewal',
+  'certificate_revocation',
 ] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
@@ -27,6 +30,9 @@ export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   seal_loss_handling: '电子印章挂失处理',
   seal_renewal: '电子印章续期',
   licence_revocation: '证照注销、撤销、吊销、废止',
+  certificate_application: '机构数字证书申请',
+  certificate_renewal: '机构数字证书更新',
+  certificate_revocation: '机构数字证书吊销',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -363,6 +369,10 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
   seal_renewal: {
     sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
   },
+  // Issue 12 Build 5 (SM-5(1), SM-6): an organisation certificate's application, renewal and revocation.
+  certificate_application: {},
+  certificate_renewal: {},
+  certificate_revocation: {},
   seal_loss_handling: {
     sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
     action: {
@@ -720,13 +730,26 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
   },
   // Issue 12 Build 5: SM-15 — a cancellation is approved by the seal management department of the seal's
   // jurisdiction; SM-16 — so is the cancellation or restoration of a lost seal; SM-8 — and a renewal.
-  ...(['seal_cancellation', 'seal_loss_handling', 'seal_renewal'] as const).map((kind) => ({
+  // SM-5(1), SM-6: so are an organisation certificate's application, renewal and revocation.
+  ...(
+    [
+      'seal_cancellation',
+      'seal_loss_handling',
+      'seal_renewal',
+      'certificate_application',
+      'certificate_renewal',
+      'certificate_revocation',
+    ] as const
+  ).map((kind) => ({
     kind,
     name: {
       seal_cancellation: '电子印章注销审批（印章管理部门）',
       seal_loss_handling: '电子印章挂失处理审批（印章管理部门）',
       // SM-8: a renewal is reviewed like an application; one level is enough by default.
       seal_renewal: '电子印章续期审批（印章管理部门）',
+      certificate_application: '机构数字证书申请审批（印章管理部门）',
+      certificate_renewal: '机构数字证书更新审批（印章管理部门）',
+      certificate_revocation: '机构数字证书吊销审批（印章管理部门）',
     }[kind],
     steps: [
       {

@@ -130,7 +130,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     auth: new Authenticator(config, em),
     jurisdictions: new JurisdictionTree(em),
   };
-  const { app, sealApplications, sealUse, sealStatus, licences, exchange } = createApp(ctx);
+  const { app, sealApplications, sealUse, sealStatus, certificates, licences, exchange } = createApp(ctx);
   // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
   const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
   readFromDatabase({
@@ -146,6 +146,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ['applications', sealApplications],
     ['seal-use requests', sealUse],
     ['seal status requests', sealStatus],
+    ['certificate requests', certificates],
     ['licence issuances', licences],
   ] as const;
   for (const [what, service] of orphans) {

@@ -69,6 +69,12 @@ export function issueCertificateFor(
   });
 }
 
+/** The province and locality of a certificate subject as Node prints it (one `KEY=value` per line). */
+export function placeOf(subject: string): { province: string; locality: string } {
+  const field = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(subject)?.[1] ?? '';
+  return { province: field('ST'), locality: field('L') };
+}
+
 /** The certificate a new seal binds to: the organisation's newest unrevoked one. */
 export async function currentCertificate(
   em: EntityManager,

@@ -14,6 +14,7 @@ import { AuditActor, recordAudit } from '../db/audit';
 import { OrganisationCertificate, Seal } from '../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation } from '../db/seal-use-entities';
 import { checkCertificateValidity } from '../domain/seal';
+import { revokedCertificateMessage } from '../domain/organisation-certificate';
 import {
   authorisationProblem,
   matchDocument,
@@ -122,6 +123,12 @@ export async function signUnderAuthorisation(
     { id: seal.certificateId },
     { disableIdentityMap: true },
   );
+  if (certificate.revokedAt) {
+    return refuse({
+      code: 'SEAL_NOT_VALID',
+      message: revokedCertificateMessage(certificate.revokedAt, certificate.revocationReason ?? null),
+    });
+  }
   const validity = checkCertificateValidity(
     certificate.notBefore,
     certificate.notAfter,

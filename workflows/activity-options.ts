@@ -42,6 +42,8 @@ export const LONG_ACTIVITIES: ReadonlySet<string> = new Set([
   'grantSealUseAuthorisation',
   'deliverToExchange',
   'sweepExpiryPage',
+  'sweepCertificateReminderPage',
+  'carryOutCertificateRequest',
   'deliverPendingPage',
   'resendPage',
   'notifyHolder',

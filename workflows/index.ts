@@ -3,6 +3,7 @@ export { approvalWorkflow } from './approval';
 export { sealApplicationWorkflow } from './seal-application';
 export { sealUseWorkflow } from './seal-use';
 export { sealStatusRequestWorkflow } from './seal-status-request';
+export { organisationCertificateRequestWorkflow } from './organisation-certificate-request';
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { attachmentPurgeWorkflow } from './attachment-purge';
 export { sealSignatureWorkflow } from './signing';

@@ -17,6 +17,7 @@ import { ApiError, auditDenial, FieldProblem, logInternalError, toApiError } fro
 import type { ApprovalService, SubmissionForm } from '../services/approvals';
 import type { SealUseService } from '../services/seal-use';
 import type { SealStatusService } from '../services/seal-status';
+import type { OrganisationCertificateService } from '../services/organisation-certificates';
 import { FlowDefinitionService } from '../services/flow-definitions';
 import { SealApplicationBody, SealApplicationService } from '../services/seal-applications';
 import { DirectoryService } from '../services/directory';
@@ -88,10 +89,11 @@ export interface PageServices {
   flows: FlowDefinitionService;
   sealUse: SealUseService;
   sealStatus: SealStatusService;
+  certificates: OrganisationCertificateService;
 }
 
 export function pageRoutes(ctx: AppContext, services: PageServices): Router {
-  const { sealApplications: service, seals, approvals, flows, sealUse, sealStatus } = services;
+  const { sealApplications: service, seals, approvals, flows, sealUse, sealStatus, certificates } = services;
   const directory = new DirectoryService(ctx);
   const router = Router();
   const upload = multer({
@@ -328,6 +330,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
           // Issue 12 Build 5 (SM-8): the unit's home names the seals whose renewal window is open.
           renewalDue: list.filter((x) => x.status === 'active' && !renewalWindowProblem(x.validTo, now)),
           renewalWindowDays: RENEWAL_WINDOW_DAYS,
+          // SM-5(1), SM-8: and its organisation certificates, those nearing expiry first.
+          ...(await certificates.home(principal)),
         }),
       );
     }),

@@ -15,6 +15,7 @@
 import { Router } from 'express';
 import { shanghaiDateTime } from '../../domain/format';
 import type { VerificationReport } from '../../domain/licence-verification';
+import { SUSPENSION_LABELS } from '../../domain/licence-lifecycle';
 import { licenceCopyPath, licenceVerifyPath } from '../../domain/licence';
 import type { AppContext } from '../context';
 import type { Principal } from '../principal';
@@ -110,11 +111,18 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
         }
       }
     }
+    // Issue 12: a suspended licence shows each suspension (挂失, 暂扣, 质押) with its reason and since when.
+    const lifecycle = report.licence ? await service.lifecycle(report, undefined) : null;
     res.status(report.licence ? 200 : 404).send(
       renderPage('verify', {
         title: report.licence ? `核验：${report.licence.name}` : '电子证照核验',
         principal: req.principal,
         ...pageModel(report, asked),
+        suspensions: (lifecycle?.now.suspensions ?? []).map((x) => ({
+          label: `已${SUSPENSION_LABELS[x.kind]}`,
+          reason: x.reason,
+          sinceText: shanghaiDateTime(x.since),
+        })),
         ca,
         face,
         unlocked: !!face,

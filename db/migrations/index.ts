@@ -11,6 +11,7 @@ import { Migration20261202300000_approval_branches_signatures } from './Migratio
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
+import { Migration20261202800000_organisation_certificates } from './Migration20261202800000_organisation_certificates';
 import { Migration20261202500000_pades } from './Migration20261202500000_pades';
 import { Migration20261202820000_disputes } from './Migration20261202820000_disputes';
 
@@ -31,5 +32,9 @@ export const MIGRATIONS = [
   { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
   { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
   { name: 'Migration20261202500000_pades', class: Migration20261202500000_pades },
+  {
+    name: 'Migration20261202800000_organisation_certificates',
+    class: Migration20261202800000_organisation_certificates,
+  },
   { name: 'Migration20261202820000_disputes', class: Migration20261202820000_disputes },
 ];

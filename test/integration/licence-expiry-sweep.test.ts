@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createCertificateReminderActivities } from '../../activities/certificate-reminders';
 import { createLicenceExpiryActivities } from '../../activities/licence-expiry';
 import { ExchangeOutbox, Licence, LicenceEvent } from '../../db/licence-entities';
 import { addCalendarDays, shanghaiDateOf, startOfShanghaiDay } from '../../domain/calendar';
@@ -35,11 +36,19 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../support/workflows/daily-sweeps'),
-    activities: createLicenceExpiryActivities({
-      orm: t.platform.orm,
-      mailer: mailer(),
-      publicUrl: 'http://localhost:3000',
-    }),
+    // The sweep's licence pages, then its certificate reminder pages (issue 12 Build 5).
+    activities: {
+      ...createLicenceExpiryActivities({
+        orm: t.platform.orm,
+        mailer: mailer(),
+        publicUrl: 'http://localhost:3000',
+      }),
+      ...createCertificateReminderActivities({
+        orm: t.platform.orm,
+        mailer: mailer(),
+        publicUrl: 'http://localhost:3000',
+      }),
+    },
   });
   running = worker.run();
 }, 180_000);
