@@ -1,4 +1,7 @@
 /** The Express application: JSON API under /api, health, OpenAPI with Swagger UI, and the web UI. */
+import { pdfVerificationRoutes } from './routes/pdf-verification';
+import { PdfVerificationService } from './services/pdf-verification';
+import { pdfVerifyPageRoutes } from './web/pdf-verify-pages';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
@@ -85,7 +88,7 @@ export function createApp(ctx: AppContext) {
   const limits = createRateLimiters(ctx.config.rateLimits);
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
-  app.post('/api/verify', limits.verify);
+  app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
 
   const document = openApiDocument(ctx.config.publicUrl);
@@ -105,6 +108,8 @@ export function createApp(ctx: AppContext) {
   app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
+  const pdfVerification = new PdfVerificationService(ctx, verification);
+  app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
   app.use('/api', certificateStatusRoutes(ctx));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
@@ -123,6 +128,8 @@ export function createApp(ctx: AppContext) {
 
   app.use(calendarPageRoutes(ctx, calendar));
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
+  // Before /verify/:identifier, which would take "pdf" for an identifier.
+  app.use(pdfVerifyPageRoutes(ctx, pdfVerification));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));

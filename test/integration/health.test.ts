@@ -92,6 +92,8 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/stamped-documents/{id}/pdf',
       '/api/pki/crl',
       '/api/pki/ocsp',
+      '/api/verify/pdf',
+      '/api/verify/signature',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');
