@@ -20,7 +20,17 @@ export interface PagePreview {
 }
 
 function pdftoppm(pdf: Buffer, page: number): Promise<Buffer> {
-  const args = ['-png', '-r', String(PREVIEW_DPI), '-f', String(page), '-l', String(page), '-singlefile', '-'];
+  const args = [
+    '-png',
+    '-r',
+    String(PREVIEW_DPI),
+    '-f',
+    String(page),
+    '-l',
+    String(page),
+    '-singlefile',
+    '-',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn('pdftoppm', args, { stdio: ['pipe', 'pipe', 'ignore'], timeout: TIMEOUT_MS });
     const out: Buffer[] = [];

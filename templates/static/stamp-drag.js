@@ -1,4 +1,4 @@
-/* global document, window, fetch, FormData, URL */
+/* global document, window */
 // Issue 18 Build 1: placing the imprint by dragging it on a rendered preview of the page (the stamping page). When
 // a PDF and a page are chosen, the page is rendered by the platform (POST /seals/:id/stamp/preview, a PNG with the
 // page's size in millimetres in its headers) and shown; a red frame of the seal's true size follows the pointer
