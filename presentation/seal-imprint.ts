@@ -99,7 +99,7 @@ function ringed(input: StandardImprintInput, shape: 'round' | 'oval'): StandardI
     `<ellipse cx="${cx}" cy="${cy}" rx="${round(cx - stroke / 2)}" ry="${round(cy - stroke / 2)}" fill="none" stroke="${RED}" stroke-width="${stroke}"/>`,
     star(cx, cy - (shape === 'round' ? 1 : 0.5), shape === 'round' ? 6.5 : 4.5),
     ...glyphs.map((g) => glyphText(g, nameSize)),
-    straightText(input.purpose, cx, cy + h * 0.22, shape === 'round' ? 4.2 : 3.4),
+    ...(input.purpose ? [straightText(input.purpose, cx, cy + h * 0.22, shape === 'round' ? 4.2 : 3.4)] : []),
     ...(input.code ? [straightText(input.code, cx, cy + h * 0.36, shape === 'round' ? 1.8 : 1.6)] : []),
   ];
   return { svg: document(w, h, parts), widthMm: w, heightMm: h, glyphs, arc };
@@ -114,7 +114,7 @@ function square(input: StandardImprintInput): StandardImprint {
   const parts = [
     `<rect x="0.6" y="0.6" width="${w - 1.2}" height="${h - 1.2}" fill="none" stroke="${RED}" stroke-width="1.2"/>`,
     ...rows.map((row, i) => straightText(row, w / 2, 6 + i * (size + 1.5), size)),
-    straightText(input.purpose, w / 2, h - 8, 3.6),
+    ...(input.purpose ? [straightText(input.purpose, w / 2, h - 8, 3.6)] : []),
     ...(input.code ? [straightText(input.code, w / 2, h - 3.5, 1.6)] : []),
   ];
   return {
@@ -131,6 +131,11 @@ function document(w: number, h: number, parts: string[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}mm" height="${h}mm" viewBox="0 0 ${w} ${h}" ` +
     `font-family="SimSun, 'Noto Serif CJK SC', 'WenQuanYi Micro Hei', serif">${parts.join('')}</svg>`
   );
+}
+
+/** The purpose a seal's name states after the unit's name (合同专用章 in 某某局合同专用章); '' for the name alone. */
+export function purposeOf(sealName: string, organisationName: string): string {
+  return sealName.startsWith(organisationName) ? sealName.slice(organisationName.length).trim() : '';
 }
 
 /** The standard imprint of a seal as SVG. */
