@@ -1,4 +1,7 @@
 /** The Express application: JSON API under /api, health, OpenAPI with Swagger UI, and the web UI. */
+import { pdfVerificationRoutes } from './routes/pdf-verification';
+import { PdfVerificationService } from './services/pdf-verification';
+import { pdfVerifyPageRoutes } from './web/pdf-verify-pages';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
@@ -94,8 +97,8 @@ export function createApp(ctx: AppContext) {
   const limits = createRateLimiters(ctx.config.rateLimits);
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
-  app.post('/api/verify', limits.verify);
   app.post('/api/licenses/:identifier/disputes', limits.disputes);
+  app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
 
   const document = openApiDocument(ctx.config.publicUrl);
@@ -118,6 +121,8 @@ export function createApp(ctx: AppContext) {
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
   app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
+  const pdfVerification = new PdfVerificationService(ctx, verification);
+  app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
   app.use('/api', certificateStatusRoutes(ctx));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
@@ -137,6 +142,8 @@ export function createApp(ctx: AppContext) {
 
   app.use(calendarPageRoutes(ctx, calendar));
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
+  // Before /verify/:identifier, which would take "pdf" for an identifier.
+  app.use(pdfVerifyPageRoutes(ctx, pdfVerification));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(disputePageRoutes(ctx, disputes));
   app.use(sealUsePageRoutes(ctx, sealUse));

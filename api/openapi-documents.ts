@@ -5,6 +5,37 @@ import { error, idParam, json, secured } from './openapi-parts';
 const codesFor = (status: number) =>
   SEAL_USE_PROBLEM_CODES.filter((c) => SEAL_USE_HTTP_STATUS[c] === status).join(', ');
 
+const PDF_VERIFICATION_REPORT = {
+  type: 'object',
+  required: ['indication', 'indicationLabel', 'documentSha256', 'signatures', 'verifiedAt'],
+  properties: {
+    indication: { type: 'string', enum: ['PASSED', 'FAILED', 'INDETERMINATE'] },
+    indicationLabel: { type: 'string' },
+    documentSha256: { type: 'string' },
+    verifiedAt: { type: 'string', format: 'date-time' },
+    signatures: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          indication: { type: 'string', enum: ['PASSED', 'FAILED', 'INDETERMINATE'] },
+          subIndication: { type: ['string', 'null'] },
+          explanation: { type: ['string', 'null'] },
+          seal: { type: ['object', 'null'] },
+          organisation: { type: ['string', 'null'] },
+          signingTime: { type: ['string', 'null'] },
+          signingTimeTimestamped: { type: 'boolean' },
+          timestamp: { type: ['object', 'null'] },
+          coverage: { type: 'string', enum: ['ENTIRE_FILE', 'SIGNATURES_ADDED', 'CHANGED'] },
+          statusAtSigning: { type: ['object', 'null'] },
+          statusNow: { type: ['object', 'null'] },
+          checks: { type: 'array', items: { type: 'object' } },
+        },
+      },
+    },
+  },
+};
+
 export const DOCUMENT_PATHS = {
   '/api/seals/{id}/stamp': {
     post: {
@@ -134,6 +165,68 @@ export const DOCUMENT_PATHS = {
         '400': error('No DER request in the body'),
         '413': error('Request too large'),
         '503': error('The signing service did not answer in time'),
+      },
+    },
+  },
+  '/api/verify/pdf': {
+    post: {
+      summary:
+        'Verify a stamped PDF (issue 18, SM-11; public, no login): per signature the seal, organisation, signing time and timestamp, changes after signing, certificate chain and the seal’s status at signing and now, with DSS-style indications. The page for a person is /verify/pdf',
+      security: [],
+      requestBody: {
+        required: true,
+        content: {
+          'application/pdf': { schema: { type: 'string', format: 'binary' } },
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              required: ['document'],
+              properties: {
+                document: { type: 'string', format: 'binary', description: 'The PDF, at most 10 MB' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': {
+          description: 'The report, whatever the indication (PASSED, FAILED or INDETERMINATE)',
+          content: json(PDF_VERIFICATION_REPORT),
+        },
+        '400': error('Not a PDF, no signature in it, or larger than 10 MB: the details name `document`'),
+        '429': error('Too many verifications from this address'),
+      },
+    },
+  },
+  '/api/verify/signature': {
+    post: {
+      summary:
+        'Verify a detached seal-signature record (as POST /api/seals/{id}/sign answers it) with the document it covers or its SHA-256 (issue 18, SM-11; public)',
+      security: [],
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object',
+          required: ['signature'],
+          additionalProperties: false,
+          properties: {
+            signature: { type: 'object', description: 'The record (`signature` of the sign answer)' },
+            document: {
+              type: 'string',
+              format: 'byte',
+              description: 'The document, Base64 (at most about 1 MB)',
+            },
+            documentSha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+          },
+        }),
+      },
+      responses: {
+        '200': { description: 'The report, whatever the indication', content: json(PDF_VERIFICATION_REPORT) },
+        '400': error(
+          'No record, or not exactly one of document and documentSha256: the details name the field',
+        ),
+        '413': error('Request too large'),
+        '429': error('Too many verifications from this address'),
       },
     },
   },

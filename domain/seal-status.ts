@@ -176,3 +176,21 @@ export class SealStatusConflict extends Error {
     this.name = 'SealStatusConflict';
   }
 }
+
+/**
+ * Issue 18 Build 3 (SM-11): the seal's status at `at` — that of the change with the latest effective time at or
+ * before `at` (ties: the later recorded); null when the seal was not made yet.
+ */
+export function sealStatusAt(history: SealStatusEntry[], at: Date): SealStatus | null {
+  let found: SealStatusEntry | null = null;
+  for (const entry of history) {
+    if (entry.effectiveAt > at) continue;
+    if (
+      !found ||
+      entry.effectiveAt > found.effectiveAt ||
+      (entry.effectiveAt.getTime() === found.effectiveAt.getTime() && entry.recordedAt >= found.recordedAt)
+    )
+      found = entry;
+  }
+  return found?.status ?? null;
+}

@@ -6,6 +6,7 @@
  * are not seeded: each unit obtains one through the seal-use approval (SM-12) like any other use of its seal.
  * Running it again adds only what is missing.
  */
+import { standardImprint } from '../presentation/seal-imprint';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { citizenIdCheckChar } from '../domain/citizen-id';
@@ -49,15 +50,15 @@ export const LICENSING_USERS = [
   },
 ] as const;
 
-/** A plain SVG imprint: a red ring, a star and the unit's name with the seal's purpose. */
+/**
+ * The licence seal's imprint: the standard round seal (issue 18 Build 5, presentation/seal-imprint.ts), the unit's
+ * name arched along the ring — the drawing the licence face shows.
+ */
 export function licenceSealImprint(organisationName: string): Buffer {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" width="200" height="200">
-<circle cx="100" cy="100" r="92" fill="none" stroke="#d0021b" stroke-width="7"/>
-<text x="100" y="112" text-anchor="middle" font-size="52" fill="#d0021b">★</text>
-<text x="100" y="58" text-anchor="middle" font-size="15" fill="#d0021b">${organisationName}</text>
-<text x="100" y="160" text-anchor="middle" font-size="18" fill="#d0021b">证照专用章</text>
-</svg>`;
-  return Buffer.from(svg, 'utf8');
+  return Buffer.from(
+    standardImprint({ shape: 'round', organisationName, purpose: '证照专用章' }).svg,
+    'utf8',
+  );
 }
 
 export function licenceSealName(organisationName: string): string {

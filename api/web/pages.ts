@@ -4,6 +4,7 @@
  * approval-pages.ts (a process and its actions) and flow-pages.ts (流程定义). Pages call the same services as the
  * JSON API, so rules live in one place.
  */
+import { IMPRINT_SHAPES, purposeOf, standardImprint } from '../../presentation/seal-imprint';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
 import { IMPRINT_MAX_BYTES } from '../../domain/imprint';
@@ -228,6 +229,25 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
       ccPeople: options(chosen(values.cc)),
     });
   };
+
+  // Issue 18 Build 5: the standard imprint offered beside the upload, drawn from the unit's name and the seal's name.
+  router.get(
+    '/seal-applications/standard-imprint.svg',
+    signedIn(async (req, res, principal) => {
+      const shape = IMPRINT_SHAPES.find((s) => s === req.query.shape) ?? 'round';
+      const name = typeof req.query.name === 'string' ? req.query.name.slice(0, 60) : '';
+      const imprint = standardImprint({
+        shape,
+        organisationName: principal.organisationName,
+        purpose: purposeOf(name, principal.organisationName),
+      });
+      res
+        .type('image/svg+xml')
+        .set('X-Width-Mm', String(imprint.widthMm))
+        .set('X-Height-Mm', String(imprint.heightMm))
+        .send(imprint.svg);
+    }),
+  );
 
   router.get(
     '/seal-applications/new',

@@ -11,6 +11,7 @@ import { toApiError } from '../errors';
 import { Principal, requestMeta } from '../principal';
 import { DocumentStampingService } from '../services/document-stamping';
 import { SealUseService } from '../services/seal-use';
+import { pagePreview, PdfPreviewError } from '../../infra/pdf-preview';
 import { renderPage, signedIn } from './render';
 
 type Values = { page: string; xMm: string; yMm: string };
@@ -87,6 +88,32 @@ export function stampPageRoutes(
           ? apiError.details.map((d) => d.message).join('；')
           : '';
         await fail(apiError.status, details || apiError.message);
+      }
+    }),
+  );
+
+  // The page as a picture to drag the imprint on (Build 1: "drag on a rendered preview"); 400 text when unreadable.
+  router.post(
+    '/seals/:id/stamp/preview',
+    auth,
+    (req, res, next) => upload.single('document')(req, res, () => next()),
+    signedIn(async (req, res, principal) => {
+      await stamping.sealForStamping(principal, String(req.params.id)); // 404 unless the unit's own seal
+      const page = Number((req.body as Record<string, string> | undefined)?.page ?? '1');
+      if (!req.file || !Number.isInteger(page) || page < 1)
+        return void res.status(400).type('text').send('请选择 PDF 文件和页码');
+      try {
+        const preview = await pagePreview(req.file.buffer, page);
+        res
+          .type('image/png')
+          .set('X-Page-Width-Mm', preview.widthMm.toFixed(2))
+          .set('X-Page-Height-Mm', preview.heightMm.toFixed(2))
+          .set('X-Pages', String(preview.pages))
+          .set('Cache-Control', 'no-store')
+          .send(preview.png);
+      } catch (err) {
+        if (!(err instanceof PdfPreviewError)) throw err;
+        res.status(400).type('text').send(err.message);
       }
     }),
   );

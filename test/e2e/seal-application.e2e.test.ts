@@ -46,15 +46,18 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(await t.em().count(SealApplication, {})).toBe(0);
   await screenshot(applicant, SUITE, '02-form-error');
 
-  await applicant.setInputFiles('#imprint', {
-    name: 'imprint.svg',
-    mimeType: 'image/svg+xml',
-    buffer: svgImprint('合同专用章'),
-  });
+  // Issue 18 Build 5: the standard round imprint offered beside the upload (the unit's name along the ring).
+  await applicant.fill('#widthMm', '40');
+  await applicant.click('#standard-imprint');
   await applicant.waitForSelector('#imprint-preview:not([hidden])');
-  expect(await applicant.$eval('#imprint-preview', (img) => (img as HTMLImageElement).complete)).toBe(true);
-  await applicant.fill('#widthMm', '42');
-  await applicant.fill('#heightMm', '42');
+  await applicant.waitForFunction(
+    () => (document.querySelector('#imprint-preview') as HTMLImageElement).complete,
+  );
+  expect(await applicant.inputValue('#widthMm')).toBe('42');
+  expect(await applicant.inputValue('#heightMm')).toBe('42');
+  expect(await applicant.$eval('#imprint', (input) => (input as HTMLInputElement).files![0]!.name)).toBe(
+    'standard-imprint.svg',
+  );
   await screenshot(applicant, SUITE, '03-form-filled');
   await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
   await applicant.waitForURL(/\/seal-applications\/[0-9a-f-]{36}/);

@@ -1,7 +1,8 @@
 /**
  * Issue 18 Build 1 in the browser (SM-9, SM-12): the grantee opens the approved request, goes to 文件盖章, uploads a
- * PDF, places the imprint (page and millimetres) and downloads the stamped PDF; the download validates with
- * pyHanko and pdfsig, and its rendered page (pdftoppm) shows the imprint where it was placed. Screenshots in
+ * PDF, places the imprint by dragging it on the rendered page preview and downloads the stamped PDF; the download validates
+ * with pyHanko and pdfsig, its rendered page (pdftoppm) shows the imprint where it was dropped, and the public page
+ * /verify/pdf (no login, issue 18 Build 3, SM-11) reports it verified. Screenshots in
  * test-artifacts/e2e-stamp.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-it('uploads a PDF, places the imprint, downloads the stamped file, which validates and shows the imprint there', async () => {
+it('uploads a PDF, drags the imprint into place, downloads the stamped file, which validates, shows the imprint there and verifies on the public page', async () => {
   const sealId = await makeTestSeal(t, 'business', '泽州县市场监督管理局合同专用章');
   const original = await contractPdf('Procurement contract (browser)');
   await grant(t, sealId, 'zz-amr-clerk', original);
@@ -44,9 +45,21 @@ it('uploads a PDF, places the imprint, downloads the stamped file, which validat
     mimeType: 'application/pdf',
     buffer: original,
   });
-  await page.fill('#page', '1');
-  await page.fill('#xMm', '60');
-  await page.fill('#yMm', '80');
+  // Placing by dragging the imprint frame on the rendered page preview (A4: 210 × 297 mm) to (60 mm, 80 mm).
+  await page.waitForSelector('#stamp-sheet[data-ready=true]');
+  await screenshot(page, SUITE, '01-preview');
+  const sheet = (await page.locator('#stamp-sheet').boundingBox())!;
+  const at = (xMm: number, yMm: number) =>
+    [sheet.x + (xMm / 210) * sheet.width, sheet.y + (yMm / 297) * sheet.height] as const;
+  await page.mouse.move(...at(150, 230));
+  await page.mouse.down();
+  await page.mouse.move(...at(100, 150), { steps: 5 });
+  await page.mouse.move(...at(60, 80), { steps: 5 });
+  await page.mouse.up();
+  const xMm = Number(await page.inputValue('#xMm'));
+  const yMm = Number(await page.inputValue('#yMm'));
+  expect(xMm).toBeCloseTo(60, -0.5); // within a pixel of the preview
+  expect(yMm).toBeCloseTo(80, -0.5);
   await screenshot(page, SUITE, '01-placed');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -67,8 +80,30 @@ it('uploads a PDF, places the imprint, downloads the stamped file, which validat
   mkdirSync(path.join(ARTIFACTS, SUITE), { recursive: true });
   writeFileSync(path.join(ARTIFACTS, SUITE, '02-stamped-page.png'), rendered);
   const imprint = imprintOnPage(rendered, 150);
-  expect(imprint!.xMm).toBeCloseTo(60, 0);
-  expect(imprint!.yMm).toBeCloseTo(80, 0);
+  expect(imprint!.xMm).toBeCloseTo(xMm, 0);
+  expect(imprint!.yMm).toBeCloseTo(yMm, 0);
+
+  // SM-11: anyone, without a login, verifies the downloaded file on the public page (linked from /verify).
+  const visitor = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await visitor.goto(`${t.url}/verify`);
+  await visitor.click('#verify-pdf-link');
+  await visitor.setInputFiles('#document', {
+    name: '政府采购合同（已盖章）.pdf',
+    mimeType: 'application/pdf',
+    buffer: stamped,
+  });
+  await visitor.click('#verify-pdf-form button[type=submit]');
+  await visitor.waitForSelector('#verify-result');
+  expect(await visitor.getAttribute('#verify-result', 'data-indication')).toBe('PASSED');
+  const report = await visitor.textContent('main, body');
+  expect(report).toContain('核验通过');
+  expect(report).toContain('泽州县市场监督管理局合同专用章');
+  expect(report).toContain('可信时间戳');
+  expect(report).toContain('未修改（签章覆盖整个文件）');
+  await screenshot(visitor, SUITE, '04-verified-390');
+  await visitor.setViewportSize({ width: 1366, height: 900 });
+  await screenshot(visitor, SUITE, '05-verified-1366');
+  await visitor.close();
 
   // The authorisation is used up: the page says there is none left to use.
   await page.goto(`${t.url}/seals/${sealId}/stamp`);

@@ -103,6 +103,8 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/supervision/disputes',
       '/api/organisations/{id}/designated-staff',
       '/api/supervision/designated-staff-missing',
+      '/api/verify/pdf',
+      '/api/verify/signature',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

@@ -102,3 +102,29 @@ export function imprintOnPage(
     widthMm: (maxX - minX) / dotsPerMm,
   };
 }
+
+/** `POST /api/seals/:id/stamp` as `as` (multipart: the PDF as `document` and the placement fields). */
+export async function stampPdf(
+  t: TestPlatform,
+  as: string,
+  sealId: string,
+  pdf: Buffer,
+  fields: Record<string, string>,
+): Promise<{ status: number; pdf: Buffer; json: any; headers: Headers }> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('document', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), '政府采购合同.pdf');
+  const res = await fetch(`${t.url}/api/seals/${sealId}/stamp`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await t.token(as)}` },
+    body: form,
+  });
+  const body = Buffer.from(await res.arrayBuffer());
+  const isJson = res.headers.get('content-type')?.includes('json');
+  return {
+    status: res.status,
+    pdf: body,
+    json: isJson ? JSON.parse(body.toString('utf8')) : null,
+    headers: res.headers,
+  };
+}
