@@ -16,6 +16,7 @@ import { createLicenceExpiryActivities } from './licence-expiry';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
+import { createTransparencyLogActivities } from './transparency-log';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAttachmentPurgeActivities(deps),
     ...createLicenceEventActivities(deps),
     ...createLicenceExpiryActivities(deps),
+    ...createTransparencyLogActivities(deps),
   });
 }
 
