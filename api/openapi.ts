@@ -6,6 +6,7 @@ import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
+import { TRANSPARENCY_LOG_PATHS } from './openapi-transparency-log';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
@@ -327,6 +328,7 @@ export function openApiDocument(serverUrl: string) {
       },
       ...SEAL_USE_PATHS,
       ...DOCUMENT_PATHS,
+      ...TRANSPARENCY_LOG_PATHS,
       ...SEAL_STATUS_PATHS,
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,
