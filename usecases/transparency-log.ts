@@ -47,10 +47,11 @@ export async function logSize(em: EntityManager): Promise<number> {
 async function loadNodes(em: EntityManager, keys: NodeKey[]): Promise<(key: NodeKey) => Hash> {
   const found = new Map<string, Hash>();
   if (keys.length > 0) {
+    // Parameters as one JSON document: the driver would spread a JS array into a list.
     const rows = await em.execute<Array<{ level: number; idx: string; hash: Buffer }>>(
-      `select level, idx, hash from log_node n
-        join unnest(?::smallint[], ?::bigint[]) k(l, i) on n.level = k.l and n.idx = k.i`,
-      [keys.map((k) => k.level), keys.map((k) => k.index)],
+      `select n.level, n.idx, n.hash from log_node n
+        join jsonb_to_recordset(?::jsonb) k(level smallint, idx bigint) on n.level = k.level and n.idx = k.idx`,
+      [JSON.stringify(keys.map((k) => ({ level: k.level, idx: k.index })))],
     );
     for (const r of rows) found.set(`${r.level}:${r.idx}`, r.hash);
   }
@@ -85,28 +86,35 @@ export async function appendLogBatch(em: EntityManager, limit = LOG_APPEND_BATCH
       ...hashes.map((hash, i) => ({ level: 0, index: from + i, hash })),
       ...completedNodes(from, to, node),
     ];
+    // Parameters as JSON documents: the driver would spread a JS array into a list.
     await tx.execute(
       `insert into log_leaf (idx, kind, identifier, hash, event_time, leaf, leaf_hash)
-       select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bytea[])`,
+       select x.idx, x.kind, x.identifier, x.hash, x.event_time, x.leaf, decode(x.leaf_hash, 'hex')
+         from jsonb_to_recordset(?::jsonb)
+           x(idx bigint, kind text, identifier text, hash text, event_time text, leaf text, leaf_hash text)`,
       [
-        rows.map((_, i) => from + i),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.identifier),
-        rows.map((r) => r.hash),
-        rows.map((r) => r.event_time),
-        leaves,
-        hashes.map((h) => `\\x${h.toString('hex')}`),
+        JSON.stringify(
+          rows.map((r, i) => ({
+            idx: from + i,
+            kind: r.kind,
+            identifier: r.identifier,
+            hash: r.hash,
+            event_time: r.event_time,
+            leaf: leaves[i],
+            leaf_hash: hashes[i]!.toString('hex'),
+          })),
+        ),
       ],
     );
     await tx.execute(
-      `insert into log_node (level, idx, hash) select * from unnest(?::smallint[], ?::bigint[], ?::bytea[])`,
-      [
-        nodes.map((n) => n.level),
-        nodes.map((n) => n.index),
-        nodes.map((n) => `\\x${n.hash.toString('hex')}`),
-      ],
+      `insert into log_node (level, idx, hash)
+       select x.level, x.idx, decode(x.hash, 'hex') from jsonb_to_recordset(?::jsonb) x(level smallint, idx bigint, hash text)`,
+      [JSON.stringify(nodes.map((n) => ({ level: n.level, idx: n.index, hash: n.hash.toString('hex') })))],
     );
-    await tx.execute(`delete from log_outbox where id = any(?::bigint[])`, [rows.map((r) => r.id)]);
+    await tx.execute(
+      `delete from log_outbox where id in (select jsonb_array_elements_text(?::jsonb)::bigint)`,
+      [JSON.stringify(rows.map((r) => r.id))],
+    );
     return rows.length;
   });
 }
@@ -140,7 +148,7 @@ export function treeHeadOf(r: TreeHeadRow): SignedTreeHead {
 
 export async function latestTreeHead(em: EntityManager): Promise<SignedTreeHead | null> {
   const [row] = await em.execute<TreeHeadRow[]>(
-    `select * from log_tree_head order by tree_size desc, id desc limit 1`,
+    `select * from log_tree_head order by id desc limit 1`,
   );
   return row ? treeHeadOf(row) : null;
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
+import { logger } from '../../infra/logger';
 import { logLeafHash, type InclusionEvidence, type SignedTreeHead } from '../../pki/transparency-log';
 import {
   consistencyProofBetween,
@@ -135,7 +136,8 @@ export class TransparencyLogService {
         workflowRunTimeout: SEAL_SIGNATURE_TIMEOUT,
         args: [],
       });
-    } catch {
+    } catch (err) {
+      logger.warn({ err }, 'signing a transparency log tree head failed');
       await audit('failed', { reason: 'signing worker unavailable' });
       const error = new ApiError('UNAVAILABLE', '日志签名服务暂时不可用，请稍后重试');
       error.audited = true;

@@ -76,8 +76,18 @@ beforeAll(async () => {
     body: changeBody(first),
   });
   expect([200, 201, 202]).toContain(changed.status);
+  for (let i = 0; i < 300 && !version2; i++) {
+    const versions = await t.call('GET', `/api/licenses/${first.identifier}/versions`, {
+      as: 'zz-amr-system',
+    });
+    const v2 = (versions.body.items as Array<{ identifier: string; version: number }>).find(
+      (v) => v.version === 2,
+    );
+    if (v2) version2 = v2.identifier;
+    else await new Promise((r) => setTimeout(r, 100));
+  }
   const nextDue = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
-  const event = await t.call('POST', `/api/licenses/${first.identifier}/events`, {
+  const event = await t.call('POST', `/api/licenses/${version2}/events`, {
     as: 'zz-amr-system',
     body: {
       caseId: `EV-${Date.now()}`,
@@ -87,23 +97,13 @@ beforeAll(async () => {
       reason: '年检合格',
     },
   });
-  expect(event.status).toBe(201);
-  for (let i = 0; i < 300 && !version2; i++) {
-    const versions = await t.call('GET', `/api/licenses/${first.identifier}/versions`, {
-      as: 'zz-amr-system',
-    });
-    const v2 = (versions.body as Array<{ identifier: string; version: number }>).find?.(
-      (v) => v.version === 2,
-    );
-    if (v2) version2 = v2.identifier;
-    else await new Promise((r) => setTimeout(r, 100));
-  }
+  if (event.status !== 201) throw new Error(`event: ${event.status} ${JSON.stringify(event.body)}`);
   const row = await t
     .em()
     .findOneOrFail(LicenceEvent, { id: event.body.event.id }, { disableIdentityMap: true });
   eventLeaf = {
     kind: 'licence.event.inspection_passed',
-    identifier: first.identifier,
+    identifier: version2,
     hash: row.dataHash!,
     time: (row.signature as { signingTime: string }).signingTime,
   };
