@@ -20,13 +20,7 @@ import {
   rangeNodes,
   rightEdgeNodes,
 } from '../pki/merkle-tree';
-import {
-  InclusionEvidence,
-  logLeaf,
-  logLeafHash,
-  SignedTreeHead,
-  signTreeHead,
-} from '../pki/transparency-log';
+import { InclusionEvidence, logLeaf, logLeafHash, SignedTreeHead } from '../pki/transparency-log';
 
 export const LOG_APPEND_BATCH = 1000;
 
@@ -147,9 +141,7 @@ export function treeHeadOf(r: TreeHeadRow): SignedTreeHead {
 }
 
 export async function latestTreeHead(em: EntityManager): Promise<SignedTreeHead | null> {
-  const [row] = await em.execute<TreeHeadRow[]>(
-    `select * from log_tree_head order by id desc limit 1`,
-  );
+  const [row] = await em.execute<TreeHeadRow[]>(`select * from log_tree_head order by id desc limit 1`);
   return row ? treeHeadOf(row) : null;
 }
 
