@@ -19,6 +19,7 @@ import { createLicenceExpiryActivities } from './licence-expiry';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
+import { createTransparencyLogActivities } from './transparency-log';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceExpiryActivities(deps),
     ...createDisputeActivities(deps),
     ...createCertificateReminderActivities(deps),
+    ...createTransparencyLogActivities(deps),
   });
 }
 

@@ -22,6 +22,8 @@ import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signin
 import { currentCrl, ocspAnswer } from './signing-revocation';
 import { renewSealForRequest } from './signing-seal-renewal';
 import { carryOutCertificateRequest } from './signing-certificates';
+import type { SignedTreeHead } from '../pki/transparency-log';
+import { signLogTreeHead } from '../usecases/transparency-log-signing';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
 export interface SealSignatureRequest {
@@ -62,6 +64,8 @@ export interface SigningActivities {
   ocspAnswer(req: { requestDer: string }): Promise<string>;
   /** Issue 12 Build 1: signs and records a licence lifecycle event (usecases/licence-event-recording.ts). */
   recordLicenceEvent(req: { eventId: string }): Promise<RecordEventResult>;
+  /** Issue 20 Build 1: signs a tree head over the transparency log as it is (usecases/transparency-log.ts). */
+  signTreeHead(): Promise<SignedTreeHead>;
 }
 
 export interface SigningDeps {
@@ -116,6 +120,10 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     ocspAnswer({ requestDer }) {
       return ocspAnswer(fork(), requestDer, deps.pkiMasterKey);
+    },
+
+    signTreeHead() {
+      return signLogTreeHead(fork(), deps.pkiMasterKey, new Date());
     },
   });
 }

@@ -33,6 +33,8 @@ import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
 import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
 import { verificationRoutes } from './routes/verification';
+import { transparencyLogRoutes } from './routes/transparency-log';
+import { TransparencyLogService } from './services/transparency-log';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
 import { DocumentStampingService } from './services/document-stamping';
@@ -124,6 +126,8 @@ export function createApp(ctx: AppContext) {
   const pdfVerification = new PdfVerificationService(ctx, verification);
   app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
   app.use('/api', certificateStatusRoutes(ctx));
+  // Public too: anyone may audit the transparency log (issue 20).
+  app.use('/api', transparencyLogRoutes(ctx, new TransparencyLogService(ctx)));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));

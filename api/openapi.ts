@@ -7,6 +7,7 @@ import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-li
 import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
+import { TRANSPARENCY_LOG_PATHS } from './openapi-transparency-log';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
 import { CERTIFICATE_PATHS, CERTIFICATE_SCHEMAS } from './openapi-organisation-certificates';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
@@ -331,6 +332,7 @@ export function openApiDocument(serverUrl: string) {
       },
       ...SEAL_USE_PATHS,
       ...DOCUMENT_PATHS,
+      ...TRANSPARENCY_LOG_PATHS,
       ...SEAL_STATUS_PATHS,
       ...CERTIFICATE_PATHS,
       ...VERIFY_PATHS,

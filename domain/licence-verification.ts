@@ -56,6 +56,7 @@ export const SUB_INDICATIONS = [
   'REVOKED',
   'REVOKED_NO_POE',
   'REGISTRY_MISMATCH',
+  'LOG_INCLUSION_FAILURE',
 ] as const;
 export type SubIndication = (typeof SUB_INDICATIONS)[number];
 
@@ -73,6 +74,8 @@ export const SUB_INDICATION_EXPLANATIONS: Record<SubIndication, string> = {
   REVOKED: '印章在签章之前已被注销或挂失。',
   REVOKED_NO_POE: '印章已被注销或挂失，且无法证明签章发生在注销或挂失之前。',
   REGISTRY_MISMATCH: '文件的签名本身有效，但证照数据与平台登记的该证照不一致：这不是平台签发的该证照版本。',
+  LOG_INCLUSION_FAILURE:
+    '文件所附的透明日志包含证明不成立：该证照不在所附已签名树根对应的公开日志中，或树根签名无效。',
 };
 
 export const CHECK_IDS = [
@@ -91,6 +94,7 @@ export const CHECK_IDS = [
   'REGISTRY',
   // The licence's own state, not the signature's: it never changes the indication (LM-23, issue 13).
   'DISPUTE',
+  'LOG_INCLUSION',
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -109,6 +113,7 @@ export const CHECK_LABELS: Record<CheckId, string> = {
   SEAL_STATUS: '印章状态',
   REGISTRY: '平台登记记录',
   DISPUTE: '异议标注',
+  LOG_INCLUSION: '透明日志收录',
 };
 
 export interface CheckResult {
@@ -211,6 +216,8 @@ export function decideVerification(checks: Record<CheckId, CheckResult>, facts: 
       : { indication: 'INDETERMINATE', subIndication: 'REVOKED_NO_POE' };
   }
   if (failed('REGISTRY')) return { indication: 'FAILED', subIndication: 'REGISTRY_MISMATCH' };
+  // Issue 20: a document claiming a place in the transparency log that the proof does not bear out.
+  if (failed('LOG_INCLUSION')) return { indication: 'FAILED', subIndication: 'LOG_INCLUSION_FAILURE' };
   // Every check that ran passed; FORMAT must have run for a PASSED (an identifier alone proves nothing).
   if (checks.FORMAT.passed !== true || checks.DATA_HASH.passed !== true || checks.SIGNATURE.passed !== true)
     return { indication: 'INDETERMINATE', subIndication: 'SIGNED_DATA_NOT_FOUND' };
@@ -291,6 +298,21 @@ export const LicenceDocumentShape = z.looseObject({
       })
       .optional(),
   }),
+  // Issue 20: the licence's inclusion in the transparency log, once a signed tree head covers it.
+  transparency: z
+    .looseObject({
+      leafIndex: z.number().int().min(0),
+      inclusionProof: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(64),
+      treeHead: z.looseObject({
+        treeSize: z.number().int().min(1),
+        rootHash: z.string().regex(/^[0-9a-f]{64}$/),
+        timestamp: IsoTime,
+        signedContent: z.string().min(1),
+        signature: z.string().min(1),
+        certificatePem: z.string().refine(isStrictCertificatePem, { message: '应为且仅为一个 PEM 格式证书' }),
+      }),
+    })
+    .optional(),
 });
 export type LicenceDocumentShape = z.infer<typeof LicenceDocumentShape>;
 
@@ -358,7 +380,20 @@ export interface CryptoFacts {
   /** The signer certificate is in the seal info's certificate list and the seal info's esId is the seal's. */
   boundInSealInfo: boolean;
   sealMakerSignatureValid: boolean;
+  /** Issue 20: the licence's leaf in the transparency log (pki/transparency-log.ts). */
+  logInclusion: LogInclusionFacts;
 }
+
+/**
+ * Issue 20: what the transparency log says of the licence's leaf: included in a signed tree (its index and the
+ * tree's size), not yet in one (no evidence: a fresh licence, before the next tree head), not checkable (a tree
+ * head given to compare with that is of another size), or a proof that does not hold.
+ */
+export type LogInclusionFacts =
+  | { status: 'included'; leafIndex: number; treeSize: number; treeHeadTime: string }
+  | { status: 'absent' }
+  | { status: 'not_comparable'; detail: string }
+  | { status: 'invalid'; problem: string };
 
 export interface DocumentEvidence {
   input: 'identifier' | 'document';
@@ -496,6 +531,21 @@ function disputeCheck(registry: RegisteredLicence): CheckResult {
     : { passed: true, detail: '该证照没有正在核查的异议' };
 }
 
+function logInclusionCheck(facts: LogInclusionFacts): CheckResult {
+  switch (facts.status) {
+    case 'included':
+      return pass(
+        `收录于公开透明日志第 ${facts.leafIndex} 项，包含证明对 ${shanghaiDateTimeSeconds(facts.treeHeadTime)} 签名的大小为 ${facts.treeSize} 的树根成立`,
+      );
+    case 'absent':
+      return NOT_PERFORMED('尚无已签名树根收录该证照（新签发的证照在下一次树根签名后收录）');
+    case 'not_comparable':
+      return NOT_PERFORMED(facts.detail);
+    case 'invalid':
+      return fail(facts.problem);
+  }
+}
+
 export function licenceStateView(registry: RegisteredLicence, now: Date): LicenceStateView {
   const state = currentStatus(registry.status, registry.validTo, now);
   return {
@@ -626,6 +676,7 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
     ? validityCheck(document, crypto)
     : fail('签章人证书无法解析');
 
+  checks.LOG_INCLUSION = logInclusionCheck(crypto.logInclusion);
   if (offline) {
     checks.SEAL_STATUS = NOT_PERFORMED('离线核验：未查询平台的印章状态');
     checks.REGISTRY = NOT_PERFORMED('离线核验：未查询平台登记记录');

@@ -55,6 +55,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** Uploads never attached to an approval action are purged after this many hours (issue 11). */
   attachmentRetentionHours: number;
+  /** Issue 20: the transparency log is appended and a tree head signed every this many minutes. */
+  transparencyLogIntervalMinutes: number;
 }
 
 export interface RateLimitConfig {
@@ -172,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disputesPerHour: positiveInteger(env, 'RATE_LIMIT_DISPUTES_PER_HOUR', 10),
     },
     attachmentRetentionHours: positiveInteger(env, 'ATTACHMENT_RETENTION_HOURS', 24),
+    transparencyLogIntervalMinutes: positiveInteger(env, 'TRANSPARENCY_LOG_INTERVAL_MINUTES', 5),
   };
 }
 

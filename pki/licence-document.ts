@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { canonicalLicence, LICENCE_EXPORT_FORMAT, LicenceContent, LicenceMetadata } from '../domain/licence';
 import type { LicenceData } from '../domain/licence-type';
 import type { SealSignature } from '../domain/seal-signature';
+import type { InclusionEvidence, LogLeafContent } from './transparency-log';
 
 export function licenceDataHash(content: LicenceContent): string {
   return createHash('sha256').update(canonicalLicence(content), 'utf8').digest('hex');
@@ -16,6 +17,22 @@ export interface LicenceExport {
   format: typeof LICENCE_EXPORT_FORMAT;
   licence: { metadata: LicenceMetadata; data: LicenceData };
   signature: SealSignature;
+  /** Issue 20: the licence's inclusion in the transparency log, once a signed tree head covers it. */
+  transparency?: InclusionEvidence;
+}
+
+/**
+ * Issue 20: the licence's leaf in the transparency log, read from the export itself (the log's trigger writes the
+ * same fields when the licence is stored): its kind by version, identifier, data hash and signing time.
+ */
+export function licenceLogLeaf(document: Pick<LicenceExport, 'licence' | 'signature'>): LogLeafContent {
+  const metadata = document.licence.metadata;
+  return {
+    kind: metadata.version === 1 ? 'licence.issuance' : 'licence.version',
+    identifier: metadata.identifier,
+    hash: document.signature.dataHash.value,
+    time: document.signature.signingTime,
+  };
 }
 
 export function licenceExport(licence: {

@@ -13,6 +13,7 @@ import {
   checkDocumentShape,
   CryptoFacts,
   LicenceDocumentShape,
+  LogInclusionFacts,
   RegisteredLicence,
   VerificationReport,
 } from '../domain/licence-verification';
@@ -27,7 +28,14 @@ import {
   signedContentMatches,
 } from './seal-signer';
 import type { SealSignature } from '../domain/seal-signature';
-import type { LicenceExport } from './licence-document';
+import { licenceLogLeaf, type LicenceExport } from './licence-document';
+import {
+  inclusionProblem,
+  InclusionEvidence,
+  logLeafHash,
+  SignedTreeHead,
+  treeHeadProblem,
+} from './transparency-log';
 
 /** The platform's records, as the verifier needs them (implemented over the database in the API). */
 export interface LicenceRegistry {
@@ -41,6 +49,45 @@ export interface VerifyOptions {
   now: Date;
   /** Omitted: offline verification (no registry, no seal status). */
   registry?: LicenceRegistry;
+  /**
+   * Issue 20: the platform's inclusion evidence for a leaf hash (hex), used when the document carries none
+   * (online: the stored export, or an export made before its tree head).
+   */
+  logEvidence?: (leafHashHex: string) => Promise<InclusionEvidence | null>;
+  /** Issue 20, offline: a tree head obtained elsewhere (a monitor, the public endpoint) to hold the proof to. */
+  treeHead?: SignedTreeHead;
+}
+
+/** Issue 20: the document's leaf in the transparency log, checked against its signed tree head. */
+async function logInclusionFacts(
+  document: LicenceDocumentShape,
+  options: VerifyOptions,
+): Promise<LogInclusionFacts> {
+  const leaf = licenceLogLeaf(document as unknown as LicenceExport);
+  const evidence =
+    (document.transparency as InclusionEvidence | undefined) ??
+    (options.logEvidence ? await options.logEvidence(logLeafHash(leaf).toString('hex')) : null);
+  if (!evidence) return { status: 'absent' };
+  const problem = inclusionProblem(leaf, evidence, options.caCertificatePem);
+  if (problem) return { status: 'invalid', problem };
+  const given = options.treeHead;
+  if (given) {
+    const givenProblem = treeHeadProblem(given, options.caCertificatePem);
+    if (givenProblem) return { status: 'invalid', problem: `所给树根：${givenProblem}` };
+    if (given.treeSize !== evidence.treeHead.treeSize)
+      return {
+        status: 'not_comparable',
+        detail: `所给树根的大小 ${given.treeSize} 与文件所附树根的大小 ${evidence.treeHead.treeSize} 不同：离线无法比较，请用一致性证明核对`,
+      };
+    if (given.rootHash !== evidence.treeHead.rootHash)
+      return { status: 'invalid', problem: '所给树根与文件所附树根大小相同而根哈希不同：日志出现分叉' };
+  }
+  return {
+    status: 'included',
+    leafIndex: evidence.leafIndex,
+    treeSize: evidence.treeHead.treeSize,
+    treeHeadTime: evidence.treeHead.timestamp,
+  };
 }
 
 /** The first value of a subject attribute (Node gives an array when an attribute repeats). */
@@ -50,7 +97,11 @@ function subjectAttribute(cert: X509Certificate, name: string): string | null {
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
-function cryptoFacts(document: LicenceDocumentShape, caCertificatePem: string): CryptoFacts {
+function cryptoFacts(
+  document: LicenceDocumentShape,
+  caCertificatePem: string,
+  logInclusion: LogInclusionFacts,
+): CryptoFacts {
   // The shape check guarantees the fields the signature pieces read; extra keys do not matter to them.
   const record = document.signature as unknown as SealSignature;
   const content = document.licence as unknown as LicenceContent;
@@ -68,6 +119,7 @@ function cryptoFacts(document: LicenceDocumentShape, caCertificatePem: string): 
     },
     boundInSealInfo: certificateBoundToSeal(record, cert),
     sealMakerSignatureValid: sealMakerSignatureValid(record, caCertificatePem),
+    logInclusion,
   };
 }
 
@@ -88,7 +140,11 @@ async function verify(
   return assessLicenceDocument({
     input,
     shape,
-    crypto: cryptoFacts(shape.document, options.caCertificatePem),
+    crypto: cryptoFacts(
+      shape.document,
+      options.caCertificatePem,
+      await logInclusionFacts(shape.document, options),
+    ),
     registry,
     now: options.now,
   });

@@ -25,6 +25,7 @@ import { ensureExpirySweepSchedule } from './expiry-schedule';
 import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
 import { ensureAttachmentPurgeSchedule } from '../usecases/attachment-purge-schedule';
+import { ensureTransparencyLogSchedule } from '../usecases/transparency-log-schedule';
 import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
@@ -157,6 +158,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     taskQueue: config.temporalTaskQueue,
     retentionHours: config.attachmentRetentionHours,
   }).catch((err) => logger.warn({ err }, 'ensuring the attachment purge schedule failed'));
+  // Issue 20 Build 1: the transparency log is appended and its tree head signed at a fixed interval.
+  ensureTransparencyLogSchedule(temporal, {
+    taskQueue: config.temporalTaskQueue,
+    intervalMinutes: config.transparencyLogIntervalMinutes,
+  }).catch((err) => logger.warn({ err }, 'ensuring the transparency log schedule failed'));
   // Issue 12 Build 6: messages stored while no exchange endpoint was configured are delivered now that one is.
   exchange.deliverBacklog().catch((err) => logger.warn({ err }, 'delivering the exchange backlog failed'));
   // Issue 12 Build 2: the daily expiry sweep's Schedule (created once; retried at the next start if this fails).

@@ -15,6 +15,7 @@ import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { seed } from '../seed/demo-city';
 import { ensureAuditSigningKey, sealAuditDays } from '../usecases/audit-log';
 import { ensureCertificateAuthority } from '../usecases/certificate-store';
+import { ensureLogSigningKey } from '../usecases/transparency-log-signing';
 import { installRuntime } from '../worker/runtime';
 import { signingTaskQueueOf } from '../workflows/signing-queue';
 
@@ -39,6 +40,7 @@ export async function prepareSigningKeys(
 ): Promise<void> {
   await ensureCertificateAuthority(orm.em.fork() as EntityManager, signing.pkiMasterKey);
   await ensureAuditSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
+  await ensureLogSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
   if (options.seedDevData) await seed(orm.em.fork() as EntityManager, signing.pkiMasterKey);
 }
 

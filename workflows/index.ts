@@ -12,3 +12,4 @@ export { licenceEventWorkflow } from './licence-event';
 export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
 export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';
 export { disputeWorkflow } from './dispute';
+export { transparencyLogWorkflow } from './transparency-log';

@@ -20,7 +20,9 @@ import { startOfShanghaiDay, endOfShanghaiDay } from '../../domain/calendar';
 import { issuanceLateness, LicenceStatus, normaliseIdentifier, validityEnd } from '../../domain/licence';
 import { ChangeKind, ChangeLicenceBody, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
 import { dataProblems, isRealDate } from '../../domain/licence-type';
-import { LicenceExport, licenceExport } from '../../pki/licence-document';
+import { LicenceExport, licenceExport, licenceLogLeaf } from '../../pki/licence-document';
+import { logLeafHash } from '../../pki/transparency-log';
+import { inclusionEvidence } from '../../usecases/transparency-log';
 import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
 import { licenceIssuanceWorkflow } from '../../workflows/licence-issuance';
 import { licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
@@ -453,7 +455,11 @@ export class LicenceService {
   /** GET /api/licenses/:identifier/export: the signed document with its data in full (full access only). */
   async export(principal: Principal, identifier: string, meta: Meta): Promise<LicenceExport> {
     const { licence } = await this.readable(principal, identifier, 'licence.export', meta);
-    return licenceExport(licence);
+    const document = licenceExport(licence);
+    // Issue 20: its inclusion proof and the signed tree head, once a tree head covers its leaf.
+    const leafHash = logLeafHash(licenceLogLeaf(document)).toString('hex');
+    const transparency = await inclusionEvidence(this.ctx.em(), leafHash);
+    return transparency ? { ...document, transparency } : document;
   }
 
   /** GET /api/licenses/:identifier/versions: every version of the licence, oldest first, with why it changed. */

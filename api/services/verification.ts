@@ -18,6 +18,7 @@ import type { SealStatus } from '../../domain/seal';
 import { licenceExport, LicenceExport } from '../../pki/licence-document';
 import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
 import { CA_ID } from '../../usecases/certificate-authority';
+import { inclusionEvidence } from '../../usecases/transparency-log';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { actorOf, Principal } from '../principal';
@@ -191,6 +192,9 @@ export class VerificationService {
 
   constructor(private readonly ctx: AppContext) {}
 
+  /** Issue 20: the log's inclusion evidence for a leaf against its latest signed tree head. */
+  private readonly logEvidence = (leafHashHex: string) => inclusionEvidence(this.ctx.em(), leafHashHex);
+
   /** The trust anchor; the CA never changes while the platform runs, so it is read once. */
   caCertificatePem(): Promise<string> {
     if (!this.caPem) {
@@ -265,6 +269,7 @@ export class VerificationService {
       now: new Date(),
       registry,
       loadExport: (id) => registry.storedExport(id),
+      logEvidence: this.logEvidence,
     });
     await this.auditReport(meta, report, identifier);
     return report;
@@ -275,6 +280,7 @@ export class VerificationService {
       caCertificatePem: await this.caCertificatePem(),
       now: new Date(),
       registry: databaseRegistry(this.ctx.em()),
+      logEvidence: this.logEvidence,
     });
     await this.auditReport(meta, report, null);
     return report;

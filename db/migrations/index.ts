@@ -14,6 +14,7 @@ import { Migration20261202600000_licence_lifecycle } from './Migration2026120260
 import { Migration20261202800000_organisation_certificates } from './Migration20261202800000_organisation_certificates';
 import { Migration20261202500000_pades } from './Migration20261202500000_pades';
 import { Migration20261202820000_disputes } from './Migration20261202820000_disputes';
+import { Migration20261202850000_transparency_log } from './Migration20261202850000_transparency_log';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
     class: Migration20261202800000_organisation_certificates,
   },
   { name: 'Migration20261202820000_disputes', class: Migration20261202820000_disputes },
+  { name: 'Migration20261202850000_transparency_log', class: Migration20261202850000_transparency_log },
 ];

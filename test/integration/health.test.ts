@@ -105,6 +105,12 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/supervision/designated-staff-missing',
       '/api/verify/pdf',
       '/api/verify/signature',
+      // issue 20: the transparency log
+      '/api/transparency-log/tree-head',
+      '/api/transparency-log/tree-heads',
+      '/api/transparency-log/proof/inclusion',
+      '/api/transparency-log/proof/consistency',
+      '/api/transparency-log/leaves',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

@@ -7,7 +7,12 @@
  * audited with the IP, anonymous ones are counted per identifier and day (LM-25). The public page needs no login, shows the report in Chinese with the masked face and makes a
  * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
  */
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { AuditEvent, OrganisationCertificate, Seal } from '../../db/entities';
 import { CertificateAuthority } from '../../db/entities';
@@ -50,6 +55,8 @@ beforeAll(async () => {
     businessLicenceBody({ data: { legalRepresentative: LEGAL_REPRESENTATIVE } }),
   );
   identifier = issued.licence.identifier;
+  // Issue 20: a tree head covering the licence, so that its export carries its inclusion proof.
+  expect((await t.call('POST', '/api/transparency-log/tree-heads', { as: 'jc-admin' })).status).toBe(201);
   const res = await t.call('GET', `/api/licenses/${identifier}/export`, { as: 'zz-amr-system' });
   expect(res.status).toBe(200);
   exported = res.body;
@@ -297,6 +304,61 @@ describe('POST /api/verify', () => {
         [identifier],
       );
     expect(rows).toBe('1');
+  });
+});
+
+describe('issue 20: the offline verifier (scripts/verify-offline.ts) agrees with POST /api/verify', () => {
+  const run = promisify(execFile);
+  const dir = mkdtempSync(path.join(tmpdir(), 'verify-offline-'));
+  async function offlineCli(document: unknown): Promise<{ code: number; report: any }> {
+    const file = path.join(dir, `${randomUUID()}.json`);
+    writeFileSync(file, JSON.stringify(document));
+    try {
+      const { stdout } = await run(
+        'npx',
+        ['tsx', 'scripts/verify-offline.ts', file, '--ca', path.join(dir, 'ca.pem')],
+        {
+          cwd: path.join(__dirname, '..', '..'),
+        },
+      );
+      return { code: 0, report: JSON.parse(stdout) };
+    } catch (err) {
+      const e = err as { code: number; stdout: string };
+      return { code: e.code, report: JSON.parse(e.stdout) };
+    }
+  }
+
+  it('the same indication on every case that needs no registry, with the CA certificate from the public URL', async () => {
+    // Only the CA certificate as anyone downloads it.
+    writeFileSync(path.join(dir, 'ca.pem'), (await t.call('GET', '/ca.pem')).body as string);
+    const changed = clone(exported);
+    changed.licence.data.legalRepresentative = '李四';
+    const badSignature = clone(exported);
+    badSignature.signature.signatureValue = Buffer.alloc(256, 1).toString('base64');
+    const noPurpose = clone(exported) as unknown as { signature: { purpose?: unknown } };
+    delete noPurpose.signature.purpose;
+    const badProof = clone(exported);
+    badProof.transparency!.inclusionProof = badProof.transparency!.inclusionProof.map(() => 'ab'.repeat(32));
+    const cases: Array<[string, unknown]> = [
+      ['PASSED', exported],
+      ['HASH_FAILURE', changed],
+      ['SIG_CRYPTO_FAILURE', badSignature],
+      ['SIG_CONSTRAINTS_FAILURE', noPurpose],
+      ['LOG_INCLUSION_FAILURE', badProof],
+      ['FORMAT_FAILURE', { format: 'something-else' }],
+    ];
+    for (const [expected, document] of cases) {
+      const api = (await verify({ document })).body;
+      const cli = await offlineCli(document);
+      expect([cli.report.indication, cli.report.subIndication]).toEqual([api.indication, api.subIndication]);
+      expect(cli.report.subIndication ?? 'PASSED').toBe(expected);
+      expect(cli.code).toBe(api.indication === 'PASSED' ? 0 : 1);
+      // The checks the offline verifier performs give the same results as the API's.
+      for (const c of cli.report.checks as Array<{ id: string; passed: boolean | null }>)
+        if (!['SEAL_STATUS', 'REGISTRY'].includes(c.id))
+          expect([c.id, c.passed]).toEqual([c.id, check(api, c.id).passed]);
+    }
+    expect(check((await offlineCli(exported)).report, 'LOG_INCLUSION').passed).toBe(true);
   });
 });
 

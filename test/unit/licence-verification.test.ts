@@ -24,8 +24,11 @@ import {
   createCertificateAuthority,
   IssuedCertificate,
   issueOrganisationCertificate,
+  issueServiceCertificate,
 } from '../../pki/certificates';
-import { licenceDataHash, LicenceExport, licenceExport } from '../../pki/licence-document';
+import { inclusionProof, leafHash, NodeKey, nodeHash, rangeHash } from '../../pki/merkle-tree';
+import { logLeafHash, signTreeHead } from '../../pki/transparency-log';
+import { licenceDataHash, LicenceExport, licenceExport, licenceLogLeaf } from '../../pki/licence-document';
 import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
 import { signSealInfo } from '../../pki/seal-maker';
 import { SealForSigning, signWithSeal } from '../../pki/seal-signer';
@@ -61,6 +64,7 @@ describe('decideVerification', () => {
     ['seal kind', ['SEAL_KIND'], 'FAILED', 'SIG_CONSTRAINTS_FAILURE'],
     ['validity at signing time', ['VALID_AT_SIGNING_TIME'], 'FAILED', 'SEAL_NOT_VALID'],
     ['registry', ['REGISTRY'], 'FAILED', 'REGISTRY_MISMATCH'],
+    ['transparency log inclusion (issue 20)', ['LOG_INCLUSION'], 'FAILED', 'LOG_INCLUSION_FAILURE'],
     // Order: the earlier group decides when several fail.
     ['hash before signature', ['SIGNATURE', 'DATA_HASH'], 'FAILED', 'HASH_FAILURE'],
     ['signature before chain', ['CERTIFICATE_CHAIN', 'SIGNATURE'], 'FAILED', 'SIG_CRYPTO_FAILURE'],
@@ -274,7 +278,9 @@ describe('offline verification with the CA certificate alone', () => {
     for (const c of report.checks) {
       expect(c.label).toMatch(/\p{Script=Han}/u);
       // The registry's checks (the dispute marker of issue 13 among them) need the platform.
-      expect(c.passed).toBe(['SEAL_STATUS', 'REGISTRY', 'DISPUTE'].includes(c.id) ? null : true);
+      expect(c.passed).toBe(
+        ['SEAL_STATUS', 'REGISTRY', 'DISPUTE', 'LOG_INCLUSION'].includes(c.id) ? null : true,
+      );
     }
   });
 
@@ -593,4 +599,75 @@ describe('verification by identifier', () => {
 
 it('the export format name is the one the verifier expects', () => {
   expect(document.format).toBe(LICENCE_EXPORT_FORMAT);
+});
+
+describe('issue 20: the transparency log inclusion check, offline with the CA certificate alone', () => {
+  /** A log of a few other leaves and this licence's, with a tree head signed by a log key the CA issued. */
+  function logged(doc: LicenceExport, signer: CaMaterial = ca) {
+    const logKey = issueServiceCertificate(signer, '透明日志', VALIDITY);
+    const leaves = [
+      leafHash('a'),
+      leafHash('b'),
+      logLeafHash(licenceLogLeaf(doc)),
+      leafHash('d'),
+      leafHash('e'),
+    ];
+    const node = (k: NodeKey) => {
+      const width = 2 ** k.level;
+      return rangeHashOfLeaves(leaves.slice(k.index * width, (k.index + 1) * width));
+    };
+    const treeHead = signTreeHead(
+      { treeSize: 5, rootHash: rangeHash(0, 5, node).toString('hex'), timestamp: NOW.toISOString() },
+      logKey.privateKeyPem,
+      logKey.certificatePem,
+    );
+    const proof = inclusionProof(2, 5, node).map((h) => h.toString('hex'));
+    return { ...clone(doc), transparency: { leafIndex: 2, inclusionProof: proof, treeHead } };
+  }
+  function rangeHashOfLeaves(hashes: Buffer[]): Buffer {
+    if (hashes.length === 1) return hashes[0]!;
+    const half = hashes.length / 2;
+    return nodeHash(rangeHashOfLeaves(hashes.slice(0, half)), rangeHashOfLeaves(hashes.slice(half)));
+  }
+
+  it('an export with its inclusion proof and signed tree head: LOG_INCLUSION passed, PASSED', async () => {
+    const report = await offline(logged(document));
+    expect(report.indication).toBe('PASSED');
+    expect(check(report, 'LOG_INCLUSION')).toMatchObject({ passed: true, label: '透明日志收录' });
+  });
+
+  it('a proof for another position, an altered proof or a tree head the CA did not sign: FAILED/LOG_INCLUSION_FAILURE', async () => {
+    const moved = logged(document);
+    moved.transparency.leafIndex = 3;
+    const altered = logged(document);
+    altered.transparency.inclusionProof[0] = '0'.repeat(64);
+    const foreign = logged(document, otherCa);
+    const resized = logged(document);
+    resized.transparency.treeHead.treeSize = 6;
+    for (const doc of [moved, altered, foreign, resized]) {
+      const report = await offline(doc);
+      expect([report.indication, report.subIndication]).toEqual(['FAILED', 'LOG_INCLUSION_FAILURE']);
+      expect(check(report, 'LOG_INCLUSION').passed).toBe(false);
+    }
+  });
+
+  it('a tree head given apart (--tree-head): the same head passes, a forked one of the same size fails', async () => {
+    const doc = logged(document);
+    const same = await verifyLicenceDocument(doc, {
+      caCertificatePem: ca.certificatePem,
+      now: NOW,
+      treeHead: doc.transparency.treeHead,
+    });
+    expect(check(same, 'LOG_INCLUSION').passed).toBe(true);
+    const other = logged({
+      ...clone(document),
+      signature: { ...document.signature, signingTime: NOW.toISOString() },
+    });
+    const forked = await verifyLicenceDocument(doc, {
+      caCertificatePem: ca.certificatePem,
+      now: NOW,
+      treeHead: other.transparency.treeHead,
+    });
+    expect(check(forked, 'LOG_INCLUSION').passed).toBe(false);
+  });
 });

@@ -1,0 +1,288 @@
+/**
+ * Issue 20 Build 1, the transparency log on the real platform (PostgreSQL, Temporal, the signing worker): every
+ * issuance, new version, lifecycle event and seal status change becomes a leaf, appended in batches off the
+ * issuance's path; an administrator signs a tree head on demand (the Schedule does it at a fixed interval); each
+ * leaf has an inclusion proof that verifies against the signed tree head; the export carries its proof and
+ * `POST /api/verify` reports LOG_INCLUSION; consistency proofs between published sizes verify; bad queries are 400
+ * naming the field; and `npm run log:monitor` reports an inconsistency when a leaf is altered or removed in the
+ * database.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { LicenceEvent } from '../../db/licence-entities';
+import { leafHash, nodeHash } from '../../pki/merkle-tree';
+import { licenceLogLeaf, type LicenceExport } from '../../pki/licence-document';
+import {
+  consistencyProblem,
+  inclusionProblem,
+  LogLeafContent,
+  logLeafHash,
+  SignedTreeHead,
+  treeHeadProblem,
+} from '../../pki/transparency-log';
+import { testServices } from '../support/env';
+import { withDatabase } from '../support/global-setup';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  changeBody,
+  grantLicenceSealUse,
+  issueLicence,
+} from '../support/licences';
+import { startTestPlatform, TestPlatform } from '../support/platform';
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+
+let t: TestPlatform;
+let owner: Client;
+let caPem: string;
+let first: { identifier: string; caseId: string; data: Record<string, unknown> };
+let version2: string;
+let eventLeaf: LogLeafContent;
+let head: SignedTreeHead;
+
+const signTreeHead = async (): Promise<SignedTreeHead> => {
+  const res = await t.call('POST', '/api/transparency-log/tree-heads', { as: 'jc-admin' });
+  if (res.status !== 201) throw new Error(`sign: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+};
+const exportOf = async (identifier: string): Promise<LicenceExport> => {
+  const res = await t.call('GET', `/api/licenses/${identifier}/export`, { as: 'zz-amr-system' });
+  expect(res.status).toBe(200);
+  return res.body;
+};
+const proofFor = (leaf: LogLeafContent, treeSize?: number) =>
+  t.call(
+    'GET',
+    `/api/transparency-log/proof/inclusion?leafHash=${logLeafHash(leaf).toString('hex')}${treeSize ? `&treeSize=${treeSize}` : ''}`,
+  );
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  owner = new Client({ connectionString: withDatabase(testServices().postgresAdminUrl, t.databaseName) });
+  await owner.connect();
+  caPem = (await t.call('GET', '/ca.pem')).body as string;
+  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  const body = businessLicenceBody();
+  const issued = await issueLicence(t, body);
+  first = { identifier: issued.licence.identifier, caseId: body.caseId, data: body.data };
+  const changed = await t.call('POST', `/api/licenses/${first.identifier}/versions`, {
+    as: 'zz-amr-system',
+    body: changeBody(first),
+  });
+  expect([200, 201, 202]).toContain(changed.status);
+  for (let i = 0; i < 300 && !version2; i++) {
+    const versions = await t.call('GET', `/api/licenses/${first.identifier}/versions`, {
+      as: 'zz-amr-system',
+    });
+    const v2 = (versions.body.items as Array<{ identifier: string; version: number }>).find(
+      (v) => v.version === 2,
+    );
+    if (v2) version2 = v2.identifier;
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  const nextDue = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+  const event = await t.call('POST', `/api/licenses/${version2}/events`, {
+    as: 'zz-amr-system',
+    body: {
+      caseId: `EV-${Date.now()}`,
+      kind: 'inspection_passed',
+      nextDueDate: nextDue,
+      legalBasis: '《中华人民共和国市场主体登记管理条例》',
+      reason: '年检合格',
+    },
+  });
+  if (event.status !== 201) throw new Error(`event: ${event.status} ${JSON.stringify(event.body)}`);
+  const row = await t
+    .em()
+    .findOneOrFail(LicenceEvent, { id: event.body.event.id }, { disableIdentityMap: true });
+  eventLeaf = {
+    kind: 'licence.event.inspection_passed',
+    identifier: version2,
+    hash: row.dataHash!,
+    time: (row.signature as { signingTime: string }).signingTime,
+  };
+  head = await signTreeHead();
+}, 180_000);
+
+afterAll(async () => {
+  await owner?.end();
+  await t?.stop();
+});
+
+describe('leaves and signed tree heads', () => {
+  it('a platform administrator signs a tree head on demand; it verifies with the CA certificate alone', async () => {
+    expect(head.treeSize).toBeGreaterThanOrEqual(3);
+    expect(treeHeadProblem(head, caPem)).toBeNull();
+    const latest = await t.call('GET', '/api/transparency-log/tree-head');
+    expect(latest.status).toBe(200);
+    expect(latest.body.treeSize).toBe(head.treeSize);
+    expect((await owner.query(`select count(*)::int as n from log_outbox`)).rows[0].n).toBe(0);
+  });
+
+  it('nobody but a platform administrator signs one (403, audited); without a login 401', async () => {
+    const res = await t.call('POST', '/api/transparency-log/tree-heads', { as: 'zz-amr-clerk' });
+    expect(res.status).toBe(403);
+    expect((await t.call('POST', '/api/transparency-log/tree-heads')).status).toBe(401);
+    const audited = await owner.query(
+      `select count(*)::int as n from audit_event where action = 'transparency_log.sign' and outcome = 'denied'`,
+    );
+    expect(audited.rows[0].n).toBe(1);
+  });
+
+  it('the issuance, the new version, the lifecycle event and the seal status changes each have an inclusion proof that verifies', async () => {
+    const leaves: LogLeafContent[] = [
+      licenceLogLeaf(await exportOf(first.identifier)),
+      licenceLogLeaf(await exportOf(version2)),
+      eventLeaf,
+    ];
+    expect(leaves.map((l) => l.kind)).toEqual([
+      'licence.issuance',
+      'licence.version',
+      'licence.event.inspection_passed',
+    ]);
+    const seals = await t.call(
+      'GET',
+      `/api/transparency-log/leaves?start=0&end=${Math.min(head.treeSize, 1000)}`,
+    );
+    expect(seals.status).toBe(200);
+    const sealLeaf = (seals.body.leaves as Array<{ kind: string; leaf: string }>).find((l) =>
+      l.kind.startsWith('seal.status.'),
+    )!;
+    expect(sealLeaf).toBeDefined();
+    leaves.push(JSON.parse(sealLeaf.leaf) as LogLeafContent);
+    for (const leaf of leaves) {
+      const res = await proofFor(leaf);
+      expect(res.status).toBe(200);
+      expect(inclusionProblem(leaf, { ...res.body, treeHead: head }, caPem)).toBeNull();
+    }
+  });
+
+  it('the export carries its inclusion proof and tree head; POST /api/verify reports LOG_INCLUSION', async () => {
+    const exported = await exportOf(first.identifier);
+    expect(exported.transparency).toMatchObject({ treeHead: { treeSize: head.treeSize } });
+    for (const body of [{ document: exported }, { identifier: first.identifier }]) {
+      const report = (await t.call('POST', '/api/verify', { body })).body;
+      expect(report.indication).toBe('PASSED');
+      expect(report.checks.find((c: { id: string }) => c.id === 'LOG_INCLUSION')).toMatchObject({
+        passed: true,
+        label: '透明日志收录',
+      });
+    }
+    const forged = JSON.parse(JSON.stringify(exported)) as LicenceExport;
+    forged.transparency!.leafIndex = (forged.transparency!.leafIndex + 1) % head.treeSize;
+    const report = (await t.call('POST', '/api/verify', { body: { document: forged } })).body;
+    expect([report.indication, report.subIndication]).toEqual(['FAILED', 'LOG_INCLUSION_FAILURE']);
+  });
+
+  it('consistency proofs between published sizes verify (every earlier size against the latest)', async () => {
+    const before = head;
+    await issueLicence(t, businessLicenceBody());
+    const after = await signTreeHead();
+    expect(after.treeSize).toBe(before.treeSize + 1);
+    for (let m = 1; m <= after.treeSize; m++) {
+      const proof = await t.call(
+        'GET',
+        `/api/transparency-log/proof/consistency?first=${m}&second=${after.treeSize}`,
+      );
+      expect(proof.status).toBe(200);
+      const older = await t.call('GET', `/api/transparency-log/leaves?start=0&end=${m}`);
+      const root = rootOf((older.body.leaves as Array<{ leaf: string }>).map((l) => leafHash(l.leaf)));
+      expect(
+        consistencyProblem({ ...before, treeSize: m, rootHash: root }, after, proof.body.consistencyProof),
+      ).toBeNull();
+    }
+    head = after;
+  });
+
+  it.each([
+    ['/api/transparency-log/proof/inclusion?leafHash=xyz', 'leafHash'],
+    ['/api/transparency-log/proof/inclusion?leafHash=' + '0'.repeat(64) + '&treeSize=abc', 'treeSize'],
+    ['/api/transparency-log/proof/inclusion?leafHash=' + '0'.repeat(64) + '&treeSize=999999', 'treeSize'],
+    ['/api/transparency-log/proof/consistency?first=5&second=2', 'first'],
+    ['/api/transparency-log/proof/consistency?first=1', 'second'],
+    ['/api/transparency-log/leaves?start=0&end=5000', 'end'],
+    ['/api/transparency-log/leaves?start=-1&end=2', 'start'],
+    ['/api/transparency-log/leaves?start=0&end=1&extra=1', 'extra'],
+  ])('bad query %s: 400 naming %s', async (url, field) => {
+    const res = await t.call('GET', url);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.error.details)).toContain(field);
+  });
+
+  it('an unknown leaf: 404', async () => {
+    const res = await t.call('GET', `/api/transparency-log/proof/inclusion?leafHash=${'ab'.repeat(32)}`);
+    expect(res.status).toBe(404);
+  });
+});
+
+/** MTH over leaf hashes (RFC 9162 §2.1.1), written out here for the test. */
+function rootOf(hashes: Buffer[]): string {
+  const mth = (d: Buffer[]): Buffer => {
+    if (d.length === 1) return d[0]!;
+    let k = 1;
+    while (k * 2 < d.length) k *= 2;
+    return nodeHash(mth(d.slice(0, k)), mth(d.slice(k)));
+  };
+  return mth(hashes).toString('hex');
+}
+
+describe('npm run log:monitor', () => {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'log-monitor-'));
+  async function monitor(state: string): Promise<{ code: number; out: string }> {
+    try {
+      const { stdout, stderr } = await run(
+        'npx',
+        ['tsx', 'scripts/log-monitor.ts', '--url', t.url, '--state', path.join(stateDir, state)],
+        { cwd: ROOT },
+      );
+      return { code: 0, out: stdout + stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, out: e.stdout + e.stderr };
+    }
+  }
+
+  it('follows the log over time, then reports a leaf altered, a leaf removed and a rewritten tree', async () => {
+    const intact = await monitor('watcher.json');
+    expect(intact.out).toContain('"consistent":true');
+    expect(intact.code).toBe(0);
+    await issueLicence(t, businessLicenceBody());
+    await signTreeHead();
+    const later = await monitor('watcher.json');
+    expect([later.code, later.out]).toEqual([0, expect.stringContaining('"consistent":true')]);
+
+    // A leaf's text altered in the database (by someone with the owner's rights): a fresh audit finds it.
+    await owner.query(`update log_leaf set leaf = replace(leaf, 'licence.issuance', 'licence.version') where idx = (
+                         select min(idx) from log_leaf where kind = 'licence.issuance')`);
+    const altered = await monitor('fresh-1.json');
+    expect(altered.code).toBe(2);
+    expect(altered.out).toMatch(/"consistent":false.*altered/);
+    // … and when its leaf hash is altered to match, the leaves no longer make the signed root.
+    await owner.query(`update log_leaf set leaf_hash = sha256(decode('00', 'hex') || convert_to(leaf, 'UTF8'))
+                        where kind = 'licence.issuance' and leaf like '%licence.version%'`);
+    const rehashed = await monitor('fresh-2.json');
+    expect(rehashed.code).toBe(2);
+    expect(rehashed.out).toMatch(/do not make the signed root|altered/);
+
+    // A leaf removed: the gap is found.
+    await owner.query(`delete from log_leaf where idx = 1`);
+    const removed = await monitor('fresh-3.json');
+    expect(removed.code).toBe(2);
+    expect(removed.out).toMatch(/leaf 1 is missing/);
+
+    // The tree rewritten without its last leaf and signed again: the watcher that saw it finds the log shrank.
+    const [{ last }] = (await owner.query(`select max(idx)::int as last from log_leaf`)).rows;
+    await owner.query(`delete from log_node where (idx + 1) * (1::bigint << level) > $1`, [last]);
+    await owner.query(`delete from log_leaf where idx = $1`, [last]);
+    await signTreeHead();
+    const shrunk = await monitor('watcher.json');
+    expect(shrunk.code).toBe(2);
+    expect(shrunk.out).toMatch(/shrank/);
+  });
+});
