@@ -11,6 +11,7 @@ import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
+import { createLicenceConversionActivities } from './licence-conversion';
 import { createLicenceEventActivities } from './licence-events';
 import { createLicenceExpiryActivities } from './licence-expiry';
 import { createSealApplicationActivities } from './seal-application';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAttachmentPurgeActivities(deps),
     ...createLicenceEventActivities(deps),
     ...createLicenceExpiryActivities(deps),
+    ...createLicenceConversionActivities(deps),
   });
 }
 

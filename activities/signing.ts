@@ -16,6 +16,8 @@ import { signAndStoreLicence, SignAndStoreResult } from '../usecases/licence-iss
 import { signUnderAuthorisation } from '../usecases/seal-signing';
 import { RecordEventResult, signAndRecordEvent } from '../usecases/licence-event-recording';
 import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
+import { CONVERSION_REFUSED } from '../domain/licence-conversion';
+import { ConversionBatchResult, ConversionRefused, convertBatch } from '../usecases/licence-conversion-batch';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
 import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
@@ -57,6 +59,8 @@ export interface SigningActivities {
   ocspAnswer(req: { requestDer: string }): Promise<string>;
   /** Issue 12 Build 1: signs and records a licence lifecycle event (usecases/licence-event-recording.ts). */
   recordLicenceEvent(req: { eventId: string }): Promise<RecordEventResult>;
+  /** Issue 19 (LM-10): one batch of a legacy conversion (usecases/licence-conversion-batch.ts). */
+  convertLicenceBatch(req: { jobId: string }): Promise<ConversionBatchResult>;
 }
 
 export interface SigningDeps {
@@ -75,6 +79,15 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     recordLicenceEvent({ eventId }) {
       return signAndRecordEvent(fork(), { eventId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+    },
+
+    async convertLicenceBatch({ jobId }) {
+      try {
+        return await convertBatch(fork(), { jobId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+      } catch (err) {
+        if (err instanceof ConversionRefused) throw ApplicationFailure.nonRetryable(err.message, CONVERSION_REFUSED);
+        throw err;
+      }
     },
 
     makeSeal({ applicationId }) {

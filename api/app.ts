@@ -1,4 +1,8 @@
 /** The Express application: JSON API under /api, health, OpenAPI with Swagger UI, and the web UI. */
+import { conversionRoutes } from './routes/conversions';
+import { LicenceConversionService } from './services/licence-conversion';
+import { ConversionCompletionService } from './services/conversion-completion';
+import { conversionPageRoutes } from './web/conversion-pages';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
@@ -65,6 +69,8 @@ export function createApp(ctx: AppContext) {
   const licences = new LicenceService(ctx);
   const licenceEvents = new LicenceEventService(ctx, licences, approvals);
   const exchange = new ExchangeService(ctx);
+  const conversions = new LicenceConversionService(ctx);
+  const conversionCompletion = new ConversionCompletionService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -118,6 +124,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
   app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
   app.use('/api', exchangeRoutes(ctx, exchange));
+  app.use('/api', conversionRoutes(ctx, conversions, conversionCompletion));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
@@ -129,6 +136,7 @@ export function createApp(ctx: AppContext) {
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
+  app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),

@@ -4,6 +4,7 @@ import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-d
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
+import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
@@ -50,6 +51,7 @@ export function openApiDocument(serverUrl: string) {
         ...LICENCE_TYPE_SCHEMAS,
         ...LICENCE_SCHEMAS,
         ...LICENCE_LIFECYCLE_SCHEMAS,
+        ...CONVERSION_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
         Error: {
@@ -332,6 +334,7 @@ export function openApiDocument(serverUrl: string) {
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,
       ...LICENCE_LIFECYCLE_PATHS,
+      ...CONVERSION_PATHS,
     }),
   };
 }

@@ -55,6 +55,8 @@ export interface Config {
   rateLimits: RateLimitConfig;
   /** Uploads never attached to an approval action are purged after this many hours (issue 11). */
   attachmentRetentionHours: number;
+  /** Issue 19 (LM-10): the largest legacy conversion upload accepted, in bytes (CONVERSION_MAX_BYTES, 200 MB). */
+  conversionMaxBytes: number;
 }
 
 export interface RateLimitConfig {
@@ -172,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disputesPerHour: positiveInteger(env, 'RATE_LIMIT_DISPUTES_PER_HOUR', 10),
     },
     attachmentRetentionHours: positiveInteger(env, 'ATTACHMENT_RETENTION_HOURS', 24),
+    conversionMaxBytes: positiveInteger(env, 'CONVERSION_MAX_BYTES', 200 * 1024 * 1024),
   };
 }
 

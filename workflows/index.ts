@@ -10,3 +10,4 @@ export { crlWorkflow, ocspWorkflow, pdfSignatureWorkflow } from './pdf-signing';
 export { licenceEventWorkflow } from './licence-event';
 export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
 export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';
+export { licenceConversionWorkflow } from './licence-conversion';

@@ -12,6 +12,7 @@ import { Migration20261202400000_approval_clock } from './Migration2026120240000
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 import { Migration20261202500000_pades } from './Migration20261202500000_pades';
+import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
   { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
   { name: 'Migration20261202500000_pades', class: Migration20261202500000_pades },
+  { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
 ];
