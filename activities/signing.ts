@@ -85,7 +85,8 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
       try {
         return await convertBatch(fork(), { jobId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
       } catch (err) {
-        if (err instanceof ConversionRefused) throw ApplicationFailure.nonRetryable(err.message, CONVERSION_REFUSED);
+        if (err instanceof ConversionRefused)
+          throw ApplicationFailure.nonRetryable(err.message, CONVERSION_REFUSED);
         throw err;
       }
     },

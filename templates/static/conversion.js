@@ -1,3 +1,4 @@
+/* global document, location */
 // Issue 19 (LM-10): the legacy conversion pages — upload, column mapping, preview, start and the live progress —
 // over the JSON API with the session cookie (same origin).
 (function () {
