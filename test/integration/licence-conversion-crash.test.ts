@@ -23,7 +23,7 @@ let worker: ChildProcess | undefined;
 
 beforeAll(async () => {
   t = await startTestPlatform({ runWorker: false });
-  worker = await startWorkerProcess(t.workerEnv);
+  worker = await startWorkerProcess(t.workerEnv, 300_000);
 });
 
 afterAll(async () => {
