@@ -78,7 +78,10 @@ it('uploads a ledger, maps the columns, previews, converts with the progress bar
   expect(await page.textContent('#report-rejected')).toBe('7 行');
   await screenshot(page, SUITE, '05-report');
 
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-rejected')]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 180_000 }),
+    page.click('#download-rejected'),
+  ]);
   const records = parseCsv(readFileSync((await download.path())!), { bom: true, columns: true }) as Array<
     Record<string, string>
   >;

@@ -163,7 +163,10 @@ export async function uploadLedger(
 export async function waitForConversion(t: TestPlatform, jobId: string, timeoutMs = 600_000): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await t.call('GET', `/api/conversions/${jobId}`, { as: 'zz-amr-issuer' });
+    // A poll that loses its connection (a kept-alive socket reset on a loaded machine) polls again.
+    const res = await t
+      .call('GET', `/api/conversions/${jobId}`, { as: 'zz-amr-issuer' })
+      .catch(() => ({ status: 0, body: { status: 'unknown' } }) as { status: number; body: any });
     if (res.status === 200 && (res.body.status === 'completed' || res.body.status === 'failed'))
       return res.body;
     if (Date.now() > until)
