@@ -14,6 +14,7 @@ import { createCertificateRequestActivities } from './certificate-requests';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
+import { createLicenceConversionActivities } from './licence-conversion';
 import { createLicenceEventActivities } from './licence-events';
 import { createLicenceExpiryActivities } from './licence-expiry';
 import { createSealApplicationActivities } from './seal-application';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDisputeActivities(deps),
     ...createCertificateReminderActivities(deps),
     ...createTransparencyLogActivities(deps),
+    ...createLicenceConversionActivities(deps),
   });
 }
 

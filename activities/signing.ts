@@ -16,6 +16,8 @@ import { signAndStoreLicence, SignAndStoreResult } from '../usecases/licence-iss
 import { signUnderAuthorisation } from '../usecases/seal-signing';
 import { RecordEventResult, signAndRecordEvent } from '../usecases/licence-event-recording';
 import { SEAL_USE_REFUSED } from '../workflows/signing-queue';
+import { CONVERSION_REFUSED } from '../domain/licence-conversion';
+import { ConversionBatchResult, ConversionRefused, convertBatch } from '../usecases/licence-conversion-batch';
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
 import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
@@ -66,6 +68,8 @@ export interface SigningActivities {
   recordLicenceEvent(req: { eventId: string }): Promise<RecordEventResult>;
   /** Issue 20 Build 1: signs a tree head over the transparency log as it is (usecases/transparency-log.ts). */
   signTreeHead(): Promise<SignedTreeHead>;
+  /** Issue 19 (LM-10): one batch of a legacy conversion (usecases/licence-conversion-batch.ts). */
+  convertLicenceBatch(req: { jobId: string }): Promise<ConversionBatchResult>;
 }
 
 export interface SigningDeps {
@@ -84,6 +88,16 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     recordLicenceEvent({ eventId }) {
       return signAndRecordEvent(fork(), { eventId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+    },
+
+    async convertLicenceBatch({ jobId }) {
+      try {
+        return await convertBatch(fork(), { jobId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+      } catch (err) {
+        if (err instanceof ConversionRefused)
+          throw ApplicationFailure.nonRetryable(err.message, CONVERSION_REFUSED);
+        throw err;
+      }
     },
 
     makeSeal({ applicationId }) {

@@ -2,6 +2,10 @@
 import { pdfVerificationRoutes } from './routes/pdf-verification';
 import { PdfVerificationService } from './services/pdf-verification';
 import { pdfVerifyPageRoutes } from './web/pdf-verify-pages';
+import { conversionRoutes } from './routes/conversions';
+import { LicenceConversionService } from './services/licence-conversion';
+import { ConversionCompletionService } from './services/conversion-completion';
+import { conversionPageRoutes } from './web/conversion-pages';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
@@ -79,6 +83,8 @@ export function createApp(ctx: AppContext) {
   const licenceEvents = new LicenceEventService(ctx, licences, approvals);
   const exchange = new ExchangeService(ctx);
   const disputes = new DisputeService(ctx);
+  const conversions = new LicenceConversionService(ctx);
+  const conversionCompletion = new ConversionCompletionService(ctx);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -141,6 +147,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
   app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
   app.use('/api', exchangeRoutes(ctx, exchange));
+  app.use('/api', conversionRoutes(ctx, conversions, conversionCompletion));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
   app.use('/api', jsonErrorHandler(ctx.em));
 
@@ -155,6 +162,7 @@ export function createApp(ctx: AppContext) {
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
+  app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),

@@ -119,6 +119,10 @@ export const LICENCE_SCHEMAS = {
       masked: { type: 'boolean' },
       issuedAt: { type: 'string', format: 'date-time' },
       late: { type: 'boolean' },
+      legacyConversion: {
+        type: 'boolean',
+        description: 'Issue 19: converted from the legacy stock (存量转换)',
+      },
       signature: {
         type: 'object',
         properties: {

@@ -5,6 +5,7 @@ import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-type
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
+import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
 import { TRANSPARENCY_LOG_PATHS } from './openapi-transparency-log';
@@ -55,6 +56,7 @@ export function openApiDocument(serverUrl: string) {
         ...LICENCE_SCHEMAS,
         ...LICENCE_LIFECYCLE_SCHEMAS,
         ...DISPUTE_SCHEMAS,
+        ...CONVERSION_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
         Error: {
@@ -340,6 +342,7 @@ export function openApiDocument(serverUrl: string) {
       ...LICENCE_PATHS,
       ...LICENCE_LIFECYCLE_PATHS,
       ...DISPUTE_PATHS,
+      ...CONVERSION_PATHS,
     }),
   };
 }

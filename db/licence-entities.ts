@@ -92,7 +92,11 @@ export class Licence {
   signature!: SealSignature;
   signatureId!: string;
   sealId!: string;
-  issuanceId!: string;
+  /** The issuance request; null for a licence converted from the legacy stock (issue 19, conversionJobId). */
+  issuanceId: string | null = null;
+  /** Issue 19 (LM-10): the conversion job and the legacy licence number of a converted (存量转换) licence. */
+  conversionJobId: string | null = null;
+  legacyNumber: string | null = null;
   issuedAt!: Date;
   createdAt: Opt<Date> = new Date();
 }
@@ -202,7 +206,9 @@ export const LicenceSchema = new EntitySchema<Licence>({
     signature: { type: 'json' },
     signatureId: { type: 'string' },
     sealId: { type: 'string' },
-    issuanceId: { type: 'string', unique: true },
+    issuanceId: { type: 'string', unique: true, nullable: true },
+    conversionJobId: { type: 'string', nullable: true },
+    legacyNumber: { type: 'string', nullable: true },
     issuedAt: timestamptz,
     createdAt: timestamptz,
   },

@@ -59,6 +59,19 @@ export function licenceSealDocumentTitle(type: { name: string; code: string }): 
 }
 
 /**
+ * Issue 19 (LM-10): the title of the one authorisation a legacy conversion signs its whole file under (SM-12). It
+ * begins with the reserved prefix, so only the conversion path signs under it, and it differs from the standing
+ * issuance title, so everyday issuance never spends a conversion's uses.
+ */
+export function conversionSealDocumentTitle(type: { name: string; code: string }): string {
+  return `${LICENCE_TITLE_PREFIX}（存量转换）：${type.name}（${type.code}）`;
+}
+
+export function isConversionDocumentTitle(title: string): boolean {
+  return title.replace(/\s+/g, '').startsWith(`${LICENCE_TITLE_PREFIX}（存量转换）：`);
+}
+
+/**
  * A title reserved for licence signing (issue 11): the generic signing endpoint refuses it, whatever follows the
  * prefix and however it is spaced, so that a standing licence authorisation serves only the issuance path.
  */

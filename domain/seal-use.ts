@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json';
+import { isConversionDocumentTitle } from './licence';
 import { shanghaiDateTime } from './format';
 import { INITIATOR_OPTIONS } from './flow-definition';
 import type { SealKind, SealStatus } from './seal';
@@ -14,6 +15,11 @@ import type { UserRole } from './roles';
 
 export const SEAL_USE_MAX_DOCUMENTS = 50;
 export const SEAL_USE_MAX_USES = 1000;
+/**
+ * Issue 19 (LM-10): one authorisation covers a whole legacy conversion file (domain/licence-conversion.ts), so a
+ * request whose every document is a conversion title may ask for up to this many uses.
+ */
+export const SEAL_USE_MAX_CONVERSION_USES = 1_000_000;
 /** An authorisation is for a stated occasion, not a standing licence to use the seal (SM-12). */
 export const SEAL_USE_MAX_WINDOW_MS = 366 * 24 * 3600 * 1000;
 
@@ -33,7 +39,7 @@ export const SealUseRequestBody = z
   .object({
     sealId: z.string().trim().min(1).max(100),
     documents: z.array(SealUseDocument).min(1).max(SEAL_USE_MAX_DOCUMENTS),
-    maxUses: z.number().int().min(1).max(SEAL_USE_MAX_USES),
+    maxUses: z.number().int().min(1).max(SEAL_USE_MAX_CONVERSION_USES),
     validFrom: IsoTime,
     validTo: IsoTime,
     reason: z.string().trim().min(2).max(500),
@@ -44,6 +50,14 @@ export const SealUseRequestBody = z
   .superRefine((b, ctx) => {
     const problem = windowProblem(new Date(b.validFrom), new Date(b.validTo));
     if (problem) ctx.addIssue({ code: 'custom', path: ['validTo'], message: problem });
+    const conversion = b.documents.every((d) => isConversionDocumentTitle(d.title));
+    if (b.maxUses > SEAL_USE_MAX_USES && !conversion) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxUses'],
+        message: `用印次数不能超过 ${SEAL_USE_MAX_USES} 次（仅证照存量转换的用印可按文件行数申请）`,
+      });
+    }
   });
 export type SealUseRequestBody = z.infer<typeof SealUseRequestBody>;
 

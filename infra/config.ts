@@ -57,6 +57,8 @@ export interface Config {
   attachmentRetentionHours: number;
   /** Issue 20: the transparency log is appended and a tree head signed every this many minutes. */
   transparencyLogIntervalMinutes: number;
+  /** Issue 19 (LM-10): the largest legacy conversion upload accepted, in bytes (CONVERSION_MAX_BYTES, 200 MB). */
+  conversionMaxBytes: number;
 }
 
 export interface RateLimitConfig {
@@ -175,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     attachmentRetentionHours: positiveInteger(env, 'ATTACHMENT_RETENTION_HOURS', 24),
     transparencyLogIntervalMinutes: positiveInteger(env, 'TRANSPARENCY_LOG_INTERVAL_MINUTES', 5),
+    conversionMaxBytes: positiveInteger(env, 'CONVERSION_MAX_BYTES', 200 * 1024 * 1024),
   };
 }
 

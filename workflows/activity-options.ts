@@ -51,6 +51,7 @@ export const LONG_ACTIVITIES: ReadonlySet<string> = new Set([
   'notifyApplicantOfOutcome',
   'notifyRequesterOfSealUseOutcome',
   'wakeIssuancesAwaitingSeal',
+  'convertLicenceBatch',
 ]);
 
 /** The options an activity is called with. */

@@ -13,3 +13,4 @@ export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
 export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';
 export { disputeWorkflow } from './dispute';
 export { transparencyLogWorkflow } from './transparency-log';
+export { licenceConversionWorkflow } from './licence-conversion';

@@ -51,6 +51,8 @@ export interface LicenceView {
   masked: boolean;
   issuedAt: string;
   late: boolean;
+  /** Issue 19 (LM-10): converted from the legacy stock (存量转换); the issue date is the original one. */
+  legacyConversion: boolean;
   signature: {
     sealName: string;
     esId: string;
@@ -89,7 +91,12 @@ export async function licenceView(
   const [type, issuer, request, signer, disputed] = await Promise.all([
     em.findOneOrFail(LicenceType, { id: licence.typeId }),
     em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId }),
-    issuance ? Promise.resolve(issuance) : em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId }),
+    // A licence converted from the legacy stock (issue 19) has no issuance request.
+    issuance
+      ? Promise.resolve(issuance)
+      : licence.issuanceId
+        ? em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId })
+        : Promise.resolve(null),
     em
       .getConnection()
       .execute<Array<{ display_name: string }>>(
@@ -122,7 +129,8 @@ export async function licenceView(
     data,
     masked: !full,
     issuedAt: licence.issuedAt.toISOString(),
-    late: request.late,
+    late: request?.late ?? false,
+    legacyConversion: licence.legacyNumber !== null,
     signature: {
       // From the CA-signed seal info, never the record's unsigned copies (issue 11).
       sealName: signature.seal.sealInfo.property.name,

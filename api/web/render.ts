@@ -67,6 +67,8 @@ export function renderPage(name: string, context: PageContext): string {
       isLicenceStaff: principal.roles.some((r) =>
         ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),
       ),
+      // 存量转换 (issue 19): the issuing unit's licence staff.
+      isConversionStaff: principal.roles.some((r) => ['licence_issuer', 'licence_system'].includes(r)),
       // 督办: supervisors and administrators of a management unit (LM-28).
       isSupervisor: isManagementOverseer(principal),
     },

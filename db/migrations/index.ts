@@ -15,6 +15,7 @@ import { Migration20261202800000_organisation_certificates } from './Migration20
 import { Migration20261202500000_pades } from './Migration20261202500000_pades';
 import { Migration20261202820000_disputes } from './Migration20261202820000_disputes';
 import { Migration20261202850000_transparency_log } from './Migration20261202850000_transparency_log';
+import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   },
   { name: 'Migration20261202820000_disputes', class: Migration20261202820000_disputes },
   { name: 'Migration20261202850000_transparency_log', class: Migration20261202850000_transparency_log },
+  { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
 ];

@@ -111,6 +111,15 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/transparency-log/proof/inclusion',
       '/api/transparency-log/proof/consistency',
       '/api/transparency-log/leaves',
+      // issue 19: legacy conversion and its completion report
+      '/api/conversions',
+      '/api/conversions/ndjson',
+      '/api/conversions/{id}',
+      '/api/conversions/{id}/mapping',
+      '/api/conversions/{id}/start',
+      '/api/conversions/{id}/rejected.csv',
+      '/api/conversion/estimates',
+      '/api/conversion/completion',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

@@ -8,7 +8,11 @@ import path from 'node:path';
 const ROOT = path.join(__dirname, '..', '..');
 
 /** Starts `worker/main.ts` with `env` (TestPlatform.workerEnv); `node --import tsx` keeps it one process. */
-export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+export function startWorkerProcess(
+  env: Record<string, string>,
+  /** How long it may take to start (a loaded machine takes longer). */
+  timeoutMs = 60_000,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: ROOT,
     // `worker running` is logged at info; under NODE_ENV=test the default level is warn.
@@ -20,7 +24,7 @@ export function startWorkerProcess(env: Record<string, string>): Promise<ChildPr
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`worker did not start: ${output}`));
-    }, 60_000);
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('worker running')) {

@@ -1,0 +1,101 @@
+/**
+ * Issue 19 (LM-10, WP-(二)2): legacy conversion over HTTP — upload (multipart CSV/.xlsx, or NDJSON streamed), the
+ * column mapping with its preview, start, the job with its live progress, the rejected rows as CSV; the units'
+ * stock estimates and the management unit's completion report. Thin: parse, authorise, call the services.
+ */
+import { Router } from 'express';
+import multer from 'multer';
+import { requirePrincipal } from '../auth';
+import type { AppContext } from '../context';
+import { badRequest } from '../errors';
+import { requestMeta } from '../principal';
+import { tooLarge } from '../services/conversion-files';
+import type { ConversionCompletionService } from '../services/conversion-completion';
+import type { LicenceConversionService } from '../services/licence-conversion';
+
+export function conversionRoutes(
+  ctx: AppContext,
+  service: LicenceConversionService,
+  completion: ConversionCompletionService,
+): Router {
+  const router = Router();
+  const auth = ctx.auth.middleware({ optional: false });
+  router.use(['/conversions', '/conversion'], (req, res, next) =>
+    req.principal ? next() : auth(req, res, next),
+  );
+  const maxBytes = ctx.config.conversionMaxBytes;
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxBytes, files: 1, fields: 5 },
+  });
+
+  router.post('/conversions', (req, res, next) => {
+    upload.single('file')(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE')
+        return next(tooLarge(maxBytes));
+      if (err instanceof multer.MulterError)
+        return next(
+          badRequest([{ field: 'file', rule: err.code, message: '上传内容不符合要求：只能上传一个文件' }]),
+        );
+      if (err)
+        return next(
+          badRequest([{ field: 'file', rule: 'multipart', message: '请求体不是合法的 multipart/form-data' }]),
+        );
+      next();
+    });
+  });
+  router.post('/conversions', async (req, res) => {
+    const file = req.file
+      ? { bytes: req.file.buffer, fileName: Buffer.from(req.file.originalname, 'latin1').toString('utf8') }
+      : undefined;
+    res
+      .status(201)
+      .json(await service.uploadFile(requirePrincipal(req), req.body ?? {}, file, requestMeta(req)));
+  });
+
+  router.post('/conversions/ndjson', async (req, res) => {
+    if (!req.is('application/x-ndjson'))
+      throw badRequest([
+        { field: 'body', rule: 'content_type', message: '请以 application/x-ndjson 发送数据流' },
+      ]);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBytes) throw tooLarge(maxBytes);
+    res.status(201).json(await service.uploadNdjson(requirePrincipal(req), req.query, req, requestMeta(req)));
+  });
+
+  router.get('/conversions', async (req, res) => {
+    res.json({ items: await service.list(requirePrincipal(req)) });
+  });
+
+  router.get('/conversions/:id', async (req, res) => {
+    res.json(await service.view(requirePrincipal(req), req.params.id));
+  });
+
+  router.put('/conversions/:id/mapping', async (req, res) => {
+    res.json(await service.setMapping(requirePrincipal(req), req.params.id, req.body, requestMeta(req)));
+  });
+
+  router.post('/conversions/:id/start', async (req, res) => {
+    res
+      .status(202)
+      .json(await service.start(requirePrincipal(req), req.params.id, req.body, requestMeta(req)));
+  });
+
+  router.get('/conversions/:id/rejected.csv', async (req, res) => {
+    const { fileName, csv } = await service.rejectedCsv(requirePrincipal(req), req.params.id);
+    res
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="${fileName}"`)
+      .send(csv);
+  });
+
+  router.put('/conversion/estimates', async (req, res) => {
+    res.json(await completion.setEstimate(requirePrincipal(req), req.body, requestMeta(req)));
+  });
+
+  router.get('/conversion/completion', async (req, res) => {
+    res.json({ items: await completion.report(requirePrincipal(req), new Date()) });
+  });
+
+  return router;
+}
