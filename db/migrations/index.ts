@@ -9,6 +9,7 @@ import { Migration20261202000100_audit_chain } from './Migration20261202000100_a
 import { Migration20261202000400_oidc_subject } from './Migration20261202000400_oidc_subject';
 import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
+import { Migration20261202830000_holder_portal } from './Migration20261202830000_holder_portal';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 import { Migration20261202500000_pades } from './Migration20261202500000_pades';
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
   { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
   { name: 'Migration20261202500000_pades', class: Migration20261202500000_pades },
+  { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
 ];
