@@ -50,6 +50,11 @@ import { sealUsePageRoutes } from './web/seal-use-pages';
 import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
 import { sealStatusPageRoutes } from './web/seal-status-pages';
+import { holderPortalRoutes } from './routes/holder-portal';
+import { LicenceArchiveService } from './services/licence-archives';
+import { LicenceConsentService } from './services/licence-consents';
+import { PresentationService } from './services/presentations';
+import { holderPageRoutes } from './web/holder-pages';
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -65,6 +70,9 @@ export function createApp(ctx: AppContext) {
   const licences = new LicenceService(ctx);
   const licenceEvents = new LicenceEventService(ctx, licences, approvals);
   const exchange = new ExchangeService(ctx);
+  const presentations = new PresentationService(ctx);
+  const consents = new LicenceConsentService(ctx);
+  const archives = new LicenceArchiveService(ctx, verification);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -116,6 +124,7 @@ export function createApp(ctx: AppContext) {
   const stamping = new DocumentStampingService(ctx);
   app.use('/api', documentRoutes(ctx, stamping));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
+  app.use('/api', holderPortalRoutes(ctx, presentations, consents, archives));
   app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
   app.use('/api', exchangeRoutes(ctx, exchange));
   app.use('/api', (_req, _res, next) => next(new ApiError('NOT_FOUND', '接口不存在')));
@@ -128,6 +137,7 @@ export function createApp(ctx: AppContext) {
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
+  app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives }));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
