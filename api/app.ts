@@ -50,7 +50,7 @@ import { sealUsePageRoutes } from './web/seal-use-pages';
 import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
 import { sealStatusPageRoutes } from './web/seal-status-pages';
-import { holderPortalRoutes } from './routes/holder-portal';
+import { holderPortalRoutes, presentationPublicRoutes } from './routes/holder-portal';
 import { LicenceArchiveService } from './services/licence-archives';
 import { LicenceConsentService } from './services/licence-consents';
 import { PresentationService } from './services/presentations';
@@ -113,6 +113,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
+  app.use('/api', presentationPublicRoutes(presentations));
   app.use('/api', certificateStatusRoutes(ctx));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));

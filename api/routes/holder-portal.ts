@@ -20,15 +20,6 @@ export function holderPortalRoutes(
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
 
-  // Public: what an offline verifier fetches once and keeps.
-  router.get('/presentation-keys', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=3600').json(presentations.publicJwks());
-  });
-  router.get('/status-lists/:id', async (req, res) => {
-    const jwt = await presentations.statusList(String(req.params.id));
-    res.type('application/statuslist+jwt').set('Cache-Control', 'public, max-age=60').send(jwt);
-  });
-
   router.post('/licenses/:identifier/presentations', auth, async (req, res) => {
     const answer = await presentations.present(
       requirePrincipal(req),
@@ -67,6 +58,19 @@ export function holderPortalRoutes(
   });
   router.get('/licence-archives', auth, async (req, res) => {
     res.json({ items: await archives.list(requirePrincipal(req)) });
+  });
+  return router;
+}
+
+/** Public, mounted before the routers that require a login: what an offline verifier fetches once and keeps. */
+export function presentationPublicRoutes(presentations: PresentationService): Router {
+  const router = Router();
+  router.get('/presentation-keys', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').json(presentations.publicJwks());
+  });
+  router.get('/status-lists/:id', async (req, res) => {
+    const jwt = await presentations.statusList(String(req.params.id));
+    res.type('application/statuslist+jwt').set('Cache-Control', 'public, max-age=60').send(jwt);
   });
   return router;
 }

@@ -43,6 +43,22 @@ export interface ArchiveView {
   };
 }
 
+interface ArchiveRow {
+  id: string;
+  case_ref: string;
+  licence_identifier: string;
+  archived_at: Date;
+  archived_by: string;
+  has_export: boolean;
+  report: {
+    indication: string;
+    subIndication?: string | null;
+    verifiedAt: string;
+    lifecycle?: unknown;
+    presentation?: unknown;
+  };
+}
+
 export class LicenceArchiveService {
   constructor(
     private readonly ctx: AppContext,
@@ -109,12 +125,12 @@ export class LicenceArchiveService {
     const rows = await this.ctx
       .em()
       .getConnection()
-      .execute(
+      .execute<ArchiveRow[]>(
         `select id, case_ref, licence_identifier, archived_at, archived_by, export is not null as has_export, report
          from licence_archive where organisation_id = ? order by archived_at desc limit 100`,
         [principal.organisationId],
       );
-    return rows.map((r: Record<string, any>) => ({
+    return rows.map((r) => ({
       id: r.id,
       caseRef: r.case_ref,
       identifier: r.licence_identifier,

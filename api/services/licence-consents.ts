@@ -83,6 +83,15 @@ type ConsentRow = {
   revoked_at: Date | null;
 };
 
+interface HistoryRow {
+  at: Date;
+  action: string;
+  actor_username: string;
+  display_name: string | null;
+  org_name: string | null;
+  details: { basis?: string; purpose?: string; masked?: boolean } | null;
+}
+
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export class LicenceConsentService {
@@ -245,7 +254,7 @@ export class LicenceConsentService {
     const rows = await this.ctx
       .em()
       .getConnection()
-      .execute(
+      .execute<HistoryRow[]>(
         `select a.at, a.action, a.actor_username, u.display_name, o.name as org_name, a.details
          from audit_event a
          left join app_user u on u.id = a.actor_user_id
@@ -256,14 +265,14 @@ export class LicenceConsentService {
         order by a.at desc limit 200`,
         [licence.seriesId, Object.keys(ACTION_LABELS).join(','), principal.userId],
       );
-    return rows.map((r: Record<string, any>) => ({
+    return rows.map((r) => ({
       at: new Date(r.at).toISOString(),
       action: r.action,
       actionLabel: ACTION_LABELS[r.action] ?? r.action,
       who: r.display_name ?? (r.actor_username === 'anonymous' ? '分享链接访问者' : r.actor_username),
       organisationName: r.org_name ?? null,
       basis: r.details?.basis ?? null,
-      basisLabel: BASIS_LABELS[r.details?.basis] ?? '—',
+      basisLabel: BASIS_LABELS[r.details?.basis ?? ''] ?? '—',
       purpose: r.details?.purpose ?? null,
       masked: typeof r.details?.masked === 'boolean' ? r.details.masked : null,
     }));

@@ -1,4 +1,4 @@
-/* global document, fetch, setInterval, clearInterval */
+/* global document */
 // 亮证 on 我的证照 (issue 16): asks the platform for a token with the chosen items and shows its QR code, renewed
 // every minute while the page is open (each token expires a few minutes after it is made).
 document.querySelectorAll('form.present-form').forEach(function (form) {
