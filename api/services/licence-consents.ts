@@ -9,12 +9,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
-import { Licence } from '../../db/licence-entities';
+import { Licence, LicenceType } from '../../db/licence-entities';
 import type { AppContext } from '../context';
 import { badRequest, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
-import { assertLicenceAccess } from './licence-access';
+import { assertLicenceAccess, holderAndDataFor } from './licence-access';
 
 const MAX_DAYS = 366;
 
@@ -246,6 +246,49 @@ export class LicenceConsentService {
       .em()
       .findOneOrFail(Licence, { id: row.licence_id }, { disableIdentityMap: true });
     return { licence, consentId: row.id, fullData: row.full_data, purpose: row.purpose };
+  }
+
+  /** The labels of a licence type version's data items, by key (for faces and the 亮证 item list). */
+  async labelsOf(typeCode: string, typeVersion: number): Promise<Record<string, string>> {
+    const type = await this.ctx.em().findOne(LicenceType, { code: typeCode, version: typeVersion });
+    return Object.fromEntries((type?.definition.dataItems ?? []).map((d) => [d.key, d.label]));
+  }
+
+  /** The using units a holder may authorise. */
+  usingUnits(): Promise<Array<{ id: string; name: string }>> {
+    return this.ctx
+      .em()
+      .getConnection()
+      .execute(`select id, name from organisation where 'using_unit' = any(functions) order by name`);
+  }
+
+  /** /shared/:token: the licence as the share link allows (full or masked), the use audited for the holder. */
+  async sharedView(token: string, meta: RequestMeta) {
+    const shared = await this.shared(token);
+    if (!shared) throw notFound('分享链接（已过期或已撤销）');
+    const type = await this.ctx.em().findOneOrFail(LicenceType, { id: shared.licence.typeId });
+    const { holder, data } = holderAndDataFor(shared.licence, type.definition, shared.fullData);
+    const labels = Object.fromEntries(type.definition.dataItems.map((d) => [d.key, d.label]));
+    await recordAudit(this.ctx.em(), {
+      actor: { userId: null, username: 'anonymous', roles: [], organisationId: null },
+      action: 'licence.shared_view',
+      targetType: 'licence',
+      targetId: shared.licence.identifier,
+      outcome: 'success',
+      details: {
+        basis: 'share',
+        masked: !shared.fullData,
+        purpose: shared.purpose,
+        consentId: shared.consentId,
+      },
+      ...meta,
+    });
+    return {
+      licence: { name: shared.licence.name, identifier: shared.licence.identifier },
+      holder,
+      purpose: shared.purpose,
+      face: Object.entries(data).map(([k, v]) => ({ label: labels[k] ?? k, value: String(v) })),
+    };
   }
 
   /** GET /api/licenses/:identifier/access-history: who read the licence (any version), newest first. */

@@ -7,18 +7,14 @@
 import path from 'node:path';
 import { buildSync } from 'esbuild';
 import express, { Router } from 'express';
-import { recordAudit } from '../../db/audit';
 import { disclosableItems } from '../../pki/presentation-token';
 import type { AppContext } from '../context';
-import { notFound } from '../errors';
 import { requestMeta } from '../principal';
 import type { LicenceArchiveService } from '../services/licence-archives';
 import type { LicenceConsentService } from '../services/licence-consents';
-import { holderAndDataFor } from '../services/licence-access';
 import type { LicenceService } from '../services/licences';
 import type { PresentationService } from '../services/presentations';
 import { renderPage, signedIn } from './render';
-import { LicenceType } from '../../db/licence-entities';
 
 interface Services {
   licences: LicenceService;
@@ -65,10 +61,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
       const found = await s.licences.search(principal, { page: 1 }, meta);
       const items = [];
       for (const licence of found.items) {
-        const type = await ctx
-          .em()
-          .findOne(LicenceType, { code: licence.typeCode, version: licence.typeVersion });
-        const labels = Object.fromEntries((type?.definition.dataItems ?? []).map((d) => [d.key, d.label]));
+        const labels = await s.consents.labelsOf(licence.typeCode, licence.typeVersion);
         items.push({
           ...licence,
           face: Object.entries(licence.data).map(([k, v]) => ({ label: labels[k] ?? k, value: String(v) })),
@@ -82,10 +75,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
           copyUrl: `/verify/${encodeURIComponent(licence.identifier)}/copy.pdf?code=${licence.accessCode}`,
         });
       }
-      const units = await ctx
-        .em()
-        .getConnection()
-        .execute(`select id, name from organisation where 'using_unit' = any(functions) order by name`);
+      const units = await s.consents.usingUnits();
       res.send(
         renderPage('my-licences', {
           title: '我的证照',
@@ -170,35 +160,10 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
   });
 
   router.get('/shared/:token', authenticate, async (req, res) => {
-    const shared = await s.consents.shared(String(req.params.token));
-    if (!shared) throw notFound('分享链接（已过期或已撤销）');
-    const type = await ctx.em().findOneOrFail(LicenceType, { id: shared.licence.typeId });
-    const { holder, data } = holderAndDataFor(shared.licence, type.definition, shared.fullData);
-    const labels = Object.fromEntries(type.definition.dataItems.map((d) => [d.key, d.label]));
-    await recordAudit(ctx.em(), {
-      actor: { userId: null, username: 'anonymous', roles: [], organisationId: null },
-      action: 'licence.shared_view',
-      targetType: 'licence',
-      targetId: shared.licence.identifier,
-      outcome: 'success',
-      details: {
-        basis: 'share',
-        masked: !shared.fullData,
-        purpose: shared.purpose,
-        consentId: shared.consentId,
-      },
-      ...requestMeta(req),
-    });
-    res.set('Cache-Control', 'no-store').send(
-      renderPage('shared-licence', {
-        title: '分享的电子证照',
-        principal: req.principal,
-        licence: shared.licence,
-        holder,
-        purpose: shared.purpose,
-        face: Object.entries(data).map(([k, v]) => ({ label: labels[k] ?? k, value: String(v) })),
-      }),
-    );
+    const view = await s.consents.sharedView(String(req.params.token), requestMeta(req));
+    res
+      .set('Cache-Control', 'no-store')
+      .send(renderPage('shared-licence', { title: '分享的电子证照', principal: req.principal, ...view }));
   });
 
   return router;

@@ -37,6 +37,21 @@ afterAll(async () => {
   await t?.stop();
 });
 
+/** Signs in; on failure the page it got stuck on is kept as a screenshot and its address reported. */
+async function signIn(username: string): Promise<Page> {
+  try {
+    return await loginPage(browser, t.url, username, PHONE);
+  } catch (err) {
+    for (const context of browser.contexts()) {
+      for (const page of context.pages()) {
+        await screenshot(page, SUITE, `login-failed-${username}`);
+        throw new Error(`${username}: stuck at ${page.url()}: ${(err as Error).message}`);
+      }
+    }
+    throw err;
+  }
+}
+
 async function expectNoHorizontalOverflow(page: Page) {
   const { scroll, client } = await page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth,
@@ -46,7 +61,7 @@ async function expectNoHorizontalOverflow(page: Page) {
 }
 
 it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page verifies it from the QR image and archives it', async () => {
-  const holder = await loginPage(browser, t.url, 'holder-xingjin', PHONE);
+  const holder = await signIn('holder-xingjin');
   expect(new URL(holder.url()).pathname).toBe('/my/licences');
   const card = holder.locator(`section.lic[data-identifier="${identifier}"]`);
   await expect(card.textContent()).resolves.toContain('王志刚');
@@ -63,7 +78,7 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   const qrFile = path.join(ARTIFACTS, SUITE, 'present-qr.png');
   await card.locator('.qr-box').screenshot({ path: qrFile });
 
-  const verifier = await loginPage(browser, t.url, 'jc-hrss-verifier', PHONE);
+  const verifier = await signIn('jc-hrss-verifier');
   expect(new URL(verifier.url()).pathname).toBe('/verifier');
   await verifier.fill('input[name="holderCode"]', DEMO_ENTERPRISE_USCC);
   await verifier.click('form[action="/verifier"] button');
