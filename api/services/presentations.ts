@@ -9,7 +9,7 @@ import { recordAudit } from '../../db/audit';
 import { Organisation } from '../../db/entities';
 import { Licence, LicenceType } from '../../db/licence-entities';
 import { currentStatus } from '../../domain/licence';
-import { qrSvg } from '../../infra/qr';
+import { denseQrSvg } from '../../infra/qr';
 import { presentationKeyFrom, PresentationKey, PublicEcJwk } from '../../pki/presentation-key';
 import { disclosableItems, issuePresentation } from '../../pki/presentation-token';
 import { STATUS_LIST_SIZE, statusListJwt, statusListPlace } from '../../pki/status-list';
@@ -95,7 +95,7 @@ export class PresentationService {
     return {
       token: issued.token,
       url,
-      qrSvg: await qrSvg(url),
+      qrSvg: await denseQrSvg(url),
       expiresAt: issued.expiresAt,
       disclosed: body.disclose,
     };
