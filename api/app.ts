@@ -66,6 +66,11 @@ import { sealUsePageRoutes } from './web/seal-use-pages';
 import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
 import { sealStatusPageRoutes } from './web/seal-status-pages';
+import { holderPortalRoutes, presentationPublicRoutes } from './routes/holder-portal';
+import { LicenceArchiveService } from './services/licence-archives';
+import { LicenceConsentService } from './services/licence-consents';
+import { PresentationService } from './services/presentations';
+import { holderPageRoutes } from './web/holder-pages';
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -82,6 +87,9 @@ export function createApp(ctx: AppContext) {
   const licences = new LicenceService(ctx);
   const licenceEvents = new LicenceEventService(ctx, licences, approvals);
   const exchange = new ExchangeService(ctx);
+  const presentations = new PresentationService(ctx);
+  const consents = new LicenceConsentService(ctx);
+  const archives = new LicenceArchiveService(ctx, verification);
   const disputes = new DisputeService(ctx);
   const conversions = new LicenceConversionService(ctx);
   const conversionCompletion = new ConversionCompletionService(ctx);
@@ -126,6 +134,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
+  app.use('/api', presentationPublicRoutes(presentations));
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
   app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
@@ -145,6 +154,7 @@ export function createApp(ctx: AppContext) {
   const stamping = new DocumentStampingService(ctx);
   app.use('/api', documentRoutes(ctx, stamping));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
+  app.use('/api', holderPortalRoutes(ctx, presentations, consents, archives));
   app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
   app.use('/api', exchangeRoutes(ctx, exchange));
   app.use('/api', conversionRoutes(ctx, conversions, conversionCompletion));
@@ -161,6 +171,7 @@ export function createApp(ctx: AppContext) {
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
+  app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives }));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));

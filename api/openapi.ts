@@ -3,6 +3,7 @@ import { APPROVAL_PATHS, APPROVAL_SCHEMAS } from './openapi-approvals';
 import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-definitions';
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
+import { HOLDER_PORTAL_PATHS } from './openapi-holder-portal';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
 import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
@@ -340,6 +341,7 @@ export function openApiDocument(serverUrl: string) {
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,
+      ...HOLDER_PORTAL_PATHS,
       ...LICENCE_LIFECYCLE_PATHS,
       ...DISPUTE_PATHS,
       ...CONVERSION_PATHS,

@@ -4,7 +4,7 @@
  * SMTP server, an embedded OIDC provider); in production (NODE_ENV=production) the secrets must be set and the
  * development services are refused unless named on purpose (infra/dev-services.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { devServicesRefusal } from './dev-services';
 
@@ -49,6 +49,12 @@ export interface Config {
    * derived from it (issue 11 Build 5).
    */
   licenceAccessCodeSecret: string;
+  /**
+   * Issue 16 (WP-(三)3): the seed of the platform's ES256 presentation key that signs 亮证 tokens and the status
+   * lists (pki/presentation-key.ts). An online signer with a secret of its own (PRESENTATION_KEY_SECRET); its
+   * public key is published as a JWK.
+   */
+  presentationKeySecret: string;
   /** GET /metrics needs `Authorization: Bearer <token>` when set; unset, only loopback clients get it. */
   metricsToken: string | undefined;
   /** Requests per address (login: per address and account) before 429 (api/rate-limits.ts). */
@@ -103,6 +109,7 @@ const DEFAULT_ALGORITHMS = 'RS256,PS256,ES256,EdDSA';
 
 const DEV_PKI_MASTER_KEY = 'development-only-pki-master-key';
 const DEV_LICENCE_ACCESS_CODE_SECRET = 'development-only-licence-access-code-secret';
+const DEV_PRESENTATION_KEY_SECRET = 'development-only-presentation-key-secret';
 
 /**
  * Issue 11 Build 5: the signing worker's secrets, read only by its composition (platform/signing-worker.ts,
@@ -168,6 +175,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: oidcConfig(env, publicUrl),
     exchangeEndpointUrl: env.EXCHANGE_ENDPOINT_URL || undefined,
     licenceAccessCodeSecret: required('LICENCE_ACCESS_CODE_SECRET', DEV_LICENCE_ACCESS_CODE_SECRET),
+    // Unset in production: derived from the access-code secret (both are the API's online secrets), so existing
+    // deployments keep starting; set it to rotate the presentation key on its own.
+    presentationKeySecret:
+      env.PRESENTATION_KEY_SECRET ||
+      (env.LICENCE_ACCESS_CODE_SECRET
+        ? createHmac('sha256', env.LICENCE_ACCESS_CODE_SECRET).update('presentation-key/v1').digest('hex')
+        : DEV_PRESENTATION_KEY_SECRET),
     metricsToken: env.METRICS_TOKEN || undefined,
     rateLimits: {
       loginPerMinute: positiveInteger(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 20),

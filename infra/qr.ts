@@ -14,3 +14,8 @@ export function qrSvg(text: string): Promise<string> {
 export function qrDataUrl(text: string): Promise<string> {
   return QRCode.toDataURL(text, { ...OPTIONS, type: 'image/png' });
 }
+
+/** Issue 16: a 亮证 token's link is long (an SD-JWT); level L (~7 %) fits the most data into a screen's QR code. */
+export function denseQrSvg(text: string): Promise<string> {
+  return QRCode.toString(text, { errorCorrectionLevel: 'L', margin: 2, type: 'svg' });
+}

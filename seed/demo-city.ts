@@ -15,7 +15,7 @@ import {
   Organisation,
   OrganisationCertificate,
 } from '../db/entities';
-import { seedLicensing } from './demo-licensing';
+import { LICENSING_USERS, seedLicensing } from './demo-licensing';
 
 interface JurisdictionSeed {
   key: string;
@@ -122,7 +122,9 @@ export const demoPassword = (username: string): string => `${username}@2026`;
 
 /** The demo accounts as the embedded OIDC provider holds them (infra/oidc-provider.ts hashes the passwords). */
 export function demoProviderAccounts() {
-  return DEV_USERS.map((u) => ({
+  // Issue 16: the holders sign in like everyone else (LM-20: after real-name authentication at the provider).
+  const holders = LICENSING_USERS.filter((u) => (u.roles as readonly string[]).includes('licence_holder'));
+  return [...DEV_USERS, ...holders].map((u) => ({
     subject: demoSubject(u.username),
     username: u.username,
     displayName: u.displayName,

@@ -99,9 +99,18 @@ export async function seedLicensing(
         roles: [...u.roles],
         active: true,
         holderCode: u.holderCode,
+        // Issue 16: holders sign in at the identity provider; the subject is demo-<username> (seed/demo-city.ts).
+        oidcSubject: (u.roles as readonly string[]).includes('licence_holder') ? `demo-${u.username}` : null,
       },
       { onConflictAction: 'ignore' },
     );
+    if ((u.roles as readonly string[]).includes('licence_holder')) {
+      await em.nativeUpdate(
+        AppUser,
+        { username: u.username, oidcSubject: null },
+        { oidcSubject: `demo-${u.username}` },
+      );
+    }
   }
   await seedLicenceSeals(em, pkiMasterKey);
   await seedLicenceCatalogue(em);

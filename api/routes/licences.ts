@@ -26,7 +26,7 @@ export function licenceRoutes(ctx: AppContext, service: LicenceService, events: 
 
   router.get('/licenses', async (req, res) => {
     const query = parse(LicenceSearchQuery, req.query);
-    res.json(await service.search(requirePrincipal(req), query));
+    res.json(await service.search(requirePrincipal(req), query, requestMeta(req)));
   });
 
   // Before /licenses/:identifier, which would otherwise take these words for identifiers.

@@ -8,6 +8,8 @@
  *   organisation whose USCC is the holder code: full, their own licences only;
  * - a using unit's verifying staff (licence_verifier), for the types on its usage list (licence_usage_grant,
  *   LM-14): masked unless the grant says full;
+ * - a using unit's verifying staff under the holder's live consent for that licence (licence_consent, LM-16 …
+ *   LM-18): full or masked as the consent says (the fuller of consent and usage list wins);
  * - everyone else: refused, and the refusal is in the audit log.
  * The decision itself is pure (decideLicenceAccess); licenceAccess gathers the facts it needs.
  */
@@ -25,10 +27,11 @@ import { isManagementOverseer } from '../access';
 
 export const ISSUER_ROLES: readonly UserRole[] = ['licence_issuer', 'licence_system'];
 
-export type LicenceAccessBasis = 'issuer' | 'overseer' | 'holder' | 'using_unit';
+export type LicenceAccessBasis = 'issuer' | 'overseer' | 'holder' | 'using_unit' | 'consent';
 
 export type LicenceAccess =
-  { allowed: true; full: boolean; basis: LicenceAccessBasis } | { allowed: false; reason: string };
+  | { allowed: true; full: boolean; basis: LicenceAccessBasis; purpose?: string; consentId?: string }
+  | { allowed: false; reason: string };
 
 /** What the rule looks at, gathered by licenceAccess. */
 export interface LicenceAccessFacts {
@@ -39,7 +42,9 @@ export interface LicenceAccessFacts {
   /** The caller is the holder (holder account with the code, or staff of the holder organisation). */
   holder: boolean;
   /** The caller's organisation's usage-list entry for the type, if any. */
-  grant: { fullData: boolean } | null;
+  grant: { fullData: boolean; purpose?: string } | null;
+  /** The holder's live consent for the caller's unit and this licence, if any (LM-16 … LM-18). */
+  consent?: { id: string; fullData: boolean; purpose: string } | null;
 }
 
 export const LICENCE_ACCESS_DENIED =
@@ -50,7 +55,20 @@ export function decideLicenceAccess(facts: LicenceAccessFacts): LicenceAccess {
   if (facts.issuerStaff) return { allowed: true, full: true, basis: 'issuer' };
   if (facts.overseer) return { allowed: true, full: true, basis: 'overseer' };
   if (facts.holder) return { allowed: true, full: true, basis: 'holder' };
-  if (facts.grant) return { allowed: true, full: facts.grant.fullData, basis: 'using_unit' };
+  const { consent, grant } = facts;
+  if (consent && (consent.fullData || !grant?.fullData)) {
+    return {
+      allowed: true,
+      full: consent.fullData,
+      basis: 'consent',
+      purpose: consent.purpose,
+      consentId: consent.id,
+    };
+  }
+  if (grant) {
+    const purpose = grant.purpose === undefined ? {} : { purpose: grant.purpose };
+    return { allowed: true, full: grant.fullData, basis: 'using_unit', ...purpose };
+  }
   return { allowed: false, reason: LICENCE_ACCESS_DENIED };
 }
 
@@ -59,7 +77,7 @@ export function seesMasked(access: LicenceAccess): boolean {
   return !access.allowed || !access.full;
 }
 
-export type LicenceRef = Pick<Licence, 'issuerOrganisationId' | 'typeCode' | 'holderCode'>;
+export type LicenceRef = Pick<Licence, 'issuerOrganisationId' | 'typeCode' | 'holderCode'> & { id?: string };
 
 export interface AccessDeps {
   em: EntityManager;
@@ -100,12 +118,33 @@ export async function licenceAccess(
           organisationId: principal.organisationId,
           typeCode: licence.typeCode,
         });
+  const consent =
+    issuerStaff || overseer || holder || !verifier || !licence.id
+      ? null
+      : await liveConsent(em, principal.organisationId, licence.id);
   return decideLicenceAccess({
     issuerStaff,
     overseer,
     holder,
-    grant: grant ? { fullData: grant.fullData } : null,
+    grant: grant ? { fullData: grant.fullData, purpose: grant.purpose } : null,
+    consent,
   });
+}
+
+/** The holder's consent for a unit and a licence in force now (not revoked, within its period), if any. */
+export async function liveConsent(
+  em: EntityManager,
+  organisationId: string,
+  licenceId: string,
+): Promise<{ id: string; fullData: boolean; purpose: string } | null> {
+  const rows = await em.getConnection().execute<Array<{ id: string; full_data: boolean; purpose: string }>>(
+    `select id, full_data, purpose from licence_consent
+      where grantee_organisation_id = ? and licence_id = ? and revoked_at is null
+        and valid_from <= now() and valid_to > now()
+      order by full_data desc, valid_to desc limit 1`,
+    [organisationId, licenceId],
+  );
+  return rows[0] ? { id: rows[0].id, fullData: rows[0].full_data, purpose: rows[0].purpose } : null;
 }
 
 /**
@@ -117,13 +156,16 @@ export async function assertLicenceAccess(
   licence: LicenceRef & { identifier: string },
   deps: AccessDeps,
   audit: { action: string; requestId?: string; ip?: string; needFull?: boolean },
-): Promise<{ full: boolean; basis: LicenceAccessBasis }> {
+): Promise<{ full: boolean; basis: LicenceAccessBasis; purpose?: string; consentId?: string }> {
   const access = await licenceAccess(principal, licence, deps);
   let refusal: string | undefined;
   if (!access.allowed) refusal = access.reason;
   else if (audit.needFull && !access.full)
     refusal = '贵单位的用证清单只允许查看脱敏后的证照，不能导出完整数据（LM-14）';
-  if (refusal === undefined && access.allowed) return { full: access.full, basis: access.basis };
+  if (refusal === undefined && access.allowed) {
+    const { full, basis, purpose, consentId } = access;
+    return { full, basis, purpose, consentId };
+  }
   await recordAudit(deps.em, {
     actor: actorOf(principal),
     action: audit.action,

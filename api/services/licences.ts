@@ -33,6 +33,7 @@ import { parse } from '../validation';
 import { assertLicenceAccess, ISSUER_ROLES } from './licence-access';
 import { IssuanceView, issuanceView, LicenceView, licenceView, VersionItem } from './licence-views';
 import { isManagementOverseer } from '../access';
+import { searchScope } from './licence-search';
 
 export type { IssuanceView, LicenceView, VersionItem } from './licence-views';
 
@@ -439,7 +440,7 @@ export class LicenceService {
       targetType: 'licence',
       targetId: licence.identifier,
       outcome: 'success',
-      details: { basis: access.basis, masked: !access.full },
+      details: accessDetails(access),
       requestId: meta.requestId,
       ip: meta.ip,
     });
@@ -501,26 +502,23 @@ export class LicenceService {
   }
 
   /**
-   * GET /api/licenses: the latest versions of the issuing unit's own licences, or, for management-unit overseers,
-   * of the issuing units within their jurisdiction; by holder code and type, newest first.
+   * GET /api/licenses: the latest versions of the licences the caller's scope covers (licence-search.ts: the
+   * issuing unit's own, the overseer's jurisdiction, the holder's own, a using unit's by holder code), by holder
+   * code and type, newest first.
    */
   async search(
     principal: Principal,
     query: LicenceSearchQuery,
+    meta: Meta = {},
   ): Promise<{ items: LicenceView[]; page: number; pageSize: number; total: number }> {
     const em = this.ctx.em();
-    const where: string[] = [`l.status <> 'superseded'`];
-    const params: unknown[] = [];
-    if (principal.roles.some((r) => ISSUER_ROLES.includes(r))) {
-      where.push('l.issuer_organisation_id = ?');
-      params.push(principal.organisationId);
-    } else if (isManagementOverseer(principal)) {
-      const jurisdictions = await this.ctx.jurisdictions.within(principal.jurisdictionId);
-      where.push(`o.jurisdiction_id = any(string_to_array(?, ','))`);
-      params.push(jurisdictions.join(','));
-    } else {
-      throw forbidden('检索证照需要证照制发人员、业务系统接入账号或管理单位监督人员的角色');
-    }
+    const scope = await searchScope(
+      { em, jurisdictions: this.ctx.jurisdictions },
+      principal,
+      query.holderCode,
+    );
+    const where: string[] = [`l.status <> 'superseded'`, ...scope.where];
+    const params: unknown[] = [...scope.params];
     if (query.holderCode) {
       where.push('l.holder_code = ?');
       params.push(query.holderCode);
@@ -541,8 +539,34 @@ export class LicenceService {
     const licences = await em.find(Licence, { id: { $in: ids.map((r) => r.id) } });
     const byId = new Map(licences.map((l) => [l.id, l]));
     const items: LicenceView[] = [];
-    for (const { id } of ids) items.push(await this.licenceView(byId.get(id)!, true));
+    for (const { id } of ids) {
+      const licence = byId.get(id)!;
+      const full = scope.kind === 'using_unit' ? await this.usingUnitRead(principal, licence, meta) : true;
+      items.push(await this.licenceView(licence, full));
+    }
     return { items, page: query.page, pageSize: PAGE_SIZE, total: Number(total) };
+  }
+
+  /** A using unit's verifier listing a licence reads it: full or masked by list or consent, audited (LM-14, LM-20). */
+  private async usingUnitRead(principal: Principal, licence: Licence, meta: Meta): Promise<boolean> {
+    const em = this.ctx.em();
+    const access = await assertLicenceAccess(
+      principal,
+      licence,
+      { em, jurisdictions: this.ctx.jurisdictions },
+      { action: 'licence.view', ...meta },
+    );
+    await recordAudit(em, {
+      actor: actorOf(principal),
+      action: 'licence.view',
+      targetType: 'licence',
+      targetId: licence.identifier,
+      outcome: 'success',
+      details: { ...accessDetails(access), via: 'search' },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    return access.full;
   }
 
   /** GET /api/licenses/late: LM-9 late arrivals of the issuing units within the caller's jurisdiction, per unit. */
@@ -724,6 +748,21 @@ export class LicenceService {
     error.audited = true;
     throw error;
   }
+}
+
+/** What the audit log keeps of a read: on what basis, masked or not, for what purpose, under which consent. */
+export function accessDetails(access: {
+  basis: string;
+  full: boolean;
+  purpose?: string;
+  consentId?: string;
+}): Record<string, unknown> {
+  return {
+    basis: access.basis,
+    masked: !access.full,
+    ...(access.purpose ? { purpose: access.purpose } : {}),
+    ...(access.consentId ? { consentId: access.consentId } : {}),
+  };
 }
 
 /** The licence-issuance workflow of a stored request (its id comes from the request's). */

@@ -397,6 +397,9 @@ function localPath(value: unknown): string | undefined {
 }
 
 function homeOf(principal: Principal): string {
+  // Issue 16: holders land on 我的证照 (LM-20), using units' verifiers on their workbench.
+  if (principal.roles.includes('licence_holder')) return '/my/licences';
+  if (principal.roles.includes('licence_verifier')) return '/verifier';
   if (principal.roles.includes('seal_reviewer')) return '/tasks';
   if (principal.roles.includes('seal_applicant')) return '/seal-applications';
   return '/seals';

@@ -63,6 +63,9 @@ export function renderPage(name: string, context: PageContext): string {
       isReviewer: principal.roles.includes('seal_reviewer'),
       isPlatformAdmin: principal.roles.includes('platform_admin'),
       isAuditor: principal.roles.includes('auditor'),
+      // Issue 16: 我的证照 (LM-20) and the verifier's workbench (LM-21).
+      isHolder: principal.roles.includes('licence_holder'),
+      isVerifier: principal.roles.includes('licence_verifier'),
       // 证照管理: the issuing unit's staff and the management unit's overseers (LM-7, LM-28).
       isLicenceStaff: principal.roles.some((r) =>
         ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),

@@ -120,6 +120,14 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/conversions/{id}/rejected.csv',
       '/api/conversion/estimates',
       '/api/conversion/completion',
+      // issue 16: 亮证, status lists, consents, access history, archive
+      '/api/presentation-keys',
+      '/api/status-lists/{id}',
+      '/api/licenses/{identifier}/presentations',
+      '/api/licenses/{identifier}/access-history',
+      '/api/licenses/{identifier}/consents',
+      '/api/consents/{id}/revoke',
+      '/api/licence-archives',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');
