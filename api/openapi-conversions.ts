@@ -100,7 +100,13 @@ export const CONVERSION_PATHS = {
       summary: 'LM-10: stream legacy licences of one type as NDJSON (one object of column → value a line)',
       security: secured,
       parameters: [{ name: 'licenceType', in: 'query', required: true, schema: { type: 'string' } }],
-      requestBody: { required: true, content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-ndjson': { schema: { type: 'string' } },
+          'text/plain': { schema: { type: 'string' } },
+        },
+      },
       responses: {
         '201': job('The job, with the suggested mapping'),
         '400': error('Not NDJSON, an empty stream or an unknown licence type'),

@@ -54,9 +54,14 @@ export function conversionRoutes(
   });
 
   router.post('/conversions/ndjson', async (req, res) => {
-    if (!req.is('application/x-ndjson'))
+    // text/plain too: a line of JSON per row is plain text, and what simple tools (and the API fuzzer) send.
+    if (!req.is(['application/x-ndjson', 'text/plain']))
       throw badRequest([
-        { field: 'body', rule: 'content_type', message: '请以 application/x-ndjson 发送数据流' },
+        {
+          field: 'body',
+          rule: 'content_type',
+          message: '请以 application/x-ndjson（每行一个 JSON 对象）发送数据流',
+        },
       ]);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes) throw tooLarge(maxBytes);
