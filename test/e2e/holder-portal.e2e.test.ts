@@ -65,6 +65,7 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   expect(new URL(holder.url()).pathname).toBe('/my/licences');
   const card = holder.locator(`section.lic[data-identifier="${identifier}"]`);
   await expect(card.textContent()).resolves.toContain('王志刚');
+  await expect(card.locator('h2 .badge').textContent()).resolves.toBe('有效');
   await expectNoHorizontalOverflow(holder);
   await screenshot(holder, SUITE, '01-my-licences');
 
