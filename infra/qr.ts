@@ -15,7 +15,10 @@ export function qrDataUrl(text: string): Promise<string> {
   return QRCode.toDataURL(text, { ...OPTIONS, type: 'image/png' });
 }
 
-/** Issue 16: a 亮证 token's link is long (an SD-JWT); level L (~7 %) fits the most data into a screen's QR code. */
+/**
+ * Issue 16: a 亮证 token's link is long (an SD-JWT); level L (~7 %) fits the most data into a screen's QR code,
+ * and the standard 4-module quiet zone helps a scanner find so dense a code (the page sizes it, my-licences.js).
+ */
 export function denseQrSvg(text: string): Promise<string> {
-  return QRCode.toString(text, { errorCorrectionLevel: 'L', margin: 2, type: 'svg' });
+  return QRCode.toString(text, { errorCorrectionLevel: 'L', margin: 4, type: 'svg' });
 }

@@ -1,6 +1,17 @@
-/* global document */
+/* global document, window */
 // 亮证 on 我的证照 (issue 16): asks the platform for a token with the chosen items and shows its QR code, renewed
 // every minute while the page is open (each token expires a few minutes after it is made).
+// The token's code is large (up to version 40, 177 modules): sized to fill the box, a module would span a
+// fractional number of screen pixels and a scanner (jsQR, a phone camera) samples it badly. So the code is shrunk
+// to the largest whole number of device pixels per module that fits the box.
+function crisp(box) {
+  var svg = box.querySelector('svg');
+  var modules = svg && svg.viewBox.baseVal.width;
+  var ratio = window.devicePixelRatio || 1;
+  var perModule = modules ? Math.floor((box.clientWidth * ratio) / modules) : 0;
+  if (perModule >= 1) svg.style.width = (perModule * modules) / ratio + 'px';
+}
+
 document.querySelectorAll('form.present-form').forEach(function (form) {
   var section = form.closest('section');
   var box = section.querySelector('.qr-box');
@@ -28,6 +39,7 @@ document.querySelectorAll('form.present-form').forEach(function (form) {
       .then(function (body) {
         box.innerHTML = body.qrSvg;
         box.hidden = false;
+        crisp(box);
         box.dataset.url = body.url;
         var link = document.createElement('a');
         link.href = body.url;

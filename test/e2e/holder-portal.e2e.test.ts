@@ -65,6 +65,7 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   expect(new URL(holder.url()).pathname).toBe('/my/licences');
   const card = holder.locator(`section.lic[data-identifier="${identifier}"]`);
   await expect(card.textContent()).resolves.toContain('王志刚');
+  await expect(card.locator('h2 .badge').textContent()).resolves.toBe('有效');
   await expectNoHorizontalOverflow(holder);
   await screenshot(holder, SUITE, '01-my-licences');
 
@@ -79,6 +80,9 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   await card.locator('.qr-box').screenshot({ path: qrFile });
 
   const verifier = await signIn('jc-hrss-verifier');
+  const pageErrors: string[] = [];
+  verifier.on('pageerror', (err) => pageErrors.push(err.message));
+  verifier.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
   expect(new URL(verifier.url()).pathname).toBe('/verifier');
   await verifier.fill('input[name="holderCode"]', DEMO_ENTERPRISE_USCC);
   await verifier.click('form[action="/verifier"] button');
@@ -88,7 +92,11 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   await screenshot(verifier, SUITE, '03-verifier-lookup');
 
   await verifier.setInputFiles('#pv-file', qrFile);
-  await verifier.waitForSelector('#pv-result[data-reason]');
+  await verifier.waitForSelector('#pv-result[data-reason]').catch(async (err: Error) => {
+    await screenshot(verifier, SUITE, '04-verifier-no-result');
+    const shown = await verifier.textContent('#pv-result');
+    throw new Error(`${err.message}\npage shows: ${shown}\npage errors: ${pageErrors.join('\n')}`);
+  });
   expect(await verifier.getAttribute('#pv-result', 'data-reason')).toBe('valid');
   const shown = await verifier.textContent('#pv-items');
   expect(shown).toContain('晋城市兴晋煤业有限公司');
@@ -100,7 +108,10 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
 
   await verifier.fill('#pv-archive input[name="caseRef"]', 'SB-2026-0042');
   await verifier.click('#pv-archive button');
-  await verifier.waitForURL('**/verifier');
+  await verifier.waitForURL('**/verifier#archive').catch(async (err: Error) => {
+    await screenshot(verifier, SUITE, '05-archive-failed');
+    throw new Error(`${err.message}\nstuck at ${verifier.url()}: ${await verifier.textContent('main')}`);
+  });
   const row = verifier.locator('tr.archive-entry', { hasText: 'SB-2026-0042' });
   await expect(row.textContent()).resolves.toContain('PASSED');
   await expect(row.textContent()).resolves.toContain('valid');

@@ -134,9 +134,15 @@ async function fromCamera(): Promise<void> {
   requestAnimationFrame(tick);
 }
 
+/** A failure inside the page (bad image, unreadable token, no network for the lists) is shown, not swallowed. */
+function failed(err: unknown): void {
+  $('pv-reason')!.textContent = `核验出错：${(err as Error)?.message ?? String(err)}`;
+  $('pv-result')!.hidden = false;
+}
+
 $<HTMLInputElement>('pv-file')?.addEventListener('change', (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
-  if (file) void fromFile(file);
+  if (file) fromFile(file).catch(failed);
 });
 $('pv-camera')?.addEventListener('click', () => void fromCamera());
 $('pv-refresh')?.addEventListener('click', () => void refresh());
