@@ -16,8 +16,8 @@ import {
   seedFuzzingData,
 } from '../support/schemathesis';
 
-/** One account per kind of caller: platform admin, seal reviewer, seal applicant, licence issuer. */
-const ROLES = ['jc-admin', 'zz-approval-reviewer', 'zz-amr-clerk', 'zz-amr-issuer'];
+/** One account per kind of caller: platform admin, seal reviewer, seal applicant, licence issuer, licence holder. */
+const ROLES = ['jc-admin', 'zz-approval-reviewer', 'zz-amr-clerk', 'zz-amr-issuer', 'holder-xingjin'];
 const REPORT_DIR = path.join(__dirname, '..', '..', 'test-artifacts', 'schemathesis');
 
 let t: TestPlatform;
@@ -44,15 +44,24 @@ describe.each(ROLES)('Schemathesis as %s', (role) => {
       role === 'jc-admin'
         ? ['examples', 'coverage', 'fuzzing', 'stateful']
         : ['examples', 'fuzzing', 'stateful'];
-    const result = await runSchemathesis(t, role, {
-      maxExamples: 5,
-      phases,
-      // Measured on 2 cores: about 60 s for the admin's run and 20 s for each other one when the machine is idle,
-      // two to three times that when it is busy; past the bound the run is killed and the test fails.
-      timeoutMs: role === 'jc-admin' ? 330_000 : 150_000,
-      reportDir: REPORT_DIR,
-      seeds,
-    });
+    const run = () =>
+      runSchemathesis(t, role, {
+        maxExamples: 5,
+        phases,
+        // Measured on 2 cores: about 60 s for the admin's run and 20 s for each other one when the machine is idle,
+        // two to three times that when it is busy; past the bound the run is killed and the test fails.
+        timeoutMs: role === 'jc-admin' ? 330_000 : 150_000,
+        reportDir: REPORT_DIR,
+        seeds,
+      });
+    let result = await run();
+    if (crashedInsideSchemathesis(result)) {
+      // Schemathesis itself broke (seen once: Hypothesis' FlakyFailure over CPython's "AST constructor recursion
+      // depth mismatch" while generating a body), which says nothing about the API: run once more. A finding, a
+      // timeout or a second crash still fails the test.
+      process.stderr.write(`\nSchemathesis crashed inside itself as ${role}; running it once more\n`);
+      result = await run();
+    }
     results.push(result);
     const findings = result.failures.map((f) => `${f.code} ${f.title}: ${f.operations.join(', ')}`);
     if (result.exitCode !== 0 || findings.length > 0) {
@@ -63,8 +72,18 @@ describe.each(ROLES)('Schemathesis as %s', (role) => {
     expect(findings).toEqual([]);
     expect(result.exitCode).toBe(0);
     expect(result.cases).toBeGreaterThan(0);
-  }, 360_000);
+  }, 720_000);
 });
+
+/** A run that ended in Schemathesis' own runtime error, with no finding about the API. */
+function crashedInsideSchemathesis(result: FuzzResult): boolean {
+  return (
+    result.exitCode !== 0 &&
+    result.failures.length === 0 &&
+    /Runtime Error/.test(result.output) &&
+    /SystemError|FlakyFailure|Traceback/.test(result.output)
+  );
+}
 
 it('the runs reached every documented operation, most of them with a 2xx (reported)', () => {
   const operations = results[0]?.operations ?? [];

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applicationBody } from './fixtures';
+import { DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
 import { BUSINESS_LICENCE_CODE, businessLicenceBody, grantLicenceSealUse, issueLicence } from './licences';
 import type { TestPlatform } from './platform';
 
@@ -58,6 +59,23 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
   );
   if (!task) throw new Error(`no review task for application ${application.body.id}`);
   const flows = await t.call('GET', '/api/flow-definitions', { as: 'jc-admin' });
+  // A licence of the demo company, so that its holder account's portal operations reach a licence of its own
+  // (issue 16), and a staged legacy conversion job of the issuer (issue 19).
+  const holders = await issueLicence(
+    t,
+    businessLicenceBody({ holder: { name: '晋城市兴晋煤业有限公司', code: DEMO_ENTERPRISE_USCC } }),
+  );
+  const conversion = await fetch(`${t.url}/api/conversions/ndjson?licenceType=${BUSINESS_LICENCE_CODE}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await t.token('zz-amr-issuer')}`,
+      'content-type': 'application/x-ndjson',
+    },
+    body: `${JSON.stringify({ 证照编号: 'LEGACY-1', 名称: '晋城市旧证煤业有限公司' })}\n`,
+  });
+  const conversionText = await conversion.text();
+  must('conversion job', { status: conversion.status, body: conversionText }, [201]);
+  const sealCode = (await t.call('GET', '/api/seals', { as: 'zz-amr-clerk' })).body.items[0].esId as string;
   const seeds: FuzzingSeeds = {
     applicationId: application.body.id,
     taskId: task.taskId,
@@ -65,13 +83,17 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
     sealUseRequestId: sealUse.body.id,
     sealUseProcessKey: sealUse.body.approval.workflowId,
     licenceIdentifier: issued.licence.identifier,
+    holderLicenceIdentifier: holders.licence.identifier,
+    conversionJobId: JSON.parse(conversionText).id,
+    sealCode,
     caseId: issued.issuance.caseId,
     flowDefinitionId: flows.body.items[0].id,
     licenceTypeCode: BUSINESS_LICENCE_CODE,
     sealOf: {},
     attachmentOf: {},
   };
-  for (const username of usernames) {
+  // Staff accounts only: a holder has neither seals nor a unit to attach files for.
+  for (const username of usernames.filter((u) => !u.startsWith('holder-'))) {
     const seals = await t.call('GET', '/api/seals', { as: username });
     seeds.sealOf[username] = seals.body.items[0].id;
     const form = new FormData();
@@ -98,6 +120,12 @@ export interface FuzzingSeeds {
   /** The seal-use approval process, started by zz-amr-clerk (who may urge, withdraw or copy it). */
   sealUseProcessKey: string;
   licenceIdentifier: string;
+  /** A licence of 晋城市兴晋煤业有限公司, whose holder account is `holder-xingjin`. */
+  holderLicenceIdentifier: string;
+  /** A staged (not started) legacy conversion job of zz-amr-issuer. */
+  conversionJobId: string;
+  /** The 18-digit code of 泽州县市场监督管理局's first seal, for its public status. */
+  sealCode: string;
   caseId: string;
   flowDefinitionId: string;
   licenceTypeCode: string;
@@ -112,14 +140,21 @@ export interface FuzzingSeeds {
  */
 function configFor(role: string, seeds: FuzzingSeeds, maxExamples: number): string {
   const process = role === 'zz-amr-clerk' ? seeds.sealUseProcessKey : seeds.applicationProcessKey;
-  const overrides: Array<[pathRegex: string, parameter: string, value: string]> = [
+  const overrides: Array<[pathRegex: string, parameter: string, value: string | undefined]> = [
     ['^/api/tasks/\\{id\\}/', 'id', seeds.taskId],
     ['^/api/approvals/\\{id\\}', 'id', process],
     ['^/api/seals/\\{id\\}', 'id', seeds.sealOf[role]],
     ['^/api/attachments/\\{id\\}$', 'id', seeds.attachmentOf[role]],
     ['^/api/seal-applications/\\{id\\}', 'id', seeds.applicationId],
     ['^/api/seal-use-requests/\\{id\\}$', 'id', seeds.sealUseRequestId],
-    ['^/api/licenses/\\{identifier\\}', 'identifier', seeds.licenceIdentifier],
+    [
+      '^/api/licenses/\\{identifier\\}',
+      'identifier',
+      role.startsWith('holder-') ? seeds.holderLicenceIdentifier : seeds.licenceIdentifier,
+    ],
+    ['^/api/conversions/\\{id\\}', 'id', seeds.conversionJobId],
+    ['^/api/public/seals/\\{code\\}$', 'code', seeds.sealCode],
+    ['^/api/status-lists/\\{id\\}$', 'id', '0'],
     ['^/api/licenses/issuances/\\{caseId\\}$', 'caseId', seeds.caseId],
     ['^/api/flow-definitions/\\{id\\}', 'id', seeds.flowDefinitionId],
     ['^/api/license-types/\\{code\\}$', 'code', seeds.licenceTypeCode],
@@ -131,11 +166,19 @@ function configFor(role: string, seeds: FuzzingSeeds, maxExamples: number): stri
     'max-steps = 10',
     '[phases.stateful.generation]',
     'max-examples = 80',
-    ...overrides.flatMap(([regex, parameter, value]) => [
-      '[[operations]]',
-      `include-path-regex = ${JSON.stringify(regex)}`,
-      `parameters = { "path.${parameter}" = ${JSON.stringify(value)} }`,
-    ]),
+    // The unit whose certificates are listed: the fuzzed staff accounts' own.
+    '[[operations]]',
+    'include-path-regex = "^/api/organisation-certificates$"',
+    'parameters = { "query.organisationId" = "zz-amr" }',
+    ...overrides.flatMap(([regex, parameter, value]) =>
+      value === undefined
+        ? []
+        : [
+            '[[operations]]',
+            `include-path-regex = ${JSON.stringify(regex)}`,
+            `parameters = { "path.${parameter}" = ${JSON.stringify(value)} }`,
+          ],
+    ),
   ].join('\n');
 }
 
