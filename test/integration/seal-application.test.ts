@@ -293,7 +293,7 @@ describe('SM-7 checks before the seal is made', () => {
     await approveAll(app.id);
     const view = await waitForStatus(app.id, 'zz-amr-clerk', 'failed');
     expect(view.outcomeReason).toBe(
-      '法定名称章的名称“泽州县工商行政管理局”与机构数字证书中的单位名称“泽州县市场监督管理局”不一致（SM-7）',
+      '法定名称章的名称“泽州县工商行政管理局”与机构数字证书中的单位名称“泽州县市场监督管理局”不一致',
     );
     expect(await t.em().count(Seal, { applicationId: app.id })).toBe(0);
   });

@@ -186,7 +186,7 @@ describe('approverAuthorityFor (SM-12: never beyond the approver’s authority)'
   it('requires the unit leader for the legal-name seal only', () => {
     expect(approverAuthorityFor('legal_name')).toEqual({
       roles: ['unit_leader'],
-      reason: '法定名称章的用印只能由单位负责人批准（SM-12）',
+      reason: '法定名称章的用印只能由单位负责人批准',
     });
     for (const kind of SEAL_KINDS.filter((k) => k !== 'legal_name'))
       expect(approverAuthorityFor(kind)).toBeNull();

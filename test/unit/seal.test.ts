@@ -112,7 +112,7 @@ describe('checkCertificateValidity (SM-7: the certificate is valid when the seal
   it('refuses a certificate that is not yet valid, one millisecond before notBefore', () => {
     expect(checkCertificateValidity(notBefore, notAfter, false, ms(notBefore, -1))).toEqual({
       ok: false,
-      reason: '机构数字证书尚未生效（SM-7）',
+      reason: '机构数字证书尚未生效',
     });
   });
 
@@ -124,7 +124,7 @@ describe('checkCertificateValidity (SM-7: the certificate is valid when the seal
   });
 
   it('refuses a revoked certificate, whatever the date', () => {
-    const revoked = { ok: false, reason: '机构数字证书已吊销（SM-7）' };
+    const revoked = { ok: false, reason: '机构数字证书已吊销' };
     expect(checkCertificateValidity(notBefore, notAfter, true, new Date('2026-06-15T12:00:00Z'))).toEqual(
       revoked,
     );
