@@ -117,7 +117,10 @@ describe('authorisationProblem (SM-12: signing only after approval, within what 
 
   it('refuses without an authorisation', () => {
     const p = authorisationProblem(null, { now: within, documentHash: HASH_A });
-    expect(p).toEqual({ code: 'AUTHORISATION_MISSING', message: expect.stringContaining('SM-12') });
+    expect(p).toEqual({
+      code: 'AUTHORISATION_MISSING',
+      message: expect.stringContaining('须提交用印申请并经审批通过'),
+    });
   });
 
   it('treats the window as [validFrom, validTo)', () => {
