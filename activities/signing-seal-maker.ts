@@ -31,7 +31,8 @@ export async function makeSealForApplication(
   const application = await em.findOneOrFail(SealApplication, { id: applicationId });
   const organisation = await em.findOneOrFail(Organisation, { id: application.organisationId });
   const certificate = await currentCertificate(em, organisation.id);
-  if (!certificate) return refuse('申请单位尚无机构数字证书，请先申领（SM-5(1)）');
+  // SM-5(1)
+  if (!certificate) return refuse('申请单位尚无机构数字证书，请先申领');
   const now = new Date();
   const ca = await loadCertificateAuthority(em, pkiMasterKey);
   checkBeforeMaking(application, certificate, ca, now);
@@ -71,7 +72,8 @@ function checkBeforeMaking(
   );
   if (!validity.ok) refuse(validity.reason);
   if (!isIssuedBy(certificate.certificatePem, ca.certificatePem)) {
-    refuse('机构数字证书不是由省级电子政务 CA 签发的（SM-6）');
+    // SM-6
+    refuse('机构数字证书不是由省级电子政务 CA 签发的');
   }
   const nameCheck = checkSealName(
     application.kind,

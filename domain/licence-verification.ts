@@ -477,7 +477,8 @@ function validityCheck(document: LicenceDocumentShape, crypto: CryptoFacts): Che
     return fail(`${at} 早于印章有效期起始 ${isoTime(property.validStart)}`);
   if (t > new Date(property.validEnd).getTime())
     return fail(`${at} 晚于印章有效期截止 ${isoTime(property.validEnd)}`);
-  return pass(`${at} 在签章人证书和印章的有效期内（SM-8）`);
+  // SM-8
+  return pass(`${at} 在签章人证书和印章的有效期内`);
 }
 
 function sealStatusCheck(
@@ -658,7 +659,8 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
         )
       : fail('签章人证书不是由平台信任的电子政务 CA 签发的');
   checks.SEAL_BINDING = !crypto.boundInSealInfo
-    ? fail('签章人证书不是印章信息中绑定的机构数字证书（SM-6）')
+    ? // SM-6
+      fail('签章人证书不是印章信息中绑定的机构数字证书')
     : crypto.sealMakerSignatureValid
       ? pass(`签章人证书是印章“${sealInfo.property.name}”绑定的证书，制章人签名有效`)
       : fail('印章信息的制章人（CA）签名无效，或签章记录中的印章名称、类型、编码与印章信息不一致');

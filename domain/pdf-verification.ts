@@ -139,6 +139,17 @@ export function signingTimeOf(e: PdfSignatureEvidence): string | null {
   return timestampValid(e) ? e.timestamp!.time : e.claimedTime;
 }
 
+/**
+ * The last instant the signing may have happened at. A CMS signingTime (UTCTime) and many timestamp tokens state whole
+ * seconds, so a signature made at 10:00:01.700 reads 10:00:01: the seal's status at signing is the one in effect at
+ * the end of that second. Otherwise a seal made and used within one second would read "no status at signing"; a
+ * cancellation within the same second counts against the signature, the cautious side (SM-11).
+ */
+export function signingInstantUpperBound(at: string): Date {
+  const t = new Date(at);
+  return t.getUTCMilliseconds() === 0 ? new Date(t.getTime() + 999) : t;
+}
+
 const within = (at: string, from: string, to: string) =>
   Date.parse(at) >= Date.parse(from) && Date.parse(at) <= Date.parse(to);
 

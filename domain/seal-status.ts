@@ -43,10 +43,14 @@ const ALLOWED_FROM: Record<SealStatusEvent, readonly SealStatus[]> = {
 /** Why the event may not happen to a seal in `current`, or undefined when it may. */
 export function transitionProblem(current: SealStatus, event: SealStatusEvent): string | undefined {
   if (ALLOWED_FROM[event].includes(current)) return undefined;
-  if (current === 'cancelled') return '印章已注销，不能再办理挂失、解除挂失或注销（SM-15）';
-  if (event === 'loss_reported') return '印章已挂失，不能重复挂失（SM-16）';
-  if (event === 'restored') return '只有已挂失的印章才能解除挂失（SM-16）';
-  if (event === 'renewed') return '已挂失的印章不能续期，请先办理挂失处理（SM-8）';
+  // SM-15
+  if (current === 'cancelled') return '印章已注销，不能再办理挂失、解除挂失或注销';
+  // SM-16
+  if (event === 'loss_reported') return '印章已挂失，不能重复挂失';
+  // SM-16
+  if (event === 'restored') return '只有已挂失的印章才能解除挂失';
+  // SM-8
+  if (event === 'renewed') return '已挂失的印章不能续期，请先办理挂失处理';
   return `印章当前状态不能办理${SEAL_STATUS_EVENT_LABELS[event]}`;
 }
 
@@ -79,7 +83,8 @@ const DAY_MS = 24 * 3600 * 1000;
 export function renewalWindowProblem(validTo: Date, now: Date): string | undefined {
   const opens = new Date(validTo.getTime() - RENEWAL_WINDOW_DAYS * DAY_MS);
   if (now < opens)
-    return `印章有效期至 ${validTo.toISOString().slice(0, 10)}，到期前 ${RENEWAL_WINDOW_DAYS} 日内方可续期（SM-8）`;
+    // SM-8
+    return `印章有效期至 ${validTo.toISOString().slice(0, 10)}，到期前 ${RENEWAL_WINDOW_DAYS} 日内方可续期`;
   return undefined;
 }
 
@@ -131,7 +136,8 @@ export const SealStatusRequestBody = z
       ctx.addIssue({
         code: 'custom',
         path: ['attachments'],
-        message: '注销申请须附证明材料（如合并、更名的决定或批准文件）（SM-15）',
+        // SM-15
+        message: '注销申请须附证明材料（如合并、更名的决定或批准文件）',
       });
     }
     if (b.action === 'restore' && b.effectiveFrom !== undefined) {

@@ -111,7 +111,8 @@ export function sealUseWorkflowId(requestId: string): string {
  */
 export function approverAuthorityFor(kind: SealKind): { roles: UserRole[]; reason: string } | null {
   return kind === 'legal_name'
-    ? { roles: ['unit_leader'], reason: '法定名称章的用印只能由单位负责人批准（SM-12）' }
+    ? // SM-12
+      { roles: ['unit_leader'], reason: '法定名称章的用印只能由单位负责人批准' }
     : null;
 }
 
@@ -219,7 +220,8 @@ export function sealProblem(seal: SealFacts, now: Date): SealUseProblem | undefi
   if (now < seal.validFrom || now > seal.validTo) {
     return {
       code: 'SEAL_NOT_VALID',
-      message: `印章当前不在有效期内（${shanghaiDateTime(seal.validFrom)} 至 ${shanghaiDateTime(seal.validTo)}），不能用印（SM-8）`,
+      // SM-8
+      message: `印章当前不在有效期内（${shanghaiDateTime(seal.validFrom)} 至 ${shanghaiDateTime(seal.validTo)}），不能用印`,
     };
   }
   return undefined;
@@ -237,7 +239,8 @@ export function authorisationProblem(
   if (!authorisation) {
     return {
       code: 'AUTHORISATION_MISSING',
-      message: '没有经批准的用印授权：用印前须提交用印申请并经审批通过（SM-12）',
+      // SM-12
+      message: '没有经批准的用印授权：用印前须提交用印申请并经审批通过',
     };
   }
   if (check.seal) {

@@ -49,7 +49,8 @@ export function checkSealName(
         ? { ok: true }
         : {
             ok: false,
-            reason: `法定名称章的名称“${name}”与机构数字证书中的单位名称“${legal}”不一致（SM-7）`,
+            // SM-7
+            reason: `法定名称章的名称“${name}”与机构数字证书中的单位名称“${legal}”不一致`,
           };
     case 'internal_body':
     case 'branch':
@@ -58,12 +59,14 @@ export function checkSealName(
         ? { ok: true }
         : {
             ok: false,
-            reason: `印章名称“${name}”应以机构数字证书中的单位名称“${legal}”开头并注明机构或用途（SM-7）`,
+            // SM-7
+            reason: `印章名称“${name}”应以机构数字证书中的单位名称“${legal}”开头并注明机构或用途`,
           };
     case 'personal_name':
       return name === custodianName.trim()
         ? { ok: true }
-        : { ok: false, reason: `电子名章的名称“${name}”应与持有人姓名“${custodianName}”一致（SM-7）` };
+        : // SM-7
+          { ok: false, reason: `电子名章的名称“${name}”应与持有人姓名“${custodianName}”一致` };
   }
 }
 
@@ -74,10 +77,13 @@ export function checkCertificateValidity(
   revoked: boolean,
   at: Date,
 ): { ok: true } | { ok: false; reason: string } {
-  if (revoked) return { ok: false, reason: '机构数字证书已吊销（SM-7）' };
-  if (at < notBefore) return { ok: false, reason: '机构数字证书尚未生效（SM-7）' };
+  // SM-7
+  if (revoked) return { ok: false, reason: '机构数字证书已吊销' };
+  // SM-7
+  if (at < notBefore) return { ok: false, reason: '机构数字证书尚未生效' };
   if (at > notAfter) {
-    return { ok: false, reason: `机构数字证书已于 ${notAfter.toISOString()} 过期，请先更新证书（SM-7）` };
+    // SM-7
+    return { ok: false, reason: `机构数字证书已于 ${notAfter.toISOString()} 过期，请先更新证书` };
   }
   return { ok: true };
 }

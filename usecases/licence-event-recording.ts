@@ -54,7 +54,8 @@ export async function signAndRecordEvent(
     now: input.now,
   });
   if (!authorisation) {
-    return { outcome: 'awaiting_seal', reason: `${issuer.name}没有可用于“${title}”的用印授权（SM-12）` };
+    // SM-12
+    return { outcome: 'awaiting_seal', reason: `${issuer.name}没有可用于“${title}”的用印授权` };
   }
   const actor = await actorOf(em, event.requestedBy);
   try {

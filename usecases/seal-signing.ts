@@ -102,11 +102,13 @@ export async function signUnderAuthorisation(
   if (!authorisation || authorisation.sealId !== sealId) {
     return refuse({
       code: 'AUTHORISATION_MISSING',
-      message: '没有该印章经批准的用印授权：用印前须提交用印申请并经审批通过（SM-12）',
+      // SM-12
+      message: '没有该印章经批准的用印授权：用印前须提交用印申请并经审批通过',
     });
   }
   if (authorisation.granteeId !== signerUserId) {
-    return refuse({ code: 'NOT_GRANTEE', message: '该用印授权是批准给其他人的，您不能使用（SM-12）' });
+    // SM-12
+    return refuse({ code: 'NOT_GRANTEE', message: '该用印授权是批准给其他人的，您不能使用' });
   }
   const check = { now, documentHash, documentTitle: input.documentTitle, seal };
   const problem = authorisationProblem(authorisation, check);

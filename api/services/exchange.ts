@@ -131,7 +131,8 @@ export class ExchangeService {
 
   private async requireOverseer(principal: Principal, action: string, meta: RequestMeta) {
     if (isManagementOverseer(principal)) return;
-    const message = '只有管理单位的监督管理人员或平台管理员可以对账或重发交换数据（LM-8）';
+    // LM-8
+    const message = '只有管理单位的监督管理人员或平台管理员可以对账或重发交换数据';
     await recordAudit(this.ctx.em(), {
       actor: actorOf(principal),
       action,

@@ -48,7 +48,8 @@ export interface LicenceAccessFacts {
 }
 
 export const LICENCE_ACCESS_DENIED =
-  '无权查看该证照：仅限颁发单位、管辖范围内的管理单位、持证人本人及用证清单包含该证照类型的应用单位（LM-14）';
+  // LM-14
+  '无权查看该证照：仅限颁发单位、管辖范围内的管理单位、持证人本人及用证清单包含该证照类型的应用单位';
 
 /** The rule of the file comment, over facts already gathered. */
 export function decideLicenceAccess(facts: LicenceAccessFacts): LicenceAccess {
@@ -161,7 +162,8 @@ export async function assertLicenceAccess(
   let refusal: string | undefined;
   if (!access.allowed) refusal = access.reason;
   else if (audit.needFull && !access.full)
-    refusal = '贵单位的用证清单只允许查看脱敏后的证照，不能导出完整数据（LM-14）';
+    // LM-14
+    refusal = '贵单位的用证清单只允许查看脱敏后的证照，不能导出完整数据';
   if (refusal === undefined && access.allowed) {
     const { full, basis, purpose, consentId } = access;
     return { full, basis, purpose, consentId };

@@ -335,7 +335,8 @@ export class LicenceEventService {
 
   private async requireIssuer(principal: Principal, licence: Licence, meta: RequestMeta): Promise<void> {
     if (this.mayRecord(principal, licence)) return;
-    const message = '只有颁发单位的证照制发人员或业务系统可以办理证照事项（LM-8）';
+    // LM-8
+    const message = '只有颁发单位的证照制发人员或业务系统可以办理证照事项';
     await recordAudit(this.ctx.em(), {
       actor: actorOf(principal),
       action: 'licence.event',

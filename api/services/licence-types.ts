@@ -662,7 +662,8 @@ export function isCatalogueAdmin(principal: Principal): boolean {
 }
 
 export function requireCatalogueAdmin(principal: Principal): void {
-  if (!isCatalogueAdmin(principal)) throw forbidden('只有管理单位的平台管理员可以维护证照目录（LM-6）');
+  // LM-6
+  if (!isCatalogueAdmin(principal)) throw forbidden('只有管理单位的平台管理员可以维护证照目录');
 }
 
 /** The part of a definition that decides whose it is (read before the whole is checked). */

@@ -160,7 +160,8 @@ export class LicenceService {
         principal,
         'licence.change',
         previous.identifier,
-        '只有颁发单位可以变更或更正证照（LM-7）',
+        // LM-7
+        '只有颁发单位可以变更或更正证照',
         meta,
       );
     }
@@ -580,7 +581,8 @@ export class LicenceService {
         principal,
         'licence.late_arrivals',
         null,
-        '只有管理单位的监督管理人员或平台管理员可以查看逾期归集情况（LM-9）',
+        // LM-9
+        '只有管理单位的监督管理人员或平台管理员可以查看逾期归集情况',
         meta,
       );
     }
@@ -701,7 +703,8 @@ export class LicenceService {
         principal,
         action,
         caseId,
-        '签发证照需要证照制发人员或业务系统接入账号的角色（LM-7）',
+        // LM-7
+        '签发证照需要证照制发人员或业务系统接入账号的角色',
         meta,
       );
     }
@@ -720,7 +723,8 @@ export class LicenceService {
         principal,
         action,
         caseId,
-        `本单位不是证照目录中“${type.name}”的制发单位（LM-7）`,
+        // LM-7
+        `本单位不是证照目录中“${type.name}”的制发单位`,
         meta,
       );
     }

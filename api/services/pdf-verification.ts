@@ -19,6 +19,7 @@ import {
   PdfSignatureEvidence,
   PdfSignatureReport,
   SealStatusFacts,
+  signingInstantUpperBound,
   signingTimeOf,
   timestampValid,
 } from '../../domain/pdf-verification';
@@ -136,7 +137,7 @@ export class PdfVerificationService {
     const at = signingTimeOf(evidence);
     return {
       known: true,
-      atSigning: at ? sealStatusAt(history, new Date(at)) : null,
+      atSigning: at ? sealStatusAt(history, signingInstantUpperBound(at)) : null,
       now: seal.status,
       proofOfExistence,
     };

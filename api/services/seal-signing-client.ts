@@ -82,7 +82,8 @@ export async function refuseOtherUnit(
   sealId: string,
   meta: RequestMeta,
 ): Promise<never> {
-  const message = '只有印章所属单位的人员可以用印（SM-12）';
+  // SM-12
+  const message = '只有印章所属单位的人员可以用印';
   await recordAudit(em, {
     actor: actorOf(principal),
     action: 'seal.sign',

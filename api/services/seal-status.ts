@@ -98,7 +98,8 @@ export class SealStatusService {
     const seal = await this.ctx.em().findOne(Seal, { id: sealId }, { exclude: ['imprint'] });
     if (!seal) throw notFound('印章');
     if (seal.organisationId !== principal.organisationId) {
-      throw forbidden('只能为本单位的印章办理挂失或注销（SM-15、SM-16）');
+      // SM-15, SM-16
+      throw forbidden('只能为本单位的印章办理挂失或注销');
     }
     if (!ACTING_ROLES.some((r) => principal.roles.includes(r))) {
       throw forbidden('办理印章挂失或注销需要本单位印章申请人或单位负责人的角色');

@@ -113,7 +113,8 @@ export class SealUseService {
     const seal = await em.findOne(Seal, { id: body.sealId }, { exclude: ['imprint'] });
     if (!seal) throw notFound('印章');
     if (seal.organisationId !== principal.organisationId) {
-      throw forbidden('只能为本单位的印章申请用印（SM-12）');
+      // SM-12
+      throw forbidden('只能为本单位的印章申请用印');
     }
     if (!REQUESTER_ROLES.some((r) => principal.roles.includes(r))) {
       throw forbidden('申请用印需要本单位印章申请人或单位负责人的角色');

@@ -161,7 +161,8 @@ export function sealUsePageRoutes(ctx: AppContext, service: SealUseService): Rou
       documents: licenceSealDocumentTitle(type.definition),
       maxUses: String(SEAL_USE_MAX_USES),
       validTo: toLocalInput(new Date(now.getTime() + 365 * 24 * 3600 * 1000)),
-      reason: `签发${type.name}电子证照：业务系统在办件办结时通过接口签发，每份证照用印一次（SM-12）`,
+      // SM-12
+      reason: `签发${type.name}电子证照：业务系统在办件办结时通过接口签发，每份证照用印一次`,
     };
   };
 

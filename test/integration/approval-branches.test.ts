@@ -212,7 +212,7 @@ describe('issue 10: no approver found', () => {
     expect(legalRes.status).toBe(201);
     const legalView = await h.waitForStatus(approvalWorkflowId('seal_use', legalRes.body.id), 'rejected');
     expect(legalView.outcomeReason).toBe(
-      '步骤“审计会签”找不到审批人；管理单位管理员不具备本流程要求的审批权限（法定名称章的用印只能由单位负责人批准（SM-12）），不能代为审批，流程终止',
+      '步骤“审计会签”找不到审批人；管理单位管理员不具备本流程要求的审批权限（法定名称章的用印只能由单位负责人批准），不能代为审批，流程终止',
     );
     // The same flow for a business seal, which needs no such role, goes to the administrator.
     const bizRes = await t.call('POST', '/api/seal-use-requests', {

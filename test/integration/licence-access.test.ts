@@ -146,6 +146,13 @@ it('search is the issuing unit’s own, or within the management unit’s jurisd
     as: 'zz-approval-supervisor',
   });
   expect(supervisor.body.total).toBe(2);
+  // A using unit's verifier searches one holder at a time (LM-16): without the holder's code, a 400 naming it.
   const verifier = await t.call('GET', '/api/licenses', { as: 'jc-hrss-verifier' });
-  expect(verifier.status).toBe(403);
+  expect(verifier.status).toBe(400);
+  expect(verifier.body.error.details).toEqual([
+    expect.objectContaining({ field: 'holderCode', rule: 'required' }),
+  ]);
+  // A seal applicant has no licence role at all.
+  const clerk = await t.call('GET', '/api/licenses', { as: 'zz-amr-clerk' });
+  expect(clerk.status).toBe(403);
 });

@@ -599,7 +599,7 @@ describe('the legal-name seal (SM-12: never beyond the approver’s authority)',
     const taskId = await pendingTask('zz-amr-deputy', requestId);
     const res = await t.call('POST', `/api/tasks/${taskId}/approve`, { as: 'zz-amr-deputy', body: {} });
     expect(res.status).toBe(403);
-    expect(res.body.error.message).toBe('法定名称章的用印只能由单位负责人批准（SM-12）');
+    expect(res.body.error.message).toBe('法定名称章的用印只能由单位负责人批准');
 
     await new Promise((r) => setTimeout(r, 500));
     const view = (await t.call('GET', `/api/seal-use-requests/${requestId}`, { as: 'zz-amr-clerk' })).body;

@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { PDFDocument, PDFName, PDFNumber, StandardFonts } from 'pdf-lib';
-import { pdfSignatureReport, PdfSignatureEvidence, SealStatusFacts } from '../../domain/pdf-verification';
+import {
+  pdfSignatureReport,
+  PdfSignatureEvidence,
+  SealStatusFacts,
+  signingInstantUpperBound,
+} from '../../domain/pdf-verification';
 import { sealStatusAt, SealStatusEntry } from '../../domain/seal-status';
 import { sealInformation } from '../../domain/document-stamp';
 import {
@@ -273,5 +278,23 @@ describe('issue 18 Build 3 (SM-11): seal status at signing and the decision', ()
     const broken = { ...evidence, timestamp: { ...evidence.timestamp!, imprintMatches: false } };
     const report = pdfSignatureReport(broken, active);
     expect(report).toMatchObject({ subIndication: 'TIMESTAMP_FAILURE', signingTimeTimestamped: false });
+  });
+});
+
+describe('the seal status at a signing time stated in whole seconds (SM-11)', () => {
+  const made = new Date(Date.UTC(2026, 5, 1, 2, 0, 1, 700));
+  const history: SealStatusEntry[] = [
+    { status: 'active', event: 'made', effectiveAt: made, recordedAt: made } as SealStatusEntry,
+  ];
+  it('a seal made at .700 and used within the same second was active at signing', () => {
+    const claimed = '2026-06-01T02:00:01Z';
+    expect(sealStatusAt(history, new Date(claimed))).toBeNull();
+    expect(sealStatusAt(history, signingInstantUpperBound(claimed))).toBe('active');
+  });
+  it('a time with milliseconds is taken as it is; a whole second reaches to its last millisecond', () => {
+    expect(signingInstantUpperBound('2026-06-01T02:00:01.250Z').toISOString()).toBe(
+      '2026-06-01T02:00:01.250Z',
+    );
+    expect(signingInstantUpperBound('2026-06-01T02:00:01Z').toISOString()).toBe('2026-06-01T02:00:01.999Z');
   });
 });

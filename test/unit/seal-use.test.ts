@@ -117,7 +117,10 @@ describe('authorisationProblem (SM-12: signing only after approval, within what 
 
   it('refuses without an authorisation', () => {
     const p = authorisationProblem(null, { now: within, documentHash: HASH_A });
-    expect(p).toEqual({ code: 'AUTHORISATION_MISSING', message: expect.stringContaining('SM-12') });
+    expect(p).toEqual({
+      code: 'AUTHORISATION_MISSING',
+      message: expect.stringContaining('须提交用印申请并经审批通过'),
+    });
   });
 
   it('treats the window as [validFrom, validTo)', () => {
@@ -186,7 +189,7 @@ describe('approverAuthorityFor (SM-12: never beyond the approver’s authority)'
   it('requires the unit leader for the legal-name seal only', () => {
     expect(approverAuthorityFor('legal_name')).toEqual({
       roles: ['unit_leader'],
-      reason: '法定名称章的用印只能由单位负责人批准（SM-12）',
+      reason: '法定名称章的用印只能由单位负责人批准',
     });
     for (const kind of SEAL_KINDS.filter((k) => k !== 'legal_name'))
       expect(approverAuthorityFor(kind)).toBeNull();
