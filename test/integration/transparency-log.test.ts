@@ -373,5 +373,5 @@ describe('npm run log:monitor', () => {
     const shrunk = await monitor('watcher.json');
     expect(shrunk.code).toBe(2);
     expect(shrunk.out).toMatch(/shrank/);
-  });
+  }, 300_000); // five monitor processes (npx tsx), each a cold start on a loaded machine
 });
