@@ -60,6 +60,8 @@ export class CertificateAuthority {
   name!: string;
   certificatePem!: string;
   privateKeyEncrypted!: string;
+  /** Issue 20: where the CA certificate is published; issued certificates point to it (authority info access). */
+  caIssuersUrl: string | null = null;
   createdAt: Date = new Date();
 }
 
@@ -265,6 +267,7 @@ export const CertificateAuthoritySchema = new EntitySchema<CertificateAuthority>
     name: { type: 'string' },
     certificatePem: { type: 'text' },
     privateKeyEncrypted: { type: 'text' },
+    caIssuersUrl: { type: 'text', nullable: true },
     createdAt: timestamptz,
   },
 });

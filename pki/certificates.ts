@@ -19,6 +19,29 @@ export interface IssuedCertificate {
 export interface CaMaterial {
   certificatePem: string;
   privateKeyPem: string;
+  /** Issue 20: where the CA certificate is published; every certificate it issues points there. */
+  caIssuersUrl?: string | null;
+}
+
+/** id-pe-authorityInfoAccess and id-ad-caIssuers (RFC 5280 §4.2.2.1). */
+const AUTHORITY_INFO_ACCESS = '1.3.6.1.5.5.7.1.1';
+const CA_ISSUERS = '1.3.6.1.5.5.7.48.2';
+
+/** The authority information access extension naming where the issuer's certificate is (none without a URL). */
+function authorityInfoAccess(ca: CaMaterial): object[] {
+  if (!ca.caIssuersUrl) return [];
+  const { asn1 } = forge;
+  const description = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(CA_ISSUERS).getBytes()),
+    // GeneralName uniformResourceIdentifier [6] IA5String
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 6, false, ca.caIssuersUrl),
+  ]);
+  return [
+    {
+      id: AUTHORITY_INFO_ACCESS,
+      value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [description]),
+    },
+  ];
 }
 
 /** organizationIdentifier (X.520): where the USCC goes in the subject. */
@@ -126,6 +149,7 @@ export function issueOrganisationCertificate(
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
       { name: 'subjectKeyIdentifier' },
+      ...authorityInfoAccess(ca),
     ],
   );
 }
@@ -169,6 +193,7 @@ export function issueServiceCertificate(
       { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
       { name: 'subjectKeyIdentifier' },
       ...(purpose === 'timeStamping' ? [{ name: 'extKeyUsage', timeStamping: true, critical: true }] : []),
+      ...authorityInfoAccess(ca),
     ],
   );
 }

@@ -32,13 +32,23 @@ export interface RunningSigningWorker {
   stop(): Promise<void>;
 }
 
-/** What needs the keys on first start: the CA and the audit key (and, for `npm start`, the demo data). */
+/** Where the platform publishes its CA certificate (api/web/verify-pages.ts serves it). */
+export const caCertificateUrl = (publicUrl: string) => `${publicUrl.replace(/\/+$/, '')}/ca.pem`;
+
+/**
+ * What needs the keys on first start: the CA and the audit key (and, for `npm start`, the demo data).
+ * `publicUrl`: the platform's, where the CA certificate is published (`/ca.pem`, issue 20 authority info access).
+ */
 export async function prepareSigningKeys(
   orm: Orm,
   signing: SigningConfig,
-  options: { seedDevData?: boolean } = {},
+  options: { seedDevData?: boolean; publicUrl?: string } = {},
 ): Promise<void> {
-  await ensureCertificateAuthority(orm.em.fork() as EntityManager, signing.pkiMasterKey);
+  await ensureCertificateAuthority(
+    orm.em.fork() as EntityManager,
+    signing.pkiMasterKey,
+    options.publicUrl && caCertificateUrl(options.publicUrl),
+  );
   await ensureAuditSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
   await ensureLogSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
   if (options.seedDevData) await seed(orm.em.fork() as EntityManager, signing.pkiMasterKey);
@@ -52,7 +62,7 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
   let connection: NativeConnection | undefined;
   let worker: Worker;
   try {
-    await prepareSigningKeys(orm, signing);
+    await prepareSigningKeys(orm, signing, { publicUrl: config.publicUrl });
     connection = await NativeConnection.connect(temporalConnectionOptions(options.temporalAddress, config));
     worker = await Worker.create({
       connection,

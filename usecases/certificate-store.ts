@@ -9,10 +9,23 @@ import { CA_ID, CA_NAME } from './certificate-authority';
 
 export { CA_ID, CA_NAME };
 
-/** Creates the CA on first start; concurrent starters agree on one CA through the primary key. */
-export async function ensureCertificateAuthority(em: EntityManager, masterKey: string): Promise<CaMaterial> {
+/**
+ * Creates the CA on first start; concurrent starters agree on one CA through the primary key. `caIssuersUrl`
+ * (issue 20: where the CA certificate is published) is kept with it, and certificates issued from then on point to it.
+ */
+export async function ensureCertificateAuthority(
+  em: EntityManager,
+  masterKey: string,
+  caIssuersUrl?: string,
+): Promise<CaMaterial> {
   const existing = await em.findOne(CertificateAuthority, { id: CA_ID });
-  if (existing) return load(existing, masterKey);
+  if (existing && (!caIssuersUrl || existing.caIssuersUrl === caIssuersUrl)) return load(existing, masterKey);
+  if (!existing) await createCa(em, masterKey);
+  if (caIssuersUrl) await em.nativeUpdate(CertificateAuthority, { id: CA_ID }, { caIssuersUrl });
+  return loadCertificateAuthority(em, masterKey);
+}
+
+async function createCa(em: EntityManager, masterKey: string): Promise<void> {
   const ca = createCertificateAuthority(CA_NAME, new Date());
   await em
     .createQueryBuilder(CertificateAuthority)
@@ -26,7 +39,6 @@ export async function ensureCertificateAuthority(em: EntityManager, masterKey: s
     .onConflict('id')
     .ignore()
     .execute();
-  return loadCertificateAuthority(em, masterKey);
 }
 
 export async function loadCertificateAuthority(em: EntityManager, masterKey: string): Promise<CaMaterial> {
@@ -38,6 +50,7 @@ function load(row: CertificateAuthority, masterKey: string): CaMaterial {
   return {
     certificatePem: row.certificatePem,
     privateKeyPem: decryptPrivateKey(row.privateKeyEncrypted, masterKey),
+    caIssuersUrl: row.caIssuersUrl,
   };
 }
 

@@ -10,6 +10,7 @@ import { Migration20261202000400_oidc_subject } from './Migration20261202000400_
 import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
 import { Migration20261202830000_holder_portal } from './Migration20261202830000_holder_portal';
+import { Migration20261202970000_ca_issuers_url } from './Migration20261202970000_ca_issuers_url';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 import { Migration20261202800000_organisation_certificates } from './Migration20261202800000_organisation_certificates';
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261202850000_transparency_log', class: Migration20261202850000_transparency_log },
   { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
   { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
+  { name: 'Migration20261202970000_ca_issuers_url', class: Migration20261202970000_ca_issuers_url },
 ];

@@ -8,7 +8,7 @@
  * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
  */
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,10 +19,11 @@ import { CertificateAuthority } from '../../db/entities';
 import { Licence } from '../../db/licence-entities';
 import { licenceIdentifier } from '../../domain/licence-identifier';
 import { signedContent } from '../../domain/seal-use';
+import { issueOrganisationCertificate } from '../../pki/certificates';
 import { decryptPrivateKey } from '../../pki/key-encryption';
 import type { LicenceExport } from '../../pki/licence-document';
 import { verifyLicenceDocument } from '../../pki/licence-verifier';
-import { CA_ID } from '../../usecases/certificate-store';
+import { CA_ID, loadCertificateAuthority } from '../../usecases/certificate-store';
 import { decodeQrFromPng, pdfFirstPagePng, pdfText } from '../support/documents';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import {
@@ -34,6 +35,7 @@ import {
   waitForIssued,
 } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { opensslVerify, pythonVerifyExport } from '../support/python-verifier';
 
 let t: TestPlatform;
 let identifier: string;
@@ -67,6 +69,77 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
+
+/** The export re-signed by a forger who copied the issuer's subject, USCC included, into a certificate of their own. */
+function forgedOutsideCa(): LicenceExport {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.serialNumber = '01';
+  cert.validity.notBefore = new Date(Date.now() - 365 * 86_400_000);
+  cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
+  const utf8 = forge.asn1.Type.UTF8 as number;
+  const subject = [
+    { name: 'countryName', value: 'CN' },
+    { name: 'organizationName', value: '泽州县市场监督管理局', valueTagClass: utf8 },
+    { type: '2.5.4.97', value: exported.licence.metadata.issuer.code },
+    { name: 'commonName', value: '泽州县市场监督管理局', valueTagClass: utf8 },
+  ];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.sign(forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+
+  const forged = clone(exported);
+  forged.signature.signerCertificate = forge.pki.certificateToPem(cert);
+  forged.signature.signatureValue = sign(
+    'sha256',
+    Buffer.from(forged.signature.signedContent, 'utf8'),
+    privateKeyPem,
+  ).toString('base64');
+  return forged;
+}
+
+/** The export signed with the real seal's key at a time before the seal was valid. */
+async function signedBeforeSealValid(): Promise<LicenceExport> {
+  const em = t.em();
+  const licence = await em.findOneOrFail(Licence, { identifier });
+  const seal = await em.findOneOrFail(Seal, { id: licence.sealId });
+  const certificate = await em.findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
+  const privateKeyPem = decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY);
+
+  const backdated = clone(exported);
+  const s = backdated.signature;
+  s.signingTime = new Date(seal.validFrom.getTime() - 86_400_000).toISOString();
+  s.signedContent = signedContent({
+    esId: s.seal.esId,
+    sealId: s.sealId,
+    signingTime: s.signingTime,
+    documentHash: s.dataHash.value,
+    documentTitle: s.documentTitle,
+    authorisationId: s.authorisationId,
+    purpose: s.purpose,
+  });
+  s.signatureValue = sign('sha256', Buffer.from(s.signedContent, 'utf8'), privateKeyPem).toString('base64');
+  return backdated;
+}
+
+/** A self-signed CA certificate (a CA other than the platform's). */
+function selfSignedCaPem(name: string): string {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.serialNumber = '02';
+  cert.validity.notBefore = new Date(Date.now() - 365 * 86_400_000);
+  cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
+  const subject = [{ name: 'commonName', value: name, valueTagClass: forge.asn1.Type.UTF8 as number }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }]);
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  cert.sign(forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}
 
 describe('POST /api/verify', () => {
   it('the issued licence verifies PASSED by identifier, without a login, with its current state', async () => {
@@ -124,35 +197,7 @@ describe('POST /api/verify', () => {
   });
 
   it('re-signed with a self-signed certificate outside the CA: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND', async () => {
-    // A forger copies the issuer's subject, USCC included, into a certificate of their own.
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    cert.serialNumber = '01';
-    cert.validity.notBefore = new Date(Date.now() - 365 * 86_400_000);
-    cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
-    const utf8 = forge.asn1.Type.UTF8 as number;
-    const subject = [
-      { name: 'countryName', value: 'CN' },
-      { name: 'organizationName', value: '泽州县市场监督管理局', valueTagClass: utf8 },
-      { type: '2.5.4.97', value: exported.licence.metadata.issuer.code },
-      { name: 'commonName', value: '泽州县市场监督管理局', valueTagClass: utf8 },
-    ];
-    cert.setSubject(subject);
-    cert.setIssuer(subject);
-    cert.sign(
-      forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey,
-      forge.md.sha256.create(),
-    );
-
-    const forged = clone(exported);
-    forged.signature.signerCertificate = forge.pki.certificateToPem(cert);
-    forged.signature.signatureValue = sign(
-      'sha256',
-      Buffer.from(forged.signature.signedContent, 'utf8'),
-      privateKeyPem,
-    ).toString('base64');
+    const forged = forgedOutsideCa();
     const res = await verify({ document: forged });
     expect([res.body.indication, res.body.subIndication]).toEqual([
       'INDETERMINATE',
@@ -163,25 +208,7 @@ describe('POST /api/verify', () => {
   });
 
   it('signed with the real seal at a time before the seal was valid: FAILED/SEAL_NOT_VALID', async () => {
-    const em = t.em();
-    const licence = await em.findOneOrFail(Licence, { identifier });
-    const seal = await em.findOneOrFail(Seal, { id: licence.sealId });
-    const certificate = await em.findOneOrFail(OrganisationCertificate, { id: seal.certificateId });
-    const privateKeyPem = decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY);
-
-    const backdated = clone(exported);
-    const s = backdated.signature;
-    s.signingTime = new Date(seal.validFrom.getTime() - 86_400_000).toISOString();
-    s.signedContent = signedContent({
-      esId: s.seal.esId,
-      sealId: s.sealId,
-      signingTime: s.signingTime,
-      documentHash: s.dataHash.value,
-      documentTitle: s.documentTitle,
-      authorisationId: s.authorisationId,
-      purpose: s.purpose,
-    });
-    s.signatureValue = sign('sha256', Buffer.from(s.signedContent, 'utf8'), privateKeyPem).toString('base64');
+    const backdated = await signedBeforeSealValid();
     const res = await verify({ document: backdated });
     expect([res.body.indication, res.body.subIndication]).toEqual(['FAILED', 'SEAL_NOT_VALID']);
     // Everything else holds: the signature is the issuer's own, only the time is wrong.
@@ -310,13 +337,13 @@ describe('POST /api/verify', () => {
 describe('issue 20: the offline verifier (scripts/verify-offline.ts) agrees with POST /api/verify', () => {
   const run = promisify(execFile);
   const dir = mkdtempSync(path.join(tmpdir(), 'verify-offline-'));
-  async function offlineCli(document: unknown): Promise<{ code: number; report: any }> {
+  async function offlineCli(document: unknown, ca = 'ca.pem'): Promise<{ code: number; report: any }> {
     const file = path.join(dir, `${randomUUID()}.json`);
     writeFileSync(file, JSON.stringify(document));
     try {
       const { stdout } = await run(
         'npx',
-        ['tsx', 'scripts/verify-offline.ts', file, '--ca', path.join(dir, 'ca.pem')],
+        ['tsx', 'scripts/verify-offline.ts', file, '--ca', path.join(dir, ca)],
         {
           cwd: path.join(__dirname, '..', '..'),
         },
@@ -346,6 +373,8 @@ describe('issue 20: the offline verifier (scripts/verify-offline.ts) agrees with
       ['SIG_CONSTRAINTS_FAILURE', noPurpose],
       ['LOG_INCLUSION_FAILURE', badProof],
       ['FORMAT_FAILURE', { format: 'something-else' }],
+      ['NO_CERTIFICATE_CHAIN_FOUND', forgedOutsideCa()],
+      ['SEAL_NOT_VALID', await signedBeforeSealValid()],
     ];
     for (const [expected, document] of cases) {
       const api = (await verify({ document })).body;
@@ -360,6 +389,84 @@ describe('issue 20: the offline verifier (scripts/verify-offline.ts) agrees with
           expect([c.id, c.passed]).toEqual([c.id, check(api, c.id).passed]);
     }
     expect(check((await offlineCli(exported)).report, 'LOG_INCLUSION').passed).toBe(true);
+  }, 400_000); // nine verifier processes (npx tsx), each a cold start on a loaded machine
+
+  it('the genuine export checked with another CA certificate: INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND', async () => {
+    writeFileSync(path.join(dir, 'other-ca.pem'), selfSignedCaPem('另一地区电子政务 CA'));
+    const cli = await offlineCli(exported, 'other-ca.pem');
+    expect([cli.code, cli.report.indication, cli.report.subIndication]).toEqual([
+      1,
+      'INDETERMINATE',
+      'NO_CERTIFICATE_CHAIN_FOUND',
+    ]);
+    expect(check(cli.report, 'CERTIFICATE_CHAIN').passed).toBe(false);
+    expect(check(cli.report, 'DATA_HASH').passed).toBe(true);
+  });
+});
+
+describe('issue 20: an export checked by implementations this project did not write', () => {
+  it('Python rfc8785 and cryptography: data hash, signed content, signature, seal maker signature, chain; openssl verify accepts the chain', async () => {
+    const caPem = (await t.call('GET', '/ca.pem')).body as string;
+    expect(await pythonVerifyExport(exported, caPem)).toEqual({
+      dataHash: true,
+      signedContent: true,
+      signature: true,
+      makerSignature: true,
+      boundCertificate: true,
+      issuedByCa: true,
+    });
+    const chain = await opensslVerify(exported.signature.signerCertificate, caPem);
+    expect(chain).toEqual({ ok: true, out: expect.stringContaining(': OK') });
+  });
+
+  it('and each of them fails where the platform fails: a data item, the signature, the seal info, another CA', async () => {
+    const caPem = (await t.call('GET', '/ca.pem')).body as string;
+    const changed = clone(exported);
+    changed.licence.data.legalRepresentative = '李四';
+    expect(await pythonVerifyExport(changed, caPem)).toMatchObject({ dataHash: false, signature: true });
+
+    const badSignature = clone(exported);
+    const bytes = Buffer.from(badSignature.signature.signatureValue, 'base64');
+    bytes[10] = bytes[10]! ^ 0x01;
+    badSignature.signature.signatureValue = bytes.toString('base64');
+    expect(await pythonVerifyExport(badSignature, caPem)).toMatchObject({ dataHash: true, signature: false });
+
+    const sealRenamed = clone(exported);
+    sealRenamed.signature.seal.sealInfo.property.name = '泽州县市场监督管理局公章';
+    expect(await pythonVerifyExport(sealRenamed, caPem)).toMatchObject({
+      makerSignature: false,
+      signature: true,
+    });
+
+    const forged = forgedOutsideCa();
+    expect(await pythonVerifyExport(forged, caPem)).toMatchObject({
+      signature: true,
+      boundCertificate: false,
+      issuedByCa: false,
+    });
+    expect((await opensslVerify(forged.signature.signerCertificate, caPem)).ok).toBe(false);
+  });
+});
+
+describe('issue 20: authority information access', () => {
+  it('a certificate the CA issues points to the published CA certificate, and that URL serves the certificate that verifies it', async () => {
+    const ca = await loadCertificateAuthority(t.em(), TEST_PKI_MASTER_KEY);
+    expect(ca.caIssuersUrl).toBe(`${t.platform.ctx.config.publicUrl}/ca.pem`);
+    const issued = issueOrganisationCertificate(
+      ca,
+      {
+        name: '泽州县市场监督管理局',
+        uscc: exported.licence.metadata.issuer.code,
+        province: '山西省',
+        locality: '晋城市',
+      },
+      { notBefore: new Date(), notAfter: new Date(Date.now() + 86_400_000) },
+    );
+    const x509 = new X509Certificate(issued.certificatePem);
+    expect(x509.infoAccess?.trim()).toBe(`CA Issuers - URI:${ca.caIssuersUrl}`);
+    const published = await fetch(`${t.url}${new URL(ca.caIssuersUrl!).pathname}`);
+    expect(published.status).toBe(200);
+    expect(x509.verify(new X509Certificate(await published.text()).publicKey)).toBe(true);
   });
 });
 

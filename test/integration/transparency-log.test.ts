@@ -14,7 +14,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { LicenceEvent } from '../../db/licence-entities';
-import { leafHash, nodeHash } from '../../pki/merkle-tree';
+import {
+  completedNodes,
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  NodeKey,
+  nodeHash,
+  rangeHash,
+} from '../../pki/merkle-tree';
 import { licenceLogLeaf, type LicenceExport } from '../../pki/licence-document';
 import {
   consistencyProblem,
@@ -25,6 +33,7 @@ import {
   treeHeadProblem,
 } from '../../pki/transparency-log';
 import { testServices } from '../support/env';
+import { GoMerkleAnswer, runGoTool } from '../support/go-tools';
 import { withDatabase } from '../support/global-setup';
 import {
   BUSINESS_LICENCE_CODE,
@@ -200,6 +209,35 @@ describe('leaves and signed tree heads', () => {
     head = after;
   });
 
+  it('the log agrees with an independent implementation (Go, transparency-dev/merkle): roots, inclusion and consistency proofs', async () => {
+    const listed = await t.call('GET', `/api/transparency-log/leaves?start=0&end=${head.treeSize}`);
+    const leaves = (listed.body.leaves as Array<{ leaf: string }>).map((l) => l.leaf);
+    expect(leaves).toHaveLength(head.treeSize);
+    const inclusion = [];
+    for (let index = 0; index < head.treeSize; index++) {
+      const res = await t.call(
+        'GET',
+        `/api/transparency-log/proof/inclusion?leafHash=${leafHash(leaves[index]!).toString('hex')}&treeSize=${head.treeSize}`,
+      );
+      expect([res.status, res.body.leafIndex]).toEqual([200, index]);
+      inclusion.push({ index, size: head.treeSize, proof: res.body.inclusionProof as string[] });
+    }
+    const consistency = [];
+    for (let m = 1; m <= head.treeSize; m++) {
+      const res = await t.call(
+        'GET',
+        `/api/transparency-log/proof/consistency?first=${m}&second=${head.treeSize}`,
+      );
+      consistency.push({ first: m, second: head.treeSize, proof: res.body.consistencyProof as string[] });
+    }
+    const go = await runGoTool<GoMerkleAnswer>('merkle-check', { leaves, inclusion, consistency });
+    expect(go.roots[head.treeSize]).toBe(head.rootHash);
+    expect(go.inclusion.map((a) => a.proof)).toEqual(inclusion.map((q) => q.proof));
+    expect(go.inclusion.every((a) => a.verifies === true)).toBe(true);
+    expect(go.consistency.map((a) => a.proof)).toEqual(consistency.map((q) => q.proof));
+    expect(go.consistency.every((a) => a.verifies === true)).toBe(true);
+  });
+
   it.each([
     ['/api/transparency-log/proof/inclusion?leafHash=xyz', 'leafHash'],
     ['/api/transparency-log/proof/inclusion?leafHash=' + '0'.repeat(64) + '&treeSize=abc', 'treeSize'],
@@ -220,6 +258,57 @@ describe('leaves and signed tree heads', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('pki/merkle-tree against an independent implementation (Go, transparency-dev/merkle)', () => {
+  it('the same roots, inclusion and consistency proofs over random sizes; a proof with one byte changed fails in Go', async () => {
+    let seed = 20;
+    const rnd = (below: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % below;
+    };
+    const n = 300;
+    const leaves = Array.from({ length: n }, (_, i) => `{"kind":"test","n":${i},"r":${rnd(1e6)}}`);
+    const store = new Map<string, Buffer>();
+    leaves.forEach((leaf, i) => store.set(`0:${i}`, leafHash(leaf)));
+    const node = (k: NodeKey) => store.get(`${k.level}:${k.index}`)!;
+    for (const made of completedNodes(0, n, node)) store.set(`${made.level}:${made.index}`, made.hash);
+    const inclusion = [];
+    const consistency = [];
+    for (let q = 0; q < 400; q++) {
+      const size = 1 + rnd(n);
+      const index = rnd(size);
+      const proof = inclusionProof(index, size, node).map((h) => h.toString('hex'));
+      inclusion.push({ index, size, proof: q % 10 === 9 ? flipByte(proof, rnd) : proof });
+      const first = 1 + rnd(size);
+      const cproof = consistencyProof(first, size, node).map((h) => h.toString('hex'));
+      consistency.push({ first, second: size, proof: q % 10 === 9 ? flipByte(cproof, rnd) : cproof });
+    }
+    const go = await runGoTool<GoMerkleAnswer>('merkle-check', { leaves, inclusion, consistency });
+    for (let size = 0; size <= n; size++)
+      expect([size, go.roots[size]]).toEqual([size, rangeHash(0, size, node).toString('hex')]);
+    inclusion.forEach((q, i) => {
+      const tampered = i % 10 === 9 && q.proof.length > 0;
+      expect([q.index, q.size, go.inclusion[i]!.verifies]).toEqual([q.index, q.size, !tampered]);
+      if (!tampered) expect(go.inclusion[i]!.proof).toEqual(q.proof);
+    });
+    consistency.forEach((q, i) => {
+      const tampered = i % 10 === 9 && q.proof.length > 0;
+      expect([q.first, q.second, go.consistency[i]!.verifies]).toEqual([q.first, q.second, !tampered]);
+      if (!tampered) expect(go.consistency[i]!.proof).toEqual(q.proof);
+    });
+  });
+});
+
+/** The proof with one byte of one of its hashes changed (an empty proof stays empty). */
+function flipByte(proof: string[], rnd: (below: number) => number): string[] {
+  if (proof.length === 0) return proof;
+  const out = [...proof];
+  const which = rnd(out.length);
+  const bytes = Buffer.from(out[which]!, 'hex');
+  bytes[rnd(bytes.length)] ^= 0x01;
+  out[which] = bytes.toString('hex');
+  return out;
+}
 
 /** MTH over leaf hashes (RFC 9162 §2.1.1), written out here for the test. */
 function rootOf(hashes: Buffer[]): string {
@@ -284,5 +373,5 @@ describe('npm run log:monitor', () => {
     const shrunk = await monitor('watcher.json');
     expect(shrunk.code).toBe(2);
     expect(shrunk.out).toMatch(/shrank/);
-  });
+  }, 300_000); // five monitor processes (npx tsx), each a cold start on a loaded machine
 });

@@ -12,6 +12,7 @@ import {
   IssuedCertificate,
   isIssuedBy,
   issueOrganisationCertificate,
+  issueServiceCertificate,
 } from '../../pki/certificates';
 import { checkUscc } from '../../domain/uscc';
 import { CERTIFICATE_VALIDITY, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
@@ -150,6 +151,27 @@ describe('issueOrganisationCertificate (SM-5(1))', () => {
     const x = new X509Certificate(issued.certificatePem);
     expect(x.checkPrivateKey(createPrivateKey(issued.privateKeyPem))).toBe(true);
     expect(issued.privateKeyPem).not.toBe(ca.privateKeyPem);
+  });
+});
+
+describe('authority information access (issue 20 Build 3)', () => {
+  const URL = 'https://zwfw.jcgov.example/ca.pem';
+
+  it('an organisation certificate and a service certificate point to where the CA certificate is published', () => {
+    const withUrl = { ...ca, caIssuersUrl: URL };
+    for (const cert of [
+      issueOrganisationCertificate(withUrl, ORGANISATION, VALIDITY),
+      issueServiceCertificate(withUrl, '透明日志', VALIDITY),
+      issueServiceCertificate(withUrl, '时间戳服务', VALIDITY, 'timeStamping'),
+    ]) {
+      const x509 = new X509Certificate(cert.certificatePem);
+      expect(x509.infoAccess?.trim()).toBe(`CA Issuers - URI:${URL}`);
+      expect(x509.verify(new X509Certificate(ca.certificatePem).publicKey)).toBe(true);
+    }
+  });
+
+  it('none while the CA does not know its URL', () => {
+    expect(new X509Certificate(issued.certificatePem).infoAccess).toBeUndefined();
   });
 });
 
