@@ -115,7 +115,7 @@ export function createApp(ctx: AppContext) {
   const limits = createRateLimiters(ctx.config.rateLimits);
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
-  app.post('/api/licenses/:identifier/disputes', limits.disputes);
+  app.post(['/api/licenses/:identifier/disputes', '/disputes/new'], limits.disputes);
   app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
 

@@ -33,7 +33,14 @@ import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } fro
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
 import { assertLicenceAccess, ISSUER_ROLES } from './licence-access';
-import { IssuanceView, issuanceView, LicenceView, licenceView, VersionItem } from './licence-views';
+import {
+  disputeMarkerFor,
+  IssuanceView,
+  issuanceView,
+  LicenceView,
+  licenceView,
+  VersionItem,
+} from './licence-views';
 import { isManagementOverseer } from '../access';
 import { searchScope } from './licence-search';
 
@@ -478,7 +485,13 @@ export class LicenceService {
     // Issue 20: its inclusion proof and the signed tree head, once a tree head covers its leaf.
     const leafHash = logLeafHash(licenceLogLeaf(document)).toString('hex');
     const transparency = await inclusionEvidence(this.ctx.em(), leafHash);
-    return transparency ? { ...document, transparency } : document;
+    // LM-23: the registry's dispute marker, beside the signed content (it changes neither hash nor signature).
+    const disputeMarker = await disputeMarkerFor(this.ctx.em(), licence.seriesId);
+    return {
+      ...document,
+      ...(transparency ? { transparency } : {}),
+      ...(disputeMarker ? { registry: { disputeMarker } } : {}),
+    };
   }
 
   /** GET /api/licenses/:identifier/versions: every version of the licence, oldest first, with why it changed. */
