@@ -96,14 +96,11 @@ async function addEvent(
     .execute();
 }
 
-/**
- * Who hears of a breach (LM-28): the supervisors of the nearest management unit whose jurisdiction contains the
- * issuing unit (walking up), and the issuing unit's dispute handlers.
- */
-async function escalationRecipients(em: EntityManager, issuerId: string): Promise<UserRef[]> {
-  const issuer = await em.findOneOrFail(Organisation, { id: issuerId });
+/** The supervisors of the nearest management unit whose jurisdiction contains the unit (walking up; LM-28). */
+export async function supervisorsOver(em: EntityManager, organisationId: string): Promise<UserRef[]> {
+  const unit = await em.findOneOrFail(Organisation, { id: organisationId });
   let supervisors: UserRef[] = [];
-  for (let id: string | null = issuer.jurisdictionId; id && supervisors.length === 0;) {
+  for (let id: string | null = unit.jurisdictionId; id && supervisors.length === 0;) {
     const units = await em.find(Organisation, {
       jurisdictionId: id,
       functions: { $contains: ['management_unit'] },
@@ -116,9 +113,23 @@ async function escalationRecipients(em: EntityManager, issuerId: string): Promis
     const j: Jurisdiction | null = await em.findOne(Jurisdiction, { id });
     id = j?.parentId ?? null;
   }
-  const handlers = await usersWithRole(em, [issuerId], 'dispute_handler');
+  return supervisors;
+}
+
+/** Users once each, in order. */
+export function uniqueUsers(users: readonly UserRef[]): UserRef[] {
   const seen = new Set<string>();
-  return [...supervisors, ...handlers].filter((u) => !seen.has(u.userId) && !!seen.add(u.userId));
+  return users.filter((u) => !seen.has(u.userId) && !!seen.add(u.userId));
+}
+
+/**
+ * Who hears of a breach (LM-28): the supervisors of the nearest management unit whose jurisdiction contains the
+ * issuing unit, and the issuing unit's dispute handlers.
+ */
+async function escalationRecipients(em: EntityManager, issuerId: string): Promise<UserRef[]> {
+  const supervisors = await supervisorsOver(em, issuerId);
+  const handlers = await usersWithRole(em, [issuerId], 'dispute_handler');
+  return uniqueUsers([...supervisors, ...handlers]);
 }
 
 export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActivities {

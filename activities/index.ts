@@ -9,6 +9,7 @@ import type { Mailer } from '../mail/mailer';
 import { createApprovalActivities } from './approval';
 import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createDisputeActivities } from './dispute';
+import { createForceMajeureActivities } from './force-majeure';
 import { createCertificateReminderActivities } from './certificate-reminders';
 import { createCertificateRequestActivities } from './certificate-requests';
 import { createExchangeActivities } from './exchange';
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceEventActivities(deps),
     ...createLicenceExpiryActivities(deps),
     ...createDisputeActivities(deps),
+    ...createForceMajeureActivities(deps),
     ...createCertificateReminderActivities(deps),
     ...createTransparencyLogActivities(deps),
     ...createLicenceConversionActivities(deps),

@@ -29,7 +29,9 @@ import { metricsRoutes } from './routes/metrics';
 import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
 import { disputeRoutes } from './routes/disputes';
+import { forceMajeureRoutes } from './routes/force-majeure';
 import { DisputeService } from './services/disputes';
+import { ForceMajeureService } from './services/force-majeure';
 import { designatedStaffRoutes } from './routes/designated-staff';
 import { disputePageRoutes } from './web/dispute-pages';
 import { DesignatedStaffService } from './services/designated-staff';
@@ -113,7 +115,7 @@ export function createApp(ctx: AppContext) {
   const limits = createRateLimiters(ctx.config.rateLimits);
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
-  app.post('/api/licenses/:identifier/disputes', limits.disputes);
+  app.post(['/api/licenses/:identifier/disputes', '/disputes/new'], limits.disputes);
   app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
 
@@ -138,6 +140,7 @@ export function createApp(ctx: AppContext) {
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
   app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
+  app.use('/api', forceMajeureRoutes(ctx, new ForceMajeureService(ctx)));
   const pdfVerification = new PdfVerificationService(ctx, verification);
   app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
   app.use('/api', certificateStatusRoutes(ctx));

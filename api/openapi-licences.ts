@@ -204,7 +204,8 @@ export const LICENCE_PATHS = {
       ],
       responses: {
         '200': {
-          description: '{units: [{organisationId, organisationName, count, items}], total}',
+          description:
+            '{units: [{organisationId, organisationName, count, excused, items}], total}; an item excused by a force-majeure incident (LM-11) names it in excusedIncidentId',
           content: json({
             type: 'object',
             properties: {

@@ -18,6 +18,7 @@ import {
 import { LICENCE_ENTITIES } from './licence-entities';
 import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
 import { DISPUTE_ENTITIES } from './dispute-entities';
+import { FORCE_MAJEURE_ENTITIES } from './force-majeure-entities';
 import { CERTIFICATE_ENTITIES } from './certificate-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
@@ -452,5 +453,6 @@ export const ENTITIES = [
   ...LICENCE_ENTITIES,
   ...SEAL_STATUS_ENTITIES,
   ...DISPUTE_ENTITIES,
+  ...FORCE_MAJEURE_ENTITIES,
   ...CERTIFICATE_ENTITIES,
 ];

@@ -56,6 +56,8 @@ export class LicenceIssuance {
   deadlineAt!: Date;
   deadlineProvisional!: boolean;
   late!: boolean;
+  /** LM-11: the force-majeure incident that excuses this late arrival, if any. */
+  excusedIncidentId: string | null = null;
   completedAt: Date | null = null;
 }
 
@@ -170,6 +172,7 @@ export const LicenceIssuanceSchema = new EntitySchema<LicenceIssuance>({
     deadlineAt: timestamptz,
     deadlineProvisional: { type: 'boolean' },
     late: { type: 'boolean' },
+    excusedIncidentId: { type: 'string', nullable: true },
     completedAt: { ...timestamptz, nullable: true },
   },
 });

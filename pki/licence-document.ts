@@ -19,6 +19,8 @@ export interface LicenceExport {
   signature: SealSignature;
   /** Issue 20: the licence's inclusion in the transparency log, once a signed tree head covers it. */
   transparency?: InclusionEvidence;
+  /** LM-23: the registry's notice at export time (有异议·核查中 while a dispute stands marked); not signed. */
+  registry?: { disputeMarker: string };
 }
 
 /**

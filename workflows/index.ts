@@ -12,5 +12,6 @@ export { licenceEventWorkflow } from './licence-event';
 export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
 export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';
 export { disputeWorkflow } from './dispute';
+export { forceMajeureWorkflow } from './force-majeure';
 export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';

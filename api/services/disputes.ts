@@ -218,6 +218,19 @@ export class DisputeService {
     });
   }
 
+  /** What the dispute form shows (to anyone, as the public verification page does): the licence and its item labels. */
+  async formModel(identifier: string) {
+    const em = this.ctx.em();
+    const licence = await em.findOne(Licence, { identifier: identifier.trim().toUpperCase() });
+    if (!licence) throw notFound(`证照 ${identifier.slice(0, 120)} `);
+    const type = await em.findOneOrFail(LicenceType, { id: licence.typeId });
+    return {
+      identifier: licence.identifier,
+      name: licence.name,
+      labels: type.definition.dataItems.map((i) => i.label),
+    };
+  }
+
   /** A decision of the issuing unit's designated staff, or the challenger's withdrawal, through the workflow. */
   async decide(principal: Principal, id: string, decision: DisputeDecision, raw: unknown, meta: RequestMeta) {
     const entry = DECISIONS[decision];

@@ -103,7 +103,7 @@ export async function licenceView(
         `select u.display_name from seal_signature s join app_user u on u.id = s.signer_user_id where s.id = ?`,
         [licence.signatureId],
       ),
-    em.count(Dispute, { licenceSeriesId: licence.seriesId, status: 'marked' }),
+    disputeMarkerFor(em, licence.seriesId),
   ]);
   const { holder, data } = holderAndDataFor(licence, type.definition, full);
   const now = new Date();
@@ -125,7 +125,7 @@ export async function licenceView(
     status: licence.status,
     currentStatus: state,
     statusLabel: LICENCE_STATUS_LABELS[state],
-    disputeMarker: disputed > 0 ? DISPUTE_MARKER_LABEL : null,
+    disputeMarker: disputed,
     data,
     masked: !full,
     issuedAt: licence.issuedAt.toISOString(),
@@ -174,4 +174,10 @@ function certificateSubject(pem: string): string {
   } catch {
     return '';
   }
+}
+
+/** LM-23: 有异议·核查中 while a dispute over any version of the licence stands marked, else null. */
+export async function disputeMarkerFor(em: EntityManager, seriesId: string): Promise<string | null> {
+  const marked = await em.count(Dispute, { licenceSeriesId: seriesId, status: 'marked' });
+  return marked > 0 ? DISPUTE_MARKER_LABEL : null;
 }

@@ -17,6 +17,8 @@ import { Organisation } from '../../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { canonicalJson } from '../../domain/canonical-json';
 import { startOfShanghaiDay, endOfShanghaiDay } from '../../domain/calendar';
+import { excusingIncident } from '../../domain/force-majeure';
+import { incidentWindows } from '../../db/force-majeure';
 import { issuanceLateness, LicenceStatus, normaliseIdentifier, validityEnd } from '../../domain/licence';
 import { ChangeKind, ChangeLicenceBody, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
 import { dataProblems, isRealDate } from '../../domain/licence-type';
@@ -31,7 +33,14 @@ import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } fro
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
 import { assertLicenceAccess, ISSUER_ROLES } from './licence-access';
-import { IssuanceView, issuanceView, LicenceView, licenceView, VersionItem } from './licence-views';
+import {
+  disputeMarkerFor,
+  IssuanceView,
+  issuanceView,
+  LicenceView,
+  licenceView,
+  VersionItem,
+} from './licence-views';
 import { isManagementOverseer } from '../access';
 import { searchScope } from './licence-search';
 
@@ -52,6 +61,8 @@ export interface LateUnit {
   organisationId: string;
   organisationName: string;
   count: number;
+  /** LM-11: how many of them a reported force-majeure incident excuses. */
+  excused: number;
   items: Array<{
     issuanceId: string;
     caseId: string;
@@ -64,6 +75,8 @@ export interface LateUnit {
     receivedAt: string;
     status: LicenceIssuance['status'];
     licenceIdentifier: string | null;
+    /** LM-11: the force-majeure incident that excuses it, or null. */
+    excusedIncidentId: string | null;
   }>;
 }
 
@@ -247,6 +260,16 @@ export class LicenceService {
           caseClosedAt,
           receivedAt,
         );
+        // LM-11: a late arrival of a type hit by the unit's reported force majeure is recorded as excused.
+        const excuse = lateness.late
+          ? excusingIncident(await incidentWindows(this.ctx.em(), principal.organisationId), {
+              organisationId: principal.organisationId,
+              typeCode: r.type.code,
+              caseClosedAt,
+              deadlineAt: lateness.deadlineAt,
+              receivedAt,
+            })
+          : null;
         const audit = {
           actor: actorOf(principal),
           action,
@@ -262,8 +285,8 @@ export class LicenceService {
             const rows: Array<{ id: string }> = await tx.execute(
               `insert into licence_issuance (id, organisation_id, case_id, kind, type_id, type_code,
                  previous_licence_id, request, request_fingerprint, workflow_id, status, requested_by, received_at,
-                 case_closed_at, deadline_at, deadline_provisional, late)
-               values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+                 case_closed_at, deadline_at, deadline_provisional, late, excused_incident_id)
+               values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
                on conflict (organisation_id, case_id) do nothing
                returning id`,
               [
@@ -283,6 +306,7 @@ export class LicenceService {
                 lateness.deadlineAt,
                 lateness.provisional,
                 lateness.late,
+                excuse?.id ?? null,
               ],
             );
             return rows.length > 0;
@@ -296,6 +320,7 @@ export class LicenceService {
               deadlineAt: lateness.deadlineAt.toISOString(),
               deadlineProvisional: lateness.provisional,
               late: lateness.late,
+              ...(excuse ? { excusedIncidentId: excuse.id } : {}),
               ...r.auditDetails,
             },
           },
@@ -461,7 +486,13 @@ export class LicenceService {
     // Issue 20: its inclusion proof and the signed tree head, once a tree head covers its leaf.
     const leafHash = logLeafHash(licenceLogLeaf(document)).toString('hex');
     const transparency = await inclusionEvidence(this.ctx.em(), leafHash);
-    return transparency ? { ...document, transparency } : document;
+    // LM-23: the registry's dispute marker, beside the signed content (it changes neither hash nor signature).
+    const disputeMarker = await disputeMarkerFor(this.ctx.em(), licence.seriesId);
+    return {
+      ...document,
+      ...(transparency ? { transparency } : {}),
+      ...(disputeMarker ? { registry: { disputeMarker } } : {}),
+    };
   }
 
   /** GET /api/licenses/:identifier/versions: every version of the licence, oldest first, with why it changed. */
@@ -627,10 +658,11 @@ export class LicenceService {
       received_at: Date;
       status: LicenceIssuance['status'];
       identifier: string | null;
+      excused_incident_id: string | null;
     }> = await em.execute(
       `select i.id, i.organisation_id, o.name as organisation_name, i.case_id, i.kind, i.type_code,
               t.name as type_name, i.case_closed_at, i.deadline_at, i.deadline_provisional, i.received_at,
-              i.status, l.identifier
+              i.status, l.identifier, i.excused_incident_id
          from licence_issuance i
          join organisation o on o.id = i.organisation_id
          join licence_type t on t.id = i.type_id
@@ -648,11 +680,13 @@ export class LicenceService {
           organisationId: r.organisation_id,
           organisationName: r.organisation_name,
           count: 0,
+          excused: 0,
           items: [],
         };
         units.set(r.organisation_id, unit);
       }
       unit.count++;
+      if (r.excused_incident_id) unit.excused++;
       unit.items.push({
         issuanceId: r.id,
         caseId: r.case_id,
@@ -665,6 +699,7 @@ export class LicenceService {
         receivedAt: new Date(r.received_at).toISOString(),
         status: r.status,
         licenceIdentifier: r.identifier,
+        excusedIncidentId: r.excused_incident_id,
       });
     }
     return { units: [...units.values()], total: rows.length };

@@ -7,6 +7,7 @@ import express, { NextFunction, Request, Response, Router } from 'express';
 import {
   CHALLENGER_KIND_LABELS,
   DISPUTE_GROUND_LABELS,
+  DISPUTE_GROUNDS,
   DISPUTE_STATUS_LABELS,
   OUTCOME_LABELS,
   OUTCOME_KINDS,
@@ -43,6 +44,80 @@ export function disputePageRoutes(ctx: AppContext, service: DisputeService): Rou
   const authenticate = ctx.auth.middleware({ optional: true });
   const auth = (req: Request, res: Response, next: NextFunction) =>
     req.principal ? next() : authenticate(req, res, next);
+
+  // The dispute form (LM-23), one for the three entry points: the holder's licence page, the public verification
+  // page and the using unit's views link to it. Anyone may open it; an anonymous challenger leaves a contact.
+  router.get('/disputes/new', authenticate, async (req, res) => {
+    const identifier = typeof req.query.licence === 'string' ? req.query.licence : '';
+    const licence = await service.formModel(identifier);
+    res.send(
+      renderPage('dispute-new', {
+        title: `对证照提出异议：${licence.name}`,
+        principal: req.principal,
+        licence,
+        grounds: DISPUTE_GROUNDS.map((g) => ({ value: g, label: DISPUTE_GROUND_LABELS[g] })),
+        anonymous: !req.principal,
+      }),
+    );
+  });
+
+  // Throttled per address by `limits.disputes` (api/app.ts), like the JSON endpoint.
+  router.post('/disputes/new', authenticate, form, async (req, res) => {
+    const raw = (req.body ?? {}) as Record<string, string | string[] | undefined>;
+    const text = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string).trim() : '');
+    const items = ([] as string[]).concat(raw.items ?? []);
+    const contact = bodyOf({
+      name: text('contactName'),
+      phone: text('contactPhone'),
+      email: text('contactEmail'),
+    });
+    const receipt = await service.raise(
+      req.principal ?? null,
+      text('licence'),
+      {
+        ground: text('ground'),
+        items,
+        description: text('description'),
+        ...(req.principal ? {} : { contact }),
+      },
+      requestMeta(req),
+    );
+    if (req.principal) return res.redirect(303, receipt.url);
+    res.status(201).send(
+      renderPage('dispute-receipt', {
+        title: '异议已受理',
+        principal: undefined,
+        receipt: {
+          ...receipt,
+          markerDueText: deadlineText(receipt.markerDeadline.dueAt),
+          outcomeDueText: deadlineText(receipt.outcomeDeadline.dueAt),
+        },
+      }),
+    );
+  });
+
+  // The unit's disputes (its dispute staff and designated people), newest first.
+  router.get(
+    '/disputes',
+    auth,
+    signedIn(async (_req, res, principal) => {
+      const { items } = await service.listForUnit(principal);
+      res.send(
+        renderPage('disputes', {
+          title: '证照异议',
+          principal,
+          nav: 'disputes',
+          items: items.map((d) => ({
+            ...d,
+            statusLabel: DISPUTE_STATUS_LABELS[d.status],
+            itemsText: d.items.join('、'),
+            dueText: deadlineText(d.status === 'received' ? d.markerDeadline.dueAt : d.outcomeDeadline.dueAt),
+            open: d.status === 'received' || d.status === 'marked',
+          })),
+        }),
+      );
+    }),
+  );
 
   router.get(
     '/disputes/:id',

@@ -72,6 +72,8 @@ export function renderPage(name: string, context: PageContext): string {
       ),
       // 存量转换 (issue 19): the issuing unit's licence staff.
       isConversionStaff: principal.roles.some((r) => ['licence_issuer', 'licence_system'].includes(r)),
+      // 证照异议: the issuing unit's dispute staff (LM-23, LM-24).
+      isDisputeStaff: principal.roles.includes('dispute_handler'),
       // 督办: supervisors and administrators of a management unit (LM-28).
       isSupervisor: isManagementOverseer(principal),
     },

@@ -18,6 +18,7 @@ import { Migration20261202500000_pades } from './Migration20261202500000_pades';
 import { Migration20261202820000_disputes } from './Migration20261202820000_disputes';
 import { Migration20261202850000_transparency_log } from './Migration20261202850000_transparency_log';
 import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
+import { Migration20261202910001_force_majeure } from './Migration20261202910001_force_majeure';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -44,5 +45,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261202850000_transparency_log', class: Migration20261202850000_transparency_log },
   { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
   { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
+  { name: 'Migration20261202910001_force_majeure', class: Migration20261202910001_force_majeure },
   { name: 'Migration20261202970000_ca_issuers_url', class: Migration20261202970000_ca_issuers_url },
 ];

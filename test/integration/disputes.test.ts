@@ -250,6 +250,15 @@ describe('LM-24 designated staff', () => {
     // The marker shows on the licence, in the verification report (its own check) and on the public page.
     const view = await t.call('GET', `/api/licenses/${licence.identifier}`, { as: 'holder-xingjin' });
     expect(view.body.disputeMarker).toBe('有异议·核查中');
+    // …and in the export, beside the signed content, which still verifies.
+    const exported = await t.call('GET', `/api/licenses/${licence.identifier}/export`, {
+      as: 'holder-xingjin',
+    });
+    expect(exported.body.registry).toEqual({ disputeMarker: '有异议·核查中' });
+    const checked = await t.call('POST', '/api/verify', { body: { document: exported.body } });
+    for (const id of ['FORMAT', 'DATA_HASH', 'SIGNATURE']) {
+      expect(checked.body.checks.find((c: { id: string }) => c.id === id)).toMatchObject({ passed: true });
+    }
     const report = await t.call('POST', '/api/verify', { body: { identifier: licence.identifier } });
     expect(report.body.checks.find((c: { id: string }) => c.id === 'DISPUTE')).toMatchObject({
       passed: false,
@@ -261,6 +270,8 @@ describe('LM-24 designated staff', () => {
     expect(withdrawn.body.status).toBe('withdrawn');
     const after = await t.call('GET', `/api/licenses/${licence.identifier}`, { as: 'holder-xingjin' });
     expect(after.body.disputeMarker).toBeNull();
+    const clean = await t.call('GET', `/api/licenses/${licence.identifier}/export`, { as: 'holder-xingjin' });
+    expect(clean.body.registry).toBeUndefined();
     expect(await disputeCheck(licence.identifier)).toMatchObject({ passed: true });
   });
 });

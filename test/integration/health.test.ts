@@ -103,6 +103,10 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/supervision/disputes',
       '/api/organisations/{id}/designated-staff',
       '/api/supervision/designated-staff-missing',
+      '/api/force-majeure-incidents',
+      '/api/force-majeure-incidents/{id}',
+      '/api/force-majeure-incidents/{id}/clear',
+      '/api/force-majeure-incidents/{id}/acknowledge',
       '/api/verify/pdf',
       '/api/verify/signature',
       // issue 20: the transparency log

@@ -19,8 +19,15 @@ export interface TimeSkippingPlatform {
   stop(): Promise<void>;
 }
 
-export async function startTimeSkippingPlatform(name: string): Promise<TimeSkippingPlatform> {
-  const t = await startTestPlatform({ runWorker: false });
+/**
+ * `platformWorker`: the platform keeps its own worker on the real Temporal server too, for tests that also call
+ * API operations whose workflows must run there (e.g. a licence request leaving `pending`).
+ */
+export async function startTimeSkippingPlatform(
+  name: string,
+  options: { platformWorker?: boolean } = {},
+): Promise<TimeSkippingPlatform> {
+  const t = await startTestPlatform({ runWorker: options.platformWorker ?? false });
   const env = await startTimeSkippingEnvironment();
   const mailer: Mailer = createMailer(
     t.workerEnv.SMTP_URL!,
