@@ -18,6 +18,7 @@ import { createLicenceIssuanceActivities } from './licence-issuance';
 import { createLicenceConversionActivities } from './licence-conversion';
 import { createLicenceEventActivities } from './licence-events';
 import { createLicenceExpiryActivities } from './licence-expiry';
+import { createLicenceUsageActivities } from './licence-usage';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCertificateReminderActivities(deps),
     ...createTransparencyLogActivities(deps),
     ...createLicenceConversionActivities(deps),
+    ...createLicenceUsageActivities(deps),
   });
 }
 

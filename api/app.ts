@@ -73,6 +73,8 @@ import { LicenceArchiveService } from './services/licence-archives';
 import { LicenceConsentService } from './services/licence-consents';
 import { PresentationService } from './services/presentations';
 import { holderPageRoutes } from './web/holder-pages';
+import { licenceUsageRoutes } from './routes/licence-usage';
+import { LicenceUsageRequestService } from './services/licence-usage-requests';
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -95,6 +97,7 @@ export function createApp(ctx: AppContext) {
   const disputes = new DisputeService(ctx);
   const conversions = new LicenceConversionService(ctx);
   const conversionCompletion = new ConversionCompletionService(ctx);
+  const usageRequests = new LicenceUsageRequestService(ctx, approvals);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -158,6 +161,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', documentRoutes(ctx, stamping));
   app.use('/api', licenceTypeRoutes(ctx, licenceTypes));
   app.use('/api', holderPortalRoutes(ctx, presentations, consents, archives));
+  app.use('/api', licenceUsageRoutes(ctx, usageRequests));
   app.use('/api', licenceRoutes(ctx, licences, licenceEvents));
   app.use('/api', exchangeRoutes(ctx, exchange));
   app.use('/api', conversionRoutes(ctx, conversions, conversionCompletion));
@@ -182,7 +186,17 @@ export function createApp(ctx: AppContext) {
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
   app.use(pageErrorHandler(ctx.em));
-  return { app, sealApplications, approvals, sealUse, sealStatus, certificates, licences, exchange };
+  return {
+    app,
+    sealApplications,
+    approvals,
+    sealUse,
+    sealStatus,
+    certificates,
+    licences,
+    exchange,
+    usageRequests,
+  };
 }
 
 /**

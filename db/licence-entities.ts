@@ -13,6 +13,8 @@ import type {
 import type { IssuanceStatus } from '../domain/licence-issuance';
 import type { SealSignature } from '../domain/seal-signature';
 import type { LicenceEventKind, LifecycleState, Suspension } from '../domain/licence-lifecycle';
+import type { LicenceUsageRequestStatus } from '../domain/licence-usage';
+import type { StoredInitiatorOptions } from '../domain/flow-definition';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -130,6 +132,27 @@ export class LicenceUsageGrant {
   typeCode!: string;
   purpose!: string;
   fullData: Opt<boolean> = false;
+  /** The approved usage-list request that last set this entry (issue 16 Build 5); null for a seeded entry. */
+  requestId?: string | null;
+  grantedAt?: Date | null;
+}
+
+/** Issue 16 Build 5 (LM-14): a using unit's request for a usage-list entry, decided by the management unit. */
+export class LicenceUsageRequest {
+  id!: string;
+  organisationId!: string;
+  applicantId!: string;
+  typeCode!: string;
+  purpose!: string;
+  fullData!: boolean;
+  status: LicenceUsageRequestStatus = 'pending';
+  workflowId!: string;
+  approvalWorkflowId!: string;
+  outcomeReason: string | null = null;
+  clientRequestId: string | null = null;
+  approvalOptions: Opt<StoredInitiatorOptions> = { approvers: {}, cc: [] };
+  createdAt: Date = new Date();
+  decidedAt: Date | null = null;
 }
 
 export const LicenceTypeSchema = new EntitySchema<LicenceType>({
@@ -251,6 +274,29 @@ export const LicenceUsageGrantSchema = new EntitySchema<LicenceUsageGrant>({
     typeCode: { type: 'string', primary: true },
     purpose: { type: 'string' },
     fullData: { type: 'boolean' },
+    requestId: { type: 'string', nullable: true },
+    grantedAt: { ...timestamptz, nullable: true },
+  },
+});
+
+export const LicenceUsageRequestSchema = new EntitySchema<LicenceUsageRequest>({
+  class: LicenceUsageRequest,
+  tableName: 'licence_usage_request',
+  properties: {
+    id: { type: 'string', primary: true },
+    organisationId: { type: 'string' },
+    applicantId: { type: 'string' },
+    typeCode: { type: 'string' },
+    purpose: { type: 'text' },
+    fullData: { type: 'boolean' },
+    status: { type: 'string' },
+    workflowId: { type: 'string', unique: true },
+    approvalWorkflowId: { type: 'string', unique: true },
+    outcomeReason: { type: 'text', nullable: true },
+    clientRequestId: { type: 'string', nullable: true },
+    approvalOptions: { type: 'json' },
+    createdAt: timestamptz,
+    decidedAt: { ...timestamptz, nullable: true },
   },
 });
 
@@ -313,4 +359,5 @@ export const LICENCE_ENTITIES = [
   LicenceSerialSchema,
   ExchangeOutboxSchema,
   LicenceUsageGrantSchema,
+  LicenceUsageRequestSchema,
 ];

@@ -20,6 +20,7 @@ export const PROCESS_KINDS = [
   'certificate_application',
   'certificate_renewal',
   'certificate_revocation',
+  'licence_usage',
 ] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
@@ -33,6 +34,7 @@ export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   certificate_application: '机构数字证书申请',
   certificate_renewal: '机构数字证书更新',
   certificate_revocation: '机构数字证书吊销',
+  licence_usage: '用证清单申请',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -373,6 +375,15 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
   certificate_application: {},
   certificate_renewal: {},
   certificate_revocation: {},
+  // Issue 16 Build 5 (LM-14): a flow may branch on whether full data is asked for.
+  licence_usage: {
+    fullData: {
+      label: '数据范围',
+      type: 'enum',
+      values: ['full', 'masked'],
+      labels: { full: '完整数据', masked: '脱敏数据' },
+    },
+  },
   seal_loss_handling: {
     sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
     action: {
@@ -780,6 +791,24 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
         approvers: [{ type: 'department_leader' }],
         mode: 'single',
         due: { workingDays: 3 },
+        onBreach: 'notify_supervisor',
+      },
+    ],
+  },
+  {
+    // Issue 16 Build 5 (LM-14): a using unit's usage list is approved by the management unit of its jurisdiction,
+    // through its supervising staff.
+    kind: 'licence_usage',
+    name: '用证清单审批（管理单位）',
+    steps: [
+      {
+        key: 'management-unit',
+        name: '管理单位审核',
+        approvers: [
+          { type: 'management_unit', function: 'management_unit', role: 'supervisor', levelsUp: 0 },
+        ],
+        mode: 'single',
+        due: { workingDays: 5 },
         onBreach: 'notify_supervisor',
       },
     ],

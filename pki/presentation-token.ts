@@ -1,11 +1,16 @@
 /**
  * Issue 16 (WP-(三)3, ★ selective disclosure): the 亮证 token, a compact SD-JWT (RFC 9901 / SD-JWT VC form) issued
  * by the platform for one showing of one licence. The issuer-signed part carries what every verifier sees — the
- * licence's identifier, type and issuer, the labels of its data items, an expiry a few minutes ahead, a nonce and
- * the licence's entry in the Token Status List — and a salted digest of each item; only the disclosures of the
+ * licence's identifier, type (as `vct`, the type code) and issuer, an expiry a few minutes ahead, a nonce and the
+ * licence's entry in the Token Status List — and a salted digest of each item; only the disclosures of the
  * items the holder chose follow the JWT, so the others cannot be recovered from the token, yet its signature still
  * verifies. Signed with the platform's ES256 presentation key (pki/presentation-key.ts) through @sd-jwt/core.
  * Verification is pki/presentation-verifier.ts (pure, the same code in the browser).
+ *
+ * Compact, because it travels in a QR code a phone camera must read: the data items' labels are not in the token
+ * (they are the public catalogue's, which a verifier fetches with the key: GET /api/presentation-labels), and the
+ * type is named by its 21-character code alone. Salts stay at 128 bits (RFC 9901's recommendation): shorter ones
+ * would make hidden low-entropy items (a gender, a date) easier to guess from their digests.
  */
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { SDJwtInstance } from '@sd-jwt/core';
@@ -25,8 +30,6 @@ export interface PresentedLicence {
   validFrom: string;
   validTo: string | null;
   data: Record<string, unknown>;
-  /** Every data item's label, by key (public: the catalogue's). */
-  labels: Record<string, string>;
 }
 
 /** Items a holder may disclose: the holder's name and code, the validity, and each data item (`data.<key>`). */
@@ -85,12 +88,11 @@ export async function issuePresentation(
     iss: input.issuer,
     iat,
     exp: iat + PRESENTATION_TTL_SECONDS,
-    vct: `urn:jincheng:elicence:${licence.typeCode}`,
+    vct: licence.typeCode,
     nonce,
     identifier: licence.identifier,
     typeName: licence.typeName,
     issuerName: licence.issuerName,
-    labels: licence.labels,
     status: { status_list: { idx: input.status.idx, uri: input.status.uri } },
     holderName: licence.holderName,
     holderCode: licence.holderCode,

@@ -8,6 +8,10 @@
  * so any change of a claim or the key), disclosure_altered (a disclosure whose salted digest the JWT does not
  * carry), expired, replayed (a nonce this verifier already accepted), status_list_missing / status_list_invalid
  * (no list for the token's URI, or one not signed by the key), revoked (the licence's bit set in the list).
+ *
+ * The data items' labels are not in the token (pki/presentation-token.ts): the verifier passes the catalogue's
+ * labels it fetched with the key (GET /api/presentation-labels), by type code (the token's `vct`); an item whose
+ * label it does not know shows its key.
  */
 import { decodeJwt, splitSdJwt } from '@sd-jwt/decode';
 
@@ -73,6 +77,8 @@ export interface VerifyOptions {
   now: Date;
   /** Nonces this verifier accepted before; the caller adds the result's nonce after a valid result. */
   seenNonces?: ReadonlySet<string>;
+  /** The data items' labels by type code, then item key (GET /api/presentation-labels), fetched earlier. */
+  labels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 const FIXED_LABELS: Record<string, string> = {
@@ -135,7 +141,7 @@ const fail = (reason: PresentationReason, extra: Partial<PresentationResult> = {
 type Payload = Record<string, unknown> & {
   _sd?: string[];
   data?: { _sd?: string[] } & Record<string, unknown>;
-  labels?: Record<string, string>;
+  vct?: string;
   exp?: number;
   nonce?: string;
   status?: { status_list?: { idx?: number; uri?: string } };
@@ -151,7 +157,8 @@ export async function verifyPresentation(token: string, options: VerifyOptions):
     return fail('malformed');
   }
   if (!(await verifyJwtSignature(parts.jwt, options.publicJwk))) return fail('signature_invalid');
-  const disclosed = await disclosedItems(payload, parts.disclosures);
+  const labels = options.labels?.[String(payload.vct ?? '')] ?? {};
+  const disclosed = await disclosedItems(payload, parts.disclosures, labels);
   if (!disclosed) return fail('disclosure_altered');
   const expiresAt = typeof payload.exp === 'number' ? new Date(payload.exp * 1000).toISOString() : undefined;
   const base = { nonce: payload.nonce, expiresAt, licence: licenceOf(payload, disclosed) };
@@ -170,10 +177,13 @@ export async function verifyPresentation(token: string, options: VerifyOptions):
 }
 
 /** The disclosed items, or null when a disclosure's digest is not among the signed ones. */
-async function disclosedItems(payload: Payload, disclosures: string[]): Promise<DisclosedItem[] | null> {
+async function disclosedItems(
+  payload: Payload,
+  disclosures: string[],
+  labels: Readonly<Record<string, string>>,
+): Promise<DisclosedItem[] | null> {
   const top = new Set(payload._sd ?? []);
   const inData = new Set(payload.data?._sd ?? []);
-  const labels = payload.labels ?? {};
   const items: DisclosedItem[] = [];
   for (const encoded of disclosures) {
     const digest = await digestOf(encoded);

@@ -131,7 +131,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     auth: new Authenticator(config, em),
     jurisdictions: new JurisdictionTree(em),
   };
-  const { app, sealApplications, sealUse, sealStatus, certificates, licences, exchange } = createApp(ctx);
+  const { app, sealApplications, sealUse, sealStatus, certificates, licences, exchange, usageRequests } =
+    createApp(ctx);
   // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
   const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
   readFromDatabase({
@@ -149,6 +150,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ['seal status requests', sealStatus],
     ['certificate requests', certificates],
     ['licence issuances', licences],
+    ['usage-list requests', usageRequests],
   ] as const;
   for (const [what, service] of orphans) {
     service.resumeOrphans().catch((err) => logger.warn({ err, what }, 'resuming orphaned requests failed'));

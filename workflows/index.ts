@@ -15,3 +15,4 @@ export { disputeWorkflow } from './dispute';
 export { forceMajeureWorkflow } from './force-majeure';
 export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
+export { licenceUsageRequestWorkflow } from './licence-usage-request';

@@ -68,6 +68,9 @@ export function presentationPublicRoutes(presentations: PresentationService): Ro
   router.get('/presentation-keys', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').json(presentations.publicJwks());
   });
+  router.get('/presentation-labels', async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').json({ labels: await presentations.itemLabels() });
+  });
   router.get('/status-lists/:id', async (req, res) => {
     const jwt = await presentations.statusList(String(req.params.id));
     res.type('application/statuslist+jwt').set('Cache-Control', 'public, max-age=60').send(jwt);

@@ -45,6 +45,23 @@ export class PresentationService {
     return { keys: [this.key.publicJwk] };
   }
 
+  /**
+   * The data items' labels of every published licence type, by type code then item key: public (the catalogue's),
+   * fetched by a verifier with the key, since the 亮证 token leaves them out to stay short.
+   */
+  async itemLabels(): Promise<Record<string, Record<string, string>>> {
+    const types = await this.ctx
+      .em()
+      .find(
+        LicenceType,
+        { status: 'published' },
+        { fields: ['code', 'definition'], orderBy: { code: 'asc' } },
+      );
+    return Object.fromEntries(
+      types.map((t) => [t.code, Object.fromEntries(t.definition.dataItems.map((d) => [d.key, d.label]))]),
+    );
+  }
+
   statusListUri(listId: string): string {
     return `${this.ctx.config.publicUrl}/api/status-lists/${listId}`;
   }
@@ -74,9 +91,8 @@ export class PresentationService {
       em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId }),
     ]);
     const place = statusListPlace(await this.statusIndex(licence.id));
-    const labels = Object.fromEntries(type.definition.dataItems.map((d) => [d.key, d.label]));
     const issued = await issuePresentation(this.key, {
-      licence: { ...licence, typeName: type.name, issuerName: issuer.name, labels },
+      licence: { ...licence, typeName: type.name, issuerName: issuer.name },
       disclose: body.disclose,
       issuer: this.ctx.config.publicUrl,
       status: { uri: this.statusListUri(place.listId), idx: place.idx },

@@ -17,6 +17,7 @@ import { Migration20261202800000_organisation_certificates } from './Migration20
 import { Migration20261202500000_pades } from './Migration20261202500000_pades';
 import { Migration20261202820000_disputes } from './Migration20261202820000_disputes';
 import { Migration20261202850000_transparency_log } from './Migration20261202850000_transparency_log';
+import { Migration20261202940000_licence_usage_requests } from './Migration20261202940000_licence_usage_requests';
 import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
 import { Migration20261202910001_force_majeure } from './Migration20261202910001_force_majeure';
 
@@ -46,5 +47,9 @@ export const MIGRATIONS = [
   { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
   { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
   { name: 'Migration20261202910001_force_majeure', class: Migration20261202910001_force_majeure },
+  {
+    name: 'Migration20261202940000_licence_usage_requests',
+    class: Migration20261202940000_licence_usage_requests,
+  },
   { name: 'Migration20261202970000_ca_issuers_url', class: Migration20261202970000_ca_issuers_url },
 ];

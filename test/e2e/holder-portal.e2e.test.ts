@@ -101,6 +101,8 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   const shown = await verifier.textContent('#pv-items');
   expect(shown).toContain('晋城市兴晋煤业有限公司');
   expect(shown).toContain('2 项');
+  // The labels are not in the token: the page fetched the catalogue's with the key.
+  expect(shown).toContain('经营范围');
   expect(shown).not.toContain('王志刚');
   expect(shown).not.toContain(DEMO_ENTERPRISE_USCC);
   await expectNoHorizontalOverflow(verifier);

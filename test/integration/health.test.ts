@@ -126,12 +126,16 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/conversion/completion',
       // issue 16: 亮证, status lists, consents, access history, archive
       '/api/presentation-keys',
+      '/api/presentation-labels',
       '/api/status-lists/{id}',
       '/api/licenses/{identifier}/presentations',
       '/api/licenses/{identifier}/access-history',
       '/api/licenses/{identifier}/consents',
       '/api/consents/{id}/revoke',
       '/api/licence-archives',
+      '/api/usage-list',
+      '/api/usage-list-requests',
+      '/api/usage-list-requests/{id}',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

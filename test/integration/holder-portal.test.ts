@@ -7,13 +7,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { verifyPresentation } from '../../pki/presentation-verifier';
-import { DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
+import { AppUser } from '../../db/entities';
+import { DEMO_CITIZEN_ID, DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   FOOD_BUSINESS_CODE,
   foodBusinessBody,
   grantLicenceSealUse,
+  IDENTITY_CARD_CODE,
   issueLicence,
 } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
@@ -22,6 +24,7 @@ let t: TestPlatform;
 let business: { identifier: string };
 let food: { identifier: string };
 let other: { identifier: string };
+let idCard: { identifier: string };
 const holder = { name: '晋城市兴晋煤业有限公司', code: DEMO_ENTERPRISE_USCC };
 
 beforeAll(async () => {
@@ -32,7 +35,49 @@ beforeAll(async () => {
     .licence;
   food = (await issueLicence(t, foodBusinessBody({ holder }))).licence;
   other = (await issueLicence(t, businessLicenceBody())).licence;
-});
+  idCard = (await issueIdentityCard()).licence;
+}, 240_000);
+
+/** 张伟's 居民身份证, issued by 泽州县公安局 under a seal-use authorisation its clerk asks for and its leader gives. */
+async function issueIdentityCard() {
+  const em = t.em().fork();
+  for (const [role, who] of [
+    ['seal_applicant', 'clerk'],
+    ['unit_leader', 'leader'],
+  ] as const) {
+    await em.insert(AppUser, {
+      id: `user-zz-police-${who}`,
+      username: `zz-police-${who}`,
+      displayName: who === 'clerk' ? '泽州县公安局经办人' : '泽州县公安局负责人',
+      email: `zz-police-${who}@example.com`,
+      organisationId: 'zz-police',
+      roles: [role],
+      active: true,
+      holderCode: null,
+      oidcSubject: null,
+    });
+  }
+  await grantLicenceSealUse(t, {
+    typeCode: IDENTITY_CARD_CODE,
+    requester: 'zz-police-clerk',
+    approvers: ['zz-police-leader'],
+  });
+  const body = {
+    licenceType: IDENTITY_CARD_CODE,
+    caseId: `ZZ-GA-${randomUUID()}`,
+    caseClosedAt: new Date().toISOString(),
+    licenceNumber: DEMO_CITIZEN_ID,
+    holder: { name: '张伟', code: DEMO_CITIZEN_ID },
+    validTo: new Date(Date.now() + 10 * 365 * 24 * 3600_000).toISOString().slice(0, 10),
+    data: {
+      gender: '男',
+      ethnicity: '汉',
+      birthDate: '1990-03-15',
+      address: '山西省晋城市泽州县巴公镇东四义村',
+    },
+  };
+  return issueLicence(t, body, 'zz-police-issuer');
+}
 afterAll(async () => {
   await t?.stop();
 });
@@ -46,8 +91,16 @@ it('LM-20: a company holder and a citizen each see exactly their own licences; a
   expect(ids(company)).toEqual([business.identifier, food.identifier].sort());
   const citizen = await t.call('GET', '/api/licenses', { as: 'holder-zhangwei' });
   expect(citizen.status).toBe(200);
-  expect(ids(citizen)).not.toContain(business.identifier);
-  expect(ids(citizen)).not.toContain(other.identifier);
+  expect(ids(citizen)).toEqual([idCard.identifier]);
+  expect(
+    (await t.call('GET', `/api/licenses/${idCard.identifier}`, { as: 'holder-zhangwei' })).body,
+  ).toMatchObject({ identifier: idCard.identifier, masked: false, holder: { name: '张伟' } });
+  expect((await t.call('GET', `/api/licenses/${idCard.identifier}`, { as: 'holder-xingjin' })).status).toBe(
+    403,
+  );
+  const citizenPage = await t.call('GET', '/my/licences', { as: 'holder-zhangwei' });
+  expect(String(citizenPage.body)).toContain(idCard.identifier);
+  expect(String(citizenPage.body)).not.toContain(business.identifier);
   expect((await t.call('GET', `/api/licenses/${other.identifier}`, { as: 'holder-xingjin' })).status).toBe(
     403,
   );
@@ -58,6 +111,7 @@ it('LM-20: a company holder and a citizen each see exactly their own licences; a
   expect(page.status).toBe(200);
   expect(String(page.body)).toContain(business.identifier);
   expect(String(page.body)).not.toContain(other.identifier);
+  expect(String(page.body)).not.toContain(idCard.identifier);
 });
 
 it('LM-14/LM-20: a verifier finds a licence by holder code, masked by its list; the holder’s history shows it', async () => {
@@ -156,11 +210,17 @@ it('WP-(三)3: a 亮证 token verifies offline; after a loss it fails once the l
   expect(shown.body.token).not.toContain('王志刚');
   // What an offline verifier fetched earlier, without logging in: the key and the status list.
   const jwks = await (await fetch(`${t.url}/api/presentation-keys`)).json();
+  const { labels } = await (await fetch(`${t.url}/api/presentation-labels`)).json();
   const listRes = await fetch(`${t.url}/api/status-lists/0`);
   expect(listRes.headers.get('content-type')).toContain('application/statuslist+jwt');
   const oldList = await listRes.text();
   const verify = (lists: string[]) =>
-    verifyPresentation(shown.body.token, { publicJwk: jwks.keys[0], statusLists: lists, now: new Date() });
+    verifyPresentation(shown.body.token, {
+      publicJwk: jwks.keys[0],
+      statusLists: lists,
+      now: new Date(),
+      labels,
+    });
   const offline = await verify([oldList]);
   expect(offline).toMatchObject({ valid: true, reason: 'valid' });
   expect(offline.licence!.disclosed.map((d) => d.key)).toEqual([
@@ -168,6 +228,7 @@ it('WP-(三)3: a 亮证 token verifies offline; after a loss it fails once the l
     'validTo',
     'data.businessScope',
   ]);
+  expect(offline.licence!.disclosed.map((d) => d.label)).toEqual(['持证人', '有效期至', '经营范围']);
 
   const archived = await t.call('POST', '/api/licence-archives', {
     as: 'jc-hrss-verifier',
@@ -206,6 +267,88 @@ it('WP-(三)3: a 亮证 token verifies offline; after a loss it fails once the l
     caseRef: 'SB-2026-001',
     report: { indication: 'PASSED', presentation: { reason: 'valid' } },
   });
+});
+
+it('LM-12/LM-14: a usage-list request approved by the management unit turns its verifiers’ masked view full', async () => {
+  const search = () =>
+    t.call('GET', `/api/licenses?holderCode=${DEMO_ENTERPRISE_USCC}`, { as: 'jc-hrss-verifier' });
+  const listed = await t.call('GET', '/api/usage-list', { as: 'jc-hrss-verifier' });
+  expect(listed.body.items).toContainEqual(
+    expect.objectContaining({ typeCode: BUSINESS_LICENCE_CODE, fullData: false, requestId: null }),
+  );
+  const body = { typeCode: BUSINESS_LICENCE_CODE, purpose: '工伤保险参保单位法定代表人核验', fullData: true };
+  const missing = await t.call('POST', '/api/usage-list-requests', {
+    as: 'jc-hrss-verifier',
+    body: { typeCode: BUSINESS_LICENCE_CODE, purpose: body.purpose },
+  });
+  expect(missing.status).toBe(400);
+  expect(missing.body.error.details[0]).toMatchObject({ field: 'fullData' });
+  const unknownType = await t.call('POST', '/api/usage-list-requests', {
+    as: 'jc-hrss-verifier',
+    body: { ...body, typeCode: '11100000000013338W999' },
+  });
+  expect(unknownType.status).toBe(400);
+  expect(unknownType.body.error.details[0]).toMatchObject({ field: 'typeCode', rule: 'published_type' });
+  const byHolder = await t.call('POST', '/api/usage-list-requests', { as: 'holder-xingjin', body });
+  expect(byHolder.status).toBe(403);
+
+  const submitted = await t.call('POST', '/api/usage-list-requests', { as: 'jc-hrss-verifier', body });
+  expect(submitted.status).toBe(201);
+  expect(submitted.body).toMatchObject({ status: 'pending', typeName: '营业执照', scopeLabel: '完整数据' });
+  const twice = await t.call('POST', '/api/usage-list-requests', { as: 'jc-hrss-verifier', body });
+  expect(twice.status).toBe(409);
+  // Still pending: the verifier's view is masked as before.
+  expect((await search()).body.items[0]).toMatchObject({
+    masked: true,
+    data: { legalRepresentative: '王**' },
+  });
+  // Another county's overseer may not read the city unit's requests; the city's management unit may.
+  expect(
+    (await t.call('GET', '/api/usage-list-requests?organisationId=jc-hrss', { as: 'zz-approval-supervisor' }))
+      .status,
+  ).toBe(403);
+
+  // The management unit of the city (晋城市行政审批服务管理局, its supervisor) approves in the approval engine.
+  const processKey = submitted.body.approval.workflowId;
+  let taskId: string | undefined;
+  await waitFor(async () => {
+    const inbox = await t.call('GET', '/api/tasks?box=pending', { as: 'jc-admin' });
+    taskId =
+      (inbox.body.items as Array<{ taskId: string | null; processKey: string }>).find(
+        (x) => x.processKey === processKey && x.taskId,
+      )?.taskId ?? undefined;
+    return !!taskId;
+  });
+  const approved = await t.call('POST', `/api/tasks/${taskId}/approve`, {
+    as: 'jc-admin',
+    body: { comment: '用途明确，同意' },
+  });
+  expect(approved.status).toBe(200);
+  await waitFor(async () => {
+    const r = await t.call('GET', `/api/usage-list-requests/${submitted.body.id}`, {
+      as: 'jc-hrss-verifier',
+    });
+    return r.body.status === 'approved';
+  });
+
+  const after = await search();
+  expect(
+    after.body.items.find((l: { identifier: string }) => l.identifier === business.identifier),
+  ).toMatchObject({
+    masked: false,
+    data: { legalRepresentative: '王志刚' },
+  });
+  const overseen = await t.call('GET', '/api/usage-list?organisationId=jc-hrss', { as: 'jc-admin' });
+  expect(overseen.body.items).toContainEqual(
+    expect.objectContaining({
+      typeCode: BUSINESS_LICENCE_CODE,
+      fullData: true,
+      purpose: body.purpose,
+      requestId: submitted.body.id,
+    }),
+  );
+  const requests = await t.call('GET', '/api/usage-list-requests', { as: 'jc-hrss-verifier' });
+  expect(requests.body.items[0]).toMatchObject({ id: submitted.body.id, statusLabel: '已批准' });
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000) {

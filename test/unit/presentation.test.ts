@@ -4,6 +4,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { presentationKeyFrom } from '../../pki/presentation-key';
+import { catalogueSample, catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import { disclosableItems, issuePresentation, PresentedLicence } from '../../pki/presentation-token';
 import { verifyPresentation } from '../../pki/presentation-verifier';
 import { encodeStatusList, statusListJwt, statusListPlace } from '../../pki/status-list';
@@ -20,7 +21,14 @@ const licence: PresentedLicence = {
   validFrom: '2026-01-01',
   validTo: null,
   data: { legalRepresentative: '王志刚', registeredCapital: '五百万元', businessScope: '煤炭开采' },
-  labels: { legalRepresentative: '法定代表人', registeredCapital: '注册资本', businessScope: '经营范围' },
+};
+/** The catalogue's labels, fetched by a verifier with the key (the token leaves them out). */
+const labels = {
+  [licence.typeCode]: {
+    legalRepresentative: '法定代表人',
+    registeredCapital: '注册资本',
+    businessScope: '经营范围',
+  },
 };
 const now = new Date();
 const present = (disclose: string[], at = now) =>
@@ -37,6 +45,7 @@ const options = (lists: string[], extra: { seenNonces?: Set<string>; now?: Date 
   statusLists: lists,
   now: extra.now ?? new Date(now.getTime() + 1000),
   seenNonces: extra.seenNonces,
+  labels,
 });
 
 it('the same secret gives the same P-256 key; another secret another (WP-(三)3)', () => {
@@ -115,4 +124,30 @@ it('the status list follows the draft: bit i is bit (i mod 8) of byte i div 8, Z
   const bytes = inflateSync(Buffer.from(encodeStatusList([0, 9, 17], 24), 'base64url'));
   expect([...bytes]).toEqual([0b00000001, 0b00000010, 0b00000010]);
   expect(statusListPlace(131_072 + 3)).toEqual({ listId: '1', idx: 3 });
+});
+
+it('the token stays short enough for a phone camera: no labels, and under a bound for a full 营业执照', async () => {
+  // The 营业执照 of the seeded catalogue with every item disclosed: the longest a holder can make it.
+  const type = catalogueSeed().find((d) => d.name === LICENCE_TYPE_NAMES.businessLicence)!;
+  const full: PresentedLicence = { ...licence, data: catalogueSample(LICENCE_TYPE_NAMES.businessLicence) };
+  const { token } = await issuePresentation(key, {
+    licence: full,
+    disclose: disclosableItems(full),
+    issuer: 'https://elicence.example',
+    status: { uri, idx: 131_071 },
+    now,
+  });
+  // About 2,750 characters with the labels and a long vct; now at most 2,600 with every item shown.
+  expect(token.length).toBeLessThanOrEqual(2_600);
+  const payload = Buffer.from(token.split('.')[1], 'base64url').toString('utf8');
+  for (const item of type.dataItems) expect(payload).not.toContain(item.label);
+  // A verifier without the labels still verifies; the items read by their keys.
+  const bare = await verifyPresentation(token, {
+    ...options([statusListJwt(key, uri, [], now)]),
+    labels: undefined,
+  });
+  expect(bare.valid).toBe(true);
+  expect(bare.licence!.disclosed.find((d) => d.key === 'data.legalRepresentative')!.label).toBe(
+    'legalRepresentative',
+  );
 });

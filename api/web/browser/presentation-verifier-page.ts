@@ -16,6 +16,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 async function refresh(uris: string[] = []): Promise<void> {
   const jwks = await (await fetch('/api/presentation-keys')).json();
   store.set('jwk', jwks.keys[0]);
+  // The items' labels are not in the token: the catalogue's, kept beside the key.
+  store.set('labels', (await (await fetch('/api/presentation-labels')).json()).labels);
   const lists: Record<string, string> = store.get('lists', {});
   for (const uri of new Set([...Object.keys(lists), ...uris, `${location.origin}/api/status-lists/0`])) {
     const res = await fetch(new URL(uri).pathname);
@@ -44,13 +46,15 @@ function uriOf(token: string): string | null {
 async function verify(token: string): Promise<void> {
   const uri = uriOf(token);
   const lists: Record<string, string> = store.get('lists', {});
-  if (!store.get<PublicJwk | null>('jwk', null) || (uri && !lists[uri])) await refresh(uri ? [uri] : []);
+  const stale = !store.get<PublicJwk | null>('jwk', null) || !store.get('labels', null);
+  if (stale || (uri && !lists[uri])) await refresh(uri ? [uri] : []);
   const seen = new Set<string>(store.get('nonces', []));
   const result = await verifyPresentation(token, {
     publicJwk: store.get<PublicJwk>('jwk', {} as PublicJwk),
     statusLists: Object.values(store.get('lists', {})),
     now: new Date(),
     seenNonces: seen,
+    labels: store.get('labels', {}),
   });
   if (result.valid && result.nonce) store.set('nonces', [...seen, result.nonce].slice(-500));
   show(result);
