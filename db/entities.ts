@@ -19,6 +19,7 @@ import { LICENCE_ENTITIES } from './licence-entities';
 import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
 import { DISPUTE_ENTITIES } from './dispute-entities';
 import { CERTIFICATE_ENTITIES } from './certificate-entities';
+import { ORGANISATION_ENTITIES } from './organisation-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -39,6 +40,10 @@ export class Organisation {
   jurisdictionId!: string;
   functions!: OrganisationFunction[];
   createdAt: Date = new Date();
+  /** The unit it belongs to, if any (issue 15). */
+  parentId: string | null = null;
+  /** When it was closed (issue 15); a closed unit keeps its records but takes no new work. */
+  closedAt: Date | null = null;
 }
 
 export class AppUser {
@@ -238,6 +243,8 @@ export const OrganisationSchema = new EntitySchema<Organisation>({
     jurisdictionId: { type: 'string' },
     functions: { type: 'string[]' },
     createdAt: timestamptz,
+    parentId: { type: 'string', nullable: true },
+    closedAt: { ...timestamptz, nullable: true },
   },
 });
 
@@ -449,5 +456,6 @@ export const ENTITIES = [
   ...LICENCE_ENTITIES,
   ...SEAL_STATUS_ENTITIES,
   ...DISPUTE_ENTITIES,
+  ...ORGANISATION_ENTITIES,
   ...CERTIFICATE_ENTITIES,
 ];
