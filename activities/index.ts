@@ -17,6 +17,7 @@ import { createLicenceIssuanceActivities } from './licence-issuance';
 import { createLicenceConversionActivities } from './licence-conversion';
 import { createLicenceEventActivities } from './licence-events';
 import { createLicenceExpiryActivities } from './licence-expiry';
+import { createPersonChangeActivities } from './person-change';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCertificateReminderActivities(deps),
     ...createTransparencyLogActivities(deps),
     ...createLicenceConversionActivities(deps),
+    ...createPersonChangeActivities(deps),
   });
 }
 

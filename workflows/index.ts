@@ -14,3 +14,4 @@ export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-back
 export { disputeWorkflow } from './dispute';
 export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
+export { personChangeWorkflow } from './person-change';

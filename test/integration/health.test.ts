@@ -103,6 +103,14 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/supervision/disputes',
       '/api/organisations/{id}/designated-staff',
       '/api/supervision/designated-staff-missing',
+      // issue 15: organisations and people
+      '/api/organisation-tree',
+      '/api/organisations',
+      '/api/organisations/{id}',
+      '/api/organisations/{id}/close',
+      '/api/organisations/{id}/people',
+      '/api/people/{id}',
+      '/api/people/{id}/deactivate',
       '/api/verify/pdf',
       '/api/verify/signature',
       // issue 20: the transparency log
