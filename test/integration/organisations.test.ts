@@ -134,6 +134,17 @@ describe('organisations (Build 1)', () => {
     });
     expect(future.status).toBe(400);
     expect(future.body.error.details[0]).toMatchObject({ field: 'effectiveFrom' });
+    const noSuchDay = await t.call('PATCH', '/api/organisations/zz-housing', {
+      as: 'zz-admin',
+      body: { name: '泽州县住建局', effectiveFrom: '2026-02-30' },
+    });
+    expect(noSuchDay.status).toBe(400);
+    const control = await t.call('POST', '/api/organisations', {
+      as: 'zz-admin',
+      body: unitBody({ name: '泽州县\u0000数据局' }),
+    });
+    expect(control.status).toBe(400);
+    expect(control.body.error.details[0]).toMatchObject({ field: 'name' });
     const self = await t.call('PATCH', '/api/organisations/zz-housing', {
       as: 'zz-admin',
       body: { parentId: 'zz-housing' },
@@ -298,13 +309,15 @@ describe('a person who leaves or moves (Build 3)', () => {
         label: '人员变动改派',
         comment: '杨帆已停用，任务改由泽州县行政审批服务管理局同岗位人员办理',
       });
-      const tasks = await t
-        .em()
-        .fork()
-        .find(Task, { workflowId: p.key }, { orderBy: { createdAt: 'asc' } });
-      expect(tasks.find((x) => x.assigneeUserId === 'user-zz-approval-reviewer2')?.status).toBe(
-        'transferred',
-      );
+      // The inbox projection follows the workflow's state once the workflow has written it.
+      const tasks = await waitFor(async () => {
+        const rows = await t
+          .em()
+          .fork()
+          .find(Task, { workflowId: p.key }, { orderBy: { createdAt: 'asc' } });
+        const old = rows.find((x) => x.assigneeUserId === 'user-zz-approval-reviewer2');
+        return old?.status === 'transferred' ? rows : null;
+      });
       expect(tasks.filter((x) => x.status === 'pending' && x.assigneeUserId === null)).toEqual([
         expect.objectContaining({ assigneeOrganisationId: 'zz-approval', assigneeRole: 'seal_reviewer' }),
       ]);
