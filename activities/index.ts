@@ -19,6 +19,7 @@ import { createLicenceConversionActivities } from './licence-conversion';
 import { createLicenceEventActivities } from './licence-events';
 import { createLicenceExpiryActivities } from './licence-expiry';
 import { createLicenceUsageActivities } from './licence-usage';
+import { createPersonChangeActivities } from './person-change';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransparencyLogActivities(deps),
     ...createLicenceConversionActivities(deps),
     ...createLicenceUsageActivities(deps),
+    ...createPersonChangeActivities(deps),
   });
 }
 

@@ -35,6 +35,10 @@ import { ForceMajeureService } from './services/force-majeure';
 import { designatedStaffRoutes } from './routes/designated-staff';
 import { disputePageRoutes } from './web/dispute-pages';
 import { DesignatedStaffService } from './services/designated-staff';
+import { OrganisationRegistryService } from './services/organisation-registry';
+import { PeopleService } from './services/people';
+import { organisationRoutes } from './routes/organisations';
+import { organisationPageRoutes } from './web/organisation-pages';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
 import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
@@ -142,7 +146,12 @@ export function createApp(ctx: AppContext) {
   app.use('/api', presentationPublicRoutes(presentations));
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
-  app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
+  // Issue 15: organisations and people kept in the platform.
+  const registry = new OrganisationRegistryService(ctx);
+  const people = new PeopleService(ctx);
+  const designatedStaff = new DesignatedStaffService(ctx);
+  app.use('/api', designatedStaffRoutes(ctx, designatedStaff));
+  app.use('/api', organisationRoutes(ctx, registry, people));
   app.use('/api', forceMajeureRoutes(ctx, new ForceMajeureService(ctx)));
   const pdfVerification = new PdfVerificationService(ctx, verification);
   app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
@@ -180,6 +189,7 @@ export function createApp(ctx: AppContext) {
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives }));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
+  app.use(organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals }));
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>

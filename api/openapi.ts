@@ -7,6 +7,7 @@ import { HOLDER_PORTAL_PATHS } from './openapi-holder-portal';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
 import { FORCE_MAJEURE_PATHS, FORCE_MAJEURE_SCHEMAS } from './openapi-force-majeure';
+import { ORGANISATION_PATHS, ORGANISATION_SCHEMAS } from './openapi-organisations';
 import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
@@ -59,6 +60,7 @@ export function openApiDocument(serverUrl: string) {
         ...LICENCE_LIFECYCLE_SCHEMAS,
         ...DISPUTE_SCHEMAS,
         ...FORCE_MAJEURE_SCHEMAS,
+        ...ORGANISATION_SCHEMAS,
         ...CONVERSION_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
@@ -347,6 +349,7 @@ export function openApiDocument(serverUrl: string) {
       ...LICENCE_LIFECYCLE_PATHS,
       ...DISPUTE_PATHS,
       ...FORCE_MAJEURE_PATHS,
+      ...ORGANISATION_PATHS,
       ...CONVERSION_PATHS,
     }),
   };

@@ -20,6 +20,7 @@ import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
 import { DISPUTE_ENTITIES } from './dispute-entities';
 import { FORCE_MAJEURE_ENTITIES } from './force-majeure-entities';
 import { CERTIFICATE_ENTITIES } from './certificate-entities';
+import { ORGANISATION_ENTITIES } from './organisation-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -40,6 +41,10 @@ export class Organisation {
   jurisdictionId!: string;
   functions!: OrganisationFunction[];
   createdAt: Date = new Date();
+  /** The unit it belongs to, if any (issue 15). */
+  parentId: string | null = null;
+  /** When it was closed (issue 15); a closed unit keeps its records but takes no new work. */
+  closedAt: Date | null = null;
 }
 
 export class AppUser {
@@ -241,6 +246,8 @@ export const OrganisationSchema = new EntitySchema<Organisation>({
     jurisdictionId: { type: 'string' },
     functions: { type: 'string[]' },
     createdAt: timestamptz,
+    parentId: { type: 'string', nullable: true },
+    closedAt: { ...timestamptz, nullable: true },
   },
 });
 
@@ -454,5 +461,6 @@ export const ENTITIES = [
   ...SEAL_STATUS_ENTITIES,
   ...DISPUTE_ENTITIES,
   ...FORCE_MAJEURE_ENTITIES,
+  ...ORGANISATION_ENTITIES,
   ...CERTIFICATE_ENTITIES,
 ];

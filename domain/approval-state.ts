@@ -123,7 +123,9 @@ export type EventAction =
   | 'suspended'
   | 'resumed'
   | 'reminded'
-  | 'retimed';
+  | 'retimed'
+  // issue 15: the holder left or moved; the task went back to the role group or the unit leader.
+  | 'reassigned';
 
 export interface ApprovalEvent {
   seq: number;

@@ -30,6 +30,7 @@ export const EVENT_LABELS: Record<EventAction, string> = {
   transferred: '转办',
   delegated: '委派',
   delegate_done: '委派办理完毕',
+  reassigned: '人员变动改派',
   signer_added: '加签',
   signer_removed: '减签',
   returned: '退回',

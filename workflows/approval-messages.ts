@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ACTION_NAMES, ActionName, ActionRequest, ApprovalState, Problem } from '../domain/approval';
+import type { ReleaseRequest } from '../domain/approval-release';
 
 /** One update per action of the table, named as the action. */
 export const ACTION_UPDATES = Object.fromEntries(
@@ -17,6 +18,8 @@ export const readyUpdate = defineUpdate<ApprovalState>('ready');
 export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
 /** The working-day calendar changed (issue 10): compute the running deadline again from its start and used time. */
 export const retimeSignal = defineSignal('retime');
+/** Issue 15: a person left or moved; their open tasks go back to the role group or the unit leader. */
+export const releaseTasksSignal = defineSignal<[ReleaseRequest]>('releaseTasks');
 
 /** The failure types the workflow raises for refused actions; the API maps each to its status. */
 export const PROBLEM_FAILURE_TYPES: Record<Problem['kind'], string> = {

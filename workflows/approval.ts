@@ -45,8 +45,10 @@ import {
   approvalStateQuery,
   PROBLEM_FAILURE_TYPES,
   readyUpdate,
+  releaseTasksSignal,
   retimeSignal,
 } from './approval-messages';
+import { releaseTasksOf } from '../domain/approval-release';
 import {
   CurrentAssignees,
   ProcessJurisdiction,
@@ -97,6 +99,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   setHandler(retimeSignal, () => {
     const before = state;
     state = markClockStale(state, 'calendar');
+    if (state !== before) changes++;
+  });
+  setHandler(releaseTasksSignal, (req) => {
+    const before = state;
+    state = releaseTasksOf(state, req, now());
     if (state !== before) changes++;
   });
 

@@ -16,3 +16,4 @@ export { forceMajeureWorkflow } from './force-majeure';
 export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
 export { licenceUsageRequestWorkflow } from './licence-usage-request';
+export { personChangeWorkflow } from './person-change';

@@ -1,7 +1,7 @@
 /** Seals as the API and the web pages read them: a seal with its imprint and bound certificate (SM-6, SM-8). */
 import { X509Certificate } from 'node:crypto';
 import { Organisation, OrganisationCertificate, Seal } from '../../db/entities';
-import { canSeeOrganisationRecords } from '../access';
+import { assertCanSeeOrganisationRecords, canSeeOrganisationRecords } from '../access';
 import type { Principal } from '../principal';
 import type { AppContext } from '../context';
 import { forbidden, notFound } from '../errors';
@@ -99,5 +99,12 @@ export class SealService {
         { organisationId: principal.organisationId },
         { orderBy: { createdAt: 'desc' }, exclude: ['imprint'] },
       );
+  }
+
+  /** The seals of a unit the principal may see the records of (issue 15: the unit page). */
+  async sealsOfUnit(principal: Principal, organisationId: string): Promise<Array<Omit<Seal, 'imprint'>>> {
+    const em = this.ctx.em();
+    await assertCanSeeOrganisationRecords(principal, organisationId, em, this.ctx.jurisdictions);
+    return em.find(Seal, { organisationId }, { orderBy: { createdAt: 'desc' }, exclude: ['imprint'] });
   }
 }

@@ -62,6 +62,10 @@ export function renderPage(name: string, context: PageContext): string {
       isApplicant: principal.roles.includes('seal_applicant'),
       isReviewer: principal.roles.includes('seal_reviewer'),
       isPlatformAdmin: principal.roles.includes('platform_admin'),
+      // 机构与人员 (issue 15): a management unit's administrators keep the units and people of their jurisdiction.
+      isUnitAdmin:
+        principal.roles.includes('platform_admin') &&
+        principal.organisationFunctions.includes('management_unit'),
       isAuditor: principal.roles.includes('auditor'),
       // Issue 16: 我的证照 (LM-20) and the verifier's workbench (LM-21).
       isHolder: principal.roles.includes('licence_holder'),

@@ -20,6 +20,7 @@ import { Migration20261202850000_transparency_log } from './Migration20261202850
 import { Migration20261202940000_licence_usage_requests } from './Migration20261202940000_licence_usage_requests';
 import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
 import { Migration20261202910001_force_majeure } from './Migration20261202910001_force_majeure';
+import { Migration20261202930001_organisation_registry } from './Migration20261202930001_organisation_registry';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -47,6 +48,10 @@ export const MIGRATIONS = [
   { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
   { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
   { name: 'Migration20261202910001_force_majeure', class: Migration20261202910001_force_majeure },
+  {
+    name: 'Migration20261202930001_organisation_registry',
+    class: Migration20261202930001_organisation_registry,
+  },
   {
     name: 'Migration20261202940000_licence_usage_requests',
     class: Migration20261202940000_licence_usage_requests,

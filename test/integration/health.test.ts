@@ -107,6 +107,14 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/force-majeure-incidents/{id}',
       '/api/force-majeure-incidents/{id}/clear',
       '/api/force-majeure-incidents/{id}/acknowledge',
+      // issue 15: organisations and people
+      '/api/organisation-tree',
+      '/api/organisations',
+      '/api/organisations/{id}',
+      '/api/organisations/{id}/close',
+      '/api/organisations/{id}/people',
+      '/api/people/{id}',
+      '/api/people/{id}/deactivate',
       '/api/verify/pdf',
       '/api/verify/signature',
       // issue 20: the transparency log
