@@ -22,6 +22,7 @@ import {
 } from '../test/support/conversions';
 import { TEST_PKI_MASTER_KEY } from '../test/support/env';
 import type { TestPlatform } from '../test/support/platform';
+import { ownerUrl } from './owner';
 import { mib, postmasterPid, sampleMemory } from './memory';
 import { elapsedMs, fmt, log, reportRatio } from './stats';
 
@@ -32,7 +33,8 @@ const copyField = (s: string) =>
 async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string>>): Promise<number> {
   const certificate = await t.em().findOneOrFail(OrganisationCertificate, { organisationId: 'zz-amr' });
   const key = decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY);
-  const client = new Client({ connectionString: t.workerEnv.DATABASE_URL });
+  const client = new Client({ connectionString: ownerUrl(t) });
+  client.on('error', () => undefined); // a connection lost at shutdown; the queries report their own errors
   await client.connect();
   await client.query('create table if not exists bench_raw_conversion (data jsonb, signature text)');
   const started = process.hrtime.bigint();

@@ -34,6 +34,7 @@ function childrenOf(parent: number): number[] {
 
 export async function postmasterPid(databaseUrl: string): Promise<number> {
   const c = new Client({ connectionString: databaseUrl });
+  c.on('error', () => undefined);
   await c.connect();
   const { rows } = await c.query<{ pid: number }>('select pg_backend_pid() as pid');
   await c.end();

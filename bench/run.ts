@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTemporalDevServer, RunningTemporal } from '../infra/temporal';
-import globalSetup, { withDatabase } from '../test/support/global-setup';
+import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import {
   BUSINESS_LICENCE_CODE,
@@ -32,6 +32,7 @@ import { benchApproval } from './approval';
 import { benchConversion } from './conversion';
 import { benchIssuance } from './issuance';
 import { machineDescription } from './machine';
+import { ownerUrl } from './owner';
 import { log, ratios } from './stats';
 import { startTemporalBaseline, TemporalBaseline } from './temporal-baseline';
 import { benchTransparencyLog } from './transparency-log';
@@ -63,6 +64,15 @@ function settings() {
   };
 }
 
+/** Runs one part of the bench; a part that fails is reported and the others still run. */
+async function section(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    log(`\n!! ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  }
+}
+
 async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal): Promise<void> {
   let t: TestPlatform | undefined;
   let baseline: TemporalBaseline | undefined;
@@ -75,16 +85,18 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
       seconds: s.verifySeconds,
       concurrency: s.verifyConcurrency,
     });
-    const issuance = await benchIssuance(t, baseline, {
-      count: s.issueCount,
-      concurrency: s.issueConcurrency,
+    let issuancePerSecond = Number.NaN;
+    await section('issuance', async () => {
+      ({ perSecond: issuancePerSecond } = await benchIssuance(t!, baseline!, {
+        count: s.issueCount,
+        concurrency: s.issueConcurrency,
+      }));
     });
-    await benchApproval(t, baseline, s.approvals);
-    await benchConversion(t, s.conversionRows, temporal.pid);
-    await benchTransparencyLog(t, withDatabase(process.env.TEST_POSTGRES_ADMIN_URL!, t.databaseName), {
-      entries: s.logEntries,
-      issuancePerSecond: issuance.perSecond,
-    });
+    await section('approval', () => benchApproval(t!, baseline!, s.approvals));
+    await section('conversion', () => benchConversion(t!, s.conversionRows, temporal.pid));
+    await section('transparency log', () =>
+      benchTransparencyLog(t!, ownerUrl(t!), { entries: s.logEntries, issuancePerSecond }),
+    );
   } finally {
     await baseline?.stop();
     await t?.stop();

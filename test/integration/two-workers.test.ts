@@ -18,13 +18,18 @@ import { startTestPlatform, TestPlatform } from '../support/platform';
 import { kill9, startWorkerProcess } from '../support/worker-process';
 
 const LICENCES = 12;
+// Two worker processes start from the prebuilt workflow bundle; on a loaded machine that alone takes minutes.
+jest.setTimeout(600_000);
 let t: TestPlatform;
 let workers: ChildProcess[] = [];
 
 beforeAll(async () => {
   // runWorker false: neither the platform worker nor the signing worker runs in this (the API's) process.
   t = await startTestPlatform({ runWorker: false });
-  workers = await Promise.all([startWorkerProcess(t.workerEnv), startWorkerProcess(t.workerEnv)]);
+  workers = await Promise.all([
+    startWorkerProcess(t.workerEnv, 300_000),
+    startWorkerProcess(t.workerEnv, 300_000),
+  ]);
 });
 
 afterAll(async () => {
