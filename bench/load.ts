@@ -24,7 +24,10 @@ export interface LoadOptions {
   ok?: (status: number, body: string) => boolean;
 }
 
-function once(agent: http.Agent, options: LoadOptions): Promise<{ status: number; body: string }> {
+function once(
+  agent: http.Agent,
+  options: Omit<LoadOptions, 'concurrency'>,
+): Promise<{ status: number; body: string }> {
   const url = new URL(options.url);
   const payload = options.body ? JSON.stringify(options.body()) : undefined;
   return new Promise((resolve, reject) => {
@@ -98,4 +101,43 @@ export async function runPool<T>(
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { count: items.length, seconds, perSecond: items.length / seconds };
+}
+
+/**
+ * Open-loop load: requests sent at `ratePerSecond` (whatever the answers' speed) for `durationMs`; answers the
+ * latency of each, in milliseconds, so that percentiles at a given load can be read.
+ */
+export async function runAtRate(
+  options: Omit<LoadOptions, 'concurrency'> & { ratePerSecond: number },
+): Promise<{ latencies: number[]; failures: number; sent: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const ok = options.ok ?? ((status: number) => status >= 200 && status < 300);
+  const latencies: number[] = [];
+  let failures = 0;
+  let sent = 0;
+  const inFlight: Array<Promise<void>> = [];
+  const started = Date.now();
+  const send = () => {
+    const t0 = process.hrtime.bigint();
+    sent++;
+    inFlight.push(
+      once(agent, options).then(
+        (res) => {
+          if (ok(res.status, res.body)) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          else failures++;
+        },
+        () => {
+          failures++;
+        },
+      ),
+    );
+  };
+  while (Date.now() - started < options.durationMs) {
+    const due = Math.floor(((Date.now() - started) / 1000) * options.ratePerSecond);
+    while (sent < due) send();
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  return { latencies, failures, sent };
 }

@@ -1,28 +1,25 @@
 /**
- * `npm run bench`: throughput of licence verification and issuance, each as a ratio against a baseline measured
- * in the same run on the same machine (absolute rates depend on the machine; ratios travel).
+ * `npm run bench [-- --size small|medium|large]`: the figures of issue 19 Build 6, each as a ratio against a
+ * baseline measured in the same run on the same machine (absolute rates depend on the machine; ratios travel):
  *
- * - Verification: `POST /api/verify {identifier}` on the real platform (Express, auth-free route, PostgreSQL
- *   registry lookup, RFC 8785 canonicalisation, SHA-256, RSA verification, audit insert) against a bare Express
- *   endpoint that parses the same JSON and answers a constant, driven by the same load generator.
- * - Issuance: licences signed and stored per second through `POST /api/licenses` (validation, the issuance row,
- *   the Temporal workflow, the seal-use authorisation consumed, signing, the licence, outbox and audit rows, the
- *   exchange push), against the raw rate of RSA-signing a canonical licence and inserting it into a bare table.
+ * - verification vs a bare Express endpoint (bench/verification.ts), and its p99 at half that load;
+ * - issuance vs a no-op workflow with one activity on the same Temporal server, with a breakdown of where an
+ *   issuance's time goes (bench/issuance.ts);
+ * - bulk conversion, upload to report, vs raw sign + `COPY`, with peak memory per process (bench/conversion.ts);
+ * - approval step latency (update to next task visible, p50 and p99) vs a bare Temporal update (bench/approval.ts);
+ * - apart, issue 20's figures for what exists: the transparency log's append cost and proofs.
  *
- * It starts the same real services as the tests (embedded PostgreSQL, the Temporal dev server, an SMTP server),
- * obtains the seal-use authorisation through the real approval flow, and stops everything at the end.
- * Not a test: it asserts nothing and prints figures.
+ * It starts the same real services as the tests (embedded PostgreSQL, an SMTP server) and the Temporal dev server
+ * as `npm start` runs it (its SQLite file in WAL mode), obtains every seal-use authorisation through the real
+ * approval flow, and stops everything at the end. Not a test: it asserts nothing and prints figures. The size sets
+ * how long it runs (small ≈ 2 min, medium ≈ 5 min on 2 cores); BENCH_* variables override single settings.
  */
-import { createHash, sign } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { Client } from 'pg';
-import { canonicalLicence } from '../domain/licence';
-import { OrganisationCertificate } from '../db/entities';
-import { decryptPrivateKey } from '../pki/key-encryption';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTemporalDevServer, RunningTemporal } from '../infra/temporal';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
-import { TEST_PKI_MASTER_KEY } from '../test/support/env';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
@@ -30,129 +27,110 @@ import {
   issueLicence,
 } from '../test/support/licences';
 import { startTestPlatform, TestPlatform } from '../test/support/platform';
-import { runLoad, runPool } from './load';
+import { freePort } from '../test/support/ports';
+import { benchApproval } from './approval';
+import { benchConversion } from './conversion';
+import { benchIssuance } from './issuance';
 import { machineDescription } from './machine';
+import { ownerUrl } from './owner';
+import { log, ratios } from './stats';
+import { startTemporalBaseline, TemporalBaseline } from './temporal-baseline';
+import { benchTransparencyLog } from './transparency-log';
+import { benchVerification } from './verification';
 
-const VERIFY_SECONDS = Number(process.env.BENCH_VERIFY_SECONDS ?? 10);
-const VERIFY_CONCURRENCY = Number(process.env.BENCH_VERIFY_CONCURRENCY ?? 16);
-const ISSUE_COUNT = Number(process.env.BENCH_ISSUE_COUNT ?? 200);
-const ISSUE_CONCURRENCY = Number(process.env.BENCH_ISSUE_CONCURRENCY ?? 16);
+const SIZES = {
+  small: { verifySeconds: 5, issueCount: 100, conversionRows: 2_000, approvals: 10, logEntries: 5_000 },
+  medium: { verifySeconds: 10, issueCount: 200, conversionRows: 10_000, approvals: 25, logEntries: 20_000 },
+  large: { verifySeconds: 20, issueCount: 500, conversionRows: 100_000, approvals: 50, logEntries: 100_000 },
+};
 
-const fmt = (n: number) => n.toFixed(1).padStart(9);
-const log = (line: string) => process.stdout.write(`${line}\n`);
-
-/** A bare Express app answering POST /verify with a constant: the floor any HTTP JSON endpoint stands on. */
-async function startBareExpress(): Promise<{ url: string; close(): Promise<void> }> {
-  const app = express();
-  app.use(express.json());
-  app.post('/verify', (req, res) => {
-    res.json({ indication: 'PASSED', identifier: (req.body as { identifier?: string }).identifier ?? null });
-  });
-  const server = app.listen(0);
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+function settings() {
+  const arg =
+    process.argv.find((a) => a.startsWith('--size='))?.slice(7) ??
+    process.argv[process.argv.indexOf('--size') + 1];
+  const name = (process.argv.includes('--size') || arg ? arg : process.env.BENCH_SIZE) ?? 'medium';
+  if (!(name in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+  const size = SIZES[name as keyof typeof SIZES];
+  const env = (key: string, fallback: number) => Number(process.env[key] ?? fallback);
   return {
-    url: `http://127.0.0.1:${port}/verify`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    name,
+    verifySeconds: env('BENCH_VERIFY_SECONDS', size.verifySeconds),
+    verifyConcurrency: env('BENCH_VERIFY_CONCURRENCY', 16),
+    issueCount: env('BENCH_ISSUE_COUNT', size.issueCount),
+    issueConcurrency: env('BENCH_ISSUE_CONCURRENCY', 16),
+    conversionRows: env('BENCH_CONVERSION_ROWS', size.conversionRows),
+    approvals: env('BENCH_APPROVALS', size.approvals),
+    logEntries: env('BENCH_LOG_ENTRIES', size.logEntries),
   };
 }
 
-async function benchVerification(t: TestPlatform, identifier: string): Promise<void> {
-  log(`\n— Verification: POST /api/verify, ${VERIFY_CONCURRENCY} clients, ${VERIFY_SECONDS} s each —`);
-  const bare = await startBareExpress();
-  const body = () => ({ identifier });
-  const durationMs = VERIFY_SECONDS * 1000;
-  // A short warm-up of both, so that neither pays for JIT and connection set-up in its figure.
-  await runLoad({ url: bare.url, method: 'POST', body, concurrency: 4, durationMs: 1000 });
-  const platformUrl = `${t.url.replace('localhost', '127.0.0.1')}/api/verify`;
-  const passed = (status: number, text: string) => status === 200 && text.includes('"indication":"PASSED"');
-  await runLoad({ url: platformUrl, method: 'POST', body, concurrency: 4, durationMs: 1000, ok: passed });
-
-  const baseline = await runLoad({
-    url: bare.url,
-    method: 'POST',
-    body,
-    concurrency: VERIFY_CONCURRENCY,
-    durationMs,
-  });
-  const platform = await runLoad({
-    url: platformUrl,
-    method: 'POST',
-    body,
-    concurrency: VERIFY_CONCURRENCY,
-    durationMs,
-    ok: passed,
-  });
-  await bare.close();
-  log(
-    `bare Express endpoint     ${fmt(baseline.perSecond)} req/s  (${baseline.requests} ok, ${baseline.failures} failed)`,
-  );
-  log(
-    `platform verification     ${fmt(platform.perSecond)} req/s  (${platform.requests} PASSED, ${platform.failures} other)`,
-  );
-  log(`RATIO verification / bare Express = ${(platform.perSecond / baseline.perSecond).toFixed(3)}`);
+/** Runs one part of the bench; a part that fails is reported and the others still run. */
+async function section(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    log(`\n!! ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  }
 }
 
-async function benchIssuance(t: TestPlatform, databaseUrl: string): Promise<void> {
-  log(`\n— Issuance: ${ISSUE_COUNT} licences, ${ISSUE_CONCURRENCY} in flight —`);
-  // Baseline: what signing and storing costs at its barest — canonical JSON, SHA-256, an RSA-2048 signature with
-  // the same organisation key, one INSERT per licence on its own connection pool of the same size.
-  const certificate = await t.em().findOneOrFail(OrganisationCertificate, { organisationId: 'zz-amr' });
-  const key = decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY);
-  const clients = await Promise.all(
-    Array.from({ length: ISSUE_CONCURRENCY }, async () => {
-      const c = new Client({ connectionString: databaseUrl });
-      await c.connect();
-      return c;
-    }),
-  );
-  await clients[0]!.query(
-    'create table if not exists bench_raw_licence (id serial primary key, data jsonb, signature text)',
-  );
-  const sample = businessLicenceBody();
-  const items = Array.from({ length: ISSUE_COUNT }, (_, i) => i);
-  let next = 0;
-  const raw = await runPool(items, ISSUE_CONCURRENCY, async (i) => {
-    const content = canonicalLicence({
-      metadata: { identifier: String(i), holder: sample.holder } as never, // shape only; the cost is the bytes
-      data: sample.data as never,
+async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal): Promise<void> {
+  let t: TestPlatform | undefined;
+  let baseline: TemporalBaseline | undefined;
+  try {
+    t = await startTestPlatform();
+    baseline = await startTemporalBaseline(temporal.address);
+    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: s.issueCount + 100 });
+    const { licence } = await issueLicence(t, businessLicenceBody());
+    await benchVerification(t, licence.identifier as string, {
+      seconds: s.verifySeconds,
+      concurrency: s.verifyConcurrency,
     });
-    const hash = createHash('sha256').update(content).digest('hex');
-    const signature = sign('sha256', Buffer.from(hash + content), key).toString('base64');
-    await clients[next++ % clients.length]!.query(
-      'insert into bench_raw_licence (data, signature) values ($1, $2)',
-      [content, signature],
+    let issuancePerSecond = Number.NaN;
+    await section('issuance', async () => {
+      ({ perSecond: issuancePerSecond } = await benchIssuance(t!, baseline!, {
+        count: s.issueCount,
+        concurrency: s.issueConcurrency,
+      }));
+    });
+    await section('approval', () => benchApproval(t!, baseline!, s.approvals));
+    await section('conversion', () => benchConversion(t!, s.conversionRows, temporal.pid));
+    await section('transparency log', () =>
+      benchTransparencyLog(t!, ownerUrl(t!), { entries: s.logEntries, issuancePerSecond }),
     );
-  });
-  await Promise.all(clients.map((c) => c.end()));
-
-  const platform = await runPool(items, ISSUE_CONCURRENCY, async () => {
-    await issueLicence(t, businessLicenceBody());
-  });
-  log(
-    `raw sign + insert         ${fmt(raw.perSecond)} licences/s  (${raw.count} in ${raw.seconds.toFixed(2)} s)`,
-  );
-  log(
-    `platform issuance (API)   ${fmt(platform.perSecond)} licences/s  (${platform.count} in ${platform.seconds.toFixed(2)} s)`,
-  );
-  log(`RATIO issuance / raw sign-and-insert = ${(platform.perSecond / raw.perSecond).toFixed(3)}`);
+  } finally {
+    await baseline?.stop();
+    await t?.stop();
+  }
 }
 
 async function main(): Promise<void> {
+  const s = settings();
   log('晋城市电子证照与电子印章平台 — benchmark');
   log(machineDescription());
-  log('\nstarting PostgreSQL, Temporal and the platform …');
-  await globalSetup();
-  let t: TestPlatform | undefined;
+  log(`size: ${s.name} ${JSON.stringify(s)}`);
+  log('\nstarting PostgreSQL, Temporal (SQLite file in WAL mode, as npm start runs it) and the platform …');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'elicense-bench-'));
+  const temporal = await startTemporalDevServer({
+    port: await freePort(),
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.env.TEMPORAL_ADDRESS = temporal.address;
+  const began = Date.now();
   try {
-    t = await startTestPlatform();
-    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: ISSUE_COUNT + 100 });
-    const { licence } = await issueLicence(t, businessLicenceBody());
-    await benchVerification(t, licence.identifier as string);
-    await benchIssuance(t, t.workerEnv.DATABASE_URL!);
+    await globalSetup();
+    await runAll(s, temporal);
   } finally {
-    await t?.stop();
     await globalTeardown();
+    await temporal.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log(`\n— Summary (${((Date.now() - began) / 1000).toFixed(0)} s) —`);
+  for (const r of ratios) {
+    log(
+      `${r.name.padEnd(56)} ${r.ratio.toFixed(3).padStart(7)}  platform ${r.platform}; baseline ${r.baseline}; target ${r.target}`,
+    );
   }
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Approval step latency: from sending one approver's decision (`POST /api/tasks/:id/approve`, an update on the
+ * approval workflow) until the next approver's task is visible in their inbox (`GET /api/tasks`), over the seal
+ * application's three levels (county → city → province); against a Temporal update that only answers, on the same
+ * server. Steps are taken one at a time: this is latency, not throughput.
+ */
+import { applicationBody } from '../test/support/fixtures';
+import type { TestPlatform } from '../test/support/platform';
+import { elapsedMs, log, percentile, reportRatio } from './stats';
+import type { TemporalBaseline } from './temporal-baseline';
+
+const LEVELS = ['zz-approval-reviewer', 'jc-approval-reviewer', 'sx-seal-reviewer'];
+
+async function waitForTask(t: TestPlatform, applicationId: string, reviewer: string): Promise<string> {
+  for (let i = 0; i < 20_000; i++) {
+    const res = await t.call('GET', '/api/tasks', { as: reviewer });
+    const task = (res.body.items as Array<{ taskId: string; processId: string }>).find(
+      (x) => x.processId === applicationId && x.taskId,
+    );
+    if (task) return task.taskId;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`no task for ${reviewer} on ${applicationId}`);
+}
+
+export async function benchApproval(
+  t: TestPlatform,
+  temporal: TemporalBaseline,
+  applications: number,
+): Promise<void> {
+  log(`\n— Approval step latency: ${applications} seal applications × ${LEVELS.length - 1} steps —`);
+  const samples: number[] = [];
+  for (let a = 0; a < applications; a++) {
+    const submitted = await t.call('POST', '/api/seal-applications', {
+      as: 'zz-amr-clerk',
+      body: applicationBody(),
+    });
+    if (submitted.status !== 201)
+      throw new Error(`seal application: ${submitted.status} ${JSON.stringify(submitted.body)}`);
+    const id = submitted.body.id as string;
+    let taskId = await waitForTask(t, id, LEVELS[0]!);
+    for (let level = 0; level < LEVELS.length - 1; level++) {
+      const started = process.hrtime.bigint();
+      const decided = await t.call('POST', `/api/tasks/${taskId}/approve`, { as: LEVELS[level]!, body: {} });
+      if (decided.status !== 200)
+        throw new Error(`approve: ${decided.status} ${JSON.stringify(decided.body)}`);
+      taskId = await waitForTask(t, id, LEVELS[level + 1]!);
+      samples.push(elapsedMs(started));
+    }
+  }
+  const baseline = await temporal.updateLatency(samples.length);
+  const p50 = percentile(samples, 50);
+  const p99 = percentile(samples, 99);
+  log(
+    `bare Temporal update        p50 ${baseline.p50.toFixed(1)} ms, p99 ${baseline.p99.toFixed(1)} ms (${samples.length} updates)`,
+  );
+  log(
+    `approval step → next task   p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (${samples.length} steps; target p50 < 100 ms)`,
+  );
+  reportRatio({
+    name: 'approval step p50 / bare update p50 (lower is better)',
+    platform: `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    baseline: `p50 ${baseline.p50.toFixed(1)} ms, p99 ${baseline.p99.toFixed(1)} ms`,
+    ratio: p50 / baseline.p50,
+    target: 'p50 < 100 ms',
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Bulk conversion (LM-10): a ledger of `rows` 营业执照 uploaded as CSV, mapped, started and waited for through the
+ * API (upload to report: staging, checking, batches on the signing queue, one transaction each), against the raw
+ * rate of signing each row's canonical licence with RSA and writing it to a bare table with PostgreSQL `COPY`.
+ * Peak memory of every process is sampled throughout the platform's run.
+ */
+import { createHash, sign } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { canonicalLicence } from '../domain/licence';
+import { OrganisationCertificate } from '../db/entities';
+import { decryptPrivateKey } from '../pki/key-encryption';
+import {
+  grantConversionSealUse,
+  LEDGER_MAPPING,
+  ledgerCsv,
+  makeLedger,
+  uploadLedger,
+  waitForConversion,
+} from '../test/support/conversions';
+import { TEST_PKI_MASTER_KEY } from '../test/support/env';
+import type { TestPlatform } from '../test/support/platform';
+import { ownerUrl } from './owner';
+import { mib, postmasterPid, sampleMemory } from './memory';
+import { elapsedMs, fmt, log, reportRatio } from './stats';
+
+/** COPY text format: tab-separated, with backslash, tab and newlines escaped. */
+const copyField = (s: string) =>
+  s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+
+async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string>>): Promise<number> {
+  const certificate = await t.em().findOneOrFail(OrganisationCertificate, { organisationId: 'zz-amr' });
+  const key = decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY);
+  const client = new Client({ connectionString: ownerUrl(t) });
+  client.on('error', () => undefined); // a connection lost at shutdown; the queries report their own errors
+  await client.connect();
+  await client.query('create table if not exists bench_raw_conversion (data jsonb, signature text)');
+  const started = process.hrtime.bigint();
+  function* lines() {
+    for (const row of rows) {
+      const content = canonicalLicence({
+        metadata: { licenceNumber: row['原证照编号'] } as never,
+        data: row as never,
+      });
+      const hash = createHash('sha256').update(content).digest('hex');
+      const signature = sign('sha256', Buffer.from(hash + content), key).toString('base64');
+      yield `${copyField(content)}\t${signature}\n`;
+    }
+  }
+  await pipeline(
+    Readable.from(lines()),
+    client.query(copyFrom('copy bench_raw_conversion (data, signature) from stdin')),
+  );
+  const seconds = elapsedMs(started) / 1000;
+  await client.end();
+  return rows.length / seconds;
+}
+
+export async function benchConversion(
+  t: TestPlatform,
+  rows: number,
+  temporalPid: number | undefined,
+): Promise<void> {
+  log(`\n— Bulk conversion: ${rows} rows, upload to report —`);
+  const ledger = makeLedger(rows, 0);
+  const raw = await rawSignAndCopy(t, ledger.rows);
+  await grantConversionSealUse(t, rows); // the one authorisation (SM-12), before the clock starts
+
+  const memory = sampleMemory(temporalPid, await postmasterPid(t.workerEnv.DATABASE_URL!));
+  const started = process.hrtime.bigint();
+  const uploaded = await uploadLedger(t, { name: 'bench.csv', content: ledgerCsv(ledger.rows) });
+  if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status} ${JSON.stringify(uploaded.body)}`);
+  const uploadMs = elapsedMs(started);
+  const jobId = uploaded.body.id as string;
+  const mapped = await t.call('PUT', `/api/conversions/${jobId}/mapping`, {
+    as: 'zz-amr-issuer',
+    body: { mapping: LEDGER_MAPPING },
+  });
+  if (mapped.status !== 200) throw new Error(`mapping: ${mapped.status} ${JSON.stringify(mapped.body)}`);
+  const checkedMs = elapsedMs(started);
+  const start = await t.call('POST', `/api/conversions/${jobId}/start`, { as: 'zz-amr-issuer', body: {} });
+  if (start.status >= 300) throw new Error(`start: ${start.status} ${JSON.stringify(start.body)}`);
+  const done = await waitForConversion(t, jobId, 3_600_000);
+  const seconds = elapsedMs(started) / 1000;
+  const peak = memory.stop();
+  if (done.status !== 'completed') throw new Error(`conversion ended ${done.status}`);
+  const converted = done.progress.converted as number;
+  const rate = converted / seconds;
+  log(`raw sign + COPY             ${fmt(raw)} rows/s  (one process, one core)`);
+  log(
+    `platform conversion         ${fmt(rate)} rows/s  (${converted} converted in ${seconds.toFixed(1)} s: ` +
+      `upload ${(uploadMs / 1000).toFixed(1)} s, mapping and check ${((checkedMs - uploadMs) / 1000).toFixed(1)} s, ` +
+      `batches ${(seconds - checkedMs / 1000).toFixed(1)} s)`,
+  );
+  log(`1,000,000 rows at this rate: ${(1_000_000 / rate / 60).toFixed(1)} min (target < 10 min)`);
+  log(
+    `peak memory: this process (API + workers) ${mib(peak.thisProcess)}, Temporal server ${mib(peak.temporal)}, largest PostgreSQL process ${mib(peak.postgres)} (target < 1 GiB each)`,
+  );
+  reportRatio({
+    name: 'conversion / raw sign + COPY',
+    platform: `${rate.toFixed(0)} rows/s`,
+    baseline: `${raw.toFixed(0)} rows/s`,
+    ratio: rate / raw,
+    target: '≥ 0.3; 1 M rows < 10 min',
+  });
+}
