@@ -6,7 +6,9 @@
 import type { Orm } from '../db/orm';
 import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
+import { createAnnouncedCaseActivities } from './announced-case';
 import { createApprovalActivities } from './approval';
+import { createRectificationActivities } from './rectification';
 import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createDisputeActivities } from './dispute';
 import { createCertificateReminderActivities } from './certificate-reminders';
@@ -47,6 +49,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createCertificateReminderActivities(deps),
     ...createTransparencyLogActivities(deps),
     ...createLicenceConversionActivities(deps),
+    ...createAnnouncedCaseActivities(deps),
+    ...createRectificationActivities(deps),
   });
 }
 

@@ -29,6 +29,10 @@ import { metricsRoutes } from './routes/metrics';
 import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
 import { disputeRoutes } from './routes/disputes';
+import { supervisionRoutes } from './routes/supervision';
+import { AnnouncedCaseService } from './services/announced-cases';
+import { SupervisionFindingService } from './services/supervision-findings';
+import { RectificationOrderService } from './services/rectification-orders';
 import { DisputeService } from './services/disputes';
 import { designatedStaffRoutes } from './routes/designated-staff';
 import { disputePageRoutes } from './web/dispute-pages';
@@ -138,6 +142,15 @@ export function createApp(ctx: AppContext) {
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
   app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
+  app.use(
+    '/api',
+    supervisionRoutes(
+      ctx,
+      new AnnouncedCaseService(ctx),
+      new SupervisionFindingService(ctx),
+      new RectificationOrderService(ctx),
+    ),
+  );
   const pdfVerification = new PdfVerificationService(ctx, verification);
   app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
   app.use('/api', certificateStatusRoutes(ctx));

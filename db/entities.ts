@@ -18,6 +18,7 @@ import {
 import { LICENCE_ENTITIES } from './licence-entities';
 import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
 import { DISPUTE_ENTITIES } from './dispute-entities';
+import { SUPERVISION_ENTITIES } from './supervision-entities';
 import { CERTIFICATE_ENTITIES } from './certificate-entities';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
@@ -449,5 +450,6 @@ export const ENTITIES = [
   ...LICENCE_ENTITIES,
   ...SEAL_STATUS_ENTITIES,
   ...DISPUTE_ENTITIES,
+  ...SUPERVISION_ENTITIES,
   ...CERTIFICATE_ENTITIES,
 ];

@@ -14,3 +14,5 @@ export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-back
 export { disputeWorkflow } from './dispute';
 export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
+export { announcedCaseWorkflow } from './announced-case';
+export { rectificationWorkflow } from './rectification';
