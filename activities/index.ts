@@ -9,6 +9,7 @@ import type { Mailer } from '../mail/mailer';
 import { createAnnouncedCaseActivities } from './announced-case';
 import { createApprovalActivities } from './approval';
 import { createRectificationActivities } from './rectification';
+import { createSupervisionRunActivities } from './supervision-run';
 import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createDisputeActivities } from './dispute';
 import { createCertificateReminderActivities } from './certificate-reminders';
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceConversionActivities(deps),
     ...createAnnouncedCaseActivities(deps),
     ...createRectificationActivities(deps),
+    ...createSupervisionRunActivities(deps),
   });
 }
 

@@ -33,6 +33,7 @@ import { supervisionRoutes } from './routes/supervision';
 import { AnnouncedCaseService } from './services/announced-cases';
 import { SupervisionFindingService } from './services/supervision-findings';
 import { RectificationOrderService } from './services/rectification-orders';
+import { RandomSampleService } from './services/random-samples';
 import { DisputeService } from './services/disputes';
 import { designatedStaffRoutes } from './routes/designated-staff';
 import { disputePageRoutes } from './web/dispute-pages';
@@ -142,13 +143,15 @@ export function createApp(ctx: AppContext) {
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
   app.use('/api', designatedStaffRoutes(ctx, new DesignatedStaffService(ctx)));
+  const findings = new SupervisionFindingService(ctx);
   app.use(
     '/api',
     supervisionRoutes(
       ctx,
       new AnnouncedCaseService(ctx),
-      new SupervisionFindingService(ctx),
+      findings,
       new RectificationOrderService(ctx),
+      new RandomSampleService(ctx, findings),
     ),
   );
   const pdfVerification = new PdfVerificationService(ctx, verification);

@@ -6,6 +6,7 @@ import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { HOLDER_PORTAL_PATHS } from './openapi-holder-portal';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
+import { SUPERVISION_PATHS, SUPERVISION_SCHEMAS } from './openapi-supervision';
 import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
@@ -57,6 +58,7 @@ export function openApiDocument(serverUrl: string) {
         ...LICENCE_SCHEMAS,
         ...LICENCE_LIFECYCLE_SCHEMAS,
         ...DISPUTE_SCHEMAS,
+        ...SUPERVISION_SCHEMAS,
         ...CONVERSION_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
@@ -344,6 +346,7 @@ export function openApiDocument(serverUrl: string) {
       ...HOLDER_PORTAL_PATHS,
       ...LICENCE_LIFECYCLE_PATHS,
       ...DISPUTE_PATHS,
+      ...SUPERVISION_PATHS,
       ...CONVERSION_PATHS,
     }),
   };

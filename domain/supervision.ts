@@ -21,13 +21,41 @@ export const VIOLATION_LABELS: Record<ViolationKind, string> = {
 
 /** The rules a finding is raised under, each of one violation kind. */
 export const FINDING_RULES = {
+  type_not_reviewed: 'catalogue',
+  superseded_type_version: 'catalogue',
+  late_arrival: 'collection',
   announced_case_without_licence: 'collection',
+  dispute_breach: 'correction',
+  exchange_overdue: 'sharing',
+  paper_demanded: 'paper',
 } as const satisfies Record<string, ViolationKind>;
 export type FindingRule = keyof typeof FINDING_RULES;
 
 export const FINDING_RULE_LABELS: Record<FindingRule, string> = {
+  type_not_reviewed: '证照类型超过一年未复核',
+  superseded_type_version: '按已废止的证照类型版本签发',
+  late_arrival: '电子证照逾期归集',
   announced_case_without_licence: '办结后次一工作日 24 时前未归集电子证照',
+  dispute_breach: '异议未在时限内标注或答复',
+  exchange_overdue: '证照数据推送逾期未送达',
+  paper_demanded: '模拟办事中被要求提供纸质证照',
 };
+
+/** LM-28: a licence type is reviewed at least once a year. */
+export const TYPE_REVIEW_DAYS = 365;
+/** An exchange push still undelivered one working day after it was queued is overdue. */
+export const EXCHANGE_PUSH_WORKING_DAYS = 1;
+
+/** A simulated service request (LM-28): a supervisor applies for a service item as a citizen would. */
+export const SimulatedRequestBody = z
+  .object({
+    organisationId: z.string().trim().min(1).max(100),
+    serviceItem: z.string().trim().min(1).max(200),
+    paperDemanded: z.boolean(),
+    note: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+export type SimulatedRequestBody = z.infer<typeof SimulatedRequestBody>;
 
 export const FINDING_STATES = ['new', 'ordered', 'rectified', 'dismissed'] as const;
 export type FindingState = (typeof FINDING_STATES)[number];

@@ -16,3 +16,4 @@ export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
 export { announcedCaseWorkflow } from './announced-case';
 export { rectificationWorkflow } from './rectification';
+export { supervisionRunWorkflow } from './supervision-run';

@@ -1,6 +1,7 @@
 /**
  * Supervision (issue 14, LM-9, LM-28, LM-30): announced cases (`POST /api/cases`, `GET /api/cases/:caseId`), the
- * management unit's findings (`GET /api/supervision/findings`) and rectification orders
+ * management unit's findings (`GET /api/supervision/findings`), runs, simulated requests and random samples
+ * (`/api/supervision/…`), and rectification orders
  * (`/api/rectification-orders`).
  */
 import { Router } from 'express';
@@ -9,6 +10,7 @@ import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
 import { notFound } from '../errors';
 import type { AnnouncedCaseService } from '../services/announced-cases';
+import type { RandomSampleService } from '../services/random-samples';
 import {
   RECTIFICATION_DECISIONS,
   RectificationDecision,
@@ -21,6 +23,7 @@ export function supervisionRoutes(
   cases: AnnouncedCaseService,
   findings: SupervisionFindingService,
   orders: RectificationOrderService,
+  samples: RandomSampleService,
 ): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
@@ -39,6 +42,20 @@ export function supervisionRoutes(
 
   router.get('/supervision/findings', auth, async (req, res) => {
     res.json(await findings.list(requirePrincipal(req), req.query));
+  });
+
+  router.post('/supervision/runs', auth, async (req, res) => {
+    res.json(await findings.run(requirePrincipal(req), requestMeta(req)));
+  });
+
+  router.post('/supervision/simulated-requests', auth, async (req, res) => {
+    res
+      .status(201)
+      .json(await findings.recordSimulatedRequest(requirePrincipal(req), req.body, requestMeta(req)));
+  });
+
+  router.post('/supervision/samples', auth, async (req, res) => {
+    res.status(201).json(await samples.draw(requirePrincipal(req), req.body, requestMeta(req)));
   });
 
   router.post('/rectification-orders', auth, async (req, res) => {

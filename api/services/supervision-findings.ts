@@ -1,8 +1,11 @@
 /**
  * The management unit's findings (LM-28): the violations found in the units of its jurisdiction, with their
- * evidence, newest first. Only a management unit's supervisors (and administrators) see them.
+ * evidence, newest first; an on-demand supervision run over the jurisdiction; simulated service requests. Only a
+ * management unit's supervisors (and administrators) see and do these.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { recordAudit } from '../../db/audit';
 import { Organisation } from '../../db/entities';
 import { SupervisionFinding } from '../../db/supervision-entities';
 import {
@@ -10,13 +13,15 @@ import {
   FINDING_STATE_LABELS,
   FINDING_STATES,
   FindingRule,
+  SimulatedRequestBody,
   VIOLATION_KINDS,
   VIOLATION_LABELS,
 } from '../../domain/supervision';
+import { runSupervision } from '../../usecases/supervision-run';
 import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
-import { forbidden } from '../errors';
-import type { Principal } from '../principal';
+import { badRequest, forbidden } from '../errors';
+import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
 
 export const FindingsQuery = z
@@ -55,6 +60,62 @@ export class SupervisionFindingService {
       { orderBy: { foundAt: 'desc' }, limit: 1000, disableIdentityMap: true },
     );
     return { items: rows.map((f) => findingJson(f, units.get(f.organisationId)!)) };
+  }
+
+  /** POST /api/supervision/runs: every rule over the units of the caller's jurisdiction, now. */
+  async run(principal: Principal, meta: RequestMeta) {
+    const units = await this.jurisdictionUnits(principal);
+    const result = await runSupervision(this.ctx.em(), new Date(), new Set(units.keys()));
+    await recordAudit(this.ctx.em(), {
+      actor: actorOf(principal),
+      action: 'supervision.run',
+      targetType: 'jurisdiction',
+      targetId: principal.jurisdictionId,
+      outcome: 'success',
+      details: { ...result },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    return result;
+  }
+
+  /** POST /api/supervision/simulated-requests: a simulated service request as the supervisor recorded it. */
+  async recordSimulatedRequest(principal: Principal, raw: unknown, meta: RequestMeta) {
+    const body = parse(SimulatedRequestBody, raw);
+    const units = await this.jurisdictionUnits(principal);
+    if (!units.has(body.organisationId)) {
+      throw badRequest([
+        { field: 'organisationId', rule: 'jurisdiction', message: '该单位不存在或不在您的管辖范围内' },
+      ]);
+    }
+    const id = randomUUID();
+    const recordedAt = new Date();
+    await this.ctx.em().transactional(async (tx) => {
+      await tx.execute(
+        `insert into simulated_request (id, organisation_id, service_item, paper_demanded, note, recorded_by,
+           recorded_at) values (?, ?, ?, ?, ?, ?, ?)`,
+        [
+          id,
+          body.organisationId,
+          body.serviceItem,
+          body.paperDemanded,
+          body.note ?? null,
+          principal.username,
+          recordedAt,
+        ],
+      );
+      await recordAudit(tx, {
+        actor: actorOf(principal),
+        action: 'supervision.simulated_request',
+        targetType: 'simulated_request',
+        targetId: id,
+        outcome: 'success',
+        details: { ...body },
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
+    });
+    return { id, ...body, recordedBy: principal.username, recordedAt: recordedAt.toISOString() };
   }
 }
 

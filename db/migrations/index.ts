@@ -18,6 +18,7 @@ import { Migration20261202820000_disputes } from './Migration20261202820000_disp
 import { Migration20261202850000_transparency_log } from './Migration20261202850000_transparency_log';
 import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
 import { Migration20261202920000_supervision } from './Migration20261202920000_supervision';
+import { Migration20261202920100_simulated_requests } from './Migration20261202920100_simulated_requests';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -45,4 +46,8 @@ export const MIGRATIONS = [
   { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
   { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
   { name: 'Migration20261202920000_supervision', class: Migration20261202920000_supervision },
+  {
+    name: 'Migration20261202920100_simulated_requests',
+    class: Migration20261202920100_simulated_requests,
+  },
 ];

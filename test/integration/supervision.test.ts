@@ -7,7 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { AuditEvent } from '../../db/entities';
 import { findingFor } from '../support/supervision';
-import { BUSINESS_LICENCE_CODE, businessLicenceBody } from '../support/licences';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  FOOD_BUSINESS_CODE,
+  grantLicenceSealUse,
+  issueLicence,
+} from '../support/licences';
+import { Dispute, DisputeBreach } from '../../db/dispute-entities';
+import { ensureSupervisionSchedule, supervisionScheduleId } from '../../platform/supervision-schedule';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { recordFinding } from '../../db/supervision-findings';
 import { SupervisionFinding } from '../../db/supervision-entities';
@@ -221,5 +229,236 @@ describe('LM-30 rectification orders through the API', () => {
         })
       ).status,
     ).toBe(403);
+  });
+});
+
+describe('LM-28 supervision runs find the five violation kinds, each with its evidence', () => {
+  const run = async () => {
+    const res = await t.call('POST', '/api/supervision/runs', { as: 'zz-approval-supervisor' });
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const findings = async (kind: string) =>
+    (await t.call('GET', `/api/supervision/findings?organisationId=zz-amr&kind=${kind}`, { as: 'jc-admin' }))
+      .body.items as Array<{ rule: string; evidence: Record<string, unknown>; state: string }>;
+
+  it('1 catalogue: a type not reviewed for a year is a finding of each unit that issues it', async () => {
+    const publishedAt = new Date(Date.now() - 400 * 86_400_000);
+    await t
+      .em()
+      .fork()
+      .getConnection()
+      .execute(`update licence_type set published_at = ? where code = ? and status = 'published'`, [
+        publishedAt,
+        FOOD_BUSINESS_CODE,
+      ]);
+    const result = await run();
+    expect(result.found.type_not_reviewed).toBeGreaterThanOrEqual(1);
+    expect(await findings('catalogue')).toContainEqual(
+      expect.objectContaining({
+        rule: 'type_not_reviewed',
+        state: 'new',
+        evidence: expect.objectContaining({
+          typeCode: FOOD_BUSINESS_CODE,
+          publishedAt: publishedAt.toISOString(),
+        }),
+      }),
+    );
+    // A second run finds nothing twice.
+    expect((await run()).found.type_not_reviewed).toBeUndefined();
+  });
+
+  it('2 collection: a licence received after its LM-9 deadline', async () => {
+    const body = businessLicenceBody({ caseClosedAt: new Date(Date.now() - 6 * 86_400_000).toISOString() });
+    expect([201, 202]).toContain(
+      (await t.call('POST', '/api/licenses', { as: 'zz-amr-system', body })).status,
+    );
+    expect((await run()).found.late_arrival).toBeGreaterThanOrEqual(1);
+    const finding = (await findings('collection')).find((f) => f.evidence.caseId === body.caseId);
+    expect(finding).toMatchObject({
+      rule: 'late_arrival',
+      evidence: { caseClosedAt: new Date(body.caseClosedAt as string).toISOString() },
+    });
+    expect(Date.parse(String(finding!.evidence.receivedAt))).toBeGreaterThan(
+      Date.parse(String(finding!.evidence.deadlineAt)),
+    );
+  });
+
+  it('3 correction: a dispute whose outcome was not given in time (read from the dispute breaches)', async () => {
+    const em = t.em().fork();
+    const id = randomUUID();
+    const due = new Date(Date.now() - 86_400_000);
+    em.create(Dispute, {
+      id,
+      licenceIdentifier: `1.2.156.3005.2.TEST.${id}`,
+      licenceSeriesId: id,
+      typeCode: BUSINESS_LICENCE_CODE,
+      issuerOrganisationId: 'zz-amr',
+      challengerKind: 'public',
+      challengerName: '王五',
+      ground: 'accuracy',
+      items: ['住所'],
+      description: '住所有误',
+      status: 'marked',
+      receivedAt: new Date(due.getTime() - 7 * 86_400_000),
+      markerDueAt: new Date(due.getTime() - 6 * 86_400_000),
+      markerProvisional: false,
+      outcomeDueAt: due,
+      outcomeProvisional: false,
+      workflowId: `dispute-${id}`,
+    });
+    await em.flush();
+    em.create(DisputeBreach, {
+      disputeId: id,
+      kind: 'outcome_late',
+      issuerOrganisationId: 'zz-amr',
+      dueAt: due,
+      breachedAt: due,
+    });
+    await em.flush();
+    expect((await run()).found.dispute_breach).toBe(1);
+    expect(await findings('correction')).toContainEqual(
+      expect.objectContaining({
+        rule: 'dispute_breach',
+        evidence: expect.objectContaining({
+          disputeId: id,
+          breach: 'outcome_late',
+          dueAt: due.toISOString(),
+        }),
+      }),
+    );
+  });
+
+  it('4 sharing: an exchange push still undelivered a working day after it was queued', async () => {
+    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+    const { licence } = await issueLicence(t, businessLicenceBody());
+    const queuedAt = new Date(Date.now() - 10 * 86_400_000);
+    await t
+      .em()
+      .fork()
+      .getConnection()
+      .execute(
+        `update exchange_outbox set created_at = ? where licence_id = (select id from licence where identifier = ?)`,
+        [queuedAt, licence.identifier],
+      );
+    expect((await run()).found.exchange_overdue).toBeGreaterThanOrEqual(1);
+    expect(await findings('sharing')).toContainEqual(
+      expect.objectContaining({
+        rule: 'exchange_overdue',
+        evidence: expect.objectContaining({
+          licenceIdentifier: licence.identifier,
+          queuedAt: queuedAt.toISOString(),
+        }),
+      }),
+    );
+  });
+
+  it('5 paper: a simulated service request in which paper was demanded (one without is no finding)', async () => {
+    const record = (body: unknown, as = 'zz-approval-supervisor') =>
+      t.call('POST', '/api/supervision/simulated-requests', { as, body });
+    const paper = await record({
+      organisationId: 'zz-amr',
+      serviceItem: '食品经营许可（新办）',
+      paperDemanded: true,
+      note: '窗口要求提供营业执照纸质复印件',
+    });
+    expect(paper.status).toBe(201);
+    const none = await record({
+      organisationId: 'zz-amr',
+      serviceItem: '营业执照变更',
+      paperDemanded: false,
+    });
+    expect(none.status).toBe(201);
+    expect((await record({ organisationId: 'gp-amr', serviceItem: 'x', paperDemanded: true })).status).toBe(
+      400,
+    );
+    expect((await record({ organisationId: 'zz-amr', serviceItem: 'x' })).body.error.details[0].field).toBe(
+      'paperDemanded',
+    );
+    expect(
+      (await record({ organisationId: 'zz-amr', serviceItem: 'x', paperDemanded: true }, 'zz-amr-clerk'))
+        .status,
+    ).toBe(403);
+    expect((await run()).found.paper_demanded).toBe(1);
+    const found = await findings('paper');
+    expect(found).toEqual([
+      expect.objectContaining({
+        rule: 'paper_demanded',
+        evidence: expect.objectContaining({
+          simulatedRequestId: paper.body.id,
+          serviceItem: '食品经营许可（新办）',
+          recordedBy: 'zz-approval-supervisor',
+        }),
+      }),
+    ]);
+    expect(await audited('supervision.simulated_request', paper.body.id)).toHaveLength(1);
+  });
+
+  it('the daily Schedule runs the same supervision; only supervisors may run it', async () => {
+    expect((await t.call('POST', '/api/supervision/runs', { as: 'zz-amr-clerk' })).status).toBe(403);
+    const handle = t.platform.temporal.schedule.getHandle(supervisionScheduleId(t.platform.ctx.taskQueue));
+    let description: Awaited<ReturnType<typeof handle.describe>> | undefined;
+    for (let i = 0; i < 100 && !description; i++) {
+      description = await handle.describe().catch(() => undefined);
+      if (!description) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(description!.spec.timezone).toBe('Asia/Shanghai');
+    expect(description!.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'supervisionRunWorkflow',
+    });
+    expect(await ensureSupervisionSchedule(t.platform.temporal, t.platform.ctx.taskQueue)).toBe(false);
+    // A finding of another county, for the scheduled run (over every unit) to find.
+    const body = businessLicenceBody({ caseClosedAt: new Date(Date.now() - 6 * 86_400_000).toISOString() });
+    await t.call('POST', '/api/licenses', { as: 'gp-amr-issuer', body });
+    await handle.trigger();
+    const found = await waitFor('the scheduled run', async () => {
+      const res = await t.call('GET', '/api/supervision/findings?organisationId=gp-amr&kind=collection', {
+        as: 'jc-admin',
+      });
+      return res.body.items.find((f: { evidence: { caseId: string } }) => f.evidence.caseId === body.caseId);
+    });
+    expect(found).toMatchObject({ rule: 'late_arrival', unitName: '高平市市场监督管理局' });
+  });
+});
+
+describe('LM-28 random checks', () => {
+  it('a sample drawn again with its recorded seed and cut-off draws the same licences, after more were issued', async () => {
+    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+    for (let i = 0; i < 3; i++) await issueLicence(t, businessLicenceBody());
+    const draw = (body: unknown, as = 'zz-approval-supervisor') =>
+      t.call('POST', '/api/supervision/samples', { as, body });
+    const first = await draw({ organisationId: 'zz-amr', size: 2 });
+    expect(first.status).toBe(201);
+    expect(first.body.licences).toHaveLength(2);
+    expect(first.body.populationSize).toBeGreaterThanOrEqual(3);
+    expect(await audited('supervision.sample', first.body.id)).toHaveLength(1);
+    await issueLicence(t, businessLicenceBody());
+    const again = await draw({
+      organisationId: 'zz-amr',
+      size: 2,
+      seed: first.body.seed,
+      cutoff: first.body.cutoff,
+    });
+    expect(again.body).toMatchObject({
+      licences: first.body.licences,
+      populationSize: first.body.populationSize,
+      seed: first.body.seed,
+      cutoff: first.body.cutoff,
+    });
+    const now = await draw({ organisationId: 'zz-amr', size: 2, seed: first.body.seed });
+    expect(now.body.populationSize).toBe(first.body.populationSize + 1);
+
+    expect((await draw({ organisationId: 'zz-amr', size: 2 }, 'zz-amr-clerk')).status).toBe(403);
+    expect((await draw({ organisationId: 'gp-amr', size: 2 })).body.error.details[0].field).toBe(
+      'organisationId',
+    );
+    expect((await draw({ organisationId: 'zz-amr', size: 0 })).body.error.details[0].field).toBe('size');
+    const future = await draw({
+      organisationId: 'zz-amr',
+      size: 1,
+      cutoff: new Date(Date.now() + 3600_000).toISOString(),
+    });
+    expect(future.body.error.details[0].field).toBe('cutoff');
   });
 });
