@@ -6,7 +6,10 @@
 import type { Orm } from '../db/orm';
 import type { Config } from '../infra/config';
 import type { Mailer } from '../mail/mailer';
+import { createAnnouncedCaseActivities } from './announced-case';
 import { createApprovalActivities } from './approval';
+import { createRectificationActivities } from './rectification';
+import { createSupervisionRunActivities } from './supervision-run';
 import { createAttachmentPurgeActivities } from './attachment-purge';
 import { createDisputeActivities } from './dispute';
 import { createForceMajeureActivities } from './force-majeure';
@@ -53,6 +56,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceConversionActivities(deps),
     ...createLicenceUsageActivities(deps),
     ...createPersonChangeActivities(deps),
+    ...createAnnouncedCaseActivities(deps),
+    ...createRectificationActivities(deps),
+    ...createSupervisionRunActivities(deps),
   });
 }
 

@@ -30,6 +30,11 @@ import { licenceTypeRoutes } from './routes/licence-types';
 import { licenceRoutes } from './routes/licences';
 import { disputeRoutes } from './routes/disputes';
 import { forceMajeureRoutes } from './routes/force-majeure';
+import { supervisionRoutes } from './routes/supervision';
+import { AnnouncedCaseService } from './services/announced-cases';
+import { SupervisionFindingService } from './services/supervision-findings';
+import { RectificationOrderService } from './services/rectification-orders';
+import { RandomSampleService } from './services/random-samples';
 import { DisputeService } from './services/disputes';
 import { ForceMajeureService } from './services/force-majeure';
 import { designatedStaffRoutes } from './routes/designated-staff';
@@ -153,6 +158,17 @@ export function createApp(ctx: AppContext) {
   app.use('/api', designatedStaffRoutes(ctx, designatedStaff));
   app.use('/api', organisationRoutes(ctx, registry, people));
   app.use('/api', forceMajeureRoutes(ctx, new ForceMajeureService(ctx)));
+  const findings = new SupervisionFindingService(ctx);
+  app.use(
+    '/api',
+    supervisionRoutes(
+      ctx,
+      new AnnouncedCaseService(ctx),
+      findings,
+      new RectificationOrderService(ctx),
+      new RandomSampleService(ctx, findings),
+    ),
+  );
   const pdfVerification = new PdfVerificationService(ctx, verification);
   app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
   app.use('/api', certificateStatusRoutes(ctx));

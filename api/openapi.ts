@@ -8,6 +8,7 @@ import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-li
 import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
 import { FORCE_MAJEURE_PATHS, FORCE_MAJEURE_SCHEMAS } from './openapi-force-majeure';
 import { ORGANISATION_PATHS, ORGANISATION_SCHEMAS } from './openapi-organisations';
+import { SUPERVISION_PATHS, SUPERVISION_SCHEMAS } from './openapi-supervision';
 import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
@@ -61,6 +62,7 @@ export function openApiDocument(serverUrl: string) {
         ...DISPUTE_SCHEMAS,
         ...FORCE_MAJEURE_SCHEMAS,
         ...ORGANISATION_SCHEMAS,
+        ...SUPERVISION_SCHEMAS,
         ...CONVERSION_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
@@ -350,6 +352,7 @@ export function openApiDocument(serverUrl: string) {
       ...DISPUTE_PATHS,
       ...FORCE_MAJEURE_PATHS,
       ...ORGANISATION_PATHS,
+      ...SUPERVISION_PATHS,
       ...CONVERSION_PATHS,
     }),
   };

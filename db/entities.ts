@@ -19,6 +19,7 @@ import { LICENCE_ENTITIES } from './licence-entities';
 import { SEAL_STATUS_ENTITIES } from './seal-status-entities';
 import { DISPUTE_ENTITIES } from './dispute-entities';
 import { FORCE_MAJEURE_ENTITIES } from './force-majeure-entities';
+import { SUPERVISION_ENTITIES } from './supervision-entities';
 import { CERTIFICATE_ENTITIES } from './certificate-entities';
 import { ORGANISATION_ENTITIES } from './organisation-entities';
 
@@ -462,5 +463,6 @@ export const ENTITIES = [
   ...DISPUTE_ENTITIES,
   ...FORCE_MAJEURE_ENTITIES,
   ...ORGANISATION_ENTITIES,
+  ...SUPERVISION_ENTITIES,
   ...CERTIFICATE_ENTITIES,
 ];

@@ -22,6 +22,7 @@ import { JurisdictionTree } from '../api/jurisdiction-tree';
 import { openOrm, Orm } from '../db/orm';
 import { createMailer, Mailer } from '../mail/mailer';
 import { ensureExpirySweepSchedule } from './expiry-schedule';
+import { ensureSupervisionSchedule } from './supervision-schedule';
 import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
 import { ensureAttachmentPurgeSchedule } from '../usecases/attachment-purge-schedule';
@@ -170,6 +171,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   // Issue 12 Build 2: the daily expiry sweep's Schedule (created once; retried at the next start if this fails).
   ensureExpirySweepSchedule(temporal, config.temporalTaskQueue).catch((err) =>
     logger.warn({ err }, 'creating the expiry sweep schedule failed'),
+  );
+  // Issue 14: the daily supervision run's Schedule.
+  ensureSupervisionSchedule(temporal, config.temporalTaskQueue).catch((err) =>
+    logger.warn({ err }, 'creating the supervision schedule failed'),
   );
 
   return {

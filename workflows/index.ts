@@ -17,3 +17,6 @@ export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
 export { licenceUsageRequestWorkflow } from './licence-usage-request';
 export { personChangeWorkflow } from './person-change';
+export { announcedCaseWorkflow } from './announced-case';
+export { rectificationWorkflow } from './rectification';
+export { supervisionRunWorkflow } from './supervision-run';

@@ -43,6 +43,7 @@ import {
 } from './licence-views';
 import { isManagementOverseer } from '../access';
 import { searchScope } from './licence-search';
+import { AnnouncedCaseService } from './announced-cases';
 
 export type { IssuanceView, LicenceView, VersionItem } from './licence-views';
 
@@ -332,6 +333,13 @@ export class LicenceService {
       },
     });
     if (!submitted.created) return this.repeat(principal, submitted.existing, r.fingerprint);
+    // LM-9: a case announced when it closed ends with its licence's arrival.
+    const stored = await this.issuanceRow(id);
+    await new AnnouncedCaseService(this.ctx).issuanceArrived(
+      principal.organisationId,
+      r.caseId,
+      stored.receivedAt,
+    );
     return this.answer(principal, id, true);
   }
 

@@ -21,6 +21,8 @@ import { Migration20261202940000_licence_usage_requests } from './Migration20261
 import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
 import { Migration20261202910001_force_majeure } from './Migration20261202910001_force_majeure';
 import { Migration20261202930001_organisation_registry } from './Migration20261202930001_organisation_registry';
+import { Migration20261202920000_supervision } from './Migration20261202920000_supervision';
+import { Migration20261202920100_simulated_requests } from './Migration20261202920100_simulated_requests';
 
 export const MIGRATIONS = [
   { name: 'Migration20261127000000_foundation', class: Migration20261127000000_foundation },
@@ -48,6 +50,11 @@ export const MIGRATIONS = [
   { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
   { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
   { name: 'Migration20261202910001_force_majeure', class: Migration20261202910001_force_majeure },
+  { name: 'Migration20261202920000_supervision', class: Migration20261202920000_supervision },
+  {
+    name: 'Migration20261202920100_simulated_requests',
+    class: Migration20261202920100_simulated_requests,
+  },
   {
     name: 'Migration20261202930001_organisation_registry',
     class: Migration20261202930001_organisation_registry,

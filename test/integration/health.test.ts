@@ -144,6 +144,16 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/usage-list',
       '/api/usage-list-requests',
       '/api/usage-list-requests/{id}',
+      // issue 14: announced cases, findings, rectification orders
+      '/api/cases',
+      '/api/cases/{caseId}',
+      '/api/supervision/findings',
+      '/api/supervision/runs',
+      '/api/supervision/simulated-requests',
+      '/api/supervision/samples',
+      '/api/rectification-orders',
+      '/api/rectification-orders/{id}',
+      ...['submit', 'accept', 'return', 'extend'].map((a) => `/api/rectification-orders/{id}/${a}`),
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

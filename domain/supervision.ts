@@ -1,0 +1,114 @@
+/**
+ * Electronic supervision (LM-9, LM-28, LM-30): cases announced when they close, the five kinds of violation a
+ * supervision run finds, and the states of a finding. Pure: no I/O and no clock; usable in workflows.
+ */
+import { z } from 'zod';
+import { Deadline, deadlineFor, WorkingCalendar } from './calendar';
+import { TYPE_CODE_PATTERN } from './licence-identifier';
+import { ISSUANCE_DEADLINE_WORKING_DAYS } from './licence';
+
+/** LM-28: the five violations the management unit supervises. */
+export const VIOLATION_KINDS = ['catalogue', 'collection', 'correction', 'sharing', 'paper'] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+
+export const VIOLATION_LABELS: Record<ViolationKind, string> = {
+  catalogue: '未按要求编制、更新、维护证照目录',
+  collection: '未及时归集电子证照',
+  correction: '未及时核查、更正错误数据',
+  sharing: '拒绝、拖延或减少共享数据',
+  paper: '可通过共享获取却要求提供纸质证照',
+};
+
+/** The rules a finding is raised under, each of one violation kind. */
+export const FINDING_RULES = {
+  type_not_reviewed: 'catalogue',
+  superseded_type_version: 'catalogue',
+  late_arrival: 'collection',
+  announced_case_without_licence: 'collection',
+  dispute_breach: 'correction',
+  exchange_overdue: 'sharing',
+  paper_demanded: 'paper',
+} as const satisfies Record<string, ViolationKind>;
+export type FindingRule = keyof typeof FINDING_RULES;
+
+export const FINDING_RULE_LABELS: Record<FindingRule, string> = {
+  type_not_reviewed: '证照类型超过一年未复核',
+  superseded_type_version: '按已废止的证照类型版本签发',
+  late_arrival: '电子证照逾期归集',
+  announced_case_without_licence: '办结后次一工作日 24 时前未归集电子证照',
+  dispute_breach: '异议未在时限内标注或答复',
+  exchange_overdue: '证照数据推送逾期未送达',
+  paper_demanded: '模拟办事中被要求提供纸质证照',
+};
+
+/** LM-28: a licence type is reviewed at least once a year. */
+export const TYPE_REVIEW_DAYS = 365;
+/** An exchange push still undelivered one working day after it was queued is overdue. */
+export const EXCHANGE_PUSH_WORKING_DAYS = 1;
+
+/** A simulated service request (LM-28): a supervisor applies for a service item as a citizen would. */
+export const SimulatedRequestBody = z
+  .object({
+    organisationId: z.string().trim().min(1).max(100),
+    serviceItem: z.string().trim().min(1).max(200),
+    paperDemanded: z.boolean(),
+    note: z.string().trim().max(2000).optional(),
+  })
+  .strict();
+export type SimulatedRequestBody = z.infer<typeof SimulatedRequestBody>;
+
+export const FINDING_STATES = ['new', 'ordered', 'rectified', 'dismissed'] as const;
+export type FindingState = (typeof FINDING_STATES)[number];
+
+export const FINDING_STATE_LABELS: Record<FindingState, string> = {
+  new: '新发现',
+  ordered: '已责令整改',
+  rectified: '已整改',
+  dismissed: '已撤销',
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// LM-9: a case announced when it closes; its licence is due by 24:00 of the next working day
+
+const IsoTime = z.iso.datetime({ offset: true, message: '应为 ISO 8601 时间，如 2026-11-27T10:30:00+08:00' });
+
+/** POST /api/cases: what a business system announces when a case closes, before or without issuing. */
+export const AnnounceCaseBody = z
+  .object({
+    /** The same business case id the licence will be issued under (POST /api/licenses caseId). */
+    caseId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[\w.:/-]+$/, { message: '只能包含字母、数字和 _ . : / -' }),
+    licenceType: z.string().regex(TYPE_CODE_PATTERN, { message: '应为 21 位证照类型代码' }),
+    closedAt: IsoTime,
+  })
+  .strict();
+export type AnnounceCaseBody = z.infer<typeof AnnounceCaseBody>;
+
+export const ANNOUNCED_CASE_STATUSES = ['open', 'flagged', 'issued', 'issued_late'] as const;
+export type AnnouncedCaseStatus = (typeof ANNOUNCED_CASE_STATUSES)[number];
+
+export const ANNOUNCED_CASE_STATUS_LABELS: Record<AnnouncedCaseStatus, string> = {
+  open: '待归集',
+  flagged: '逾期未归集',
+  issued: '已按时归集',
+  issued_late: '逾期归集',
+};
+
+/** LM-9: the licence of a case closed at `closedAt` is due at 24:00 of the next working day. */
+export function announcedCaseDeadline(calendar: WorkingCalendar, closedAt: Date | string): Deadline {
+  return deadlineFor(calendar, closedAt, { workingDays: ISSUANCE_DEADLINE_WORKING_DAYS });
+}
+
+/** How a case ends once its licence arrives: in time, or late. */
+export function arrivalStatus(deadlineAt: string, arrivedAt: string): 'issued' | 'issued_late' {
+  return Date.parse(arrivedAt) > Date.parse(deadlineAt) ? 'issued_late' : 'issued';
+}
+
+/** One workflow per announced case, from the issuing unit and its business case id. */
+export function announcedCaseWorkflowId(organisationId: string, caseId: string): string {
+  return `case-${organisationId}-${caseId}`;
+}
