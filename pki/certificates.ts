@@ -105,10 +105,43 @@ export function createCertificateAuthority(name: string, now: Date, years = 20):
   return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem };
 }
 
+/**
+ * Issue 18 Build 2 (PAdES B-LT): where relying parties find a certificate's status — the CA's CRL and its OCSP
+ * responder, both served by the platform (api/routes/certificate-status.ts).
+ */
+export interface CertificateStatusUrls {
+  crl: string;
+  ocsp: string;
+}
+
+export function certificateStatusUrls(publicUrl: string): CertificateStatusUrls {
+  const base = publicUrl.replace(/\/+$/, '');
+  return { crl: `${base}/api/pki/crl`, ocsp: `${base}/api/pki/ocsp` };
+}
+
+const ID_AD_OCSP = '1.3.6.1.5.5.7.48.1';
+
+/** cRLDistributionPoints (RFC 5280 §4.2.1.13) and authorityInfoAccess with the OCSP responder (§4.2.2.1). */
+function statusExtensions(urls: CertificateStatusUrls): object[] {
+  const { asn1 } = forge;
+  const seq = (items: forge.asn1.Asn1[]) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);
+  const context = (tag: number, items: forge.asn1.Asn1[]) =>
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, true, items);
+  const uri = (url: string) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 6, false, url); // GeneralName [6]
+  const oid = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(ID_AD_OCSP).getBytes());
+  return [
+    // DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } }
+    { id: '2.5.29.31', value: seq([seq([context(0, [context(0, [uri(urls.crl)])])])]) },
+    { id: '1.3.6.1.5.5.7.1.1', value: seq([seq([oid, uri(urls.ocsp)])]) },
+  ];
+}
+
 export function issueOrganisationCertificate(
   ca: CaMaterial,
   organisation: { name: string; uscc: string; province: string; locality: string },
   validity: { notBefore: Date; notAfter: Date },
+  statusUrls?: CertificateStatusUrls,
 ): IssuedCertificate {
   return build(
     [
@@ -126,6 +159,7 @@ export function issueOrganisationCertificate(
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
       { name: 'subjectKeyIdentifier' },
+      ...(statusUrls ? statusExtensions(statusUrls) : []),
     ],
   );
 }

@@ -36,12 +36,16 @@ export interface RunningSigningWorker {
 export async function prepareSigningKeys(
   orm: Orm,
   signing: SigningConfig,
-  options: { seedDevData?: boolean } = {},
+  options: { seedDevData?: boolean; publicUrl?: string } = {},
 ): Promise<void> {
   await ensureCertificateAuthority(orm.em.fork() as EntityManager, signing.pkiMasterKey);
   await ensureAuditSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
   await ensureLogSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
-  if (options.seedDevData) await seed(orm.em.fork() as EntityManager, signing.pkiMasterKey);
+  if (options.seedDevData) {
+    if (!options.publicUrl)
+      throw new Error('seeding needs PUBLIC_URL: the certificates name the CRL and OCSP');
+    await seed(orm.em.fork() as EntityManager, signing.pkiMasterKey, options.publicUrl);
+  }
 }
 
 export async function startSigningWorker(options: SigningWorkerOptions): Promise<RunningSigningWorker> {
@@ -58,7 +62,11 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
       connection,
       namespace: config.temporalNamespace,
       taskQueue,
-      activities: createSigningActivities({ orm, pkiMasterKey: signing.pkiMasterKey }),
+      activities: createSigningActivities({
+        orm,
+        pkiMasterKey: signing.pkiMasterKey,
+        publicUrl: config.publicUrl,
+      }),
     });
   } catch (err) {
     await connection?.close();

@@ -128,7 +128,8 @@ async function main(): Promise<void> {
       smtpUrl,
       seedDevData,
       runWorker: config.runWorker,
-      prepareKeys: signing && ((owner, o) => prepareSigningKeys(owner, signing, o)),
+      prepareKeys:
+        signing && ((owner, o) => prepareSigningKeys(owner, signing, { ...o, publicUrl: config.publicUrl })),
     });
     stops.push(() => platform.stop());
     if (signing) {

@@ -81,6 +81,7 @@ export async function createTemplateDatabase(adminUrl: string): Promise<void> {
   const orm = await openOrm(withDatabase(adminUrl, TEMPLATE_DATABASE));
   await prepareDatabase(orm, { runtimeRole: TEST_RUNTIME_ROLE });
   await prepareSigningKeys(orm, { pkiMasterKey: TEST_PKI_MASTER_KEY });
-  await seed(orm.em.fork() as EntityManager, TEST_PKI_MASTER_KEY);
+  // The test platforms' default PUBLIC_URL (test/support/platform.ts): the seeded certificates' CRL and OCSP.
+  await seed(orm.em.fork() as EntityManager, TEST_PKI_MASTER_KEY, 'http://localhost:3000');
   await orm.close(true);
 }
