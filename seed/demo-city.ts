@@ -233,7 +233,7 @@ export const DEV_USERS: UserSeed[] = [
 export const SEED_EMAIL_DOMAIN = 'jincheng.example';
 
 /** `publicUrl`: where the platform is served, named in the organisation certificates (CRL, OCSP). */
-export async function seed(em: EntityManager, pkiMasterKey: string, publicUrl: string): Promise<void> {
+export async function seed(em: EntityManager, pkiMasterKey: string, publicUrl: string | null): Promise<void> {
   const jurisdictions = new Map(JURISDICTIONS.map((j) => [j.key, j]));
   for (const j of JURISDICTIONS) {
     await em.upsert(

@@ -57,13 +57,14 @@ export function issueCertificateFor(
   place: { province: string; locality: string },
   validity: { notBefore: Date; notAfter: Date },
   masterKey: string,
-  publicUrl: string,
+  /** Null: no addresses (the test template's certificates, which no test platform serves at a fixed address). */
+  publicUrl: string | null,
 ): OrganisationCertificate {
   const issued = issueOrganisationCertificate(
     ca,
     { name: organisation.name, uscc: organisation.uscc, ...place },
     validity,
-    certificateStatusUrls(publicUrl),
+    publicUrl ? certificateStatusUrls(publicUrl) : undefined,
   );
   return em.create(OrganisationCertificate, {
     id: randomUUID(),

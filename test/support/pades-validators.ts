@@ -56,9 +56,8 @@ function field(block: string, label: string): string {
 }
 
 /**
- * pdfsig's report. Offline by default (`-no-ocsp`): certificates name the OCSP address of the platform that issued
- * them (issue 18 Build 2), which a test platform other than the one that made the template database does not
- * serve; with `ocsp`, pdfsig asks that address online, as pades-lt.test.ts does on a platform serving it.
+ * pdfsig's report. Without OCSP by default (`-no-ocsp`); with `ocsp`, pdfsig asks the certificate's OCSP address
+ * online (issue 18 Build 2), as pades-lt.test.ts does on a platform that serves the address its certificate names.
  */
 export async function pdfsig(
   pdf: Buffer,
