@@ -28,6 +28,7 @@ export async function carryOutCertificateRequest(
   em: EntityManager,
   requestId: string,
   pkiMasterKey: string,
+  publicUrl: string,
 ): Promise<{ refused: string | null; certificateId: string | null }> {
   return em.transactional(async (tx) => {
     const request = await tx.findOneOrFail(
@@ -63,6 +64,7 @@ export async function carryOutCertificateRequest(
       old ? placeOf(old.subject) : defaultPlace(organisation),
       old ? renewedCertificateValidity(old, now) : newCertificateValidity(now),
       pkiMasterKey,
+      publicUrl,
     );
     await tx.flush();
     await tx.nativeUpdate(

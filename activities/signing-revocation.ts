@@ -4,8 +4,15 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OrganisationCertificate } from '../db/entities';
-import { buildCrl, buildOcspResponse, CertificateStatus, ocspErrorResponse } from '../pki/ocsp';
+import {
+  buildCrl,
+  buildOcspResponse,
+  CertificateStatus,
+  ocspErrorResponse,
+  ocspRequestFor,
+} from '../pki/ocsp';
 import { loadCertificateAuthority } from '../usecases/certificate-store';
+import { timestampAuthorityKey } from '../usecases/timestamp-authority';
 
 /** How long a CRL is current: relying parties fetch a new one after a day. */
 const CRL_VALIDITY_MS = 24 * 3600_000;
@@ -38,4 +45,33 @@ export async function ocspAnswer(
   } catch {
     return ocspErrorResponse(1).toString('base64');
   }
+}
+
+/** PEM certificates and DER (base64) responses a stamp embeds (PAdES B-LT, pki/pades-dss.ts). */
+export interface StampValidationData {
+  /** The organisation's, the CA's and the timestamp authority's certificates, PEM. */
+  certificates: string[];
+  /** The OCSP response for the organisation certificate. */
+  ocsp: string;
+  crl: string;
+}
+
+/**
+ * The validation data for a stamp by the organisation certificate `certificateId`, made just before it signs: the
+ * timestamp authority's key is made here on first use, so its certificate is among them from the first stamp.
+ */
+export async function stampValidationData(
+  em: EntityManager,
+  certificateId: string,
+  pkiMasterKey: string,
+): Promise<StampValidationData> {
+  const certificate = await em.findOneOrFail(OrganisationCertificate, { id: certificateId });
+  const ca = await loadCertificateAuthority(em, pkiMasterKey);
+  const tsa = await timestampAuthorityKey(em, pkiMasterKey);
+  const request = ocspRequestFor(certificate.certificatePem, ca.certificatePem).toString('base64');
+  return {
+    certificates: [certificate.certificatePem, ca.certificatePem, tsa.certificatePem],
+    ocsp: await ocspAnswer(em, request, pkiMasterKey),
+    crl: await currentCrl(em, pkiMasterKey),
+  };
 }

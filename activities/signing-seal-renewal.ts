@@ -18,6 +18,7 @@ export async function renewSealForRequest(
   em: EntityManager,
   requestId: string,
   pkiMasterKey: string,
+  publicUrl: string,
 ): Promise<{ refused: string | null }> {
   const eventKey = `seal.renewed:${requestId}`;
   if (await em.findOne(SealStatusChange, { eventKey })) return { refused: null };
@@ -36,6 +37,7 @@ export async function renewSealForRequest(
         placeOf(old.subject),
         renewedValidity(old, now),
         pkiMasterKey,
+        publicUrl,
       );
       await tx.flush();
       const sealInfo = buildSealInfo({

@@ -21,7 +21,7 @@ import { ConversionBatchResult, ConversionRefused, convertBatch } from '../useca
 import { withHeartbeats } from './heartbeat';
 import { makeSealForApplication } from './signing-seal-maker';
 import { PdfSignatureRequest, PdfSignatureResult, signPdfDigest } from './signing-pdf';
-import { currentCrl, ocspAnswer } from './signing-revocation';
+import { currentCrl, ocspAnswer, StampValidationData, stampValidationData } from './signing-revocation';
 import { renewSealForRequest } from './signing-seal-renewal';
 import { carryOutCertificateRequest } from './signing-certificates';
 import type { SignedTreeHead } from '../pki/transparency-log';
@@ -64,6 +64,8 @@ export interface SigningActivities {
   /** Issue 18 Build 2: the CA's CRL and OCSP answers, DER in base64 (activities/signing-revocation.ts). */
   currentCrl(): Promise<string>;
   ocspAnswer(req: { requestDer: string }): Promise<string>;
+  /** Issue 18 Build 2, PAdES B-LT: what a stamp embeds in the PDF's DSS (activities/signing-revocation.ts). */
+  stampValidationData(req: { certificateId: string }): Promise<StampValidationData>;
   /** Issue 12 Build 1: signs and records a licence lifecycle event (usecases/licence-event-recording.ts). */
   recordLicenceEvent(req: { eventId: string }): Promise<RecordEventResult>;
   /** Issue 20 Build 1: signs a tree head over the transparency log as it is (usecases/transparency-log.ts). */
@@ -76,6 +78,8 @@ export interface SigningDeps {
   orm: Orm;
   /** The key-encryption secret (infra/config.ts SigningConfig). */
   pkiMasterKey: string;
+  /** PUBLIC_URL: certificates the CA issues name the platform's CRL and OCSP addresses under it (issue 18). */
+  publicUrl: string;
 }
 
 export function createSigningActivities(deps: SigningDeps): SigningActivities {
@@ -105,11 +109,11 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
     },
 
     renewSeal({ requestId }) {
-      return renewSealForRequest(fork(), requestId, deps.pkiMasterKey);
+      return renewSealForRequest(fork(), requestId, deps.pkiMasterKey, deps.publicUrl);
     },
 
     carryOutCertificateRequest({ requestId }) {
-      return carryOutCertificateRequest(fork(), requestId, deps.pkiMasterKey);
+      return carryOutCertificateRequest(fork(), requestId, deps.pkiMasterKey, deps.publicUrl);
     },
 
     async signUnderAuthorisation(req) {
@@ -134,6 +138,9 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     ocspAnswer({ requestDer }) {
       return ocspAnswer(fork(), requestDer, deps.pkiMasterKey);
+    },
+    stampValidationData({ certificateId }) {
+      return stampValidationData(fork(), certificateId, deps.pkiMasterKey);
     },
 
     signTreeHead() {

@@ -87,6 +87,90 @@ export const DOCUMENT_PATHS = {
       },
     },
   },
+  '/api/seals/{id}/stamp-batch': {
+    post: {
+      summary:
+        'Batch mode: stamp up to 20 PDFs under one live authorisation with one placement rule (the same page and position on each), one use each (SM-12). The whole batch is checked first (every PDF readable, authorised, uses enough left): a batch the authorisation does not cover is refused whole with nothing used',
+      security: secured,
+      parameters: [idParam('id')],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              required: ['documents', 'authorisationId', 'page', 'xMm', 'yMm'],
+              properties: {
+                documents: {
+                  type: 'array',
+                  minItems: 1,
+                  maxItems: 20,
+                  items: { type: 'string', format: 'binary' },
+                  description: 'The PDFs, each at most 10 MB',
+                },
+                authorisationId: { type: 'string' },
+                page: { type: 'integer', minimum: 1, description: '1-based page number, on every document' },
+                xMm: {
+                  type: 'number',
+                  minimum: 0,
+                  description: "Imprint centre, mm from the page's left edge",
+                },
+                yMm: {
+                  type: 'number',
+                  minimum: 0,
+                  description: "Imprint centre, mm from the page's top edge",
+                },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '201': {
+          description: 'Every document stamped and archived, in the order sent; download each at pdfUrl',
+          content: json({
+            type: 'object',
+            required: ['authorisationId', 'remainingUses', 'documents'],
+            properties: {
+              authorisationId: { type: 'string' },
+              remainingUses: { type: 'integer' },
+              documents: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: [
+                    'documentId',
+                    'signatureId',
+                    'documentHash',
+                    'fileName',
+                    'stampedSha256',
+                    'pdfUrl',
+                  ],
+                  properties: {
+                    documentId: { type: 'string' },
+                    signatureId: { type: 'string' },
+                    documentHash: { type: 'string' },
+                    fileName: { type: 'string' },
+                    stampedSha256: { type: 'string' },
+                    pdfUrl: { type: 'string' },
+                  },
+                },
+              },
+            },
+          }),
+        },
+        '400': error('Invalid input, naming each field (documents[i] not a readable PDF, page out of range)'),
+        '401': error('Not signed in'),
+        '403': error(`Not the caller's to use: ${codesFor(403)}`),
+        '404': error('No such seal'),
+        '409': error(
+          `The authorisation's state forbids it (too few uses left for the batch): ${codesFor(409)}`,
+        ),
+        '422': error(`A document outside what was authorised, or the seal cannot sign now: ${codesFor(422)}`),
+        '503': error('The signing service (the signing task queue) did not answer in time'),
+      },
+    },
+  },
   '/api/stamped-documents/{id}': {
     get: {
       summary:

@@ -7,6 +7,8 @@ import { canonicalJson } from './canonical-json';
 import type { SealInfo, SealKind, SealMakerSignature } from './seal';
 
 export const STAMP_PDF_MAX_BYTES = 10 * 1024 * 1024;
+/** Build 1, batch mode: at most this many PDFs in one batch (each one use of the authorisation). */
+export const STAMP_BATCH_MAX_DOCUMENTS = 20;
 
 /** The fields of a stamping request beside the PDF itself (a multipart form: numbers arrive as text). */
 export const StampRequestBody = z

@@ -281,6 +281,30 @@ export function remainingUses(a: { maxUses: number; usedCount: number }): number
   return Math.max(0, a.maxUses - a.usedCount);
 }
 
+/**
+ * Issue 18 Build 1, batch stamping (SM-12): several documents under one authorisation, one use each. Checked
+ * before any is signed, so that a batch the authorisation does not cover is refused whole: the first document's
+ * problem (with its 0-based index), else too few uses left for all of them.
+ */
+export function batchProblem(
+  authorisation: AuthorisationFacts | null | undefined,
+  documents: Array<{ documentHash: string; documentTitle?: string }>,
+  check: { now: Date; seal?: SealFacts },
+): (SealUseProblem & { index?: number }) | undefined {
+  for (const [index, document] of documents.entries()) {
+    const problem = authorisationProblem(authorisation, { ...check, ...document });
+    if (problem) return { ...problem, index };
+  }
+  const left = remainingUses(authorisation!);
+  if (documents.length > left) {
+    return {
+      code: 'AUTHORISATION_USED_UP',
+      message: `用印授权只剩 ${left} 次用印，不足以加盖本批 ${documents.length} 份文件（每份文件用印一次）`,
+    };
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The signed content
 

@@ -26,23 +26,7 @@ export interface CaMaterial {
 /** id-pe-authorityInfoAccess and id-ad-caIssuers (RFC 5280 §4.2.2.1). */
 const AUTHORITY_INFO_ACCESS = '1.3.6.1.5.5.7.1.1';
 const CA_ISSUERS = '1.3.6.1.5.5.7.48.2';
-
-/** The authority information access extension naming where the issuer's certificate is (none without a URL). */
-function authorityInfoAccess(ca: CaMaterial): object[] {
-  if (!ca.caIssuersUrl) return [];
-  const { asn1 } = forge;
-  const description = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(CA_ISSUERS).getBytes()),
-    // GeneralName uniformResourceIdentifier [6] IA5String
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 6, false, ca.caIssuersUrl),
-  ]);
-  return [
-    {
-      id: AUTHORITY_INFO_ACCESS,
-      value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [description]),
-    },
-  ];
-}
+const CRL_DISTRIBUTION_POINTS = '2.5.29.31';
 
 /** organizationIdentifier (X.520): where the USCC goes in the subject. */
 const ORGANIZATION_IDENTIFIER = '2.5.4.97';
@@ -128,10 +112,60 @@ export function createCertificateAuthority(name: string, now: Date, years = 20):
   return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem };
 }
 
+/**
+ * Issue 18 Build 2 (PAdES B-LT): where relying parties find a certificate's status — the CA's CRL and its OCSP
+ * responder, both served by the platform (api/routes/certificate-status.ts).
+ */
+export interface CertificateStatusUrls {
+  crl: string;
+  ocsp: string;
+}
+
+export function certificateStatusUrls(publicUrl: string): CertificateStatusUrls {
+  const base = publicUrl.replace(/\/+$/, '');
+  return { crl: `${base}/api/pki/crl`, ocsp: `${base}/api/pki/ocsp` };
+}
+
+const ID_AD_OCSP = '1.3.6.1.5.5.7.48.1';
+
+/**
+ * Where a relying party finds what it needs to check a certificate the CA issued: cRLDistributionPoints
+ * (RFC 5280 §4.2.1.13) with the platform's CRL, and one authorityInfoAccess extension (§4.2.2.1) naming the OCSP
+ * responder and where the issuer's certificate is published (issue 18 B-LT, issue 20's AIA pointer). An extension
+ * appears only for the addresses known; a certificate carries at most one of each (§4.2).
+ */
+function authorityExtensions(ca: CaMaterial, statusUrls?: CertificateStatusUrls): object[] {
+  const { asn1 } = forge;
+  const seq = (items: forge.asn1.Asn1[]) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, items);
+  const context = (tag: number, items: forge.asn1.Asn1[]) =>
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, true, items);
+  const uri = (url: string) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 6, false, url); // GeneralName [6]
+  const oid = (id: string) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(id).getBytes());
+  const access = [
+    ...(statusUrls ? [seq([oid(ID_AD_OCSP), uri(statusUrls.ocsp)])] : []),
+    ...(ca.caIssuersUrl ? [seq([oid(CA_ISSUERS), uri(ca.caIssuersUrl)])] : []),
+  ];
+  return [
+    // DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } }
+    ...(statusUrls
+      ? [
+          {
+            id: CRL_DISTRIBUTION_POINTS,
+            value: seq([seq([context(0, [context(0, [uri(statusUrls.crl)])])])]),
+          },
+        ]
+      : []),
+    ...(access.length ? [{ id: AUTHORITY_INFO_ACCESS, value: seq(access) }] : []),
+  ];
+}
+
 export function issueOrganisationCertificate(
   ca: CaMaterial,
   organisation: { name: string; uscc: string; province: string; locality: string },
   validity: { notBefore: Date; notAfter: Date },
+  statusUrls?: CertificateStatusUrls,
 ): IssuedCertificate {
   return build(
     [
@@ -149,7 +183,7 @@ export function issueOrganisationCertificate(
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
       { name: 'subjectKeyIdentifier' },
-      ...authorityInfoAccess(ca),
+      ...authorityExtensions(ca, statusUrls),
     ],
   );
 }
@@ -193,7 +227,7 @@ export function issueServiceCertificate(
       { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, critical: true },
       { name: 'subjectKeyIdentifier' },
       ...(purpose === 'timeStamping' ? [{ name: 'extKeyUsage', timeStamping: true, critical: true }] : []),
-      ...authorityInfoAccess(ca),
+      ...authorityExtensions(ca),
     ],
   );
 }

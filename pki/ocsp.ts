@@ -174,3 +174,17 @@ export function buildOcspResponse(
 export function ocspErrorResponse(status: 1 | 2 | 6): Buffer {
   return toDer(seq([asn1.create(UNIVERSAL, T.ENUMERATED, false, String.fromCharCode(status))]));
 }
+
+/**
+ * An OCSP request (RFC 6960 §4.1, SHA-1 CertID as clients send it) for one certificate the CA issued: how the
+ * platform asks its own responder for the status a stamped PDF embeds (PAdES B-LT, pki/pades-dss.ts).
+ */
+export function ocspRequestFor(certificatePem: string, caPem: string): Buffer {
+  const ca = caParts(caPem);
+  const tbs = (fromDer(pemToDer(certificatePem)).value as Asn1[])[0]!;
+  const fields = tbs.value as Asn1[];
+  const serial = fields[fields[0]!.tagClass === CONTEXT ? 1 : 0]!;
+  const sha1 = (data: Buffer) => octets(createHash('sha1').update(data).digest());
+  const certId = seq([seq([oid(SHA1), nullValue()]), sha1(toDer(ca.name)), sha1(ca.publicKey), serial]);
+  return toDer(seq([seq([seq([seq([certId])])])]));
+}

@@ -31,6 +31,7 @@ import {
   PDFRef,
   PDFString,
 } from 'pdf-lib';
+import { addValidationData, ValidationData } from './pades-dss';
 
 const POINTS_PER_MM = 72 / 25.4;
 
@@ -127,7 +128,10 @@ function incrementalUpdate(original: Buffer, doc: PDFDocument, before: Map<strin
 
 async function loadPdf(pdf: Buffer): Promise<PDFDocument> {
   try {
-    return await PDFDocument.load(pdf, { updateMetadata: false });
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    // A file with a PDF header but no catalog or page tree loads, yet has nothing to stamp.
+    doc.getPages();
+    return doc;
   } catch (err) {
     if (/encrypted/i.test(String(err))) throw new PdfStampError('PDF 文件已加密，无法加盖电子印章');
     throw new PdfStampError('文件不是可读取的 PDF 文档');
@@ -200,12 +204,14 @@ function addSignatureField(
 
 /**
  * The document with the imprint and an empty signature field at the placed position, as an incremental update;
- * its /Contents is a placeholder that `signPreparedPdf` fills.
+ * its /Contents is a placeholder that `signPreparedPdf` fills. With `validation`, the same update adds it to the
+ * document's DSS (PAdES B-LT, pki/pades-dss.ts).
  */
 export async function preparePdfStamp(
   pdf: Buffer,
   placement: ImprintPlacement,
   appearance: StampAppearance,
+  validation?: ValidationData,
 ): Promise<Buffer> {
   const doc = await loadPdf(pdf);
   const before = fingerprints(doc);
@@ -229,6 +235,7 @@ export async function preparePdfStamp(
     Resources: { XObject: { Imprint: image.ref } },
   });
   addSignatureField(doc, page, { name, rect, appearance: doc.context.register(imprint) }, appearance);
+  if (validation) addValidationData(doc, validation);
   return incrementalUpdate(pdf, doc, before);
 }
 

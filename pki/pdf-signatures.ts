@@ -2,7 +2,8 @@
  * Issue 18 Build 3 (SM-11): the signatures in a PDF as bytes — each signature dictionary's /ByteRange, the CMS in
  * its /Contents and its claimed signing time /M — and what changed in the document after each signature: nothing
  * (the ByteRange covers the whole file), only later signatures (incremental updates that add signature fields, their
- * widgets and appearances, and the page /Annots and AcroForm entries that point at them), or anything else.
+ * widgets and appearances, and the page /Annots and AcroForm entries that point at them, and validation data in the
+ * document security store, PAdES B-LT), or anything else.
  */
 import { createHash } from 'node:crypto';
 import type { Coverage } from '../domain/pdf-verification';
@@ -82,8 +83,25 @@ function changedKeys(before: PDFDict, after: PDFDict): Set<string> {
   );
 }
 
-/** What a later update may add: a signature, its widget, an appearance or image XObject, an AcroForm. */
+const DSS_KEYS = ['Type', 'Certs', 'OCSPs', 'CRLs', 'VRI'];
+const DATA_STREAM_KEYS = ['Length', 'Filter', 'DecodeParms'];
+const onlyKeys = (dict: PDFDict, allowed: string[]) =>
+  dict.keys().every((k) => allowed.includes(k.toString().slice(1)));
+
+/** A document security store (PAdES B-LT) or a plain data stream in it (a certificate, OCSP response, CRL). */
+function isValidationData(obj: PDFObject): boolean {
+  if (obj instanceof PDFRawStream) return onlyKeys(obj.dict, DATA_STREAM_KEYS);
+  return obj instanceof PDFDict && (nameOf(obj, 'Type') === '/DSS' || obj.has(PDFName.of('Certs')))
+    ? onlyKeys(obj, DSS_KEYS)
+    : false;
+}
+
+/**
+ * What a later update may add: a signature, its widget, an appearance or image XObject, an AcroForm, validation
+ * data.
+ */
 function isSignatureAddition(obj: PDFObject): boolean {
+  if (isValidationData(obj)) return true;
   const dict = obj instanceof PDFRawStream ? obj.dict : obj instanceof PDFDict ? obj : null;
   if (!dict) return obj instanceof PDFArray; // an indirect /Annots or /Fields array
   if (nameOf(dict, 'Type') === '/Sig') return true;
@@ -92,7 +110,10 @@ function isSignatureAddition(obj: PDFObject): boolean {
   return dict.has(PDFName.of('Fields')) && !dict.has(PDFName.of('Type'));
 }
 
-/** What a later update may change in an existing object: a page's /Annots, the catalog's AcroForm, the form's. */
+/**
+ * What a later update may change in an existing object: a page's /Annots, the catalog's AcroForm and DSS, the
+ * form's, the DSS's lists.
+ */
 function isSignatureChange(before: PDFObject, after: PDFObject): boolean {
   if (before instanceof PDFArray && after instanceof PDFArray) {
     const old = before.asArray().map(tagOf);
@@ -100,13 +121,14 @@ function isSignatureChange(before: PDFObject, after: PDFObject): boolean {
   }
   if (!(before instanceof PDFDict) || !(after instanceof PDFDict)) return false;
   if (before instanceof PDFRawStream || after instanceof PDFRawStream) return false;
+  if (isValidationData(before) && isValidationData(after)) return true;
   const changed = changedKeys(before, after);
   const type = nameOf(after, 'Type');
   const allowed =
     type === '/Page'
       ? ['Annots']
       : type === '/Catalog'
-        ? ['AcroForm']
+        ? ['AcroForm', 'DSS']
         : after.has(PDFName.of('Fields'))
           ? ['Fields', 'SigFlags']
           : [];

@@ -51,7 +51,11 @@ export async function prepareSigningKeys(
   );
   await ensureAuditSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
   await ensureLogSigningKey(orm.em.fork() as EntityManager, signing.pkiMasterKey);
-  if (options.seedDevData) await seed(orm.em.fork() as EntityManager, signing.pkiMasterKey);
+  if (options.seedDevData) {
+    if (!options.publicUrl)
+      throw new Error('seeding needs PUBLIC_URL: the certificates name the CRL and OCSP');
+    await seed(orm.em.fork() as EntityManager, signing.pkiMasterKey, options.publicUrl);
+  }
 }
 
 export async function startSigningWorker(options: SigningWorkerOptions): Promise<RunningSigningWorker> {
@@ -68,7 +72,11 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
       connection,
       namespace: config.temporalNamespace,
       taskQueue,
-      activities: createSigningActivities({ orm, pkiMasterKey: signing.pkiMasterKey }),
+      activities: createSigningActivities({
+        orm,
+        pkiMasterKey: signing.pkiMasterKey,
+        publicUrl: config.publicUrl,
+      }),
     });
   } catch (err) {
     await connection?.close();

@@ -232,7 +232,8 @@ export const DEV_USERS: UserSeed[] = [
 
 export const SEED_EMAIL_DOMAIN = 'jincheng.example';
 
-export async function seed(em: EntityManager, pkiMasterKey: string): Promise<void> {
+/** `publicUrl`: where the platform is served, named in the organisation certificates (CRL, OCSP). */
+export async function seed(em: EntityManager, pkiMasterKey: string, publicUrl: string | null): Promise<void> {
   const jurisdictions = new Map(JURISDICTIONS.map((j) => [j.key, j]));
   for (const j of JURISDICTIONS) {
     await em.upsert(
@@ -291,6 +292,7 @@ export async function seed(em: EntityManager, pkiMasterKey: string): Promise<voi
       { province: '山西省', locality: j.level === 'province' ? '太原市' : '晋城市' },
       { notBefore: new Date(now.getTime() - 60_000), notAfter },
       pkiMasterKey,
+      publicUrl,
     );
   }
   await em.flush();

@@ -2,7 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CertificateAuthority, Organisation, OrganisationCertificate } from '../db/entities';
-import { CaMaterial, createCertificateAuthority, issueOrganisationCertificate } from '../pki/certificates';
+import {
+  CaMaterial,
+  certificateStatusUrls,
+  createCertificateAuthority,
+  issueOrganisationCertificate,
+} from '../pki/certificates';
 import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-encryption';
 
 import { CA_ID, CA_NAME } from './certificate-authority';
@@ -54,7 +59,10 @@ function load(row: CertificateAuthority, masterKey: string): CaMaterial {
   };
 }
 
-/** Issues an organisation certificate (SM-5(1)) and stores it; the caller flushes. */
+/**
+ * Issues an organisation certificate (SM-5(1)) and stores it; the caller flushes. It names the platform's CRL and
+ * OCSP addresses under `publicUrl` (issue 18 Build 2, PAdES B-LT).
+ */
 export function issueCertificateFor(
   em: EntityManager,
   ca: CaMaterial,
@@ -62,11 +70,14 @@ export function issueCertificateFor(
   place: { province: string; locality: string },
   validity: { notBefore: Date; notAfter: Date },
   masterKey: string,
+  /** Null: no addresses (the test template's certificates, which no test platform serves at a fixed address). */
+  publicUrl: string | null,
 ): OrganisationCertificate {
   const issued = issueOrganisationCertificate(
     ca,
     { name: organisation.name, uscc: organisation.uscc, ...place },
     validity,
+    publicUrl ? certificateStatusUrls(publicUrl) : undefined,
   );
   return em.create(OrganisationCertificate, {
     id: randomUUID(),

@@ -7,7 +7,7 @@ export { organisationCertificateRequestWorkflow } from './organisation-certifica
 export { licenceIssuanceWorkflow } from './licence-issuance';
 export { attachmentPurgeWorkflow } from './attachment-purge';
 export { sealSignatureWorkflow } from './signing';
-export { crlWorkflow, ocspWorkflow, pdfSignatureWorkflow } from './pdf-signing';
+export { crlWorkflow, ocspWorkflow, pdfSignatureWorkflow, stampValidationDataWorkflow } from './pdf-signing';
 export { licenceEventWorkflow } from './licence-event';
 export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
 export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';

@@ -12,12 +12,14 @@ import { Seal } from '../../db/entities';
 import { sealInformation, StampRequestBody } from '../../domain/document-stamp';
 import { SealUseError } from '../../domain/seal-use';
 import { preparePdfStamp, PdfStampError, signatureBytesFor, signPreparedPdf } from '../../pki/pades';
+import type { ValidationData } from '../../pki/pades-dss';
 import { imprintPng } from '../../pki/pades-imprint';
 import { pdfSignatureWorkflow } from '../../workflows/pdf-signing';
 import type { AppContext } from '../context';
 import { canSeeOrganisationRecords } from '../access';
 import { badRequest, forbidden, notFound } from '../errors';
 import { refuseOtherUnit, runOnSigningQueue, signingRefusalError } from './seal-signing-client';
+import { validationDataFor } from './validation-data';
 import { actorOf, Principal, RequestMeta } from '../principal';
 
 export interface UploadedPdf {
@@ -49,12 +51,33 @@ export class DocumentStampingService {
     upload: UploadedPdf,
     meta: RequestMeta,
   ): Promise<StampedPdf> {
+    const seal = await this.sealToStamp(principal, sealId, meta);
+    // Build 2, PAdES B-LT: the certificates and their status, current at the signature, embedded with it.
+    const validation = await validationDataFor(this.ctx, seal.certificateId);
+    const prepared = await this.prepare(seal, body, upload.bytes, validation);
+    return this.signAndArchive(principal, seal, body.authorisationId, { upload, prepared }, meta);
+  }
+
+  /** The seal, if it is the caller's unit's (another unit's: 403, audited). */
+  async sealToStamp(principal: Principal, sealId: string, meta: RequestMeta): Promise<Seal> {
     const seal = await this.ctx.em().findOne(Seal, { id: sealId }, { disableIdentityMap: true });
     if (!seal) throw notFound('印章');
     if (seal.organisationId !== principal.organisationId)
       await refuseOtherUnit(this.ctx.em(), principal, sealId, meta);
+    return seal;
+  }
+
+  /** Signs a prepared PDF on the signing queue (one use of the authorisation) and archives it. */
+  async signAndArchive(
+    principal: Principal,
+    seal: Seal,
+    authorisationId: string,
+    { upload, prepared }: { upload: UploadedPdf; prepared: Buffer },
+    meta: RequestMeta,
+  ): Promise<StampedPdf> {
+    const sealId = seal.id;
+    const body = { authorisationId };
     const documentHash = createHash('sha256').update(upload.bytes).digest('hex');
-    const prepared = await this.prepare(seal, body, upload.bytes);
     let signed: PdfSignatureResult | undefined;
     const pdf = await signPreparedPdf(prepared, async (digest) => {
       signed = await this.signOnSigningQueue({
@@ -153,7 +176,14 @@ export class DocumentStampingService {
     return { id: seal.id, name: seal.name, widthMm: seal.widthMm, heightMm: seal.heightMm };
   }
 
-  private async prepare(seal: Seal, body: StampRequestBody, pdf: Buffer): Promise<Buffer> {
+  /** The PDF with the imprint, the signature placeholder and the validation data; unreadable: 400 naming `field`. */
+  async prepare(
+    seal: Seal,
+    body: StampRequestBody,
+    pdf: Buffer,
+    validation: ValidationData,
+    field = 'document',
+  ): Promise<Buffer> {
     try {
       return await preparePdfStamp(
         pdf,
@@ -167,11 +197,13 @@ export class DocumentStampingService {
           signingTime: new Date(),
           signatureBytes: signatureBytesFor(sealInformation(seal, body.authorisationId)),
         },
+        validation,
       );
     } catch (err) {
       if (!(err instanceof PdfStampError)) throw err;
-      const field = /页码/.test(err.message) ? 'page' : 'document';
-      throw badRequest([{ field, rule: 'pdf', message: err.message }]);
+      throw badRequest([
+        { field: /页码/.test(err.message) ? 'page' : field, rule: 'pdf', message: err.message },
+      ]);
     }
   }
 
@@ -252,7 +284,7 @@ function archivedView(row: ArchivedRow): ArchivedDocument {
 }
 
 /** The file name without its extension, as a document title (at most 200 characters). */
-function titleOf(fileName: string): string | undefined {
+export function titleOf(fileName: string): string | undefined {
   const title = fileName
     .replace(/\.pdf$/i, '')
     .trim()

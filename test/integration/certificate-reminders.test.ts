@@ -96,6 +96,7 @@ async function unitWithCertificateEnding(validTo: string): Promise<string> {
     { province: '山西省', locality: '晋城市' },
     { notBefore: new Date(notAfter.getTime() - 365 * 24 * 3600_000), notAfter },
     TEST_PKI_MASTER_KEY,
+    t.workerEnv.PUBLIC_URL!,
   );
   await em.flush();
   return certificate.id;

@@ -91,6 +91,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/seals/{id}/status-requests',
       // issue 18: stamping PDFs, certificate status
       '/api/seals/{id}/stamp',
+      '/api/seals/{id}/stamp-batch',
       '/api/stamped-documents/{id}',
       '/api/stamped-documents/{id}/pdf',
       '/api/pki/crl',

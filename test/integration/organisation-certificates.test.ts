@@ -74,6 +74,7 @@ async function unit(id: string, name: string, endsInDays?: number): Promise<void
     { province: '山西省', locality: '晋城市' },
     { notBefore: new Date(Date.now() - 340 * DAY), notAfter: new Date(Date.now() + endsInDays * DAY) },
     TEST_PKI_MASTER_KEY,
+    t.workerEnv.PUBLIC_URL!,
   );
   await em.flush();
 }

@@ -65,6 +65,7 @@ it('a seal-use request stored without its process gets one at start, and only on
   const seal = await createSigningActivities({
     orm: t.platform.orm,
     pkiMasterKey: TEST_PKI_MASTER_KEY,
+    publicUrl: t.workerEnv.PUBLIC_URL!,
   }).makeSeal({
     applicationId,
   });

@@ -401,6 +401,7 @@ describe('issue 12 Build 5 — renewal (SM-8): a new certificate and seal versio
       { province: '山西省', locality: '晋城市' },
       { notBefore: new Date(now - 340 * 24 * 3600_000), notAfter: new Date(now + 20 * 24 * 3600_000) },
       TEST_PKI_MASTER_KEY,
+      t.workerEnv.PUBLIC_URL!,
     );
     await em.flush();
     sealId = await makeTestSeal(t, 'business', `${NAME}合同专用章`, ORG, `${ORG}-clerk`);

@@ -123,7 +123,11 @@ it('making the seal and sending the e-mail again (an activity retried after a cr
     mailer,
     publicUrl: 'http://localhost:3000',
   });
-  const signing = createSigningActivities({ orm: t.platform.orm, pkiMasterKey: TEST_PKI_MASTER_KEY });
+  const signing = createSigningActivities({
+    orm: t.platform.orm,
+    pkiMasterKey: TEST_PKI_MASTER_KEY,
+    publicUrl: t.workerEnv.PUBLIC_URL!,
+  });
   const again = await Promise.all([
     signing.makeSeal({ applicationId: app.id }),
     signing.makeSeal({ applicationId: app.id }),

@@ -55,12 +55,21 @@ function field(block: string, label: string): string {
   return new RegExp(`- ${label}: (.*)`).exec(block)?.[1]?.trim() ?? '';
 }
 
-export async function pdfsig(pdf: Buffer, caPem: string): Promise<PdfsigSignature[]> {
+/**
+ * pdfsig's report. pdfsig asks a certificate's OCSP address online (issue 18 Build 2) unless `ocsp: false`
+ * (`-no-ocsp`, which pdfsig 22.12 answers with "Unknown issue with Certificate" for these certificates).
+ */
+export async function pdfsig(
+  pdf: Buffer,
+  caPem: string,
+  options: { ocsp?: boolean } = {},
+): Promise<PdfsigSignature[]> {
   const { dir, nssDir } = await validationWorkspace(caPem);
   const file = path.join(dir, 'stamped.pdf');
   writeFileSync(file, pdf);
+  const args = ['-nssdir', nssDir, ...(options.ocsp === false ? ['-no-ocsp'] : []), file];
   // pdfsig exits non-zero when a signature fails; its report is what the tests read.
-  const { stdout } = await run('pdfsig', ['-nssdir', nssDir, file]).catch((err) => err as { stdout: string });
+  const { stdout } = await run('pdfsig', args).catch((err) => err as { stdout: string });
   return stdout
     .split(/^Signature #\d+:$/m)
     .slice(1)
@@ -89,4 +98,38 @@ export function withOneByteChanged(pdf: Buffer, marker: string): Buffer {
   const at = found + marker.length - 1;
   changed[at] = changed[at]! ^ 0x01;
   return changed;
+}
+
+const LTV = path.join(__dirname, 'pyhanko-ltv.py');
+
+export interface PyhankoLtvReport {
+  /** How many certificates, OCSP responses and CRLs the PDF's DSS holds; null without a DSS. */
+  dss: { certs: number; ocsps: number; crls: number } | null;
+  signatures: Array<{
+    field: string;
+    /** The signature's timestamp: the time it was validated at. */
+    validatedAt: string | null;
+    intact: boolean;
+    valid: boolean;
+    trusted: boolean;
+    revocationDetails: string | null;
+    timestampTrusted: boolean | null;
+    bottomLine: boolean;
+    /** The control: the same validation without the DSS's data. */
+    trustedWithoutDss: boolean;
+    summary: string;
+  }>;
+}
+
+/**
+ * Issue 18 Build 2, PAdES B-LT: pyHanko validates each signature with the platform CA as root and only the
+ * validation data embedded in the PDF (its DSS; nothing fetched, revocation checking hard-fail), at the
+ * signature's timestamp (test/support/pyhanko-ltv.py).
+ */
+export async function pyhankoLtv(pdf: Buffer, caPem: string): Promise<PyhankoLtvReport> {
+  const { dir, caFile } = await validationWorkspace(caPem);
+  const file = path.join(dir, 'stamped.pdf');
+  writeFileSync(file, pdf);
+  const { stdout } = await run(PYTHON, [LTV, caFile, file]);
+  return JSON.parse(stdout) as PyhankoLtvReport;
 }

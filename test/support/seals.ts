@@ -46,6 +46,10 @@ export async function makeTestSeal(
     kind,
   });
   // The seal-making activity of the signing task queue (issue 11 Build 5), called directly.
-  const activities = createSigningActivities({ orm: t.platform.orm, pkiMasterKey: TEST_PKI_MASTER_KEY });
+  const activities = createSigningActivities({
+    orm: t.platform.orm,
+    pkiMasterKey: TEST_PKI_MASTER_KEY,
+    publicUrl: t.workerEnv.PUBLIC_URL!,
+  });
   return (await activities.makeSeal({ applicationId })).sealId;
 }

@@ -23,13 +23,13 @@ export async function contractPdf(text: string): Promise<Buffer> {
 
 /**
  * An authorisation as the seal-use approval grants it (SM-12; the approval itself is tested in seal-use.test.ts),
- * stored with its approved request: `documents` name the PDF by its SHA-256.
+ * stored with its approved request: `documents` name the PDF (or each of several, for a batch) by its SHA-256.
  */
 export async function grant(
   t: TestPlatform,
   sealId: string,
   grantee: string,
-  pdf: Buffer,
+  pdf: Buffer | Buffer[],
   maxUses = 1,
 ): Promise<string> {
   const em = t.em();
@@ -37,7 +37,9 @@ export async function grant(
   const user = await em.findOneOrFail(AppUser, { username: grantee });
   const requestId = randomUUID();
   const id = randomUUID();
-  const documents = [{ title: '政府采购合同', sha256: sha256(pdf) }];
+  const documents = Array.isArray(pdf)
+    ? pdf.map((p, i) => ({ title: `政府采购合同（第 ${i + 1} 份）`, sha256: sha256(p) }))
+    : [{ title: '政府采购合同', sha256: sha256(pdf) }];
   const validFrom = new Date(Date.now() - 60_000);
   const validTo = new Date(Date.now() + 24 * 3600_000);
   await em.insert(SealUseRequest, {

@@ -8,6 +8,7 @@ import forge from 'node-forge';
 import {
   CaMaterial,
   certificateOrganisationName,
+  certificateStatusUrls,
   createCertificateAuthority,
   IssuedCertificate,
   isIssuedBy,
@@ -91,6 +92,22 @@ describe('createCertificateAuthority (SM-6)', () => {
 });
 
 describe('issueOrganisationCertificate (SM-5(1))', () => {
+  it('issue 18 Build 2: names the platform’s OCSP responder (AIA) and CRL distribution point when given', () => {
+    const urls = certificateStatusUrls('https://licence.example.gov.cn/');
+    expect(urls).toEqual({
+      crl: 'https://licence.example.gov.cn/api/pki/crl',
+      ocsp: 'https://licence.example.gov.cn/api/pki/ocsp',
+    });
+    const cert = new X509Certificate(
+      issueOrganisationCertificate(ca, ORGANISATION, VALIDITY, urls).certificatePem,
+    );
+    expect(cert.infoAccess?.trim()).toBe('OCSP - URI:https://licence.example.gov.cn/api/pki/ocsp');
+    const der = cert.raw.toString('latin1');
+    expect(der).toContain('https://licence.example.gov.cn/api/pki/crl');
+    expect(cert.verify(new X509Certificate(ca.certificatePem).publicKey)).toBe(true);
+    expect(new X509Certificate(issued.certificatePem).infoAccess).toBeUndefined();
+  });
+
   it('carries the Chinese legal name in O and CN and the USCC as organizationIdentifier', () => {
     const subject = lines(new X509Certificate(issued.certificatePem).subject);
     expect(subject).toEqual([

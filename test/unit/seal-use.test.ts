@@ -7,6 +7,7 @@ import {
   approverAuthorityFor,
   AuthorisationFacts,
   authorisationProblem,
+  batchProblem,
   matchDocument,
   parseDocumentLines,
   remainingUses,
@@ -182,6 +183,34 @@ describe('authorisationProblem (SM-12: signing only after approval, within what 
     expect(SEAL_USE_HTTP_STATUS.AUTHORISATION_USED_UP).toBe(409);
     expect(SEAL_USE_HTTP_STATUS.AUTHORISATION_EXPIRED).toBe(422);
     expect(SEAL_USE_HTTP_STATUS.DOCUMENT_NOT_AUTHORISED).toBe(422);
+  });
+});
+
+describe('batchProblem (issue 18 Build 1: a batch under one authorisation, one use each, refused whole)', () => {
+  const a = { documentHash: HASH_A };
+  const minutes = { documentHash: 'c'.repeat(64), documentTitle: '会议纪要' };
+
+  it('allows as many covered documents as there are uses left', () => {
+    expect(batchProblem(authorisation(), [a, minutes], { now: within })).toBeUndefined();
+    expect(batchProblem(authorisation({ usedCount: 1 }), [a], { now: within })).toBeUndefined();
+  });
+
+  it('refuses a batch larger than the uses left, naming both numbers', () => {
+    const p = batchProblem(authorisation({ usedCount: 1 }), [a, minutes], { now: within });
+    expect(p?.code).toBe('AUTHORISATION_USED_UP');
+    expect(p?.message).toContain('只剩 1 次');
+    expect(p?.message).toContain('2 份文件');
+    expect(p?.index).toBeUndefined();
+  });
+
+  it('names the first document the authorisation does not cover, by index', () => {
+    const p = batchProblem(authorisation(), [a, { documentHash: HASH_B }], { now: within });
+    expect(p).toMatchObject({ code: 'DOCUMENT_NOT_AUTHORISED', index: 1 });
+  });
+
+  it('refuses the whole batch outside the window or without an authorisation', () => {
+    expect(batchProblem(authorisation(), [a], { now: TO })?.code).toBe('AUTHORISATION_EXPIRED');
+    expect(batchProblem(null, [a], { now: within })?.code).toBe('AUTHORISATION_MISSING');
   });
 });
 
