@@ -108,6 +108,19 @@ describe('issueOrganisationCertificate (SM-5(1))', () => {
     expect(new X509Certificate(issued.certificatePem).infoAccess).toBeUndefined();
   });
 
+  it('with both the status addresses and the CA issuers pointer: one authorityInfoAccess naming both (RFC 5280 §4.2)', () => {
+    const urls = certificateStatusUrls('https://licence.example.gov.cn');
+    const withPointer = { ...ca, caIssuersUrl: 'https://licence.example.gov.cn/ca.pem' };
+    const pem = issueOrganisationCertificate(withPointer, ORGANISATION, VALIDITY, urls).certificatePem;
+    expect(new X509Certificate(pem).infoAccess?.trim().split('\n')).toEqual([
+      'OCSP - URI:https://licence.example.gov.cn/api/pki/ocsp',
+      'CA Issuers - URI:https://licence.example.gov.cn/ca.pem',
+    ]);
+    const ids = forge.pki.certificateFromPem(pem).extensions.map((e: { id: string }) => e.id);
+    expect(ids.filter((id: string) => id === '1.3.6.1.5.5.7.1.1')).toHaveLength(1);
+    expect(ids.filter((id: string) => id === '2.5.29.31')).toHaveLength(1);
+  });
+
   it('carries the Chinese legal name in O and CN and the USCC as organizationIdentifier', () => {
     const subject = lines(new X509Certificate(issued.certificatePem).subject);
     expect(subject).toEqual([
