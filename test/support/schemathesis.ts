@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { AppUser } from '../../db/entities';
 import { applicationBody } from './fixtures';
 import { DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
 import { BUSINESS_LICENCE_CODE, businessLicenceBody, grantLicenceSealUse, issueLicence } from './licences';
@@ -76,6 +77,18 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
   const conversionText = await conversion.text();
   must('conversion job', { status: conversion.status, body: conversionText }, [201]);
   const sealCode = (await t.call('GET', '/api/seals', { as: 'zz-amr-clerk' })).body.items[0].esId as string;
+  // A case the issuer announced as closed (issue 14), and a person of another county whom nobody fuzzes as, so that
+  // the fuzzed people operations (issue 15) reach a real account without locking a fuzzed one out.
+  const announced = await t.call('POST', '/api/cases', {
+    as: 'zz-amr-issuer',
+    body: {
+      caseId: 'FUZZ-CASE-1',
+      licenceType: BUSINESS_LICENCE_CODE,
+      closedAt: new Date(Date.now() - 60_000).toISOString(),
+    },
+  });
+  must('announced case', announced, [201]);
+  const person = await t.em().findOneOrFail(AppUser, { username: 'gp-amr-clerk' }, { fields: ['id'] });
   const seeds: FuzzingSeeds = {
     applicationId: application.body.id,
     taskId: task.taskId,
@@ -86,6 +99,8 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
     holderLicenceIdentifier: holders.licence.identifier,
     conversionJobId: JSON.parse(conversionText).id,
     sealCode,
+    announcedCaseId: 'FUZZ-CASE-1',
+    personId: person.id,
     caseId: issued.issuance.caseId,
     flowDefinitionId: flows.body.items[0].id,
     licenceTypeCode: BUSINESS_LICENCE_CODE,
@@ -127,6 +142,10 @@ export interface FuzzingSeeds {
   /** The 18-digit code of 泽州县市场监督管理局's first seal, for its public status. */
   sealCode: string;
   caseId: string;
+  /** A case zz-amr-issuer announced as closed, without a licence yet. */
+  announcedCaseId: string;
+  /** gp-amr-clerk: a person of 高平市, not among the fuzzed accounts. */
+  personId: string;
   flowDefinitionId: string;
   licenceTypeCode: string;
   sealOf: Record<string, string>;
@@ -158,6 +177,10 @@ function configFor(role: string, seeds: FuzzingSeeds, maxExamples: number): stri
     ['^/api/licenses/issuances/\\{caseId\\}$', 'caseId', seeds.caseId],
     ['^/api/flow-definitions/\\{id\\}', 'id', seeds.flowDefinitionId],
     ['^/api/license-types/\\{code\\}$', 'code', seeds.licenceTypeCode],
+    ['^/api/cases/\\{caseId\\}$', 'caseId', seeds.announcedCaseId],
+    // 高平市市场监督管理局: in the city admin's jurisdiction, and not the unit of any fuzzed account.
+    ['^/api/organisations/\\{id\\}', 'id', 'gp-amr'],
+    ['^/api/people/\\{id\\}', 'id', seeds.personId],
   ];
   return [
     '[generation]',
