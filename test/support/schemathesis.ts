@@ -89,6 +89,22 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
   });
   must('announced case', announced, [201]);
   const person = await t.em().findOneOrFail(AppUser, { username: 'gp-amr-clerk' }, { fields: ['id'] });
+  // The holder's dispute over its own licence (issue 13), and a force-majeure incident of the issuer's unit.
+  const dispute = await t.call('POST', `/api/licenses/${holders.licence.identifier}/disputes`, {
+    as: 'holder-xingjin',
+    body: { ground: 'accuracy', items: ['住所'], description: '住所已迁至泽州县金村镇，证照未更新' },
+  });
+  must('dispute', dispute, [201]);
+  const incident = await t.call('POST', '/api/force-majeure-incidents', {
+    as: 'zz-amr-issuer',
+    body: {
+      failure: '业务审批系统数据库服务器硬盘损坏，无法生成证照数据',
+      since: new Date(Date.now() - 3600_000).toISOString(),
+      typeCodes: [BUSINESS_LICENCE_CODE],
+      measures: '已启用纸质受理登记，联系厂商更换硬盘并从备份恢复',
+    },
+  });
+  must('force-majeure incident', incident, [201]);
   const seeds: FuzzingSeeds = {
     applicationId: application.body.id,
     taskId: task.taskId,
@@ -100,6 +116,8 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
     conversionJobId: JSON.parse(conversionText).id,
     sealCode,
     announcedCaseId: 'FUZZ-CASE-1',
+    disputeId: dispute.body.id,
+    incidentId: incident.body.id,
     personId: person.id,
     caseId: issued.issuance.caseId,
     flowDefinitionId: flows.body.items[0].id,
@@ -144,6 +162,10 @@ export interface FuzzingSeeds {
   caseId: string;
   /** A case zz-amr-issuer announced as closed, without a licence yet. */
   announcedCaseId: string;
+  /** holder-xingjin's dispute over its licence. */
+  disputeId: string;
+  /** A force-majeure incident zz-amr-issuer reported. */
+  incidentId: string;
   /** gp-amr-clerk: a person of 高平市, not among the fuzzed accounts. */
   personId: string;
   flowDefinitionId: string;
@@ -181,6 +203,8 @@ function configFor(role: string, seeds: FuzzingSeeds, maxExamples: number): stri
     // 高平市市场监督管理局: in the city admin's jurisdiction, and not the unit of any fuzzed account.
     ['^/api/organisations/\\{id\\}', 'id', 'gp-amr'],
     ['^/api/people/\\{id\\}', 'id', seeds.personId],
+    ['^/api/disputes/\\{id\\}', 'id', seeds.disputeId],
+    ['^/api/force-majeure-incidents/\\{id\\}', 'id', seeds.incidentId],
   ];
   return [
     '[generation]',
