@@ -9,6 +9,7 @@ import {
   buildOcspResponse,
   CertificateStatus,
   ocspErrorResponse,
+  normalSerial,
   ocspRequestFor,
 } from '../pki/ocsp';
 import { loadCertificateAuthority } from '../usecases/certificate-store';
@@ -16,7 +17,6 @@ import { timestampAuthorityKey } from '../usecases/timestamp-authority';
 
 /** How long a CRL is current: relying parties fetch a new one after a day. */
 const CRL_VALIDITY_MS = 24 * 3600_000;
-const normalSerial = (hex: string) => hex.replace(/^0+/, '').toUpperCase();
 
 async function statuses(em: EntityManager): Promise<CertificateStatus[]> {
   const rows = await em.find(OrganisationCertificate, {}, { fields: ['serialNumber', 'revokedAt'] });

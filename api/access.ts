@@ -48,3 +48,19 @@ export async function assertCanSeeOrganisationRecords(
     throw forbidden('无权查看其他单位的记录（不在您的管辖范围内）');
   }
 }
+
+/**
+ * Who sees a unit's registry entries (its versions, its people): its own staff, and the staff of a management unit
+ * whose jurisdiction contains it (LM-5).
+ */
+export async function canSeeUnitRegistry(
+  principal: Principal,
+  unit: { id: string; jurisdictionId: string },
+  tree: JurisdictionTree,
+): Promise<boolean> {
+  if (principal.organisationId === unit.id) return true;
+  return (
+    principal.organisationFunctions.includes('management_unit') &&
+    (await tree.isWithin(principal.jurisdictionId, unit.jurisdictionId))
+  );
+}

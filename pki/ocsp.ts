@@ -45,7 +45,11 @@ const time = (at: Date) => generalizedTime(new Date(Math.floor(at.getTime() / 10
 /** RFC 5280 §5.1.2.4: CRL dates through 2049 are UTCTime. */
 const utcTime = (at: Date) => asn1.create(UNIVERSAL, T.UTCTIME, false, asn1.dateToUtcTime(at));
 const serialBytes = (hex: string) => Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
-const normalSerial = (hex: string) => hex.replace(/^0+/, '').toUpperCase();
+/**
+ * A serial number as compared: upper-case hex without leading zeros (an OCSP request's INTEGER drops a leading zero
+ * byte the stored hex of a certificate keeps, e.g. 02D8… against 2D8…).
+ */
+export const normalSerial = (hex: string) => hex.replace(/^0+/, '').toUpperCase();
 
 /** The CA certificate's subject Name and its public key's BIT STRING contents. */
 function caParts(caPem: string): { name: Asn1; publicKey: Buffer } {

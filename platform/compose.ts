@@ -143,6 +143,11 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(options.port ?? config.port, () => resolve(s));
   });
+  // Idle keep-alive connections stay open 65 s, longer than a reverse proxy's usual 60 s, so that the server is never
+  // the side closing a connection its client is about to reuse (ECONNRESET on a busy machine, where Node's 5 s
+  // default timer can fire between a response and the next request on the socket); headers must follow within it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const port = (server.address() as AddressInfo).port;
   // Re-attach any request whose process was never started (crash between insert and start).
   const orphans = [

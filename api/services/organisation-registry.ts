@@ -3,6 +3,7 @@
  * creates, edits and closes the units inside its own jurisdiction. Every change is a new version with the day it
  * takes effect, and an audit entry; the `organisation` row holds the current state.
  */
+import { canSeeUnitRegistry } from '../access';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
@@ -194,13 +195,8 @@ export class OrganisationRegistryService {
   }
 
   private async assertMaySee(principal: Principal, unit: Organisation) {
-    if (principal.organisationId === unit.id) return;
-    if (
-      principal.organisationFunctions.includes('management_unit') &&
-      (await this.ctx.jurisdictions.isWithin(principal.jurisdictionId, unit.jurisdictionId))
-    )
-      return;
-    throw forbidden('无权查看其他单位的记录（不在您的管辖范围内）');
+    if (!(await canSeeUnitRegistry(principal, unit, this.ctx.jurisdictions)))
+      throw forbidden('无权查看其他单位的记录（不在您的管辖范围内）');
   }
 
   private async openUnit(em: EntityManager, id: string): Promise<Organisation> {

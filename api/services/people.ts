@@ -5,6 +5,7 @@
  * management department). A person who leaves or moves loses their live seal-use authorisations (SM-12), each
  * revoked with its own audit entry.
  */
+import { canSeeUnitRegistry } from '../access';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
@@ -217,13 +218,8 @@ export class PeopleService {
   }
 
   private async assertMaySee(principal: Principal, unit: Organisation) {
-    if (principal.organisationId === unit.id) return;
-    if (
-      principal.organisationFunctions.includes('management_unit') &&
-      (await this.ctx.jurisdictions.isWithin(principal.jurisdictionId, unit.jurisdictionId))
-    )
-      return;
-    throw forbidden('无权查看其他单位的人员（不在您的管辖范围内）');
+    if (!(await canSeeUnitRegistry(principal, unit, this.ctx.jurisdictions)))
+      throw forbidden('无权查看其他单位的人员（不在您的管辖范围内）');
   }
 
   private async openUnit(em: EntityManager, id: string, field: string): Promise<Organisation> {

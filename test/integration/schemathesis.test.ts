@@ -95,8 +95,9 @@ it('the runs reached every documented operation, most of them with a 2xx (report
       `never 2xx: ${operations.filter((o) => !with2xx.has(o)).join(', ') || 'none'}\n`,
   );
   expect(results).toHaveLength(ROLES.length);
-  // A floor against links or seeds going stale (41 of 60 at the time of writing, 36 with the links alone): the
+  // A floor against links or seeds going stale, set between the two measured cases: 92 of 153 operations answered a
+  // 2xx with the seeds, 79 when the seeds of the newest 34 operations were missing (one run varies by a few). The
   // rest need bodies the generator rarely gets right (images, check characters, a full licence type), or a task
   // still pending after another action decided it.
-  expect(with2xx.size).toBeGreaterThanOrEqual(Math.floor(operations.length * 0.6));
+  expect(with2xx.size).toBeGreaterThanOrEqual(Math.floor(operations.length * 0.55));
 });

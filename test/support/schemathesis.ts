@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { AppUser } from '../../db/entities';
 import { applicationBody } from './fixtures';
 import { DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
 import { BUSINESS_LICENCE_CODE, businessLicenceBody, grantLicenceSealUse, issueLicence } from './licences';
@@ -76,6 +77,34 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
   const conversionText = await conversion.text();
   must('conversion job', { status: conversion.status, body: conversionText }, [201]);
   const sealCode = (await t.call('GET', '/api/seals', { as: 'zz-amr-clerk' })).body.items[0].esId as string;
+  // A case the issuer announced as closed (issue 14), and a person of another county whom nobody fuzzes as, so that
+  // the fuzzed people operations (issue 15) reach a real account without locking a fuzzed one out.
+  const announced = await t.call('POST', '/api/cases', {
+    as: 'zz-amr-issuer',
+    body: {
+      caseId: 'FUZZ-CASE-1',
+      licenceType: BUSINESS_LICENCE_CODE,
+      closedAt: new Date(Date.now() - 60_000).toISOString(),
+    },
+  });
+  must('announced case', announced, [201]);
+  const person = await t.em().findOneOrFail(AppUser, { username: 'gp-amr-clerk' }, { fields: ['id'] });
+  // The holder's dispute over its own licence (issue 13), and a force-majeure incident of the issuer's unit.
+  const dispute = await t.call('POST', `/api/licenses/${holders.licence.identifier}/disputes`, {
+    as: 'holder-xingjin',
+    body: { ground: 'accuracy', items: ['住所'], description: '住所已迁至泽州县金村镇，证照未更新' },
+  });
+  must('dispute', dispute, [201]);
+  const incident = await t.call('POST', '/api/force-majeure-incidents', {
+    as: 'zz-amr-issuer',
+    body: {
+      failure: '业务审批系统数据库服务器硬盘损坏，无法生成证照数据',
+      since: new Date(Date.now() - 3600_000).toISOString(),
+      typeCodes: [BUSINESS_LICENCE_CODE],
+      measures: '已启用纸质受理登记，联系厂商更换硬盘并从备份恢复',
+    },
+  });
+  must('force-majeure incident', incident, [201]);
   const seeds: FuzzingSeeds = {
     applicationId: application.body.id,
     taskId: task.taskId,
@@ -86,6 +115,10 @@ export async function seedFuzzingData(t: TestPlatform, usernames: string[]): Pro
     holderLicenceIdentifier: holders.licence.identifier,
     conversionJobId: JSON.parse(conversionText).id,
     sealCode,
+    announcedCaseId: 'FUZZ-CASE-1',
+    disputeId: dispute.body.id,
+    incidentId: incident.body.id,
+    personId: person.id,
     caseId: issued.issuance.caseId,
     flowDefinitionId: flows.body.items[0].id,
     licenceTypeCode: BUSINESS_LICENCE_CODE,
@@ -127,6 +160,14 @@ export interface FuzzingSeeds {
   /** The 18-digit code of 泽州县市场监督管理局's first seal, for its public status. */
   sealCode: string;
   caseId: string;
+  /** A case zz-amr-issuer announced as closed, without a licence yet. */
+  announcedCaseId: string;
+  /** holder-xingjin's dispute over its licence. */
+  disputeId: string;
+  /** A force-majeure incident zz-amr-issuer reported. */
+  incidentId: string;
+  /** gp-amr-clerk: a person of 高平市, not among the fuzzed accounts. */
+  personId: string;
   flowDefinitionId: string;
   licenceTypeCode: string;
   sealOf: Record<string, string>;
@@ -158,6 +199,12 @@ function configFor(role: string, seeds: FuzzingSeeds, maxExamples: number): stri
     ['^/api/licenses/issuances/\\{caseId\\}$', 'caseId', seeds.caseId],
     ['^/api/flow-definitions/\\{id\\}', 'id', seeds.flowDefinitionId],
     ['^/api/license-types/\\{code\\}$', 'code', seeds.licenceTypeCode],
+    ['^/api/cases/\\{caseId\\}$', 'caseId', seeds.announcedCaseId],
+    // 高平市市场监督管理局: in the city admin's jurisdiction, and not the unit of any fuzzed account.
+    ['^/api/organisations/\\{id\\}', 'id', 'gp-amr'],
+    ['^/api/people/\\{id\\}', 'id', seeds.personId],
+    ['^/api/disputes/\\{id\\}', 'id', seeds.disputeId],
+    ['^/api/force-majeure-incidents/\\{id\\}', 'id', seeds.incidentId],
   ];
   return [
     '[generation]',

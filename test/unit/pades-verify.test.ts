@@ -291,6 +291,14 @@ describe('the seal status at a signing time stated in whole seconds (SM-11)', ()
     expect(sealStatusAt(history, new Date(claimed))).toBeNull();
     expect(sealStatusAt(history, signingInstantUpperBound(claimed))).toBe('active');
   });
+  it('a cancellation within the signing’s second counts against the signature (the cautious side)', () => {
+    const cancelled = new Date(made.getTime() + 200);
+    const both: SealStatusEntry[] = [
+      ...history,
+      { status: 'cancelled', event: 'cancelled', effectiveAt: cancelled, recordedAt: cancelled },
+    ];
+    expect(sealStatusAt(both, signingInstantUpperBound('2026-06-01T02:00:01Z'))).toBe('cancelled');
+  });
   it('a time with milliseconds is taken as it is; a whole second reaches to its last millisecond', () => {
     expect(signingInstantUpperBound('2026-06-01T02:00:01.250Z').toISOString()).toBe(
       '2026-06-01T02:00:01.250Z',
