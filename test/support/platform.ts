@@ -82,7 +82,7 @@ export async function startTestPlatform(
   if (!options.existingDatabase) {
     const admin = new Client({ connectionString: services.postgresAdminUrl });
     await admin.connect();
-    await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
+    await cloneTemplate(admin, databaseName);
     await admin.end();
   }
 
@@ -208,4 +208,20 @@ function viaAddress(url: string, address: string | undefined): string {
   const u = new URL(url);
   u.host = address;
   return u.toString();
+}
+
+/**
+ * `create database … template`, retried while another file's clone holds the template: PostgreSQL refuses a
+ * template that another session is copying ("being accessed by other users") when test files run side by side.
+ */
+async function cloneTemplate(admin: Client, databaseName: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`create database ${databaseName} template ${TEMPLATE_DATABASE}`);
+      return;
+    } catch (e) {
+      if (attempt >= 50 || !/being accessed by other users/.test(String(e))) throw e;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
 }
