@@ -277,6 +277,8 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
           idempotencyKey: `${notice.id}:${r.userId}`,
           to: r.email,
           template: 'approval-notice',
+          about: { type: 'approval_process', id: state.processKey },
+          details: { type: notice.type },
           context: {
             recipientName: r.displayName,
             kindLabel,
@@ -297,17 +299,6 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       }
       if (IN_APP_NOTICES.includes(notice.type)) {
         await recordInAppNotices(em, state, notice, recipients, headline);
-      }
-      if (notice.type === 'breach') {
-        await recordAudit(em, {
-          actor: SYSTEM_ACTOR,
-          action: 'email.send',
-          targetType: 'approval_process',
-          targetId: state.processKey,
-          outcome: 'success',
-          eventKey: `email.send:${notice.id}`,
-          details: { template: 'approval-notice', type: notice.type, to: recipients.map((r) => r.email) },
-        });
       }
     },
   };

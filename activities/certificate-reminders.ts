@@ -7,7 +7,6 @@
  * and each mail has its idempotency key, so a page run twice sends nothing twice.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { CertificateReminder } from '../db/certificate-entities';
 import { AppUser, Organisation, OrganisationCertificate, Seal } from '../db/entities';
 import type { Orm } from '../db/orm';
@@ -114,6 +113,8 @@ async function remind(
       idempotencyKey: key,
       to: user.email!,
       template: 'certificate-renewal-reminder',
+      about: { type: 'organisation_certificate', id: certificate.id },
+      details: { offset },
       context: {
         displayName: user.displayName,
         organisationName: organisation.name,
@@ -124,17 +125,7 @@ async function remind(
         homeUrl: `${deps.publicUrl}/seals`,
       },
     });
-    if (result !== 'sent') continue;
-    sent++;
-    await recordAudit(em, {
-      actor: SYSTEM_ACTOR,
-      action: 'email.send',
-      targetType: 'organisation_certificate',
-      targetId: certificate.id,
-      outcome: 'success',
-      eventKey: `email.send:${key}`,
-      details: { to: user.email, template: 'certificate-renewal-reminder', offset },
-    });
+    if (result === 'sent') sent++;
   }
   return sent;
 }

@@ -206,6 +206,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
           idempotencyKey: `dispute-breach:${disputeId}:${kind}:${user.userId}`,
           to: user.email,
           template: 'dispute-notice',
+          about: { type: 'dispute', id: disputeId },
           context: {
             recipientName: user.displayName,
             headline: `${issuer.name}${BREACH_LABELS[kind]}`,
@@ -302,6 +303,7 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
         idempotencyKey: `dispute-${notice}:${eventId ?? disputeId}`,
         to: email,
         template: 'dispute-notice',
+        about: { type: 'dispute', id: disputeId },
         context: {
           recipientName: dispute.challengerName,
           licenceIdentifier: dispute.licenceIdentifier,

@@ -85,6 +85,7 @@ export function createForceMajeureActivities(deps: ForceMajeureActivityDeps): Fo
         idempotencyKey: `force-majeure-${key}:${incidentId}:${user.userId}`,
         to: user.email,
         template: 'force-majeure-notice',
+        about: { type: 'force_majeure_incident', id: incidentId },
         context: { recipientName: user.displayName, ...content, url: pageUrl(incidentId) },
       });
     }

@@ -148,6 +148,8 @@ async function remind(
     idempotencyKey: key,
     to: licence.holderEmail,
     template: 'licence-expiry-reminder',
+    about: { type: 'licence', id: licence.identifier },
+    details: { offset },
     context: {
       holderName: licence.holderName,
       licenceName: licence.name,
@@ -161,16 +163,5 @@ async function remind(
       verifyUrl: licenceVerifyUrl(deps.publicUrl, licence.identifier),
     },
   });
-  if (result === 'sent') {
-    await recordAudit(em, {
-      actor: SYSTEM_ACTOR,
-      action: 'email.send',
-      targetType: 'licence',
-      targetId: licence.identifier,
-      outcome: 'success',
-      eventKey: `email.send:${key}`,
-      details: { to: licence.holderEmail, template: 'licence-expiry-reminder', offset },
-    });
-  }
   return result;
 }

@@ -89,6 +89,7 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
         idempotencyKey: key,
         to: licence.holderEmail,
         template: 'licence-issued',
+        about: { type: 'licence', id: licence.identifier },
         context: {
           holderName: licence.holderName,
           licenceName: licence.name,
@@ -106,17 +107,6 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
           verifyUrl: licenceVerifyUrl(deps.publicUrl, licence.identifier),
         },
       });
-      if (result === 'sent') {
-        await recordAudit(em, {
-          actor: SYSTEM_ACTOR,
-          action: 'email.send',
-          targetType: 'licence',
-          targetId: licence.identifier,
-          outcome: 'success',
-          eventKey: `email.send:${key}`,
-          details: { to: licence.holderEmail, template: 'licence-issued' },
-        });
-      }
       return result;
     },
 

@@ -1,9 +1,11 @@
 /**
  * Sending e-mail exactly once per idempotency key: the key is recorded before the send and marked sent after it;
  * a retried activity finds it sent and stops. A crash between the SMTP hand-over and the mark can repeat a send,
- * which carries the same Message-ID so that mail systems can drop the repeat.
+ * which carries the same Message-ID so that mail systems can drop the repeat. Every send is audited here, once per
+ * key (`email.send:<key>`), against the record the mail is about: no caller can send a mail the log does not show.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { EmailMessage } from '../db/entities';
 import { Mailer, renderMail } from '../mail/mailer';
 
@@ -12,6 +14,10 @@ export interface SendMailRequest {
   to: string;
   template: string;
   context: object;
+  /** The record the mail is about, for the audit log (e.g. `{ type: 'licence', id: identifier }`). */
+  about: { type: string; id: string };
+  /** Extra audit details beside the address and template. */
+  details?: Record<string, unknown>;
 }
 
 export async function sendMailOnce(
@@ -45,5 +51,14 @@ export async function sendMailOnce(
   await em.nativeUpdate(EmailMessage, { id: row.id }, { attempts: row.attempts + 1 });
   await mailer.send({ to: request.to, messageId, ...rendered });
   await em.nativeUpdate(EmailMessage, { id: row.id }, { status: 'sent', sentAt: new Date() });
+  await recordAudit(em, {
+    actor: SYSTEM_ACTOR,
+    action: 'email.send',
+    targetType: request.about.type,
+    targetId: request.about.id,
+    outcome: 'success',
+    eventKey: `email.send:${request.idempotencyKey}`,
+    details: { to: request.to, template: request.template, ...request.details },
+  });
   return 'sent';
 }

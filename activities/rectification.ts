@@ -125,6 +125,7 @@ export function createRectificationActivities(deps: RectificationActivityDeps): 
         idempotencyKey: `${key}:${user.userId}`,
         to: user.email,
         template: 'supervision-notice',
+        about: { type: 'rectification_order', id },
         context: { recipientName: user.displayName, headline, lines, url: pageUrl(id) },
       });
     }

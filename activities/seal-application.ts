@@ -61,10 +61,11 @@ export function createSealApplicationActivities(deps: SealApplicationDeps): Seal
       if (!applicant.email) return;
       const organisation = await em.findOneOrFail(Organisation, { id: application.organisationId });
       const seal = application.sealId ? await em.findOne(Seal, { id: application.sealId }) : null;
-      const result = await sendMailOnce(em, deps.mailer, {
+      await sendMailOnce(em, deps.mailer, {
         idempotencyKey: `seal-application-${applicationId}:outcome`,
         to: applicant.email,
         template: 'seal-application-outcome',
+        about: { type: 'seal_application', id: applicationId },
         context: {
           applicantName: applicant.displayName,
           organisationName: organisation.name,
@@ -79,17 +80,6 @@ export function createSealApplicationActivities(deps: SealApplicationDeps): Seal
           detailUrl: `${deps.publicUrl}/seal-applications/${applicationId}`,
         },
       });
-      if (result === 'sent') {
-        await recordAudit(em, {
-          actor: SYSTEM_ACTOR,
-          action: 'email.send',
-          targetType: 'seal_application',
-          targetId: applicationId,
-          outcome: 'success',
-          eventKey: `email.send:seal-application-${applicationId}:outcome`,
-          details: { to: applicant.email, template: 'seal-application-outcome' },
-        });
-      }
     },
   };
 }

@@ -124,10 +124,11 @@ export function createSealUseActivities(deps: SealUseDeps): SealUseActivities {
       const organisation = await em.findOneOrFail(Organisation, { id: request.organisationId });
       const authorisation = await em.findOne(SealUseAuthorisation, { requestId });
       const key = `seal-use-${requestId}:outcome`;
-      const result = await sendMailOnce(em, deps.mailer, {
+      await sendMailOnce(em, deps.mailer, {
         idempotencyKey: key,
         to: requester.email,
         template: 'seal-use-outcome',
+        about: { type: 'seal_use_request', id: requestId },
         context: {
           requesterName: requester.displayName,
           organisationName: organisation.name,
@@ -145,17 +146,6 @@ export function createSealUseActivities(deps: SealUseDeps): SealUseActivities {
           detailUrl: `${deps.publicUrl}/seal-use-requests/${requestId}`,
         },
       });
-      if (result === 'sent') {
-        await recordAudit(em, {
-          actor: SYSTEM_ACTOR,
-          action: 'email.send',
-          targetType: 'seal_use_request',
-          targetId: requestId,
-          outcome: 'success',
-          eventKey: `email.send:${key}`,
-          details: { to: requester.email, template: 'seal-use-outcome' },
-        });
-      }
     },
   };
 }

@@ -8,8 +8,18 @@
  * with `mvn dependency:copy-dependencies`; TEMPORAL_TEST_SERVER_PATH names an existing executable instead (the
  * wrapper, or Temporal's native `temporal-test-server`). Needs Java 11+ to run and Maven for the first fetch.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { connect, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -34,7 +44,91 @@ export function findTemporalTestServer(): string | undefined {
   const dir = temporalTestServerDir();
   const wrapper = path.join(dir, 'temporal-test-server');
   const jar = path.join(dir, 'lib', `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`);
-  return existsSync(wrapper) && existsSync(jar) ? wrapper : undefined;
+  if (!existsSync(wrapper) || !existsSync(jar)) return undefined;
+  writeWrapper(dir); // a wrapper written by an earlier version is brought up to date
+  return wrapper;
+}
+
+/** Writes the wrapper when its text differs, through a rename so that a server starting meanwhile reads a whole file. */
+function writeWrapper(dir: string): void {
+  const wrapper = path.join(dir, 'temporal-test-server');
+  const text = wrapperScript(path.join(dir, 'lib'), classArchive(dir));
+  if (existsSync(wrapper) && readFileSync(wrapper, 'utf8') === text) return;
+  const staging = `${wrapper}.tmp-${process.pid}`;
+  writeFileSync(staging, text);
+  chmodSync(staging, 0o755);
+  renameSync(staging, wrapper);
+}
+
+/** The class-data archive (AppCDS) of the server's classes, which the wrapper uses when present. */
+const classArchive = (dir: string) => path.join(dir, 'classes.jsa');
+
+/**
+ * Makes the AppCDS archive once: the JVM then maps the server's classes instead of loading them, and listens in
+ * about a third of the time (6 s instead of 18 s measured on a loaded 2-core machine), well within the 5 s the SDK
+ * gives it on an ordinary one. A JVM that cannot use the archive (another Java version) ignores it.
+ */
+export async function ensureTemporalTestServerArchive(
+  log: (line: string) => void = console.log,
+): Promise<void> {
+  if (process.env.TEMPORAL_TEST_SERVER_PATH) return;
+  ensureTemporalTestServer(log);
+  const dir = temporalTestServerDir();
+  if (existsSync(classArchive(dir))) return;
+  const staging = `${classArchive(dir)}.tmp-${process.pid}`;
+  const port = await freeLocalPort();
+  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  const child = spawn(
+    java,
+    [
+      `-XX:ArchiveClassesAtExit=${staging}`,
+      ...JVM_FLAGS,
+      '-cp',
+      `${dir}/lib/*`,
+      MAIN_CLASS,
+      String(port),
+      '--enable-time-skipping',
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!(await listening(port))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error('the test server did not start');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    child.kill('SIGTERM'); // an orderly exit writes the archive
+    await exited;
+  }
+  if (existsSync(staging)) {
+    renameSync(staging, classArchive(dir));
+    writeWrapper(dir);
+    log(`Temporal test server class-data archive: ${classArchive(dir)}`);
+  }
+}
+
+function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 function runs(command: string, args: string[]): boolean {
@@ -121,9 +215,7 @@ export function ensureTemporalTestServer(log: (line: string) => void = console.l
     rmSync(staging, { recursive: true, force: true });
   }
 
-  const wrapper = path.join(dir, 'temporal-test-server');
-  writeFileSync(wrapper, wrapperScript(path.join(dir, 'lib')));
-  chmodSync(wrapper, 0o755);
+  writeWrapper(dir);
   const ready = findTemporalTestServer();
   if (!ready) throw new Error(`the Temporal test server is incomplete in ${dir}; delete it and run again`);
   log(`Temporal test server ready: ${ready}`);
@@ -135,7 +227,10 @@ export function ensureTemporalTestServer(log: (line: string) => void = console.l
  * `--enable-time-skipping` and exits on anything else, so other arguments are dropped with a warning. `exec` makes
  * java the SDK's child process, so the SDK's kill stops the server.
  */
-function wrapperScript(lib: string): string {
+const JVM_FLAGS = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+
+function wrapperScript(lib: string, archive: string): string {
+  const share = existsSync(archive) ? ` -XX:SharedArchiveFile=${archive}` : '';
   return `#!/bin/sh
 # Temporal's Java test server (${ARTIFACT}), written by infra/temporal-test-server.ts.
 # Usage: temporal-test-server <port> [--enable-time-skipping]
@@ -149,6 +244,6 @@ for arg in "$@"; do
   esac
 done
 if [ -n "$JAVA_HOME" ]; then java="$JAVA_HOME/bin/java"; else java=java; fi
-exec "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $JAVA_OPTS -cp '${lib}/*' ${MAIN_CLASS} "$port" $flags
+exec "$java" ${JVM_FLAGS.join(' ')}${share} $JAVA_OPTS -cp '${lib}/*' ${MAIN_CLASS} "$port" $flags
 `;
 }

@@ -11,6 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createCertificateReminderActivities } from '../../activities/certificate-reminders';
 import { createLicenceExpiryActivities } from '../../activities/licence-expiry';
+import { AuditEvent } from '../../db/entities';
 import { ExchangeOutbox, Licence, LicenceEvent } from '../../db/licence-entities';
 import { addCalendarDays, shanghaiDateOf, startOfShanghaiDay } from '../../domain/calendar';
 import { addMonths } from '../../domain/licence';
@@ -114,7 +115,7 @@ it('issue 12 Build 3: across the end date each offset mails once, and the licenc
 
 it('issue 12 Build 2: a page swept again (a worker lost before completing it) sends and records nothing twice', async () => {
   const today = shanghaiDateOf(new Date());
-  const { id, email } = await licenceEndingOn(addCalendarDays(today, 20));
+  const { id, identifier, email } = await licenceEndingOn(addCalendarDays(today, 20));
   const expiring = await licenceEndingOn(addCalendarDays(today, -1));
   const activities = createLicenceExpiryActivities({
     orm: t.platform.orm,
@@ -131,6 +132,13 @@ it('issue 12 Build 2: a page swept again (a worker lost before completing it) se
   await sweepAll();
   await sweepAll();
   expect(remindersTo(email)).toHaveLength(1);
+  // The one mail is audited once, against its licence (activities/mail.ts audits every send).
+  const mailAudit = await t
+    .em()
+    .find(AuditEvent, { action: 'email.send', targetType: 'licence', targetId: identifier });
+  expect(mailAudit.map((a) => a.details)).toEqual([
+    expect.objectContaining({ to: email, template: 'licence-expiry-reminder', offset: expect.any(Number) }),
+  ]);
   expect(await t.em().count(LicenceEvent, { licenceId: expiring.id, kind: 'expiry' })).toBe(1);
   expect(
     (await t.em().findOneOrFail(Licence, { id: expiring.id }, { disableIdentityMap: true })).status,
