@@ -11,6 +11,14 @@ import type { JurisdictionTree } from './jurisdiction-tree';
 
 const OVERSEEING_ROLES: UserRole[] = ['seal_reviewer', 'supervisor', 'platform_admin'];
 
+/** Who opens 用证清单 (issue 16 Build 5, LM-14): the staff of a using unit (its verifiers, its leader, its administrators). */
+export function isUsageListStaff(p: Principal): boolean {
+  return (
+    p.organisationFunctions.includes('using_unit') &&
+    p.roles.some((r) => ['licence_verifier', 'unit_leader', 'platform_admin'].includes(r))
+  );
+}
+
 /**
  * Supervisors and administrators of a management unit (LM-5, LM-28): they oversee the units in their jurisdiction
  * (督办, late arrivals, licences in full).

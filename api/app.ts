@@ -82,6 +82,10 @@ import { LicenceArchiveService } from './services/licence-archives';
 import { LicenceConsentService } from './services/licence-consents';
 import { PresentationService } from './services/presentations';
 import { holderPageRoutes } from './web/holder-pages';
+import { serviceItemPageRoutes } from './web/service-item-pages';
+import { usageListPageRoutes } from './web/usage-list-pages';
+import { serviceItemRoutes } from './routes/service-items';
+import { ServiceItemService } from './services/service-items';
 import { licenceUsageRoutes } from './routes/licence-usage';
 import { LicenceUsageRequestService } from './services/licence-usage-requests';
 
@@ -106,7 +110,8 @@ export function createApp(ctx: AppContext) {
   const disputes = new DisputeService(ctx);
   const conversions = new LicenceConversionService(ctx);
   const conversionCompletion = new ConversionCompletionService(ctx);
-  const usageRequests = new LicenceUsageRequestService(ctx, approvals);
+  const serviceItems = new ServiceItemService(ctx);
+  const usageRequests = new LicenceUsageRequestService(ctx, approvals, serviceItems);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
@@ -130,6 +135,10 @@ export function createApp(ctx: AppContext) {
   app.post(['/api/licenses/:identifier/disputes', '/disputes/new'], limits.disputes);
   app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
+  app.get(
+    ['/api/service-items', '/api/service-items/:code', '/service-items', '/service-items/:code'],
+    limits.publicReads,
+  );
 
   const document = openApiDocument(ctx.config.publicUrl);
   app.get('/api/openapi.json', (_req, res) => res.json(document));
@@ -149,6 +158,8 @@ export function createApp(ctx: AppContext) {
   // Public too: anyone may verify a licence (LM-19).
   app.use('/api', verificationRoutes(ctx, verification));
   app.use('/api', presentationPublicRoutes(presentations));
+  // Public too: the service items and the licences each needs (WP-(一)1, LM-15).
+  app.use('/api', serviceItemRoutes(serviceItems));
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
   // Issue 15: organisations and people kept in the platform.
@@ -203,7 +214,9 @@ export function createApp(ctx: AppContext) {
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
-  app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives }));
+  app.use(serviceItemPageRoutes(ctx, serviceItems));
+  app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives, serviceItems }));
+  app.use(usageListPageRoutes(ctx, usageRequests, serviceItems));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals }));
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));

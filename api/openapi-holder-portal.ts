@@ -52,7 +52,7 @@ const USAGE_LIST_PATHS = {
     },
     post: {
       summary:
-        'Request a usage-list entry (licence type, purpose, masked or full), decided by the management unit through the approval engine; approved, the entry is written. A using unit’s licence_verifier or unit_leader. Optional Idempotency-Key header',
+        'Request a usage-list entry (licence type, purpose, service items, masked or full), decided by the management unit through the approval engine; approved, the entry is written. A using unit’s licence_verifier or unit_leader. Optional Idempotency-Key header',
       security: secured,
       parameters: [idempotencyKey],
       requestBody: { required: true, content: json(schema(LicenceUsageRequestBody)) },

@@ -4,6 +4,7 @@ import { FLOW_DEFINITION_PATHS, FLOW_DEFINITION_SCHEMAS } from './openapi-flow-d
 import { LICENCE_TYPE_PATHS, LICENCE_TYPE_SCHEMAS } from './openapi-licence-types';
 import { LICENCE_PATHS, LICENCE_SCHEMAS } from './openapi-licences';
 import { HOLDER_PORTAL_PATHS } from './openapi-holder-portal';
+import { SERVICE_ITEM_PATHS } from './openapi-service-items';
 import { LICENCE_LIFECYCLE_PATHS, LICENCE_LIFECYCLE_SCHEMAS } from './openapi-licence-lifecycle';
 import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
 import { FORCE_MAJEURE_PATHS, FORCE_MAJEURE_SCHEMAS } from './openapi-force-majeure';
@@ -348,6 +349,7 @@ export function openApiDocument(serverUrl: string) {
       ...LICENCE_TYPE_PATHS,
       ...LICENCE_PATHS,
       ...HOLDER_PORTAL_PATHS,
+      ...SERVICE_ITEM_PATHS,
       ...LICENCE_LIFECYCLE_PATHS,
       ...DISPUTE_PATHS,
       ...FORCE_MAJEURE_PATHS,

@@ -145,6 +145,8 @@ export class LicenceUsageRequest {
   typeCode!: string;
   purpose!: string;
   fullData!: boolean;
+  /** Issue 16 Build 7 (LM-15): the codes of the service items the entry is asked for. */
+  serviceItems: Opt<string[]> = [];
   status: LicenceUsageRequestStatus = 'pending';
   workflowId!: string;
   approvalWorkflowId!: string;
@@ -289,6 +291,7 @@ export const LicenceUsageRequestSchema = new EntitySchema<LicenceUsageRequest>({
     typeCode: { type: 'string' },
     purpose: { type: 'text' },
     fullData: { type: 'boolean' },
+    serviceItems: { type: 'json' },
     status: { type: 'string' },
     workflowId: { type: 'string', unique: true },
     approvalWorkflowId: { type: 'string', unique: true },

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { INITIATOR_OPTIONS } from './flow-definition';
 import { TYPE_CODE_PATTERN } from './licence-identifier';
+import { ServiceItemCode } from './service-item';
 
 export const LicenceUsageRequestBody = z
   .object({
@@ -14,6 +15,8 @@ export const LicenceUsageRequestBody = z
     purpose: z.string().trim().min(2, { message: '请填写用证目的（至少 2 个字）' }).max(200),
     /** true: the unit asks to see the type's sensitive items in full; false: masked. */
     fullData: z.boolean({ message: '请选择是否需要完整数据' }),
+    /** LM-15: the service items the entry is for (codes of the public service-item list). */
+    serviceItems: z.array(ServiceItemCode).max(20, { message: '最多选择 20 个服务事项' }).default([]),
     ...INITIATOR_OPTIONS,
   })
   .strict();

@@ -20,6 +20,7 @@ import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { AppUser, Organisation, Seal } from '../db/entities';
 import { LicenceUsageGrant } from '../db/licence-entities';
 import { seedLicenceCatalogue } from '../db/licence-catalogue-seed';
+import type { Submission } from '../domain/service-item';
 
 /** A citizen holder for the demo: 张伟, born 1990-03-15 in 泽州县. */
 export const DEMO_CITIZEN_ID = `14052519900315123${citizenIdCheckChar('14052519900315123')}`;
@@ -115,6 +116,7 @@ export async function seedLicensing(
   await seedLicenceSeals(em, pkiMasterKey);
   await seedLicenceCatalogue(em);
   await seedUsageGrants(em);
+  await seedServiceItems(em);
 }
 
 async function seedLicenceSeals(em: EntityManager, pkiMasterKey: string): Promise<void> {
@@ -198,5 +200,93 @@ async function seedUsageGrants(em: EntityManager): Promise<void> {
       { organisationId: g.organisationId, typeCode: type.code, purpose: g.purpose, fullData: g.fullData },
       { onConflictAction: 'ignore' },
     );
+  }
+}
+
+type SeededLicence = [licenceName: string, submission: Submission, note?: string];
+
+/**
+ * Issue 16 Build 7 (WP-(一)1, LM-15): a few service items and the licences each needs, with whether paper is still
+ * required; a licence the catalogue holds is linked to its type by name.
+ */
+const SERVICE_ITEMS: Array<{
+  code: string;
+  name: string;
+  organisationId: string;
+  summary: string;
+  licences: SeededLicence[];
+}> = [
+  {
+    code: '000172008000',
+    name: '食品经营许可',
+    organisationId: 'zz-amr',
+    summary: '从事食品销售和餐饮服务活动的经营者申请食品经营许可证。',
+    licences: [
+      ['营业执照', 'exempt', '由市场监管部门通过电子证照共享获取'],
+      ['居民身份证', 'electronic', '法定代表人或负责人的身份证明'],
+      ['食品从业人员健康证明', 'paper'],
+    ],
+  },
+  {
+    code: '000104102000',
+    name: '企业变更登记',
+    organisationId: 'zz-amr',
+    summary: '企业登记事项发生变更时申请变更登记。',
+    licences: [
+      ['营业执照', 'electronic'],
+      ['居民身份证', 'electronic', '法定代表人的身份证明'],
+    ],
+  },
+  {
+    code: '000133001000',
+    name: '社会保险登记',
+    organisationId: 'jc-hrss',
+    summary: '用人单位为职工办理社会保险登记。',
+    licences: [
+      ['营业执照', 'exempt'],
+      ['居民身份证', 'electronic', '经办人的身份证明'],
+    ],
+  },
+  {
+    code: '000141001000',
+    name: '企业用电报装',
+    organisationId: 'jc-power',
+    summary: '企业新装或增容用电。',
+    licences: [
+      ['营业执照', 'exempt'],
+      ['不动产权证书', 'electronic', '用电地址的产权证明'],
+    ],
+  },
+  {
+    code: '000109003000',
+    name: '建筑施工企业安全生产许可',
+    organisationId: 'jc-housing',
+    summary: '建筑施工企业申请安全生产许可证。',
+    licences: [
+      ['营业执照', 'exempt'],
+      ['安全生产管理人员考核合格证书', 'paper'],
+    ],
+  },
+];
+
+async function seedServiceItems(em: EntityManager): Promise<void> {
+  const types: Array<{ code: string; name: string }> = await em.execute(
+    `select distinct code, name from licence_type where status = 'published'`,
+  );
+  for (const [position, item] of SERVICE_ITEMS.entries()) {
+    const added: unknown[] = await em.execute(
+      `insert into service_item (code, name, organisation_id, summary, position) values (?, ?, ?, ?, ?)
+        on conflict (code) do nothing returning code`,
+      [item.code, item.name, item.organisationId, item.summary, position],
+    );
+    if (added.length === 0) continue;
+    for (const [i, [licenceName, submission, note]] of item.licences.entries()) {
+      const type = types.find((t) => t.name === licenceName);
+      await em.execute(
+        `insert into service_item_licence (service_item_code, position, licence_name, type_code, submission, note)
+          values (?, ?, ?, ?, ?, ?)`,
+        [item.code, i, licenceName, type?.code ?? null, submission, note ?? ''],
+      );
+    }
   }
 }

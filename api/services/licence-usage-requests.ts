@@ -21,6 +21,7 @@ import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import type { ApprovalService } from './approvals';
+import type { ServiceItemService } from './service-items';
 
 /** LM-14: a using unit's verifiers or its leader ask for its list entries. */
 const REQUESTING_ROLES = ['licence_verifier', 'unit_leader'] as const;
@@ -34,6 +35,7 @@ export interface LicenceUsageRequestView {
   purpose: string;
   fullData: boolean;
   scopeLabel: string;
+  serviceItems: Array<{ code: string; name: string }>;
   status: LicenceUsageRequest['status'];
   statusLabel: string;
   outcomeReason: string | null;
@@ -49,6 +51,8 @@ export interface UsageListEntry {
   fullData: boolean;
   scopeLabel: string;
   requestId: string | null;
+  /** The service items of the request that set the entry (none for a seeded entry). */
+  serviceItems: Array<{ code: string; name: string }>;
   grantedAt: string | null;
 }
 
@@ -58,6 +62,7 @@ export class LicenceUsageRequestService {
   constructor(
     private readonly ctx: AppContext,
     private readonly approvals: ApprovalService,
+    private readonly serviceItems: ServiceItemService,
   ) {}
 
   async submit(
@@ -75,6 +80,8 @@ export class LicenceUsageRequestService {
     if (!typeName) {
       throw badRequest([{ field: 'typeCode', rule: 'published_type', message: '没有已发布的该证照类型' }]);
     }
+    const serviceItems = [...new Set(body.serviceItems)];
+    await this.serviceItems.assertKnown(serviceItems);
     const { idempotencyKey } = meta;
     const id = randomUUID();
     const submitted = await new DurableRequests(this.ctx)
@@ -104,6 +111,7 @@ export class LicenceUsageRequestService {
             typeCode: body.typeCode,
             purpose: body.purpose,
             fullData: body.fullData,
+            serviceItems,
             workflowId: licenceUsageRequestWorkflowId(id),
             approvalWorkflowId: approvalWorkflowId('licence_usage', id),
             clientRequestId: idempotencyKey ?? null,
@@ -127,7 +135,12 @@ export class LicenceUsageRequestService {
             },
             audit: {
               ...audit,
-              details: { typeCode: body.typeCode, purpose: body.purpose, fullData: body.fullData },
+              details: {
+                typeCode: body.typeCode,
+                purpose: body.purpose,
+                fullData: body.fullData,
+                serviceItems,
+              },
             },
             undo: (tx) => tx.nativeDelete(LicenceUsageRequest, { id }),
             failureAudit: (err) => ({ ...audit, details: { error: String(err) } }),
@@ -217,6 +230,11 @@ export class LicenceUsageRequestService {
         fullData: g.fullData,
         scopeLabel: usageScopeLabel(g.fullData),
         requestId: g.requestId ?? null,
+        serviceItems: await this.serviceItems.names(
+          g.requestId
+            ? ((await this.ctx.em().findOne(LicenceUsageRequest, { id: g.requestId }))?.serviceItems ?? [])
+            : [],
+        ),
         grantedAt: g.grantedAt?.toISOString() ?? null,
       })),
     );
@@ -231,6 +249,7 @@ export class LicenceUsageRequestService {
       purpose: r.purpose,
       fullData: r.fullData,
       scopeLabel: usageScopeLabel(r.fullData),
+      serviceItems: await this.serviceItems.names(r.serviceItems ?? []),
       status: r.status,
       statusLabel: LICENCE_USAGE_REQUEST_STATUS_LABELS[r.status],
       outcomeReason: r.outcomeReason,

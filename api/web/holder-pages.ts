@@ -14,6 +14,7 @@ import type { LicenceArchiveService } from '../services/licence-archives';
 import type { LicenceConsentService } from '../services/licence-consents';
 import type { LicenceService } from '../services/licences';
 import type { PresentationService } from '../services/presentations';
+import type { ServiceItemService } from '../services/service-items';
 import { renderPage, signedIn } from './render';
 
 interface Services {
@@ -21,6 +22,7 @@ interface Services {
   presentations: PresentationService;
   consents: LicenceConsentService;
   archives: LicenceArchiveService;
+  serviceItems: ServiceItemService;
 }
 
 let bundle: string | null = null;
@@ -127,12 +129,23 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
     signedIn(async (req, res, principal) => {
       const holderCode =
         typeof req.query.holderCode === 'string' ? req.query.holderCode.trim().toUpperCase() : '';
+      const choice = await workbenchChoice(s.serviceItems, req.query);
       const found = holderCode
         ? await s.licences.search(principal, { holderCode, page: 1 }, requestMeta(req))
         : null;
+      // The case's service item narrows the look-up to the licence types it needs (issue 16 Build 6-7, LM-15).
+      const items = found?.items.filter((l) => choice.types.size === 0 || choice.types.has(l.typeCode));
       const archive = await s.archives.list(principal);
       res.send(
-        renderPage('verifier', { title: '用证核验', principal, nav: 'verifier', holderCode, found, archive }),
+        renderPage('verifier', {
+          title: '用证核验',
+          principal,
+          nav: 'verifier',
+          holderCode,
+          found: found && { ...found, items },
+          archive,
+          ...choice.view,
+        }),
       );
     }),
   );
@@ -167,4 +180,27 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
   });
 
   return router;
+}
+
+/**
+ * The workbench's service item and licence types: the types ticked for the same service item, or else (the item
+ * was just chosen or changed) those the item needs, pre-selected; among the catalogue's published types.
+ */
+async function workbenchChoice(items: ServiceItemService, query: Record<string, unknown>) {
+  const code = typeof query.serviceItem === 'string' ? query.serviceItem.trim() : '';
+  const [serviceItems, types] = await Promise.all([items.list(), items.publishedTypes()]);
+  const serviceItem = serviceItems.find((i) => i.code === code) ?? null;
+  const sameItem = (typeof query.typesFor === 'string' ? query.typesFor : '') === code;
+  const ticked = ([] as unknown[])
+    .concat(query.types ?? [])
+    .filter((t): t is string => typeof t === 'string');
+  const chosen = new Set(sameItem || !serviceItem ? ticked : await items.typeCodesOf(serviceItem.code));
+  return {
+    types: chosen,
+    view: {
+      serviceItems: serviceItems.map((i) => ({ ...i, selected: i.code === serviceItem?.code })),
+      typeChoices: types.map((t) => ({ ...t, checked: chosen.has(t.typeCode) })),
+      serviceItem,
+    },
+  };
 }

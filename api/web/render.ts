@@ -8,7 +8,7 @@ import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from '../.
 import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-application';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../principal';
-import { isManagementOverseer } from '../access';
+import { isManagementOverseer, isUsageListStaff } from '../access';
 
 const ROOT = path.join(__dirname, '..', '..', 'templates');
 const hbs = Handlebars.create();
@@ -70,6 +70,8 @@ export function renderPage(name: string, context: PageContext): string {
       // Issue 16: 我的证照 (LM-20) and the verifier's workbench (LM-21).
       isHolder: principal.roles.includes('licence_holder'),
       isVerifier: principal.roles.includes('licence_verifier'),
+      // 用证清单 (issue 16 Build 5): a using unit's staff.
+      isUsageListStaff: isUsageListStaff(principal),
       // 证照管理: the issuing unit's staff and the management unit's overseers (LM-7, LM-28).
       isLicenceStaff: principal.roles.some((r) =>
         ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),

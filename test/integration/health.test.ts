@@ -145,6 +145,8 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/usage-list',
       '/api/usage-list-requests',
       '/api/usage-list-requests/{id}',
+      '/api/service-items',
+      '/api/service-items/{code}',
       // issue 14: announced cases, findings, rectification orders
       '/api/cases',
       '/api/cases/{caseId}',
