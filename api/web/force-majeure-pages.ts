@@ -5,7 +5,7 @@
  * management unit's 确认报备 button and the unit's 故障排除 form. The forms go through ForceMajeureService like the
  * JSON API.
  */
-import express, { Router } from 'express';
+import express, { NextFunction, Request, Response, Router } from 'express';
 import { LicenceType } from '../../db/licence-entities';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import { isManagementOverseer } from '../access';
@@ -50,6 +50,10 @@ export function forceMajeurePageRoutes(ctx: AppContext): Router {
   const router = Router();
   const service = new ForceMajeureService(ctx);
   const form = express.urlencoded({ extended: false, limit: '64kb' });
+  const authenticate = ctx.auth.middleware({ optional: true });
+  router.use('/force-majeure', (req: Request, res: Response, next: NextFunction) =>
+    req.principal ? next() : authenticate(req, res, next),
+  );
 
   router.get(
     '/force-majeure',
