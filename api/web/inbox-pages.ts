@@ -13,10 +13,17 @@ import type { InboxItem } from '../services/approval-inbox';
 import { INBOX_BOXES, InboxBox, InboxQuery } from '../services/approval-requests';
 import type { ApprovalService } from '../services/approvals';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
+import { DesignatedStaffService } from '../services/designated-staff';
 import { ForceMajeureService } from '../services/force-majeure';
 import { incidentRow, licenceTypeNames } from './force-majeure-pages';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+
+/** LM-24: the designated positions as 督办 names what a unit lacks. */
+const DESIGNATED_POSITION_LABELS: Record<'responsible' | 'deputy', string> = {
+  responsible: '责任人',
+  deputy: '副责任人',
+};
 
 const BOX_LABELS: Record<InboxBox, string> = {
   pending: '待办',
@@ -58,6 +65,7 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
   const router = Router();
   const page = pageWithPendingCount(approvals);
   const incidents = new ForceMajeureService(ctx);
+  const designated = new DesignatedStaffService(ctx);
 
   // -------------------------------------------------------------------------------------------------------------
   // 待办 / 已办 / 抄送 / 我发起的
@@ -140,9 +148,10 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
         approvals.inbox.recentBreaches(principal),
       ]);
       // Force-majeure incidents of the jurisdiction not yet closed (LM-11), open ones first, then least time left.
-      const [{ items: reported }, typeNames] = await Promise.all([
+      const [{ items: reported }, typeNames, { items: unnamed }] = await Promise.all([
         incidents.list(principal),
         licenceTypeNames(ctx),
+        designated.missing(principal),
       ]);
       const rows = (items ?? all).map(inboxRow);
       res.send(
@@ -160,6 +169,10 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
             .filter((i) => i.status !== 'closed' || i.breach)
             .filter((i) => !filters.unit || i.organisationId === filters.unit)
             .map((i) => incidentRow(i, typeNames)),
+          unnamed: unnamed.map((u) => ({
+            ...u,
+            missingText: u.missing.map((p) => DESIGNATED_POSITION_LABELS[p]).join('、'),
+          })),
           breaches: breaches.map(({ breach: b, title, status, organisationName, assigneeNames }) => ({
             processKey: b.processKey,
             title,

@@ -268,6 +268,10 @@ describe('LM-11 force majeure through the pages', () => {
     const supervision = await t.call('GET', '/supervision', { as: 'zz-approval-supervisor' });
     expect(supervision.body).toContain(`href="/force-majeure/${id}"`);
     expect(supervision.body).toContain('待确认');
+    // …and, in the same view, the units of its jurisdiction that named no responsible person or deputy (LM-24).
+    expect(supervision.body).toMatch(
+      /data-organisation-id="zz-amr"><td>泽州县市场监督管理局<\/td><td><span class="marker overdue">未指定责任人、副责任人/,
+    );
     expect((await t.call('GET', url, { as: 'zz-approval-supervisor' })).body).toContain(
       'id="acknowledge-form"',
     );
