@@ -5,22 +5,31 @@
  */
 import { Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { InAppNotice } from '../db/approval-entities';
 import { AuditActor, recordAudit, SYSTEM_ACTOR } from '../db/audit';
+import { calendarCacheOf } from '../db/calendar';
 import { Dispute, DisputeBreach, DisputeEvent } from '../db/dispute-entities';
+import { disputeTaskHolders } from '../db/dispute-holders';
 import { AppUser, Jurisdiction, Organisation } from '../db/entities';
 import type { Orm } from '../db/orm';
 import { usersWithRole } from '../db/users';
 import type { UserRef } from '../domain/approval';
+import { reminderPlan } from '../domain/approval-reminders';
+import { timeLeftMs } from '../domain/calendar';
 import {
   BREACH_LABELS,
   DISPUTE_MARKER_LABEL,
   DisputeActor,
   DisputeAnswer,
   DisputeBreachKind,
+  DISPUTE_TASK_REMINDERS,
+  DISPUTE_TASK_STEPS,
+  disputeWorkflowId,
   OUTCOME_LABELS,
 } from '../domain/dispute';
+import { INBOX_KIND_LABELS } from '../domain/inbox';
 import type { Mailer } from '../mail/mailer';
-import { deadlineText } from '../presentation/deadline-text';
+import { deadlineText, timeLeftText } from '../presentation/deadline-text';
 import { sendMailOnce } from './mail';
 
 export interface DisputeActivities {
@@ -57,7 +66,14 @@ export interface DisputeActivities {
     notice: 'receipt' | 'material' | 'outcome';
     eventId?: string;
   }): Promise<void>;
+  /** When the engine's reminder for a dispute task's deadline is due (domain/approval-reminders.ts), or null. */
+  planDisputeReminder(req: { dueAt: string; now: string }): Promise<string | null>;
+  /** The engine's reminder to the task's holders: its e-mail and an in-app notice, once per task and holder. */
+  remindDisputeHandlers(req: { disputeId: string; task: DisputeTask; at: string }): Promise<void>;
 }
+
+/** A dispute's two decisions as inbox tasks: the marker's and the outcome's. */
+export type DisputeTask = 'marker' | 'outcome';
 
 export interface DisputeActivityDeps {
   orm: Orm;
@@ -135,6 +151,7 @@ async function escalationRecipients(em: EntityManager, issuerId: string): Promis
 export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActivities {
   const fork = () => deps.orm.em.fork() as EntityManager;
   const pageUrl = (id: string) => `${deps.publicUrl}/disputes/${id}`;
+  const calendars = calendarCacheOf(deps.orm);
 
   return {
     async markDispute({ disputeId, by, actor, comment, at }) {
@@ -312,7 +329,72 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
         },
       });
     },
+
+    async planDisputeReminder({ dueAt, now }) {
+      const [first] = reminderPlan(await calendars.get(fork()), dueAt, DISPUTE_TASK_REMINDERS, now);
+      return first?.at ?? null;
+    },
+
+    async remindDisputeHandlers({ disputeId, task, at }) {
+      const em = fork();
+      const dispute = await em.findOneOrFail(Dispute, { id: disputeId });
+      const issuer = await em.findOneOrFail(Organisation, { id: dispute.issuerOrganisationId });
+      await remindHolders(em, deps, { dispute, issuer, task, at });
+    },
   };
+}
+
+const REMINDER_HEADLINE = '待办任务办理时限提醒';
+
+/** The engine's reminder (its e-mail template and in-app notice, as activities/approval.ts sends them). */
+async function remindHolders(
+  em: EntityManager,
+  deps: DisputeActivityDeps,
+  r: { dispute: Dispute; issuer: Organisation; task: DisputeTask; at: string },
+): Promise<void> {
+  const { dispute: d, task, at } = r;
+  const dueAt = (task === 'marker' ? d.markerDueAt : d.outcomeDueAt).toISOString();
+  const stepName = DISPUTE_TASK_STEPS[task === 'marker' ? 'received' : 'marked']!;
+  const title = `证照 ${d.licenceIdentifier} 的异议（${d.items.join('、')}）`;
+  const timeLeft = timeLeftText(timeLeftMs(new Date(dueAt), new Date(at)));
+  const key = `dispute-remind:${d.id}:${task}`;
+  for (const holder of await disputeTaskHolders(em, d.issuerOrganisationId)) {
+    if (holder.email) {
+      await sendMailOnce(em, deps.mailer, {
+        idempotencyKey: `${key}:${holder.userId}`,
+        to: holder.email,
+        template: 'approval-notice',
+        context: {
+          recipientName: holder.displayName,
+          kindLabel: INBOX_KIND_LABELS.dispute,
+          headline: REMINDER_HEADLINE,
+          title,
+          initiatorName: d.challengerName,
+          initiatorOrganisation: r.issuer.name,
+          stepName,
+          dueAt: deadlineText(dueAt),
+          dueProvisional: task === 'marker' ? d.markerProvisional : d.outcomeProvisional,
+          timeLeft,
+          url: `${deps.publicUrl}/tasks`,
+        },
+      });
+    }
+    await em
+      .createQueryBuilder(InAppNotice)
+      .insert({
+        id: `${key}:${holder.userId}`,
+        userId: holder.userId,
+        processKey: disputeWorkflowId(d.id),
+        kind: 'remind',
+        title: `${REMINDER_HEADLINE}：${title}`,
+        body: [`${stepName}时限 ${deadlineText(dueAt)}`, timeLeft].filter(Boolean).join('；'),
+        url: `/disputes/${d.id}`,
+        createdAt: new Date(at),
+      })
+      .onConflict('id')
+      .ignore()
+      .execute();
+  }
 }
 
 /** The headline and lines of the challenger's e-mail. */

@@ -39,6 +39,7 @@ import { DisputeService } from './services/disputes';
 import { ForceMajeureService } from './services/force-majeure';
 import { designatedStaffRoutes } from './routes/designated-staff';
 import { disputePageRoutes } from './web/dispute-pages';
+import { forceMajeurePageRoutes } from './web/force-majeure-pages';
 import { DesignatedStaffService } from './services/designated-staff';
 import { OrganisationRegistryService } from './services/organisation-registry';
 import { PeopleService } from './services/people';
@@ -210,6 +211,7 @@ export function createApp(ctx: AppContext) {
   app.use(pdfVerifyPageRoutes(ctx, pdfVerification));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(disputePageRoutes(ctx, disputes));
+  app.use(forceMajeurePageRoutes(ctx));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));

@@ -4,7 +4,7 @@
  * table (domain/approval-actions.ts) and api/services/approval-requests.ts. Flow definitions are in
  * api/openapi-flow-definitions.ts.
  */
-import { PROCESS_KINDS } from '../domain/flow-definition';
+import { INBOX_KINDS } from '../domain/inbox';
 import { ActionName, defOf, PROCESS_ACTION_NAMES, TASK_ACTION_NAMES } from '../domain/approval';
 import { INBOX_BOXES } from './services/approval-requests';
 import { schema, json, ref, error, idParam, query, secured, list } from './openapi-parts';
@@ -24,7 +24,7 @@ export const APPROVAL_SCHEMAS = {
       taskId: { type: ['string', 'null'] },
       processKey: { type: 'string' },
       processId: { type: 'string' },
-      kind: { type: 'string', enum: [...PROCESS_KINDS] },
+      kind: { type: 'string', enum: [...INBOX_KINDS] },
       title: { type: 'string' },
       stepName: { type: ['string', 'null'] },
       status: { type: 'string' },
@@ -115,7 +115,7 @@ export const APPROVAL_PATHS = {
       parameters: [
         query('box', { type: 'string', enum: [...INBOX_BOXES] }, 'Default pending'),
         query('status', { type: 'string', enum: ['pending', 'done'] }, 'Older name for box'),
-        query('kind', { type: 'string', enum: [...PROCESS_KINDS] }),
+        query('kind', { type: 'string', enum: [...INBOX_KINDS] }),
         query('unit', { type: 'string' }, "The initiator's organisation id"),
         query('overdue', { type: 'string', enum: ['true', 'false'] }),
         query('dueBefore', { type: 'string', format: 'date-time' }),
@@ -159,7 +159,7 @@ export const APPROVAL_PATHS = {
       summary: "A management unit's view: pending tasks in its jurisdiction, least time left first",
       security: secured,
       parameters: [
-        query('kind', { type: 'string', enum: [...PROCESS_KINDS] }),
+        query('kind', { type: 'string', enum: [...INBOX_KINDS] }),
         query('unit', { type: 'string' }),
         query('overdue', { type: 'string', enum: ['true', 'false'] }),
       ],

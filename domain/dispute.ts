@@ -100,6 +100,21 @@ export function markerStands(status: DisputeStatus): boolean {
   return status === 'marked';
 }
 
+/**
+ * The decisions that are tasks in the 待办 inbox of the unit's dispute staff, by the dispute's state: the marker
+ * while received, the outcome while marked. Their step names as the inbox shows them.
+ */
+export const DISPUTE_TASK_STEPS: Partial<Record<DisputeStatus, string>> = {
+  received: '标注异议',
+  marked: '告知处理结果',
+};
+
+/**
+ * The engine's reminders (domain/approval-reminders.ts) for each dispute task: 09:00 on the last working day
+ * before the deadline, when one working day is left.
+ */
+export const DISPUTE_TASK_REMINDERS = { beforeWorkingDays: 1 } as const;
+
 export interface DisputeDeadlines {
   marker: Deadline;
   outcome: Deadline;

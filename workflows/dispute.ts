@@ -3,10 +3,17 @@
  * staff mark it within 1 working day and answer within 5, both deadlines computed at receipt and waited for with
  * durable timers. If nobody marks in time the platform places the marker itself, records the breach and escalates
  * to the management unit; a missed outcome deadline is recorded and escalated likewise. Asking for more material
- * pauses neither deadline; the challenger may withdraw.
+ * pauses neither deadline; the challenger may withdraw. Each decision is a task in the 待办 inbox of the unit's
+ * dispute staff (api/services/dispute-inbox.ts) with the engine's reminder before its deadline.
  */
-import { allHandlersFinished, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import type { DisputeActivities } from '../activities/dispute';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  patched,
+  setHandler,
+} from '@temporalio/workflow';
+import type { DisputeActivities, DisputeTask } from '../activities/dispute';
 import { DisputeAction, disputeTransition, isOpen } from '../domain/dispute';
 import { activityProxies } from './activity-proxies';
 import {
@@ -93,16 +100,27 @@ export async function disputeWorkflow(input: DisputeInput): Promise<DisputeState
   );
   setHandler(disputeStateQuery, () => state);
 
+  /** Waits for the task to be done by its deadline (true) or not (false), reminding its holders before it. */
+  const taskDone = async (task: DisputeTask, done: () => boolean, dueAt: string): Promise<boolean> => {
+    if (patched('dispute-task-reminders')) {
+      const at = await activities.planDisputeReminder({ dueAt, now: now() });
+      if (at && !(await condition(done, until(at)))) {
+        await activities.remindDisputeHandlers({ disputeId, task, at: now() });
+      }
+    }
+    return condition(done, until(dueAt));
+  };
+
   // Main flow: the marker's deadline, then the outcome's.
   await activities.notifyChallenger({ disputeId, notice: 'receipt' });
-  if (!(await condition(() => state.status !== 'received', until(input.markerDueAt)))) {
+  if (!(await taskDone('marker', () => state.status !== 'received', input.markerDueAt))) {
     state.status = 'marked';
     state.markedBy = 'platform';
     state.breaches.push('marker_late');
     await activities.markDispute({ disputeId, by: 'platform', actor: null, comment: null, at: now() });
     await activities.recordDisputeBreach({ disputeId, kind: 'marker_late', at: now() });
   }
-  if (!(await condition(() => !isOpen(state.status), until(input.outcomeDueAt)))) {
+  if (!(await taskDone('outcome', () => !isOpen(state.status), input.outcomeDueAt))) {
     state.breaches.push('outcome_late');
     await activities.recordDisputeBreach({ disputeId, kind: 'outcome_late', at: now() });
     await condition(() => !isOpen(state.status));

@@ -15,18 +15,20 @@ import {
 } from '../../presentation/approval-labels';
 import { isOverdue, timeLeftMs } from '../../domain/calendar';
 import { PROCESS_KIND_LABELS, ProcessKind } from '../../domain/flow-definition';
+import type { InboxKind } from '../../domain/inbox';
 import type { AppContext } from '../context';
 import { forbidden } from '../errors';
 import type { Principal } from '../principal';
 import { InboxBox, InboxQuery, SupervisionQuery } from './approval-requests';
 import { isManagementOverseer } from '../access';
+import { byDueAt, INBOX_TASK_SOURCES, InboxTaskSource, matchesInboxQuery } from './inbox-sources';
 
 export interface InboxItem {
   taskId: string | null;
   processKey: string;
   /** The business record the process decides on (e.g. the seal application id). */
   processId: string;
-  kind: ProcessKind;
+  kind: InboxKind;
   kindLabel: string;
   title: string;
   stepName: string | null;
@@ -58,7 +60,12 @@ export interface BreachRow {
 }
 
 export class ApprovalInbox {
-  constructor(private readonly ctx: AppContext) {}
+  /** The other task sources of the 待办 inbox (a dispute's decisions, …), listed beside the engine's tasks. */
+  private readonly sources: InboxTaskSource[];
+
+  constructor(private readonly ctx: AppContext) {
+    this.sources = INBOX_TASK_SOURCES.map((source) => source(ctx));
+  }
 
   async list(principal: Principal, query: InboxQuery): Promise<InboxItem[]> {
     const box: InboxBox = query.box ?? query.status ?? 'pending';
@@ -128,7 +135,10 @@ export class ApprovalInbox {
         [principal.userId, ...p, ...params],
       );
     }
-    return rows.map((r) => inboxItem(r, now));
+    const items = rows.map((r) => inboxItem(r, now));
+    if (box !== 'pending') return items;
+    const others = (await Promise.all(this.sources.map((s) => s.pending(principal, now)))).flat();
+    return merged(items, others, query);
   }
 
   /**
@@ -159,7 +169,12 @@ export class ApprovalInbox {
         `${TASK_SELECT} where ${filters.join(' and ')} order by t.due_at asc nulls last, t.created_at asc limit 1000`,
         params,
       );
-    return rows.map((r) => inboxItem(r, now));
+    const others = (await Promise.all(this.sources.map((s) => s.pendingWithin(within, now)))).flat();
+    return merged(
+      rows.map((r) => inboxItem(r, now)),
+      others,
+      query,
+    );
   }
 
   async deadlineBreaches(principal: Principal): Promise<DeadlineBreach[]> {
@@ -245,6 +260,16 @@ const PROCESS_SELECT = `
     from approval_process p
     join organisation o on o.id = p.organisation_id
     join app_user u on u.id = p.initiator_id`;
+
+/** The engine's tasks (already filtered and ordered by SQL) with the other sources' matching items, least time left first. */
+function merged(
+  tasks: InboxItem[],
+  others: InboxItem[],
+  query: Pick<InboxQuery, 'kind' | 'unit' | 'overdue' | 'dueBefore'>,
+): InboxItem[] {
+  const matching = others.filter((i) => matchesInboxQuery(i, query));
+  return matching.length ? [...tasks, ...matching].sort(byDueAt) : tasks;
+}
 
 function inboxItem(r: Row, now: Date): InboxItem {
   const due = r.due_at ? new Date(r.due_at) : null;

@@ -3,7 +3,7 @@
  * OpenAPI. The bodies of task and process actions are the action table's (domain/approval-actions.ts).
  */
 import { z } from 'zod';
-import { PROCESS_KINDS } from '../../domain/flow-definition';
+import { INBOX_KINDS } from '../../domain/inbox';
 
 export const INBOX_BOXES = ['pending', 'done', 'cc', 'started'] as const;
 export type InboxBox = (typeof INBOX_BOXES)[number];
@@ -21,7 +21,7 @@ export const InboxQuery = z
     box: z.enum(INBOX_BOXES).optional(),
     /** The foundation's name for the first two boxes. */
     status: z.enum(['pending', 'done']).optional(),
-    kind: z.enum(PROCESS_KINDS).optional(),
+    kind: z.enum(INBOX_KINDS).optional(),
     unit: UnitParam.optional(),
     overdue: BoolParam.optional(),
     dueBefore: z.iso.datetime({ offset: true }).optional(),
@@ -31,7 +31,7 @@ export type InboxQuery = z.infer<typeof InboxQuery>;
 
 export const SupervisionQuery = z
   .object({
-    kind: z.enum(PROCESS_KINDS).optional(),
+    kind: z.enum(INBOX_KINDS).optional(),
     unit: UnitParam.optional(),
     overdue: BoolParam.optional(),
   })

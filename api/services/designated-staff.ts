@@ -111,7 +111,10 @@ export class DesignatedStaffService {
     throw forbidden('只有本单位负责人或管辖范围内管理单位的平台管理员可以指定责任人');
   }
 
-  /** LM-24: issuing and using units in the caller's jurisdiction without a current responsible person. */
+  /**
+   * LM-24: issuing and using units in the caller's jurisdiction without a current responsible person or deputy,
+   * each naming which is missing.
+   */
   async missing(principal: Principal) {
     if (!isManagementOverseer(principal)) throw forbidden('只有管理单位的监督管理人员可以查看');
     const em = this.ctx.em();
@@ -124,15 +127,18 @@ export class DesignatedStaffService {
       },
       { orderBy: { id: 'asc' } },
     );
-    const named = new Set(
-      (await em.find(DesignatedStaff, { position: 'responsible', untilAt: null })).map(
-        (r) => r.organisationId,
-      ),
-    );
+    const current = await em.find(DesignatedStaff, {
+      organisationId: { $in: units.map((u) => u.id) },
+      untilAt: null,
+    });
+    const lacking = (unitId: string): Position[] =>
+      (['responsible', 'deputy'] as const).filter(
+        (p) => !current.some((r) => r.organisationId === unitId && r.position === p),
+      );
     return {
       items: units
-        .filter((u) => !named.has(u.id))
-        .map((u) => ({ organisationId: u.id, name: u.name, functions: u.functions })),
+        .map((u) => ({ organisationId: u.id, name: u.name, functions: u.functions, missing: lacking(u.id) }))
+        .filter((u) => u.missing.length > 0),
     };
   }
 }

@@ -5,20 +5,25 @@
  */
 import { Router } from 'express';
 import { endOfShanghaiDay, isIsoDate } from '../../domain/calendar';
-import {
-  BREACH_ACTION_LABELS,
-  PROCESS_KIND_LABELS,
-  PROCESS_KINDS,
-  ProcessKind,
-} from '../../domain/flow-definition';
+import { BREACH_ACTION_LABELS, PROCESS_KIND_LABELS } from '../../domain/flow-definition';
+import { INBOX_KIND_LABELS, INBOX_KINDS, InboxKind } from '../../domain/inbox';
 import { shanghaiDateTime } from '../../domain/format';
 import type { AppContext } from '../context';
 import type { InboxItem } from '../services/approval-inbox';
 import { INBOX_BOXES, InboxBox, InboxQuery } from '../services/approval-requests';
 import type { ApprovalService } from '../services/approvals';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
+import { DesignatedStaffService } from '../services/designated-staff';
+import { ForceMajeureService } from '../services/force-majeure';
+import { incidentRow, licenceTypeNames } from './force-majeure-pages';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+
+/** LM-24: the designated positions as 督办 names what a unit lacks. */
+const DESIGNATED_POSITION_LABELS: Record<'responsible' | 'deputy', string> = {
+  responsible: '责任人',
+  deputy: '副责任人',
+};
 
 const BOX_LABELS: Record<InboxBox, string> = {
   pending: '待办',
@@ -38,8 +43,8 @@ function inboxRow(item: InboxItem) {
   };
 }
 
-function kindParam(value: unknown): ProcessKind | '' {
-  return (PROCESS_KINDS as readonly unknown[]).includes(value) ? (value as ProcessKind) : '';
+function kindParam(value: unknown): InboxKind | '' {
+  return (INBOX_KINDS as readonly unknown[]).includes(value) ? (value as InboxKind) : '';
 }
 
 /** The 流程类型 and 单位 choices of a filter form; the units are those in the unfiltered list. */
@@ -47,9 +52,9 @@ function filterChoices(all: InboxItem[], filters: { kind: string; unit: string }
   const units = new Map<string, string>();
   for (const i of all) units.set(i.organisationId, i.organisationName);
   return {
-    kinds: PROCESS_KINDS.map((k) => ({
+    kinds: INBOX_KINDS.map((k) => ({
       value: k,
-      label: PROCESS_KIND_LABELS[k],
+      label: INBOX_KIND_LABELS[k],
       selected: k === filters.kind,
     })),
     units: [...units].map(([id, name]) => ({ id, name, selected: id === filters.unit })),
@@ -59,6 +64,8 @@ function filterChoices(all: InboxItem[], filters: { kind: string; unit: string }
 export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Router {
   const router = Router();
   const page = pageWithPendingCount(approvals);
+  const incidents = new ForceMajeureService(ctx);
+  const designated = new DesignatedStaffService(ctx);
 
   // -------------------------------------------------------------------------------------------------------------
   // 待办 / 已办 / 抄送 / 我发起的
@@ -140,6 +147,12 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
           : Promise.resolve(null),
         approvals.inbox.recentBreaches(principal),
       ]);
+      // Force-majeure incidents of the jurisdiction not yet closed (LM-11), open ones first, then least time left.
+      const [{ items: reported }, typeNames, { items: unnamed }] = await Promise.all([
+        incidents.list(principal),
+        licenceTypeNames(ctx),
+        designated.missing(principal),
+      ]);
       const rows = (items ?? all).map(inboxRow);
       res.send(
         await page('supervision', {
@@ -152,6 +165,14 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
           filtered,
           filters,
           ...filterChoices(all, filters),
+          incidents: reported
+            .filter((i) => i.status !== 'closed' || i.breach)
+            .filter((i) => !filters.unit || i.organisationId === filters.unit)
+            .map((i) => incidentRow(i, typeNames)),
+          unnamed: unnamed.map((u) => ({
+            ...u,
+            missingText: u.missing.map((p) => DESIGNATED_POSITION_LABELS[p]).join('、'),
+          })),
           breaches: breaches.map(({ breach: b, title, status, organisationName, assigneeNames }) => ({
             processKey: b.processKey,
             title,

@@ -11,6 +11,7 @@ import { Migration20261202300000_approval_branches_signatures } from './Migratio
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
 import { Migration20261202830000_holder_portal } from './Migration20261202830000_holder_portal';
 import { Migration20261202984000_service_items } from './Migration20261202984000_service_items';
+import { Migration20261202981001_inbox_notice_sources } from './Migration20261202981001_inbox_notice_sources';
 import { Migration20261202970000_ca_issuers_url } from './Migration20261202970000_ca_issuers_url';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
@@ -39,17 +40,17 @@ export const MIGRATIONS = [
     class: Migration20261202300000_approval_branches_signatures,
   },
   { name: 'Migration20261202400000_approval_clock', class: Migration20261202400000_approval_clock },
-  { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
-  { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
   { name: 'Migration20261202500000_pades', class: Migration20261202500000_pades },
+  { name: 'Migration20261202600000_licence_lifecycle', class: Migration20261202600000_licence_lifecycle },
+  { name: 'Migration20261202700000_seal_status', class: Migration20261202700000_seal_status },
   {
     name: 'Migration20261202800000_organisation_certificates',
     class: Migration20261202800000_organisation_certificates,
   },
   { name: 'Migration20261202820000_disputes', class: Migration20261202820000_disputes },
+  { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
   { name: 'Migration20261202850000_transparency_log', class: Migration20261202850000_transparency_log },
   { name: 'Migration20261202860000_licence_conversion', class: Migration20261202860000_licence_conversion },
-  { name: 'Migration20261202830000_holder_portal', class: Migration20261202830000_holder_portal },
   { name: 'Migration20261202910001_force_majeure', class: Migration20261202910001_force_majeure },
   { name: 'Migration20261202920000_supervision', class: Migration20261202920000_supervision },
   {
@@ -65,5 +66,9 @@ export const MIGRATIONS = [
     class: Migration20261202940000_licence_usage_requests,
   },
   { name: 'Migration20261202970000_ca_issuers_url', class: Migration20261202970000_ca_issuers_url },
+  {
+    name: 'Migration20261202981001_inbox_notice_sources',
+    class: Migration20261202981001_inbox_notice_sources,
+  },
   { name: 'Migration20261202984000_service_items', class: Migration20261202984000_service_items },
 ];

@@ -4,7 +4,9 @@
  * both from receipt (DESIGN §3). A unit in time causes no breach; a unit that never marks has the platform mark at
  * 24:00 of the first working day, the breach recorded and escalated to the management unit; a missing outcome is
  * a breach at 24:00 of the fifth working day, escalated and shown in supervision; a holiday entered after the day
- * of receipt moves both deadlines (as /api/calendar/deadline computes them).
+ * of receipt moves both deadlines (as /api/calendar/deadline computes them). The marker and the outcome are tasks
+ * in the 待办 inbox of the unit's dispute staff, with the approval engine's reminder on the morning of the last
+ * working day before each deadline.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadWorkingCalendar } from '../../db/calendar';
@@ -138,9 +140,12 @@ describe('LM-23 dispute deadlines on the time-skipping server', () => {
     // Escalated to the management unit over 泽州县 (its supervisor) and to the unit's dispute staff.
     for (const to of ['zz-approval-supervisor@jincheng.example', 'zz-amr-disputes@jincheng.example']) {
       const mail = await t.mailbox.waitFor(
-        (m) => m.to.includes(to) && m.text.includes(marked.licenceIdentifier),
+        (m) =>
+          m.to.includes(to) &&
+          m.text.includes(marked.licenceIdentifier) &&
+          m.subject.includes('未在 1 个工作日内标注异议'),
       );
-      expect(mail.subject).toContain('未在 1 个工作日内标注异议');
+      expect(mail.text).toContain('平台已自动标注');
     }
     await handle.terminate('test over');
   });
@@ -170,6 +175,13 @@ describe('LM-23 dispute deadlines on the time-skipping server', () => {
       breached: ['outcome_late'],
       unitName: '泽州县市场监督管理局',
     });
+    // The 督办 page lists it beside the approval tasks, its breach named (the API's clock is the real one).
+    const page = (
+      await t.call('GET', `/supervision?unit=zz-amr&kind=dispute`, { as: 'zz-approval-supervisor' })
+    ).body as string;
+    const line = page.slice(page.indexOf(`href="/disputes/${id}"`));
+    expect(line.length).toBeLessThan(page.length);
+    expect(line.slice(0, line.indexOf('</tr>'))).toContain('未在 5 个工作日内答复处理结果');
     // Another county's management unit does not see it; a unit's clerk may not look.
     const other = await t.call('GET', '/api/supervision/disputes', { as: 'gp-approval-reviewer' });
     expect(other.status).toBe(403);
@@ -178,5 +190,69 @@ describe('LM-23 dispute deadlines on the time-skipping server', () => {
       args: [{ actor: handler, answer: { outcome: 'confirmed', reasons: '核实无误' } }],
     });
     expect(await handle.result()).toMatchObject({ status: 'resolved', breaches: ['outcome_late'] });
+  });
+
+  it('the marker and then the outcome are tasks in the dispute staff’s 待办 inbox, each reminded before its deadline', async () => {
+    const { id, handle, due } = await raiseNow();
+    const r = await row(id);
+    const inboxTask = async (as: string) => {
+      const res = await t.call('GET', '/api/tasks', { as });
+      expect(res.status).toBe(200);
+      return res.body.items.find((i: { processId: string }) => i.processId === id);
+    };
+    expect(await inboxTask('zz-amr-disputes')).toMatchObject({
+      kind: 'dispute',
+      stepName: '标注异议',
+      dueAt: due.marker.dueAt,
+      overdue: false,
+    });
+    // A group task of the unit's dispute staff: not another unit's, not the unit's issuing clerk.
+    expect(await inboxTask('zz-amr-issuer')).toBeUndefined();
+    expect(await inboxTask('gp-amr-disputes')).toBeUndefined();
+    const page = await t.call('GET', '/tasks', { as: 'zz-amr-disputes' });
+    expect(page.body).toContain(`href="/disputes/${id}"`);
+    expect(page.body).toContain('标注异议');
+    const filtered = await t.call('GET', '/api/tasks?kind=seal_application', { as: 'zz-amr-disputes' });
+    expect(filtered.body.items.some((i: { processId: string }) => i.processId === id)).toBe(false);
+
+    // The engine's reminder: 09:00 Shanghai of the deadline's last day (24:00 less 15 hours), not before.
+    const reminded = (step: string) => (m: { to: string[]; subject: string; text: string }) =>
+      m.to.includes('zz-amr-disputes@jincheng.example') &&
+      m.subject.includes('待办任务办理时限提醒') &&
+      m.text.includes(r.licenceIdentifier) &&
+      m.text.includes(step);
+    const markerReminder = Date.parse(due.marker.dueAt) - 15 * 3600_000;
+    await sleepUntil(new Date(markerReminder).toISOString(), -60_000);
+    expect(t.mailbox.messages.some(reminded('标注异议'))).toBe(false);
+    await sleepUntil(new Date(markerReminder).toISOString(), 60_000);
+    const mail = await t.mailbox.waitFor(reminded('标注异议'));
+    expect(mail.text).toContain('剩余时间');
+    const notices = await t.call('GET', '/api/notices', { as: 'zz-amr-disputes' });
+    expect(notices.body.items.some((n: { url: string }) => n.url === `/disputes/${id}`)).toBe(true);
+
+    // Marked: the marker's task is gone and the outcome's is there, reminded in its turn.
+    await handle.executeUpdate(markUpdate, { args: [{ actor: handler }] });
+    expect(await inboxTask('zz-amr-disputes')).toMatchObject({
+      stepName: '告知处理结果',
+      dueAt: due.outcome.dueAt,
+    });
+    const outcomeReminder = Date.parse(due.outcome.dueAt) - 15 * 3600_000;
+    await sleepUntil(new Date(outcomeReminder).toISOString(), 60_000);
+    await t.mailbox.waitFor(reminded('告知处理结果'));
+    expect(t.mailbox.messages.filter(reminded('标注异议'))).toHaveLength(1);
+
+    // The supervisor sees it beside the approval tasks; answered, it leaves every inbox.
+    const supervision = await t.call('GET', '/api/supervision/pending-tasks', {
+      as: 'zz-approval-supervisor',
+    });
+    expect(supervision.body.items.find((i: { processId: string }) => i.processId === id)).toMatchObject({
+      kind: 'dispute',
+      organisationId: 'zz-amr',
+    });
+    await handle.executeUpdate(answerUpdate, {
+      args: [{ actor: handler, answer: { outcome: 'confirmed', reasons: '经核实无误' } }],
+    });
+    await handle.result();
+    expect(await inboxTask('zz-amr-disputes')).toBeUndefined();
   });
 });

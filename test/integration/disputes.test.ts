@@ -203,11 +203,14 @@ describe('LM-23 deciding a dispute', () => {
 });
 
 describe('LM-24 designated staff', () => {
-  it('the unit leader names a responsible person and a deputy, kept with history; supervision lists units with none', async () => {
+  it('the unit leader names a responsible person and a deputy, kept with history; supervision lists units lacking either', async () => {
     const missing = async () =>
       (await t.call('GET', '/api/supervision/designated-staff-missing', { as: 'zz-approval-supervisor' }))
-        .body.items as Array<{ organisationId: string }>;
-    expect((await missing()).map((u) => u.organisationId)).toContain('zz-amr');
+        .body.items as Array<{ organisationId: string; missing: string[] }>;
+    expect((await missing()).find((u) => u.organisationId === 'zz-amr')?.missing).toEqual([
+      'responsible',
+      'deputy',
+    ]);
     const path = '/api/organisations/zz-amr/designated-staff';
     expect(
       (await t.call('PUT', path, { as: 'gp-amr-issuer', body: { responsible: 'zz-amr-issuer' } })).status,
@@ -218,6 +221,10 @@ describe('LM-24 designated staff', () => {
     });
     expect(foreign.status).toBe(400);
     expect(foreign.body.error.details[0].field).toBe('responsible');
+    // A responsible person without a deputy: still listed, for the deputy.
+    const alone = await t.call('PUT', path, { as: 'zz-amr-leader', body: { responsible: 'zz-amr-issuer' } });
+    expect(alone.status).toBe(200);
+    expect((await missing()).find((u) => u.organisationId === 'zz-amr')?.missing).toEqual(['deputy']);
     const first = await t.call('PUT', path, {
       as: 'zz-amr-leader',
       body: { responsible: 'zz-amr-issuer', deputy: 'zz-amr-deputy' },
@@ -231,8 +238,8 @@ describe('LM-24 designated staff', () => {
       responsible: { username: 'zz-amr-deputy', until: null },
       deputy: { username: 'zz-amr-issuer', until: null },
     });
-    expect(second.body.history).toHaveLength(4);
-    expect(second.body.history.filter((h: { until: string | null }) => h.until !== null)).toHaveLength(2);
+    expect(second.body.history).toHaveLength(5);
+    expect(second.body.history.filter((h: { until: string | null }) => h.until !== null)).toHaveLength(3);
     const seen = await t.call('GET', path, { as: 'zz-approval-supervisor' });
     expect(seen.status).toBe(200);
     expect((await missing()).map((u) => u.organisationId)).not.toContain('zz-amr');

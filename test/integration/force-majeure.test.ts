@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ForceMajeureService } from '../../api/services/force-majeure';
+import { deadlineText } from '../../presentation/deadline-text';
 import { loadWorkingCalendar } from '../../db/calendar';
 import { ForceMajeureBreach, ForceMajeureIncident } from '../../db/force-majeure-entities';
 import { LicenceIssuance } from '../../db/licence-entities';
@@ -234,5 +235,74 @@ describe('LM-11 force majeure on the time-skipping server: acknowledgement, clea
     expect(escalated.text).not.toContain(inTime);
     const view = await service.view(supervisor, reported.id);
     expect(view).toMatchObject({ status: 'closed', breach: { missingCaseIds: [missing] } });
+  });
+});
+
+describe('LM-11 force majeure through the pages', () => {
+  const form = (fields: Array<[string, string]>) => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+  it('the unit reports on the form, the management unit acknowledges, the unit clears; the page shows the backlog deadline', async () => {
+    const page = await t.call('GET', '/force-majeure', { as: 'zz-amr-issuer' });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('id="incident-report-form"');
+    // 20 minutes ago, as a Shanghai wall-clock time from <input type="datetime-local">.
+    const since = new Date(Date.now() - 20 * 60_000 + 8 * 3600_000).toISOString().slice(0, 16);
+    const reported = await t.call('POST', '/force-majeure', {
+      as: 'zz-amr-issuer',
+      ...form([
+        ['failure', '机房停电，证照生成服务中断'],
+        ['since', since],
+        ['typeCodes', FOOD_BUSINESS_CODE],
+        ['measures', '已启用备用电源，人工登记受理'],
+      ]),
+    });
+    expect(reported.status).toBe(303);
+    const url = reported.headers.get('location')!;
+    const id = url.split('/').pop()!;
+    expect(url).toBe(`/force-majeure/${id}`);
+
+    // The management unit sees it on 督办 (open, not yet acknowledged) and acknowledges it on its page.
+    const supervision = await t.call('GET', '/supervision', { as: 'zz-approval-supervisor' });
+    expect(supervision.body).toContain(`href="/force-majeure/${id}"`);
+    expect(supervision.body).toContain('待确认');
+    // …and, in the same view, the units of its jurisdiction that named no responsible person or deputy (LM-24).
+    expect(supervision.body).toMatch(
+      /data-organisation-id="zz-amr"><td>泽州县市场监督管理局<\/td><td><span class="marker overdue">未指定责任人、副责任人/,
+    );
+    expect((await t.call('GET', url, { as: 'zz-approval-supervisor' })).body).toContain(
+      'id="acknowledge-form"',
+    );
+    const ack = await t.call('POST', `${url}/acknowledge`, {
+      as: 'zz-approval-supervisor',
+      ...form([['comment', '已知悉，请尽快恢复']]),
+    });
+    expect(ack.status).toBe(303);
+    const seen = await t.call('GET', url, { as: 'zz-amr-issuer' });
+    expect(seen.body).toContain('管理单位确认报备');
+    expect(seen.body).toContain('id="clear-form"');
+    expect(seen.body).not.toContain('id="acknowledge-form"');
+
+    // The unit reports the fault cleared; the page shows the backlog and its deadline from the calendar.
+    const cleared = await t.call('POST', `${url}/clear`, {
+      as: 'zz-amr-issuer',
+      ...form([['backlogCaseIds', 'ZZ-FM-PAGE-1\nZZ-FM-PAGE-2']]),
+    });
+    expect(cleared.status).toBe(303);
+    const json = (await t.call('GET', `/api/force-majeure-incidents/${id}`, { as: 'zz-amr-issuer' })).body;
+    const expected = await t.call(
+      'GET',
+      `/api/calendar/deadline?from=${encodeURIComponent(json.clearedAt)}&workingDays=3`,
+    );
+    expect(json.backlogDeadline.dueAt).toBe(expected.body.dueAt);
+    const after = (await t.call('GET', url, { as: 'zz-amr-issuer' })).body as string;
+    expect(after).toContain(deadlineText(expected.body.dueAt));
+    expect(after).toContain('ZZ-FM-PAGE-2');
+    expect(after).toContain('单位报告故障排除');
+    expect(after).not.toContain('id="clear-form"');
+    // Another county's staff may not look.
+    expect((await t.call('GET', url, { as: 'gp-amr-issuer' })).status).toBe(403);
   });
 });
