@@ -10,6 +10,7 @@ import { Migration20261202000400_oidc_subject } from './Migration20261202000400_
 import { Migration20261202300000_approval_branches_signatures } from './Migration20261202300000_approval_branches_signatures';
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
 import { Migration20261202830000_holder_portal } from './Migration20261202830000_holder_portal';
+import { Migration20261202982000_assessment_targets } from './Migration20261202982000_assessment_targets';
 import { Migration20261202970000_ca_issuers_url } from './Migration20261202970000_ca_issuers_url';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
@@ -64,4 +65,8 @@ export const MIGRATIONS = [
     class: Migration20261202940000_licence_usage_requests,
   },
   { name: 'Migration20261202970000_ca_issuers_url', class: Migration20261202970000_ca_issuers_url },
+  {
+    name: 'Migration20261202982000_assessment_targets',
+    class: Migration20261202982000_assessment_targets,
+  },
 ];

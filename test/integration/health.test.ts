@@ -155,6 +155,10 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/rectification-orders',
       '/api/rectification-orders/{id}',
       ...['submit', 'accept', 'return', 'extend'].map((a) => `/api/rectification-orders/{id}/${a}`),
+      '/api/reports/assessment',
+      '/api/reports/assessment.xlsx',
+      '/api/reports/assessment.pdf',
+      '/api/reports/assessment/targets',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');
