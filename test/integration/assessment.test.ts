@@ -3,7 +3,8 @@
  * issuances, licences, their use by other units, disputes, rectification orders), the annual targets set by the
  * management unit; the JSON figures equal the hand-computed rates, the Excel workbook read back with exceljs holds
  * the same, the PDF's text (pdftotext) holds each chart's title and figures; only supervisors of the jurisdiction
- * get them.
+ * get them. The SLA dashboard (Build 6) on the same platform: every deadline kind with its counts before and after
+ * new deadlines, breaches this month and links.
  */
 import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
@@ -152,6 +153,7 @@ function order(
     closedAt: closed ? at(closed) : null,
     workflowId: `rectification-${id}`,
   });
+  return id;
 }
 
 /**
@@ -351,5 +353,84 @@ describe('LM-29 assessment', () => {
     expect(page.status).toBe(200);
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(2);
     expect(html).toContain('各单位考核指标');
+  });
+});
+
+describe('SLA dashboard (issue 14 Build 6)', () => {
+  type Counts = Record<string, [open: number, overdue: number, breaches: number]>;
+  const dashboard = async (as: string) => {
+    const res = await download('/supervision/sla', as);
+    return { status: res.status, html: await res.text() };
+  };
+  const countsOf = (html: string): Counts => {
+    const out: Counts = {};
+    const row =
+      /data-kind="([a-z_]+)">[\s\S]*?class="open-count">(\d+)<[\s\S]*?class="overdue-count">(\d+)<[\s\S]*?class="breach-count">(\d+)</g;
+    for (const m of html.matchAll(row)) out[m[1]] = [Number(m[2]), Number(m[3]), Number(m[4])];
+    return out;
+  };
+
+  it('shows every deadline kind with its counts, breaches this month and links; only to supervisors', async () => {
+    expect((await dashboard('zz-amr-clerk')).status).toBe(403);
+    const before = await dashboard('zz-approval-supervisor');
+    expect(before.status).toBe(200);
+    const b = countsOf(before.html);
+    expect(Object.keys(b).sort()).toEqual(
+      ['announced_case', 'approval_step', 'dispute', 'force_majeure', 'rectification', 'seal_renewal'].sort(),
+    );
+
+    // A case due tomorrow, a dispute whose marker was due an hour ago, an order escalated today.
+    const em = t.em().fork();
+    const now = Date.now();
+    const caseId = `SLA-${randomUUID()}`;
+    await em.execute(
+      `insert into announced_case (id, organisation_id, case_id, type_code, closed_at, deadline_at,
+         deadline_provisional, announced_at, announced_by, status, workflow_id)
+       values (?, 'zz-amr', ?, ?, ?, ?, false, ?, 'zz-amr-system', 'open', ?)`,
+      [
+        randomUUID(),
+        caseId,
+        BUSINESS_LICENCE_CODE,
+        new Date(now),
+        new Date(now + 86_400_000),
+        new Date(now),
+        caseId,
+      ],
+    );
+    const disputeId = randomUUID();
+    em.create(Dispute, {
+      id: disputeId,
+      licenceIdentifier: `FIXTURE-${disputeId}`,
+      licenceSeriesId: disputeId,
+      typeCode: BUSINESS_LICENCE_CODE,
+      issuerOrganisationId: 'zz-amr',
+      challengerKind: 'public',
+      challengerName: '赵六',
+      ground: 'accuracy',
+      items: ['住所'],
+      description: '住所有误',
+      status: 'received',
+      receivedAt: new Date(now - 2 * 3600_000),
+      markerDueAt: new Date(now - 3600_000),
+      markerProvisional: false,
+      outcomeDueAt: new Date(now + 10 * 86_400_000),
+      outcomeProvisional: false,
+      workflowId: `dispute-${disputeId}`,
+    });
+    const escalated = order(em, 'overdue', '2025-03-01T00:00:00');
+    await em.flush();
+    await em.execute(`update rectification_order set escalated_at = ? where id = ?`, [
+      new Date(now),
+      escalated,
+    ]);
+
+    const after = await dashboard('zz-approval-supervisor');
+    const a = countsOf(after.html);
+    expect(a.announced_case).toEqual([b.announced_case[0] + 1, b.announced_case[1], b.announced_case[2]]);
+    expect(a.dispute).toEqual([b.dispute[0] + 1, b.dispute[1] + 1, b.dispute[2]]);
+    expect(a.rectification).toEqual([b.rectification[0], b.rectification[1], b.rectification[2] + 1]);
+    expect(after.html).toContain(`href="/disputes/${disputeId}"`);
+    expect(after.html).toContain(`办件 ${caseId}`);
+    expect(after.html).toMatch(/已超期 \d+ 分钟|已超期 1 小时/);
   });
 });
