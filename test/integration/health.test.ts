@@ -149,6 +149,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/cases',
       '/api/cases/{caseId}',
       '/api/supervision/findings',
+      '/api/supervision/findings/{id}/dismiss',
       '/api/supervision/runs',
       '/api/supervision/simulated-requests',
       '/api/supervision/samples',
