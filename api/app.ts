@@ -31,6 +31,11 @@ import { licenceRoutes } from './routes/licences';
 import { disputeRoutes } from './routes/disputes';
 import { forceMajeureRoutes } from './routes/force-majeure';
 import { supervisionRoutes } from './routes/supervision';
+import { reportRoutes } from './routes/reports';
+import { AssessmentReportService } from './services/assessment-reports';
+import { reportPageRoutes } from './web/report-pages';
+import { SlaDashboardService } from './services/sla-dashboard';
+import { slaPageRoutes } from './web/sla-pages';
 import { AnnouncedCaseService } from './services/announced-cases';
 import { SupervisionFindingService } from './services/supervision-findings';
 import { RectificationOrderService } from './services/rectification-orders';
@@ -181,6 +186,8 @@ export function createApp(ctx: AppContext) {
       new RandomSampleService(ctx, findings),
     ),
   );
+  const assessment = new AssessmentReportService(ctx, findings);
+  app.use('/api', reportRoutes(ctx, assessment));
   const pdfVerification = new PdfVerificationService(ctx, verification);
   app.use('/api', pdfVerificationRoutes(ctx, pdfVerification));
   app.use('/api', certificateStatusRoutes(ctx));
@@ -222,6 +229,8 @@ export function createApp(ctx: AppContext) {
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals }));
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
+  app.use(reportPageRoutes(ctx, assessment, findings));
+  app.use(slaPageRoutes(ctx, new SlaDashboardService(ctx, findings, approvals)));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),

@@ -12,6 +12,7 @@ import {
 import {
   ANNOUNCED_CASE_STATUSES,
   AnnounceCaseBody,
+  DismissFindingBody,
   FINDING_RULES,
   FINDING_STATES,
   SimulatedRequestBody,
@@ -56,6 +57,7 @@ export const SUPERVISION_SCHEMAS = {
     },
   },
   SimulatedRequestBody: schema(SimulatedRequestBody),
+  DismissFindingBody: schema(DismissFindingBody),
   SampleBody: schema(SampleBody),
   RandomSample: {
     type: 'object',
@@ -165,6 +167,22 @@ export const SUPERVISION_PATHS = {
         '400': error('Invalid query naming the parameter'),
         '401': error('Not authenticated'),
         '403': error('Not a management unit’s supervisor, or the unit is outside the jurisdiction'),
+      },
+    },
+  },
+  '/api/supervision/findings/{id}/dismiss': {
+    post: {
+      summary: 'LM-28: set a new finding aside with a reason (audited)',
+      security: secured,
+      parameters: [idParam('id')],
+      requestBody: { required: true, content: json(ref('DismissFindingBody')) },
+      responses: {
+        '200': { description: 'Dismissed', content: json(ref('SupervisionFinding')) },
+        '400': error('Invalid input naming the field'),
+        '401': error('Not authenticated'),
+        '403': error('Not a management unit’s supervisor'),
+        '404': error('No such finding in the jurisdiction'),
+        '409': error('The finding is ordered, rectified or dismissed already'),
       },
     },
   },

@@ -10,6 +10,7 @@ import { DISPUTE_PATHS, DISPUTE_SCHEMAS } from './openapi-disputes';
 import { FORCE_MAJEURE_PATHS, FORCE_MAJEURE_SCHEMAS } from './openapi-force-majeure';
 import { ORGANISATION_PATHS, ORGANISATION_SCHEMAS } from './openapi-organisations';
 import { SUPERVISION_PATHS, SUPERVISION_SCHEMAS } from './openapi-supervision';
+import { REPORT_PATHS, REPORT_SCHEMAS } from './openapi-reports';
 import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
@@ -64,6 +65,7 @@ export function openApiDocument(serverUrl: string) {
         ...FORCE_MAJEURE_SCHEMAS,
         ...ORGANISATION_SCHEMAS,
         ...SUPERVISION_SCHEMAS,
+        ...REPORT_SCHEMAS,
         ...CONVERSION_SCHEMAS,
         ...APPROVAL_SCHEMAS,
         ...FLOW_DEFINITION_SCHEMAS,
@@ -355,6 +357,7 @@ export function openApiDocument(serverUrl: string) {
       ...FORCE_MAJEURE_PATHS,
       ...ORGANISATION_PATHS,
       ...SUPERVISION_PATHS,
+      ...REPORT_PATHS,
       ...CONVERSION_PATHS,
     }),
   };

@@ -60,6 +60,10 @@ export type SimulatedRequestBody = z.infer<typeof SimulatedRequestBody>;
 export const FINDING_STATES = ['new', 'ordered', 'rectified', 'dismissed'] as const;
 export type FindingState = (typeof FINDING_STATES)[number];
 
+/** POST /api/supervision/findings/:id/dismiss: a finding set aside, with the reason (LM-28). */
+export const DismissFindingBody = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
+export type DismissFindingBody = z.infer<typeof DismissFindingBody>;
+
 export const FINDING_STATE_LABELS: Record<FindingState, string> = {
   new: '新发现',
   ordered: '已责令整改',

@@ -44,6 +44,12 @@ export function supervisionRoutes(
     res.json(await findings.list(requirePrincipal(req), req.query));
   });
 
+  router.post('/supervision/findings/:id/dismiss', auth, async (req, res) => {
+    res.json(
+      await findings.dismiss(requirePrincipal(req), String(req.params.id), req.body, requestMeta(req)),
+    );
+  });
+
   router.post('/supervision/runs', auth, async (req, res) => {
     res.json(await findings.run(requirePrincipal(req), requestMeta(req)));
   });

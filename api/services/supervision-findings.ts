@@ -4,11 +4,13 @@
  * management unit's supervisors (and administrators) see and do these.
  */
 import { randomUUID } from 'node:crypto';
+import { LockMode } from '@mikro-orm/core';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { Organisation } from '../../db/entities';
 import { SupervisionFinding } from '../../db/supervision-entities';
 import {
+  DismissFindingBody,
   FINDING_RULE_LABELS,
   FINDING_STATE_LABELS,
   FINDING_STATES,
@@ -20,7 +22,7 @@ import {
 import { runSupervision } from '../../usecases/supervision-run';
 import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
-import { badRequest, forbidden } from '../errors';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
 
@@ -77,6 +79,38 @@ export class SupervisionFindingService {
       ip: meta.ip,
     });
     return result;
+  }
+
+  /**
+   * POST /api/supervision/findings/:id/dismiss: a new finding set aside with a reason (kept in its evidence),
+   * audited; one already ordered, rectified or dismissed is a 409.
+   */
+  async dismiss(principal: Principal, id: string, raw: unknown, meta: RequestMeta) {
+    const body = parse(DismissFindingBody, raw);
+    const units = await this.jurisdictionUnits(principal);
+    return this.ctx.em().transactional(async (tx) => {
+      const finding = await tx.findOne(SupervisionFinding, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!finding || !units.has(finding.organisationId)) throw notFound('发现的问题');
+      if (finding.state !== 'new')
+        throw conflict(`该问题当前为“${FINDING_STATE_LABELS[finding.state]}”，不能撤销`);
+      finding.state = 'dismissed';
+      finding.evidence = {
+        ...finding.evidence,
+        dismissal: { reason: body.reason, by: principal.username, at: new Date().toISOString() },
+      };
+      await tx.flush();
+      await recordAudit(tx, {
+        actor: actorOf(principal),
+        action: 'supervision.finding_dismiss',
+        targetType: 'supervision_finding',
+        targetId: id,
+        outcome: 'success',
+        details: { reason: body.reason },
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
+      return findingJson(finding, units.get(finding.organisationId)!);
+    });
   }
 
   /** POST /api/supervision/simulated-requests: a simulated service request as the supervisor recorded it. */

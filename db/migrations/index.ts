@@ -12,6 +12,7 @@ import { Migration20261202400000_approval_clock } from './Migration2026120240000
 import { Migration20261202830000_holder_portal } from './Migration20261202830000_holder_portal';
 import { Migration20261202984000_service_items } from './Migration20261202984000_service_items';
 import { Migration20261202981001_inbox_notice_sources } from './Migration20261202981001_inbox_notice_sources';
+import { Migration20261202982000_assessment_targets } from './Migration20261202982000_assessment_targets';
 import { Migration20261202970000_ca_issuers_url } from './Migration20261202970000_ca_issuers_url';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';

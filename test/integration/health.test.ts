@@ -151,12 +151,17 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/cases',
       '/api/cases/{caseId}',
       '/api/supervision/findings',
+      '/api/supervision/findings/{id}/dismiss',
       '/api/supervision/runs',
       '/api/supervision/simulated-requests',
       '/api/supervision/samples',
       '/api/rectification-orders',
       '/api/rectification-orders/{id}',
       ...['submit', 'accept', 'return', 'extend'].map((a) => `/api/rectification-orders/{id}/${a}`),
+      '/api/reports/assessment',
+      '/api/reports/assessment.xlsx',
+      '/api/reports/assessment.pdf',
+      '/api/reports/assessment/targets',
     ].sort(),
   );
   expect(res.body.components.schemas.SealApplicationRequest.properties.kind.enum).toContain('legal_name');

@@ -422,6 +422,25 @@ describe('LM-28 supervision runs find the five violation kinds, each with its ev
   });
 });
 
+describe('LM-28 dismissing a finding', () => {
+  it('a new finding is dismissed with its reason (audited); again is 409; no reason is 400; others 403/404', async () => {
+    const id = await findingFor(t.em().fork(), new Date());
+    const dismiss = (as: string, body: unknown, findingId = id) =>
+      t.call('POST', `/api/supervision/findings/${findingId}/dismiss`, { as, body });
+    expect((await dismiss('zz-amr-clerk', { reason: '误报' })).status).toBe(403);
+    const empty = await dismiss('zz-approval-supervisor', { reason: ' ' });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.details[0].field).toBe('reason');
+    expect((await dismiss('zz-approval-supervisor', { reason: '误报' }, randomUUID())).status).toBe(404);
+    const done = await dismiss('zz-approval-supervisor', { reason: '该办件已撤回，不属于应归集证照' });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ id, state: 'dismissed', stateLabel: '已撤销' });
+    expect(done.body.evidence.dismissal).toMatchObject({ reason: '该办件已撤回，不属于应归集证照' });
+    expect((await dismiss('zz-approval-supervisor', { reason: '再次撤销' })).status).toBe(409);
+    expect(await audited('supervision.finding_dismiss', id)).toHaveLength(1);
+  });
+});
+
 describe('LM-28 random checks', () => {
   it('a sample drawn again with its recorded seed and cut-off draws the same licences, after more were issued', async () => {
     await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
