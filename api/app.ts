@@ -42,6 +42,7 @@ import { disputePageRoutes } from './web/dispute-pages';
 import { DesignatedStaffService } from './services/designated-staff';
 import { OrganisationRegistryService } from './services/organisation-registry';
 import { PeopleService } from './services/people';
+import { ReorganisationService } from './services/reorganisations';
 import { organisationRoutes } from './routes/organisations';
 import { organisationPageRoutes } from './web/organisation-pages';
 import { sealRoutes } from './routes/seal-applications';
@@ -156,7 +157,8 @@ export function createApp(ctx: AppContext) {
   const people = new PeopleService(ctx);
   const designatedStaff = new DesignatedStaffService(ctx);
   app.use('/api', designatedStaffRoutes(ctx, designatedStaff));
-  app.use('/api', organisationRoutes(ctx, registry, people));
+  const reorganisations = new ReorganisationService(ctx, registry);
+  app.use('/api', organisationRoutes(ctx, registry, people, reorganisations));
   app.use('/api', forceMajeureRoutes(ctx, new ForceMajeureService(ctx)));
   const findings = new SupervisionFindingService(ctx);
   app.use(
