@@ -207,7 +207,9 @@ export function createApp(ctx: AppContext) {
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives }));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
-  app.use(organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals }));
+  app.use(
+    organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals, reorganisations }),
+  );
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>

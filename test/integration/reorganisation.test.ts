@@ -82,6 +82,12 @@ it('renames 泽州县市场监督管理局 through the reorganisation, and the w
   ).toBe(403);
 
   const uscc = randomUscc();
+  // The wizard's preview page (step three) says what moves before anything is done.
+  const query = new URLSearchParams({ name: NEW_NAME, uscc, reason: '县级机构改革' }).toString();
+  const wizard = await t.call('GET', `/organisations/zz-amr/reorganise?${query}`, { as: 'zz-admin' });
+  expect(wizard.status).toBe(200);
+  expect(String(wizard.body)).toContain(`注销原单位的 ${preview.body.seals.length} 枚电子印章`);
+  expect(String(wizard.body)).toContain('确认办理机构改革');
   const started = await t.call('POST', '/api/reorganisations', {
     as: 'zz-admin',
     body: {
@@ -98,6 +104,8 @@ it('renames 泽州县市场监督管理局 through the reorganisation, and the w
     return r.body.status === 'done' ? r.body : null;
   });
   const successorId = done.successor.id as string;
+  const progress = await t.call('GET', `/reorganisations/${id}`, { as: 'zz-admin' });
+  expect(String(progress.body)).toContain('已办理完成');
   expect(done.summary).toMatchObject({ successorId, certificateRefused: null, processesMoved: 1 });
   expect(done.summary.licenceTypes).toContain(BUSINESS_LICENCE_CODE);
 
