@@ -23,6 +23,7 @@ import { createLicenceEventActivities } from './licence-events';
 import { createLicenceExpiryActivities } from './licence-expiry';
 import { createLicenceUsageActivities } from './licence-usage';
 import { createPersonChangeActivities } from './person-change';
+import { createReorganisationActivities } from './reorganisation';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
@@ -56,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceConversionActivities(deps),
     ...createLicenceUsageActivities(deps),
     ...createPersonChangeActivities(deps),
+    ...createReorganisationActivities(deps),
     ...createAnnouncedCaseActivities(deps),
     ...createRectificationActivities(deps),
     ...createSupervisionRunActivities(deps),

@@ -48,6 +48,7 @@ import { forceMajeurePageRoutes } from './web/force-majeure-pages';
 import { DesignatedStaffService } from './services/designated-staff';
 import { OrganisationRegistryService } from './services/organisation-registry';
 import { PeopleService } from './services/people';
+import { ReorganisationService } from './services/reorganisations';
 import { organisationRoutes } from './routes/organisations';
 import { organisationPageRoutes } from './web/organisation-pages';
 import { sealRoutes } from './routes/seal-applications';
@@ -173,7 +174,8 @@ export function createApp(ctx: AppContext) {
   const people = new PeopleService(ctx);
   const designatedStaff = new DesignatedStaffService(ctx);
   app.use('/api', designatedStaffRoutes(ctx, designatedStaff));
-  app.use('/api', organisationRoutes(ctx, registry, people));
+  const reorganisations = new ReorganisationService(ctx, registry);
+  app.use('/api', organisationRoutes(ctx, registry, people, reorganisations));
   app.use('/api', forceMajeureRoutes(ctx, new ForceMajeureService(ctx)));
   const findings = new SupervisionFindingService(ctx);
   app.use(
@@ -227,7 +229,9 @@ export function createApp(ctx: AppContext) {
   app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives, serviceItems }));
   app.use(usageListPageRoutes(ctx, usageRequests, serviceItems));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
-  app.use(organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals }));
+  app.use(
+    organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals, reorganisations }),
+  );
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(reportPageRoutes(ctx, assessment, findings));
   app.use(slaPageRoutes(ctx, new SlaDashboardService(ctx, findings, approvals)));

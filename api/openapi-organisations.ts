@@ -5,6 +5,7 @@ import {
   OrganisationUpdateBody,
 } from './services/organisation-registry';
 import { PersonCreateBody, PersonDeactivateBody, PersonUpdateBody } from './services/people';
+import { ReorganisationBody } from './services/reorganisations';
 import { error, idParam, json, ref, schema, secured } from './openapi-parts';
 
 export const ORGANISATION_SCHEMAS = {
@@ -14,6 +15,7 @@ export const ORGANISATION_SCHEMAS = {
   PersonCreate: schema(PersonCreateBody),
   PersonUpdate: schema(PersonUpdateBody),
   PersonDeactivate: schema(PersonDeactivateBody),
+  ReorganisationStart: schema(ReorganisationBody),
 };
 
 const object = (description: string) => ({ description, content: json({ type: 'object' }) });
@@ -141,6 +143,48 @@ export const ORGANISATION_PATHS = {
         ...common,
         '404': error('No such person'),
         '409': error('Already deactivated, or the caller’s own account'),
+      },
+    },
+  },
+  '/api/organisations/{id}/reorganisation-preview': {
+    get: {
+      summary:
+        'Issue 15 Build 4: what a reorganisation of the unit would move (staff, seals to cancel, licence types, open tasks, licences)',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': object('{organisation, staff, seals, licenceTypes, openTasks, licences}'),
+        ...common,
+        '404': error('No such organisation'),
+        '409': error('The unit is closed'),
+      },
+    },
+  },
+  '/api/reorganisations': {
+    post: {
+      summary:
+        'Issue 15 Build 4 (SM-5, SM-15, LM-7): reorganise (rename) a unit into its successor; the workflow reorganisation-{id} carries it out',
+      security: secured,
+      requestBody: { required: true, content: json(ref('ReorganisationStart')) },
+      responses: {
+        '202': object('{id, status, predecessor, successor, reason, summary}'),
+        '400': error('A field breaks its rule (a USCC with a wrong check character among them)'),
+        ...common,
+        '404': error('No such organisation'),
+        '409': error('The USCC is another unit’s, the unit is closed, or a reorganisation of it is running'),
+        '503': error('The workflow service is unavailable; nothing was stored'),
+      },
+    },
+  },
+  '/api/reorganisations/{id}': {
+    get: {
+      summary: 'Issue 15 Build 4: a reorganisation, its progress (running, done) and what moved',
+      security: secured,
+      parameters: [idParam('id')],
+      responses: {
+        '200': object('{id, status, predecessor, successor, reason, summary}'),
+        ...common,
+        '404': error('No such reorganisation'),
       },
     },
   },

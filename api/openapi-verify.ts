@@ -89,6 +89,16 @@ export const VERIFY_SCHEMAS = {
           at: { oneOf: [{ type: 'null' }, ref('LicenceStatusAt')] },
         },
       },
+      responsibleUnit: {
+        type: ['object', 'null'],
+        description:
+          'Issue 15: the unit now responsible for the licence: its issuer, or the unit that took the issuer over in a reorganisation (reorganised: true); null when the platform does not know the licence',
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          reorganised: { type: 'boolean' },
+        },
+      },
     },
   },
 };

@@ -46,6 +46,8 @@ export class Organisation {
   parentId: string | null = null;
   /** When it was closed (issue 15); a closed unit keeps its records but takes no new work. */
   closedAt: Date | null = null;
+  /** The unit that took it over in a reorganisation (issue 15 Build 4), if any. */
+  successorId: string | null = null;
 }
 
 export class AppUser {
@@ -249,6 +251,7 @@ export const OrganisationSchema = new EntitySchema<Organisation>({
     createdAt: timestamptz,
     parentId: { type: 'string', nullable: true },
     closedAt: { ...timestamptz, nullable: true },
+    successorId: { type: 'string', nullable: true },
   },
 });
 

@@ -45,4 +45,46 @@ export const OrganisationVersionSchema = new EntitySchema<OrganisationVersion>({
   },
 });
 
-export const ORGANISATION_ENTITIES = [OrganisationVersionSchema];
+export type ReorganisationStatus = 'running' | 'done';
+
+/** Issue 15 Build 4: one reorganisation (机构改革) of a unit into its successor; the workflow carries it out. */
+export class Reorganisation {
+  id!: string;
+  kind!: 'rename';
+  predecessorId!: string;
+  /** Chosen when asked for (`org-reorg-<id>`); the row exists once the workflow created it. */
+  successorId!: string;
+  successorName!: string;
+  successorUscc!: string;
+  reason!: string;
+  effectiveFrom!: string;
+  status!: ReorganisationStatus;
+  workflowId!: string;
+  requestedBy!: string;
+  summary: Record<string, unknown> | null = null;
+  createdAt!: Date;
+  finishedAt: Date | null = null;
+}
+
+export const ReorganisationSchema = new EntitySchema<Reorganisation>({
+  class: Reorganisation,
+  tableName: 'reorganisation',
+  properties: {
+    id: { type: 'string', primary: true },
+    kind: { type: 'string' },
+    predecessorId: { type: 'string' },
+    successorId: { type: 'string' },
+    successorName: { type: 'string' },
+    successorUscc: { type: 'string' },
+    reason: { type: 'string' },
+    effectiveFrom: { type: 'date' },
+    status: { type: 'string' },
+    workflowId: { type: 'string' },
+    requestedBy: { type: 'string' },
+    summary: { type: 'json', nullable: true },
+    createdAt: { type: 'Date', columnType: 'timestamptz' },
+    finishedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+  },
+});
+
+export const ORGANISATION_ENTITIES = [OrganisationVersionSchema, ReorganisationSchema];

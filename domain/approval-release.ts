@@ -3,6 +3,7 @@
  * role the step asks for (the same unit), or to the unit's leaders where the task was theirs alone (a step naming
  * the person, a delegation, an added signer). The old task is closed as handed over and the timeline says why.
  * Pure: the approval workflow applies it when told (workflows/approval-messages.ts releaseTasksSignal).
+ * A reorganisation (Build 4) moves a unit's open tasks to its successor's group of the same role the same way.
  */
 import { requiredRoles } from './approval-actions';
 import {
@@ -42,21 +43,47 @@ export function releaseTarget(
 export function releaseTasksOf(state: ApprovalState, req: ReleaseRequest, at: string): ApprovalState {
   let next = state;
   for (const task of state.tasks.filter((t) => isOpen(t) && sameUser(t, req.userId))) {
-    next = releaseOne(next, task, req.reason, at);
+    const to = releaseTarget(state, task);
+    const note =
+      `${task.assignee.kind === 'user' ? task.assignee.displayName : ''}${REASON_TEXT[req.reason]}，` +
+      `任务改由${to.organisationName}${groupText(to)}办理`;
+    next = handOver(next, task, to, note, at);
   }
   return next;
 }
 
-function releaseOne(
+/** Issue 15 Build 4: a unit was reorganised; its open tasks go to the successor, to the same role's group. */
+export interface UnitTasksMove {
+  fromOrganisationId: string;
+  toOrganisationId: string;
+  toOrganisationName: string;
+}
+
+export function moveUnitTasks(state: ApprovalState, req: UnitTasksMove, at: string): ApprovalState {
+  let next = state;
+  for (const task of state.tasks.filter(
+    (t) => isOpen(t) && t.assignee.organisationId === req.fromOrganisationId,
+  )) {
+    const to = {
+      ...releaseTarget(state, task),
+      organisationId: req.toOrganisationId,
+      organisationName: req.toOrganisationName,
+    };
+    const note = `${task.assignee.organisationName}机构改革，任务改由${to.organisationName}${groupText(to)}办理`;
+    next = handOver(next, task, to, note, at);
+  }
+  return next;
+}
+
+const groupText = (to: { role: string }) => (to.role === 'unit_leader' ? '单位负责人' : '同岗位人员');
+
+function handOver(
   state: ApprovalState,
   task: ApprovalTask,
-  reason: ReleaseReason,
+  to: Extract<Assignee, { kind: 'group' }>,
+  note: string,
   at: string,
 ): ApprovalState {
-  const to = releaseTarget(state, task);
-  const note =
-    `${task.assignee.kind === 'user' ? task.assignee.displayName : ''}${REASON_TEXT[reason]}，` +
-    `任务改由${to.organisationName}${to.role === 'unit_leader' ? '单位负责人' : '同岗位人员'}办理`;
   let next = setTask(state, task.id, { status: 'transferred', actedAt: at, actedBy: null, comment: note });
   const created = newTask(
     next,

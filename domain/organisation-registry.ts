@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { OrganisationFunction, UserRole } from './roles';
 import { checkUscc } from './uscc';
 
-export const ORGANISATION_CHANGE_KINDS = ['baseline', 'created', 'updated', 'closed'] as const;
+export const ORGANISATION_CHANGE_KINDS = ['baseline', 'created', 'updated', 'closed', 'reorganised'] as const;
 export type OrganisationChangeKind = (typeof ORGANISATION_CHANGE_KINDS)[number];
 
 /**

@@ -6,7 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ACTION_NAMES, ActionName, ActionRequest, ApprovalState, Problem } from '../domain/approval';
-import type { ReleaseRequest } from '../domain/approval-release';
+import type { ReleaseRequest, UnitTasksMove } from '../domain/approval-release';
 
 /** One update per action of the table, named as the action. */
 export const ACTION_UPDATES = Object.fromEntries(
@@ -20,6 +20,8 @@ export const approvalStateQuery = defineQuery<ApprovalState>('approvalState');
 export const retimeSignal = defineSignal('retime');
 /** Issue 15: a person left or moved; their open tasks go back to the role group or the unit leader. */
 export const releaseTasksSignal = defineSignal<[ReleaseRequest]>('releaseTasks');
+/** Issue 15 Build 4: a unit was reorganised; its open tasks go to the successor's group of the same role. */
+export const moveUnitTasksSignal = defineSignal<[UnitTasksMove]>('moveUnitTasks');
 
 /** The failure types the workflow raises for refused actions; the API maps each to its status. */
 export const PROBLEM_FAILURE_TYPES: Record<Problem['kind'], string> = {

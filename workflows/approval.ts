@@ -45,10 +45,11 @@ import {
   approvalStateQuery,
   PROBLEM_FAILURE_TYPES,
   readyUpdate,
+  moveUnitTasksSignal,
   releaseTasksSignal,
   retimeSignal,
 } from './approval-messages';
-import { releaseTasksOf } from '../domain/approval-release';
+import { moveUnitTasks, releaseTasksOf } from '../domain/approval-release';
 import {
   CurrentAssignees,
   ProcessJurisdiction,
@@ -104,6 +105,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   setHandler(releaseTasksSignal, (req) => {
     const before = state;
     state = releaseTasksOf(state, req, now());
+    if (state !== before) changes++;
+  });
+  setHandler(moveUnitTasksSignal, (req) => {
+    const before = state;
+    state = moveUnitTasks(state, req, now());
     if (state !== before) changes++;
   });
 

@@ -17,6 +17,7 @@ export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
 export { licenceUsageRequestWorkflow } from './licence-usage-request';
 export { personChangeWorkflow } from './person-change';
+export { reorganisationWorkflow } from './reorganisation';
 export { announcedCaseWorkflow } from './announced-case';
 export { rectificationWorkflow } from './rectification';
 export { supervisionRunWorkflow } from './supervision-run';

@@ -1,6 +1,7 @@
 /**
  * Organisations and people kept in the platform (issue 15): the jurisdiction's tree, a unit's record with its
- * history, creating, editing and closing units; a unit's people, adding, editing, moving and deactivating them.
+ * history, creating, editing and closing units; a unit's people, adding, editing, moving and deactivating them;
+ * reorganising a unit into its successor.
  */
 import { Router } from 'express';
 import { requirePrincipal } from '../auth';
@@ -8,11 +9,13 @@ import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
 import type { OrganisationRegistryService } from '../services/organisation-registry';
 import type { PeopleService } from '../services/people';
+import type { ReorganisationService } from '../services/reorganisations';
 
 export function organisationRoutes(
   ctx: AppContext,
   registry: OrganisationRegistryService,
   people: PeopleService,
+  reorganisations: ReorganisationService,
 ): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
@@ -50,6 +53,17 @@ export function organisationRoutes(
     res.json(
       await people.deactivate(requirePrincipal(req), String(req.params.id), req.body, requestMeta(req)),
     );
+  });
+
+  // Build 4: reorganisations (机构改革).
+  router.get('/organisations/:id/reorganisation-preview', auth, async (req, res) => {
+    res.json(await reorganisations.preview(requirePrincipal(req), String(req.params.id)));
+  });
+  router.post('/reorganisations', auth, async (req, res) => {
+    res.status(202).json(await reorganisations.start(requirePrincipal(req), req.body, requestMeta(req)));
+  });
+  router.get('/reorganisations/:id', auth, async (req, res) => {
+    res.json(await reorganisations.get(requirePrincipal(req), String(req.params.id)));
   });
 
   return router;

@@ -10,10 +10,15 @@ import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Jurisdiction, Organisation } from '../../db/entities';
 import { OrganisationVersion } from '../../db/organisation-entities';
+import {
+  ensureBaseline,
+  OrganisationState,
+  pickState,
+  writeVersion,
+} from '../../usecases/organisation-versions';
 import { shanghaiDate } from '../../domain/format';
 import {
   effectiveDateProblem,
-  OrganisationChangeKind,
   plainText,
   rolesNotAllowed,
   usccProblem,
@@ -56,7 +61,7 @@ export const OrganisationCloseBody = z
   .object({ effectiveFrom: When.effectiveFrom, reason: plainText(1, 500) })
   .strict();
 
-type State = Pick<Organisation, 'name' | 'uscc' | 'jurisdictionId' | 'parentId' | 'functions'>;
+type State = OrganisationState;
 
 export class OrganisationRegistryService {
   constructor(private readonly ctx: AppContext) {}
@@ -276,16 +281,6 @@ export class OrganisationRegistryService {
   }
 }
 
-function pickState(o: Organisation): State {
-  return {
-    name: o.name,
-    uscc: o.uscc,
-    jurisdictionId: o.jurisdictionId,
-    parentId: o.parentId,
-    functions: o.functions,
-  };
-}
-
 function view(o: Organisation) {
   return {
     ...pickState(o),
@@ -293,45 +288,4 @@ function view(o: Organisation) {
     closed: o.closedAt !== null,
     closedAt: o.closedAt?.toISOString() ?? null,
   };
-}
-
-/** A unit kept before issue 15 (seeded) gets version 1, its state as it was, before its first change. */
-async function ensureBaseline(tx: EntityManager, unit: Organisation): Promise<void> {
-  if ((await tx.count(OrganisationVersion, { organisationId: unit.id })) > 0) return;
-  await writeVersion(
-    tx,
-    unit.id,
-    'baseline',
-    pickState(unit),
-    false,
-    shanghaiDate(unit.createdAt),
-    null,
-    'system',
-  );
-}
-
-async function writeVersion(
-  tx: EntityManager,
-  organisationId: string,
-  change: OrganisationChangeKind,
-  state: State,
-  closed: boolean,
-  effectiveFrom: string,
-  reason: string | null | undefined,
-  changedBy: string,
-): Promise<void> {
-  const last = await tx.findOne(OrganisationVersion, { organisationId }, { orderBy: { version: 'desc' } });
-  tx.create(OrganisationVersion, {
-    id: randomUUID(),
-    organisationId,
-    version: (last?.version ?? 0) + 1,
-    change,
-    ...state,
-    closed,
-    effectiveFrom,
-    reason: reason ?? null,
-    changedBy,
-    changedAt: new Date(),
-  });
-  await tx.flush();
 }

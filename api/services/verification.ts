@@ -5,6 +5,7 @@
  * signed-in caller's verification is audited with the IP and the outcome, an anonymous one is counted per
  * identifier, day, channel and result in `anonymous_verification_count` (LM-25).
  */
+import { unitNowResponsible } from '../../usecases/reorganisation';
 import { X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
@@ -54,7 +55,13 @@ export interface LifecycleSummary {
   at: StatusAtView | null;
 }
 
-export type VerificationReportWithLifecycle = VerificationReport & { lifecycle: LifecycleSummary | null };
+export type VerificationReportWithLifecycle = VerificationReport & {
+  lifecycle: LifecycleSummary | null;
+  /** Issue 15 Build 4: the unit now responsible for the licence (its issuer, or the issuer's successor). */
+  responsibleUnit: ResponsibleUnit | null;
+};
+
+export type ResponsibleUnit = { id: string; name: string; reorganised: boolean };
 
 export interface PublishedCaCertificate {
   pem: string;
@@ -238,7 +245,23 @@ export class VerificationService {
         ? await this.verifyIdentifier(parsed.data.identifier, meta)
         : // The document as received, not zod's copy: the hash covers exactly what was sent.
           await this.verifyDocument((body as { document: unknown }).document, meta);
-    return { ...report, lifecycle: await this.lifecycle(report, parsed.data.at) };
+    return {
+      ...report,
+      lifecycle: await this.lifecycle(report, parsed.data.at),
+      responsibleUnit: await this.responsibleUnit(report),
+    };
+  }
+
+  /** The issuer of the licence the report names, or the unit that took it over in a reorganisation. */
+  async responsibleUnit(report: VerificationReport): Promise<ResponsibleUnit | null> {
+    if (!report.identifier) return null;
+    const em = this.ctx.em();
+    const licence = await em.findOne(
+      Licence,
+      { identifier: report.identifier },
+      { disableIdentityMap: true },
+    );
+    return licence ? unitNowResponsible(em, licence.issuerOrganisationId) : null;
   }
 
   /**

@@ -13,6 +13,7 @@ import { requestMeta } from '../principal';
 import type { DesignatedStaffService } from '../services/designated-staff';
 import type { OrganisationRegistryService } from '../services/organisation-registry';
 import type { PeopleService } from '../services/people';
+import type { ReorganisationService } from '../services/reorganisations';
 import type { SealService } from '../services/seals';
 import { renderPage, signedIn } from './render';
 
@@ -21,6 +22,7 @@ export interface OrganisationPageServices {
   people: PeopleService;
   designated: DesignatedStaffService;
   seals: SealService;
+  reorganisations: ReorganisationService;
 }
 
 type Form = Record<string, string | string[] | undefined>;
@@ -107,6 +109,71 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
           canEdit: isAdmin(principal) && !unit.closed,
           functionOptions: functionOptions(unit.functions),
           roleOptions: roleOptions(),
+        }),
+      );
+    }),
+  );
+
+  // Build 4: the reorganisation wizard. The unit is chosen on its page; then the new name and USCC, the preview of
+  // what moves, the confirmation; the progress page follows the workflow.
+  router.get(
+    '/organisations/:id/reorganise',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const id = String(req.params.id);
+      const preview = await s.reorganisations.preview(principal, id);
+      const q = req.query as Form;
+      const entered = { name: text(q.name), uscc: text(q.uscc), reason: text(q.reason) };
+      const ready = !!(entered.name && entered.uscc && entered.reason);
+      res.send(
+        renderPage('reorganise', {
+          title: `机构改革：${preview.organisation.name}`,
+          nav: 'organisations',
+          principal,
+          preview,
+          entered,
+          step: ready ? 3 : 2,
+          ready,
+        }),
+      );
+    }),
+  );
+
+  router.post(
+    '/organisations/:id/reorganise',
+    auth,
+    form,
+    signedIn(async (req, res, principal) => {
+      const b = req.body as Form;
+      const started = await s.reorganisations.start(
+        principal,
+        { organisationId: String(req.params.id), name: b.name, uscc: b.uscc, reason: b.reason },
+        requestMeta(req),
+      );
+      res.redirect(303, `/reorganisations/${encodeURIComponent(started.id)}`);
+    }),
+  );
+
+  router.get(
+    '/reorganisations/:id',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const r = await s.reorganisations.get(principal, String(req.params.id));
+      const summary = r.summary as {
+        sealsCancelled?: number;
+        licenceTypes?: string[];
+        processesMoved?: number;
+      };
+      res.send(
+        renderPage('reorganisation', {
+          title: `机构改革：${r.predecessor.name}`,
+          nav: 'organisations',
+          principal,
+          r,
+          running: r.status === 'running',
+          sealsCancelled: summary?.sealsCancelled ?? 0,
+          typesMoved: summary?.licenceTypes?.length ?? 0,
+          processesMoved: summary?.processesMoved ?? 0,
         }),
       );
     }),

@@ -123,6 +123,8 @@ export function verifyPageRoutes(ctx: AppContext, service: VerificationService):
           reason: x.reason,
           sinceText: shanghaiDateTime(x.since),
         })),
+        // Issue 15 Build 4: after a reorganisation, the unit now responsible for the licence.
+        responsibleUnit: report.licence ? await service.responsibleUnit(report) : null,
         ca,
         face,
         unlocked: !!face,

@@ -23,6 +23,7 @@ import { Migration20261202850000_transparency_log } from './Migration20261202850
 import { Migration20261202940000_licence_usage_requests } from './Migration20261202940000_licence_usage_requests';
 import { Migration20261202860000_licence_conversion } from './Migration20261202860000_licence_conversion';
 import { Migration20261202910001_force_majeure } from './Migration20261202910001_force_majeure';
+import { Migration20261202983001_reorganisation } from './Migration20261202983001_reorganisation';
 import { Migration20261202930001_organisation_registry } from './Migration20261202930001_organisation_registry';
 import { Migration20261202920000_supervision } from './Migration20261202920000_supervision';
 import { Migration20261202920100_simulated_requests } from './Migration20261202920100_simulated_requests';
@@ -71,5 +72,6 @@ export const MIGRATIONS = [
     name: 'Migration20261202981001_inbox_notice_sources',
     class: Migration20261202981001_inbox_notice_sources,
   },
+  { name: 'Migration20261202983001_reorganisation', class: Migration20261202983001_reorganisation },
   { name: 'Migration20261202984000_service_items', class: Migration20261202984000_service_items },
 ];

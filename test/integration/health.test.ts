@@ -116,6 +116,9 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/organisations/{id}/people',
       '/api/people/{id}',
       '/api/people/{id}/deactivate',
+      '/api/organisations/{id}/reorganisation-preview',
+      '/api/reorganisations',
+      '/api/reorganisations/{id}',
       '/api/verify/pdf',
       '/api/verify/signature',
       // issue 20: the transparency log

@@ -12,7 +12,7 @@ import {
   startApproval,
   UserRef,
 } from '../../domain/approval';
-import { releaseTasksOf } from '../../domain/approval-release';
+import { moveUnitTasks, releaseTasksOf } from '../../domain/approval-release';
 import { FlowStep, FlowStep as FlowStepSchema, FlowStepInput } from '../../domain/flow-definition';
 
 const AT = '2026-03-02T01:00:00.000Z';
@@ -106,5 +106,21 @@ describe('releaseTasksOf', () => {
     expect(s.status).toBe('running');
     s = approve(s, groupTask!.id, 'r3');
     expect(outcomeOf(s).status).toBe('approved');
+  });
+});
+
+describe('moveUnitTasks (Build 4, a reorganisation)', () => {
+  it('moves every open task of the unit to the successor’s group of the same role, noting each', () => {
+    const s = started(flowStep(), [asUser('r1'), asUser('r2')]);
+    const move = { fromOrganisationId: 'dept', toOrganisationId: 'dept2', toOrganisationName: '新审批局' };
+    const next = moveUnitTasks(s, move, LATER);
+    expect(next.tasks.filter((t) => t.status === 'transferred')).toHaveLength(2);
+    expect(open(next).map((t) => t.assignee)).toEqual([
+      { kind: 'group', organisationId: 'dept2', organisationName: '新审批局', role: 'seal_reviewer' },
+      { kind: 'group', organisationId: 'dept2', organisationName: '新审批局', role: 'seal_reviewer' },
+    ]);
+    expect(next.history.at(-1)!.comment).toBe('审批局机构改革，任务改由新审批局同岗位人员办理');
+    // Told again, nothing is left to move.
+    expect(moveUnitTasks(next, move, LATER)).toBe(next);
   });
 });
