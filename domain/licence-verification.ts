@@ -31,7 +31,7 @@ import { maskHolderName } from './licence-type';
 import { isStrictCertificatePem } from './pem';
 import type { SealKind, SealStatus } from './seal';
 import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS } from './seal';
-import { expectedLicencePurpose } from './seal-signature';
+import { ALGORITHM_LABELS, expectedLicencePurpose, SIGNATURE_ALGORITHMS } from './seal-signature';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The report
@@ -283,7 +283,7 @@ export const LicenceDocumentShape = z.looseObject({
     authorisationId: z.string(),
     // Exactly one PEM block: junk around it would make every padded copy a different certificate text.
     signerCertificate: z.string().refine(isStrictCertificatePem, { message: '应为且仅为一个 PEM 格式证书' }),
-    algorithm: z.literal('SHA256withRSA'),
+    algorithm: z.enum(SIGNATURE_ALGORITHMS),
     signedContent: z.string().min(1),
     signatureValue: z.string().min(1),
     // Optional in the shape: a signature without a purpose is a well-formed record that is not a licence
@@ -649,7 +649,7 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
   checks.SIGNATURE = !crypto.certificate
     ? fail('签章人证书无法解析')
     : crypto.signatureVerifies
-      ? pass('签名值用签章人证书的公钥验证通过（SHA256withRSA）')
+      ? pass(`签名值用签章人证书的公钥验证通过（${ALGORITHM_LABELS[document.signature.algorithm]}）`)
       : fail('签名值无法用签章人证书的公钥验证');
   checks.CERTIFICATE_CHAIN = !crypto.certificate
     ? fail('签章人证书无法解析')
