@@ -371,6 +371,11 @@ export interface CryptoFacts {
   /** null when the signer certificate does not parse. */
   certificate: {
     issuedByCa: boolean;
+    /**
+     * Issue 20 Build 3: the name of the imported trust anchor the certificate chains to, when it is not the
+     * platform's own CA (null: the platform's CA, or none).
+     */
+    trustAnchor?: string | null;
     /** organizationIdentifier (2.5.4.97): the USCC. */
     organisationIdentifier: string | null;
     organisationName: string | null;
@@ -655,7 +660,9 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
     ? fail('签章人证书无法解析')
     : crypto.certificate.issuedByCa
       ? pass(
-          `签章人证书由平台信任的电子政务 CA 签发${signature.signerOrganisation ? `（${signature.signerOrganisation}）` : ''}`,
+          crypto.certificate.trustAnchor
+            ? `签章人证书由信任列表中的“${crypto.certificate.trustAnchor}”签发${signature.signerOrganisation ? `（${signature.signerOrganisation}）` : ''}`
+            : `签章人证书由平台信任的电子政务 CA 签发${signature.signerOrganisation ? `（${signature.signerOrganisation}）` : ''}`,
         )
       : fail('签章人证书不是由平台信任的电子政务 CA 签发的');
   checks.SEAL_BINDING = !crypto.boundInSealInfo
