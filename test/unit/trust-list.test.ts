@@ -4,9 +4,13 @@
  * with an anchor whose trust ended before the signing, it is INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND. The
  * platform's own licences are unaffected. (The administrator's import of a list is not built yet.)
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { VerificationReport } from '../../domain/licence-verification';
 import type { TrustAnchor } from '../../domain/trust-list';
-import { anchorTrustedAt } from '../../domain/trust-list';
+import { anchorTrustedAt, trustListSchema } from '../../domain/trust-list';
 import {
   CaMaterial,
   createCertificateAuthority,
@@ -93,6 +97,28 @@ describe('trust anchors (issue 20 Build 3)', () => {
     const report = await verify(foreign, [ended, later]);
     expect(report.subIndication).toBe('NO_CERTIFICATE_CHAIN_FOUND');
   });
+
+  it('the offline verifier takes the list from a file (--trust-list) and gives the same indications', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trust-list-'));
+    writeFileSync(path.join(dir, 'export.json'), JSON.stringify(foreign));
+    writeFileSync(path.join(dir, 'ca.pem'), platformCa.certificatePem);
+    writeFileSync(path.join(dir, 'anchors.json'), JSON.stringify([always(provincialCa)]));
+    writeFileSync(path.join(dir, 'none.json'), '[]');
+    const run = (list: string) => {
+      const root = path.join(__dirname, '..', '..');
+      const args = [path.join(root, 'scripts', 'verify-offline.ts'), 'export.json', '--ca', 'ca.pem'];
+      const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+      const done = spawnSync(tsx, [...args, '--trust-list', list], { cwd: dir, encoding: 'utf8' });
+      if (!done.stdout) throw new Error(`verify-offline: ${done.stderr}`);
+      return { status: done.status, report: JSON.parse(done.stdout) as VerificationReport };
+    };
+    const listed = run('anchors.json');
+    expect([listed.status, listed.report.indication]).toEqual([0, 'PASSED']);
+    expect(chain(listed.report).detail).toContain(PROVINCIAL);
+    const removed = run('none.json');
+    expect([removed.status, removed.report.subIndication]).toEqual([1, 'NO_CERTIFICATE_CHAIN_FOUND']);
+    expect(trustListSchema.safeParse([{ ...always(provincialCa), validTo: '明天' }]).success).toBe(false);
+  }, 60_000);
 
   it('the platform’s own licences pass as before, naming no anchor', async () => {
     const report = await verify(own, [always(provincialCa)]);
