@@ -74,7 +74,7 @@ export const SEAL_USE_SCHEMAS = {
         type: 'string',
         description: 'PEM of the certificate bound in sealInfo.property.certList',
       },
-      algorithm: { type: 'string', enum: ['SHA256withRSA'] },
+      algorithm: { type: 'string', enum: ['SHA256withRSA', 'SM3withSM2'] },
       signedContent: { type: 'string', description: 'RFC 8785 canonical JSON that was signed' },
       signatureValue: { type: 'string', description: 'Base64' },
     },

@@ -7,7 +7,8 @@
  *   issuance's time goes (bench/issuance.ts);
  * - bulk conversion, upload to report, vs raw sign + `COPY`, with peak memory per process (bench/conversion.ts);
  * - approval step latency (update to next task visible, p50 and p99) vs a bare Temporal update (bench/approval.ts);
- * - apart, issue 20's figures for what exists: the transparency log's append cost and proofs.
+ * - apart, issue 20's figures for what exists: the transparency log's append cost and proofs, and SM2 vs RSA
+ *   signing and verification rates (bench/signature-algorithms.ts).
  *
  * It starts the same real services as the tests (embedded PostgreSQL, an SMTP server) and the Temporal dev server
  * as `npm start` runs it (its SQLite file in WAL mode), obtains every seal-use authorisation through the real
@@ -31,6 +32,7 @@ import { freePort } from '../test/support/ports';
 import { benchApproval } from './approval';
 import { benchConversion } from './conversion';
 import { benchIssuance } from './issuance';
+import { benchSignatureAlgorithms } from './signature-algorithms';
 import { machineDescription } from './machine';
 import { ownerUrl } from './owner';
 import { log, ratios } from './stats';
@@ -97,6 +99,7 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
     await section('transparency log', () =>
       benchTransparencyLog(t!, ownerUrl(t!), { entries: s.logEntries, issuancePerSecond }),
     );
+    await section('signature algorithms', async () => benchSignatureAlgorithms());
   } finally {
     await baseline?.stop();
     await t?.stop();

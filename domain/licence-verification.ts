@@ -31,7 +31,7 @@ import { maskHolderName } from './licence-type';
 import { isStrictCertificatePem } from './pem';
 import type { SealKind, SealStatus } from './seal';
 import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS } from './seal';
-import { expectedLicencePurpose } from './seal-signature';
+import { ALGORITHM_LABELS, expectedLicencePurpose, SIGNATURE_ALGORITHMS } from './seal-signature';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The report
@@ -283,7 +283,7 @@ export const LicenceDocumentShape = z.looseObject({
     authorisationId: z.string(),
     // Exactly one PEM block: junk around it would make every padded copy a different certificate text.
     signerCertificate: z.string().refine(isStrictCertificatePem, { message: '应为且仅为一个 PEM 格式证书' }),
-    algorithm: z.literal('SHA256withRSA'),
+    algorithm: z.enum(SIGNATURE_ALGORITHMS),
     signedContent: z.string().min(1),
     signatureValue: z.string().min(1),
     // Optional in the shape: a signature without a purpose is a well-formed record that is not a licence
@@ -371,6 +371,11 @@ export interface CryptoFacts {
   /** null when the signer certificate does not parse. */
   certificate: {
     issuedByCa: boolean;
+    /**
+     * Issue 20 Build 3: the name of the imported trust anchor the certificate chains to, when it is not the
+     * platform's own CA (null: the platform's CA, or none).
+     */
+    trustAnchor?: string | null;
     /** organizationIdentifier (2.5.4.97): the USCC. */
     organisationIdentifier: string | null;
     organisationName: string | null;
@@ -649,13 +654,15 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
   checks.SIGNATURE = !crypto.certificate
     ? fail('签章人证书无法解析')
     : crypto.signatureVerifies
-      ? pass('签名值用签章人证书的公钥验证通过（SHA256withRSA）')
+      ? pass(`签名值用签章人证书的公钥验证通过（${ALGORITHM_LABELS[document.signature.algorithm]}）`)
       : fail('签名值无法用签章人证书的公钥验证');
   checks.CERTIFICATE_CHAIN = !crypto.certificate
     ? fail('签章人证书无法解析')
     : crypto.certificate.issuedByCa
       ? pass(
-          `签章人证书由平台信任的电子政务 CA 签发${signature.signerOrganisation ? `（${signature.signerOrganisation}）` : ''}`,
+          crypto.certificate.trustAnchor
+            ? `签章人证书由信任列表中的“${crypto.certificate.trustAnchor}”签发${signature.signerOrganisation ? `（${signature.signerOrganisation}）` : ''}`
+            : `签章人证书由平台信任的电子政务 CA 签发${signature.signerOrganisation ? `（${signature.signerOrganisation}）` : ''}`,
         )
       : fail('签章人证书不是由平台信任的电子政务 CA 签发的');
   checks.SEAL_BINDING = !crypto.boundInSealInfo

@@ -34,6 +34,18 @@ export function expectedLicencePurpose(version: number): LicenceSignaturePurpose
   return version === 1 ? 'licence.issuance' : 'licence.version';
 }
 
+/**
+ * The signature algorithms of a record (issue 20 Build 2): RSA PKCS#1 v1.5 over SHA-256, or SM2 over SM3 with the
+ * default identifier (GB/T 38540 with GM/T 0009). The organisation certificate's key decides which.
+ */
+export const SIGNATURE_ALGORITHMS = ['SHA256withRSA', 'SM3withSM2'] as const;
+export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
+/** How a report names each, in Chinese. */
+export const ALGORITHM_LABELS: Record<SignatureAlgorithm, string> = {
+  SHA256withRSA: 'RSA 与 SHA-256',
+  SM3withSM2: 'SM2 与 SM3 国密算法',
+};
+
 export interface SealSignature {
   version: 1;
   /** The platform's id of the seal (part of the signed content). */
@@ -52,7 +64,7 @@ export interface SealSignature {
   authorisationId: string;
   /** PEM of the organisation certificate bound in the seal info (`sealInfo.property.certList`). */
   signerCertificate: string;
-  algorithm: 'SHA256withRSA';
+  algorithm: SignatureAlgorithm;
   /** The exact UTF-8 string that was signed: RFC 8785 canonical JSON of the fields above (domain/seal-use.ts). */
   signedContent: string;
   signatureValue: string;

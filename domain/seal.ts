@@ -109,7 +109,8 @@ export interface SealInfo {
 
 /** The seal maker's signature over the canonical JSON of the seal info. */
 export interface SealMakerSignature {
-  algorithm: 'sha256WithRSAEncryption';
+  /** Issue 20 Build 2: an SM2 seal maker (CA) key signs SM3withSM2. */
+  algorithm: 'sha256WithRSAEncryption' | 'SM3withSM2';
   /** SHA-256 fingerprint (hex) of the seal maker's certificate. */
   makerCertificateSha256: string;
   signature: string;

@@ -13,6 +13,7 @@
  */
 import { createHash, KeyObject, X509Certificate } from 'node:crypto';
 import { isStrictCertificatePem } from '../domain/pem';
+import { certificateSignatureVerifies } from './sm2-certificates';
 
 export class CertificateFormatError extends Error {
   constructor(message = 'not exactly one PEM certificate block') {
@@ -170,7 +171,12 @@ export function isIssuedByCached(certificatePem: string, caPem: string): boolean
   const key = `${ca.fingerprint}:${cert.fingerprint}`;
   let answer = issued.get(key);
   if (answer === undefined) {
-    answer = cert.certificate.checkIssued(ca.certificate) && cert.certificate.verify(ca.publicKey);
+    // Node's crypto has no SM2 signature (with the SM2 identifier): an SM3withSM2 certificate, or one with an SM2
+    // issuer key, is checked by pki/sm2-certificates.ts (issue 20 Build 2).
+    answer =
+      cert.certificate.checkIssued(ca.certificate) &&
+      (cert.certificate.verify(ca.publicKey) ||
+        certificateSignatureVerifies(cert.certificate.raw, ca.certificate.raw));
     issued.set(key, answer, ISSUED_ENTRY_BYTES);
   }
   return answer;

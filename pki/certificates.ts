@@ -6,6 +6,10 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { isIssuedByCached } from './certificate-cache';
 import forge from 'node-forge';
+import { buildCertificate, KeyAlgorithm } from './sm2-certificates';
+import { isSm2PrivateKeyPem } from './sm2';
+
+export type { KeyAlgorithm } from './sm2-certificates';
 
 export interface IssuedCertificate {
   serialNumber: string;
@@ -58,7 +62,24 @@ function build(
   signingKeyPem: string | null,
   validity: { notBefore: Date; notAfter: Date },
   extensions: object[],
+  algorithm: KeyAlgorithm = 'rsa',
 ): IssuedCertificate {
+  if (algorithm === 'sm2' || (signingKeyPem && isSm2PrivateKeyPem(signingKeyPem))) {
+    // Issue 20 Build 2: an SM2 subject or issuer key (pki/sm2-certificates.ts).
+    const built = buildCertificate(
+      {
+        subject: utf8(subject),
+        issuer: utf8(issuer ?? subject),
+        serialNumber: serial(),
+        validity,
+        extensions,
+      },
+      algorithm,
+      signingKeyPem,
+      newKeyPair,
+    );
+    return describe(built.certificatePem, built.privateKeyPem);
+  }
   const keys = newKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
@@ -70,7 +91,10 @@ function build(
   cert.setExtensions(extensions);
   const signer = forge.pki.privateKeyFromPem(signingKeyPem ?? keys.privateKeyPem) as forge.pki.rsa.PrivateKey;
   cert.sign(signer, forge.md.sha256.create());
-  const certificatePem = forge.pki.certificateToPem(cert);
+  return describe(forge.pki.certificateToPem(cert), keys.privateKeyPem);
+}
+
+function describe(certificatePem: string, privateKeyPem: string): IssuedCertificate {
   const x509 = new X509Certificate(certificatePem);
   return {
     serialNumber: x509.serialNumber,
@@ -78,19 +102,36 @@ function build(
     notBefore: new Date(x509.validFrom),
     notAfter: new Date(x509.validTo),
     certificatePem,
-    privateKeyPem: keys.privateKeyPem,
+    privateKeyPem,
   };
 }
 
+/** The subject's attributes, read from the ASN.1 (forge's certificate parser reads RSA keys only, not SM2). */
+function subjectAttributes(pem: string): forge.pki.CertificateField[] {
+  const tbs = forge.asn1.fromDer(forge.pem.decode(pem)[0]!.body).value[0] as forge.asn1.Asn1;
+  const fields = tbs.value as forge.asn1.Asn1[];
+  const offset = fields[0]!.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+  const rdn = fields[4 + offset]!;
+  const pki = forge.pki as unknown as {
+    RDNAttributesAsArray(rdn: forge.asn1.Asn1): forge.pki.CertificateField[];
+  };
+  return pki.RDNAttributesAsArray(rdn);
+}
+
 function subjectOf(pem: string): Attribute[] {
-  return forge.pki.certificateFromPem(pem).subject.attributes.map((a) => ({
+  return subjectAttributes(pem).map((a) => ({
     type: a.type as string,
     // forge decodes UTF8String values to UTF-8 byte strings; turn them back into text.
     value: forge.util.decodeUtf8(a.value as string),
   }));
 }
 
-export function createCertificateAuthority(name: string, now: Date, years = 20): CaMaterial {
+export function createCertificateAuthority(
+  name: string,
+  now: Date,
+  years = 20,
+  algorithm: KeyAlgorithm = 'rsa',
+): CaMaterial {
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + years);
   const issued = build(
@@ -108,6 +149,7 @@ export function createCertificateAuthority(name: string, now: Date, years = 20):
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ],
+    algorithm,
   );
   return { certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem };
 }
@@ -166,6 +208,8 @@ export function issueOrganisationCertificate(
   organisation: { name: string; uscc: string; province: string; locality: string },
   validity: { notBefore: Date; notAfter: Date },
   statusUrls?: CertificateStatusUrls,
+  /** Issue 20 Build 2: the organisation's key may be SM2 (its seal then signs SM3withSM2). */
+  algorithm: KeyAlgorithm = 'rsa',
 ): IssuedCertificate {
   return build(
     [
@@ -185,6 +229,7 @@ export function issueOrganisationCertificate(
       { name: 'subjectKeyIdentifier' },
       ...authorityExtensions(ca, statusUrls),
     ],
+    algorithm,
   );
 }
 

@@ -18,6 +18,7 @@ import {
   VerificationReport,
 } from '../domain/licence-verification';
 import { parseLicenceIdentifier } from '../domain/licence-identifier';
+import { anchorTrustedAt, TrustAnchor } from '../domain/trust-list';
 import { isIssuedBy } from './certificates';
 import {
   certificateBoundToSeal,
@@ -56,6 +57,27 @@ export interface VerifyOptions {
   logEvidence?: (leafHashHex: string) => Promise<InclusionEvidence | null>;
   /** Issue 20, offline: a tree head obtained elsewhere (a monitor, the public endpoint) to hold the proof to. */
   treeHead?: SignedTreeHead;
+  /**
+   * Issue 20 Build 3: imported trust anchors (domain/trust-list.ts). A signer certificate the platform's CA did not
+   * issue is accepted when an anchor trusted at the signing time issued it, and that anchor is then the seal maker
+   * whose signature the seal info must carry.
+   */
+  trustAnchors?: TrustAnchor[];
+}
+
+/** The certificate the signer chains to: the platform's CA, else an anchor trusted at the signing time. */
+function chainAnchor(
+  record: SealSignature,
+  options: VerifyOptions,
+): { certificatePem: string; name: string | null } | null {
+  if (safe(() => isIssuedBy(record.signerCertificate, options.caCertificatePem)))
+    return { certificatePem: options.caCertificatePem, name: null };
+  const anchor = (options.trustAnchors ?? []).find(
+    (a) =>
+      anchorTrustedAt(a, record.signingTime) &&
+      safe(() => isIssuedBy(record.signerCertificate, a.certificatePem)),
+  );
+  return anchor ? { certificatePem: anchor.certificatePem, name: anchor.name } : null;
 }
 
 /** Issue 20: the document's leaf in the transparency log, checked against its signed tree head. */
@@ -99,26 +121,31 @@ function subjectAttribute(cert: X509Certificate, name: string): string | null {
 
 function cryptoFacts(
   document: LicenceDocumentShape,
-  caCertificatePem: string,
+  options: VerifyOptions,
   logInclusion: LogInclusionFacts,
 ): CryptoFacts {
   // The shape check guarantees the fields the signature pieces read; extra keys do not matter to them.
   const record = document.signature as unknown as SealSignature;
   const content = document.licence as unknown as LicenceContent;
   const cert = parseCertificate(record.signerCertificate);
+  const anchor = chainAnchor(record, options);
   return {
     computedDataHash: createHash('sha256').update(canonicalLicence(content), 'utf8').digest('hex'),
     signedContentMatches: signedContentMatches(record),
     signatureVerifies: signatureValueVerifies(record, cert),
     certificate: cert && {
-      issuedByCa: safe(() => isIssuedBy(record.signerCertificate, caCertificatePem)),
+      issuedByCa: !!anchor,
+      trustAnchor: anchor?.name ?? null,
       organisationIdentifier: subjectAttribute(cert, 'organizationIdentifier'),
       organisationName: subjectAttribute(cert, 'O'),
       validFrom: new Date(cert.validFrom).toISOString(),
       validTo: new Date(cert.validTo).toISOString(),
     },
     boundInSealInfo: certificateBoundToSeal(record, cert),
-    sealMakerSignatureValid: sealMakerSignatureValid(record, caCertificatePem),
+    sealMakerSignatureValid: sealMakerSignatureValid(
+      record,
+      anchor?.certificatePem ?? options.caCertificatePem,
+    ),
     logInclusion,
   };
 }
@@ -140,11 +167,7 @@ async function verify(
   return assessLicenceDocument({
     input,
     shape,
-    crypto: cryptoFacts(
-      shape.document,
-      options.caCertificatePem,
-      await logInclusionFacts(shape.document, options),
-    ),
+    crypto: cryptoFacts(shape.document, options, await logInclusionFacts(shape.document, options)),
     registry,
     now: options.now,
   });

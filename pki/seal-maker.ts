@@ -2,23 +2,26 @@
  * The seal maker's signature over seal info (GB/T 38540: 制章人签名). The CA acts as seal maker; anyone holding the
  * CA certificate can verify a seal with Node's crypto alone.
  */
-import { createHash, sign, verify, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical-json';
 import { SEAL_TYPE_CODE } from '../domain/seal';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
-import { publicKeyOf, x509Of } from './certificate-cache';
+import { x509Of } from './certificate-cache';
+import { signBytes, verifyBytes } from './signature-keys';
 
 export function signSealInfo(
   info: SealInfo,
   makerCertificatePem: string,
   makerKeyPem: string,
 ): SealMakerSignature {
+  // An SM2 seal maker (CA) key signs SM3withSM2 (issue 20 Build 2); the RSA one as before.
+  const signed = signBytes(Buffer.from(canonicalJson(info), 'utf8'), makerKeyPem);
   return {
-    algorithm: 'sha256WithRSAEncryption',
+    algorithm: signed.algorithm === 'SM3withSM2' ? 'SM3withSM2' : 'sha256WithRSAEncryption',
     makerCertificateSha256: createHash('sha256')
       .update(new X509Certificate(makerCertificatePem).raw)
       .digest('hex'),
-    signature: sign('sha256', Buffer.from(canonicalJson(info), 'utf8'), makerKeyPem).toString('base64'),
+    signature: signed.signature.toString('base64'),
   };
 }
 
@@ -29,11 +32,11 @@ export function verifySealInfo(
 ): boolean {
   const cert = x509Of(makerCertificatePem);
   if (createHash('sha256').update(cert.raw).digest('hex') !== signature.makerCertificateSha256) return false;
-  return verify(
-    'sha256',
+  return verifyBytes(
     Buffer.from(canonicalJson(info), 'utf8'),
-    publicKeyOf(makerCertificatePem),
     Buffer.from(signature.signature, 'base64'),
+    makerCertificatePem,
+    signature.algorithm === 'SM3withSM2' ? 'SM3withSM2' : 'SHA256withRSA',
   );
 }
 

@@ -2,14 +2,15 @@
  * Signing with an electronic seal (SM-9, SM-12), the signature record modelled on GB/T 38540 电子签章数据: the seal
  * (with its seal info and the seal maker's signature), the signing time, the hash of the signed data, the signer's
  * certificate and the algorithm. The organisation certificate bound in the seal info signs, with Node's crypto
- * (RSA PKCS#1 v1.5 over SHA-256), so that anyone holding the CA certificate can verify a record without the
+ * (RSA PKCS#1 v1.5 over SHA-256, or SM2 over SM3 for an SM2 certificate: pki/signature-keys.ts), so that anyone holding the CA certificate can verify a record without the
  * platform.
  */
-import { sign, verify, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
 import type { LicenceSignaturePurpose, SealSignature } from '../domain/seal-signature';
 import { signedContent } from '../domain/seal-use';
-import { publicKeyOf, x509Of } from './certificate-cache';
+import { x509Of } from './certificate-cache';
+import { signBytes, verifyBytes } from './signature-keys';
 import { isIssuedBy } from './certificates';
 import { verifySealInfo } from './seal-maker';
 
@@ -44,6 +45,8 @@ export function signWithSeal(p: {
     authorisationId: p.authorisationId,
     purpose: p.purpose,
   });
+  // The organisation certificate's key decides the algorithm: SHA256withRSA, or SM3withSM2 (issue 20 Build 2).
+  const signed = signBytes(Buffer.from(content, 'utf8'), p.privateKeyPem);
   return {
     version: 1,
     sealId: p.seal.id,
@@ -59,9 +62,9 @@ export function signWithSeal(p: {
     documentTitle: p.documentTitle,
     authorisationId: p.authorisationId,
     signerCertificate: p.certificatePem,
-    algorithm: 'SHA256withRSA',
+    algorithm: signed.algorithm,
     signedContent: content,
-    signatureValue: sign('sha256', Buffer.from(content, 'utf8'), p.privateKeyPem).toString('base64'),
+    signatureValue: signed.signature.toString('base64'),
     ...(p.purpose ? { purpose: p.purpose } : {}),
   };
 }
@@ -139,12 +142,11 @@ export function signatureValueVerifies(record: SealSignature, cert: X509Certific
   return safe(
     () =>
       !!cert &&
-      record.algorithm === 'SHA256withRSA' &&
-      verify(
-        'sha256',
+      verifyBytes(
         Buffer.from(record.signedContent, 'utf8'),
-        publicKeyOf(record.signerCertificate),
         Buffer.from(record.signatureValue, 'base64'),
+        record.signerCertificate,
+        record.algorithm,
       ),
   );
 }
