@@ -38,6 +38,10 @@ function startProcess(
       output += chunk.toString();
       if (output.split(ready).length - 1 >= times) {
         clearTimeout(timer);
+        // From now on the output (a log line per request) is drained, not kept: the load generator shares this CPU.
+        child.stdout!.off('data', onData).resume();
+        child.stderr!.off('data', onData).resume();
+        output = '';
         resolve(child);
       }
     };

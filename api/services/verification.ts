@@ -13,7 +13,7 @@ import { AuditActor, recordAudit } from '../../db/audit';
 import { VerificationCounter } from '../../db/verification-counts';
 import { CertificateAuthority } from '../../db/entities';
 import { Licence } from '../../db/licence-entities';
-import { licenceStatusAt, StatusAtView } from './licence-status';
+import { licenceStatusesAt, StatusAtView } from './licence-status';
 import type { LicenceStatus } from '../../domain/licence';
 import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
 import type { SealStatus } from '../../domain/seal';
@@ -303,18 +303,17 @@ export class VerificationService {
   async lifecycle(report: VerificationReport, at: string | undefined): Promise<LifecycleSummary | null> {
     if (!report.identifier) return null;
     const em = this.ctx.em();
+    // Only the columns the status needs (not the stored content), and the events read once for every moment.
     const licence = await em.findOne(
       Licence,
       { identifier: report.identifier },
-      { disableIdentityMap: true },
+      { fields: ['id', 'identifier', 'issuedAt', 'validTo'], disableIdentityMap: true },
     );
     if (!licence) return null;
     const signingTime = report.signature?.signingTime ?? licence.issuedAt.toISOString();
-    return {
-      atSigning: await licenceStatusAt(em, licence, signingTime),
-      now: await licenceStatusAt(em, licence, report.verifiedAt),
-      at: at ? await licenceStatusAt(em, licence, at) : null,
-    };
+    const moments = at ? [signingTime, report.verifiedAt, at] : [signingTime, report.verifiedAt];
+    const [atSigning, now, atMoment] = await licenceStatusesAt(em, licence, moments);
+    return { atSigning: atSigning!, now: now!, at: atMoment ?? null };
   }
 
   async verifyIdentifier(identifier: string, meta: VerificationMeta): Promise<VerificationReport> {
