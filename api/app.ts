@@ -242,6 +242,7 @@ export function createApp(ctx: AppContext) {
   app.use(pageErrorHandler(ctx.em));
   return {
     app,
+    verification,
     sealApplications,
     approvals,
     sealUse,

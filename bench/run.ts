@@ -39,6 +39,7 @@ import { log, ratios } from './stats';
 import { startTemporalBaseline, TemporalBaseline } from './temporal-baseline';
 import { benchTransparencyLog } from './transparency-log';
 import { benchVerification } from './verification';
+import { benchVerificationCluster } from './verification-cluster';
 
 const SIZES = {
   small: { verifySeconds: 5, issueCount: 100, conversionRows: 2_000, approvals: 10, logEntries: 5_000 },
@@ -79,7 +80,8 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
   let t: TestPlatform | undefined;
   let baseline: TemporalBaseline | undefined;
   try {
-    t = await startTestPlatform();
+    // The verification limit per address (120 a minute by default) would cut the load generator off.
+    t = await startTestPlatform({ env: { RATE_LIMIT_VERIFY_PER_MINUTE: '100000000' } });
     baseline = await startTemporalBaseline(temporal.address);
     await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: s.issueCount + 100 });
     const { licence } = await issueLicence(t, businessLicenceBody());
@@ -87,6 +89,12 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
       seconds: s.verifySeconds,
       concurrency: s.verifyConcurrency,
     });
+    await section('verification cluster', () =>
+      benchVerificationCluster(t!, licence.identifier as string, {
+        seconds: s.verifySeconds,
+        concurrency: s.verifyConcurrency,
+      }),
+    );
     let issuancePerSecond = Number.NaN;
     await section('issuance', async () => {
       ({ perSecond: issuancePerSecond } = await benchIssuance(t!, baseline!, {

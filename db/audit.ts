@@ -47,22 +47,3 @@ export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise
   if (entry.eventKey) qb.onConflict('eventKey').ignore();
   await qb.execute();
 }
-
-/**
- * Anonymous verifications (LM-19) are counted per Asia/Shanghai day, identifier (empty for a document without
- * one), channel and result, not logged one row each: one upsert, so the audit log stays insert-only and bounded.
- */
-export async function countAnonymousVerification(
-  em: EntityManager,
-  identifier: string | null,
-  channel: string,
-  indication: string,
-): Promise<void> {
-  await em.execute(
-    `insert into anonymous_verification_count as c (day, identifier, channel, indication, count, last_at)
-     values ((now() at time zone 'Asia/Shanghai')::date, ?, ?, ?, 1, now())
-     on conflict (day, identifier, channel, indication)
-     do update set count = c.count + 1, last_at = excluded.last_at`,
-    [(identifier ?? '').slice(0, 200), channel, indication],
-  );
-}

@@ -16,6 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp } from '../api/app';
+import type { VerificationService } from '../api/services/verification';
 import { Authenticator } from '../api/auth';
 import type { AppContext } from '../api/context';
 import { JurisdictionTree } from '../api/jurisdiction-tree';
@@ -56,6 +57,8 @@ export interface PlatformOptions {
   workflowBundlePath?: string;
   /** 0 picks a free port (tests). */
   port?: number;
+  /** The database is already prepared (migrated, granted) by another process: an API cluster's primary. */
+  databasePrepared?: boolean;
 }
 
 export interface RunningPlatform {
@@ -65,6 +68,8 @@ export interface RunningPlatform {
   temporal: Client;
   ctx: AppContext;
   worker: Worker | undefined;
+  /** Licence verification; its counter writes the anonymous counts in batches (`counter.flush()` writes now). */
+  verification: VerificationService;
   /** Stops and restarts the in-process worker, as a crash and restart would. */
   restartWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -84,8 +89,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await prepareDatabase(db, { runtimeRole });
     await options.prepareKeys?.(db, { seedDevData: options.seedDevData });
   };
-  if (options.ownerDatabaseUrl && options.ownerDatabaseUrl !== options.databaseUrl) {
-    const owner = await openOrm(options.ownerDatabaseUrl);
+  const separateOwner = !!options.ownerDatabaseUrl && options.ownerDatabaseUrl !== options.databaseUrl;
+  if (separateOwner && !options.databasePrepared) {
+    const owner = await openOrm(options.ownerDatabaseUrl!);
     try {
       await prepare(owner, runtimeRoleOf(options.databaseUrl));
     } finally {
@@ -93,7 +99,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     }
   }
   const orm = await openOrm(options.databaseUrl);
-  if (!options.ownerDatabaseUrl || options.ownerDatabaseUrl === options.databaseUrl) await prepare(orm);
+  if (!separateOwner && !options.databasePrepared) await prepare(orm);
 
   const connectionOptions = temporalConnectionOptions(options.temporalAddress, config);
   const connection = await Connection.connect(connectionOptions);
@@ -132,8 +138,17 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     auth: new Authenticator(config, em),
     jurisdictions: new JurisdictionTree(em),
   };
-  const { app, sealApplications, sealUse, sealStatus, certificates, licences, exchange, usageRequests } =
-    createApp(ctx);
+  const {
+    app,
+    verification,
+    sealApplications,
+    sealUse,
+    sealStatus,
+    certificates,
+    licences,
+    exchange,
+    usageRequests,
+  } = createApp(ctx);
   // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
   const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
   readFromDatabase({
@@ -188,6 +203,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     orm,
     temporal,
     ctx,
+    verification,
     get worker() {
       return worker;
     },
@@ -201,6 +217,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       readFromDatabase(undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
+      await verification
+        .close()
+        .catch((err) => logger.warn({ err }, 'writing the verification counts failed'));
       await stopWorker();
       await nativeConnection?.close();
       await connection.close();

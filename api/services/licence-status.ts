@@ -19,6 +19,15 @@ export async function licenceStatusAt(
   licence: Pick<Licence, 'id' | 'identifier' | 'issuedAt' | 'validTo'>,
   at: string,
 ): Promise<StatusAtView> {
+  return licenceStatusesAt(em, licence, [at]).then(([view]) => view!);
+}
+
+/** The status at each of several moments, from one read of the licence's recorded events. */
+export async function licenceStatusesAt(
+  em: EntityManager,
+  licence: Pick<Licence, 'id' | 'identifier' | 'issuedAt' | 'validTo'>,
+  moments: string[],
+): Promise<StatusAtView[]> {
   const rows = await em.find(
     LicenceEvent,
     { licenceId: licence.id, status: 'recorded' },
@@ -29,12 +38,14 @@ export async function licenceStatusAt(
     effectiveAt: r.effectiveAt!.toISOString(),
     stateAfter: r.stateAfter!,
   }));
-  const s = statusAt({ issuedAt: licence.issuedAt.toISOString(), validTo: licence.validTo }, events, at);
-  return {
-    ...s,
-    identifier: licence.identifier,
-    at: new Date(at).toISOString(),
-    statusLabel: s.status === 'not_issued' ? '尚未签发' : LICENCE_STATUS_LABELS[s.status],
-    suspensionLabels: s.suspensions.map((x) => SUSPENSION_LABELS[x.kind]),
-  };
+  return moments.map((at) => {
+    const s = statusAt({ issuedAt: licence.issuedAt.toISOString(), validTo: licence.validTo }, events, at);
+    return {
+      ...s,
+      identifier: licence.identifier,
+      at: new Date(at).toISOString(),
+      statusLabel: s.status === 'not_issued' ? '尚未签发' : LICENCE_STATUS_LABELS[s.status],
+      suspensionLabels: s.suspensions.map((x) => SUSPENSION_LABELS[x.kind]),
+    };
+  });
 }

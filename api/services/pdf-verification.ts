@@ -8,7 +8,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import { countAnonymousVerification, recordAudit } from '../../db/audit';
+import { recordAudit } from '../../db/audit';
 import { Seal } from '../../db/entities';
 import { SealStatusChange } from '../../db/seal-status-entities';
 import { SealSignatureRecord } from '../../db/seal-use-entities';
@@ -152,7 +152,7 @@ export class PdfVerificationService {
     const indication = overallIndication(signatures);
     const em = this.ctx.em();
     if (!meta.principal) {
-      await countAnonymousVerification(em, `${kind}:${documentSha256}`, meta.channel, indication);
+      this.verification.counter.count(`${kind}:${documentSha256}`, meta.channel, indication);
     } else {
       await recordAudit(em, {
         actor: actorOf(meta.principal),

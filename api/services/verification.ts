@@ -3,20 +3,23 @@
  * verify a licence identifier (the platform's stored document) or an exported document, against the CA certificate
  * and the platform's registry (pki/licence-verifier.ts, domain/licence-verification.ts). No login is needed; a
  * signed-in caller's verification is audited with the IP and the outcome, an anonymous one is counted per
- * identifier, day, channel and result in `anonymous_verification_count` (LM-25).
+ * identifier, day, channel and result in `anonymous_verification_count` (LM-25), in batches
+ * (db/verification-counts.ts: no write on an anonymous verification's path, issue 19 Build 4).
  */
 import { unitNowResponsible } from '../../usecases/reorganisation';
 import { X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { AuditActor, countAnonymousVerification, recordAudit } from '../../db/audit';
+import { AuditActor, recordAudit } from '../../db/audit';
+import { VerificationCounter } from '../../db/verification-counts';
 import { CertificateAuthority } from '../../db/entities';
 import { Licence } from '../../db/licence-entities';
-import { licenceStatusAt, StatusAtView } from './licence-status';
+import { licenceStatusesAt, StatusAtView } from './licence-status';
 import type { LicenceStatus } from '../../domain/licence';
 import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
 import type { SealStatus } from '../../domain/seal';
 import { licenceExport, LicenceExport } from '../../pki/licence-document';
+import { BoundedLru } from '../../pki/certificate-cache';
 import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
 import { CA_ID } from '../../usecases/certificate-authority';
 import { inclusionEvidence } from '../../usecases/transparency-log';
@@ -102,6 +105,7 @@ interface RegistryRow {
   disputed: boolean;
   latest_identifier: string;
   latest_version: number;
+  /** Only when the stored content is not cached. */
   metadata: LicenceExport['licence']['metadata'];
   data: LicenceExport['licence']['data'];
   signature: LicenceExport['signature'];
@@ -119,49 +123,90 @@ const SEAL_INACTIVE_SINCE = `
                                     where a.seal_id = s.id and a.status = 'active'), '-infinity')`;
 
 /**
- * The registry over the database, for one verification: one query per identifier gives both the registry entry
- * and, for a verification by identifier, the stored document (the benchmark verifies over HTTP).
+ * The signed content of licences verified lately (metadata, data and signature as stored), by identifier (issue 19
+ * Build 4). It never changes once written (a new version is a new row; only the status column is ever updated), so
+ * it needs no invalidation; what does change — the licence's status, its seal's status, a dispute's mark, the
+ * latest version — is never cached and is read on every verification. Bounded in entries and bytes (LRU), so that
+ * verifying many licences cannot fill memory.
  */
-export function databaseRegistry(em: EntityManager): LicenceRegistry & {
+export class StoredExportCache {
+  private readonly lru = new BoundedLru<LicenceExport>({
+    maxEntries: 20_000,
+    maxBytes: 64 * 1024 * 1024,
+    maxEntryBytes: 1024 * 1024,
+  });
+
+  get(identifier: string): LicenceExport | undefined {
+    return this.lru.get(identifier);
+  }
+
+  set(identifier: string, stored: LicenceExport, bytes: number): void {
+    this.lru.set(identifier, stored, bytes);
+  }
+}
+
+const REGISTRY_COLUMNS = `l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
+  l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
+  l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
+  (${SEAL_INACTIVE_SINCE}) as seal_inactive_since,
+  latest.identifier as latest_identifier, latest.version as latest_version, t.definition->>'sealKind' as type_seal_kind,
+  exists (select 1 from dispute d where d.licence_series_id = l.series_id and d.status = 'marked') as disputed`;
+
+/** The registry query; the stored content (large) only when it is not cached. */
+function registryQuery(withContent: boolean): string {
+  return `select ${REGISTRY_COLUMNS}${withContent ? ', l.metadata, l.data, l.signature, octet_length(l.data::text) + octet_length(l.signature::text) + octet_length(l.metadata::text) as content_bytes' : ''}
+            from licence l
+            join licence_type t on t.id = l.type_id
+            left join seal s on s.id = l.seal_id
+            cross join lateral (
+              select x.identifier, x.version from licence x where x.series_id = l.series_id
+               order by x.version desc limit 1
+            ) latest
+           where l.identifier = ?`;
+}
+
+/**
+ * The registry over the database, for one verification: one query per identifier gives both the registry entry
+ * and, for a verification by identifier, the stored document (from `cache` when it holds it; the benchmark
+ * verifies over HTTP).
+ */
+export function databaseRegistry(
+  em: EntityManager,
+  cache?: StoredExportCache,
+): LicenceRegistry & {
   storedExport(identifier: string): Promise<LicenceExport | null>;
 } {
-  const rows = new Map<string, Promise<RegistryRow | null>>();
+  const rows = new Map<string, Promise<{ row: RegistryRow; stored: LicenceExport } | null>>();
   const row = (identifier: string) => {
     let found = rows.get(identifier);
     if (!found) {
+      const cached = cache?.get(identifier);
       found = em
-        .execute<RegistryRow[]>(
-          `select l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
-                  l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
-                  l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
-                  (${SEAL_INACTIVE_SINCE}) as seal_inactive_since,
-                  latest.identifier as latest_identifier, latest.version as latest_version,
-                  l.metadata, l.data, l.signature, t.definition->>'sealKind' as type_seal_kind,
-                  exists (select 1 from dispute d where d.licence_series_id = l.series_id
-                                                    and d.status = 'marked') as disputed
-             from licence l
-             join licence_type t on t.id = l.type_id
-             left join seal s on s.id = l.seal_id
-             cross join lateral (
-               select x.identifier, x.version from licence x where x.series_id = l.series_id
-                order by x.version desc limit 1
-             ) latest
-            where l.identifier = ?`,
-          [identifier],
-        )
-        .then((r) => r[0] ?? null);
+        .execute<Array<RegistryRow & { content_bytes?: number }>>(registryQuery(!cached), [identifier])
+        .then((r) => {
+          const first = r[0];
+          if (!first) return null;
+          if (cached) return { row: first, stored: cached };
+          const stored = licenceExport({
+            metadata: first.metadata,
+            data: first.data,
+            signature: first.signature,
+          });
+          cache?.set(identifier, stored, Number(first.content_bytes ?? 0));
+          return { row: first, stored };
+        });
       rows.set(identifier, found);
     }
     return found;
   };
   return {
     async storedExport(identifier) {
-      const r = await row(identifier);
-      return r ? licenceExport({ metadata: r.metadata, data: r.data, signature: r.signature }) : null;
+      return (await row(identifier))?.stored ?? null;
     },
     async lookup(identifier) {
-      const r = await row(identifier);
-      if (!r) return null;
+      const found = await row(identifier);
+      if (!found) return null;
+      const r = found.row;
       const entry: RegisteredLicence = {
         identifier: r.identifier,
         name: r.name,
@@ -196,8 +241,18 @@ export function databaseRegistry(em: EntityManager): LicenceRegistry & {
 
 export class VerificationService {
   private caPem: Promise<string> | null = null;
+  /** Anonymous verifications (this service's and the PDF verification's), written in batches. */
+  readonly counter: VerificationCounter;
+  private readonly storedExports = new StoredExportCache();
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    this.counter = new VerificationCounter(ctx.em);
+  }
+
+  /** Writes the pending counts (the platform's stop calls it). */
+  close(): Promise<void> {
+    return this.counter.stop();
+  }
 
   /** Issue 20: the log's inclusion evidence for a leaf against its latest signed tree head. */
   private readonly logEvidence = (leafHashHex: string) => inclusionEvidence(this.ctx.em(), leafHashHex);
@@ -271,22 +326,21 @@ export class VerificationService {
   async lifecycle(report: VerificationReport, at: string | undefined): Promise<LifecycleSummary | null> {
     if (!report.identifier) return null;
     const em = this.ctx.em();
+    // Only the columns the status needs (not the stored content), and the events read once for every moment.
     const licence = await em.findOne(
       Licence,
       { identifier: report.identifier },
-      { disableIdentityMap: true },
+      { fields: ['id', 'identifier', 'issuedAt', 'validTo'], disableIdentityMap: true },
     );
     if (!licence) return null;
     const signingTime = report.signature?.signingTime ?? licence.issuedAt.toISOString();
-    return {
-      atSigning: await licenceStatusAt(em, licence, signingTime),
-      now: await licenceStatusAt(em, licence, report.verifiedAt),
-      at: at ? await licenceStatusAt(em, licence, at) : null,
-    };
+    const moments = at ? [signingTime, report.verifiedAt, at] : [signingTime, report.verifiedAt];
+    const [atSigning, now, atMoment] = await licenceStatusesAt(em, licence, moments);
+    return { atSigning: atSigning!, now: now!, at: atMoment ?? null };
   }
 
   async verifyIdentifier(identifier: string, meta: VerificationMeta): Promise<VerificationReport> {
-    const registry = databaseRegistry(this.ctx.em());
+    const registry = databaseRegistry(this.ctx.em(), this.storedExports);
     const report = await verifyLicenceIdentifier(identifier, {
       caCertificatePem: await this.caCertificatePem(),
       now: new Date(),
@@ -302,7 +356,7 @@ export class VerificationService {
     const report = await verifyLicenceDocument(document, {
       caCertificatePem: await this.caCertificatePem(),
       now: new Date(),
-      registry: databaseRegistry(this.ctx.em()),
+      registry: databaseRegistry(this.ctx.em(), this.storedExports),
       logEvidence: this.logEvidence,
     });
     await this.auditReport(meta, report, null);
@@ -332,7 +386,8 @@ export class VerificationService {
     // Anonymous verifications are counted, not logged (LM-25): the log stays insert-only and bounded.
     if (!meta.principal) {
       const indication = typeof details.indication === 'string' ? details.indication : 'INVALID_REQUEST';
-      return countAnonymousVerification(this.ctx.em(), identifier, meta.channel, indication);
+      this.counter.count(identifier, meta.channel, indication);
+      return Promise.resolve();
     }
     return recordAudit(this.ctx.em(), {
       actor: meta.principal ? actorOf(meta.principal) : ANONYMOUS,

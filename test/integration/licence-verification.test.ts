@@ -308,6 +308,7 @@ describe('POST /api/verify', () => {
         );
       return Object.fromEntries(rows.map((r) => [`${r.channel}:${r.indication}`, Number(r.n)]));
     };
+    await t.platform.verification.counter.flush();
     const before = await counted();
     const requestIds = [`anon-${randomUUID()}`, `anon-${randomUUID()}`, `anon-${randomUUID()}`];
     for (const requestId of requestIds) {
@@ -317,6 +318,8 @@ describe('POST /api/verify', () => {
       });
       expect(res.body.indication).toBe('PASSED');
     }
+    // Issue 19 Build 4: counted in memory and written in batches; the flush writes the pending counts now.
+    await t.platform.verification.counter.flush();
     const after = await counted();
     expect((after['api:PASSED'] ?? 0) - (before['api:PASSED'] ?? 0)).toBe(3);
     expect(await t.em().count(AuditEvent, { requestId: { $in: requestIds } })).toBe(0);

@@ -1,0 +1,142 @@
+/**
+ * Verification on every core (issue 19 Build 4): `npm run api` (platform/api-cluster.ts, one API process per core
+ * on one port, no worker inside) against the bare Express endpoint on the same number of processes
+ * (bench/bare-express-cluster.ts), driven by the same load generator from this process.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestPlatform } from '../test/support/platform';
+import { freePort } from '../test/support/ports';
+import { kill9 } from '../test/support/worker-process';
+import { runAtRate, runLoad } from './load';
+import { ownerUrl } from './owner';
+import { fmt, log, percentile, reportRatio } from './stats';
+
+const ROOT = path.join(__dirname, '..');
+
+/** Starts `script` with `env`; resolves once its output has shown `ready` `times` times. */
+function startProcess(
+  script: string,
+  env: Record<string, string>,
+  ready: string,
+  times: number,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start: ${output.slice(-2000)}`)),
+      300_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.split(ready).length - 1 >= times) {
+        clearTimeout(timer);
+        // From now on the output (a log line per request) is drained, not kept: the load generator shares this CPU.
+        child.stdout!.off('data', onData).resume();
+        child.stderr!.off('data', onData).resume();
+        output = '';
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code}): ${output.slice(-2000)}`));
+    });
+  });
+}
+
+/** Ends a cluster: its primary and the processes it forked (one process group). */
+async function stopCluster(child: ChildProcess): Promise<void> {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  await kill9(child);
+}
+
+export async function benchVerificationCluster(
+  t: TestPlatform,
+  identifier: string,
+  options: { seconds: number; concurrency: number },
+): Promise<void> {
+  const processes = os.availableParallelism();
+  log(
+    `\n— Verification on every core: ${processes} API processes (npm run api) vs bare Express on ${processes} —`,
+  );
+  const [barePort, apiPort] = [await freePort(), await freePort()];
+  const bare = await startProcess(
+    'bench/bare-express-cluster.ts',
+    { PORT: String(barePort), BARE_PROCESSES: String(processes) },
+    'bare cluster ready',
+    1,
+  );
+  let api: ChildProcess | undefined;
+  try {
+    api = await startProcess(
+      'platform/api-cluster.ts',
+      {
+        ...t.workerEnv,
+        DATABASE_OWNER_URL: ownerUrl(t),
+        PORT: String(apiPort),
+        API_PROCESSES: String(processes),
+        RATE_LIMIT_VERIFY_PER_MINUTE: '100000000',
+      },
+      'API process listening',
+      processes,
+    );
+    const body = () => ({ identifier });
+    const passed = (status: number, text: string) => status === 200 && text.includes('"indication":"PASSED"');
+    const bareUrl = `http://127.0.0.1:${barePort}/verify`;
+    const apiUrl = `http://127.0.0.1:${apiPort}/api/verify`;
+    const warm = { method: 'POST' as const, body, concurrency: 4, durationMs: 1000 };
+    await runLoad({ url: bareUrl, ...warm });
+    await runLoad({ url: apiUrl, ...warm, ok: passed });
+    const load = {
+      method: 'POST' as const,
+      body,
+      concurrency: options.concurrency,
+      durationMs: options.seconds * 1000,
+    };
+    const baseline = await runLoad({ url: bareUrl, ...load });
+    const platform = await runLoad({ url: apiUrl, ...load, ok: passed });
+    log(
+      `bare Express, ${processes} processes  ${fmt(baseline.perSecond)} req/s  (${baseline.requests} ok, ${baseline.failures} failed)`,
+    );
+    log(
+      `platform, ${processes} API processes   ${fmt(platform.perSecond)} req/s  (${platform.requests} PASSED, ${platform.failures} other)`,
+    );
+    reportRatio({
+      name: `verification / bare Express, ${processes} processes each`,
+      platform: `${platform.perSecond.toFixed(0)} req/s`,
+      baseline: `${baseline.perSecond.toFixed(0)} req/s`,
+      ratio: platform.perSecond / baseline.perSecond,
+      target: '≥ 0.5',
+    });
+    const rate = Math.max(1, Math.round(platform.perSecond / 2));
+    const half = await runAtRate({
+      url: apiUrl,
+      method: 'POST',
+      body,
+      ok: passed,
+      ratePerSecond: rate,
+      durationMs: options.seconds * 1000,
+    });
+    log(
+      `cluster at half load      ${fmt(rate, 0)} req/s offered: p50 ${percentile(half.latencies, 50).toFixed(1)} ms, ` +
+        `p99 ${percentile(half.latencies, 99).toFixed(1)} ms (target p99 < 20 ms; ${half.failures} failed)`,
+    );
+  } finally {
+    if (api) await stopCluster(api);
+    await stopCluster(bare);
+  }
+}
