@@ -72,6 +72,7 @@ export const MIGRATIONS = [
     name: 'Migration20261202981001_inbox_notice_sources',
     class: Migration20261202981001_inbox_notice_sources,
   },
+  { name: 'Migration20261202982000_assessment_targets', class: Migration20261202982000_assessment_targets },
   { name: 'Migration20261202983001_reorganisation', class: Migration20261202983001_reorganisation },
   { name: 'Migration20261202984000_service_items', class: Migration20261202984000_service_items },
 ];
