@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { shanghaiDateOf } from '../../domain/calendar';
+import { deadlineText } from '../../presentation/deadline-text';
 import { shanghaiDateTime } from '../../domain/format';
 import {
   LICENCE_STATUS_LABELS,
@@ -84,11 +84,6 @@ function filters<K extends string, S extends z.ZodType>(
     ? []
     : problemsOf(parsed.error).map((p) => `${labels[p.field as K] ?? p.field}：${p.message}`);
   return { values, parsed, errors };
-}
-
-/** A day deadline ends at 24:00 of its last day: say so rather than "00:00 the next day" (DESIGN §3). */
-function deadlineText(iso: string): string {
-  return `${shanghaiDateOf(new Date(new Date(iso).getTime() - 1))} 24:00`;
 }
 
 function formatValue(value: unknown, type: string | undefined): string {
