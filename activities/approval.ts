@@ -4,6 +4,7 @@
  * and e-mailing task holders, CC'd users and supervisors. Every activity is idempotent: the projection upserts
  * from the full state, and each e-mail is keyed by its notice id and recipient.
  */
+import { allocateCaseNumber } from '../db/case-numbers';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   ApprovalCc,
@@ -155,6 +156,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
           updatedAt: new Date(),
           variables: state.variables ?? null,
         });
+        await allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at));
         for (const t of state.tasks) {
           const a = t.assignee;
           await tx.upsert(Task, {

@@ -11,6 +11,7 @@ import { Migration20261202300000_approval_branches_signatures } from './Migratio
 import { Migration20261202400000_approval_clock } from './Migration20261202400000_approval_clock';
 import { Migration20261202830000_holder_portal } from './Migration20261202830000_holder_portal';
 import { Migration20261202970000_ca_issuers_url } from './Migration20261202970000_ca_issuers_url';
+import { Migration20261202986001_case_numbers } from './Migration20261202986001_case_numbers';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 import { Migration20261202800000_organisation_certificates } from './Migration20261202800000_organisation_certificates';
@@ -64,4 +65,5 @@ export const MIGRATIONS = [
     class: Migration20261202940000_licence_usage_requests,
   },
   { name: 'Migration20261202970000_ca_issuers_url', class: Migration20261202970000_ca_issuers_url },
+  { name: 'Migration20261202986001_case_numbers', class: Migration20261202986001_case_numbers },
 ];
