@@ -4,6 +4,7 @@
  * and e-mailing task holders, CC'd users and supervisors. Every activity is idempotent: the projection upserts
  * from the full state, and each e-mail is keyed by its notice id and recipient.
  */
+import { allocateCaseNumber } from '../db/case-numbers';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   ApprovalCc,
@@ -155,6 +156,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
           updatedAt: new Date(),
           variables: state.variables ?? null,
         });
+        await allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at));
         for (const t of state.tasks) {
           const a = t.assignee;
           await tx.upsert(Task, {
@@ -293,7 +295,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
             comment: notice.comment ?? '',
             outcome: PROCESS_STATUS_LABELS[state.status],
             reason: state.outcomeReason ?? '',
-            url: `${deps.publicUrl}${noticePath(state, notice)}`,
+            url: `${deps.publicUrl}${noticePath(state)}`,
           },
         });
       }
@@ -318,10 +320,9 @@ const HEADLINES: Record<Notice['type'], (s: ApprovalState) => string> = {
 /** Notices that also appear in the platform (站内提醒), not only by e-mail (issue 10). */
 const IN_APP_NOTICES: ReadonlyArray<Notice['type']> = ['remind', 'suspended', 'resumed'];
 
-function noticePath(state: ApprovalState, notice: Notice): string {
-  return ['task', 'urge', 'remind', 'resumed'].includes(notice.type)
-    ? '/tasks'
-    : `/approvals/${state.processKey}`;
+/** Every notice links to the item itself, its approval page (the holder's task is acted on there). */
+function noticePath(state: ApprovalState): string {
+  return `/approvals/${state.processKey}`;
 }
 
 /** One in-app notice per recipient, keyed like the e-mail (a retried activity writes it once); the time left. */
@@ -349,7 +350,7 @@ async function recordInAppNotices(
         kind: notice.type,
         title: `${headline}：${state.title}`,
         body,
-        url: noticePath(state, notice),
+        url: noticePath(state),
         createdAt: new Date(at),
       })
       .onConflict('id')

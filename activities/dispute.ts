@@ -364,6 +364,7 @@ async function remindHolders(
         idempotencyKey: `${key}:${holder.userId}`,
         to: holder.email,
         template: 'approval-notice',
+        about: { type: 'dispute', id: d.id },
         context: {
           recipientName: holder.displayName,
           kindLabel: INBOX_KIND_LABELS.dispute,

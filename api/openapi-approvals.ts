@@ -23,6 +23,7 @@ export const APPROVAL_SCHEMAS = {
     properties: {
       taskId: { type: ['string', 'null'] },
       processKey: { type: 'string' },
+      caseNumber: { type: ['string', 'null'], description: '办件编号, e.g. YZ-2026-000123' },
       processId: { type: 'string' },
       kind: { type: 'string', enum: [...INBOX_KINDS] },
       title: { type: 'string' },
@@ -107,6 +108,22 @@ const actionPaths = (names: ActionName[], base: string) =>
 const taskActionPaths = actionPaths(TASK_ACTION_NAMES, '/api/tasks');
 const processActionPaths = actionPaths(PROCESS_ACTION_NAMES, '/api/approvals');
 
+/** The search and paging every inbox list shares (ListSearchParams). */
+const searchParams = [
+  query('q', { type: 'string', maxLength: 100 }, 'A keyword in the 办件编号, title, initiator or unit'),
+  query('from', { type: 'string', format: 'date' }, 'Started on or after (Asia/Shanghai date)'),
+  query('to', { type: 'string', format: 'date' }, 'Started on or before (Asia/Shanghai date)'),
+  query('page', { type: 'integer', minimum: 1, maximum: 10000 }),
+  query('pageSize', { type: 'integer', minimum: 1, maximum: 500 }, 'Default 20 with a page, else 500'),
+];
+
+/** One page of items and how many the whole list has. */
+const page = (item: object) =>
+  json({
+    type: 'object',
+    properties: { items: { type: 'array', items: item }, total: { type: 'integer' } },
+  });
+
 export const APPROVAL_PATHS = {
   '/api/tasks': {
     get: {
@@ -119,9 +136,10 @@ export const APPROVAL_PATHS = {
         query('unit', { type: 'string' }, "The initiator's organisation id"),
         query('overdue', { type: 'string', enum: ['true', 'false'] }),
         query('dueBefore', { type: 'string', format: 'date-time' }),
+        ...searchParams,
       ],
       responses: {
-        '200': { description: 'Inbox items', content: list(ref('InboxItem')) },
+        '200': { description: 'Inbox items', content: page(ref('InboxItem')) },
         '400': error('Bad filter'),
         '401': error('Not authenticated'),
       },
@@ -162,9 +180,10 @@ export const APPROVAL_PATHS = {
         query('kind', { type: 'string', enum: [...INBOX_KINDS] }),
         query('unit', { type: 'string' }),
         query('overdue', { type: 'string', enum: ['true', 'false'] }),
+        ...searchParams,
       ],
       responses: {
-        '200': { description: 'Pending tasks', content: list(ref('InboxItem')) },
+        '200': { description: 'Pending tasks', content: page(ref('InboxItem')) },
         '400': error('Invalid filter (details name the parameter)'),
         '403': error('Not a supervisor of a management unit'),
       },

@@ -5,11 +5,18 @@
 import { shanghaiDateOf } from '../domain/calendar';
 import { shanghaiDateTime } from '../domain/format';
 
-/** `2026-12-09 24:00` for the end of a day, `2026-12-09 15:00` for an hour deadline; '' without one. */
-export function deadlineText(iso: string | null): string {
+/**
+ * `12月9日 24:00` for the end of a day, `3月2日 15:00` for an hour deadline; '' without one. With `year`,
+ * `2028年3月2日 24:00` (a calculator that may look years ahead). The one way a deadline is written.
+ */
+export function deadlineText(iso: string | null, options: { year?: boolean } = {}): string {
   if (!iso) return '';
   const text = shanghaiDateTime(iso);
-  return text.endsWith(' 00:00') ? `${shanghaiDateOf(new Date(Date.parse(iso) - 1))} 24:00` : text;
+  const [date, time] = text.endsWith(' 00:00')
+    ? [shanghaiDateOf(new Date(Date.parse(iso) - 1)), '24:00']
+    : text.split(' ');
+  const [y, m, d] = date!.split('-').map(Number);
+  return `${options.year ? `${y}年` : ''}${m}月${d}日 ${time}`;
 }
 
 /** `剩余 2 天 3 小时`, `已超期 5 小时 10 分`. */

@@ -28,7 +28,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
 
   router.get('/tasks', async (req, res) => {
     const query = parse(InboxQuery, req.query);
-    res.json({ items: await approvals.inbox.list(requirePrincipal(req), query) });
+    res.json(await approvals.inbox.list(requirePrincipal(req), query));
   });
 
   // One route per action of the table (domain/approval-actions.ts); any other name is an unknown path (404).
@@ -62,7 +62,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
 
   router.get('/supervision/pending-tasks', async (req, res) => {
     const query = parse(SupervisionQuery, req.query);
-    res.json({ items: await approvals.inbox.supervision(requirePrincipal(req), query) });
+    res.json(await approvals.inbox.supervision(requirePrincipal(req), query));
   });
 
   router.get('/supervision/deadline-breaches', async (req, res) => {

@@ -13,7 +13,7 @@ import {
   TASK_ORIGIN_LABELS,
   TASK_STATUS_LABELS,
 } from '../../presentation/approval-labels';
-import { isOverdue, timeLeftMs } from '../../domain/calendar';
+import { endOfShanghaiDay, isOverdue, startOfShanghaiDay, timeLeftMs } from '../../domain/calendar';
 import { PROCESS_KIND_LABELS, ProcessKind } from '../../domain/flow-definition';
 import type { InboxKind } from '../../domain/inbox';
 import type { AppContext } from '../context';
@@ -26,6 +26,8 @@ import { byDueAt, INBOX_TASK_SOURCES, InboxTaskSource, matchesInboxQuery } from 
 export interface InboxItem {
   taskId: string | null;
   processKey: string;
+  /** 办件编号 (domain/case-number.ts); null only for a process not yet projected with one. */
+  caseNumber: string | null;
   /** The business record the process decides on (e.g. the seal application id). */
   processId: string;
   kind: InboxKind;
@@ -51,6 +53,12 @@ export interface InboxItem {
   url: string;
 }
 
+/** One page of a list and how many rows the whole list has. */
+export interface InboxPage {
+  items: InboxItem[];
+  total: number;
+}
+
 export interface BreachRow {
   breach: DeadlineBreach;
   title: string;
@@ -67,32 +75,24 @@ export class ApprovalInbox {
     this.sources = INBOX_TASK_SOURCES.map((source) => source(ctx));
   }
 
-  async list(principal: Principal, query: InboxQuery): Promise<InboxItem[]> {
+  async list(principal: Principal, query: InboxQuery): Promise<InboxPage> {
     const box: InboxBox = query.box ?? query.status ?? 'pending';
-    const conn = this.ctx.em().getConnection();
-    const filters: string[] = [];
-    const params: unknown[] = [];
-    if (query.kind) {
-      filters.push('p.kind = ?');
-      params.push(query.kind);
-    }
-    if (query.unit) {
-      filters.push('p.organisation_id = ?');
-      params.push(query.unit);
-    }
+    const shared = sharedFilters(query, 'p.organisation_id = ?');
     // "Overdue" here is isOverdue (domain/calendar.ts) in SQL, judged at the same instant as the rows below.
     const now = new Date();
-    const taskDue = (f: string[], p: unknown[]) => {
-      if (query.overdue !== undefined) {
-        f.push(query.overdue ? 't.due_at < ?' : '(t.due_at is null or t.due_at >= ?)');
-        p.push(now);
-      }
-      if (query.dueBefore) {
-        f.push('t.due_at < ?');
-        p.push(new Date(query.dueBefore));
-      }
-    };
-    const where = (extra: string[]) => [...extra, ...filters].join(' and ');
+    const f: string[] = [];
+    const p: unknown[] = [];
+    const due = box === 'pending' || box === 'done' ? 't.due_at' : 'p.step_due_at';
+    if (query.overdue !== undefined) {
+      const running = due === 'p.step_due_at' ? `p.status = 'running' and ` : '';
+      f.push(query.overdue ? `${running}${due} < ?` : `(${due} is null or ${due} >= ?)`);
+      p.push(now);
+    }
+    if (query.dueBefore) {
+      f.push(`${due} < ?`);
+      p.push(new Date(query.dueBefore));
+    }
+    const paging = pageClause(query);
     let rows: Row[];
     if (box === 'pending' || box === 'done') {
       const own =
@@ -103,78 +103,61 @@ export class ApprovalInbox {
         box === 'pending'
           ? [principal.userId, principal.organisationId, principal.roles.join(',')]
           : [principal.userId];
-      const f: string[] = [];
-      const p: unknown[] = [];
-      taskDue(f, p);
-      rows = await conn.execute(
-        `${TASK_SELECT} where ${where([own, ...f])}
-         order by ${box === 'pending' ? 't.due_at asc nulls last, t.created_at asc' : 't.acted_at desc'} limit 500`,
-        [...ownParams, ...p, ...params],
-      );
+      rows = await this.ctx
+        .em()
+        .getConnection()
+        .execute(
+          `${TASK_SELECT} where ${[own, ...f, ...shared.sql].join(' and ')}
+         order by ${box === 'pending' ? 't.due_at asc nulls last, t.created_at asc' : 't.acted_at desc'} ${paging.sql}`,
+          [...ownParams, ...p, ...shared.params, ...paging.params],
+        );
     } else {
       const own =
         box === 'cc'
           ? 'exists (select 1 from approval_cc c where c.process_key = p.id and c.user_id = ?)'
           : 'p.initiator_id = ?';
-      const f: string[] = [];
-      const p: unknown[] = [];
-      if (query.overdue !== undefined) {
-        f.push(
-          query.overdue
-            ? `p.status = 'running' and p.step_due_at < ?`
-            : '(p.step_due_at is null or p.step_due_at >= ?)',
+      rows = await this.ctx
+        .em()
+        .getConnection()
+        .execute(
+          `${PROCESS_SELECT} where ${[own, ...f, ...shared.sql].join(' and ')} order by p.started_at desc ${paging.sql}`,
+          [principal.userId, ...p, ...shared.params, ...paging.params],
         );
-        p.push(now);
-      }
-      if (query.dueBefore) {
-        f.push('p.step_due_at < ?');
-        p.push(new Date(query.dueBefore));
-      }
-      rows = await conn.execute(
-        `${PROCESS_SELECT} where ${where([own, ...f])} order by p.started_at desc limit 500`,
-        [principal.userId, ...p, ...params],
-      );
     }
-    const items = rows.map((r) => inboxItem(r, now));
-    if (box !== 'pending') return items;
+    const page = inboxPage(rows, now);
+    if (box !== 'pending') return page;
     const others = (await Promise.all(this.sources.map((s) => s.pending(principal, now)))).flat();
-    return merged(items, others, query);
+    return withOthers(page, others, query);
   }
 
   /**
    * A management unit's view: every pending task of processes in its jurisdiction, least time left first (LM-28).
    */
-  async supervision(principal: Principal, query: z.infer<typeof SupervisionQuery>): Promise<InboxItem[]> {
+  async supervision(principal: Principal, query: z.infer<typeof SupervisionQuery>): Promise<InboxPage> {
     this.assertSupervisor(principal);
     const within = await this.ctx.jurisdictions.within(principal.jurisdictionId);
-    const filters = [`t.status = 'pending'`, "p.jurisdiction_id = any(string_to_array(?, ','))"];
-    const params: unknown[] = [within.join(',')];
-    if (query.kind) {
-      filters.push('p.kind = ?');
-      params.push(query.kind);
-    }
-    if (query.unit) {
-      filters.push('(p.organisation_id = ? or t.assignee_organisation_id = ?)');
-      params.push(query.unit, query.unit);
-    }
+    const shared = sharedFilters(query, '(p.organisation_id = ? or t.assignee_organisation_id = ?)');
+    const filters = [
+      `t.status = 'pending'`,
+      "p.jurisdiction_id = any(string_to_array(?, ','))",
+      ...shared.sql,
+    ];
+    const params: unknown[] = [within.join(','), ...shared.params];
     const now = new Date();
     if (query.overdue !== undefined) {
       filters.push(query.overdue ? 't.due_at < ?' : '(t.due_at is null or t.due_at >= ?)');
       params.push(now);
     }
+    const paging = pageClause(query, 1000);
     const rows: Row[] = await this.ctx
       .em()
       .getConnection()
       .execute(
-        `${TASK_SELECT} where ${filters.join(' and ')} order by t.due_at asc nulls last, t.created_at asc limit 1000`,
-        params,
+        `${TASK_SELECT} where ${filters.join(' and ')} order by t.due_at asc nulls last, t.created_at asc ${paging.sql}`,
+        [...params, ...paging.params],
       );
     const others = (await Promise.all(this.sources.map((s) => s.pendingWithin(within, now)))).flat();
-    return merged(
-      rows.map((r) => inboxItem(r, now)),
-      others,
-      query,
-    );
+    return withOthers(inboxPage(rows, now), others, query);
   }
 
   async deadlineBreaches(principal: Principal): Promise<DeadlineBreach[]> {
@@ -223,6 +206,8 @@ export class ApprovalInbox {
 interface Row {
   task_id: string | null;
   process_key: string;
+  case_number: string | null;
+  total_count: string | number;
   process_id: string;
   kind: ProcessKind;
   title: string;
@@ -242,7 +227,7 @@ interface Row {
 }
 
 const TASK_SELECT = `
-  select t.id as task_id, p.id as process_key, p.process_id, p.kind, p.title, t.step_name, t.status, p.organisation_id,
+  select t.id as task_id, p.id as process_key, p.case_number, count(*) over () as total_count, p.process_id, p.kind, p.title, t.step_name, t.status, p.organisation_id,
          o.name as organisation_name, u.display_name as initiator_name, t.assignee_name,
          ao.name as assignee_org_name, t.origin, t.due_at, t.due_provisional, p.suspension_kind, t.opened_at,
          t.acted_at
@@ -253,7 +238,7 @@ const TASK_SELECT = `
     left join organisation ao on ao.id = t.assignee_organisation_id`;
 
 const PROCESS_SELECT = `
-  select null as task_id, p.id as process_key, p.process_id, p.kind, p.title, p.current_step_name as step_name, p.status,
+  select null as task_id, p.id as process_key, p.case_number, count(*) over () as total_count, p.process_id, p.kind, p.title, p.current_step_name as step_name, p.status,
          p.organisation_id, o.name as organisation_name, u.display_name as initiator_name, null as assignee_name,
          null as assignee_org_name, null as origin, p.step_due_at as due_at, p.step_due_provisional as due_provisional,
          p.suspension_kind, p.started_at as opened_at, p.ended_at as acted_at
@@ -261,14 +246,78 @@ const PROCESS_SELECT = `
     join organisation o on o.id = p.organisation_id
     join app_user u on u.id = p.initiator_id`;
 
-/** The engine's tasks (already filtered and ordered by SQL) with the other sources' matching items, least time left first. */
-function merged(
-  tasks: InboxItem[],
+type SharedQuery = Pick<InboxQuery, 'kind' | 'unit' | 'q' | 'from' | 'to'>;
+
+/**
+ * The filters every list shares, over `p` (approval_process), `o` (its organisation) and `u` (its initiator): kind,
+ * unit (`unitClause`, each `?` the unit), a keyword in the 办件编号, title, initiator or unit, and the start date.
+ */
+function sharedFilters(query: SharedQuery, unitClause: string): { sql: string[]; params: unknown[] } {
+  const sql: string[] = [];
+  const params: unknown[] = [];
+  if (query.kind) {
+    sql.push('p.kind = ?');
+    params.push(query.kind);
+  }
+  if (query.unit) {
+    sql.push(unitClause);
+    params.push(
+      ...unitClause
+        .split('?')
+        .slice(1)
+        .map(() => query.unit),
+    );
+  }
+  if (query.q) {
+    const like = `%${query.q.replace(/[\\%_]/g, '\\$&')}%`;
+    sql.push('(p.case_number ilike ? or p.title ilike ? or u.display_name ilike ? or o.name ilike ?)');
+    params.push(like, like, like, like);
+  }
+  if (query.from) {
+    sql.push('p.started_at >= ?');
+    params.push(startOfShanghaiDay(query.from));
+  }
+  if (query.to) {
+    sql.push('p.started_at < ?');
+    params.push(endOfShanghaiDay(query.to));
+  }
+  return { sql, params };
+}
+
+/** `limit … offset …` for a page; without one, the first `cap` rows. */
+function pageClause(
+  query: { page?: number | undefined; pageSize?: number | undefined },
+  cap = 500,
+): { sql: string; params: unknown[] } {
+  const size = query.pageSize ?? (query.page ? 20 : cap);
+  return { sql: 'limit ? offset ?', params: [size, ((query.page ?? 1) - 1) * size] };
+}
+
+function inboxPage(rows: Row[], now: Date): InboxPage {
+  return { items: rows.map((r) => inboxItem(r, now)), total: rows.length ? Number(rows[0]!.total_count) : 0 };
+}
+
+/**
+ * The engine's page (filtered, ordered and paged by SQL) with the other sources' matching items (a dispute's
+ * decisions), least time left first. The other sources are few and short-lived: they join the first page, and the
+ * total counts them.
+ */
+function withOthers(
+  page: InboxPage,
   others: InboxItem[],
-  query: Pick<InboxQuery, 'kind' | 'unit' | 'overdue' | 'dueBefore'>,
-): InboxItem[] {
-  const matching = others.filter((i) => matchesInboxQuery(i, query));
-  return matching.length ? [...tasks, ...matching].sort(byDueAt) : tasks;
+  query: InboxQuery | z.infer<typeof SupervisionQuery>,
+): InboxPage {
+  const q = query.q?.toLowerCase();
+  const matching = others.filter(
+    (i) =>
+      matchesInboxQuery(i, query) &&
+      (!q || i.title.toLowerCase().includes(q) || i.organisationName.toLowerCase().includes(q)) &&
+      !query.from &&
+      !query.to,
+  );
+  if (matching.length === 0) return page;
+  const items = (query.page ?? 1) === 1 ? [...page.items, ...matching].sort(byDueAt) : page.items;
+  return { items, total: page.total + matching.length };
 }
 
 function inboxItem(r: Row, now: Date): InboxItem {
@@ -283,6 +332,7 @@ function inboxItem(r: Row, now: Date): InboxItem {
   return {
     taskId: r.task_id,
     processKey: r.process_key,
+    caseNumber: r.case_number,
     processId: r.process_id,
     kind: r.kind,
     kindLabel: PROCESS_KIND_LABELS[r.kind],

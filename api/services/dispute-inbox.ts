@@ -64,6 +64,7 @@ function taskOf(d: Dispute, unitName: string, breaches: DisputeBreach[], now: Da
   return {
     taskId: null,
     processKey: disputeWorkflowId(d.id),
+    caseNumber: null,
     processId: d.id,
     kind: 'dispute',
     kindLabel: INBOX_KIND_LABELS.dispute,

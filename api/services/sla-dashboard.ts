@@ -65,7 +65,7 @@ export const DEADLINE_KINDS: DeadlineKind[] = [
     kind: 'approval_step',
     label: '审批环节',
     open: async (c) =>
-      (await c.approvals.inbox.supervision(c.principal, {}))
+      (await c.approvals.inbox.supervision(c.principal, {})).items
         .filter((i) => i.dueAt && c.ids.includes(i.organisationId))
         .map((i) => ({
           organisationId: i.organisationId,

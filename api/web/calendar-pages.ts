@@ -5,6 +5,7 @@
  */
 import express, { Router } from 'express';
 import { dayOfWeek, shanghaiDateOf } from '../../domain/calendar';
+import { deadlineText } from '../../presentation/deadline-text';
 import { shanghaiDateTime } from '../../domain/format';
 import type { AppContext } from '../context';
 import { FieldProblem, toApiError } from '../errors';
@@ -198,14 +199,12 @@ async function calculator(service: CalendarService, year: number, query: Record<
     };
   }
   const result = await service.deadline(parsed.data);
-  const dueAt = new Date(result.dueAt);
   return {
     values,
     result: {
       provisional: result.provisional,
-      // Day deadlines end at 24:00 of the last working day: say so rather than "00:00 the next day".
-      text:
-        unit === 'days' ? `${shanghaiDateOf(new Date(dueAt.getTime() - 1))} 24:00` : shanghaiDateTime(dueAt),
+      // Day deadlines end at 24:00 of the last working day: the one deadline format, with the year.
+      text: deadlineText(result.dueAt, { year: true }),
       dueAt: result.dueAt,
     },
   };

@@ -4,19 +4,27 @@
  * who sees what exactly as for the JSON API.
  */
 import { Router } from 'express';
-import { endOfShanghaiDay, isIsoDate } from '../../domain/calendar';
 import { BREACH_ACTION_LABELS, PROCESS_KIND_LABELS } from '../../domain/flow-definition';
-import { INBOX_KIND_LABELS, INBOX_KINDS, InboxKind } from '../../domain/inbox';
+import { INBOX_KIND_LABELS, INBOX_KINDS } from '../../domain/inbox';
 import { shanghaiDateTime } from '../../domain/format';
 import type { AppContext } from '../context';
 import type { InboxItem } from '../services/approval-inbox';
-import { INBOX_BOXES, InboxBox, InboxQuery } from '../services/approval-requests';
+import { INBOX_BOXES, InboxBox } from '../services/approval-requests';
 import type { ApprovalService } from '../services/approvals';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
 import { DesignatedStaffService } from '../services/designated-staff';
 import { ForceMajeureService } from '../services/force-majeure';
 import { incidentRow, licenceTypeNames } from './force-majeure-pages';
+import {
+  LIST_PAGE_SIZE,
+  ListSearch,
+  ListSearchForm,
+  listSearchOf,
+  pagerOf,
+  searchParamsOf,
+} from './list-search';
 import { pageWithPendingCount } from './pending-count';
+import { sendXlsx, XlsxColumn } from './xlsx';
 import { signedIn } from './render';
 
 /** LM-24: the designated positions as 督办 names what a unit lacks. */
@@ -43,23 +51,42 @@ function inboxRow(item: InboxItem) {
   };
 }
 
-function kindParam(value: unknown): InboxKind | '' {
-  return (INBOX_KINDS as readonly unknown[]).includes(value) ? (value as InboxKind) : '';
-}
-
 /** The 流程类型 and 单位 choices of a filter form; the units are those in the unfiltered list. */
-function filterChoices(all: InboxItem[], filters: { kind: string; unit: string }) {
+function filterChoices(all: InboxItem[], form: ListSearchForm) {
   const units = new Map<string, string>();
   for (const i of all) units.set(i.organisationId, i.organisationName);
   return {
     kinds: INBOX_KINDS.map((k) => ({
       value: k,
       label: INBOX_KIND_LABELS[k],
-      selected: k === filters.kind,
+      selected: k === form.kind,
     })),
-    units: [...units].map(([id, name]) => ({ id, name, selected: id === filters.unit })),
+    units: [...units].map(([id, name]) => ({ id, name, selected: id === form.unit })),
   };
 }
+
+function boxOf(q: Record<string, unknown>): InboxBox {
+  return (INBOX_BOXES as readonly unknown[]).includes(q.box)
+    ? (q.box as InboxBox)
+    : q.tab === 'done'
+      ? 'done'
+      : 'pending';
+}
+
+/** The columns of an inbox list, on the page and in its Excel export alike. */
+const INBOX_COLUMNS: XlsxColumn<ReturnType<typeof inboxRow>>[] = [
+  { header: '办件编号', value: (r) => r.caseNumber },
+  { header: '事项', width: 36, value: (r) => r.title },
+  { header: '类型', value: (r) => r.kindLabel },
+  { header: '环节', value: (r) => r.stepName },
+  { header: '当前办理人', value: (r) => r.assigneeLabel },
+  { header: '发起人', value: (r) => r.initiatorName },
+  { header: '申请单位', width: 28, value: (r) => r.organisationName },
+  { header: '状态', value: (r) => r.statusLabel },
+  { header: '到期时间', value: (r) => r.dueText },
+  { header: '剩余时间', value: (r) => r.timeLeft },
+  { header: '办理时间', value: (r) => r.actedText },
+];
 
 export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Router {
   const router = Router();
@@ -73,35 +100,19 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
   router.get(
     '/tasks',
     signedIn(async (req, res, principal) => {
-      const q = req.query as Record<string, string | undefined>;
-      const box: InboxBox = (INBOX_BOXES as readonly string[]).includes(q.box ?? '')
-        ? (q.box as InboxBox)
-        : q.tab === 'done'
-          ? 'done'
-          : 'pending';
-      const filters = {
-        kind: kindParam(q.kind),
-        unit: q.unit?.trim() ?? '',
-        overdue: q.overdue === 'true',
-        dueBefore: q.dueBefore?.trim() ?? '',
-      };
-      const errors: string[] = [];
-      if (filters.dueBefore && !isIsoDate(filters.dueBefore)) {
-        errors.push(`到期日期“${filters.dueBefore}”不是有效日期，已忽略`);
-        filters.dueBefore = '';
-      }
-      const query: InboxQuery = {
-        box,
-        ...(filters.kind ? { kind: filters.kind } : {}),
-        ...(filters.unit ? { unit: filters.unit } : {}),
-        ...(filters.overdue ? { overdue: true } : {}),
-        ...(filters.dueBefore ? { dueBefore: endOfShanghaiDay(filters.dueBefore).toISOString() } : {}),
-      };
-      const filtered = !!(filters.kind || filters.unit || filters.overdue || filters.dueBefore);
-      const [all, items] = await Promise.all([
+      const q = req.query as Record<string, unknown>;
+      const box = boxOf(q);
+      const search = listSearchOf(q);
+      const [all, result] = await Promise.all([
         approvals.inbox.list(principal, { box }),
-        filtered ? approvals.inbox.list(principal, query) : Promise.resolve(null),
+        approvals.inbox.list(principal, {
+          box,
+          ...search.query,
+          page: search.page,
+          pageSize: LIST_PAGE_SIZE,
+        }),
       ]);
+      const params = searchParamsOf(search.form, { box });
       res.send(
         await page('tasks', {
           title: BOX_LABELS[box],
@@ -110,15 +121,35 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
           box,
           boxLabel: BOX_LABELS[box],
           tabs: INBOX_BOXES.map((b) => ({ box: b, label: BOX_LABELS[b], active: b === box })),
-          items: (items ?? all).map(inboxRow),
-          total: all.length,
-          filtered,
-          filters,
-          errors,
-          ...filterChoices(all, filters),
+          items: result.items.map(inboxRow),
+          total: all.total,
+          found: result.total,
+          pager: pagerOf('/tasks', params, search.page, result.total),
+          exportUrl: `/tasks/export.xlsx?${params}`,
+          filtered: search.filtered,
+          filters: search.form,
+          errors: search.errors,
+          ...filterChoices(all.items, search.form),
           isTaskBox: box === 'pending' || box === 'done',
           isPending: box === 'pending',
         }),
+      );
+    }),
+  );
+
+  /** The approval records of a box (已办 above all) as Excel, with the page's filters. */
+  router.get(
+    '/tasks/export.xlsx',
+    signedIn(async (req, res, principal) => {
+      const q = req.query as Record<string, unknown>;
+      const box = boxOf(q);
+      const result = await approvals.inbox.list(principal, { box, ...listSearchOf(q).query });
+      await sendXlsx(
+        res,
+        `审批记录-${BOX_LABELS[box]}`,
+        BOX_LABELS[box],
+        INBOX_COLUMNS,
+        result.items.map(inboxRow),
       );
     }),
   );
@@ -129,22 +160,14 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
   router.get(
     '/supervision',
     signedIn(async (req, res, principal) => {
-      const q = req.query as Record<string, string | undefined>;
-      const filters = {
-        kind: kindParam(q.kind),
-        unit: q.unit?.trim() ?? '',
-        overdue: q.overdue === 'true',
-      };
-      const filtered = !!(filters.kind || filters.unit || filters.overdue);
-      const [all, items, breaches] = await Promise.all([
+      const search = listSearchOf(req.query as Record<string, unknown>);
+      const [all, result, breaches] = await Promise.all([
         approvals.inbox.supervision(principal, {}),
-        filtered
-          ? approvals.inbox.supervision(principal, {
-              ...(filters.kind ? { kind: filters.kind } : {}),
-              ...(filters.unit ? { unit: filters.unit } : {}),
-              ...(filters.overdue ? { overdue: true } : {}),
-            })
-          : Promise.resolve(null),
+        approvals.inbox.supervision(principal, {
+          ...supervisionQuery(search.query),
+          page: search.page,
+          pageSize: LIST_PAGE_SIZE,
+        }),
         approvals.inbox.recentBreaches(principal),
       ]);
       // Force-majeure incidents of the jurisdiction not yet closed (LM-11), open ones first, then least time left.
@@ -153,21 +176,25 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
         licenceTypeNames(ctx),
         designated.missing(principal),
       ]);
-      const rows = (items ?? all).map(inboxRow);
+      const params = searchParamsOf(search.form);
       res.send(
         await page('supervision', {
           title: '督办',
           principal,
           nav: 'supervision',
-          items: rows,
-          total: all.length,
-          overdueCount: all.filter((i) => i.overdue).length,
-          filtered,
-          filters,
-          ...filterChoices(all, filters),
+          items: result.items.map(inboxRow),
+          total: all.total,
+          found: result.total,
+          pager: pagerOf('/supervision', params, search.page, result.total),
+          exportUrl: `/supervision/export.xlsx?${params}`,
+          overdueCount: all.items.filter((i) => i.overdue).length,
+          filtered: search.filtered,
+          filters: search.form,
+          errors: search.errors,
+          ...filterChoices(all.items, search.form),
           incidents: reported
             .filter((i) => i.status !== 'closed' || i.breach)
-            .filter((i) => !filters.unit || i.organisationId === filters.unit)
+            .filter((i) => !search.form.unit || i.organisationId === search.form.unit)
             .map((i) => incidentRow(i, typeNames)),
           unnamed: unnamed.map((u) => ({
             ...u,
@@ -190,5 +217,20 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
     }),
   );
 
+  /** 督办 as Excel: every pending task the page lists under the same filters, in the page's order. */
+  router.get(
+    '/supervision/export.xlsx',
+    signedIn(async (req, res, principal) => {
+      const search = listSearchOf(req.query as Record<string, unknown>);
+      const result = await approvals.inbox.supervision(principal, supervisionQuery(search.query));
+      await sendXlsx(res, '督办待办清单', '督办', INBOX_COLUMNS, result.items.map(inboxRow));
+    }),
+  );
+
   return router;
+}
+
+/** 督办 has no due-date filter. */
+function supervisionQuery({ dueBefore: _ignored, ...rest }: ListSearch['query']) {
+  return rest;
 }

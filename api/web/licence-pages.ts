@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { shanghaiDateOf } from '../../domain/calendar';
+import { deadlineText } from '../../presentation/deadline-text';
 import { shanghaiDateTime } from '../../domain/format';
 import {
   LICENCE_STATUS_LABELS,
@@ -28,6 +28,7 @@ import { LateArrivalsQuery, LicenceSearchQuery, LicenceService } from '../servic
 import { problemsOf } from '../validation';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+import { sendXlsx, XlsxColumn } from './xlsx';
 import { isManagementOverseer } from '../access';
 import { Principal, requestMeta } from '../principal';
 import { FieldProblem, toApiError } from '../errors';
@@ -86,11 +87,6 @@ function filters<K extends string, S extends z.ZodType>(
   return { values, parsed, errors };
 }
 
-/** A day deadline ends at 24:00 of its last day: say so rather than "00:00 the next day" (DESIGN §3). */
-function deadlineText(iso: string): string {
-  return `${shanghaiDateOf(new Date(new Date(iso).getTime() - 1))} 24:00`;
-}
-
 function formatValue(value: unknown, type: string | undefined): string {
   if (value === undefined || value === null || value === '') return '';
   if (type === 'boolean' || typeof value === 'boolean')
@@ -141,6 +137,11 @@ export function licencePageRoutes(
           principal,
           nav: 'licences',
           values,
+          exportUrl: `/licences/export.xlsx?${new URLSearchParams(
+            Object.entries({ holderCode: values.holderCode, typeCode: values.typeCode }).filter(
+              (e): e is [string, string] => !!e[1],
+            ),
+          )}`,
           errors,
           showLate: isManagementOverseer(principal),
           readiness: readiness && {
@@ -178,6 +179,42 @@ export function licencePageRoutes(
     }),
   );
 
+  // Before '/licences/:identifier', which would otherwise take "export.xlsx" for an identifier.
+  /** The licence ledger as Excel: every licence the search finds (the page's filters), up to 100 pages. */
+  router.get(
+    '/licences/export.xlsx',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const { parsed } = filters(req.query, LicenceSearchQuery, {});
+      const query = parsed.success ? parsed.data : { page: 1 };
+      const rows: Awaited<ReturnType<LicenceService['search']>>['items'] = [];
+      for (let n = 1; n <= 100; n++) {
+        const result = await licences.search(principal, { ...query, page: n });
+        rows.push(...result.items);
+        if (n * result.pageSize >= result.total) break;
+      }
+      await sendXlsx(res, '证照台账', '证照台账', LEDGER_COLUMNS, rows);
+    }),
+  );
+
+  /** 证照逾期归集 as Excel: the page's rows, each with its unit. */
+  router.get(
+    '/licences/late/export.xlsx',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const { parsed } = filters(req.query, LateArrivalsQuery, {});
+      const result = await licences.lateArrivals(
+        principal,
+        parsed.success ? parsed.data : {},
+        requestMeta(req),
+      );
+      const rows = result.units.flatMap((u) =>
+        u.items.map((i) => ({ ...i, organisationName: u.organisationName })),
+      );
+      await sendXlsx(res, '证照逾期归集', '逾期归集', LATE_COLUMNS, rows);
+    }),
+  );
+
   // Before '/licences/:identifier', which would otherwise take "late" for an identifier.
   router.get(
     '/licences/late',
@@ -201,6 +238,13 @@ export function licencePageRoutes(
           principal,
           nav: 'licences',
           values,
+          exportUrl: `/licences/late/export.xlsx?${new URLSearchParams(
+            Object.entries({
+              organisationId: values.organisationId,
+              from: values.from,
+              to: values.to,
+            }).filter((e): e is [string, string] => !!e[1]),
+          )}`,
           errors,
           units,
           result: result && {
@@ -360,3 +404,30 @@ export function licencePageRoutes(
 
   return router;
 }
+
+type LedgerRow = Awaited<ReturnType<LicenceService['search']>>['items'][number];
+const LEDGER_COLUMNS: XlsxColumn<LedgerRow>[] = [
+  { header: '证照名称', width: 24, value: (l) => l.name },
+  { header: '证照编号', width: 24, value: (l) => l.licenceNumber },
+  { header: '持证主体', width: 28, value: (l) => l.holder.name },
+  { header: '持证主体代码', width: 22, value: (l) => l.holder.code },
+  { header: '颁发日期', value: (l) => l.issueDate },
+  { header: '有效期至', value: (l) => l.validTo ?? '长期' },
+  { header: '状态', value: (l) => l.statusLabel },
+  { header: '版本', value: (l) => String(l.version).padStart(3, '0') },
+  { header: '签发时间', value: (l) => shanghaiDateTime(l.issuedAt) },
+];
+
+type LateRow = Awaited<ReturnType<LicenceService['lateArrivals']>>['units'][number]['items'][number] & {
+  organisationName: string;
+};
+const LATE_COLUMNS: XlsxColumn<LateRow>[] = [
+  { header: '制发单位', width: 28, value: (i) => i.organisationName },
+  { header: '办件编号', width: 24, value: (i) => i.caseId },
+  { header: '证照类型', width: 20, value: (i) => i.typeName },
+  { header: '类别', value: (i) => (i.kind === 'change' ? '变更' : '首次签发') },
+  { header: '办结时间', value: (i) => shanghaiDateTime(i.caseClosedAt) },
+  { header: '归集时限', value: (i) => deadlineText(i.deadlineAt) },
+  { header: '到达平台', value: (i) => shanghaiDateTime(i.receivedAt) },
+  { header: '签发状态', value: (i) => ISSUANCE_STATUS_LABELS[i.status] ?? i.status },
+];

@@ -6,7 +6,7 @@ import { PageContext, renderPage } from './render';
 /** Pending tasks for the nav badge. */
 export async function pendingCount(approvals: ApprovalService, principal: Principal): Promise<number> {
   try {
-    return (await approvals.inbox.list(principal, { box: 'pending' })).length;
+    return (await approvals.inbox.list(principal, { box: 'pending', page: 1, pageSize: 1 })).total;
   } catch {
     return 0;
   }

@@ -78,7 +78,7 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(rowText).toContain('本级印章管理部门审核');
   expect(rowText).toContain('张丽');
   expect(rowText).toContain('电子印章申请');
-  expect(rowText).toMatch(/\d{4}-\d{2}-\d{2} 24:00/);
+  expect(rowText).toMatch(/\d{1,2}月\d{1,2}日 24:00/);
   expect(rowText).toContain('剩余');
   await screenshot(reviewer, SUITE, '05-reviewer-inbox');
   await row.locator('text=办理').click();

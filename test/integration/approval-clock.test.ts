@@ -170,7 +170,7 @@ describe('reminders (issue 10 Build 1, time-skipping)', () => {
     expect(mine.status).toBe(200);
     const ofThis = mine.body.items.filter((n: { processKey: string }) => n.processKey === key);
     expect(ofThis).toHaveLength(4);
-    expect(ofThis[0]).toMatchObject({ kind: 'remind', read: false, url: '/tasks' });
+    expect(ofThis[0]).toMatchObject({ kind: 'remind', read: false, url: `/approvals/${key}` });
     expect(ofThis[0].title).toContain(title);
     const others = await t.call('GET', '/api/notices', { as: 'zz-amr-clerk' });
     expect(others.body.items.filter((n: { processKey: string }) => n.processKey === key)).toEqual([]);

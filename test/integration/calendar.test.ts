@@ -236,12 +236,12 @@ describe('calendar pages', () => {
       as: 'jc-admin',
     });
     expect(calc.body).toContain('id="no-data"');
-    expect(calc.body).toContain('2028-03-02 24:00');
+    expect(calc.body).toContain('2028年3月2日 24:00');
     expect(calc.body).toContain('id="calc-provisional"');
     const official = await t.call('GET', '/calendar/2026?from=2026-02-13&time=10:00&n=1', {
       as: 'zz-amr-clerk',
     });
-    expect(official.body).toContain('2026-02-14 24:00');
+    expect(official.body).toContain('2026年2月14日 24:00');
     expect(official.body).not.toContain('id="calc-provisional"');
     expect(official.body).not.toContain('id="calendar-editor"');
   });

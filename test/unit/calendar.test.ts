@@ -335,8 +335,10 @@ describe('one deadline from calendar to page (issue 9)', () => {
   });
 
   it('reads the same on pages and in e-mails: a day deadline is 24:00 of its last day', () => {
-    expect(deadlineText('2026-10-08T16:00:00.000Z')).toBe('2026-10-08 24:00');
-    expect(deadlineText('2026-03-02T07:00:00.000Z')).toBe('2026-03-02 15:00');
+    expect(deadlineText('2026-10-08T16:00:00.000Z')).toBe('10月8日 24:00');
+    expect(deadlineText('2026-12-09T16:00:00.000Z')).toBe('12月9日 24:00');
+    expect(deadlineText('2026-03-02T07:00:00.000Z')).toBe('3月2日 15:00');
+    expect(deadlineText('2028-03-02T16:00:00.000Z', { year: true })).toBe('2028年3月2日 24:00');
     expect(deadlineText(null)).toBe('');
     expect(timeLeftText(-(5 * 3600_000 + 10 * 60_000))).toBe('已超期 5 小时 10 分');
     expect(timeLeftText(2 * 86400_000 + 3 * 3600_000)).toBe('剩余 2 天 3 小时');
