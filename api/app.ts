@@ -76,6 +76,7 @@ import { pageErrorHandler, pageRoutes } from './web/pages';
 import { sealUsePageRoutes } from './web/seal-use-pages';
 import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
+import { workbenchPageRoutes } from './web/workbench-pages';
 import { sealStatusPageRoutes } from './web/seal-status-pages';
 import { holderPortalRoutes, presentationPublicRoutes } from './routes/holder-portal';
 import { LicenceArchiveService } from './services/licence-archives';
@@ -119,6 +120,9 @@ export function createApp(ctx: AppContext) {
   app.use(securityHeaders(ctx.config.publicUrl));
   app.use(sameOriginForCookies);
   app.use('/static', express.static(path.join(__dirname, '..', 'templates', 'static'), { maxAge: '1h' }));
+  app.get('/favicon.ico', (_req, res) =>
+    res.sendFile(path.join(__dirname, '..', 'templates', 'static', 'favicon.ico'), { maxAge: '1d' }),
+  );
   app.use(healthRoutes(ctx));
   app.use(metricsRoutes(ctx));
 
@@ -207,6 +211,7 @@ export function createApp(ctx: AppContext) {
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals }));
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
+  app.use(workbenchPageRoutes(ctx, approvals, licences));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),

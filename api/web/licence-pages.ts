@@ -199,7 +199,7 @@ export function licencePageRoutes(
         await page('licences-late', {
           title: '证照逾期归集',
           principal,
-          nav: 'licences',
+          nav: 'licences_late',
           values,
           errors,
           units,

@@ -8,7 +8,7 @@ import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from '../.
 import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-application';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../principal';
-import { isManagementOverseer } from '../access';
+import { navFor } from './navigation';
 
 const ROOT = path.join(__dirname, '..', '..', 'templates');
 const hbs = Handlebars.create();
@@ -59,29 +59,8 @@ export function renderPage(name: string, context: PageContext): string {
     user: principal && {
       ...principal,
       roleLabels: principal.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
-      isApplicant: principal.roles.includes('seal_applicant'),
-      isReviewer: principal.roles.includes('seal_reviewer'),
-      isPlatformAdmin: principal.roles.includes('platform_admin'),
-      // 机构与人员 (issue 15): a management unit's administrators keep the units and people of their jurisdiction.
-      isUnitAdmin:
-        principal.roles.includes('platform_admin') &&
-        principal.organisationFunctions.includes('management_unit'),
-      isAuditor: principal.roles.includes('auditor'),
-      // Issue 16: 我的证照 (LM-20) and the verifier's workbench (LM-21).
-      isHolder: principal.roles.includes('licence_holder'),
-      isVerifier: principal.roles.includes('licence_verifier'),
-      // 证照管理: the issuing unit's staff and the management unit's overseers (LM-7, LM-28).
-      isLicenceStaff: principal.roles.some((r) =>
-        ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),
-      ),
-      // 存量转换 (issue 19): the issuing unit's licence staff.
-      isConversionStaff: principal.roles.some((r) => ['licence_issuer', 'licence_system'].includes(r)),
-      // 证照异议: the issuing unit's dispute staff (LM-23, LM-24).
-      isDisputeStaff: principal.roles.includes('dispute_handler'),
-      // 督办: supervisors and administrators of a management unit (LM-28).
-      isSupervisor: isManagementOverseer(principal),
     },
-    [`nav_${context.nav ?? ''}`]: true,
+    menu: principal && navFor(principal, context.nav, context.navPending),
   });
 }
 
