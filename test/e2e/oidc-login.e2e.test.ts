@@ -49,7 +49,7 @@ it('signs in through the embedded OIDC provider with a password, and signs out',
   // The right password: back through the callback to the page asked for, signed in.
   await page.fill('#password', 'zz-approval-reviewer@2026');
   await page.click('#sign-in');
-  await page.waitForURL((url) => url.origin === platform && url.pathname === '/home');
+  await page.waitForURL((url) => url.origin === platform && url.pathname === '/tasks');
   expect(await page.textContent('body')).toContain('王建国');
   await screenshot(page, SUITE, '04-signed-in');
 
