@@ -27,6 +27,7 @@ import { problemsOf } from '../validation';
 import { approvalPageRoutes, approvalSummary } from './approval-pages';
 import { flowPageRoutes } from './flow-pages';
 import { inboxPageRoutes } from './inbox-pages';
+import { distinguishedNameText } from '../../presentation/certificate-text';
 import { homeOf } from './navigation';
 import { pageWithPendingCount } from './pending-count';
 import { renderPage, signedIn } from './render';
@@ -371,8 +372,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
             ...seal,
             certificate: {
               ...seal.certificate,
-              subjectLine: seal.certificate.subject.split('\n').join(', '),
-              issuerLine: seal.certificate.issuer.split('\n').join(', '),
+              subjectLine: distinguishedNameText(seal.certificate.subject),
+              issuerLine: distinguishedNameText(seal.certificate.issuer),
             },
           },
           // SM-12: the seal's use requests, authorisations and the 申请用印 form.

@@ -21,7 +21,18 @@ hbs.registerHelper('kindLabel', (k: SealKind) => SEAL_KIND_LABELS[k] ?? k);
 hbs.registerHelper('sealStatusLabel', (s: SealStatus) => SEAL_STATUS_LABELS[s] ?? s);
 hbs.registerHelper('statusLabel', (s: ApplicationStatus) => APPLICATION_STATUS_LABELS[s] ?? s);
 hbs.registerHelper('roleLabel', (r: UserRole) => ROLE_LABELS[r] ?? r);
+hbs.registerHelper('algorithmLabel', (a: unknown) => algorithmLabel(String(a ?? '')));
 hbs.registerHelper('actionLabel', (a: string) => ACTION_LABELS[a] ?? a);
+
+/** A signature algorithm in words: `sha256WithRSAEncryption` is "RSA 签名（SHA-256 摘要）". */
+export function algorithmLabel(name: string): string {
+  const rsa = /^sha(\d+)WithRSA/i.exec(name);
+  if (rsa) return `RSA 签名（SHA-${rsa[1]} 摘要）`;
+  const ec = /^ecdsa-with-SHA(\d+)/i.exec(name);
+  if (ec) return `椭圆曲线签名（SHA-${ec[1]} 摘要）`;
+  if (/sm2/i.test(name)) return 'SM2 签名（SM3 摘要）';
+  return name;
+}
 
 const ACTION_LABELS: Record<string, string> = {
   submitted: '提交申请',

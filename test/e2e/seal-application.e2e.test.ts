@@ -129,7 +129,7 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(await applicant.locator('.step.done').count()).toBe(3);
   await screenshot(applicant, SUITE, '08-application-approved');
   await applicant.click('#seal-link');
-  await applicant.waitForSelector('#cert-serial');
+  await applicant.waitForSelector('#cert-serial', { state: 'attached' });
   expect(await applicant.textContent('#seal-validity')).toContain('与绑定的机构数字证书有效期一致');
   const imprintLoaded = await applicant.$eval(
     'img.imprint',
