@@ -1,3 +1,4 @@
+/* global document */
 // Tables become cards on a phone (app.css, max-width 640px): each cell is labelled with its column's heading.
 document.querySelectorAll('table.list').forEach(function (table) {
   var heads = Array.prototype.map.call(table.querySelectorAll('thead th'), function (th) {

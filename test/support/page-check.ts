@@ -31,6 +31,16 @@ export const ENGLISH_ALLOWLIST = new Set(
     'GB',
     'OIDC',
     'API',
+    'KB',
+    'MB',
+    'ID',
+    'IP',
+    'PEM',
+    'DER',
+    'XLSX',
+    'RFC',
+    'OpenID',
+    'Connect',
   ].map((w) => w.toLowerCase()),
 );
 
@@ -55,17 +65,20 @@ const RULES: Array<{ rule: string; pattern: RegExp }> = [
 const DATA_TOKEN =
   /[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|\b[0-9a-fA-F:]{16,}\b|\b[A-Z0-9]*\d[A-Z0-9-]*\b|[\w.+-]+@[\w.-]+|https?:\/\/\S+|[\w-]+\.(?:pdf|ofd|png|svg|csv|xlsx|xml)\b/g;
 
-/** What the visible text of a page shows that it should not. */
-export function textProblems(text: string): TextProblem[] {
+/**
+ * What the visible text of a page shows that it should not. `words` is the text outside code elements (`code`,
+ * `.mono`, `pre`: identifiers and codes shown as such), checked for English; the hard rules apply to all `text`.
+ */
+export function textProblems(text: string, words: string = text): TextProblem[] {
   const problems: TextProblem[] = [];
-  let rest = text;
+  let rest = words;
   for (const { rule, pattern } of RULES) {
     const m = pattern.exec(text);
     if (m) problems.push({ rule, sample: around(text, m.index, m[0].length) });
     rest = rest.replace(new RegExp(pattern.source, 'g'), ' ');
   }
-  const words = rest.replace(DATA_TOKEN, ' ');
-  const english = [...words.matchAll(/[A-Za-z][A-Za-z'’]+/g)].filter(
+  const latin = rest.replace(DATA_TOKEN, ' ');
+  const english = [...latin.matchAll(/[A-Za-z][A-Za-z'’]+/g)].filter(
     (m) => !ENGLISH_ALLOWLIST.has(m[0].toLowerCase()),
   );
   if (english.length) {
