@@ -83,6 +83,7 @@ import { pageErrorHandler, pageRoutes } from './web/pages';
 import { sealUsePageRoutes } from './web/seal-use-pages';
 import { stampPageRoutes } from './web/stamp-pages';
 import { verifyPageRoutes } from './web/verify-pages';
+import { workbenchPageRoutes } from './web/workbench-pages';
 import { sealStatusPageRoutes } from './web/seal-status-pages';
 import { holderPortalRoutes, presentationPublicRoutes } from './routes/holder-portal';
 import { LicenceArchiveService } from './services/licence-archives';
@@ -131,6 +132,9 @@ export function createApp(ctx: AppContext) {
   app.use(securityHeaders(ctx.config.publicUrl));
   app.use(sameOriginForCookies);
   app.use('/static', express.static(path.join(__dirname, '..', 'templates', 'static'), { maxAge: '1h' }));
+  app.get('/favicon.ico', (_req, res) =>
+    res.sendFile(path.join(__dirname, '..', 'templates', 'static', 'favicon.ico'), { maxAge: '1d' }),
+  );
   app.use(healthRoutes(ctx));
   app.use(metricsRoutes(ctx));
 
@@ -235,6 +239,7 @@ export function createApp(ctx: AppContext) {
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(reportPageRoutes(ctx, assessment, findings));
   app.use(slaPageRoutes(ctx, new SlaDashboardService(ctx, findings, approvals)));
+  app.use(workbenchPageRoutes(ctx, approvals, licences));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),

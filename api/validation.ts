@@ -13,7 +13,8 @@ export function problemsOf(error: z.ZodError): FieldProblem[] {
           ? issue.path.join('.')
           : 'body',
     rule: issue.code,
-    message: issue.message,
+    // The locale lists the allowed values as the code spells them ("single"|"all"): a clerk reads words.
+    message: issue.code === 'invalid_value' ? '取值不在允许的选项之中' : issue.message,
   }));
 }
 

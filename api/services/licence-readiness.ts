@@ -109,9 +109,59 @@ export async function issuingReadiness(
   };
 }
 
+export interface OwnLateArrival {
+  caseId: string;
+  typeName: string;
+  deadlineAt: Date;
+  receivedAt: Date;
+  excused: boolean;
+}
+
+/**
+ * The issuing unit's own late arrivals (LM-9: a licence reaching the platform after its working-day deadline),
+ * newest first, for the issuer's 工作台; the management unit's view across units is LicenceService.lateArrivals.
+ */
+export async function ownLateArrivals(
+  em: EntityManager,
+  principal: Principal,
+  limit: number,
+): Promise<{ total: number; recent: OwnLateArrival[] }> {
+  if (!principal.roles.some((r) => ISSUER_ROLES.includes(r))) return { total: 0, recent: [] };
+  const rows: Array<{
+    case_id: string;
+    type_name: string;
+    deadline_at: Date;
+    received_at: Date;
+    excused_incident_id: string | null;
+    total: string;
+  }> = await em.execute(
+    `select i.case_id, t.name as type_name, i.deadline_at, i.received_at, i.excused_incident_id,
+            count(*) over () as total
+       from licence_issuance i join licence_type t on t.id = i.type_id
+      where i.organisation_id = ? and i.late
+      order by i.received_at desc
+      limit ?`,
+    [principal.organisationId, limit],
+  );
+  return {
+    total: rows.length ? Number(rows[0]!.total) : 0,
+    recent: rows.map((r) => ({
+      caseId: r.case_id,
+      typeName: r.type_name,
+      deadlineAt: new Date(r.deadline_at),
+      receivedAt: new Date(r.received_at),
+      excused: !!r.excused_incident_id,
+    })),
+  };
+}
+
 /** The issuing unit's readiness for the pages, over the context's database. */
 export class LicenceReadinessService {
   constructor(private readonly ctx: AppContext) {}
+
+  lateArrivals(principal: Principal, limit = 5): Promise<{ total: number; recent: OwnLateArrival[] }> {
+    return ownLateArrivals(this.ctx.em(), principal, limit);
+  }
 
   forIssuer(principal: Principal, now: Date): Promise<IssuingReadiness | null> {
     return issuingReadiness(this.ctx.em(), principal, now);

@@ -161,7 +161,8 @@ function decorate(view: CalendarYearView) {
     holidays: withWeekday(view.holidays),
     workdays: withWeekday(view.workdays),
     updatedAtText: view.updatedAt ? shanghaiDateTime(view.updatedAt) : null,
-    sourceLabel: view.source === 'admin' ? '管理员编辑' : view.source ? `初始数据（${view.source}）` : null,
+    sourceLabel:
+      view.source === 'admin' ? '管理员编辑' : view.source ? '初始数据（国务院办公厅公布的放假安排）' : null,
   };
 }
 

@@ -478,7 +478,7 @@ export function describeFlowProblem(p: FieldProblem): string {
       words.push(PATH_WORDS[part] ?? part);
     }
   }
-  return `${words.join(' › ')}（${p.field}）：${p.message}`;
+  return `${words.join(' › ')}：${p.message}`;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -517,5 +517,6 @@ function jsonSyntaxMessage(text: string, err: unknown): string {
     column = before.length - before.lastIndexOf('\n');
   }
   const where = line ? `第 ${line} 行第 ${column} 列附近` : '';
-  return `JSON 格式错误${where ? `（${where}）` : ''}：请检查逗号、引号、括号是否成对，键名须用英文双引号。（${message}）`;
+  // The parser's own (English) message stays out: the place and the usual causes are what helps.
+  return `流程定义的格式有误${where ? `（${where}）` : ''}：请检查逗号、引号、括号是否成对，键名须用半角双引号。`;
 }

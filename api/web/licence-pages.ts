@@ -236,7 +236,7 @@ export function licencePageRoutes(
         await page('licences-late', {
           title: '证照逾期归集',
           principal,
-          nav: 'licences',
+          nav: 'licences_late',
           values,
           exportUrl: `/licences/late/export.xlsx?${new URLSearchParams(
             Object.entries({

@@ -27,6 +27,8 @@ import { problemsOf } from '../validation';
 import { approvalPageRoutes, approvalSummary } from './approval-pages';
 import { flowPageRoutes } from './flow-pages';
 import { inboxPageRoutes } from './inbox-pages';
+import { distinguishedNameText } from '../../presentation/certificate-text';
+import { homeOf } from './navigation';
 import { pageWithPendingCount } from './pending-count';
 import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
@@ -370,8 +372,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
             ...seal,
             certificate: {
               ...seal.certificate,
-              subjectLine: seal.certificate.subject.split('\n').join(', '),
-              issuerLine: seal.certificate.issuer.split('\n').join(', '),
+              subjectLine: distinguishedNameText(seal.certificate.subject),
+              issuerLine: distinguishedNameText(seal.certificate.issuer),
             },
           },
           // SM-12: the seal's use requests, authorisations and the 申请用印 form.
@@ -394,15 +396,6 @@ function secureCookies(req: Request): boolean {
 /** A path on this site to return to after login; anything else (`//host`, `/\\host`, a URL) is ignored. */
 function localPath(value: unknown): string | undefined {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : undefined;
-}
-
-function homeOf(principal: Principal): string {
-  // Issue 16: holders land on 我的证照 (LM-20), using units' verifiers on their workbench.
-  if (principal.roles.includes('licence_holder')) return '/my/licences';
-  if (principal.roles.includes('licence_verifier')) return '/verifier';
-  if (principal.roles.includes('seal_reviewer')) return '/tasks';
-  if (principal.roles.includes('seal_applicant')) return '/seal-applications';
-  return '/seals';
 }
 
 /** Errors on pages render as a page in Chinese, not as JSON. */

@@ -8,7 +8,7 @@ import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from '../.
 import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-application';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../principal';
-import { isManagementOverseer, isUsageListStaff } from '../access';
+import { navFor } from './navigation';
 
 const ROOT = path.join(__dirname, '..', '..', 'templates');
 const hbs = Handlebars.create();
@@ -21,7 +21,18 @@ hbs.registerHelper('kindLabel', (k: SealKind) => SEAL_KIND_LABELS[k] ?? k);
 hbs.registerHelper('sealStatusLabel', (s: SealStatus) => SEAL_STATUS_LABELS[s] ?? s);
 hbs.registerHelper('statusLabel', (s: ApplicationStatus) => APPLICATION_STATUS_LABELS[s] ?? s);
 hbs.registerHelper('roleLabel', (r: UserRole) => ROLE_LABELS[r] ?? r);
+hbs.registerHelper('algorithmLabel', (a: unknown) => algorithmLabel(String(a ?? '')));
 hbs.registerHelper('actionLabel', (a: string) => ACTION_LABELS[a] ?? a);
+
+/** A signature algorithm in words: `sha256WithRSAEncryption` is "RSA 签名（SHA-256 摘要）". */
+export function algorithmLabel(name: string): string {
+  const rsa = /^sha(\d+)WithRSA/i.exec(name);
+  if (rsa) return `RSA 签名（SHA-${rsa[1]} 摘要）`;
+  const ec = /^ecdsa-with-SHA(\d+)/i.exec(name);
+  if (ec) return `椭圆曲线签名（SHA-${ec[1]} 摘要）`;
+  if (/sm2/i.test(name)) return 'SM2 签名（SM3 摘要）';
+  return name;
+}
 
 const ACTION_LABELS: Record<string, string> = {
   submitted: '提交申请',
@@ -59,31 +70,8 @@ export function renderPage(name: string, context: PageContext): string {
     user: principal && {
       ...principal,
       roleLabels: principal.roles.map((r) => ROLE_LABELS[r] ?? r).join('、'),
-      isApplicant: principal.roles.includes('seal_applicant'),
-      isReviewer: principal.roles.includes('seal_reviewer'),
-      isPlatformAdmin: principal.roles.includes('platform_admin'),
-      // 机构与人员 (issue 15): a management unit's administrators keep the units and people of their jurisdiction.
-      isUnitAdmin:
-        principal.roles.includes('platform_admin') &&
-        principal.organisationFunctions.includes('management_unit'),
-      isAuditor: principal.roles.includes('auditor'),
-      // Issue 16: 我的证照 (LM-20) and the verifier's workbench (LM-21).
-      isHolder: principal.roles.includes('licence_holder'),
-      isVerifier: principal.roles.includes('licence_verifier'),
-      // 用证清单 (issue 16 Build 5): a using unit's staff.
-      isUsageListStaff: isUsageListStaff(principal),
-      // 证照管理: the issuing unit's staff and the management unit's overseers (LM-7, LM-28).
-      isLicenceStaff: principal.roles.some((r) =>
-        ['licence_issuer', 'licence_system', 'supervisor', 'platform_admin'].includes(r),
-      ),
-      // 存量转换 (issue 19): the issuing unit's licence staff.
-      isConversionStaff: principal.roles.some((r) => ['licence_issuer', 'licence_system'].includes(r)),
-      // 证照异议: the issuing unit's dispute staff (LM-23, LM-24).
-      isDisputeStaff: principal.roles.includes('dispute_handler'),
-      // 督办: supervisors and administrators of a management unit (LM-28).
-      isSupervisor: isManagementOverseer(principal),
     },
-    [`nav_${context.nav ?? ''}`]: true,
+    menu: principal && navFor(principal, context.nav, context.navPending),
   });
 }
 

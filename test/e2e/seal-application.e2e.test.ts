@@ -29,6 +29,9 @@ const loginAs = (username: string): Promise<Page> => loginPage(browser, t.url, u
 it('applicant submits in the UI; the county reviewer sees it in 待办 and approves it there', async () => {
   // The applicant.
   const applicant = await loginAs('zz-amr-clerk');
+  // Issue 17: the 工作台 first; 我的申请 in the menu.
+  await applicant.waitForURL('**/home');
+  await applicant.click('#mainnav >> text=我的申请');
   await applicant.waitForURL('**/seal-applications');
   await screenshot(applicant, SUITE, '01-applications-empty');
   await applicant.click('text=申请电子印章');
@@ -70,8 +73,11 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
 
   // The county reviewer: 待办 shows the application with its step, initiator, unit and deadline.
   const reviewer = await loginAs('zz-approval-reviewer');
-  await reviewer.waitForURL('**/tasks');
+  await reviewer.waitForURL('**/home');
   expect(await reviewer.textContent('#nav-tasks')).toMatch(/待办\s*1/);
+  expect(await reviewer.textContent('#count-pending')).toMatch(/1\s*待办/);
+  await reviewer.click('#nav-tasks');
+  await reviewer.waitForURL('**/tasks');
   const row = reviewer.locator('#task-list tr', { hasText: '泽州县市场监督管理局合同专用章' });
   await row.waitFor();
   const rowText = await row.textContent();
@@ -123,7 +129,7 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(await applicant.locator('.step.done').count()).toBe(3);
   await screenshot(applicant, SUITE, '08-application-approved');
   await applicant.click('#seal-link');
-  await applicant.waitForSelector('#cert-serial');
+  await applicant.waitForSelector('#cert-serial', { state: 'attached' });
   expect(await applicant.textContent('#seal-validity')).toContain('与绑定的机构数字证书有效期一致');
   const imprintLoaded = await applicant.$eval(
     'img.imprint',
