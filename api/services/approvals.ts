@@ -4,6 +4,7 @@
  * projection). Authorisation happens here and again in the workflow's validators, which are authoritative. The
  * inboxes are ApprovalInbox's (approval-inbox.ts); request bodies are in approval-requests.ts.
  */
+import { caseNumbersOf } from '../../db/case-numbers';
 import { logger } from '../../infra/logger';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -161,6 +162,11 @@ export interface ApprovalView {
 export class ApprovalService {
   /** 待办, 已办, 抄送, 我发起的 and the management unit's view. */
   readonly inbox: ApprovalInbox;
+
+  /** A process's 办件编号 (domain/case-number.ts), or null before its first projection. */
+  async caseNumber(processKey: string): Promise<string | null> {
+    return (await caseNumbersOf(this.ctx.em(), [processKey])).get(processKey) ?? null;
+  }
 
   constructor(private readonly ctx: AppContext) {
     this.inbox = new ApprovalInbox(ctx);

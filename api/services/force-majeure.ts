@@ -75,6 +75,12 @@ async function excuseRecorded(tx: EntityManager, incident: ForceMajeureIncident)
 export class ForceMajeureService {
   constructor(private readonly ctx: AppContext) {}
 
+  /** The catalogue's names by licence type code, for the incident pages' lists of affected types. */
+  async typeNames(): Promise<Map<string, string>> {
+    const types = await this.ctx.em().find(LicenceType, {}, { orderBy: { version: 'asc' } });
+    return new Map(types.map((t) => [t.code, t.name]));
+  }
+
   /** POST /api/force-majeure-incidents: the report, stored with its workflow started. */
   async report(principal: Principal, raw: unknown, meta: RequestMeta) {
     if (!mayReportIncidents(principal)) {

@@ -7,7 +7,6 @@
  * Action forms are plain HTML (`<details>` panels, multipart so that an attachment can ride along) and work without
  * JavaScript; /static/approval.js only keeps one panel open at a time.
  */
-import { caseNumbersOf } from '../../db/case-numbers';
 import { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
@@ -431,7 +430,7 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
       .map((t) => taskRow(t));
 
     const flashKey = String(req.query.done ?? '');
-    const caseNumber = (await caseNumbersOf(ctx.em(), [view.id])).get(view.id) ?? null;
+    const caseNumber = await approvals.caseNumber(view.id);
     return page('approval', {
       title: view.title,
       principal,

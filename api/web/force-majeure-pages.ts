@@ -6,7 +6,6 @@
  * JSON API.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { LicenceType } from '../../db/licence-entities';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
@@ -28,11 +27,6 @@ export function incidentRow(i: Incident, typeNames: Map<string, string>) {
 }
 
 /** The licence types by code (their latest name). */
-export async function licenceTypeNames(ctx: AppContext): Promise<Map<string, string>> {
-  const types = await ctx.em().find(LicenceType, {}, { orderBy: { version: 'asc' } });
-  return new Map(types.map((t) => [t.code, t.name]));
-}
-
 /** A form's lists (typeCodes, backlogCaseIds: one per line) and text fields as the service's bodies. */
 function reportBody(raw: Record<string, string | string[] | undefined>) {
   const text = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string).trim() : '');
@@ -58,7 +52,7 @@ export function forceMajeurePageRoutes(ctx: AppContext): Router {
   router.get(
     '/force-majeure',
     signedIn(async (_req, res, principal) => {
-      const [{ items }, names] = await Promise.all([service.list(principal), licenceTypeNames(ctx)]);
+      const [{ items }, names] = await Promise.all([service.list(principal), service.typeNames()]);
       res.send(
         renderPage('force-majeure-list', {
           title: '不可抗力报备',
@@ -86,7 +80,7 @@ export function forceMajeurePageRoutes(ctx: AppContext): Router {
     signedIn(async (req, res, principal) => {
       const [incident, names] = await Promise.all([
         service.view(principal, String(req.params.id)),
-        licenceTypeNames(ctx),
+        service.typeNames(),
       ]);
       const own = incident.organisationId === principal.organisationId;
       res.send(

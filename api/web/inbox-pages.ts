@@ -14,7 +14,7 @@ import type { ApprovalService } from '../services/approvals';
 import { deadlineText as dueText, timeLeftText } from '../../presentation/deadline-text';
 import { DesignatedStaffService } from '../services/designated-staff';
 import { ForceMajeureService } from '../services/force-majeure';
-import { incidentRow, licenceTypeNames } from './force-majeure-pages';
+import { incidentRow } from './force-majeure-pages';
 import {
   LIST_PAGE_SIZE,
   ListSearch,
@@ -173,7 +173,7 @@ export function inboxPageRoutes(ctx: AppContext, approvals: ApprovalService): Ro
       // Force-majeure incidents of the jurisdiction not yet closed (LM-11), open ones first, then least time left.
       const [{ items: reported }, typeNames, { items: unnamed }] = await Promise.all([
         incidents.list(principal),
-        licenceTypeNames(ctx),
+        incidents.typeNames(),
         designated.missing(principal),
       ]);
       const params = searchParamsOf(search.form);

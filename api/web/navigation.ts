@@ -60,8 +60,13 @@ export const NAV_ENTRIES: NavEntry[] = [
     href: '/licence-types',
     visible: has('licence_issuer', 'licence_system', 'supervisor', 'platform_admin', 'dispute_handler'),
   },
-  // Service items and the licences they need (issue 16 Build 7, WP-(一)1): public, for everyone.
-  { key: 'service_items', label: '服务事项', href: '/service-items', visible: () => true },
+  // Service items and the licences they need (issue 16 Build 7, WP-(一)1): public pages, in the staff's menu.
+  {
+    key: 'service_items',
+    label: '服务事项',
+    href: '/service-items',
+    visible: has(...WORKBENCH_ROLES, 'licence_verifier'),
+  },
   // 证照管理: the issuing unit's staff and the management unit's overseers (LM-7, LM-28).
   {
     key: 'licences',
