@@ -26,12 +26,18 @@ export const ASSESSMENT_METRIC_NOTES: Record<AssessmentMetric, string> = {
   rectification: '在期限内验收的整改通知数 ÷ 已验收或逾期的整改通知数',
 };
 
-/** A period is a year (`2026`) or a month (`2026-11`), in Shanghai time. */
-export const PERIOD_PATTERN = /^(\d{4})(?:-(0[1-9]|1[0-2]))?$/;
+/**
+ * A period is a year (`2026`) or a month (`2026-11`), in Shanghai time, of the years the targets may be set for
+ * (2000 to 2099): a year such as 9999 would end in a date the database cannot take.
+ */
+export const PERIOD_PATTERN = /^(20\d{2})(?:-(0[1-9]|1[0-2]))?$/;
 
 export const AssessmentQuery = z
   .object({
-    period: z.string().trim().regex(PERIOD_PATTERN, { message: '应为年份（如 2026）或年月（如 2026-11）' }),
+    period: z
+      .string()
+      .trim()
+      .regex(PERIOD_PATTERN, { message: '应为 2000 至 2099 年间的年份（如 2026）或年月（如 2026-11）' }),
     unit: z.string().trim().min(1).max(100).optional(),
   })
   .strict();

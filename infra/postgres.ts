@@ -52,6 +52,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   persistent: boolean;
   log?: (line: string) => void;
+  /** PostgreSQL's `max_connections` (its default is 100). */
+  maxConnections?: number;
 }): Promise<RunningPostgres> {
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const user = 'postgres';
@@ -64,6 +66,7 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : [],
     onLog: () => undefined,
     onError: (e: unknown) => options.log?.(`postgres: ${String(e)}`),
   });

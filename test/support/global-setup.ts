@@ -34,6 +34,9 @@ export default async function globalSetup(): Promise<void> {
       port: await freePort(),
       persistent: false,
       log,
+      // Two test files at a time, each with its platform's pools (API, workers, signing worker, owner: up to 10
+      // connections each) and a fuzzer or a load test among them, pass PostgreSQL's default of 100 connections.
+      maxConnections: 400,
     });
     stops.push(() => pg.stop());
     adminUrl = pg.adminUrl;

@@ -23,7 +23,7 @@ describe('the page check', () => {
   it('passes Chinese text with codes, names of formats and the allowlist', () => {
     expect(
       textProblems(
-        '统一社会信用代码 91140525MA0K7L2X8Q，下载 PDF 文件，扫描 QR 码，证照编号 11100000000013338W001',
+        '统一社会信用代码 91140525MA0K7L2X8Q，下载 PDF 文件，扫描 QR 码，证照编号 11100000000013338W001，办件编号 YZ-2026-000123',
       ),
     ).toEqual([]);
   });
