@@ -63,7 +63,7 @@ const RULES: Array<{ rule: string; pattern: RegExp }> = [
  * numbers), e-mail addresses, URLs and file names.
  */
 const DATA_TOKEN =
-  /[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|\b[0-9a-fA-F:]{16,}\b|\b[A-Z0-9]*\d[A-Z0-9-]*\b|[\w.+-]+@[\w.-]+|https?:\/\/\S+|[\w-]+\.(?:pdf|ofd|png|svg|csv|xlsx|xml)\b/g;
+  /\b[A-Z]{2}-\d{4}-\d{6}\b|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|\b[0-9a-fA-F:]{16,}\b|\b[A-Z0-9]*\d[A-Z0-9-]*\b|[\w.+-]+@[\w.-]+|https?:\/\/\S+|[\w-]+\.(?:pdf|ofd|png|svg|csv|xlsx|xml)\b/g;
 
 /**
  * What the visible text of a page shows that it should not. `words` is the text outside code elements (`code`,
