@@ -21,6 +21,9 @@ const DN_LABELS: Record<string, string> = {
   emailAddress: '电子邮箱',
 };
 
+/** Country codes as written in certificates (`C=CN`). */
+const COUNTRY_NAMES: Record<string, string> = { CN: '中国' };
+
 /** One attribute a line (`type=value`), as node-forge and the certificate views print them. */
 export function distinguishedNameText(dn: string): string {
   return dn
@@ -30,8 +33,10 @@ export function distinguishedNameText(dn: string): string {
     .map((line) => {
       const i = line.indexOf('=');
       if (i < 0) return line;
-      const label = DN_LABELS[line.slice(0, i)];
-      const value = line.slice(i + 1);
+      const key = line.slice(0, i);
+      const label = DN_LABELS[key];
+      const raw = line.slice(i + 1);
+      const value = key === 'C' || key === 'countryName' ? (COUNTRY_NAMES[raw] ?? raw) : raw;
       return label ? `${label}：${value}` : value;
     })
     .join('，');

@@ -109,8 +109,15 @@ function page(
         atText: shanghaiDateTimeSeconds(r.at),
         rolesText: r.actorRoles.map((x) => ROLE_LABELS[x as UserRole] ?? x).join('、'),
         outcomeLabel: OUTCOME_LABELS[r.outcome] ?? r.outcome,
-        detailsText: JSON.stringify(r.details),
+        detailsText: detailsText(r.details),
       })),
     },
   });
+}
+
+/** The recorded details as compact JSON, without empty (null) entries: nothing prints "null" on the page. */
+function detailsText(details: unknown): string {
+  if (details === null || details === undefined) return '';
+  const text = JSON.stringify(details, (_key, value: unknown) => (value === null ? undefined : value));
+  return text === '{}' ? '' : text;
 }

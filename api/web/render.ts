@@ -9,6 +9,7 @@ import { APPLICATION_STATUS_LABELS, ApplicationStatus } from '../../domain/seal-
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../principal';
 import { navFor } from './navigation';
+import { distinguishedNameText } from '../../presentation/certificate-text';
 
 const ROOT = path.join(__dirname, '..', '..', 'templates');
 const hbs = Handlebars.create();
@@ -22,6 +23,10 @@ hbs.registerHelper('sealStatusLabel', (s: SealStatus) => SEAL_STATUS_LABELS[s] ?
 hbs.registerHelper('statusLabel', (s: ApplicationStatus) => APPLICATION_STATUS_LABELS[s] ?? s);
 hbs.registerHelper('roleLabel', (r: UserRole) => ROLE_LABELS[r] ?? r);
 hbs.registerHelper('algorithmLabel', (a: unknown) => algorithmLabel(String(a ?? '')));
+// A certificate subject as the API prints it (`CN=…, O=…`) in words.
+hbs.registerHelper('dnText', (dn: unknown) =>
+  distinguishedNameText(String(dn ?? '').replace(/, (?=[A-Za-z][A-Za-z0-9.]*=)/g, '\n')),
+);
 hbs.registerHelper('actionLabel', (a: string) => ACTION_LABELS[a] ?? a);
 
 /** A signature algorithm in words: `sha256WithRSAEncryption` is "RSA 签名（SHA-256 摘要）". */

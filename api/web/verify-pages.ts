@@ -36,6 +36,7 @@ function pageModel(report: VerificationReport, asked: string) {
       ...c,
       mark: MARKS[String(c.passed) as keyof typeof MARKS],
       state: c.passed === true ? 'ok' : c.passed === false ? 'bad' : 'skipped',
+      detailParts: detailParts(c.detail),
     })),
     signingTimeText: report.signature ? shanghaiDateTime(report.signature.signingTime) : null,
     verifiedAtText: shanghaiDateTime(report.verifiedAt),
@@ -49,6 +50,14 @@ function pageModel(report: VerificationReport, asked: string) {
       validToText: licence.validTo ?? '长期',
     },
   };
+}
+
+/** A check's detail with its machine codes (`jincheng-elicence/1`, `licence.issuance`) marked as code. */
+function detailParts(detail: string): Array<{ text: string; code: boolean }> {
+  return detail
+    .split(/([a-z][a-z0-9]*(?:[-/_.][a-z0-9]+)+)/)
+    .filter(Boolean)
+    .map((text) => ({ text, code: /^[a-z][a-z0-9]*(?:[-/_.][a-z0-9]+)+$/.test(text) }));
 }
 
 function caModel(ca: PublishedCaCertificate) {

@@ -27,19 +27,7 @@ const PAGES_PER_ROLE = 12;
  * Findings not yet mended (route pattern, then rule), each to be taken off this list as it is fixed; any other
  * finding fails the test. Listed in the session note (/work/notes/s4-17a-report.md) as open work.
  */
-const KNOWN_FINDINGS = new Set([
-  '/seal-applications/new 英文', // 抄送 is a Ctrl-click multi-select (Build 6 people picker)
-  '/seals/:id [object Object]', // the seal page's 用印申请 list status
-  '/seals/:id 英文', // the seal-use section names the certificate (CN) and the system actor
-  '/seals/:id 横向溢出',
-  '/licences/:id 英文', // the licence's signature block: X.509 field names
-  '/flows 英文', // the scope of a seeded flow reads "system"
-  '/audit null', // the details column prints the recorded JSON
-  '/verify/:id 英文', // the verification's technical checks in English
-  '/verify/:id 横向溢出',
-  '/verify/:id/copy 状态 403', // the public copy answers 403 without a holder's share
-  '/verify/:id/copy 控制台错误',
-]);
+const KNOWN_FINDINGS = new Set<string>([]);
 const knownSeen = new Set<string>();
 const DESK = { width: 1366, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -80,6 +68,16 @@ afterAll(async () => {
   await browser?.close();
   await t?.stop();
 });
+
+/**
+ * Pages deeper than the first twelve a role reaches by links, opened first so that they are always checked: the
+ * issuer's licence page (its signature block) and the administrator's flow list.
+ */
+function deepPages(username: string): string[] {
+  if (username === 'zz-amr-issuer') return [`/licences/${identifier}`];
+  if (username === 'zz-admin') return ['/flows'];
+  return [];
+}
 
 /** Watches a page for console errors and failed requests; `take` returns and clears what it saw. */
 function watch(page: Page) {
@@ -168,7 +166,7 @@ async function crawl(label: string, desk: BrowserContext, start: string[]) {
 it('every page of every role, and the public pages, at 1366 px and 390 px', async () => {
   for (const username of ACCOUNTS) {
     const page = await loginPage(browser, t.url, username, { viewport: DESK });
-    await crawl(username, page.context(), [new URL(page.url()).pathname]);
+    await crawl(username, page.context(), [new URL(page.url()).pathname, ...deepPages(username)]);
     await page.context().close();
   }
   const pub = await browser.newContext({ locale: 'zh-CN', viewport: DESK });
@@ -176,7 +174,8 @@ it('every page of every role, and the public pages, at 1366 px and 390 px', asyn
   await crawl('公众', pub, [
     '/verify',
     `/verify/${identifier}`,
-    `/verify/${identifier}/copy`,
+    // Not the printable copy: without the holder's access code it answers 403 by design (the copy shows the face);
+    // with the code it is covered by licence.e2e.test.ts.
     '/verify/pdf',
     '/login',
   ]);

@@ -5,6 +5,7 @@
  * full data for the issuing unit, masked for a using unit; another unit refused; the management unit's list of
  * late arrivals (LM-9).
  */
+import { algorithmLabel } from '../../api/web/render';
 import { AuditEvent } from '../../db/entities';
 import {
   BUSINESS_LICENCE_CODE,
@@ -141,7 +142,7 @@ describe('/licences/:identifier', () => {
     // The signature: seal, time, certificate, algorithm, data hash.
     expect(html).toContain('泽州县市场监督管理局证照专用章');
     expect(html).toContain(v2.signature.dataHash);
-    expect(html).toContain(v2.signature.algorithm);
+    expect(html).toContain(algorithmLabel(v2.signature.algorithm)); // in words, behind 技术详情
     expect(html).toContain(v2.signature.esId);
     // 签章人: 张丽 (zz-amr-clerk), whose standing seal-use authorisation the signing used.
     expect(v2.signature.signerName).toBe('张丽');

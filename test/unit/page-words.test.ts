@@ -26,6 +26,9 @@ describe('the page check', () => {
         '统一社会信用代码 91140525MA0K7L2X8Q，下载 PDF 文件，扫描 QR 码，证照编号 11100000000013338W001，办件编号 YZ-2026-000123',
       ),
     ).toEqual([]);
+    // 办件编号: two capital letters of the process kind, the year and the number.
+    expect(textProblems('办件编号 YZ-2026-000001')).toEqual([]);
+    expect(textProblems('办件编号 YZ-draft')).toEqual([{ rule: '英文', sample: 'YZ draft' }]);
   });
 
   it('follows page links only, and visits one id of a route', () => {
@@ -46,6 +49,7 @@ describe('words for certificates', () => {
         'CN=泽州县市场监督管理局\nO=泽州县市场监督管理局\norganizationIdentifier=11140525MB1234567X',
       ),
     ).toBe('名称：泽州县市场监督管理局，单位：泽州县市场监督管理局，统一社会信用代码：11140525MB1234567X');
+    expect(distinguishedNameText('C=CN\nO=山西省电子政务CA')).toBe('国家：中国，单位：山西省电子政务CA');
   });
   it('says what a signature algorithm is', () => {
     expect(algorithmLabel('sha256WithRSAEncryption')).toBe('RSA 签名（SHA-256 摘要）');
