@@ -34,6 +34,12 @@ async function expectNoHorizontalOverflow(page: Page) {
   expect(scroll).toBeLessThanOrEqual(client);
 }
 
+/** Keeps a screenshot of a page whose text is whole: no unrendered values. */
+async function keep(page: Page, name: string) {
+  expect(await page.textContent('main')).not.toMatch(/\[object Object\]|undefined|null|NaN/);
+  await screenshot(page, SUITE, name);
+}
+
 /** Runs `step`; on failure keeps a screenshot and reports where the page was and what it showed. */
 async function step<T>(page: Page, name: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -70,7 +76,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
 
   const supervisor = await loginPage(browser, t.url, SUPERVISOR, DESKTOP);
   const before = await slaRectification(supervisor);
-  await screenshot(supervisor, SUITE, '01-sla-before');
+  await keep(supervisor, '01-sla-before');
 
   // The supervisor runs supervision from the page; the paper finding appears, new.
   await supervisor.goto(`${t.url}/supervision/findings`);
@@ -85,7 +91,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
   const findingId = found.body.items[0].id as string;
   const findingRow = supervisor.locator(`#finding-list tr[data-finding-id="${findingId}"]`);
   await expect(findingRow.locator('.finding-state').textContent()).resolves.toBe('新发现');
-  await screenshot(supervisor, SUITE, '02-findings-after-run');
+  await keep(supervisor, '02-findings-after-run');
 
   // The order: this finding, the unit, requirements and 5 working days.
   await step(supervisor, 'order', async () => {
@@ -103,7 +109,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
   const orderId = orderUrl.split('/').at(-1)!;
   expect(await supervisor.textContent('#order-status')).toBe('整改中');
   expect(await supervisor.textContent('#order-findings .finding-state')).toBe('已责令整改');
-  await screenshot(supervisor, SUITE, '03-order-page');
+  await keep(supervisor, '03-order-page');
 
   // The SLA dashboard counts the open order and links its page.
   const ordered = await slaRectification(supervisor);
@@ -111,7 +117,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
   expect(
     await supervisor.locator(`#kind-rectification a[href="/rectification-orders/${orderId}"]`).count(),
   ).toBe(1);
-  await screenshot(supervisor, SUITE, '04-sla-with-order');
+  await keep(supervisor, '04-sla-with-order');
 
   // The designated person, on a phone: the unit's orders, the order, the report.
   const unit = await loginPage(browser, t.url, DESIGNATED, PHONE);
@@ -121,7 +127,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
     await unit.waitForSelector('#report-form');
   });
   await expectNoHorizontalOverflow(unit);
-  await screenshot(unit, SUITE, '05-unit-order-phone');
+  await keep(unit, '05-unit-order-phone');
   await step(unit, 'report', async () => {
     await unit.fill(
       '#report-form textarea[name="report"]',
@@ -133,7 +139,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
   expect(await unit.locator('#report-form').count()).toBe(0);
   expect(await unit.textContent('#order-timeline')).toContain('已通知窗口停止索要纸质营业执照');
   await expectNoHorizontalOverflow(unit);
-  await screenshot(unit, SUITE, '06-unit-reported-phone');
+  await keep(unit, '06-unit-reported-phone');
 
   // The supervisor accepts: the order closes, the finding is rectified, the dashboard counts one open order less.
   await supervisor.goto(orderUrl);
@@ -143,9 +149,9 @@ it('a supervisor runs supervision and orders rectification; the designated perso
     await supervisor.waitForSelector('#order-status:text("已验收")');
   });
   expect(await supervisor.textContent('#order-findings .finding-state')).toBe('已整改');
-  await screenshot(supervisor, SUITE, '07-accepted');
+  await keep(supervisor, '07-accepted');
   expect(await slaRectification(supervisor)).toEqual(before);
-  await screenshot(supervisor, SUITE, '08-sla-after');
+  await keep(supervisor, '08-sla-after');
 
   // The supervisor's pages at 390 px.
   const phone = await loginPage(browser, t.url, SUPERVISOR, PHONE);
@@ -153,9 +159,10 @@ it('a supervisor runs supervision and orders rectification; the designated perso
     ['09-findings-phone', '/supervision/findings'],
     ['10-order-phone', `/rectification-orders/${orderId}`],
     ['11-sla-phone', '/supervision/sla'],
+    ['12-orders-phone', '/rectification-orders'],
   ]) {
     await phone.goto(`${t.url}${url}`);
     await expectNoHorizontalOverflow(phone);
-    await screenshot(phone, SUITE, name);
+    await keep(phone, name);
   }
 });
