@@ -10,22 +10,29 @@ import { findingFor } from '../support/supervision';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
+  ExchangeReceiver,
   FOOD_BUSINESS_CODE,
   grantLicenceSealUse,
   issueLicence,
+  startExchangeReceiver,
 } from '../support/licences';
 import { Dispute, DisputeBreach } from '../../db/dispute-entities';
 import { ensureSupervisionSchedule, supervisionScheduleId } from '../../platform/supervision-schedule';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { recordFinding } from '../../db/supervision-findings';
 import { SupervisionFinding } from '../../db/supervision-entities';
+import { runSupervision } from '../../usecases/supervision-run';
 
 let t: TestPlatform;
+// An exchange endpoint that refuses every push (500), so pushes stay undelivered (the sharing rule, kind 4).
+let receiver: ExchangeReceiver;
 beforeAll(async () => {
-  t = await startTestPlatform();
+  receiver = await startExchangeReceiver({ failFirst: Number.MAX_SAFE_INTEGER });
+  t = await startTestPlatform({ exchangeEndpointUrl: receiver.url });
 });
 afterAll(async () => {
   await t?.stop();
+  await receiver?.close();
 });
 
 const audited = (action: string, targetId: string) => t.em().fork().find(AuditEvent, { action, targetId });
@@ -329,7 +336,7 @@ describe('LM-28 supervision runs find the five violation kinds, each with its ev
     );
   });
 
-  it('4 sharing: an exchange push still undelivered a working day after it was queued', async () => {
+  it('4 sharing: an exchange push still undelivered a working day after it was queued; skipped without an endpoint', async () => {
     await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
     const { licence } = await issueLicence(t, businessLicenceBody());
     const queuedAt = new Date(Date.now() - 10 * 86_400_000);
@@ -341,6 +348,12 @@ describe('LM-28 supervision runs find the five violation kinds, each with its ev
         `update exchange_outbox set created_at = ? where licence_id = (select id from licence where identifier = ?)`,
         [queuedAt, licence.identifier],
       );
+    // Without an exchange endpoint configured the rule is skipped: the push waits for the platform, not the unit.
+    const unconfigured = await runSupervision(t.em().fork(), new Date(), {
+      organisationIds: new Set(['zz-amr']),
+      exchangeConfigured: false,
+    });
+    expect(unconfigured.found.exchange_overdue).toBeUndefined();
     expect((await run()).found.exchange_overdue).toBeGreaterThanOrEqual(1);
     expect(await findings('sharing')).toContainEqual(
       expect.objectContaining({
