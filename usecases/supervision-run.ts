@@ -74,6 +74,25 @@ async function collection(em: EntityManager, at: Date): Promise<NewFinding[]> {
   }));
 }
 
+/** Kind 2: force-majeure backlogs not made up by their deadline (LM-11, recorded by the incident's workflow). */
+async function backlog(em: EntityManager, at: Date): Promise<NewFinding[]> {
+  const breaches: Row[] = await em.execute(
+    `select incident_id, organisation_id, due_at, breached_at, missing_case_ids from force_majeure_breach`,
+  );
+  return breaches.map((b) => ({
+    organisationId: String(b.organisation_id),
+    rule: 'force_majeure_backlog_overdue',
+    evidence: {
+      incidentId: b.incident_id,
+      dueAt: iso(b.due_at),
+      breachedAt: iso(b.breached_at),
+      missingCaseIds: b.missing_case_ids,
+    },
+    foundAt: at,
+    sourceKey: `force-majeure-breach:${String(b.incident_id)}`,
+  }));
+}
+
 /** Kind 3: dispute markers or outcomes not given in time (LM-23, recorded by the dispute workflows). */
 async function correction(em: EntityManager, at: Date): Promise<NewFinding[]> {
   const breaches: Row[] = await em.execute(
@@ -156,6 +175,7 @@ async function paper(em: EntityManager, at: Date): Promise<NewFinding[]> {
 const RULES: Array<(em: EntityManager, at: Date, options: RunOptions) => Promise<NewFinding[]>> = [
   catalogue,
   collection,
+  backlog,
   correction,
   sharing,
   paper,

@@ -138,7 +138,7 @@ export const DEADLINE_KINDS: DeadlineKind[] = [
         `select id, organisation_id, backlog_due_at as due_at, failure from force_majeure_incident
           where status = 'cleared' and backlog_due_at is not null and organisation_id in (?)`,
         [],
-        () => null,
+        (r) => `/force-majeure/${String(r.id)}`,
         (r) => `积压补录：${String(r.failure).slice(0, 40)}`,
       ),
     breachesThisMonth: (c) =>

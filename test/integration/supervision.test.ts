@@ -17,6 +17,7 @@ import {
   startExchangeReceiver,
 } from '../support/licences';
 import { Dispute, DisputeBreach } from '../../db/dispute-entities';
+import { ForceMajeureBreach, ForceMajeureIncident } from '../../db/force-majeure-entities';
 import { ensureSupervisionSchedule, supervisionScheduleId } from '../../platform/supervision-schedule';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { recordFinding } from '../../db/supervision-findings';
@@ -289,6 +290,50 @@ describe('LM-28 supervision runs find the five violation kinds, each with its ev
     expect(Date.parse(String(finding!.evidence.receivedAt))).toBeGreaterThan(
       Date.parse(String(finding!.evidence.deadlineAt)),
     );
+  });
+
+  it('2 collection: a force-majeure backlog not made up by its deadline (read from the incident breaches)', async () => {
+    // The unit's staff member who reported and cleared the incident (known to the platform once signed in).
+    expect((await t.call('GET', '/api/force-majeure-incidents', { as: 'zz-amr-issuer' })).status).toBe(200);
+    const em = t.em().fork();
+    const [{ id: userId }] = await em.execute(`select id from app_user where username = 'zz-amr-issuer'`);
+    const id = randomUUID();
+    const due = new Date(Date.now() - 86_400_000);
+    em.create(ForceMajeureIncident, {
+      id,
+      organisationId: 'zz-amr',
+      failure: '业务审批系统数据库服务器硬盘损坏',
+      since: new Date(due.getTime() - 10 * 86_400_000),
+      typeCodes: [BUSINESS_LICENCE_CODE],
+      measures: '启用纸质受理登记',
+      status: 'closed',
+      reportedBy: userId,
+      reportedAt: new Date(due.getTime() - 10 * 86_400_000),
+      clearedBy: userId,
+      clearedAt: new Date(due.getTime() - 4 * 86_400_000),
+      backlog: ['ZZ-FM-1', 'ZZ-FM-2'],
+      backlogDueAt: due,
+      backlogDueProvisional: false,
+      closedAt: due,
+      workflowId: `force-majeure-${id}`,
+    });
+    await em.flush();
+    em.create(ForceMajeureBreach, {
+      incidentId: id,
+      organisationId: 'zz-amr',
+      dueAt: due,
+      breachedAt: due,
+      missingCaseIds: ['ZZ-FM-2'],
+    });
+    await em.flush();
+    expect((await run()).found.force_majeure_backlog_overdue).toBe(1);
+    const finding = (await findings('collection')).find((f) => f.evidence.incidentId === id);
+    expect(finding).toMatchObject({
+      rule: 'force_majeure_backlog_overdue',
+      evidence: { dueAt: due.toISOString(), missingCaseIds: ['ZZ-FM-2'] },
+    });
+    // Recorded once: the next run finds nothing new.
+    expect((await run()).found.force_majeure_backlog_overdue).toBeUndefined();
   });
 
   it('3 correction: a dispute whose outcome was not given in time (read from the dispute breaches)', async () => {
