@@ -109,7 +109,7 @@ async function higherSupervisors(em: EntityManager, managementOrganisationId: st
 
 export function createRectificationActivities(deps: RectificationActivityDeps): RectificationActivities {
   const fork = () => deps.orm.em.fork() as EntityManager;
-  const pageUrl = (id: string) => `${deps.publicUrl}/api/rectification-orders/${id}`;
+  const pageUrl = (id: string) => `${deps.publicUrl}/rectification-orders/${id}`;
 
   const mail = async (
     em: EntityManager,

@@ -7,10 +7,15 @@ export interface SupervisionRunActivities {
   runSupervision(req: { at: string }): Promise<SupervisionRunResult>;
 }
 
-export function createSupervisionRunActivities(deps: { orm: Orm }): SupervisionRunActivities {
+export function createSupervisionRunActivities(deps: {
+  orm: Orm;
+  exchangeEndpointUrl?: string;
+}): SupervisionRunActivities {
   return {
     async runSupervision({ at }) {
-      return runSupervision(deps.orm.em.fork() as EntityManager, new Date(at));
+      return runSupervision(deps.orm.em.fork() as EntityManager, new Date(at), {
+        exchangeConfigured: Boolean(deps.exchangeEndpointUrl),
+      });
     },
   };
 }

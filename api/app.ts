@@ -36,6 +36,7 @@ import { AssessmentReportService } from './services/assessment-reports';
 import { reportPageRoutes } from './web/report-pages';
 import { SlaDashboardService } from './services/sla-dashboard';
 import { slaPageRoutes } from './web/sla-pages';
+import { rectificationPageRoutes } from './web/rectification-pages';
 import { AnnouncedCaseService } from './services/announced-cases';
 import { SupervisionFindingService } from './services/supervision-findings';
 import { RectificationOrderService } from './services/rectification-orders';
@@ -182,13 +183,14 @@ export function createApp(ctx: AppContext) {
   app.use('/api', organisationRoutes(ctx, registry, people, reorganisations));
   app.use('/api', forceMajeureRoutes(ctx, new ForceMajeureService(ctx)));
   const findings = new SupervisionFindingService(ctx);
+  const rectificationOrders = new RectificationOrderService(ctx);
   app.use(
     '/api',
     supervisionRoutes(
       ctx,
       new AnnouncedCaseService(ctx),
       findings,
-      new RectificationOrderService(ctx),
+      rectificationOrders,
       new RandomSampleService(ctx, findings),
     ),
   );
@@ -239,6 +241,7 @@ export function createApp(ctx: AppContext) {
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(reportPageRoutes(ctx, assessment, findings));
   app.use(slaPageRoutes(ctx, new SlaDashboardService(ctx, findings, approvals)));
+  app.use(rectificationPageRoutes(ctx, findings, rectificationOrders));
   app.use(workbenchPageRoutes(ctx, approvals, licences));
   app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
   app.use((req: Request, _res: Response, next: NextFunction) =>

@@ -74,6 +74,25 @@ async function collection(em: EntityManager, at: Date): Promise<NewFinding[]> {
   }));
 }
 
+/** Kind 2: force-majeure backlogs not made up by their deadline (LM-11, recorded by the incident's workflow). */
+async function backlog(em: EntityManager, at: Date): Promise<NewFinding[]> {
+  const breaches: Row[] = await em.execute(
+    `select incident_id, organisation_id, due_at, breached_at, missing_case_ids from force_majeure_breach`,
+  );
+  return breaches.map((b) => ({
+    organisationId: String(b.organisation_id),
+    rule: 'force_majeure_backlog_overdue',
+    evidence: {
+      incidentId: b.incident_id,
+      dueAt: iso(b.due_at),
+      breachedAt: iso(b.breached_at),
+      missingCaseIds: b.missing_case_ids,
+    },
+    foundAt: at,
+    sourceKey: `force-majeure-breach:${String(b.incident_id)}`,
+  }));
+}
+
 /** Kind 3: dispute markers or outcomes not given in time (LM-23, recorded by the dispute workflows). */
 async function correction(em: EntityManager, at: Date): Promise<NewFinding[]> {
   const breaches: Row[] = await em.execute(
@@ -95,8 +114,12 @@ async function correction(em: EntityManager, at: Date): Promise<NewFinding[]> {
   }));
 }
 
-/** Kind 4: exchange pushes still undelivered a working day after they were queued (LM-8). */
-async function sharing(em: EntityManager, at: Date): Promise<NewFinding[]> {
+/**
+ * Kind 4: exchange pushes still undelivered a working day after they were queued (LM-8). Skipped when the platform
+ * has no exchange endpoint configured: the pushes then wait for the platform, not for the unit.
+ */
+async function sharing(em: EntityManager, at: Date, options: RunOptions): Promise<NewFinding[]> {
+  if (!options.exchangeConfigured) return [];
   const calendar = await loadWorkingCalendar(em);
   const pending: Row[] = await em.execute(
     `select o.id, o.event, o.attempts, o.last_error, o.created_at, l.identifier, l.issuer_organisation_id
@@ -149,7 +172,21 @@ async function paper(em: EntityManager, at: Date): Promise<NewFinding[]> {
   }));
 }
 
-const RULES = [catalogue, collection, correction, sharing, paper];
+const RULES: Array<(em: EntityManager, at: Date, options: RunOptions) => Promise<NewFinding[]>> = [
+  catalogue,
+  collection,
+  backlog,
+  correction,
+  sharing,
+  paper,
+];
+
+export interface RunOptions {
+  /** Only units in this set (an on-demand run over a jurisdiction); every unit without it. */
+  organisationIds?: ReadonlySet<string>;
+  /** Whether an exchange endpoint is configured (EXCHANGE_ENDPOINT_URL); without one the push rule is skipped. */
+  exchangeConfigured: boolean;
+}
 
 export interface SupervisionRunResult {
   /** New findings per rule (a finding already recorded is not counted again). */
@@ -157,15 +194,16 @@ export interface SupervisionRunResult {
   total: number;
 }
 
-/** Applies every rule at `at`; only units in `organisationIds` when given (an on-demand run over a jurisdiction). */
+/** Applies every rule at `at`; only units in `options.organisationIds` when given. */
 export async function runSupervision(
   em: EntityManager,
   at: Date,
-  organisationIds?: ReadonlySet<string>,
+  options: RunOptions,
 ): Promise<SupervisionRunResult> {
+  const { organisationIds } = options;
   const result: SupervisionRunResult = { found: {}, total: 0 };
   for (const rule of RULES) {
-    for (const finding of await rule(em, at)) {
+    for (const finding of await rule(em, at, options)) {
       if (organisationIds && !organisationIds.has(finding.organisationId)) continue;
       if (await recordFinding(em, finding)) {
         result.found[finding.rule] = (result.found[finding.rule] ?? 0) + 1;

@@ -105,7 +105,7 @@ export const DEADLINE_KINDS: DeadlineKind[] = [
         `select id, organisation_id, deadline_at as due_at, requirements from rectification_order
           where status in ('open', 'submitted', 'returned') and organisation_id in (?)`,
         [],
-        () => null,
+        (r) => `/rectification-orders/${String(r.id)}`,
         (r) => `整改：${String(r.requirements).slice(0, 40)}`,
       ),
     breachesThisMonth: (c) =>
@@ -138,7 +138,7 @@ export const DEADLINE_KINDS: DeadlineKind[] = [
         `select id, organisation_id, backlog_due_at as due_at, failure from force_majeure_incident
           where status = 'cleared' and backlog_due_at is not null and organisation_id in (?)`,
         [],
-        () => null,
+        (r) => `/force-majeure/${String(r.id)}`,
         (r) => `积压补录：${String(r.failure).slice(0, 40)}`,
       ),
     breachesThisMonth: (c) =>

@@ -67,7 +67,10 @@ export class SupervisionFindingService {
   /** POST /api/supervision/runs: every rule over the units of the caller's jurisdiction, now. */
   async run(principal: Principal, meta: RequestMeta) {
     const units = await this.jurisdictionUnits(principal);
-    const result = await runSupervision(this.ctx.em(), new Date(), new Set(units.keys()));
+    const result = await runSupervision(this.ctx.em(), new Date(), {
+      organisationIds: new Set(units.keys()),
+      exchangeConfigured: Boolean(this.ctx.config.exchangeEndpointUrl),
+    });
     await recordAudit(this.ctx.em(), {
       actor: actorOf(principal),
       action: 'supervision.run',

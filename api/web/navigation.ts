@@ -101,6 +101,14 @@ export const NAV_ENTRIES: NavEntry[] = [
   // 督办: supervisors and administrators of a management unit (LM-28).
   { key: 'supervision', label: '督办', href: '/supervision', visible: isManagementOverseer },
   // Issue 14: every deadline kind of the jurisdiction, and the assessment (LM-29).
+  { key: 'findings', label: '监督检查', href: '/supervision/findings', visible: isManagementOverseer },
+  // Rectification orders: a management unit's of its jurisdiction, a unit's leader and staff their unit's (LM-30).
+  {
+    key: 'rectification',
+    label: '整改通知',
+    href: '/rectification-orders',
+    visible: (p) => isManagementOverseer(p) || has('unit_leader', 'licence_issuer', 'dispute_handler')(p),
+  },
   { key: 'sla', label: '时限监控', href: '/supervision/sla', visible: isManagementOverseer },
   { key: 'assessment', label: '考核', href: '/reports/assessment', visible: isManagementOverseer },
   { key: 'organisations', label: '机构与人员', href: '/organisations', visible: isUnitAdmin },

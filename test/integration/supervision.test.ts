@@ -10,22 +10,30 @@ import { findingFor } from '../support/supervision';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
+  ExchangeReceiver,
   FOOD_BUSINESS_CODE,
   grantLicenceSealUse,
   issueLicence,
+  startExchangeReceiver,
 } from '../support/licences';
 import { Dispute, DisputeBreach } from '../../db/dispute-entities';
+import { ForceMajeureBreach, ForceMajeureIncident } from '../../db/force-majeure-entities';
 import { ensureSupervisionSchedule, supervisionScheduleId } from '../../platform/supervision-schedule';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { recordFinding } from '../../db/supervision-findings';
 import { SupervisionFinding } from '../../db/supervision-entities';
+import { runSupervision } from '../../usecases/supervision-run';
 
 let t: TestPlatform;
+// An exchange endpoint that refuses every push (500), so pushes stay undelivered (the sharing rule, kind 4).
+let receiver: ExchangeReceiver;
 beforeAll(async () => {
-  t = await startTestPlatform();
+  receiver = await startExchangeReceiver({ failFirst: Number.MAX_SAFE_INTEGER });
+  t = await startTestPlatform({ exchangeEndpointUrl: receiver.url });
 });
 afterAll(async () => {
   await t?.stop();
+  await receiver?.close();
 });
 
 const audited = (action: string, targetId: string) => t.em().fork().find(AuditEvent, { action, targetId });
@@ -284,6 +292,50 @@ describe('LM-28 supervision runs find the five violation kinds, each with its ev
     );
   });
 
+  it('2 collection: a force-majeure backlog not made up by its deadline (read from the incident breaches)', async () => {
+    // The unit's staff member who reported and cleared the incident (known to the platform once signed in).
+    expect((await t.call('GET', '/api/force-majeure-incidents', { as: 'zz-amr-issuer' })).status).toBe(200);
+    const em = t.em().fork();
+    const [{ id: userId }] = await em.execute(`select id from app_user where username = 'zz-amr-issuer'`);
+    const id = randomUUID();
+    const due = new Date(Date.now() - 86_400_000);
+    em.create(ForceMajeureIncident, {
+      id,
+      organisationId: 'zz-amr',
+      failure: '业务审批系统数据库服务器硬盘损坏',
+      since: new Date(due.getTime() - 10 * 86_400_000),
+      typeCodes: [BUSINESS_LICENCE_CODE],
+      measures: '启用纸质受理登记',
+      status: 'closed',
+      reportedBy: userId,
+      reportedAt: new Date(due.getTime() - 10 * 86_400_000),
+      clearedBy: userId,
+      clearedAt: new Date(due.getTime() - 4 * 86_400_000),
+      backlog: ['ZZ-FM-1', 'ZZ-FM-2'],
+      backlogDueAt: due,
+      backlogDueProvisional: false,
+      closedAt: due,
+      workflowId: `force-majeure-${id}`,
+    });
+    await em.flush();
+    em.create(ForceMajeureBreach, {
+      incidentId: id,
+      organisationId: 'zz-amr',
+      dueAt: due,
+      breachedAt: due,
+      missingCaseIds: ['ZZ-FM-2'],
+    });
+    await em.flush();
+    expect((await run()).found.force_majeure_backlog_overdue).toBe(1);
+    const finding = (await findings('collection')).find((f) => f.evidence.incidentId === id);
+    expect(finding).toMatchObject({
+      rule: 'force_majeure_backlog_overdue',
+      evidence: { dueAt: due.toISOString(), missingCaseIds: ['ZZ-FM-2'] },
+    });
+    // Recorded once: the next run finds nothing new.
+    expect((await run()).found.force_majeure_backlog_overdue).toBeUndefined();
+  });
+
   it('3 correction: a dispute whose outcome was not given in time (read from the dispute breaches)', async () => {
     const em = t.em().fork();
     const id = randomUUID();
@@ -329,7 +381,7 @@ describe('LM-28 supervision runs find the five violation kinds, each with its ev
     );
   });
 
-  it('4 sharing: an exchange push still undelivered a working day after it was queued', async () => {
+  it('4 sharing: an exchange push still undelivered a working day after it was queued; skipped without an endpoint', async () => {
     await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
     const { licence } = await issueLicence(t, businessLicenceBody());
     const queuedAt = new Date(Date.now() - 10 * 86_400_000);
@@ -341,6 +393,12 @@ describe('LM-28 supervision runs find the five violation kinds, each with its ev
         `update exchange_outbox set created_at = ? where licence_id = (select id from licence where identifier = ?)`,
         [queuedAt, licence.identifier],
       );
+    // Without an exchange endpoint configured the rule is skipped: the push waits for the platform, not the unit.
+    const unconfigured = await runSupervision(t.em().fork(), new Date(), {
+      organisationIds: new Set(['zz-amr']),
+      exchangeConfigured: false,
+    });
+    expect(unconfigured.found.exchange_overdue).toBeUndefined();
     expect((await run()).found.exchange_overdue).toBeGreaterThanOrEqual(1);
     expect(await findings('sharing')).toContainEqual(
       expect.objectContaining({

@@ -1,0 +1,171 @@
+/**
+ * Supervision and rectification pages (zh-CN, issue 14, LM-28, LM-30): `/supervision/findings` lists the findings
+ * of the management unit's jurisdiction with a button that runs supervision now and a form that orders a unit to
+ * rectify some of them; `/rectification-orders` lists the orders a user may see (a unit its own, a management unit
+ * those of its jurisdiction); `/rectification-orders/<id>` (the page the order's e-mails and the SLA dashboard link
+ * to) shows the order with the unit's report form and the management unit's accept / return form. Every form goes
+ * through the services of the JSON API; nothing is decided here.
+ */
+import express, { NextFunction, Request, Response, Router } from 'express';
+import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
+import { isManagementOverseer } from '../access';
+import type { AppContext } from '../context';
+import { requestMeta } from '../principal';
+import type { RectificationOrderService } from '../services/rectification-orders';
+import type { SupervisionFindingService } from '../services/supervision-findings';
+import { renderPage, signedIn } from './render';
+
+type Order = Awaited<ReturnType<RectificationOrderService['view']>>;
+type Body = Record<string, string | string[] | undefined>;
+
+const EVENT_LABELS: Record<string, string> = {
+  submit: '提交整改报告',
+  return: '退回整改报告',
+  accept: '验收通过',
+  extend: '延长整改期限',
+  overdue: '逾期未整改',
+};
+
+const text = (raw: Body, key: string) => (typeof raw[key] === 'string' ? (raw[key] as string).trim() : '');
+
+/** The order form as RectificationOrderService's body: a date, or a number of working days. */
+function orderBody(raw: Body) {
+  const date = text(raw, 'deadlineDate');
+  const days = text(raw, 'workingDays');
+  return {
+    organisationId: text(raw, 'organisationId'),
+    findingIds: ([] as string[]).concat(raw.findingIds ?? []),
+    requirements: text(raw, 'requirements'),
+    deadline: date ? { date } : { workingDays: /^\d+$/.test(days) ? Number(days) : days },
+  };
+}
+
+function decisionBody(decision: string, raw: Body) {
+  if (decision === 'submit') return { report: text(raw, 'report') };
+  const comment = text(raw, 'comment');
+  return comment ? { comment } : {};
+}
+
+/** An order as the pages show it: the deadline in the one format, the timeline in words. */
+function orderView(o: Order) {
+  const open = ['open', 'submitted', 'returned'].includes(o.status);
+  return {
+    ...o,
+    dueText: deadlineText(o.deadline.dueAt),
+    timeLeftText: open ? timeLeftText(Date.parse(o.deadline.dueAt) - Date.now()) : '',
+    open,
+    events: o.events.map((e) => {
+      const d = (e.detail ?? {}) as Record<string, unknown>;
+      const note = d.report ?? d.comment ?? d.reason ?? '';
+      return { at: e.at, label: EVENT_LABELS[e.kind] ?? '办理', note: typeof note === 'string' ? note : '' };
+    }),
+  };
+}
+
+export function rectificationPageRoutes(
+  ctx: AppContext,
+  findings: SupervisionFindingService,
+  orders: RectificationOrderService,
+): Router {
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '64kb' });
+  const authenticate = ctx.auth.middleware({ optional: true });
+  const auth = (req: Request, res: Response, next: NextFunction) =>
+    req.principal ? next() : authenticate(req, res, next);
+
+  router.get(
+    '/supervision/findings',
+    auth,
+    signedIn(async (_req, res, principal) => {
+      const [{ items }, units] = await Promise.all([
+        findings.list(principal, {}),
+        findings.jurisdictionUnits(principal),
+      ]);
+      res.send(
+        renderPage('supervision-findings', {
+          title: '监督检查',
+          principal,
+          nav: 'findings',
+          items: items.map((f) => ({ ...f, isNew: f.state === 'new' })),
+          newCount: items.filter((f) => f.state === 'new').length,
+          units: [...units.values()].map((u) => ({ id: u.id, name: u.name })),
+        }),
+      );
+    }),
+  );
+
+  router.post(
+    '/supervision/findings/run',
+    form,
+    auth,
+    signedIn(async (req, res, principal) => {
+      await findings.run(principal, requestMeta(req));
+      res.redirect(303, '/supervision/findings');
+    }),
+  );
+
+  router.post(
+    '/rectification-orders',
+    form,
+    auth,
+    signedIn(async (req, res, principal) => {
+      const order = await orders.order(principal, orderBody(req.body ?? {}), requestMeta(req));
+      res.redirect(303, `/rectification-orders/${encodeURIComponent(order.id)}`);
+    }),
+  );
+
+  router.get(
+    '/rectification-orders',
+    auth,
+    signedIn(async (_req, res, principal) => {
+      const { items } = await orders.list(principal);
+      res.send(
+        renderPage('rectification-orders', {
+          title: '整改通知',
+          principal,
+          nav: 'rectification',
+          items: items.map((o) => ({
+            ...o,
+            dueText: deadlineText(o.deadline.dueAt),
+            timeLeftText: o.closedAt ? '' : timeLeftText(o.timeLeftMs),
+            overdue: !o.closedAt && (o.timeLeftMs ?? 0) < 0,
+          })),
+        }),
+      );
+    }),
+  );
+
+  router.get(
+    '/rectification-orders/:id',
+    auth,
+    signedIn(async (req, res, principal) => {
+      const order = orderView(await orders.view(principal, String(req.params.id)));
+      const own = order.organisationId === principal.organisationId;
+      res.send(
+        renderPage('rectification-order', {
+          title: `整改通知：${order.unitName}`,
+          principal,
+          nav: 'rectification',
+          order,
+          canSubmit: own && (order.status === 'open' || order.status === 'returned'),
+          canReview: !own && isManagementOverseer(principal) && order.status === 'submitted',
+        }),
+      );
+    }),
+  );
+
+  for (const decision of ['submit', 'accept', 'return'] as const) {
+    router.post(
+      `/rectification-orders/:id/${decision}`,
+      form,
+      auth,
+      signedIn(async (req, res, principal) => {
+        const id = String(req.params.id);
+        await orders.decide(principal, id, decision, decisionBody(decision, req.body ?? {}));
+        res.redirect(303, `/rectification-orders/${encodeURIComponent(id)}`);
+      }),
+    );
+  }
+
+  return router;
+}
