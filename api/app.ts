@@ -97,6 +97,7 @@ import { serviceItemRoutes } from './routes/service-items';
 import { ServiceItemService } from './services/service-items';
 import { licenceUsageRoutes } from './routes/licence-usage';
 import { LicenceUsageRequestService } from './services/licence-usage-requests';
+import { refuseNulCharacters } from './nul-characters';
 
 export function createApp(ctx: AppContext) {
   const app = express();
@@ -163,6 +164,7 @@ export function createApp(ctx: AppContext) {
   // JSON bodies are limited per endpoint, to what their content needs (a larger body is a 413); the first
   // matching parser reads the body, the others skip it.
   for (const [prefix, limit] of JSON_BODY_LIMITS) app.use(prefix, express.json({ limit }));
+  app.use(refuseNulCharacters);
   app.use('/api', authRoutes(ctx));
   // Before the routers that require a login for everything under /api: the deadline is public.
   app.use('/api', calendarRoutes(ctx, calendar));

@@ -1,6 +1,7 @@
 /** Validation at the edge with zod; messages in Chinese (zh-CN locale), each naming its field and rule. */
 import { z } from 'zod';
 import { badRequest, FieldProblem } from './errors';
+import { nulProblem } from './nul-characters';
 
 z.config(z.locales.zhCN());
 
@@ -19,6 +20,9 @@ export function problemsOf(error: z.ZodError): FieldProblem[] {
 }
 
 export function parse<T extends z.ZodType>(schema: T, data: unknown): z.infer<T> {
+  // Bodies parsed after the global check (forms) are checked here (api/nul-characters.ts).
+  const nul = nulProblem(data, '');
+  if (nul) throw badRequest([nul]);
   const result = schema.safeParse(data);
   if (!result.success) throw badRequest(problemsOf(result.error));
   return result.data;

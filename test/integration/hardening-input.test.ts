@@ -451,6 +451,27 @@ describe("the fuzzer's findings", () => {
     expect(pdf.status).toBe(201);
   });
 
+  it('a NUL character is refused before it reaches the database: 400 naming the field in a query or body, 404 in a path', async () => {
+    // The ORM writes parameters into the SQL text, where a NUL cut the statement (08P01): it was answered 503.
+    const query = await t.call('GET', '/api/usage-list-requests?organisationId=org%00x', {
+      as: 'zz-approval-reviewer',
+    });
+    expect(query.status).toBe(400);
+    expect(query.body.error.details[0]).toMatchObject({ field: 'organisationId', rule: 'no_nul' });
+    const holder = await t.call('GET', '/api/licenses?holderCode=%00abc', { as: 'holder-xingjin' });
+    expect(holder.status).toBe(400);
+    const body = await t.call('POST', '/api/verify', { body: { identifier: `${identifier}\u0000` } });
+    expect(body.status).toBe(400);
+    expect(body.body.error.details[0]).toMatchObject({ field: 'identifier', rule: 'no_nul' });
+    const path = await t.call('GET', `/api/licenses/${identifier}%00/export`, { as: 'zz-amr-system' });
+    expect(path.status).toBe(404);
+    // The connection pool is unharmed: the same requests without the NUL still work.
+    expect((await t.call('GET', '/api/usage-list-requests', { as: 'zz-approval-reviewer' })).status).toBe(
+      200,
+    );
+    expect((await t.call('POST', '/api/verify', { body: { identifier } })).status).toBe(200);
+  });
+
   it('an unbounded X-Request-Id is replaced, never echoed or stored', async () => {
     const long = 'r'.repeat(10_000);
     const res = await t.call('POST', '/api/verify', {

@@ -6,7 +6,7 @@
  * late arrivals (LM-9).
  */
 import { algorithmLabel } from '../../api/web/render';
-import { AuditEvent } from '../../db/entities';
+import { AuditEvent, Seal } from '../../db/entities';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
@@ -107,15 +107,18 @@ describe('/licences: 签发准备情况 (SM-12)', () => {
     const foodRow = row(FOOD_BUSINESS_CODE);
     expect(foodRow).toContain('无可用授权');
     expect(foodRow).toContain('泽州县市场监督管理局证照专用章');
-    // Handlebars writes `=` in attributes as `&#x3D;`, which the browser reads back as `=`.
-    const link = /href="(\/seals\/[^"]+\/use-requests\/new\?[^"]+)"/.exec(foodRow);
-    expect(link).not.toBeNull();
-    const href = link![1]!.replace(/&#x3D;/g, '=');
-    expect(href).toContain(`licenceType=${FOOD_BUSINESS_CODE}`);
+    // The issuer may not apply for seal use: the row says who may, and with which document title (no dead link).
+    expect(foodRow).not.toContain('use-requests/new');
+    expect(foodRow).toContain('请本单位印章申请人或单位负责人申请用印授权');
+    expect(foodRow).toContain('电子证照签发：食品经营许可证（11100000000013338W002）');
     expect(html).toContain(`<tr data-case-id="${food.caseId}">`);
     expect(html).toContain('等待用印授权');
 
-    // The link opens the seal-use form with the title issuance looks for, for a seal applicant to submit.
+    // The seal applicant opens the same seal's form for the type, prefilled with the title issuance looks for.
+    const seal = await t
+      .em()
+      .findOneOrFail(Seal, { name: '泽州县市场监督管理局证照专用章', organisationId: 'zz-amr' });
+    const href = `/seals/${seal.id}/use-requests/new?licenceType=${FOOD_BUSINESS_CODE}`;
     const form = await page(href, 'zz-amr-clerk');
     expect(form).toContain('电子证照签发：食品经营许可证（11100000000013338W002）');
     expect(form).toMatch(/name="maxUses"[^>]*value="1000"/);

@@ -150,7 +150,7 @@ describe('a 泽州县 application reviewed by county, city and province (SM-5)',
   });
 
   it('sends the applicant the outcome e-mail through SMTP', async () => {
-    const mail = await t.mailbox.waitFor((m) => m.text.includes(applicationId));
+    const mail = await t.mailbox.waitFor((m) => m.text.includes(`/seal-applications/${applicationId}`));
     expect(mail.to).toEqual(['zz-amr-clerk@jincheng.example']);
     expect(mail.subject).toBe('【电子印章】您的“泽州县市场监督管理局合同专用章”申请已通过');
     expect(mail.text).toContain('已通过全部审核并完成制作');
@@ -210,7 +210,7 @@ describe('rejection at the city level', () => {
       'jc-approval',
     ]);
 
-    const mail = await t.mailbox.waitFor((m) => m.text.includes(app.id));
+    const mail = await t.mailbox.waitFor((m) => m.text.includes(`/seal-applications/${app.id}`));
     expect(mail.subject).toContain('已驳回');
     expect(mail.text).toContain(reason);
   });
@@ -283,7 +283,9 @@ describe('SM-7 checks before the seal is made', () => {
     // Plain Chinese for the applicant: no requirement id in the reason.
     expect(view.outcomeReason).not.toMatch(/SM-\d/);
     expect(await t.em().count(Seal, { applicationId: app.id })).toBe(0);
-    expect((await t.mailbox.waitFor((m) => m.text.includes(app.id))).text).toContain('过期');
+    expect((await t.mailbox.waitFor((m) => m.text.includes(`/seal-applications/${app.id}`))).text).toContain(
+      '过期',
+    );
   });
 
   it('a seal name inconsistent with the certificate subject ends the application with a clear reason and no seal', async () => {

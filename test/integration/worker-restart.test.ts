@@ -99,7 +99,7 @@ it('a worker killed mid-chain and started again: the process resumes and exactly
     status: 'approved',
     sealId: result.sealId,
   });
-  const mails = t.mailbox.messages.filter((m) => m.text.includes(app.id));
+  const mails = t.mailbox.messages.filter((m) => m.text.includes(`/seal-applications/${app.id}`));
   expect(mails).toHaveLength(1);
 });
 
@@ -139,5 +139,5 @@ it('making the seal and sending the e-mail again (an activity retried after a cr
 
   expect(await t.em().count(Seal, { applicationId: app.id })).toBe(1);
   expect(await t.em().count(EmailMessage, { id: `seal-application-${app.id}:outcome` })).toBe(1);
-  expect(t.mailbox.messages.filter((m) => m.text.includes(app.id))).toHaveLength(1);
+  expect(t.mailbox.messages.filter((m) => m.text.includes(`/seal-applications/${app.id}`))).toHaveLength(1);
 });
