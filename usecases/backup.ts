@@ -21,6 +21,7 @@ import { copyFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { pipeline as streamPipeline, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { Client } from 'pg';
 import { openOrm } from '../db/orm';
@@ -206,24 +207,35 @@ async function* backupLines(file: string, key: string): AsyncGenerator<Line> {
       if (err) failure = err;
     },
   );
-  let rest = '';
   try {
-    for await (const chunk of plain) {
-      rest += (chunk as Buffer).toString('utf8');
-      let newline: number;
-      while ((newline = rest.indexOf('\n')) >= 0) {
-        const line = rest.slice(0, newline);
-        rest = rest.slice(newline + 1);
-        if (line) yield JSON.parse(line) as Line;
-      }
-    }
+    for await (const line of ndjsonLines(plain)) yield JSON.parse(line) as Line;
   } catch (err) {
     throw new Error(
       `the backup cannot be read (wrong BACKUP_KEY or a damaged file): ${(failure ?? (err as Error)).message}`,
     );
   }
   if (failure) throw new Error(`the backup cannot be read: ${(failure as Error).message}`);
-  if (rest.trim()) yield JSON.parse(rest) as Line;
+}
+
+/**
+ * The non-empty lines of a UTF-8 byte stream. A chunk may end inside a character (Chinese is three bytes in UTF-8):
+ * the decoder keeps the partial bytes for the next chunk. Decoding each chunk alone had turned such a character
+ * into U+FFFD, which a restore then wrote as a changed audit row.
+ */
+export async function* ndjsonLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const utf8 = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of chunks) {
+    rest += utf8.write(chunk);
+    let newline: number;
+    while ((newline = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, newline);
+      rest = rest.slice(newline + 1);
+      if (line) yield line;
+    }
+  }
+  rest += utf8.end();
+  if (rest.trim()) yield rest;
 }
 
 export interface RestoreOptions {
