@@ -27,7 +27,7 @@ import { logLeafHash } from '../../pki/transparency-log';
 import { inclusionEvidence } from '../../usecases/transparency-log';
 import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
 import { licenceIssuanceWorkflow } from '../../workflows/licence-issuance';
-import { licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
+import { issuanceSettled, licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
@@ -112,7 +112,6 @@ export type LateArrivalsQuery = z.infer<typeof LateArrivalsQuery>;
 type Meta = RequestMeta;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LicenceService {
   private readonly durable: DurableRequests;
@@ -244,6 +243,7 @@ export class LicenceService {
     const id = randomUUID();
     const workflowId = licenceIssuanceWorkflowId(id);
     const action = r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request';
+    let receivedAt = new Date();
     const submitted = await this.durable.submit({
       findExisting: () =>
         this.ctx
@@ -254,7 +254,7 @@ export class LicenceService {
             { disableIdentityMap: true },
           ),
       prepare: async (): Promise<NewRequest<typeof licenceIssuanceWorkflow>> => {
-        const receivedAt = new Date();
+        receivedAt = new Date();
         const caseClosedAt = new Date(r.caseClosedAt);
         const lateness = issuanceLateness(
           await calendarCacheOf(this.ctx.orm).get(this.ctx.em()),
@@ -333,14 +333,21 @@ export class LicenceService {
       },
     });
     if (!submitted.created) return this.repeat(principal, submitted.existing, r.fingerprint);
-    // LM-9: a case announced when it closed ends with its licence's arrival.
-    const stored = await this.issuanceRow(id);
-    await new AnnouncedCaseService(this.ctx).issuanceArrived(
-      principal.organisationId,
-      r.caseId,
-      stored.receivedAt,
-    );
+    // LM-9: a case announced when it closed ends with its licence's arrival (at the time the row was stored with).
+    await new AnnouncedCaseService(this.ctx).issuanceArrived(principal.organisationId, r.caseId, receivedAt);
     return this.answer(principal, id, true);
+  }
+
+  /** Returns once the issuance's first signing attempt settled, or after ISSUE_WAIT_MS, or when unreachable. */
+  private async untilSettled(workflowId: string): Promise<void> {
+    const temporal = this.ctx.temporal;
+    try {
+      await temporal.withDeadline(Date.now() + ISSUE_WAIT_MS, () =>
+        temporal.workflow.getHandle(workflowId).executeUpdate(issuanceSettled),
+      );
+    } catch {
+      // Timed out (no worker, a slow signing), or the workflow already closed: the row says where it stands.
+    }
   }
 
   /** An earlier request with the same case id: the same content gets its current state, other content a 409. */
@@ -386,17 +393,13 @@ export class LicenceService {
   /**
    * Waits up to ISSUE_WAIT_MS for the request to leave `pending`, then answers: issued → 201 (200 for a repeat)
    * with the licence; awaiting a seal-use authorisation or still pending → 202 (200 for a repeat); failed → 409.
+   * Issue 19 Build 3: the wait is the workflow's `issuanceSettled` update (one long poll), not a polling of the row;
+   * whatever the update answers, the row is read afterwards and decides.
    */
   private async answer(principal: Principal, issuanceId: string, created: boolean): Promise<IssueAnswer> {
-    const until = Date.now() + ISSUE_WAIT_MS;
-    let issuance = await this.issuanceRow(issuanceId);
-    // Signing usually takes a few tens of milliseconds: look often at first, then back off.
-    for (
-      let pause = 20;
-      issuance.status === 'pending' && Date.now() < until;
-      pause = Math.min(pause * 1.5, 250)
-    ) {
-      await sleep(pause);
+    let issuance = created ? null : await this.issuanceRow(issuanceId);
+    if (!issuance || issuance.status === 'pending') {
+      await this.untilSettled(licenceIssuanceWorkflowId(issuanceId));
       issuance = await this.issuanceRow(issuanceId);
     }
     const location = `/api/licenses/issuances/${encodeURIComponent(issuance.caseId)}`;
