@@ -274,11 +274,11 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   await noHorizontalOverflow(phone);
   expect(await phone.textContent('.step.current')).toContain('单位负责人复核');
   expect(await phone.textContent('#timeline li[data-action=branch_taken]')).toContain('默认分支');
-  expect(
-    await phone
-      .locator('#timeline li[data-action=approved] img.signature-image')
-      .evaluate((img) => (img as HTMLImageElement).naturalWidth),
-  ).toBeGreaterThan(0);
+  // The signature loads lazily: scrolled to, below the material on the phone (issue 17).
+  const phoneSignature = phone.locator('#timeline li[data-action=approved] img.signature-image');
+  await phoneSignature.scrollIntoViewIfNeeded();
+  await phoneSignature.evaluate((img) => (img as HTMLImageElement).decode());
+  expect(await phoneSignature.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
   await screenshot(phone, SUITE, '08-internal-down-default-branch-390');
 
   await leader.goto(`${t.url}/approvals/${internal}`);
