@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { AuditEvent } from '../../db/entities';
 import { approvalHelpers, step } from '../support/approvals';
 import { ARTIFACTS, launchChromium, loginPage, screenshot } from '../support/browser';
 import { startTestPlatform, TestPlatform } from '../support/platform';
@@ -41,6 +42,12 @@ it('approves a seal application at 390 px from the inline material in a modal di
     if (i > 100) throw new Error('the review task did not appear');
     await new Promise((r) => setTimeout(r, 100));
   }
+
+  // Without JavaScript an action link brings the page back with its dialog open in place.
+  const plain = await t.call('GET', `/approvals/${key}?action=t0-approve`, { as: 'zz-approval-reviewer' });
+  expect(plain.body).toMatch(/<dialog class="action ?" id="t0-approve"[^>]*\bopen>/);
+  const closed = await t.call('GET', `/approvals/${key}`, { as: 'zz-approval-reviewer' });
+  expect(closed.body).toMatch(/<dialog class="action ?" id="t0-approve"[^>]*-title" >/);
 
   const phone = await loginPage(browser, t.url, 'zz-approval-reviewer', {
     viewport: { width: 390, height: 844 },
@@ -137,6 +144,9 @@ it('approves a seal application at 390 px from the inline material in a modal di
   expect(text).toMatch(/同意[\s\S]*材料齐全，同意制发。/);
   expect(text).toContain('审核意见.txt');
   expect(text).toContain('已通过');
+  expect(await t.em().count(AuditEvent, { action: 'approval.printed', targetId: key })).toBe(1);
+  // Only those who may read the process may print it.
+  expect((await t.call('GET', `/approvals/${key}/print.pdf`, { as: 'jc-hrss-verifier' })).status).toBe(403);
   // The first page as a picture beside the screenshots.
   execFileSync('pdftoppm', [
     '-png',
