@@ -1,12 +1,15 @@
 /**
  * What is being approved, as the approval page and the printed 审批单 show it (issue 17 Build 4): the application's
  * fields in words, the seal imprint, and every attachment that came with the process (with links). A seal
- * application's material is read from its record; other kinds show their title and a link to their own page.
+ * application's and a seal-use request's material are read from their records; other kinds show their title and a
+ * link to their own page.
  */
 import type { Principal } from '../principal';
 import { ApiError } from '../errors';
 import type { ApprovalView } from '../services/approvals';
 import type { SealApplicationService } from '../services/seal-applications';
+import type { SealUseService } from '../services/seal-use';
+import { SEAL_KIND_LABELS, SealKind } from '../../domain/seal';
 import { shanghaiDateTime } from '../../domain/format';
 
 export interface ApprovalMaterial {
@@ -33,8 +36,32 @@ function attachmentsOf(view: ApprovalView): ApprovalMaterial['attachments'] {
   );
 }
 
+/** The services the material is read from. */
+export interface MaterialSources {
+  sealApplications: SealApplicationService;
+  sealUse: SealUseService;
+}
+
+/** A seal-use request's fields in words: the seal, the documents, how often and when, why. */
+async function sealUseFields(sealUse: SealUseService, principal: Principal, id: string) {
+  const r = await sealUse.view(principal, id);
+  return [
+    { label: '申请单位', value: r.organisationName },
+    {
+      label: '使用印章',
+      value: `${r.sealName}（${SEAL_KIND_LABELS[r.sealKind as SealKind] ?? '电子印章'}）`,
+    },
+    { label: '用印文件', value: r.documents.map((d) => d.title).join('；') },
+    { label: '用印次数', value: `至多 ${r.maxUses} 次` },
+    { label: '用印期限', value: `${shanghaiDateTime(r.validFrom)} 至 ${shanghaiDateTime(r.validTo)}` },
+    { label: '申请事由', value: r.reason },
+    { label: '申请人', value: r.applicant.displayName },
+    { label: '提交时间', value: shanghaiDateTime(r.createdAt) },
+  ];
+}
+
 export async function approvalMaterial(
-  sealApplications: SealApplicationService,
+  sources: MaterialSources,
   principal: Principal,
   view: ApprovalView,
   options: { inlineImprint?: boolean } = {},
@@ -49,9 +76,12 @@ export async function approvalMaterial(
     ],
     imprint: null,
   };
-  if (view.kind !== 'seal_application') return generic;
   try {
-    const m = await sealApplications.material(principal, view.processId);
+    if (view.kind === 'seal_use') {
+      return { ...generic, fields: await sealUseFields(sources.sealUse, principal, view.processId) };
+    }
+    if (view.kind !== 'seal_application') return generic;
+    const m = await sources.sealApplications.material(principal, view.processId);
     const { bytes, mediaType, ...imprint } = m.imprint;
     return {
       ...base,
@@ -62,7 +92,7 @@ export async function approvalMaterial(
       },
     };
   } catch (err) {
-    // Someone who may follow the process (a supervisor) but not open the application sees its title only.
+    // Someone who may follow the process (a supervisor) but not open the request sees its title only.
     if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return generic;
     throw err;
   }

@@ -31,8 +31,7 @@ import { flowDiagramSvg } from '../../presentation/flow-diagram';
 import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
 import { pathOfGateways, pathView } from '../../presentation/flow-path';
 import { pageWithPendingCount } from './pending-count';
-import { approvalMaterial, sizeText } from './approval-material';
-import type { SealApplicationService } from '../services/seal-applications';
+import { approvalMaterial, MaterialSources, sizeText } from './approval-material';
 import { signedIn } from './render';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -293,7 +292,7 @@ interface OpenForm {
 export function approvalPageRoutes(
   ctx: AppContext,
   approvals: ApprovalService,
-  sealApplications: SealApplicationService,
+  material: MaterialSources,
 ): Router {
   const router = Router();
   const directory = new DirectoryService(ctx);
@@ -475,7 +474,7 @@ export function approvalPageRoutes(
     const flashKey = String(req.query.done ?? '');
     const caseNumber = await approvals.caseNumber(view.id);
     return page('approval', {
-      material: await approvalMaterial(sealApplications, principal, view),
+      material: await approvalMaterial(material, principal, view),
       pageUrl: `/approvals/${encodeURIComponent(view.id)}`,
       title: view.title,
       principal,

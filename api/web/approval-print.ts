@@ -15,8 +15,7 @@ import type { AppContext } from '../context';
 import { ApiError } from '../errors';
 import { actorOf, Principal, requestMeta } from '../principal';
 import type { ApprovalService } from '../services/approvals';
-import type { SealApplicationService } from '../services/seal-applications';
-import { approvalMaterial } from './approval-material';
+import { approvalMaterial, MaterialSources } from './approval-material';
 import { approvalSummary } from './approval-pages';
 import { signedIn } from './render';
 
@@ -27,7 +26,7 @@ const template = Handlebars.create().compile(
 /** The 审批单's page: what the template prints, texts ready. */
 export async function approvalFormHtml(
   approvals: ApprovalService,
-  sealApplications: SealApplicationService,
+  material: MaterialSources,
   principal: Principal,
   processKey: string,
 ): Promise<{ html: string; caseNumber: string | null; title: string }> {
@@ -37,7 +36,7 @@ export async function approvalFormHtml(
   const html = template({
     view: summary,
     caseNumber,
-    material: await approvalMaterial(sealApplications, principal, view, { inlineImprint: true }),
+    material: await approvalMaterial(material, principal, view, { inlineImprint: true }),
     steps: summary.stepsView.map((s) => ({ ...s, holdersText: s.holders.join('；') })),
     decisions: summary.decisions.map((e) => ({
       ...e,
@@ -55,7 +54,7 @@ export async function approvalFormHtml(
 export function approvalPrintRoutes(
   ctx: AppContext,
   approvals: ApprovalService,
-  sealApplications: SealApplicationService,
+  material: MaterialSources,
 ): Router {
   const router = Router();
   router.get(
@@ -63,7 +62,7 @@ export function approvalPrintRoutes(
     signedIn(async (req, res, principal) => {
       const { html, caseNumber } = await approvalFormHtml(
         approvals,
-        sealApplications,
+        material,
         principal,
         String(req.params.id),
       );

@@ -192,8 +192,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
 
   // 待办/已办/抄送/我发起的 and 督办, a process and its actions, and 流程定义.
   router.use(inboxPageRoutes(ctx, approvals));
-  router.use(approvalPageRoutes(ctx, approvals, service));
-  router.use(approvalPrintRoutes(ctx, approvals, service));
+  router.use(approvalPageRoutes(ctx, approvals, { sealApplications: service, sealUse }));
+  router.use(approvalPrintRoutes(ctx, approvals, { sealApplications: service, sealUse }));
   router.use(flowPageRoutes(ctx, approvals, flows));
 
   router.get(
