@@ -1,19 +1,17 @@
 /**
  * The printed 审批单 of an approval process (issue 17 Build 4), `GET /approvals/:id/print.pdf`: the 办件编号, the
- * material (fields, imprint, attachments), the steps and every decision with its opinion, rendered to PDF by the
- * platform's one chromium renderer (infra/pdf.ts) from a self-contained page (the imprint as a data URL). Whoever
- * may read the process may print it; each print is audited.
+ * material (fields, imprint, attachments), the steps and every decision with its opinion, on a self-contained page
+ * (the imprint as a data URL) that api/services/approval-forms.ts renders to PDF and audits. Whoever may read the
+ * process may print it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import Handlebars from 'handlebars';
-import { recordAudit } from '../../db/audit';
 import { shanghaiDateTime } from '../../domain/format';
-import { PdfRendererBusy, renderPdf } from '../../infra/pdf';
 import type { AppContext } from '../context';
-import { ApiError } from '../errors';
-import { actorOf, Principal, requestMeta } from '../principal';
+import { Principal, requestMeta } from '../principal';
+import { printApprovalForm } from '../services/approval-forms';
 import type { ApprovalService } from '../services/approvals';
 import { approvalMaterial, MaterialSources } from './approval-material';
 import { approvalSummary } from './approval-pages';
@@ -66,24 +64,12 @@ export function approvalPrintRoutes(
         principal,
         String(req.params.id),
       );
-      let pdf: Buffer;
-      try {
-        pdf = await renderPdf(html);
-      } catch (err) {
-        if (err instanceof PdfRendererBusy) throw new ApiError('UNAVAILABLE', 'PDF 生成繁忙，请稍后再试');
-        throw err;
-      }
-      const meta = requestMeta(req);
-      await recordAudit(ctx.em(), {
-        actor: actorOf(principal),
-        action: 'approval.printed',
-        targetType: 'approval_process',
-        targetId: String(req.params.id),
-        outcome: 'success',
-        details: { caseNumber },
-        requestId: meta.requestId,
-        ip: meta.ip,
-      });
+      const pdf = await printApprovalForm(
+        ctx,
+        principal,
+        { processKey: String(req.params.id), caseNumber, html },
+        requestMeta(req),
+      );
       const fileName = `审批单-${caseNumber ?? '未编号'}.pdf`;
       res
         .type('application/pdf')
