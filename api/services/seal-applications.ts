@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppUser, Jurisdiction, Organisation, SealApplication } from '../../db/entities';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { approvalWorkflowId } from '../../domain/approval';
+import { shanghaiDateTime } from '../../domain/format';
 import { INITIATOR_OPTIONS, sealApplicationVariables } from '../../domain/flow-definition';
 import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
 import {
@@ -316,6 +317,43 @@ export class SealApplicationService {
         logger.warn({ err, workflowId: a.workflowId }, 'workflow query failed');
       return null;
     }
+  }
+
+  /**
+   * The application as its reviewers read it on the approval page and on the printed 审批单 (issue 17): the fields
+   * in words and the imprint's bytes, for whoever may see the application.
+   */
+  async material(
+    principal: Principal,
+    id: string,
+  ): Promise<{
+    fields: Array<{ label: string; value: string }>;
+    imprint: ApplicationView['imprint'] & { bytes: Buffer };
+  }> {
+    const a = await this.visibleApplication(principal, id);
+    const organisation = await this.ctx.em().findOneOrFail(Organisation, { id: a.organisationId });
+    const fields = [
+      { label: '申请单位', value: organisation.name },
+      { label: '印章类型', value: SEAL_KIND_LABELS[a.kind] },
+      { label: '印章名称', value: a.sealName },
+      { label: '印模尺寸', value: `${a.widthMm} × ${a.heightMm} 毫米` },
+      {
+        label: '保管人',
+        value: a.custodianPhone ? `${a.custodianName}（${a.custodianPhone}）` : a.custodianName,
+      },
+      { label: '申请事由', value: a.reason },
+      { label: '提交时间', value: shanghaiDateTime(a.createdAt) },
+    ];
+    return {
+      fields,
+      imprint: {
+        mediaType: a.imprintMediaType,
+        widthMm: a.widthMm,
+        heightMm: a.heightMm,
+        url: `/api/seal-applications/${a.id}/imprint`,
+        bytes: a.imprint,
+      },
+    };
   }
 
   async imprint(principal: Principal, id: string): Promise<{ mediaType: string; bytes: Buffer }> {

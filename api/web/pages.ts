@@ -25,6 +25,7 @@ import { DirectoryService } from '../services/directory';
 import { SealService } from '../services/seals';
 import { problemsOf } from '../validation';
 import { approvalPageRoutes, approvalSummary } from './approval-pages';
+import { approvalPrintRoutes } from './approval-print';
 import { flowPageRoutes } from './flow-pages';
 import { inboxPageRoutes } from './inbox-pages';
 import { distinguishedNameText } from '../../presentation/certificate-text';
@@ -191,7 +192,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
 
   // 待办/已办/抄送/我发起的 and 督办, a process and its actions, and 流程定义.
   router.use(inboxPageRoutes(ctx, approvals));
-  router.use(approvalPageRoutes(ctx, approvals));
+  router.use(approvalPageRoutes(ctx, approvals, { sealApplications: service, sealUse }));
+  router.use(approvalPrintRoutes(ctx, approvals, { sealApplications: service, sealUse }));
   router.use(flowPageRoutes(ctx, approvals, flows));
 
   router.get(

@@ -90,8 +90,8 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   await row.locator('text=办理').click();
   await reviewer.waitForURL(`**/approvals/${processKey}`);
   expect(await reviewer.textContent('.step.current')).toContain('本级印章管理部门审核');
-  await reviewer.locator('summary', { hasText: /^同意$/ }).click();
-  await reviewer.locator('details.action[open] textarea[name=comment]').fill('材料齐全，同意报市级审核。');
+  await reviewer.locator('a.action-open', { hasText: /^同意$/ }).click();
+  await reviewer.locator('dialog.action[open] textarea[name=comment]').fill('材料齐全，同意报市级审核。');
   await screenshot(reviewer, SUITE, '06-reviewer-approval-page');
   await reviewer.locator('button', { hasText: '确认同意' }).click();
   await reviewer.waitForSelector('.flash.ok');
@@ -119,7 +119,7 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
     await page.goto(`${t.url}/seal-applications/${applicationId}`);
     await page.click('#approval-link');
     await page.waitForURL(`**/approvals/${processKey}`);
-    await page.locator('summary', { hasText: /^同意$/ }).click();
+    await page.locator('a.action-open', { hasText: /^同意$/ }).click();
     await page.locator('button', { hasText: '确认同意' }).click();
     await page.waitForSelector('.flash.ok');
   }

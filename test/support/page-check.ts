@@ -38,6 +38,8 @@ export const ENGLISH_ALLOWLIST = new Set(
     'PEM',
     'DER',
     'XLSX',
+    'DOCX',
+    'TXT',
     'RFC',
     'OpenID',
     'Connect',
