@@ -9,6 +9,7 @@ import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { AppUser, Seal } from '../db/entities';
 import type { Orm } from '../db/orm';
 import { SealCustodianChange } from '../db/seal-status-entities';
+import { custodianCandidateProblem } from '../domain/seal-custodian';
 
 export interface SealCustodianActivities {
   recordSealCustodianDecision(req: {
@@ -16,6 +17,17 @@ export interface SealCustodianActivities {
     status: 'approved' | 'rejected' | 'withdrawn';
     reason: string | null;
   }): Promise<void>;
+}
+
+async function leftTheUnit(tx: EntityManager, r: SealCustodianChange): Promise<string | null> {
+  for (const id of [r.custodianId, r.deputyId]) {
+    if (!id) continue;
+    const person = await tx.findOne(AppUser, { id });
+    if (custodianCandidateProblem(person, r.organisationId)) {
+      return `批准时${person?.displayName ?? '所选人员'}已不是本单位在职人员，变更未生效`;
+    }
+  }
+  return null;
 }
 
 export function createSealCustodianActivities(deps: { orm: Orm }): SealCustodianActivities {
@@ -34,10 +46,12 @@ export function createSealCustodianActivities(deps: { orm: Orm }): SealCustodian
           { id: request.sealId },
           { fields: ['id', 'custodianId', 'deputyCustodianId'], lockMode: LockMode.PESSIMISTIC_WRITE },
         );
-        request.status = status;
-        request.outcomeReason = reason;
+        // Someone named may have left the unit while the request waited: then the change does not take effect.
+        const left = status === 'approved' ? await leftTheUnit(tx, request) : null;
+        request.status = left ? 'rejected' : status;
+        request.outcomeReason = left ?? reason;
         request.decidedAt = now;
-        if (status === 'approved') {
+        if (request.status === 'approved') {
           request.previousCustodianId = seal.custodianId;
           request.previousDeputyId = seal.deputyCustodianId;
           const custodian = await tx.findOneOrFail(AppUser, { id: request.custodianId });
@@ -53,14 +67,14 @@ export function createSealCustodianActivities(deps: { orm: Orm }): SealCustodian
         }
         await recordAudit(tx, {
           actor: SYSTEM_ACTOR,
-          action: `seal_custodian_change.${status}`,
+          action: `seal_custodian_change.${request.status}`,
           targetType: 'seal',
           targetId: request.sealId,
           outcome: 'success',
-          eventKey: `seal_custodian_change.${status}:${requestId}`,
+          eventKey: `seal_custodian_change.${request.status}:${requestId}`,
           details: {
             requestId,
-            reason,
+            reason: request.outcomeReason,
             custodianId: request.custodianId,
             deputyId: request.deputyId,
             previousCustodianId: request.previousCustodianId,

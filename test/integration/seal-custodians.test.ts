@@ -3,7 +3,8 @@
  * application names as custodian the person of its unit the application named; a seal without a custodian refuses
  * signing (409, audited); a custodian change asked by the unit's clerk is decided by the unit leader through the
  * approval engine, and once approved the seal names the new custodian and deputy, the change is listed on the
- * seal and the unit pages and the seal signs again. Bad input and other units are refused, nothing stored.
+ * seal and the unit pages and the seal signs again; a custodian who leaves hands the seal to the deputy. Bad
+ * input and other units are refused, nothing stored.
  */
 import { createHash } from 'node:crypto';
 import { AppUser, AuditEvent, Seal } from '../../db/entities';
@@ -127,6 +128,26 @@ it('a seal without a custodian refuses signing; a custodian change is approved b
   // Named again, the seal signs.
   const signed = await sign(authorisationId);
   expect(signed.status).toBe(201);
+});
+
+it('a custodian who leaves the unit hands the seal to the deputy', async () => {
+  // 马红 keeps the seal, 张丽 is the deputy (the change approved above); 马红 leaves.
+  const left = await t.call('POST', '/api/people/user-zz-amr-deputy/deactivate', {
+    as: 'zz-admin',
+    body: { reason: '离职' },
+  });
+  expect(left.status).toBe(200);
+  const seal = await sealRow();
+  expect(seal.custodianId).toBe(await userId('zz-amr-clerk'));
+  expect(seal.deputyCustodianId).toBeNull();
+  expect(seal.custodianName).toBe('张丽');
+  expect(await t.em().fork().count(AuditEvent, { action: 'seal.custodian_release', targetId: sealId })).toBe(
+    1,
+  );
+  // Someone who left cannot be named.
+  const named = await ask('zz-amr-clerk', { custodian: 'zz-amr-deputy', reason: '恢复原保管人' });
+  expect(named.status).toBe(400);
+  expect(named.body.error.message).toContain('已停用');
 });
 
 it('refuses people outside the unit, the same person twice, other units and roles, storing nothing', async () => {
