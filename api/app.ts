@@ -71,6 +71,9 @@ import { exchangeRoutes } from './routes/exchange';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealStatusService } from './services/seal-status';
+import { SealCustodianService } from './services/seal-custodians';
+import { sealCustodianRoutes } from './routes/seal-custodians';
+import { sealCustodianPageRoutes } from './web/seal-custodian-pages';
 import { OrganisationCertificateService } from './services/organisation-certificates';
 import { organisationCertificateRoutes } from './routes/organisation-certificates';
 import { SealService } from './services/seals';
@@ -108,6 +111,7 @@ export function createApp(ctx: AppContext) {
   const calendar = new CalendarService(ctx);
   const sealUse = new SealUseService(ctx, approvals);
   const sealStatus = new SealStatusService(ctx, approvals);
+  const sealCustodians = new SealCustodianService(ctx, approvals);
   const certificates = new OrganisationCertificateService(ctx, approvals);
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
@@ -206,6 +210,7 @@ export function createApp(ctx: AppContext) {
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
+  app.use('/api', sealCustodianRoutes(ctx, sealCustodians));
   app.use('/api', organisationCertificateRoutes(ctx, certificates));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
@@ -232,20 +237,39 @@ export function createApp(ctx: AppContext) {
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
+  app.use(sealCustodianPageRoutes(ctx, sealCustodians));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(serviceItemPageRoutes(ctx, serviceItems));
   app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives, serviceItems }));
   app.use(usageListPageRoutes(ctx, usageRequests, serviceItems));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(
-    organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals, reorganisations }),
+    organisationPageRoutes(ctx, {
+      registry,
+      people,
+      designated: designatedStaff,
+      seals,
+      reorganisations,
+      sealCustodians,
+    }),
   );
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(reportPageRoutes(ctx, assessment, findings));
   app.use(slaPageRoutes(ctx, new SlaDashboardService(ctx, findings, approvals)));
   app.use(rectificationPageRoutes(ctx, findings, rectificationOrders));
   app.use(workbenchPageRoutes(ctx, approvals, licences));
-  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
+  app.use(
+    pageRoutes(ctx, {
+      sealApplications,
+      seals,
+      approvals,
+      flows,
+      sealUse,
+      sealStatus,
+      certificates,
+      sealCustodians,
+    }),
+  );
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
@@ -261,6 +285,7 @@ export function createApp(ctx: AppContext) {
     licences,
     exchange,
     usageRequests,
+    sealCustodians,
   };
 }
 

@@ -34,6 +34,8 @@ import { pageWithPendingCount } from './pending-count';
 import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
 import { sealStatusSection } from './seal-status-pages';
+import { sealCustodianSection } from './seal-custodian-pages';
+import type { SealCustodianService } from '../services/seal-custodians';
 import { RENEWAL_WINDOW_DAYS, renewalWindowProblem } from '../../domain/seal-status';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -94,10 +96,12 @@ export interface PageServices {
   sealUse: SealUseService;
   sealStatus: SealStatusService;
   certificates: OrganisationCertificateService;
+  sealCustodians: SealCustodianService;
 }
 
 export function pageRoutes(ctx: AppContext, services: PageServices): Router {
   const { sealApplications: service, seals, approvals, flows, sealUse, sealStatus, certificates } = services;
+  const { sealCustodians } = services;
   const directory = new DirectoryService(ctx);
   const router = Router();
   const upload = multer({
@@ -382,6 +386,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
           sealUse: await sealUseSection(sealUse, principal, seal),
           // Issue 12 Build 5: the status, its history, 挂失 and 注销 (SM-15, SM-16).
           sealStatus: await sealStatusSection(sealStatus, principal, seal),
+          // Issue 15 Build 5 (SM-14): the custodian and deputy, their history and the change form.
+          sealCustodians: await sealCustodianSection(sealCustodians, principal, seal),
         }),
       );
     }),
