@@ -58,7 +58,15 @@ export const SUPERVISION_SCHEMAS = {
     },
   },
   SimulatedRequestBody: schema(SimulatedRequestBody),
-  PaperComplaintBody: schema(PaperComplaintBody),
+  PaperComplaintBody: {
+    ...schema(PaperComplaintBody),
+    example: {
+      organisationId: 'zz-amr',
+      serviceItem: '000141001000',
+      description: '在窗口办理企业用电报装时被要求提供营业执照纸质复印件',
+      contact: { name: '李四', phone: '13800000000' },
+    },
+  },
   PaperComplaintReceipt: {
     type: 'object',
     properties: {
