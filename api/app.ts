@@ -45,6 +45,9 @@ import { DisputeService } from './services/disputes';
 import { ForceMajeureService } from './services/force-majeure';
 import { designatedStaffRoutes } from './routes/designated-staff';
 import { disputePageRoutes } from './web/dispute-pages';
+import { paperComplaintPageRoutes } from './web/paper-complaint-pages';
+import { paperComplaintRoutes } from './routes/paper-complaints';
+import { PaperComplaintService } from './services/paper-complaints';
 import { forceMajeurePageRoutes } from './web/force-majeure-pages';
 import { DesignatedStaffService } from './services/designated-staff';
 import { OrganisationRegistryService } from './services/organisation-registry';
@@ -150,6 +153,7 @@ export function createApp(ctx: AppContext) {
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
   app.post(['/api/licenses/:identifier/disputes', '/disputes/new'], limits.disputes);
+  app.post(['/api/paper-complaints', '/complaints/paper/new'], limits.complaints);
   app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
   app.get(
@@ -180,6 +184,9 @@ export function createApp(ctx: AppContext) {
   app.use('/api', serviceItemRoutes(serviceItems));
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
+  // Public too: anyone may complain that paper was demanded (LM-28).
+  const paperComplaints = new PaperComplaintService(ctx, serviceItems);
+  app.use('/api', paperComplaintRoutes(ctx, paperComplaints));
   // Issue 15: organisations and people kept in the platform.
   const registry = new OrganisationRegistryService(ctx);
   const people = new PeopleService(ctx);
@@ -233,6 +240,7 @@ export function createApp(ctx: AppContext) {
   app.use(pdfVerifyPageRoutes(ctx, pdfVerification));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(disputePageRoutes(ctx, disputes));
+  app.use(paperComplaintPageRoutes(ctx, paperComplaints));
   app.use(forceMajeurePageRoutes(ctx));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));

@@ -160,6 +160,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/supervision/findings/{id}/dismiss',
       '/api/supervision/runs',
       '/api/supervision/simulated-requests',
+      '/api/paper-complaints',
       '/api/supervision/samples',
       '/api/rectification-orders',
       '/api/rectification-orders/{id}',
