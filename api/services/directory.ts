@@ -11,6 +11,11 @@ import type { Principal } from '../principal';
 /** Roles that are not staff of a public body: holders and business systems see no staff directory. */
 const NOT_STAFF: readonly UserRole[] = ['licence_holder', 'licence_system'];
 
+/** A staff account, to be offered in people pickers: not a holder's (citizen's) nor a business system's. */
+export function isStaffAccount(roles: readonly UserRole[]): boolean {
+  return !roles.some((role) => NOT_STAFF.includes(role));
+}
+
 /** Staff: someone of an organisation with a function on the platform, holding a staff role. */
 export function isStaff(principal: Principal): boolean {
   return (
