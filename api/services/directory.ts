@@ -59,6 +59,30 @@ export class DirectoryService {
     }));
   }
 
+  /**
+   * Issue 17 Build 6: the active staff (no holders' or systems' accounts) of `organisations`, by id, for a people
+   * picker that names a person by unit and name (the flow editor's designated person).
+   */
+  async pickableStaff(
+    organisations: ReadonlyArray<{ id: string; name: string }>,
+  ): Promise<Array<{ username: string; displayName: string; organisationName: string }>> {
+    const names = new Map(organisations.map((o) => [o.id, o.name]));
+    const users = await this.ctx
+      .em()
+      .find(
+        AppUser,
+        { organisationId: { $in: [...names.keys()] }, active: true },
+        { orderBy: { id: 'asc' } },
+      );
+    return users
+      .filter((u) => isStaffAccount(u.roles))
+      .map((u) => ({
+        username: u.id,
+        displayName: u.displayName,
+        organisationName: names.get(u.organisationId)!,
+      }));
+  }
+
   /** Every active account by username, with its organisation's name (the development login page). */
   async activeAccounts(): Promise<StaffMember[]> {
     const em = this.ctx.em();

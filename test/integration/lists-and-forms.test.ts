@@ -253,6 +253,27 @@ describe('the seal application form', () => {
   });
 });
 
+describe('the flow editor’s designated person', () => {
+  it('is chosen by unit and name, staff only; the rule carries the person’s id', async () => {
+    const html = await page('/flows/new', 'jc-admin');
+    const picker = /<div class="user-rule-picker"[\s\S]*?<\/select>/.exec(html)?.[0] ?? '';
+    const reviewer = await t.em().fork().findOneOrFail(AppUser, { username: 'zz-approval-reviewer' });
+    expect(picker).toMatch(
+      new RegExp(
+        `<optgroup label="泽州县行政审批服务管理局">[^]*?<option value="${reviewer.id}">${reviewer.displayName}</option>`,
+      ),
+    );
+    const others = await t
+      .em()
+      .fork()
+      .find(AppUser, {
+        $or: [{ roles: { $contains: ['licence_holder'] } }, { roles: { $contains: ['licence_system'] } }],
+      });
+    expect(others.length).toBeGreaterThan(0);
+    for (const u of others) expect(picker).not.toContain(`value="${u.id}"`);
+  });
+});
+
 describe('the calendar', () => {
   it('is one year of twelve month grids with holidays (休) and adjusted working days (班) marked', async () => {
     const html = await page('/calendar/2026', 'jc-admin');
