@@ -38,6 +38,7 @@ export const ENGLISH_ALLOWLIST = new Set(
     'PEM',
     'DER',
     'XLSX',
+    'JSON',
     'RFC',
     'OpenID',
     'Connect',
