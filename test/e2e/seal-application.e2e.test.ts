@@ -168,11 +168,10 @@ it('under a flow whose step the applicant staffs, the form shows the flow and ta
     mimeType: 'image/svg+xml',
     buffer: svgImprint('财务专用章'),
   });
-  await applicant.selectOption('select[name="approvers.pick"]', [
-    'zz-approval-reviewer3',
-    'zz-approval-leader',
-  ]);
-  await applicant.selectOption('#cc', ['zz-approval-supervisor']);
+  // Issue 17 Build 6: people are picked by unit and name (checkboxes grouped by unit), not from usernames.
+  await applicant.check('input[name="approvers.pick"][value="zz-approval-reviewer3"]');
+  await applicant.check('input[name="approvers.pick"][value="zz-approval-leader"]');
+  await applicant.check('input[name="cc"][value="zz-approval-supervisor"]');
   await screenshot(applicant, SUITE, '10-form-with-chosen-approvers');
   await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
   await applicant.waitForURL(/\/seal-applications\/[0-9a-f-]{36}/);

@@ -40,6 +40,7 @@ export const ENGLISH_ALLOWLIST = new Set(
     'XLSX',
     'DOCX',
     'TXT',
+    'JSON',
     'RFC',
     'OpenID',
     'Connect',
