@@ -127,6 +127,9 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/transparency-log/proof/inclusion',
       '/api/transparency-log/proof/consistency',
       '/api/transparency-log/leaves',
+      // issue 20 Build 3: the trust list
+      '/api/trust-anchors',
+      '/api/trust-anchors/{id}',
       // issue 19: legacy conversion and its completion report
       '/api/conversions',
       '/api/conversions/ndjson',
