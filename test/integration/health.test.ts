@@ -74,6 +74,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/licenses/issuances/{caseId}',
       '/api/licenses/{identifier}',
       '/api/licenses/{identifier}/export',
+      '/api/licenses/{identifier}/ses-signature',
       '/api/licenses/{identifier}/versions',
       // issue 12: lifecycle events, status at a moment, exchange reconciliation, a seal's life
       '/api/licenses/{identifier}/events',

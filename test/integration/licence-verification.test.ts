@@ -8,7 +8,7 @@
  * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
  */
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, sign, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, verify as verify_, X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { issueOrganisationCertificate } from '../../pki/certificates';
 import { decryptPrivateKey } from '../../pki/key-encryption';
 import type { LicenceExport } from '../../pki/licence-document';
 import { verifyLicenceDocument } from '../../pki/licence-verifier';
+import { readSesSignature } from '../../pki/ses-signature';
 import { CA_ID, loadCertificateAuthority } from '../../usecases/certificate-store';
 import { decodeQrFromPng, pdfFirstPagePng, pdfText } from '../support/documents';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
@@ -586,5 +587,57 @@ describe('the public verification page and copies', () => {
     const current = (await verify({ identifier: v2.identifier })).body;
     expect(current).toMatchObject({ indication: 'PASSED', subIndication: null });
     expect(current.licence).toMatchObject({ state: 'valid', isLatest: true, version: 2 });
+  });
+});
+
+describe('the signature record as GB/T 38540 SES_Signature (issue 20 Build 2)', () => {
+  it('GET /api/licenses/:identifier/ses-signature: DER that OpenSSL parses, carrying the record, its certificates and signatures; a unit without access gets 403', async () => {
+    const get = async (username: string) =>
+      fetch(`${t.url}/api/licenses/${identifier}/ses-signature`, {
+        headers: { authorization: `Bearer ${await t.token(username)}` },
+      });
+    const res = await get('zz-amr-system');
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/octet-stream']);
+    const der = Buffer.from(await res.arrayBuffer());
+
+    // An independent parser: OpenSSL reads the whole DER as ASN.1 and names the algorithms and the time.
+    const dir = mkdtempSync(path.join(tmpdir(), 'ses-'));
+    writeFileSync(path.join(dir, 'ses.der'), der);
+    const { stdout } = await promisify(execFile)('openssl', [
+      'asn1parse',
+      '-inform',
+      'DER',
+      '-in',
+      path.join(dir, 'ses.der'),
+    ]);
+    expect(stdout).toContain('sha256WithRSAEncryption');
+    expect(stdout).toContain('GENERALIZEDTIME');
+    expect(stdout).toContain(':ES'); // SES_Header's id
+    expect(stdout).toContain(`:${exported.signature.seal.esId}`);
+
+    const read = readSesSignature(der);
+    const record = exported.signature;
+    expect(read).toMatchObject({
+      version: 4,
+      esId: record.seal.esId,
+      sealName: record.seal.sealInfo.property.name,
+      signingTime: new Date(record.signingTime).toISOString(),
+      dataHashHex: record.dataHash.value,
+      signedContent: record.signedContent,
+    });
+    expect(read.signature.toString('base64')).toBe(record.signatureValue);
+    expect(new X509Certificate(read.signerCertificateDer).toString()).toBe(
+      new X509Certificate(record.signerCertificate).toString(),
+    );
+    expect(new X509Certificate(read.makerCertificateDer).toString()).toBe(
+      new X509Certificate(caCertificatePem).toString(),
+    );
+    // The signatures it carries verify over the content it carries.
+    const signer = new X509Certificate(read.signerCertificateDer).publicKey;
+    expect(verify_('sha256', Buffer.from(read.signedContent, 'utf8'), signer, read.signature)).toBe(true);
+    const maker = new X509Certificate(read.makerCertificateDer).publicKey;
+    expect(verify_('sha256', Buffer.from(read.sealInfoJson, 'utf8'), maker, read.sealSignature)).toBe(true);
+
+    expect((await get('gp-amr-issuer')).status).toBe(403);
   });
 });
