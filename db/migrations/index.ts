@@ -16,6 +16,7 @@ import { Migration20261202982000_assessment_targets } from './Migration202612029
 import { Migration20261202970000_ca_issuers_url } from './Migration20261202970000_ca_issuers_url';
 import { Migration20261202986001_case_numbers } from './Migration20261202986001_case_numbers';
 import { Migration20261202992001_trust_anchors } from './Migration20261202992001_trust_anchors';
+import { Migration20261202992002_certificate_key_algorithm } from './Migration20261202992002_certificate_key_algorithm';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 import { Migration20261202800000_organisation_certificates } from './Migration20261202800000_organisation_certificates';
@@ -79,4 +80,8 @@ export const MIGRATIONS = [
   { name: 'Migration20261202984000_service_items', class: Migration20261202984000_service_items },
   { name: 'Migration20261202986001_case_numbers', class: Migration20261202986001_case_numbers },
   { name: 'Migration20261202992001_trust_anchors', class: Migration20261202992001_trust_anchors },
+  {
+    name: 'Migration20261202992002_certificate_key_algorithm',
+    class: Migration20261202992002_certificate_key_algorithm,
+  },
 ];
