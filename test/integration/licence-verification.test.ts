@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import { AuditEvent, OrganisationCertificate, Seal } from '../../db/entities';
+import { AuditEvent, Organisation, OrganisationCertificate, Seal } from '../../db/entities';
 import { CertificateAuthority } from '../../db/entities';
 import { Licence } from '../../db/licence-entities';
 import { licenceIdentifier } from '../../domain/licence-identifier';
@@ -24,18 +24,22 @@ import { decryptPrivateKey } from '../../pki/key-encryption';
 import type { LicenceExport } from '../../pki/licence-document';
 import { verifyLicenceDocument } from '../../pki/licence-verifier';
 import { readSesSignature } from '../../pki/ses-signature';
-import { CA_ID, loadCertificateAuthority } from '../../usecases/certificate-store';
+import { CA_ID, issueCertificateFor, loadCertificateAuthority } from '../../usecases/certificate-store';
 import { decodeQrFromPng, pdfFirstPagePng, pdfText } from '../support/documents';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   changeBody,
+  FOOD_BUSINESS_CODE,
+  foodBusinessBody,
   grantLicenceSealUse,
   issueLicence,
   waitForIssued,
 } from '../support/licences';
+import { runGoTool } from '../support/go-tools';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { makeTestSeal } from '../support/seals';
 import { opensslVerify, pythonVerifyExport } from '../support/python-verifier';
 
 let t: TestPlatform;
@@ -639,5 +643,61 @@ describe('the signature record as GB/T 38540 SES_Signature (issue 20 Build 2)', 
     expect(verify_('sha256', Buffer.from(read.sealInfoJson, 'utf8'), maker, read.sealSignature)).toBe(true);
 
     expect((await get('gp-amr-issuer')).status).toBe(403);
+  });
+});
+
+describe('issue 20 Build 2: SM2 end to end', () => {
+  it('a unit with an SM2 certificate and seal issues an SM3withSM2 licence that verifies PASSED on the platform and in Go; one byte changed fails in both', async () => {
+    // The unit's newest certificate is SM2 (the request's choice, test/integration/organisation-certificates.test.ts),
+    // issued here by the CA's own code; the seal made next binds it.
+    const em = t.em().fork();
+    const organisation = await em.findOneOrFail(Organisation, { id: 'zz-amr' });
+    const ca = await loadCertificateAuthority(em, TEST_PKI_MASTER_KEY);
+    const sm2Certificate = issueCertificateFor(
+      em,
+      ca,
+      organisation,
+      { province: '山西省', locality: '晋城市' },
+      { notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3650 * 86_400_000) },
+      TEST_PKI_MASTER_KEY,
+      null,
+      'sm2',
+    );
+    await em.flush();
+    const sealName = `${organisation.name}国密证照专用章`;
+    await makeTestSeal(t, 'business', sealName, 'zz-amr', 'zz-amr-clerk');
+    await grantLicenceSealUse(t, { typeCode: FOOD_BUSINESS_CODE, sealName });
+    const issued = await issueLicence(t, foodBusinessBody());
+    const res = await t.call('GET', `/api/licenses/${issued.licence.identifier}/export`, {
+      as: 'zz-amr-system',
+    });
+    const document = res.body as LicenceExport;
+    expect([document.signature.algorithm, document.signature.signerCertificate]).toEqual([
+      'SM3withSM2',
+      sm2Certificate.certificatePem,
+    ]);
+    expect(document.signature.seal.makerSignature.algorithm).toBe('sha256WithRSAEncryption');
+
+    const tampered = clone(document);
+    const bytes = Buffer.from(tampered.signature.signatureValue, 'base64');
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x01;
+    tampered.signature.signatureValue = bytes.toString('base64');
+
+    const byDocument = (await verify({ document })).body;
+    expect([byDocument.indication, byDocument.subIndication]).toEqual(['PASSED', null]);
+    expect((await verify({ identifier: issued.licence.identifier })).body.indication).toBe('PASSED');
+    const changed = (await verify({ document: tampered })).body;
+    expect([changed.indication, changed.subIndication]).toEqual(['FAILED', 'SIG_CRYPTO_FAILURE']);
+
+    const go = await runGoTool<{
+      certificates: Array<{ parsed: boolean; sm2Key: boolean; issuedByCa: boolean }>;
+      records: Array<{ verifies: boolean }>;
+    }>('sm2-check', {
+      caCertificate: caCertificatePem,
+      certificates: [document.signature.signerCertificate],
+      records: [document.signature, tampered.signature],
+    });
+    expect(go.certificates.map((c) => [c.parsed, c.sm2Key, c.issuedByCa])).toEqual([[true, true, true]]);
+    expect(go.records.map((r) => r.verifies)).toEqual([true, false]);
   });
 });
