@@ -61,6 +61,9 @@ import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
 import { verificationRoutes } from './routes/verification';
 import { transparencyLogRoutes } from './routes/transparency-log';
 import { TransparencyLogService } from './services/transparency-log';
+import { trustListRoutes } from './routes/trust-list';
+import { TrustListService } from './services/trust-list';
+import { trustListPageRoutes } from './web/trust-list-pages';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
 import { DocumentStampingService } from './services/document-stamping';
@@ -214,6 +217,9 @@ export function createApp(ctx: AppContext) {
   app.use('/api', certificateStatusRoutes(ctx));
   // Public too: anyone may audit the transparency log (issue 20).
   app.use('/api', transparencyLogRoutes(ctx, new TransparencyLogService(ctx)));
+  // Issue 20 Build 3: the trust list (anchors beyond the city) the verification reads.
+  const trustList = new TrustListService(ctx);
+  app.use('/api', trustListRoutes(ctx, trustList));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
@@ -236,6 +242,7 @@ export function createApp(ctx: AppContext) {
 
   app.use(calendarPageRoutes(ctx, calendar));
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
+  app.use(trustListPageRoutes(ctx, trustList));
   // Before /verify/:identifier, which would take "pdf" for an identifier.
   app.use(pdfVerifyPageRoutes(ctx, pdfVerification));
   app.use(verifyPageRoutes(ctx, verification));

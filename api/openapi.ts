@@ -15,6 +15,7 @@ import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
 import { TRANSPARENCY_LOG_PATHS } from './openapi-transparency-log';
+import { TRUST_LIST_PATHS } from './openapi-trust-list';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
 import { SEAL_CUSTODIAN_PATHS, SEAL_CUSTODIAN_SCHEMAS } from './openapi-seal-custodians';
 import { CERTIFICATE_PATHS, CERTIFICATE_SCHEMAS } from './openapi-organisation-certificates';
@@ -347,6 +348,7 @@ export function openApiDocument(serverUrl: string) {
       ...SEAL_USE_PATHS,
       ...DOCUMENT_PATHS,
       ...TRANSPARENCY_LOG_PATHS,
+      ...TRUST_LIST_PATHS,
       ...SEAL_STATUS_PATHS,
       ...SEAL_CUSTODIAN_PATHS,
       ...CERTIFICATE_PATHS,

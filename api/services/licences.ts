@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { calendarCacheOf } from '../../db/calendar';
-import { Organisation } from '../../db/entities';
+import { CertificateAuthority, Organisation } from '../../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { canonicalJson } from '../../domain/canonical-json';
 import { startOfShanghaiDay, endOfShanghaiDay } from '../../domain/calendar';
@@ -23,6 +23,8 @@ import { issuanceLateness, LicenceStatus, normaliseIdentifier, validityEnd } fro
 import { ChangeKind, ChangeLicenceBody, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
 import { dataProblems, isRealDate } from '../../domain/licence-type';
 import { LicenceExport, licenceExport, licenceLogLeaf } from '../../pki/licence-document';
+import { sesSignatureDer } from '../../pki/ses-signature';
+import { CA_ID } from '../../usecases/certificate-authority';
 import { logLeafHash } from '../../pki/transparency-log';
 import { inclusionEvidence } from '../../usecases/transparency-log';
 import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
@@ -460,7 +462,7 @@ export class LicenceService {
   private async readable(
     principal: Principal,
     identifier: string,
-    action: 'licence.view' | 'licence.export',
+    action: 'licence.view' | 'licence.export' | 'licence.export_ses_signature',
     meta: Meta,
   ): Promise<{ licence: Licence; full: boolean }> {
     const em = this.ctx.em();
@@ -469,7 +471,7 @@ export class LicenceService {
       principal,
       licence,
       { em, jurisdictions: this.ctx.jurisdictions },
-      { action, needFull: action === 'licence.export', ...meta },
+      { action, needFull: action !== 'licence.view', ...meta },
     );
     await recordAudit(em, {
       actor: actorOf(principal),
@@ -504,6 +506,23 @@ export class LicenceService {
       ...(transparency ? { transparency } : {}),
       ...(disputeMarker ? { registry: { disputeMarker } } : {}),
     };
+  }
+
+  /**
+   * GET /api/licenses/:identifier/ses-signature (issue 20 Build 2): the licence's signature record in the ASN.1
+   * encoding of GB/T 38540 (SES_Signature, DER), with the seal maker's (the platform CA's) certificate; the same
+   * access as the export.
+   */
+  async sesSignature(
+    principal: Principal,
+    identifier: string,
+    meta: Meta,
+  ): Promise<{ identifier: string; der: Buffer }> {
+    const { licence } = await this.readable(principal, identifier, 'licence.export_ses_signature', meta);
+    const ca = await this.ctx
+      .em()
+      .findOneOrFail(CertificateAuthority, { id: CA_ID }, { disableIdentityMap: true });
+    return { identifier: licence.identifier, der: sesSignatureDer(licence.signature, ca.certificatePem) };
   }
 
   /** GET /api/licenses/:identifier/versions: every version of the licence, oldest first, with why it changed. */
