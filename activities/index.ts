@@ -25,6 +25,7 @@ import { createLicenceUsageActivities } from './licence-usage';
 import { createPersonChangeActivities } from './person-change';
 import { createReorganisationActivities } from './reorganisation';
 import { createSealApplicationActivities } from './seal-application';
+import { createSealCustodianActivities } from './seal-custodian';
 import { createSealStatusActivities } from './seal-status';
 import { createSealUseActivities } from './seal-use';
 import { createTransparencyLogActivities } from './transparency-log';
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSealApplicationActivities(deps),
     ...createSealUseActivities(deps),
     ...createSealStatusActivities(deps),
+    ...createSealCustodianActivities(deps),
     ...createCertificateRequestActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),

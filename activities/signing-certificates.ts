@@ -16,7 +16,12 @@ import {
   renewedCertificateValidity,
   revocationProblem,
 } from '../domain/organisation-certificate';
-import { issueCertificateFor, loadCertificateAuthority, placeOf } from '../usecases/certificate-store';
+import {
+  issueCertificateFor,
+  keyAlgorithmOf,
+  loadCertificateAuthority,
+  placeOf,
+} from '../usecases/certificate-store';
 
 /** Where a first certificate's subject places the organisation: the province, and the city of its jurisdiction. */
 const defaultPlace = (organisation: Organisation) => ({
@@ -65,6 +70,8 @@ export async function carryOutCertificateRequest(
       old ? renewedCertificateValidity(old, now) : newCertificateValidity(now),
       pkiMasterKey,
       publicUrl,
+      // Issue 20 Build 2: as asked; else a renewal keeps the renewed certificate's algorithm.
+      request.keyAlgorithm ?? (old ? keyAlgorithmOf(old.certificatePem) : 'rsa'),
     );
     await tx.flush();
     await tx.nativeUpdate(

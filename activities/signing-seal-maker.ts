@@ -15,6 +15,7 @@ import { CaMaterial, certificateOrganisationName, isIssuedBy } from '../pki/cert
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
 import { currentCertificate, loadCertificateAuthority } from '../usecases/certificate-store';
 import { recordSealMade } from '../usecases/seal-status';
+import { initialCustodianId } from '../db/seal-custodians';
 
 const refuse = (reason: string): never => {
   throw ApplicationFailure.nonRetryable(reason, SEAL_ISSUANCE_REFUSED);
@@ -98,6 +99,7 @@ async function storeSeal(
   const { application, certificate, sealInfo, makerSignature, now } = made;
   const sealId = randomUUID();
   await em.transactional(async (tx) => {
+    const custodianId = await initialCustodianId(tx, application);
     const inserted = await tx
       .createQueryBuilder(Seal)
       .insert({
@@ -117,6 +119,7 @@ async function storeSeal(
         widthMm: application.widthMm,
         heightMm: application.heightMm,
         custodianName: application.custodianName,
+        custodianId,
         sealInfo,
         makerSignature,
         createdAt: now,

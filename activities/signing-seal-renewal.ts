@@ -11,7 +11,12 @@ import { Organisation, OrganisationCertificate, Seal } from '../db/entities';
 import { SealStatusChange, SealStatusRequest, SealVersion } from '../db/seal-status-entities';
 import { renewedValidity, SealStatusConflict } from '../domain/seal-status';
 import { buildSealInfo, signSealInfo } from '../pki/seal-maker';
-import { issueCertificateFor, loadCertificateAuthority, placeOf } from '../usecases/certificate-store';
+import {
+  issueCertificateFor,
+  keyAlgorithmOf,
+  loadCertificateAuthority,
+  placeOf,
+} from '../usecases/certificate-store';
 import { changeSealStatus } from '../usecases/seal-status';
 
 export async function renewSealForRequest(
@@ -38,6 +43,7 @@ export async function renewSealForRequest(
         renewedValidity(old, now),
         pkiMasterKey,
         publicUrl,
+        keyAlgorithmOf(old.certificatePem),
       );
       await tx.flush();
       const sealInfo = buildSealInfo({

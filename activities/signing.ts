@@ -26,6 +26,7 @@ import { renewSealForRequest } from './signing-seal-renewal';
 import { carryOutCertificateRequest } from './signing-certificates';
 import type { SignedTreeHead } from '../pki/transparency-log';
 import { signLogTreeHead } from '../usecases/transparency-log-signing';
+import type { ConversionSigningPool } from '../usecases/conversion-signing-pool';
 
 /** A signing the API asks for (`POST /api/seals/:id/sign`), under an authorisation (SM-12). */
 export interface SealSignatureRequest {
@@ -80,6 +81,8 @@ export interface SigningDeps {
   pkiMasterKey: string;
   /** PUBLIC_URL: certificates the CA issues name the platform's CRL and OCSP addresses under it (issue 18). */
   publicUrl: string;
+  /** Issue 19: the threads that sign conversion batches on every core; absent, a batch signs in this thread. */
+  conversionPool?: ConversionSigningPool;
 }
 
 export function createSigningActivities(deps: SigningDeps): SigningActivities {
@@ -96,7 +99,12 @@ export function createSigningActivities(deps: SigningDeps): SigningActivities {
 
     async convertLicenceBatch({ jobId }) {
       try {
-        return await convertBatch(fork(), { jobId, now: new Date(), pkiMasterKey: deps.pkiMasterKey });
+        return await convertBatch(fork(), {
+          jobId,
+          now: new Date(),
+          pkiMasterKey: deps.pkiMasterKey,
+          pool: deps.conversionPool,
+        });
       } catch (err) {
         if (err instanceof ConversionRefused)
           throw ApplicationFailure.nonRetryable(err.message, CONVERSION_REFUSED);

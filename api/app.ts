@@ -45,6 +45,9 @@ import { DisputeService } from './services/disputes';
 import { ForceMajeureService } from './services/force-majeure';
 import { designatedStaffRoutes } from './routes/designated-staff';
 import { disputePageRoutes } from './web/dispute-pages';
+import { paperComplaintPageRoutes } from './web/paper-complaint-pages';
+import { paperComplaintRoutes } from './routes/paper-complaints';
+import { PaperComplaintService } from './services/paper-complaints';
 import { forceMajeurePageRoutes } from './web/force-majeure-pages';
 import { DesignatedStaffService } from './services/designated-staff';
 import { OrganisationRegistryService } from './services/organisation-registry';
@@ -58,6 +61,9 @@ import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
 import { verificationRoutes } from './routes/verification';
 import { transparencyLogRoutes } from './routes/transparency-log';
 import { TransparencyLogService } from './services/transparency-log';
+import { trustListRoutes } from './routes/trust-list';
+import { TrustListService } from './services/trust-list';
+import { trustListPageRoutes } from './web/trust-list-pages';
 import { ApprovalService } from './services/approvals';
 import { CalendarService } from './services/calendar';
 import { DocumentStampingService } from './services/document-stamping';
@@ -71,6 +77,9 @@ import { exchangeRoutes } from './routes/exchange';
 import { SealApplicationService } from './services/seal-applications';
 import { SealUseService } from './services/seal-use';
 import { SealStatusService } from './services/seal-status';
+import { SealCustodianService } from './services/seal-custodians';
+import { sealCustodianRoutes } from './routes/seal-custodians';
+import { sealCustodianPageRoutes } from './web/seal-custodian-pages';
 import { OrganisationCertificateService } from './services/organisation-certificates';
 import { organisationCertificateRoutes } from './routes/organisation-certificates';
 import { SealService } from './services/seals';
@@ -108,6 +117,7 @@ export function createApp(ctx: AppContext) {
   const calendar = new CalendarService(ctx);
   const sealUse = new SealUseService(ctx, approvals);
   const sealStatus = new SealStatusService(ctx, approvals);
+  const sealCustodians = new SealCustodianService(ctx, approvals);
   const certificates = new OrganisationCertificateService(ctx, approvals);
   const verification = new VerificationService(ctx);
   const licenceTypes = new LicenceTypeService(ctx);
@@ -146,6 +156,7 @@ export function createApp(ctx: AppContext) {
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
   app.post(['/api/licenses/:identifier/disputes', '/disputes/new'], limits.disputes);
+  app.post(['/api/paper-complaints', '/complaints/paper/new'], limits.complaints);
   app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
   app.get(
@@ -176,6 +187,9 @@ export function createApp(ctx: AppContext) {
   app.use('/api', serviceItemRoutes(serviceItems));
   // Public too: anyone may challenge a licence (LM-23); the rest of the dispute routes need a login.
   app.use('/api', disputeRoutes(ctx, disputes));
+  // Public too: anyone may complain that paper was demanded (LM-28).
+  const paperComplaints = new PaperComplaintService(ctx, serviceItems);
+  app.use('/api', paperComplaintRoutes(ctx, paperComplaints));
   // Issue 15: organisations and people kept in the platform.
   const registry = new OrganisationRegistryService(ctx);
   const people = new PeopleService(ctx);
@@ -203,9 +217,13 @@ export function createApp(ctx: AppContext) {
   app.use('/api', certificateStatusRoutes(ctx));
   // Public too: anyone may audit the transparency log (issue 20).
   app.use('/api', transparencyLogRoutes(ctx, new TransparencyLogService(ctx)));
+  // Issue 20 Build 3: the trust list (anchors beyond the city) the verification reads.
+  const trustList = new TrustListService(ctx);
+  app.use('/api', trustListRoutes(ctx, trustList));
   // Public too: a seal's status by its code (SM-15, SM-16).
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
+  app.use('/api', sealCustodianRoutes(ctx, sealCustodians));
   app.use('/api', organisationCertificateRoutes(ctx, certificates));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
@@ -224,28 +242,49 @@ export function createApp(ctx: AppContext) {
 
   app.use(calendarPageRoutes(ctx, calendar));
   app.use(auditPageRoutes(ctx, new AuditLogService(ctx)));
+  app.use(trustListPageRoutes(ctx, trustList));
   // Before /verify/:identifier, which would take "pdf" for an identifier.
   app.use(pdfVerifyPageRoutes(ctx, pdfVerification));
   app.use(verifyPageRoutes(ctx, verification));
   app.use(disputePageRoutes(ctx, disputes));
+  app.use(paperComplaintPageRoutes(ctx, paperComplaints));
   app.use(forceMajeurePageRoutes(ctx));
   app.use(sealUsePageRoutes(ctx, sealUse));
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
+  app.use(sealCustodianPageRoutes(ctx, sealCustodians));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(serviceItemPageRoutes(ctx, serviceItems));
   app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives, serviceItems }));
   app.use(usageListPageRoutes(ctx, usageRequests, serviceItems));
   app.use(licencePageRoutes(ctx, licences, licenceTypes, approvals, licenceEvents));
   app.use(
-    organisationPageRoutes(ctx, { registry, people, designated: designatedStaff, seals, reorganisations }),
+    organisationPageRoutes(ctx, {
+      registry,
+      people,
+      designated: designatedStaff,
+      seals,
+      reorganisations,
+      sealCustodians,
+    }),
   );
   app.use(conversionPageRoutes(ctx, conversions, conversionCompletion));
   app.use(reportPageRoutes(ctx, assessment, findings));
   app.use(slaPageRoutes(ctx, new SlaDashboardService(ctx, findings, approvals)));
   app.use(rectificationPageRoutes(ctx, findings, rectificationOrders));
   app.use(workbenchPageRoutes(ctx, approvals, licences));
-  app.use(pageRoutes(ctx, { sealApplications, seals, approvals, flows, sealUse, sealStatus, certificates }));
+  app.use(
+    pageRoutes(ctx, {
+      sealApplications,
+      seals,
+      approvals,
+      flows,
+      sealUse,
+      sealStatus,
+      certificates,
+      sealCustodians,
+    }),
+  );
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError('NOT_FOUND', `页面 ${req.path} 不存在`)),
   );
@@ -261,6 +300,7 @@ export function createApp(ctx: AppContext) {
     licences,
     exchange,
     usageRequests,
+    sealCustodians,
   };
 }
 

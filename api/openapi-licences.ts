@@ -266,6 +266,22 @@ export const LICENCE_PATHS = {
       },
     },
   },
+  '/api/licenses/{identifier}/ses-signature': {
+    get: {
+      summary:
+        "The licence's signature record in the ASN.1 encoding of GB/T 38540 (SES_Signature, DER), for callers with full access",
+      security: secured,
+      parameters: [identifier],
+      responses: {
+        '200': {
+          description: 'SES_Signature, DER',
+          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        },
+        '403': error('No right to see this licence in full'),
+        '404': error('No such licence'),
+      },
+    },
+  },
   '/api/licenses/{identifier}/versions': {
     get: {
       summary: 'Every version of the licence, oldest first, with the kind and reason of each change',

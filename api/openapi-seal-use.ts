@@ -164,7 +164,9 @@ export const SEAL_USE_PATHS = {
         '400': error('Invalid input, naming each field; nothing changed'),
         '403': error(`Not the caller's to use: ${codesFor(403)}`),
         '404': error('No such seal'),
-        '409': error(`The authorisation's state forbids it: ${codesFor(409)}`),
+        '409': error(
+          `The authorisation's state forbids it, or the seal names no custodian (SM-14): ${codesFor(409)}`,
+        ),
         '422': error(`Outside what was authorised, or the seal cannot sign now: ${codesFor(422)}`),
         '503': error(
           'The signing service (the signing task queue, issue 11 Build 5) did not answer in time; a signature it made meanwhile is listed by GET /api/seals/{id}/signatures',

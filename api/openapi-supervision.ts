@@ -19,6 +19,7 @@ import {
   VIOLATION_KINDS,
 } from '../domain/supervision';
 import { SampleBody } from '../domain/random-sample';
+import { PaperComplaintBody } from '../domain/paper-complaint';
 import { error, idParam, json, list, query, ref, schema, secured } from './openapi-parts';
 
 const deadline = {
@@ -57,6 +58,29 @@ export const SUPERVISION_SCHEMAS = {
     },
   },
   SimulatedRequestBody: schema(SimulatedRequestBody),
+  PaperComplaintBody: {
+    ...schema(PaperComplaintBody),
+    example: {
+      organisationId: 'zz-amr',
+      serviceItem: '000141001000',
+      description: '在窗口办理企业用电报装时被要求提供营业执照纸质复印件',
+      contact: { name: '李四', phone: '13800000000' },
+    },
+  },
+  PaperComplaintReceipt: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      organisationId: { type: 'string' },
+      organisationName: { type: 'string' },
+      serviceItem: {
+        type: ['object', 'null'],
+        properties: { code: { type: 'string' }, name: { type: 'string' } },
+      },
+      licenceIdentifier: { type: ['string', 'null'] },
+      receivedAt: time,
+    },
+  },
   DismissFindingBody: schema(DismissFindingBody),
   SampleBody: schema(SampleBody),
   RandomSample: {
@@ -208,6 +232,18 @@ export const SUPERVISION_PATHS = {
         '400': error('Invalid input naming the field (a unit outside the jurisdiction)'),
         '401': error('Not authenticated'),
         '403': error('Not a management unit’s supervisor'),
+      },
+    },
+  },
+  '/api/paper-complaints': {
+    post: {
+      summary:
+        'LM-28: complain that a unit demanded a paper licence although sharing could supply it (anyone, with a contact; throttled per address); a finding of kind 5 at the next run',
+      requestBody: { required: true, content: json(ref('PaperComplaintBody')) },
+      responses: {
+        '201': { description: 'Received', content: json(ref('PaperComplaintReceipt')) },
+        '400': error('Invalid input naming the field (no such unit, service item or licence; no contact)'),
+        '429': error('Too many complaints from this address'),
       },
     },
   },

@@ -15,7 +15,9 @@ import { CONVERSION_PATHS, CONVERSION_SCHEMAS } from './openapi-conversions';
 import { SEAL_USE_PATHS, SEAL_USE_SCHEMAS } from './openapi-seal-use';
 import { DOCUMENT_PATHS } from './openapi-documents';
 import { TRANSPARENCY_LOG_PATHS } from './openapi-transparency-log';
+import { TRUST_LIST_PATHS } from './openapi-trust-list';
 import { SEAL_STATUS_PATHS, SEAL_STATUS_SCHEMAS } from './openapi-seal-status';
+import { SEAL_CUSTODIAN_PATHS, SEAL_CUSTODIAN_SCHEMAS } from './openapi-seal-custodians';
 import { CERTIFICATE_PATHS, CERTIFICATE_SCHEMAS } from './openapi-organisation-certificates';
 import { VERIFY_PATHS, VERIFY_SCHEMAS } from './openapi-verify';
 import { DevLoginBody } from './routes/auth';
@@ -56,6 +58,7 @@ export function openApiDocument(serverUrl: string) {
       schemas: {
         ...SEAL_USE_SCHEMAS,
         ...SEAL_STATUS_SCHEMAS,
+        ...SEAL_CUSTODIAN_SCHEMAS,
         ...CERTIFICATE_SCHEMAS,
         ...VERIFY_SCHEMAS,
         ...LICENCE_TYPE_SCHEMAS,
@@ -345,7 +348,9 @@ export function openApiDocument(serverUrl: string) {
       ...SEAL_USE_PATHS,
       ...DOCUMENT_PATHS,
       ...TRANSPARENCY_LOG_PATHS,
+      ...TRUST_LIST_PATHS,
       ...SEAL_STATUS_PATHS,
+      ...SEAL_CUSTODIAN_PATHS,
       ...CERTIFICATE_PATHS,
       ...VERIFY_PATHS,
       ...LICENCE_TYPE_PATHS,

@@ -10,6 +10,7 @@
  * - `copies`: the public printable copies `/verify/:identifier/copy` and `copy.pdf`, per address — the register
  *   cannot be harvested through them.
  * - `disputes`: ready for the public dispute forms (异议), per address.
+ * - `complaints`: the public complaints that paper was demanded (issue 14), per address, at the `disputes` rate.
  * - `publicReads`: the public service-item pages and their JSON (issue 16 Build 7), per address, at the `verify`
  *   rate — public, so nobody may use them to load the server.
  */
@@ -23,6 +24,7 @@ export interface RateLimiters {
   verify: RequestHandler;
   copies: RequestHandler;
   disputes: RequestHandler;
+  complaints: RequestHandler;
   publicReads: RequestHandler;
 }
 
@@ -64,6 +66,7 @@ export function createRateLimiters(config: RateLimitConfig): RateLimiters {
     verify: limiter('verify', MINUTE, config.verifyPerMinute, '核验请求过于频繁，请稍后再试'),
     copies: limiter('copies', MINUTE, config.copiesPerMinute, '证照复印件请求过于频繁，请稍后再试'),
     disputes: limiter('disputes', HOUR, config.disputesPerHour, '异议提交过于频繁，请稍后再试'),
+    complaints: limiter('complaints', HOUR, config.disputesPerHour, '投诉提交过于频繁，请稍后再试'),
     publicReads: limiter('public-reads', MINUTE, config.verifyPerMinute, '查询过于频繁，请稍后再试'),
   };
 }

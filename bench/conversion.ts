@@ -12,6 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { canonicalLicence } from '../domain/licence';
 import { OrganisationCertificate } from '../db/entities';
 import { decryptPrivateKey } from '../pki/key-encryption';
+import { copyField } from '../usecases/licence-conversion-signing';
 import {
   grantConversionSealUse,
   LEDGER_MAPPING,
@@ -25,10 +26,6 @@ import type { TestPlatform } from '../test/support/platform';
 import { ownerUrl } from './owner';
 import { mib, postmasterPid, sampleMemory } from './memory';
 import { elapsedMs, fmt, log, reportRatio } from './stats';
-
-/** COPY text format: tab-separated, with backslash, tab and newlines escaped. */
-const copyField = (s: string) =>
-  s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 
 async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string>>): Promise<number> {
   const certificate = await t.em().findOneOrFail(OrganisationCertificate, { organisationId: 'zz-amr' });

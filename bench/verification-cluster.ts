@@ -9,9 +9,9 @@ import path from 'node:path';
 import type { TestPlatform } from '../test/support/platform';
 import { freePort } from '../test/support/ports';
 import { kill9 } from '../test/support/worker-process';
-import { runAtRate, runLoad } from './load';
 import { ownerUrl } from './owner';
-import { fmt, log, percentile, reportRatio } from './stats';
+import { log } from './stats';
+import { compareVerification } from './verification-compare';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -94,47 +94,15 @@ export async function benchVerificationCluster(
       'API process listening',
       processes,
     );
-    const body = () => ({ identifier });
-    const passed = (status: number, text: string) => status === 200 && text.includes('"indication":"PASSED"');
-    const bareUrl = `http://127.0.0.1:${barePort}/verify`;
-    const apiUrl = `http://127.0.0.1:${apiPort}/api/verify`;
-    const warm = { method: 'POST' as const, body, concurrency: 4, durationMs: 1000 };
-    await runLoad({ url: bareUrl, ...warm });
-    await runLoad({ url: apiUrl, ...warm, ok: passed });
-    const load = {
-      method: 'POST' as const,
-      body,
-      concurrency: options.concurrency,
-      durationMs: options.seconds * 1000,
-    };
-    const baseline = await runLoad({ url: bareUrl, ...load });
-    const platform = await runLoad({ url: apiUrl, ...load, ok: passed });
-    log(
-      `bare Express, ${processes} processes  ${fmt(baseline.perSecond)} req/s  (${baseline.requests} ok, ${baseline.failures} failed)`,
-    );
-    log(
-      `platform, ${processes} API processes   ${fmt(platform.perSecond)} req/s  (${platform.requests} PASSED, ${platform.failures} other)`,
-    );
-    reportRatio({
+    await compareVerification({
       name: `verification / bare Express, ${processes} processes each`,
-      platform: `${platform.perSecond.toFixed(0)} req/s`,
-      baseline: `${baseline.perSecond.toFixed(0)} req/s`,
-      ratio: platform.perSecond / baseline.perSecond,
-      target: '≥ 0.5',
+      baselineLabel: `bare Express, ${processes} processes`,
+      platformLabel: `platform, ${processes} API processes`,
+      bareUrl: `http://127.0.0.1:${barePort}/verify`,
+      platformUrl: `http://127.0.0.1:${apiPort}/api/verify`,
+      identifier,
+      ...options,
     });
-    const rate = Math.max(1, Math.round(platform.perSecond / 2));
-    const half = await runAtRate({
-      url: apiUrl,
-      method: 'POST',
-      body,
-      ok: passed,
-      ratePerSecond: rate,
-      durationMs: options.seconds * 1000,
-    });
-    log(
-      `cluster at half load      ${fmt(rate, 0)} req/s offered: p50 ${percentile(half.latencies, 50).toFixed(1)} ms, ` +
-        `p99 ${percentile(half.latencies, 99).toFixed(1)} ms (target p99 < 20 ms; ${half.failures} failed)`,
-    );
   } finally {
     if (api) await stopCluster(api);
     await stopCluster(bare);

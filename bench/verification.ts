@@ -7,8 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { TestPlatform } from '../test/support/platform';
-import { runAtRate, runLoad } from './load';
-import { fmt, log, percentile, reportRatio } from './stats';
+import { log } from './stats';
+import { compareVerification } from './verification-compare';
 
 /** A bare Express app answering POST /verify with a constant: the floor any HTTP JSON endpoint stands on. */
 async function startBareExpress(): Promise<{ url: string; close(): Promise<void> }> {
@@ -33,43 +33,17 @@ export async function benchVerification(
 ): Promise<void> {
   log(`\n— Verification: POST /api/verify, ${options.concurrency} clients, ${options.seconds} s each —`);
   const bare = await startBareExpress();
-  const body = () => ({ identifier });
-  const durationMs = options.seconds * 1000;
-  const platformUrl = `${t.url.replace('localhost', '127.0.0.1')}/api/verify`;
-  const passed = (status: number, text: string) => status === 200 && text.includes('"indication":"PASSED"');
-  // A short warm-up of both, so that neither pays for JIT and connection set-up in its figure.
-  await runLoad({ url: bare.url, method: 'POST', body, concurrency: 4, durationMs: 1000 });
-  await runLoad({ url: platformUrl, method: 'POST', body, concurrency: 4, durationMs: 1000, ok: passed });
-
-  const load = { method: 'POST' as const, body, concurrency: options.concurrency, durationMs };
-  const baseline = await runLoad({ url: bare.url, ...load });
-  const platform = await runLoad({ url: platformUrl, ...load, ok: passed });
-  await bare.close();
-  log(
-    `bare Express endpoint     ${fmt(baseline.perSecond)} req/s  (${baseline.requests} ok, ${baseline.failures} failed)`,
-  );
-  log(
-    `platform verification     ${fmt(platform.perSecond)} req/s  (${platform.requests} PASSED, ${platform.failures} other)`,
-  );
-  reportRatio({
-    name: 'verification / bare Express',
-    platform: `${platform.perSecond.toFixed(0)} req/s`,
-    baseline: `${baseline.perSecond.toFixed(0)} req/s`,
-    ratio: platform.perSecond / baseline.perSecond,
-    target: '≥ 0.5',
-  });
-
-  const rate = Math.max(1, Math.round(platform.perSecond / 2));
-  const half = await runAtRate({
-    url: platformUrl,
-    method: 'POST',
-    body,
-    ok: passed,
-    ratePerSecond: rate,
-    durationMs,
-  });
-  log(
-    `platform at half load     ${fmt(rate, 0)} req/s offered: p50 ${percentile(half.latencies, 50).toFixed(1)} ms, ` +
-      `p99 ${percentile(half.latencies, 99).toFixed(1)} ms (target p99 < 20 ms; ${half.failures} failed)`,
-  );
+  try {
+    await compareVerification({
+      name: 'verification / bare Express',
+      baselineLabel: 'bare Express endpoint   ',
+      platformLabel: 'platform verification   ',
+      bareUrl: bare.url,
+      platformUrl: `${t.url.replace('localhost', '127.0.0.1')}/api/verify`,
+      identifier,
+      ...options,
+    });
+  } finally {
+    await bare.close();
+  }
 }

@@ -21,6 +21,8 @@ export class OrganisationCertificateRequest {
   /** The certificate renewed or revoked; null for an application. */
   certificateId: string | null = null;
   reason!: string;
+  /** Issue 20 Build 2: the key algorithm asked for; null: RSA for an application, the renewed one's for a renewal. */
+  keyAlgorithm: 'rsa' | 'sm2' | null = null;
   status: CertificateRequestStatus = 'pending';
   workflowId!: string;
   approvalWorkflowId!: string;
@@ -44,6 +46,7 @@ export const OrganisationCertificateRequestSchema = new EntitySchema<Organisatio
     action: { type: 'string' },
     certificateId: { type: 'string', nullable: true },
     reason: { type: 'text' },
+    keyAlgorithm: { type: 'string', nullable: true },
     status: { type: 'string' },
     workflowId: { type: 'string', unique: true },
     approvalWorkflowId: { type: 'string', unique: true },

@@ -138,6 +138,9 @@ export class Seal {
   widthMm!: number;
   heightMm!: number;
   custodianName!: string;
+  /** SM-14: the custodian and deputy, people of the seal's unit; without a custodian the seal does not sign. */
+  custodianId: string | null = null;
+  deputyCustodianId: string | null = null;
   sealInfo!: SealInfo;
   makerSignature!: SealMakerSignature;
   createdAt: Date = new Date();
@@ -353,6 +356,8 @@ export const SealSchema = new EntitySchema<Seal>({
     widthMm: { type: 'double' },
     heightMm: { type: 'double' },
     custodianName: { type: 'string' },
+    custodianId: { type: 'string', nullable: true },
+    deputyCustodianId: { type: 'string', nullable: true },
     sealInfo: { type: 'json' },
     makerSignature: { type: 'json' },
     createdAt: timestamptz,

@@ -12,6 +12,7 @@ import type {
   SealStatusRequestAction,
   SealStatusRequestStatus,
 } from '../domain/seal-status';
+import type { SealCustodianChangeStatus } from '../domain/seal-custodian';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -120,4 +121,55 @@ export const SealVersionSchema = new EntitySchema<SealVersion>({
   },
 });
 
-export const SEAL_STATUS_ENTITIES = [SealStatusChangeSchema, SealStatusRequestSchema, SealVersionSchema];
+/** Issue 15 Build 5 (SM-14): a request to change a seal's custodian and deputy, decided by the unit leader. */
+export class SealCustodianChange {
+  id!: string;
+  sealId!: string;
+  organisationId!: string;
+  applicantId!: string;
+  custodianId!: string;
+  deputyId: string | null = null;
+  /** Who held the posts when the change was approved (null until then). */
+  previousCustodianId: string | null = null;
+  previousDeputyId: string | null = null;
+  reason!: string;
+  status: SealCustodianChangeStatus = 'pending';
+  workflowId!: string;
+  approvalWorkflowId!: string;
+  outcomeReason: string | null = null;
+  clientRequestId: string | null = null;
+  approvalOptions: Opt<StoredInitiatorOptions> = { approvers: {}, cc: [] };
+  createdAt: Date = new Date();
+  decidedAt: Date | null = null;
+}
+
+export const SealCustodianChangeSchema = new EntitySchema<SealCustodianChange>({
+  class: SealCustodianChange,
+  tableName: 'seal_custodian_change',
+  properties: {
+    id: { type: 'string', primary: true },
+    sealId: { type: 'string' },
+    organisationId: { type: 'string' },
+    applicantId: { type: 'string' },
+    custodianId: { type: 'string' },
+    deputyId: { type: 'string', nullable: true },
+    previousCustodianId: { type: 'string', nullable: true },
+    previousDeputyId: { type: 'string', nullable: true },
+    reason: { type: 'text' },
+    status: { type: 'string' },
+    workflowId: { type: 'string', unique: true },
+    approvalWorkflowId: { type: 'string', unique: true },
+    outcomeReason: { type: 'text', nullable: true },
+    clientRequestId: { type: 'string', nullable: true },
+    approvalOptions: { type: 'json' },
+    createdAt: timestamptz,
+    decidedAt: { ...timestamptz, nullable: true },
+  },
+});
+
+export const SEAL_STATUS_ENTITIES = [
+  SealStatusChangeSchema,
+  SealStatusRequestSchema,
+  SealVersionSchema,
+  SealCustodianChangeSchema,
+];

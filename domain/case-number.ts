@@ -16,6 +16,7 @@ export const CASE_NUMBER_PREFIXES: Record<ProcessKind, string> = {
   certificate_renewal: 'ZG',
   certificate_revocation: 'ZD',
   licence_usage: 'YQ',
+  seal_custodian_change: 'BG',
 };
 
 /** A whole case number, as a user types it in a search box (case-insensitive). */

@@ -130,6 +130,21 @@ export function disputeDeadlines(calendar: WorkingCalendar, receivedAt: Date | s
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+/** How an anonymous member of the public can be reached: a name, and a telephone number or an e-mail address. */
+export const PublicContact = z
+  .object({
+    name: text(50),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9][0-9-]{5,19}$/, { message: '电话号码格式不正确' })
+      .optional(),
+    email: z.string().trim().email({ message: '电子邮箱格式不正确' }).max(200).optional(),
+  })
+  .strict()
+  .refine((c) => !!c.phone || !!c.email, { message: '请留下电话或电子邮箱', path: ['phone'] });
+export type PublicContact = z.infer<typeof PublicContact>;
+
 /** A challenge as raised (POST /api/licenses/:identifier/disputes); the challenger's contact only when anonymous. */
 export const DisputeRequest = z
   .object({
@@ -138,19 +153,7 @@ export const DisputeRequest = z
     items: z.array(text(40)).min(1, { message: '请至少指明一项有异议的数据项' }).max(100),
     description: text(2000),
     attachments: z.array(z.string().uuid()).max(10).default([]),
-    contact: z
-      .object({
-        name: text(50),
-        phone: z
-          .string()
-          .trim()
-          .regex(/^\+?[0-9][0-9-]{5,19}$/, { message: '电话号码格式不正确' })
-          .optional(),
-        email: z.string().trim().email({ message: '电子邮箱格式不正确' }).max(200).optional(),
-      })
-      .strict()
-      .refine((c) => !!c.phone || !!c.email, { message: '请留下电话或电子邮箱', path: ['phone'] })
-      .optional(),
+    contact: PublicContact.optional(),
   })
   .strict();
 export type DisputeRequest = z.infer<typeof DisputeRequest>;

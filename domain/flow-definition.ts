@@ -21,6 +21,7 @@ export const PROCESS_KINDS = [
   'certificate_renewal',
   'certificate_revocation',
   'licence_usage',
+  'seal_custodian_change',
 ] as const;
 export type ProcessKind = (typeof PROCESS_KINDS)[number];
 
@@ -35,6 +36,7 @@ export const PROCESS_KIND_LABELS: Record<ProcessKind, string> = {
   certificate_renewal: '机构数字证书更新',
   certificate_revocation: '机构数字证书吊销',
   licence_usage: '用证清单申请',
+  seal_custodian_change: '印章保管人变更',
 };
 
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'district', 'zone'] as const;
@@ -383,6 +385,10 @@ export const PROCESS_VARIABLES: Record<ProcessKind, Record<string, VariableDef>>
       values: ['full', 'masked'],
       labels: { full: '完整数据', masked: '脱敏数据' },
     },
+  },
+  // Issue 15 Build 5 (SM-14): a seal's custodian change.
+  seal_custodian_change: {
+    sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
   },
   seal_loss_handling: {
     sealKind: { label: '印章类型', type: 'enum', values: SEAL_KINDS, labels: SEAL_KIND_LABELS },
@@ -780,6 +786,21 @@ export const DEFAULT_FLOWS: Array<z.input<typeof FlowDefinitionBody>> = [
       },
     ],
   })),
+  {
+    // Issue 15 Build 5 (SM-14): a seal's custodian and deputy are changed with the unit leader's approval.
+    kind: 'seal_custodian_change',
+    name: '印章保管人变更审批（单位负责人）',
+    steps: [
+      {
+        key: 'leader',
+        name: '单位负责人审批',
+        approvers: [{ type: 'department_leader' }],
+        mode: 'single',
+        due: { workingDays: 3 },
+        onBreach: 'notify_supervisor',
+      },
+    ],
+  },
   {
     // Issue 12 Build 1: 注销、撤销、吊销、废止 of a licence are decided by the issuing unit's leader.
     kind: 'licence_revocation',

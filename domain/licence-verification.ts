@@ -408,6 +408,11 @@ export interface DocumentEvidence {
   /** undefined: offline, no registry asked; null: the registry does not know the identifier. */
   registry: RegisteredLicence | null | undefined;
   now: Date;
+  /**
+   * Issue 20 Build 3: why the registry, though there is one, was not asked (`registry` undefined): the signer chains
+   * to an anchor of the trust list (another platform's licence), or to nothing trusted and the identifier is unknown.
+   */
+  registryNotAsked?: string;
 }
 
 /**
@@ -686,7 +691,12 @@ export function assessLicenceDocument(evidence: DocumentEvidence): VerificationR
     : fail('签章人证书无法解析');
 
   checks.LOG_INCLUSION = logInclusionCheck(crypto.logInclusion);
-  if (offline) {
+  if (offline && evidence.registryNotAsked) {
+    const why = evidence.registryNotAsked;
+    checks.SEAL_STATUS = NOT_PERFORMED(`${why}，未查询印章状态`);
+    checks.REGISTRY = NOT_PERFORMED(`${why}，未查询登记记录`);
+    checks.DISPUTE = NOT_PERFORMED(`${why}，未查询异议标注`);
+  } else if (offline) {
     checks.SEAL_STATUS = NOT_PERFORMED('离线核验：未查询平台的印章状态');
     checks.REGISTRY = NOT_PERFORMED('离线核验：未查询平台登记记录');
     checks.DISPUTE = NOT_PERFORMED('离线核验：未查询平台的异议标注');

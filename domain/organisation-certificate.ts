@@ -169,6 +169,8 @@ export const CertificateRequestBody = z
     }),
     certificateId: z.string().trim().min(1).max(100).optional(),
     reason: z.string().trim().min(2).max(500),
+    /** Issue 20 Build 2: RSA or SM2 (SM3withSM2 signatures); omitted, RSA, or on renewal the renewed one's. */
+    keyAlgorithm: z.enum(['rsa', 'sm2'], { message: '应为 rsa 或 sm2' }).optional(),
     ...INITIATOR_OPTIONS,
   })
   .strict()

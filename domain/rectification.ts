@@ -92,7 +92,12 @@ export type RectificationReportBody = z.infer<typeof RectificationReportBody>;
 export const RectificationReviewBody = z.object({ comment: z.string().trim().max(2000).optional() }).strict();
 export type RectificationReviewBody = z.infer<typeof RectificationReviewBody>;
 
-export const RectificationExtendBody = z.object({ reason: text(1000), deadline: DeadlineInput }).strict();
+export const RectificationExtendBody = z
+  .object({
+    reason: z.string({ message: '请填写延期理由' }).trim().min(1, { message: '请填写延期理由' }).max(1000),
+    deadline: DeadlineInput,
+  })
+  .strict();
 export type RectificationExtendBody = z.infer<typeof RectificationExtendBody>;
 
 export function rectificationWorkflowId(orderId: string): string {

@@ -136,6 +136,7 @@ export const SEAL_USE_PROBLEM_CODES = [
   'SEAL_NOT_ACTIVE',
   'SEAL_NOT_VALID',
   'LICENCE_TITLE_RESERVED',
+  'NO_CUSTODIAN',
 ] as const;
 export type SealUseProblemCode = (typeof SEAL_USE_PROBLEM_CODES)[number];
 
@@ -153,6 +154,8 @@ export const SEAL_USE_HTTP_STATUS: Record<SealUseProblemCode, 403 | 409 | 422> =
   // Only the licence issuance path signs licences (purpose-bound, domain/seal-signature.ts); the generic signing
   // endpoint may not sign under a licence title at all.
   LICENCE_TITLE_RESERVED: 403,
+  // SM-14: the seal names no custodian yet; a custodian change approved by the unit leader lifts it.
+  NO_CUSTODIAN: 409,
 };
 
 export interface SealUseProblem {

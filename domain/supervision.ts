@@ -21,6 +21,7 @@ export const VIOLATION_LABELS: Record<ViolationKind, string> = {
 
 /** The rules a finding is raised under, each of one violation kind. */
 export const FINDING_RULES = {
+  service_item_without_type: 'catalogue',
   type_not_reviewed: 'catalogue',
   superseded_type_version: 'catalogue',
   late_arrival: 'collection',
@@ -28,11 +29,15 @@ export const FINDING_RULES = {
   force_majeure_backlog_overdue: 'collection',
   dispute_breach: 'correction',
   exchange_overdue: 'sharing',
+  usage_request_overdue: 'sharing',
+  required_items_missing: 'sharing',
   paper_demanded: 'paper',
+  paper_complaint: 'paper',
 } as const satisfies Record<string, ViolationKind>;
 export type FindingRule = keyof typeof FINDING_RULES;
 
 export const FINDING_RULE_LABELS: Record<FindingRule, string> = {
+  service_item_without_type: '产生证照的服务事项未编制证照类型',
   type_not_reviewed: '证照类型超过一年未复核',
   superseded_type_version: '按已废止的证照类型版本签发',
   late_arrival: '电子证照逾期归集',
@@ -40,7 +45,10 @@ export const FINDING_RULE_LABELS: Record<FindingRule, string> = {
   force_majeure_backlog_overdue: '不可抗力积压证照未在时限内补制',
   dispute_breach: '异议未在时限内标注或答复',
   exchange_overdue: '证照数据推送逾期未送达',
+  usage_request_overdue: '用证清单申请逾期未答复',
+  required_items_missing: '证照缺少证照类型规定的必填数据项',
   paper_demanded: '模拟办事中被要求提供纸质证照',
+  paper_complaint: '办事群众投诉被要求提供纸质证照',
 };
 
 /** LM-28: a licence type is reviewed at least once a year. */

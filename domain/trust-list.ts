@@ -42,3 +42,12 @@ export const trustListSchema = z
       }),
   )
   .max(1000);
+
+/** What an anchor stands for (issue 20 Build 3): the provincial CA, another region's seal platform or its CA. */
+export const TRUST_ANCHOR_KINDS = ['provincial_ca', 'regional_seal_platform', 'regional_ca'] as const;
+export type TrustAnchorKind = (typeof TRUST_ANCHOR_KINDS)[number];
+export const TRUST_ANCHOR_KIND_LABELS: Record<TrustAnchorKind, string> = {
+  provincial_ca: '省级电子政务 CA',
+  regional_seal_platform: '外地区电子印章平台',
+  regional_ca: '外地区 CA',
+};

@@ -5,6 +5,7 @@
  * development services are refused unless named on purpose (infra/dev-services.ts).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { devServicesRefusal } from './dev-services';
 
@@ -119,6 +120,19 @@ const DEV_PRESENTATION_KEY_SECRET = 'development-only-presentation-key-secret';
 export interface SigningConfig {
   /** PKI_MASTER_KEY: encrypts the CA's, the organisations' and the audit log's private keys at rest. */
   pkiMasterKey: string;
+}
+
+/**
+ * Issue 19: SIGNING_THREADS, the worker threads that sign legacy-conversion batches (default: one per core; 0 signs
+ * in the activity's own thread).
+ */
+export function signingThreadCount(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SIGNING_THREADS;
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`SIGNING_THREADS must be a whole number ≥ 0, not ${raw}`);
+  return n;
 }
 
 export function loadSigningConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig {

@@ -150,6 +150,30 @@ function cryptoFacts(
   };
 }
 
+/**
+ * The registry's entry for the document (undefined: not asked). Issue 20 Build 3: a licence sealed under an anchor
+ * of the trust list is another platform's, so this platform's registry is not asked; nor does an identifier the
+ * registry does not know decide the outcome when the signer chains to nothing trusted (that is the finding).
+ */
+async function registryEntry(
+  identifier: string,
+  lookupable: boolean,
+  crypto: CryptoFacts,
+  options: VerifyOptions,
+): Promise<{ registry: RegisteredLicence | null | undefined; registryNotAsked?: string }> {
+  if (!options.registry) return { registry: undefined };
+  const anchor = crypto.certificate?.trustAnchor;
+  if (anchor)
+    return { registry: undefined, registryNotAsked: `证照由信任列表中的“${anchor}”签章，不在本平台登记` };
+  const registry = lookupable ? await options.registry.lookup(identifier) : null;
+  if (registry === null && !crypto.certificate?.issuedByCa)
+    return {
+      registry: undefined,
+      registryNotAsked: '签章人证书不是平台信任的 CA 签发的，本平台也没有该证照的登记记录',
+    };
+  return { registry };
+}
+
 async function verify(
   document: unknown,
   input: 'identifier' | 'document',
@@ -159,18 +183,9 @@ async function verify(
   if (!shape.ok) return assessLicenceDocument({ input, shape, registry: undefined, now: options.now });
   const identifier = shape.document.licence.metadata.identifier.trim().toUpperCase();
   const lookupable = parseLicenceIdentifier(identifier).ok;
-  const registry = options.registry
-    ? lookupable
-      ? await options.registry.lookup(identifier)
-      : null
-    : undefined;
-  return assessLicenceDocument({
-    input,
-    shape,
-    crypto: cryptoFacts(shape.document, options, await logInclusionFacts(shape.document, options)),
-    registry,
-    now: options.now,
-  });
+  const crypto = cryptoFacts(shape.document, options, await logInclusionFacts(shape.document, options));
+  const { registry, registryNotAsked } = await registryEntry(identifier, lookupable, crypto, options);
+  return assessLicenceDocument({ input, shape, crypto, registry, now: options.now, registryNotAsked });
 }
 
 /**

@@ -148,6 +148,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     licences,
     exchange,
     usageRequests,
+    sealCustodians,
   } = createApp(ctx);
   // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
   const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
@@ -172,6 +173,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     ['certificate requests', certificates],
     ['licence issuances', licences],
     ['usage-list requests', usageRequests],
+    ['seal custodian changes', sealCustodians],
   ] as const;
   for (const [what, service] of orphans) {
     service.resumeOrphans().catch((err) => logger.warn({ err, what }, 'resuming orphaned requests failed'));

@@ -9,12 +9,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createSigningActivities } from '../activities/signing';
 import { openOrm, Orm } from '../db/orm';
-import type { Config, SigningConfig } from '../infra/config';
+import { signingThreadCount, type Config, type SigningConfig } from '../infra/config';
 import { logger } from '../infra/logger';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
 import { seed } from '../seed/demo-city';
 import { ensureAuditSigningKey, sealAuditDays } from '../usecases/audit-log';
 import { ensureCertificateAuthority } from '../usecases/certificate-store';
+import { ConversionSigningPool } from '../usecases/conversion-signing-pool';
 import { ensureLogSigningKey } from '../usecases/transparency-log-signing';
 import { installRuntime } from '../worker/runtime';
 import { signingTaskQueueOf } from '../workflows/signing-queue';
@@ -63,6 +64,8 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
   installRuntime();
   const orm = await openOrm(options.databaseUrl);
   const taskQueue = signingTaskQueueOf(config.temporalTaskQueue);
+  const threads = signingThreadCount();
+  const conversionPool = threads > 0 ? new ConversionSigningPool(threads) : undefined;
   let connection: NativeConnection | undefined;
   let worker: Worker;
   try {
@@ -76,10 +79,12 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
         orm,
         pkiMasterKey: signing.pkiMasterKey,
         publicUrl: config.publicUrl,
+        conversionPool,
       }),
     });
   } catch (err) {
     await connection?.close();
+    await conversionPool?.close();
     await orm.close(true);
     throw err;
   }
@@ -105,6 +110,7 @@ export async function startSigningWorker(options: SigningWorkerOptions): Promise
       await sealing;
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await run;
+      await conversionPool?.close();
       await nativeConnection.close();
       await orm.close();
     },

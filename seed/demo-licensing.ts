@@ -18,6 +18,7 @@ import { currentCertificate, loadCertificateAuthority } from '../usecases/certif
 import { recordSealMade } from '../usecases/seal-status';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { AppUser, Organisation, Seal } from '../db/entities';
+import { seededCustodians } from '../db/seal-custodians';
 import { LicenceUsageGrant } from '../db/licence-entities';
 import { seedLicenceCatalogue } from '../db/licence-catalogue-seed';
 import type { Submission } from '../domain/service-item';
@@ -146,6 +147,8 @@ async function seedLicenceSeals(em: EntityManager, pkiMasterKey: string): Promis
       now,
     });
     const id = randomUUID();
+    // SM-14: a seeded seal names its custodian and deputy, so that it signs (db/seal-custodians.ts).
+    const keepers = await seededCustodians(em, organisation.id);
     em.create(Seal, {
       id,
       esId: sealInfo.esId,
@@ -162,7 +165,9 @@ async function seedLicenceSeals(em: EntityManager, pkiMasterKey: string): Promis
       imprint,
       widthMm: 40,
       heightMm: 40,
-      custodianName: organisation.name,
+      custodianName: keepers?.custodian.displayName ?? organisation.name,
+      custodianId: keepers?.custodian.id ?? null,
+      deputyCustodianId: keepers?.deputy?.id ?? null,
       sealInfo,
       makerSignature: signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem),
       createdAt: now,

@@ -7,8 +7,10 @@ import {
   certificateStatusUrls,
   createCertificateAuthority,
   issueOrganisationCertificate,
+  type KeyAlgorithm,
 } from '../pki/certificates';
 import { decryptPrivateKey, encryptPrivateKey } from '../pki/key-encryption';
+import { sm2PublicKeyOfCertificate } from '../pki/sm2-certificates';
 
 import { CA_ID, CA_NAME } from './certificate-authority';
 
@@ -72,12 +74,15 @@ export function issueCertificateFor(
   masterKey: string,
   /** Null: no addresses (the test template's certificates, which no test platform serves at a fixed address). */
   publicUrl: string | null,
+  /** Issue 20 Build 2: the organisation's key algorithm. */
+  algorithm: KeyAlgorithm = 'rsa',
 ): OrganisationCertificate {
   const issued = issueOrganisationCertificate(
     ca,
     { name: organisation.name, uscc: organisation.uscc, ...place },
     validity,
     publicUrl ? certificateStatusUrls(publicUrl) : undefined,
+    algorithm,
   );
   return em.create(OrganisationCertificate, {
     id: randomUUID(),
@@ -91,6 +96,15 @@ export function issueCertificateFor(
     revokedAt: null,
     createdAt: new Date(),
   });
+}
+
+/** Issue 20 Build 2: the key algorithm of a certificate (PEM), which its renewal keeps. */
+export function keyAlgorithmOf(certificatePem: string): KeyAlgorithm {
+  const der = Buffer.from(
+    certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''),
+    'base64',
+  );
+  return sm2PublicKeyOfCertificate(der) ? 'sm2' : 'rsa';
 }
 
 /** The province and locality of a certificate subject as Node prints it (one `KEY=value` per line). */

@@ -4,12 +4,16 @@
  * the cursor moved and does nothing), the rows are checked again, rows whose legacy number the unit already
  * converted for the type are skipped, serials are allocated as one block, as many uses of the conversion's one
  * seal-use authorisation as licences are consumed with one conditional UPDATE (SM-12), each licence is signed in
- * the signature format in force (purpose-bound, issue 11) and written with its signature record and its
- * data-exchange message by multi-row INSERTs, the cursor advances and one audit row says what the batch did.
+ * the signature format in force (purpose-bound, issue 11) — in the signing threads when a pool is given, on every
+ * core (usecases/conversion-signing-pool.ts) — and written with its signature record and its data-exchange message
+ * by PostgreSQL COPY, the cursor advances and one audit row says what the batch did.
  * A worker killed mid-batch loses the transaction; the retry redoes the batch from the committed cursor.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client as PgClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { recordAudit } from '../db/audit';
 import { OrganisationCertificate, Organisation, Seal } from '../db/entities';
 import { SealUseAuthorisation } from '../db/seal-use-entities';
@@ -21,13 +25,16 @@ import {
   CONVERSION_BATCH_SIZE,
   ConvertibleRow,
 } from '../domain/licence-conversion';
-import { conversionSealDocumentTitle, LicenceMetadata } from '../domain/licence';
-import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
-import { expectedLicencePurpose, SealSignature } from '../domain/seal-signature';
+import { conversionSealDocumentTitle } from '../domain/licence';
 import type { DataProblem, LicenceTypeDefinition } from '../domain/licence-type';
 import { decryptPrivateKey } from '../pki/key-encryption';
-import { licenceDataHash, licenceExport } from '../pki/licence-document';
-import { signWithSeal } from '../pki/seal-signer';
+import { ConversionSigningPool, signBatch } from './conversion-signing-pool';
+import {
+  ConversionSigningContext,
+  LICENCE_COPY_COLUMNS,
+  OUTBOX_COPY_COLUMNS,
+  SIGNATURE_COPY_COLUMNS,
+} from './licence-conversion-signing';
 import { exchangeEvent } from './licence-issuing';
 
 export interface ConversionBatchResult {
@@ -61,7 +68,7 @@ interface JobRow {
 
 export async function convertBatch(
   em: EntityManager,
-  input: { jobId: string; now: Date; pkiMasterKey: string },
+  input: { jobId: string; now: Date; pkiMasterKey: string; pool?: ConversionSigningPool },
 ): Promise<ConversionBatchResult> {
   const { now } = input;
   const job = await lockedJob(em, input.jobId);
@@ -89,7 +96,7 @@ export async function convertBatch(
       `conversion:${job.organisation_id}:${job.type_code}`,
     ]);
     const fresh = await notYetConverted(tx, job, good);
-    const written = fresh.length > 0 ? await writeLicences(tx, job, type, signer, fresh, now) : 0;
+    const written = fresh.length > 0 ? await writeLicences(tx, job, type, signer, fresh, now, input.pool) : 0;
     await markRejected(tx, job.id, bad);
     const lastRow = rows.length > 0 ? rows[rows.length - 1]!.row_number : job.total_rows;
     const updated: JobRow[] = await tx.execute(
@@ -227,6 +234,7 @@ async function writeLicences(
   signer: Signer,
   rows: ConvertibleRow[],
   now: Date,
+  pool: ConversionSigningPool | undefined,
 ): Promise<number> {
   const definition = type.definition;
   const consumed: unknown[] = await tx.execute(
@@ -243,133 +251,52 @@ async function writeLicences(
      returning last_serial`,
     [definition.code, signer.issuer.uscc, rows.length, rows.length],
   );
-  const first = Number(serials[0]!.last_serial) - rows.length + 1;
-  const licences: unknown[] = [];
-  const signatures: unknown[] = [];
-  const outbox: unknown[] = [];
-  for (const [i, row] of rows.entries()) {
-    // Let the process breathe between signatures: the API and the workflow worker may share it.
-    if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
-    const serial = formatSerial(first + i);
-    const identifier = licenceIdentifier({
-      typeCode: definition.code,
-      issuerCode: signer.issuer.uscc,
-      serial,
-      version: 1,
-    });
-    const metadata: LicenceMetadata = {
-      name: definition.name,
-      typeCode: definition.code,
-      typeVersion: type.version,
-      identifier,
-      licenceNumber: row.licenceNumber,
-      version: 1,
-      previousIdentifier: null,
-      issuer: { name: signer.issuer.name, code: signer.issuer.uscc },
-      issueDate: row.issueDate,
-      holder: row.holder,
-      validFrom: row.validFrom,
-      validTo: row.validTo,
-      serviceItems: definition.serviceItems,
-    };
-    const dataHash = licenceDataHash({ metadata, data: row.data });
-    const record: SealSignature = signWithSeal({
-      seal: signer.seal,
-      certificatePem: signer.certificatePem,
-      privateKeyPem: signer.privateKeyPem,
-      signingTime: now,
-      documentHash: dataHash,
-      documentTitle: signer.title,
-      authorisationId: job.authorisation_id,
-      purpose: {
-        purpose: expectedLicencePurpose(1),
-        identifier,
-        typeCode: definition.code,
-        sealKind: definition.sealKind,
-      },
-    });
-    const id = randomUUID();
-    const signatureId = deterministicId(`${job.id}:${row.rowNumber}`);
-    signatures.push({ id: signatureId, document_hash: dataHash, record });
-    licences.push({
-      id,
-      identifier,
-      serial,
-      licence_number: row.licenceNumber,
-      holder_name: row.holder.name,
-      holder_code: row.holder.code,
-      holder_code_type: row.holder.codeType,
-      metadata,
-      data: row.data,
-      issue_date: row.issueDate,
-      valid_from: row.validFrom,
-      valid_to: row.validTo,
-      data_hash: dataHash,
-      signature: record,
-      signature_id: signatureId,
-    });
-    outbox.push({
-      id: randomUUID(),
-      licence_id: id,
-      payload: licenceExport({ metadata, data: row.data, signature: record }),
-    });
-  }
-  await tx.execute(
-    `insert into seal_signature (id, authorisation_id, seal_id, signer_user_id, document_hash, document_title,
-                                 signing_time, record, created_at)
-     select x.id, ?, ?, ?, x.document_hash, ?, ?, x.record, ?
-       from jsonb_to_recordset(?::jsonb) as x(id text, document_hash text, record jsonb)`,
-    [
-      job.authorisation_id,
-      signer.seal.id,
-      signer.actor.userId,
-      signer.title,
-      now,
-      now,
-      JSON.stringify(signatures),
-    ],
-  );
-  const inserted: unknown[] = await tx.execute(
-    `insert into licence (id, identifier, series_id, type_id, type_code, type_version, name, issuer_organisation_id,
-                          issuer_code, serial, version, previous_identifier, licence_number, holder_name, holder_code,
-                          holder_code_type, holder_email, metadata, data, issue_date, valid_from, valid_to, status,
-                          data_hash, signature, signature_id, seal_id, issuance_id, conversion_job_id, legacy_number,
-                          issued_at, created_at)
-     select x.id, x.identifier, x.id, ?, ?, ?, ?, ?, ?, x.serial, 1, null, x.licence_number, x.holder_name,
-            x.holder_code, x.holder_code_type, null, x.metadata, x.data, x.issue_date, x.valid_from, x.valid_to,
-            'valid', x.data_hash, x.signature, x.signature_id, ?, null, ?, x.licence_number, ?, ?
-       from jsonb_to_recordset(?::jsonb) as x(id text, identifier text, serial text, licence_number text,
-            holder_name text, holder_code text, holder_code_type text, metadata jsonb, data jsonb, issue_date text,
-            valid_from text, valid_to text, data_hash text, signature jsonb, signature_id text)
-     on conflict (issuer_organisation_id, type_code, legacy_number) where legacy_number is not null do nothing
-     returning id`,
-    [
-      type.id,
-      definition.code,
-      type.version,
-      definition.name,
-      signer.issuer.id,
-      signer.issuer.uscc,
-      signer.seal.id,
-      job.id,
-      now,
-      now,
-      JSON.stringify(licences),
-    ],
-  );
-  if (inserted.length !== rows.length)
-    throw new Error('a legacy number was converted by another job meanwhile');
-  await tx.execute(
-    `insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
-     select x.id, x.licence_id, ?, x.payload, 'pending', 0, ? from jsonb_to_recordset(?::jsonb)
-         as x(id text, licence_id text, payload jsonb)`,
-    [exchangeEvent('issue'), now, JSON.stringify(outbox)],
-  );
-  return rows.length;
+  const signed = await signBatch(pool, {
+    context: signingContext(job, type, signer, now),
+    rows,
+    firstSerial: Number(serials[0]!.last_serial) - rows.length + 1,
+  });
+  // COPY on the transaction's own connection: the rows commit or vanish with the cursor. A legacy number another
+  // job converted meanwhile breaks the unique index, and the whole batch is redone.
+  const connection = await connectionOf(tx);
+  await copyInto(connection, SIGNATURE_COPY_COLUMNS, signed.signatures);
+  await copyInto(connection, LICENCE_COPY_COLUMNS, signed.licences);
+  await copyInto(connection, OUTBOX_COPY_COLUMNS, signed.outbox);
+  return signed.count;
 }
 
-/** A stable id for a row's signature (a UUID shape from the job and row), so that the records read alike. */
-function deterministicId(key: string): string {
-  const h = createHash('sha256').update(key).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+function signingContext(job: JobRow, type: LicenceType, signer: Signer, now: Date): ConversionSigningContext {
+  const { seal } = signer;
+  return {
+    jobId: job.id,
+    authorisationId: job.authorisation_id,
+    now: now.toISOString(),
+    type: { id: type.id, version: type.version, definition: type.definition },
+    issuer: { id: signer.issuer.id, name: signer.issuer.name, uscc: signer.issuer.uscc },
+    seal: {
+      id: seal.id,
+      esId: seal.esId,
+      name: seal.name,
+      kind: seal.kind,
+      sealInfo: seal.sealInfo,
+      makerSignature: seal.makerSignature,
+    },
+    certificatePem: signer.certificatePem,
+    privateKeyPem: signer.privateKeyPem,
+    documentTitle: signer.title,
+    signerUserId: signer.actor.userId,
+    exchangeEvent: exchangeEvent('issue'),
+  };
+}
+
+/** The pg client under the MikroORM (knex) transaction. */
+async function connectionOf(tx: EntityManager): Promise<PgClient> {
+  const trx = tx.getTransactionContext<{ client: { acquireConnection(): Promise<PgClient> } }>();
+  if (!trx) throw new Error('COPY needs the batch transaction');
+  return trx.client.acquireConnection();
+}
+
+async function copyInto(connection: PgClient, table: string, text: string): Promise<void> {
+  if (text === '') return;
+  await pipeline(Readable.from([text]), connection.query(copyFrom(`copy ${table} from stdin`)));
 }

@@ -69,17 +69,12 @@ export async function signAndStoreLicence(
     return { outcome: 'issued', licenceId: done.id, identifier: done.identifier };
   }
   if (issuance.status === 'failed') return { outcome: 'failed', reason: issuance.statusReason ?? '' };
-  const type = await em.findOneOrFail(LicenceType, { id: issuance.typeId }, { disableIdentityMap: true });
-  const issuer = await em.findOneOrFail(
-    Organisation,
-    { id: issuance.organisationId },
-    { disableIdentityMap: true },
-  );
-  const requester = await em.findOneOrFail(
-    AppUser,
-    { id: issuance.requestedBy },
-    { disableIdentityMap: true },
-  );
+  // Issue 19 Build 3: three independent reads, side by side (one round trip's wait instead of three).
+  const [type, issuer, requester] = await Promise.all([
+    em.findOneOrFail(LicenceType, { id: issuance.typeId }, { disableIdentityMap: true }),
+    em.findOneOrFail(Organisation, { id: issuance.organisationId }, { disableIdentityMap: true }),
+    em.findOneOrFail(AppUser, { id: issuance.requestedBy }, { disableIdentityMap: true }),
+  ]);
   const definition = type.definition;
   const title = licenceSealDocumentTitle(definition);
 

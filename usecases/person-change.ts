@@ -1,11 +1,11 @@
 /**
  * Issue 15 Build 3: a person leaves (deactivated) or moves to another unit. One transaction changes the account,
  * records the change and revokes the person's live seal-use authorisations (SM-12: they no longer sign for the
- * unit), each with its own audit entry. Keyed by the change's id: a retried activity changes nothing twice.
+ * unit) and the custody of its seals (SM-14: the deputy takes over), each with its own audit entry. Keyed by the change's id: a retried activity changes nothing twice.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type AuditActor, recordAudit } from '../db/audit';
-import { AppUser, AuditEvent } from '../db/entities';
+import { AppUser, AuditEvent, Seal } from '../db/entities';
 import { SealUseAuthorisation } from '../db/seal-use-entities';
 import type { ReleaseReason } from '../domain/approval-release';
 import type { UserRole } from '../domain/roles';
@@ -53,8 +53,37 @@ export async function applyPersonChange(em: EntityManager, c: PersonChange): Pro
         },
       );
     }
+    if (!c.move || c.move.organisationId !== from) await releaseCustody(tx, c, from);
     return true;
   });
+}
+
+/**
+ * SM-14: a person who leaves the unit keeps none of its seals. Where they were the custodian the deputy takes over
+ * (the seal names no deputy then); with no deputy the seal names nobody and refuses signing until a custodian
+ * change is approved. Where they were the deputy, the seal names none. Each seal's change is audited.
+ */
+async function releaseCustody(tx: EntityManager, c: PersonChange, organisationId: string): Promise<void> {
+  const kept = await tx.find(
+    Seal,
+    { organisationId, $or: [{ custodianId: c.userId }, { deputyCustodianId: c.userId }] },
+    { fields: ['id', 'custodianId', 'deputyCustodianId'] },
+  );
+  for (const seal of kept) {
+    const next =
+      seal.custodianId === c.userId
+        ? { custodianId: seal.deputyCustodianId, deputyCustodianId: null }
+        : { custodianId: seal.custodianId, deputyCustodianId: null };
+    const name = next.custodianId
+      ? (await tx.findOneOrFail(AppUser, { id: next.custodianId })).displayName
+      : null;
+    await tx.nativeUpdate(Seal, { id: seal.id }, { ...next, ...(name ? { custodianName: name } : {}) });
+    await audit(tx, c, 'seal.custodian_release', 'seal', seal.id, eventKey(c.changeId, `:seal:${seal.id}`), {
+      leaving: c.userId,
+      because: c.reason,
+      custodianId: next.custodianId,
+    });
+  }
 }
 
 function audit(

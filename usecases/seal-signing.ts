@@ -23,6 +23,7 @@ import {
   SealUseError,
   SealUseProblem,
 } from '../domain/seal-use';
+import { custodianProblem } from '../domain/seal-custodian';
 import { decryptPrivateKey } from '../pki/key-encryption';
 import type { LicenceSignaturePurpose, SealSignature } from '../domain/seal-signature';
 import { isLicenceDocumentTitle } from '../domain/licence';
@@ -111,7 +112,7 @@ export async function signUnderAuthorisation(
     return refuse({ code: 'NOT_GRANTEE', message: '该用印授权是批准给其他人的，您不能使用' });
   }
   const check = { now, documentHash, documentTitle: input.documentTitle, seal };
-  const problem = authorisationProblem(authorisation, check);
+  const problem = authorisationProblem(authorisation, check) ?? custodianProblem(seal);
   if (problem) return refuse(problem);
   const document = matchDocument(authorisation.documents, documentHash, input.documentTitle)!;
   // A document stated with a hash is matched by its hash, whatever title the caller gave: its own title counts.

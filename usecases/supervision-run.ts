@@ -9,6 +9,12 @@ import { loadWorkingCalendar } from '../db/calendar';
 import { NewFinding, recordFinding } from '../db/supervision-findings';
 import { deadlineFor } from '../domain/calendar';
 import { EXCHANGE_PUSH_WORKING_DAYS, FindingRule, TYPE_REVIEW_DAYS } from '../domain/supervision';
+import {
+  paperComplaints,
+  requiredItemsMissing,
+  serviceItemsWithoutType,
+  usageRequestsOverdue,
+} from './supervision-rules';
 
 type Row = Record<string, unknown>;
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
@@ -173,12 +179,16 @@ async function paper(em: EntityManager, at: Date): Promise<NewFinding[]> {
 }
 
 const RULES: Array<(em: EntityManager, at: Date, options: RunOptions) => Promise<NewFinding[]>> = [
+  serviceItemsWithoutType,
   catalogue,
   collection,
   backlog,
   correction,
   sharing,
+  usageRequestsOverdue,
+  requiredItemsMissing,
   paper,
+  paperComplaints,
 ];
 
 export interface RunOptions {

@@ -16,6 +16,7 @@ export { forceMajeureWorkflow } from './force-majeure';
 export { transparencyLogWorkflow } from './transparency-log';
 export { licenceConversionWorkflow } from './licence-conversion';
 export { licenceUsageRequestWorkflow } from './licence-usage-request';
+export { sealCustodianChangeWorkflow } from './seal-custodian-change';
 export { personChangeWorkflow } from './person-change';
 export { reorganisationWorkflow } from './reorganisation';
 export { announcedCaseWorkflow } from './announced-case';

@@ -1,8 +1,9 @@
 /**
  * Messages of the licence issuance workflow, shared by the workflow, the activity that wakes waiting issuances and
- * the API: its deterministic id, the signal that a seal-use authorisation was granted, and the state query.
+ * the API: its deterministic id, the signal that a seal-use authorisation was granted, the state query and the
+ * update the API waits on.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IssuanceStatus } from '../domain/licence-issuance';
 
 /** One workflow per issuance row; the row is unique per (unit, business case), so a retry finds the same one. */
@@ -29,3 +30,9 @@ export interface LicenceIssuanceState {
 /** A seal-use authorisation of the issuing unit was granted: look for one now instead of at the next hourly try. */
 export const sealAuthorisationGranted = defineSignal('sealAuthorisationGranted');
 export const issuanceStateQuery = defineQuery<LicenceIssuanceState>('issuanceState');
+/**
+ * Issue 19 Build 3: answers once the first signing attempt has settled — issued, failed or awaiting a seal-use
+ * authorisation — with the issuance row already saying so. `POST /api/licenses` waits on it instead of polling
+ * the row (one long-poll round trip instead of several reads and pauses).
+ */
+export const issuanceSettled = defineUpdate<IssuanceStatus>('issuanceSettled');

@@ -10,6 +10,7 @@ import type { LicenceIssuanceActivities } from '../activities/licence-issuance';
 import { activityProxies } from './activity-proxies';
 import { signingActivities } from './signing';
 import {
+  issuanceSettled,
   issuanceStateQuery,
   LicenceIssuanceInput,
   LicenceIssuanceState,
@@ -45,6 +46,11 @@ export async function licenceIssuanceWorkflow(input: LicenceIssuanceInput): Prom
     woken = true;
   });
   setHandler(issuanceStateQuery, () => state);
+  // The state changes only once the row says the same (the activities write it first).
+  setHandler(issuanceSettled, async () => {
+    await condition(() => state.status !== 'pending');
+    return state.status;
+  });
   // Issue 11 Build 5: the signing runs on the signing task queue, whose worker alone holds the keys.
   const signing = signingActivities();
 
@@ -61,9 +67,9 @@ export async function licenceIssuanceWorkflow(input: LicenceIssuanceInput): Prom
       break;
     }
     if (result.outcome === 'failed') {
+      await activities.markIssuanceFailed({ issuanceId: input.issuanceId, reason: result.reason });
       state.status = 'failed';
       state.reason = result.reason;
-      await activities.markIssuanceFailed({ issuanceId: input.issuanceId, reason: result.reason });
       return { status: 'failed', licenceId: null, identifier: null, reason: result.reason };
     }
     if (state.status !== 'awaiting_seal' || state.reason !== result.reason) {

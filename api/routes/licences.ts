@@ -53,6 +53,19 @@ export function licenceRoutes(ctx: AppContext, service: LicenceService, events: 
       .json(document);
   });
 
+  // Issue 20 Build 2: the signature record as GB/T 38540 SES_Signature (DER).
+  router.get('/licenses/:identifier/ses-signature', async (req, res) => {
+    const { identifier, der } = await service.sesSignature(
+      requirePrincipal(req),
+      req.params.identifier,
+      requestMeta(req),
+    );
+    res
+      .type('application/octet-stream')
+      .set('Content-Disposition', `attachment; filename="licence-${identifier}-ses-signature.der"`)
+      .send(der);
+  });
+
   router.get('/licenses/:identifier/versions', async (req, res) => {
     const items = await service.versions(requirePrincipal(req), req.params.identifier, requestMeta(req));
     res.json({ items });

@@ -42,6 +42,7 @@ import {
 } from '../../domain/approval';
 import { flowPath, GatewayPass } from '../../domain/flow-branches';
 import { storeSignature } from './signatures';
+import { isStaffAccount } from './directory';
 import {
   allEngineSteps,
   approverGroups,
@@ -93,7 +94,13 @@ export interface SubmissionForm {
       chooseMany: boolean;
     }>;
   } | null;
-  people: Array<{ username: string; label: string }>;
+  people: Array<{
+    username: string;
+    label: string;
+    displayName: string;
+    organisationId: string;
+    organisationName: string;
+  }>;
 }
 
 export interface TaskView extends ApprovalTask {
@@ -295,10 +302,16 @@ export class ApprovalService {
             ),
           }
         : null,
-      people: users.map((u) => ({
-        username: u.username,
-        label: `${u.displayName}（${names.get(u.organisationId)}）`,
-      })),
+      // Issue 17 Build 6: staff only (no holders' or systems' accounts), named by person and unit.
+      people: users
+        .filter((u) => isStaffAccount(u.roles))
+        .map((u) => ({
+          username: u.username,
+          label: `${u.displayName}（${names.get(u.organisationId)}）`,
+          displayName: u.displayName,
+          organisationId: u.organisationId,
+          organisationName: names.get(u.organisationId) ?? '',
+        })),
     };
   }
 

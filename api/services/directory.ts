@@ -11,6 +11,11 @@ import type { Principal } from '../principal';
 /** Roles that are not staff of a public body: holders and business systems see no staff directory. */
 const NOT_STAFF: readonly UserRole[] = ['licence_holder', 'licence_system'];
 
+/** A staff account, to be offered in people pickers: not a holder's (citizen's) nor a business system's. */
+export function isStaffAccount(roles: readonly UserRole[]): boolean {
+  return !roles.some((role) => NOT_STAFF.includes(role));
+}
+
 /** Staff: someone of an organisation with a function on the platform, holding a staff role. */
 export function isStaff(principal: Principal): boolean {
   return (
@@ -52,6 +57,30 @@ export class DirectoryService {
       organisationName: organisation.name,
       roles: u.roles,
     }));
+  }
+
+  /**
+   * Issue 17 Build 6: the active staff (no holders' or systems' accounts) of `organisations`, by id, for a people
+   * picker that names a person by unit and name (the flow editor's designated person).
+   */
+  async pickableStaff(
+    organisations: ReadonlyArray<{ id: string; name: string }>,
+  ): Promise<Array<{ username: string; displayName: string; organisationName: string }>> {
+    const names = new Map(organisations.map((o) => [o.id, o.name]));
+    const users = await this.ctx
+      .em()
+      .find(
+        AppUser,
+        { organisationId: { $in: [...names.keys()] }, active: true },
+        { orderBy: { id: 'asc' } },
+      );
+    return users
+      .filter((u) => isStaffAccount(u.roles))
+      .map((u) => ({
+        username: u.id,
+        displayName: u.displayName,
+        organisationName: names.get(u.organisationId)!,
+      }));
   }
 
   /** Every active account by username, with its organisation's name (the development login page). */

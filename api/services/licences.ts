@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { calendarCacheOf } from '../../db/calendar';
-import { Organisation } from '../../db/entities';
+import { CertificateAuthority, Organisation } from '../../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { canonicalJson } from '../../domain/canonical-json';
 import { startOfShanghaiDay, endOfShanghaiDay } from '../../domain/calendar';
@@ -23,11 +23,13 @@ import { issuanceLateness, LicenceStatus, normaliseIdentifier, validityEnd } fro
 import { ChangeKind, ChangeLicenceBody, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
 import { dataProblems, isRealDate } from '../../domain/licence-type';
 import { LicenceExport, licenceExport, licenceLogLeaf } from '../../pki/licence-document';
+import { sesSignatureDer } from '../../pki/ses-signature';
+import { CA_ID } from '../../usecases/certificate-authority';
 import { logLeafHash } from '../../pki/transparency-log';
 import { inclusionEvidence } from '../../usecases/transparency-log';
 import { DurableRequests, NewRequest, WorkflowStart } from '../../usecases/durable-request';
 import { licenceIssuanceWorkflow } from '../../workflows/licence-issuance';
-import { licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
+import { issuanceSettled, licenceIssuanceWorkflowId } from '../../workflows/licence-issuance-messages';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
@@ -112,7 +114,6 @@ export type LateArrivalsQuery = z.infer<typeof LateArrivalsQuery>;
 type Meta = RequestMeta;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LicenceService {
   private readonly durable: DurableRequests;
@@ -244,6 +245,7 @@ export class LicenceService {
     const id = randomUUID();
     const workflowId = licenceIssuanceWorkflowId(id);
     const action = r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request';
+    let receivedAt = new Date();
     const submitted = await this.durable.submit({
       findExisting: () =>
         this.ctx
@@ -254,7 +256,7 @@ export class LicenceService {
             { disableIdentityMap: true },
           ),
       prepare: async (): Promise<NewRequest<typeof licenceIssuanceWorkflow>> => {
-        const receivedAt = new Date();
+        receivedAt = new Date();
         const caseClosedAt = new Date(r.caseClosedAt);
         const lateness = issuanceLateness(
           await calendarCacheOf(this.ctx.orm).get(this.ctx.em()),
@@ -333,14 +335,21 @@ export class LicenceService {
       },
     });
     if (!submitted.created) return this.repeat(principal, submitted.existing, r.fingerprint);
-    // LM-9: a case announced when it closed ends with its licence's arrival.
-    const stored = await this.issuanceRow(id);
-    await new AnnouncedCaseService(this.ctx).issuanceArrived(
-      principal.organisationId,
-      r.caseId,
-      stored.receivedAt,
-    );
+    // LM-9: a case announced when it closed ends with its licence's arrival (at the time the row was stored with).
+    await new AnnouncedCaseService(this.ctx).issuanceArrived(principal.organisationId, r.caseId, receivedAt);
     return this.answer(principal, id, true);
+  }
+
+  /** Returns once the issuance's first signing attempt settled, or after ISSUE_WAIT_MS, or when unreachable. */
+  private async untilSettled(workflowId: string): Promise<void> {
+    const temporal = this.ctx.temporal;
+    try {
+      await temporal.withDeadline(Date.now() + ISSUE_WAIT_MS, () =>
+        temporal.workflow.getHandle(workflowId).executeUpdate(issuanceSettled),
+      );
+    } catch {
+      // Timed out (no worker, a slow signing), or the workflow already closed: the row says where it stands.
+    }
   }
 
   /** An earlier request with the same case id: the same content gets its current state, other content a 409. */
@@ -386,17 +395,13 @@ export class LicenceService {
   /**
    * Waits up to ISSUE_WAIT_MS for the request to leave `pending`, then answers: issued → 201 (200 for a repeat)
    * with the licence; awaiting a seal-use authorisation or still pending → 202 (200 for a repeat); failed → 409.
+   * Issue 19 Build 3: the wait is the workflow's `issuanceSettled` update (one long poll), not a polling of the row;
+   * whatever the update answers, the row is read afterwards and decides.
    */
   private async answer(principal: Principal, issuanceId: string, created: boolean): Promise<IssueAnswer> {
-    const until = Date.now() + ISSUE_WAIT_MS;
-    let issuance = await this.issuanceRow(issuanceId);
-    // Signing usually takes a few tens of milliseconds: look often at first, then back off.
-    for (
-      let pause = 20;
-      issuance.status === 'pending' && Date.now() < until;
-      pause = Math.min(pause * 1.5, 250)
-    ) {
-      await sleep(pause);
+    let issuance = created ? null : await this.issuanceRow(issuanceId);
+    if (!issuance || issuance.status === 'pending') {
+      await this.untilSettled(licenceIssuanceWorkflowId(issuanceId));
       issuance = await this.issuanceRow(issuanceId);
     }
     const location = `/api/licenses/issuances/${encodeURIComponent(issuance.caseId)}`;
@@ -457,7 +462,7 @@ export class LicenceService {
   private async readable(
     principal: Principal,
     identifier: string,
-    action: 'licence.view' | 'licence.export',
+    action: 'licence.view' | 'licence.export' | 'licence.export_ses_signature',
     meta: Meta,
   ): Promise<{ licence: Licence; full: boolean }> {
     const em = this.ctx.em();
@@ -466,7 +471,7 @@ export class LicenceService {
       principal,
       licence,
       { em, jurisdictions: this.ctx.jurisdictions },
-      { action, needFull: action === 'licence.export', ...meta },
+      { action, needFull: action !== 'licence.view', ...meta },
     );
     await recordAudit(em, {
       actor: actorOf(principal),
@@ -501,6 +506,23 @@ export class LicenceService {
       ...(transparency ? { transparency } : {}),
       ...(disputeMarker ? { registry: { disputeMarker } } : {}),
     };
+  }
+
+  /**
+   * GET /api/licenses/:identifier/ses-signature (issue 20 Build 2): the licence's signature record in the ASN.1
+   * encoding of GB/T 38540 (SES_Signature, DER), with the seal maker's (the platform CA's) certificate; the same
+   * access as the export.
+   */
+  async sesSignature(
+    principal: Principal,
+    identifier: string,
+    meta: Meta,
+  ): Promise<{ identifier: string; der: Buffer }> {
+    const { licence } = await this.readable(principal, identifier, 'licence.export_ses_signature', meta);
+    const ca = await this.ctx
+      .em()
+      .findOneOrFail(CertificateAuthority, { id: CA_ID }, { disableIdentityMap: true });
+    return { identifier: licence.identifier, der: sesSignatureDer(licence.signature, ca.certificatePem) };
   }
 
   /** GET /api/licenses/:identifier/versions: every version of the licence, oldest first, with why it changed. */

@@ -57,6 +57,7 @@ export interface CertificateRequestView {
   actionLabel: string;
   certificateId: string | null;
   reason: string;
+  keyAlgorithm: OrganisationCertificateRequest['keyAlgorithm'];
   status: OrganisationCertificateRequest['status'];
   statusLabel: string;
   outcomeReason: string | null;
@@ -177,6 +178,7 @@ export class OrganisationCertificateService {
             action: body.action,
             certificateId: body.certificateId ?? null,
             reason: body.reason,
+            keyAlgorithm: body.action === 'revoke' ? null : (body.keyAlgorithm ?? null),
             approvalOptions: options,
           };
           const workflowId = certificateRequestWorkflowId(id);
@@ -343,6 +345,7 @@ function requestView(r: OrganisationCertificateRequest): CertificateRequestView 
     actionLabel: CERTIFICATE_ACTIONS[r.action].label,
     certificateId: r.certificateId,
     reason: r.reason,
+    keyAlgorithm: r.keyAlgorithm,
     status: r.status,
     statusLabel: CERTIFICATE_REQUEST_STATUS_LABELS[r.status],
     outcomeReason: r.outcomeReason,

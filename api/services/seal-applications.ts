@@ -6,11 +6,13 @@ import { logger } from '../../infra/logger';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { AppUser, Jurisdiction, Organisation, SealApplication } from '../../db/entities';
+import { AppUser, Jurisdiction, Organisation, Seal, SealApplication } from '../../db/entities';
+import { endOfShanghaiDay, startOfShanghaiDay } from '../../domain/calendar';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { approvalWorkflowId } from '../../domain/approval';
+import { shanghaiDateTime } from '../../domain/format';
 import { INITIATOR_OPTIONS, sealApplicationVariables } from '../../domain/flow-definition';
-import { SEAL_KIND_LABELS, SEAL_KINDS } from '../../domain/seal';
+import { SEAL_KIND_LABELS, SEAL_KINDS, SealKind } from '../../domain/seal';
 import {
   SealApplicationInput,
   SealApplicationState,
@@ -25,6 +27,27 @@ import { actorOf, Principal } from '../principal';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, forbidden, notFound } from '../errors';
 import type { ApprovalService, ApprovalView } from './approvals';
+
+export interface ApplicationSearch {
+  q?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+export interface ApplicationSearchPage {
+  total: number;
+  items: Array<{
+    id: string;
+    kind: SealKind;
+    sealName: string;
+    status: string;
+    createdAt: Date;
+    caseNumber: string | null;
+    applicantName: string;
+  }>;
+}
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -318,9 +341,114 @@ export class SealApplicationService {
     }
   }
 
+  /**
+   * The application as its reviewers read it on the approval page and on the printed 审批单 (issue 17): the fields
+   * in words and the imprint's bytes, for whoever may see the application.
+   */
+  async material(
+    principal: Principal,
+    id: string,
+  ): Promise<{
+    fields: Array<{ label: string; value: string }>;
+    imprint: ApplicationView['imprint'] & { bytes: Buffer };
+  }> {
+    const a = await this.visibleApplication(principal, id);
+    const organisation = await this.ctx.em().findOneOrFail(Organisation, { id: a.organisationId });
+    const fields = [
+      { label: '申请单位', value: organisation.name },
+      { label: '印章类型', value: SEAL_KIND_LABELS[a.kind] },
+      { label: '印章名称', value: a.sealName },
+      { label: '印模尺寸', value: `${a.widthMm} × ${a.heightMm} 毫米` },
+      {
+        label: '保管人',
+        value: a.custodianPhone ? `${a.custodianName}（${a.custodianPhone}）` : a.custodianName,
+      },
+      { label: '申请事由', value: a.reason },
+      { label: '提交时间', value: shanghaiDateTime(a.createdAt) },
+    ];
+    return {
+      fields,
+      imprint: {
+        mediaType: a.imprintMediaType,
+        widthMm: a.widthMm,
+        heightMm: a.heightMm,
+        url: `/api/seal-applications/${a.id}/imprint`,
+        bytes: a.imprint,
+      },
+    };
+  }
+
   async imprint(principal: Principal, id: string): Promise<{ mediaType: string; bytes: Buffer }> {
     const a = await this.visibleApplication(principal, id);
     return { mediaType: a.imprintMediaType, bytes: a.imprint };
+  }
+
+  /**
+   * 我的申请 (issue 17 Build 5): the unit's applications found by a keyword (办件编号, seal name, reason, custodian,
+   * applicant) and the submission dates, newest first, one page at a time with the total.
+   */
+  async search(principal: Principal, query: ApplicationSearch): Promise<ApplicationSearchPage> {
+    const where = ['a.organisation_id = ?'];
+    const params: unknown[] = [principal.organisationId];
+    if (query.q) {
+      const like = `%${query.q.replace(/[\\%_]/g, '\\$&')}%`;
+      where.push(
+        '(p.case_number ilike ? or a.seal_name ilike ? or a.reason ilike ? or a.custodian_name ilike ? or u.display_name ilike ?)',
+      );
+      params.push(like, like, like, like, like);
+    }
+    if (query.from) {
+      where.push('a.created_at >= ?');
+      params.push(startOfShanghaiDay(query.from));
+    }
+    if (query.to) {
+      where.push('a.created_at < ?');
+      params.push(endOfShanghaiDay(query.to));
+    }
+    const rows = (await this.ctx
+      .em()
+      .getConnection()
+      .execute(
+        `select a.id, a.kind, a.seal_name, a.status, a.created_at, p.case_number, u.display_name as applicant_name,
+                count(*) over () as total_count
+           from seal_application a
+           join app_user u on u.id = a.applicant_id
+           left join approval_process p on p.id = a.approval_workflow_id
+          where ${where.join(' and ')}
+          order by a.created_at desc, a.id
+          limit ? offset ?`,
+        [...params, query.pageSize, (query.page - 1) * query.pageSize],
+      )) as Array<Record<string, unknown>>;
+    return {
+      total: rows.length ? Number(rows[0]!.total_count) : 0,
+      items: rows.map((r) => ({
+        id: String(r.id),
+        kind: r.kind as SealKind,
+        sealName: String(r.seal_name),
+        status: String(r.status),
+        createdAt: new Date(r.created_at as string),
+        caseNumber: (r.case_number as string | null) ?? null,
+        applicantName: String(r.applicant_name),
+      })),
+    };
+  }
+
+  /**
+   * Issue 17 Build 6: the unit's active seal that already bears `name` (spaces ignored), so that a second seal of
+   * the same name is applied for knowingly; null when there is none.
+   */
+  async activeSealNamed(principal: Principal, name: string): Promise<{ esId: string; name: string } | null> {
+    const wanted = name.replace(/\s+/g, '');
+    if (!wanted) return null;
+    const seals = await this.ctx
+      .em()
+      .find(
+        Seal,
+        { organisationId: principal.organisationId, status: 'active' },
+        { fields: ['esId', 'name'] },
+      );
+    const same = seals.find((s) => s.name.replace(/\s+/g, '') === wanted);
+    return same ? { esId: same.esId, name: same.name } : null;
   }
 
   async listForOrganisation(principal: Principal): Promise<Array<Omit<SealApplication, 'imprint'>>> {

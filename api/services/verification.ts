@@ -12,6 +12,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditActor, recordAudit } from '../../db/audit';
 import { VerificationCounter } from '../../db/verification-counts';
+import { listTrustAnchors } from '../../db/trust-anchors';
 import { CertificateAuthority } from '../../db/entities';
 import { Licence } from '../../db/licence-entities';
 import { licenceStatusesAt, StatusAtView } from './licence-status';
@@ -257,6 +258,12 @@ export class VerificationService {
   /** Issue 20: the log's inclusion evidence for a leaf against its latest signed tree head. */
   private readonly logEvidence = (leafHashHex: string) => inclusionEvidence(this.ctx.em(), leafHashHex);
 
+  /**
+   * Issue 20 Build 3: the anchors of the trust list in force, read on every verification (one small table), so that
+   * an import or a removal counts from the next verification on.
+   */
+  private readonly trustAnchors = () => listTrustAnchors(this.ctx.em());
+
   /** The trust anchor; the CA never changes while the platform runs, so it is read once. */
   caCertificatePem(): Promise<string> {
     if (!this.caPem) {
@@ -347,6 +354,7 @@ export class VerificationService {
       registry,
       loadExport: (id) => registry.storedExport(id),
       logEvidence: this.logEvidence,
+      trustAnchors: await this.trustAnchors(),
     });
     await this.auditReport(meta, report, identifier);
     return report;
@@ -358,6 +366,7 @@ export class VerificationService {
       now: new Date(),
       registry: databaseRegistry(this.ctx.em(), this.storedExports),
       logEvidence: this.logEvidence,
+      trustAnchors: await this.trustAnchors(),
     });
     await this.auditReport(meta, report, null);
     return report;

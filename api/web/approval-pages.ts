@@ -4,8 +4,11 @@
  * goes through ApprovalService, which authorises and audits exactly as for the JSON API; a refusal re-renders the
  * page with the reason in Chinese and nothing changed.
  *
- * Action forms are plain HTML (`<details>` panels, multipart so that an attachment can ride along) and work without
- * JavaScript; /static/approval.js only keeps one panel open at a time.
+ * The page shows what is being approved (approval-material.ts). Each action is a `<dialog>` with one confirm button,
+ * opened by a link (`?action=<id>`: without JavaScript the page comes back with that dialog open in place);
+ * /static/approval.js opens the same dialogs as modals. The forms are plain HTML (multipart, so that an attachment
+ * can ride along) and are checked by the server, whose errors stand next to their fields. The page prints as a
+ * 审批单 (approval-print.ts).
  */
 import { Request, Response, Router } from 'express';
 import multer from 'multer';
@@ -28,6 +31,7 @@ import { flowDiagramSvg } from '../../presentation/flow-diagram';
 import { flowDiagramNodes } from '../../presentation/flow-diagram-nodes';
 import { pathOfGateways, pathView } from '../../presentation/flow-path';
 import { pageWithPendingCount } from './pending-count';
+import { approvalMaterial, MaterialSources, sizeText } from './approval-material';
 import { signedIn } from './render';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -155,13 +159,34 @@ export function timelineOf(view: ApprovalView) {
       attachments: e.attachments.map((a) => ({
         ...a,
         url: `/api/attachments/${a.id}`,
-        sizeText:
-          a.size >= 1024 * 1024
-            ? `${(a.size / 1024 / 1024).toFixed(1)} MB`
-            : `${Math.ceil(a.size / 1024)} KB`,
+        sizeText: sizeText(a.size),
       })),
+      decision: DECISION_ACTIONS.has(e.action),
     }));
 }
+
+/**
+ * What people decided and did (and the platform's automatic decisions), as against the platform's own events
+ * (steps started, reminders, branches, re-timing): the page lists them apart, the 审批单 prints the decisions.
+ */
+const DECISION_ACTIONS: ReadonlySet<string> = new Set([
+  'submitted',
+  'approved',
+  'rejected',
+  'transferred',
+  'delegated',
+  'delegate_done',
+  'signer_added',
+  'signer_removed',
+  'returned',
+  'withdrawn',
+  'urged',
+  'cc',
+  'suspended',
+  'resumed',
+  'auto_approved',
+  'auto_rejected',
+]);
 
 /**
  * What an event says besides its label. Issue 10: a suspension names its kind (补正, 专家评审 …) and its reason and
@@ -192,11 +217,14 @@ function eventTexts(e: ApprovalView['history'][number]) {
 }
 
 export function approvalSummary(view: ApprovalView) {
+  const timeline = timelineOf(view);
   return {
     ...view,
     badge: STATUS_BADGE[view.status] ?? '',
     stepsView: stepsOf(view),
-    timeline: timelineOf(view),
+    timeline,
+    decisions: timeline.filter((e) => e.decision),
+    systemEvents: timeline.filter((e) => !e.decision),
     stepDueText: view.stepDue ? dueText(view.stepDue.dueAt) : null,
     url: `/approvals/${view.id}`,
     path: approvalPath(view),
@@ -255,11 +283,17 @@ interface OpenForm {
   taskId?: string;
   name: string;
   values: Record<string, unknown>;
+  /** The server's objections, by form field, shown next to the field. */
+  errors?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
-export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService): Router {
+export function approvalPageRoutes(
+  ctx: AppContext,
+  approvals: ApprovalService,
+  material: MaterialSources,
+): Router {
   const router = Router();
   const directory = new DirectoryService(ctx);
   const upload = multer({
@@ -299,6 +333,12 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
   ): Promise<string> => {
     const view = await approvals.view(principal, processKey);
     const openForm = extra.open;
+    // Without JavaScript an action link asks for the page with its dialog open.
+    const asked = typeof req.query.action === 'string' ? req.query.action : '';
+    const isOpenDialog = (domId: string, taskId: string | undefined, name: string) =>
+      openForm ? openForm.taskId === taskId && openForm.name === name : asked === domId;
+    const errorsFor = (taskId: string | undefined, name: string) =>
+      openForm && openForm.taskId === taskId && openForm.name === name ? (openForm.errors ?? {}) : {};
 
     const usersOf = new Map<string, StaffMember[]>();
     const unitUsers = async (organisationId: string) => {
@@ -346,7 +386,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
             ...ACTION_UI[name],
             formAction: `/tasks/${encodeURIComponent(t.id)}/${name}`,
             domId: `t${i}-${name}`,
-            open: openForm?.taskId === t.id && openForm.name === name,
+            open: isOpenDialog(`t${i}-${name}`, t.id, name),
+            errors: errorsFor(t.id, name),
             values,
             is: { [name.replace('-', '_')]: true },
             users: pick(users, name === 'add-signer' ? values.signer : values.to),
@@ -399,7 +440,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
           ...ACTION_UI[name],
           formAction: `/approvals/${encodeURIComponent(view.id)}/${name}`,
           domId: `p-${name}`,
-          open: !openForm?.taskId && openForm?.name === name,
+          open: isOpenDialog(`p-${name}`, undefined, name),
+          errors: errorsFor(undefined, name),
           values,
           is: { [name]: true },
           ccUsers: ccInputs(values.users),
@@ -432,6 +474,8 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
     const flashKey = String(req.query.done ?? '');
     const caseNumber = await approvals.caseNumber(view.id);
     return page('approval', {
+      material: await approvalMaterial(material, principal, view),
+      pageUrl: `/approvals/${encodeURIComponent(view.id)}`,
       title: view.title,
       principal,
       nav: 'tasks',
@@ -495,7 +539,12 @@ export function approvalPageRoutes(ctx: AppContext, approvals: ApprovalService):
       try {
         html = await renderApprovalHtml(principal, target.processKey, req, {
           error: describeError(apiError),
-          open: { taskId: target.taskId, name: target.name, values: form.values },
+          open: {
+            taskId: target.taskId,
+            name: target.name,
+            values: form.values,
+            errors: fieldErrors(apiError),
+          },
         });
       } catch {
         // The caller may not even see the process: the error page says why.
@@ -609,6 +658,23 @@ function friendly(p: FieldProblem): string {
   const max = p.rule === 'too_big' ? /<=?\s*(\d+)/.exec(p.message)?.[1] : undefined;
   if (max) return `内容过长，最多 ${max} 个字`;
   return p.message;
+}
+
+/**
+ * An ApiError's objections by form field, for the open dialog: a validation failure's details, or a workflow
+ * validator's `field: message` (a step's required reason or signature).
+ */
+function fieldErrors(e: ApiError): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (e.code === 'VALIDATION_FAILED') {
+    for (const p of (e.details as FieldProblem[] | undefined) ?? []) {
+      const field = p.field.split('.')[0]!;
+      out[field] ??= friendly(p);
+    }
+  }
+  const prefixed = /^([a-zA-Z]+): (.+)$/.exec(e.message);
+  if (prefixed && prefixed[1]! in FIELD_LABELS) out[prefixed[1]!] ??= prefixed[2]!;
+  return out;
 }
 
 /** An ApiError as a message at the top of the page. */

@@ -12,6 +12,7 @@ import { FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';
 import { CalendarService, CalendarYearParam, CalendarYearView, DeadlineQuery } from '../services/calendar';
 import { problemsOf } from '../validation';
+import { yearGrid } from './calendar-grid';
 import { renderPage, signedIn } from './render';
 import { requestMeta } from '../principal';
 
@@ -66,7 +67,7 @@ export function calendarPageRoutes(ctx: AppContext, service: CalendarService): R
     extra: {
       holidaysText?: string;
       workdaysText?: string;
-      errors?: string[];
+      errors?: Array<{ list: string; text: string }>;
       flash?: { kind: string; text: string };
       query?: Record<string, unknown>;
     } = {},
@@ -81,11 +82,18 @@ export function calendarPageRoutes(ctx: AppContext, service: CalendarService): R
       prevYear: year - 1,
       nextYear: year + 1,
       view: decorate(view),
-      years: years.map((y) => ({ year: y.year, current: y.year === year })),
+      // Issue 17 Build 6: one year at a time (a year picker, not a tab per year) as twelve month grids.
+      years: [...new Set([...years.map((y) => y.year), year])]
+        .sort((a, b) => a - b)
+        .map((y) => ({ year: y, current: y === year })),
+      months: yearGrid(year, view.holidays, view.workdays),
       isAdmin,
       holidaysText: extra.holidaysText ?? toText(view.holidays),
       workdaysText: extra.workdaysText ?? toText(view.workdays),
-      errors: extra.errors ?? [],
+      errors: (extra.errors ?? []).map((e) => e.text),
+      // Each list's problems beside its textarea.
+      holidaysErrors: (extra.errors ?? []).filter((e) => e.list === 'holidays').map((e) => e.text),
+      workdaysErrors: (extra.errors ?? []).filter((e) => e.list === 'workdays').map((e) => e.text),
       flash: extra.flash,
       calculator: await calculator(service, year, extra.query ?? {}),
     });
@@ -94,8 +102,8 @@ export function calendarPageRoutes(ctx: AppContext, service: CalendarService): R
   router.get(
     '/calendar',
     auth,
-    signedIn(async (_req, res) => {
-      res.redirect(303, `/calendar/${shanghaiYear()}`);
+    signedIn(async (req, res) => {
+      res.redirect(303, `/calendar/${yearParam(req.query.year) ?? shanghaiYear()}`);
     }),
   );
 
@@ -131,7 +139,10 @@ export function calendarPageRoutes(ctx: AppContext, service: CalendarService): R
       } catch (err) {
         const apiError = toApiError(err);
         if (apiError.code !== 'VALIDATION_FAILED') throw err;
-        const errors = ((apiError.details as FieldProblem[]) ?? []).map((p) => describe(p, lists));
+        const errors = ((apiError.details as FieldProblem[]) ?? []).map((p) => ({
+          list: p.field.split('.')[0]!,
+          text: describe(p, lists),
+        }));
         res.status(400).send(await render(principal, year, { holidaysText, workdaysText, errors }));
         return;
       }

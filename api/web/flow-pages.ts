@@ -46,6 +46,7 @@ import {
   variableHints,
 } from '../../presentation/flow-editor';
 import { pageWithPendingCount } from './pending-count';
+import { peopleByUnit } from './people-picker';
 import { signedIn } from './render';
 import { requestMeta } from '../principal';
 
@@ -132,6 +133,8 @@ export function flowPageRoutes(
         gateways: editorGateways(data),
         variableHints: variableHints(isRecord(data) ? data.kind : undefined),
         organisations,
+        // Issue 17 Build 6: a designated person ({"type":"user"}) found by unit and name, not by user id.
+        userRulePeople: peopleByUnit(await directory.pickableStaff(organisations), []),
         roles: Object.entries(ROLE_LABELS).map(([value, label]) => ({ value, label })),
         functions: Object.entries(FUNCTION_LABELS).map(([value, label]) => ({ value, label })),
         kinds: PROCESS_KINDS.map((k) => ({ value: k, label: PROCESS_KIND_LABELS[k] })),

@@ -115,6 +115,13 @@ export const NAV_ENTRIES: NavEntry[] = [
   { key: 'flows', label: '流程定义', href: '/flows', visible: has('platform_admin') },
   { key: 'calendar', label: '工作日历', href: '/calendar', visible: has('platform_admin') },
   { key: 'audit', label: '审计日志', href: '/audit', visible: has('auditor') },
+  // Issue 20 Build 3: the anchors beyond the city that verification trusts.
+  {
+    key: 'trust_anchors',
+    label: '信任列表',
+    href: '/trust-anchors',
+    visible: has('platform_admin', 'auditor'),
+  },
   // The API documentation is for those who connect systems: administrators and business-system accounts.
   {
     key: 'api_docs',

@@ -15,6 +15,7 @@ import type { OrganisationRegistryService } from '../services/organisation-regis
 import type { PeopleService } from '../services/people';
 import type { ReorganisationService } from '../services/reorganisations';
 import type { SealService } from '../services/seals';
+import type { SealCustodianService } from '../services/seal-custodians';
 import { renderPage, signedIn } from './render';
 
 export interface OrganisationPageServices {
@@ -22,6 +23,7 @@ export interface OrganisationPageServices {
   people: PeopleService;
   designated: DesignatedStaffService;
   seals: SealService;
+  sealCustodians: SealCustodianService;
   reorganisations: ReorganisationService;
 }
 
@@ -91,10 +93,11 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     signedIn(async (req, res, principal) => {
       const id = String(req.params.id);
       const unit = await s.registry.get(principal, id);
-      const [people, designated, seals] = await Promise.all([
+      const [people, designated, seals, custody] = await Promise.all([
         s.people.list(principal, id),
         s.designated.get(principal, id).catch(() => null),
         s.seals.sealsOfUnit(principal, id),
+        s.sealCustodians.ofUnit(principal, id),
       ]);
       res.send(
         renderPage('organisation', {
@@ -105,7 +108,9 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
           history: unit.history.map(labelled),
           people: people.items,
           designated,
-          seals,
+          // Issue 15 Build 5 (SM-14): each seal with its custodian and deputy, and the unit's change requests.
+          seals: seals.map((seal) => ({ ...seal, ...custody.keepers.get(seal.id) })),
+          custodianChanges: custody.history,
           canEdit: isAdmin(principal) && !unit.closed,
           functionOptions: functionOptions(unit.functions),
           roleOptions: roleOptions(),

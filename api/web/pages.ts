@@ -25,14 +25,19 @@ import { DirectoryService } from '../services/directory';
 import { SealService } from '../services/seals';
 import { problemsOf } from '../validation';
 import { approvalPageRoutes, approvalSummary } from './approval-pages';
+import { approvalPrintRoutes } from './approval-print';
 import { flowPageRoutes } from './flow-pages';
 import { inboxPageRoutes } from './inbox-pages';
 import { distinguishedNameText } from '../../presentation/certificate-text';
+import { LIST_PAGE_SIZE, listSearchOf, pagerOf, searchParamsOf } from './list-search';
 import { homeOf } from './navigation';
+import { peoplePicker } from './people-picker';
 import { pageWithPendingCount } from './pending-count';
 import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
 import { sealStatusSection } from './seal-status-pages';
+import { sealCustodianSection } from './seal-custodian-pages';
+import type { SealCustodianService } from '../services/seal-custodians';
 import { RENEWAL_WINDOW_DAYS, renewalWindowProblem } from '../../domain/seal-status';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -74,6 +79,20 @@ function approvalChoices(values: Record<string, unknown>): {
   return { ...(Object.keys(approvers).length ? { approvers } : {}), ...(cc.length ? { cc } : {}) };
 }
 
+/** The first problem of each field, keyed as the form's fields are (`imprint.widthMm` → `widthMm`). */
+function fieldErrorsOf(errors: FieldProblem[]): Record<string, string> {
+  const key = (field: string): string => {
+    const [head, second] = field.split('.');
+    if (head === 'imprint') return second === 'widthMm' || second === 'heightMm' ? second : 'imprint';
+    if (head === 'custodian') return second === 'phone' ? 'custodianPhone' : 'custodianName';
+    if (head === 'approvers') return `approvers.${second}`;
+    return head!;
+  };
+  const out: Record<string, string> = {};
+  for (const e of errors) out[key(e.field)] ??= e.message;
+  return out;
+}
+
 /** A multi-select arrives as a string (one chosen) or an array (several); absent when none is chosen. */
 function chosen(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String).filter(Boolean);
@@ -93,10 +112,12 @@ export interface PageServices {
   sealUse: SealUseService;
   sealStatus: SealStatusService;
   certificates: OrganisationCertificateService;
+  sealCustodians: SealCustodianService;
 }
 
 export function pageRoutes(ctx: AppContext, services: PageServices): Router {
   const { sealApplications: service, seals, approvals, flows, sealUse, sealStatus, certificates } = services;
+  const { sealCustodians } = services;
   const directory = new DirectoryService(ctx);
   const router = Router();
   const upload = multer({
@@ -191,15 +212,36 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
 
   // 待办/已办/抄送/我发起的 and 督办, a process and its actions, and 流程定义.
   router.use(inboxPageRoutes(ctx, approvals));
-  router.use(approvalPageRoutes(ctx, approvals));
+  router.use(approvalPageRoutes(ctx, approvals, { sealApplications: service, sealUse }));
+  router.use(approvalPrintRoutes(ctx, approvals, { sealApplications: service, sealUse }));
   router.use(flowPageRoutes(ctx, approvals, flows));
 
   router.get(
     '/seal-applications',
-    signedIn(async (_req, res, principal) => {
-      const applications = await service.listForOrganisation(principal);
+    signedIn(async (req, res, principal) => {
+      // Issue 17 Build 5: keyword (办件编号 included) and dates, paged; the unit is always the user's own.
+      const search = listSearchOf(req.query as Record<string, unknown>);
+      const { q, from, to } = search.query;
+      const result = await service.search(principal, {
+        q,
+        from,
+        to,
+        page: search.page,
+        pageSize: LIST_PAGE_SIZE,
+      });
+      const params = searchParamsOf({ ...search.form, kind: '', unit: '', overdue: false, dueBefore: '' });
       res.send(
-        await page('applications', { title: '我的申请', principal, nav: 'applications', applications }),
+        await page('applications', {
+          title: '我的申请',
+          principal,
+          nav: 'applications',
+          applications: result.items,
+          filters: search.form,
+          filtered: !!(q || from || to),
+          errors: search.errors,
+          found: result.total,
+          pager: pagerOf('/seal-applications', params, search.page, result.total),
+        }),
       );
     }),
   );
@@ -208,27 +250,37 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
     principal: Principal,
     values: Record<string, unknown>,
     errors: FieldProblem[],
+    duplicate: { esId: string; name: string } | null = null,
   ) => {
     const form = await approvals.submissionForm('seal_application', principal);
-    const options = (selected: string[]) =>
-      form.people.map((p) => ({ ...p, selected: selected.includes(p.username) }));
+    // Issue 17 Build 6: each error beside its field (the first per field), in Chinese.
+    const fieldErrors = fieldErrorsOf(errors);
     return page('application-new', {
       title: '申请电子印章',
       principal,
       nav: 'applications',
       values,
       errors: errors.map((e) => ({ label: fieldLabel(e.field, form), message: e.message })),
+      fieldErrors,
+      duplicate,
       kinds: SEAL_KINDS.map((k) => ({ value: k, label: SEAL_KIND_LABELS[k], selected: values.kind === k })),
       flow: form.flow && {
         ...form.flow,
         steps: form.flow.steps.map((s, i) => ({
           ...s,
           number: i + 1,
-          field: `approvers.${s.key}`,
-          people: options(chosen(values[`approvers.${s.key}`])),
+          picker: peoplePicker(`approvers.${s.key}`, form.people, chosen(values[`approvers.${s.key}`]), {
+            many: s.chooseMany,
+            required: true,
+            error: fieldErrors[`approvers.${s.key}`],
+          }),
         })),
       },
-      ccPeople: options(chosen(values.cc)),
+      ccPicker: peoplePicker('cc', form.people, chosen(values.cc), {
+        many: true,
+        required: false,
+        error: fieldErrors.cc,
+      }),
     });
   };
 
@@ -306,6 +358,12 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
         res.status(400).send(await renderForm(principal, values, errors));
         return;
       }
+      // Issue 17 Build 6: a second active seal of the same name only when the applicant confirms it.
+      const duplicate = await service.activeSealNamed(principal, parsed.data.name);
+      if (duplicate && values.confirmDuplicateName !== 'yes') {
+        res.status(409).send(await renderForm(principal, values, [], duplicate));
+        return;
+      }
       try {
         const { application } = await service.submit(principal, parsed.data, requestMeta(req));
         res.redirect(303, `/seal-applications/${application.id}?flash=submitted`);
@@ -380,6 +438,8 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
           sealUse: await sealUseSection(sealUse, principal, seal),
           // Issue 12 Build 5: the status, its history, 挂失 and 注销 (SM-15, SM-16).
           sealStatus: await sealStatusSection(sealStatus, principal, seal),
+          // Issue 15 Build 5 (SM-14): the custodian and deputy, their history and the change form.
+          sealCustodians: await sealCustodianSection(sealCustodians, principal, seal),
         }),
       );
     }),

@@ -10,7 +10,8 @@ import express, { NextFunction, Request, Response, Router } from 'express';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
-import { requestMeta } from '../principal';
+import { FieldProblem, toApiError } from '../errors';
+import { Principal, requestMeta } from '../principal';
 import type { RectificationOrderService } from '../services/rectification-orders';
 import type { SupervisionFindingService } from '../services/supervision-findings';
 import { renderPage, signedIn } from './render';
@@ -38,6 +39,19 @@ function orderBody(raw: Body) {
     requirements: text(raw, 'requirements'),
     deadline: date ? { date } : { workingDays: /^\d+$/.test(days) ? Number(days) : days },
   };
+}
+
+/** The extension form as the service's body: a reason and a new deadline (a date, or N working days from now). */
+function extendBody(raw: Body) {
+  const { deadline } = orderBody(raw);
+  return { reason: text(raw, 'reason'), deadline };
+}
+
+const DEADLINE_HINT = '请填写 1 至 120 的工作日数，或选择新的截止日期';
+
+interface ExtendForm {
+  values: Record<string, string>;
+  errors: Record<string, string>;
 }
 
 function decisionBody(decision: string, raw: Body) {
@@ -135,22 +149,62 @@ export function rectificationPageRoutes(
     }),
   );
 
+  /** The order page; `extendErrors` beside the extension form's fields when it was refused. */
+  async function renderOrder(
+    principal: Principal,
+    id: string,
+    extend: ExtendForm = { values: {}, errors: {} },
+  ) {
+    const order = orderView(await orders.view(principal, id));
+    const own = order.organisationId === principal.organisationId;
+    const overseer = !own && isManagementOverseer(principal);
+    return renderPage('rectification-order', {
+      title: `整改通知：${order.unitName}`,
+      principal,
+      nav: 'rectification',
+      order,
+      canSubmit: own && (order.status === 'open' || order.status === 'returned'),
+      canReview: overseer && order.status === 'submitted',
+      canExtend: overseer && order.open && !order.extensionReason,
+      extend,
+    });
+  }
+
   router.get(
     '/rectification-orders/:id',
     auth,
     signedIn(async (req, res, principal) => {
-      const order = orderView(await orders.view(principal, String(req.params.id)));
-      const own = order.organisationId === principal.organisationId;
-      res.send(
-        renderPage('rectification-order', {
-          title: `整改通知：${order.unitName}`,
-          principal,
-          nav: 'rectification',
-          order,
-          canSubmit: own && (order.status === 'open' || order.status === 'returned'),
-          canReview: !own && isManagementOverseer(principal) && order.status === 'submitted',
-        }),
-      );
+      res.send(await renderOrder(principal, String(req.params.id)));
+    }),
+  );
+
+  // The supervisor's extension (once, with a reason); a refused form comes back with each problem by its field.
+  router.post(
+    '/rectification-orders/:id/extend',
+    form,
+    auth,
+    signedIn(async (req, res, principal) => {
+      const id = String(req.params.id);
+      const raw = (req.body ?? {}) as Body;
+      try {
+        await orders.decide(principal, id, 'extend', extendBody(raw));
+      } catch (err) {
+        const apiError = toApiError(err);
+        if (apiError.code !== 'VALIDATION_FAILED') throw err;
+        const errors: Record<string, string> = {};
+        for (const p of (apiError.details as FieldProblem[]) ?? []) {
+          if (p.field === 'reason') errors.reason ??= p.message;
+          else errors.deadline ??= p.rule === 'not_later' ? p.message : DEADLINE_HINT;
+        }
+        const values = {
+          reason: text(raw, 'reason'),
+          workingDays: text(raw, 'workingDays'),
+          deadlineDate: text(raw, 'deadlineDate'),
+        };
+        res.status(400).send(await renderOrder(principal, id, { values, errors }));
+        return;
+      }
+      res.redirect(303, `/rectification-orders/${encodeURIComponent(id)}`);
     }),
   );
 

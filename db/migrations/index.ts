@@ -15,6 +15,10 @@ import { Migration20261202981001_inbox_notice_sources } from './Migration2026120
 import { Migration20261202982000_assessment_targets } from './Migration20261202982000_assessment_targets';
 import { Migration20261202970000_ca_issuers_url } from './Migration20261202970000_ca_issuers_url';
 import { Migration20261202986001_case_numbers } from './Migration20261202986001_case_numbers';
+import { Migration20261202991001_seal_custodians } from './Migration20261202991001_seal_custodians';
+import { Migration20261202990000_paper_complaints } from './Migration20261202990000_paper_complaints';
+import { Migration20261202992001_trust_anchors } from './Migration20261202992001_trust_anchors';
+import { Migration20261202992002_certificate_key_algorithm } from './Migration20261202992002_certificate_key_algorithm';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
 import { Migration20261202800000_organisation_certificates } from './Migration20261202800000_organisation_certificates';
@@ -77,4 +81,11 @@ export const MIGRATIONS = [
   { name: 'Migration20261202983001_reorganisation', class: Migration20261202983001_reorganisation },
   { name: 'Migration20261202984000_service_items', class: Migration20261202984000_service_items },
   { name: 'Migration20261202986001_case_numbers', class: Migration20261202986001_case_numbers },
+  { name: 'Migration20261202990000_paper_complaints', class: Migration20261202990000_paper_complaints },
+  { name: 'Migration20261202991001_seal_custodians', class: Migration20261202991001_seal_custodians },
+  { name: 'Migration20261202992001_trust_anchors', class: Migration20261202992001_trust_anchors },
+  {
+    name: 'Migration20261202992002_certificate_key_algorithm',
+    class: Migration20261202992002_certificate_key_algorithm,
+  },
 ];

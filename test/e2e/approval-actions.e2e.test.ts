@@ -43,18 +43,18 @@ async function as(username: string): Promise<Page> {
 async function openAction(username: string, processKey: string, action: string): Promise<Page> {
   const page = await as(username);
   await page.goto(`${t.url}/approvals/${processKey}`);
-  await page.locator('summary', { hasText: new RegExp(`^${action}$`) }).click();
+  await page.locator('a.action-open', { hasText: new RegExp(`^${action}$`) }).click();
   return page;
 }
 
 async function submit(page: Page, button: string, done: string): Promise<void> {
-  await page.locator('details.action[open] button[type=submit]', { hasText: button }).click();
+  await page.locator('dialog.action[open] button[type=submit]', { hasText: button }).click();
   await page.waitForURL(new RegExp(`done=${done}`));
 }
 
 async function approve(username: string, processKey: string, comment?: string): Promise<Page> {
   const page = await openAction(username, processKey, '同意');
-  if (comment) await page.fill('details.action[open] textarea[name=comment]', comment);
+  if (comment) await page.fill('dialog.action[open] textarea[name=comment]', comment);
   await submit(page, '确认同意', 'approve');
   return page;
 }
@@ -144,9 +144,9 @@ it('transfer, countersign and return, through the UI', async () => {
   expect(await row.textContent()).toContain('县审批局初审');
   await row.locator('text=办理').click();
   await wang.waitForURL(`**/approvals/${processKey}`);
-  await wang.locator('summary', { hasText: /^转办$/ }).click();
-  await wang.selectOption('details.action[open] select[name=to]', 'zz-approval-reviewer2');
-  await wang.fill('details.action[open] textarea[name=comment]', '请杨帆同志办理。');
+  await wang.locator('a.action-open', { hasText: /^转办$/ }).click();
+  await wang.selectOption('dialog.action[open] select[name=to]', 'zz-approval-reviewer2');
+  await wang.fill('dialog.action[open] textarea[name=comment]', '请杨帆同志办理。');
   await screenshot(wang, SUITE, '04-transfer-form');
   await submit(wang, '确认转办', 'transfer');
   expect(await wang.textContent('.flash.ok')).toContain('已转办');
@@ -162,23 +162,26 @@ it('transfer, countersign and return, through the UI', async () => {
   expect(await yangRow.textContent()).toContain('转办');
   await yangRow.locator('text=办理').click();
   await yang.waitForURL(`**/approvals/${processKey}`);
-  await yang.locator('summary', { hasText: /^驳回$/ }).click();
+  await yang.locator('a.action-open', { hasText: /^驳回$/ }).click();
   await yang.evaluate(() => {
-    const reason = document.querySelector('details.action[open] textarea[name=reason]')!;
+    const reason = document.querySelector('dialog.action[open] textarea[name=reason]')!;
     reason.removeAttribute('required');
     reason.removeAttribute('minlength');
   });
-  await yang.locator('details.action[open] button', { hasText: '确认驳回' }).click();
+  await yang.locator('dialog.action[open] button', { hasText: '确认驳回' }).click();
   await yang.waitForSelector('#action-error');
   expect(await yang.textContent('#action-error')).toContain('驳回理由');
+  // Issue 17: the dialog comes back open with the objection next to its field, in Chinese.
+  expect(await yang.textContent('dialog.action[open] .field-error')).toBe('请填写驳回理由，至少 2 个字');
   expect(await yang.textContent('#process-status')).toContain('审批中');
   expect(await currentStep(yang)).toContain('县审批局初审');
   await screenshot(yang, SUITE, '06-refused-without-reason');
 
   // 杨帆 approves with an attachment; the countersign opens for the four seal reviewers.
-  await yang.locator('summary', { hasText: /^同意$/ }).click();
-  await yang.fill('details.action[open] textarea[name=comment]', '初审通过，意见见附件。');
-  await yang.setInputFiles('details.action[open] input[type=file]', {
+  await yang.locator('dialog.action[open] [data-close]').click();
+  await yang.locator('a.action-open', { hasText: /^同意$/ }).click();
+  await yang.fill('dialog.action[open] textarea[name=comment]', '初审通过，意见见附件。');
+  await yang.setInputFiles('dialog.action[open] input[type=file]', {
     name: '初审意见.txt',
     mimeType: 'text/plain',
     buffer: Buffer.from('材料齐全，印章名称与证书一致。'),
@@ -198,8 +201,8 @@ it('transfer, countersign and return, through the UI', async () => {
   await openAction('zz-amr-clerk', processKey, '催办');
   await submit(clerk, '发送催办', 'urge');
   expect(await clerk.textContent('.flash.ok')).toContain('已催办');
-  await clerk.locator('summary', { hasText: /^催办$/ }).click();
-  await clerk.locator('details.action[open] button', { hasText: '发送催办' }).click();
+  await clerk.locator('a.action-open', { hasText: /^催办$/ }).click();
+  await clerk.locator('dialog.action[open] button', { hasText: '发送催办' }).click();
   await clerk.waitForSelector('#action-error');
   expect(await clerk.textContent('#action-error')).toContain('每项待办每小时只能催办一次');
   await screenshot(clerk, SUITE, '08-urge-rate-limited');
@@ -208,8 +211,8 @@ it('transfer, countersign and return, through the UI', async () => {
   await approve('zz-approval-reviewer', processKey, '同意。');
   await approve('zz-approval-reviewer2', processKey);
   const huang = await openAction('zz-approval-reviewer3', processKey, '退回');
-  await huang.selectOption('details.action[open] select[name=toStep]', 'review');
-  await huang.fill('details.action[open] textarea[name=comment]', '保管人信息需补充核实，退回初审。');
+  await huang.selectOption('dialog.action[open] select[name=toStep]', 'review');
+  await huang.fill('dialog.action[open] textarea[name=comment]', '保管人信息需补充核实，退回初审。');
   await screenshot(huang, SUITE, '09-return-form');
   await submit(huang, '确认退回', 'return');
   expect(await huang.textContent('.flash.ok')).toContain('已退回');
@@ -260,7 +263,7 @@ it('transfer, countersign and return, through the UI', async () => {
   expect(await currentStep(city)).toContain('市审批局审核');
   expect(await city.locator('.step.done').count()).toBe(2);
   expect(await city.textContent('#current-tasks')).toContain('晋城市行政审批服务管理局');
-  expect(await city.locator('summary', { hasText: /^退回$/ }).count()).toBe(1);
+  expect(await city.locator('a.action-open', { hasText: /^退回$/ }).count()).toBe(1);
   await screenshot(city, SUITE, '12-city-step');
   const process = await t.em().findOneOrFail(ApprovalProcess, { id: processKey });
   expect(process).toMatchObject({ status: 'running', currentStepIndex: 2 });
@@ -277,7 +280,7 @@ it('CC, delegate, add and remove signers, supervision and withdrawal, through th
 
   // The applicant CCs the unit leader, who finds it under 抄送我的.
   const clerk = await openAction('zz-amr-clerk', processKey, '抄送');
-  await clerk.fill('details.action[open] input[name=users] >> nth=0', 'zz-amr-leader');
+  await clerk.fill('dialog.action[open] input[name=users] >> nth=0', 'zz-amr-leader');
   await submit(clerk, '确认抄送', 'cc');
   expect(await clerk.textContent('#cc-list')).toContain('郭志强');
   const leader = await as('zz-amr-leader');
@@ -300,7 +303,7 @@ it('CC, delegate, add and remove signers, supervision and withdrawal, through th
 
   // 委派: the reviewer delegates to 黄晓燕, who approves; the task comes back to the department.
   const wang = await openAction('zz-approval-reviewer', processKey, '委派');
-  await wang.selectOption('details.action[open] select[name=to]', 'zz-approval-reviewer3');
+  await wang.selectOption('dialog.action[open] select[name=to]', 'zz-approval-reviewer3');
   await submit(wang, '确认委派', 'delegate');
   expect(await wang.textContent('#current-tasks')).toContain('已委派');
   const huang = await as('zz-approval-reviewer3');
@@ -311,20 +314,20 @@ it('CC, delegate, add and remove signers, supervision and withdrawal, through th
 
   // 前加签 杨帆, then 减签 him again: the reviewer may decide once more.
   await openAction('zz-approval-reviewer', processKey, '加签');
-  await wang.selectOption('details.action[open] select[name=signer]', 'zz-approval-reviewer2');
-  await wang.check('details.action[open] input[name=position][value=before]');
+  await wang.selectOption('dialog.action[open] select[name=signer]', 'zz-approval-reviewer2');
+  await wang.check('dialog.action[open] input[name=position][value=before]');
   await submit(wang, '确认加签', 'add-signer');
-  expect(await wang.locator('summary', { hasText: /^同意$/ }).count()).toBe(0);
-  await wang.locator('summary', { hasText: /^减签$/ }).click();
-  expect(await wang.textContent('details.action[open] select[name=signerTaskId]')).toContain('杨帆');
+  expect(await wang.locator('a.action-open', { hasText: /^同意$/ }).count()).toBe(0);
+  await wang.locator('a.action-open', { hasText: /^减签$/ }).click();
+  expect(await wang.textContent('dialog.action[open] select[name=signerTaskId]')).toContain('杨帆');
   await screenshot(wang, SUITE, '13-remove-signer');
   await submit(wang, '确认减签', 'remove-signer');
   expect(await wang.textContent('#timeline')).toContain('减签');
 
   // 后加签 何永刚: the reviewer's approval counts once he approved too.
   await openAction('zz-approval-reviewer', processKey, '加签');
-  await wang.selectOption('details.action[open] select[name=signer]', 'zz-approval-leader');
-  await wang.check('details.action[open] input[name=position][value=after]');
+  await wang.selectOption('dialog.action[open] select[name=signer]', 'zz-approval-leader');
+  await wang.check('dialog.action[open] input[name=position][value=after]');
   await submit(wang, '确认加签', 'add-signer');
   await approve('zz-approval-reviewer', processKey);
   expect(await currentStep(wang)).toContain('县审批局初审');
@@ -345,7 +348,7 @@ it('CC, delegate, add and remove signers, supervision and withdrawal, through th
 
   // The applicant withdraws, confirming it.
   await openAction('zz-amr-clerk', processKey, '撤回申请');
-  await clerk.check('details.action[open] input[name=confirm]');
+  await clerk.check('dialog.action[open] input[name=confirm]');
   await submit(clerk, '确认撤回', 'withdraw');
   expect(await clerk.textContent('#process-status')).toContain('已撤回');
   expect(await clerk.locator('.action-panel').count()).toBe(0);

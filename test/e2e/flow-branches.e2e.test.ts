@@ -57,7 +57,7 @@ const BASE_FLOW = {
 
 /** Draws a signature on the open approve form's canvas: with the mouse, or with a finger (touch events). */
 async function sign(page: Page, how: 'mouse' | 'touch'): Promise<void> {
-  const canvas = page.locator('details.action[open] canvas.signature-canvas');
+  const canvas = page.locator('dialog.action[open] canvas.signature-canvas');
   await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
   const points = Array.from({ length: 12 }, (_, i) => ({
@@ -79,10 +79,10 @@ async function sign(page: Page, how: 'mouse' | 'touch'): Promise<void> {
   }
   await page.waitForFunction(() =>
     (
-      document.querySelector('details.action[open] input[name=signature]') as HTMLInputElement | null
+      document.querySelector('dialog.action[open] input[name=signature]') as HTMLInputElement | null
     )?.value.startsWith('data:image/png;base64,'),
   );
-  expect(await page.textContent('details.action[open] [data-signature-status]')).toBe('已签名');
+  expect(await page.textContent('dialog.action[open] [data-signature-status]')).toBe('已签名');
 }
 
 /** Nothing sticks out to the right: the page does not scroll sideways (390 px, issue 10). */
@@ -189,18 +189,18 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   // 流程预测: the path ahead already follows the branch for a business seal.
   expect(await reviewer.textContent('#path-ahead')).toContain('单位负责人审批');
   expect(await reviewer.textContent('#path-not-taken')).toContain('单位负责人复核');
-  await reviewer.locator('summary', { hasText: /^同意$/ }).click();
-  await reviewer.locator('details.action[open] button[type=submit]', { hasText: '确认同意' }).click();
+  await reviewer.locator('a.action-open', { hasText: /^同意$/ }).click();
+  await reviewer.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await reviewer.waitForSelector('#action-error');
   expect(await reviewer.textContent('#action-error')).toContain('签名');
   expect(await reviewer.textContent('.step.current')).toContain('县审批局初审');
   // The refused form stays open, the pad empty.
-  expect(await reviewer.textContent('details.action[open] summary')).toBe('同意');
-  expect(await reviewer.textContent('details.action[open] [data-signature-status]')).toBe('尚未签名');
+  expect(await reviewer.textContent('dialog.action[open] .dialog-title')).toBe('同意');
+  expect(await reviewer.textContent('dialog.action[open] [data-signature-status]')).toBe('尚未签名');
   await sign(reviewer, 'mouse');
-  await reviewer.fill('details.action[open] textarea[name=comment]', '材料齐全，同意。');
+  await reviewer.fill('dialog.action[open] textarea[name=comment]', '材料齐全，同意。');
   await screenshot(reviewer, SUITE, '03-signing-with-mouse');
-  await reviewer.locator('details.action[open] button[type=submit]', { hasText: '确认同意' }).click();
+  await reviewer.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await reviewer.waitForURL(/done=approve/);
 
   // The timeline shows the signature, the branch taken; the diagram marks the path.
@@ -220,8 +220,8 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   const leader = await as('zz-amr-leader');
   await leader.goto(`${t.url}/approvals/${business}`);
   expect(await leader.textContent('.step.current')).toContain('单位负责人审批');
-  await leader.locator('summary', { hasText: /^同意$/ }).click();
-  await leader.locator('details.action[open] button[type=submit]', { hasText: '确认同意' }).click();
+  await leader.locator('a.action-open', { hasText: /^同意$/ }).click();
+  await leader.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await leader.waitForURL(/done=approve/);
   expect(await leader.textContent('#process-status')).toContain('已通过');
   expect(await leader.textContent('#path-taken')).toContain('单位负责人审批');
@@ -242,11 +242,11 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   expect(await phone.textContent('#path-ahead')).toContain('单位负责人复核');
 
   // 补正 first: the reviewer suspends the clock; the page and the timeline say 已中止 and what to supplement.
-  await phone.locator('summary', { hasText: /^中止计时$/ }).click();
-  await phone.selectOption('details.action[open] select[name=kind]', 'supplement');
-  await phone.fill('details.action[open] textarea[name=reason]', '印章保管人身份证明缺失');
-  await phone.fill('details.action[open] textarea[name=items]', '保管人身份证复印件\n单位授权书');
-  await phone.locator('details.action[open] button[type=submit]', { hasText: '确认中止' }).click();
+  await phone.locator('a.action-open', { hasText: /^中止计时$/ }).click();
+  await phone.selectOption('dialog.action[open] select[name=kind]', 'supplement');
+  await phone.fill('dialog.action[open] textarea[name=reason]', '印章保管人身份证明缺失');
+  await phone.fill('dialog.action[open] textarea[name=items]', '保管人身份证复印件\n单位授权书');
+  await phone.locator('dialog.action[open] button[type=submit]', { hasText: '确认中止' }).click();
   await phone.waitForURL(/done=suspend/);
   expect(await phone.textContent('#suspension')).toContain('已中止');
   expect(await phone.textContent('#suspension')).toContain('单位授权书');
@@ -258,32 +258,32 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   const clerk = await as('zz-amr-clerk');
   await clerk.goto(`${t.url}/approvals/${internal}`);
   expect(await clerk.textContent('#suspension')).toContain('印章保管人身份证明缺失');
-  await clerk.locator('summary', { hasText: /^恢复计时$/ }).click();
-  await clerk.fill('details.action[open] textarea[name=comment]', '已补充保管人身份证复印件和单位授权书。');
-  await clerk.locator('details.action[open] button[type=submit]', { hasText: '确认恢复' }).click();
+  await clerk.locator('a.action-open', { hasText: /^恢复计时$/ }).click();
+  await clerk.fill('dialog.action[open] textarea[name=comment]', '已补充保管人身份证复印件和单位授权书。');
+  await clerk.locator('dialog.action[open] button[type=submit]', { hasText: '确认恢复' }).click();
   await clerk.waitForURL(/done=resume/);
   expect(await clerk.locator('#suspension').count()).toBe(0);
   expect(await clerk.textContent('#timeline li[data-action=resumed]')).toContain('已补充保管人身份证复印件');
 
   await phone.reload();
-  await phone.locator('summary', { hasText: /^同意$/ }).click();
+  await phone.locator('a.action-open', { hasText: /^同意$/ }).click();
   await sign(phone, 'touch');
   await screenshot(phone, SUITE, '07-signing-with-finger-390');
-  await phone.locator('details.action[open] button[type=submit]', { hasText: '确认同意' }).click();
+  await phone.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await phone.waitForURL(/done=approve/);
   await noHorizontalOverflow(phone);
   expect(await phone.textContent('.step.current')).toContain('单位负责人复核');
   expect(await phone.textContent('#timeline li[data-action=branch_taken]')).toContain('默认分支');
-  expect(
-    await phone
-      .locator('#timeline li[data-action=approved] img.signature-image')
-      .evaluate((img) => (img as HTMLImageElement).naturalWidth),
-  ).toBeGreaterThan(0);
+  // The signature loads lazily: scrolled to, below the material on the phone (issue 17).
+  const phoneSignature = phone.locator('#timeline li[data-action=approved] img.signature-image');
+  await phoneSignature.scrollIntoViewIfNeeded();
+  await phoneSignature.evaluate((img) => (img as HTMLImageElement).decode());
+  expect(await phoneSignature.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
   await screenshot(phone, SUITE, '08-internal-down-default-branch-390');
 
   await leader.goto(`${t.url}/approvals/${internal}`);
-  await leader.locator('summary', { hasText: /^同意$/ }).click();
-  await leader.locator('details.action[open] button[type=submit]', { hasText: '确认同意' }).click();
+  await leader.locator('a.action-open', { hasText: /^同意$/ }).click();
+  await leader.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await leader.waitForURL(/done=approve/);
   expect(await leader.textContent('#process-status')).toContain('已通过');
   expect(await leader.textContent('#path-taken')).toContain('单位负责人复核');

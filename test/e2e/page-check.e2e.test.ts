@@ -75,7 +75,8 @@ afterAll(async () => {
  */
 function deepPages(username: string): string[] {
   if (username === 'zz-amr-issuer') return [`/licences/${identifier}`];
-  if (username === 'zz-admin') return ['/flows'];
+  // The calendar's month grids and editor, and the flow editor's people picker (issue 17 Build 6).
+  if (username === 'zz-admin') return ['/flows', '/flows/new', '/calendar'];
   return [];
 }
 

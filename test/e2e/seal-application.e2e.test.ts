@@ -90,8 +90,8 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   await row.locator('text=办理').click();
   await reviewer.waitForURL(`**/approvals/${processKey}`);
   expect(await reviewer.textContent('.step.current')).toContain('本级印章管理部门审核');
-  await reviewer.locator('summary', { hasText: /^同意$/ }).click();
-  await reviewer.locator('details.action[open] textarea[name=comment]').fill('材料齐全，同意报市级审核。');
+  await reviewer.locator('a.action-open', { hasText: /^同意$/ }).click();
+  await reviewer.locator('dialog.action[open] textarea[name=comment]').fill('材料齐全，同意报市级审核。');
   await screenshot(reviewer, SUITE, '06-reviewer-approval-page');
   await reviewer.locator('button', { hasText: '确认同意' }).click();
   await reviewer.waitForSelector('.flash.ok');
@@ -119,7 +119,7 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
     await page.goto(`${t.url}/seal-applications/${applicationId}`);
     await page.click('#approval-link');
     await page.waitForURL(`**/approvals/${processKey}`);
-    await page.locator('summary', { hasText: /^同意$/ }).click();
+    await page.locator('a.action-open', { hasText: /^同意$/ }).click();
     await page.locator('button', { hasText: '确认同意' }).click();
     await page.waitForSelector('.flash.ok');
   }
@@ -168,11 +168,10 @@ it('under a flow whose step the applicant staffs, the form shows the flow and ta
     mimeType: 'image/svg+xml',
     buffer: svgImprint('财务专用章'),
   });
-  await applicant.selectOption('select[name="approvers.pick"]', [
-    'zz-approval-reviewer3',
-    'zz-approval-leader',
-  ]);
-  await applicant.selectOption('#cc', ['zz-approval-supervisor']);
+  // Issue 17 Build 6: people are picked by unit and name (checkboxes grouped by unit), not from usernames.
+  await applicant.check('input[name="approvers.pick"][value="zz-approval-reviewer3"]');
+  await applicant.check('input[name="approvers.pick"][value="zz-approval-leader"]');
+  await applicant.check('input[name="cc"][value="zz-approval-supervisor"]');
   await screenshot(applicant, SUITE, '10-form-with-chosen-approvers');
   await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
   await applicant.waitForURL(/\/seal-applications\/[0-9a-f-]{36}/);

@@ -111,6 +111,31 @@ it('a supervisor runs supervision and orders rectification; the designated perso
   expect(await supervisor.textContent('#order-findings .finding-state')).toBe('已责令整改');
   await keep(supervisor, '03-order-page');
 
+  // The supervisor extends the deadline once, with a reason: on a phone the form fits; without a reason the
+  // refusal is shown beside the field; with one the deadline moves and the form is gone.
+  const phone = await loginPage(browser, t.url, SUPERVISOR, PHONE);
+  await phone.goto(orderUrl);
+  await phone.waitForSelector('#extend-form');
+  await expectNoHorizontalOverflow(phone);
+  await keep(phone, '03a-extend-form-phone');
+  const dueBefore = await supervisor.textContent('#order-deadline');
+  await step(supervisor, 'extend-refused', async () => {
+    await supervisor.fill('#extend-form input[name="workingDays"]', '10');
+    await supervisor.click('#extend-form button[type="submit"]');
+    await supervisor.waitForSelector('#extend-error-reason');
+  });
+  expect(await supervisor.textContent('#extend-error-reason')).toBe('请填写延期理由');
+  await keep(supervisor, '03b-extend-refused');
+  await step(supervisor, 'extend', async () => {
+    await supervisor.fill('#extend-form textarea[name="reason"]', '窗口业务系统改造需要时间');
+    await supervisor.click('#extend-form button[type="submit"]');
+    await supervisor.waitForURL(orderUrl);
+  });
+  expect(await supervisor.textContent('#order-deadline')).not.toBe(dueBefore);
+  expect(await supervisor.textContent('#order')).toContain('窗口业务系统改造需要时间');
+  expect(await supervisor.locator('#extend-form').count()).toBe(0);
+  await keep(supervisor, '03c-extended');
+
   // The SLA dashboard counts the open order and links its page.
   const ordered = await slaRectification(supervisor);
   expect(ordered).toEqual({ open: before.open + 1, overdue: before.overdue });
@@ -154,7 +179,6 @@ it('a supervisor runs supervision and orders rectification; the designated perso
   await keep(supervisor, '08-sla-after');
 
   // The supervisor's pages at 390 px.
-  const phone = await loginPage(browser, t.url, SUPERVISOR, PHONE);
   for (const [name, url] of [
     ['09-findings-phone', '/supervision/findings'],
     ['10-order-phone', `/rectification-orders/${orderId}`],

@@ -72,9 +72,9 @@ it('LM-14/LM-15: a request filed on 用证清单 is approved in 待办 and the l
   await screenshot(approver, SUITE, '04-approver-tasks');
   await task.locator('text=办理').click();
   await approver.waitForURL('**/approvals/**');
-  await approver.locator('summary', { hasText: /^同意$/ }).click();
-  await approver.fill('details.action[open] textarea[name=comment]', '用途明确，同意');
-  await approver.locator('details.action[open] button[type=submit]', { hasText: '确认同意' }).click();
+  await approver.locator('a.action-open', { hasText: /^同意$/ }).click();
+  await approver.fill('dialog.action[open] textarea[name=comment]', '用途明确，同意');
+  await approver.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await approver.waitForURL(/done=approve/);
   await screenshot(approver, SUITE, '05-approved');
 

@@ -74,6 +74,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/licenses/issuances/{caseId}',
       '/api/licenses/{identifier}',
       '/api/licenses/{identifier}/export',
+      '/api/licenses/{identifier}/ses-signature',
       '/api/licenses/{identifier}/versions',
       // issue 12: lifecycle events, status at a moment, exchange reconciliation, a seal's life
       '/api/licenses/{identifier}/events',
@@ -83,6 +84,9 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/public/seals/{code}',
       '/api/seal-status-requests',
       '/api/seal-status-requests/{id}',
+      '/api/seals/{id}/custodians',
+      '/api/seals/{id}/custodian-changes',
+      '/api/seal-custodian-changes/{id}',
       '/api/organisation-certificates',
       '/api/organisation-certificates/requests',
       '/api/organisation-certificates/requests/{id}',
@@ -127,6 +131,9 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/transparency-log/proof/inclusion',
       '/api/transparency-log/proof/consistency',
       '/api/transparency-log/leaves',
+      // issue 20 Build 3: the trust list
+      '/api/trust-anchors',
+      '/api/trust-anchors/{id}',
       // issue 19: legacy conversion and its completion report
       '/api/conversions',
       '/api/conversions/ndjson',
@@ -157,6 +164,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/supervision/findings/{id}/dismiss',
       '/api/supervision/runs',
       '/api/supervision/simulated-requests',
+      '/api/paper-complaints',
       '/api/supervision/samples',
       '/api/rectification-orders',
       '/api/rectification-orders/{id}',

@@ -119,6 +119,18 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
   });
   expect(licence.signature.sealName).toBe('泽州县市场监督管理局证照专用章');
   expect(licence.signature.dataHash).toMatch(/^[0-9a-f]{64}$/);
+  // Issue 19 Build 3: the API waited on the workflow's issuanceSettled update (no polling of the row).
+  const history = await t.platform.temporal.workflow
+    .getHandle(licenceIssuanceWorkflowId(issuance.id))
+    .fetchHistory();
+  const updates = (history.events ?? []).flatMap((e) => {
+    const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    return name ? [name] : [];
+  });
+  expect(updates).toEqual(['issuanceSettled']);
+  expect(
+    (history.events ?? []).some((e) => e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success),
+  ).toBe(true);
 
   const mail = await t.mailbox.waitFor((m) => m.to.includes(body.holder.email as string));
   expect(mail.subject).toContain('营业执照');

@@ -8,13 +8,13 @@
  * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
  */
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, sign, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, verify as verify_, X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import { AuditEvent, OrganisationCertificate, Seal } from '../../db/entities';
+import { AuditEvent, Organisation, OrganisationCertificate, Seal } from '../../db/entities';
 import { CertificateAuthority } from '../../db/entities';
 import { Licence } from '../../db/licence-entities';
 import { licenceIdentifier } from '../../domain/licence-identifier';
@@ -23,18 +23,23 @@ import { issueOrganisationCertificate } from '../../pki/certificates';
 import { decryptPrivateKey } from '../../pki/key-encryption';
 import type { LicenceExport } from '../../pki/licence-document';
 import { verifyLicenceDocument } from '../../pki/licence-verifier';
-import { CA_ID, loadCertificateAuthority } from '../../usecases/certificate-store';
+import { readSesSignature } from '../../pki/ses-signature';
+import { CA_ID, issueCertificateFor, loadCertificateAuthority } from '../../usecases/certificate-store';
 import { decodeQrFromPng, pdfFirstPagePng, pdfText } from '../support/documents';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   changeBody,
+  FOOD_BUSINESS_CODE,
+  foodBusinessBody,
   grantLicenceSealUse,
   issueLicence,
   waitForIssued,
 } from '../support/licences';
+import { runGoTool } from '../support/go-tools';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { makeTestSeal } from '../support/seals';
 import { opensslVerify, pythonVerifyExport } from '../support/python-verifier';
 
 let t: TestPlatform;
@@ -586,5 +591,113 @@ describe('the public verification page and copies', () => {
     const current = (await verify({ identifier: v2.identifier })).body;
     expect(current).toMatchObject({ indication: 'PASSED', subIndication: null });
     expect(current.licence).toMatchObject({ state: 'valid', isLatest: true, version: 2 });
+  });
+});
+
+describe('the signature record as GB/T 38540 SES_Signature (issue 20 Build 2)', () => {
+  it('GET /api/licenses/:identifier/ses-signature: DER that OpenSSL parses, carrying the record, its certificates and signatures; a unit without access gets 403', async () => {
+    const get = async (username: string) =>
+      fetch(`${t.url}/api/licenses/${identifier}/ses-signature`, {
+        headers: { authorization: `Bearer ${await t.token(username)}` },
+      });
+    const res = await get('zz-amr-system');
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/octet-stream']);
+    const der = Buffer.from(await res.arrayBuffer());
+
+    // An independent parser: OpenSSL reads the whole DER as ASN.1 and names the algorithms and the time.
+    const dir = mkdtempSync(path.join(tmpdir(), 'ses-'));
+    writeFileSync(path.join(dir, 'ses.der'), der);
+    const { stdout } = await promisify(execFile)('openssl', [
+      'asn1parse',
+      '-inform',
+      'DER',
+      '-in',
+      path.join(dir, 'ses.der'),
+    ]);
+    expect(stdout).toContain('sha256WithRSAEncryption');
+    expect(stdout).toContain('GENERALIZEDTIME');
+    expect(stdout).toContain(':ES'); // SES_Header's id
+    expect(stdout).toContain(`:${exported.signature.seal.esId}`);
+
+    const read = readSesSignature(der);
+    const record = exported.signature;
+    expect(read).toMatchObject({
+      version: 4,
+      esId: record.seal.esId,
+      sealName: record.seal.sealInfo.property.name,
+      signingTime: new Date(record.signingTime).toISOString(),
+      dataHashHex: record.dataHash.value,
+      signedContent: record.signedContent,
+    });
+    expect(read.signature.toString('base64')).toBe(record.signatureValue);
+    expect(new X509Certificate(read.signerCertificateDer).toString()).toBe(
+      new X509Certificate(record.signerCertificate).toString(),
+    );
+    expect(new X509Certificate(read.makerCertificateDer).toString()).toBe(
+      new X509Certificate(caCertificatePem).toString(),
+    );
+    // The signatures it carries verify over the content it carries.
+    const signer = new X509Certificate(read.signerCertificateDer).publicKey;
+    expect(verify_('sha256', Buffer.from(read.signedContent, 'utf8'), signer, read.signature)).toBe(true);
+    const maker = new X509Certificate(read.makerCertificateDer).publicKey;
+    expect(verify_('sha256', Buffer.from(read.sealInfoJson, 'utf8'), maker, read.sealSignature)).toBe(true);
+
+    expect((await get('gp-amr-issuer')).status).toBe(403);
+  });
+});
+
+describe('issue 20 Build 2: SM2 end to end', () => {
+  it('a unit with an SM2 certificate and seal issues an SM3withSM2 licence that verifies PASSED on the platform and in Go; one byte changed fails in both', async () => {
+    // The unit's newest certificate is SM2 (the request's choice, test/integration/organisation-certificates.test.ts),
+    // issued here by the CA's own code; the seal made next binds it.
+    const em = t.em().fork();
+    const organisation = await em.findOneOrFail(Organisation, { id: 'zz-amr' });
+    const ca = await loadCertificateAuthority(em, TEST_PKI_MASTER_KEY);
+    const sm2Certificate = issueCertificateFor(
+      em,
+      ca,
+      organisation,
+      { province: '山西省', locality: '晋城市' },
+      { notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3650 * 86_400_000) },
+      TEST_PKI_MASTER_KEY,
+      null,
+      'sm2',
+    );
+    await em.flush();
+    const sealName = `${organisation.name}国密证照专用章`;
+    await makeTestSeal(t, 'business', sealName, 'zz-amr', 'zz-amr-clerk');
+    await grantLicenceSealUse(t, { typeCode: FOOD_BUSINESS_CODE, sealName });
+    const issued = await issueLicence(t, foodBusinessBody());
+    const res = await t.call('GET', `/api/licenses/${issued.licence.identifier}/export`, {
+      as: 'zz-amr-system',
+    });
+    const document = res.body as LicenceExport;
+    expect([document.signature.algorithm, document.signature.signerCertificate]).toEqual([
+      'SM3withSM2',
+      sm2Certificate.certificatePem,
+    ]);
+    expect(document.signature.seal.makerSignature.algorithm).toBe('sha256WithRSAEncryption');
+
+    const tampered = clone(document);
+    const bytes = Buffer.from(tampered.signature.signatureValue, 'base64');
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0x01;
+    tampered.signature.signatureValue = bytes.toString('base64');
+
+    const byDocument = (await verify({ document })).body;
+    expect([byDocument.indication, byDocument.subIndication]).toEqual(['PASSED', null]);
+    expect((await verify({ identifier: issued.licence.identifier })).body.indication).toBe('PASSED');
+    const changed = (await verify({ document: tampered })).body;
+    expect([changed.indication, changed.subIndication]).toEqual(['FAILED', 'SIG_CRYPTO_FAILURE']);
+
+    const go = await runGoTool<{
+      certificates: Array<{ parsed: boolean; sm2Key: boolean; issuedByCa: boolean }>;
+      records: Array<{ verifies: boolean }>;
+    }>('sm2-check', {
+      caCertificate: caCertificatePem,
+      certificates: [document.signature.signerCertificate],
+      records: [document.signature, tampered.signature],
+    });
+    expect(go.certificates.map((c) => [c.parsed, c.sm2Key, c.issuedByCa])).toEqual([[true, true, true]]);
+    expect(go.records.map((r) => r.verifies)).toEqual([true, false]);
   });
 });

@@ -18,7 +18,14 @@ import {
 } from '../../db/entities';
 import { OrganisationCertificateRequest } from '../../db/certificate-entities';
 import { approvalWorkflowId } from '../../domain/approval';
-import { CA_ID, issueCertificateFor, loadCertificateAuthority } from '../../usecases/certificate-store';
+import { isIssuedBy } from '../../pki/certificates';
+import {
+  CA_ID,
+  issueCertificateFor,
+  keyAlgorithmOf,
+  loadCertificateAuthority,
+} from '../../usecases/certificate-store';
+import { runGoTool } from '../support/go-tools';
 import { TEST_PKI_MASTER_KEY } from '../support/env';
 import { randomUscc } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
@@ -454,5 +461,66 @@ describe('issue 12 Build 5 (SM-6, SM-8): renewing inside the window, then revoki
       reason: '吊销他人证书',
     });
     expect(foreign.status).toBe(404);
+  });
+});
+
+describe('issue 20 Build 2: an SM2 organisation certificate, its seal and what the seal signs', () => {
+  const ORG = 'zz-cert-sm2';
+  const NAME = '泽州县国密证书测试中心';
+  const DOCUMENT = sha('国密合同');
+  beforeAll(() => unit(ORG, NAME));
+
+  it('the request chooses SM2; the CA issues an SM2 certificate; the seal signs SM3withSM2, PASSED on the platform and in Go', async () => {
+    const bad = await request(`${ORG}-clerk`, {
+      organisationId: ORG,
+      action: 'apply',
+      reason: '申领国密证书',
+      keyAlgorithm: 'ecdsa',
+    });
+    expect([bad.status, bad.body.error.details.map((p: { field: string }) => p.field)]).toEqual([
+      400,
+      ['keyAlgorithm'],
+    ]);
+
+    const res = await request(`${ORG}-clerk`, {
+      organisationId: ORG,
+      action: 'apply',
+      reason: '申领国密证书',
+      keyAlgorithm: 'sm2',
+    });
+    expect([res.status, res.body.keyAlgorithm]).toEqual([201, 'sm2']);
+    await decide(res.body.approval.workflowId, 'approve');
+    const done = await settled(res.body.id, `${ORG}-clerk`);
+    expect(done).toMatchObject({ status: 'approved', outcomeReason: null });
+    const certificate = await t
+      .em()
+      .findOneOrFail(OrganisationCertificate, { id: done.outcomeCertificateId });
+    expect([
+      keyAlgorithmOf(certificate.certificatePem),
+      isIssuedBy(certificate.certificatePem, caPem),
+    ]).toEqual(['sm2', true]);
+
+    const sealId = await makeTestSeal(t, 'business', `${NAME}合同专用章`, ORG, `${ORG}-clerk`);
+    const authorisationId = await authorise(sealId, DOCUMENT, `${ORG}-clerk`, `${ORG}-leader`);
+    const signed = await t.call('POST', `/api/seals/${sealId}/sign`, {
+      as: `${ORG}-clerk`,
+      body: { authorisationId, documentHash: DOCUMENT },
+    });
+    expect(signed.status).toBe(201);
+    const record = signed.body.signature ?? signed.body;
+    expect(record.algorithm).toBe('SM3withSM2');
+    expect(record.signerCertificate).toBe(certificate.certificatePem);
+
+    const platform = await t.call('POST', '/api/verify/signature', {
+      body: { signature: record, documentSha256: DOCUMENT },
+    });
+    expect([platform.status, platform.body.indication]).toEqual([200, 'PASSED']);
+
+    const go = await runGoTool<{
+      certificates: Array<{ parsed: boolean; sm2Key: boolean; issuedByCa: boolean }>;
+      records: Array<{ verifies: boolean }>;
+    }>('sm2-check', { caCertificate: caPem, certificates: [certificate.certificatePem], records: [record] });
+    expect(go.certificates.map((c) => [c.parsed, c.sm2Key, c.issuedByCa])).toEqual([[true, true, true]]);
+    expect(go.records.map((r) => r.verifies)).toEqual([true]);
   });
 });

@@ -538,6 +538,16 @@ describe('the web pages (zh-CN)', () => {
     expect(detail.status).toBe(200);
     expect(detail.body).toContain(`href="/approvals/approval-seal_use-${id}"`);
     expect(detail.body).toContain('用印申请已提交');
+    // Issue 17: the approval page shows the request itself, not only a link to it.
+    let approvalPage = await t.call('GET', `/approvals/approval-seal_use-${id}`, { as: 'zz-amr-clerk' });
+    for (let i = 0; approvalPage.status !== 200 && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      approvalPage = await t.call('GET', `/approvals/approval-seal_use-${id}`, { as: 'zz-amr-clerk' });
+    }
+    const material = /<dl class="facts" id="material-fields">([\s\S]*?)<\/dl>/.exec(approvalPage.body)?.[1];
+    expect(material).toContain('采购合同（乙方）；会议通知');
+    expect(material).toContain('至多 2 次');
+    expect(material).toContain('网页提交的用印申请');
 
     expect((await t.call('GET', `/seal-use-requests/${id}`, { as: 'gp-amr-clerk' })).status).toBe(403);
   });

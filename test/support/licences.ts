@@ -47,6 +47,8 @@ export async function grantLicenceSealUse(
     /** Who may hold the approval tasks; each is asked in turn. Defaults to the unit leader. */
     approvers?: string[];
     maxUses?: number;
+    /** The seal to use, by its name; defaults to the unit's first active 证照专用章. */
+    sealName?: string;
   },
 ): Promise<GrantedSealUse> {
   const requester = options.requester ?? options.organisationUsername ?? 'zz-amr-clerk';
@@ -59,7 +61,9 @@ export async function grantLicenceSealUse(
   const seals = await t.call('GET', '/api/seals', { as: requester });
   if (seals.status !== 200) throw new Error(`GET /api/seals: ${seals.status} ${JSON.stringify(seals.body)}`);
   const seal = (seals.body.items as Array<{ id: string; name: string; status: string }>).find(
-    (s) => s.name.endsWith('证照专用章') && s.status === 'active',
+    (s) =>
+      (options.sealName ? s.name === options.sealName : s.name.endsWith('证照专用章')) &&
+      s.status === 'active',
   );
   if (!seal) throw new Error(`${requester}'s unit has no active 证照专用章`);
 

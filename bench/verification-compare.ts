@@ -1,0 +1,62 @@
+/**
+ * The one comparison both verification benches make (issue 19 Build 6): warm both endpoints, load the bare Express
+ * baseline and then the platform with the same generator, report the ratio, and measure the platform's latency at
+ * half the rate it sustained (open loop).
+ */
+import { runAtRate, runLoad } from './load';
+import { fmt, log, percentile, reportRatio } from './stats';
+
+export interface VerificationComparison {
+  /** What the ratio is called in the summary, e.g. "verification / bare Express". */
+  name: string;
+  /** Labels of the two endpoints in the printed lines (padded by the caller to line up). */
+  baselineLabel: string;
+  platformLabel: string;
+  bareUrl: string;
+  platformUrl: string;
+  identifier: string;
+  seconds: number;
+  concurrency: number;
+}
+
+const passed = (status: number, text: string) => status === 200 && text.includes('"indication":"PASSED"');
+
+export async function compareVerification(c: VerificationComparison): Promise<void> {
+  const body = () => ({ identifier: c.identifier });
+  const durationMs = c.seconds * 1000;
+  // A short warm-up of both, so that neither pays for JIT and connection set-up in its figure.
+  const warm = { method: 'POST' as const, body, concurrency: 4, durationMs: 1000 };
+  await runLoad({ url: c.bareUrl, ...warm });
+  await runLoad({ url: c.platformUrl, ...warm, ok: passed });
+
+  const load = { method: 'POST' as const, body, concurrency: c.concurrency, durationMs };
+  const baseline = await runLoad({ url: c.bareUrl, ...load });
+  const platform = await runLoad({ url: c.platformUrl, ...load, ok: passed });
+  log(
+    `${c.baselineLabel}  ${fmt(baseline.perSecond)} req/s  (${baseline.requests} ok, ${baseline.failures} failed)`,
+  );
+  log(
+    `${c.platformLabel}  ${fmt(platform.perSecond)} req/s  (${platform.requests} PASSED, ${platform.failures} other)`,
+  );
+  reportRatio({
+    name: c.name,
+    platform: `${platform.perSecond.toFixed(0)} req/s`,
+    baseline: `${baseline.perSecond.toFixed(0)} req/s`,
+    ratio: platform.perSecond / baseline.perSecond,
+    target: '≥ 0.5',
+  });
+
+  const rate = Math.max(1, Math.round(platform.perSecond / 2));
+  const half = await runAtRate({
+    url: c.platformUrl,
+    method: 'POST',
+    body,
+    ok: passed,
+    ratePerSecond: rate,
+    durationMs,
+  });
+  log(
+    `${c.platformLabel} at half load: ${fmt(rate, 0)} req/s offered, p50 ${percentile(half.latencies, 50).toFixed(1)} ms, ` +
+      `p99 ${percentile(half.latencies, 99).toFixed(1)} ms (target p99 < 20 ms; ${half.failures} failed)`,
+  );
+}

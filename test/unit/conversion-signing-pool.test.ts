@@ -1,0 +1,146 @@
+/**
+ * Issue 19 (LM-10, Build 1): conversion batches signed in worker threads and written as COPY text. The threads'
+ * output is byte for byte what one thread gives (rows in order, consecutive serials, ids from job and row); the
+ * COPY fields read back to signature records that verify against the CA; a thread's failure reaches the caller
+ * and the pool goes on; a closed pool refuses work.
+ */
+import { catalogueSample, catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
+import type { ConvertibleRow } from '../../domain/licence-conversion';
+import { LicenceTypeDefinition } from '../../domain/licence-type';
+import type { SealSignature } from '../../domain/seal-signature';
+import type { SealInfo } from '../../domain/seal';
+import { createCertificateAuthority, issueOrganisationCertificate } from '../../pki/certificates';
+import { signSealInfo } from '../../pki/seal-maker';
+import { verifySealSignature } from '../../pki/seal-signer';
+import { ConversionSigningPool } from '../../usecases/conversion-signing-pool';
+import {
+  ConversionSigningInput,
+  copyField,
+  signConvertedRows,
+} from '../../usecases/licence-conversion-signing';
+import { CERTIFICATE_VALIDITY, SIGNING_TIME, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
+
+jest.setTimeout(60_000);
+
+const business = LicenceTypeDefinition.parse(
+  catalogueSeed().find((d) => d.name === LICENCE_TYPE_NAMES.businessLicence),
+);
+const sample = catalogueSample(LICENCE_TYPE_NAMES.businessLicence);
+const ca = createCertificateAuthority('山西省电子政务数字证书认证中心', CERTIFICATE_VALIDITY.notBefore);
+const certificate = issueOrganisationCertificate(ca, ZZ_AMR_SUBJECT, CERTIFICATE_VALIDITY);
+const der = certificate.certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+const sealInfo: SealInfo = {
+  header: { id: 'ES', version: 4, vid: 'jincheng-eseal-platform' },
+  esId: '140525202600000001',
+  property: {
+    type: 1,
+    kind: 'legal_name',
+    name: ZZ_AMR_SUBJECT.name,
+    certListType: 1,
+    certList: [der],
+    createDate: '2026-01-10T02:15:30.000Z',
+    validStart: certificate.notBefore.toISOString(),
+    validEnd: certificate.notAfter.toISOString(),
+  },
+  picture: { type: 'svg', data: Buffer.from('<svg/>').toString('base64'), widthMm: 42, heightMm: 42 },
+};
+
+function input(rowCount: number, privateKeyPem = certificate.privateKeyPem): ConversionSigningInput {
+  const rows: ConvertibleRow[] = Array.from({ length: rowCount }, (_, i) => ({
+    rowNumber: i + 2,
+    licenceNumber: `晋泽工商-${i + 1}`,
+    holder: { name: `晋城市转换测试${i + 1}有限公司`, code: '91140525MA0K3P7Q0B', codeType: '001' },
+    issueDate: '2014-03-09',
+    validFrom: '2014-03-09',
+    validTo: i % 2 === 0 ? null : '2034-03-08',
+    // A tab, a newline and a backslash in a cell: COPY's text format must escape them.
+    data: { ...sample, address: `泽州县\t金村镇\n${i}号\\甲` },
+  }));
+  return {
+    context: {
+      jobId: 'job-1',
+      authorisationId: 'auth-1',
+      now: SIGNING_TIME.toISOString(),
+      type: { id: 'type-1', version: 1, definition: business },
+      issuer: { id: 'zz-amr', name: ZZ_AMR_SUBJECT.name, uscc: ZZ_AMR_SUBJECT.uscc },
+      seal: {
+        id: 'seal-1',
+        esId: sealInfo.esId,
+        name: ZZ_AMR_SUBJECT.name,
+        kind: 'legal_name',
+        sealInfo,
+        makerSignature: signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem),
+      },
+      certificatePem: certificate.certificatePem,
+      privateKeyPem,
+      documentTitle: '电子证照签发（存量转换）：营业执照',
+      signerUserId: 'user-1',
+      exchangeEvent: 'licence.issued',
+    },
+    rows,
+    firstSerial: 41,
+  };
+}
+
+/** COPY text back to fields (the inverse of copyField). */
+const readCopy = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) =>
+      line
+        .split('\t')
+        .map((f) =>
+          f === '\\N' ? null : f.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', n: '\n', r: '\r' })[c] ?? c),
+        ),
+    );
+
+let pool: ConversionSigningPool;
+beforeAll(() => {
+  pool = new ConversionSigningPool(2);
+});
+afterAll(() => pool.close());
+
+it('escapes what COPY text reads specially, and writes null as \\N', () => {
+  expect(copyField('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
+  expect(copyField(null)).toBe('\\N');
+  expect(readCopy(`${copyField('a\\b\tc\nd')}\t${copyField(null)}\n`)).toEqual([['a\\b\tc\nd', null]]);
+});
+
+it('signs a batch in the threads exactly as one thread does, rows in order with consecutive serials', async () => {
+  const batch = input(9);
+  const threaded = await pool.sign(batch);
+  expect(threaded).toEqual(signConvertedRows(batch));
+  expect(threaded.count).toBe(9);
+
+  const licences = readCopy(threaded.licences);
+  const signatures = readCopy(threaded.signatures);
+  const outbox = readCopy(threaded.outbox);
+  expect([licences.length, signatures.length, outbox.length]).toEqual([9, 9, 9]);
+  expect(licences.map((l) => Number(l[9]))).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49]);
+  expect(licences.map((l) => l[12])).toEqual(batch.rows.map((r) => r.licenceNumber));
+  expect(licences.map((l) => l[21])).toEqual(batch.rows.map((r) => r.validTo));
+  expect(licences.every((l) => l.length === 32)).toBe(true);
+  for (const [i, licence] of licences.entries()) {
+    // The licence's signature is its signature record, the outbox message names the licence.
+    const record = JSON.parse(licence[24]!) as SealSignature;
+    expect(signatures[i]![0]).toBe(licence[25]);
+    expect(JSON.parse(signatures[i]![7]!)).toEqual(record);
+    expect(outbox[i]![1]).toBe(licence[0]);
+    expect(JSON.parse(licence[18]!).address).toBe(batch.rows[i]!.data.address);
+    expect(record.purpose?.identifier).toBe(licence[1]);
+    expect(verifySealSignature(record, ca.certificatePem)).toMatchObject({ valid: true, problem: null });
+  }
+});
+
+it("passes a thread's failure to the caller and goes on signing", async () => {
+  await expect(pool.sign(input(3, 'not a key'))).rejects.toThrow();
+  await expect(pool.sign(input(3))).resolves.toMatchObject({ count: 3 });
+});
+
+it('refuses work once closed', async () => {
+  const closing = new ConversionSigningPool(1);
+  await expect(closing.sign(input(1))).resolves.toMatchObject({ count: 1 });
+  await closing.close();
+  await expect(closing.sign(input(1))).rejects.toThrow('the signing threads are closed');
+});
