@@ -40,6 +40,7 @@ import { rectificationPageRoutes } from './web/rectification-pages';
 import { AnnouncedCaseService } from './services/announced-cases';
 import { SupervisionFindingService } from './services/supervision-findings';
 import { RectificationOrderService } from './services/rectification-orders';
+import { RandomCheckService } from './services/random-checks';
 import { RandomSampleService } from './services/random-samples';
 import { DisputeService } from './services/disputes';
 import { ForceMajeureService } from './services/force-majeure';
@@ -208,6 +209,7 @@ export function createApp(ctx: AppContext) {
       findings,
       rectificationOrders,
       new RandomSampleService(ctx, findings),
+      new RandomCheckService(ctx, findings, verification),
     ),
   );
   const assessment = new AssessmentReportService(ctx, findings);

@@ -18,7 +18,7 @@ import {
   SimulatedRequestBody,
   VIOLATION_KINDS,
 } from '../domain/supervision';
-import { SampleBody } from '../domain/random-sample';
+import { RandomCheckBody, SampleBody } from '../domain/random-sample';
 import { PaperComplaintBody } from '../domain/paper-complaint';
 import { error, idParam, json, list, query, ref, schema, secured } from './openapi-parts';
 
@@ -95,6 +95,25 @@ export const SUPERVISION_SCHEMAS = {
       licences: { type: 'array', items: { type: 'string' } },
       drawnBy: { type: 'string' },
       drawnAt: time,
+    },
+  },
+  RandomCheckBody: schema(RandomCheckBody),
+  RandomCheck: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      sampleId: { type: 'string' },
+      organisationId: { type: 'string' },
+      licenceIdentifier: { type: 'string' },
+      verifies: { type: 'boolean' },
+      verifyIndication: { type: 'string' },
+      dataComplete: { type: 'boolean' },
+      faceReadable: { type: 'boolean' },
+      pushed: { type: ['boolean', 'null'] },
+      remark: { type: ['string', 'null'] },
+      findings: { type: 'array', items: { type: 'string', enum: Object.keys(FINDING_RULES) } },
+      checkedBy: { type: 'string' },
+      checkedAt: time,
     },
   },
   SupervisionRunResult: {
@@ -260,6 +279,23 @@ export const SUPERVISION_PATHS = {
         ),
         '401': error('Not authenticated'),
         '403': error('Not a management unit’s supervisor'),
+      },
+    },
+  },
+  '/api/supervision/samples/{id}/checks': {
+    post: {
+      summary:
+        'LM-28: record the checklist of one sampled licence (data complete, face readable, a remark); verifies and pushed are filled in by the platform; each failed item becomes a finding of the unit',
+      security: secured,
+      parameters: [idParam('id')],
+      requestBody: { required: true, content: json(ref('RandomCheckBody')) },
+      responses: {
+        '201': { description: 'The check recorded', content: json(ref('RandomCheck')) },
+        '400': error('Invalid input naming the field (a licence not in the sample)'),
+        '401': error('Not authenticated'),
+        '403': error('Not a supervisor over the sample’s unit'),
+        '404': error('No such sample'),
+        '409': error('The licence was already checked in this sample'),
       },
     },
   },

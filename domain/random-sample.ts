@@ -45,3 +45,42 @@ export const SampleBody = z
   })
   .strict();
 export type SampleBody = z.infer<typeof SampleBody>;
+
+/**
+ * POST /api/supervision/samples/:id/checks: the supervisor's part of a sampled licence's checklist (LM-28). Whether
+ * it verifies and whether it was pushed are filled in by the platform, never taken from the body.
+ */
+export const RandomCheckBody = z
+  .object({
+    licenceIdentifier: z.string().trim().min(1).max(100),
+    dataComplete: z.boolean({ message: '请选择数据是否完整' }),
+    faceReadable: z.boolean({ message: '请选择照面是否清晰可读' }),
+    remark: z.string().trim().max(2000, { message: '备注不能超过 2000 字' }).optional(),
+  })
+  .strict();
+export type RandomCheckBody = z.infer<typeof RandomCheckBody>;
+
+/** The four items of a random check; `pushed` is null when the platform has no exchange to push to. */
+export interface RandomChecklist {
+  verifies: boolean;
+  dataComplete: boolean;
+  faceReadable: boolean;
+  pushed: boolean | null;
+}
+
+/** The finding rule each failed checklist item is raised under (see FINDING_RULES). */
+export const CHECKLIST_RULES = {
+  verifies: 'random_check_not_verifiable',
+  faceReadable: 'random_check_face_unreadable',
+  dataComplete: 'random_check_data_incomplete',
+  pushed: 'random_check_not_pushed',
+} as const satisfies Record<keyof RandomChecklist, string>;
+
+/** The failed items of a checklist, each with its rule; an item not applicable (null) has not failed. */
+export function failedChecklistItems(
+  checklist: RandomChecklist,
+): Array<{ item: keyof RandomChecklist; rule: (typeof CHECKLIST_RULES)[keyof RandomChecklist] }> {
+  return (Object.keys(CHECKLIST_RULES) as Array<keyof RandomChecklist>)
+    .filter((item) => checklist[item] === false)
+    .map((item) => ({ item, rule: CHECKLIST_RULES[item] }));
+}

@@ -33,6 +33,13 @@ export const FINDING_RULES = {
   required_items_missing: 'sharing',
   paper_demanded: 'paper',
   paper_complaint: 'paper',
+  // A random check's failed checklist items (LM-28): a licence that does not verify or whose face cannot be read
+  // is faulty data the unit has not checked and corrected (kind 3); incomplete data or a licence never pushed to
+  // the exchange reduces or withholds what is shared (kind 4).
+  random_check_not_verifiable: 'correction',
+  random_check_face_unreadable: 'correction',
+  random_check_data_incomplete: 'sharing',
+  random_check_not_pushed: 'sharing',
 } as const satisfies Record<string, ViolationKind>;
 export type FindingRule = keyof typeof FINDING_RULES;
 
@@ -49,6 +56,10 @@ export const FINDING_RULE_LABELS: Record<FindingRule, string> = {
   required_items_missing: '证照缺少证照类型规定的必填数据项',
   paper_demanded: '模拟办事中被要求提供纸质证照',
   paper_complaint: '办事群众投诉被要求提供纸质证照',
+  random_check_not_verifiable: '随机抽查中证照验证未通过',
+  random_check_face_unreadable: '随机抽查中证照照面无法辨认',
+  random_check_data_incomplete: '随机抽查中证照数据不完整',
+  random_check_not_pushed: '随机抽查中证照未推送至数据共享交换平台',
 };
 
 /** LM-28: a licence type is reviewed at least once a year. */

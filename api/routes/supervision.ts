@@ -10,6 +10,7 @@ import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
 import { notFound } from '../errors';
 import type { AnnouncedCaseService } from '../services/announced-cases';
+import type { RandomCheckService } from '../services/random-checks';
 import type { RandomSampleService } from '../services/random-samples';
 import {
   RECTIFICATION_DECISIONS,
@@ -24,6 +25,7 @@ export function supervisionRoutes(
   findings: SupervisionFindingService,
   orders: RectificationOrderService,
   samples: RandomSampleService,
+  checks: RandomCheckService,
 ): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
@@ -62,6 +64,12 @@ export function supervisionRoutes(
 
   router.post('/supervision/samples', auth, async (req, res) => {
     res.status(201).json(await samples.draw(requirePrincipal(req), req.body, requestMeta(req)));
+  });
+
+  router.post('/supervision/samples/:id/checks', auth, async (req, res) => {
+    res
+      .status(201)
+      .json(await checks.record(requirePrincipal(req), String(req.params.id), req.body, requestMeta(req)));
   });
 
   router.post('/rectification-orders', auth, async (req, res) => {

@@ -166,6 +166,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/supervision/simulated-requests',
       '/api/paper-complaints',
       '/api/supervision/samples',
+      '/api/supervision/samples/{id}/checks',
       '/api/rectification-orders',
       '/api/rectification-orders/{id}',
       ...['submit', 'accept', 'return', 'extend'].map((a) => `/api/rectification-orders/{id}/${a}`),

@@ -1,5 +1,6 @@
 /** LM-28 random checks: the seeded draw (domain/random-sample.ts) is reproducible and uniform enough to be fair. */
-import { drawSample, seededRandom } from '../../domain/random-sample';
+import { drawSample, failedChecklistItems, seededRandom } from '../../domain/random-sample';
+import { FINDING_RULES } from '../../domain/supervision';
 
 const population = Array.from({ length: 50 }, (_, i) => `L-${String(i).padStart(3, '0')}`);
 
@@ -29,5 +30,21 @@ describe('drawSample', () => {
     }
     for (const n of counts.values()) expect(n).toBeGreaterThan(120);
     expect(counts.size).toBe(10);
+  });
+});
+
+describe('failedChecklistItems (LM-28 random check)', () => {
+  const all = { verifies: true, dataComplete: true, faceReadable: true, pushed: true };
+  it.each([
+    [all, []],
+    [{ ...all, pushed: null }, []],
+    [{ ...all, verifies: false }, [['verifies', 'random_check_not_verifiable', 'correction']]],
+    [{ ...all, faceReadable: false }, [['faceReadable', 'random_check_face_unreadable', 'correction']]],
+    [{ ...all, dataComplete: false }, [['dataComplete', 'random_check_data_incomplete', 'sharing']]],
+    [{ ...all, pushed: false }, [['pushed', 'random_check_not_pushed', 'sharing']]],
+  ] as const)('%j fails %j', (checklist, expected) => {
+    expect(
+      failedChecklistItems(checklist).map(({ item, rule }) => [item, rule, FINDING_RULES[rule]]),
+    ).toEqual(expected);
   });
 });
