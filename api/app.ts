@@ -80,6 +80,8 @@ import { SealUseService } from './services/seal-use';
 import { SealStatusService } from './services/seal-status';
 import { SealCustodianService } from './services/seal-custodians';
 import { sealCustodianRoutes } from './routes/seal-custodians';
+import { sealUseHandoverRoutes } from './routes/seal-use-handovers';
+import { SealUseHandoverService } from './services/seal-use-handovers';
 import { sealCustodianPageRoutes } from './web/seal-custodian-pages';
 import { OrganisationCertificateService } from './services/organisation-certificates';
 import { organisationCertificateRoutes } from './routes/organisation-certificates';
@@ -226,6 +228,7 @@ export function createApp(ctx: AppContext) {
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
   app.use('/api', sealCustodianRoutes(ctx, sealCustodians));
+  app.use('/api', sealUseHandoverRoutes(ctx, new SealUseHandoverService(ctx)));
   app.use('/api', organisationCertificateRoutes(ctx, certificates));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));

@@ -1,5 +1,9 @@
-/** The OpenAPI description of a seal's custodians (issue 15 Build 5, SM-14), spread into api/openapi.ts. */
+/**
+ * The OpenAPI description of a seal's custodians (issue 15 Build 5, SM-14) and of the unit leader's decision on a
+ * leaving person's standing licence-signing authorisation (Build 3, SM-12), spread into api/openapi.ts.
+ */
 import { SealCustodianChangeBody } from '../domain/seal-custodian';
+import { SealUseHandoverDecisionBody } from '../domain/seal-use';
 import { error, idParam, json, ref, schema, secured } from './openapi-parts';
 
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } };
@@ -9,6 +13,19 @@ const PERSON = {
 };
 
 export const SEAL_CUSTODIAN_SCHEMAS = {
+  SealUseHandoverDecisionBody: schema(SealUseHandoverDecisionBody, 'input'),
+  SealUseHandover: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      authorisationId: { type: 'string' },
+      sealId: { type: 'string' },
+      organisationId: { type: 'string' },
+      status: { type: 'string', enum: ['pending', 'kept', 'revoked'] },
+      granteeId: { type: 'string' },
+      authorisationStatus: { type: 'string' },
+    },
+  },
   SealCustodianChangeBody: schema(SealCustodianChangeBody, 'input'),
   SealCustodianChange: {
     type: 'object',
@@ -91,6 +108,25 @@ export const SEAL_CUSTODIAN_PATHS = {
         '401': error('Not authenticated'),
         '403': error('A unit outside the caller’s jurisdiction'),
         '404': error('No such request'),
+      },
+    },
+  },
+  '/api/seal-use-handovers/{id}/decision': {
+    post: {
+      summary:
+        "The unit leader's decision on a standing licence-signing authorisation whose holder left or moved (SM-12): keep it (for the leader, or a named active person of the seal's unit, by username) or revoke it; audited. The seal's unit_leader only",
+      security: secured,
+      parameters: [idParam('id')],
+      requestBody: { required: true, content: json(ref('SealUseHandoverDecisionBody')) },
+      responses: {
+        '200': { description: 'Decided', content: json(ref('SealUseHandover')) },
+        '400': error(
+          'Invalid input naming the field (a grantee outside the unit, inactive, or the leaving person)',
+        ),
+        '401': error('Not authenticated'),
+        '403': error('Not the leader of the seal’s unit'),
+        '404': error('No such decision'),
+        '409': error('Already decided'),
       },
     },
   },

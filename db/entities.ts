@@ -12,6 +12,7 @@ import { APPROVAL_ENTITIES } from './approval-entities';
 import { CalendarDaySchema, CalendarYearSchema } from './calendar-entities';
 import {
   SealSignatureRecordSchema,
+  SealUseHandoverSchema,
   SealUseAuthorisationSchema,
   SealUseRequestSchema,
 } from './seal-use-entities';
@@ -466,6 +467,7 @@ export const ENTITIES = [
   SealUseRequestSchema,
   SealUseAuthorisationSchema,
   SealSignatureRecordSchema,
+  SealUseHandoverSchema,
   ...LICENCE_ENTITIES,
   ...SEAL_STATUS_ENTITIES,
   ...DISPUTE_ENTITIES,

@@ -116,3 +116,41 @@ export const SealSignatureRecordSchema = new EntitySchema<SealSignatureRecord>({
     createdAt: timestamptz,
   },
 });
+
+/**
+ * Issue 15 Build 3: a standing licence-signing authorisation whose holder left or moved, awaiting the unit leader's
+ * decision (kept, passed to the leader or a named person, or revoked). Until then the authorisation stays usable.
+ */
+export class SealUseHandover {
+  id!: string;
+  authorisationId!: string;
+  sealId!: string;
+  organisationId!: string;
+  leavingUserId!: string;
+  changeId!: string;
+  reason!: string;
+  status: 'pending' | 'kept' | 'revoked' = 'pending';
+  newGranteeId: string | null = null;
+  decidedBy: string | null = null;
+  decidedAt: Date | null = null;
+  createdAt: Date = new Date();
+}
+
+export const SealUseHandoverSchema = new EntitySchema<SealUseHandover>({
+  class: SealUseHandover,
+  tableName: 'seal_use_handover',
+  properties: {
+    id: { type: 'string', primary: true },
+    authorisationId: { type: 'string' },
+    sealId: { type: 'string' },
+    organisationId: { type: 'string' },
+    leavingUserId: { type: 'string' },
+    changeId: { type: 'string' },
+    reason: { type: 'text' },
+    status: { type: 'string' },
+    newGranteeId: { type: 'string', nullable: true },
+    decidedBy: { type: 'string', nullable: true },
+    decidedAt: { ...timestamptz, nullable: true },
+    createdAt: timestamptz,
+  },
+});

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json';
-import { isConversionDocumentTitle } from './licence';
+import { isConversionDocumentTitle, isLicenceDocumentTitle } from './licence';
 import { shanghaiDateTime } from './format';
 import { INITIATOR_OPTIONS } from './flow-definition';
 import type { SealKind, SealStatus } from './seal';
@@ -358,3 +358,28 @@ export function parseDocumentLines(text: string): Array<{ title: string; sha256?
       return m ? { title: m[1]!.trim(), sha256: m[2]!.toLowerCase() } : { title: line };
     });
 }
+
+/**
+ * Issue 15 Build 3: a standing licence-signing authorisation is one whose every document is a title reserved for
+ * the platform's licence signing (issuance, or a conversion file). When its holder leaves it passes to the unit
+ * leader's decision instead of being revoked, so that issuance does not stop.
+ */
+export function isStandingLicenceAuthorisation(documents: SealUseDocument[]): boolean {
+  return documents.length > 0 && documents.every((d) => isLicenceDocumentTitle(d.title));
+}
+
+/** The unit leader's decision on a standing authorisation whose holder left: keep it (for a named person) or revoke it. */
+export const SealUseHandoverDecisionBody = z
+  .object({
+    decision: z.enum(['keep', 'revoke'], { message: '应为 keep（保留）或 revoke（撤销）' }),
+    /** Username of the person of the unit who holds it from now on; the deciding leader when absent. */
+    grantee: z.string().trim().min(1).max(100).optional(),
+    comment: z.string().trim().max(500).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.decision === 'revoke' && b.grantee !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['grantee'], message: '撤销授权时不能指定授权人' });
+    }
+  });
+export type SealUseHandoverDecisionBody = z.infer<typeof SealUseHandoverDecisionBody>;

@@ -1,13 +1,16 @@
 /**
  * Issue 15 Build 3: a person leaves (deactivated) or moves to another unit. One transaction changes the account,
  * records the change and revokes the person's live seal-use authorisations (SM-12: they no longer sign for the
- * unit) and the custody of its seals (SM-14: the deputy takes over), each with its own audit entry. Keyed by the change's id: a retried activity changes nothing twice.
+ * unit; a standing licence-signing authorisation passes to the unit leader's decision instead) and the custody of
+ * its seals (SM-14: the deputy takes over), each with its own audit entry. Keyed by the change's id: a retried
+ * activity changes nothing twice.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type AuditActor, recordAudit } from '../db/audit';
 import { AppUser, AuditEvent, Seal } from '../db/entities';
-import { SealUseAuthorisation } from '../db/seal-use-entities';
+import { SealUseAuthorisation, SealUseHandover } from '../db/seal-use-entities';
 import type { ReleaseReason } from '../domain/approval-release';
+import { isStandingLicenceAuthorisation } from '../domain/seal-use';
 import type { UserRole } from '../domain/roles';
 
 export interface PersonChange {
@@ -38,6 +41,10 @@ export async function applyPersonChange(em: EntityManager, c: PersonChange): Pro
     });
     const live = await tx.find(SealUseAuthorisation, { granteeId: c.userId, status: 'active' });
     for (const a of live) {
+      if (isStandingLicenceAuthorisation(a.documents)) {
+        await handOver(tx, c, a);
+        continue;
+      }
       await tx.nativeUpdate(SealUseAuthorisation, { id: a.id, status: 'active' }, { status: 'revoked' });
       await audit(
         tx,
@@ -56,6 +63,43 @@ export async function applyPersonChange(em: EntityManager, c: PersonChange): Pro
     if (!c.move || c.move.organisationId !== from) await releaseCustody(tx, c, from);
     return true;
   });
+}
+
+/**
+ * SM-12: a standing licence-signing authorisation is not revoked (the platform's issuance would stop) but put to the
+ * leader of the seal's unit, who keeps it (for themselves or a named person) or revokes it
+ * (usecases/seal-use-handover.ts); it stays usable meanwhile. Audited; the decision is a 待办 task of the leaders.
+ */
+async function handOver(tx: EntityManager, c: PersonChange, a: SealUseAuthorisation): Promise<void> {
+  const seal = await tx.findOneOrFail(Seal, { id: a.sealId }, { fields: ['id', 'organisationId'] });
+  const id = `${c.changeId}:${a.id}`;
+  tx.create(SealUseHandover, {
+    id,
+    authorisationId: a.id,
+    sealId: a.sealId,
+    organisationId: seal.organisationId,
+    leavingUserId: c.userId,
+    changeId: c.changeId,
+    reason: c.reason,
+    status: 'pending',
+    createdAt: new Date(),
+  });
+  await tx.flush();
+  await audit(
+    tx,
+    c,
+    'seal_use.authorisation_handover',
+    'seal_use_authorisation',
+    a.id,
+    eventKey(c.changeId, `:${a.id}`),
+    {
+      sealId: a.sealId,
+      granteeId: c.userId,
+      because: c.reason,
+      handoverId: id,
+      decidedBy: 'unit_leader',
+    },
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Principal } from '../principal';
 import type { InboxItem } from './approval-inbox';
 import type { InboxQuery } from './approval-requests';
 import { disputeInboxSource } from './dispute-inbox';
+import { sealUseHandoverInboxSource } from './seal-use-handover-inbox';
 
 export interface InboxTaskSource {
   pending(principal: Principal, now: Date): Promise<InboxItem[]>;
@@ -16,7 +17,10 @@ export interface InboxTaskSource {
 }
 
 /** Every source other than the engine's tasks. */
-export const INBOX_TASK_SOURCES: ReadonlyArray<(ctx: AppContext) => InboxTaskSource> = [disputeInboxSource];
+export const INBOX_TASK_SOURCES: ReadonlyArray<(ctx: AppContext) => InboxTaskSource> = [
+  disputeInboxSource,
+  sealUseHandoverInboxSource,
+];
 
 /** The inbox's filters (kind, unit, overdue, due before) on a source's items, as the SQL applies them to tasks. */
 export function matchesInboxQuery(

@@ -87,6 +87,7 @@ it('GET /api/openapi.json describes every endpoint, and Swagger UI is served', a
       '/api/seals/{id}/custodians',
       '/api/seals/{id}/custodian-changes',
       '/api/seal-custodian-changes/{id}',
+      '/api/seal-use-handovers/{id}/decision',
       '/api/organisation-certificates',
       '/api/organisation-certificates/requests',
       '/api/organisation-certificates/requests/{id}',

@@ -13,11 +13,14 @@ import {
   remainingUses,
   SEAL_USE_HTTP_STATUS,
   SEAL_USE_PROBLEM_CODES,
+  isStandingLicenceAuthorisation,
   SealSignBody,
+  SealUseHandoverDecisionBody,
   SealUseRequestBody,
   sealUseRequestBodyAt,
   signedContent,
 } from '../../domain/seal-use';
+import { conversionSealDocumentTitle, licenceSealDocumentTitle } from '../../domain/licence';
 import { SEAL_KINDS } from '../../domain/seal';
 import { problemsOf } from '../../api/validation';
 
@@ -256,6 +259,31 @@ describe('parseDocumentLines (the web form)', () => {
     ]);
     expect(parseDocumentLines(`只有摘要的行不是摘要 ${'c'.repeat(63)}`)).toEqual([
       { title: `只有摘要的行不是摘要 ${'c'.repeat(63)}` },
+    ]);
+  });
+});
+
+describe('standing licence-signing authorisations (issue 15 Build 3: passed to the unit leader when the holder leaves)', () => {
+  const type = { name: '营业执照', code: '11100000000013338W001' };
+  it('are those whose every document is a reserved licence-signing title', () => {
+    expect(isStandingLicenceAuthorisation([{ title: licenceSealDocumentTitle(type) }])).toBe(true);
+    expect(isStandingLicenceAuthorisation([{ title: conversionSealDocumentTitle(type) }])).toBe(true);
+    expect(
+      isStandingLicenceAuthorisation([{ title: licenceSealDocumentTitle(type) }, { title: '采购合同' }]),
+    ).toBe(false);
+    expect(isStandingLicenceAuthorisation([{ title: '采购合同' }])).toBe(false);
+    expect(isStandingLicenceAuthorisation([])).toBe(false);
+  });
+  it('the leader keeps (optionally for a named person) or revokes; a revocation names nobody', () => {
+    expect(
+      SealUseHandoverDecisionBody.safeParse({ decision: 'keep', grantee: 'zz-amr-deputy' }).success,
+    ).toBe(true);
+    expect(SealUseHandoverDecisionBody.safeParse({ decision: 'revoke' }).success).toBe(true);
+    expect(
+      problemsOf(SealUseHandoverDecisionBody.safeParse({ decision: 'revoke', grantee: 'x' }).error!),
+    ).toEqual([expect.objectContaining({ field: 'grantee' })]);
+    expect(problemsOf(SealUseHandoverDecisionBody.safeParse({ decision: 'transfer' }).error!)).toEqual([
+      expect.objectContaining({ field: 'decision' }),
     ]);
   });
 });
