@@ -9,6 +9,7 @@ import { LicenceIssuance } from '../db/licence-entities';
 import type { Orm } from '../db/orm';
 import { AnnouncedCase } from '../db/supervision-entities';
 import { addEvidence, recordFinding } from '../db/supervision-findings';
+import { announcedCaseFindingKey } from '../domain/supervision';
 
 export interface AnnouncedCaseActivities {
   /** When the issuance request of the case was received, if it was (ISO), else null. */
@@ -20,8 +21,6 @@ export interface AnnouncedCaseActivities {
     status: 'issued' | 'issued_late';
   }): Promise<void>;
 }
-
-const findingKey = (id: string) => `announced-case:${id}`;
 
 export function createAnnouncedCaseActivities(deps: { orm: Orm }): AnnouncedCaseActivities {
   const fork = () => deps.orm.em.fork() as EntityManager;
@@ -56,7 +55,7 @@ export function createAnnouncedCaseActivities(deps: { orm: Orm }): AnnouncedCase
             licenceArrivedAt: null,
           },
           foundAt: new Date(at),
-          sourceKey: findingKey(announcedCaseId),
+          sourceKey: announcedCaseFindingKey(announcedCaseId),
         });
         await recordAudit(tx, {
           actor: SYSTEM_ACTOR,
@@ -82,7 +81,7 @@ export function createAnnouncedCaseActivities(deps: { orm: Orm }): AnnouncedCase
           { status, arrivedAt: new Date(arrivedAt) },
         );
         if (status === 'issued_late') {
-          await addEvidence(tx, findingKey(announcedCaseId), { licenceArrivedAt: arrivedAt });
+          await addEvidence(tx, announcedCaseFindingKey(announcedCaseId), { licenceArrivedAt: arrivedAt });
         }
         await recordAudit(tx, {
           actor: SYSTEM_ACTOR,

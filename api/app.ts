@@ -35,6 +35,8 @@ import { reportRoutes } from './routes/reports';
 import { AssessmentReportService } from './services/assessment-reports';
 import { reportPageRoutes } from './web/report-pages';
 import { SlaDashboardService } from './services/sla-dashboard';
+import { randomCheckPageRoutes } from './web/random-check-pages';
+import { announcedCasePageRoutes } from './web/announced-case-pages';
 import { slaPageRoutes } from './web/sla-pages';
 import { rectificationPageRoutes } from './web/rectification-pages';
 import { AnnouncedCaseService } from './services/announced-cases';
@@ -203,16 +205,12 @@ export function createApp(ctx: AppContext) {
   app.use('/api', forceMajeureRoutes(ctx, new ForceMajeureService(ctx)));
   const findings = new SupervisionFindingService(ctx);
   const rectificationOrders = new RectificationOrderService(ctx);
+  const announcedCases = new AnnouncedCaseService(ctx);
+  const randomSamples = new RandomSampleService(ctx, findings);
+  const randomChecks = new RandomCheckService(ctx, findings, verification);
   app.use(
     '/api',
-    supervisionRoutes(
-      ctx,
-      new AnnouncedCaseService(ctx),
-      findings,
-      rectificationOrders,
-      new RandomSampleService(ctx, findings),
-      new RandomCheckService(ctx, findings, verification),
-    ),
+    supervisionRoutes(ctx, announcedCases, findings, rectificationOrders, randomSamples, randomChecks),
   );
   const assessment = new AssessmentReportService(ctx, findings);
   app.use('/api', reportRoutes(ctx, assessment));
@@ -277,6 +275,8 @@ export function createApp(ctx: AppContext) {
   app.use(reportPageRoutes(ctx, assessment, findings));
   app.use(slaPageRoutes(ctx, new SlaDashboardService(ctx, findings, approvals)));
   app.use(rectificationPageRoutes(ctx, findings, rectificationOrders));
+  app.use(randomCheckPageRoutes(ctx, findings, randomSamples, randomChecks));
+  app.use(announcedCasePageRoutes(ctx, announcedCases));
   app.use(workbenchPageRoutes(ctx, approvals, licences));
   app.use(
     pageRoutes(ctx, {

@@ -84,3 +84,7 @@ export function failedChecklistItems(
     .filter((item) => checklist[item] === false)
     .map((item) => ({ item, rule: CHECKLIST_RULES[item] }));
 }
+
+/** The source key of a finding a random check raises: one per sample, licence and rule; the prefix finds a sample's. */
+export const randomCheckFindingKey = (sampleId: string, licenceIdentifier = '', rule = '') =>
+  `random-check:${sampleId}:${licenceIdentifier}${licenceIdentifier ? `:${rule}` : ''}`;

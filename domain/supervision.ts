@@ -123,6 +123,9 @@ export const ANNOUNCED_CASE_STATUS_LABELS: Record<AnnouncedCaseStatus, string> =
   issued_late: '逾期归集',
 };
 
+/** The source key of the finding an announced case raises when it is flagged (one per case). */
+export const announcedCaseFindingKey = (announcedCaseId: string) => `announced-case:${announcedCaseId}`;
+
 /** LM-9: the licence of a case closed at `closedAt` is due at 24:00 of the next working day. */
 export function announcedCaseDeadline(calendar: WorkingCalendar, closedAt: Date | string): Deadline {
   return deadlineFor(calendar, closedAt, { workingDays: ISSUANCE_DEADLINE_WORKING_DAYS });

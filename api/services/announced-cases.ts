@@ -11,10 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { calendarCacheOf } from '../../db/calendar';
 import { LicenceIssuance, LicenceType } from '../../db/licence-entities';
-import { AnnouncedCase } from '../../db/supervision-entities';
+import { Organisation } from '../../db/entities';
+import { AnnouncedCase, SupervisionFinding } from '../../db/supervision-entities';
 import {
   AnnounceCaseBody,
   announcedCaseDeadline,
+  announcedCaseFindingKey,
   announcedCaseWorkflowId,
   ANNOUNCED_CASE_STATUS_LABELS,
 } from '../../domain/supervision';
@@ -22,11 +24,13 @@ import { logger } from '../../infra/logger';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
 import { announcedCaseWorkflow } from '../../workflows/announced-case';
 import { licenceArrivedSignal } from '../../workflows/announced-case-messages';
+import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
 import { ISSUER_ROLES } from './licence-access';
+import { findingJson } from './supervision-findings';
 
 /** A case cannot close in the future; a little clock skew between systems is tolerated. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -133,6 +137,50 @@ export class AnnouncedCaseService {
     const row = await this.byCase(principal.organisationId, caseId);
     if (!row) throw notFound('本单位报送的该办件');
     return caseJson(row);
+  }
+
+  /**
+   * One announced case as its page shows it (`/supervision/cases/:id`): the case, its type and unit, its state,
+   * the licence once issued and the finding it produced. The unit sees its own cases; a management unit's
+   * supervisors those of their jurisdiction (403 otherwise, 404 unknown).
+   */
+  async page(principal: Principal, id: string) {
+    const em = this.ctx.em();
+    const row = await em.findOne(AnnouncedCase, { id }, { disableIdentityMap: true });
+    if (!row) throw notFound('报送的办件');
+    const unit = await em.findOneOrFail(
+      Organisation,
+      { id: row.organisationId },
+      { disableIdentityMap: true },
+    );
+    const own = principal.organisationId === row.organisationId;
+    const overseer =
+      isManagementOverseer(principal) &&
+      (await this.ctx.jurisdictions.within(principal.jurisdictionId)).includes(unit.jurisdictionId);
+    if (!own && !overseer) throw forbidden('该办件的单位不在您的管辖范围内');
+    const [type] = await em.find(
+      LicenceType,
+      { code: row.typeCode },
+      { orderBy: { version: 'desc' }, limit: 1 },
+    );
+    const [licence]: Array<{ identifier: string }> = await em.execute(
+      `select l.identifier from licence_issuance i join licence l on l.id = i.licence_id
+        where i.organisation_id = ? and i.case_id = ?`,
+      [row.organisationId, row.caseId],
+    );
+    const finding = await em.findOne(
+      SupervisionFinding,
+      { sourceKey: announcedCaseFindingKey(id) },
+      { disableIdentityMap: true },
+    );
+    return {
+      ...caseJson(row),
+      typeName: type?.name ?? row.typeCode,
+      unitName: unit.name,
+      licenceIdentifier: licence?.identifier ?? null,
+      finding: finding && findingJson(finding, unit),
+      overseer,
+    };
   }
 
   /**

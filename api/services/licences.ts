@@ -80,6 +80,8 @@ export interface LateUnit {
     licenceIdentifier: string | null;
     /** LM-11: the force-majeure incident that excuses it, or null. */
     excusedIncidentId: string | null;
+    /** The case as announced when it closed (its page, /supervision/cases/<id>), or null when never announced. */
+    announcedCaseId: string | null;
   }>;
 }
 
@@ -689,14 +691,16 @@ export class LicenceService {
       status: LicenceIssuance['status'];
       identifier: string | null;
       excused_incident_id: string | null;
+      announced_case_id: string | null;
     }> = await em.execute(
       `select i.id, i.organisation_id, o.name as organisation_name, i.case_id, i.kind, i.type_code,
               t.name as type_name, i.case_closed_at, i.deadline_at, i.deadline_provisional, i.received_at,
-              i.status, l.identifier, i.excused_incident_id
+              i.status, l.identifier, i.excused_incident_id, ac.id as announced_case_id
          from licence_issuance i
          join organisation o on o.id = i.organisation_id
          join licence_type t on t.id = i.type_id
          left join licence l on l.id = i.licence_id
+         left join announced_case ac on ac.organisation_id = i.organisation_id and ac.case_id = i.case_id
         where ${where.join(' and ')}
         order by o.name, i.received_at desc
         limit 5000`,
@@ -730,6 +734,7 @@ export class LicenceService {
         status: r.status,
         licenceIdentifier: r.identifier,
         excusedIncidentId: r.excused_incident_id,
+        announcedCaseId: r.announced_case_id,
       });
     }
     return { units: [...units.values()], total: rows.length };

@@ -8,7 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../../db/audit';
 import { recordFinding } from '../../db/supervision-findings';
-import { failedChecklistItems, RandomCheckBody, RandomChecklist } from '../../domain/random-sample';
+import {
+  failedChecklistItems,
+  RandomCheckBody,
+  RandomChecklist,
+  randomCheckFindingKey,
+} from '../../domain/random-sample';
 import type { AppContext } from '../context';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
@@ -157,7 +162,7 @@ export class RandomCheckService {
             remark: check.remark,
           },
           foundAt: new Date(check.checkedAt),
-          sourceKey: `random-check:${check.sampleId}:${check.licenceIdentifier}:${rule}`,
+          sourceKey: randomCheckFindingKey(check.sampleId, check.licenceIdentifier, rule),
         });
       }
       await recordAudit(tx, {

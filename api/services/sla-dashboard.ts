@@ -120,11 +120,12 @@ export const DEADLINE_KINDS: DeadlineKind[] = [
     open: (c) =>
       rows(
         c,
-        `select case_id, organisation_id, deadline_at as due_at from announced_case
-          where status = 'open' and organisation_id in (?)`,
+        // Flagged cases stay listed (overdue) until their licence arrives.
+        `select id, case_id, status, organisation_id, deadline_at as due_at from announced_case
+          where status in ('open', 'flagged') and organisation_id in (?)`,
         [],
-        () => null,
-        (r) => `办件 ${String(r.case_id)}`,
+        (r) => `/supervision/cases/${String(r.id)}`,
+        (r) => `办件 ${String(r.case_id)}${r.status === 'flagged' ? '（逾期未归集）' : ''}`,
       ),
     breachesThisMonth: (c) =>
       count(c, `select count(*) as n from announced_case where flagged_at >= ? and organisation_id in (?)`),

@@ -109,6 +109,8 @@ export const NAV_ENTRIES: NavEntry[] = [
     href: '/rectification-orders',
     visible: (p) => isManagementOverseer(p) || has('unit_leader', 'licence_issuer', 'dispute_handler')(p),
   },
+  // LM-28: random samples of a unit's licences and their checklists.
+  { key: 'samples', label: '随机抽查', href: '/supervision/samples', visible: isManagementOverseer },
   { key: 'sla', label: '时限监控', href: '/supervision/sla', visible: isManagementOverseer },
   { key: 'assessment', label: '考核', href: '/reports/assessment', visible: isManagementOverseer },
   { key: 'organisations', label: '机构与人员', href: '/organisations', visible: isUnitAdmin },
