@@ -205,7 +205,7 @@ export const LICENCE_PATHS = {
       responses: {
         '200': {
           description:
-            '{units: [{organisationId, organisationName, count, excused, items}], total}; an item excused by a force-majeure incident (LM-11) names it in excusedIncidentId',
+            '{units: [{organisationId, organisationName, count, excused, items}], total}; an item excused by a force-majeure incident (LM-11) names it in excusedIncidentId; an item whose case was announced when it closed names the announced case in announcedCaseId',
           content: json({
             type: 'object',
             properties: {

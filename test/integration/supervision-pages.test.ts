@@ -12,6 +12,7 @@ import {
   grantLicenceSealUse,
   issueLicence,
 } from '../support/licences';
+import { textProblems } from '../support/page-check';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 import { webLogin } from '../support/web-login';
 
@@ -58,6 +59,15 @@ async function post(path: string, username: string, fields: Record<string, strin
   return { status: res.status, location: res.headers.get('location'), html: await res.text() };
 }
 
+/** The page check's rules (test/e2e/page-check.e2e.test.ts) over a page's text outside tags and code elements. */
+function expectPlainChinese(html: string) {
+  const text = html
+    .replace(/<head>[\s\S]*?<\/head>|<script[\s\S]*?<\/script>|<code>[\s\S]*?<\/code>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[#\w]+;/g, ' ');
+  expect(textProblems(text)).toEqual([]);
+}
+
 async function count(sql: string, params: unknown[] = []): Promise<number> {
   const [r]: Array<{ n: string }> = await t.em().execute(sql, params);
   return Number(r!.n);
@@ -97,6 +107,9 @@ describe('the random check on the sample page (LM-28)', () => {
     const id = /^\/supervision\/samples\/([\w-]+)\?flash=drawn$/.exec(drawn.location ?? '')![1]!;
     let page = await open(`/supervision/samples/${id}`, sup);
     expect(page.status).toBe(200);
+    expectPlainChinese(list.html);
+    expectPlainChinese(badDraw.html);
+    expectPlainChinese(page.html);
     const total = (
       await t.em().execute(`select licence_identifiers from random_sample where id = ?`, [id])
     )[0].licence_identifiers.length as number;
@@ -157,6 +170,9 @@ describe('the random check on the sample page (LM-28)', () => {
     ).toBe(303);
     page = await open(`/supervision/samples/${id}?flash=checked`, sup);
     expect(page.html).toContain('已记录核查结果');
+    expectPlainChinese(page.html);
+    expectPlainChinese(missing.html);
+    expectPlainChinese(again.html);
     expect(page.html).toContain('<strong id="sample-checked">2</strong>');
     const card = (l: string) => new RegExp(`id="licence-${l}"[\\s\\S]*?</section>`).exec(page.html)![0];
     expect(card(a)).toMatch(/数据是否完整<\/td><td[^>]*>完整[\s\S]*照面清晰[\s\S]*核查合格/);
@@ -255,6 +271,7 @@ describe('an announced case’s page, linked from the SLA dashboard (LM-9)', () 
     expect(waitingPage.html).toMatch(/剩余/);
     expect(waitingPage.html).toMatch(/id="case-finding">无/);
 
+    for (const html of [flaggedPage.html, waitingPage.html]) expectPlainChinese(html);
     const latePage = await open(`/supervision/cases/${late}`, sup);
     expect(latePage.html).toMatch(/id="case-status" class="overdue">逾期归集/);
     expect(latePage.html).toContain(`href="/licences/${lateLicence}"`);
