@@ -27,6 +27,11 @@ const PDF_VERIFICATION_REPORT = {
           signingTimeTimestamped: { type: 'boolean' },
           timestamp: { type: ['object', 'null'] },
           coverage: { type: 'string', enum: ['ENTIRE_FILE', 'SIGNATURES_ADDED', 'CHANGED'] },
+          trustAnchor: {
+            type: ['object', 'null'],
+            description:
+              "The trust list's entry the signer's chain ends at (id, name, kind, kindLabel); null for the platform's own CA or no chain",
+          },
           statusAtSigning: { type: ['object', 'null'] },
           statusNow: { type: ['object', 'null'] },
           checks: { type: 'array', items: { type: 'object' } },

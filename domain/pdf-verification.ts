@@ -13,10 +13,15 @@
  *   INDETERMINATE/REVOKED_NO_POE (a detached record the platform stored is its own proof of existence); a seal the platform does not know is INDETERMINATE/SIGNED_DATA_NOT_FOUND.
  * - A timestamp that is present but does not verify is INDETERMINATE/TIMESTAMP_FAILURE (not a DSS term: DSS would
  *   ignore the timestamp; a person should be told it is broken).
+ * - Issue 20 Build 3 (SM-3, WP-(二)1): a signer certificate issued by an anchor of the trust list (another region's
+ *   seal platform or CA, the provincial CA) chains there, and the report names the anchor; chaining to nothing
+ *   trusted is INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND, as in the licence verification. Such a seal is another
+ *   platform's: this platform's seal register is not asked, so its status is not a finding.
  */
 import { shanghaiDateTimeSeconds } from './format';
 import { SEAL_KIND_LABELS, SEAL_STATUS_LABELS, SealKind, SealStatus } from './seal';
 import { INDICATION_LABELS, Indication } from './licence-verification';
+import { TRUST_ANCHOR_KIND_LABELS, TrustAnchorKind } from './trust-list';
 
 export const PDF_SUB_INDICATIONS = [
   'FORMAT_FAILURE',
@@ -36,7 +41,8 @@ export const PDF_SUB_INDICATION_EXPLANATIONS: Record<PdfSubIndication, string> =
   FORMAT_FAILURE: '签名数据无法解析，不是有效的电子签章。',
   HASH_FAILURE: '文件在签章后被修改过：签章所覆盖的内容与现在的文件不一致。',
   SIG_CRYPTO_FAILURE: '签名值验证失败：签名被篡改，或不是用签章人证书的密钥生成的。',
-  NO_CERTIFICATE_CHAIN_FOUND: '签章人证书不是由本平台信任的证书认证中心签发的，无法建立证书链。',
+  NO_CERTIFICATE_CHAIN_FOUND:
+    '签章人证书既不是本平台证书认证中心签发的，也不是信任列表中的机构签发的，无法建立证书链。',
   SIG_CONSTRAINTS_FAILURE: '签章中的印章信息缺失或无效，或签章人证书不是印章绑定的证书。',
   TIMESTAMP_FAILURE: '签章所附的时间戳无效或不是本平台时间戳服务签发的。',
   SEAL_NOT_VALID: '签章时印章或签章人证书不在有效期内。',
@@ -80,6 +86,8 @@ export interface PdfSignatureEvidence {
   signatureValid: boolean;
   signer: { organisation: string; commonName: string; validFrom: string; validTo: string } | null;
   chainTrusted: boolean;
+  /** Issue 20 Build 3: the trust list's entry the chain ends at; null or absent: the platform's own CA (or none). */
+  trustAnchor?: { id: string; name: string; kind: TrustAnchorKind | null } | null;
   seal: { esId: string; name: string; kind: SealKind; validStart: string; validEnd: string } | null;
   /** The seal information's maker signature verifies and the signer certificate is the one it binds. */
   sealBound: boolean;
@@ -124,6 +132,8 @@ export interface PdfSignatureReport {
   signingTimeTimestamped: boolean;
   timestamp: { time: string; valid: boolean; authority: string | null } | null;
   coverage: Coverage;
+  /** Issue 20 Build 3: the trust list's entry (and what it stands for) the signer's chain ends at, else null. */
+  trustAnchor: { id: string; name: string; kind: TrustAnchorKind | null; kindLabel: string | null } | null;
   statusAtSigning: { status: SealStatus; label: string } | null;
   statusNow: { status: SealStatus; label: string } | null;
   checks: PdfCheck[];
@@ -170,10 +180,7 @@ function checkResults(e: PdfSignatureEvidence, status: SealStatusFacts): Results
     DATA_HASH: { passed: e.digestMatches, detail: e.digestMatches ? '摘要一致' : '摘要不一致' },
     COVERAGE: { passed: e.coverage !== 'CHANGED', detail: COVERAGE_TEXT[e.coverage] },
     SIGNATURE: { passed: e.signatureValid, detail: e.signatureValid ? '签名值有效' : '签名值无效' },
-    CERTIFICATE_CHAIN: {
-      passed: e.chainTrusted,
-      detail: e.chainTrusted ? '由平台证书认证中心签发' : '不是平台证书认证中心签发的证书',
-    },
+    CERTIFICATE_CHAIN: { passed: e.chainTrusted, detail: chainDetail(e) },
     SEAL_BINDING: {
       passed: !!e.seal && e.sealBound,
       detail: e.seal && e.sealBound ? '制章人签名有效，证书为印章绑定的证书' : '印章信息缺失或不匹配',
@@ -195,16 +202,32 @@ function checkResults(e: PdfSignatureEvidence, status: SealStatusFacts): Results
         within(at, e.seal.validStart, e.seal.validEnd),
       detail: at ? `签章时间 ${shanghaiDateTimeSeconds(at)}` : '没有签章时间',
     },
-    SEAL_STATUS: status.known
+    SEAL_STATUS: e.trustAnchor
       ? {
-          passed: status.atSigning === 'active' && (status.now === 'active' || status.proofOfExistence),
-          detail: `签章时：${label(status.atSigning)}；现在：${label(status.now)}`,
+          passed: null,
+          detail: `印章由信任列表中的“${e.trustAnchor.name}”签发，不在本平台登记，未查询印章状态`,
         }
-      : { passed: null, detail: '平台没有该印章的登记记录' },
+      : status.known
+        ? {
+            passed: status.atSigning === 'active' && (status.now === 'active' || status.proofOfExistence),
+            detail: `签章时：${label(status.atSigning)}；现在：${label(status.now)}`,
+          }
+        : { passed: null, detail: '平台没有该印章的登记记录' },
   };
 }
 
-function decide(r: Results, status: SealStatusFacts) {
+function kindLabel(kind: TrustAnchorKind | null): string | null {
+  return kind ? TRUST_ANCHOR_KIND_LABELS[kind] : null;
+}
+
+function chainDetail(e: PdfSignatureEvidence): string {
+  if (!e.chainTrusted) return '不是平台证书认证中心或信任列表中的机构签发的证书';
+  if (!e.trustAnchor) return '由平台证书认证中心签发';
+  const kind = kindLabel(e.trustAnchor.kind);
+  return `由信任列表中的“${e.trustAnchor.name}”${kind ? `（${kind}）` : ''}签发`;
+}
+
+function decide(r: Results, status: SealStatusFacts, foreign: boolean) {
   const failed = (id: PdfCheckId) => r[id].passed === false;
   const verdict = (indication: Indication, subIndication: PdfSubIndication | null) => ({
     indication,
@@ -217,6 +240,7 @@ function decide(r: Results, status: SealStatusFacts) {
   if (failed('SEAL_BINDING')) return verdict('FAILED', 'SIG_CONSTRAINTS_FAILURE');
   if (failed('TIMESTAMP')) return verdict('INDETERMINATE', 'TIMESTAMP_FAILURE');
   if (failed('VALID_AT_SIGNING_TIME')) return verdict('FAILED', 'SEAL_NOT_VALID');
+  if (foreign) return verdict('PASSED', null);
   if (!status.known) return verdict('INDETERMINATE', 'SIGNED_DATA_NOT_FOUND');
   if (status.atSigning !== 'active') return verdict('FAILED', 'REVOKED');
   if (failed('SEAL_STATUS')) return verdict('INDETERMINATE', 'REVOKED_NO_POE');
@@ -226,7 +250,8 @@ function decide(r: Results, status: SealStatusFacts) {
 /** The report of one signature from its evidence and the seal's status. */
 export function pdfSignatureReport(e: PdfSignatureEvidence, status: SealStatusFacts): PdfSignatureReport {
   const results = checkResults(e, status);
-  const { indication, subIndication } = decide(results, status);
+  const { indication, subIndication } = decide(results, status, !!e.trustAnchor);
+  const anchor = e.trustAnchor ?? null;
   const at = signingTimeOf(e);
   const view = (s: SealStatus | null) => (s ? { status: s, label: SEAL_STATUS_LABELS[s] } : null);
   return {
@@ -244,6 +269,7 @@ export function pdfSignatureReport(e: PdfSignatureEvidence, status: SealStatusFa
       authority: e.timestamp.authorityName,
     },
     coverage: e.coverage,
+    trustAnchor: anchor && { ...anchor, kindLabel: kindLabel(anchor.kind) },
     statusAtSigning: view(status.atSigning),
     statusNow: view(status.now),
     checks: PDF_CHECK_IDS.map((id) => ({ id, label: PDF_CHECK_LABELS[id], ...results[id] })),

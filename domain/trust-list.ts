@@ -6,6 +6,16 @@
  */
 import { z } from 'zod';
 import { isStrictCertificatePem } from './pem';
+
+/** What an anchor stands for (issue 20 Build 3): the provincial CA, another region's seal platform or its CA. */
+export const TRUST_ANCHOR_KINDS = ['provincial_ca', 'regional_seal_platform', 'regional_ca'] as const;
+export type TrustAnchorKind = (typeof TRUST_ANCHOR_KINDS)[number];
+export const TRUST_ANCHOR_KIND_LABELS: Record<TrustAnchorKind, string> = {
+  provincial_ca: '省级电子政务 CA',
+  regional_seal_platform: '外地区电子印章平台',
+  regional_ca: '外地区 CA',
+};
+
 export interface TrustAnchor {
   /** The list's id of the anchor. */
   id: string;
@@ -15,6 +25,8 @@ export interface TrustAnchor {
   /** ISO 8601 instants: the anchor is trusted for signatures made in [validFrom, validTo]. */
   validFrom: string;
   validTo: string;
+  /** What it stands for, when the list says (the administered list does; an offline `--trust-list` may not). */
+  kind?: TrustAnchorKind;
 }
 
 /** Whether the anchor was trusted at `signingTime` (an unparsable time is not). */
@@ -42,12 +54,3 @@ export const trustListSchema = z
       }),
   )
   .max(1000);
-
-/** What an anchor stands for (issue 20 Build 3): the provincial CA, another region's seal platform or its CA. */
-export const TRUST_ANCHOR_KINDS = ['provincial_ca', 'regional_seal_platform', 'regional_ca'] as const;
-export type TrustAnchorKind = (typeof TRUST_ANCHOR_KINDS)[number];
-export const TRUST_ANCHOR_KIND_LABELS: Record<TrustAnchorKind, string> = {
-  provincial_ca: '省级电子政务 CA',
-  regional_seal_platform: '外地区电子印章平台',
-  regional_ca: '外地区 CA',
-};

@@ -18,18 +18,17 @@ import {
   VerificationReport,
 } from '../domain/licence-verification';
 import { parseLicenceIdentifier } from '../domain/licence-identifier';
-import { anchorTrustedAt, TrustAnchor } from '../domain/trust-list';
-import { isIssuedBy } from './certificates';
+import type { TrustAnchor } from '../domain/trust-list';
 import {
   certificateBoundToSeal,
   parseCertificate,
-  safe,
   sealMakerSignatureValid,
   signatureValueVerifies,
   signedContentMatches,
 } from './seal-signer';
 import type { SealSignature } from '../domain/seal-signature';
 import { licenceLogLeaf, type LicenceExport } from './licence-document';
+import { chainEnd } from './trust-chain';
 import {
   inclusionProblem,
   InclusionEvidence,
@@ -63,21 +62,6 @@ export interface VerifyOptions {
    * whose signature the seal info must carry.
    */
   trustAnchors?: TrustAnchor[];
-}
-
-/** The certificate the signer chains to: the platform's CA, else an anchor trusted at the signing time. */
-function chainAnchor(
-  record: SealSignature,
-  options: VerifyOptions,
-): { certificatePem: string; name: string | null } | null {
-  if (safe(() => isIssuedBy(record.signerCertificate, options.caCertificatePem)))
-    return { certificatePem: options.caCertificatePem, name: null };
-  const anchor = (options.trustAnchors ?? []).find(
-    (a) =>
-      anchorTrustedAt(a, record.signingTime) &&
-      safe(() => isIssuedBy(record.signerCertificate, a.certificatePem)),
-  );
-  return anchor ? { certificatePem: anchor.certificatePem, name: anchor.name } : null;
 }
 
 /** Issue 20: the document's leaf in the transparency log, checked against its signed tree head. */
@@ -128,14 +112,19 @@ function cryptoFacts(
   const record = document.signature as unknown as SealSignature;
   const content = document.licence as unknown as LicenceContent;
   const cert = parseCertificate(record.signerCertificate);
-  const anchor = chainAnchor(record, options);
+  const anchor = chainEnd(
+    record.signerCertificate,
+    record.signingTime,
+    options.caCertificatePem,
+    options.trustAnchors,
+  );
   return {
     computedDataHash: createHash('sha256').update(canonicalLicence(content), 'utf8').digest('hex'),
     signedContentMatches: signedContentMatches(record),
     signatureVerifies: signatureValueVerifies(record, cert),
     certificate: cert && {
       issuedByCa: !!anchor,
-      trustAnchor: anchor?.name ?? null,
+      trustAnchor: anchor?.anchor?.name ?? null,
       organisationIdentifier: subjectAttribute(cert, 'organizationIdentifier'),
       organisationName: subjectAttribute(cert, 'O'),
       validFrom: new Date(cert.validFrom).toISOString(),

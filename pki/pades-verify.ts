@@ -3,16 +3,19 @@
  * (no database): the ByteRange digest, what changed after it, the CMS signature, the certificate chain, the seal
  * information (GB/T 38540 fields, the seal maker's signature, the certificate it binds) and the RFC 3161 timestamp.
  * What the evidence means is decided in domain/pdf-verification.ts.
+ * Issue 20 Build 3: a signer the platform CA did not issue may chain to an anchor of the trust list (pki/trust-chain.ts,
+ * the lookup the licence verifier uses); the anchor is then the seal maker, and a timestamp authority it issued is
+ * trusted for that signature.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { PdfSignatureEvidence } from '../domain/pdf-verification';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
+import type { TrustAnchor } from '../domain/trust-list';
 import { OID } from './cms';
 import {
   checkTimestamp,
   CmsFormatError,
   commonName,
-  issuedBy,
   messageDigestOf,
   organisationName,
   parseSignedData,
@@ -23,6 +26,7 @@ import {
 } from './cms-read';
 import { coverageOf, pdfSignatures, PdfSignatureBytes, signedBytes } from './pdf-signatures';
 import { verifySealInfo } from './seal-maker';
+import { chainEnd, ChainEnd } from './trust-chain';
 
 /** The seal information a stamp carries (domain/document-stamp.ts sealInformation). */
 export interface StampSealInformation {
@@ -63,14 +67,14 @@ function sealInformationOf(parsed: ParsedSignedData): StampSealInformation | nul
 function sealBound(
   info: StampSealInformation | null,
   signer: X509Certificate | null,
-  caPem: string,
+  makerPem: string,
 ): boolean {
   if (!info || !signer) return false;
   try {
     return (
       info.esId === info.sealInfo.esId &&
       info.sealInfo.property.certList.includes(signer.raw.toString('base64')) &&
-      verifySealInfo(info.sealInfo, info.makerSignature, caPem)
+      verifySealInfo(info.sealInfo, info.makerSignature, makerPem)
     );
   } catch {
     return false;
@@ -87,11 +91,35 @@ function timestampOf(parsed: ParsedSignedData, ca: X509Certificate): TimestampCh
   }
 }
 
+/**
+ * The chain's end for the signer, at the timestamp's time when its token verifies (whoever issued its authority:
+ * a timestamp not trusted in the end is a TIMESTAMP_FAILURE anyway), else at the claimed time; and the timestamp
+ * with its authority checked against the platform CA, or against the anchor the signer chains to.
+ */
+function chainAndTimestamp(
+  parsed: ParsedSignedData,
+  claimedTime: string | null,
+  trust: Trust,
+): { chain: ChainEnd | null; ts: TimestampCheck | null | 'broken' } {
+  const ts = timestampOf(parsed, trust.ca);
+  const signer = parsed.signer;
+  const sound = ts && ts !== 'broken' && ts.signatureValid && ts.imprintMatches;
+  const at = sound ? ts.time.toISOString() : claimedTime;
+  const chain = signer && chainEnd(signer.toString(), at, trust.caPem, trust.anchors);
+  if (!chain?.anchor || !ts || ts === 'broken' || ts.authorityTrusted) return { chain, ts };
+  return { chain, ts: timestampOf(parsed, new X509Certificate(chain.anchor.certificatePem)) };
+}
+
+interface Trust {
+  ca: X509Certificate;
+  caPem: string;
+  anchors: readonly TrustAnchor[];
+}
+
 function cmsEvidence(
   pdf: Buffer,
   sig: PdfSignatureBytes,
-  ca: X509Certificate,
-  caPem: string,
+  trust: Trust,
 ): Omit<PdfSignatureFinding, 'evidence'> & {
   evidence: Omit<PdfSignatureEvidence, 'coverage' | 'claimedTime'>;
 } {
@@ -105,7 +133,8 @@ function cmsEvidence(
   }
   const info = sealInformationOf(parsed);
   const signer = parsed.signer;
-  const ts = timestampOf(parsed, ca);
+  const { chain, ts } = chainAndTimestamp(parsed, sig.claimedTime?.toISOString() ?? null, trust);
+  const anchor = chain?.anchor;
   return {
     sealInformation: info,
     evidence: {
@@ -118,7 +147,8 @@ function cmsEvidence(
         validFrom: new Date(signer.validFrom).toISOString(),
         validTo: new Date(signer.validTo).toISOString(),
       },
-      chainTrusted: !!signer && issuedBy(signer, ca),
+      chainTrusted: !!chain,
+      trustAnchor: anchor ? { id: anchor.id, name: anchor.name, kind: anchor.kind ?? null } : null,
       seal: info && {
         esId: info.esId,
         name: info.name,
@@ -126,7 +156,7 @@ function cmsEvidence(
         validStart: info.sealInfo?.property?.validStart,
         validEnd: info.sealInfo?.property?.validEnd,
       },
-      sealBound: sealBound(info, signer, caPem),
+      sealBound: sealBound(info, signer, chain?.certificatePem ?? trust.caPem),
       timestamp:
         ts === 'broken'
           ? {
@@ -141,12 +171,19 @@ function cmsEvidence(
   };
 }
 
-/** The findings for every signature of the PDF, in file order (the first signed first). */
-export async function verifyPdfSignatures(pdf: Buffer, caPem: string): Promise<PdfSignatureFinding[]> {
-  const ca = new X509Certificate(caPem);
+/**
+ * The findings for every signature of the PDF, in file order (the first signed first). `trustAnchors`: the trust
+ * list's anchors in force (issue 20 Build 3); without them only the platform CA is trusted.
+ */
+export async function verifyPdfSignatures(
+  pdf: Buffer,
+  caPem: string,
+  trustAnchors: readonly TrustAnchor[] = [],
+): Promise<PdfSignatureFinding[]> {
+  const trust: Trust = { ca: new X509Certificate(caPem), caPem, anchors: trustAnchors };
   const findings: PdfSignatureFinding[] = [];
   for (const sig of pdfSignatures(pdf)) {
-    const { evidence, sealInformation } = cmsEvidence(pdf, sig, ca, caPem);
+    const { evidence, sealInformation } = cmsEvidence(pdf, sig, trust);
     findings.push({
       sealInformation,
       evidence: {

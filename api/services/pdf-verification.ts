@@ -4,7 +4,8 @@
  * a login. The cryptography is pki/pades-verify.ts's and pki/seal-signer.ts's against the platform CA; the seal's
  * status at signing and now comes from its status history (issue 12 Build 5); the decision and the Chinese words
  * are domain/pdf-verification.ts's. Audited like licence verification: a signed-in caller's in the audit log, an
- * anonymous one counted (LM-25).
+ * anonymous one counted (LM-25). Issue 20 Build 3: both read the trust list in force, as the licence verification
+ * does (pki/trust-chain.ts): a signer chaining to one of its anchors is recognised and the report names the anchor.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
@@ -28,7 +29,9 @@ import { sealStatusAt } from '../../domain/seal-status';
 import { commonName, organisationName } from '../../pki/cms-read';
 import { verifyPdfSignatures } from '../../pki/pades-verify';
 import { PdfFormatError } from '../../pki/pdf-signatures';
-import { parseCertificate, verifySealSignature } from '../../pki/seal-signer';
+import { parseCertificate, sealMakerSignatureValid, verifySealSignature } from '../../pki/seal-signer';
+import { chainEnd } from '../../pki/trust-chain';
+import type { TrustAnchor } from '../../domain/trust-list';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { actorOf } from '../principal';
@@ -83,9 +86,10 @@ export class PdfVerificationService {
     if (pdf.length > VERIFY_PDF_MAX_BYTES) throw invalidPdf('max_size', 'PDF 文件不能超过 10 MB');
     if (!pdf.subarray(0, 1024).includes('%PDF-')) throw invalidPdf('pdf', '文件不是 PDF 文档');
     const caPem = await this.verification.caCertificatePem();
+    const anchors = await this.verification.trustAnchors();
     let findings;
     try {
-      findings = await verifyPdfSignatures(pdf, caPem);
+      findings = await verifyPdfSignatures(pdf, caPem, anchors);
     } catch (err) {
       if (err instanceof PdfFormatError) throw invalidPdf('pdf', err.message);
       throw err;
@@ -107,7 +111,7 @@ export class PdfVerificationService {
       createHash('sha256').update(Buffer.from(input.document!, 'base64')).digest('hex');
     const record = input.signature as unknown as SealSignature;
     const caPem = await this.verification.caCertificatePem();
-    const evidence = detachedEvidence(record, hash, caPem);
+    const evidence = detachedEvidence(record, hash, caPem, await this.verification.trustAnchors());
     const stored = await this.storedRecord(record);
     const facts = await this.statusFacts(evidence, evidence.seal?.esId, stored);
     return this.finish(meta, 'signature', hash, [pdfSignatureReport(evidence, facts)]);
@@ -128,8 +132,9 @@ export class PdfVerificationService {
     proofOfExistence: boolean,
   ): Promise<SealStatusFacts> {
     const em = this.ctx.em();
+    // Issue 20 Build 3: a seal under an anchor of the trust list is another platform's, not in this register.
     const seal =
-      typeof esId === 'string' && /^\d{18}$/.test(esId)
+      !evidence.trustAnchor && typeof esId === 'string' && /^\d{18}$/.test(esId)
         ? await em.findOne(Seal, { esId }, { exclude: ['imprint'], disableIdentityMap: true })
         : null;
     if (!seal) return { known: false, atSigning: null, now: null, proofOfExistence };
@@ -179,10 +184,22 @@ export class PdfVerificationService {
   }
 }
 
-/** The evidence of a detached record, from pki/seal-signer.ts's checks and the document's hash. */
-function detachedEvidence(record: SealSignature, documentHash: string, caPem: string): PdfSignatureEvidence {
+/**
+ * The evidence of a detached record, from pki/seal-signer.ts's checks and the document's hash; the chain (and so
+ * the seal maker) from pki/trust-chain.ts, which knows the trust list's anchors.
+ */
+function detachedEvidence(
+  record: SealSignature,
+  documentHash: string,
+  caPem: string,
+  anchors: readonly TrustAnchor[],
+): PdfSignatureEvidence {
   const result = verifySealSignature(record, caPem);
   const cert: X509Certificate | null = parseCertificate(String(record?.signerCertificate ?? ''));
+  const chain = cert
+    ? chainEnd(record.signerCertificate, String(record.signingTime ?? ''), caPem, anchors)
+    : null;
+  const anchor = chain?.anchor;
   const property = record?.seal?.sealInfo?.property;
   return {
     readable: result.checks.signedContent,
@@ -195,7 +212,8 @@ function detachedEvidence(record: SealSignature, documentHash: string, caPem: st
       validFrom: new Date(cert.validFrom).toISOString(),
       validTo: new Date(cert.validTo).toISOString(),
     },
-    chainTrusted: result.checks.certificateIssuedByCa,
+    chainTrusted: !!chain,
+    trustAnchor: anchor ? { id: anchor.id, name: anchor.name, kind: anchor.kind ?? null } : null,
     seal:
       result.checks.signedContent && property
         ? {
@@ -206,7 +224,9 @@ function detachedEvidence(record: SealSignature, documentHash: string, caPem: st
             validEnd: property.validEnd,
           }
         : null,
-    sealBound: result.checks.certificateBoundToSeal && result.checks.sealMakerSignature,
+    sealBound:
+      result.checks.certificateBoundToSeal &&
+      (anchor ? sealMakerSignatureValid(record, anchor.certificatePem) : result.checks.sealMakerSignature),
     claimedTime: result.checks.signedContent ? record.signingTime : null,
     timestamp: null,
   };

@@ -260,9 +260,9 @@ export class VerificationService {
 
   /**
    * Issue 20 Build 3: the anchors of the trust list in force, read on every verification (one small table), so that
-   * an import or a removal counts from the next verification on.
+   * an import or a removal counts from the next verification on. The PDF verification reads them too.
    */
-  private readonly trustAnchors = () => listTrustAnchors(this.ctx.em());
+  readonly trustAnchors = () => listTrustAnchors(this.ctx.em());
 
   /** The trust anchor; the CA never changes while the platform runs, so it is read once. */
   caCertificatePem(): Promise<string> {

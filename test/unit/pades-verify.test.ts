@@ -23,6 +23,7 @@ import { preparePdfStamp, signatureBytesFor, signPreparedPdf } from '../../pki/p
 import { verifyPdfSignatures } from '../../pki/pades-verify';
 import { buildSealInfo, signSealInfo } from '../../pki/seal-maker';
 import { timestampToken } from '../../pki/tsa';
+import type { TrustAnchor } from '../../domain/trust-list';
 
 const now = new Date();
 const year = 365 * 24 * 3600_000;
@@ -167,6 +168,41 @@ describe('issue 18 Build 3 (SM-11): pki/pades-verify.ts on PDFs stamped here', (
       indication: 'INDETERMINATE',
       subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
     });
+  });
+
+  it('issue 20 Build 3: the stamping CA on the trust list is the anchor (seal maker, timestamp authority too); out of its trust period, not', async () => {
+    const other = createCertificateAuthority('本市 CA', new Date(now.getTime() - 3600_000));
+    const listed: TrustAnchor = {
+      id: 'anchor-1',
+      name: '外地区电子印章平台',
+      certificatePem: ca.certificatePem,
+      validFrom: new Date(now.getTime() - year).toISOString(),
+      validTo: new Date(now.getTime() + year).toISOString(),
+      kind: 'regional_seal_platform',
+    };
+    const [finding] = await verifyPdfSignatures(stamped, other.certificatePem, [listed]);
+    expect(finding!.evidence).toMatchObject({
+      chainTrusted: true,
+      trustAnchor: { id: 'anchor-1', name: '外地区电子印章平台', kind: 'regional_seal_platform' },
+      sealBound: true,
+      timestamp: { authorityTrusted: true },
+    });
+    const unknown: SealStatusFacts = { known: false, atSigning: null, now: null, proofOfExistence: true };
+    const report = pdfSignatureReport(finding!.evidence, unknown);
+    expect(report).toMatchObject({
+      indication: 'PASSED',
+      trustAnchor: { kindLabel: '外地区电子印章平台' },
+    });
+    expect(report.checks.find((c) => c.id === 'SEAL_STATUS')).toMatchObject({ passed: null });
+    const ended = { ...listed, validTo: new Date(now.getTime() - 60_000).toISOString() };
+    const [late] = await verifyPdfSignatures(stamped, other.certificatePem, [ended]);
+    expect(pdfSignatureReport(late!.evidence, unknown)).toMatchObject({
+      subIndication: 'NO_CERTIFICATE_CHAIN_FOUND',
+      trustAnchor: null,
+    });
+    // The platform's own CA comes first: a list naming it changes nothing.
+    const [own] = await verifyPdfSignatures(stamped, ca.certificatePem, [listed]);
+    expect([own!.evidence.chainTrusted, own!.evidence.trustAnchor]).toEqual([true, null]);
   });
 
   it('unreadable signature contents: FAILED/FORMAT_FAILURE', async () => {
