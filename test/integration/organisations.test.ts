@@ -389,9 +389,10 @@ describe('the 机构与人员 pages’ forms', () => {
     t.call<string>('POST', path, { as: 'zz-admin', ...form(fields) });
 
   it('each form posts through the services and goes 303 to the unit’s or the person’s page', async () => {
+    const uscc = randomUscc();
     const created = await post('/organisations', [
       ['name', '泽州县政务数据中心'],
-      ['uscc', randomUscc()],
+      ['uscc', uscc],
       ['jurisdictionId', ZEZHOU],
       ['functions', 'using_unit'],
     ]);
@@ -401,8 +402,10 @@ describe('the 机构与人员 pages’ forms', () => {
     const unitId = decodeURIComponent(unitUrl.split('/').pop()!);
     expect((await t.em().fork().findOneOrFail(Organisation, { id: unitId })).name).toBe('泽州县政务数据中心');
 
+    // The unit page's edit form sends the name and the USCC as they stand, changed or not.
     const edited = await post(`${unitUrl}/edit`, [
       ['name', '泽州县政务数据服务中心'],
+      ['uscc', uscc],
       ['functions', 'using_unit'],
       ['functions', 'issuing_unit'],
       ['reason', '更名'],
@@ -444,6 +447,7 @@ describe('the 机构与人员 pages’ forms', () => {
       ['name', '泽州县政务数据中心'],
       ['uscc', withWrongCheck(randomUscc())],
       ['jurisdictionId', ZEZHOU],
+      ['functions', 'using_unit'],
     ]);
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
