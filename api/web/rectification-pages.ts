@@ -14,10 +14,10 @@ import { FieldProblem, toApiError } from '../errors';
 import { Principal, requestMeta } from '../principal';
 import type { RectificationOrderService } from '../services/rectification-orders';
 import type { SupervisionFindingService } from '../services/supervision-findings';
-import { formAction, renderPage, signedIn } from './render';
+import { FormBody, formAction, renderPage, signedIn } from './render';
 
 type Order = Awaited<ReturnType<RectificationOrderService['view']>>;
-type Body = Record<string, string | string[] | undefined>;
+type Body = FormBody;
 
 const EVENT_LABELS: Record<string, string> = {
   submit: '提交整改报告',
