@@ -12,7 +12,7 @@ import { approvalWorkflowId } from '../../domain/approval';
 import { Task } from '../../db/entities';
 import { approvalHelpers, step } from '../support/approvals';
 import { randomUscc, withWrongCheck } from '../support/licences';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import { formPost, startTestPlatform, TestPlatform } from '../support/platform';
 import { makeTestSeal } from '../support/seals';
 
 let t: TestPlatform;
@@ -381,12 +381,8 @@ describe('a person who leaves or moves (Build 3)', () => {
 });
 
 describe('the 机构与人员 pages’ forms', () => {
-  const form = (fields: Array<[string, string]>) => ({
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
   const post = (path: string, fields: Array<[string, string]>) =>
-    t.call<string>('POST', path, { as: 'zz-admin', ...form(fields) });
+    t.call<string>('POST', path, { as: 'zz-admin', ...formPost(fields) });
 
   it('each form posts through the services and goes 303 to the unit’s or the person’s page', async () => {
     const uscc = randomUscc();

@@ -10,7 +10,7 @@ import type { VerificationReport } from '../../domain/licence-verification';
 import { CaMaterial, createCertificateAuthority, issueOrganisationCertificate } from '../../pki/certificates';
 import type { LicenceExport } from '../../pki/licence-document';
 import { CERTIFICATE_VALIDITY, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import { formPost, startTestPlatform, TestPlatform } from '../support/platform';
 import { makeSeal, sealedLicence } from '../support/sm2-licences';
 
 const PROVINCIAL = '山西省电子政务数字证书认证中心（测试）';
@@ -178,11 +178,7 @@ describe('trust list administered (issue 20 Build 3)', () => {
   it('the page’s forms import and remove an anchor, each going 303 back to the list; a refusal shows in Chinese', async () => {
     const ca = createCertificateAuthority('邻市电子印章系统（页面测试）', CERTIFICATE_VALIDITY.notBefore);
     const post = (path: string, fields: Array<[string, string]>) =>
-      t.call<string>('POST', path, {
-        as: 'jc-admin',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
-      });
+      t.call<string>('POST', path, { as: 'jc-admin', ...formPost(fields) });
     const before = await stored();
     const refused = await post('/trust-anchors', [
       ['name', '邻市电子印章系统'],
