@@ -17,7 +17,7 @@ import type { AppContext } from '../context';
 import { notFound } from '../errors';
 import { requestMeta } from '../principal';
 import type { DisputeDecision, DisputeService } from '../services/disputes';
-import { renderPage, signedIn } from './render';
+import { formAction, renderPage, signedIn } from './render';
 
 const DECISIONS: readonly DisputeDecision[] = ['mark', 'answer', 'request-material', 'withdraw'];
 
@@ -154,12 +154,18 @@ export function disputePageRoutes(ctx: AppContext, service: DisputeService): Rou
     '/disputes/:id/:decision',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal, body) => {
       const decision = String(req.params.decision) as DisputeDecision;
       if (!DECISIONS.includes(decision)) throw notFound('页面');
       const id = String(req.params.id);
-      await service.decide(principal, id, decision, bodyOf(req.body ?? {}), requestMeta(req));
-      res.redirect(303, `/disputes/${encodeURIComponent(id)}`);
+      await service.decide(
+        principal,
+        id,
+        decision,
+        bodyOf(body as Record<string, string | undefined>),
+        requestMeta(req),
+      );
+      return `/disputes/${encodeURIComponent(id)}`;
     }),
   );
 

@@ -11,7 +11,7 @@ import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
 import { ForceMajeureService, incidentJson, mayReportIncidents } from '../services/force-majeure';
-import { renderPage, signedIn } from './render';
+import { formAction, renderPage, signedIn } from './render';
 
 type Incident = ReturnType<typeof incidentJson>;
 
@@ -69,9 +69,9 @@ export function forceMajeurePageRoutes(ctx: AppContext): Router {
   router.post(
     '/force-majeure',
     form,
-    signedIn(async (req, res, principal) => {
-      const incident = await service.report(principal, reportBody(req.body ?? {}), requestMeta(req));
-      res.redirect(303, `/force-majeure/${encodeURIComponent(incident.id)}`);
+    formAction(async (req, principal, body) => {
+      const incident = await service.report(principal, reportBody(body), requestMeta(req));
+      return `/force-majeure/${encodeURIComponent(incident.id)}`;
     }),
   );
 
@@ -100,10 +100,15 @@ export function forceMajeurePageRoutes(ctx: AppContext): Router {
     router.post(
       `/force-majeure/:id/${decision}`,
       form,
-      signedIn(async (req, res, principal) => {
+      formAction(async (req, principal, body) => {
         const id = String(req.params.id);
-        await service.decide(principal, id, decision, decisionBody(decision, req.body ?? {}));
-        res.redirect(303, `/force-majeure/${encodeURIComponent(id)}`);
+        await service.decide(
+          principal,
+          id,
+          decision,
+          decisionBody(decision, body as Record<string, string | undefined>),
+        );
+        return `/force-majeure/${encodeURIComponent(id)}`;
       }),
     );
   }

@@ -15,7 +15,7 @@ import type { LicenceConsentService } from '../services/licence-consents';
 import type { LicenceService } from '../services/licences';
 import type { PresentationService } from '../services/presentations';
 import type { ServiceItemService } from '../services/service-items';
-import { renderPage, signedIn } from './render';
+import { formAction, renderPage, signedIn } from './render';
 
 interface Services {
   licences: LicenceService;
@@ -95,8 +95,8 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
     '/my/licences/:identifier/consents',
     authenticate,
     form,
-    signedIn(async (req, res, principal) => {
-      const raw = req.body as Record<string, string>;
+    formAction(async (req, principal, body) => {
+      const raw = body as Record<string, string>;
       const days = Math.min(Math.max(Number(raw.days) || 7, 1), 365);
       const answer = await s.consents.grant(
         principal,
@@ -110,16 +110,16 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
         requestMeta(req),
       );
       const share = answer.shareUrl ? `?share=${encodeURIComponent(answer.shareUrl)}` : '';
-      res.redirect(303, `/my/licences${share}#consents`);
+      return `/my/licences${share}#consents`;
     }),
   );
 
   router.post(
     '/my/consents/:id/revoke',
     authenticate,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal) => {
       await s.consents.revoke(principal, String(req.params.id), requestMeta(req));
-      res.redirect(303, '/my/licences#consents');
+      return '/my/licences#consents';
     }),
   );
 
@@ -154,8 +154,8 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
     '/verifier/archive',
     authenticate,
     form,
-    signedIn(async (req, res, principal) => {
-      const raw = req.body as Record<string, string>;
+    formAction(async (req, principal, body) => {
+      const raw = body as Record<string, string>;
       const presentation = raw.presentationReason
         ? { reason: raw.presentationReason, valid: raw.presentationReason === 'valid' }
         : undefined;
@@ -164,7 +164,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
         { caseRef: raw.caseRef ?? '', identifier: raw.identifier ?? '', presentation },
         requestMeta(req),
       );
-      res.redirect(303, '/verifier#archive');
+      return '/verifier#archive';
     }),
   );
 

@@ -16,7 +16,7 @@ import type { PeopleService } from '../services/people';
 import type { ReorganisationService } from '../services/reorganisations';
 import type { SealService } from '../services/seals';
 import type { SealCustodianService } from '../services/seal-custodians';
-import { renderPage, signedIn } from './render';
+import { FormBody, formAction, renderPage, signedIn } from './render';
 
 export interface OrganisationPageServices {
   registry: OrganisationRegistryService;
@@ -27,7 +27,6 @@ export interface OrganisationPageServices {
   reorganisations: ReorganisationService;
 }
 
-type Form = Record<string, string | string[] | undefined>;
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const text = (v: string | string[] | undefined) =>
   typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
@@ -47,6 +46,8 @@ const labelled = (o: { functions: readonly string[] }) => ({
 });
 
 const isAdmin = (p: Principal) => p.roles.includes('platform_admin');
+const unitPage = (id: string) => `/organisations/${encodeURIComponent(id)}`;
+const personPage = (id: string) => `/people/${encodeURIComponent(id)}`;
 
 export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServices): Router {
   const router = Router();
@@ -76,14 +77,13 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     '/organisations',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
-      const b = req.body as Form;
+    formAction(async (req, principal, b) => {
       const unit = await s.registry.create(
         principal,
         { name: b.name, uscc: b.uscc, jurisdictionId: b.jurisdictionId, functions: list(b.functions) },
         requestMeta(req),
       );
-      res.redirect(303, `/organisations/${encodeURIComponent(unit.id)}`);
+      return unitPage(unit.id);
     }),
   );
 
@@ -127,7 +127,7 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     signedIn(async (req, res, principal) => {
       const id = String(req.params.id);
       const preview = await s.reorganisations.preview(principal, id);
-      const q = req.query as Form;
+      const q = req.query as FormBody;
       const entered = { name: text(q.name), uscc: text(q.uscc), reason: text(q.reason) };
       const ready = !!(entered.name && entered.uscc && entered.reason);
       res.send(
@@ -148,14 +148,13 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     '/organisations/:id/reorganise',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
-      const b = req.body as Form;
+    formAction(async (req, principal, b) => {
       const started = await s.reorganisations.start(
         principal,
         { organisationId: String(req.params.id), name: b.name, uscc: b.uscc, reason: b.reason },
         requestMeta(req),
       );
-      res.redirect(303, `/reorganisations/${encodeURIComponent(started.id)}`);
+      return `/reorganisations/${encodeURIComponent(started.id)}`;
     }),
   );
 
@@ -188,9 +187,8 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     '/organisations/:id/edit',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal, b) => {
       const id = String(req.params.id);
-      const b = req.body as Form;
       await s.registry.update(
         principal,
         id,
@@ -203,7 +201,7 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
         },
         requestMeta(req),
       );
-      res.redirect(303, `/organisations/${encodeURIComponent(id)}`);
+      return unitPage(id);
     }),
   );
 
@@ -211,16 +209,15 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     '/organisations/:id/close',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal, b) => {
       const id = String(req.params.id);
-      const b = req.body as Form;
       await s.registry.close(
         principal,
         id,
         { reason: text(b.reason) ?? '', effectiveFrom: text(b.effectiveFrom) },
         requestMeta(req),
       );
-      res.redirect(303, `/organisations/${encodeURIComponent(id)}`);
+      return unitPage(id);
     }),
   );
 
@@ -228,8 +225,7 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     '/organisations/:id/people',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
-      const b = req.body as Form;
+    formAction(async (req, principal, b) => {
       const person = await s.people.create(
         principal,
         String(req.params.id),
@@ -242,7 +238,7 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
         },
         requestMeta(req),
       );
-      res.redirect(303, `/people/${encodeURIComponent(person.id)}`);
+      return personPage(person.id);
     }),
   );
 
@@ -270,16 +266,15 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     '/people/:id/edit',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal, b) => {
       const id = String(req.params.id);
-      const b = req.body as Form;
       await s.people.update(
         principal,
         id,
         { organisationId: text(b.organisationId), roles: list(b.roles), reason: text(b.reason) },
         requestMeta(req),
       );
-      res.redirect(303, `/people/${encodeURIComponent(id)}`);
+      return personPage(id);
     }),
   );
 
@@ -287,15 +282,10 @@ export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServi
     '/people/:id/deactivate',
     auth,
     form,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal, b) => {
       const id = String(req.params.id);
-      await s.people.deactivate(
-        principal,
-        id,
-        { reason: text((req.body as Form).reason) ?? '' },
-        requestMeta(req),
-      );
-      res.redirect(303, `/people/${encodeURIComponent(id)}`);
+      await s.people.deactivate(principal, id, { reason: text(b.reason) ?? '' }, requestMeta(req));
+      return personPage(id);
     }),
   );
 

@@ -14,10 +14,10 @@ import { FieldProblem, toApiError } from '../errors';
 import { Principal, requestMeta } from '../principal';
 import type { RectificationOrderService } from '../services/rectification-orders';
 import type { SupervisionFindingService } from '../services/supervision-findings';
-import { renderPage, signedIn } from './render';
+import { FormBody, formAction, renderPage, signedIn } from './render';
 
 type Order = Awaited<ReturnType<RectificationOrderService['view']>>;
-type Body = Record<string, string | string[] | undefined>;
+type Body = FormBody;
 
 const EVENT_LABELS: Record<string, string> = {
   submit: '提交整改报告',
@@ -27,6 +27,7 @@ const EVENT_LABELS: Record<string, string> = {
   overdue: '逾期未整改',
 };
 
+const orderPage = (id: string) => `/rectification-orders/${encodeURIComponent(id)}`;
 const text = (raw: Body, key: string) => (typeof raw[key] === 'string' ? (raw[key] as string).trim() : '');
 
 /** The order form as RectificationOrderService's body: a date, or a number of working days. */
@@ -112,9 +113,9 @@ export function rectificationPageRoutes(
     '/supervision/findings/run',
     form,
     auth,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal) => {
       await findings.run(principal, requestMeta(req));
-      res.redirect(303, '/supervision/findings');
+      return '/supervision/findings';
     }),
   );
 
@@ -122,9 +123,9 @@ export function rectificationPageRoutes(
     '/rectification-orders',
     form,
     auth,
-    signedIn(async (req, res, principal) => {
-      const order = await orders.order(principal, orderBody(req.body ?? {}), requestMeta(req));
-      res.redirect(303, `/rectification-orders/${encodeURIComponent(order.id)}`);
+    formAction(async (req, principal, body) => {
+      const order = await orders.order(principal, orderBody(body), requestMeta(req));
+      return orderPage(order.id);
     }),
   );
 
@@ -183,14 +184,16 @@ export function rectificationPageRoutes(
     '/rectification-orders/:id/extend',
     form,
     auth,
-    signedIn(async (req, res, principal) => {
-      const id = String(req.params.id);
-      const raw = (req.body ?? {}) as Body;
-      try {
-        await orders.decide(principal, id, 'extend', extendBody(raw));
-      } catch (err) {
+    formAction(
+      async (req, principal, body) => {
+        const id = String(req.params.id);
+        await orders.decide(principal, id, 'extend', extendBody(body));
+        return orderPage(id);
+      },
+      async (err, req, res, principal) => {
         const apiError = toApiError(err);
-        if (apiError.code !== 'VALIDATION_FAILED') throw err;
+        if (apiError.code !== 'VALIDATION_FAILED') return false;
+        const raw = (req.body ?? {}) as Body;
         const errors: Record<string, string> = {};
         for (const p of (apiError.details as FieldProblem[]) ?? []) {
           if (p.field === 'reason') errors.reason ??= p.message;
@@ -201,11 +204,10 @@ export function rectificationPageRoutes(
           workingDays: text(raw, 'workingDays'),
           deadlineDate: text(raw, 'deadlineDate'),
         };
-        res.status(400).send(await renderOrder(principal, id, { values, errors }));
-        return;
-      }
-      res.redirect(303, `/rectification-orders/${encodeURIComponent(id)}`);
-    }),
+        res.status(400).send(await renderOrder(principal, String(req.params.id), { values, errors }));
+        return true;
+      },
+    ),
   );
 
   for (const decision of ['submit', 'accept', 'return'] as const) {
@@ -213,10 +215,10 @@ export function rectificationPageRoutes(
       `/rectification-orders/:id/${decision}`,
       form,
       auth,
-      signedIn(async (req, res, principal) => {
+      formAction(async (req, principal, body) => {
         const id = String(req.params.id);
-        await orders.decide(principal, id, decision, decisionBody(decision, req.body ?? {}));
-        res.redirect(303, `/rectification-orders/${encodeURIComponent(id)}`);
+        await orders.decide(principal, id, decision, decisionBody(decision, body));
+        return orderPage(id);
       }),
     );
   }

@@ -91,3 +91,26 @@ export const signedIn =
       next(err);
     }
   };
+
+/** A posted urlencoded form as express reads it (`extended: false`): a name repeated gives a list. */
+export type FormBody = Record<string, string | string[] | undefined>;
+
+/**
+ * A page's form post, for signed-in users: the action does it through a service and names the page to go to, which
+ * follows with a 303. A refusal (ApiError) goes on to pageErrorHandler, which shows its Chinese message, unless
+ * `refused` shows the form again itself (then it answers true).
+ */
+export const formAction = (
+  action: (req: Request, principal: Principal, body: FormBody) => Promise<string>,
+  refused?: (err: unknown, req: Request, res: Response, principal: Principal) => Promise<boolean>,
+) =>
+  signedIn(async (req, res, principal) => {
+    let to: string;
+    try {
+      to = await action(req, principal, (req.body ?? {}) as FormBody);
+    } catch (err) {
+      if (refused && (await refused(err, req, res, principal))) return;
+      throw err;
+    }
+    res.redirect(303, to);
+  });

@@ -9,7 +9,7 @@ import { TRUST_ANCHOR_KIND_LABELS, TRUST_ANCHOR_KINDS } from '../../domain/trust
 import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
 import type { TrustListService } from '../services/trust-list';
-import { renderPage, signedIn } from './render';
+import { formAction, renderPage, signedIn } from './render';
 
 /** A form's `<input type="date">` as a Shanghai instant: the day's start, or its end for `validTo`. */
 function dayInstant(value: unknown, end: boolean): string | undefined {
@@ -65,18 +65,18 @@ export function trustListPageRoutes(ctx: AppContext, service: TrustListService):
   router.post(
     '/trust-anchors',
     form,
-    signedIn(async (req, res, principal) => {
-      await service.import(principal, importBody(req.body ?? {}), requestMeta(req));
-      res.redirect(303, '/trust-anchors');
+    formAction(async (req, principal, body) => {
+      await service.import(principal, importBody(body), requestMeta(req));
+      return '/trust-anchors';
     }),
   );
 
   router.post(
     '/trust-anchors/:id/remove',
     form,
-    signedIn(async (req, res, principal) => {
+    formAction(async (req, principal) => {
       await service.remove(principal, String(req.params.id), requestMeta(req));
-      res.redirect(303, '/trust-anchors');
+      return '/trust-anchors';
     }),
   );
 

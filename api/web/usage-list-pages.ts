@@ -13,7 +13,7 @@ import { Principal, requestMeta } from '../principal';
 import type { LicenceUsageRequestService } from '../services/licence-usage-requests';
 import type { ServiceItemService } from '../services/service-items';
 import { parse } from '../validation';
-import { renderPage, signedIn } from './render';
+import { formAction, renderPage, signedIn } from './render';
 
 const asList = (v: unknown): string[] =>
   ([] as unknown[]).concat(v ?? []).filter((x): x is string => typeof x === 'string' && x !== '');
@@ -63,10 +63,9 @@ export function usageListPageRoutes(
     '/usage-list/requests',
     authenticate,
     form,
-    signedIn(async (req, res, principal) => {
-      const raw = req.body as Record<string, unknown>;
-      const types = asList(raw.types);
-      try {
+    formAction(
+      async (req, principal, raw) => {
+        const types = asList(raw.types);
         if (types.length === 0) throw new ApiError('VALIDATION_FAILED', '请至少选择一种证照类型');
         const fields = {
           purpose: raw.purpose,
@@ -86,17 +85,19 @@ export function usageListPageRoutes(
             idempotencyKey: `${token}:${body.typeCode}`,
           });
         }
-        res.redirect(303, `/usage-list?filed=${bodies.length}#requests`);
-      } catch (err) {
-        if (!(err instanceof ApiError) || err.status >= 500 || err.status === 403) throw err;
+        return `/usage-list?filed=${bodies.length}#requests`;
+      },
+      async (err, _req, res, principal) => {
+        if (!(err instanceof ApiError) || err.status >= 500 || err.status === 403) return false;
         const problems = Array.isArray(err.details)
           ? (err.details as Array<{ message: string }>).map((d) => d.message)
           : [err.message];
         res
           .status(err.status)
           .send(await page(principal, { problems, flash: { kind: 'error', text: '申请未提交' } }));
-      }
-    }),
+        return true;
+      },
+    ),
   );
 
   return router;

@@ -8,24 +8,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { AuditEvent } from '../../db/entities';
 import { approvalHelpers, step } from '../support/approvals';
-import { ARTIFACTS, launchChromium, loginPage, screenshot } from '../support/browser';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import { PHONE_VIEWPORT, useBrowserPlatform } from '../support/browser';
 
-const SUITE = 'e2e-approval-phone';
-let t: TestPlatform;
-let browser: Browser;
-
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const e2e = useBrowserPlatform('e2e-approval-phone');
 
 async function fitsPhone(page: Page): Promise<void> {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -33,7 +21,7 @@ async function fitsPhone(page: Page): Promise<void> {
 }
 
 it('approves a seal application at 390 px from the inline material in a modal dialog, and prints the 审批单', async () => {
-  const h = approvalHelpers(t);
+  const h = approvalHelpers(e2e.t);
   // One step whose approval needs a written opinion (the flow's reasonRequired option).
   await h.saveFlow([step('review', { name: '县审批局审核', reasonRequired: { approve: true } })]);
   const { applicationId, key } = await h.start();
@@ -44,13 +32,15 @@ it('approves a seal application at 390 px from the inline material in a modal di
   }
 
   // Without JavaScript an action link brings the page back with its dialog open in place.
-  const plain = await t.call('GET', `/approvals/${key}?action=t0-approve`, { as: 'zz-approval-reviewer' });
+  const plain = await e2e.t.call('GET', `/approvals/${key}?action=t0-approve`, {
+    as: 'zz-approval-reviewer',
+  });
   expect(plain.body).toMatch(/<dialog class="action ?" id="t0-approve"[^>]*\bopen>/);
-  const closed = await t.call('GET', `/approvals/${key}`, { as: 'zz-approval-reviewer' });
+  const closed = await e2e.t.call('GET', `/approvals/${key}`, { as: 'zz-approval-reviewer' });
   expect(closed.body).toMatch(/<dialog class="action ?" id="t0-approve"[^>]*-title" >/);
 
-  const phone = await loginPage(browser, t.url, 'zz-approval-reviewer', {
-    viewport: { width: 390, height: 844 },
+  const phone = await e2e.login('zz-approval-reviewer', {
+    viewport: PHONE_VIEWPORT,
     hasTouch: true,
     isMobile: true,
     next: `/approvals/${key}`,
@@ -78,7 +68,7 @@ it('approves a seal application at 390 px from the inline material in a modal di
     `/api/seal-applications/${applicationId}/imprint`,
   );
   await fitsPhone(phone);
-  await screenshot(phone, SUITE, '01-material-on-phone');
+  await e2e.screenshot(phone, '01-material-on-phone');
 
   // 同意 opens a modal dialog with one confirm button.
   await phone.locator('a.action-open', { hasText: /^同意$/ }).click();
@@ -88,7 +78,7 @@ it('approves a seal application at 390 px from the inline material in a modal di
   expect(await dialog.locator('button[type=submit]').allTextContents()).toEqual(['确认同意']);
   expect(await dialog.locator('label[for$=-comment]').textContent()).toContain('必填');
   await fitsPhone(phone);
-  await screenshot(phone, SUITE, '02-approve-dialog');
+  await e2e.screenshot(phone, '02-approve-dialog');
 
   // Without an opinion the step refuses: the dialog comes back open, the objection next to the field.
   await dialog.locator('button[type=submit]').click();
@@ -103,7 +93,7 @@ it('approves a seal application at 390 px from the inline material in a modal di
     ),
   ).toBe('comment');
   expect((await h.view(key)).status).toBe('running');
-  await screenshot(phone, SUITE, '03-reason-required');
+  await e2e.screenshot(phone, '03-reason-required');
 
   // With the opinion and an attachment it is approved.
   await phone.fill('dialog.action[open] textarea[name=comment]', '材料齐全，同意制发。');
@@ -116,7 +106,7 @@ it('approves a seal application at 390 px from the inline material in a modal di
   await phone.waitForURL(/done=approve/);
   expect(await phone.textContent('.flash.ok')).toContain('已同意');
   await h.waitForStatus(key, 'approved');
-  await phone.goto(`${t.url}/approvals/${key}`);
+  await phone.goto(`${e2e.t.url}/approvals/${key}`);
   expect(await phone.textContent('#process-status')).toContain('已通过');
   // Decisions apart from the platform's events.
   const decision = phone.locator('#timeline-decisions li[data-action=approved]');
@@ -125,17 +115,16 @@ it('approves a seal application at 390 px from the inline material in a modal di
   expect(await phone.locator('#timeline-system li').count()).toBeGreaterThan(0);
   // The attachment is part of the material, with a link that answers.
   const attachment = phone.locator('#material-attachments a.attachment-link', { hasText: '审核意见.txt' });
-  const file = await phone.request.get(`${t.url}${await attachment.getAttribute('href')}`);
+  const file = await phone.request.get(`${e2e.t.url}${await attachment.getAttribute('href')}`);
   expect(await file.text()).toBe('印章名称与单位名称一致。');
   await fitsPhone(phone);
-  await screenshot(phone, SUITE, '04-approved');
+  await e2e.screenshot(phone, '04-approved');
 
   // 打印审批单: a PDF whose text carries the case number, the material and the decision.
   const [download] = await Promise.all([phone.waitForEvent('download'), phone.click('#print-link')]);
   expect(download.suggestedFilename()).toBe(`审批单-${caseNumber}.pdf`);
-  const dir = path.join(ARTIFACTS, SUITE);
-  mkdirSync(dir, { recursive: true });
-  const pdf = path.join(dir, '05-approval-form.pdf');
+  mkdirSync(e2e.dir, { recursive: true });
+  const pdf = path.join(e2e.dir, '05-approval-form.pdf');
   await download.saveAs(pdf);
   const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).replace(/[ \t]+/g, ' ');
   expect(text).toContain('审批单');
@@ -144,9 +133,11 @@ it('approves a seal application at 390 px from the inline material in a modal di
   expect(text).toMatch(/同意[\s\S]*材料齐全，同意制发。/);
   expect(text).toContain('审核意见.txt');
   expect(text).toContain('已通过');
-  expect(await t.em().count(AuditEvent, { action: 'approval.printed', targetId: key })).toBe(1);
+  expect(await e2e.t.em().count(AuditEvent, { action: 'approval.printed', targetId: key })).toBe(1);
   // Only those who may read the process may print it.
-  expect((await t.call('GET', `/approvals/${key}/print.pdf`, { as: 'jc-hrss-verifier' })).status).toBe(403);
+  expect((await e2e.t.call('GET', `/approvals/${key}/print.pdf`, { as: 'jc-hrss-verifier' })).status).toBe(
+    403,
+  );
   // The first page as a picture beside the screenshots.
   execFileSync('pdftoppm', [
     '-png',
@@ -158,6 +149,6 @@ it('approves a seal application at 390 px from the inline material in a modal di
     '1',
     '-singlefile',
     pdf,
-    path.join(dir, '06-approval-form'),
+    path.join(e2e.dir, '06-approval-form'),
   ]);
 });

@@ -6,9 +6,9 @@
  * page and in their e-mail. Screenshots go to test-artifacts/e2e-disputes/.
  */
 import { randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
-import { launchChromium, loginPage, screenshot } from '../support/browser';
+import { DESK, PHONE, useBrowserPlatform } from '../support/browser';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
@@ -16,22 +16,10 @@ import {
   grantLicenceSealUse,
   issueLicence,
 } from '../support/licences';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
-const SUITE = 'e2e-disputes';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
-let t: TestPlatform;
-let browser: Browser;
-
+const e2e = useBrowserPlatform('e2e-disputes', { reachablePublicUrl: true });
 beforeAll(async () => {
-  t = await startTestPlatform({ reachablePublicUrl: true });
-  browser = await launchChromium();
-  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 5 });
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+  await grantLicenceSealUse(e2e.t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 5 });
 });
 
 async function expectNoHorizontalOverflow(page: Page) {
@@ -47,7 +35,7 @@ async function step<T>(page: Page, name: string, run: () => Promise<T>): Promise
   try {
     return await run();
   } catch (err) {
-    await screenshot(page, SUITE, `failed-${name}`);
+    await e2e.screenshot(page, `failed-${name}`);
     const shown = await page.textContent('main').catch(() => '');
     throw new Error(`${name}: ${(err as Error).message}\nat ${page.url()}: ${shown}`);
   }
@@ -59,20 +47,20 @@ it('a holder disputes from the e-mailed licence page; the dispute staff mark it 
     holder: { name: '晋城市兴晋煤业有限公司', code: DEMO_ENTERPRISE_USCC, email: holderEmail },
     data: { address: '泽州县南村镇' },
   });
-  const { licence } = await issueLicence(t, body);
-  const issued = await t.mailbox.waitFor((m) => m.to.includes(holderEmail));
+  const { licence } = await issueLicence(e2e.t, body);
+  const issued = await e2e.t.mailbox.waitFor((m) => m.to.includes(holderEmail));
   const link = issued.text.match(/https?:\/\/\S+\/verify\/\S+/)?.[0];
   expect(link).toContain(licence.identifier);
 
   // The holder, signed in on a phone, opens the e-mail's link and raises a dispute from the licence's page.
-  const holder = await loginPage(browser, t.url, 'holder-xingjin', {
+  const holder = await e2e.login('holder-xingjin', {
     ...PHONE,
     next: new URL(link!).pathname,
   });
   await holder.goto(link!);
   await holder.waitForSelector('#dispute-link');
   // The verification page itself (issue 11) is not checked for width here: its long identifiers overflow 390 px.
-  await screenshot(holder, SUITE, '01-licence-page-from-email');
+  await e2e.screenshot(holder, '01-licence-page-from-email');
   await holder.click('#dispute-link');
   await step(holder, 'dispute-form', async () => {
     await holder.waitForSelector('#dispute-form');
@@ -80,7 +68,7 @@ it('a holder disputes from the e-mailed licence page; the dispute staff mark it 
     await holder.check('#dispute-items input[value="住所"]');
     await holder.fill('textarea[name="description"]', '住所应为泽州县金村镇，证照上仍是迁出前的地址');
     await expectNoHorizontalOverflow(holder);
-    await screenshot(holder, SUITE, '02-dispute-form');
+    await e2e.screenshot(holder, '02-dispute-form');
     await holder.click('#dispute-form button[type="submit"]');
     await holder.waitForURL(/\/disputes\/[0-9a-f-]{36}$/);
   });
@@ -88,30 +76,30 @@ it('a holder disputes from the e-mailed licence page; the dispute staff mark it 
   const disputeId = disputeUrl.split('/').at(-1)!;
   expect(await holder.textContent('#dispute-status')).toBe('已受理·待标注');
   expect(await holder.textContent('#dispute-items')).toBe('住所');
-  const receipt = (await t.call('GET', `/api/disputes/${disputeId}`, { as: 'holder-xingjin' })).body;
+  const receipt = (await e2e.t.call('GET', `/api/disputes/${disputeId}`, { as: 'holder-xingjin' })).body;
   expect(receipt.challengerKind).toBe('holder');
   await expectNoHorizontalOverflow(holder);
-  await screenshot(holder, SUITE, '03-dispute-received');
+  await e2e.screenshot(holder, '03-dispute-received');
 
   // The unit's dispute staff: the unit's list, then the dispute's page; the marker first.
-  const staff = await loginPage(browser, t.url, 'zz-amr-disputes', DESKTOP);
-  await staff.goto(`${t.url}/disputes`);
+  const staff = await e2e.login('zz-amr-disputes', DESK);
+  await staff.goto(`${e2e.t.url}/disputes`);
   const row = staff.locator(`#dispute-list tr[data-dispute-id="${disputeId}"]`);
   await expect(row.textContent()).resolves.toContain('已受理·待标注');
-  await screenshot(staff, SUITE, '04-unit-dispute-list');
+  await e2e.screenshot(staff, '04-unit-dispute-list');
   await row.locator('a').click();
   await step(staff, 'mark', async () => {
     await staff.click('#mark-form button');
     await staff.waitForSelector('#answer-form');
     expect(await staff.textContent('#dispute-status')).toBe('有异议·核查中');
   });
-  await screenshot(staff, SUITE, '05-marked');
+  await e2e.screenshot(staff, '05-marked');
   await holder.goto(link!);
   expect(await holder.textContent('#dispute-marker')).toContain('有异议·核查中');
-  await screenshot(holder, SUITE, '06-licence-page-marked');
+  await e2e.screenshot(holder, '06-licence-page-marked');
 
   // The correction: a new version through the lifecycle, then the answer naming it.
-  const change = await t.call('POST', `/api/licenses/${licence.identifier}/versions`, {
+  const change = await e2e.t.call('POST', `/api/licenses/${licence.identifier}/versions`, {
     as: 'zz-amr-system',
     body: {
       ...changeBody(body),
@@ -129,7 +117,7 @@ it('a holder disputes from the e-mailed licence page; the dispute staff mark it 
     await staff.waitForSelector('#dispute-outcome');
   });
   expect(await staff.textContent('#dispute-new-version')).toBe(v2);
-  await screenshot(staff, SUITE, '07-answered');
+  await e2e.screenshot(staff, '07-answered');
 
   // The holder sees the outcome on the dispute's page, and the e-mail names the new version.
   await holder.goto(disputeUrl);
@@ -137,8 +125,8 @@ it('a holder disputes from the e-mailed licence page; the dispute staff mark it 
   expect(await holder.textContent('#dispute-outcome')).toContain('已更正');
   expect(await holder.textContent('#dispute-new-version')).toBe(v2);
   await expectNoHorizontalOverflow(holder);
-  await screenshot(holder, SUITE, '08-holder-sees-outcome');
-  const told = await t.mailbox.waitFor(
+  await e2e.screenshot(holder, '08-holder-sees-outcome');
+  const told = await e2e.t.mailbox.waitFor(
     (m) => m.to.includes('holder-xingjin@jincheng.example') && m.subject.includes('已办结'),
   );
   expect(told.text).toContain(v2);

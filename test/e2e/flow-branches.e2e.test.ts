@@ -10,29 +10,18 @@
  * the approval page shows the path taken and ahead (流程预测) and the timeline with the signature image.
  * Screenshots go to test-artifacts/e2e-flow-branches/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, loginPage, screenshot } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { PHONE_VIEWPORT, useBrowserPlatform } from '../support/browser';
 import { applicationBody } from '../support/fixtures';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
-const SUITE = 'e2e-flow-branches';
-let t: TestPlatform;
-let browser: Browser;
 const sessions = new Map<string, Page>();
 
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const e2e = useBrowserPlatform('e2e-flow-branches');
 
 async function as(username: string): Promise<Page> {
   let page = sessions.get(username);
   if (!page) {
-    page = await loginPage(browser, t.url, username);
+    page = await e2e.login(username);
     sessions.set(username, page);
   }
   return page;
@@ -112,7 +101,7 @@ async function diagramText(page: Page): Promise<string> {
 it('draws a flow with a branch in the editor, runs an application down each branch, signs by hand (issue 10)', async () => {
   // ---- The administrator draws the flow: a one-step base, then a condition gateway from the branch form.
   const admin = await as('jc-admin');
-  await admin.goto(`${t.url}/flows/new?kind=seal_application`);
+  await admin.goto(`${e2e.t.url}/flows/new?kind=seal_application`);
   await admin.fill('#flow-json', JSON.stringify(BASE_FLOW, null, 2));
   await admin.click('#preview-flow');
   await admin.waitForSelector('#flow-preview-note');
@@ -161,7 +150,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
     branches: [{ name: '业务专用章', when: { variable: 'sealKind', op: 'eq', value: 'business' } }],
     otherwise: [{ name: '单位负责人复核' }],
   });
-  await screenshot(admin, SUITE, '01-editor-with-branch');
+  await e2e.screenshot(admin, '01-editor-with-branch');
 
   await admin.click('#save-flow');
   await admin.waitForURL(/\/flows\/[0-9a-f-]{36}\?flash=saved/);
@@ -169,11 +158,11 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   expect(await admin.textContent('#flow-steps')).toContain('按印章类型 › 默认分支');
   await admin.click('#publish-flow');
   await admin.waitForURL(/\/flows\/[0-9a-f-]{36}\?flash=published/);
-  await screenshot(admin, SUITE, '02-flow-published');
+  await e2e.screenshot(admin, '02-flow-published');
 
   // ---- Two applications: a business seal (first branch) and an internal-body seal (the default branch).
   const apply = async (kind: string, name: string) => {
-    const res = await t.call('POST', '/api/seal-applications', {
+    const res = await e2e.t.call('POST', '/api/seal-applications', {
       as: 'zz-amr-clerk',
       body: applicationBody({ kind, name }),
     });
@@ -185,7 +174,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
 
   // ---- The county reviewer: a try without a signature is refused; then signs with the mouse.
   const reviewer = await as('zz-approval-reviewer');
-  await reviewer.goto(`${t.url}/approvals/${business}`);
+  await reviewer.goto(`${e2e.t.url}/approvals/${business}`);
   // 流程预测: the path ahead already follows the branch for a business seal.
   expect(await reviewer.textContent('#path-ahead')).toContain('单位负责人审批');
   expect(await reviewer.textContent('#path-not-taken')).toContain('单位负责人复核');
@@ -199,7 +188,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   expect(await reviewer.textContent('dialog.action[open] [data-signature-status]')).toBe('尚未签名');
   await sign(reviewer, 'mouse');
   await reviewer.fill('dialog.action[open] textarea[name=comment]', '材料齐全，同意。');
-  await screenshot(reviewer, SUITE, '03-signing-with-mouse');
+  await e2e.screenshot(reviewer, '03-signing-with-mouse');
   await reviewer.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await reviewer.waitForURL(/done=approve/);
 
@@ -214,27 +203,27 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   expect(await reviewer.getAttribute('#approval-path svg [data-branch="gateway1/-1"]', 'class')).toContain(
     'mark-skipped',
   );
-  await screenshot(reviewer, SUITE, '04-business-down-first-branch');
+  await e2e.screenshot(reviewer, '04-business-down-first-branch');
 
   // The unit leader approves on the first branch; the process passes.
   const leader = await as('zz-amr-leader');
-  await leader.goto(`${t.url}/approvals/${business}`);
+  await leader.goto(`${e2e.t.url}/approvals/${business}`);
   expect(await leader.textContent('.step.current')).toContain('单位负责人审批');
   await leader.locator('a.action-open', { hasText: /^同意$/ }).click();
   await leader.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await leader.waitForURL(/done=approve/);
   expect(await leader.textContent('#process-status')).toContain('已通过');
   expect(await leader.textContent('#path-taken')).toContain('单位负责人审批');
-  await screenshot(leader, SUITE, '05-business-approved');
+  await e2e.screenshot(leader, '05-business-approved');
 
   // ---- The internal-body seal, at 390 × 844, signed with a finger: it goes down the default branch.
-  const phone = await loginPage(browser, t.url, 'zz-approval-reviewer', {
-    viewport: { width: 390, height: 844 },
+  const phone = await e2e.login('zz-approval-reviewer', {
+    viewport: PHONE_VIEWPORT,
     hasTouch: true,
     isMobile: true,
   });
   // 待办 on the phone: the task is there, and the page fits.
-  await phone.goto(`${t.url}/tasks`);
+  await phone.goto(`${e2e.t.url}/tasks`);
   await noHorizontalOverflow(phone);
   await phone.locator('#task-list tr', { hasText: '办公室章' }).locator('text=办理').click();
   await phone.waitForURL(`**/approvals/${internal}`);
@@ -253,10 +242,10 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   expect(await phone.textContent('.step.current')).toContain('已中止（补正）');
   expect(await phone.textContent('#timeline li[data-action=suspended]')).toContain('保管人身份证复印件');
   await noHorizontalOverflow(phone);
-  await screenshot(phone, SUITE, '06-suspended-for-supplement-390');
+  await e2e.screenshot(phone, '06-suspended-for-supplement-390');
   // The applicant supplies the material and resumes the clock.
   const clerk = await as('zz-amr-clerk');
-  await clerk.goto(`${t.url}/approvals/${internal}`);
+  await clerk.goto(`${e2e.t.url}/approvals/${internal}`);
   expect(await clerk.textContent('#suspension')).toContain('印章保管人身份证明缺失');
   await clerk.locator('a.action-open', { hasText: /^恢复计时$/ }).click();
   await clerk.fill('dialog.action[open] textarea[name=comment]', '已补充保管人身份证复印件和单位授权书。');
@@ -268,7 +257,7 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   await phone.reload();
   await phone.locator('a.action-open', { hasText: /^同意$/ }).click();
   await sign(phone, 'touch');
-  await screenshot(phone, SUITE, '07-signing-with-finger-390');
+  await e2e.screenshot(phone, '07-signing-with-finger-390');
   await phone.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await phone.waitForURL(/done=approve/);
   await noHorizontalOverflow(phone);
@@ -279,25 +268,25 @@ it('draws a flow with a branch in the editor, runs an application down each bran
   await phoneSignature.scrollIntoViewIfNeeded();
   await phoneSignature.evaluate((img) => (img as HTMLImageElement).decode());
   expect(await phoneSignature.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
-  await screenshot(phone, SUITE, '08-internal-down-default-branch-390');
+  await e2e.screenshot(phone, '08-internal-down-default-branch-390');
 
-  await leader.goto(`${t.url}/approvals/${internal}`);
+  await leader.goto(`${e2e.t.url}/approvals/${internal}`);
   await leader.locator('a.action-open', { hasText: /^同意$/ }).click();
   await leader.locator('dialog.action[open] button[type=submit]', { hasText: '确认同意' }).click();
   await leader.waitForURL(/done=approve/);
   expect(await leader.textContent('#process-status')).toContain('已通过');
   expect(await leader.textContent('#path-taken')).toContain('单位负责人复核');
   expect(await leader.textContent('#path-taken')).not.toContain('单位负责人审批');
-  await screenshot(leader, SUITE, '09-internal-approved');
+  await e2e.screenshot(leader, '09-internal-approved');
 
   // The editor and the published flow's page fit a phone too.
-  const adminPhone = await loginPage(browser, t.url, 'jc-admin', { viewport: { width: 390, height: 844 } });
-  await adminPhone.goto(`${t.url}/flows`);
+  const adminPhone = await e2e.login('jc-admin', { viewport: PHONE_VIEWPORT });
+  await adminPhone.goto(`${e2e.t.url}/flows`);
   await adminPhone
     .locator('#flow-list tr', { hasText: '单位定制：泽州县市场监督管理局' })
     .locator('text=编辑')
     .click();
   await adminPhone.waitForURL(/\/flows\/[0-9a-f-]{36}\/edit/);
   await noHorizontalOverflow(adminPhone);
-  await screenshot(adminPhone, SUITE, '10-editor-390');
+  await e2e.screenshot(adminPhone, '10-editor-390');
 });

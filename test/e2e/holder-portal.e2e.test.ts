@@ -5,46 +5,36 @@
  * verifier archives it to a case. No page overflows horizontally. Screenshots go to test-artifacts/e2e-holder-portal/.
  */
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DEMO_ENTERPRISE_USCC } from '../../seed/demo-licensing';
-import { ARTIFACTS, launchChromium, loginPage, screenshot } from '../support/browser';
+import { PHONE, useBrowserPlatform } from '../support/browser';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   grantLicenceSealUse,
   issueLicence,
 } from '../support/licences';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
-const SUITE = 'e2e-holder-portal';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
-let t: TestPlatform;
-let browser: Browser;
 let identifier: string;
 
+const e2e = useBrowserPlatform('e2e-holder-portal', { reachablePublicUrl: true });
 beforeAll(async () => {
-  t = await startTestPlatform({ reachablePublicUrl: true });
-  browser = await launchChromium();
-  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  await grantLicenceSealUse(e2e.t, { typeCode: BUSINESS_LICENCE_CODE });
   const body = businessLicenceBody({
     holder: { name: '晋城市兴晋煤业有限公司', code: DEMO_ENTERPRISE_USCC },
     data: { legalRepresentative: '王志刚' },
   });
-  identifier = (await issueLicence(t, body)).licence.identifier;
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+  identifier = (await issueLicence(e2e.t, body)).licence.identifier;
 });
 
 /** Signs in; on failure the page it got stuck on is kept as a screenshot and its address reported. */
 async function signIn(username: string): Promise<Page> {
   try {
-    return await loginPage(browser, t.url, username, PHONE);
+    return await e2e.login(username, PHONE);
   } catch (err) {
-    for (const context of browser.contexts()) {
+    for (const context of e2e.browser.contexts()) {
       for (const page of context.pages()) {
-        await screenshot(page, SUITE, `login-failed-${username}`);
+        await e2e.screenshot(page, `login-failed-${username}`);
         throw new Error(`${username}: stuck at ${page.url()}: ${(err as Error).message}`);
       }
     }
@@ -67,7 +57,7 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   await expect(card.textContent()).resolves.toContain('王志刚');
   await expect(card.locator('h2 .badge').textContent()).resolves.toBe('有效');
   await expectNoHorizontalOverflow(holder);
-  await screenshot(holder, SUITE, '01-my-licences');
+  await e2e.screenshot(holder, '01-my-licences');
 
   await card.locator('input[value="holderCode"]').uncheck();
   await card.locator('input[value="data.legalRepresentative"]').uncheck();
@@ -75,8 +65,8 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   const qr = card.locator('.qr-box svg');
   await qr.waitFor();
   await expectNoHorizontalOverflow(holder);
-  await screenshot(holder, SUITE, '02-present-qr');
-  const qrFile = path.join(ARTIFACTS, SUITE, 'present-qr.png');
+  await e2e.screenshot(holder, '02-present-qr');
+  const qrFile = path.join(e2e.dir, 'present-qr.png');
   await card.locator('.qr-box').screenshot({ path: qrFile });
 
   const verifier = await signIn('jc-hrss-verifier');
@@ -89,11 +79,11 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   await verifier.waitForSelector('#lookup-results');
   expect(await verifier.textContent('#lookup-results')).toContain(identifier);
   await expectNoHorizontalOverflow(verifier);
-  await screenshot(verifier, SUITE, '03-verifier-lookup');
+  await e2e.screenshot(verifier, '03-verifier-lookup');
 
   await verifier.setInputFiles('#pv-file', qrFile);
   await verifier.waitForSelector('#pv-result[data-reason]').catch(async (err: Error) => {
-    await screenshot(verifier, SUITE, '04-verifier-no-result');
+    await e2e.screenshot(verifier, '04-verifier-no-result');
     const shown = await verifier.textContent('#pv-result');
     throw new Error(`${err.message}\npage shows: ${shown}\npage errors: ${pageErrors.join('\n')}`);
   });
@@ -106,19 +96,19 @@ it('a holder shows 亮证 with two items hidden on a phone; a verifier’s page 
   expect(shown).not.toContain('王志刚');
   expect(shown).not.toContain(DEMO_ENTERPRISE_USCC);
   await expectNoHorizontalOverflow(verifier);
-  await screenshot(verifier, SUITE, '04-verifier-result');
+  await e2e.screenshot(verifier, '04-verifier-result');
 
   await verifier.fill('#pv-archive input[name="caseRef"]', 'SB-2026-0042');
   await verifier.click('#pv-archive button');
   await verifier.waitForURL('**/verifier#archive').catch(async (err: Error) => {
-    await screenshot(verifier, SUITE, '05-archive-failed');
+    await e2e.screenshot(verifier, '05-archive-failed');
     throw new Error(`${err.message}\nstuck at ${verifier.url()}: ${await verifier.textContent('main')}`);
   });
   const row = verifier.locator('tr.archive-entry', { hasText: 'SB-2026-0042' });
   await expect(row.textContent()).resolves.toContain('PASSED');
   await expect(row.textContent()).resolves.toContain('valid');
   await expectNoHorizontalOverflow(verifier);
-  await screenshot(verifier, SUITE, '05-archived');
+  await e2e.screenshot(verifier, '05-archived');
 
   // The same QR scanned again is a replay.
   await verifier.setInputFiles('#pv-file', qrFile);

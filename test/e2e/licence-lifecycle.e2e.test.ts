@@ -4,28 +4,18 @@
  * status follows (中止 while pledged, 有效 after); a pledge without the pledgee is refused naming the field.
  * Screenshots go to test-artifacts/e2e-licence-lifecycle/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, loginPage, screenshot } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { useBrowserPlatform } from '../support/browser';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   grantLicenceSealUse,
   issueLicence,
 } from '../support/licences';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
-const SUITE = 'e2e-licence-lifecycle';
-let t: TestPlatform;
-let browser: Browser;
-
+const e2e = useBrowserPlatform('e2e-licence-lifecycle');
 beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
+  await grantLicenceSealUse(e2e.t, { typeCode: BUSINESS_LICENCE_CODE });
 });
 
 async function submitEvent(page: Page, kind: string, fields: Record<string, string>) {
@@ -41,15 +31,15 @@ async function submitEvent(page: Page, kind: string, fields: Record<string, stri
 }
 
 it('issue 12 Build 7: an issuer records a pledge and its release from the licence page; the timeline shows both', async () => {
-  const { licence } = await issueLicence(t, businessLicenceBody());
-  const page = await loginPage(browser, t.url, 'zz-amr-issuer');
-  await page.goto(`${t.url}/licences/${licence.identifier}`);
+  const { licence } = await issueLicence(e2e.t, businessLicenceBody());
+  const page = await e2e.login('zz-amr-issuer');
+  await page.goto(`${e2e.t.url}/licences/${licence.identifier}`);
   await page.waitForSelector('#licence-timeline-empty');
 
   // Refused: a pledge names its pledgee.
   await submitEvent(page, 'pledge', {});
   expect(await page.textContent('#event-errors')).toContain('质权人');
-  await screenshot(page, SUITE, '1-pledge-without-pledgee');
+  await e2e.screenshot(page, '1-pledge-without-pledgee');
 
   await submitEvent(page, 'pledge', { '#event-pledgee': '晋城银行泽州支行' });
   await page.waitForSelector('#flash');
@@ -62,24 +52,26 @@ it('issue 12 Build 7: an issuer records a pledge and its release from the licenc
   expect(text).toContain('《中华人民共和国民法典》第四百四十条');
   expect(text).toContain('陈晓东');
   expect(text).toContain('泽州县市场监督管理局证照专用章');
-  await screenshot(page, SUITE, '2-pledged');
+  await e2e.screenshot(page, '2-pledged');
 
   await submitEvent(page, 'pledge_release', {});
   const release = page.locator('#licence-timeline li[data-kind="pledge_release"][data-status="recorded"]');
   expect(await release.locator('.event-label').textContent()).toBe('解除质押');
   expect(await page.textContent('#licence-status')).toContain('有效');
   expect(await page.locator('#licence-timeline li').count()).toBe(2);
-  await screenshot(page, SUITE, '3-pledge-released');
+  await e2e.screenshot(page, '3-pledge-released');
 
   // The API agrees.
-  const history = await t.call('GET', `/api/licenses/${licence.identifier}/events`, { as: 'zz-amr-issuer' });
+  const history = await e2e.t.call('GET', `/api/licenses/${licence.identifier}/events`, {
+    as: 'zz-amr-issuer',
+  });
   expect(history.body.items.map((e: { kind: string }) => e.kind)).toEqual(['pledge', 'pledge_release']);
 });
 
 it('issue 12 Build 7: staff of another role see the timeline but no form', async () => {
-  const { licence } = await issueLicence(t, businessLicenceBody());
-  const page = await loginPage(browser, t.url, 'jc-admin');
-  await page.goto(`${t.url}/licences/${licence.identifier}`);
+  const { licence } = await issueLicence(e2e.t, businessLicenceBody());
+  const page = await e2e.login('jc-admin');
+  await page.goto(`${e2e.t.url}/licences/${licence.identifier}`);
   await page.waitForSelector('#licence-timeline-card');
   expect(await page.locator('#event-form').count()).toBe(0);
 });

@@ -6,41 +6,29 @@
  * PASSED and shows the licence masked.
  * Screenshots go to test-artifacts/e2e-licence/.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { LicenceType } from '../../db/licence-entities';
 import { buildUscc } from '../../domain/uscc';
-import { launchChromium, loginPage, newPage, screenshot } from '../support/browser';
+import { newPage, useBrowserPlatform } from '../support/browser';
 import { decodeQrFromPng } from '../support/documents';
 import { grantLicenceSealUse, issueLicence, randomUscc } from '../support/licences';
-import { startTestPlatform, TestPlatform } from '../support/platform';
-
-const SUITE = 'e2e-licence';
-let t: TestPlatform;
-let browser: Browser;
 
 /** 晋城市城市管理局 defines the type: a city-level body with a valid USCC. */
 const AUTHORITY_CODE = buildUscc('1', '1', '140500', 'MB177223');
 const TYPE_CODE = `${AUTHORITY_CODE}001`;
 const TYPE_NAME = '户外广告设施设置许可证';
 
-beforeAll(async () => {
-  // PUBLIC_URL points at this platform, so the QR code printed on a copy opens it.
-  t = await startTestPlatform({ reachablePublicUrl: true });
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+// PUBLIC_URL points at this platform, so the QR code printed on a copy opens it.
+const e2e = useBrowserPlatform('e2e-licence', { reachablePublicUrl: true });
 
 // Twice the pixels: the QR code on a copy is 30 mm wide, and its modules must be several pixels to decode.
 const SHARP = { deviceScaleFactor: 2 };
-const loginAs = (username: string): Promise<Page> => loginPage(browser, t.url, username, SHARP);
+const loginAs = (username: string): Promise<Page> => e2e.login(username, SHARP);
 
 it('an administrator defines a type in the UI; a licence issued under it verifies PASSED from its QR code', async () => {
   // 1. The platform administrator defines the type in the catalogue editor.
   const admin = await loginAs('jc-admin');
-  await admin.goto(`${t.url}/licence-types`);
+  await admin.goto(`${e2e.t.url}/licence-types`);
   await admin.click('text=新建证照类型');
   await admin.waitForURL('**/licence-types/new');
   await admin.fill('#code', TYPE_CODE);
@@ -74,14 +62,14 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
   await admin.click('#preview');
   await admin.waitForSelector('#face-preview .licence-face');
   expect(await admin.textContent('#face-preview')).toContain('6 米 × 3 米 单立柱广告牌');
-  await screenshot(admin, SUITE, '01-editor-preview');
-  expect(await t.em().count(LicenceType, { code: TYPE_CODE })).toBe(0); // a preview saves nothing
+  await e2e.screenshot(admin, '01-editor-preview');
+  expect(await e2e.t.em().count(LicenceType, { code: TYPE_CODE })).toBe(0); // a preview saves nothing
 
   await admin.click('#publish');
   await admin.waitForURL(`**/licence-types/${TYPE_CODE}**`);
   expect(await admin.textContent('body')).toContain(TYPE_NAME);
-  await screenshot(admin, SUITE, '02-type-published');
-  const published = await t.call('GET', '/api/license-types', { as: 'zz-amr-system' });
+  await e2e.screenshot(admin, '02-type-published');
+  const published = await e2e.t.call('GET', '/api/license-types', { as: 'zz-amr-system' });
   const listed = (
     published.body.items as Array<{ code: string; version: number; dataItems: unknown[] }>
   ).find((x) => x.code === TYPE_CODE);
@@ -89,8 +77,8 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
   expect(listed!.dataItems).toHaveLength(3);
 
   // 2. The unit's seal use for this type is approved (SM-12); its business system issues a licence.
-  await grantLicenceSealUse(t, { typeCode: TYPE_CODE });
-  const { licence } = await issueLicence(t, {
+  await grantLicenceSealUse(e2e.t, { typeCode: TYPE_CODE });
+  const { licence } = await issueLicence(e2e.t, {
     licenceType: TYPE_CODE,
     caseId: `ZZ-GG-${Date.now()}`,
     caseClosedAt: new Date().toISOString(),
@@ -106,26 +94,26 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
 
   // 3. The issuing unit sees it, with its face and signature.
   const issuer = await loginAs('zz-amr-issuer');
-  await issuer.goto(`${t.url}/licences`);
+  await issuer.goto(`${e2e.t.url}/licences`);
   expect(await issuer.textContent(`tr[data-type-code="${TYPE_CODE}"]`)).toContain('可签发');
   expect(await issuer.textContent('#licence-list')).toContain('晋城市丹河广告传媒有限公司');
-  await screenshot(issuer, SUITE, '03-issuer-licences');
-  await issuer.goto(`${t.url}/licences/${identifier}`);
+  await e2e.screenshot(issuer, '03-issuer-licences');
+  await issuer.goto(`${e2e.t.url}/licences/${identifier}`);
   expect(await issuer.textContent('body')).toContain('赵文斌');
-  await screenshot(issuer, SUITE, '04-issuer-licence');
+  await e2e.screenshot(issuer, '04-issuer-licence');
 
   // 4. Anyone with the printed copy (printed from the issuer's page, with the licence's access code) scans its QR
   // code and lands on the verification page, which shows the masked face only with that code (issue 11).
   const copyHref = await issuer.getAttribute('#copy-link', 'href');
-  const code = new URL(copyHref!, t.url).searchParams.get('code');
+  const code = new URL(copyHref!, e2e.t.url).searchParams.get('code');
   expect(code).toMatch(/^[0-9A-Z]{10}$/);
-  const citizen = await newPage(browser, SHARP);
-  await citizen.goto(`${t.url}${copyHref}`);
+  const citizen = await newPage(e2e.browser, SHARP);
+  await citizen.goto(`${e2e.t.url}${copyHref}`);
   expect(await citizen.textContent('body')).toContain('视同复印件');
   expect(await citizen.textContent('body')).not.toContain('赵文斌'); // masked on copies (SM-10)
-  await screenshot(citizen, SUITE, '05-printed-copy');
+  await e2e.screenshot(citizen, '05-printed-copy');
   const qrUrl = decodeQrFromPng(await citizen.locator('.face-qr svg').screenshot());
-  expect(qrUrl).toBe(`${t.platform.ctx.config.publicUrl}/verify/${identifier}?code=${code}`);
+  expect(qrUrl).toBe(`${e2e.t.platform.ctx.config.publicUrl}/verify/${identifier}?code=${code}`);
 
   await citizen.goto(qrUrl!);
   const result = citizen.locator('[data-indication]').first();
@@ -133,5 +121,5 @@ it('an administrator defines a type in the UI; a licence issued under it verifie
   expect(await citizen.textContent('body')).toContain('核验通过');
   expect(await citizen.textContent('body')).toContain('赵**');
   expect(await citizen.textContent('body')).not.toContain('赵文斌');
-  await screenshot(citizen, SUITE, '06-verification-passed');
+  await e2e.screenshot(citizen, '06-verification-passed');
 });

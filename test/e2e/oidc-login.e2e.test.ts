@@ -4,34 +4,21 @@
  * through the callback to the page they asked for, with an httpOnly, SameSite=Lax session cookie; 退出 ends it.
  * Screenshots go to test-artifacts/e2e-oidc-login/.
  */
-import type { Browser } from 'playwright-core';
 import { AuditEvent } from '../../db/entities';
-import { launchChromium, newPage, screenshot } from '../support/browser';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import { newPage, useBrowserPlatform } from '../support/browser';
 
-const SUITE = 'e2e-oidc-login';
-let t: TestPlatform;
-let browser: Browser;
-
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const e2e = useBrowserPlatform('e2e-oidc-login');
 
 it('signs in through the embedded OIDC provider with a password, and signs out', async () => {
-  const page = await newPage(browser);
-  const platform = new URL(t.url).origin;
+  const page = await newPage(e2e.browser);
+  const platform = new URL(e2e.t.url).origin;
 
   // A page that needs a login sends the browser to the login page, which keeps the page to return to.
-  await page.goto(`${t.url}/tasks`);
+  await page.goto(`${e2e.t.url}/tasks`);
   await page.waitForURL((url) => url.pathname === '/login');
   expect(await page.textContent('h1')).toBe('登录');
   expect(await page.textContent('.demo-accounts')).toContain('zz-approval-reviewer');
-  await screenshot(page, SUITE, '01-login-page');
+  await e2e.screenshot(page, '01-login-page');
 
   // 通过统一身份认证登录: the provider's password form, on the provider's own origin.
   await page.click('#oidc-login');
@@ -39,28 +26,28 @@ it('signs in through the embedded OIDC provider with a password, and signs out',
   expect(await page.textContent('h1')).toContain('统一身份认证');
   await page.fill('#username', 'zz-approval-reviewer');
   await page.fill('#password', 'wrong-password');
-  await screenshot(page, SUITE, '02-provider-form');
+  await e2e.screenshot(page, '02-provider-form');
   await page.click('#sign-in');
   await page.waitForSelector('.error');
   expect(await page.textContent('.error')).toContain('用户名或密码错误');
   expect(new URL(page.url()).origin).not.toBe(platform);
-  await screenshot(page, SUITE, '03-wrong-password');
+  await e2e.screenshot(page, '03-wrong-password');
 
   // The right password: back through the callback to the page asked for, signed in.
   await page.fill('#password', 'zz-approval-reviewer@2026');
   await page.click('#sign-in');
   await page.waitForURL((url) => url.origin === platform && url.pathname === '/tasks');
   expect(await page.textContent('body')).toContain('王建国');
-  await screenshot(page, SUITE, '04-signed-in');
+  await e2e.screenshot(page, '04-signed-in');
 
-  const session = (await page.context().cookies(t.url)).find((c) => c.name === 'session')!;
+  const session = (await page.context().cookies(e2e.t.url)).find((c) => c.name === 'session')!;
   expect(session.httpOnly).toBe(true);
   expect(session.sameSite).toBe('Lax');
   expect(session.secure).toBe(false); // http here; Secure when served over https
   // The page's scripts cannot read it.
   expect(await page.evaluate(() => document.cookie)).not.toContain('session=');
 
-  const logins = await t
+  const logins = await e2e.t
     .em()
     .find(AuditEvent, { actorUsername: 'zz-approval-reviewer', action: 'auth.login' });
   expect(logins.map((e) => [e.outcome, e.details.via])).toEqual([['success', 'oidc']]);
@@ -68,8 +55,8 @@ it('signs in through the embedded OIDC provider with a password, and signs out',
   // 退出: the session is gone, and a signed-in page goes back to the login page.
   await page.click('form[action="/logout"] button');
   await page.waitForURL((url) => url.pathname === '/login');
-  expect((await page.context().cookies(t.url)).some((c) => c.name === 'session')).toBe(false);
-  await page.goto(`${t.url}/tasks`);
+  expect((await page.context().cookies(e2e.t.url)).some((c) => c.name === 'session')).toBe(false);
+  await page.goto(`${e2e.t.url}/tasks`);
   await page.waitForURL((url) => url.pathname === '/login');
-  await screenshot(page, SUITE, '05-signed-out');
+  await e2e.screenshot(page, '05-signed-out');
 });

@@ -4,27 +4,15 @@
  * imprint and certificate.
  * Screenshots go to test-artifacts/e2e-seal-application/.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SealApplication, Task } from '../../db/entities';
-import { launchChromium, loginPage, screenshot } from '../support/browser';
+import { useBrowserPlatform } from '../support/browser';
 import { svgImprint } from '../support/fixtures';
 import { saveAndPublishFlow } from '../support/flows';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
-const SUITE = 'e2e-seal-application';
-let t: TestPlatform;
-let browser: Browser;
+const e2e = useBrowserPlatform('e2e-seal-application');
 
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
-
-const loginAs = (username: string): Promise<Page> => loginPage(browser, t.url, username);
+const loginAs = (username: string): Promise<Page> => e2e.login(username);
 
 it('applicant submits in the UI; the county reviewer sees it in 待办 and approves it there', async () => {
   // The applicant.
@@ -33,7 +21,7 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   await applicant.waitForURL('**/home');
   await applicant.click('#mainnav >> text=我的申请');
   await applicant.waitForURL('**/seal-applications');
-  await screenshot(applicant, SUITE, '01-applications-empty');
+  await e2e.screenshot(applicant, '01-applications-empty');
   await applicant.click('text=申请电子印章');
   await applicant.waitForURL('**/seal-applications/new');
 
@@ -46,8 +34,8 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
   await applicant.waitForSelector('.flash.error');
   expect(await applicant.textContent('.flash.error')).toContain('印模图片：请选择印模图片');
-  expect(await t.em().count(SealApplication, {})).toBe(0);
-  await screenshot(applicant, SUITE, '02-form-error');
+  expect(await e2e.t.em().count(SealApplication, {})).toBe(0);
+  await e2e.screenshot(applicant, '02-form-error');
 
   // Issue 18 Build 5: the standard round imprint offered beside the upload (the unit's name along the ring).
   await applicant.fill('#widthMm', '40');
@@ -61,12 +49,12 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(await applicant.$eval('#imprint', (input) => (input as HTMLInputElement).files![0]!.name)).toBe(
     'standard-imprint.svg',
   );
-  await screenshot(applicant, SUITE, '03-form-filled');
+  await e2e.screenshot(applicant, '03-form-filled');
   await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
   await applicant.waitForURL(/\/seal-applications\/[0-9a-f-]{36}/);
   expect(await applicant.textContent('.flash.ok')).toContain('申请已提交');
   expect(await applicant.textContent('.step.current')).toContain('泽州县行政审批服务管理局');
-  await screenshot(applicant, SUITE, '04-application-submitted');
+  await e2e.screenshot(applicant, '04-application-submitted');
   const applicationId = applicant.url().split('/').pop()!.split('?')[0]!;
   const processKey = `approval-seal_application-${applicationId}`;
   expect(await applicant.getAttribute('#approval-link', 'href')).toBe(`/approvals/${processKey}`);
@@ -86,13 +74,13 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(rowText).toContain('电子印章申请');
   expect(rowText).toMatch(/\d{1,2}月\d{1,2}日 24:00/);
   expect(rowText).toContain('剩余');
-  await screenshot(reviewer, SUITE, '05-reviewer-inbox');
+  await e2e.screenshot(reviewer, '05-reviewer-inbox');
   await row.locator('text=办理').click();
   await reviewer.waitForURL(`**/approvals/${processKey}`);
   expect(await reviewer.textContent('.step.current')).toContain('本级印章管理部门审核');
   await reviewer.locator('a.action-open', { hasText: /^同意$/ }).click();
   await reviewer.locator('dialog.action[open] textarea[name=comment]').fill('材料齐全，同意报市级审核。');
-  await screenshot(reviewer, SUITE, '06-reviewer-approval-page');
+  await e2e.screenshot(reviewer, '06-reviewer-approval-page');
   await reviewer.locator('button', { hasText: '确认同意' }).click();
   await reviewer.waitForSelector('.flash.ok');
   expect(await reviewer.textContent('.flash.ok')).toContain('已同意');
@@ -100,14 +88,14 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   expect(await reviewer.textContent('.step.current')).toContain('上一级印章管理部门审核');
   expect(await reviewer.textContent('#current-tasks')).toContain('晋城市行政审批服务管理局');
   expect(await reviewer.locator('.action-panel').count()).toBe(0);
-  await screenshot(reviewer, SUITE, '07-reviewer-approved');
+  await e2e.screenshot(reviewer, '07-reviewer-approved');
 
   // 已办 lists it; 待办 no longer does.
-  await reviewer.goto(`${t.url}/tasks?box=done`);
+  await reviewer.goto(`${e2e.t.url}/tasks?box=done`);
   expect(await reviewer.textContent('#task-list')).toContain('泽州县市场监督管理局合同专用章');
-  await reviewer.goto(`${t.url}/tasks`);
+  await reviewer.goto(`${e2e.t.url}/tasks`);
   expect(await reviewer.locator('#task-list').count()).toBe(0);
-  const county = await t.em().findOneOrFail(Task, {
+  const county = await e2e.t.em().findOneOrFail(Task, {
     workflowId: processKey,
     stepIndex: 0,
   });
@@ -116,18 +104,18 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
   // City and province approve on the approval page in their own sessions; the applicant then sees the seal.
   for (const username of ['jc-approval-reviewer', 'sx-seal-reviewer']) {
     const page = await loginAs(username);
-    await page.goto(`${t.url}/seal-applications/${applicationId}`);
+    await page.goto(`${e2e.t.url}/seal-applications/${applicationId}`);
     await page.click('#approval-link');
     await page.waitForURL(`**/approvals/${processKey}`);
     await page.locator('a.action-open', { hasText: /^同意$/ }).click();
     await page.locator('button', { hasText: '确认同意' }).click();
     await page.waitForSelector('.flash.ok');
   }
-  await t.platform.temporal.workflow.getHandle(`seal-application-${applicationId}`).result();
-  await applicant.goto(`${t.url}/seal-applications/${applicationId}`);
+  await e2e.t.platform.temporal.workflow.getHandle(`seal-application-${applicationId}`).result();
+  await applicant.goto(`${e2e.t.url}/seal-applications/${applicationId}`);
   expect(await applicant.textContent('#timeline')).toContain('材料齐全，同意报市级审核。');
   expect(await applicant.locator('.step.done').count()).toBe(3);
-  await screenshot(applicant, SUITE, '08-application-approved');
+  await e2e.screenshot(applicant, '08-application-approved');
   await applicant.click('#seal-link');
   await applicant.waitForSelector('#cert-serial', { state: 'attached' });
   expect(await applicant.textContent('#seal-validity')).toContain('与绑定的机构数字证书有效期一致');
@@ -136,11 +124,11 @@ it('applicant submits in the UI; the county reviewer sees it in 待办 and appro
     (img) => (img as HTMLImageElement).naturalWidth > 0,
   );
   expect(imprintLoaded).toBe(true);
-  await screenshot(applicant, SUITE, '09-seal-detail');
+  await e2e.screenshot(applicant, '09-seal-detail');
 });
 
 it('under a flow whose step the applicant staffs, the form shows the flow and takes the chosen approvers and CC', async () => {
-  const saved = await saveAndPublishFlow(t, {
+  const saved = await saveAndPublishFlow(e2e.t, {
     kind: 'seal_application',
     name: '自选审核人的印章申请',
     organisationId: 'zz-amr',
@@ -156,7 +144,7 @@ it('under a flow whose step the applicant staffs, the form shows the flow and ta
   });
   expect(saved.status).toBe('active');
   const applicant = await loginAs('zz-amr-clerk');
-  await applicant.goto(`${t.url}/seal-applications/new`);
+  await applicant.goto(`${e2e.t.url}/seal-applications/new`);
   expect(await applicant.textContent('fieldset.flow-preview')).toContain('自选审核人的印章申请');
   expect(await applicant.textContent('fieldset.flow-preview')).toContain('市级审核');
   await applicant.selectOption('#kind', 'business');
@@ -172,15 +160,15 @@ it('under a flow whose step the applicant staffs, the form shows the flow and ta
   await applicant.check('input[name="approvers.pick"][value="zz-approval-reviewer3"]');
   await applicant.check('input[name="approvers.pick"][value="zz-approval-leader"]');
   await applicant.check('input[name="cc"][value="zz-approval-supervisor"]');
-  await screenshot(applicant, SUITE, '10-form-with-chosen-approvers');
+  await e2e.screenshot(applicant, '10-form-with-chosen-approvers');
   await applicant.click('form[action="/seal-applications/new"] button[type=submit]');
   await applicant.waitForURL(/\/seal-applications\/[0-9a-f-]{36}/);
   const applicationId = applicant.url().split('/').pop()!.split('?')[0]!;
-  const tasks = await t.em().find(Task, { processId: applicationId }, { orderBy: { id: 'asc' } });
+  const tasks = await e2e.t.em().find(Task, { processId: applicationId }, { orderBy: { id: 'asc' } });
   expect(tasks.map((x) => x.assigneeUserId).sort()).toEqual([
     'user-zz-approval-leader',
     'user-zz-approval-reviewer3',
   ]);
-  const cc = (await t.call('GET', '/api/tasks?box=cc', { as: 'zz-approval-supervisor' })).body.items;
+  const cc = (await e2e.t.call('GET', '/api/tasks?box=cc', { as: 'zz-approval-supervisor' })).body.items;
   expect(cc.some((x: { processId: string }) => x.processId === applicationId)).toBe(true);
 });

@@ -4,32 +4,19 @@
  * offered; the public status page shows the loss without a login.
  * Screenshots go to test-artifacts/e2e-seal-status/.
  */
-import type { Browser } from 'playwright-core';
 import { Seal } from '../../db/entities';
-import { launchChromium, loginPage, newPage, screenshot } from '../support/browser';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import { newPage, useBrowserPlatform } from '../support/browser';
 import { makeTestSeal } from '../support/seals';
 
-const SUITE = 'e2e-seal-status';
-let t: TestPlatform;
-let browser: Browser;
-
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const e2e = useBrowserPlatform('e2e-seal-status');
 
 it('issue 12 Build 7: reports a seal lost on the seal page; suspended at once, shown publicly', async () => {
-  const sealId = await makeTestSeal(t, 'business', '泽州县市场监督管理局档案专用章');
-  const page = await loginPage(browser, t.url, 'zz-amr-clerk');
-  await page.goto(`${t.url}/seals/${sealId}`);
+  const sealId = await makeTestSeal(e2e.t, 'business', '泽州县市场监督管理局档案专用章');
+  const page = await e2e.login('zz-amr-clerk');
+  await page.goto(`${e2e.t.url}/seals/${sealId}`);
   await page.waitForSelector('#seal-loss-form');
   expect(await page.textContent('#seal-status-now')).toContain('有效');
-  await screenshot(page, SUITE, '01-seal-active');
+  await e2e.screenshot(page, '01-seal-active');
 
   await page.fill('#seal-loss-form textarea[name=reason]', '保管人外出时存放印章密钥的介质遗失');
   await page.click('#seal-loss-form button[type=submit]');
@@ -42,14 +29,14 @@ it('issue 12 Build 7: reports a seal lost on the seal page; suspended at once, s
   expect(await page.$('#seal-loss-form')).toBeNull();
   expect(await page.$('#seal-cancel-form')).not.toBeNull();
   expect(await page.$('#seal-restore-form')).not.toBeNull();
-  await screenshot(page, SUITE, '02-seal-lost');
-  const seal = await t.em().findOneOrFail(Seal, { id: sealId }, { disableIdentityMap: true });
+  await e2e.screenshot(page, '02-seal-lost');
+  const seal = await e2e.t.em().findOneOrFail(Seal, { id: sealId }, { disableIdentityMap: true });
   expect(seal.status).toBe('lost');
 
-  const visitor = await newPage(browser);
-  const res = await visitor.goto(`${t.url}/seals/status/${seal.esId}`);
+  const visitor = await newPage(e2e.browser);
+  const res = await visitor.goto(`${e2e.t.url}/seals/status/${seal.esId}`);
   expect(res?.status()).toBe(200);
   expect(await visitor.textContent('#seal-status')).toContain('已挂失');
   expect(await visitor.textContent('#seal-status-history')).toMatch(/挂失\s*已挂失/);
-  await screenshot(visitor, SUITE, '03-public-status');
+  await e2e.screenshot(visitor, '03-public-status');
 });

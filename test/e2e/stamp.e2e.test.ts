@@ -7,37 +7,24 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import { CertificateAuthority } from '../../db/entities';
 import { CA_ID } from '../../usecases/certificate-store';
-import { ARTIFACTS, launchChromium, loginPage, screenshot } from '../support/browser';
+import { DESK_VIEWPORT, PHONE_VIEWPORT, useBrowserPlatform } from '../support/browser';
 import { pdfFirstPagePng } from '../support/documents';
 import { pdfsig, pyhanko } from '../support/pades-validators';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 import { makeTestSeal } from '../support/seals';
 import { contractPdf, grant, imprintOnPage } from '../support/stamping';
 
-const SUITE = 'e2e-stamp';
-let t: TestPlatform;
-let browser: Browser;
-
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const e2e = useBrowserPlatform('e2e-stamp');
 
 it('uploads a PDF, drags the imprint into place, downloads the stamped file, which validates, shows the imprint there and verifies on the public page', async () => {
-  const sealId = await makeTestSeal(t, 'business', '泽州县市场监督管理局合同专用章');
-  const original = await contractPdf('Procurement contract (browser)');
-  await grant(t, sealId, 'zz-amr-clerk', original);
-  const caPem = (await t.em().findOneOrFail(CertificateAuthority, { id: CA_ID })).certificatePem;
+  const sealId = await makeTestSeal(e2e.t, 'business', '泽州县市场监督管理局合同专用章');
+  const original = await contractPdf('Procurement contract (e2e.browser)');
+  await grant(e2e.t, sealId, 'zz-amr-clerk', original);
+  const caPem = (await e2e.t.em().findOneOrFail(CertificateAuthority, { id: CA_ID })).certificatePem;
 
-  const page = await loginPage(browser, t.url, 'zz-amr-clerk');
-  await page.goto(`${t.url}/seals/${sealId}/stamp`);
+  const page = await e2e.login('zz-amr-clerk');
+  await page.goto(`${e2e.t.url}/seals/${sealId}/stamp`);
   await page.waitForSelector('#stamp-form');
   expect(await page.textContent('#authorisationId')).toContain('政府采购合同');
   await page.setInputFiles('#document', {
@@ -47,7 +34,7 @@ it('uploads a PDF, drags the imprint into place, downloads the stamped file, whi
   });
   // Placing by dragging the imprint frame on the rendered page preview (A4: 210 × 297 mm) to (60 mm, 80 mm).
   await page.waitForSelector('#stamp-sheet[data-ready=true]');
-  await screenshot(page, SUITE, '01-preview');
+  await e2e.screenshot(page, '01-preview');
   const sheet = (await page.locator('#stamp-sheet').boundingBox())!;
   const at = (xMm: number, yMm: number) =>
     [sheet.x + (xMm / 210) * sheet.width, sheet.y + (yMm / 297) * sheet.height] as const;
@@ -60,7 +47,7 @@ it('uploads a PDF, drags the imprint into place, downloads the stamped file, whi
   const yMm = Number(await page.inputValue('#yMm'));
   expect(xMm).toBeCloseTo(60, -0.5); // within a pixel of the preview
   expect(yMm).toBeCloseTo(80, -0.5);
-  await screenshot(page, SUITE, '01-placed');
+  await e2e.screenshot(page, '01-placed');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.click('#stamp-form button[type=submit]'),
@@ -77,15 +64,15 @@ it('uploads a PDF, drags the imprint into place, downloads the stamped file, whi
   });
 
   const rendered = await pdfFirstPagePng(stamped);
-  mkdirSync(path.join(ARTIFACTS, SUITE), { recursive: true });
-  writeFileSync(path.join(ARTIFACTS, SUITE, '02-stamped-page.png'), rendered);
+  mkdirSync(e2e.dir, { recursive: true });
+  writeFileSync(path.join(e2e.dir, '02-stamped-page.png'), rendered);
   const imprint = imprintOnPage(rendered, 150);
   expect(imprint!.xMm).toBeCloseTo(xMm, 0);
   expect(imprint!.yMm).toBeCloseTo(yMm, 0);
 
   // SM-11: anyone, without a login, verifies the downloaded file on the public page (linked from /verify).
-  const visitor = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  await visitor.goto(`${t.url}/verify`);
+  const visitor = await e2e.browser.newPage({ viewport: PHONE_VIEWPORT });
+  await visitor.goto(`${e2e.t.url}/verify`);
   await visitor.click('#verify-pdf-link');
   await visitor.setInputFiles('#document', {
     name: '政府采购合同（已盖章）.pdf',
@@ -100,13 +87,13 @@ it('uploads a PDF, drags the imprint into place, downloads the stamped file, whi
   expect(report).toContain('泽州县市场监督管理局合同专用章');
   expect(report).toContain('可信时间戳');
   expect(report).toContain('未修改（签章覆盖整个文件）');
-  await screenshot(visitor, SUITE, '04-verified-390');
-  await visitor.setViewportSize({ width: 1366, height: 900 });
-  await screenshot(visitor, SUITE, '05-verified-1366');
+  await e2e.screenshot(visitor, '04-verified-390');
+  await visitor.setViewportSize(DESK_VIEWPORT);
+  await e2e.screenshot(visitor, '05-verified-1366');
   await visitor.close();
 
   // The authorisation is used up: the page says there is none left to use.
-  await page.goto(`${t.url}/seals/${sealId}/stamp`);
+  await page.goto(`${e2e.t.url}/seals/${sealId}/stamp`);
   expect(await page.textContent('main, body')).toContain('您没有该印章可用的用印授权');
-  await screenshot(page, SUITE, '03-used-up');
+  await e2e.screenshot(page, '03-used-up');
 });

@@ -5,26 +5,13 @@
  * submits a rectification report; the supervisor accepts it. The SLA dashboard (/supervision/sla) counts the open
  * order before and after. Screenshots go to test-artifacts/e2e-supervision/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, loginPage, screenshot } from '../support/browser';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import type { Page } from 'playwright-core';
+import { DESK, PHONE, useBrowserPlatform } from '../support/browser';
 
-const SUITE = 'e2e-supervision';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
 const SUPERVISOR = 'zz-approval-supervisor';
 const DESIGNATED = 'zz-amr-issuer';
-let t: TestPlatform;
-let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const e2e = useBrowserPlatform('e2e-supervision');
 
 async function expectNoHorizontalOverflow(page: Page) {
   const { scroll, client } = await page.evaluate(() => ({
@@ -37,7 +24,7 @@ async function expectNoHorizontalOverflow(page: Page) {
 /** Keeps a screenshot of a page whose text is whole: no unrendered values. */
 async function keep(page: Page, name: string) {
   expect(await page.textContent('main')).not.toMatch(/\[object Object\]|undefined|null|NaN/);
-  await screenshot(page, SUITE, name);
+  await e2e.screenshot(page, name);
 }
 
 /** Runs `step`; on failure keeps a screenshot and reports where the page was and what it showed. */
@@ -45,7 +32,7 @@ async function step<T>(page: Page, name: string, run: () => Promise<T>): Promise
   try {
     return await run();
   } catch (err) {
-    await screenshot(page, SUITE, `failed-${name}`);
+    await e2e.screenshot(page, `failed-${name}`);
     const shown = await page.textContent('main').catch(() => '');
     throw new Error(`${name}: ${(err as Error).message}\nat ${page.url()}: ${shown}`);
   }
@@ -53,7 +40,7 @@ async function step<T>(page: Page, name: string, run: () => Promise<T>): Promise
 
 /** The rectification row of the SLA dashboard: open and overdue counts. */
 async function slaRectification(page: Page) {
-  await page.goto(`${t.url}/supervision/sla`);
+  await page.goto(`${e2e.t.url}/supervision/sla`);
   const row = page.locator('tr[data-kind="rectification"]');
   return {
     open: Number(await row.locator('.open-count').textContent()),
@@ -63,28 +50,28 @@ async function slaRectification(page: Page) {
 
 it('a supervisor runs supervision and orders rectification; the designated person reports; the supervisor accepts; the SLA dashboard counts it', async () => {
   // Setup through the API: the unit's designated person (LM-24), and a simulated request in which paper was demanded.
-  const designate = await t.call('PUT', '/api/organisations/zz-amr/designated-staff', {
+  const designate = await e2e.t.call('PUT', '/api/organisations/zz-amr/designated-staff', {
     as: 'zz-amr-leader',
     body: { responsible: DESIGNATED },
   });
   expect(designate.status).toBe(200);
-  const simulated = await t.call('POST', '/api/supervision/simulated-requests', {
+  const simulated = await e2e.t.call('POST', '/api/supervision/simulated-requests', {
     as: SUPERVISOR,
     body: { organisationId: 'zz-amr', serviceItem: '食品经营许可（新办）', paperDemanded: true },
   });
   expect(simulated.status).toBe(201);
 
-  const supervisor = await loginPage(browser, t.url, SUPERVISOR, DESKTOP);
+  const supervisor = await e2e.login(SUPERVISOR, DESK);
   const before = await slaRectification(supervisor);
   await keep(supervisor, '01-sla-before');
 
   // The supervisor runs supervision from the page; the paper finding appears, new.
-  await supervisor.goto(`${t.url}/supervision/findings`);
+  await supervisor.goto(`${e2e.t.url}/supervision/findings`);
   await step(supervisor, 'run', async () => {
     await supervisor.click('#run-form button[type="submit"]');
     await supervisor.waitForSelector('#finding-list');
   });
-  const found = await t.call('GET', '/api/supervision/findings?organisationId=zz-amr&kind=paper', {
+  const found = await e2e.t.call('GET', '/api/supervision/findings?organisationId=zz-amr&kind=paper', {
     as: SUPERVISOR,
   });
   expect(found.body.items).toHaveLength(1);
@@ -113,7 +100,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
 
   // The supervisor extends the deadline once, with a reason: on a phone the form fits; without a reason the
   // refusal is shown beside the field; with one the deadline moves and the form is gone.
-  const phone = await loginPage(browser, t.url, SUPERVISOR, PHONE);
+  const phone = await e2e.login(SUPERVISOR, PHONE);
   await phone.goto(orderUrl);
   await phone.waitForSelector('#extend-form');
   await expectNoHorizontalOverflow(phone);
@@ -145,8 +132,8 @@ it('a supervisor runs supervision and orders rectification; the designated perso
   await keep(supervisor, '04-sla-with-order');
 
   // The designated person, on a phone: the unit's orders, the order, the report.
-  const unit = await loginPage(browser, t.url, DESIGNATED, PHONE);
-  await unit.goto(`${t.url}/rectification-orders`);
+  const unit = await e2e.login(DESIGNATED, PHONE);
+  await unit.goto(`${e2e.t.url}/rectification-orders`);
   await step(unit, 'unit-list', async () => {
     await unit.click(`#order-list tr[data-order-id="${orderId}"] a`);
     await unit.waitForSelector('#report-form');
@@ -185,7 +172,7 @@ it('a supervisor runs supervision and orders rectification; the designated perso
     ['11-sla-phone', '/supervision/sla'],
     ['12-orders-phone', '/rectification-orders'],
   ]) {
-    await phone.goto(`${t.url}${url}`);
+    await phone.goto(`${e2e.t.url}${url}`);
     await expectNoHorizontalOverflow(phone);
     await keep(phone, name);
   }

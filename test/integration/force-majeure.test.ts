@@ -21,7 +21,7 @@ import {
   FOOD_BUSINESS_CODE,
   foodBusinessBody,
 } from '../support/licences';
-import type { TestPlatform } from '../support/platform';
+import { formPost, type TestPlatform } from '../support/platform';
 import { startTimeSkippingPlatform, TimeSkippingPlatform } from '../support/time-skipping-platform';
 
 let rig: TimeSkippingPlatform;
@@ -239,11 +239,6 @@ describe('LM-11 force majeure on the time-skipping server: acknowledgement, clea
 });
 
 describe('LM-11 force majeure through the pages', () => {
-  const form = (fields: Array<[string, string]>) => ({
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-
   it('the unit reports on the form, the management unit acknowledges, the unit clears; the page shows the backlog deadline', async () => {
     const page = await t.call('GET', '/force-majeure', { as: 'zz-amr-issuer' });
     expect(page.status).toBe(200);
@@ -252,7 +247,7 @@ describe('LM-11 force majeure through the pages', () => {
     const since = new Date(Date.now() - 20 * 60_000 + 8 * 3600_000).toISOString().slice(0, 16);
     const reported = await t.call('POST', '/force-majeure', {
       as: 'zz-amr-issuer',
-      ...form([
+      ...formPost([
         ['failure', '机房停电，证照生成服务中断'],
         ['since', since],
         ['typeCodes', FOOD_BUSINESS_CODE],
@@ -277,7 +272,7 @@ describe('LM-11 force majeure through the pages', () => {
     );
     const ack = await t.call('POST', `${url}/acknowledge`, {
       as: 'zz-approval-supervisor',
-      ...form([['comment', '已知悉，请尽快恢复']]),
+      ...formPost([['comment', '已知悉，请尽快恢复']]),
     });
     expect(ack.status).toBe(303);
     const seen = await t.call('GET', url, { as: 'zz-amr-issuer' });
@@ -288,7 +283,7 @@ describe('LM-11 force majeure through the pages', () => {
     // The unit reports the fault cleared; the page shows the backlog and its deadline from the calendar.
     const cleared = await t.call('POST', `${url}/clear`, {
       as: 'zz-amr-issuer',
-      ...form([['backlogCaseIds', 'ZZ-FM-PAGE-1\nZZ-FM-PAGE-2']]),
+      ...formPost([['backlogCaseIds', 'ZZ-FM-PAGE-1\nZZ-FM-PAGE-2']]),
     });
     expect(cleared.status).toBe(303);
     const json = (await t.call('GET', `/api/force-majeure-incidents/${id}`, { as: 'zz-amr-issuer' })).body;

@@ -12,7 +12,7 @@ import { approvalWorkflowId } from '../../domain/approval';
 import { Task } from '../../db/entities';
 import { approvalHelpers, step } from '../support/approvals';
 import { randomUscc, withWrongCheck } from '../support/licences';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import { formPost, startTestPlatform, TestPlatform } from '../support/platform';
 import { makeTestSeal } from '../support/seals';
 
 let t: TestPlatform;
@@ -377,5 +377,81 @@ describe('a person who leaves or moves (Build 3)', () => {
       body: { reason: '离职' },
     });
     expect(again.status).toBe(409);
+  });
+});
+
+describe('the 机构与人员 pages’ forms', () => {
+  const post = (path: string, fields: Array<[string, string]>) =>
+    t.call<string>('POST', path, { as: 'zz-admin', ...formPost(fields) });
+
+  it('each form posts through the services and goes 303 to the unit’s or the person’s page', async () => {
+    const uscc = randomUscc();
+    const created = await post('/organisations', [
+      ['name', '泽州县政务数据中心'],
+      ['uscc', uscc],
+      ['jurisdictionId', ZEZHOU],
+      ['functions', 'using_unit'],
+    ]);
+    expect(created.status).toBe(303);
+    const unitUrl = created.headers.get('location')!;
+    expect(unitUrl).toMatch(/^\/organisations\/[^/]+$/);
+    const unitId = decodeURIComponent(unitUrl.split('/').pop()!);
+    expect((await t.em().fork().findOneOrFail(Organisation, { id: unitId })).name).toBe('泽州县政务数据中心');
+
+    // The unit page's edit form sends the name and the USCC as they stand, changed or not.
+    const edited = await post(`${unitUrl}/edit`, [
+      ['name', '泽州县政务数据服务中心'],
+      ['uscc', uscc],
+      ['functions', 'using_unit'],
+      ['functions', 'issuing_unit'],
+      ['reason', '更名'],
+    ]);
+    expect([edited.status, edited.headers.get('location')]).toEqual([303, unitUrl]);
+    const unit = (await t.call('GET', `/api/organisations/${unitId}`, { as: 'zz-admin' })).body;
+    expect(unit).toMatchObject({ name: '泽州县政务数据服务中心', functions: ['using_unit', 'issuing_unit'] });
+
+    const added = await post(`${unitUrl}/people`, [
+      ['username', 'zz-data-clerk'],
+      ['displayName', '数据中心经办人'],
+      ['oidcSubject', `sub-${randomUUID()}`],
+      ['roles', 'licence_verifier'],
+    ]);
+    expect(added.status).toBe(303);
+    const personUrl = added.headers.get('location')!;
+    expect(personUrl).toMatch(/^\/people\/[^/]+$/);
+    const personId = decodeURIComponent(personUrl.split('/').pop()!);
+
+    const moved = await post(`${personUrl}/edit`, [
+      ['organisationId', 'zz-amr'],
+      ['roles', 'seal_applicant'],
+      ['reason', '调岗'],
+    ]);
+    expect([moved.status, moved.headers.get('location')]).toEqual([303, personUrl]);
+    const deactivated = await post(`${personUrl}/deactivate`, [['reason', '离职']]);
+    expect([deactivated.status, deactivated.headers.get('location')]).toEqual([303, personUrl]);
+    const person = await t.em().fork().findOneOrFail(AppUser, { id: personId });
+    expect([person.organisationId, person.active]).toEqual(['zz-amr', false]);
+
+    const closed = await post(`${unitUrl}/close`, [['reason', '职能并入']]);
+    expect([closed.status, closed.headers.get('location')]).toEqual([303, unitUrl]);
+    expect((await t.call('GET', `/api/organisations/${unitId}`, { as: 'zz-admin' })).body.closed).toBe(true);
+  });
+
+  it('a refused form shows the reason in Chinese on the error page, and nothing is written', async () => {
+    const before = await t.em().fork().count(Organisation, {});
+    const refused = await post('/organisations', [
+      ['name', '泽州县政务数据中心'],
+      ['uscc', withWrongCheck(randomUscc())],
+      ['jurisdictionId', ZEZHOU],
+      ['functions', 'using_unit'],
+    ]);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(refused.body).toMatch(/校验位/);
+    expect(await t.em().fork().count(Organisation, {})).toBe(before);
+
+    const elsewhere = await post('/organisations/gp-amr/close', [['reason', '职能并入']]);
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body).toContain('无权访问');
   });
 });

@@ -10,7 +10,7 @@ import type { VerificationReport } from '../../domain/licence-verification';
 import { CaMaterial, createCertificateAuthority, issueOrganisationCertificate } from '../../pki/certificates';
 import type { LicenceExport } from '../../pki/licence-document';
 import { CERTIFICATE_VALIDITY, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
-import { startTestPlatform, TestPlatform } from '../support/platform';
+import { formPost, startTestPlatform, TestPlatform } from '../support/platform';
 import { makeSeal, sealedLicence } from '../support/sm2-licences';
 
 const PROVINCIAL = '山西省电子政务数字证书认证中心（测试）';
@@ -173,5 +173,41 @@ describe('trust list administered (issue 20 Build 3)', () => {
       ['trust_anchor.import', sm2Anchor!.id, 'jc-admin'],
       ['trust_anchor.remove', rsaAnchor!.id, 'jc-admin'],
     ]);
+  });
+
+  it('the page’s forms import and remove an anchor, each going 303 back to the list; a refusal shows in Chinese', async () => {
+    const ca = createCertificateAuthority('邻市电子印章系统（页面测试）', CERTIFICATE_VALIDITY.notBefore);
+    const post = (path: string, fields: Array<[string, string]>) =>
+      t.call<string>('POST', path, { as: 'jc-admin', ...formPost(fields) });
+    const before = await stored();
+    const refused = await post('/trust-anchors', [
+      ['name', '邻市电子印章系统'],
+      ['kind', 'regional_seal_platform'],
+      ['certificatePem', 'x'],
+    ]);
+    const api = await t.call('POST', '/api/trust-anchors', {
+      as: 'jc-admin',
+      body: {
+        anchors: [{ name: '邻市电子印章系统', kind: 'regional_seal_platform', certificatePem: 'x\n' }],
+      },
+    });
+    expect([refused.status, api.status]).toEqual([400, 400]);
+    expect(refused.body).toContain(api.body.error.message);
+    expect(await stored()).toBe(before);
+
+    const imported = await post('/trust-anchors', [
+      ['name', '邻市电子印章系统'],
+      ['kind', 'regional_seal_platform'],
+      ['certificatePem', ca.certificatePem.replace(/\n/g, '\r\n')],
+    ]);
+    expect([imported.status, imported.headers.get('location')]).toEqual([303, '/trust-anchors']);
+    const listed = await t.call('GET', '/api/trust-anchors', { as: 'jc-admin' });
+    const added = listed.body.items.find((a: { name: string }) => a.name === '邻市电子印章系统');
+    expect(added).toMatchObject({ kind: 'regional_seal_platform', importedBy: 'jc-admin' });
+
+    const removed = await post(`/trust-anchors/${added.id}/remove`, []);
+    expect([removed.status, removed.headers.get('location')]).toEqual([303, '/trust-anchors']);
+    const after = await t.call('GET', '/api/trust-anchors', { as: 'jc-admin' });
+    expect(after.body.items.map((a: { id: string }) => a.id)).not.toContain(added.id);
   });
 });

@@ -41,6 +41,14 @@ export interface TestPlatform {
   ): Promise<HttpResult<T>>;
 }
 
+/** A page form's fields as `call` options: urlencoded, a name repeated for a list, as a browser posts them. */
+export function formPost(fields: Array<[string, string]>): { headers: Record<string, string>; body: string } {
+  return {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
 export async function startTestPlatform(
   options: {
     runWorker?: boolean;
