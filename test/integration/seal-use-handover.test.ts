@@ -88,7 +88,13 @@ describe('a leaving person’s standing licence-signing authorisations (SM-12)',
     const businessHandover = byAuthorisation.get(business.authorisationId)!;
     const foodHandover = byAuthorisation.get(food.authorisationId)!;
     expect((await decide('zz-admin', businessHandover, { decision: 'keep' })).status).toBe(403);
-    expect((await decide('zz-amr-deputy', businessHandover, { decision: 'revoke' })).status).toBe(403);
+    expect(
+      (await decide('zz-amr-deputy', businessHandover, { decision: 'revoke', comment: '不再需要' })).status,
+    ).toBe(403);
+    // A revocation without a reason is refused at the edge, naming the field.
+    const reasonless = await decide('zz-amr-leader', businessHandover, { decision: 'revoke' });
+    expect(reasonless.status).toBe(400);
+    expect(reasonless.body.error.details).toEqual([expect.objectContaining({ field: 'comment' })]);
     const outsider = await decide('zz-amr-leader', businessHandover, {
       decision: 'keep',
       grantee: 'zz-admin',
