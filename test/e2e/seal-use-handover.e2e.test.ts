@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { SealUseAuthorisation, SealUseHandover } from '../../db/seal-use-entities';
 import { launchChromium, loginPage, screenshot } from '../support/browser';
 import { BUSINESS_LICENCE_CODE, grantLicenceSealUse } from '../support/licences';
+import { textProblems } from '../support/page-check';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 const SUITE = 'e2e-seal-use-handover';
@@ -22,6 +23,9 @@ afterAll(async () => {
   await browser?.close();
   await t?.stop();
 });
+
+/** The page-check crawler's text rules (no English, no `undefined`…) on what the page shows. */
+const shownProblems = async (page: Page) => textProblems(await page.evaluate(() => document.body.innerText));
 
 const overflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -53,6 +57,7 @@ it('the leader keeps a leaving person’s licence-signing authorisation for a ch
   expect(await page.textContent('#handover-usable')).toContain('仍可用于平台签发证照');
   expect(await page.textContent('#handover-due')).toMatch(/\d+月\d+日 24:00/);
   expect(await overflow(page)).toBeLessThanOrEqual(0);
+  expect(await shownProblems(page)).toEqual([]);
   await screenshot(page, SUITE, '02-handover-phone');
 
   // 保留授权 opens the modal dialog; the list offers only eligible people.
@@ -69,6 +74,7 @@ it('the leader keeps a leaving person’s licence-signing authorisation for a ch
   expect(await page.textContent('#handover-decision')).toContain('保留授权，交由马红使用');
   expect(await page.textContent('.flash')).toContain('已保留授权');
   expect(await overflow(page)).toBeLessThanOrEqual(0);
+  expect(await shownProblems(page)).toEqual([]);
   await screenshot(page, SUITE, '04-decided-phone');
   const a = await t
     .em()
