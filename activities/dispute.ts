@@ -5,7 +5,6 @@
  */
 import { Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InAppNotice } from '../db/approval-entities';
 import { AuditActor, recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { calendarCacheOf } from '../db/calendar';
 import { Dispute, DisputeBreach, DisputeEvent } from '../db/dispute-entities';
@@ -15,7 +14,6 @@ import type { Orm } from '../db/orm';
 import { usersWithRole } from '../db/users';
 import type { UserRef } from '../domain/approval';
 import { reminderPlan } from '../domain/approval-reminders';
-import { timeLeftMs } from '../domain/calendar';
 import {
   BREACH_LABELS,
   DISPUTE_MARKER_LABEL,
@@ -29,8 +27,9 @@ import {
 } from '../domain/dispute';
 import { INBOX_KIND_LABELS } from '../domain/inbox';
 import type { Mailer } from '../mail/mailer';
-import { deadlineText, timeLeftText } from '../presentation/deadline-text';
+import { deadlineText } from '../presentation/deadline-text';
 import { sendMailOnce } from './mail';
+import { remindTaskHolders, TASK_REMINDER_HEADLINE } from './task-reminder';
 
 export interface DisputeActivities {
   markDispute(req: {
@@ -344,58 +343,30 @@ export function createDisputeActivities(deps: DisputeActivityDeps): DisputeActiv
   };
 }
 
-const REMINDER_HEADLINE = '待办任务办理时限提醒';
-
-/** The engine's reminder (its e-mail template and in-app notice, as activities/approval.ts sends them). */
+/** The engine's reminder to the task's holders (activities/task-reminder.ts). */
 async function remindHolders(
   em: EntityManager,
   deps: DisputeActivityDeps,
   r: { dispute: Dispute; issuer: Organisation; task: DisputeTask; at: string },
 ): Promise<void> {
   const { dispute: d, task, at } = r;
-  const dueAt = (task === 'marker' ? d.markerDueAt : d.outcomeDueAt).toISOString();
-  const stepName = DISPUTE_TASK_STEPS[task === 'marker' ? 'received' : 'marked']!;
-  const title = `证照 ${d.licenceIdentifier} 的异议（${d.items.join('、')}）`;
-  const timeLeft = timeLeftText(timeLeftMs(new Date(dueAt), new Date(at)));
-  const key = `dispute-remind:${d.id}:${task}`;
-  for (const holder of await disputeTaskHolders(em, d.issuerOrganisationId)) {
-    if (holder.email) {
-      await sendMailOnce(em, deps.mailer, {
-        idempotencyKey: `${key}:${holder.userId}`,
-        to: holder.email,
-        template: 'approval-notice',
-        about: { type: 'dispute', id: d.id },
-        context: {
-          recipientName: holder.displayName,
-          kindLabel: INBOX_KIND_LABELS.dispute,
-          headline: REMINDER_HEADLINE,
-          title,
-          initiatorName: d.challengerName,
-          initiatorOrganisation: r.issuer.name,
-          stepName,
-          dueAt: deadlineText(dueAt),
-          dueProvisional: task === 'marker' ? d.markerProvisional : d.outcomeProvisional,
-          timeLeft,
-          url: `${deps.publicUrl}/tasks`,
-        },
-      });
-    }
-    await em
-      .createQueryBuilder(InAppNotice)
-      .insert({
-        id: `${key}:${holder.userId}`,
-        userId: holder.userId,
-        processKey: disputeWorkflowId(d.id),
-        kind: 'remind',
-        title: `${REMINDER_HEADLINE}：${title}`,
-        body: [`${stepName}时限 ${deadlineText(dueAt)}`, timeLeft].filter(Boolean).join('；'),
-        url: `/disputes/${d.id}`,
-        createdAt: new Date(at),
-      })
-      .onConflict('id')
-      .ignore()
-      .execute();
-  }
+  await remindTaskHolders(em, deps.mailer, {
+    key: `dispute-remind:${d.id}:${task}`,
+    holders: await disputeTaskHolders(em, d.issuerOrganisationId),
+    headline: TASK_REMINDER_HEADLINE,
+    kindLabel: INBOX_KIND_LABELS.dispute,
+    title: `证照 ${d.licenceIdentifier} 的异议（${d.items.join('、')}）`,
+    initiatorName: d.challengerName,
+    organisationName: r.issuer.name,
+    stepName: DISPUTE_TASK_STEPS[task === 'marker' ? 'received' : 'marked']!,
+    dueAt: (task === 'marker' ? d.markerDueAt : d.outcomeDueAt).toISOString(),
+    dueProvisional: task === 'marker' ? d.markerProvisional : d.outcomeProvisional,
+    at,
+    processKey: disputeWorkflowId(d.id),
+    about: { type: 'dispute', id: d.id },
+    mailUrl: `${deps.publicUrl}/tasks`,
+    noticeUrl: `/disputes/${d.id}`,
+  });
 }
 
 /** The headline and lines of the challenger's e-mail. */

@@ -23,6 +23,7 @@ import { createLicenceEventActivities } from './licence-events';
 import { createLicenceExpiryActivities } from './licence-expiry';
 import { createLicenceUsageActivities } from './licence-usage';
 import { createPersonChangeActivities } from './person-change';
+import { createSealUseHandoverActivities } from './seal-use-handover';
 import { createReorganisationActivities } from './reorganisation';
 import { createSealApplicationActivities } from './seal-application';
 import { createSealCustodianActivities } from './seal-custodian';
@@ -59,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenceConversionActivities(deps),
     ...createLicenceUsageActivities(deps),
     ...createPersonChangeActivities(deps),
+    ...createSealUseHandoverActivities(deps),
     ...createReorganisationActivities(deps),
     ...createAnnouncedCaseActivities(deps),
     ...createRectificationActivities(deps),

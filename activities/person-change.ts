@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppUser, Task } from '../db/entities';
+import { calendarCacheOf } from '../db/calendar';
 import type { Orm } from '../db/orm';
 import { applyPersonChange, type PersonChange } from '../usecases/person-change';
 
@@ -16,7 +17,8 @@ export function createPersonChangeActivities(deps: { orm: Orm }): PersonChangeAc
   const fork = () => deps.orm.em.fork() as EntityManager;
   return {
     async applyPersonChange(change) {
-      await applyPersonChange(fork(), change);
+      const em = fork();
+      await applyPersonChange(em, change, await calendarCacheOf(deps.orm).get(em));
     },
     async approvalsHoldingTasksOf({ userId }) {
       const em = fork();

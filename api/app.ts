@@ -85,6 +85,7 @@ import { sealCustodianRoutes } from './routes/seal-custodians';
 import { sealUseHandoverRoutes } from './routes/seal-use-handovers';
 import { SealUseHandoverService } from './services/seal-use-handovers';
 import { sealCustodianPageRoutes } from './web/seal-custodian-pages';
+import { sealUseHandoverPageRoutes } from './web/seal-use-handover-pages';
 import { OrganisationCertificateService } from './services/organisation-certificates';
 import { organisationCertificateRoutes } from './routes/organisation-certificates';
 import { SealService } from './services/seals';
@@ -226,7 +227,8 @@ export function createApp(ctx: AppContext) {
   app.use('/api', publicSealStatusRoutes(sealStatus));
   app.use('/api', sealStatusRoutes(ctx, sealStatus));
   app.use('/api', sealCustodianRoutes(ctx, sealCustodians));
-  app.use('/api', sealUseHandoverRoutes(ctx, new SealUseHandoverService(ctx)));
+  const sealUseHandovers = new SealUseHandoverService(ctx);
+  app.use('/api', sealUseHandoverRoutes(ctx, sealUseHandovers));
   app.use('/api', organisationCertificateRoutes(ctx, certificates));
   app.use('/api', sealRoutes(ctx, sealApplications, seals));
   app.use('/api', approvalRoutes(ctx, approvals));
@@ -256,6 +258,7 @@ export function createApp(ctx: AppContext) {
   app.use(stampPageRoutes(ctx, stamping, sealUse));
   app.use(sealStatusPageRoutes(ctx, sealStatus));
   app.use(sealCustodianPageRoutes(ctx, sealCustodians));
+  app.use(sealUseHandoverPageRoutes(ctx, sealUseHandovers, approvals));
   app.use(licenceTypePageRoutes(ctx, licenceTypes, approvals));
   app.use(serviceItemPageRoutes(ctx, serviceItems));
   app.use(holderPageRoutes(ctx, { licences, presentations, consents, archives, serviceItems }));

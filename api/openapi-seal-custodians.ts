@@ -114,14 +114,14 @@ export const SEAL_CUSTODIAN_PATHS = {
   '/api/seal-use-handovers/{id}/decision': {
     post: {
       summary:
-        "The unit leader's decision on a standing licence-signing authorisation whose holder left or moved (SM-12): keep it (for the leader, or a named active person of the seal's unit, by username) or revoke it; audited. The seal's unit_leader only",
+        "The unit leader's decision on a standing licence-signing authorisation whose holder left or moved (SM-12), due within 3 working days: keep it (for the leader, or a named active seal_applicant or unit_leader of the seal's unit, by username) or revoke it with a `comment` (the reason, required to revoke); audited. The seal's unit_leader only. The same decision as the page /seal-use-handovers/{id}",
       security: secured,
       parameters: [idParam('id')],
       requestBody: { required: true, content: json(ref('SealUseHandoverDecisionBody')) },
       responses: {
         '200': { description: 'Decided', content: json(ref('SealUseHandover')) },
         '400': error(
-          'Invalid input naming the field (a grantee outside the unit, inactive, or the leaving person)',
+          'Invalid input naming the field (a grantee not eligible: outside the unit, inactive, without a role that may hold a seal-use authorisation, or the leaving person; a revocation without a reason)',
         ),
         '401': error('Not authenticated'),
         '403': error('Not the leader of the seal’s unit'),

@@ -133,6 +133,11 @@ export class SealUseHandover {
   newGranteeId: string | null = null;
   decidedBy: string | null = null;
   decidedAt: Date | null = null;
+  /** The leader's reason (required to revoke), shown once decided. */
+  decisionComment: string | null = null;
+  /** The decision's working-day deadline (SEAL_USE_HANDOVER_WORKING_DAYS); null on rows opened before it existed. */
+  dueAt: Date | null = null;
+  dueProvisional: boolean = false;
   createdAt: Date = new Date();
 }
 
@@ -151,6 +156,9 @@ export const SealUseHandoverSchema = new EntitySchema<SealUseHandover>({
     newGranteeId: { type: 'string', nullable: true },
     decidedBy: { type: 'string', nullable: true },
     decidedAt: { ...timestamptz, nullable: true },
+    decisionComment: { type: 'text', nullable: true },
+    dueAt: { ...timestamptz, nullable: true },
+    dueProvisional: { type: 'boolean' },
     createdAt: timestamptz,
   },
 });

@@ -8,12 +8,15 @@ import { z } from 'zod';
 import { canonicalJson } from './canonical-json';
 import { isConversionDocumentTitle, isLicenceDocumentTitle } from './licence';
 import { shanghaiDateTime } from './format';
+import { type Deadline, deadlineFor, type WorkingCalendar } from './calendar';
 import { INITIATOR_OPTIONS } from './flow-definition';
 import type { SealKind, SealStatus } from './seal';
 import type { LicenceSignaturePurpose } from './seal-signature';
 import type { UserRole } from './roles';
 
 export const SEAL_USE_MAX_DOCUMENTS = 50;
+/** Who may ask to use a seal of their unit, and so hold an authorisation (SM-12). */
+export const SEAL_USE_REQUESTER_ROLES = ['seal_applicant', 'unit_leader'] as const;
 export const SEAL_USE_MAX_USES = 1000;
 /**
  * Issue 19 (LM-10): one authorisation covers a whole legacy conversion file (domain/licence-conversion.ts), so a
@@ -368,18 +371,42 @@ export function isStandingLicenceAuthorisation(documents: SealUseDocument[]): bo
   return documents.length > 0 && documents.every((d) => isLicenceDocumentTitle(d.title));
 }
 
-/** The unit leader's decision on a standing authorisation whose holder left: keep it (for a named person) or revoke it. */
+/**
+ * SM-12: working days the unit leader has to decide on a leaving person's standing licence-signing authorisation
+ * (DESIGN §3, domain calendar). Three: the same span as the unit leader's other decisions on a seal (custodian
+ * change, seal status); the authorisation stays usable meanwhile, so a missed deadline is escalated, never revoked.
+ */
+export const SEAL_USE_HANDOVER_WORKING_DAYS = 3;
+/** The leader's deadline for a decision opened at `openedAt` (the person change). */
+export function sealUseHandoverDeadline(calendar: WorkingCalendar, openedAt: Date): Deadline {
+  return deadlineFor(calendar, openedAt, { workingDays: SEAL_USE_HANDOVER_WORKING_DAYS });
+}
+/** The engine's reminder to the leaders: on the morning of the last working day before the deadline. */
+export const SEAL_USE_HANDOVER_REMINDERS = { beforeWorkingDays: 1 } as const;
+
+/** The workflow that reminds of, and escalates, one open decision (`seal-use-handover-<id>`). */
+export function sealUseHandoverWorkflowId(handoverId: string): string {
+  return `seal-use-handover-${handoverId}`;
+}
+
+/**
+ * The unit leader's decision on a standing authorisation whose holder left: keep it (for a named person) or revoke
+ * it, with a reason (2 to 500 characters; required to revoke).
+ */
 export const SealUseHandoverDecisionBody = z
   .object({
     decision: z.enum(['keep', 'revoke'], { message: '应为 keep（保留）或 revoke（撤销）' }),
     /** Username of the person of the unit who holds it from now on; the deciding leader when absent. */
     grantee: z.string().trim().min(1).max(100).optional(),
-    comment: z.string().trim().max(500).optional(),
+    comment: z.string().trim().max(500, { message: '说明最多 500 个字' }).optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
     if (b.decision === 'revoke' && b.grantee !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['grantee'], message: '撤销授权时不能指定授权人' });
+    }
+    if (b.decision === 'revoke' && (b.comment ?? '').length < 2) {
+      ctx.addIssue({ code: 'custom', path: ['comment'], message: '撤销授权须写明理由，至少 2 个字' });
     }
   });
 export type SealUseHandoverDecisionBody = z.infer<typeof SealUseHandoverDecisionBody>;

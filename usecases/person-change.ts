@@ -10,7 +10,8 @@ import { type AuditActor, recordAudit } from '../db/audit';
 import { AppUser, AuditEvent, Seal } from '../db/entities';
 import { SealUseAuthorisation, SealUseHandover } from '../db/seal-use-entities';
 import type { ReleaseReason } from '../domain/approval-release';
-import { isStandingLicenceAuthorisation } from '../domain/seal-use';
+import type { WorkingCalendar } from '../domain/calendar';
+import { isStandingLicenceAuthorisation, sealUseHandoverDeadline } from '../domain/seal-use';
 import type { UserRole } from '../domain/roles';
 
 export interface PersonChange {
@@ -27,8 +28,15 @@ export interface PersonChange {
 
 const eventKey = (changeId: string, part = '') => `person-change:${changeId}${part}`;
 
-/** Applies the change once; false when it was applied before (a retry). */
-export async function applyPersonChange(em: EntityManager, c: PersonChange): Promise<boolean> {
+/**
+ * Applies the change once; false when it was applied before (a retry). The calendar gives the unit leader's
+ * deadline for each standing authorisation handed over.
+ */
+export async function applyPersonChange(
+  em: EntityManager,
+  c: PersonChange,
+  calendar: WorkingCalendar,
+): Promise<boolean> {
   return em.transactional(async (tx) => {
     if (await tx.findOne(AuditEvent, { eventKey: eventKey(c.changeId) })) return false;
     const person = await tx.findOneOrFail(AppUser, { id: c.userId });
@@ -42,7 +50,7 @@ export async function applyPersonChange(em: EntityManager, c: PersonChange): Pro
     const live = await tx.find(SealUseAuthorisation, { granteeId: c.userId, status: 'active' });
     for (const a of live) {
       if (isStandingLicenceAuthorisation(a.documents)) {
-        await handOver(tx, c, a);
+        await handOver(tx, c, a, calendar);
         continue;
       }
       await tx.nativeUpdate(SealUseAuthorisation, { id: a.id, status: 'active' }, { status: 'revoked' });
@@ -68,11 +76,19 @@ export async function applyPersonChange(em: EntityManager, c: PersonChange): Pro
 /**
  * SM-12: a standing licence-signing authorisation is not revoked (the platform's issuance would stop) but put to the
  * leader of the seal's unit, who keeps it (for themselves or a named person) or revokes it
- * (usecases/seal-use-handover.ts); it stays usable meanwhile. Audited; the decision is a 待办 task of the leaders.
+ * (api/services/seal-use-handovers.ts) by a working-day deadline, reminded and escalated by
+ * workflows/seal-use-handover.ts; it stays usable meanwhile. Audited; the decision is a 待办 task of the leaders.
  */
-async function handOver(tx: EntityManager, c: PersonChange, a: SealUseAuthorisation): Promise<void> {
+async function handOver(
+  tx: EntityManager,
+  c: PersonChange,
+  a: SealUseAuthorisation,
+  calendar: WorkingCalendar,
+): Promise<void> {
   const seal = await tx.findOneOrFail(Seal, { id: a.sealId }, { fields: ['id', 'organisationId'] });
   const id = `${c.changeId}:${a.id}`;
+  const openedAt = new Date();
+  const due = sealUseHandoverDeadline(calendar, openedAt);
   tx.create(SealUseHandover, {
     id,
     authorisationId: a.id,
@@ -82,7 +98,9 @@ async function handOver(tx: EntityManager, c: PersonChange, a: SealUseAuthorisat
     changeId: c.changeId,
     reason: c.reason,
     status: 'pending',
-    createdAt: new Date(),
+    dueAt: new Date(due.dueAt),
+    dueProvisional: due.provisional,
+    createdAt: openedAt,
   });
   await tx.flush();
   await audit(

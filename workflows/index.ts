@@ -18,6 +18,7 @@ export { licenceConversionWorkflow } from './licence-conversion';
 export { licenceUsageRequestWorkflow } from './licence-usage-request';
 export { sealCustodianChangeWorkflow } from './seal-custodian-change';
 export { personChangeWorkflow } from './person-change';
+export { sealUseHandoverWorkflow } from './seal-use-handover';
 export { reorganisationWorkflow } from './reorganisation';
 export { announcedCaseWorkflow } from './announced-case';
 export { rectificationWorkflow } from './rectification';

@@ -1,21 +1,22 @@
 /**
  * Issue 15 Build 3 (SM-12): each open decision on a standing licence-signing authorisation whose holder left or
  * moved is a 待办 task of the seal's unit leaders, derived from the decision's row: it is gone the moment the leader
- * keeps or revokes the authorisation (POST /api/seal-use-handovers/:id/decision). No deadline: the authorisation
- * stays usable until then.
+ * keeps or revokes the authorisation (its page, or the JSON API). Its working-day deadline counts in the inbox like
+ * any task's (即将超期 / 已超期); the authorisation stays usable until the decision, even after the deadline.
  */
 import { AppUser, Organisation, Seal } from '../../db/entities';
 import { SealUseHandover } from '../../db/seal-use-entities';
+import { isOverdue, timeLeftMs } from '../../domain/calendar';
 import { INBOX_KIND_LABELS } from '../../domain/inbox';
+import { sealUseHandoverWorkflowId } from '../../domain/seal-use';
 import { TASK_STATUS_LABELS } from '../../presentation/approval-labels';
+import { sealUseHandoverTitle } from '../../presentation/seal-use-handover-text';
 import type { AppContext } from '../context';
 import type { InboxItem } from './approval-inbox';
 import type { InboxTaskSource } from './inbox-sources';
 
-const REASON_TEXT: Record<string, string> = { deactivated: '已停用', moved: '已调离本单位' };
-
 export function sealUseHandoverInboxSource(ctx: AppContext): InboxTaskSource {
-  const items = async (rows: SealUseHandover[]): Promise<InboxItem[]> => {
+  const items = async (rows: SealUseHandover[], now: Date): Promise<InboxItem[]> => {
     if (rows.length === 0) return [];
     const em = ctx.em();
     const [units, seals, people] = await Promise.all([
@@ -29,15 +30,14 @@ export function sealUseHandoverInboxSource(ctx: AppContext): InboxTaskSource {
     return rows.map((r) => {
       const unit = unitName.get(r.organisationId) ?? '';
       const leaving = personName.get(r.leavingUserId) ?? '';
-      const why = REASON_TEXT[r.reason] ?? '已离岗';
       return {
         taskId: null,
-        processKey: `seal-use-handover-${r.id}`,
+        processKey: sealUseHandoverWorkflowId(r.id),
         caseNumber: null,
         processId: r.id,
         kind: 'seal_use_handover',
         kindLabel: INBOX_KIND_LABELS.seal_use_handover,
-        title: `${leaving}${why}，其${sealName.get(r.sealId) ?? ''}证照签发用印授权待决定保留或撤销`,
+        title: sealUseHandoverTitle(leaving, r.reason, sealName.get(r.sealId) ?? ''),
         stepName: '单位负责人决定',
         status: 'pending',
         statusLabel: TASK_STATUS_LABELS.pending,
@@ -46,26 +46,27 @@ export function sealUseHandoverInboxSource(ctx: AppContext): InboxTaskSource {
         initiatorName: leaving,
         assigneeLabel: unit,
         origin: null,
-        dueAt: null,
-        dueProvisional: false,
+        dueAt: r.dueAt?.toISOString() ?? null,
+        dueProvisional: r.dueProvisional,
         suspended: false,
-        overdue: false,
-        timeLeftMs: null,
+        overdue: isOverdue(r.dueAt, now),
+        timeLeftMs: timeLeftMs(r.dueAt, now),
         openedAt: r.createdAt.toISOString(),
         actedAt: null,
-        url: `/seals/${r.sealId}`,
+        url: `/seal-use-handovers/${encodeURIComponent(r.id)}`,
       };
     });
   };
   return {
-    async pending(principal) {
+    async pending(principal, now) {
       if (!principal.roles.includes('unit_leader')) return [];
       const em = ctx.em();
       return items(
         await em.find(SealUseHandover, { organisationId: principal.organisationId, status: 'pending' }),
+        now,
       );
     },
-    async pendingWithin(jurisdictionIds) {
+    async pendingWithin(jurisdictionIds, now) {
       const em = ctx.em();
       const units = await em.find(
         Organisation,
@@ -77,6 +78,7 @@ export function sealUseHandoverInboxSource(ctx: AppContext): InboxTaskSource {
           organisationId: { $in: units.map((u) => u.id) },
           status: 'pending',
         }),
+        now,
       );
     },
   };

@@ -17,6 +17,7 @@ import { PROCESS_STATUS_LABELS } from '../../presentation/approval-labels';
 import {
   approverAuthorityFor,
   remainingUses,
+  SEAL_USE_REQUESTER_ROLES as REQUESTER_ROLES,
   SealSignBody,
   SealUseError,
   SealUseRequestBody,
@@ -32,8 +33,6 @@ import { ApiError, forbidden, notFound } from '../errors';
 import { actorOf, Principal } from '../principal';
 import { ApprovalService } from './approvals';
 import { refuseOtherUnit, signingRefusalError, signOnSigningQueue } from './seal-signing-client';
-
-const REQUESTER_ROLES = ['seal_applicant', 'unit_leader'] as const;
 
 export interface AuthorisationView {
   id: string;

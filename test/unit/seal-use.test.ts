@@ -15,7 +15,10 @@ import {
   SEAL_USE_PROBLEM_CODES,
   isStandingLicenceAuthorisation,
   SealSignBody,
+  SEAL_USE_HANDOVER_REMINDERS,
+  SEAL_USE_HANDOVER_WORKING_DAYS,
   SealUseHandoverDecisionBody,
+  sealUseHandoverDeadline,
   SealUseRequestBody,
   sealUseRequestBodyAt,
   signedContent,
@@ -23,6 +26,9 @@ import {
 import { conversionSealDocumentTitle, licenceSealDocumentTitle } from '../../domain/licence';
 import { SEAL_KINDS } from '../../domain/seal';
 import { problemsOf } from '../../api/validation';
+import { chineseDaysCalendar } from '../../db/calendar-seed';
+import { reminderPlan } from '../../domain/approval-reminders';
+import { WorkingCalendar } from '../../domain/calendar';
 
 const HASH_A = 'a'.repeat(64);
 const HASH_B = 'b'.repeat(64);
@@ -278,12 +284,44 @@ describe('standing licence-signing authorisations (issue 15 Build 3: passed to t
     expect(
       SealUseHandoverDecisionBody.safeParse({ decision: 'keep', grantee: 'zz-amr-deputy' }).success,
     ).toBe(true);
-    expect(SealUseHandoverDecisionBody.safeParse({ decision: 'revoke' }).success).toBe(true);
+    expect(SealUseHandoverDecisionBody.safeParse({ decision: 'revoke', comment: '另行申请' }).success).toBe(
+      true,
+    );
     expect(
-      problemsOf(SealUseHandoverDecisionBody.safeParse({ decision: 'revoke', grantee: 'x' }).error!),
+      problemsOf(
+        SealUseHandoverDecisionBody.safeParse({ decision: 'revoke', grantee: 'x', comment: '另行申请' })
+          .error!,
+      ),
     ).toEqual([expect.objectContaining({ field: 'grantee' })]);
+    // A revocation gives its reason; keeping needs none.
+    for (const comment of [undefined, ' ', '撤']) {
+      expect(
+        problemsOf(SealUseHandoverDecisionBody.safeParse({ decision: 'revoke', comment }).error!),
+      ).toEqual([expect.objectContaining({ field: 'comment', rule: 'custom' })]);
+    }
+    expect(SealUseHandoverDecisionBody.safeParse({ decision: 'keep' }).success).toBe(true);
     expect(problemsOf(SealUseHandoverDecisionBody.safeParse({ decision: 'transfer' }).error!)).toEqual([
       expect.objectContaining({ field: 'decision' }),
     ]);
+  });
+});
+
+describe('the unit leader’s deadline for a handed-over authorisation (issue 15 Build 3, SM-12)', () => {
+  const calendar = new WorkingCalendar(chineseDaysCalendar());
+
+  it('is the end of the 3rd working day after the change, holidays and make-up days counted as the calendar says', () => {
+    expect(SEAL_USE_HANDOVER_WORKING_DAYS).toBe(3);
+    // Friday 2026-12-04 10:00 Beijing: Mon, Tue, Wed → Wednesday 12-09 24:00 Beijing.
+    expect(sealUseHandoverDeadline(calendar, new Date('2026-12-04T02:00:00Z'))).toEqual({
+      dueAt: '2026-12-09T16:00:00.000Z',
+      provisional: false,
+    });
+    // Wednesday 2026-09-30: 国庆节 10-01…10-07 skipped; 10-08, 10-09 and the make-up Saturday 10-10.
+    const national = sealUseHandoverDeadline(calendar, new Date('2026-09-30T02:00:00Z'));
+    expect(national.dueAt).toBe('2026-10-10T16:00:00.000Z');
+    // The engine's reminder: 09:00 Beijing of the last working day.
+    expect(
+      reminderPlan(calendar, national.dueAt, SEAL_USE_HANDOVER_REMINDERS, '2026-09-30T02:00:00Z'),
+    ).toEqual([{ at: '2026-10-10T01:00:00.000Z', kind: 'before', n: 1 }]);
   });
 });
