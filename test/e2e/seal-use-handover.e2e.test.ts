@@ -4,25 +4,14 @@
  * authorisation for a person chosen in the modal dialog's list, and reads the decision; no horizontal overflow.
  * Screenshots go to test-artifacts/e2e-seal-use-handover/.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { SealUseAuthorisation, SealUseHandover } from '../../db/seal-use-entities';
-import { launchChromium, loginPage, screenshot } from '../support/browser';
+import { PHONE, useBrowserPlatform } from '../support/browser';
 import { BUSINESS_LICENCE_CODE, grantLicenceSealUse } from '../support/licences';
 import { textProblems } from '../support/page-check';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
 const SUITE = 'e2e-seal-use-handover';
-let t: TestPlatform;
-let browser: Browser;
-
-beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
+const e2e = useBrowserPlatform(SUITE);
 
 /** The page-check crawler's text rules (no English, no `undefined`…) on what the page shows. */
 const shownProblems = async (page: Page) => textProblems(await page.evaluate(() => document.body.innerText));
@@ -31,6 +20,7 @@ const overflow = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 it('the leader keeps a leaving person’s licence-signing authorisation for a chosen person on a phone', async () => {
+  const { t } = e2e;
   const granted = await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
   const left = await t.call('POST', '/api/people/user-zz-amr-clerk/deactivate', {
     as: 'zz-admin',
@@ -42,23 +32,21 @@ it('the leader keeps a leaving person’s licence-signing authorisation for a ch
     .fork()
     .findOneOrFail(SealUseHandover, { authorisationId: granted.authorisationId, status: 'pending' });
 
-  const page = await loginPage(browser, t.url, 'zz-amr-leader', {
-    viewport: { width: 390, height: 844 },
-    hasTouch: true,
-    isMobile: true,
+  const page = await e2e.login('zz-amr-leader', {
+    ...PHONE,
     next: '/tasks',
   });
   const link = page.locator(`a[href="/seal-use-handovers/${encodeURIComponent(row.id)}"]`).first();
   await link.waitFor();
   expect(await overflow(page)).toBeLessThanOrEqual(0);
-  await screenshot(page, SUITE, '01-tasks-phone');
+  await e2e.screenshot(page, '01-tasks-phone');
   await link.click();
   await page.waitForSelector('#handover-summary');
   expect(await page.textContent('#handover-usable')).toContain('仍可用于平台签发证照');
   expect(await page.textContent('#handover-due')).toMatch(/\d+月\d+日 24:00/);
   expect(await overflow(page)).toBeLessThanOrEqual(0);
   expect(await shownProblems(page)).toEqual([]);
-  await screenshot(page, SUITE, '02-handover-phone');
+  await e2e.screenshot(page, '02-handover-phone');
 
   // 保留授权 opens the modal dialog; the list offers only eligible people.
   await page.click('a[data-dialog="handover-keep"]');
@@ -68,14 +56,14 @@ it('the leader keeps a leaving person’s licence-signing authorisation for a ch
   );
   expect(options.sort()).toEqual(['zz-amr-deputy', 'zz-amr-leader']);
   await page.selectOption('#handover-keep-grantee', 'zz-amr-deputy');
-  await screenshot(page, SUITE, '03-keep-dialog-phone');
+  await e2e.screenshot(page, '03-keep-dialog-phone');
   await page.click('#handover-keep button[type=submit]');
   await page.waitForSelector('#handover-decision');
   expect(await page.textContent('#handover-decision')).toContain('保留授权，交由马红使用');
   expect(await page.textContent('.flash')).toContain('已保留授权');
   expect(await overflow(page)).toBeLessThanOrEqual(0);
   expect(await shownProblems(page)).toEqual([]);
-  await screenshot(page, SUITE, '04-decided-phone');
+  await e2e.screenshot(page, '04-decided-phone');
   const a = await t
     .em()
     .fork()

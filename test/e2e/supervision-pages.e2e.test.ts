@@ -5,32 +5,22 @@
  * dashboard. Screenshots go to test-artifacts/e2e-supervision-pages/.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, loginPage, screenshot } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { DESK, PHONE, useBrowserPlatform } from '../support/browser';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   grantLicenceSealUse,
   issueLicence,
 } from '../support/licences';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
 const SUITE = 'e2e-supervision-pages';
-const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
 const SUPERVISOR = 'zz-approval-supervisor';
-let t: TestPlatform;
-let browser: Browser;
+const e2e = useBrowserPlatform(SUITE);
 
 beforeAll(async () => {
-  t = await startTestPlatform();
-  browser = await launchChromium();
-  await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
+  await grantLicenceSealUse(e2e.t, { typeCode: BUSINESS_LICENCE_CODE });
 }, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
 
 /** Keeps a screenshot of a page whose text is whole and, on a phone, as wide as the screen. */
 async function keep(page: Page, name: string) {
@@ -40,10 +30,11 @@ async function keep(page: Page, name: string) {
     client: document.documentElement.clientWidth,
   }));
   expect(scroll).toBeLessThanOrEqual(client);
-  await screenshot(page, SUITE, name);
+  await e2e.screenshot(page, name);
 }
 
 it('a supervisor draws a sample and records its checklist at 1366 and 390 px, then opens a flagged case from the SLA dashboard', async () => {
+  const { t } = e2e;
   const a = (await issueLicence(t, businessLicenceBody())).licence.identifier as string;
   const b = (await issueLicence(t, businessLicenceBody())).licence.identifier as string;
   const caseId = `ZZ-E2E-${randomUUID()}`;
@@ -57,7 +48,7 @@ it('a supervisor draws a sample and records its checklist at 1366 and 390 px, th
   });
   expect(announced.status).toBe(201);
 
-  const desk = await loginPage(browser, t.url, SUPERVISOR, DESKTOP);
+  const desk = await e2e.login(SUPERVISOR, DESK);
   expect(await desk.locator('#mainnav a[href="/supervision/samples"]').count()).toBe(1);
   await desk.goto(`${t.url}/supervision/samples`);
   await desk.selectOption('#draw-form select[name="organisationId"]', 'zz-amr');
@@ -77,7 +68,7 @@ it('a supervisor draws a sample and records its checklist at 1366 and 390 px, th
   expect(await desk.textContent('#sample-checked')).toBe('1');
   await keep(desk, '02-first-checked-1366');
 
-  const phone = await loginPage(browser, t.url, SUPERVISOR, PHONE);
+  const phone = await e2e.login(SUPERVISOR, PHONE);
   await phone.goto(sampleUrl);
   const cardB = phone.locator(`section[data-identifier="${b}"]`);
   await cardB.locator('input[name="dataComplete"][value="false"]').check();
