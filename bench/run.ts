@@ -49,10 +49,12 @@ const SIZES = {
 };
 
 function settings() {
+  const flag = process.argv.indexOf('--size');
   const arg =
     process.argv.find((a) => a.startsWith('--size='))?.slice(7) ??
-    process.argv[process.argv.indexOf('--size') + 1];
-  const name = (process.argv.includes('--size') || arg ? arg : process.env.BENCH_SIZE) ?? 'medium';
+    (flag >= 0 ? process.argv[flag + 1] : undefined);
+  // Without --size, BENCH_SIZE (before, argv[0] was taken for the size and BENCH_SIZE never applied).
+  const name = arg ?? process.env.BENCH_SIZE ?? 'medium';
   if (!(name in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
   const size = SIZES[name as keyof typeof SIZES];
   const env = (key: string, fallback: number) => Number(process.env[key] ?? fallback);
