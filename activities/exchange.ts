@@ -91,6 +91,22 @@ export async function deliverOutboxMessage(
   );
 }
 
+/** Delivers every pending exchange message of a licence, oldest first (see deliverOutboxMessage). */
+export async function deliverLicenceMessages(
+  em: EntityManager,
+  licenceId: string,
+  endpoint: string | undefined,
+): Promise<DeliveryResult[]> {
+  const rows = await em.find(
+    ExchangeOutbox,
+    { licenceId },
+    { fields: ['id'], orderBy: { createdAt: 'asc' }, disableIdentityMap: true },
+  );
+  const results: DeliveryResult[] = [];
+  for (const row of rows) results.push(await deliverOutboxMessage(em, row.id, endpoint));
+  return results;
+}
+
 /** POSTs a message again, as it was first sent (same body, same Idempotency-Key); throws on failure. */
 async function postAgain(row: ExchangeOutbox, endpoint: string): Promise<void> {
   const res = await fetch(endpoint, {
@@ -165,16 +181,8 @@ export function createExchangeActivities(deps: ExchangeDeps): ExchangeActivities
       return { next: nextCursor(rows, pageSize), delivered: rows.length };
     },
 
-    async deliverToExchange({ licenceId }) {
-      const em = deps.orm.em.fork() as EntityManager;
-      const rows = await em.find(
-        ExchangeOutbox,
-        { licenceId },
-        { fields: ['id'], orderBy: { createdAt: 'asc' }, disableIdentityMap: true },
-      );
-      const results: DeliveryResult[] = [];
-      for (const row of rows) results.push(await deliverOutboxMessage(em, row.id, deps.exchangeEndpointUrl));
-      return results;
+    deliverToExchange({ licenceId }) {
+      return deliverLicenceMessages(fork(), licenceId, deps.exchangeEndpointUrl);
     },
   };
 }

@@ -17,17 +17,29 @@ import { shanghaiDate } from '../domain/format';
 import { licenceVerifyUrl } from '../domain/licence';
 import type { Mailer } from '../mail/mailer';
 import { sealAuthorisationGranted } from '../workflows/licence-issuance-messages';
+import { deliverLicenceMessages, type DeliveryResult, type ExchangeDeps } from './exchange';
 import { sendMailOnce } from './mail';
+
+type HolderNotice = 'sent' | 'already-sent' | 'no-address';
 
 export interface LicenceIssuanceActivities {
   markAwaitingSeal(req: { issuanceId: string; reason: string }): Promise<void>;
   markIssuanceFailed(req: { issuanceId: string; reason: string }): Promise<void>;
-  notifyHolder(req: { licenceId: string }): Promise<'sent' | 'already-sent' | 'no-address'>;
+  notifyHolder(req: { licenceId: string }): Promise<HolderNotice>;
+  /**
+   * Issue 19 Build 3: the exchange push and the holder's e-mail of an issued licence, side by side in one activity
+   * (one activity and one workflow task fewer per licence than the two apart). Each half is idempotent (the
+   * delivered outbox row, the sent e-mail row), so a retry redoes only the half that failed: an exchange outage
+   * delays only the push, an SMTP outage only the e-mail. Throws (to be retried) when either failed.
+   */
+  deliverIssuedLicence(req: {
+    licenceId: string;
+  }): Promise<{ exchange: DeliveryResult[]; mail: HolderNotice }>;
   /** Signals every issuance of the seal's unit that may be waiting for this authorisation; the count signalled. */
   wakeIssuancesAwaitingSeal(req: { requestId: string }): Promise<number>;
 }
 
-export interface LicenceIssuanceDeps {
+export interface LicenceIssuanceDeps extends ExchangeDeps {
   orm: Orm;
   mailer: Mailer;
   publicUrl: string;
@@ -35,6 +47,7 @@ export interface LicenceIssuanceDeps {
 
 export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): LicenceIssuanceActivities {
   const fork = () => deps.orm.em.fork() as EntityManager;
+  const notify = (licenceId: string) => notifyHolderOf(fork(), deps, licenceId);
 
   return {
     async markAwaitingSeal({ issuanceId, reason }) {
@@ -77,37 +90,18 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
       });
     },
 
-    async notifyHolder({ licenceId }) {
-      const em = fork();
-      const licence = await em.findOneOrFail(Licence, { id: licenceId }, { disableIdentityMap: true });
-      if (!licence.holderEmail) return 'no-address';
-      const issuance = await em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId });
-      const issuer = await em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId });
-      const changeKind = issuance.request.changeKind as ChangeKind | undefined;
-      const key = `licence-issued:${licenceId}`;
-      const result = await sendMailOnce(em, deps.mailer, {
-        idempotencyKey: key,
-        to: licence.holderEmail,
-        template: 'licence-issued',
-        about: { type: 'licence', id: licence.identifier },
-        context: {
-          holderName: licence.holderName,
-          licenceName: licence.name,
-          licenceNumber: licence.licenceNumber,
-          identifier: licence.identifier,
-          version: String(licence.version).padStart(3, '0'),
-          isNewVersion: licence.version > 1,
-          changeLabel: changeKind ? CHANGE_KIND_LABELS[changeKind] : '变更',
-          previousIdentifier: licence.previousIdentifier ?? '',
-          issuerName: issuer.name,
-          issueDate: licence.issueDate,
-          validFrom: licence.validFrom,
-          validTo: licence.validTo ?? '长期',
-          issuedAt: shanghaiDate(licence.issuedAt),
-          verifyUrl: licenceVerifyUrl(deps.publicUrl, licence.identifier),
-        },
-      });
-      return result;
+    notifyHolder({ licenceId }) {
+      return notify(licenceId);
+    },
+
+    async deliverIssuedLicence({ licenceId }) {
+      const [exchange, mail] = await Promise.allSettled([
+        deliverLicenceMessages(fork(), licenceId, deps.exchangeEndpointUrl),
+        notify(licenceId),
+      ]);
+      if (exchange.status === 'rejected') throw exchange.reason;
+      if (mail.status === 'rejected') throw mail.reason;
+      return { exchange: exchange.value, mail: mail.value };
     },
 
     async wakeIssuancesAwaitingSeal({ requestId }) {
@@ -135,4 +129,41 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
       return signalled;
     },
   };
+}
+
+/** E-mails the holder of an issued licence its verification link, once (keyed by the licence). */
+async function notifyHolderOf(
+  em: EntityManager,
+  deps: LicenceIssuanceDeps,
+  licenceId: string,
+): Promise<HolderNotice> {
+  const licence = await em.findOneOrFail(Licence, { id: licenceId }, { disableIdentityMap: true });
+  if (!licence.holderEmail) return 'no-address';
+  const issuance = await em.findOneOrFail(LicenceIssuance, { id: licence.issuanceId });
+  const issuer = await em.findOneOrFail(Organisation, { id: licence.issuerOrganisationId });
+  const changeKind = issuance.request.changeKind as ChangeKind | undefined;
+  const key = `licence-issued:${licenceId}`;
+  const result = await sendMailOnce(em, deps.mailer, {
+    idempotencyKey: key,
+    to: licence.holderEmail,
+    template: 'licence-issued',
+    about: { type: 'licence', id: licence.identifier },
+    context: {
+      holderName: licence.holderName,
+      licenceName: licence.name,
+      licenceNumber: licence.licenceNumber,
+      identifier: licence.identifier,
+      version: String(licence.version).padStart(3, '0'),
+      isNewVersion: licence.version > 1,
+      changeLabel: changeKind ? CHANGE_KIND_LABELS[changeKind] : '变更',
+      previousIdentifier: licence.previousIdentifier ?? '',
+      issuerName: issuer.name,
+      issueDate: licence.issueDate,
+      validFrom: licence.validFrom,
+      validTo: licence.validTo ?? '长期',
+      issuedAt: shanghaiDate(licence.issuedAt),
+      verifyUrl: licenceVerifyUrl(deps.publicUrl, licence.identifier),
+    },
+  });
+  return result;
 }

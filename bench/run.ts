@@ -13,7 +13,8 @@
  * It starts the same real services as the tests (embedded PostgreSQL, an SMTP server) and the Temporal dev server
  * as `npm start` runs it (its SQLite file in WAL mode), obtains every seal-use authorisation through the real
  * approval flow, and stops everything at the end. Not a test: it asserts nothing and prints figures. The size sets
- * how long it runs (small ≈ 2 min, medium ≈ 5 min on 2 cores); BENCH_* variables override single settings.
+ * how long it runs (small ≈ 2 min, medium ≈ 5 min on 2 cores); BENCH_* variables override single settings, and
+ * BENCH_PARTS (e.g. `issuance`) runs only the parts named.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -48,10 +49,12 @@ const SIZES = {
 };
 
 function settings() {
+  const flag = process.argv.indexOf('--size');
   const arg =
     process.argv.find((a) => a.startsWith('--size='))?.slice(7) ??
-    process.argv[process.argv.indexOf('--size') + 1];
-  const name = (process.argv.includes('--size') || arg ? arg : process.env.BENCH_SIZE) ?? 'medium';
+    (flag >= 0 ? process.argv[flag + 1] : undefined);
+  // Without --size, BENCH_SIZE (before, argv[0] was taken for the size and BENCH_SIZE never applied).
+  const name = arg ?? process.env.BENCH_SIZE ?? 'medium';
   if (!(name in SIZES)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
   const size = SIZES[name as keyof typeof SIZES];
   const env = (key: string, fallback: number) => Number(process.env[key] ?? fallback);
@@ -64,7 +67,23 @@ function settings() {
     conversionRows: env('BENCH_CONVERSION_ROWS', size.conversionRows),
     approvals: env('BENCH_APPROVALS', size.approvals),
     logEntries: env('BENCH_LOG_ENTRIES', size.logEntries),
+    parts: benchParts(),
   };
+}
+
+const PARTS = ['verification', 'issuance', 'approval', 'conversion', 'log', 'signatures'] as const;
+type Part = (typeof PARTS)[number];
+
+/** BENCH_PARTS=issuance,approval runs only those parts (comparing one part before and after a change); all by default. */
+function benchParts(): Part[] {
+  const named = process.env.BENCH_PARTS?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (!named?.length) return [...PARTS];
+  const unknown = named.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length)
+    throw new Error(`BENCH_PARTS: unknown ${unknown.join(', ')}; known: ${PARTS.join(', ')}`);
+  return named as Part[];
 }
 
 /** Runs one part of the bench; a part that fails is reported and the others still run. */
@@ -85,29 +104,37 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
     baseline = await startTemporalBaseline(temporal.address);
     await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: s.issueCount + 100 });
     const { licence } = await issueLicence(t, businessLicenceBody());
-    await benchVerification(t, licence.identifier as string, {
-      seconds: s.verifySeconds,
-      concurrency: s.verifyConcurrency,
-    });
-    await section('verification cluster', () =>
-      benchVerificationCluster(t!, licence.identifier as string, {
+    const run = (part: Part) => s.parts.includes(part);
+    if (run('verification')) {
+      await benchVerification(t, licence.identifier as string, {
         seconds: s.verifySeconds,
         concurrency: s.verifyConcurrency,
-      }),
-    );
+      });
+      await section('verification cluster', () =>
+        benchVerificationCluster(t!, licence.identifier as string, {
+          seconds: s.verifySeconds,
+          concurrency: s.verifyConcurrency,
+        }),
+      );
+    }
     let issuancePerSecond = Number.NaN;
-    await section('issuance', async () => {
-      ({ perSecond: issuancePerSecond } = await benchIssuance(t!, baseline!, {
-        count: s.issueCount,
-        concurrency: s.issueConcurrency,
-      }));
-    });
-    await section('approval', () => benchApproval(t!, baseline!, s.approvals));
-    await section('conversion', () => benchConversion(t!, s.conversionRows, temporal.pid));
-    await section('transparency log', () =>
-      benchTransparencyLog(t!, ownerUrl(t!), { entries: s.logEntries, issuancePerSecond }),
-    );
-    await section('signature algorithms', async () => benchSignatureAlgorithms());
+    if (run('issuance')) {
+      await section('issuance', async () => {
+        ({ perSecond: issuancePerSecond } = await benchIssuance(t!, baseline!, {
+          count: s.issueCount,
+          concurrency: s.issueConcurrency,
+        }));
+      });
+    }
+    if (run('approval')) await section('approval', () => benchApproval(t!, baseline!, s.approvals));
+    if (run('conversion'))
+      await section('conversion', () => benchConversion(t!, s.conversionRows, temporal.pid));
+    if (run('log')) {
+      await section('transparency log', () =>
+        benchTransparencyLog(t!, ownerUrl(t!), { entries: s.logEntries, issuancePerSecond }),
+      );
+    }
+    if (run('signatures')) await section('signature algorithms', async () => benchSignatureAlgorithms());
   } finally {
     await baseline?.stop();
     await t?.stop();

@@ -29,21 +29,31 @@ export interface AuditEntry {
 }
 
 export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
-  const qb = em.createQueryBuilder(AuditEvent).insert({
-    eventKey: entry.eventKey ?? null,
-    at: new Date(),
-    actorUserId: entry.actor.userId,
-    actorUsername: entry.actor.username,
-    actorRoles: entry.actor.roles,
-    actorOrganisationId: entry.actor.organisationId,
-    action: entry.action,
-    targetType: entry.targetType,
-    targetId: entry.targetId,
-    outcome: entry.outcome,
-    details: entry.details ?? {},
-    requestId: entry.requestId ?? null,
-    ip: entry.ip ?? null,
-  });
-  if (entry.eventKey) qb.onConflict('eventKey').ignore();
+  await recordAudits(em, [entry]);
+}
+
+/** Several audit rows in one multi-row INSERT (issue 19 Build 3: one round trip per transaction, not one per row). */
+export async function recordAudits(em: EntityManager, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const at = new Date();
+  const qb = em.createQueryBuilder(AuditEvent).insert(
+    entries.map((entry) => ({
+      eventKey: entry.eventKey ?? null,
+      at,
+      actorUserId: entry.actor.userId,
+      actorUsername: entry.actor.username,
+      actorRoles: entry.actor.roles,
+      actorOrganisationId: entry.actor.organisationId,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      outcome: entry.outcome,
+      details: entry.details ?? {},
+      requestId: entry.requestId ?? null,
+      ip: entry.ip ?? null,
+    })),
+  );
+  // A row without a key never conflicts; a keyed one is written once however often it is retried.
+  if (entries.some((e) => e.eventKey)) qb.onConflict('eventKey').ignore();
   await qb.execute();
 }

@@ -10,11 +10,18 @@
  * unique violation, or `insert` answering false for `insert … on conflict do nothing`). An earlier request found
  * this way gets its process started by `resume` unless it has one (issue 11: a request whose start failed while
  * the database was gone too stays stored; the caller's retry after the 503 must set it going, not only find it).
+ *
+ * Start and wait in one call (issue 19 Build 3): a request whose caller waits for the process's first answer names
+ * an update (`settle`); the workflow is then started with that update in one round trip (update-with-start) instead
+ * of a start followed by an update. Whether the workflow was started decides as before: if the call fails or runs
+ * out of time without saying so, a plain start under the same id settles it (already started → it exists).
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type Client,
+  type UpdateDefinition,
+  WithStartWorkflowOperation,
   type Workflow,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowStartOptions,
@@ -67,9 +74,15 @@ export interface NewRequest<W extends Workflow> {
   failureAudit: (error: unknown) => AuditRecord;
   /** The error the caller gets when the workflow could not be started (the API's 503). */
   unavailable: () => Error;
+  /**
+   * An update (without arguments) the caller waits on: sent with the start, in one round trip, and waited for up
+   * to `waitMs`. Its outcome is not returned: the caller reads its row, which the workflow writes first.
+   */
+  settle?: { update: UpdateDefinition<unknown, []>; waitMs: number };
 }
 
-export type Submitted<E> = { created: true } | { created: false; existing: E };
+/** `waited`: the workflow was started with the request's `settle` update, which has completed or run out of time. */
+export type Submitted<E> = { created: true; waited: boolean } | { created: false; existing: E };
 
 /** How to find the rows stored without their workflow, and what to start for each. */
 export interface OrphanSearch<O, W extends Workflow> {
@@ -122,7 +135,8 @@ export class DurableRequests {
     }
 
     try {
-      await this.start(request);
+      if (request.settle) await this.startAndWait(request, request.settle);
+      else await this.start(request);
     } catch (err) {
       // Nothing half-written: without its process the request would wait forever.
       try {
@@ -136,7 +150,42 @@ export class DurableRequests {
       }
       throw request.unavailable();
     }
-    return { created: true };
+    return { created: true, waited: !!request.settle };
+  }
+
+  /**
+   * Starts a new request's workflow with its update (update-with-start) and waits up to `waitMs` for the update;
+   * throws only when the workflow could not be started.
+   */
+  private async startAndWait<W extends Workflow>(
+    s: WorkflowStart<W>,
+    settle: NonNullable<NewRequest<W>['settle']>,
+  ): Promise<void> {
+    const { temporal } = this.deps;
+    const workflow = typeof s.workflow === 'string' ? s.workflow : s.workflow.name;
+    const operation = new WithStartWorkflowOperation(s.workflow, {
+      workflowId: s.workflowId,
+      taskQueue: this.deps.taskQueue,
+      args: s.args,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+    } as unknown as ConstructorParameters<typeof WithStartWorkflowOperation<W>>[1]); // as in start()
+    try {
+      await temporal.withDeadline(Date.now() + settle.waitMs, () =>
+        temporal.workflow.executeUpdateWithStart(settle.update, { startWorkflowOperation: operation }),
+      );
+      workflowStarts.inc({ workflow });
+      return;
+    } catch {
+      // The update failed or ran out of time (no worker, a slow first step), or the start failed.
+    }
+    const started = await operation.workflowHandle().then(
+      () => true,
+      () => false,
+    );
+    // Unknown (the call broke before the server said): a plain start settles it; the id is the new row's own, so a
+    // workflow already there is the one just started.
+    if (started || !(await this.start(s))) workflowStarts.inc({ workflow });
   }
 
   /** Starts the workflow unless one with its id exists; false when it had one already. */

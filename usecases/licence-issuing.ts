@@ -3,15 +3,16 @@
  * seal of the catalogue's kind signs the licence's canonical form under a standing seal-use authorisation for the
  * type. The serial is taken first, on its own; then in one transaction one use of the authorisation is consumed,
  * the licence (or its next version, the previous one superseded) is stored, the data-exchange message is put in
- * the outbox (LM-8) and the request is marked issued. Idempotent: a retry after the commit finds the request issued
+ * the outbox (LM-8) and the request is marked issued (one statement), and the signing's and the licence's audit
+ * rows are written (one multi-row statement). Idempotent: a retry after the commit finds the request issued
  * and returns the same licence; a retry before it stores nothing twice (it may leave a gap in the serials).
  */
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditActor, recordAudit } from '../db/audit';
+import { AuditActor, AuditEntry, recordAudits } from '../db/audit';
 import { AppUser, Organisation } from '../db/entities';
-import { ExchangeOutbox, Licence, LicenceIssuance, LicenceType } from '../db/licence-entities';
+import { Licence, LicenceIssuance, LicenceType } from '../db/licence-entities';
 import { LicenceMetadata, licenceSealDocumentTitle } from '../domain/licence';
 import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
 import type { ChangeLicenceBody, IssueLicenceBody, IssuancePlan } from '../domain/licence-issuance';
@@ -182,7 +183,10 @@ export async function signAndStoreLicence(
         }
 
         const dataHash = licenceDataHash({ metadata, data });
+        // Issue 19 Build 3: the signing's audit row is written with the licence's, in one statement below.
+        const audits: AuditEntry[] = [];
         const signed = await signUnderAuthorisation(tx, {
+          successAudits: audits,
           authorisationId: authorisation.id,
           sealId: authorisation.sealId,
           signerUserId: authorisation.granteeId,
@@ -235,26 +239,25 @@ export async function signAndStoreLicence(
           issuedAt: now,
           createdAt: now,
         });
-        await tx.insert(ExchangeOutbox, {
-          id: randomUUID(),
-          licenceId,
-          event: exchangeEvent(issuance.kind),
-          payload: licenceExport({ metadata, data, signature: signed.record }) as unknown as Record<
-            string,
-            unknown
-          >,
-          status: 'pending',
-          attempts: 0,
-          lastError: null,
-          createdAt: now,
-          deliveredAt: null,
-        });
-        await tx.nativeUpdate(
-          LicenceIssuance,
-          { id: issuance.id },
-          { status: 'issued', statusReason: null, licenceId, completedAt: now },
+        // LM-8: the exchange message, with the request marked issued, in one statement.
+        await tx.execute(
+          `with outbox as (
+             insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
+             values (?, ?, ?, ?::jsonb, 'pending', 0, ?))
+           update licence_issuance set status = 'issued', status_reason = null, licence_id = ?, completed_at = ?
+            where id = ?`,
+          [
+            randomUUID(),
+            licenceId,
+            exchangeEvent(issuance.kind),
+            JSON.stringify(licenceExport({ metadata, data, signature: signed.record })),
+            now,
+            licenceId,
+            now,
+            issuance.id,
+          ],
         );
-        await recordAudit(tx, {
+        audits.push({
           actor,
           action: issuance.kind === 'issue' ? 'licence.issue' : 'licence.change',
           targetType: 'licence',
@@ -272,6 +275,7 @@ export async function signAndStoreLicence(
             late: issuance.late,
           },
         });
+        await recordAudits(tx, audits);
         return { outcome: 'issued', licenceId, identifier: metadata.identifier } as const;
       });
     } catch (err) {

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditActor, recordAudit } from '../db/audit';
+import { AuditActor, AuditEntry, recordAudit } from '../db/audit';
 import { OrganisationCertificate, Seal } from '../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation } from '../db/seal-use-entities';
 import { checkCertificateValidity } from '../domain/seal';
@@ -54,6 +54,12 @@ export interface SignUnderAuthorisationInput {
    * standing licence authorisation cannot sign an arbitrary hash (issue 11).
    */
   licencePurpose?: LicenceSignaturePurpose;
+  /**
+   * Issue 19 Build 3: when given, the successful signing's audit entry is added here instead of written, for the
+   * caller to write with its own rows in one statement. The caller's transaction must enclose this call, so that
+   * the signature and its audit row still commit or vanish together.
+   */
+  successAudits?: AuditEntry[];
 }
 
 export interface SignedUnderAuthorisation {
@@ -176,7 +182,7 @@ export async function signUnderAuthorisation(
       record,
       createdAt: new Date(),
     });
-    await recordAudit(tx, {
+    const audit: AuditEntry = {
       actor: input.actor,
       action: 'seal.sign',
       targetType: 'seal',
@@ -192,7 +198,9 @@ export async function signUnderAuthorisation(
       },
       requestId: input.requestId,
       ip: input.ip,
-    });
+    };
+    if (input.successAudits) input.successAudits.push(audit);
+    else await recordAudit(tx, audit);
     return { usedCount: row.used_count, maxUses: row.max_uses };
   });
 

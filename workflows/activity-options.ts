@@ -47,6 +47,7 @@ export const LONG_ACTIVITIES: ReadonlySet<string> = new Set([
   'deliverPendingPage',
   'resendPage',
   'notifyHolder',
+  'deliverIssuedLicence',
   'sendApprovalNotice',
   'notifyApplicantOfOutcome',
   'notifyRequesterOfSealUseOutcome',

@@ -3,8 +3,10 @@
  * stores the licence under the issuing unit's standing seal-use authorisation, waiting (durably) while the unit
  * has none, then pushes it to the data-exchange platform and e-mails the holder. The push and the e-mail run side
  * by side, so an exchange outage delays only the push; each is retried until it succeeds, so neither is lost.
+ * Issue 19 Build 3: both in one activity (`deliverIssuedLicence`, each half idempotent and retried on its own
+ * account), one activity and one workflow task fewer per licence; a run begun before that keeps the two apart.
  */
-import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import type { ExchangeActivities } from '../activities/exchange';
 import type { LicenceIssuanceActivities } from '../activities/licence-issuance';
 import { activityProxies } from './activity-proxies';
@@ -23,6 +25,8 @@ const activities = activityProxies<LicenceIssuanceActivities & ExchangeActivitie
 const AWAITING_SEAL_RETRY = '1 hour';
 /** Keeps the history of an issuance that waits for months small: a fresh run after this many hourly tries. */
 const ROUNDS_BEFORE_CONTINUE_AS_NEW = 100;
+/** Issue 19 Build 3: the push and the e-mail in one activity; runs begun before it replay with the two apart. */
+const ONE_DELIVERY_ACTIVITY = 'issue-19-one-delivery-activity';
 
 export interface LicenceIssuanceOutcome {
   status: 'issued' | 'failed';
@@ -84,13 +88,19 @@ export async function licenceIssuanceWorkflow(input: LicenceIssuanceInput): Prom
   }
 
   const licenceId = state.licenceId!;
-  await Promise.all([
-    activities.deliverToExchange({ licenceId }).then(() => {
-      state.exchangeDone = true;
-    }),
-    activities.notifyHolder({ licenceId }).then(() => {
-      state.holderNotified = true;
-    }),
-  ]);
+  if (patched(ONE_DELIVERY_ACTIVITY)) {
+    await activities.deliverIssuedLicence({ licenceId });
+    state.exchangeDone = true;
+    state.holderNotified = true;
+  } else {
+    await Promise.all([
+      activities.deliverToExchange({ licenceId }).then(() => {
+        state.exchangeDone = true;
+      }),
+      activities.notifyHolder({ licenceId }).then(() => {
+        state.holderNotified = true;
+      }),
+    ]);
+  }
   return { status: 'issued', licenceId, identifier: state.identifier, reason: null };
 }

@@ -333,13 +333,15 @@ export class LicenceService {
           undo: (tx) => tx.nativeDelete(LicenceIssuance, { id, status: 'pending' }),
           failureAudit: (err) => ({ ...audit, details: { caseId: r.caseId, error: String(err) } }),
           unavailable: () => new ApiError('UNAVAILABLE', '流程服务暂不可用，证照签发请求未受理，请稍后重试'),
+          // Issue 19 Build 3: started together with the wait for its first signing attempt, in one round trip.
+          settle: { update: issuanceSettled, waitMs: ISSUE_WAIT_MS },
         };
       },
     });
     if (!submitted.created) return this.repeat(principal, submitted.existing, r.fingerprint);
     // LM-9: a case announced when it closed ends with its licence's arrival (at the time the row was stored with).
     await new AnnouncedCaseService(this.ctx).issuanceArrived(principal.organisationId, r.caseId, receivedAt);
-    return this.answer(principal, id, true);
+    return this.answer(principal, id, true, submitted.waited);
   }
 
   /** Returns once the issuance's first signing attempt settled, or after ISSUE_WAIT_MS, or when unreachable. */
@@ -398,12 +400,18 @@ export class LicenceService {
    * Waits up to ISSUE_WAIT_MS for the request to leave `pending`, then answers: issued → 201 (200 for a repeat)
    * with the licence; awaiting a seal-use authorisation or still pending → 202 (200 for a repeat); failed → 409.
    * Issue 19 Build 3: the wait is the workflow's `issuanceSettled` update (one long poll), not a polling of the row;
-   * whatever the update answers, the row is read afterwards and decides.
+   * a new request has usually waited already (`waited`: sent with the start). Whatever the update answers, the row
+   * is read afterwards and decides.
    */
-  private async answer(principal: Principal, issuanceId: string, created: boolean): Promise<IssueAnswer> {
+  private async answer(
+    principal: Principal,
+    issuanceId: string,
+    created: boolean,
+    waited = false,
+  ): Promise<IssueAnswer> {
     let issuance = created ? null : await this.issuanceRow(issuanceId);
     if (!issuance || issuance.status === 'pending') {
-      await this.untilSettled(licenceIssuanceWorkflowId(issuanceId));
+      if (!waited) await this.untilSettled(licenceIssuanceWorkflowId(issuanceId));
       issuance = await this.issuanceRow(issuanceId);
     }
     const location = `/api/licenses/issuances/${encodeURIComponent(issuance.caseId)}`;

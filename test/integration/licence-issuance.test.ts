@@ -131,6 +131,15 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
   expect(
     (history.events ?? []).some((e) => e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success),
   ).toBe(true);
+  // Issue 19 Build 3: two activities per licence, the signing and one for the push and the e-mail together.
+  await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).result();
+  const activities = (
+    await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).fetchHistory()
+  ).events!.flatMap((e) => {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return name ? [name] : [];
+  });
+  expect(activities).toEqual(['signAndStore', 'deliverIssuedLicence']);
 
   const mail = await t.mailbox.waitFor((m) => m.to.includes(body.holder.email as string));
   expect(mail.subject).toContain('营业执照');
@@ -310,6 +319,8 @@ it('the exchange push is delivered exactly once although the endpoint fails the 
 
   const attempts = receiver.attemptsOf(row.id);
   expect(attempts.map((a) => a.status)).toEqual([500, 500, 200]);
+  // The push and the e-mail share one activity (issue 19 Build 3): its retries for the push sent no e-mail again.
+  expect(t.mailbox.messages.filter((m) => m.text.includes(licence.identifier))).toHaveLength(1);
   const delivered = attempts.filter((a) => a.status === 200);
   expect(delivered).toHaveLength(1);
   expect(delivered[0]!.body).toMatchObject({
