@@ -14,6 +14,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ExchangeOutbox } from '../db/licence-entities';
+import { LIFECYCLE_EXCHANGE_PREFIX } from '../domain/licence-lifecycle';
+import { exchangeEvent } from '../usecases/licence-issuing';
 import type { Orm } from '../db/orm';
 
 /** One attempt stays well inside the activity's start-to-close timeout (LONG_ACTIVITY_OPTIONS). */
@@ -28,8 +30,11 @@ export interface ExchangePage {
 }
 
 export interface ExchangeActivities {
-  /** Delivers every pending exchange message of the licence; throws (to be retried) on any failure. */
-  deliverToExchange(req: { licenceId: string }): Promise<DeliveryResult[]>;
+  /**
+   * Delivers the licence's pending exchange messages of one scope (every message when none is named: workflows
+   * begun before the scopes); throws (to be retried) on any failure.
+   */
+  deliverToExchange(req: { licenceId: string; scope?: MessageScope }): Promise<DeliveryResult[]>;
   /** Issue 12 Build 6: delivers one page of the pending messages, oldest first. */
   deliverPendingPage(req: { after: ExchangePage['next']; pageSize: number }): Promise<ExchangePage>;
   /** Issue 12 Build 6: sends one page of the messages delivered in [from, to) again, same idempotency keys. */
@@ -91,15 +96,30 @@ export async function deliverOutboxMessage(
   );
 }
 
-/** Delivers every pending exchange message of a licence, oldest first (see deliverOutboxMessage). */
+/**
+ * Which of a licence's messages one delivery sends. The issuance and each lifecycle event run a delivery of their
+ * own; were each to send every message of the licence, an issuance's delivery and an event's recorded just after it
+ * would both POST the event's message, twice a 2xx. Each sends its own kind instead ('all' for workflows begun
+ * before the scopes, replayed as they ran).
+ */
+export type MessageScope = 'all' | 'issuance' | 'lifecycle';
+
+const SCOPE_FILTERS: Record<MessageScope, { event?: { $in: string[] } | { $like: string } }> = {
+  all: {},
+  issuance: { event: { $in: [exchangeEvent('issue'), exchangeEvent('change')] } },
+  lifecycle: { event: { $like: `${LIFECYCLE_EXCHANGE_PREFIX}%` } },
+};
+
+/** Delivers a licence's exchange messages of one scope, oldest first (see deliverOutboxMessage). */
 export async function deliverLicenceMessages(
   em: EntityManager,
   licenceId: string,
   endpoint: string | undefined,
+  scope: MessageScope,
 ): Promise<DeliveryResult[]> {
   const rows = await em.find(
     ExchangeOutbox,
-    { licenceId },
+    { licenceId, ...SCOPE_FILTERS[scope] },
     { fields: ['id'], orderBy: { createdAt: 'asc' }, disableIdentityMap: true },
   );
   const results: DeliveryResult[] = [];
@@ -181,8 +201,8 @@ export function createExchangeActivities(deps: ExchangeDeps): ExchangeActivities
       return { next: nextCursor(rows, pageSize), delivered: rows.length };
     },
 
-    deliverToExchange({ licenceId }) {
-      return deliverLicenceMessages(fork(), licenceId, deps.exchangeEndpointUrl);
+    deliverToExchange({ licenceId, scope }) {
+      return deliverLicenceMessages(fork(), licenceId, deps.exchangeEndpointUrl, scope ?? 'all');
     },
   };
 }

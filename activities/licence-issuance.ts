@@ -96,7 +96,7 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
 
     async deliverIssuedLicence({ licenceId }) {
       const [exchange, mail] = await Promise.allSettled([
-        deliverLicenceMessages(fork(), licenceId, deps.exchangeEndpointUrl),
+        deliverLicenceMessages(fork(), licenceId, deps.exchangeEndpointUrl, 'issuance'),
         notify(licenceId),
       ]);
       if (exchange.status === 'rejected') throw exchange.reason;

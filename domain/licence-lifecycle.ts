@@ -365,9 +365,12 @@ export function newVersionId(eventId: string): string {
   return `${eventId}-v`;
 }
 
+/** What every lifecycle event's exchange-platform event name begins with. */
+export const LIFECYCLE_EXCHANGE_PREFIX = 'licence.lifecycle.';
+
 /** The exchange-platform event name of a lifecycle event (LM-8). */
 export function lifecycleExchangeEvent(kind: LicenceEventKind): string {
-  return `licence.lifecycle.${kind}`;
+  return `${LIFECYCLE_EXCHANGE_PREFIX}${kind}`;
 }
 
 /** The exact string whose SHA-256 the event's signature carries. */

@@ -58,6 +58,6 @@ export async function licenceEventWorkflow(input: LicenceEventInput): Promise<Li
     });
     await sleep(AWAITING_SEAL_RETRY);
   }
-  await activities.deliverToExchange({ licenceId: input.licenceId });
+  await activities.deliverToExchange({ licenceId: input.licenceId, scope: 'lifecycle' });
   return { status: 'recorded', reason: null };
 }
