@@ -314,7 +314,7 @@ function inboxPage(rows: Row[], now: Date): InboxPage {
  * Not a SQL union: who holds a source's task (a unit's dispute staff or designated people, db/dispute-holders.ts; its
  * leaders) and its title are code over several tables, and a union would write each rule again in SQL. The open
  * tasks of the other sources are few and short-lived, so all of them are read and merged in memory; the engine's
- * rows read grow with the page number, within the list's cap.
+ * rows read grow with the page number (at most the list's length: page ≤ 10 000 and size ≤ 500 by the query).
  */
 function pendingPage(
   rows: Row[],
