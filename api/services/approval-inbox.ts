@@ -21,7 +21,8 @@ import { forbidden } from '../errors';
 import type { Principal } from '../principal';
 import { InboxBox, InboxQuery, SupervisionQuery } from './approval-requests';
 import { isManagementOverseer } from '../access';
-import { byDueAt, INBOX_TASK_SOURCES, InboxTaskSource, matchesInboxQuery } from './inbox-sources';
+import { mergedPage, pageWindow, PageWindow } from '../../domain/inbox-paging';
+import { INBOX_TASK_SOURCES, InboxSourceTask, InboxTaskSource, matchesInboxQuery } from './inbox-sources';
 
 export interface InboxItem {
   taskId: string | null;
@@ -92,7 +93,9 @@ export class ApprovalInbox {
       f.push(`${due} < ?`);
       p.push(new Date(query.dueBefore));
     }
-    const paging = pageClause(query);
+    const window = pageWindow(query, 500);
+    // 待办 reads the engine's rows from the top down to the page's end: the other sources merge into them.
+    const paging = box === 'pending' ? prefixClause(window) : pageClause(window);
     let rows: Row[];
     if (box === 'pending' || box === 'done') {
       const own =
@@ -108,7 +111,7 @@ export class ApprovalInbox {
         .getConnection()
         .execute(
           `${TASK_SELECT} where ${[own, ...f, ...shared.sql].join(' and ')}
-         order by ${box === 'pending' ? 't.due_at asc nulls last, t.created_at asc' : 't.acted_at desc'} ${paging.sql}`,
+         order by ${box === 'pending' ? PENDING_ORDER : 't.acted_at desc'} ${paging.sql}`,
           [...ownParams, ...p, ...shared.params, ...paging.params],
         );
     } else {
@@ -124,10 +127,9 @@ export class ApprovalInbox {
           [principal.userId, ...p, ...shared.params, ...paging.params],
         );
     }
-    const page = inboxPage(rows, now);
-    if (box !== 'pending') return page;
+    if (box !== 'pending') return inboxPage(rows, now);
     const others = (await Promise.all(this.sources.map((s) => s.pending(principal, now)))).flat();
-    return withOthers(page, others, query);
+    return pendingPage(rows, others, query, window, now);
   }
 
   /**
@@ -148,16 +150,17 @@ export class ApprovalInbox {
       filters.push(query.overdue ? 't.due_at < ?' : '(t.due_at is null or t.due_at >= ?)');
       params.push(now);
     }
-    const paging = pageClause(query, 1000);
+    const window = pageWindow(query, 1000);
+    const paging = prefixClause(window);
     const rows: Row[] = await this.ctx
       .em()
       .getConnection()
-      .execute(
-        `${TASK_SELECT} where ${filters.join(' and ')} order by t.due_at asc nulls last, t.created_at asc ${paging.sql}`,
-        [...params, ...paging.params],
-      );
+      .execute(`${TASK_SELECT} where ${filters.join(' and ')} order by ${PENDING_ORDER} ${paging.sql}`, [
+        ...params,
+        ...paging.params,
+      ]);
     const others = (await Promise.all(this.sources.map((s) => s.pendingWithin(within, now)))).flat();
-    return withOthers(inboxPage(rows, now), others, query);
+    return pendingPage(rows, others, query, window, now);
   }
 
   async deadlineBreaches(principal: Principal): Promise<DeadlineBreach[]> {
@@ -224,24 +227,28 @@ interface Row {
   suspension_kind: string | null;
   opened_at: Date | null;
   acted_at: Date | null;
+  task_created_at: Date | null;
 }
 
 const TASK_SELECT = `
   select t.id as task_id, p.id as process_key, p.case_number, count(*) over () as total_count, p.process_id, p.kind, p.title, t.step_name, t.status, p.organisation_id,
          o.name as organisation_name, u.display_name as initiator_name, t.assignee_name,
          ao.name as assignee_org_name, t.origin, t.due_at, t.due_provisional, p.suspension_kind, t.opened_at,
-         t.acted_at
+         t.acted_at, t.created_at as task_created_at
     from task t
     join approval_process p on p.id = t.workflow_id
     join organisation o on o.id = p.organisation_id
     join app_user u on u.id = p.initiator_id
     left join organisation ao on ao.id = t.assignee_organisation_id`;
 
+/** The 待办 order (least time left first, then the oldest task), `t.id` last so that every page cuts the same list. */
+const PENDING_ORDER = 't.due_at asc nulls last, t.created_at asc, t.id asc';
+
 const PROCESS_SELECT = `
   select null as task_id, p.id as process_key, p.case_number, count(*) over () as total_count, p.process_id, p.kind, p.title, p.current_step_name as step_name, p.status,
          p.organisation_id, o.name as organisation_name, u.display_name as initiator_name, null as assignee_name,
          null as assignee_org_name, null as origin, p.step_due_at as due_at, p.step_due_provisional as due_provisional,
-         p.suspension_kind, p.started_at as opened_at, p.ended_at as acted_at
+         p.suspension_kind, p.started_at as opened_at, p.ended_at as acted_at, null as task_created_at
     from approval_process p
     join organisation o on o.id = p.organisation_id
     join app_user u on u.id = p.initiator_id`;
@@ -284,13 +291,14 @@ function sharedFilters(query: SharedQuery, unitClause: string): { sql: string[];
   return { sql, params };
 }
 
-/** `limit … offset …` for a page; without one, the first `cap` rows. */
-function pageClause(
-  query: { page?: number | undefined; pageSize?: number | undefined },
-  cap = 500,
-): { sql: string; params: unknown[] } {
-  const size = query.pageSize ?? (query.page ? 20 : cap);
-  return { sql: 'limit ? offset ?', params: [size, ((query.page ?? 1) - 1) * size] };
+/** `limit … offset …` for the page's rows alone. */
+function pageClause(window: PageWindow): { sql: string; params: unknown[] } {
+  return { sql: 'limit ? offset ?', params: [window.size, window.offset] };
+}
+
+/** The rows from the top of the list to the page's end (`count(*) over ()` still counts the whole list). */
+function prefixClause(window: PageWindow): { sql: string; params: unknown[] } {
+  return { sql: 'limit ?', params: [window.offset + window.size] };
 }
 
 function inboxPage(rows: Row[], now: Date): InboxPage {
@@ -298,26 +306,40 @@ function inboxPage(rows: Row[], now: Date): InboxPage {
 }
 
 /**
- * The engine's page (filtered, ordered and paged by SQL) with the other sources' matching items (a dispute's
- * decisions), least time left first. The other sources are few and short-lived: they join the first page, and the
- * total counts them.
+ * One page of 待办 (`list`, box pending) or 督办 (`supervision`): the engine's tasks and the other sources' (a
+ * dispute's decisions, a leaving holder's authorisation) as ONE list in one order, least time left first, cut into
+ * pages of the merged list (domain/inbox-paging.ts). `rows` are the engine's first `offset + size` rows in
+ * PENDING_ORDER with the whole count; `others` are every open task of the other sources, filtered here with the same
+ * rules as the SQL (matchesInboxQuery, including the from/to dates on the record's creation time).
+ * Not a SQL union: who holds a source's task (a unit's dispute staff or designated people, db/dispute-holders.ts; its
+ * leaders) and its title are code over several tables, and a union would write each rule again in SQL. The open
+ * tasks of the other sources are few and short-lived, so all of them are read and merged in memory; the engine's
+ * rows read grow with the page number (at most the list's length: page ≤ 10 000 and size ≤ 500 by the query).
  */
-function withOthers(
-  page: InboxPage,
-  others: InboxItem[],
+function pendingPage(
+  rows: Row[],
+  others: InboxSourceTask[],
   query: InboxQuery | z.infer<typeof SupervisionQuery>,
+  window: PageWindow,
+  now: Date,
 ): InboxPage {
-  const q = query.q?.toLowerCase();
-  const matching = others.filter(
-    (i) =>
-      matchesInboxQuery(i, query) &&
-      (!q || i.title.toLowerCase().includes(q) || i.organisationName.toLowerCase().includes(q)) &&
-      !query.from &&
-      !query.to,
-  );
-  if (matching.length === 0) return page;
-  const items = (query.page ?? 1) === 1 ? [...page.items, ...matching].sort(byDueAt) : page.items;
-  return { items, total: page.total + matching.length };
+  const engine = rows.map((r) => ({
+    item: inboxItem(r, now),
+    dueMs: r.due_at ? new Date(r.due_at).getTime() : null,
+    createdMs: r.task_created_at ? new Date(r.task_created_at).getTime() : 0,
+    id: r.task_id ?? r.process_key,
+  }));
+  const matching = others
+    .filter((o) => matchesInboxQuery(o, query))
+    .map(({ item, startedAt }) => ({
+      item,
+      dueMs: item.dueAt ? Date.parse(item.dueAt) : null,
+      createdMs: item.openedAt ? Date.parse(item.openedAt) : startedAt.getTime(),
+      id: item.processKey,
+    }));
+  const total = rows.length ? Number(rows[0]!.total_count) : 0;
+  const page = mergedPage({ items: engine, total }, matching, window);
+  return { items: page.items.map((e) => e.item), total: page.total };
 }
 
 function inboxItem(r: Row, now: Date): InboxItem {

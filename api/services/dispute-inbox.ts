@@ -13,12 +13,12 @@ import { INBOX_KIND_LABELS } from '../../domain/inbox';
 import { TASK_STATUS_LABELS } from '../../presentation/approval-labels';
 import type { AppContext } from '../context';
 import type { InboxItem } from './approval-inbox';
-import type { InboxTaskSource } from './inbox-sources';
+import type { InboxSourceTask, InboxTaskSource } from './inbox-sources';
 
 const OPEN = ['received', 'marked'] as const;
 
 export function disputeInboxSource(ctx: AppContext): InboxTaskSource {
-  const items = async (disputes: Dispute[], now: Date): Promise<InboxItem[]> => {
+  const items = async (disputes: Dispute[], now: Date): Promise<InboxSourceTask[]> => {
     if (disputes.length === 0) return [];
     const em = ctx.em();
     const [units, breaches] = await Promise.all([
@@ -26,7 +26,10 @@ export function disputeInboxSource(ctx: AppContext): InboxTaskSource {
       em.find(DisputeBreach, { disputeId: { $in: disputes.map((d) => d.id) } }),
     ]);
     const unitName = new Map(units.map((u) => [u.id, u.name]));
-    return disputes.map((d) => taskOf(d, unitName.get(d.issuerOrganisationId) ?? '', breaches, now));
+    return disputes.map((d) => ({
+      item: taskOf(d, unitName.get(d.issuerOrganisationId) ?? '', breaches, now),
+      startedAt: d.receivedAt,
+    }));
   };
   return {
     async pending(principal, now) {

@@ -13,10 +13,10 @@ import { TASK_STATUS_LABELS } from '../../presentation/approval-labels';
 import { sealUseHandoverTitle } from '../../presentation/seal-use-handover-text';
 import type { AppContext } from '../context';
 import type { InboxItem } from './approval-inbox';
-import type { InboxTaskSource } from './inbox-sources';
+import type { InboxSourceTask, InboxTaskSource } from './inbox-sources';
 
 export function sealUseHandoverInboxSource(ctx: AppContext): InboxTaskSource {
-  const items = async (rows: SealUseHandover[], now: Date): Promise<InboxItem[]> => {
+  const items = async (rows: SealUseHandover[], now: Date): Promise<InboxSourceTask[]> => {
     if (rows.length === 0) return [];
     const em = ctx.em();
     const [units, seals, people] = await Promise.all([
@@ -27,10 +27,10 @@ export function sealUseHandoverInboxSource(ctx: AppContext): InboxTaskSource {
     const unitName = new Map(units.map((u) => [u.id, u.name]));
     const sealName = new Map(seals.map((x) => [x.id, x.name]));
     const personName = new Map(people.map((p) => [p.id, p.displayName]));
-    return rows.map((r) => {
+    return rows.map((r): InboxSourceTask => {
       const unit = unitName.get(r.organisationId) ?? '';
       const leaving = personName.get(r.leavingUserId) ?? '';
-      return {
+      const item: InboxItem = {
         taskId: null,
         processKey: sealUseHandoverWorkflowId(r.id),
         caseNumber: null,
@@ -55,6 +55,7 @@ export function sealUseHandoverInboxSource(ctx: AppContext): InboxTaskSource {
         actedAt: null,
         url: `/seal-use-handovers/${encodeURIComponent(r.id)}`,
       };
+      return { item, startedAt: r.createdAt };
     });
   };
   return {

@@ -2,11 +2,14 @@
  * Issue 17 Build 3 and 5 on the real platform (PostgreSQL, Temporal, SMTP): each process gets a 办件编号 once, when
  * it starts; 待办 finds the task by 办件编号 and by keyword, pages and filters by date; 督办 exports an Excel file
  * whose rows are the page's (read back with exceljs); the deadline reads the same on the approval page and in the
- * task's e-mail, which links to the item.
+ * task's e-mail, which links to the item; 督办 pages the engine's tasks and a dispute's as one list.
  */
+import { randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
+import { Dispute } from '../../db/dispute-entities';
 import { addCalendarDays, shanghaiDateOf } from '../../domain/calendar';
 import { applicationBody } from '../support/fixtures';
+import { BUSINESS_LICENCE_CODE } from '../support/licences';
 import { approvalHelpers } from '../support/approvals';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
@@ -182,5 +185,59 @@ describe('one deadline format', () => {
     expect(tableRows(page.body, 'current-tasks')[0]![3]).toContain(mailDue);
     expect(mail.text).toContain(`${t.url}/approvals/${a.key}`);
     expect(mail.html).toContain(`href="${t.url}/approvals/${a.key}"`);
+  });
+});
+
+describe('督办 paging over both kinds of task', () => {
+  it('a dispute due after every engine task is on a later page; each page holds one, every task once', async () => {
+    const em = t.em().fork();
+    const id = randomUUID();
+    const due = new Date(Date.now() + 400 * 86_400_000);
+    em.create(Dispute, {
+      id,
+      licenceIdentifier: `FIXTURE-${id}`,
+      licenceSeriesId: id,
+      typeCode: BUSINESS_LICENCE_CODE,
+      issuerOrganisationId: 'zz-amr',
+      challengerKind: 'public',
+      challengerName: '王五',
+      ground: 'accuracy',
+      items: ['住所'],
+      description: '住所有误',
+      status: 'marked',
+      receivedAt: new Date(),
+      markerDueAt: new Date(),
+      markerProvisional: false,
+      outcomeDueAt: due,
+      outcomeProvisional: false,
+      workflowId: `dispute-${id}`,
+    });
+    await em.flush();
+    const page = async (n: number) => {
+      const res = await t.call('GET', `/api/supervision/pending-tasks?unit=zz-amr&page=${n}&pageSize=1`, {
+        as: 'zz-approval-supervisor',
+      });
+      expect(res.status).toBe(200);
+      return res.body as {
+        items: Array<{ processId: string; kind: string; dueAt: string | null }>;
+        total: number;
+      };
+    };
+    const first = await page(1);
+    expect(first.items).toHaveLength(1);
+    expect(first.items[0]!.kind).not.toBe('dispute');
+    const seen = [first.items[0]!];
+    for (let n = 2; n <= first.total; n++) {
+      const next = await page(n);
+      expect(next.total).toBe(first.total);
+      expect(next.items).toHaveLength(1);
+      seen.push(next.items[0]!);
+    }
+    expect((await page(first.total + 1)).items).toEqual([]);
+    const at = seen.findIndex((i) => i.processId === id);
+    expect(at).toBeGreaterThan(0);
+    expect(seen.filter((i) => i.processId === id)).toHaveLength(1);
+    // Every engine task ahead of it is due earlier (least time left first, across the pages).
+    for (const ahead of seen.slice(0, at)) expect(Date.parse(ahead.dueAt!)).toBeLessThan(due.getTime());
   });
 });
