@@ -2,15 +2,14 @@
  * Issue 13 (LM-23): the OpenAPI description of disputes, spread into api/openapi.ts; request bodies from the
  * validating zod schemas.
  */
+import { DISPUTE_STATUSES, OUTCOME_KINDS } from '../domain/dispute';
 import {
-  DISPUTE_STATUSES,
   DisputeAnswer,
   DisputeRequest,
   MarkRequest,
   MaterialRequest,
-  OUTCOME_KINDS,
   WithdrawRequest,
-} from '../domain/dispute';
+} from '../domain/dispute-schema';
 import { DesignatedStaffBody } from './services/designated-staff';
 import { error, idParam, json, list, ref, schema, secured } from './openapi-parts';
 

@@ -2,12 +2,8 @@
  * The OpenAPI description of flow definitions (issue 9: drafts, dry run, publish, restore), spread into
  * api/openapi.ts; the body comes from the validating zod schema in domain/flow-definition.ts.
  */
-import {
-  FLOW_STATUSES,
-  FlowDefinitionBody,
-  JURISDICTION_LEVELS,
-  PROCESS_KINDS,
-} from '../domain/flow-definition';
+import { FLOW_STATUSES, JURISDICTION_LEVELS, PROCESS_KINDS } from '../domain/flow-definition';
+import { FlowDefinitionBody } from '../domain/flow-definition-schema';
 import { schema, json, ref, error, idParam, query, secured } from './openapi-parts';
 
 const UNAUTHENTICATED = error('Not authenticated');

@@ -3,7 +3,8 @@
  * api/openapi.ts; the request body from the validating zod schema.
  */
 import { LICENCE_STATUSES } from '../domain/licence';
-import { LICENCE_EVENT_KINDS, LicenceEventBody, SUSPENSION_KINDS } from '../domain/licence-lifecycle';
+import { LICENCE_EVENT_KINDS, SUSPENSION_KINDS } from '../domain/licence-lifecycle';
+import { LicenceEventBody } from '../domain/licence-lifecycle-schema';
 import { ResendBody } from './services/exchange';
 import { error, json, ref, schema, secured } from './openapi-parts';
 

@@ -2,7 +2,7 @@
  * The OpenAPI description of the licence catalogue (LM-6), spread into api/openapi.ts; the definition body comes
  * from the validating zod schema in domain/licence-type.ts.
  */
-import { LicenceTypeDefinition } from '../domain/licence-type';
+import { LicenceTypeDefinition } from '../domain/licence-type-schema';
 import { PreviewBody } from './services/licence-types';
 import { schema, json, ref, error, secured } from './openapi-parts';
 

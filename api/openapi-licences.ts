@@ -2,7 +2,7 @@
  * The OpenAPI description of licence issuance, lookup, export, versions and late arrivals (LM-7, LM-9, LM-14),
  * spread into api/openapi.ts; request bodies from the validating zod schemas.
  */
-import { ChangeLicenceBody, IssueLicenceBody } from '../domain/licence-issuance';
+import { ChangeLicenceBody, IssueLicenceBody } from '../domain/licence-issuance-schema';
 import { LICENCE_STATUSES } from '../domain/licence';
 import { schema, json, ref, error, secured } from './openapi-parts';
 

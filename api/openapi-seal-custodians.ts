@@ -3,7 +3,7 @@
  * leaving person's standing licence-signing authorisation (Build 3, SM-12), spread into api/openapi.ts.
  */
 import { SealCustodianChangeBody } from '../domain/seal-custodian';
-import { SealUseHandoverDecisionBody } from '../domain/seal-use';
+import { SealUseHandoverDecisionBody } from '../domain/seal-use-schema';
 import { error, idParam, json, ref, schema, secured } from './openapi-parts';
 
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } };

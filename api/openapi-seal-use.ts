@@ -1,10 +1,6 @@
 /** The OpenAPI description of seal use (SM-12), spread into api/openapi.ts; bodies from the validating zod schemas. */
-import {
-  SEAL_USE_HTTP_STATUS,
-  SEAL_USE_PROBLEM_CODES,
-  SealSignBody,
-  SealUseRequestBody,
-} from '../domain/seal-use';
+import { SEAL_USE_HTTP_STATUS, SEAL_USE_PROBLEM_CODES } from '../domain/seal-use';
+import { SealSignBody, SealUseRequestBody } from '../domain/seal-use-schema';
 import { schema, json, ref, error, idParam, secured } from './openapi-parts';
 
 const sealIdQuery = { name: 'sealId', in: 'query', required: false, schema: { type: 'string' } };

@@ -2,22 +2,20 @@
  * Issue 14 (LM-9, LM-28, LM-30): the OpenAPI description of announced cases, supervision findings and
  * rectification orders, spread into api/openapi.ts; request bodies from the validating zod schemas.
  */
+import { RECTIFICATION_STATUSES } from '../domain/rectification';
 import {
-  RECTIFICATION_STATUSES,
   RectificationExtendBody,
   RectificationOrderBody,
   RectificationReportBody,
   RectificationReviewBody,
-} from '../domain/rectification';
+} from '../domain/rectification-schema';
 import {
   ANNOUNCED_CASE_STATUSES,
-  AnnounceCaseBody,
-  DismissFindingBody,
   FINDING_RULES,
   FINDING_STATES,
-  SimulatedRequestBody,
   VIOLATION_KINDS,
 } from '../domain/supervision';
+import { AnnounceCaseBody, DismissFindingBody, SimulatedRequestBody } from '../domain/supervision-schema';
 import { RandomCheckBody, SampleBody } from '../domain/random-sample';
 import { PaperComplaintBody } from '../domain/paper-complaint';
 import { error, idParam, json, list, query, ref, schema, secured } from './openapi-parts';

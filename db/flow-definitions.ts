@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { FlowDefinitionBody, DEFAULT_FLOWS, FlowSnapshot, ProcessKind } from '../domain/flow-definition';
+import { DEFAULT_FLOWS, FlowSnapshot, ProcessKind } from '../domain/flow-definition';
+import { FlowDefinitionBody } from '../domain/flow-definition-schema';
 import { FlowDefinition } from './approval-entities';
 import type { JurisdictionLevel } from './entities';
 

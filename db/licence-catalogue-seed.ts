@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { LicenceTypeDefinition, LicenceTypeDefinitionInput } from '../domain/licence-type';
+import { LicenceTypeDefinitionInput } from '../domain/licence-type';
+import { LicenceTypeDefinition } from '../domain/licence-type-schema';
 import { LicenceType } from './licence-entities';
 
 /** Defining bodies (national level): codes in USCC shape with valid check characters. */

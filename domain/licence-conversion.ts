@@ -5,11 +5,13 @@
  * rule) and, for the rows that pass, the licence content to sign. Pure: the upload preview, the batch activity and
  * the unit tests share it; the caller passes "today" (domain/ reads no clock).
  */
-import { z } from 'zod';
 import { DataProblem, dataProblems, DataItem, holderCodeTypeFor, isRealDate } from './licence-type';
 import type { LicenceTypeDefinition, LicenceData, HolderCodeType } from './licence-type';
 import { holderCodeProblem } from './licence-issuance';
 import { validityEnd } from './licence';
+import type { ConversionMapping } from './licence-conversion-schema';
+
+export type { ConversionMapping } from './licence-conversion-schema';
 
 /** The licence fields a file column can feed besides the type's data items (`data.<key>`). */
 export const CONVERSION_FIELDS = [
@@ -29,15 +31,6 @@ export const CONVERSION_BATCH_SIZE = 500;
 
 /** The failure type of a conversion that cannot go on (its authorisation used up, its seal gone …). */
 export const CONVERSION_REFUSED = 'ConversionRefused';
-
-/** A mapping: target (a field above or `data.<key>`) → the file's column name. */
-export const ConversionMapping = z.record(
-  z.string().regex(/^(licenceNumber|holderName|holderCode|issueDate|validFrom|validTo|data\.[A-Za-z]\w*)$/, {
-    message: '应为证照字段或 data.<数据项>',
-  }),
-  z.string().trim().min(1).max(200),
-);
-export type ConversionMapping = z.infer<typeof ConversionMapping>;
 
 export interface MappingTarget {
   target: string;

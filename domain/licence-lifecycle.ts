@@ -9,10 +9,12 @@
  * when. 变更 and 更正 are new versions (domain/licence-issuance.ts); 补发 and 延续 are new versions too, made by
  * the event itself (effect `new_version`): the event's version is superseded by its successor.
  */
-import { z } from 'zod';
-import { addCalendarDays, isIsoDate, shanghaiDateOf, startOfShanghaiDay } from './calendar';
+import { addCalendarDays, shanghaiDateOf, startOfShanghaiDay } from './calendar';
 import { canonicalJson } from './canonical-json';
 import { LICENCE_STATUS_LABELS, type LicenceStatus } from './licence';
+import type { LicenceEventBody } from './licence-lifecycle-schema';
+
+export type { LicenceEventBody } from './licence-lifecycle-schema';
 
 export const SUSPENSION_KINDS = ['lost', 'withheld', 'pledged'] as const;
 export type SuspensionKind = (typeof SUSPENSION_KINDS)[number];
@@ -380,36 +382,6 @@ export function canonicalEventDocument(doc: LicenceEventDocument): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The request (POST /api/licenses/:identifier/events)
-
-const CaseId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[\w.:/-]+$/, { message: '只能包含字母、数字和 _ . : / -' });
-const Text = (max: number) => z.string().trim().min(1, { message: '不能为空' }).max(max);
-
-export const LicenceEventBody = z
-  .object({
-    /** The issuing unit's business case id: the idempotency key. */
-    caseId: CaseId,
-    kind: z.enum(LICENCE_EVENT_KINDS),
-    /** 法律依据 */
-    legalBasis: Text(200),
-    reason: Text(500),
-    /** When the event takes effect; now when absent (decisions: when approved, if later). */
-    effectiveAt: z.iso
-      .datetime({ offset: true, message: '应为 ISO 8601 时间，如 2026-11-27T10:30:00+08:00' })
-      .optional(),
-    nextDueDate: z.string().refine(isIsoDate, { message: '应为日期，如 2027-11-27' }).optional(),
-    consequences: Text(500).optional(),
-    pledgee: Text(100).optional(),
-    authority: Text(100).optional(),
-    /** 延续: the new last day of validity. */
-    validTo: z.string().refine(isIsoDate, { message: '应为日期，如 2031-11-27' }).optional(),
-  })
-  .strict();
-export type LicenceEventBody = z.infer<typeof LicenceEventBody>;
 
 /** The fields the kind requires but the body lacks, and fields it does not take; each with its message. */
 export function eventFieldProblems(

@@ -5,7 +5,7 @@
  * from then on the unit's verifiers see that type as the entry allows. Pure: the body and the labels.
  */
 import { z } from 'zod';
-import { INITIATOR_OPTIONS } from './flow-definition';
+import { INITIATOR_OPTIONS } from './flow-definition-schema';
 import { TYPE_CODE_PATTERN } from './licence-identifier';
 import { ServiceItemCode } from './service-item';
 

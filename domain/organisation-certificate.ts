@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { shanghaiDateOf } from './calendar';
-import { INITIATOR_OPTIONS } from './flow-definition';
+import { INITIATOR_OPTIONS } from './flow-definition-schema';
 import { reminderDue } from './licence-expiry';
 import { RENEWAL_WINDOW_DAYS, renewedValidity } from './seal-status';
 

@@ -4,7 +4,7 @@
  * A supervision run makes each complaint a finding of the unit named. Pure: the body.
  */
 import { z } from 'zod';
-import { PublicContact } from './dispute';
+import { PublicContact } from './dispute-schema';
 import { ServiceItemCode } from './service-item';
 
 /** POST /api/paper-complaints. */

@@ -4,9 +4,17 @@
  * (returned, the clock keeps running). A reminder goes out on the morning of the last working day; on failure to
  * rectify by the deadline the order escalates (逾期未整改). One extension, with a reason. Pure: no I/O, no clock.
  */
-import { z } from 'zod';
-import { Deadline, deadlineFor, endOfShanghaiDay, isIsoDate, WorkingCalendar } from './calendar';
+import { Deadline, deadlineFor, endOfShanghaiDay, WorkingCalendar } from './calendar';
 import { beforeReminderAt } from './approval-reminders';
+import type { DeadlineInput } from './rectification-schema';
+
+export type {
+  DeadlineInput,
+  RectificationExtendBody,
+  RectificationOrderBody,
+  RectificationReportBody,
+  RectificationReviewBody,
+} from './rectification-schema';
 
 export const RECTIFICATION_STATUSES = ['open', 'submitted', 'returned', 'accepted', 'overdue'] as const;
 export type RectificationStatus = (typeof RECTIFICATION_STATUSES)[number];
@@ -50,13 +58,6 @@ export function isClosed(status: RectificationStatus): boolean {
   return status === 'accepted' || status === 'overdue';
 }
 
-/** A deadline as the management unit sets it: a date (24:00 of it) or N working days from the order. */
-export const DeadlineInput = z.union([
-  z.object({ date: z.string().refine(isIsoDate, { message: '应为日期，如 2026-12-31' }) }).strict(),
-  z.object({ workingDays: z.number().int().min(1).max(120) }).strict(),
-]);
-export type DeadlineInput = z.infer<typeof DeadlineInput>;
-
 /** The deadline an input names, counted from `from` (the order, or the extension). */
 export function rectificationDeadline(calendar: WorkingCalendar, from: Date, input: DeadlineInput): Deadline {
   if ('date' in input) {
@@ -71,34 +72,6 @@ export function rectificationReminderAt(calendar: WorkingCalendar, dueAt: string
   const at = beforeReminderAt(calendar, dueAt, 1);
   return at && Date.parse(at) > now.getTime() && Date.parse(at) < Date.parse(dueAt) ? at : null;
 }
-
-const text = (max: number) => z.string().trim().min(1).max(max);
-
-export const RectificationOrderBody = z
-  .object({
-    organisationId: text(100),
-    findingIds: z.array(z.string().uuid()).min(1, { message: '请至少选择一项发现的问题' }).max(100),
-    requirements: text(2000),
-    deadline: DeadlineInput,
-  })
-  .strict();
-export type RectificationOrderBody = z.infer<typeof RectificationOrderBody>;
-
-export const RectificationReportBody = z
-  .object({ report: text(5000), attachments: z.array(z.string().uuid()).max(10).default([]) })
-  .strict();
-export type RectificationReportBody = z.infer<typeof RectificationReportBody>;
-
-export const RectificationReviewBody = z.object({ comment: z.string().trim().max(2000).optional() }).strict();
-export type RectificationReviewBody = z.infer<typeof RectificationReviewBody>;
-
-export const RectificationExtendBody = z
-  .object({
-    reason: z.string({ message: '请填写延期理由' }).trim().min(1, { message: '请填写延期理由' }).max(1000),
-    deadline: DeadlineInput,
-  })
-  .strict();
-export type RectificationExtendBody = z.infer<typeof RectificationExtendBody>;
 
 export function rectificationWorkflowId(orderId: string): string {
   return `rectification-${orderId}`;

@@ -5,7 +5,7 @@
  * the custodian history. A seal without a custodian does not sign. Pure: the body, the rules and the labels.
  */
 import { z } from 'zod';
-import { INITIATOR_OPTIONS } from './flow-definition';
+import { INITIATOR_OPTIONS } from './flow-definition-schema';
 import type { SealUseProblem } from './seal-use';
 
 const Username = z.string().trim().min(1, { message: '请选择人员' }).max(64);

@@ -7,7 +7,7 @@
  * Pure: the rules and the request bodies; usecases/seal-status.ts applies them in the database.
  */
 import { z } from 'zod';
-import { INITIATOR_OPTIONS } from './flow-definition';
+import { INITIATOR_OPTIONS } from './flow-definition-schema';
 import type { SealStatus } from './seal';
 
 /** What changed a seal's status. `made` is the seal's first entry (status active). */

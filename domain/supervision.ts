@@ -2,10 +2,10 @@
  * Electronic supervision (LM-9, LM-28, LM-30): cases announced when they close, the five kinds of violation a
  * supervision run finds, and the states of a finding. Pure: no I/O and no clock; usable in workflows.
  */
-import { z } from 'zod';
 import { Deadline, deadlineFor, WorkingCalendar } from './calendar';
-import { TYPE_CODE_PATTERN } from './licence-identifier';
 import { ISSUANCE_DEADLINE_WORKING_DAYS } from './licence';
+
+export type { AnnounceCaseBody, DismissFindingBody, SimulatedRequestBody } from './supervision-schema';
 
 /** LM-28: the five violations the management unit supervises. */
 export const VIOLATION_KINDS = ['catalogue', 'collection', 'correction', 'sharing', 'paper'] as const;
@@ -67,23 +67,8 @@ export const TYPE_REVIEW_DAYS = 365;
 /** An exchange push still undelivered one working day after it was queued is overdue. */
 export const EXCHANGE_PUSH_WORKING_DAYS = 1;
 
-/** A simulated service request (LM-28): a supervisor applies for a service item as a citizen would. */
-export const SimulatedRequestBody = z
-  .object({
-    organisationId: z.string().trim().min(1).max(100),
-    serviceItem: z.string().trim().min(1).max(200),
-    paperDemanded: z.boolean(),
-    note: z.string().trim().max(2000).optional(),
-  })
-  .strict();
-export type SimulatedRequestBody = z.infer<typeof SimulatedRequestBody>;
-
 export const FINDING_STATES = ['new', 'ordered', 'rectified', 'dismissed'] as const;
 export type FindingState = (typeof FINDING_STATES)[number];
-
-/** POST /api/supervision/findings/:id/dismiss: a finding set aside, with the reason (LM-28). */
-export const DismissFindingBody = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
-export type DismissFindingBody = z.infer<typeof DismissFindingBody>;
 
 export const FINDING_STATE_LABELS: Record<FindingState, string> = {
   new: '新发现',
@@ -94,24 +79,6 @@ export const FINDING_STATE_LABELS: Record<FindingState, string> = {
 
 // ---------------------------------------------------------------------------------------------------------------
 // LM-9: a case announced when it closes; its licence is due by 24:00 of the next working day
-
-const IsoTime = z.iso.datetime({ offset: true, message: '应为 ISO 8601 时间，如 2026-11-27T10:30:00+08:00' });
-
-/** POST /api/cases: what a business system announces when a case closes, before or without issuing. */
-export const AnnounceCaseBody = z
-  .object({
-    /** The same business case id the licence will be issued under (POST /api/licenses caseId). */
-    caseId: z
-      .string()
-      .trim()
-      .min(1)
-      .max(64)
-      .regex(/^[\w.:/-]+$/, { message: '只能包含字母、数字和 _ . : / -' }),
-    licenceType: z.string().regex(TYPE_CODE_PATTERN, { message: '应为 21 位证照类型代码' }),
-    closedAt: IsoTime,
-  })
-  .strict();
-export type AnnounceCaseBody = z.infer<typeof AnnounceCaseBody>;
 
 export const ANNOUNCED_CASE_STATUSES = ['open', 'flagged', 'issued', 'issued_late'] as const;
 export type AnnouncedCaseStatus = (typeof ANNOUNCED_CASE_STATUSES)[number];

@@ -5,7 +5,8 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { FLOW_STATUSES, FlowDefinitionBody, PROCESS_KINDS } from '../../domain/flow-definition';
+import { FLOW_STATUSES, PROCESS_KINDS } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { requestMeta } from '../principal';

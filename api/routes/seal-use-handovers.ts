@@ -1,6 +1,6 @@
 /** Issue 15 Build 3: the unit leader's decision on a leaving person's standing licence-signing authorisation. */
 import { Router } from 'express';
-import { SealUseHandoverDecisionBody } from '../../domain/seal-use';
+import { SealUseHandoverDecisionBody } from '../../domain/seal-use-schema';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { requestMeta } from '../principal';

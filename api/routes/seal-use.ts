@@ -5,7 +5,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { SealSignBody, sealUseRequestBodyAt } from '../../domain/seal-use';
+import { SealSignBody, sealUseRequestBodyAt } from '../../domain/seal-use-schema';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
 import { IdempotencyKey } from '../services/seal-applications';

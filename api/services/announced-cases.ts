@@ -14,12 +14,12 @@ import { LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { Organisation } from '../../db/entities';
 import { AnnouncedCase, SupervisionFinding } from '../../db/supervision-entities';
 import {
-  AnnounceCaseBody,
   announcedCaseDeadline,
   announcedCaseFindingKey,
   announcedCaseWorkflowId,
   ANNOUNCED_CASE_STATUS_LABELS,
 } from '../../domain/supervision';
+import { AnnounceCaseBody } from '../../domain/supervision-schema';
 import { logger } from '../../infra/logger';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
 import { announcedCaseWorkflow } from '../../workflows/announced-case';

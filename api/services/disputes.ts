@@ -23,16 +23,18 @@ import {
   CORRECTING_OUTCOMES,
   DISPUTE_MARKER_LABEL,
   DisputeActor,
-  DisputeAnswer,
   disputeDeadlines,
-  DisputeRequest,
   disputeWorkflowId,
-  MarkRequest,
-  MaterialRequest,
   markerStands,
   unknownItems,
-  WithdrawRequest,
 } from '../../domain/dispute';
+import {
+  DisputeAnswer,
+  DisputeRequest,
+  MarkRequest,
+  MaterialRequest,
+  WithdrawRequest,
+} from '../../domain/dispute-schema';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
 import { disputeWorkflow } from '../../workflows/dispute';
 import {

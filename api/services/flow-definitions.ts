@@ -26,7 +26,6 @@ import {
 import {
   allEngineSteps,
   ApproverRule,
-  FlowDefinitionBody,
   FlowJurisdictionLevel,
   FlowStatus,
   JURISDICTION_LEVEL_LABELS,
@@ -35,6 +34,7 @@ import {
   PROCESS_KINDS,
   ProcessKind,
 } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 import { isCityWideAdmin } from '../city-wide';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, FieldProblem, notFound } from '../errors';

@@ -16,13 +16,13 @@ import { LicenceType } from '../../db/licence-entities';
 import { shanghaiDateOf } from '../../domain/calendar';
 import {
   checkConversionRow,
-  ConversionMapping,
   conversionProgress,
   mappingProblems,
   mappingTargets,
   rejectedRowsCsv,
   suggestMapping,
 } from '../../domain/licence-conversion';
+import { ConversionMapping } from '../../domain/licence-conversion-schema';
 import { conversionSealDocumentTitle } from '../../domain/licence';
 import type { DataProblem } from '../../domain/licence-type';
 import { TYPE_CODE_PATTERN } from '../../domain/licence-identifier';

@@ -18,9 +18,9 @@ import {
   eventFieldProblems,
   isRefusal,
   LICENCE_EVENT_RULES,
-  LicenceEventBody,
   newVersionId,
 } from '../../domain/licence-lifecycle';
+import { LicenceEventBody } from '../../domain/licence-lifecycle-schema';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
 import { licenceEventWorkflow, licenceEventWorkflowId } from '../../workflows/licence-event';
 import type { AppContext } from '../context';

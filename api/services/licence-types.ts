@@ -18,19 +18,21 @@ import { IDENTIFIER_PREFIX, licenceIdentifier, TYPE_CODE_PATTERN } from '../../d
 import {
   AUTHORITY_LEVEL_LABELS,
   AUTHORITY_LEVELS,
-  DataItem,
   dataProblems,
-  FaceDefinition,
   HOLDER_CATEGORIES,
   HOLDER_CATEGORY_LABELS,
   HolderCategory,
   holderCodeTypeFor,
   LicenceData,
-  LicenceTypeDefinition,
   LicenceTypeStatus,
   TYPE_STATUS_LABELS,
-  ValidityRule,
 } from '../../domain/licence-type';
+import {
+  DataItem,
+  FaceDefinition,
+  LicenceTypeDefinition,
+  ValidityRule,
+} from '../../domain/licence-type-schema';
 import { shanghaiDateOf } from '../../domain/calendar';
 import { SEAL_KIND_LABELS } from '../../domain/seal';
 import { usccCheckChar } from '../../domain/uscc';

@@ -16,13 +16,15 @@ import { timeLeftMs } from '../../domain/calendar';
 import {
   RECTIFICATION_STATUS_LABELS,
   rectificationDeadline,
-  RectificationExtendBody,
-  RectificationOrderBody,
   rectificationReminderAt,
-  RectificationReportBody,
-  RectificationReviewBody,
   rectificationWorkflowId,
 } from '../../domain/rectification';
+import {
+  RectificationExtendBody,
+  RectificationOrderBody,
+  RectificationReportBody,
+  RectificationReviewBody,
+} from '../../domain/rectification-schema';
 import { DurableRequests, NewRequest } from '../../usecases/durable-request';
 import { rectificationWorkflow } from '../../workflows/rectification';
 import {

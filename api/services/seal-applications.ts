@@ -11,7 +11,8 @@ import { endOfShanghaiDay, startOfShanghaiDay } from '../../domain/calendar';
 import { IMPRINT_MAX_MM, IMPRINT_MEDIA_TYPES, IMPRINT_MIN_MM, imprintProblem } from '../../domain/imprint';
 import { approvalWorkflowId } from '../../domain/approval';
 import { shanghaiDateTime } from '../../domain/format';
-import { INITIATOR_OPTIONS, sealApplicationVariables } from '../../domain/flow-definition';
+import { sealApplicationVariables } from '../../domain/flow-definition';
+import { INITIATOR_OPTIONS } from '../../domain/flow-definition-schema';
 import { SEAL_KIND_LABELS, SEAL_KINDS, SealKind } from '../../domain/seal';
 import {
   SealApplicationInput,

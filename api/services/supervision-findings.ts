@@ -10,15 +10,14 @@ import { recordAudit } from '../../db/audit';
 import { Organisation } from '../../db/entities';
 import { SupervisionFinding } from '../../db/supervision-entities';
 import {
-  DismissFindingBody,
   FINDING_RULE_LABELS,
   FINDING_STATE_LABELS,
   FINDING_STATES,
   FindingRule,
-  SimulatedRequestBody,
   VIOLATION_KINDS,
   VIOLATION_LABELS,
 } from '../../domain/supervision';
+import { DismissFindingBody, SimulatedRequestBody } from '../../domain/supervision-schema';
 import { runSupervision } from '../../usecases/supervision-run';
 import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';

@@ -15,7 +15,6 @@ import {
   DEFAULT_FLOWS,
   EngineStep,
   FLOW_STATUS_LABELS,
-  FlowDefinitionBody,
   FlowNode,
   JOIN_RULE_LABELS,
   JURISDICTION_LEVEL_LABELS,
@@ -26,6 +25,7 @@ import {
   stepDueLabel,
   stepModeLabel,
 } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 import { shanghaiDateTime } from '../../domain/format';
 import { FUNCTION_LABELS, ROLE_LABELS } from '../../domain/roles';
 import { requireRole } from '../auth';

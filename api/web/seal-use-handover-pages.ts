@@ -6,7 +6,7 @@
  * decision re-renders the page with the reason and changes nothing.
  */
 import express, { Request, Response, Router } from 'express';
-import { SealUseHandoverDecisionBody } from '../../domain/seal-use';
+import { SealUseHandoverDecisionBody } from '../../domain/seal-use-schema';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import {
   SEAL_USE_HANDOVER_REASON_TEXT,

@@ -7,12 +7,8 @@ import express, { NextFunction, Request, Response, Router } from 'express';
 import { shanghaiDateTime } from '../../domain/format';
 import { licenceSealDocumentTitle } from '../../domain/licence';
 import { TYPE_CODE_PATTERN } from '../../domain/licence-identifier';
-import {
-  parseDocumentLines,
-  SEAL_USE_MAX_USES,
-  SEAL_USE_REQUEST_STATUS_LABELS,
-  sealUseRequestBodyAt,
-} from '../../domain/seal-use';
+import { parseDocumentLines, SEAL_USE_MAX_USES, SEAL_USE_REQUEST_STATUS_LABELS } from '../../domain/seal-use';
+import { sealUseRequestBodyAt } from '../../domain/seal-use-schema';
 import type { AppContext } from '../context';
 import { FieldProblem, toApiError } from '../errors';
 import type { Principal } from '../principal';

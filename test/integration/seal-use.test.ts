@@ -11,7 +11,7 @@ import { AppUser, AuditEvent, Seal } from '../../db/entities';
 import { FlowDefinition } from '../../db/approval-entities';
 import { SealSignatureRecord, SealUseAuthorisation, SealUseRequest } from '../../db/seal-use-entities';
 import { approvalWorkflowId } from '../../domain/approval';
-import { FlowDefinitionBody } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 import type { SealKind } from '../../domain/seal';
 import { verifySealSignature } from '../../pki/seal-signer';
 import { loadCertificateAuthority } from '../../usecases/certificate-store';

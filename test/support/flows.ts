@@ -6,7 +6,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FlowDefinition } from '../../db/approval-entities';
 import { publishFlowDefinition, saveFlowDefinition } from '../../db/flow-definitions';
-import { FlowDefinitionBody } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 import type { TestPlatform } from './platform';
 
 /** Saves a draft through the API and publishes it; the published version (throws on any refusal). */

@@ -18,13 +18,8 @@ import {
   UserRef,
 } from '../../domain/approval';
 import { flowPath } from '../../domain/flow-branches';
-import {
-  FlowDefinitionBody,
-  FlowNode,
-  FlowNodeInput,
-  ProcessVariables,
-  TASK_ACTIONS,
-} from '../../domain/flow-definition';
+import { FlowNode, FlowNodeInput, ProcessVariables, TASK_ACTIONS } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 import { noApproverOutcome } from '../../domain/no-approver';
 
 const AT = '2026-03-02T01:00:00.000Z';

@@ -35,7 +35,7 @@ import {
 } from '../../domain/approval-clock-steps';
 import { beforeReminderAt, reminderPlan } from '../../domain/approval-reminders';
 import { CalendarYearData, deadlineFor, endOfShanghaiDay, WorkingCalendar } from '../../domain/calendar';
-import { FlowDefinitionBody, FlowStep } from '../../domain/flow-definition';
+import { FlowDefinitionBody, FlowStep } from '../../domain/flow-definition-schema';
 
 const seed = chineseDaysCalendar();
 const calendar = new WorkingCalendar(seed);

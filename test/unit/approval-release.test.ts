@@ -13,7 +13,7 @@ import {
   UserRef,
 } from '../../domain/approval';
 import { moveUnitTasks, releaseTasksOf } from '../../domain/approval-release';
-import { FlowStep, FlowStep as FlowStepSchema, FlowStepInput } from '../../domain/flow-definition';
+import { FlowStep, FlowStep as FlowStepSchema, FlowStepInput } from '../../domain/flow-definition-schema';
 
 const AT = '2026-03-02T01:00:00.000Z';
 const LATER = '2026-03-02T02:00:00.000Z';

@@ -21,7 +21,7 @@ import {
   startApproval,
   UserRef,
 } from '../../domain/approval';
-import { FlowStep, FlowStepInput, FlowStep as FlowStepSchema } from '../../domain/flow-definition';
+import { FlowStep, FlowStepInput, FlowStep as FlowStepSchema } from '../../domain/flow-definition-schema';
 
 const AT = '2026-03-02T01:00:00.000Z';
 const later = (minutes: number) => new Date(Date.parse(AT) + minutes * 60_000).toISOString();

@@ -6,7 +6,7 @@
  */
 import { catalogueSample, catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import type { ConvertibleRow } from '../../domain/licence-conversion';
-import { LicenceTypeDefinition } from '../../domain/licence-type';
+import { LicenceTypeDefinition } from '../../domain/licence-type-schema';
 import type { SealSignature } from '../../domain/seal-signature';
 import type { SealInfo } from '../../domain/seal';
 import { createCertificateAuthority, issueOrganisationCertificate } from '../../pki/certificates';

@@ -4,14 +4,8 @@
  */
 import { chineseDaysCalendar } from '../../db/calendar-seed';
 import { CalendarYearData, WorkingCalendar } from '../../domain/calendar';
-import {
-  DisputeAnswer,
-  disputeDeadlines,
-  DisputeRequest,
-  disputeTransition,
-  markerStands,
-  unknownItems,
-} from '../../domain/dispute';
+import { disputeDeadlines, disputeTransition, markerStands, unknownItems } from '../../domain/dispute';
+import { DisputeAnswer, DisputeRequest } from '../../domain/dispute-schema';
 import { CHECK_IDS, CHECK_LABELS, CheckId, decideVerification } from '../../domain/licence-verification';
 
 const calendar = new WorkingCalendar(chineseDaysCalendar());

@@ -1,11 +1,6 @@
 /** Issue 9: the pure rules behind safe flow changes (SM-12 for seal use, level scope, the dry run's sample). */
-import {
-  DEFAULT_FLOWS,
-  dryRunSample,
-  FlowDefinitionBody,
-  flowScopeKind,
-  levelAtOrBelow,
-} from '../../domain/flow-definition';
+import { DEFAULT_FLOWS, dryRunSample, flowScopeKind, levelAtOrBelow } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 
 const leader = {
   key: 'leader',

@@ -3,7 +3,8 @@
  * the branch the engine resolved for the process's variables (domain/flow-branches.ts); and the editor's branch
  * form operations, whose result validates as any saved flow does.
  */
-import { FlowDefinitionBody, FlowNode } from '../../domain/flow-definition';
+import { FlowNode } from '../../domain/flow-definition';
+import { FlowDefinitionBody } from '../../domain/flow-definition-schema';
 import { flowPath } from '../../domain/flow-branches';
 import {
   applyEditorFields,

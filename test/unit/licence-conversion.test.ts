@@ -14,8 +14,8 @@ import {
   rejectedRowsCsv,
   suggestMapping,
 } from '../../domain/licence-conversion';
-import { LicenceTypeDefinition } from '../../domain/licence-type';
-import { SealUseRequestBody } from '../../domain/seal-use';
+import { LicenceTypeDefinition } from '../../domain/licence-type-schema';
+import { SealUseRequestBody } from '../../domain/seal-use-schema';
 import { buildUscc } from '../../domain/uscc';
 
 const business = LicenceTypeDefinition.parse(

@@ -5,7 +5,7 @@
  */
 import { catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import type { LicenceMetadata } from '../../domain/licence';
-import { LicenceTypeDefinition } from '../../domain/licence-type';
+import { LicenceTypeDefinition } from '../../domain/licence-type-schema';
 import {
   FaceInput,
   faceTemplateProblem,

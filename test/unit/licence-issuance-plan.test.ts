@@ -9,8 +9,9 @@ import { CALENDAR_SEED_SOURCE, chineseDaysCalendar } from '../../db/calendar-see
 import { catalogueSample, catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import { WorkingCalendar } from '../../domain/calendar';
 import { issuanceLateness } from '../../domain/licence';
-import { holderCodeProblem, IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
-import { LicenceTypeDefinition } from '../../domain/licence-type';
+import { holderCodeProblem, planIssuance } from '../../domain/licence-issuance';
+import { IssueLicenceBody } from '../../domain/licence-issuance-schema';
+import { LicenceTypeDefinition } from '../../domain/licence-type-schema';
 import { usccCheckChar } from '../../domain/uscc';
 
 const typeNamed = (name: string) => LicenceTypeDefinition.parse(catalogueSeed().find((d) => d.name === name));

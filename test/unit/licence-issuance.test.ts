@@ -7,8 +7,9 @@
 import { decideLicenceAccess, LicenceAccessFacts } from '../../api/services/licence-access';
 import { catalogueSeed } from '../../db/licence-catalogue-seed';
 import { citizenIdCheckChar } from '../../domain/citizen-id';
-import { IssueLicenceBody, planIssuance } from '../../domain/licence-issuance';
-import { LicenceTypeDefinition } from '../../domain/licence-type';
+import { planIssuance } from '../../domain/licence-issuance';
+import { IssueLicenceBody } from '../../domain/licence-issuance-schema';
+import { LicenceTypeDefinition } from '../../domain/licence-type-schema';
 
 const identityCard = LicenceTypeDefinition.parse(catalogueSeed().find((d) => d.name === '居民身份证'));
 const FIRST17 = '14052519900315123';

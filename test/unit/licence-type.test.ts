@@ -6,16 +6,15 @@
 import { catalogueSeed } from '../../db/licence-catalogue-seed';
 import { addMonths, validityEnd, validityRuleLabel } from '../../domain/licence';
 import {
-  DataItem,
   dataProblems,
   isRealDate,
-  LicenceTypeDefinition,
   LicenceTypeDefinitionInput,
   maskData,
   maskHolderCode,
   maskHolderName,
   maskValue,
 } from '../../domain/licence-type';
+import { DataItem, LicenceTypeDefinition } from '../../domain/licence-type-schema';
 
 const item = (over: Partial<DataItem> & Pick<DataItem, 'key' | 'type'>): DataItem =>
   DataItem.parse({ label: over.key, required: false, ...over });

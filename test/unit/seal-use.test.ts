@@ -14,15 +14,17 @@ import {
   SEAL_USE_HTTP_STATUS,
   SEAL_USE_PROBLEM_CODES,
   isStandingLicenceAuthorisation,
-  SealSignBody,
   SEAL_USE_HANDOVER_REMINDERS,
   SEAL_USE_HANDOVER_WORKING_DAYS,
-  SealUseHandoverDecisionBody,
   sealUseHandoverDeadline,
-  SealUseRequestBody,
-  sealUseRequestBodyAt,
   signedContent,
 } from '../../domain/seal-use';
+import {
+  SealSignBody,
+  SealUseHandoverDecisionBody,
+  SealUseRequestBody,
+  sealUseRequestBodyAt,
+} from '../../domain/seal-use-schema';
 import { conversionSealDocumentTitle, licenceSealDocumentTitle } from '../../domain/licence';
 import { SEAL_KINDS } from '../../domain/seal';
 import { problemsOf } from '../../api/validation';
