@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ExchangeOutbox } from '../db/licence-entities';
 import { LIFECYCLE_EXCHANGE_PREFIX } from '../domain/licence-lifecycle';
-import { exchangeEvent } from '../usecases/licence-issuing';
+import { exchangeEvent } from '../domain/licence-issuance';
 import type { Orm } from '../db/orm';
 
 /** One attempt stays well inside the activity's start-to-close timeout (LONG_ACTIVITY_OPTIONS). */

@@ -18,6 +18,11 @@ import type { IssueLicenceBody } from './licence-issuance-schema';
 
 export type { ChangeLicenceBody, HolderInput, IssueLicenceBody } from './licence-issuance-schema';
 
+/** The exchange-platform event (LM-8) for a first issuance and for a new version. */
+export function exchangeEvent(kind: 'issue' | 'change'): string {
+  return kind === 'issue' ? 'licence.issued' : 'licence.changed';
+}
+
 /** Where an issuance request stands: stored, waiting for a seal-use authorisation (SM-12), issued, or failed. */
 export type IssuanceStatus = 'pending' | 'awaiting_seal' | 'issued' | 'failed';
 

@@ -35,7 +35,7 @@ import {
   OUTBOX_COPY_COLUMNS,
   SIGNATURE_COPY_COLUMNS,
 } from './licence-conversion-signing';
-import { exchangeEvent } from './licence-issuing';
+import { exchangeEvent } from '../domain/licence-issuance';
 
 export interface ConversionBatchResult {
   /** Rows of the file handled so far (the cursor minus one). */

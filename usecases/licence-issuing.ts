@@ -15,7 +15,12 @@ import { AppUser, Organisation } from '../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../db/licence-entities';
 import { LicenceMetadata, licenceSealDocumentTitle } from '../domain/licence';
 import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
-import type { ChangeLicenceBody, IssueLicenceBody, IssuancePlan } from '../domain/licence-issuance';
+import {
+  exchangeEvent,
+  type ChangeLicenceBody,
+  type IssueLicenceBody,
+  type IssuancePlan,
+} from '../domain/licence-issuance';
 import { validityEnd } from '../domain/licence';
 import type { LicenceData } from '../domain/licence-type';
 import { SealUseError } from '../domain/seal-use';
@@ -28,11 +33,6 @@ export type SignAndStoreResult =
   | { outcome: 'issued'; licenceId: string; identifier: string }
   | { outcome: 'awaiting_seal'; reason: string }
   | { outcome: 'failed'; reason: string };
-
-/** The exchange-platform event for a first issuance and for a new version. */
-export function exchangeEvent(kind: 'issue' | 'change'): string {
-  return kind === 'issue' ? 'licence.issued' : 'licence.changed';
-}
 
 export { findLicenceAuthorisation, type UsableAuthorisation } from './licence-authorisation';
 
