@@ -351,13 +351,14 @@ it('drill (c): the exchange endpoint down for a while: every push delivered once
 
 it('no stored request is answered 500: the API cut off from Temporal answers 503 with Retry-After, the retry finds it', async () => {
   await ensureStanding();
-  // Longer than the Temporal client's own retries of an unavailable server (10 attempts, about 20 s), so that
-  // starts fail after their rows were stored.
+  // Longer than an issuance's whole attempt to start while Temporal is unreachable: the start-with-update waits up
+  // to 10 s (ISSUE_WAIT_MS), then a plain start settles whether it started, through the Temporal client's own
+  // retries of an unavailable server (10 attempts, about 20 s). So starts fail after their rows were stored.
   const { caseIds, statuses } = await stream(
     10,
     async () => {
       await apiToTemporal.down();
-      await sleep(25_000);
+      await sleep(40_000);
       await apiToTemporal.up();
     },
     5,
