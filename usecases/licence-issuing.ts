@@ -1,11 +1,12 @@
 /**
  * Signing and storing a licence for an accepted issuance request (LM-7, LM-13, SM-9, SM-12): the issuing unit's
  * seal of the catalogue's kind signs the licence's canonical form under a standing seal-use authorisation for the
- * type. The serial is taken first, on its own; then in one transaction one use of the authorisation is consumed,
- * the licence (or its next version, the previous one superseded) is stored, the data-exchange message is put in
- * the outbox (LM-8) and the request is marked issued (one statement), and the signing's and the licence's audit
- * rows are written (one multi-row statement). Idempotent: a retry after the commit finds the request issued
- * and returns the same licence; a retry before it stores nothing twice (it may leave a gap in the serials).
+ * type. The serial is taken first, on its own; then in one transaction the signature record and the licence (or
+ * its next version, the previous one superseded) are stored, the data-exchange message is put in the outbox (LM-8)
+ * and the request is marked issued (one statement), one use of the authorisation is taken (last: its row stays
+ * locked until the commit), and the signing's and the licence's audit rows are written (one multi-row statement).
+ * Idempotent: a retry after the commit finds the request issued and returns the same licence; a retry before it
+ * stores nothing twice (it may leave a gap in the serials).
  */
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
@@ -26,7 +27,7 @@ import type { LicenceData } from '../domain/licence-type';
 import { SealUseError } from '../domain/seal-use';
 import { expectedLicencePurpose } from '../domain/seal-signature';
 import { licenceDataHash, licenceExport } from '../pki/licence-document';
-import { signUnderAuthorisation } from './seal-signing';
+import { prepareSignature, refuseLostUse, signingAudit, storeSignatureRecord, takeUse } from './seal-signing';
 import { findLicenceAuthorisation } from './licence-authorisation';
 
 export type SignAndStoreResult =
@@ -183,10 +184,7 @@ export async function signAndStoreLicence(
         }
 
         const dataHash = licenceDataHash({ metadata, data });
-        // Issue 19 Build 3: the signing's audit row is written with the licence's, in one statement below.
-        const audits: AuditEntry[] = [];
-        const signed = await signUnderAuthorisation(tx, {
-          successAudits: audits,
+        const signed = await prepareSignature(tx, {
           authorisationId: authorisation.id,
           sealId: authorisation.sealId,
           signerUserId: authorisation.granteeId,
@@ -203,6 +201,7 @@ export async function signAndStoreLicence(
             sealKind: definition.sealKind,
           },
         });
+        await storeSignatureRecord(tx, signed);
         const licenceId = randomUUID();
         if (previous) {
           await tx.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
@@ -257,6 +256,13 @@ export async function signAndStoreLicence(
             issuance.id,
           ],
         );
+        // SM-12: the authorisation's use is taken last. Its row stays locked from this UPDATE to the commit, and
+        // every licence of the unit's type signs under the same authorisation: taken first, it held every other
+        // issuance back through the licence, outbox and audit statements too (issue 19 Build 3).
+        const used = await takeUse(tx, signed);
+        if (!used) return refuseLostUse(tx, signed);
+        // The signing's audit row and the licence's, in one statement (issue 19 Build 3).
+        const audits: AuditEntry[] = [signingAudit(signed, used)];
         audits.push({
           actor,
           action: issuance.kind === 'issue' ? 'licence.issue' : 'licence.change',

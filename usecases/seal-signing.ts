@@ -4,6 +4,8 @@
  * one transaction consumes one use with a single conditional UPDATE (so that of two signings racing for the last
  * use exactly one wins), stores the signature record and writes the audit event `seal.sign`. Refusals throw a
  * SealUseError whose code the API maps to 403/409/422 (domain/seal-use.ts SEAL_USE_HTTP_STATUS) and are audited.
+ * The licence issuance uses its parts (prepareSignature, storeSignatureRecord, takeUse, signingAudit,
+ * refuseLostUse) to take the use last in its own transaction.
  *
  * Issue 11 Build 5: it decrypts the seal's key, so only the signing task queue's activities run it
  * (activities/signing.ts); the API reaches it through Temporal (workflows/signing.ts).
@@ -54,12 +56,6 @@ export interface SignUnderAuthorisationInput {
    * standing licence authorisation cannot sign an arbitrary hash (issue 11).
    */
   licencePurpose?: LicenceSignaturePurpose;
-  /**
-   * Issue 19 Build 3: when given, the successful signing's audit entry is added here instead of written, for the
-   * caller to write with its own rows in one statement. The caller's transaction must enclose this call, so that
-   * the signature and its audit row still commit or vanish together.
-   */
-  successAudits?: AuditEntry[];
 }
 
 export interface SignedUnderAuthorisation {
@@ -74,40 +70,93 @@ export async function signUnderAuthorisation(
   em: EntityManager,
   input: SignUnderAuthorisationInput,
 ): Promise<SignedUnderAuthorisation> {
-  const { authorisationId, sealId, signerUserId, now } = input;
-  const documentHash = input.documentHash.toLowerCase();
   if (input.signatureId) {
     const done = await signedEarlier(em, input.signatureId);
     if (done) return done;
   }
-  const refuse = async (problem: SealUseProblem): Promise<never> => {
-    await recordAudit(em, {
-      actor: input.actor,
-      action: 'seal.sign',
-      targetType: 'seal',
-      targetId: sealId,
-      outcome: SEAL_USE_HTTP_STATUS[problem.code] === 403 ? 'denied' : 'rejected',
-      details: { code: problem.code, reason: problem.message, authorisationId, documentHash },
-      requestId: input.requestId,
-      ip: input.ip,
-    });
-    throw new SealUseError(problem);
+  const prepared = await prepareSignature(em, input);
+  const consumed = await em.transactional(async (tx) => {
+    const used = await takeUse(tx, prepared);
+    if (!used) return null;
+    await storeSignatureRecord(tx, prepared);
+    await recordAudit(tx, signingAudit(prepared, used));
+    return used;
+  });
+  if (!consumed) return refuseLostUse(em, prepared);
+  return {
+    signatureId: prepared.signatureId,
+    record: prepared.record,
+    usedCount: consumed.usedCount,
+    maxUses: consumed.maxUses,
+    remainingUses: remainingUses(consumed),
   };
+}
 
+/** A signature made after every check passed, not yet stored and its use not yet taken (see takeUse). */
+export interface PreparedSignature {
+  input: SignUnderAuthorisationInput;
+  signatureId: string;
+  documentHash: string;
+  /** The authorised document's own title (a document stated with a hash is matched by its hash). */
+  documentTitle: string;
+  record: SealSignature;
+  /** What the checks saw, to say why when the use is lost to a concurrent signing (refuseLostUse). */
+  seal: Seal;
+  maxUses: number;
+}
+
+/** Records a refusal in the audit log and throws it as a SealUseError. */
+async function refuse(
+  em: EntityManager,
+  input: SignUnderAuthorisationInput,
+  problem: SealUseProblem,
+): Promise<never> {
+  await recordAudit(em, {
+    actor: input.actor,
+    action: 'seal.sign',
+    targetType: 'seal',
+    targetId: input.sealId,
+    outcome: SEAL_USE_HTTP_STATUS[problem.code] === 403 ? 'denied' : 'rejected',
+    details: {
+      code: problem.code,
+      reason: problem.message,
+      authorisationId: input.authorisationId,
+      documentHash: input.documentHash.toLowerCase(),
+    },
+    requestId: input.requestId,
+    ip: input.ip,
+  });
+  throw new SealUseError(problem);
+}
+
+const RESERVED: SealUseProblem = {
+  code: 'LICENCE_TITLE_RESERVED',
+  message: '“电子证照签发”开头的文件标题仅用于电子证照签发，由平台签发证照时签章，不能通过通用用印接口签章',
+};
+
+/**
+ * Checks the authorisation, the seal and its certificate and signs; writes nothing but a refusal's audit row.
+ * The checks are repeated atomically when the use is taken (takeUse), so a change in between loses the use.
+ */
+export async function prepareSignature(
+  em: EntityManager,
+  input: SignUnderAuthorisationInput,
+): Promise<PreparedSignature> {
+  const { authorisationId, sealId, signerUserId, now } = input;
+  const documentHash = input.documentHash.toLowerCase();
   const reserved = (title: string | undefined) =>
     !input.licencePurpose && title !== undefined && isLicenceDocumentTitle(title);
-  const RESERVED: SealUseProblem = {
-    code: 'LICENCE_TITLE_RESERVED',
-    message: '“电子证照签发”开头的文件标题仅用于电子证照签发，由平台签发证照时签章，不能通过通用用印接口签章',
-  };
-  if (reserved(input.documentTitle)) return refuse(RESERVED);
+  if (reserved(input.documentTitle)) return refuse(em, input, RESERVED);
 
   const seal = await em.findOne(Seal, { id: sealId }, { disableIdentityMap: true });
   if (!seal) throw new Error(`seal ${sealId} does not exist`);
-  const load = () => em.findOne(SealUseAuthorisation, { id: authorisationId }, { disableIdentityMap: true });
-  const authorisation = await load();
+  const authorisation = await em.findOne(
+    SealUseAuthorisation,
+    { id: authorisationId },
+    { disableIdentityMap: true },
+  );
   if (!authorisation || authorisation.sealId !== sealId) {
-    return refuse({
+    return refuse(em, input, {
       code: 'AUTHORISATION_MISSING',
       // SM-12
       message: '没有该印章经批准的用印授权：用印前须提交用印申请并经审批通过',
@@ -115,14 +164,14 @@ export async function signUnderAuthorisation(
   }
   if (authorisation.granteeId !== signerUserId) {
     // SM-12
-    return refuse({ code: 'NOT_GRANTEE', message: '该用印授权是批准给其他人的，您不能使用' });
+    return refuse(em, input, { code: 'NOT_GRANTEE', message: '该用印授权是批准给其他人的，您不能使用' });
   }
   const check = { now, documentHash, documentTitle: input.documentTitle, seal };
   const problem = authorisationProblem(authorisation, check) ?? custodianProblem(seal);
-  if (problem) return refuse(problem);
+  if (problem) return refuse(em, input, problem);
   const document = matchDocument(authorisation.documents, documentHash, input.documentTitle)!;
   // A document stated with a hash is matched by its hash, whatever title the caller gave: its own title counts.
-  if (reserved(document.title)) return refuse(RESERVED);
+  if (reserved(document.title)) return refuse(em, input, RESERVED);
   if (input.licencePurpose && !isLicenceDocumentTitle(document.title))
     throw new Error(`a licence signature needs a licence title, not "${document.title}"`);
 
@@ -133,7 +182,7 @@ export async function signUnderAuthorisation(
     { disableIdentityMap: true },
   );
   if (certificate.revokedAt) {
-    return refuse({
+    return refuse(em, input, {
       code: 'SEAL_NOT_VALID',
       message: revokedCertificateMessage(certificate.revokedAt, certificate.revocationReason ?? null),
     });
@@ -144,7 +193,8 @@ export async function signUnderAuthorisation(
     !!certificate.revokedAt,
     now,
   );
-  if (!validity.ok) return refuse({ code: 'SEAL_NOT_VALID', message: `${validity.reason}，不能用印` });
+  if (!validity.ok)
+    return refuse(em, input, { code: 'SEAL_NOT_VALID', message: `${validity.reason}，不能用印` });
 
   const record = signWithSeal({
     seal,
@@ -156,73 +206,99 @@ export async function signUnderAuthorisation(
     authorisationId,
     purpose: input.licencePurpose,
   });
-  const signatureId = input.signatureId ?? randomUUID();
-
-  const consumed = await em.transactional(async (tx) => {
-    // The conditions repeat the checks above atomically: a concurrent signing, a revocation or a seal
-    // cancellation between the check and here makes this update match nothing.
-    const rows: Array<{ used_count: number; max_uses: number }> = await tx.execute(
-      `update seal_use_authorisation set used_count = used_count + 1
-        where id = ? and seal_id = ? and grantee_id = ? and status = 'active'
-          and used_count < max_uses and valid_from <= ? and valid_to > ?
-          and exists (select 1 from seal where seal.id = ? and seal.status = 'active')
-        returning used_count, max_uses`,
-      [authorisationId, sealId, signerUserId, now, now, sealId],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    await tx.insert(SealSignatureRecord, {
-      id: signatureId,
-      authorisationId,
-      sealId,
-      signerUserId,
-      documentHash,
-      documentTitle: document.title,
-      signingTime: now,
-      record,
-      createdAt: new Date(),
-    });
-    const audit: AuditEntry = {
-      actor: input.actor,
-      action: 'seal.sign',
-      targetType: 'seal',
-      targetId: sealId,
-      outcome: 'success',
-      details: {
-        signatureId,
-        authorisationId,
-        documentHash,
-        documentTitle: document.title,
-        usedCount: row.used_count,
-        maxUses: row.max_uses,
-      },
-      requestId: input.requestId,
-      ip: input.ip,
-    };
-    if (input.successAudits) input.successAudits.push(audit);
-    else await recordAudit(tx, audit);
-    return { usedCount: row.used_count, maxUses: row.max_uses };
-  });
-
-  if (!consumed) {
-    // Lost a race (or the state changed): say why from the current state; a last use taken by someone else is
-    // the usual case.
-    const current = await load();
-    const sealNow = await em.findOne(Seal, { id: sealId }, { disableIdentityMap: true });
-    return refuse(
-      authorisationProblem(current, { ...check, seal: sealNow ?? seal }) ?? {
-        code: 'AUTHORISATION_USED_UP',
-        message: `用印授权的 ${authorisation.maxUses} 次用印已全部用完，请重新申请用印`,
-      },
-    );
-  }
   return {
-    signatureId,
+    input,
+    signatureId: input.signatureId ?? randomUUID(),
+    documentHash,
+    documentTitle: document.title,
     record,
-    usedCount: consumed.usedCount,
-    maxUses: consumed.maxUses,
-    remainingUses: remainingUses(consumed),
+    seal,
+    maxUses: authorisation.maxUses,
   };
+}
+
+/**
+ * Takes one use of the authorisation with a single conditional UPDATE, so that of two signings racing for the last
+ * use exactly one wins; null when it matches nothing (see refuseLostUse). The updated row stays locked until the
+ * transaction ends: every signing under the same authorisation waits for it, so a caller with more to write in
+ * its transaction takes the use last (usecases/licence-issuing.ts).
+ */
+export async function takeUse(
+  tx: EntityManager,
+  p: PreparedSignature,
+): Promise<{ usedCount: number; maxUses: number } | null> {
+  const { authorisationId, sealId, signerUserId, now } = p.input;
+  // The conditions repeat the checks of prepareSignature atomically: a concurrent signing, a revocation or a seal
+  // cancellation in between makes this update match nothing.
+  const rows: Array<{ used_count: number; max_uses: number }> = await tx.execute(
+    `update seal_use_authorisation set used_count = used_count + 1
+      where id = ? and seal_id = ? and grantee_id = ? and status = 'active'
+        and used_count < max_uses and valid_from <= ? and valid_to > ?
+        and exists (select 1 from seal where seal.id = ? and seal.status = 'active')
+      returning used_count, max_uses`,
+    [authorisationId, sealId, signerUserId, now, now, sealId],
+  );
+  const row = rows[0];
+  return row ? { usedCount: row.used_count, maxUses: row.max_uses } : null;
+}
+
+/** Stores the signature record; in the transaction that takes its use. */
+export async function storeSignatureRecord(tx: EntityManager, p: PreparedSignature): Promise<void> {
+  await tx.insert(SealSignatureRecord, {
+    id: p.signatureId,
+    authorisationId: p.input.authorisationId,
+    sealId: p.input.sealId,
+    signerUserId: p.input.signerUserId,
+    documentHash: p.documentHash,
+    documentTitle: p.documentTitle,
+    signingTime: p.input.now,
+    record: p.record,
+    createdAt: new Date(),
+  });
+}
+
+/** The successful signing's audit entry (`seal.sign`), with the uses as taken. */
+export function signingAudit(p: PreparedSignature, used: { usedCount: number; maxUses: number }): AuditEntry {
+  return {
+    actor: p.input.actor,
+    action: 'seal.sign',
+    targetType: 'seal',
+    targetId: p.input.sealId,
+    outcome: 'success',
+    details: {
+      signatureId: p.signatureId,
+      authorisationId: p.input.authorisationId,
+      documentHash: p.documentHash,
+      documentTitle: p.documentTitle,
+      usedCount: used.usedCount,
+      maxUses: used.maxUses,
+    },
+    requestId: p.input.requestId,
+    ip: p.input.ip,
+  };
+}
+
+/**
+ * The use was lost (a race, or the state changed since the checks): says why from the current state, a last use
+ * taken by someone else being the usual case; audited, thrown as a SealUseError.
+ */
+export async function refuseLostUse(em: EntityManager, p: PreparedSignature): Promise<never> {
+  const { input } = p;
+  const current = await em.findOne(
+    SealUseAuthorisation,
+    { id: input.authorisationId },
+    { disableIdentityMap: true },
+  );
+  const sealNow = await em.findOne(Seal, { id: input.sealId }, { disableIdentityMap: true });
+  const check = { now: input.now, documentHash: p.documentHash, documentTitle: input.documentTitle };
+  return refuse(
+    em,
+    input,
+    authorisationProblem(current, { ...check, seal: sealNow ?? p.seal }) ?? {
+      code: 'AUTHORISATION_USED_UP',
+      message: `用印授权的 ${p.maxUses} 次用印已全部用完，请重新申请用印`,
+    },
+  );
 }
 
 /** The signature an earlier attempt stored under this id, as the signing answered it then (uses as they are now). */
