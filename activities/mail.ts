@@ -27,30 +27,18 @@ export async function sendMailOnce(
 ): Promise<'sent' | 'already-sent'> {
   const rendered = renderMail(request.template, request.context);
   const messageId = `<${request.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@jincheng.example>`;
-  await em
-    .createQueryBuilder(EmailMessage)
-    .insert({
-      id: request.idempotencyKey,
-      toAddress: request.to,
-      subject: rendered.subject,
-      template: request.template,
-      status: 'pending',
-      messageId,
-      attempts: 0,
-      createdAt: new Date(),
-    })
-    .onConflict('id')
-    .ignore()
-    .execute();
-  const row = await em.findOneOrFail(
-    EmailMessage,
-    { id: request.idempotencyKey },
-    { disableIdentityMap: true },
+  // The key recorded with this attempt counted, in one statement (issue 19 Build 3: one round trip, not three);
+  // a key already marked sent returns no row.
+  const attempt: Array<{ status: string }> = await em.execute(
+    `insert into email_message (id, to_address, subject, template, status, message_id, attempts, created_at)
+     values (?, ?, ?, ?, 'pending', ?, 1, ?)
+     on conflict (id) do update set attempts = email_message.attempts + 1 where email_message.status <> 'sent'
+     returning status`,
+    [request.idempotencyKey, request.to, rendered.subject, request.template, messageId, new Date()],
   );
-  if (row.status === 'sent') return 'already-sent';
-  await em.nativeUpdate(EmailMessage, { id: row.id }, { attempts: row.attempts + 1 });
+  if (attempt.length === 0) return 'already-sent';
   await mailer.send({ to: request.to, messageId, ...rendered });
-  await em.nativeUpdate(EmailMessage, { id: row.id }, { status: 'sent', sentAt: new Date() });
+  await em.nativeUpdate(EmailMessage, { id: request.idempotencyKey }, { status: 'sent', sentAt: new Date() });
   await recordAudit(em, {
     actor: SYSTEM_ACTOR,
     action: 'email.send',
