@@ -278,6 +278,9 @@ export class Authenticator {
   /** Reads the bearer token, or the session cookie of the web UI; sets `req.principal`. */
   middleware(options: { optional: boolean }): RequestHandler {
     return async (req: Request, _res: Response, next: NextFunction) => {
+      // One principal per request: a router that guards all its paths (router.use) runs for every request passing
+      // through it, so a request may meet this middleware several times; the token is read once (issue 19).
+      if (req.principal) return next();
       try {
         const header = req.headers.authorization;
         const token = header?.startsWith('Bearer ') ? header.slice(7) : readCookie(req, SESSION_COOKIE);
