@@ -148,11 +148,15 @@ export async function licenceView(
   };
 }
 
-/** A request's state as the issuing unit's system reads it. */
-export async function issuanceView(em: EntityManager, i: LicenceIssuance): Promise<IssuanceView> {
-  const licence = i.licenceId
-    ? await em.findOne(Licence, { id: i.licenceId }, { fields: ['identifier'] })
-    : null;
+/** A request's state as the issuing unit's system reads it; `issued`: its licence when the caller has it already. */
+export async function issuanceView(
+  em: EntityManager,
+  i: LicenceIssuance,
+  issued?: Pick<Licence, 'identifier'>,
+): Promise<IssuanceView> {
+  const licence =
+    issued ??
+    (i.licenceId ? await em.findOne(Licence, { id: i.licenceId }, { fields: ['identifier'] }) : null);
   return {
     id: i.id,
     caseId: i.caseId,

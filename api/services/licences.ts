@@ -421,15 +421,18 @@ export class LicenceService {
         issuance: await this.issuanceView(issuance),
       });
     }
-    const view = await this.issuanceView(issuance);
     if (issuance.status === 'issued') {
       const licence = await this.ctx.em().findOneOrFail(Licence, { id: issuance.licenceId! });
       return {
         status: created ? 201 : 200,
-        body: { issuance: view, licence: await this.licenceView(licence, true, issuance) },
+        body: {
+          issuance: await this.issuanceView(issuance, licence),
+          licence: await this.licenceView(licence, true, issuance),
+        },
         location,
       };
     }
+    const view = await this.issuanceView(issuance);
     if (created) return { status: 202, body: { issuance: view }, location };
     return { status: 200, body: { issuance: view, licence: null }, location };
   }
@@ -769,8 +772,8 @@ export class LicenceService {
     return licenceView(this.ctx.em(), links, licence, full, issuance);
   }
 
-  issuanceView(i: LicenceIssuance): Promise<IssuanceView> {
-    return issuanceView(this.ctx.em(), i);
+  issuanceView(i: LicenceIssuance, issued?: Licence): Promise<IssuanceView> {
+    return issuanceView(this.ctx.em(), i, issued);
   }
 
   // -------------------------------------------------------------------------------------------------------------
