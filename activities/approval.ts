@@ -5,7 +5,7 @@
  * from the full state, and each e-mail is keyed by its notice id and recipient.
  */
 import { allocateCaseNumber } from '../db/case-numbers';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, EntityName, RequiredEntityData } from '@mikro-orm/postgresql';
 import {
   ApprovalCc,
   ApprovalEventRecord,
@@ -157,74 +157,45 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
           variables: state.variables ?? null,
         });
         await allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at));
-        for (const t of state.tasks) {
-          const a = t.assignee;
-          await tx.upsert(Task, {
-            id: t.id,
-            processKind: state.kind,
-            processId: state.processId,
-            workflowId: state.processKey,
-            title: state.title,
-            stepName: state.flow.steps[t.stepIndex]!.name,
-            stepIndex: t.stepIndex,
-            round: t.round,
-            origin: t.origin,
-            isPrimary: t.primary,
-            parentTaskId: t.parentId,
-            assigneeUserId: a.kind === 'user' ? a.userId : null,
-            assigneeName: a.kind === 'user' ? a.displayName : null,
-            assigneeOrganisationId: a.organisationId,
-            assigneeRole: a.kind === 'group' ? a.role : null,
-            status: t.status,
-            outcome: t.status === 'approved' || t.status === 'rejected' ? t.status : null,
-            actedById: t.actedBy && t.actedBy.userId !== 'system' ? t.actedBy.userId : null,
-            actedByName: t.actedBy?.displayName ?? null,
-            actedAt: t.actedAt ? new Date(t.actedAt) : null,
-            comment: t.comment,
-            dueAt: t.dueAt ? new Date(t.dueAt) : null,
-            dueProvisional: t.dueProvisional,
-            lastUrgedAt: t.lastUrgedAt ? new Date(t.lastUrgedAt) : null,
-            openedAt: new Date(t.openedAt),
-            createdAt: new Date(t.openedAt),
-            branchKey: t.branchKey ?? null,
-          });
-        }
-        for (const e of state.history) {
-          await tx
-            .createQueryBuilder(ApprovalEventRecord)
-            .insert({
-              processKey: state.processKey,
-              seq: e.seq,
-              at: new Date(e.at),
-              action: e.action,
-              stepIndex: e.stepIndex,
-              stepName: e.stepName,
-              taskId: e.taskId,
-              actor: e.actor,
-              targets: e.targets,
-              comment: e.comment,
-              attachments: e.attachments,
-              due: e.due,
-              signatureId: e.signatureId ?? null,
-            })
-            .onConflict(['processKey', 'seq'])
-            .ignore()
-            .execute();
-        }
-        for (const c of state.cc) {
-          await tx
-            .createQueryBuilder(ApprovalCc)
-            .insert({
-              processKey: state.processKey,
-              userId: c.user.userId,
-              at: new Date(c.at),
-              addedBy: c.by,
-              stepIndex: c.stepIndex,
-            })
-            .onConflict(['processKey', 'userId'])
-            .ignore()
-            .execute();
-        }
+        // One statement per table, whatever the number of tasks, events and CC'd users (issue 19: the projection
+        // is on the path of every approval step's answer).
+        if (state.tasks.length)
+          await tx.upsertMany(
+            Task,
+            state.tasks.map((t) => taskRow(state, t)),
+          );
+        await insertIgnoring(
+          tx,
+          ApprovalEventRecord,
+          ['processKey', 'seq'],
+          state.history.map((e) => ({
+            processKey: state.processKey,
+            seq: e.seq,
+            at: new Date(e.at),
+            action: e.action,
+            stepIndex: e.stepIndex,
+            stepName: e.stepName,
+            taskId: e.taskId,
+            actor: e.actor,
+            targets: e.targets,
+            comment: e.comment,
+            attachments: e.attachments,
+            due: e.due,
+            signatureId: e.signatureId ?? null,
+          })),
+        );
+        await insertIgnoring(
+          tx,
+          ApprovalCc,
+          ['processKey', 'userId'],
+          state.cc.map((c) => ({
+            processKey: state.processKey,
+            userId: c.user.userId,
+            at: new Date(c.at),
+            addedBy: c.by,
+            stepIndex: c.stepIndex,
+          })),
+        );
         for (const b of state.breaches) {
           const id = `${state.processKey}:s${b.stepIndex + 1}:r${b.round}`;
           const tasks = state.tasks.filter((t) => b.taskIds.includes(t.id));
@@ -304,6 +275,51 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       }
     },
   };
+}
+
+/** A task as its inbox row. */
+function taskRow(state: ApprovalState, t: ApprovalTask) {
+  const a = t.assignee;
+  return {
+    id: t.id,
+    processKind: state.kind,
+    processId: state.processId,
+    workflowId: state.processKey,
+    title: state.title,
+    stepName: state.flow.steps[t.stepIndex]!.name,
+    stepIndex: t.stepIndex,
+    round: t.round,
+    origin: t.origin,
+    isPrimary: t.primary,
+    parentTaskId: t.parentId,
+    assigneeUserId: a.kind === 'user' ? a.userId : null,
+    assigneeName: a.kind === 'user' ? a.displayName : null,
+    assigneeOrganisationId: a.organisationId,
+    assigneeRole: a.kind === 'group' ? a.role : null,
+    status: t.status,
+    outcome: t.status === 'approved' || t.status === 'rejected' ? t.status : null,
+    actedById: t.actedBy && t.actedBy.userId !== 'system' ? t.actedBy.userId : null,
+    actedByName: t.actedBy?.displayName ?? null,
+    actedAt: t.actedAt ? new Date(t.actedAt) : null,
+    comment: t.comment,
+    dueAt: t.dueAt ? new Date(t.dueAt) : null,
+    dueProvisional: t.dueProvisional,
+    lastUrgedAt: t.lastUrgedAt ? new Date(t.lastUrgedAt) : null,
+    openedAt: new Date(t.openedAt),
+    createdAt: new Date(t.openedAt),
+    branchKey: t.branchKey ?? null,
+  };
+}
+
+/** Inserts the rows in one statement, leaving any that already exist (by the key named) as they are. */
+async function insertIgnoring<T extends object>(
+  tx: EntityManager,
+  entity: EntityName<T>,
+  key: string[],
+  rows: Array<RequiredEntityData<T>>,
+): Promise<void> {
+  if (!rows.length) return;
+  await tx.createQueryBuilder(entity).insert(rows).onConflict(key).ignore().execute();
 }
 
 const HEADLINES: Record<Notice['type'], (s: ApprovalState) => string> = {

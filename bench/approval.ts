@@ -2,10 +2,12 @@
  * Approval step latency: from sending one approver's decision (`POST /api/tasks/:id/approve`, an update on the
  * approval workflow) until the next approver's task is visible in their inbox (`GET /api/tasks`), over the seal
  * application's three levels (county → city → province); against a Temporal update that only answers, on the same
- * server. Steps are taken one at a time: this is latency, not throughput.
+ * server. Steps are taken one at a time: this is latency, not throughput. The next reviewer's inbox is read every
+ * 2 ms, so the wait for it adds at most that; a breakdown from the workflow's history follows.
  */
 import { applicationBody } from '../test/support/fixtures';
 import type { TestPlatform } from '../test/support/platform';
+import { printApprovalBreakdown, StepTiming } from './approval-breakdown';
 import { elapsedMs, log, percentile, reportRatio } from './stats';
 import type { TemporalBaseline } from './temporal-baseline';
 
@@ -30,6 +32,7 @@ export async function benchApproval(
 ): Promise<void> {
   log(`\n— Approval step latency: ${applications} seal applications × ${LEVELS.length - 1} steps —`);
   const samples: number[] = [];
+  const timings: StepTiming[] = [];
   for (let a = 0; a < applications; a++) {
     const submitted = await t.call('POST', '/api/seal-applications', {
       as: 'zz-amr-clerk',
@@ -40,12 +43,16 @@ export async function benchApproval(
     const id = submitted.body.id as string;
     let taskId = await waitForTask(t, id, LEVELS[0]!);
     for (let level = 0; level < LEVELS.length - 1; level++) {
+      await t.token(LEVELS[level + 1]!); // signed in before the clock starts, as a reviewer at work is
+      const sentAt = Date.now();
       const started = process.hrtime.bigint();
       const decided = await t.call('POST', `/api/tasks/${taskId}/approve`, { as: LEVELS[level]!, body: {} });
       if (decided.status !== 200)
         throw new Error(`approve: ${decided.status} ${JSON.stringify(decided.body)}`);
+      const answeredAt = Date.now();
       taskId = await waitForTask(t, id, LEVELS[level + 1]!);
       samples.push(elapsedMs(started));
+      timings.push({ processKey: decided.body.id as string, sentAt, answeredAt, visibleAt: Date.now() });
     }
   }
   const baseline = await temporal.updateLatency(samples.length);
@@ -57,6 +64,7 @@ export async function benchApproval(
   log(
     `approval step → next task   p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (${samples.length} steps; target p50 < 100 ms)`,
   );
+  await printApprovalBreakdown(t.platform.temporal, timings);
   reportRatio({
     name: 'approval step p50 / bare update p50 (lower is better)',
     platform: `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,

@@ -10,7 +10,7 @@
  *
  * This file has no runtime dependency on Temporal: the worker (activities/index.ts) reads LONG_ACTIVITIES too.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 const RETRY: ActivityOptions['retry'] = {
   initialInterval: '1 second',
@@ -22,6 +22,19 @@ const RETRY: ActivityOptions['retry'] = {
 export const SHORT_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: RETRY,
+};
+
+/**
+ * Local activities (issue 19: approval step latency): short reads that the workflow needs before it can go on, run
+ * by the worker inside the workflow task that needs them, without a round trip through the server per read. Only
+ * reads with no side effect: their results are recorded when the task completes, and a task lost with its worker is
+ * run again, reads and all. Retried like short activities; a backoff beyond 10 s waits on a durable timer instead of
+ * keeping the workflow task open (an outage of the database then adds a few history events per retry).
+ */
+export const LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  retry: RETRY,
+  localRetryThreshold: '10 seconds',
 };
 
 /** How often a long activity heartbeats while it runs (ms); well inside LONG_ACTIVITY_OPTIONS.heartbeatTimeout. */

@@ -40,6 +40,8 @@ import {
   remind,
   startClock,
 } from '../domain/approval-clock-steps';
+import { newClock } from '../domain/approval-clock';
+import type { EngineStep } from '../domain/flow-definition';
 import {
   ACTION_UPDATES,
   approvalStateQuery,
@@ -59,9 +61,13 @@ import {
   ProcessStep,
   StepDueAt,
 } from './search-attributes';
-import { activityProxies } from './activity-proxies';
+import { activityProxies, localActivityProxies } from './activity-proxies';
 
 const activities = activityProxies<ApprovalActivities>();
+/** Reads the workflow waits on before it can answer an action: local activities (activity-options.ts). */
+const reads = localActivityProxies<ApprovalActivities>();
+/** Issue 19: a step's reads in the deciding workflow task, and e-mail queued after the projection. */
+const FEWER_ROUND_TRIPS = 'approval-step-in-one-task';
 
 const now = () => new Date().toISOString();
 
@@ -129,24 +135,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   // Main flow: open each step as it comes, keep the database in step, and wait for actions or the deadline.
   for (;;) {
     if (state.phase === 'starting_step') {
-      const step = currentStep(state);
-      const resolved = await activities.resolveStepApprovers({
-        initiator: state.initiator,
-        jurisdictionId: state.jurisdictionId,
-        step,
-        choices: state.choices[step.key] ?? [],
-        allChoices: state.choices,
-        approverAuthority: state.approverAuthority,
-      });
-      const startedAt = now();
-      const due = step.due ? await activities.computeDeadline({ from: startedAt, due: step.due }) : null;
-      // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
-      if (state.phase === 'starting_step') {
-        state = startClock(openStep(state, resolved, due, startedAt), startedAt);
-        changes++;
-        // The reminder plan (issue 10); processes started before the clock existed replay without it.
-        if (patched('approval-clock')) await timeClock();
-      }
+      await startStep();
       continue; // the next step may start at once (skipped step) or the process may be over
     }
     await sync();
@@ -201,11 +190,69 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       const target = changes;
       const notices = state.outbox;
       state = { ...state, outbox: [] };
-      mails.push(...notices.map((notice) => ({ state, notice })));
-      await activities.projectApproval({ state });
+      const projected = state;
+      const queue = () => mails.push(...notices.map((notice) => ({ state: projected, notice })));
+      // Since issue 19 the e-mail is queued once the database shows what it announces, so that its activity is not
+      // in flight beside the projection (whose completion answers the action); before, it was queued first.
+      const mailAfter = patched(FEWER_ROUND_TRIPS);
+      if (!mailAfter) queue();
+      await activities.projectApproval({ state: projected });
+      if (mailAfter) queue();
       setSearchAttributes();
       synced = target;
     }
+  }
+
+  /**
+   * Opens the current step: its approvers, its deadline and its clock's timing. Since issue 19 the three reads are
+   * local activities run side by side in the workflow task that reached the step (for an approver's decision, the
+   * task that accepts it): one round trip through the server instead of three. Processes begun before replay the
+   * activities their history recorded, one after the other.
+   */
+  async function startStep(): Promise<void> {
+    if (!patched(FEWER_ROUND_TRIPS)) return startStepOneReadAtATime();
+    const step = currentStep(state);
+    const { stepIndex } = state;
+    const startedAt = now();
+    const clock = step.due && patched('approval-clock') ? newClock(step.due, startedAt) : null;
+    const [resolved, due, timing] = await Promise.all([
+      reads.resolveStepApprovers(approverRequest(step)),
+      step.due ? reads.computeDeadline({ from: startedAt, due: step.due }) : null,
+      clock ? reads.timeStepClock({ clock, reminders: step.reminders ?? null, now: startedAt }) : null,
+    ]);
+    // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
+    if (state.phase !== 'starting_step') return;
+    state = startClock(openStep(state, resolved, due, startedAt), startedAt);
+    changes++;
+    // The timing was computed for the clock the step starts with; a step skipped for want of approvers has none.
+    if (timing && state.phase === 'waiting' && state.stepIndex === stepIndex && state.clock) {
+      state = applyTiming(state, timing, startedAt);
+      changes++;
+    }
+  }
+
+  /** A step opened as before issue 19: each read an activity of its own, after the one before. */
+  async function startStepOneReadAtATime(): Promise<void> {
+    const step = currentStep(state);
+    const resolved = await activities.resolveStepApprovers(approverRequest(step));
+    const startedAt = now();
+    const due = step.due ? await activities.computeDeadline({ from: startedAt, due: step.due }) : null;
+    if (state.phase !== 'starting_step') return;
+    state = startClock(openStep(state, resolved, due, startedAt), startedAt);
+    changes++;
+    // The reminder plan (issue 10); processes started before the clock existed replay without it.
+    if (patched('approval-clock')) await timeClock();
+  }
+
+  function approverRequest(step: EngineStep) {
+    return {
+      initiator: state.initiator,
+      jurisdictionId: state.jurisdictionId,
+      step,
+      choices: state.choices[step.key] ?? [],
+      allChoices: state.choices,
+      approverAuthority: state.approverAuthority,
+    };
   }
 
   /** Asks the calendar for the step clock's deadline and reminders, and applies them unless the step moved on. */
@@ -213,7 +260,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const clock = state.clock;
     if (!clock || state.phase !== 'waiting') return;
     const { stepIndex, round } = state;
-    const timing = await activities.timeStepClock({
+    const timing = await (patched(FEWER_ROUND_TRIPS) ? reads : activities).timeStepClock({
       clock,
       reminders: currentStep(state).reminders ?? null,
       now: now(),

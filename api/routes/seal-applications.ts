@@ -9,7 +9,9 @@ import { requestMeta } from '../principal';
 
 export function sealRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
   const router = Router();
-  router.use(ctx.auth.middleware({ optional: false }));
+  const auth = ctx.auth.middleware({ optional: false });
+  // Routers in front of this one may have resolved the caller already (one token check and user read a request).
+  router.use((req, res, next) => (req.principal ? next() : auth(req, res, next)));
 
   router.post('/seal-applications', async (req, res) => {
     const principal = requirePrincipal(req);

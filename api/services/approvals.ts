@@ -426,7 +426,9 @@ export class ApprovalService {
       attachments,
       ...(signatureId ? { signatureId } : {}),
     };
-    await this.sendUpdate(
+    // The update answers with the process's state once the database shows it (the next step's tasks included):
+    // the view is built from that state, without asking the workflow again (issue 19: approval step latency).
+    const state = await this.sendUpdate(
       () =>
         this.ctx.temporal.workflow.getHandle(processKey).executeUpdate(ACTION_UPDATES[name], {
           args: [request],
@@ -434,12 +436,15 @@ export class ApprovalService {
       audit,
     );
     const { attachments: _attachmentIds, ...details } = rest;
-    await audit('success', {
-      ...details,
-      attachments: request.attachments.map((a) => a.id),
-      ...(signatureId ? { signatureId } : {}),
-    });
-    return this.view(principal, processKey);
+    const [, view] = await Promise.all([
+      audit('success', {
+        ...details,
+        attachments: request.attachments.map((a) => a.id),
+        ...(signatureId ? { signatureId } : {}),
+      }),
+      this.view(principal, processKey, state),
+    ]);
+    return view;
   }
 
   /** The process a task belongs to (404 for an unknown task). */
@@ -496,12 +501,12 @@ export class ApprovalService {
   }
 
   /** Sends an update and turns the workflow's refusal into the API's answer (403, 409, 400, 429). */
-  private async sendUpdate(
-    send: () => Promise<unknown>,
+  private async sendUpdate<T>(
+    send: () => Promise<T>,
     audit: (outcome: 'denied' | 'rejected', details: Record<string, unknown>) => Promise<unknown>,
-  ): Promise<void> {
+  ): Promise<T> {
     try {
-      await send();
+      return await send();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         await audit('rejected', { reason: 'process not running' });
@@ -553,12 +558,13 @@ export class ApprovalService {
     return canSeeOrganisationRecords(principal, process.organisationId, em, this.ctx.jurisdictions);
   }
 
-  async view(principal: Principal, processKey: string): Promise<ApprovalView> {
+  /** A process as the principal may see it; from `known`, the state an update just answered with, if given. */
+  async view(principal: Principal, processKey: string, known?: ApprovalState): Promise<ApprovalView> {
     const em = this.ctx.em();
     const process = await em.findOne(ApprovalProcess, { id: processKey });
     if (!process) throw notFound('审批流程');
     if (!(await this.canView(principal, process))) throw forbidden('无权查看此审批流程');
-    const state = await this.liveState(processKey);
+    const state = known ?? (await this.liveState(processKey));
     return state ? this.viewOfState(principal, state) : this.viewOfRecords(process);
   }
 

@@ -4,15 +4,20 @@
  * authorisation and bad input.
  */
 import { verify, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { AuditEvent, OrganisationCertificate, Seal, SealApplication, Task } from '../../db/entities';
 import { canonicalJson } from '../../domain/canonical-json';
 import { issueOrganisationCertificate } from '../../pki/certificates';
 import { encryptPrivateKey } from '../../pki/key-encryption';
 import { verifySealInfo } from '../../pki/seal-maker';
 import { loadCertificateAuthority } from '../../usecases/certificate-store';
-import { TEST_PKI_MASTER_KEY } from '../support/env';
+import { TEST_PKI_MASTER_KEY, testServices } from '../support/env';
 import { applicationBody, pngImprint, svgImprint } from '../support/fixtures';
 import { startTestPlatform, TestPlatform } from '../support/platform';
+import { approvalWorkflowId } from '../../domain/approval';
 
 let t: TestPlatform;
 beforeAll(async () => {
@@ -520,5 +525,53 @@ describe('idempotent submission', () => {
     expect(second.status).toBe(200);
     expect(second.body.id).toBe(first.body.id);
     expect(await t.em().count(SealApplication, { clientRequestId: 'oa-2026-000123' })).toBe(1);
+  });
+});
+
+describe('the approval workflow replays its histories (issue 19: a step read in the deciding workflow task)', () => {
+  const replay = (history: unknown, workflowId: string) =>
+    Worker.runReplayHistory(
+      { workflowBundle: { codePath: testServices().workflowBundlePath } },
+      history,
+      workflowId,
+    );
+
+  it("a review recorded before the change (each read an activity of its own) replays with today's code", async () => {
+    const json = JSON.parse(
+      readFileSync(
+        path.join(__dirname, '../support/workflows/approval-history-before-issue-19.json'),
+        'utf8',
+      ),
+    );
+    const history = temporal.api.history.v1.History.fromObject(json);
+    const scheduled = (history.events ?? []).flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
+    expect(scheduled.filter((n) => n === 'resolveStepApprovers')).toHaveLength(3);
+    await replay(history, 'approval-before-issue-19');
+  });
+
+  it('a review run now reads each step in the task that opens it and replays', async () => {
+    const app = await submit();
+    for (const reviewer of REVIEWERS.slice(0, 2)) {
+      const taskId = await pendingTaskFor(app.id, reviewer);
+      expect((await t.call('POST', `/api/tasks/${taskId}/approve`, { as: reviewer, body: {} })).status).toBe(
+        200,
+      );
+    }
+    const key = approvalWorkflowId('seal_application', app.id);
+    const history = await t.platform.temporal.workflow.getHandle(key).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    // Three steps opened: the reads as local activities (markers), only the projection and e-mail through the server.
+    expect(scheduled.filter((n) => n !== 'sendApprovalNotice')).toEqual([
+      'projectApproval',
+      'projectApproval',
+      'projectApproval',
+    ]);
+    expect(
+      events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+    ).toHaveLength(9);
+    await replay(history, key);
   });
 });

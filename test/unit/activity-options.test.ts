@@ -8,6 +8,7 @@ import { createSigningActivities } from '../../activities/signing';
 import {
   activityOptionsFor,
   HEARTBEAT_INTERVAL_MS,
+  LOCAL_ACTIVITY_OPTIONS,
   LONG_ACTIVITIES,
   SHORT_ACTIVITY_OPTIONS,
 } from '../../workflows/activity-options';
@@ -50,6 +51,12 @@ describe('activity options', () => {
   it('the online signing for the API (issue 11 Build 5) has a start-to-close timeout of seconds', () => {
     expect(msToNumber(ONLINE_SIGNING_OPTIONS.startToCloseTimeout!)).toBeLessThanOrEqual(10_000);
     expect(msToNumber(SEAL_SIGNATURE_TIMEOUT)).toBeLessThanOrEqual(SECONDS_30);
+  });
+
+  it('local activities (reads a workflow task waits on, issue 19) are retried for ever, beyond 10 s on a timer', () => {
+    expect(msToNumber(LOCAL_ACTIVITY_OPTIONS.startToCloseTimeout!)).toBeLessThanOrEqual(SECONDS_30);
+    expect(LOCAL_ACTIVITY_OPTIONS.retry?.maximumAttempts ?? 0).toBe(0);
+    expect(msToNumber(LOCAL_ACTIVITY_OPTIONS.localRetryThreshold!)).toBeLessThanOrEqual(10_000);
   });
 
   it('short options are the ones any unlisted activity gets', () => {
