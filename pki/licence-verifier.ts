@@ -96,9 +96,17 @@ async function logInclusionFacts(
   };
 }
 
+type Subject = Record<string, string | string[] | undefined>;
+/** Subjects read, by certificate (pki/certificate-cache.ts keeps the parsed certificates; these go with them). */
+const subjects = new WeakMap<X509Certificate, Subject>();
+
 /** The first value of a subject attribute (Node gives an array when an attribute repeats). */
 function subjectAttribute(cert: X509Certificate, name: string): string | null {
-  const subject = cert.toLegacyObject().subject as unknown as Record<string, string | string[] | undefined>;
+  let subject = subjects.get(cert);
+  if (!subject) {
+    subject = cert.toLegacyObject().subject as unknown as Subject;
+    subjects.set(cert, subject);
+  }
   const value = subject[name];
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
