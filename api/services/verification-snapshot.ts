@@ -20,10 +20,19 @@ import { BoundedLru } from '../../pki/certificate-cache';
 import type { InclusionEvidence, SignedTreeHead } from '../../pki/transparency-log';
 import { inclusionProofAt, leafIndexOf, TreeHeadRow, treeHeadOf } from '../../usecases/transparency-log';
 
-/** Which anchors are in force (ids in byte order, as JavaScript sorts ASCII) and which tree head is the latest. */
-const SNAPSHOT = `select (select max(id) from log_tree_head)::text as head_id,
+/**
+ * Which tree head is the latest and which anchors are in force (ids in byte order, as JavaScript sorts ASCII), as
+ * columns any statement may add (the registry query of a verification by identifier does: one statement in all).
+ */
+export const SNAPSHOT_COLUMNS = `(select max(id) from log_tree_head)::text as head_id,
   (select coalesce(string_agg(id, ',' order by id collate "C"), '') from trust_anchor where removed_at is null)
     as anchor_ids`;
+
+/** The snapshot's columns as read. */
+export interface SnapshotIds {
+  head_id: string | null;
+  anchor_ids: string;
+}
 
 export interface VerificationSnapshot {
   trustAnchors: StoredTrustAnchor[];
@@ -47,9 +56,12 @@ export class VerificationSnapshots {
     maxEntryBytes: 64 * 1024,
   });
 
-  /** The anchors in force and the latest tree head, as of now (one statement while they are unchanged). */
-  async current(em: EntityManager): Promise<VerificationSnapshot> {
-    const [row] = await em.execute<Array<{ head_id: string | null; anchor_ids: string }>>(SNAPSHOT);
+  /**
+   * The anchors in force and the latest tree head, as of now: `ids` when a statement of this verification read them
+   * (SNAPSHOT_COLUMNS), else one statement; nothing more while they are unchanged.
+   */
+  async current(em: EntityManager, ids?: SnapshotIds | null): Promise<VerificationSnapshot> {
+    const row = ids ?? (await em.execute<SnapshotIds[]>(`select ${SNAPSHOT_COLUMNS}`))[0];
     const [trustAnchors, head] = await Promise.all([
       this.anchorsIn(em, row?.anchor_ids ?? ''),
       this.headOf(em, row?.head_id ?? null),

@@ -22,7 +22,12 @@ import { licenceExport, LicenceExport } from '../../pki/licence-document';
 import { BoundedLru } from '../../pki/certificate-cache';
 import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
 import { CA_ID } from '../../usecases/certificate-authority';
-import { VerificationSnapshot, VerificationSnapshots } from './verification-snapshot';
+import {
+  SNAPSHOT_COLUMNS,
+  SnapshotIds,
+  VerificationSnapshot,
+  VerificationSnapshots,
+} from './verification-snapshot';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { actorOf, Principal } from '../principal';
@@ -105,6 +110,9 @@ interface RegistryRow {
   disputed: boolean;
   latest_identifier: string;
   latest_version: number;
+  /** The verification's snapshot (api/services/verification-snapshot.ts SNAPSHOT_COLUMNS), read in the same statement. */
+  head_id: string | null;
+  anchor_ids: string;
   /** For the lifecycle summary: the licence's issue time and its recorded events in order. */
   issued_at: Date | string;
   events: Array<{
@@ -179,7 +187,7 @@ const REGISTRY_COLUMNS = `l.identifier, l.name, l.type_code, l.version, l.metada
   (${SEAL_INACTIVE_SINCE}) as seal_inactive_since,
   latest.identifier as latest_identifier, latest.version as latest_version, t.definition->>'sealKind' as type_seal_kind,
   exists (select 1 from dispute d where d.licence_series_id = l.series_id and d.status = 'marked') as disputed,
-  l.issued_at, (${RECORDED_EVENTS}) as events, (${RESPONSIBLE_UNIT}) as responsible_unit`;
+  l.issued_at, (${RECORDED_EVENTS}) as events, (${RESPONSIBLE_UNIT}) as responsible_unit, ${SNAPSHOT_COLUMNS}`;
 
 /** The registry query; the stored content (large) only when it is not cached. */
 function registryQuery(withContent: boolean): string {
@@ -204,9 +212,13 @@ export interface LicenceFacts {
 }
 
 export type DatabaseRegistry = LicenceRegistry & {
+  /** The entity manager this verification reads with (one fork per request). */
+  em: EntityManager;
   storedExport(identifier: string): Promise<LicenceExport | null>;
   /** The lifecycle's and the responsible unit's facts, from the same one query; null for an unknown licence. */
   facts(identifier: string): Promise<LicenceFacts | null>;
+  /** The snapshot's columns the same query read; null for an unknown licence. */
+  snapshotIds(identifier: string): Promise<SnapshotIds | null>;
 };
 
 /**
@@ -239,8 +251,13 @@ export function databaseRegistry(em: EntityManager, cache?: StoredExportCache): 
     return found;
   };
   return {
+    em,
     async storedExport(identifier) {
       return (await row(identifier))?.stored ?? null;
+    },
+    async snapshotIds(identifier) {
+      const r = (await row(identifier))?.row;
+      return r ? { head_id: r.head_id, anchor_ids: r.anchor_ids } : null;
     },
     async facts(identifier) {
       const r = (await row(identifier))?.row;
@@ -403,11 +420,10 @@ export class VerificationService {
     registry: DatabaseRegistry = this.registry(),
   ): Promise<VerificationReport> {
     const normalised = identifier.trim().toUpperCase();
-    // The licence's row and the snapshot at once (the row is kept by the registry for the verifier's own ask).
-    const [snapshot] = await Promise.all([
-      this.snapshots.current(this.ctx.em()),
-      parseLicenceIdentifier(normalised).ok ? registry.storedExport(normalised) : null,
-    ]);
+    // The licence's row carries the snapshot's columns: one statement for a licence the platform has (the row is
+    // kept by the registry for the verifier's own ask, the lifecycle and the responsible unit).
+    const known = parseLicenceIdentifier(normalised).ok ? await registry.snapshotIds(normalised) : null;
+    const snapshot = await this.snapshots.current(registry.em, known);
     const report = await verifyLicenceIdentifier(identifier, {
       ...(await this.options(snapshot, registry)),
       loadExport: (id) => registry.storedExport(id),
@@ -421,7 +437,7 @@ export class VerificationService {
     meta: VerificationMeta,
     registry: DatabaseRegistry = this.registry(),
   ): Promise<VerificationReport> {
-    const snapshot = await this.snapshots.current(this.ctx.em());
+    const snapshot = await this.snapshots.current(registry.em);
     const report = await verifyLicenceDocument(document, await this.options(snapshot, registry));
     await this.auditReport(meta, report, null);
     return report;
