@@ -23,19 +23,63 @@ import { runLoad } from './load';
 import { summariseProfile } from './profile-summary';
 
 /** The statements one verification sends to PostgreSQL (PROFILE_SQL=1), by patching the driver's query. */
-async function printQueries(url: string, identifier: string): Promise<void> {
+async function printQueries(url: string, identifier: string): Promise<string[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Client } = require('pg') as typeof import('pg');
   const original = Client.prototype.query;
   const seen: string[] = [];
   Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     const q = args[0] as string | { text: string };
-    seen.push((typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').slice(0, 160));
+    const values = (typeof q === 'string' ? args[1] : (q as { values?: unknown[] }).values) as
+      unknown[] | undefined;
+    // The values inlined (for EXPLAIN below): every parameter of these statements is a string.
+    const text = (typeof q === 'string' ? q : q.text).replace(/\$(\d+)/g, (_m, i: string) => {
+      return `'${String(values?.[Number(i) - 1]).replace(/'/g, "''")}'`;
+    });
+    seen.push(text.replace(/\s+/g, ' '));
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   await runLoad({ url, method: 'POST', body: () => ({ identifier }), concurrency: 1, durationMs: 1 });
   Client.prototype.query = original;
-  console.log(`${seen.length} statements for one verification:\n${seen.join('\n')}`);
+  console.log(
+    `${seen.length} statements for one verification:\n${seen.map((q) => q.slice(0, 160)).join('\n')}`,
+  );
+  return seen;
+}
+
+/** Planning and execution times (ms) of EXPLAIN ANALYZE's summary lines. */
+function times(plan: Array<{ 'QUERY PLAN': string }>): number[] {
+  return ['Planning Time', 'Execution Time'].map((label) => {
+    const line = plan.map((r) => r['QUERY PLAN']).find((l) => l.includes(label));
+    return line ? Number(/([\d.]+) ms/.exec(line)![1]) : 0;
+  });
+}
+
+/**
+ * PostgreSQL's own time for each statement, planning and execution (the least of 7 runs, EXPLAIN ANALYZE), sent as
+ * text and as a prepared statement (on one connection: PREPARE, then EXPLAIN ANALYZE EXECUTE).
+ */
+async function explain(t: TestPlatform, statements: string[]): Promise<void> {
+  const min = (runs: number[][]) => [0, 1].map((i) => Math.min(...runs.map((r) => r[i]!)).toFixed(3));
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: t.workerEnv.DATABASE_URL });
+  await client.connect();
+  try {
+    for (const [n, text] of statements.entries()) {
+      const asText: number[][] = [];
+      const prepared: number[][] = [];
+      await client.query(`prepare explained_${n} as ${text}`);
+      for (let i = 0; i < 7; i++) {
+        asText.push(times((await client.query(`explain (analyze, summary) ${text}`)).rows));
+        prepared.push(times((await client.query(`explain (analyze, summary) execute explained_${n}`)).rows));
+      }
+      console.log(
+        `plan/run ms as text ${min(asText).join('/')}, prepared ${min(prepared).join('/')}  ← ${text.slice(0, 60)}`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 async function profiled(t: TestPlatform, identifier: string, seconds: number, dir: string) {
@@ -50,7 +94,7 @@ async function profiled(t: TestPlatform, identifier: string, seconds: number, di
       ok: (status, body) => status === 200 && body.includes('"PASSED"'),
     });
   await load(); // warm-up
-  if (process.env.PROFILE_SQL) await printQueries(url, identifier);
+  if (process.env.PROFILE_SQL) await explain(t, await printQueries(url, identifier));
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { AuditActor, recordAudit } from '../../db/audit';
 import { VerificationCounter } from '../../db/verification-counts';
 import { CertificateAuthority } from '../../db/entities';
+import { preparedRows } from '../../db/prepared-query';
 import { statusesFromEvents, StatusAtView } from './licence-status';
 import type { LicenceStatus } from '../../domain/licence';
 import { parseLicenceIdentifier } from '../../domain/licence-identifier';
@@ -189,7 +190,10 @@ const REGISTRY_COLUMNS = `l.identifier, l.name, l.type_code, l.version, l.metada
   exists (select 1 from dispute d where d.licence_series_id = l.series_id and d.status = 'marked') as disputed,
   l.issued_at, (${RECORDED_EVENTS}) as events, (${RESPONSIBLE_UNIT}) as responsible_unit, ${SNAPSHOT_COLUMNS}`;
 
-/** The registry query; the stored content (large) only when it is not cached. */
+/**
+ * The registry query; the stored content (large) only when it is not cached. A prepared statement (one name per
+ * text): its planning cost more than its execution (db/prepared-query.ts).
+ */
 function registryQuery(withContent: boolean): string {
   return `select ${REGISTRY_COLUMNS}${withContent ? ', l.metadata, l.data, l.signature, octet_length(l.data::text) + octet_length(l.signature::text) + octet_length(l.metadata::text) as content_bytes' : ''}
             from licence l
@@ -199,7 +203,7 @@ function registryQuery(withContent: boolean): string {
               select x.identifier, x.version from licence x where x.series_id = l.series_id
                order by x.version desc limit 1
             ) latest
-           where l.identifier = ?`;
+           where l.identifier = $1`;
 }
 
 /** What the report's lifecycle summary and responsible unit need of a licence (from the registry query). */
@@ -232,20 +236,21 @@ export function databaseRegistry(em: EntityManager, cache?: StoredExportCache): 
     let found = rows.get(identifier);
     if (!found) {
       const cached = cache?.get(identifier);
-      found = em
-        .execute<Array<RegistryRow & { content_bytes?: number }>>(registryQuery(!cached), [identifier])
-        .then((r) => {
-          const first = r[0];
-          if (!first) return null;
-          if (cached) return { row: first, stored: cached };
-          const stored = licenceExport({
-            metadata: first.metadata,
-            data: first.data,
-            signature: first.signature,
-          });
-          cache?.set(identifier, stored, Number(first.content_bytes ?? 0));
-          return { row: first, stored };
+      const name = cached ? 'verification_registry' : 'verification_registry_content';
+      found = preparedRows<RegistryRow & { content_bytes?: number }>(em, name, registryQuery(!cached), [
+        identifier,
+      ]).then((r) => {
+        const first = r[0];
+        if (!first) return null;
+        if (cached) return { row: first, stored: cached };
+        const stored = licenceExport({
+          metadata: first.metadata,
+          data: first.data,
+          signature: first.signature,
         });
+        cache?.set(identifier, stored, Number(first.content_bytes ?? 0));
+        return { row: first, stored };
+      });
       rows.set(identifier, found);
     }
     return found;
