@@ -31,8 +31,22 @@ export interface RateLimiters {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/**
+ * The key of each address lately seen (ipKeyGenerator parses an IPv6 address, and Node gives IPv4 peers as
+ * IPv4-mapped IPv6: a parse on every public request); a pure function of the address, bounded (issue 19 Build 4).
+ */
+const addressKeys = new Map<string, string>();
+const ADDRESS_KEYS_KEPT = 10_000;
+
 function addressKey(req: Request): string {
-  return ipKeyGenerator(req.ip ?? 'unknown');
+  const ip = req.ip ?? 'unknown';
+  let key = addressKeys.get(ip);
+  if (key === undefined) {
+    key = ipKeyGenerator(ip);
+    if (addressKeys.size >= ADDRESS_KEYS_KEPT) addressKeys.clear();
+    addressKeys.set(ip, key);
+  }
+  return key;
 }
 
 function limiter(

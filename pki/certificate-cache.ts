@@ -10,10 +10,15 @@
  * - entries are keyed by the SHA-256 fingerprint of the DER, so one certificate is one entry however it is sent;
  * - both caches are LRU and bounded in entries and in bytes (the DER bytes an entry holds; a certificate larger
  *   than `maxEntryBytes` is parsed but not kept).
+ *
+ * Issue 19 Build 4: a verification asks for the same PEM texts several times (the chain, two signatures), and the
+ * strict check, base64 decoding and fingerprint of each ask cost more than the verification's own RSA checks; so a
+ * PEM text already parsed is also found by its text (a third bounded cache, keyed by the text, of entries already
+ * kept by fingerprint), and its SM2 public key (null for an RSA key), read with an ASN.1 parser, is kept by text too.
  */
 import { createHash, KeyObject, X509Certificate } from 'node:crypto';
 import { isStrictCertificatePem } from '../domain/pem';
-import { certificateSignatureVerifies } from './sm2-certificates';
+import { certificateSignatureVerifies, sm2PublicKeyOfCertificate } from './sm2-certificates';
 
 export class CertificateFormatError extends Error {
   constructor(message = 'not exactly one PEM certificate block') {
@@ -118,12 +123,17 @@ const parsed = new BoundedLru<Parsed>(DEFAULT_CACHE_LIMITS);
 /** Issuance answers by `caFingerprint:certificateFingerprint`; an entry costs its key (two hex digests). */
 const issued = new BoundedLru<boolean>(DEFAULT_CACHE_LIMITS);
 const ISSUED_ENTRY_BYTES = 130;
+/** The same entries by their exact PEM text (bytes: the text's length), and each text's SM2 key or null. */
+const byPem = new BoundedLru<Parsed>(DEFAULT_CACHE_LIMITS);
+const sm2Keys = new BoundedLru<string | null>(DEFAULT_CACHE_LIMITS);
 
 /** Changes both caches' limits (operators' tuning, and tests that need small bounds). */
 export function configureCertificateCaches(limits: Partial<CacheLimits>): void {
   const next = { ...parsed.limits, ...limits };
   parsed.resize(next);
   issued.resize(next);
+  byPem.resize(next);
+  sm2Keys.resize(next);
 }
 
 /** The caches' sizes and limits (for tests and operators). */
@@ -140,10 +150,20 @@ export function certificateCacheStats(): {
 export function clearCertificateCaches(): void {
   parsed.clear();
   issued.clear();
+  byPem.clear();
+  sm2Keys.clear();
 }
 
 function entry(pem: string): Parsed {
-  const der = strictCertificateDer(pem);
+  const known = byPem.get(pem);
+  // Only while the fingerprint's entry is still kept: the text names no more than the parsed cache holds.
+  if (known && parsed.get(known.fingerprint) === known) return known;
+  const found = entryOfDer(strictCertificateDer(pem));
+  if (parsed.get(found.fingerprint) === found) byPem.set(pem, found, pem.length);
+  return found;
+}
+
+function entryOfDer(der: Buffer): Parsed {
   const fingerprint = createHash('sha256').update(der).digest('hex');
   let found = parsed.get(fingerprint);
   if (!found) {
@@ -152,6 +172,18 @@ function entry(pem: string): Parsed {
     parsed.set(fingerprint, found, der.length);
   }
   return found;
+}
+
+/**
+ * The SM2 public key (hex) of the certificate a strictly formed PEM holds, null when its key is not SM2 (or its DER
+ * does not parse); throws `CertificateFormatError` for a PEM that is not strictly one certificate block.
+ */
+export function sm2PublicKeyOfPem(pem: string): string | null {
+  const known = sm2Keys.get(pem);
+  if (known !== undefined) return known;
+  const key = sm2PublicKeyOfCertificate(strictCertificateDer(pem));
+  sm2Keys.set(pem, key, pem.length);
+  return key;
 }
 
 /** The certificate a PEM holds; throws when it is not exactly one well-formed certificate block. */

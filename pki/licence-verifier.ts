@@ -96,9 +96,17 @@ async function logInclusionFacts(
   };
 }
 
+type Subject = Record<string, string | string[] | undefined>;
+/** Subjects read, by certificate (pki/certificate-cache.ts keeps the parsed certificates; these go with them). */
+const subjects = new WeakMap<X509Certificate, Subject>();
+
 /** The first value of a subject attribute (Node gives an array when an attribute repeats). */
 function subjectAttribute(cert: X509Certificate, name: string): string | null {
-  const subject = cert.toLegacyObject().subject as unknown as Record<string, string | string[] | undefined>;
+  let subject = subjects.get(cert);
+  if (!subject) {
+    subject = cert.toLegacyObject().subject as unknown as Subject;
+    subjects.set(cert, subject);
+  }
   const value = subject[name];
   return (Array.isArray(value) ? value[0] : value) ?? null;
 }
@@ -106,8 +114,7 @@ function subjectAttribute(cert: X509Certificate, name: string): string | null {
 function cryptoFacts(
   document: LicenceDocumentShape,
   options: VerifyOptions,
-  logInclusion: LogInclusionFacts,
-): CryptoFacts {
+): Omit<CryptoFacts, 'logInclusion'> {
   // The shape check guarantees the fields the signature pieces read; extra keys do not matter to them.
   const record = document.signature as unknown as SealSignature;
   const content = document.licence as unknown as LicenceContent;
@@ -135,7 +142,6 @@ function cryptoFacts(
       record,
       anchor?.certificatePem ?? options.caCertificatePem,
     ),
-    logInclusion,
   };
 }
 
@@ -163,16 +169,58 @@ async function registryEntry(
   return { registry };
 }
 
+type Shape = ReturnType<typeof checkDocumentShape>;
+interface DocumentFacts {
+  shape: Shape;
+  /** The CA certificate and the anchors these facts were found with. */
+  caCertificatePem: string;
+  trustAnchors: VerifyOptions['trustAnchors'];
+  crypto: Omit<CryptoFacts, 'logInclusion'> | null;
+}
+
+/**
+ * Issue 19 Build 4: the shape and cryptographic facts of the platform's stored documents, by document object. They
+ * are pure functions of the document, the CA certificate and the anchors (the log's evidence is found anew every
+ * time), and a stored document is immutable and kept as one object (api/services/verification.ts
+ * StoredExportCache), so a verification by identifier does not check the same bytes again. Kept with the document
+ * object (WeakMap): gone when it is; a document sent in a request is never kept.
+ */
+const storedDocumentFacts = new WeakMap<object, DocumentFacts>();
+
+function documentFacts(document: unknown, options: VerifyOptions, stored: boolean): DocumentFacts {
+  const known =
+    stored && typeof document === 'object' && document ? storedDocumentFacts.get(document) : undefined;
+  if (
+    known &&
+    known.caCertificatePem === options.caCertificatePem &&
+    known.trustAnchors === options.trustAnchors
+  )
+    return known;
+  const shape = checkDocumentShape(document);
+  const facts: DocumentFacts = {
+    shape,
+    caCertificatePem: options.caCertificatePem,
+    trustAnchors: options.trustAnchors,
+    crypto: shape.ok ? cryptoFacts(shape.document, options) : null,
+  };
+  if (stored && typeof document === 'object' && document) storedDocumentFacts.set(document, facts);
+  return facts;
+}
+
 async function verify(
   document: unknown,
   input: 'identifier' | 'document',
   options: VerifyOptions,
 ): Promise<VerificationReport> {
-  const shape = checkDocumentShape(document);
+  const facts = documentFacts(document, options, input === 'identifier');
+  const shape = facts.shape;
   if (!shape.ok) return assessLicenceDocument({ input, shape, registry: undefined, now: options.now });
   const identifier = shape.document.licence.metadata.identifier.trim().toUpperCase();
   const lookupable = parseLicenceIdentifier(identifier).ok;
-  const crypto = cryptoFacts(shape.document, options, await logInclusionFacts(shape.document, options));
+  const crypto: CryptoFacts = {
+    ...facts.crypto!,
+    logInclusion: await logInclusionFacts(shape.document, options),
+  };
   const { registry, registryNotAsked } = await registryEntry(identifier, lookupable, crypto, options);
   return assessLicenceDocument({ input, shape, crypto, registry, now: options.now, registryNotAsked });
 }

@@ -5,8 +5,7 @@
  */
 import { sign, verify } from 'node:crypto';
 import type { SignatureAlgorithm } from '../domain/seal-signature';
-import { publicKeyOf, strictCertificateDer } from './certificate-cache';
-import { sm2PublicKeyOfCertificate } from './sm2-certificates';
+import { publicKeyOf, sm2PublicKeyOfPem } from './certificate-cache';
 import { isSm2PrivateKeyPem, sm2PrivateKeyHex, sm2Sign, sm2Verify } from './sm2';
 
 export function keyAlgorithm(privateKeyPem: string): SignatureAlgorithm {
@@ -33,7 +32,7 @@ export function verifyBytes(
   algorithm: string,
 ): boolean {
   try {
-    const sm2Key = sm2PublicKeyOfCertificate(strictCertificateDer(certificatePem));
+    const sm2Key = sm2PublicKeyOfPem(certificatePem);
     if (algorithm === 'SM3withSM2') return !!sm2Key && sm2Verify(data, signature, sm2Key);
     if (algorithm !== 'SHA256withRSA' || sm2Key) return false;
     return verify('sha256', data, publicKeyOf(certificatePem), signature);

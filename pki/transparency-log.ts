@@ -9,8 +9,9 @@
  * - A licence export carries `transparency: {leafIndex, inclusionProof, treeHead}` once its leaf is in a signed
  *   tree; `licenceInclusionProblem` checks it.
  */
-import { createSign, createVerify, X509Certificate } from 'node:crypto';
+import { createHash, createSign, createVerify, X509Certificate } from 'node:crypto';
 import { canonicalJson } from '../domain/canonical-json';
+import { BoundedLru } from './certificate-cache';
 import { Hash, leafHash, verifyConsistency, verifyInclusion } from './merkle-tree';
 
 export const LOG_LEAF_FORMAT = 'jincheng-log-leaf/1';
@@ -59,8 +60,44 @@ export function signTreeHead(
   return { ...content, signedContent, signature, certificatePem };
 }
 
+/**
+ * Answers of treeHeadProblem, a pure function of the head's fields and the CA certificate, by a digest of them
+ * (issue 19 Build 4): every verification checks the same latest head, with two certificate parses and two RSA
+ * checks each time. Only heads whose fields are all strings and a number are kept (a document's head may be
+ * anything); bounded, so that heads sent by anyone cannot fill memory.
+ */
+const treeHeadAnswers = new BoundedLru<string | null>({
+  maxEntries: 1000,
+  maxBytes: 256 * 1024,
+  maxEntryBytes: 1024,
+});
+
+function treeHeadKey(sth: SignedTreeHead, caCertificatePem: string): string | null {
+  const fields = [
+    sth.rootHash,
+    sth.timestamp,
+    sth.signedContent,
+    sth.signature,
+    sth.certificatePem,
+    caCertificatePem,
+  ];
+  if (typeof sth.treeSize !== 'number' || !fields.every((f) => typeof f === 'string')) return null;
+  return createHash('sha256')
+    .update(JSON.stringify([sth.treeSize, ...fields]))
+    .digest('hex');
+}
+
 /** Null when the tree head is signed by a log key the CA issued and its fields are what it signed. */
 export function treeHeadProblem(sth: SignedTreeHead, caCertificatePem: string): string | null {
+  const key = treeHeadKey(sth, caCertificatePem);
+  const known = key === null ? undefined : treeHeadAnswers.get(key);
+  if (known !== undefined) return known;
+  const answer = checkTreeHead(sth, caCertificatePem);
+  if (key !== null) treeHeadAnswers.set(key, answer, 64 + (answer?.length ?? 0) * 3);
+  return answer;
+}
+
+function checkTreeHead(sth: SignedTreeHead, caCertificatePem: string): string | null {
   let cert: X509Certificate;
   let ca: X509Certificate;
   try {

@@ -38,6 +38,18 @@ export async function licenceStatusesAt(
     effectiveAt: r.effectiveAt!.toISOString(),
     stateAfter: r.stateAfter!,
   }));
+  return statusesFromEvents(licence, events, moments);
+}
+
+/**
+ * The status at each moment from the licence's recorded events already read (in effective, then recorded, order):
+ * the verification reads them in its one registry query (api/services/verification.ts).
+ */
+export function statusesFromEvents(
+  licence: Pick<Licence, 'identifier' | 'issuedAt' | 'validTo'>,
+  events: RecordedEvent[],
+  moments: string[],
+): StatusAtView[] {
   return moments.map((at) => {
     const s = statusAt({ issuedAt: licence.issuedAt.toISOString(), validTo: licence.validTo }, events, at);
     return {

@@ -6,24 +6,29 @@
  * identifier, day, channel and result in `anonymous_verification_count` (LM-25), in batches
  * (db/verification-counts.ts: no write on an anonymous verification's path, issue 19 Build 4).
  */
-import { unitNowResponsible } from '../../usecases/reorganisation';
 import { X509Certificate } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditActor, recordAudit } from '../../db/audit';
 import { VerificationCounter } from '../../db/verification-counts';
-import { listTrustAnchors } from '../../db/trust-anchors';
 import { CertificateAuthority } from '../../db/entities';
-import { Licence } from '../../db/licence-entities';
-import { licenceStatusesAt, StatusAtView } from './licence-status';
+import { preparedRows } from '../../db/prepared-query';
+import { statusesFromEvents, StatusAtView } from './licence-status';
 import type { LicenceStatus } from '../../domain/licence';
+import { parseLicenceIdentifier } from '../../domain/licence-identifier';
+import type { RecordedEvent } from '../../domain/licence-lifecycle';
 import type { RegisteredLicence, VerificationReport } from '../../domain/licence-verification';
 import type { SealStatus } from '../../domain/seal';
 import { licenceExport, LicenceExport } from '../../pki/licence-document';
 import { BoundedLru } from '../../pki/certificate-cache';
 import { LicenceRegistry, verifyLicenceDocument, verifyLicenceIdentifier } from '../../pki/licence-verifier';
 import { CA_ID } from '../../usecases/certificate-authority';
-import { inclusionEvidence } from '../../usecases/transparency-log';
+import {
+  SNAPSHOT_COLUMNS,
+  SnapshotIds,
+  VerificationSnapshot,
+  VerificationSnapshots,
+} from './verification-snapshot';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { actorOf, Principal } from '../principal';
@@ -106,6 +111,18 @@ interface RegistryRow {
   disputed: boolean;
   latest_identifier: string;
   latest_version: number;
+  /** The verification's snapshot (api/services/verification-snapshot.ts SNAPSHOT_COLUMNS), read in the same statement. */
+  head_id: string | null;
+  anchor_ids: string;
+  /** For the lifecycle summary: the licence's issue time and its recorded events in order. */
+  issued_at: Date | string;
+  events: Array<{
+    kind: RecordedEvent['kind'];
+    effectiveAt: string;
+    stateAfter: RecordedEvent['stateAfter'];
+  }>;
+  /** The unit now responsible (the issuer, or its successor after a reorganisation); null if it has none. */
+  responsible_unit: ResponsibleUnit | null;
   /** Only when the stored content is not cached. */
   metadata: LicenceExport['licence']['metadata'];
   data: LicenceExport['licence']['data'];
@@ -146,14 +163,37 @@ export class StoredExportCache {
   }
 }
 
+/** The licence's recorded lifecycle events, by effective then recorded time (api/services/licence-status.ts). */
+const RECORDED_EVENTS = `
+  select coalesce(json_agg(json_build_object('kind', e.kind, 'effectiveAt', e.effective_at, 'stateAfter', e.state_after)
+                           order by e.effective_at, e.recorded_at), '[]'::json)
+    from licence_event e where e.licence_id = l.id and e.status = 'recorded'`;
+
+/**
+ * Issue 15 Build 4: the issuer, or the unit that took it over, following successors up to 20 steps
+ * (usecases/reorganisation.ts unitNowResponsible, in SQL for the one registry query).
+ */
+const RESPONSIBLE_UNIT = `
+  with recursive chain (id, name, successor_id, hops) as (
+    select o.id, o.name, o.successor_id, 0 from organisation o where o.id = l.issuer_organisation_id
+    union all
+    select n.id, n.name, n.successor_id, c.hops + 1 from chain c join organisation n on n.id = c.successor_id
+     where c.hops < 20)
+  select json_build_object('id', c.id, 'name', c.name, 'reorganised', c.id <> l.issuer_organisation_id)
+    from chain c order by c.hops desc limit 1`;
+
 const REGISTRY_COLUMNS = `l.identifier, l.name, l.type_code, l.version, l.metadata->'issuer'->>'name' as issuer_name,
   l.holder_name, l.holder_code_type, l.issue_date, l.valid_from, l.valid_to, l.status, l.data_hash,
   l.signature->>'signatureValue' as signature_value, l.seal_id, s.status as seal_status,
   (${SEAL_INACTIVE_SINCE}) as seal_inactive_since,
   latest.identifier as latest_identifier, latest.version as latest_version, t.definition->>'sealKind' as type_seal_kind,
-  exists (select 1 from dispute d where d.licence_series_id = l.series_id and d.status = 'marked') as disputed`;
+  exists (select 1 from dispute d where d.licence_series_id = l.series_id and d.status = 'marked') as disputed,
+  l.issued_at, (${RECORDED_EVENTS}) as events, (${RESPONSIBLE_UNIT}) as responsible_unit, ${SNAPSHOT_COLUMNS}`;
 
-/** The registry query; the stored content (large) only when it is not cached. */
+/**
+ * The registry query; the stored content (large) only when it is not cached. A prepared statement (one name per
+ * text): its planning cost more than its execution (db/prepared-query.ts).
+ */
 function registryQuery(withContent: boolean): string {
   return `select ${REGISTRY_COLUMNS}${withContent ? ', l.metadata, l.data, l.signature, octet_length(l.data::text) + octet_length(l.signature::text) + octet_length(l.metadata::text) as content_bytes' : ''}
             from licence l
@@ -163,46 +203,77 @@ function registryQuery(withContent: boolean): string {
               select x.identifier, x.version from licence x where x.series_id = l.series_id
                order by x.version desc limit 1
             ) latest
-           where l.identifier = ?`;
+           where l.identifier = $1`;
 }
 
-/**
- * The registry over the database, for one verification: one query per identifier gives both the registry entry
- * and, for a verification by identifier, the stored document (from `cache` when it holds it; the benchmark
- * verifies over HTTP).
- */
-export function databaseRegistry(
-  em: EntityManager,
-  cache?: StoredExportCache,
-): LicenceRegistry & {
+/** What the report's lifecycle summary and responsible unit need of a licence (from the registry query). */
+export interface LicenceFacts {
+  identifier: string;
+  issuedAt: Date;
+  validTo: string | null;
+  events: RecordedEvent[];
+  responsibleUnit: ResponsibleUnit | null;
+}
+
+export type DatabaseRegistry = LicenceRegistry & {
+  /** The entity manager this verification reads with (one fork per request). */
+  em: EntityManager;
   storedExport(identifier: string): Promise<LicenceExport | null>;
-} {
+  /** The lifecycle's and the responsible unit's facts, from the same one query; null for an unknown licence. */
+  facts(identifier: string): Promise<LicenceFacts | null>;
+  /** The snapshot's columns the same query read; null for an unknown licence. */
+  snapshotIds(identifier: string): Promise<SnapshotIds | null>;
+};
+
+/**
+ * The registry over the database, for one verification: one query per identifier gives the registry entry, the
+ * licence's recorded events and the unit now responsible for it, and, for a verification by identifier, the
+ * stored document (from `cache` when it holds it; the benchmark verifies over HTTP).
+ */
+export function databaseRegistry(em: EntityManager, cache?: StoredExportCache): DatabaseRegistry {
   const rows = new Map<string, Promise<{ row: RegistryRow; stored: LicenceExport } | null>>();
   const row = (identifier: string) => {
     let found = rows.get(identifier);
     if (!found) {
       const cached = cache?.get(identifier);
-      found = em
-        .execute<Array<RegistryRow & { content_bytes?: number }>>(registryQuery(!cached), [identifier])
-        .then((r) => {
-          const first = r[0];
-          if (!first) return null;
-          if (cached) return { row: first, stored: cached };
-          const stored = licenceExport({
-            metadata: first.metadata,
-            data: first.data,
-            signature: first.signature,
-          });
-          cache?.set(identifier, stored, Number(first.content_bytes ?? 0));
-          return { row: first, stored };
+      const name = cached ? 'verification_registry' : 'verification_registry_content';
+      found = preparedRows<RegistryRow & { content_bytes?: number }>(em, name, registryQuery(!cached), [
+        identifier,
+      ]).then((r) => {
+        const first = r[0];
+        if (!first) return null;
+        if (cached) return { row: first, stored: cached };
+        const stored = licenceExport({
+          metadata: first.metadata,
+          data: first.data,
+          signature: first.signature,
         });
+        cache?.set(identifier, stored, Number(first.content_bytes ?? 0));
+        return { row: first, stored };
+      });
       rows.set(identifier, found);
     }
     return found;
   };
   return {
+    em,
     async storedExport(identifier) {
       return (await row(identifier))?.stored ?? null;
+    },
+    async snapshotIds(identifier) {
+      const r = (await row(identifier))?.row;
+      return r ? { head_id: r.head_id, anchor_ids: r.anchor_ids } : null;
+    },
+    async facts(identifier) {
+      const r = (await row(identifier))?.row;
+      if (!r) return null;
+      return {
+        identifier: r.identifier,
+        issuedAt: new Date(r.issued_at),
+        validTo: r.valid_to,
+        events: r.events.map((e) => ({ ...e, effectiveAt: new Date(e.effectiveAt).toISOString() })),
+        responsibleUnit: r.responsible_unit,
+      };
     },
     async lookup(identifier) {
       const found = await row(identifier);
@@ -245,6 +316,8 @@ export class VerificationService {
   /** Anonymous verifications (this service's and the PDF verification's), written in batches. */
   readonly counter: VerificationCounter;
   private readonly storedExports = new StoredExportCache();
+  /** The trust anchors in force and the log's latest tree head, checked on every verification, kept while unchanged. */
+  private readonly snapshots = new VerificationSnapshots();
 
   constructor(private readonly ctx: AppContext) {
     this.counter = new VerificationCounter(ctx.em);
@@ -255,14 +328,12 @@ export class VerificationService {
     return this.counter.stop();
   }
 
-  /** Issue 20: the log's inclusion evidence for a leaf against its latest signed tree head. */
-  private readonly logEvidence = (leafHashHex: string) => inclusionEvidence(this.ctx.em(), leafHashHex);
-
   /**
-   * Issue 20 Build 3: the anchors of the trust list in force, read on every verification (one small table), so that
-   * an import or a removal counts from the next verification on. The PDF verification reads them too.
+   * Issue 20 Build 3: the anchors of the trust list in force, as of this call (one small statement while they are
+   * unchanged, api/services/verification-snapshot.ts), so that an import or a removal counts from the next
+   * verification on. The PDF verification reads them too.
    */
-  readonly trustAnchors = () => listTrustAnchors(this.ctx.em());
+  readonly trustAnchors = async () => (await this.snapshots.current(this.ctx.em())).trustAnchors;
 
   /** The trust anchor; the CA never changes while the platform runs, so it is read once. */
   caCertificatePem(): Promise<string> {
@@ -302,76 +373,90 @@ export class VerificationService {
       await this.audit(meta, null, 'rejected', { invalid: problems.map((p) => p.field) });
       throw badRequest(problems);
     }
+    // One registry for the whole request: the report, its lifecycle and its responsible unit share one query.
+    const registry = this.registry();
     const report =
       parsed.data.identifier !== undefined
-        ? await this.verifyIdentifier(parsed.data.identifier, meta)
+        ? await this.verifyIdentifier(parsed.data.identifier, meta, registry)
         : // The document as received, not zod's copy: the hash covers exactly what was sent.
-          await this.verifyDocument((body as { document: unknown }).document, meta);
+          await this.verifyDocument((body as { document: unknown }).document, meta, registry);
     return {
       ...report,
-      lifecycle: await this.lifecycle(report, parsed.data.at),
-      responsibleUnit: await this.responsibleUnit(report),
+      lifecycle: await this.lifecycle(report, parsed.data.at, registry),
+      responsibleUnit: await this.responsibleUnit(report, registry),
     };
   }
 
+  private registry(): DatabaseRegistry {
+    return databaseRegistry(this.ctx.em(), this.storedExports);
+  }
+
   /** The issuer of the licence the report names, or the unit that took it over in a reorganisation. */
-  async responsibleUnit(report: VerificationReport): Promise<ResponsibleUnit | null> {
+  async responsibleUnit(
+    report: VerificationReport,
+    registry: DatabaseRegistry = this.registry(),
+  ): Promise<ResponsibleUnit | null> {
     if (!report.identifier) return null;
-    const em = this.ctx.em();
-    const licence = await em.findOne(
-      Licence,
-      { identifier: report.identifier },
-      { disableIdentityMap: true },
-    );
-    return licence ? unitNowResponsible(em, licence.issuerOrganisationId) : null;
+    return (await registry.facts(report.identifier))?.responsibleUnit ?? null;
   }
 
   /**
    * Issue 12 Build 4: the licence's status at signing and now (and at `at` when asked), from its recorded
    * lifecycle events; null when the report names no licence the platform knows.
    */
-  async lifecycle(report: VerificationReport, at: string | undefined): Promise<LifecycleSummary | null> {
+  async lifecycle(
+    report: VerificationReport,
+    at: string | undefined,
+    registry: DatabaseRegistry = this.registry(),
+  ): Promise<LifecycleSummary | null> {
     if (!report.identifier) return null;
-    const em = this.ctx.em();
-    // Only the columns the status needs (not the stored content), and the events read once for every moment.
-    const licence = await em.findOne(
-      Licence,
-      { identifier: report.identifier },
-      { fields: ['id', 'identifier', 'issuedAt', 'validTo'], disableIdentityMap: true },
-    );
+    // The events come with the registry's one query for the licence (in effective, then recorded, order).
+    const licence = await registry.facts(report.identifier);
     if (!licence) return null;
     const signingTime = report.signature?.signingTime ?? licence.issuedAt.toISOString();
     const moments = at ? [signingTime, report.verifiedAt, at] : [signingTime, report.verifiedAt];
-    const [atSigning, now, atMoment] = await licenceStatusesAt(em, licence, moments);
+    const [atSigning, now, atMoment] = statusesFromEvents(licence, licence.events, moments);
     return { atSigning: atSigning!, now: now!, at: atMoment ?? null };
   }
 
-  async verifyIdentifier(identifier: string, meta: VerificationMeta): Promise<VerificationReport> {
-    const registry = databaseRegistry(this.ctx.em(), this.storedExports);
+  async verifyIdentifier(
+    identifier: string,
+    meta: VerificationMeta,
+    registry: DatabaseRegistry = this.registry(),
+  ): Promise<VerificationReport> {
+    const normalised = identifier.trim().toUpperCase();
+    // The licence's row carries the snapshot's columns: one statement for a licence the platform has (the row is
+    // kept by the registry for the verifier's own ask, the lifecycle and the responsible unit).
+    const known = parseLicenceIdentifier(normalised).ok ? await registry.snapshotIds(normalised) : null;
+    const snapshot = await this.snapshots.current(registry.em, known);
     const report = await verifyLicenceIdentifier(identifier, {
-      caCertificatePem: await this.caCertificatePem(),
-      now: new Date(),
-      registry,
+      ...(await this.options(snapshot, registry)),
       loadExport: (id) => registry.storedExport(id),
-      logEvidence: this.logEvidence,
-      trustAnchors: await this.trustAnchors(),
     });
     await this.auditReport(meta, report, identifier);
     return report;
   }
 
-  async verifyDocument(document: unknown, meta: VerificationMeta): Promise<VerificationReport> {
-    const report = await verifyLicenceDocument(document, {
-      caCertificatePem: await this.caCertificatePem(),
-      now: new Date(),
-      registry: databaseRegistry(this.ctx.em(), this.storedExports),
-      logEvidence: this.logEvidence,
-      trustAnchors: await this.trustAnchors(),
-    });
+  async verifyDocument(
+    document: unknown,
+    meta: VerificationMeta,
+    registry: DatabaseRegistry = this.registry(),
+  ): Promise<VerificationReport> {
+    const snapshot = await this.snapshots.current(registry.em);
+    const report = await verifyLicenceDocument(document, await this.options(snapshot, registry));
     await this.auditReport(meta, report, null);
     return report;
   }
 
+  private async options(snapshot: VerificationSnapshot, registry: DatabaseRegistry) {
+    return {
+      caCertificatePem: await this.caCertificatePem(),
+      now: new Date(),
+      registry,
+      logEvidence: snapshot.logEvidence,
+      trustAnchors: snapshot.trustAnchors,
+    };
+  }
   private auditReport(meta: VerificationMeta, report: VerificationReport, asked: string | null) {
     return this.audit(
       meta,

@@ -18,6 +18,7 @@ import {
   VerificationReport,
 } from '../../domain/licence-verification';
 import type { SealInfo } from '../../domain/seal';
+import type { TrustAnchor } from '../../domain/trust-list';
 import { expectedLicencePurpose, LicenceSignaturePurpose } from '../../domain/seal-signature';
 import {
   CaMaterial,
@@ -587,6 +588,37 @@ describe('verification by identifier', () => {
     expect([report.indication, report.subIndication]).toEqual(['INDETERMINATE', 'SIGNED_DATA_NOT_FOUND']);
     expect(check(report, 'IDENTIFIER').passed).toBe(true);
     expect(report.identifier).toBe(unknown);
+  });
+
+  it('a stored document’s facts are kept for its CA certificate and anchors only (issue 19 Build 4)', async () => {
+    // One stored object, as the platform's cache hands it over on every verification by identifier.
+    const stored = signed({});
+    const byStored = (caCertificatePem: string, trustAnchors?: TrustAnchor[]) =>
+      verifyLicenceIdentifier(METADATA.identifier, {
+        caCertificatePem,
+        now: NOW,
+        registry: registryOf(registered()),
+        loadExport: () => Promise.resolve(stored),
+        trustAnchors,
+      });
+    const anchor: TrustAnchor = {
+      id: 'anchor-1',
+      name: '山西省电子政务数字证书认证中心',
+      certificatePem: ca.certificatePem,
+      validFrom: VALIDITY.notBefore.toISOString(),
+      validTo: VALIDITY.notAfter.toISOString(),
+    };
+    expect((await byStored(ca.certificatePem)).indication).toBe('PASSED');
+    // Another CA: the chain is checked again, not taken from the first answer.
+    const other = await byStored(otherCa.certificatePem);
+    expect(check(other, 'CERTIFICATE_CHAIN').passed).toBe(false);
+    // The same CA with the first one as an anchor of the list, then the list without it (a new list).
+    expect(check(await byStored(otherCa.certificatePem, [anchor]), 'CERTIFICATE_CHAIN')).toMatchObject({
+      passed: true,
+      detail: expect.stringContaining(anchor.name),
+    });
+    expect(check(await byStored(otherCa.certificatePem, []), 'CERTIFICATE_CHAIN').passed).toBe(false);
+    expect((await byStored(ca.certificatePem)).indication).toBe('PASSED');
   });
 
   it('a malformed identifier: FAILED/FORMAT_FAILURE naming the problem', async () => {
