@@ -5,18 +5,19 @@
  * (a row without its process would wait forever). A row stored by a server that crashed before the start is an
  * orphan; `resumeOrphans` starts its workflow at the next platform start, once.
  *
- * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id). It
- * is asked before the insert and again when the insert finds the key taken (the same key sent twice at once: a
- * unique violation, or `insert` answering false for `insert … on conflict do nothing`). An earlier request found
- * this way gets its process started by `resume` unless it has one (issue 11: a request whose start failed while
- * the database was gone too stays stored; the caller's retry after the 503 must set it going, not only find it).
+ * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id;
+ * `byClientRequest` is the lookup by Idempotency-Key). It is asked before the insert and again when the insert
+ * finds the key taken (the same key sent twice at once: a unique violation, or `insert` answering false for
+ * `insert … on conflict do nothing`). An earlier request found this way gets its process started by `resume` unless
+ * it has one (issue 11: a request whose start failed while the database was gone too stays stored; the caller's
+ * retry after the 503 must set it going, not only find it).
  *
  * Start and wait in one call (issue 19 Build 3): a request whose caller waits for the process's first answer names
  * an update (`settle`); the workflow is then started with that update in one round trip (update-with-start) instead
  * of a start followed by an update. Whether the workflow was started decides as before: if the call fails or runs
  * out of time without saying so, a plain start under the same id settles it (already started → it exists).
  */
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type EntityName, type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type Client,
@@ -84,6 +85,12 @@ export interface NewRequest<W extends Workflow> {
 /** `waited`: the workflow was started with the request's `settle` update, which has completed or run out of time. */
 export type Submitted<E> = { created: true; waited: boolean } | { created: false; existing: E };
 
+/**
+ * Whose Idempotency-Key it is: the scope of the key's unique index, `(applicant_id, client_request_id)` for most
+ * requests, `(organisation_id, client_request_id)` for a seal application.
+ */
+export type ClientRequestScope = { applicantId: string } | { organisationId: string };
+
 /** How to find the rows stored without their workflow, and what to start for each. */
 export interface OrphanSearch<O, W extends Workflow> {
   /** Rows still waiting for their process that were stored before `storedBefore`. */
@@ -96,6 +103,22 @@ export interface OrphanSearch<O, W extends Workflow> {
 
 export class DurableRequests {
   constructor(private readonly deps: DurableRequestDeps) {}
+
+  /**
+   * The `findExisting` of a request sent with an Idempotency-Key: the earlier row of `entity` stored under the same
+   * key in the same scope (read past the identity map, so a row stored meanwhile by another request is seen);
+   * undefined when the request carries no key.
+   */
+  byClientRequest<E extends { clientRequestId: string | null }>(
+    entity: EntityName<E>,
+    scope: ClientRequestScope,
+    key: string | undefined,
+  ): (() => Promise<E | null>) | undefined {
+    if (!key) return undefined;
+    // The scope's column is the entity's own; TypeScript cannot see that through the generic E.
+    const where = { ...scope, clientRequestId: key } as unknown as FilterQuery<E>;
+    return () => this.deps.em().findOne(entity, where, { disableIdentityMap: true });
+  }
 
   /** Stores the request and starts its workflow; or answers the earlier request under the same key. */
   async submit<W extends Workflow, E>({
