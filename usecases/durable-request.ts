@@ -15,7 +15,9 @@
  * Start and wait in one call (issue 19 Build 3): a request whose caller waits for the process's first answer names
  * an update (`settle`); the workflow is then started with that update in one round trip (update-with-start) instead
  * of a start followed by an update. Whether the workflow was started decides as before: if the call fails or runs
- * out of time without saying so, a plain start under the same id settles it (already started → it exists).
+ * out of time without saying so, a plain start under the same id settles it (already started → it exists). The
+ * whole attempt has one deadline, `waitMs` + SETTLING_START_MS: with Temporal unreachable the caller gets its 503
+ * then, not after the Temporal client's own retries of the plain start (10 attempts, about 20 s) on top.
  */
 import { type EntityName, type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -29,6 +31,12 @@ import {
 } from '@temporalio/client';
 import { type AuditEntry, recordAudit } from '../db/audit';
 import { workflowStartFailures, workflowStarts } from '../infra/metrics';
+
+/**
+ * How long the plain start that settles an update-with-start's unknown outcome may take after the update's wait:
+ * the gRPC deadline ends the client's retries of an unreachable server too.
+ */
+export const SETTLING_START_MS = 4_000;
 
 export interface DurableRequestDeps {
   em: () => EntityManager;
@@ -178,13 +186,14 @@ export class DurableRequests {
 
   /**
    * Starts a new request's workflow with its update (update-with-start) and waits up to `waitMs` for the update;
-   * throws only when the workflow could not be started.
+   * throws only when the workflow could not be started, at the latest `waitMs` + SETTLING_START_MS from now.
    */
   private async startAndWait<W extends Workflow>(
     s: WorkflowStart<W>,
     settle: NonNullable<NewRequest<W>['settle']>,
   ): Promise<void> {
     const { temporal } = this.deps;
+    const waitUntil = Date.now() + settle.waitMs;
     const workflow = typeof s.workflow === 'string' ? s.workflow : s.workflow.name;
     const operation = new WithStartWorkflowOperation(s.workflow, {
       workflowId: s.workflowId,
@@ -194,7 +203,7 @@ export class DurableRequests {
       workflowIdConflictPolicy: 'FAIL',
     } as unknown as ConstructorParameters<typeof WithStartWorkflowOperation<W>>[1]); // as in start()
     try {
-      await temporal.withDeadline(Date.now() + settle.waitMs, () =>
+      await temporal.withDeadline(waitUntil, () =>
         temporal.workflow.executeUpdateWithStart(settle.update, { startWorkflowOperation: operation }),
       );
       workflowStarts.inc({ workflow });
@@ -208,7 +217,8 @@ export class DurableRequests {
     );
     // Unknown (the call broke before the server said): a plain start settles it; the id is the new row's own, so a
     // workflow already there is the one just started.
-    if (started || !(await this.start(s))) workflowStarts.inc({ workflow });
+    const settled = () => temporal.withDeadline(waitUntil + SETTLING_START_MS, () => this.start(s));
+    if (started || !(await settled())) workflowStarts.inc({ workflow });
   }
 
   /** Starts the workflow unless one with its id exists; false when it had one already. */
