@@ -1,7 +1,8 @@
 /**
- * What every page module starts from: its router, optional sign-in and the posted-form parser. Both are used per
- * route (or under the module's own path), not for the whole router: the page routers sit in front of one another in
- * api/app.ts, and one must neither slow down nor read the bodies of the others' requests.
+ * What every page module starts from: its router, optional sign-in and the posted-form parser. A module uses both
+ * per route (or under its own path), not for its whole router: the page routers sit in front of one another in
+ * api/app.ts, and one must neither slow down nor read the bodies of the others' requests. Only the last of them
+ * (pages.ts) uses them for every request that reaches it.
  */
 import express, {
   type NextFunction,
