@@ -5,18 +5,21 @@
  * (a row without its process would wait forever). A row stored by a server that crashed before the start is an
  * orphan; `resumeOrphans` starts its workflow at the next platform start, once.
  *
- * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id). It
- * is asked before the insert and again when the insert finds the key taken (the same key sent twice at once: a
- * unique violation, or `insert` answering false for `insert … on conflict do nothing`). An earlier request found
- * this way gets its process started by `resume` unless it has one (issue 11: a request whose start failed while
- * the database was gone too stays stored; the caller's retry after the 503 must set it going, not only find it).
+ * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id;
+ * `byClientRequest` is the lookup by Idempotency-Key). It is asked before the insert and again when the insert
+ * finds the key taken (the same key sent twice at once: a unique violation, or `insert` answering false for
+ * `insert … on conflict do nothing`). An earlier request found this way gets its process started by `resume` unless
+ * it has one (issue 11: a request whose start failed while the database was gone too stays stored; the caller's
+ * retry after the 503 must set it going, not only find it).
  *
  * Start and wait in one call (issue 19 Build 3): a request whose caller waits for the process's first answer names
  * an update (`settle`); the workflow is then started with that update in one round trip (update-with-start) instead
  * of a start followed by an update. Whether the workflow was started decides as before: if the call fails or runs
- * out of time without saying so, a plain start under the same id settles it (already started → it exists).
+ * out of time without saying so, a plain start under the same id settles it (already started → it exists). The
+ * whole attempt has one deadline, `waitMs` + SETTLING_START_MS: with Temporal unreachable the caller gets its 503
+ * then, not after the Temporal client's own retries of the plain start (10 attempts, about 20 s) on top.
  */
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type EntityName, type FilterQuery, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type Client,
@@ -28,6 +31,12 @@ import {
 } from '@temporalio/client';
 import { type AuditEntry, recordAudit } from '../db/audit';
 import { workflowStartFailures, workflowStarts } from '../infra/metrics';
+
+/**
+ * How long the plain start that settles an update-with-start's unknown outcome may take after the update's wait:
+ * the gRPC deadline ends the client's retries of an unreachable server too.
+ */
+export const SETTLING_START_MS = 4_000;
 
 export interface DurableRequestDeps {
   em: () => EntityManager;
@@ -84,6 +93,12 @@ export interface NewRequest<W extends Workflow> {
 /** `waited`: the workflow was started with the request's `settle` update, which has completed or run out of time. */
 export type Submitted<E> = { created: true; waited: boolean } | { created: false; existing: E };
 
+/**
+ * Whose Idempotency-Key it is: the scope of the key's unique index, `(applicant_id, client_request_id)` for most
+ * requests, `(organisation_id, client_request_id)` for a seal application.
+ */
+export type ClientRequestScope = { applicantId: string } | { organisationId: string };
+
 /** How to find the rows stored without their workflow, and what to start for each. */
 export interface OrphanSearch<O, W extends Workflow> {
   /** Rows still waiting for their process that were stored before `storedBefore`. */
@@ -96,6 +111,22 @@ export interface OrphanSearch<O, W extends Workflow> {
 
 export class DurableRequests {
   constructor(private readonly deps: DurableRequestDeps) {}
+
+  /**
+   * The `findExisting` of a request sent with an Idempotency-Key: the earlier row of `entity` stored under the same
+   * key in the same scope (read past the identity map, so a row stored meanwhile by another request is seen);
+   * undefined when the request carries no key.
+   */
+  byClientRequest<E extends { clientRequestId: string | null }>(
+    entity: EntityName<E>,
+    scope: ClientRequestScope,
+    key: string | undefined,
+  ): (() => Promise<E | null>) | undefined {
+    if (!key) return undefined;
+    // The scope's column is the entity's own; TypeScript cannot see that through the generic E.
+    const where = { ...scope, clientRequestId: key } as unknown as FilterQuery<E>;
+    return () => this.deps.em().findOne(entity, where, { disableIdentityMap: true });
+  }
 
   /** Stores the request and starts its workflow; or answers the earlier request under the same key. */
   async submit<W extends Workflow, E>({
@@ -155,13 +186,14 @@ export class DurableRequests {
 
   /**
    * Starts a new request's workflow with its update (update-with-start) and waits up to `waitMs` for the update;
-   * throws only when the workflow could not be started.
+   * throws only when the workflow could not be started, at the latest `waitMs` + SETTLING_START_MS from now.
    */
   private async startAndWait<W extends Workflow>(
     s: WorkflowStart<W>,
     settle: NonNullable<NewRequest<W>['settle']>,
   ): Promise<void> {
     const { temporal } = this.deps;
+    const waitUntil = Date.now() + settle.waitMs;
     const workflow = typeof s.workflow === 'string' ? s.workflow : s.workflow.name;
     const operation = new WithStartWorkflowOperation(s.workflow, {
       workflowId: s.workflowId,
@@ -171,7 +203,7 @@ export class DurableRequests {
       workflowIdConflictPolicy: 'FAIL',
     } as unknown as ConstructorParameters<typeof WithStartWorkflowOperation<W>>[1]); // as in start()
     try {
-      await temporal.withDeadline(Date.now() + settle.waitMs, () =>
+      await temporal.withDeadline(waitUntil, () =>
         temporal.workflow.executeUpdateWithStart(settle.update, { startWorkflowOperation: operation }),
       );
       workflowStarts.inc({ workflow });
@@ -185,7 +217,8 @@ export class DurableRequests {
     );
     // Unknown (the call broke before the server said): a plain start settles it; the id is the new row's own, so a
     // workflow already there is the one just started.
-    if (started || !(await this.start(s))) workflowStarts.inc({ workflow });
+    const settled = () => temporal.withDeadline(waitUntil + SETTLING_START_MS, () => this.start(s));
+    if (started || !(await settled())) workflowStarts.inc({ workflow });
   }
 
   /** Starts the workflow unless one with its id exists; false when it had one already. */

@@ -84,18 +84,14 @@ export class LicenceUsageRequestService {
     await this.serviceItems.assertKnown(serviceItems);
     const { idempotencyKey } = meta;
     const id = randomUUID();
-    const submitted = await new DurableRequests(this.ctx)
+    const durable = new DurableRequests(this.ctx);
+    const submitted = await durable
       .submit({
-        findExisting: idempotencyKey
-          ? () =>
-              this.ctx
-                .em()
-                .findOne(
-                  LicenceUsageRequest,
-                  { applicantId: principal.userId, clientRequestId: idempotencyKey },
-                  { disableIdentityMap: true },
-                )
-          : undefined,
+        findExisting: durable.byClientRequest(
+          LicenceUsageRequest,
+          { applicantId: principal.userId },
+          idempotencyKey,
+        ),
         prepare: async (): Promise<NewRequest<typeof licenceUsageRequestWorkflow>> => {
           const pending = await this.ctx.em().count(LicenceUsageRequest, {
             organisationId: principal.organisationId,

@@ -156,18 +156,14 @@ export class OrganisationCertificateService {
     const id = randomUUID();
     const { processKind } = CERTIFICATE_ACTIONS[body.action];
     const childId = approvalWorkflowId(processKind, id);
-    const submitted = await new DurableRequests(this.ctx)
+    const durable = new DurableRequests(this.ctx);
+    const submitted = await durable
       .submit({
-        findExisting: idempotencyKey
-          ? () =>
-              this.ctx
-                .em()
-                .findOne(
-                  OrganisationCertificateRequest,
-                  { applicantId: principal.userId, clientRequestId: idempotencyKey },
-                  { disableIdentityMap: true },
-                )
-          : undefined,
+        findExisting: durable.byClientRequest(
+          OrganisationCertificateRequest,
+          { applicantId: principal.userId },
+          idempotencyKey,
+        ),
         prepare: async (): Promise<NewRequest<typeof organisationCertificateRequestWorkflow>> => {
           const options = await this.approvals.resolveInitiatorOptions(body);
           const row = {

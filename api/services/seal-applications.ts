@@ -123,17 +123,13 @@ export class SealApplicationService {
     const id = randomUUID();
     const workflowId = sealApplicationWorkflowId(id);
     let processKey = '';
-    const submitted = await new DurableRequests(this.ctx).submit({
-      findExisting: idempotencyKey
-        ? () =>
-            this.ctx
-              .em()
-              .findOne(
-                SealApplication,
-                { organisationId: principal.organisationId, clientRequestId: idempotencyKey },
-                { disableIdentityMap: true },
-              )
-        : undefined,
+    const durable = new DurableRequests(this.ctx);
+    const submitted = await durable.submit({
+      findExisting: durable.byClientRequest(
+        SealApplication,
+        { organisationId: principal.organisationId },
+        idempotencyKey,
+      ),
       resume: (existing) => this.pendingStart(existing),
       prepare: async (): Promise<NewRequest<typeof sealApplicationWorkflow>> => {
         const approvalOptions = await this.approvals.resolveInitiatorOptions(body);

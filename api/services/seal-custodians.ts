@@ -76,18 +76,14 @@ export class SealCustodianService {
     const deputy = body.deputy ? await this.candidate(seal, body.deputy, 'deputy') : null;
     const { idempotencyKey } = meta;
     const id = randomUUID();
-    const submitted = await new DurableRequests(this.ctx)
+    const durable = new DurableRequests(this.ctx);
+    const submitted = await durable
       .submit({
-        findExisting: idempotencyKey
-          ? () =>
-              this.ctx
-                .em()
-                .findOne(
-                  SealCustodianChange,
-                  { applicantId: principal.userId, clientRequestId: idempotencyKey },
-                  { disableIdentityMap: true },
-                )
-          : undefined,
+        findExisting: durable.byClientRequest(
+          SealCustodianChange,
+          { applicantId: principal.userId },
+          idempotencyKey,
+        ),
         prepare: async (): Promise<NewRequest<typeof sealCustodianChangeWorkflow>> => {
           if (await this.ctx.em().count(SealCustodianChange, { sealId, status: 'pending' })) {
             throw conflict(ONE_PENDING);

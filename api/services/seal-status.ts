@@ -176,18 +176,14 @@ export class SealStatusService {
     const id = randomUUID();
     const processKind = requestProcessKind(seal.status, body.action);
     const childId = approvalWorkflowId(processKind, id);
-    const submitted = await new DurableRequests(this.ctx)
+    const durable = new DurableRequests(this.ctx);
+    const submitted = await durable
       .submit({
-        findExisting: idempotencyKey
-          ? () =>
-              this.ctx
-                .em()
-                .findOne(
-                  SealStatusRequest,
-                  { applicantId: principal.userId, clientRequestId: idempotencyKey },
-                  { disableIdentityMap: true },
-                )
-          : undefined,
+        findExisting: durable.byClientRequest(
+          SealStatusRequest,
+          { applicantId: principal.userId },
+          idempotencyKey,
+        ),
         prepare: async (): Promise<NewRequest<typeof sealStatusRequestWorkflow>> => {
           const options = await this.approvals.resolveInitiatorOptions(body);
           const attachments = await this.approvals.attachmentRefs(principal, body.attachments);

@@ -124,8 +124,13 @@ export class SealUseService {
     const { idempotencyKey } = meta;
     const id = randomUUID();
     const childId = approvalWorkflowId('seal_use', id);
-    const submitted = await new DurableRequests(this.ctx).submit({
-      findExisting: idempotencyKey ? () => this.byClientRequestId(principal, idempotencyKey) : undefined,
+    const durable = new DurableRequests(this.ctx);
+    const submitted = await durable.submit({
+      findExisting: durable.byClientRequest(
+        SealUseRequest,
+        { applicantId: principal.userId },
+        idempotencyKey,
+      ),
       resume: (existing) => this.pendingStart(existing),
       prepare: async (): Promise<NewRequest<typeof sealUseWorkflow>> => {
         const options = await this.approvals.resolveInitiatorOptions(body);
@@ -221,16 +226,6 @@ export class SealUseService {
         maxUses: r.maxUses,
       }),
     });
-  }
-
-  private byClientRequestId(principal: Principal, key: string): Promise<SealUseRequest | null> {
-    return this.ctx
-      .em()
-      .findOne(
-        SealUseRequest,
-        { applicantId: principal.userId, clientRequestId: key },
-        { disableIdentityMap: true },
-      );
   }
 
   /** The request if the caller may see it: the seal's organisation and the units overseeing it. */

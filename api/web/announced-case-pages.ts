@@ -3,19 +3,17 @@
  * dashboard and the late-arrivals list link to — the case, its licence type and unit, when it closed, its deadline,
  * its state, the licence once issued and the finding it produced. AnnouncedCaseService decides who may see it.
  */
-import { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import { timeLeftMs } from '../../domain/calendar';
 import { shanghaiDateTime } from '../../domain/format';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import type { AppContext } from '../context';
 import type { AnnouncedCaseService } from '../services/announced-cases';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 export function announcedCasePageRoutes(ctx: AppContext, cases: AnnouncedCaseService): Router {
-  const router = Router();
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
+  const { router, auth } = pageRouter(ctx);
 
   router.get(
     '/supervision/cases/:id',

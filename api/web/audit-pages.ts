@@ -10,6 +10,7 @@ import { FieldProblem, toApiError } from '../errors';
 import { Principal, requestMeta } from '../principal';
 import { AuditLogService, AuditQuery, OUTCOME_LABELS } from '../services/audit-log';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 const FIELD_LABELS: Record<string, string> = {
   who: '用户',
@@ -25,8 +26,7 @@ const FIELD_LABELS: Record<string, string> = {
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 export function auditPageRoutes(ctx: AppContext, service: AuditLogService): Router {
-  const router = Router();
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth } = pageRouter(ctx);
 
   router.get(
     '/audit',

@@ -3,7 +3,7 @@
  * platform administrators (one `YYYY-MM-DD 名称` per line) and a deadline calculator. The rules live in
  * CalendarService, shared with the JSON API.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { dayOfWeek, shanghaiDateOf } from '../../domain/calendar';
 import { deadlineText } from '../../presentation/deadline-text';
 import { shanghaiDateTime } from '../../domain/format';
@@ -14,6 +14,7 @@ import { CalendarService, CalendarYearParam, CalendarYearView, DeadlineQuery } f
 import { problemsOf } from '../validation';
 import { yearGrid } from './calendar-grid';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 import { requestMeta } from '../principal';
 
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
@@ -51,10 +52,7 @@ function shanghaiYear(): number {
 }
 
 export function calendarPageRoutes(ctx: AppContext, service: CalendarService): Router {
-  const router = Router();
-  // Per route, not router.use: this router sits in front of every page and must not slow the others down.
-  const form = express.urlencoded({ extended: false, limit: '64kb' });
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth, form } = pageRouter(ctx, { limit: '64kb' });
 
   const yearParam = (value: unknown): number | undefined => {
     const parsed = CalendarYearParam.safeParse(value);

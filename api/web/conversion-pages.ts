@@ -5,21 +5,19 @@
  * script (templates/static/conversion.js) calls the JSON API with the session cookie. 转换进度
  * (`/conversion/completion`) is the management unit's completion report.
  */
-import { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ConversionCompletionService } from '../services/conversion-completion';
 import type { LicenceConversionService } from '../services/licence-conversion';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 export function conversionPageRoutes(
   ctx: AppContext,
   service: LicenceConversionService,
   completion: ConversionCompletionService,
 ): Router {
-  const router = Router();
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
+  const { router, auth } = pageRouter(ctx);
 
   router.get(
     '/conversions',

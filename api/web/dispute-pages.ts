@@ -3,7 +3,7 @@
  * the outcome; the issuing unit's dispute staff get the forms 标注异议, 要求补充材料 and 答复处理结果, the challenger
  * 撤回. The forms post to `/disputes/<id>/<decision>` and go through DisputeService like the JSON API.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import {
   CHALLENGER_KIND_LABELS,
   DISPUTE_GROUND_LABELS,
@@ -18,6 +18,7 @@ import { notFound } from '../errors';
 import { requestMeta } from '../principal';
 import type { DisputeDecision, DisputeService } from '../services/disputes';
 import { formAction, renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 const DECISIONS: readonly DisputeDecision[] = ['mark', 'answer', 'request-material', 'withdraw'];
 
@@ -39,15 +40,11 @@ function bodyOf(raw: Record<string, string | undefined>): Record<string, string>
 }
 
 export function disputePageRoutes(ctx: AppContext, service: DisputeService): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
+  const { router, auth, form } = pageRouter(ctx);
 
   // The dispute form (LM-23), one for the three entry points: the holder's licence page, the public verification
   // page and the using unit's views link to it. Anyone may open it; an anonymous challenger leaves a contact.
-  router.get('/disputes/new', authenticate, async (req, res) => {
+  router.get('/disputes/new', auth, async (req, res) => {
     const identifier = typeof req.query.licence === 'string' ? req.query.licence : '';
     const licence = await service.formModel(identifier);
     res.send(
@@ -62,7 +59,7 @@ export function disputePageRoutes(ctx: AppContext, service: DisputeService): Rou
   });
 
   // Throttled per address by `limits.disputes` (api/app.ts), like the JSON endpoint.
-  router.post('/disputes/new', authenticate, form, async (req, res) => {
+  router.post('/disputes/new', auth, form, async (req, res) => {
     const raw = (req.body ?? {}) as Record<string, string | string[] | undefined>;
     const text = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string).trim() : '');
     const items = ([] as string[]).concat(raw.items ?? []);

@@ -5,13 +5,14 @@
  * management unit's 确认报备 button and the unit's 故障排除 form. The forms go through ForceMajeureService like the
  * JSON API.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
 import { ForceMajeureService, incidentJson, mayReportIncidents } from '../services/force-majeure';
 import { formAction, renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 type Incident = ReturnType<typeof incidentJson>;
 
@@ -41,13 +42,9 @@ function reportBody(raw: Record<string, string | string[] | undefined>) {
 }
 
 export function forceMajeurePageRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const { router, auth, form } = pageRouter(ctx, { limit: '64kb' });
   const service = new ForceMajeureService(ctx);
-  const form = express.urlencoded({ extended: false, limit: '64kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  router.use('/force-majeure', (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next),
-  );
+  router.use('/force-majeure', auth);
 
   router.get(
     '/force-majeure',

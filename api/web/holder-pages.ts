@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { buildSync } from 'esbuild';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { disclosableItems } from '../../pki/presentation-token';
 import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
@@ -16,6 +16,7 @@ import type { LicenceService } from '../services/licences';
 import type { PresentationService } from '../services/presentations';
 import type { ServiceItemService } from '../services/service-items';
 import { formAction, renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 interface Services {
   licences: LicenceService;
@@ -47,9 +48,7 @@ const ITEM_LABELS: Record<string, string> = {
 };
 
 export function holderPageRoutes(ctx: AppContext, s: Services): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
+  const { router, auth, form } = pageRouter(ctx);
 
   router.get('/assets/presentation-verifier.js', (_req, res) => {
     res.type('application/javascript').set('Cache-Control', 'public, max-age=300').send(verifierBundle());
@@ -57,7 +56,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
 
   router.get(
     '/my/licences',
-    authenticate,
+    auth,
     signedIn(async (req, res, principal) => {
       const meta = requestMeta(req);
       const found = await s.licences.search(principal, { page: 1 }, meta);
@@ -93,7 +92,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
 
   router.post(
     '/my/licences/:identifier/consents',
-    authenticate,
+    auth,
     form,
     formAction(async (req, principal, body) => {
       const raw = body as Record<string, string>;
@@ -116,7 +115,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
 
   router.post(
     '/my/consents/:id/revoke',
-    authenticate,
+    auth,
     formAction(async (req, principal) => {
       await s.consents.revoke(principal, String(req.params.id), requestMeta(req));
       return '/my/licences#consents';
@@ -125,7 +124,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
 
   router.get(
     '/verifier',
-    authenticate,
+    auth,
     signedIn(async (req, res, principal) => {
       const holderCode =
         typeof req.query.holderCode === 'string' ? req.query.holderCode.trim().toUpperCase() : '';
@@ -152,7 +151,7 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
 
   router.post(
     '/verifier/archive',
-    authenticate,
+    auth,
     form,
     formAction(async (req, principal, body) => {
       const raw = body as Record<string, string>;
@@ -168,11 +167,11 @@ export function holderPageRoutes(ctx: AppContext, s: Services): Router {
     }),
   );
 
-  router.get('/presentations/verify', authenticate, (req, res) => {
+  router.get('/presentations/verify', auth, (req, res) => {
     res.send(renderPage('presentation-verify', { title: '亮证核验', principal: req.principal }));
   });
 
-  router.get('/shared/:token', authenticate, async (req, res) => {
+  router.get('/shared/:token', auth, async (req, res) => {
     const view = await s.consents.sharedView(String(req.params.token), requestMeta(req));
     res
       .set('Cache-Control', 'no-store')

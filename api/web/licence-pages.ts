@@ -7,7 +7,7 @@
  * verification pages are elsewhere (/verify/…).
  */
 import { randomUUID } from 'node:crypto';
-import express, { Request, Response, Router } from 'express';
+import { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { deadlineText } from '../../presentation/deadline-text';
 import { shanghaiDateTime } from '../../domain/format';
@@ -29,6 +29,7 @@ import { problemsOf } from '../validation';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
 import { sendXlsx, XlsxColumn } from './xlsx';
+import { pageRouter } from './page-router';
 import { isManagementOverseer } from '../access';
 import { Principal, requestMeta } from '../principal';
 import { FieldProblem, toApiError } from '../errors';
@@ -101,13 +102,9 @@ export function licencePageRoutes(
   approvals: ApprovalService,
   events: LicenceEventService,
 ): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
+  const { router, auth, form } = pageRouter(ctx);
   const copies = new LicenceCopyService(ctx);
   const readinessService = new LicenceReadinessService(ctx);
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: () => void) =>
-    req.principal ? next() : authenticate(req, res, next);
   const page = pageWithPendingCount(approvals);
 
   router.get(

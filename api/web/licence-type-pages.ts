@@ -7,7 +7,7 @@
  * authorises and audits exactly as for the JSON API; a refusal re-renders the form with each problem next to its
  * field, in Chinese, and nothing is saved.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { Request, Response, Router } from 'express';
 import { shanghaiDateTime } from '../../domain/format';
 import {
   AUTHORITY_LEVEL_LABELS,
@@ -40,6 +40,7 @@ import { problemsOf } from '../validation';
 import { PreviewBody } from '../services/licence-types';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+import { pageRouter } from './page-router';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The editor's form: what the browser posts, and the definition it stands for
@@ -452,13 +453,8 @@ export function licenceTypePageRoutes(
   service: LicenceTypeService,
   approvals: ApprovalService,
 ): Router {
-  const router = Router();
+  const { router, auth, form } = pageRouter(ctx, { limit: '512kb', parameterLimit: 5000 });
   const directory = new DirectoryService(ctx);
-  // Per route, not router.use: this router sits in front of other pages and must not slow them down.
-  const form = express.urlencoded({ extended: false, limit: '512kb', parameterLimit: 5000 });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
   const page = pageWithPendingCount(approvals);
   const codeOf = (value: unknown): string | undefined => {
     const parsed = TypeCodeParam.safeParse(value);

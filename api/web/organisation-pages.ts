@@ -4,7 +4,7 @@
  * or close it and to add a person), and a person's page `/people/<id>` (roles, history; edit, move, deactivate).
  * The rules are OrganisationRegistryService's and PeopleService's, shared with the JSON API.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { FUNCTION_LABELS, ORGANISATION_FUNCTIONS, ROLE_LABELS, USER_ROLES } from '../../domain/roles';
 import { ROLE_REQUIRES } from '../../domain/organisation-registry';
 import type { AppContext } from '../context';
@@ -17,6 +17,7 @@ import type { ReorganisationService } from '../services/reorganisations';
 import type { SealService } from '../services/seals';
 import type { SealCustodianService } from '../services/seal-custodians';
 import { FormBody, formAction, renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 export interface OrganisationPageServices {
   registry: OrganisationRegistryService;
@@ -50,9 +51,7 @@ const unitPage = (id: string) => `/organisations/${encodeURIComponent(id)}`;
 const personPage = (id: string) => `/people/${encodeURIComponent(id)}`;
 
 export function organisationPageRoutes(ctx: AppContext, s: OrganisationPageServices): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth, form } = pageRouter(ctx);
 
   router.get(
     '/organisations',

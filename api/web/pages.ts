@@ -5,7 +5,7 @@
  * JSON API, so rules live in one place.
  */
 import { IMPRINT_SHAPES, purposeOf, standardImprint } from '../../presentation/seal-imprint';
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
 import { IMPRINT_MAX_BYTES } from '../../domain/imprint';
 import { ROLE_LABELS } from '../../domain/roles';
@@ -37,6 +37,7 @@ import { renderPage, signedIn } from './render';
 import { sealUseSection } from './seal-use-pages';
 import { sealStatusSection } from './seal-status-pages';
 import { sealCustodianSection } from './seal-custodian-pages';
+import { pageRouter } from './page-router';
 import type { SealCustodianService } from '../services/seal-custodians';
 import { RENEWAL_WINDOW_DAYS, renewalWindowProblem } from '../../domain/seal-status';
 
@@ -119,13 +120,13 @@ export function pageRoutes(ctx: AppContext, services: PageServices): Router {
   const { sealApplications: service, seals, approvals, flows, sealUse, sealStatus, certificates } = services;
   const { sealCustodians } = services;
   const directory = new DirectoryService(ctx);
-  const router = Router();
+  const { router, auth, form } = pageRouter(ctx, { limit: '64kb' });
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: IMPRINT_MAX_BYTES + 1, files: 1 },
   });
-  router.use(express.urlencoded({ extended: false, limit: '64kb' }));
-  router.use(ctx.auth.middleware({ optional: true }));
+  router.use(form);
+  router.use(auth);
 
   /** A page for a signed-in user carries the count of their 待办 in the nav. */
   const page = pageWithPendingCount(approvals);

@@ -4,13 +4,14 @@
  * licence; the form posts to the same path (throttled like the dispute form) and goes through
  * PaperComplaintService like the JSON API. A refused form is shown again with each problem beside its field.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { Principal } from '../principal';
 import type { AppContext } from '../context';
 import { FieldProblem, toApiError } from '../errors';
 import { requestMeta } from '../principal';
 import type { PaperComplaintService } from '../services/paper-complaints';
 import { renderPage } from './render';
+import { pageRouter } from './page-router';
 
 type Body = Record<string, string | string[] | undefined>;
 const text = (raw: Body, key: string) => (typeof raw[key] === 'string' ? (raw[key] as string).trim() : '');
@@ -43,9 +44,7 @@ function bodyOf(raw: Body) {
 }
 
 export function paperComplaintPageRoutes(ctx: AppContext, service: PaperComplaintService): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
+  const { router, auth, form } = pageRouter(ctx);
 
   async function render(principal: Principal | undefined, values: Record<string, string>, errors = {}) {
     const model = await service.formModel();
@@ -67,7 +66,7 @@ export function paperComplaintPageRoutes(ctx: AppContext, service: PaperComplain
     });
   }
 
-  router.get('/complaints/paper/new', authenticate, async (req, res) => {
+  router.get('/complaints/paper/new', auth, async (req, res) => {
     const licence = typeof req.query.licence === 'string' ? req.query.licence.slice(0, 120) : '';
     const p = req.principal;
     res.send(
@@ -80,7 +79,7 @@ export function paperComplaintPageRoutes(ctx: AppContext, service: PaperComplain
   });
 
   // Throttled per address by `limits.complaints` (api/app.ts), like the JSON endpoint.
-  router.post('/complaints/paper/new', authenticate, form, async (req, res) => {
+  router.post('/complaints/paper/new', auth, form, async (req, res) => {
     const raw = (req.body ?? {}) as Body;
     try {
       const receipt = await service.raise(req.principal ?? null, bodyOf(raw), requestMeta(req));

@@ -11,6 +11,7 @@ import { toApiError } from '../errors';
 import { pdfUpload } from '../routes/pdf-verification';
 import { PdfVerificationReport, PdfVerificationService } from '../services/pdf-verification';
 import { renderPage } from './render';
+import { pageRouter } from './page-router';
 
 const RESULT_CLASS = { PASSED: 'passed', FAILED: 'failed', INDETERMINATE: 'indeterminate' } as const;
 const VERDICT_MARK = { PASSED: '✓', FAILED: '✗', INDETERMINATE: '?' } as const;
@@ -44,8 +45,7 @@ function reportModel(report: PdfVerificationReport, fileName: string) {
 }
 
 export function pdfVerifyPageRoutes(ctx: AppContext, service: PdfVerificationService): Router {
-  const router = Router();
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth } = pageRouter(ctx);
   const page = (req: Request, extra: Record<string, unknown>) =>
     renderPage('verify-pdf', { title: '盖章文件核验', principal: req.principal, ...extra });
 

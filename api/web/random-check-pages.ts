@@ -5,7 +5,7 @@
  * a form that records the check. Every form goes through RandomSampleService / RandomCheckService, the services of
  * the JSON API; a refused form comes back on its page with the problems in Chinese and nothing written.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import { INDICATION_LABELS, Indication } from '../../domain/licence-verification';
 import type { AppContext } from '../context';
 import { ApiError, FieldProblem, toApiError } from '../errors';
@@ -14,6 +14,7 @@ import type { RandomCheckService } from '../services/random-checks';
 import type { RandomSampleService } from '../services/random-samples';
 import type { SupervisionFindingService } from '../services/supervision-findings';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 type Body = Record<string, string | string[] | undefined>;
 type Sample = Awaited<ReturnType<RandomSampleService['view']>>;
@@ -99,11 +100,7 @@ export function randomCheckPageRoutes(
   samples: RandomSampleService,
   checks: RandomCheckService,
 ): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '64kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
+  const { router, auth, form } = pageRouter(ctx, { limit: '64kb' });
 
   async function renderList(principal: Principal, flash: string | undefined, errors: string[] = []) {
     const [items, units] = await Promise.all([

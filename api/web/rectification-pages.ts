@@ -6,7 +6,7 @@
  * to) shows the order with the unit's report form and the management unit's accept / return form. Every form goes
  * through the services of the JSON API; nothing is decided here.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import { isManagementOverseer } from '../access';
 import type { AppContext } from '../context';
@@ -15,6 +15,7 @@ import { Principal, requestMeta } from '../principal';
 import type { RectificationOrderService } from '../services/rectification-orders';
 import type { SupervisionFindingService } from '../services/supervision-findings';
 import { FormBody, formAction, renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 type Order = Awaited<ReturnType<RectificationOrderService['view']>>;
 type Body = FormBody;
@@ -82,11 +83,7 @@ export function rectificationPageRoutes(
   findings: SupervisionFindingService,
   orders: RectificationOrderService,
 ): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '64kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
+  const { router, auth, form } = pageRouter(ctx, { limit: '64kb' });
 
   router.get(
     '/supervision/findings',

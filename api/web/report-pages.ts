@@ -15,6 +15,7 @@ import { AssessmentReportService, assessmentView } from '../services/assessment-
 import type { SupervisionFindingService } from '../services/supervision-findings';
 import { problemsOf } from '../validation';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 const FIELD_LABELS: Record<string, string> = { period: '期间', unit: '单位' };
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
@@ -24,8 +25,7 @@ export function reportPageRoutes(
   reports: AssessmentReportService,
   findings: SupervisionFindingService,
 ): Router {
-  const router = Router();
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth } = pageRouter(ctx);
 
   router.get(
     '/reports/assessment',

@@ -3,7 +3,7 @@
  * change history and the form 申请变更保管人 (to the unit leader through the approval engine). The rules are
  * SealCustodianService's and domain/seal-custodian.ts's, shared with the JSON API.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { SealCustodianChangeBody } from '../../domain/seal-custodian';
 import type { AppContext } from '../context';
 import { ApiError } from '../errors';
@@ -13,6 +13,7 @@ import { CUSTODIAN_REQUESTING_ROLES, SealCustodianService } from '../services/se
 import type { SealView } from '../services/seals';
 import { parse } from '../validation';
 import { signedIn } from './render';
+import { pageRouter } from './page-router';
 
 /** What the seal page shows about its custodians: now, the history and, for the unit's staff, the form. */
 export async function sealCustodianSection(
@@ -34,9 +35,7 @@ export async function sealCustodianSection(
 }
 
 export function sealCustodianPageRoutes(ctx: AppContext, service: SealCustodianService): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth, form } = pageRouter(ctx);
 
   router.post(
     '/seals/:id/custodian-changes',

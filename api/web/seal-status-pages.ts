@@ -4,7 +4,7 @@
  * proof and the time it takes effect, SM-15), 解除挂失 and 续期 (SM-8) — the last three go to the approval engine. The rules are
  * SealStatusService's and domain/seal-status.ts's, shared with the JSON API.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';
 import {
   RENEWAL_WINDOW_DAYS,
@@ -21,6 +21,7 @@ import type { SealStatusService } from '../services/seal-status';
 import type { SealView } from '../services/seals';
 import { parse } from '../validation';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 const ACTING_ROLES = ['seal_applicant', 'unit_leader'];
 
@@ -60,15 +61,11 @@ export async function sealStatusSection(service: SealStatusService, principal: P
 }
 
 export function sealStatusPageRoutes(ctx: AppContext, service: SealStatusService): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
+  const { router, auth, form } = pageRouter(ctx);
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 1 },
   });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
 
   // Public: anyone may see a seal's status and since when.
   router.get('/seals/status/:code', auth, async (req, res) => {

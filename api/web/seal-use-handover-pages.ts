@@ -5,7 +5,7 @@
  * reason). The 待办 task links here. The rules are SealUseHandoverService's, shared with the JSON API; a refused
  * decision re-renders the page with the reason and changes nothing.
  */
-import express, { Request, Response, Router } from 'express';
+import { Request, Response, Router } from 'express';
 import { SealUseHandoverDecisionBody } from '../../domain/seal-use-schema';
 import { deadlineText, timeLeftText } from '../../presentation/deadline-text';
 import {
@@ -21,6 +21,7 @@ import type { SealUseHandoverService } from '../services/seal-use-handovers';
 import { parse } from '../validation';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+import { pageRouter } from './page-router';
 
 type Decision = 'keep' | 'revoke';
 
@@ -44,9 +45,7 @@ export function sealUseHandoverPageRoutes(
   service: SealUseHandoverService,
   approvals: ApprovalService,
 ): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth, form } = pageRouter(ctx);
   const page = pageWithPendingCount(approvals);
 
   const render = async (principal: Principal, id: string, req: Request, open?: OpenForm) => {

@@ -3,7 +3,7 @@
  * `标题 sha256`), the seal's use requests and authorisations, and a request's detail page linking to its approval
  * process. The rules live in SealUseService and domain/seal-use.ts, shared with the JSON API.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import { shanghaiDateTime } from '../../domain/format';
 import { licenceSealDocumentTitle } from '../../domain/licence';
 import { TYPE_CODE_PATTERN } from '../../domain/licence-identifier';
@@ -17,6 +17,7 @@ import { SealUseService } from '../services/seal-use';
 import type { SealView } from '../services/seals';
 import { problemsOf } from '../validation';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 import { requestMeta } from '../principal';
 
 const FIELD_LABELS: Record<string, string> = {
@@ -108,13 +109,8 @@ export async function sealUseSection(service: SealUseService, principal: Princip
 }
 
 export function sealUsePageRoutes(ctx: AppContext, service: SealUseService): Router {
-  const router = Router();
+  const { router, auth, form } = pageRouter(ctx, { limit: '256kb' });
   const licenceTypes = new LicenceTypeService(ctx);
-  // Per route, not router.use: this router sits in front of other pages and must not slow them down.
-  const form = express.urlencoded({ extended: false, limit: '256kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
 
   const renderForm = (
     principal: Principal,

@@ -6,11 +6,11 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { ServiceItemService } from '../services/service-items';
 import { renderPage } from './render';
+import { pageRouter } from './page-router';
 
 export function serviceItemPageRoutes(ctx: AppContext, items: ServiceItemService): Router {
-  const router = Router();
-  const authenticate = ctx.auth.middleware({ optional: true });
-  router.get('/service-items', authenticate, async (req, res, next) => {
+  const { router, auth } = pageRouter(ctx);
+  router.get('/service-items', auth, async (req, res, next) => {
     try {
       const list = await items.list();
       res.send(
@@ -25,7 +25,7 @@ export function serviceItemPageRoutes(ctx: AppContext, items: ServiceItemService
       next(err);
     }
   });
-  router.get('/service-items/:code', authenticate, async (req, res, next) => {
+  router.get('/service-items/:code', auth, async (req, res, next) => {
     try {
       const item = await items.get(String(req.params.code));
       res.send(

@@ -7,10 +7,10 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import type { SlaDashboardService } from '../services/sla-dashboard';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 export function slaPageRoutes(ctx: AppContext, sla: SlaDashboardService): Router {
-  const router = Router();
-  const auth = ctx.auth.middleware({ optional: true });
+  const { router, auth } = pageRouter(ctx);
 
   router.get(
     '/supervision/sla',

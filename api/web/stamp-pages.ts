@@ -3,7 +3,7 @@
  * where the imprint goes (page and millimetres from the top-left corner) and downloads the stamped PDF. The rules
  * and the signing are DocumentStampingService's, shared with `POST /api/seals/:id/stamp`.
  */
-import { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import multer from 'multer';
 import { STAMP_PDF_MAX_BYTES, StampRequestBody } from '../../domain/document-stamp';
 import type { AppContext } from '../context';
@@ -13,6 +13,7 @@ import { DocumentStampingService } from '../services/document-stamping';
 import { SealUseService } from '../services/seal-use';
 import { pagePreview, PdfPreviewError } from '../../infra/pdf-preview';
 import { renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 type Values = { page: string; xMm: string; yMm: string };
 
@@ -21,10 +22,7 @@ export function stampPageRoutes(
   stamping: DocumentStampingService,
   sealUse: SealUseService,
 ): Router {
-  const router = Router();
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const auth = (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next);
+  const { router, auth } = pageRouter(ctx);
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: STAMP_PDF_MAX_BYTES, files: 1 },

@@ -4,12 +4,13 @@
  * administrators import an anchor (a PEM certificate) and remove one here. The forms go through TrustListService
  * like the JSON API, so each change is audited the same way.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { Router } from 'express';
 import { TRUST_ANCHOR_KIND_LABELS, TRUST_ANCHOR_KINDS } from '../../domain/trust-list';
 import type { AppContext } from '../context';
 import { requestMeta } from '../principal';
 import type { TrustListService } from '../services/trust-list';
 import { formAction, renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 /** A form's `<input type="date">` as a Shanghai instant: the day's start, or its end for `validTo`. */
 function dayInstant(value: unknown, end: boolean): string | undefined {
@@ -38,12 +39,8 @@ export function importBody(raw: Record<string, unknown>) {
 }
 
 export function trustListPageRoutes(ctx: AppContext, service: TrustListService): Router {
-  const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '64kb' });
-  const authenticate = ctx.auth.middleware({ optional: true });
-  router.use('/trust-anchors', (req: Request, res: Response, next: NextFunction) =>
-    req.principal ? next() : authenticate(req, res, next),
-  );
+  const { router, auth, form } = pageRouter(ctx, { limit: '64kb' });
+  router.use('/trust-anchors', auth);
 
   router.get(
     '/trust-anchors',

@@ -4,7 +4,7 @@
  * 待办 (process kind licence_usage). One request per licence type ticked.
  */
 import { randomUUID } from 'node:crypto';
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { LicenceUsageRequestBody } from '../../domain/licence-usage';
 import { isUsageListStaff } from '../access';
 import type { AppContext } from '../context';
@@ -14,6 +14,7 @@ import type { LicenceUsageRequestService } from '../services/licence-usage-reque
 import type { ServiceItemService } from '../services/service-items';
 import { parse } from '../validation';
 import { formAction, renderPage, signedIn } from './render';
+import { pageRouter } from './page-router';
 
 const asList = (v: unknown): string[] =>
   ([] as unknown[]).concat(v ?? []).filter((x): x is string => typeof x === 'string' && x !== '');
@@ -23,9 +24,7 @@ export function usageListPageRoutes(
   requests: LicenceUsageRequestService,
   serviceItems: ServiceItemService,
 ): Router {
-  const router = Router();
-  const authenticate = ctx.auth.middleware({ optional: true });
-  const form = express.urlencoded({ extended: false, limit: '16kb' });
+  const { router, auth, form } = pageRouter(ctx);
 
   async function page(principal: Principal, extra: Record<string, unknown> = {}): Promise<string> {
     if (!isUsageListStaff(principal)) throw forbidden('用证清单仅供用证单位的工作人员查看');
@@ -50,7 +49,7 @@ export function usageListPageRoutes(
 
   router.get(
     '/usage-list',
-    authenticate,
+    auth,
     signedIn(async (req, res, principal) => {
       const filed = Number(req.query.filed);
       const flash =
@@ -61,7 +60,7 @@ export function usageListPageRoutes(
 
   router.post(
     '/usage-list/requests',
-    authenticate,
+    auth,
     form,
     formAction(
       async (req, principal, raw) => {

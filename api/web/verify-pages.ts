@@ -22,6 +22,7 @@ import type { Principal } from '../principal';
 import { licenceCopyFilename, licenceFaceHtml, LicenceCopyService } from '../services/licence-copies';
 import { PublishedCaCertificate, VerificationService } from '../services/verification';
 import { renderPage } from './render';
+import { pageRouter } from './page-router';
 
 const RESULT_CLASS = { PASSED: 'passed', FAILED: 'failed', INDETERMINATE: 'indeterminate' } as const;
 const MARKS = { true: '✓', false: '✗', null: '—' } as const;
@@ -65,10 +66,9 @@ function caModel(ca: PublishedCaCertificate) {
 }
 
 export function verifyPageRoutes(ctx: AppContext, service: VerificationService): Router {
-  const router = Router();
+  // Sign-in is optional: the page is public, but a signed-in user keeps the navigation and is named in the audit log.
+  const { router, auth } = pageRouter(ctx);
   const copies = new LicenceCopyService(ctx);
-  // Optional: the page is public, but a signed-in user keeps the navigation and is named in the audit log.
-  const auth = ctx.auth.middleware({ optional: true });
   const meta = (req: { principal?: Principal; requestId?: string; ip?: string }) => ({
     principal: req.principal,
     requestId: req.requestId,

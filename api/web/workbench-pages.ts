@@ -19,6 +19,7 @@ import type { LicenceService } from '../services/licences';
 import { navFor } from './navigation';
 import { pageWithPendingCount } from './pending-count';
 import { signedIn } from './render';
+import { pageRouter } from './page-router';
 
 /** A task is 即将超期 when less than a day is left on its clock. */
 const DUE_SOON_MS = 24 * 3600_000;
@@ -57,10 +58,10 @@ export function workbenchPageRoutes(
   approvals: ApprovalService,
   licences: LicenceService,
 ): Router {
-  const router = Router();
+  const { router, auth } = pageRouter(ctx);
   const page = pageWithPendingCount(approvals);
   const readiness = new LicenceReadinessService(ctx);
-  router.use('/home', ctx.auth.middleware({ optional: true }));
+  router.use('/home', auth);
 
   const approvalSection = async (p: Principal) => {
     const { items: pending } = await approvals.inbox.list(p, { box: 'pending' });

@@ -9,9 +9,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { applicationBody } from '../support/fixtures';
-import { ARTIFACTS, launchChromium, loginPage } from '../support/browser';
+import { DESK, newPage, PHONE_VIEWPORT, useBrowserPlatform } from '../support/browser';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
@@ -19,7 +19,6 @@ import {
   issueLicence,
 } from '../support/licences';
 import { isPageLink, routePattern, textProblems } from '../support/page-check';
-import { startTestPlatform, TestPlatform } from '../support/platform';
 
 const PAGES_PER_ROLE = 12;
 
@@ -29,8 +28,6 @@ const PAGES_PER_ROLE = 12;
  */
 const KNOWN_FINDINGS = new Set<string>([]);
 const knownSeen = new Set<string>();
-const DESK = { width: 1366, height: 900 };
-const PHONE = { width: 390, height: 844 };
 
 /** One account of each role that signs in with a browser (the business-system account has no browser login). */
 const ACCOUNTS = [
@@ -46,15 +43,13 @@ const ACCOUNTS = [
   'zz-amr-disputes', // dispute_handler
 ];
 
-let t: TestPlatform;
-let browser: Browser;
+const e2e = useBrowserPlatform('page-check', { reachablePublicUrl: true });
 let identifier: string;
 const failures: string[] = [];
 const covered: Record<string, string[]> = {};
 
 beforeAll(async () => {
-  t = await startTestPlatform({ reachablePublicUrl: true });
-  browser = await launchChromium();
+  const { t } = e2e;
   // Something in the lists: an application waiting in 待办, and an issued licence to verify and copy.
   const submitted = await t.call('POST', '/api/seal-applications', {
     as: 'zz-amr-clerk',
@@ -64,10 +59,6 @@ beforeAll(async () => {
   await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
   identifier = (await issueLicence(t, businessLicenceBody())).licence.identifier;
 }, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
 
 /**
  * Pages deeper than the first twelve a role reaches by links, opened first so that they are always checked: the
@@ -121,7 +112,7 @@ async function check(page: Page, watcher: ReturnType<typeof watch>, url: string,
   for (const p of textProblems(text, words)) problems.push(`${p.rule}：${p.sample}`);
   if (phone) {
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    if (width > PHONE.width + 1) problems.push(`横向溢出：${width} px`);
+    if (width > PHONE_VIEWPORT.width + 1) problems.push(`横向溢出：${width} px`);
   }
   problems.push(...watcher.take());
   const pattern = routePattern(page.url());
@@ -137,9 +128,10 @@ async function check(page: Page, watcher: ReturnType<typeof watch>, url: string,
 
 /** Visits up to PAGES_PER_ROLE route patterns from `start`, each at desk and phone width. */
 async function crawl(label: string, desk: BrowserContext, start: string[]) {
+  const { t, browser } = e2e;
   const phoneContext = await browser.newContext({
     locale: 'zh-CN',
-    viewport: PHONE,
+    viewport: PHONE_VIEWPORT,
     isMobile: true,
     hasTouch: true,
     storageState: await desk.storageState(),
@@ -166,12 +158,11 @@ async function crawl(label: string, desk: BrowserContext, start: string[]) {
 
 it('every page of every role, and the public pages, at 1366 px and 390 px', async () => {
   for (const username of ACCOUNTS) {
-    const page = await loginPage(browser, t.url, username, { viewport: DESK });
+    const page = await e2e.login(username, DESK);
     await crawl(username, page.context(), [new URL(page.url()).pathname, ...deepPages(username)]);
     await page.context().close();
   }
-  const pub = await browser.newContext({ locale: 'zh-CN', viewport: DESK });
-  await pub.newPage();
+  const pub = (await newPage(e2e.browser, DESK)).context();
   await crawl('公众', pub, [
     '/verify',
     `/verify/${identifier}`,
@@ -182,18 +173,17 @@ it('every page of every role, and the public pages, at 1366 px and 390 px', asyn
   ]);
   await pub.close();
 
-  const dir = path.join(ARTIFACTS, 'page-check');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(e2e.dir, { recursive: true });
   const pages = Object.values(covered).reduce((n, list) => n + list.length, 0);
   writeFileSync(
-    path.join(dir, 'summary.json'),
+    path.join(e2e.dir, 'summary.json'),
     JSON.stringify(
       { roles: Object.keys(covered).length, pages, covered, failures, knownSeen: [...knownSeen] },
       null,
       2,
     ),
   );
-  const favicon = await fetch(`${t.url}/favicon.ico`);
+  const favicon = await fetch(`${e2e.t.url}/favicon.ico`);
   expect([favicon.status, favicon.headers.get('content-type')]).toEqual([200, expect.stringMatching(/icon/)]);
   expect(Object.keys(covered)).toHaveLength(ACCOUNTS.length + 1);
   expect(failures).toEqual([]);

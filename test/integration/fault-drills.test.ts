@@ -85,12 +85,17 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** How long each 503 of POST /api/licenses took to come, in ms (a drill clears it first). */
+const unavailableAfterMs: number[] = [];
+
 /** POST /api/licenses, answered without a 500 whatever the fault: 201/200 (done), 202 (accepted) or 503 + Retry-After. */
 async function submit(body: ReturnType<typeof businessLicenceBody>): Promise<number[]> {
   const statuses: number[] = [];
   for (let attempt = 0; attempt < 60; attempt++) {
+    const sent = Date.now();
     const res = await t.call('POST', '/api/licenses', { as: 'zz-amr-system', body });
     statuses.push(res.status);
+    if (res.status === 503) unavailableAfterMs.push(Date.now() - sent);
     if ([200, 201, 202].includes(res.status)) return statuses;
     if (res.status !== 503) throw new Error(`POST /api/licenses: ${res.status} ${JSON.stringify(res.body)}`);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -351,14 +356,16 @@ it('drill (c): the exchange endpoint down for a while: every push delivered once
 
 it('no stored request is answered 500: the API cut off from Temporal answers 503 with Retry-After, the retry finds it', async () => {
   await ensureStanding();
-  // Longer than an issuance's whole attempt to start while Temporal is unreachable: the start-with-update waits up
-  // to 10 s (ISSUE_WAIT_MS), then a plain start settles whether it started, through the Temporal client's own
-  // retries of an unavailable server (10 attempts, about 20 s). So starts fail after their rows were stored.
+  // Longer than an issuance's whole attempt to start while Temporal is unreachable, which has one deadline: the
+  // start-with-update waits up to 10 s (ISSUE_WAIT_MS), then a plain start settles whether it started within
+  // SETTLING_START_MS (4 s) more, not through the Temporal client's own retries (about 20 s). So starts fail after
+  // their rows were stored.
+  unavailableAfterMs.length = 0;
   const { caseIds, statuses } = await stream(
     10,
     async () => {
       await apiToTemporal.down();
-      await sleep(40_000);
+      await sleep(25_000);
       await apiToTemporal.up();
     },
     5,
@@ -367,6 +374,8 @@ it('no stored request is answered 500: the API cut off from Temporal answers 503
   // submit() retried every 503 (each with a Retry-After) under the same case id; none was a 500.
   expect(statuses.filter((s) => ![200, 201, 202, 503].includes(s))).toEqual([]);
   expect(statuses).toContain(503);
+  // Each 503 came within the attempt's deadline (14 s, with room for a loaded machine), not after ~30 s.
+  expect(Math.max(...unavailableAfterMs)).toBeLessThan(20_000);
   await expectExactlyOnce(caseIds);
 });
 
