@@ -25,8 +25,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
   const router = Router();
   const directory = new DirectoryService(ctx);
   const auth = ctx.auth.middleware({ optional: false });
-  // Routers in front of this one may have resolved the caller already (one token check and user read a request).
-  router.use((req, res, next) => (req.principal ? next() : auth(req, res, next)));
+  router.use(auth);
 
   router.get('/tasks', async (req, res) => {
     const query = parse(InboxQuery, req.query);

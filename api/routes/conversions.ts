@@ -20,9 +20,7 @@ export function conversionRoutes(
 ): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
-  router.use(['/conversions', '/conversion'], (req, res, next) =>
-    req.principal ? next() : auth(req, res, next),
-  );
+  router.use(['/conversions', '/conversion'], auth);
   const maxBytes = ctx.config.conversionMaxBytes;
   const upload = multer({
     storage: multer.memoryStorage(),

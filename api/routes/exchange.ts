@@ -8,7 +8,7 @@ import type { ExchangeService } from '../services/exchange';
 export function exchangeRoutes(ctx: AppContext, service: ExchangeService): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
-  router.use('/exchange', (req, res, next) => (req.principal ? next() : auth(req, res, next)));
+  router.use('/exchange', auth);
 
   router.get('/exchange/reconciliation', async (req, res) => {
     res.json(await service.reconciliation(requirePrincipal(req), req.query, requestMeta(req)));

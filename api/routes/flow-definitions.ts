@@ -24,10 +24,7 @@ export const FlowListQuery = z
 export function flowDefinitionRoutes(ctx: AppContext, flows: FlowDefinitionService): Router {
   const router = Router();
   const authenticate = ctx.auth.middleware({ optional: false });
-  // Self-contained, without authenticating twice when a router mounted before this one already did.
-  router.use('/flow-definitions', (req, res, next) =>
-    req.principal ? next() : authenticate(req, res, next),
-  );
+  router.use('/flow-definitions', authenticate);
 
   router.get('/flow-definitions', async (req, res) => {
     const q = parse(FlowListQuery, req.query);

@@ -26,7 +26,7 @@ export function licenceTypeRoutes(ctx: AppContext, service: LicenceTypeService):
     if (!parsed.success) throw notFound('证照类型');
     return parsed.data;
   };
-  router.use('/license-types', (req, res, next) => (req.principal ? next() : auth(req, res, next)));
+  router.use('/license-types', auth);
 
   router.get('/license-types', async (req, res) => {
     const query = parse(LicenceTypeListQuery, req.query);

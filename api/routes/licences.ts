@@ -16,7 +16,7 @@ export function licenceRoutes(ctx: AppContext, service: LicenceService, events: 
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
   // Only under /licenses: public routes of other routers (verification) must not meet this login requirement.
-  router.use('/licenses', (req, res, next) => (req.principal ? next() : auth(req, res, next)));
+  router.use('/licenses', auth);
   const send = (res: import('express').Response, answer: IssueAnswer) =>
     res.status(answer.status).location(answer.location).json(answer.body);
 

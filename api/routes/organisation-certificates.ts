@@ -17,9 +17,7 @@ export function organisationCertificateRoutes(
 ): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
-  router.use('/organisation-certificates', (req, res, next) =>
-    req.principal ? next() : auth(req, res, next),
-  );
+  router.use('/organisation-certificates', auth);
 
   router.get('/organisation-certificates', async (req, res) => {
     const principal = requirePrincipal(req);

@@ -10,8 +10,7 @@ import { requestMeta } from '../principal';
 export function sealRoutes(ctx: AppContext, service: SealApplicationService, seals: SealService): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
-  // Routers in front of this one may have resolved the caller already (one token check and user read a request).
-  router.use((req, res, next) => (req.principal ? next() : auth(req, res, next)));
+  router.use(auth);
 
   router.post('/seal-applications', async (req, res) => {
     const principal = requirePrincipal(req);

@@ -29,9 +29,7 @@ export function sealStatusRoutes(ctx: AppContext, service: SealStatusService): R
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
   const only = ['/seals/:id/loss', '/seals/:id/status-history', '/seals/:id/status-requests'];
-  router.use([...only, '/seal-status-requests', '/seal-status-requests/:id'], (req, res, next) =>
-    req.principal ? next() : auth(req, res, next),
-  );
+  router.use([...only, '/seal-status-requests', '/seal-status-requests/:id'], auth);
 
   router.post('/seals/:id/loss', async (req, res) => {
     const principal = requirePrincipal(req);

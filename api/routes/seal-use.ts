@@ -18,8 +18,7 @@ const SealFilter = z.object({ sealId: z.string().trim().min(1).max(100).optional
 export function sealUseRoutes(ctx: AppContext, service: SealUseService): Router {
   const router = Router();
   const auth = ctx.auth.middleware({ optional: false });
-  // Routers in front of this one may have resolved the caller already.
-  router.use((req, res, next) => (req.principal ? next() : auth(req, res, next)));
+  router.use(auth);
 
   router.post('/seal-use-requests', async (req, res) => {
     const principal = requirePrincipal(req);

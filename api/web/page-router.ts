@@ -4,13 +4,7 @@
  * api/app.ts, and one must neither slow down nor read the bodies of the others' requests. Only the last of them
  * (pages.ts) uses them for every request that reaches it.
  */
-import express, {
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-  Router,
-} from 'express';
+import express, { type RequestHandler, Router } from 'express';
 import type { AppContext } from '../context';
 
 export interface PageRouter {
@@ -31,12 +25,10 @@ export interface FormLimits {
 }
 
 export function pageRouter(ctx: AppContext, limits: FormLimits = {}): PageRouter {
-  const authenticate = ctx.auth.middleware({ optional: true });
   const { limit = '16kb', parameterLimit } = limits;
   return {
     router: Router(),
-    auth: (req: Request, res: Response, next: NextFunction) =>
-      req.principal ? next() : authenticate(req, res, next),
+    auth: ctx.auth.middleware({ optional: true }),
     form: express.urlencoded({ extended: false, limit, ...(parameterLimit ? { parameterLimit } : {}) }),
   };
 }
