@@ -3,7 +3,9 @@
  * Temporal workflow, the seal-use authorisation consumed, signing on the signing queue, the licence, outbox and
  * audit rows, the exchange push, the holder's e-mail) against a no-op workflow with one activity on the same
  * Temporal server at the same concurrency (what Temporal itself costs); and, for scale, the raw rate of
- * RSA-signing a canonical licence and inserting it into a bare table. A breakdown from the histories follows.
+ * RSA-signing a canonical licence and inserting it into a bare table. A breakdown from the histories follows, then
+ * the CPU time each process used per licence and per no-op workflow (bench/cpu.ts). bench/issuance-deployed.ts
+ * measures the same with the workers in processes of their own.
  */
 import { createHash, sign } from 'node:crypto';
 import { Client } from 'pg';
@@ -16,8 +18,10 @@ import { ownerUrl } from './owner';
 import type { TestPlatform } from '../test/support/platform';
 import { licenceIssuanceWorkflowId } from '../workflows/licence-issuance-messages';
 import { printBreakdown } from './breakdown';
-import { runPool } from './load';
+import { PoolResult, runPool } from './load';
 import { elapsedMs, fmt, log, reportRatio } from './stats';
+import { cpuDuring, CpuUsage, logCpu, Watched } from './cpu';
+import { postmasterPid } from './memory';
 import type { TemporalBaseline } from './temporal-baseline';
 
 async function rawSignAndInsert(t: TestPlatform, count: number, concurrency: number) {
@@ -56,22 +60,31 @@ async function rawSignAndInsert(t: TestPlatform, count: number, concurrency: num
   return raw;
 }
 
-export async function benchIssuance(
-  t: TestPlatform,
-  temporal: TemporalBaseline,
-  options: { count: number; concurrency: number },
-): Promise<{ perSecond: number }> {
-  const { count, concurrency } = options;
-  log(`\n— Issuance: ${count} licences, ${concurrency} in flight —`);
-  await temporal.noopRate(Math.min(50, count), concurrency); // warm-up
-  const noop = await temporal.noopRate(count, concurrency);
-  const raw = await rawSignAndInsert(t, count, concurrency);
+/** Issuance through the API and its no-op baseline, measured one after the other at the same count and concurrency. */
+export interface IssuanceRun {
+  noop: PoolResult;
+  platform: PoolResult;
+  issuanceIds: string[];
+  /** Each `POST /api/licenses` until the licence was issued (the answer, or its polling). */
+  apiMs: number[];
+  /** The CPU time of the processes each side runs on, while it ran. */
+  noopCpu: CpuUsage;
+  platformCpu: CpuUsage;
+}
 
+/** The processes whose CPU time is measured while the no-op baseline runs, and while the platform issues. */
+export interface IssuanceProcesses {
+  noop: Watched[];
+  platform: Watched[];
+}
+
+/** `count` licences issued through `t`'s API, `concurrency` at a time. */
+async function issueThroughApi(t: TestPlatform, options: { count: number; concurrency: number }) {
   const issuanceIds: string[] = [];
   const apiMs: number[] = [];
   const platform = await runPool(
-    Array.from({ length: count }, (_, i) => i),
-    concurrency,
+    Array.from({ length: options.count }, (_, i) => i),
+    options.concurrency,
     async () => {
       const started = process.hrtime.bigint();
       const { issuance } = await issueLicence(t, businessLicenceBody());
@@ -79,24 +92,79 @@ export async function benchIssuance(
       issuanceIds.push(issuance.id as string);
     },
   );
+  return { platform, issuanceIds, apiMs };
+}
+
+/** The no-op baseline (after a warm-up of its own), then `count` licences issued through `t`'s API. */
+export async function measureIssuance(
+  t: TestPlatform,
+  temporal: TemporalBaseline,
+  options: { count: number; concurrency: number },
+  processes: IssuanceProcesses,
+): Promise<IssuanceRun> {
+  const { count, concurrency } = options;
+  await temporal.noopRate(Math.min(50, count), concurrency); // warm-up
+  const noop = await cpuDuring(processes.noop, () => temporal.noopRate(count, concurrency));
+  const issued = await cpuDuring(processes.platform, () => issueThroughApi(t, options));
+  return { noop: noop.result, noopCpu: noop.usage, ...issued.result, platformCpu: issued.usage };
+}
+
+/** One rate line of the printout, its label in a column of its own. */
+export function logRate(label: string, rate: PoolResult, unit: string): void {
   log(
-    `no-op workflow + 1 activity ${fmt(noop.perSecond)} workflows/s  (${count} in ${noop.seconds.toFixed(2)} s)`,
+    `${label.padEnd(27)} ${fmt(rate.perSecond)} ${unit}/s  (${rate.count} in ${rate.seconds.toFixed(2)} s)`,
   );
-  log(
-    `platform issuance (API)     ${fmt(platform.perSecond)} licences/s  (${count} in ${platform.seconds.toFixed(2)} s)`,
-  );
-  log(
-    `raw sign + insert           ${fmt(raw.perSecond)} licences/s  (${count} in ${raw.seconds.toFixed(2)} s)`,
-  );
+}
+
+/** The ratio issuance / no-op of `run` under `name`, for the summary. */
+export function reportIssuanceRatio(name: string, run: IssuanceRun): void {
   reportRatio({
-    name: 'issuance / no-op workflow with one activity',
-    platform: `${platform.perSecond.toFixed(1)} licences/s`,
-    baseline: `${noop.perSecond.toFixed(1)} workflows/s`,
-    ratio: platform.perSecond / noop.perSecond,
+    name,
+    platform: `${run.platform.perSecond.toFixed(1)} licences/s`,
+    baseline: `${run.noop.perSecond.toFixed(1)} workflows/s`,
+    ratio: run.platform.perSecond / run.noop.perSecond,
     target: '≥ 0.8',
   });
-  log(`(issuance / raw sign-and-insert = ${(platform.perSecond / raw.perSecond).toFixed(3)}, for scale)`);
-  const sample = issuanceIds.slice(-Math.min(50, issuanceIds.length));
-  await printBreakdown(t.platform.temporal, sample.map(licenceIssuanceWorkflowId), apiMs);
-  return { perSecond: platform.perSecond };
+}
+
+/**
+ * Where the time of the last (up to) 50 issuances of `run` went, from their workflows' histories; then the CPU time
+ * per licence and per no-op workflow of each process.
+ */
+export async function printIssuanceBreakdown(t: TestPlatform, run: IssuanceRun): Promise<void> {
+  const sample = run.issuanceIds.slice(-Math.min(50, run.issuanceIds.length));
+  await printBreakdown(t.platform.temporal, sample.map(licenceIssuanceWorkflowId), run.apiMs);
+  logCpu(run.platformCpu, { count: run.platform.count, unit: 'licence' });
+  logCpu(run.noopCpu, { count: run.noop.count, unit: 'no-op workflow' });
+}
+
+/** The Temporal server and PostgreSQL (the postmaster and its backends), watched on both sides. */
+export async function serverProcesses(t: TestPlatform, temporalPid: number): Promise<Watched[]> {
+  return [
+    { name: 'Temporal server', pid: temporalPid },
+    { name: 'PostgreSQL', pid: await postmasterPid(ownerUrl(t)), withChildren: true },
+  ];
+}
+
+export async function benchIssuance(
+  t: TestPlatform,
+  temporal: TemporalBaseline,
+  options: { count: number; concurrency: number; temporalPid: number },
+): Promise<{ perSecond: number }> {
+  const { count, concurrency } = options;
+  log(`\n— Issuance: ${count} licences, ${concurrency} in flight —`);
+  const servers = await serverProcesses(t, options.temporalPid);
+  const bench = { name: 'this process (load generator, API, all workers)', pid: process.pid };
+  const run = await measureIssuance(t, temporal, options, {
+    noop: [bench, ...servers],
+    platform: [bench, ...servers],
+  });
+  const raw = await rawSignAndInsert(t, count, concurrency);
+  logRate('no-op workflow + 1 activity', run.noop, 'workflows');
+  logRate('platform issuance (API)', run.platform, 'licences');
+  logRate('raw sign + insert', raw, 'licences');
+  reportIssuanceRatio('issuance / no-op workflow with one activity', run);
+  log(`(issuance / raw sign-and-insert = ${(run.platform.perSecond / raw.perSecond).toFixed(3)}, for scale)`);
+  await printIssuanceBreakdown(t, run);
+  return { perSecond: run.platform.perSecond };
 }

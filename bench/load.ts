@@ -84,12 +84,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return { requests, failures, seconds, perSecond: requests / seconds };
 }
 
+/** What `runPool` measured: `count` tasks done in `seconds`. */
+export interface PoolResult {
+  count: number;
+  seconds: number;
+  perSecond: number;
+}
+
 /** Runs `task` over `items` with `concurrency` in flight; returns the rate of completed items per second. */
 export async function runPool<T>(
   items: readonly T[],
   concurrency: number,
   task: (item: T) => Promise<void>,
-): Promise<{ count: number; seconds: number; perSecond: number }> {
+): Promise<PoolResult> {
   let next = 0;
   const started = process.hrtime.bigint();
   const worker = async () => {

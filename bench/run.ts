@@ -4,7 +4,8 @@
  *
  * - verification vs a bare Express endpoint (bench/verification.ts), and its p99 at half that load;
  * - issuance vs a no-op workflow with one activity on the same Temporal server, with a breakdown of where an
- *   issuance's time goes (bench/issuance.ts);
+ *   issuance's time goes (bench/issuance.ts); and the same as deployed, the API apart from the platform and signing
+ *   workers and the no-op's worker, each in a process of its own (bench/issuance-deployed.ts);
  * - bulk conversion, upload to report, vs raw sign + `COPY`, with peak memory per process (bench/conversion.ts);
  * - approval step latency (update to next task visible, p50 and p99) vs a bare Temporal update (bench/approval.ts);
  * - apart, issue 20's figures for what exists: the transparency log's append cost and proofs, and SM2 vs RSA
@@ -33,6 +34,7 @@ import { freePort } from '../test/support/ports';
 import { benchApproval } from './approval';
 import { benchConversion } from './conversion';
 import { benchIssuance } from './issuance';
+import { benchIssuanceDeployed } from './issuance-deployed';
 import { benchSignatureAlgorithms } from './signature-algorithms';
 import { machineDescription } from './machine';
 import { ownerUrl } from './owner';
@@ -71,7 +73,15 @@ function settings() {
   };
 }
 
-const PARTS = ['verification', 'issuance', 'approval', 'conversion', 'log', 'signatures'] as const;
+const PARTS = [
+  'verification',
+  'issuance',
+  'issuance-deployed',
+  'approval',
+  'conversion',
+  'log',
+  'signatures',
+] as const;
 type Part = (typeof PARTS)[number];
 
 /** BENCH_PARTS=issuance,approval runs only those parts (comparing one part before and after a change); all by default. */
@@ -123,8 +133,14 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
         ({ perSecond: issuancePerSecond } = await benchIssuance(t!, baseline!, {
           count: s.issueCount,
           concurrency: s.issueConcurrency,
+          temporalPid: temporal.pid,
         }));
       });
+    }
+    if (run('issuance-deployed')) {
+      await section('issuance as deployed', () =>
+        benchIssuanceDeployed(temporal, { count: s.issueCount, concurrency: s.issueConcurrency }),
+      );
     }
     if (run('approval')) await section('approval', () => benchApproval(t!, baseline!, s.approvals));
     if (run('conversion'))

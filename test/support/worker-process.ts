@@ -7,15 +7,33 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** Starts `worker/main.ts` with `env` (TestPlatform.workerEnv); `node --import tsx` keeps it one process. */
+/** A worker's entry point (relative to the repository) and the line it logs once it serves its task queue. */
+export interface WorkerEntry {
+  script: string;
+  ready: string;
+}
+
+/** `npm run worker`: the platform worker (and the signing worker unless RUN_SIGNING_WORKER=false). */
+export const PLATFORM_WORKER: WorkerEntry = { script: 'worker/main.ts', ready: 'worker running' };
+/** `npm run worker:signing`: the signing worker alone (needs PKI_MASTER_KEY). */
+export const SIGNING_WORKER: WorkerEntry = {
+  script: 'worker/signing-main.ts',
+  ready: 'signing task queue served',
+};
+
+/**
+ * Starts a worker (by default `worker/main.ts`) with `env` (TestPlatform.workerEnv); `node --import tsx` keeps it
+ * one process.
+ */
 export function startWorkerProcess(
   env: Record<string, string>,
   /** How long it may take to start (a loaded machine takes longer). */
   timeoutMs = 60_000,
+  entry: WorkerEntry = PLATFORM_WORKER,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry.script], {
     cwd: ROOT,
-    // `worker running` is logged at info; under NODE_ENV=test the default level is warn.
+    // The ready line is logged at info; under NODE_ENV=test the default level is warn.
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -23,11 +41,11 @@ export function startWorkerProcess(
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`worker did not start: ${output}`));
+      reject(new Error(`${entry.script} did not start: ${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('worker running')) {
+      if (output.includes(entry.ready)) {
         clearTimeout(timer);
         resolve(child);
       }
@@ -36,7 +54,7 @@ export function startWorkerProcess(
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`worker exited (${code}): ${output}`));
+      reject(new Error(`${entry.script} exited (${code}): ${output}`));
     });
   });
 }

@@ -1,0 +1,110 @@
+/**
+ * Issuance as deployed: the same measurement as bench/issuance.ts, but with an API-only platform in this process
+ * (`runWorker: false`, as `npm run api` runs it) and the platform worker (`npm run worker` with
+ * RUN_SIGNING_WORKER=false) and the signing worker (`npm run worker:signing`) each in a process of its own; the
+ * no-op baseline's worker runs in a process of its own too (bench/noop-worker.ts), so both sides are off the load
+ * generator's process. In bench/issuance.ts the API, both workers and the load generator share one main thread,
+ * which a CPU profile shows about 90 % busy; this part shows what the platform costs when they do not, and the CPU
+ * time each process used per licence.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { RunningTemporal } from '../infra/temporal';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  grantLicenceSealUse,
+  issueLicence,
+} from '../test/support/licences';
+import { startTestPlatform, TestPlatform } from '../test/support/platform';
+import {
+  kill9,
+  PLATFORM_WORKER,
+  SIGNING_WORKER,
+  startWorkerProcess,
+  WorkerEntry,
+} from '../test/support/worker-process';
+import {
+  logRate,
+  measureIssuance,
+  printIssuanceBreakdown,
+  reportIssuanceRatio,
+  serverProcesses,
+} from './issuance';
+import { log } from './stats';
+import { startTemporalBaseline, TemporalBaseline } from './temporal-baseline';
+
+/** A loaded machine takes minutes to start a worker process. */
+const START_TIMEOUT_MS = 300_000;
+
+/** Starts the workers side by side, in the order given; if one fails, kills those that started. */
+async function startWorkers(
+  runs: Array<{ env: Record<string, string>; entry: WorkerEntry }>,
+): Promise<ChildProcess[]> {
+  const results = await Promise.allSettled(
+    runs.map(({ env, entry }) => startWorkerProcess(env, START_TIMEOUT_MS, entry)),
+  );
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map(kill9));
+    throw failed.reason;
+  }
+  return started;
+}
+
+/** The measurement proper, on the platform and workers already running, with each process's CPU time. */
+async function measure(
+  t: TestPlatform,
+  baseline: TemporalBaseline,
+  [platformWorker, signingWorker]: ChildProcess[],
+  temporal: RunningTemporal,
+  options: { count: number; concurrency: number },
+): Promise<void> {
+  const servers = await serverProcesses(t, temporal.pid);
+  const run = await measureIssuance(t, baseline, options, {
+    noop: [
+      { name: 'load generator', pid: process.pid },
+      { name: 'no-op worker', pid: baseline.workerPid },
+      ...servers,
+    ],
+    platform: [
+      { name: 'API + load generator', pid: process.pid },
+      { name: 'platform worker', pid: platformWorker!.pid! },
+      { name: 'signing worker', pid: signingWorker!.pid! },
+      ...servers,
+    ],
+  });
+  logRate('no-op, worker apart', run.noop, 'workflows');
+  logRate('issuance, workers apart', run.platform, 'licences');
+  reportIssuanceRatio('issuance / no-op, workers in their own processes', run);
+  await printIssuanceBreakdown(t, run);
+}
+
+export async function benchIssuanceDeployed(
+  temporal: RunningTemporal,
+  options: { count: number; concurrency: number },
+): Promise<void> {
+  const { count, concurrency } = options;
+  log(`\n— Issuance as deployed: ${count} licences, ${concurrency} in flight —`);
+  log(
+    '(API in this process; platform worker, signing worker and the no-op worker each in a process of its own)',
+  );
+  let t: TestPlatform | undefined;
+  let baseline: TemporalBaseline | undefined;
+  let workers: ChildProcess[] = [];
+  try {
+    t = await startTestPlatform({ runWorker: false });
+    workers = await startWorkers([
+      { env: { ...t.workerEnv, RUN_SIGNING_WORKER: 'false' }, entry: PLATFORM_WORKER },
+      { env: t.workerEnv, entry: SIGNING_WORKER },
+    ]);
+    baseline = await startTemporalBaseline(temporal.address, { workerProcess: true });
+    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: count + 100 });
+    await issueLicence(t, businessLicenceBody()); // warm-up, as the in-process part has one
+    await measure(t, baseline, workers, temporal, options);
+  } finally {
+    await baseline?.stop();
+    await Promise.all(workers.map(kill9));
+    await t?.stop();
+  }
+}
