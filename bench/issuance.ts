@@ -154,10 +154,9 @@ export async function benchIssuance(
   const { count, concurrency } = options;
   log(`\n— Issuance: ${count} licences, ${concurrency} in flight —`);
   const servers = await serverProcesses(t, options.temporalPid);
-  const bench = { name: 'this process (load generator, API, all workers)', pid: process.pid };
   const run = await measureIssuance(t, temporal, options, {
-    noop: [bench, ...servers],
-    platform: [bench, ...servers],
+    noop: [{ name: 'load generator + no-op worker', pid: process.pid }, ...servers],
+    platform: [{ name: 'API + both workers + load generator', pid: process.pid }, ...servers],
   });
   const raw = await rawSignAndInsert(t, count, concurrency);
   logRate('no-op workflow + 1 activity', run.noop, 'workflows');
