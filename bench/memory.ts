@@ -32,13 +32,22 @@ export function childrenOf(parent: number): number[] {
     .filter((pid) => parentOf(pid) === parent);
 }
 
+/**
+ * The PostgreSQL server's main process: the parent of a backend, read while that backend's connection is open (once
+ * it is closed the backend is gone, and its parent read as 0 made the group init and kthreadd).
+ */
 export async function postmasterPid(databaseUrl: string): Promise<number> {
   const c = new Client({ connectionString: databaseUrl });
   c.on('error', () => undefined);
   await c.connect();
-  const { rows } = await c.query<{ pid: number }>('select pg_backend_pid() as pid');
-  await c.end();
-  return parentOf(rows[0]!.pid);
+  try {
+    const { rows } = await c.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const postmaster = parentOf(rows[0]!.pid);
+    if (postmaster <= 1) throw new Error(`no PostgreSQL server process found for backend ${rows[0]!.pid}`);
+    return postmaster;
+  } finally {
+    await c.end();
+  }
 }
 
 export interface MemorySampler {
