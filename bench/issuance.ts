@@ -7,7 +7,7 @@
  * the CPU time each process used per licence and per no-op workflow (bench/cpu.ts). bench/issuance-deployed.ts
  * measures the same with the workers in processes of their own.
  */
-import { createHash, sign } from 'node:crypto';
+import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { Client } from 'pg';
 import { canonicalLicence } from '../domain/licence';
 import { OrganisationCertificate } from '../db/entities';
@@ -26,7 +26,8 @@ import type { TemporalBaseline } from './temporal-baseline';
 
 async function rawSignAndInsert(t: TestPlatform, count: number, concurrency: number) {
   const certificate = await t.em().findOneOrFail(OrganisationCertificate, { organisationId: 'zz-amr' });
-  const key = decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY);
+  // Parsed once, as the platform's signing keeps it (pki/signature-keys.ts): the baseline is raw signing at its best.
+  const key = createPrivateKey(decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY));
   const clients = await Promise.all(
     Array.from({ length: concurrency }, async () => {
       const c = new Client({ connectionString: ownerUrl(t) });
