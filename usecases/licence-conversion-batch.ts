@@ -6,7 +6,8 @@
  * seal-use authorisation as licences are consumed with one conditional UPDATE (SM-12), each licence is signed in
  * the signature format in force (purpose-bound, issue 11) — in the signing threads when a pool is given, on every
  * core (usecases/conversion-signing-pool.ts) — and written with its signature record and its data-exchange message
- * by PostgreSQL COPY, the cursor advances and one audit row says what the batch did.
+ * by PostgreSQL COPY, slice by slice, the threads signing the next slice while PostgreSQL writes this one; the
+ * cursor advances and one audit row says what the batch did.
  * A worker killed mid-batch loses the transaction; the retry redoes the batch from the committed cursor.
  */
 import { Readable } from 'node:stream';
@@ -204,9 +205,13 @@ async function notYetConverted(
   rows: ConvertibleRow[],
 ): Promise<ConvertibleRow[]> {
   if (rows.length === 0) return rows;
+  // All three columns of the unique index as its conditions, the numbers as one array computed before the scan:
+  // one index probe per number. The earlier `in (select jsonb_array_elements_text(…))` was planned on the unit and
+  // type index until the statistics caught up with the rows COPY had added, and read every converted licence of
+  // the type for each number (up to 1.7 s for a batch of 500 at 4,000 licences, measured).
   const existing: Array<{ legacy_number: string }> = await tx.execute(
     `select legacy_number from licence where issuer_organisation_id = ? and type_code = ?
-        and legacy_number in (select jsonb_array_elements_text(?::jsonb))`,
+        and legacy_number = any(array(select jsonb_array_elements_text(?::jsonb)))`,
     [job.organisation_id, job.type_code, JSON.stringify(rows.map((r) => r.licenceNumber))],
   );
   const seen = new Set(existing.map((e) => e.legacy_number));
@@ -251,18 +256,55 @@ async function writeLicences(
      returning last_serial`,
     [definition.code, signer.issuer.uscc, rows.length, rows.length],
   );
-  const signed = await signBatch(pool, {
+  return signAndCopy(tx, {
     context: signingContext(job, type, signer, now),
     rows,
     firstSerial: Number(serials[0]!.last_serial) - rows.length + 1,
+    pool,
   });
-  // COPY on the transaction's own connection: the rows commit or vanish with the cursor. A legacy number another
-  // job converted meanwhile breaks the unique index, and the whole batch is redone.
+}
+
+/**
+ * Rows per slice of a batch: the threads sign slice n + 1 while PostgreSQL takes slice n, so that signing (the
+ * threads) and writing (PostgreSQL, on the same cores) overlap instead of taking turns.
+ */
+const CONVERSION_WRITE_SLICE = 125;
+
+/**
+ * Signs the batch's rows slice by slice and writes each slice's signature records, licences and messages by COPY on
+ * the transaction's own connection: the rows commit or vanish with the cursor. A legacy number another job
+ * converted meanwhile breaks the unique index, and the whole batch is redone.
+ */
+async function signAndCopy(
+  tx: EntityManager,
+  p: {
+    context: ConversionSigningContext;
+    rows: ConvertibleRow[];
+    firstSerial: number;
+    pool?: ConversionSigningPool;
+  },
+): Promise<number> {
   const connection = await connectionOf(tx);
-  await copyInto(connection, SIGNATURE_COPY_COLUMNS, signed.signatures);
-  await copyInto(connection, LICENCE_COPY_COLUMNS, signed.licences);
-  await copyInto(connection, OUTBOX_COPY_COLUMNS, signed.outbox);
-  return signed.count;
+  const sign = (from: number) =>
+    signBatch(p.pool, {
+      context: p.context,
+      rows: p.rows.slice(from, from + CONVERSION_WRITE_SLICE),
+      firstSerial: p.firstSerial + from,
+    });
+  let next = sign(0);
+  let count = 0;
+  for (let from = 0; from < p.rows.length; from += CONVERSION_WRITE_SLICE) {
+    const signed = await next;
+    if (from + CONVERSION_WRITE_SLICE < p.rows.length) {
+      next = sign(from + CONVERSION_WRITE_SLICE);
+      next.catch(() => undefined); // awaited in the next round; a failed COPY leaves it unawaited
+    }
+    await copyInto(connection, SIGNATURE_COPY_COLUMNS, signed.signatures);
+    await copyInto(connection, LICENCE_COPY_COLUMNS, signed.licences);
+    await copyInto(connection, OUTBOX_COPY_COLUMNS, signed.outbox);
+    count += signed.count;
+  }
+  return count;
 }
 
 function signingContext(job: JobRow, type: LicenceType, signer: Signer, now: Date): ConversionSigningContext {
