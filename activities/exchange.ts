@@ -16,6 +16,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ExchangeOutbox } from '../db/licence-entities';
 import { LIFECYCLE_EXCHANGE_PREFIX } from '../domain/licence-lifecycle';
 import { exchangeEvent } from '../domain/licence-issuance';
+import { LICENCE_EXPORT_FORMAT } from '../domain/licence';
 import type { Orm } from '../db/orm';
 
 /** One attempt stays well inside the activity's start-to-close timeout (LONG_ACTIVITY_OPTIONS). */
@@ -51,6 +52,33 @@ export interface ExchangeDeps {
   exchangeEndpointUrl?: string;
 }
 
+/**
+ * Issue 19: a converted licence's message stores no payload: its export is the licence's own signed content
+ * (metadata, data, signature record), already in the licence row, and writing it a second time made a third of a
+ * conversion's bytes. It is built here, in PostgreSQL, exactly as the stored `jsonb` would have been. Every reader
+ * of a message's body (delivery, resend, reconciliation) fills the rows it read with this first.
+ */
+export async function withPayloads<T extends Pick<ExchangeOutbox, 'licenceId' | 'payload'>>(
+  em: EntityManager,
+  rows: T[],
+): Promise<T[]> {
+  const missing = rows.filter((r) => r.payload === null || r.payload === undefined);
+  if (missing.length === 0) return rows;
+  const built: Array<{ id: string; payload: Record<string, unknown> }> = await em.execute(
+    `select id, jsonb_build_object('format', ?::text, 'licence', jsonb_build_object('metadata', metadata, 'data', data),
+            'signature', signature) as payload
+       from licence where id in (select jsonb_array_elements_text(?::jsonb))`,
+    [LICENCE_EXPORT_FORMAT, JSON.stringify([...new Set(missing.map((r) => r.licenceId))])],
+  );
+  const byLicence = new Map(built.map((b) => [b.id, b.payload]));
+  for (const row of missing) {
+    const payload = byLicence.get(row.licenceId);
+    if (!payload) throw new Error(`exchange message of licence ${row.licenceId}: the licence is missing`);
+    row.payload = payload;
+  }
+  return rows;
+}
+
 /** What the exchange platform receives: the licence export plus the event and the message id. */
 export function exchangeMessage(
   row: Pick<ExchangeOutbox, 'id' | 'event' | 'payload'>,
@@ -67,6 +95,7 @@ export async function deliverOutboxMessage(
   const row = await em.findOneOrFail(ExchangeOutbox, { id }, { disableIdentityMap: true });
   if (row.status === 'delivered') return 'already-delivered';
   if (!endpoint) return 'no-endpoint';
+  await withPayloads(em, [row]);
   await em.execute('update exchange_outbox set attempts = attempts + 1 where id = ?', [id]);
   let problem: string;
   try {
@@ -165,7 +194,10 @@ async function outboxPage(
     { id: { $in: rows.map((r) => r.id) } },
     { disableIdentityMap: true },
   );
-  return rows.map((r) => found.find((f) => f.id === r.id)!);
+  return withPayloads(
+    em,
+    rows.map((r) => found.find((f) => f.id === r.id)!),
+  );
 }
 
 function nextCursor(rows: ExchangeOutbox[], pageSize: number): Cursor {

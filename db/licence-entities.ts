@@ -118,7 +118,8 @@ export class ExchangeOutbox {
   id!: string;
   licenceId!: string;
   event!: string;
-  payload!: Record<string, unknown>;
+  /** Null for a converted licence's message: built from the licence row (activities/exchange.ts withPayloads). */
+  payload!: Record<string, unknown> | null;
   status: OutboxStatus = 'pending';
   attempts: Opt<number> = 0;
   lastError: string | null = null;
@@ -259,7 +260,7 @@ export const ExchangeOutboxSchema = new EntitySchema<ExchangeOutbox>({
     id: { type: 'string', primary: true },
     licenceId: { type: 'string' },
     event: { type: 'string' },
-    payload: { type: 'json' },
+    payload: { type: 'json', nullable: true },
     status: { type: 'string' },
     attempts: { type: 'integer' },
     lastError: { type: 'text', nullable: true },

@@ -1,6 +1,7 @@
 /**
  * Issue 19 (LM-10, Build 1): the CPU part of a conversion batch — each good row's licence content, its
- * purpose-bound seal signature (issue 11) and its data-exchange message — written straight as PostgreSQL `COPY`
+ * purpose-bound seal signature (issue 11) and its data-exchange message (without a payload of its own: the export
+ * is the licence row, built when the message is delivered) — written straight as PostgreSQL `COPY`
  * text lines for the three tables. No I/O and no clock (the batch passes `now`): the signing threads
  * (usecases/licence-conversion-thread.ts) run it on every core, and the batch runs it in its own thread when no
  * pool is given. Ids are derived from the job and the row, so the output is the same wherever it runs.
@@ -11,7 +12,7 @@ import type { LicenceMetadata } from '../domain/licence';
 import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
 import type { LicenceTypeDefinition } from '../domain/licence-type';
 import { expectedLicencePurpose } from '../domain/seal-signature';
-import { licenceDataHash, licenceExport } from '../pki/licence-document';
+import { licenceDataHash } from '../pki/licence-document';
 import { SealForSigning, signWithSeal } from '../pki/seal-signer';
 
 /** What every row of a batch shares: plain data, so that it crosses to a worker thread as it is. */
@@ -174,7 +175,7 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
       deterministicId(`outbox:${c.jobId}:${row.rowNumber}`),
       id,
       c.exchangeEvent,
-      JSON.stringify(licenceExport({ metadata, data: row.data, signature: record })),
+      null, // the export is the licence row itself, built at delivery (activities/exchange.ts withPayloads)
       'pending',
       0,
       c.now,

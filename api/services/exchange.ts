@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { exchangeMessage } from '../../activities/exchange';
+import { exchangeMessage, withPayloads } from '../../activities/exchange';
 import { recordAudit } from '../../db/audit';
 import { ExchangeOutbox } from '../../db/licence-entities';
 import { endOfShanghaiDay, isIsoDate, startOfShanghaiDay } from '../../domain/calendar';
@@ -54,7 +54,7 @@ export class ExchangeService {
   async reconciliation(principal: Principal, raw: unknown, meta: RequestMeta) {
     await this.requireOverseer(principal, 'exchange.reconciliation', meta);
     const { date } = parse(ReconciliationQuery, raw);
-    const rows = await this.ctx.em().find(
+    const found = await this.ctx.em().find(
       ExchangeOutbox,
       {
         status: 'delivered',
@@ -62,6 +62,7 @@ export class ExchangeService {
       },
       { orderBy: { deliveredAt: 'asc', id: 'asc' }, limit: MAX_ITEMS, disableIdentityMap: true },
     );
+    const rows = await withPayloads(this.ctx.em(), found);
     const items: ReconciliationItem[] = rows.map((r) => ({
       messageId: r.id,
       event: r.event,

@@ -7,7 +7,9 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { deliverOutboxMessage } from '../../activities/exchange';
 import { Licence } from '../../db/licence-entities';
+import { licenceExport } from '../../pki/licence-document';
 import { SealUseAuthorisation } from '../../db/seal-use-entities';
 import {
   grantConversionSealUse,
@@ -18,7 +20,7 @@ import {
   uploadLedger,
   waitForConversion,
 } from '../support/conversions';
-import { BUSINESS_LICENCE_CODE, IDENTITY_CARD_CODE } from '../support/licences';
+import { BUSINESS_LICENCE_CODE, IDENTITY_CARD_CODE, startExchangeReceiver } from '../support/licences';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -120,6 +122,44 @@ describe('a 10,000-row file with 37 bad rows (LM-10, SM-12)', () => {
     const view = await t.call('GET', `/api/licenses/${sample[0]!.identifier}`, { as: 'zz-amr-issuer' });
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ legacyConversion: true, licenceNumber: sample[0]!.legacyNumber });
+  });
+
+  it('pushes a converted licence to the exchange platform with its export built from the licence row, which verifies PASSED', async () => {
+    const em = t.em();
+    // The message stores no payload (the licence row holds the export): a third fewer bytes per converted row.
+    const [stored] = await em.execute<Array<{ id: string; licence_id: string; has_payload: boolean }>>(
+      `select o.id, o.licence_id, o.payload is not null as has_payload from exchange_outbox o
+         join licence l on l.id = o.licence_id where l.conversion_job_id = ? order by l.legacy_number limit 1`,
+      [firstJob.id],
+    );
+    expect(stored!.has_payload).toBe(false);
+    const receiver = await startExchangeReceiver();
+    try {
+      expect(await deliverOutboxMessage(em.fork(), stored!.id, receiver.url)).toBe('delivered');
+      const [delivery] = receiver.deliveries();
+      expect(delivery!.idempotencyKey).toBe(stored!.id);
+      const { event, messageId, ...exported } = delivery!.body as Record<string, unknown>;
+      expect([event, messageId]).toEqual(['licence.issued', stored!.id]);
+      const licence = await em.findOneOrFail(
+        Licence,
+        { id: stored!.licence_id },
+        { disableIdentityMap: true },
+      );
+      expect(exported).toEqual(
+        JSON.parse(
+          JSON.stringify(
+            licenceExport({ metadata: licence.metadata, data: licence.data, signature: licence.signature }),
+          ),
+        ),
+      );
+      const report = await t.call('POST', '/api/verify', { body: { document: exported } });
+      expect(report.body.indication).toBe('PASSED');
+      // Delivered once: a second delivery of the message sends nothing.
+      expect(await deliverOutboxMessage(em.fork(), stored!.id, receiver.url)).toBe('already-delivered');
+      expect(receiver.attempts).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('gives the 37 rejected rows with their reasons as a CSV fit to fix and upload again', async () => {
