@@ -4,12 +4,14 @@
  * rate of signing each row's canonical licence with RSA and writing it to a bare table with PostgreSQL `COPY`.
  * Peak memory of every process is sampled throughout the platform's run.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { canonicalLicence } from '../domain/licence';
+import type { RunningTemporal } from '../infra/temporal';
 import { OrganisationCertificate } from '../db/entities';
 import { decryptPrivateKey } from '../pki/key-encryption';
 import { copyField } from '../usecases/licence-conversion-signing';
@@ -22,9 +24,12 @@ import {
   waitForConversion,
 } from '../test/support/conversions';
 import { TEST_PKI_MASTER_KEY } from '../test/support/env';
-import type { TestPlatform } from '../test/support/platform';
+import { startTestPlatform, TestPlatform } from '../test/support/platform';
+import { kill9, PLATFORM_WORKER, SIGNING_WORKER } from '../test/support/worker-process';
 import { ownerUrl } from './owner';
-import { mib, postmasterPid, sampleMemory } from './memory';
+import { cpuDuring, logCpu, Watched } from './cpu';
+import { startWorkers } from './issuance-deployed';
+import { mib, MemoryWatched, postmasterPid, sampleMemory } from './memory';
 import { elapsedMs, fmt, log, reportRatio } from './stats';
 
 async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string>>): Promise<number> {
@@ -56,19 +61,116 @@ async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string
   return rows.length / seconds;
 }
 
+/** The processes a conversion runs in: their CPU time and peak memory are measured throughout. */
+interface ConversionProcesses {
+  cpu: Watched[];
+  memory: MemoryWatched[];
+}
+
+async function serverProcesses(t: TestPlatform, temporalPid: number | undefined) {
+  const postmaster = await postmasterPid(t.workerEnv.DATABASE_URL!);
+  return {
+    cpu: [
+      { name: 'PostgreSQL', pid: postmaster, withChildren: true },
+      ...(temporalPid ? [{ name: 'Temporal server', pid: temporalPid }] : []),
+    ],
+    memory: [
+      ...(temporalPid ? [{ name: 'Temporal server', pid: temporalPid }] : []),
+      { name: 'largest PostgreSQL process', pid: postmaster, group: true },
+    ],
+  };
+}
+
+/** The raw baseline, then the platform's conversion (upload to report) with each process's CPU and peak memory. */
+async function measureConversion(t: TestPlatform, rows: number, processes: ConversionProcesses) {
+  const ledger = makeLedger(rows, 0);
+  const raw = await rawSignAndCopy(t, ledger.rows);
+  await grantConversionSealUse(t, rows); // the one authorisation (SM-12), before the clock starts
+  const memory = sampleMemory(processes.memory);
+  const { result: run, usage } = await cpuDuring(processes.cpu, () =>
+    convertThroughApi(t, ledgerCsv(ledger.rows)),
+  );
+  const peaks = memory.stop();
+  const { converted, seconds, uploadMs, checkedMs } = run;
+  const rate = converted / seconds;
+  log(`raw sign + COPY             ${fmt(raw)} rows/s  (one process, one core)`);
+  log(
+    `platform conversion         ${fmt(rate)} rows/s  (${converted} converted in ${seconds.toFixed(1)} s: ` +
+      `upload ${(uploadMs / 1000).toFixed(1)} s, mapping and check ${((checkedMs - uploadMs) / 1000).toFixed(1)} s, ` +
+      `batches ${(seconds - checkedMs / 1000).toFixed(1)} s)`,
+  );
+  log(`1,000,000 rows at this rate: ${(1_000_000 / rate / 60).toFixed(1)} min (target < 10 min)`);
+  logCpu(usage, { count: converted, unit: 'row' });
+  log(`peak memory: ${peaks.map((p) => `${p.name} ${mib(p.peak)}`).join(', ')} (target < 1 GiB each)`);
+  return { rate, raw };
+}
+
+/** In this process: the API and both workers (with the signing threads), as in the other in-process parts. */
 export async function benchConversion(
   t: TestPlatform,
   rows: number,
   temporalPid: number | undefined,
 ): Promise<void> {
   log(`\n— Bulk conversion: ${rows} rows, upload to report —`);
-  const ledger = makeLedger(rows, 0);
-  const raw = await rawSignAndCopy(t, ledger.rows);
-  await grantConversionSealUse(t, rows); // the one authorisation (SM-12), before the clock starts
+  const servers = await serverProcesses(t, temporalPid);
+  const here = { name: 'this process (API, workers, signing threads, bench)', pid: process.pid };
+  const { rate, raw } = await measureConversion(t, rows, {
+    cpu: [here, ...servers.cpu],
+    memory: [here, ...servers.memory],
+  });
+  reportRatio({
+    name: 'conversion / raw sign + COPY',
+    platform: `${rate.toFixed(0)} rows/s`,
+    baseline: `${raw.toFixed(0)} rows/s`,
+    ratio: rate / raw,
+    target: '≥ 0.3; 1 M rows < 10 min',
+  });
+}
 
-  const memory = sampleMemory(temporalPid, await postmasterPid(t.workerEnv.DATABASE_URL!));
+/**
+ * As deployed: the API in this process (`runWorker: false`, as `npm run api` runs it), the platform worker (the
+ * conversion workflow) and the signing worker (the batches and their signing threads) each in a process of its
+ * own, so that each process's peak memory is its own and not the sum of the API's, both workers' and the bench's.
+ */
+export async function benchConversionDeployed(temporal: RunningTemporal, rows: number): Promise<void> {
+  log(`\n— Bulk conversion as deployed: ${rows} rows, upload to report —`);
+  log('(API in this process; platform worker and signing worker each in a process of its own)');
+  let t: TestPlatform | undefined;
+  let workers: ChildProcess[] = [];
+  try {
+    t = await startTestPlatform({ runWorker: false });
+    workers = await startWorkers([
+      { env: { ...t.workerEnv, RUN_SIGNING_WORKER: 'false' }, entry: PLATFORM_WORKER },
+      { env: t.workerEnv, entry: SIGNING_WORKER },
+    ]);
+    const [platformWorker, signingWorker] = workers.map((w) => w.pid!);
+    const servers = await serverProcesses(t, temporal.pid);
+    const named = [
+      { name: 'API + bench', pid: process.pid },
+      { name: 'platform worker', pid: platformWorker! },
+      { name: 'signing worker (with its threads)', pid: signingWorker! },
+    ];
+    const { rate, raw } = await measureConversion(t, rows, {
+      cpu: [...named, ...servers.cpu],
+      memory: [...named, ...servers.memory],
+    });
+    reportRatio({
+      name: 'conversion as deployed / raw sign + COPY',
+      platform: `${rate.toFixed(0)} rows/s`,
+      baseline: `${raw.toFixed(0)} rows/s`,
+      ratio: rate / raw,
+      target: '≥ 0.3; 1 M rows < 10 min',
+    });
+  } finally {
+    await Promise.all(workers.map(kill9));
+    await t?.stop();
+  }
+}
+
+/** Upload, mapping, start and wait, through the API as a unit's issuer does it (upload to report). */
+async function convertThroughApi(t: TestPlatform, csv: string) {
   const started = process.hrtime.bigint();
-  const uploaded = await uploadLedger(t, { name: 'bench.csv', content: ledgerCsv(ledger.rows) });
+  const uploaded = await uploadLedger(t, { name: 'bench.csv', content: csv });
   if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status} ${JSON.stringify(uploaded.body)}`);
   const uploadMs = elapsedMs(started);
   const jobId = uploaded.body.id as string;
@@ -82,25 +184,6 @@ export async function benchConversion(
   if (start.status >= 300) throw new Error(`start: ${start.status} ${JSON.stringify(start.body)}`);
   const done = await waitForConversion(t, jobId, 3_600_000);
   const seconds = elapsedMs(started) / 1000;
-  const peak = memory.stop();
   if (done.status !== 'completed') throw new Error(`conversion ended ${done.status}`);
-  const converted = done.progress.converted as number;
-  const rate = converted / seconds;
-  log(`raw sign + COPY             ${fmt(raw)} rows/s  (one process, one core)`);
-  log(
-    `platform conversion         ${fmt(rate)} rows/s  (${converted} converted in ${seconds.toFixed(1)} s: ` +
-      `upload ${(uploadMs / 1000).toFixed(1)} s, mapping and check ${((checkedMs - uploadMs) / 1000).toFixed(1)} s, ` +
-      `batches ${(seconds - checkedMs / 1000).toFixed(1)} s)`,
-  );
-  log(`1,000,000 rows at this rate: ${(1_000_000 / rate / 60).toFixed(1)} min (target < 10 min)`);
-  log(
-    `peak memory: this process (API + workers) ${mib(peak.thisProcess)}, Temporal server ${mib(peak.temporal)}, largest PostgreSQL process ${mib(peak.postgres)} (target < 1 GiB each)`,
-  );
-  reportRatio({
-    name: 'conversion / raw sign + COPY',
-    platform: `${rate.toFixed(0)} rows/s`,
-    baseline: `${raw.toFixed(0)} rows/s`,
-    ratio: rate / raw,
-    target: '≥ 0.3; 1 M rows < 10 min',
-  });
+  return { converted: done.progress.converted as number, seconds, uploadMs, checkedMs };
 }

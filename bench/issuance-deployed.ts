@@ -37,7 +37,7 @@ import { startTemporalBaseline, TemporalBaseline } from './temporal-baseline';
 const START_TIMEOUT_MS = 300_000;
 
 /** Starts the workers side by side, in the order given; if one fails, kills those that started. */
-async function startWorkers(
+export async function startWorkers(
   runs: Array<{ env: Record<string, string>; entry: WorkerEntry }>,
 ): Promise<ChildProcess[]> {
   const results = await Promise.allSettled(

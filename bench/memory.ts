@@ -50,25 +50,33 @@ export async function postmasterPid(databaseUrl: string): Promise<number> {
   }
 }
 
-export interface MemorySampler {
-  stop(): { thisProcess: number; temporal: number; postgres: number };
+/** A process whose peak resident memory is sampled; a group is its largest process (e.g. PostgreSQL's backends). */
+export interface MemoryWatched {
+  name: string;
+  pid: number;
+  group?: boolean;
 }
 
-export function sampleMemory(temporalPid: number | undefined, postmaster: number): MemorySampler {
-  const peak = { thisProcess: 0, temporal: 0, postgres: 0 };
-  const sample = () => {
-    peak.thisProcess = Math.max(peak.thisProcess, process.memoryUsage().rss);
-    if (temporalPid) peak.temporal = Math.max(peak.temporal, rssBytes(temporalPid));
-    for (const pid of [postmaster, ...childrenOf(postmaster)])
-      peak.postgres = Math.max(peak.postgres, rssBytes(pid));
-  };
+export interface MemorySampler {
+  /** Each watched process's peak, in the order given. */
+  stop(): Array<{ name: string; peak: number }>;
+}
+
+/** Samples every watched process's resident memory once a second until `stop()`. */
+export function sampleMemory(watched: MemoryWatched[]): MemorySampler {
+  const peak = watched.map(() => 0);
+  const sample = () =>
+    watched.forEach((w, i) => {
+      for (const pid of w.group ? [w.pid, ...childrenOf(w.pid)] : [w.pid])
+        peak[i] = Math.max(peak[i]!, rssBytes(pid));
+    });
   sample();
   const timer = setInterval(sample, 1000);
   return {
     stop() {
       clearInterval(timer);
       sample();
-      return peak;
+      return watched.map((w, i) => ({ name: w.name, peak: peak[i]! }));
     },
   };
 }

@@ -6,7 +6,8 @@
  * - issuance vs a no-op workflow with one activity on the same Temporal server, with a breakdown of where an
  *   issuance's time goes (bench/issuance.ts); and the same as deployed, the API apart from the platform and signing
  *   workers and the no-op's worker, each in a process of its own (bench/issuance-deployed.ts);
- * - bulk conversion, upload to report, vs raw sign + `COPY`, with peak memory per process (bench/conversion.ts);
+ * - bulk conversion, upload to report, vs raw sign + `COPY`, with CPU per row and peak memory per process
+ *   (bench/conversion.ts); and the same as deployed (`conversion-deployed`), both workers in processes of their own;
  * - approval step latency (update to next task visible, p50 and p99) vs a bare Temporal update (bench/approval.ts);
  * - apart, issue 20's figures for what exists: the transparency log's append cost and proofs, and SM2 vs RSA
  *   signing and verification rates (bench/signature-algorithms.ts).
@@ -32,7 +33,7 @@ import {
 import { startTestPlatform, TestPlatform } from '../test/support/platform';
 import { freePort } from '../test/support/ports';
 import { benchApproval } from './approval';
-import { benchConversion } from './conversion';
+import { benchConversion, benchConversionDeployed } from './conversion';
 import { benchIssuance } from './issuance';
 import { benchIssuanceDeployed } from './issuance-deployed';
 import { benchSignatureAlgorithms } from './signature-algorithms';
@@ -79,6 +80,7 @@ const PARTS = [
   'issuance-deployed',
   'approval',
   'conversion',
+  'conversion-deployed',
   'log',
   'signatures',
 ] as const;
@@ -145,6 +147,8 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
     if (run('approval')) await section('approval', () => benchApproval(t!, baseline!, s.approvals));
     if (run('conversion'))
       await section('conversion', () => benchConversion(t!, s.conversionRows, temporal.pid));
+    if (run('conversion-deployed'))
+      await section('conversion as deployed', () => benchConversionDeployed(temporal, s.conversionRows));
     if (run('log')) {
       await section('transparency log', () =>
         benchTransparencyLog(t!, ownerUrl(t!), { entries: s.logEntries, issuancePerSecond }),
