@@ -10,12 +10,12 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ApprovalCc,
-  ApprovalEventRecord,
   ApprovalProcess,
   Attachment,
   DeadlineBreach,
   FlowDefinition,
 } from '../../db/approval-entities';
+import { CC_COLUMNS, EVENT_COLUMNS, fromRow, Row, TASK_COLUMNS } from '../../db/approval-rows';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
 import { activeFlowFor, snapshotOf } from '../../db/flow-definitions';
@@ -37,7 +37,6 @@ import {
   processActionsOffered,
   ProcessStatus,
   taskActionsOffered,
-  TaskStatus,
   UserRef,
 } from '../../domain/approval';
 import { flowPath, GatewayPass } from '../../domain/flow-branches';
@@ -648,9 +647,16 @@ export class ApprovalService {
   /** When Temporal cannot answer, the projection still can: the timeline, the tasks and the outcome. */
   private async viewOfRecords(p: ApprovalProcess): Promise<ApprovalView> {
     const em = this.ctx.em();
-    const tasks = await em.find(Task, { workflowId: p.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    const events = await em.find(ApprovalEventRecord, { processKey: p.id }, { orderBy: { seq: 'asc' } });
-    const cc = await em.find(ApprovalCc, { processKey: p.id }, { orderBy: { at: 'asc' } });
+    // The rows as the projection wrote them, read back through the same table (db/approval-rows.ts).
+    const rows = (sql: string) => em.execute<Row[]>(sql, [p.id]);
+    const tasks = (await rows('select * from task where workflow_id = ? order by created_at, id')).map((r) =>
+      fromRow(TASK_COLUMNS, r),
+    );
+    const events = (await rows('select * from approval_event where process_key = ? order by seq')).map((r) =>
+      fromRow(EVENT_COLUMNS, r),
+    );
+    const ccRows = await rows('select * from approval_cc where process_key = ? order by at');
+    const cc = ccRows.map((r) => ({ userId: r.user_id as string, ...fromRow(CC_COLUMNS, r) }));
     const breaches = await em.find(DeadlineBreach, { processKey: p.id }, { orderBy: { breachedAt: 'asc' } });
     const initiator = await em.findOneOrFail(AppUser, { id: p.initiatorId });
     const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
@@ -698,67 +704,24 @@ export class ApprovalService {
           }
         : null,
       tasks: tasks.map((t) => ({
-        id: t.id,
-        stepIndex: t.stepIndex,
-        round: t.round,
-        assignee:
-          t.assigneeUserId !== null
-            ? {
-                kind: 'user' as const,
-                userId: t.assigneeUserId,
-                displayName: t.assigneeName ?? '',
-                organisationId: t.assigneeOrganisationId ?? '',
-                organisationName: '',
-                email: null,
-              }
-            : {
-                kind: 'group' as const,
-                organisationId: t.assigneeOrganisationId!,
-                organisationName: '',
-                role: t.assigneeRole!,
-              },
-        status: t.status as TaskStatus,
-        origin: t.origin,
-        primary: t.isPrimary,
-        parentId: t.parentTaskId,
-        openedAt: (t.openedAt ?? t.createdAt).toISOString(),
-        dueAt: t.dueAt?.toISOString() ?? null,
-        dueProvisional: t.dueProvisional,
-        actedAt: t.actedAt?.toISOString() ?? null,
-        actedBy: t.actedByName
-          ? { userId: t.actedById ?? '', displayName: t.actedByName, organisationName: '' }
-          : null,
-        comment: t.comment,
-        lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
-        branchKey: t.branchKey,
-        statusLabel: TASK_STATUS_LABELS[t.status as TaskStatus],
+        ...t,
+        statusLabel: TASK_STATUS_LABELS[t.status],
         originLabel: TASK_ORIGIN_LABELS[t.origin],
-        assigneeLabel: t.assigneeName ?? t.assigneeOrganisationId ?? '',
+        assigneeLabel:
+          t.assignee.kind === 'user' && t.assignee.displayName
+            ? t.assignee.displayName
+            : t.assignee.organisationId,
         overdue: false,
         timeLeftMs: null,
         actions: [],
       })),
-      history: events.map((e) => ({
-        seq: e.seq,
-        at: e.at.toISOString(),
-        action: e.action,
-        stepIndex: e.stepIndex,
-        stepName: e.stepName,
-        taskId: e.taskId,
-        actor: e.actor,
-        targets: e.targets,
-        comment: e.comment,
-        attachments: e.attachments,
-        due: e.due,
-        signatureId: e.signatureId,
-        label: EVENT_LABELS[e.action],
-      })),
+      history: events.map((e) => ({ ...e, label: EVENT_LABELS[e.action] })),
       cc: cc.map((c) => ({
         userId: c.userId,
         displayName: users.get(c.userId) ?? c.userId,
         organisationName: '',
-        at: c.at.toISOString(),
-        by: c.addedBy.displayName,
+        at: c.at,
+        by: c.by.displayName,
       })),
       breaches: breaches.map((b) => ({
         step: b.stepName,
