@@ -5,17 +5,12 @@
  * from the full state, and each e-mail is keyed by its notice id and recipient.
  */
 import { allocateCaseNumber } from '../db/case-numbers';
-import type { EntityManager, EntityName, RequiredEntityData } from '@mikro-orm/postgresql';
-import {
-  ApprovalCc,
-  ApprovalEventRecord,
-  ApprovalProcess,
-  DeadlineBreach,
-  InAppNotice,
-} from '../db/approval-entities';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DeadlineBreach, InAppNotice } from '../db/approval-entities';
+import { projectionSql } from '../db/approval-rows';
 import { recordAudit, SYSTEM_ACTOR } from '../db/audit';
 import { calendarCacheOf } from '../db/calendar';
-import { Jurisdiction, Organisation, Task } from '../db/entities';
+import { Jurisdiction, Organisation } from '../db/entities';
 import { usersWithRole } from '../db/users';
 import type { Orm } from '../db/orm';
 import { ApprovalState, ApprovalTask, Assignee, Deadline, Notice, UserRef } from '../domain/approval';
@@ -129,73 +124,19 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
     },
 
     async projectApproval({ state }) {
-      await fork().transactional(async (tx) => {
-        const running = state.status === 'running';
-        const step = state.flow.steps[state.stepIndex]!;
-        await tx.upsert(ApprovalProcess, {
-          id: state.processKey,
-          kind: state.kind,
-          processId: state.processId,
-          title: state.title,
-          detailPath: state.detailPath,
-          initiatorId: state.initiator.userId,
-          organisationId: state.initiator.organisationId,
-          jurisdictionId: state.jurisdictionId,
-          definitionId: state.flow.definitionId,
-          definitionVersion: state.flow.version,
-          status: state.status,
-          currentStepIndex: running ? state.stepIndex : null,
-          currentStepName: running ? step.name : null,
-          stepDueAt: running && state.stepDue ? new Date(state.stepDue.dueAt) : null,
-          stepDueProvisional: running && !!state.stepDue?.provisional,
-          suspensionKind: running ? (state.suspension?.kind ?? null) : null,
-          suspendedAt: running && state.suspension ? new Date(state.suspension.at) : null,
-          outcomeReason: state.outcomeReason,
-          startedAt: new Date(state.history[0]!.at),
-          endedAt: state.endedAt ? new Date(state.endedAt) : null,
-          updatedAt: new Date(),
-          variables: state.variables ?? null,
-        });
-        await allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at));
-        // One statement per table, whatever the number of tasks, events and CC'd users (issue 19: the projection
-        // is on the path of every approval step's answer).
-        if (state.tasks.length)
-          await tx.upsertMany(
-            Task,
-            state.tasks.map((t) => taskRow(state, t)),
-          );
-        await insertIgnoring(
-          tx,
-          ApprovalEventRecord,
-          ['processKey', 'seq'],
-          state.history.map((e) => ({
-            processKey: state.processKey,
-            seq: e.seq,
-            at: new Date(e.at),
-            action: e.action,
-            stepIndex: e.stepIndex,
-            stepName: e.stepName,
-            taskId: e.taskId,
-            actor: e.actor,
-            targets: e.targets,
-            comment: e.comment,
-            attachments: e.attachments,
-            due: e.due,
-            signatureId: e.signatureId ?? null,
-          })),
+      // One statement for the process, its tasks, timeline and CC'd users, in plain SQL (no entities hydrated, no
+      // flush: issue 19, the projection is on the path of every approval step's answer). The rows are
+      // db/approval-rows.ts's, the mapping the API reads them back with.
+      const em = fork();
+      const { sql, params } = projectionSql(state);
+      const [row] = await em.execute<Array<{ case_number: string | null }>>(sql, params);
+      if (row && row.case_number === null) {
+        await em.transactional((tx) =>
+          allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at)),
         );
-        await insertIgnoring(
-          tx,
-          ApprovalCc,
-          ['processKey', 'userId'],
-          state.cc.map((c) => ({
-            processKey: state.processKey,
-            userId: c.user.userId,
-            at: new Date(c.at),
-            addedBy: c.by,
-            stepIndex: c.stepIndex,
-          })),
-        );
+      }
+      if (!state.breaches.length) return;
+      await em.transactional(async (tx) => {
         for (const b of state.breaches) {
           const id = `${state.processKey}:s${b.stepIndex + 1}:r${b.round}`;
           const tasks = state.tasks.filter((t) => b.taskIds.includes(t.id));
@@ -275,51 +216,6 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       }
     },
   };
-}
-
-/** A task as its inbox row. */
-function taskRow(state: ApprovalState, t: ApprovalTask) {
-  const a = t.assignee;
-  return {
-    id: t.id,
-    processKind: state.kind,
-    processId: state.processId,
-    workflowId: state.processKey,
-    title: state.title,
-    stepName: state.flow.steps[t.stepIndex]!.name,
-    stepIndex: t.stepIndex,
-    round: t.round,
-    origin: t.origin,
-    isPrimary: t.primary,
-    parentTaskId: t.parentId,
-    assigneeUserId: a.kind === 'user' ? a.userId : null,
-    assigneeName: a.kind === 'user' ? a.displayName : null,
-    assigneeOrganisationId: a.organisationId,
-    assigneeRole: a.kind === 'group' ? a.role : null,
-    status: t.status,
-    outcome: t.status === 'approved' || t.status === 'rejected' ? t.status : null,
-    actedById: t.actedBy && t.actedBy.userId !== 'system' ? t.actedBy.userId : null,
-    actedByName: t.actedBy?.displayName ?? null,
-    actedAt: t.actedAt ? new Date(t.actedAt) : null,
-    comment: t.comment,
-    dueAt: t.dueAt ? new Date(t.dueAt) : null,
-    dueProvisional: t.dueProvisional,
-    lastUrgedAt: t.lastUrgedAt ? new Date(t.lastUrgedAt) : null,
-    openedAt: new Date(t.openedAt),
-    createdAt: new Date(t.openedAt),
-    branchKey: t.branchKey ?? null,
-  };
-}
-
-/** Inserts the rows in one statement, leaving any that already exist (by the key named) as they are. */
-async function insertIgnoring<T extends object>(
-  tx: EntityManager,
-  entity: EntityName<T>,
-  key: string[],
-  rows: Array<RequiredEntityData<T>>,
-): Promise<void> {
-  if (!rows.length) return;
-  await tx.createQueryBuilder(entity).insert(rows).onConflict(key).ignore().execute();
 }
 
 const HEADLINES: Record<Notice['type'], (s: ApprovalState) => string> = {

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Jurisdiction, Organisation } from '../db/entities';
+import { Directory, directoryOf } from '../db/directory';
 import { userRefs, usersWithRole } from '../db/users';
 import type { Assignee, UserRef } from '../domain/approval';
 import { approverGroups, ApproverRule, EngineStep, FlowStep, isParallel } from '../domain/flow-definition';
@@ -42,16 +42,25 @@ export async function resolveEngineStep(
   },
 ): Promise<StepResolution> {
   const { step } = req;
+  // The tree and the units from this process's copy, current as of now (db/directory.ts), once per step.
+  const directory = await directoryOf(em);
   const groups: Array<{ key: string } & StepResolution> = [];
   for (const g of approverGroups(step)) {
     const asStep = { ...g, onBreach: step.onBreach } as FlowStep;
-    const found = await resolveStepAssignees(em, { ...req, step: asStep, choices: req.choices[g.key] ?? [] });
+    const found = await resolveStepAssignees(em, {
+      ...req,
+      step: asStep,
+      choices: req.choices[g.key] ?? [],
+      directory,
+    });
     if (found.assignees.length > 0 || found.skippable) {
       groups.push({ key: g.key, ...found });
       continue;
     }
     const admins =
-      step.noApprover === 'assign_admin' ? await unitAdmins(em, req) : { users: [], unitName: null };
+      step.noApprover === 'assign_admin'
+        ? await unitAdmins(em, directory, req)
+        : { users: [], unitName: null };
     const decided = noApproverOutcome({
       rule: step.noApprover,
       stepName: isParallel(step) ? `${step.name}·${g.name}` : g.name,
@@ -79,16 +88,13 @@ export async function resolveEngineStep(
  */
 async function unitAdmins(
   em: EntityManager,
+  directory: Directory,
   req: { initiator: UserRef | null; jurisdictionId: string },
 ): Promise<{ users: UserRef[]; unitName: string | null }> {
   for (let id: string | null = req.jurisdictionId; id;) {
-    const jurisdiction: Jurisdiction | null = await em.findOne(Jurisdiction, { id });
+    const jurisdiction = directory.jurisdictions.get(id);
     if (!jurisdiction) break;
-    const units = await em.find(
-      Organisation,
-      { jurisdictionId: jurisdiction.id, functions: { $contains: ['management_unit'] } },
-      { orderBy: { id: 'asc' } },
-    );
+    const units = directory.unitsWith('management_unit').filter((u) => u.jurisdictionId === jurisdiction.id);
     for (const unit of units) {
       const users = (await usersWithRole(em, [unit.id], 'platform_admin')).filter(
         (u) => u.userId !== req.initiator?.userId,
@@ -112,12 +118,15 @@ export async function resolveStepAssignees(
     jurisdictionId: string;
     step: FlowStep;
     choices: UserRef[];
+    /** The directory to resolve against; read now when not given. */
+    directory?: Directory;
   },
 ): Promise<StepResolution> {
+  const directory = req.directory ?? (await directoryOf(em));
   const found: Assignee[] = [];
   let unitMissing = false;
   for (const rule of req.step.approvers) {
-    const r = await resolveRule(em, rule, { ...req, mode: req.step.mode });
+    const r = await resolveRule(em, rule, { ...req, mode: req.step.mode, directory });
     if (r === 'no-unit') unitMissing = true;
     else found.push(...r);
   }
@@ -126,7 +135,7 @@ export async function resolveStepAssignees(
   if (req.initiator && named.length > 0 && assignees.length === 0) {
     // The rules named only the initiator: nobody approves their own request (issue 9), so the step goes to the
     // initiator's unit leader, or to the leaders of the management unit above.
-    const fallback = await leaderAbove(em, req.initiator, req.jurisdictionId, req.step.mode);
+    const fallback = await leaderAbove(em, directory, req.initiator, req.jurisdictionId, req.step.mode);
     return {
       assignees: fallback.assignees,
       skippable: false,
@@ -162,6 +171,7 @@ async function withoutInitiator(
  */
 async function leaderAbove(
   em: EntityManager,
+  directory: Directory,
   initiator: UserRef,
   jurisdictionId: string,
   mode: FlowStep['mode'],
@@ -173,24 +183,18 @@ async function leaderAbove(
     if (leaders.length === 0) return [];
     if (mode !== 'single' || leaders.length === 1)
       return leaders.map((u) => ({ kind: 'user' as const, ...u }));
-    const o = await em.findOneOrFail(Organisation, { id: organisationId });
-    return [{ kind: 'group', organisationId, organisationName: o.name, role: 'unit_leader' }];
+    const name = directory.units.get(organisationId)?.name ?? '';
+    return [{ kind: 'group', organisationId, organisationName: name, role: 'unit_leader' }];
   };
   const own = await as(initiator.organisationId);
   if (own.length) return { assignees: own, label: '本单位负责人' };
   // The management units of the initiator's own jurisdiction first, then of each jurisdiction above.
   for (let id: string | null = jurisdictionId; id;) {
-    const jurisdiction: Jurisdiction | null = await em.findOne(Jurisdiction, { id });
+    const jurisdiction = directory.jurisdictions.get(id);
     if (!jurisdiction) break;
-    const units = await em.find(
-      Organisation,
-      {
-        jurisdictionId: jurisdiction.id,
-        functions: { $contains: ['management_unit'] },
-        id: { $ne: initiator.organisationId },
-      },
-      { orderBy: { id: 'asc' } },
-    );
+    const units = directory
+      .unitsWith('management_unit')
+      .filter((u) => u.jurisdictionId === jurisdiction.id && u.id !== initiator.organisationId);
     for (const unit of units) {
       const found = await as(unit.id);
       if (found.length) return { assignees: found, label: `${unit.name}负责人` };
@@ -207,6 +211,8 @@ export interface RuleContext {
   jurisdictionId: string;
   choices: UserRef[];
   mode: FlowStep['mode'];
+  /** The directory to resolve against; read now when not given. */
+  directory?: Directory;
 }
 
 /** The assignees of one rule: a department (group) for a one-approver step, its members for countersign/any-one. */
@@ -215,8 +221,9 @@ export async function resolveRule(
   rule: ApproverRule,
   ctx: RuleContext,
 ): Promise<Assignee[] | 'no-unit'> {
+  const directory = ctx.directory ?? (await directoryOf(em));
   const group = async (organisationId: string, role: UserRole): Promise<Assignee[]> => {
-    const organisation = await em.findOne(Organisation, { id: organisationId });
+    const organisation = directory.units.get(organisationId);
     if (!organisation) {
       throw ApplicationFailure.nonRetryable(`flow names unknown organisation ${organisationId}`, 'BadFlow');
     }
@@ -244,7 +251,7 @@ export async function resolveRule(
       return leaders.map((u) => ({ kind: 'user' as const, ...u }));
     }
     case 'management_unit': {
-      const unit = await unitUpward(em, ctx.jurisdictionId, rule.function, rule.levelsUp);
+      const unit = unitUpward(directory, ctx.jurisdictionId, rule.function, rule.levelsUp);
       return unit ? group(unit.id, rule.role) : 'no-unit';
     }
     case 'initiator_choice':
@@ -257,14 +264,14 @@ export async function resolveRule(
  * passed over, as SM-5(3)'s "level by level" means the levels that exist. For seal management departments a
  * jurisdiction's configured `seal_review_chain` replaces the walk (domain reviewChain).
  */
-async function unitUpward(
-  em: EntityManager,
+function unitUpward(
+  directory: Directory,
   jurisdictionId: string,
   fn: OrganisationFunction,
   levelsUp: number,
-): Promise<{ id: string } | null> {
-  const units = await em.find(Organisation, { functions: { $contains: [fn] } }, { orderBy: { id: 'asc' } });
-  const jurisdictions = (await em.find(Jurisdiction, {})).map((j) => ({
+): { id: string } | null {
+  const units = directory.unitsWith(fn);
+  const jurisdictions = [...directory.jurisdictions.values()].map((j) => ({
     id: j.id,
     name: j.name,
     parentId: j.parentId,

@@ -54,6 +54,22 @@ async function updateSpans(client: Client, workflowId: string): Promise<UpdateSp
   return spans;
 }
 
+type Row = { step: StepTiming; span: UpdateSpan };
+
+/** The breakdown's lines: each a label and its value for one step. */
+const BREAKDOWN: ReadonlyArray<[string, (r: Row) => number]> = [
+  ['POST sent → update accepted (API, then the workflow task)', (r) => r.span.acceptedAt - r.step.sentAt],
+  [
+    'update accepted → completed (next step opened and projected)',
+    (r) => r.span.completedAt - r.span.acceptedAt,
+  ],
+  ['update completed → POST answered (audit, view)', (r) => r.step.answeredAt - r.span.completedAt],
+  ['POST answered → next task seen in GET /api/tasks', (r) => r.step.visibleAt - r.step.answeredAt],
+  ['workflow tasks between accepted and completed (count)', (r) => r.span.workflowTasks],
+  ['activities between (count)', (r) => r.span.activities],
+  ['local activities between (count)', (r) => r.span.localActivities],
+];
+
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Prints the mean of each part over the steps, matching each step to the first update accepted after it was sent. */
@@ -61,40 +77,12 @@ export async function printApprovalBreakdown(client: Client, steps: StepTiming[]
   const byProcess = new Map<string, UpdateSpan[]>();
   for (const key of new Set(steps.map((s) => s.processKey)))
     byProcess.set(key, await updateSpans(client, key));
-  const rows = steps.flatMap((s) => {
+  const rows = steps.flatMap((s): Row[] => {
     const span = byProcess.get(s.processKey)!.find((u) => u.acceptedAt >= s.sentAt - 5);
     return span ? [{ step: s, span }] : [];
   });
   if (!rows.length) return;
-  const line = (label: string, values: number[]) =>
-    log(`  ${label.padEnd(60)} ${mean(values).toFixed(1).padStart(8)}`);
   log(`breakdown, mean per approval step over ${rows.length} (bench clock and the workflow's history):`);
-  line(
-    'POST sent → update accepted (API, then the workflow task)',
-    rows.map((r) => r.span.acceptedAt - r.step.sentAt),
-  );
-  line(
-    'update accepted → completed (next step opened and projected)',
-    rows.map((r) => r.span.completedAt - r.span.acceptedAt),
-  );
-  line(
-    'update completed → POST answered (audit, view)',
-    rows.map((r) => r.step.answeredAt - r.span.completedAt),
-  );
-  line(
-    'POST answered → next task seen in GET /api/tasks',
-    rows.map((r) => r.step.visibleAt - r.step.answeredAt),
-  );
-  line(
-    'workflow tasks between accepted and completed (count)',
-    rows.map((r) => r.span.workflowTasks),
-  );
-  line(
-    'activities between (count)',
-    rows.map((r) => r.span.activities),
-  );
-  line(
-    'local activities between (count)',
-    rows.map((r) => r.span.localActivities),
-  );
+  for (const [label, value] of BREAKDOWN)
+    log(`  ${label.padEnd(60)} ${mean(rows.map(value)).toFixed(1).padStart(8)}`);
 }

@@ -25,12 +25,24 @@ async function waitForTask(t: TestPlatform, applicationId: string, reviewer: str
   throw new Error(`no task for ${reviewer} on ${applicationId}`);
 }
 
+/** How a run of the part is named: the in-process part's names unless another part runs it (approval-deployed). */
+export interface ApprovalBenchNames {
+  title: string;
+  ratio: string;
+}
+
+const IN_PROCESS: ApprovalBenchNames = {
+  title: 'Approval step latency',
+  ratio: 'approval step p50 / bare update p50 (lower is better)',
+};
+
 export async function benchApproval(
   t: TestPlatform,
   temporal: TemporalBaseline,
   applications: number,
+  names: ApprovalBenchNames = IN_PROCESS,
 ): Promise<void> {
-  log(`\n— Approval step latency: ${applications} seal applications × ${LEVELS.length - 1} steps —`);
+  log(`\n— ${names.title}: ${applications} seal applications × ${LEVELS.length - 1} steps —`);
   const samples: number[] = [];
   const timings: StepTiming[] = [];
   for (let a = 0; a < applications; a++) {
@@ -66,7 +78,7 @@ export async function benchApproval(
   );
   await printApprovalBreakdown(t.platform.temporal, timings);
   reportRatio({
-    name: 'approval step p50 / bare update p50 (lower is better)',
+    name: names.ratio,
     platform: `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
     baseline: `p50 ${baseline.p50.toFixed(1)} ms, p99 ${baseline.p99.toFixed(1)} ms`,
     ratio: p50 / baseline.p50,

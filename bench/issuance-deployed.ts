@@ -34,7 +34,7 @@ import { log } from './stats';
 import { startTemporalBaseline, TemporalBaseline } from './temporal-baseline';
 
 /** A loaded machine takes minutes to start a worker process. */
-const START_TIMEOUT_MS = 300_000;
+export const START_TIMEOUT_MS = 300_000;
 
 /** Starts the workers side by side, in the order given; if one fails, kills those that started. */
 export async function startWorkers(

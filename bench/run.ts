@@ -9,6 +9,8 @@
  * - bulk conversion, upload to report, vs raw sign + `COPY`, with CPU per row and peak memory per process
  *   (bench/conversion.ts); and the same as deployed (`conversion-deployed`), both workers in processes of their own;
  * - approval step latency (update to next task visible, p50 and p99) vs a bare Temporal update (bench/approval.ts);
+ *   and the same as deployed, the API apart from the workers, each in a process of its own
+ *   (bench/approval-deployed.ts);
  * - apart, issue 20's figures for what exists: the transparency log's append cost and proofs, and SM2 vs RSA
  *   signing and verification rates (bench/signature-algorithms.ts).
  *
@@ -33,6 +35,7 @@ import {
 import { startTestPlatform, TestPlatform } from '../test/support/platform';
 import { freePort } from '../test/support/ports';
 import { benchApproval } from './approval';
+import { benchApprovalDeployed } from './approval-deployed';
 import { benchConversion, benchConversionDeployed } from './conversion';
 import { benchIssuance } from './issuance';
 import { benchIssuanceDeployed } from './issuance-deployed';
@@ -79,6 +82,7 @@ const PARTS = [
   'issuance',
   'issuance-deployed',
   'approval',
+  'approval-deployed',
   'conversion',
   'conversion-deployed',
   'log',
@@ -145,6 +149,8 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
       );
     }
     if (run('approval')) await section('approval', () => benchApproval(t!, baseline!, s.approvals));
+    if (run('approval-deployed'))
+      await section('approval as deployed', () => benchApprovalDeployed(temporal, s.approvals));
     if (run('conversion'))
       await section('conversion', () => benchConversion(t!, s.conversionRows, temporal.pid));
     if (run('conversion-deployed'))

@@ -31,14 +31,35 @@ export async function userRef(em: EntityManager, idOrUsername: string): Promise<
   return ref ?? null;
 }
 
-export function usersWithRole(
+/** The active users holding `role` in these organisations, in one statement (issue 19: on every approval step). */
+export async function usersWithRole(
   em: EntityManager,
   organisationIds: string[],
   role: UserRole,
 ): Promise<UserRef[]> {
-  return userRefs(em, {
-    organisationId: { $in: organisationIds },
-    roles: { $contains: [role] },
-    active: true,
-  });
+  if (organisationIds.length === 0) return [];
+  const rows = await em.execute<
+    Array<{
+      id: string;
+      display_name: string;
+      organisation_id: string;
+      organisation_name: string;
+      email: string | null;
+      roles: UserRole[];
+    }>
+  >(
+    `select u.id, u.display_name, u.organisation_id, coalesce(o.name, '') as organisation_name, u.email, u.roles
+       from app_user u left join organisation o on o.id = u.organisation_id
+      where u.organisation_id in (?) and u.roles @> array[?]::text[] and u.active
+      order by u.username`,
+    [organisationIds, role],
+  );
+  return rows.map((u) => ({
+    userId: u.id,
+    displayName: u.display_name,
+    organisationId: u.organisation_id,
+    organisationName: u.organisation_name,
+    email: u.email,
+    roles: u.roles,
+  }));
 }

@@ -10,12 +10,12 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ApprovalCc,
-  ApprovalEventRecord,
   ApprovalProcess,
   Attachment,
   DeadlineBreach,
   FlowDefinition,
 } from '../../db/approval-entities';
+import { CC_COLUMNS, EVENT_COLUMNS, fromRow, Row, TASK_COLUMNS } from '../../db/approval-rows';
 import { recordAudit } from '../../db/audit';
 import { AppUser, Jurisdiction, Organisation, Task } from '../../db/entities';
 import { activeFlowFor, snapshotOf } from '../../db/flow-definitions';
@@ -37,7 +37,6 @@ import {
   processActionsOffered,
   ProcessStatus,
   taskActionsOffered,
-  TaskStatus,
   UserRef,
 } from '../../domain/approval';
 import { flowPath, GatewayPass } from '../../domain/flow-branches';
@@ -436,15 +435,15 @@ export class ApprovalService {
       audit,
     );
     const { attachments: _attachmentIds, ...details } = rest;
-    const [, view] = await Promise.all([
-      audit('success', {
-        ...details,
-        attachments: request.attachments.map((a) => a.id),
-        ...(signatureId ? { signatureId } : {}),
-      }),
-      this.view(principal, processKey, state),
-    ]);
-    return view;
+    await audit('success', {
+      ...details,
+      attachments: request.attachments.map((a) => a.id),
+      ...(signatureId ? { signatureId } : {}),
+    });
+    // No read before answering: whoever the workflow let act on the process is one of its participants (a task's
+    // holder acts on it and stays its actor; a process action was allowed by canView above), and the state is
+    // the one the update answered with.
+    return this.viewOfState(principal, state);
   }
 
   /** The process a task belongs to (404 for an unknown task). */
@@ -462,7 +461,7 @@ export class ApprovalService {
     meta: { requestId?: string; ip?: string },
   ) {
     const em = this.ctx.em();
-    const task = 'taskId' in target ? await em.findOne(Task, { id: target.taskId }) : null;
+    const task = 'taskId' in target ? await this.taskHolding(target.taskId) : null;
     if ('taskId' in target && !task) throw notFound('待办任务');
     const process =
       'processKey' in target ? await em.findOne(ApprovalProcess, { id: target.processKey }) : null;
@@ -487,6 +486,34 @@ export class ApprovalService {
       throw error;
     }
     return { processKey, taskId: task ? task.id : null, audit };
+  }
+
+  /** The task's process and who holds it, in one plain statement (issue 19: before every approval step). */
+  private async taskHolding(taskId: string): Promise<TaskHolding | null> {
+    const [row] = await this.ctx.em().execute<
+      Array<{
+        id: string;
+        workflow_id: string;
+        process_id: string;
+        assignee_user_id: string | null;
+        assignee_organisation_id: string | null;
+        assignee_role: string | null;
+      }>
+    >(
+      `select id, workflow_id, process_id, assignee_user_id, assignee_organisation_id, assignee_role
+           from task where id = ?`,
+      [taskId],
+    );
+    return row
+      ? {
+          id: row.id,
+          workflowId: row.workflow_id,
+          processId: row.process_id,
+          assigneeUserId: row.assignee_user_id,
+          assigneeOrganisationId: row.assignee_organisation_id,
+          assigneeRole: row.assignee_role,
+        }
+      : null;
   }
 
   /** The users an action's body names, with their roles; an unknown or inactive one is a 400 naming the field. */
@@ -648,9 +675,16 @@ export class ApprovalService {
   /** When Temporal cannot answer, the projection still can: the timeline, the tasks and the outcome. */
   private async viewOfRecords(p: ApprovalProcess): Promise<ApprovalView> {
     const em = this.ctx.em();
-    const tasks = await em.find(Task, { workflowId: p.id }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-    const events = await em.find(ApprovalEventRecord, { processKey: p.id }, { orderBy: { seq: 'asc' } });
-    const cc = await em.find(ApprovalCc, { processKey: p.id }, { orderBy: { at: 'asc' } });
+    // The rows as the projection wrote them, read back through the same table (db/approval-rows.ts).
+    const rows = (sql: string) => em.execute<Row[]>(sql, [p.id]);
+    const tasks = (await rows('select * from task where workflow_id = ? order by created_at, id')).map((r) =>
+      fromRow(TASK_COLUMNS, r),
+    );
+    const events = (await rows('select * from approval_event where process_key = ? order by seq')).map((r) =>
+      fromRow(EVENT_COLUMNS, r),
+    );
+    const ccRows = await rows('select * from approval_cc where process_key = ? order by at');
+    const cc = ccRows.map((r) => ({ userId: r.user_id as string, ...fromRow(CC_COLUMNS, r) }));
     const breaches = await em.find(DeadlineBreach, { processKey: p.id }, { orderBy: { breachedAt: 'asc' } });
     const initiator = await em.findOneOrFail(AppUser, { id: p.initiatorId });
     const organisation = await em.findOneOrFail(Organisation, { id: p.organisationId });
@@ -698,67 +732,24 @@ export class ApprovalService {
           }
         : null,
       tasks: tasks.map((t) => ({
-        id: t.id,
-        stepIndex: t.stepIndex,
-        round: t.round,
-        assignee:
-          t.assigneeUserId !== null
-            ? {
-                kind: 'user' as const,
-                userId: t.assigneeUserId,
-                displayName: t.assigneeName ?? '',
-                organisationId: t.assigneeOrganisationId ?? '',
-                organisationName: '',
-                email: null,
-              }
-            : {
-                kind: 'group' as const,
-                organisationId: t.assigneeOrganisationId!,
-                organisationName: '',
-                role: t.assigneeRole!,
-              },
-        status: t.status as TaskStatus,
-        origin: t.origin,
-        primary: t.isPrimary,
-        parentId: t.parentTaskId,
-        openedAt: (t.openedAt ?? t.createdAt).toISOString(),
-        dueAt: t.dueAt?.toISOString() ?? null,
-        dueProvisional: t.dueProvisional,
-        actedAt: t.actedAt?.toISOString() ?? null,
-        actedBy: t.actedByName
-          ? { userId: t.actedById ?? '', displayName: t.actedByName, organisationName: '' }
-          : null,
-        comment: t.comment,
-        lastUrgedAt: t.lastUrgedAt?.toISOString() ?? null,
-        branchKey: t.branchKey,
-        statusLabel: TASK_STATUS_LABELS[t.status as TaskStatus],
+        ...t,
+        statusLabel: TASK_STATUS_LABELS[t.status],
         originLabel: TASK_ORIGIN_LABELS[t.origin],
-        assigneeLabel: t.assigneeName ?? t.assigneeOrganisationId ?? '',
+        assigneeLabel:
+          t.assignee.kind === 'user' && t.assignee.displayName
+            ? t.assignee.displayName
+            : t.assignee.organisationId,
         overdue: false,
         timeLeftMs: null,
         actions: [],
       })),
-      history: events.map((e) => ({
-        seq: e.seq,
-        at: e.at.toISOString(),
-        action: e.action,
-        stepIndex: e.stepIndex,
-        stepName: e.stepName,
-        taskId: e.taskId,
-        actor: e.actor,
-        targets: e.targets,
-        comment: e.comment,
-        attachments: e.attachments,
-        due: e.due,
-        signatureId: e.signatureId,
-        label: EVENT_LABELS[e.action],
-      })),
+      history: events.map((e) => ({ ...e, label: EVENT_LABELS[e.action] })),
       cc: cc.map((c) => ({
         userId: c.userId,
         displayName: users.get(c.userId) ?? c.userId,
         organisationName: '',
-        at: c.at.toISOString(),
-        by: c.addedBy.displayName,
+        at: c.at,
+        by: c.by.displayName,
       })),
       breaches: breaches.map((b) => ({
         step: b.stepName,
@@ -799,8 +790,13 @@ function stepViews(steps: EngineStep[], current: number | null): ApprovalView['s
   }));
 }
 
+type TaskHolding = Pick<
+  Task,
+  'id' | 'workflowId' | 'processId' | 'assigneeUserId' | 'assigneeOrganisationId'
+> & { assigneeRole: string | null };
+
 /** Whether a task is the caller's, as the projection says (the workflow decides for good). */
-function holdsTask(task: Task, principal: Principal): boolean {
+function holdsTask(task: TaskHolding, principal: Principal): boolean {
   return task.assigneeUserId !== null
     ? task.assigneeUserId === principal.userId
     : task.assigneeOrganisationId === principal.organisationId &&

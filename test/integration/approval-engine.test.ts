@@ -7,6 +7,9 @@
 import { ApprovalProcess, FlowDefinition } from '../../db/approval-entities';
 import { AuditEvent, SealApplication, Task } from '../../db/entities';
 import { applicationBody, approvalHelpers, ApprovalHelpers, step, ZZ_REVIEWERS } from '../support/approvals';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { directoryOf } from '../../db/directory';
+import { openOrm } from '../../db/orm';
 import { saveAndPublishFlow } from '../support/flows';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
@@ -122,6 +125,97 @@ describe('countersign (会签) and any-one (或签)', () => {
     expect(v.history.filter((e: { action: string }) => e.action === 'approved')).toHaveLength(1);
     expect(v.currentStep).toBe(1);
     expect(await h.openTasksOf(key, 'jc-approval-reviewer')).toHaveLength(1);
+  });
+});
+
+describe('the projection, and the directory the steps resolve against (issue 19)', () => {
+  const sealLevel = (levelsUp: number) =>
+    step(`level-${levelsUp + 1}`, {
+      approvers: [
+        { type: 'management_unit', function: 'seal_management_department', role: 'seal_reviewer', levelsUp },
+      ],
+    });
+  beforeAll(async () => {
+    await h.saveFlow([sealLevel(0), sealLevel(1)]);
+  });
+  /** What both views carry of a task, a timeline entry and a CC entry (the records keep no unit names). */
+  const comparable = (v: any) => ({
+    tasks: v.tasks.map((x: any) => ({
+      ...x,
+      assignee: { ...x.assignee, organisationName: '', email: null, roles: undefined },
+      actedBy: x.actedBy ? { ...x.actedBy, organisationName: '' } : null,
+      branchKey: x.branchKey ?? null,
+      statusLabel: undefined,
+      originLabel: undefined,
+      assigneeLabel: undefined,
+      overdue: undefined,
+      timeLeftMs: undefined,
+      actions: undefined,
+    })),
+    history: v.history.map((e: any) => ({ ...e, signatureId: e.signatureId ?? null })),
+    cc: v.cc.map((c: any) => ({ ...c, organisationName: '' })),
+  });
+
+  it('a process Temporal no longer knows is shown from its rows as the live view showed it (issue 19)', async () => {
+    const { key } = await h.start();
+    await h.approve('zz-approval-reviewer', key, '同意，转市局');
+    const taskId = await h.openTaskOf(key, 'jc-approval-reviewer');
+    expect((await h.act('jc-approval-reviewer', taskId, 'cc', { users: ['jc-hrss-verifier'] })).status).toBe(
+      200,
+    );
+    const live = await h.view(key);
+    expect(live.live).toBe(true);
+    const handle = t.platform.temporal.workflow.getHandle(key);
+    await t.platform.temporal.workflowService.deleteWorkflowExecution({
+      namespace: t.platform.temporal.options.namespace,
+      workflowExecution: { workflowId: key },
+    });
+    for (let gone = false; !gone;)
+      gone = await handle.describe().then(
+        () => false,
+        () => true,
+      );
+    const records = await h.view(key);
+    expect(records.live).toBe(false);
+    expect(comparable(records)).toEqual(comparable(live));
+    expect(records.history.length).toBeGreaterThanOrEqual(3);
+    expect(records.tasks.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a unit renamed just before a step: the step that follows names it so, in this and any other process', async () => {
+    const other = await openOrm(t.workerEnv.DATABASE_URL!);
+    try {
+      const [city] = await t.em().execute<Array<{ id: string; name: string }>>(
+        `select id, name from organisation
+          where jurisdiction_id = '140500' and 'seal_management_department' = any(functions)`,
+      );
+      const otherEm = () => other.em.fork() as EntityManager;
+      expect((await directoryOf(otherEm())).units.get(city!.id)?.name).toBe(city!.name); // a warm copy
+      const { key } = await h.start();
+      const renamed = `${city!.name}（更名）`;
+      await t.em().execute('update organisation set name = ? where id = ?', [renamed, city!.id]);
+      try {
+        // At once: the other process's copy and the worker's next step both see the new name.
+        expect((await directoryOf(otherEm())).units.get(city!.id)?.name).toBe(renamed);
+        const res = await h.approve('zz-approval-reviewer', key);
+        const next = res.body.tasks.find((x: any) => x.stepIndex === 1);
+        expect(next.assignee).toMatchObject({ organisationId: city!.id, organisationName: renamed });
+        // A change rolled back is never seen.
+        await t
+          .em()
+          .transactional(async (tx) => {
+            await tx.execute('update organisation set name = ? where id = ?', ['不应出现', city!.id]);
+            throw new Error('rolled back');
+          })
+          .catch(() => undefined);
+        expect((await directoryOf(otherEm())).units.get(city!.id)?.name).toBe(renamed);
+      } finally {
+        await t.em().execute('update organisation set name = ? where id = ?', [city!.name, city!.id]);
+      }
+      expect((await directoryOf(otherEm())).units.get(city!.id)?.name).toBe(city!.name);
+    } finally {
+      await other.close(true);
+    }
   });
 });
 
