@@ -6,7 +6,7 @@
  * Without a registry it is an offline verifier: anyone holding the CA certificate can run it.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { canonicalLicence, currentStatus, LicenceContent } from '../domain/licence';
+import { canonicalLicence, LicenceContent } from '../domain/licence';
 import {
   assessLicenceDocument,
   assessUnfoundIdentifier,
@@ -176,12 +176,7 @@ interface DocumentFacts {
   caCertificatePem: string;
   trustAnchors: VerifyOptions['trustAnchors'];
   crypto: Omit<CryptoFacts, 'logInclusion'> | null;
-  /** Stored documents only: the reports already assessed for this document, by everything else they depend on. */
-  verdicts?: Map<string, VerificationReport>;
 }
-
-/** Verdicts kept per stored document: a handful of registry states (a status change makes a new one). */
-const VERDICTS_PER_DOCUMENT = 4;
 
 /**
  * Issue 19 Build 4: the shape and cryptographic facts of the platform's stored documents, by document object. They
@@ -208,48 +203,8 @@ function documentFacts(document: unknown, options: VerifyOptions, stored: boolea
     trustAnchors: options.trustAnchors,
     crypto: shape.ok ? cryptoFacts(shape.document, options) : null,
   };
-  if (stored && typeof document === 'object' && document) {
-    facts.verdicts = new Map();
-    storedDocumentFacts.set(document, facts);
-  }
+  if (stored && typeof document === 'object' && document) storedDocumentFacts.set(document, facts);
   return facts;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
-}
-
-/**
- * Issue 19 Build 4: the report on a stored document is a pure function of the document's facts (kept above, for
- * this CA certificate and these anchors), the log's evidence, the registry's entry as read by this very verification
- * (status, seal status, dispute mark, latest version: read fresh every time) and the licence's state now; only the
- * verification time changes from one request to the next. So it is assessed once for each combination of those
- * and kept, frozen, with the document's facts (bounded per document; the documents are bounded by the stored-export
- * cache, and only the platform's own licences have them).
- */
-function assessedOnce(
-  facts: DocumentFacts,
-  evidence: Parameters<typeof assessLicenceDocument>[0],
-): VerificationReport {
-  const { registry, now } = evidence;
-  const state = registry ? currentStatus(registry.status, registry.validTo, now) : null;
-  const key = JSON.stringify([
-    registry ?? null,
-    evidence.registryNotAsked ?? null,
-    evidence.crypto?.logInclusion ?? null,
-    state,
-  ]);
-  let verdict = facts.verdicts!.get(key);
-  if (!verdict) {
-    verdict = deepFreeze(assessLicenceDocument(evidence));
-    if (facts.verdicts!.size >= VERDICTS_PER_DOCUMENT) facts.verdicts!.clear();
-    facts.verdicts!.set(key, verdict);
-  }
-  return { ...verdict, verifiedAt: now.toISOString() };
 }
 
 async function verify(
@@ -267,8 +222,7 @@ async function verify(
     logInclusion: await logInclusionFacts(shape.document, options),
   };
   const { registry, registryNotAsked } = await registryEntry(identifier, lookupable, crypto, options);
-  const evidence = { input, shape, crypto, registry, now: options.now, registryNotAsked };
-  return facts.verdicts ? assessedOnce(facts, evidence) : assessLicenceDocument(evidence);
+  return assessLicenceDocument({ input, shape, crypto, registry, now: options.now, registryNotAsked });
 }
 
 /**

@@ -621,7 +621,7 @@ describe('verification by identifier', () => {
     expect((await byStored(ca.certificatePem)).indication).toBe('PASSED');
   });
 
-  it('a stored document’s kept verdict follows every registry change and the clock (issue 19 Build 4)', async () => {
+  it('a stored document’s report follows every registry change and the clock, its facts kept (issue 19 Build 4)', async () => {
     const stored = signed({});
     const byStored = async (entry: RegisteredLicence, now: Date = NOW) => {
       const report = await verifyLicenceIdentifier(METADATA.identifier, {
@@ -640,10 +640,6 @@ describe('verification by identifier', () => {
     expect(again.report.verifiedAt).toBe(later.toISOString());
     expect(first.report.verifiedAt).toBe(NOW.toISOString());
     expect({ ...again.report, verifiedAt: null }).toEqual({ ...first.report, verifiedAt: null });
-    // Kept answers are frozen: a caller cannot change what the next request gets.
-    expect(() => {
-      (again.report.checks as Array<{ passed: boolean }>)[0]!.passed = false;
-    }).toThrow(TypeError);
     // Each change to the registry's entry counts from the next verification on.
     expect((await byStored(registered({ status: 'revoked' }))).report.licence?.state).toBe('revoked');
     const cancelled = await byStored(
