@@ -61,7 +61,7 @@ import { organisationPageRoutes } from './web/organisation-pages';
 import { sealRoutes } from './routes/seal-applications';
 import { sealUseRoutes } from './routes/seal-use';
 import { publicSealStatusRoutes, sealStatusRoutes } from './routes/seal-status';
-import { verificationRoutes } from './routes/verification';
+import { verifyHandler } from './routes/verification';
 import { transparencyLogRoutes } from './routes/transparency-log';
 import { TransparencyLogService } from './services/transparency-log';
 import { trustListRoutes } from './routes/trust-list';
@@ -169,6 +169,15 @@ export function createApp(ctx: AppContext) {
     ['/api/service-items', '/api/service-items/:code', '/service-items', '/service-items/:code'],
     limits.publicReads,
   );
+  // `POST /api/verify` (public, LM-19), the hot path, on its own short chain right after its rate limit (issue 19 Build 4):
+  // the same body limit, NUL check and optional sign-in as below, without passing the OpenAPI, Swagger, sign-in,
+  // calendar and notice routers it does not use. Errors go on to the /api error handler as before.
+  app.post(
+    '/api/verify',
+    express.json({ limit: jsonBodyLimit('/api/verify') }),
+    refuseNulCharacters,
+    verifyHandler(ctx, verification),
+  );
 
   const document = openApiDocument(ctx.config.publicUrl);
   app.get('/api/openapi.json', (_req, res) => res.json(document));
@@ -186,8 +195,7 @@ export function createApp(ctx: AppContext) {
   // Before the routers that require a login for everything under /api: the deadline is public.
   app.use('/api', calendarRoutes(ctx, calendar));
   app.use('/api', noticeRoutes(ctx, new NoticeService(ctx)));
-  // Public too: anyone may verify a licence (LM-19).
-  app.use('/api', verificationRoutes(ctx, verification));
+  // Public too: anyone may verify a licence (LM-19): `POST /api/verify` is mounted above, on its own chain.
   app.use('/api', presentationPublicRoutes(presentations));
   // Public too: the service items and the licences each needs (WP-(一)1, LM-15).
   app.use('/api', serviceItemRoutes(serviceItems));
@@ -355,6 +363,10 @@ const JSON_BODY_LIMITS: Array<[string, string]> = [
   ['/api/license-types', '256kb'],
   ['/api', '100kb'],
 ];
+
+function jsonBodyLimit(prefix: string): string {
+  return JSON_BODY_LIMITS.find(([p]) => p === prefix)![1];
+}
 
 /** A client's X-Request-Id goes into logs and audit rows: kept only when short and plain, else a new one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;

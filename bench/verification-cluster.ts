@@ -10,22 +10,30 @@ import type { TestPlatform } from '../test/support/platform';
 import { freePort } from '../test/support/ports';
 import { kill9 } from '../test/support/worker-process';
 import { ownerUrl } from './owner';
+import { API_CLUSTER_READY } from '../platform/api-cluster-ready';
+import { postmasterPid } from './memory';
 import { log } from './stats';
 import { compareVerification } from './verification-compare';
 
 const ROOT = path.join(__dirname, '..');
 
-/** Starts `script` with `env`; resolves once its output has shown `ready` `times` times. */
+/**
+ * Starts `script` with `env`; resolves once its output has shown `ready` `times` times, or, with `ipc`, once it
+ * has sent `ready` as a message. The API processes log at the bench's level (LOG_LEVEL, `warn` under `npm run
+ * bench`) as the in-process platform does: at `info` every request wrote a line to a pipe that this process — the
+ * load generator's — had to read, which the in-process side never paid.
+ */
 function startProcess(
   script: string,
   env: Record<string, string>,
   ready: string,
   times: number,
+  ipc = false,
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])],
     detached: true,
   });
   return new Promise((resolve, reject) => {
@@ -34,19 +42,21 @@ function startProcess(
       () => reject(new Error(`${script} did not start: ${output.slice(-2000)}`)),
       300_000,
     );
+    const started = () => {
+      clearTimeout(timer);
+      // From now on the output is drained, not kept: the load generator shares this CPU.
+      child.stdout!.off('data', onData).resume();
+      child.stderr!.off('data', onData).resume();
+      output = '';
+      resolve(child);
+    };
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.split(ready).length - 1 >= times) {
-        clearTimeout(timer);
-        // From now on the output (a log line per request) is drained, not kept: the load generator shares this CPU.
-        child.stdout!.off('data', onData).resume();
-        child.stderr!.off('data', onData).resume();
-        output = '';
-        resolve(child);
-      }
+      if (!ipc && output.split(ready).length - 1 >= times) started();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
+    if (ipc) child.on('message', (message) => message === ready && started());
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${script} exited (${code}): ${output.slice(-2000)}`));
@@ -80,6 +90,7 @@ export async function benchVerificationCluster(
     'bare cluster ready',
     1,
   );
+  const generator = { name: 'load generator (this process)', pid: process.pid };
   let api: ChildProcess | undefined;
   try {
     api = await startProcess(
@@ -91,8 +102,9 @@ export async function benchVerificationCluster(
         API_PROCESSES: String(processes),
         RATE_LIMIT_VERIFY_PER_MINUTE: '100000000',
       },
-      'API process listening',
-      processes,
+      API_CLUSTER_READY,
+      1,
+      true,
     );
     await compareVerification({
       name: `verification / bare Express, ${processes} processes each`,
@@ -102,6 +114,14 @@ export async function benchVerificationCluster(
       platformUrl: `http://127.0.0.1:${apiPort}/api/verify`,
       identifier,
       ...options,
+      cpu: {
+        baseline: [generator, { name: 'bare Express processes', pid: bare.pid!, withChildren: true }],
+        platform: [
+          generator,
+          { name: 'API processes', pid: api.pid!, withChildren: true },
+          { name: 'PostgreSQL', pid: await postmasterPid(ownerUrl(t)), withChildren: true },
+        ],
+      },
     });
   } finally {
     if (api) await stopCluster(api);

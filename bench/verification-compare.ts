@@ -3,6 +3,7 @@
  * baseline and then the platform with the same generator, report the ratio, and measure the platform's latency at
  * half the rate it sustained (open loop).
  */
+import { cpuDuring, logCpu, Watched } from './cpu';
 import { runAtRate, runLoad } from './load';
 import { fmt, log, percentile, reportRatio } from './stats';
 
@@ -17,6 +18,11 @@ export interface VerificationComparison {
   identifier: string;
   seconds: number;
   concurrency: number;
+  /**
+   * The processes whose CPU time per request is printed for each side (bench/cpu.ts): where a second core's time
+   * goes — the load generator, the API processes, PostgreSQL.
+   */
+  cpu?: { baseline: Watched[]; platform: Watched[] };
 }
 
 const passed = (status: number, text: string) => status === 200 && text.includes('"indication":"PASSED"');
@@ -30,14 +36,20 @@ export async function compareVerification(c: VerificationComparison): Promise<vo
   await runLoad({ url: c.platformUrl, ...warm, ok: passed });
 
   const load = { method: 'POST' as const, body, concurrency: c.concurrency, durationMs };
-  const baseline = await runLoad({ url: c.bareUrl, ...load });
-  const platform = await runLoad({ url: c.platformUrl, ...load, ok: passed });
+  const { result: baseline, usage: baselineCpu } = await cpuDuring(c.cpu?.baseline ?? [], () =>
+    runLoad({ url: c.bareUrl, ...load }),
+  );
+  const { result: platform, usage: platformCpu } = await cpuDuring(c.cpu?.platform ?? [], () =>
+    runLoad({ url: c.platformUrl, ...load, ok: passed }),
+  );
   log(
     `${c.baselineLabel}  ${fmt(baseline.perSecond)} req/s  (${baseline.requests} ok, ${baseline.failures} failed)`,
   );
+  if (c.cpu) logCpu(baselineCpu, { count: baseline.requests + baseline.failures, unit: 'request' });
   log(
     `${c.platformLabel}  ${fmt(platform.perSecond)} req/s  (${platform.requests} PASSED, ${platform.failures} other)`,
   );
+  if (c.cpu) logCpu(platformCpu, { count: platform.requests + platform.failures, unit: 'request' });
   reportRatio({
     name: c.name,
     platform: `${platform.perSecond.toFixed(0)} req/s`,

@@ -7,6 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { TestPlatform } from '../test/support/platform';
+import { postmasterPid } from './memory';
+import { ownerUrl } from './owner';
 import { log } from './stats';
 import { compareVerification } from './verification-compare';
 
@@ -33,6 +35,8 @@ export async function benchVerification(
 ): Promise<void> {
   log(`\n— Verification: POST /api/verify, ${options.concurrency} clients, ${options.seconds} s each —`);
   const bare = await startBareExpress();
+  const here = { name: 'load generator + endpoint (this process)', pid: process.pid };
+  const postgres = { name: 'PostgreSQL', pid: await postmasterPid(ownerUrl(t)), withChildren: true };
   try {
     await compareVerification({
       name: 'verification / bare Express',
@@ -42,6 +46,7 @@ export async function benchVerification(
       platformUrl: `${t.url.replace('localhost', '127.0.0.1')}/api/verify`,
       identifier,
       ...options,
+      cpu: { baseline: [here], platform: [here, postgres] },
     });
   } finally {
     await bare.close();

@@ -12,6 +12,7 @@ import os from 'node:os';
 import { openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
 import { logger } from '../infra/logger';
+import { API_CLUSTER_READY } from './api-cluster-ready';
 import { startPlatform } from './compose';
 import { prepareDatabase, runtimeRoleOf } from './prepare-database';
 
@@ -37,6 +38,13 @@ async function primary(): Promise<void> {
   }
   const count = Number(process.env.API_PROCESSES ?? os.availableParallelism());
   let stopping = false;
+  let listening = 0;
+  cluster.on('listening', () => {
+    if (++listening !== count) return;
+    logger.info({ processes: count, port: config.port }, 'every API process listening');
+    // A parent that started the cluster with an IPC channel (the bench) learns it is ready whatever the log level.
+    process.send?.(API_CLUSTER_READY);
+  });
   for (let i = 0; i < count; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;

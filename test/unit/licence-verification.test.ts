@@ -621,6 +621,45 @@ describe('verification by identifier', () => {
     expect((await byStored(ca.certificatePem)).indication).toBe('PASSED');
   });
 
+  it('a stored document’s report follows every registry change and the clock, its facts kept (issue 19 Build 4)', async () => {
+    const stored = signed({});
+    const byStored = async (entry: RegisteredLicence, now: Date = NOW) => {
+      const report = await verifyLicenceIdentifier(METADATA.identifier, {
+        caCertificatePem: ca.certificatePem,
+        now,
+        registry: registryOf(entry),
+        loadExport: () => Promise.resolve(stored),
+      });
+      return { report, summary: [report.indication, report.subIndication, report.licence?.state] };
+    };
+    const first = await byStored(registered());
+    expect(first.summary).toEqual(['PASSED', null, 'valid']);
+    // The same answer again, with this request's time.
+    const later = new Date(NOW.getTime() + 1000);
+    const again = await byStored(registered(), later);
+    expect(again.report.verifiedAt).toBe(later.toISOString());
+    expect(first.report.verifiedAt).toBe(NOW.toISOString());
+    expect({ ...again.report, verifiedAt: null }).toEqual({ ...first.report, verifiedAt: null });
+    // Each change to the registry's entry counts from the next verification on.
+    expect((await byStored(registered({ status: 'revoked' }))).report.licence?.state).toBe('revoked');
+    const cancelled = await byStored(
+      registered({ seal: { id: seal.id, status: 'cancelled', statusChangedAt: '2026-01-01T00:00:00.000Z' } }),
+    );
+    expect(cancelled.summary.slice(0, 2)).toEqual(['FAILED', 'REVOKED']);
+    expect(check((await byStored(registered({ disputed: true }))).report, 'DISPUTE').passed).toBe(false);
+    const superseded = await byStored(
+      registered({ latestIdentifier: `${METADATA.identifier}X`, latestVersion: 2 }),
+    );
+    expect(superseded.report.licence).toMatchObject({ isLatest: false, latestVersion: 2 });
+    // The clock: a licence whose validity ends is expired from then on, under the same registry entry.
+    const ending = registered({ validTo: '2026-11-30' });
+    expect((await byStored(ending)).report.licence?.state).toBe('valid');
+    expect((await byStored(ending, new Date('2026-12-02T00:00:00.000Z'))).report.licence?.state).toBe(
+      'expired',
+    );
+    expect((await byStored(registered())).summary).toEqual(first.summary);
+  });
+
   it('a malformed identifier: FAILED/FORMAT_FAILURE naming the problem', async () => {
     const report = await byIdentifier('1.2.156.3005.2.nonsense', registered());
     expect([report.indication, report.subIndication]).toEqual(['FAILED', 'FORMAT_FAILURE']);
