@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { LicenceService } from '../../api/services/licences';
 import { AuditEvent } from '../../db/entities';
+import { SealSignatureRecord } from '../../db/seal-use-entities';
 import { DEMO_CITIZEN_ID } from '../../seed/demo-licensing';
 import { ExchangeOutbox, Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { planIssuance } from '../../domain/licence-issuance';
@@ -500,3 +501,80 @@ it('a request stored without its workflow (a crash between insert and start) get
   const { licence } = await waitForIssued(t, body.caseId);
   expect(licence.holder.code).toBe(body.holder.code);
 });
+
+it('a use lost while the licence is stored rolls the licence back, and the refusal stays in the audit log', async () => {
+  // SM-12, issue 19 Build 3: the use is taken last. Hold the unit's authorisations, let the signing reach its
+  // use, then use them up: the signing's conditional UPDATE matches nothing once the rows are released.
+  const since = new Date();
+  const knex = t.em().getKnex();
+  const holder = await knex.transaction();
+  let released = false;
+  try {
+    const held: Array<{ id: string; used_count: number }> = (
+      await holder.raw(
+        `select a.id, a.used_count from seal_use_authorisation a join seal s on s.id = a.seal_id
+          where s.organisation_id = 'zz-amr' and a.status = 'active' and a.used_count < a.max_uses for update of a`,
+      )
+    ).rows;
+    expect(held.length).toBeGreaterThan(0);
+    const holderPid = (await holder.raw('select pg_backend_pid() as pid')).rows[0].pid as number;
+    const body = businessLicenceBody();
+    const answer = post(body);
+    // The platform's connections run under another role, whose queries we may not read: ask who waits on us.
+    const waiting = async () =>
+      (await knex.raw('select 1 from pg_stat_activity where ? = any(pg_blocking_pids(pid))', [holderPid]))
+        .rows.length > 0;
+    for (let i = 0; !(await waiting()); i++) {
+      if (i > 600) throw new Error('the signing never reached its use');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await holder.raw(`update seal_use_authorisation set used_count = max_uses where id = any(?)`, [
+      held.map((a) => a.id),
+    ]);
+    await holder.commit();
+    released = true;
+    await expectLostUse(body.caseId, held, since, answer);
+  } finally {
+    if (!released) await holder.rollback();
+  }
+});
+
+async function expectLostUse(
+  caseId: string,
+  held: Array<{ id: string; used_count: number }>,
+  since: Date,
+  answer: ReturnType<typeof post>,
+): Promise<void> {
+  const knex = t.em().getKnex();
+  try {
+    expect((await answer).status).toBe(202);
+    const state = async () =>
+      (await t.call('GET', `/api/licenses/issuances/${caseId}`, { as: 'zz-amr-system' })).body;
+    let now = await state();
+    for (let i = 0; now.issuance.status !== 'awaiting_seal' && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await state();
+    }
+    expect(now.issuance.status).toBe('awaiting_seal');
+    expect(now.licence).toBeNull();
+    // Nothing of the licence's transaction stayed: no licence, no signature record, no successful signing.
+    const stored = {
+      licences: await t.em().count(Licence, { issuanceId: now.issuance.id }),
+      signatures: await t.em().count(SealSignatureRecord, {
+        authorisationId: { $in: held.map((a) => a.id) },
+        createdAt: { $gte: since },
+      }),
+    };
+    expect(stored).toEqual({ licences: 0, signatures: 0 });
+    // The refusal's audit row, written after the rollback.
+    const refusals = await t.em().find(AuditEvent, { action: 'seal.sign', at: { $gte: since } });
+    const lost = refusals.filter((e) => e.outcome === 'rejected');
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.details).toMatchObject({ code: 'AUTHORISATION_USED_UP' });
+    expect(held.map((a) => a.id)).toContain(lost[0]!.details.authorisationId);
+    expect(refusals.filter((e) => e.outcome === 'success')).toHaveLength(0);
+  } finally {
+    for (const a of held)
+      await knex.raw(`update seal_use_authorisation set used_count = ? where id = ?`, [a.used_count, a.id]);
+  }
+}
