@@ -2,9 +2,10 @@
  * Signing and storing a licence for an accepted issuance request (LM-7, LM-13, SM-9, SM-12): the issuing unit's
  * seal of the catalogue's kind signs the licence's canonical form under a standing seal-use authorisation for the
  * type. The serial is taken first, on its own; then in one transaction the signature record and the licence (or
- * its next version, the previous one superseded) are stored, the data-exchange message is put in the outbox (LM-8)
- * and the request is marked issued (one statement), one use of the authorisation is taken (last: its row stays
- * locked until the commit), and the signing's and the licence's audit rows are written (one multi-row statement).
+ * its next version, the previous one superseded) are stored, the data-exchange message and the holder's e-mail are
+ * queued for the delivery relay (LM-8, activities/delivery-relay.ts) and the request is marked issued (one
+ * statement), one use of the authorisation is taken (last: its row stays locked until the commit), and the
+ * signing's and the licence's audit rows are written (one multi-row statement).
  * Idempotent: a retry after the commit finds the request issued and returns the same licence; a retry before it
  * stores nothing twice (it may leave a gap in the serials).
  */
@@ -269,11 +270,15 @@ export async function signAndStoreLicence(
               issuedAt: now,
               createdAt: now,
             });
-            // LM-8: the exchange message, with the request marked issued, in one statement.
+            // LM-8: the exchange message and the holder's e-mail as rows for the delivery relay (activities/
+            // delivery-relay.ts), with the request marked issued, in one statement.
             await w.execute(
               `with outbox as (
                  insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
-                 values (?, ?, ?, ?::jsonb, 'pending', 0, ?))
+                 values (?, ?, ?, ?::jsonb, 'pending', 0, ?)),
+               notice as (
+                 insert into holder_notice (licence_id, status, attempts, created_at)
+                 select ?, 'pending', 0, ? where ?::boolean)
                update licence_issuance set status = 'issued', status_reason = null, licence_id = ?, completed_at = ?
                 where id = ?`,
               [
@@ -282,6 +287,9 @@ export async function signAndStoreLicence(
                 exchangeEvent(issuance.kind),
                 JSON.stringify(licenceExport({ metadata, data, signature: signed.record })),
                 now,
+                licenceId,
+                now,
+                holderEmail !== null,
                 licenceId,
                 now,
                 issuance.id,

@@ -21,6 +21,7 @@ import { Migration20261202992001_trust_anchors } from './Migration20261202992001
 import { Migration20261202992002_certificate_key_algorithm } from './Migration20261202992002_certificate_key_algorithm';
 import { Migration20261202996001_random_checks } from './Migration20261202996001_random_checks';
 import { Migration20261203200001_seal_use_handover_deadline } from './Migration20261203200001_seal_use_handover_deadline';
+import { Migration20261204100001_delivery_relay } from './Migration20261204100001_delivery_relay';
 import { Migration20261202997001_seal_use_handover } from './Migration20261202997001_seal_use_handover';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
@@ -100,4 +101,5 @@ export const MIGRATIONS = [
     name: 'Migration20261203200001_seal_use_handover_deadline',
     class: Migration20261203200001_seal_use_handover_deadline,
   },
+  { name: 'Migration20261204100001_delivery_relay', class: Migration20261204100001_delivery_relay },
 ];

@@ -3,12 +3,17 @@
  * standing in for the data-exchange platform (LM-7, LM-8, LM-9, SM-12): a request waits for the unit's seal-use
  * authorisation and is woken when it is granted; the business system's issuance is signed at once, idempotent by
  * its case id, refused with 400 naming the field (nothing stored or pushed) or 403; the holder is e-mailed the
- * verification link; the push arrives exactly once although the endpoint fails twice; late offline generation is
+ * verification link; the push arrives exactly once although the endpoint fails twice (both by the delivery relay;
+ * a run begun before it replays with its delivery activity); late offline generation is
  * listed for the management unit within its jurisdiction; a change makes version 002 linked to 001.
  *
  * The tests run in order: the first obtains the authorisation the others sign under.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { LicenceService } from '../../api/services/licences';
 import { AuditEvent } from '../../db/entities';
 import { SealSignatureRecord } from '../../db/seal-use-entities';
@@ -33,6 +38,7 @@ import {
   waitForIssued,
   withWrongCheck,
 } from '../support/licences';
+import { testServices } from '../support/env';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -133,7 +139,7 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
   expect(
     (history.events ?? []).some((e) => e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success),
   ).toBe(true);
-  // Issue 19 Build 3: two activities per licence, the signing and one for the push and the e-mail together.
+  // Issue 19 Build 3: one activity per licence, the signing; the push and the e-mail go by the delivery relay.
   await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).result();
   const activities = (
     await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).fetchHistory()
@@ -141,7 +147,7 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
     const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
     return name ? [name] : [];
   });
-  expect(activities).toEqual(['signAndStore', 'deliverIssuedLicence']);
+  expect(activities).toEqual(['signAndStore']);
 
   const mail = await t.mailbox.waitFor((m) => m.to.includes(body.holder.email as string));
   expect(mail.subject).toContain('营业执照');
@@ -309,19 +315,24 @@ describe('invalid requests are refused naming the field, and nothing is stored o
 it('the exchange push is delivered exactly once although the endpoint fails the first two attempts', async () => {
   const body = businessLicenceBody();
   const { issuance, licence } = await issueLicence(t, body);
-  // The workflow ends after the push and the e-mail: afterwards nothing more can be sent for this licence.
   await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).result();
   const stored = await t.em().findOneOrFail(Licence, { identifier: licence.identifier });
-  const row = await t
-    .em()
-    .findOneOrFail(ExchangeOutbox, { licenceId: stored.id }, { disableIdentityMap: true });
+  // The delivery relay retries the push after 1 s, then 2 s (activities/delivery-relay.ts).
+  const outbox = () =>
+    t.em().findOneOrFail(ExchangeOutbox, { licenceId: stored.id }, { disableIdentityMap: true });
+  let row = await outbox();
+  for (let i = 0; row.status !== 'delivered' && i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    row = await outbox();
+  }
   expect(row.event).toBe('licence.issued');
   expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastError: null });
   expect(row.deliveredAt).toBeInstanceOf(Date);
 
   const attempts = receiver.attemptsOf(row.id);
   expect(attempts.map((a) => a.status)).toEqual([500, 500, 200]);
-  // The push and the e-mail share one activity (issue 19 Build 3): its retries for the push sent no e-mail again.
+  // The push and the e-mail are separate rows of the relay (issue 19 Build 3): the push's retries sent no e-mail.
+  await t.mailbox.waitFor((m) => m.text.includes(licence.identifier));
   expect(t.mailbox.messages.filter((m) => m.text.includes(licence.identifier))).toHaveLength(1);
   const delivered = attempts.filter((a) => a.status === 200);
   expect(delivered).toHaveLength(1);
@@ -333,7 +344,7 @@ it('the exchange push is delivered exactly once although the endpoint fails the 
     signature: { dataHash: { value: licence.signature.dataHash } },
   });
 
-  // The same request again attaches to the finished process: no new delivery.
+  // The same request again attaches to the finished process: no new delivery (the relay claims pending rows only).
   const again = await post(body);
   expect(again.status).toBe(200);
   expect(receiver.attemptsOf(row.id)).toHaveLength(3);
@@ -578,3 +589,19 @@ async function expectLostUse(
       await knex.raw(`update seal_use_authorisation set used_count = ? where id = ?`, [a.used_count, a.id]);
   }
 }
+
+it("an issuance recorded before the delivery relay (its own delivery activity) replays with today's code", async () => {
+  const json = JSON.parse(
+    readFileSync(path.join(__dirname, '../support/workflows/issuance-history-before-relay.json'), 'utf8'),
+  );
+  const history = temporal.api.history.v1.History.fromObject(json);
+  const scheduled = (history.events ?? []).flatMap(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+  );
+  expect(scheduled).toEqual(['signAndStore', 'deliverIssuedLicence']);
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: testServices().workflowBundlePath } },
+    history,
+    'licence-issuance-before-relay',
+  );
+});
