@@ -14,14 +14,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuditActor, AuditEntry, recordAudit, recordAudits } from '../db/audit';
-import { OrganisationCertificate, Seal } from '../db/entities';
+import { Seal } from '../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation } from '../db/seal-use-entities';
 import { checkCertificateValidity } from '../domain/seal';
 import { revokedCertificateMessage } from '../domain/organisation-certificate';
 import {
   authorisationProblem,
   matchDocument,
+  AuthorisationFacts,
   remainingUses,
+  SealFacts,
   SEAL_USE_HTTP_STATUS,
   SealUseError,
   SealUseProblem,
@@ -30,7 +32,7 @@ import { custodianProblem } from '../domain/seal-custodian';
 import { decryptPrivateKey } from '../pki/key-encryption';
 import type { LicenceSignaturePurpose, SealSignature } from '../domain/seal-signature';
 import { isLicenceDocumentTitle } from '../domain/licence';
-import { signWithSeal } from '../pki/seal-signer';
+import { type SealForSigning, signWithSeal } from '../pki/seal-signer';
 
 export interface SignUnderAuthorisationInput {
   /**
@@ -157,7 +159,7 @@ export interface PreparedSignature {
   documentTitle: string;
   record: SealSignature;
   /** What the checks saw, to say why when the use is lost to a concurrent signing (refuseLostUse). */
-  seal: Seal;
+  seal: SealFacts;
   maxUses: number;
 }
 
@@ -196,6 +198,88 @@ const RESERVED: SealUseProblem = {
   message: '“电子证照签发”开头的文件标题仅用于电子证照签发，由平台签发证照时签章，不能通过通用用印接口签章',
 };
 
+interface SigningFactsRow {
+  es_id: string;
+  name: string;
+  kind: SealForSigning['kind'];
+  seal_info: SealForSigning['sealInfo'];
+  maker_signature: SealForSigning['makerSignature'];
+  status: SealFacts['status'];
+  valid_from: Date;
+  valid_to: Date;
+  status_since: Date;
+  status_reason: string | null;
+  custodian_id: string | null;
+  not_before: Date;
+  not_after: Date;
+  certificate_pem: string;
+  private_key_encrypted: string;
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+  a_id: string | null;
+  a_seal_id: string;
+  grantee_id: string;
+  documents: AuthorisationFacts['documents'];
+  max_uses: number;
+  used_count: number;
+  a_valid_from: Date;
+  a_valid_to: Date;
+  a_status: AuthorisationFacts['status'];
+}
+
+/** What a signing checks and signs with: the seal (not its imprint), its certificate and the authorisation. */
+async function signingFacts(em: EntityManager, sealId: string, authorisationId: string) {
+  const rows: SigningFactsRow[] = await em.execute(
+    `select s.es_id, s.name, s.kind, s.seal_info, s.maker_signature, s.status, s.valid_from, s.valid_to,
+            s.status_since, s.status_reason, s.custodian_id,
+            c.not_before, c.not_after, c.certificate_pem, c.private_key_encrypted, c.revoked_at, c.revocation_reason,
+            a.id as a_id, a.seal_id as a_seal_id, a.grantee_id, a.documents, a.max_uses, a.used_count,
+            a.valid_from as a_valid_from, a.valid_to as a_valid_to, a.status as a_status
+       from seal s
+       join organisation_certificate c on c.id = s.certificate_id
+       left join seal_use_authorisation a on a.id = ?
+      where s.id = ?`,
+    [authorisationId, sealId],
+  );
+  const r = rows[0];
+  if (!r) throw new Error(`seal ${sealId} does not exist`);
+  const seal: SealForSigning & SealFacts & { custodianId: string | null } = {
+    id: sealId,
+    esId: r.es_id,
+    name: r.name,
+    kind: r.kind,
+    sealInfo: r.seal_info,
+    makerSignature: r.maker_signature,
+    status: r.status,
+    validFrom: new Date(r.valid_from),
+    validTo: new Date(r.valid_to),
+    statusSince: new Date(r.status_since),
+    statusReason: r.status_reason,
+    custodianId: r.custodian_id,
+  };
+  const certificate = {
+    notBefore: new Date(r.not_before),
+    notAfter: new Date(r.not_after),
+    certificatePem: r.certificate_pem,
+    privateKeyEncrypted: r.private_key_encrypted,
+    revokedAt: r.revoked_at ? new Date(r.revoked_at) : null,
+    revocationReason: r.revocation_reason,
+  };
+  const authorisation: (AuthorisationFacts & { sealId: string; granteeId: string }) | null = r.a_id
+    ? {
+        sealId: r.a_seal_id,
+        granteeId: r.grantee_id,
+        documents: r.documents,
+        maxUses: r.max_uses,
+        usedCount: r.used_count,
+        validFrom: new Date(r.a_valid_from),
+        validTo: new Date(r.a_valid_to),
+        status: r.a_status,
+      }
+    : null;
+  return { seal, certificate, authorisation };
+}
+
 /**
  * Checks the authorisation, the seal and its certificate and signs; writes nothing but a refusal's audit row.
  * The checks are repeated atomically when the use is taken (takeUse), so a change in between loses the use.
@@ -210,13 +294,8 @@ async function prepareSignature(
     !input.licencePurpose && title !== undefined && isLicenceDocumentTitle(title);
   if (reserved(input.documentTitle)) return refuse(em, input, RESERVED);
 
-  const seal = await em.findOne(Seal, { id: sealId }, { disableIdentityMap: true });
-  if (!seal) throw new Error(`seal ${sealId} does not exist`);
-  const authorisation = await em.findOne(
-    SealUseAuthorisation,
-    { id: authorisationId },
-    { disableIdentityMap: true },
-  );
+  // The seal, its certificate and the authorisation in one statement, no entities (issue 19 Build 3).
+  const { seal, certificate, authorisation } = await signingFacts(em, sealId, authorisationId);
   if (!authorisation || authorisation.sealId !== sealId) {
     return refuse(em, input, {
       code: 'AUTHORISATION_MISSING',
@@ -238,11 +317,6 @@ async function prepareSignature(
     throw new Error(`a licence signature needs a licence title, not "${document.title}"`);
 
   // SM-7/SM-8: the bound certificate signs, so it must be valid now as well.
-  const certificate = await em.findOneOrFail(
-    OrganisationCertificate,
-    { id: seal.certificateId },
-    { disableIdentityMap: true },
-  );
   if (certificate.revokedAt) {
     return refuse(em, input, {
       code: 'SEAL_NOT_VALID',
