@@ -10,6 +10,10 @@
  * is configured, the platform's start runs the backlog workflow (workflows/exchange-backlog.ts), which delivers
  * the messages left pending meanwhile in pages; and a resend over a range delivers delivered messages again with
  * their original idempotency keys (the receiver drops what it already has).
+ *
+ * Issue 19 Build 3: issuances and lifecycle events leave their messages to the delivery relay (activities/
+ * delivery-relay.ts), which pushes them in order per licence; the per-licence activity here serves the workflows
+ * begun before it and claims each message the way the relay does, so that the two never both send one.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -22,7 +26,8 @@ import type { Orm } from '../db/orm';
 /** One attempt stays well inside the activity's start-to-close timeout (LONG_ACTIVITY_OPTIONS). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export type DeliveryResult = 'delivered' | 'already-delivered' | 'no-endpoint';
+/** `claimed`: the delivery relay holds the message just now (activities/delivery-relay.ts) and will deliver it. */
+export type DeliveryResult = 'delivered' | 'already-delivered' | 'no-endpoint' | 'claimed';
 
 export interface ExchangePage {
   /** The cursor after this page, or null when it was the last. */
@@ -95,8 +100,14 @@ export async function deliverOutboxMessage(
   const row = await em.findOneOrFail(ExchangeOutbox, { id }, { disableIdentityMap: true });
   if (row.status === 'delivered') return 'already-delivered';
   if (!endpoint) return 'no-endpoint';
+  // Issue 19 Build 3: claimed like the delivery relay claims, so that the relay and this path never send it both.
+  const claimed: unknown[] = await em.execute(
+    `update exchange_outbox set attempts = attempts + 1, claimed_until = now() + interval '1 minute'
+      where id = ? and status = 'pending' and (claimed_until is null or claimed_until < now()) returning id`,
+    [id],
+  );
+  if (claimed.length === 0) return 'claimed';
   await withPayloads(em, [row]);
-  await em.execute('update exchange_outbox set attempts = attempts + 1 where id = ?', [id]);
   let problem: string;
   try {
     const res = await fetch(endpoint, {
@@ -107,10 +118,10 @@ export async function deliverOutboxMessage(
     });
     const text = await res.text().catch(() => '');
     if (res.ok) {
-      await em.nativeUpdate(
-        ExchangeOutbox,
-        { id, status: 'pending' },
-        { status: 'delivered', deliveredAt: new Date(), lastError: null },
+      await em.execute(
+        `update exchange_outbox set status = 'delivered', delivered_at = now(), last_error = null, claimed_until = null
+          where id = ? and status = 'pending'`,
+        [id],
       );
       return 'delivered';
     }
@@ -118,7 +129,10 @@ export async function deliverOutboxMessage(
   } catch (err) {
     problem = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   }
-  await em.nativeUpdate(ExchangeOutbox, { id }, { lastError: problem });
+  await em.execute('update exchange_outbox set last_error = ?, claimed_until = null where id = ?', [
+    problem,
+    id,
+  ]);
   throw ApplicationFailure.retryable(
     `exchange delivery of ${id} failed: ${problem}`,
     'ExchangeDeliveryFailed',
@@ -153,6 +167,12 @@ export async function deliverLicenceMessages(
   );
   const results: DeliveryResult[] = [];
   for (const row of rows) results.push(await deliverOutboxMessage(em, row.id, endpoint));
+  // The relay is delivering one of them: retried until it is delivered (the caller waits for its messages).
+  if (results.includes('claimed'))
+    throw ApplicationFailure.retryable(
+      `exchange messages of licence ${licenceId} are being delivered by the relay`,
+      'ExchangeDeliveryClaimed',
+    );
   return results;
 }
 

@@ -15,6 +15,7 @@ import { createDisputeActivities } from './dispute';
 import { createForceMajeureActivities } from './force-majeure';
 import { createCertificateReminderActivities } from './certificate-reminders';
 import { createCertificateRequestActivities } from './certificate-requests';
+import { createDeliveryRelayActivities } from './delivery-relay';
 import { createExchangeActivities } from './exchange';
 import { withHeartbeats } from './heartbeat';
 import { createLicenceIssuanceActivities } from './licence-issuance';
@@ -50,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCertificateRequestActivities(deps),
     ...createLicenceIssuanceActivities(deps),
     ...createExchangeActivities(deps),
+    ...createDeliveryRelayActivities(deps),
     ...createAttachmentPurgeActivities(deps),
     ...createLicenceEventActivities(deps),
     ...createLicenceExpiryActivities(deps),

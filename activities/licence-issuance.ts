@@ -131,7 +131,7 @@ export function createLicenceIssuanceActivities(deps: LicenceIssuanceDeps): Lice
 }
 
 /** E-mails the holder of an issued licence its verification link, once (keyed by the licence). */
-async function notifyHolderOf(
+export async function notifyHolderOf(
   em: EntityManager,
   deps: LicenceIssuanceDeps,
   licenceId: string,

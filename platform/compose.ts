@@ -28,6 +28,7 @@ import { activityDeps } from '../activities';
 import { createWorker } from '../worker/worker';
 import { ensureAttachmentPurgeSchedule } from '../usecases/attachment-purge-schedule';
 import { ensureTransparencyLogSchedule } from '../usecases/transparency-log-schedule';
+import { ensureDeliveryRelay } from '../usecases/delivery-relay-start';
 import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
@@ -188,6 +189,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     taskQueue: config.temporalTaskQueue,
     intervalMinutes: config.transparencyLogIntervalMinutes,
   }).catch((err) => logger.warn({ err }, 'ensuring the transparency log schedule failed'));
+  // Issue 19 Build 3: the relay that sends the queued exchange messages and holder e-mails (LM-8).
+  ensureDeliveryRelay(temporal, config.temporalTaskQueue).catch((err) =>
+    logger.warn({ err }, 'starting the delivery relay failed'),
+  );
   // Issue 12 Build 6: messages stored while no exchange endpoint was configured are delivered now that one is.
   exchange.deliverBacklog().catch((err) => logger.warn({ err }, 'delivering the exchange backlog failed'));
   // Issue 12 Build 2: the daily expiry sweep's Schedule (created once; retried at the next start if this fails).

@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditActor, recordAudit, SYSTEM_ACTOR } from '../db/audit';
+import { AuditActor, AuditEntry, SYSTEM_ACTOR } from '../db/audit';
 import { AppUser, Organisation } from '../db/entities';
 import { ExchangeOutbox, Licence, LicenceEvent, LicenceType } from '../db/licence-entities';
 import { licenceSealDocumentTitle } from '../domain/licence';
@@ -28,7 +28,7 @@ import {
 import { SealUseError } from '../domain/seal-use';
 import { findLicenceAuthorisation } from './licence-authorisation';
 import { storeNewVersion } from './licence-new-version';
-import { signUnderAuthorisation } from './seal-signing';
+import { signingTransaction, signUnderAuthorisation } from './seal-signing';
 
 export type RecordEventResult =
   | { outcome: 'recorded' }
@@ -59,7 +59,7 @@ export async function signAndRecordEvent(
   }
   const actor = await actorOf(em, event.requestedBy);
   try {
-    return await em.transactional((tx) =>
+    return await signingTransaction(em, (tx) =>
       recordIn(tx, { event, type, issuer, title, authorisation, actor, input }),
     );
   } catch (err) {
@@ -152,75 +152,82 @@ async function recordIn(
       : {}),
   };
   const dataHash = createHash('sha256').update(canonicalEventDocument(document), 'utf8').digest('hex');
-  const signed = await signUnderAuthorisation(tx, {
-    signatureId: event.id,
-    authorisationId: p.authorisation.id,
-    sealId: p.authorisation.sealId,
-    signerUserId: p.authorisation.granteeId,
-    documentHash: dataHash,
-    documentTitle: p.title,
-    now: input.now,
-    pkiMasterKey: input.pkiMasterKey,
-    actor: p.actor,
-    licencePurpose: {
-      purpose: 'licence.lifecycle',
-      identifier: licence.identifier,
-      typeCode: licence.typeCode,
-      sealKind: p.type.definition.sealKind,
-      event: event.kind,
-    },
-  });
-  // A new version carries the state; the replaced one stays superseded with its suspensions (the lost one marked).
-  if (!newVersion)
-    await tx.nativeUpdate(
-      Licence,
-      { id: licence.id },
-      { status: next.status, suspensions: next.suspensions },
-    );
-  await tx.nativeUpdate(
-    LicenceEvent,
-    { id: event.id },
+  // SM-12: the event's writes go before the use is taken (signUnderAuthorisation takes it last).
+  await signUnderAuthorisation(
+    tx,
     {
-      status: 'recorded',
-      statusReason: null,
-      effectiveAt,
-      stateAfter: after,
-      dataHash,
-      signature: signed.record,
-      signatureId: signed.signatureId,
-      recordedAt: input.now,
+      signatureId: event.id,
+      authorisationId: p.authorisation.id,
+      sealId: p.authorisation.sealId,
+      signerUserId: p.authorisation.granteeId,
+      documentHash: dataHash,
+      documentTitle: p.title,
+      now: input.now,
+      pkiMasterKey: input.pkiMasterKey,
+      actor: p.actor,
+      licencePurpose: {
+        purpose: 'licence.lifecycle',
+        identifier: licence.identifier,
+        typeCode: licence.typeCode,
+        sealKind: p.type.definition.sealKind,
+        event: event.kind,
+      },
+    },
+    async (w, signed) => {
+      // A new version carries the state; the replaced one stays superseded with its suspensions (the lost one marked).
+      if (!newVersion)
+        await w.nativeUpdate(
+          Licence,
+          { id: licence.id },
+          { status: next.status, suspensions: next.suspensions },
+        );
+      await w.nativeUpdate(
+        LicenceEvent,
+        { id: event.id },
+        {
+          status: 'recorded',
+          statusReason: null,
+          effectiveAt,
+          stateAfter: after,
+          dataHash,
+          signature: signed.record,
+          signatureId: signed.signatureId,
+          recordedAt: input.now,
+        },
+      );
+      await w.insert(ExchangeOutbox, {
+        id: randomUUID(),
+        licenceId: licence.id,
+        event: lifecycleExchangeEvent(event.kind),
+        // 补发 and 延续 carry the new version's signed export too: one message, pushed once.
+        payload: {
+          document,
+          signature: signed.record,
+          ...(newVersion ? { newVersion: newVersion.export } : {}),
+        } as unknown as Record<string, unknown>,
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+        createdAt: input.now,
+        deliveredAt: null,
+      });
+      const audit: AuditEntry = {
+        actor: p.actor,
+        action: `licence.event.${event.kind}`,
+        targetType: 'licence',
+        targetId: licence.identifier,
+        outcome: 'success',
+        eventKey: `licence.event:${event.id}`,
+        details: {
+          eventId: event.id,
+          caseId: event.caseId,
+          status: next.status,
+          sealId: p.authorisation.sealId,
+          newIdentifier: newVersion?.identifier ?? null,
+        },
+      };
+      return { value: undefined, audits: [audit] };
     },
   );
-  await tx.insert(ExchangeOutbox, {
-    id: randomUUID(),
-    licenceId: licence.id,
-    event: lifecycleExchangeEvent(event.kind),
-    // 补发 and 延续 carry the new version's signed export too: one message, pushed once.
-    payload: {
-      document,
-      signature: signed.record,
-      ...(newVersion ? { newVersion: newVersion.export } : {}),
-    } as unknown as Record<string, unknown>,
-    status: 'pending',
-    attempts: 0,
-    lastError: null,
-    createdAt: input.now,
-    deliveredAt: null,
-  });
-  await recordAudit(tx, {
-    actor: p.actor,
-    action: `licence.event.${event.kind}`,
-    targetType: 'licence',
-    targetId: licence.identifier,
-    outcome: 'success',
-    eventKey: `licence.event:${event.id}`,
-    details: {
-      eventId: event.id,
-      caseId: event.caseId,
-      status: next.status,
-      sealId: p.authorisation.sealId,
-      newIdentifier: newVersion?.identifier ?? null,
-    },
-  });
   return { outcome: 'recorded' };
 }

@@ -2,16 +2,17 @@
  * Signing and storing a licence for an accepted issuance request (LM-7, LM-13, SM-9, SM-12): the issuing unit's
  * seal of the catalogue's kind signs the licence's canonical form under a standing seal-use authorisation for the
  * type. The serial is taken first, on its own; then in one transaction the signature record and the licence (or
- * its next version, the previous one superseded) are stored, the data-exchange message is put in the outbox (LM-8)
- * and the request is marked issued (one statement), one use of the authorisation is taken (last: its row stays
- * locked until the commit), and the signing's and the licence's audit rows are written (one multi-row statement).
+ * its next version, the previous one superseded) are stored, the data-exchange message and the holder's e-mail are
+ * queued for the delivery relay (LM-8, activities/delivery-relay.ts) and the request is marked issued (one
+ * statement), one use of the authorisation is taken (last: its row stays locked until the commit), and the
+ * signing's and the licence's audit rows are written (one multi-row statement).
  * Idempotent: a retry after the commit finds the request issued and returns the same licence; a retry before it
  * stores nothing twice (it may leave a gap in the serials).
  */
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditActor, AuditEntry, recordAudits } from '../db/audit';
+import type { AuditActor } from '../db/audit';
 import type { Organisation } from '../db/entities';
 import { Licence, LicenceIssuance, LicenceType } from '../db/licence-entities';
 import { LicenceMetadata, licenceSealDocumentTitle } from '../domain/licence';
@@ -27,7 +28,7 @@ import type { LicenceData } from '../domain/licence-type';
 import { SealUseError } from '../domain/seal-use';
 import { expectedLicencePurpose } from '../domain/seal-signature';
 import { licenceDataHash, licenceExport } from '../pki/licence-document';
-import { prepareSignature, refuseLostUse, signingAudit, storeSignatureRecord, takeUse } from './seal-signing';
+import { signingTransaction, signUnderAuthorisation } from './seal-signing';
 import { findLicenceAuthorisation } from './licence-authorisation';
 
 export type SignAndStoreResult =
@@ -142,7 +143,7 @@ export async function signAndStoreLicence(
     if (issuance.kind === 'issue' && serial === null)
       serial = await nextSerial(em, definition.code, issuer.uscc);
     try {
-      return await em.transactional(async (tx) => {
+      return await signingTransaction(em, async (tx) => {
         let previous: Licence | null = null;
         let metadata: LicenceMetadata;
         let data: LicenceData;
@@ -213,104 +214,109 @@ export async function signAndStoreLicence(
         }
 
         const dataHash = licenceDataHash({ metadata, data });
-        const signed = await prepareSignature(tx, {
-          authorisationId: authorisation.id,
-          sealId: authorisation.sealId,
-          signerUserId: authorisation.granteeId,
-          documentHash: dataHash,
-          documentTitle: title,
-          now,
-          pkiMasterKey: input.pkiMasterKey,
-          actor,
-          // Purpose-bound (issue 11): the signature names what it is for, the licence and its type's seal kind.
-          licencePurpose: {
-            purpose: expectedLicencePurpose(metadata.version),
-            identifier: metadata.identifier,
-            typeCode: metadata.typeCode,
-            sealKind: definition.sealKind,
-          },
-        });
-        await storeSignatureRecord(tx, signed);
         const licenceId = randomUUID();
-        if (previous) {
-          await tx.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
-        }
-        await tx.insert(Licence, {
-          id: licenceId,
-          identifier: metadata.identifier,
-          seriesId: previous?.seriesId ?? licenceId,
-          typeId: type.id,
-          typeCode: metadata.typeCode,
-          typeVersion: type.version,
-          name: metadata.name,
-          issuerOrganisationId: issuer.id,
-          issuerCode: metadata.issuer.code,
-          serial: metadata.identifier.split('.')[7]!,
-          version: metadata.version,
-          previousIdentifier: metadata.previousIdentifier,
-          licenceNumber: metadata.licenceNumber,
-          holderName: metadata.holder.name,
-          holderCode: metadata.holder.code,
-          holderCodeType: metadata.holder.codeType,
-          holderEmail,
-          metadata,
-          data,
-          issueDate: metadata.issueDate,
-          validFrom: metadata.validFrom,
-          validTo: metadata.validTo,
-          status: 'valid',
-          dataHash,
-          signature: signed.record,
-          signatureId: signed.signatureId,
-          sealId: authorisation.sealId,
-          issuanceId: issuance.id,
-          issuedAt: now,
-          createdAt: now,
-        });
-        // LM-8: the exchange message, with the request marked issued, in one statement.
-        await tx.execute(
-          `with outbox as (
-             insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
-             values (?, ?, ?, ?::jsonb, 'pending', 0, ?))
-           update licence_issuance set status = 'issued', status_reason = null, licence_id = ?, completed_at = ?
-            where id = ?`,
-          [
-            randomUUID(),
-            licenceId,
-            exchangeEvent(issuance.kind),
-            JSON.stringify(licenceExport({ metadata, data, signature: signed.record })),
-            now,
-            licenceId,
-            now,
-            issuance.id,
-          ],
-        );
-        // SM-12: the authorisation's use is taken last. Its row stays locked from this UPDATE to the commit, and
-        // every licence of the unit's type signs under the same authorisation: taken first, it held every other
-        // issuance back through the licence, outbox and audit statements too (issue 19 Build 3).
-        const used = await takeUse(tx, signed);
-        if (!used) return refuseLostUse(tx, signed);
-        // The signing's audit row and the licence's, in one statement (issue 19 Build 3).
-        const audits: AuditEntry[] = [signingAudit(signed, used)];
-        audits.push({
-          actor,
-          action: issuance.kind === 'issue' ? 'licence.issue' : 'licence.change',
-          targetType: 'licence',
-          targetId: metadata.identifier,
-          outcome: 'success',
-          eventKey: `licence.issue:${issuance.id}`,
-          details: {
-            issuanceId: issuance.id,
-            caseId: issuance.caseId,
-            typeCode: metadata.typeCode,
-            version: metadata.version,
-            previousIdentifier: metadata.previousIdentifier,
-            sealId: authorisation.sealId,
+        // SM-12: signed under the authorisation, the licence and its outbox row written before the use is taken
+        // (last, by signUnderAuthorisation: its row stays locked only from then to the commit, issue 19 Build 3).
+        await signUnderAuthorisation(
+          tx,
+          {
             authorisationId: authorisation.id,
-            late: issuance.late,
+            sealId: authorisation.sealId,
+            signerUserId: authorisation.granteeId,
+            documentHash: dataHash,
+            documentTitle: title,
+            now,
+            pkiMasterKey: input.pkiMasterKey,
+            actor,
+            // Purpose-bound (issue 11): the signature names what it is for, the licence and its type's seal kind.
+            licencePurpose: {
+              purpose: expectedLicencePurpose(metadata.version),
+              identifier: metadata.identifier,
+              typeCode: metadata.typeCode,
+              sealKind: definition.sealKind,
+            },
           },
-        });
-        await recordAudits(tx, audits);
+          async (w, signed) => {
+            if (previous) await w.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
+            await w.insert(Licence, {
+              id: licenceId,
+              identifier: metadata.identifier,
+              seriesId: previous?.seriesId ?? licenceId,
+              typeId: type.id,
+              typeCode: metadata.typeCode,
+              typeVersion: type.version,
+              name: metadata.name,
+              issuerOrganisationId: issuer.id,
+              issuerCode: metadata.issuer.code,
+              serial: metadata.identifier.split('.')[7]!,
+              version: metadata.version,
+              previousIdentifier: metadata.previousIdentifier,
+              licenceNumber: metadata.licenceNumber,
+              holderName: metadata.holder.name,
+              holderCode: metadata.holder.code,
+              holderCodeType: metadata.holder.codeType,
+              holderEmail,
+              metadata,
+              data,
+              issueDate: metadata.issueDate,
+              validFrom: metadata.validFrom,
+              validTo: metadata.validTo,
+              status: 'valid',
+              dataHash,
+              signature: signed.record,
+              signatureId: signed.signatureId,
+              sealId: authorisation.sealId,
+              issuanceId: issuance.id,
+              issuedAt: now,
+              createdAt: now,
+            });
+            // LM-8: the exchange message and the holder's e-mail as rows for the delivery relay (activities/
+            // delivery-relay.ts), with the request marked issued, in one statement.
+            await w.execute(
+              `with outbox as (
+                 insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
+                 values (?, ?, ?, ?::jsonb, 'pending', 0, ?)),
+               notice as (
+                 insert into holder_notice (licence_id, status, attempts, created_at)
+                 select ?, 'pending', 0, ? where ?::boolean)
+               update licence_issuance set status = 'issued', status_reason = null, licence_id = ?, completed_at = ?
+                where id = ?`,
+              [
+                randomUUID(),
+                licenceId,
+                exchangeEvent(issuance.kind),
+                JSON.stringify(licenceExport({ metadata, data, signature: signed.record })),
+                now,
+                licenceId,
+                now,
+                holderEmail !== null,
+                licenceId,
+                now,
+                issuance.id,
+              ],
+            );
+            // The licence's audit row goes with the signing's, in one statement (issue 19 Build 3).
+            const audit = {
+              actor,
+              action: issuance.kind === 'issue' ? 'licence.issue' : 'licence.change',
+              targetType: 'licence',
+              targetId: metadata.identifier,
+              outcome: 'success',
+              eventKey: `licence.issue:${issuance.id}`,
+              details: {
+                issuanceId: issuance.id,
+                caseId: issuance.caseId,
+                typeCode: metadata.typeCode,
+                version: metadata.version,
+                previousIdentifier: metadata.previousIdentifier,
+                sealId: authorisation.sealId,
+                authorisationId: authorisation.id,
+                late: issuance.late,
+              },
+            } as const;
+            return { value: undefined, audits: [audit] };
+          },
+        );
         return { outcome: 'issued', licenceId, identifier: metadata.identifier } as const;
       });
     } catch (err) {

@@ -58,66 +58,73 @@ export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Pr
   const data = previous.data;
   const dataHash = licenceDataHash({ metadata, data });
   const id = newVersionId(event.id);
-  const signed = await signUnderAuthorisation(tx, {
-    signatureId: id,
-    authorisationId: p.authorisation.id,
-    sealId: p.authorisation.sealId,
-    signerUserId: p.authorisation.granteeId,
-    documentHash: dataHash,
-    documentTitle: p.title,
-    now,
-    pkiMasterKey: p.pkiMasterKey,
-    actor: p.actor,
-    licencePurpose: {
-      purpose: expectedLicencePurpose(version),
-      identifier: metadata.identifier,
-      typeCode: metadata.typeCode,
-      sealKind: p.type.definition.sealKind,
+  // The version's rows are written before the use is taken (signUnderAuthorisation takes it last).
+  const signed = await signUnderAuthorisation(
+    tx,
+    {
+      signatureId: id,
+      authorisationId: p.authorisation.id,
+      sealId: p.authorisation.sealId,
+      signerUserId: p.authorisation.granteeId,
+      documentHash: dataHash,
+      documentTitle: p.title,
+      now,
+      pkiMasterKey: p.pkiMasterKey,
+      actor: p.actor,
+      licencePurpose: {
+        purpose: expectedLicencePurpose(version),
+        identifier: metadata.identifier,
+        typeCode: metadata.typeCode,
+        sealKind: p.type.definition.sealKind,
+      },
     },
-  });
-  await tx.insert(LicenceIssuance, {
-    id,
-    organisationId: previous.issuerOrganisationId,
-    caseId: `${event.caseId}#${event.kind}`,
-    kind: 'change',
-    typeId: p.type.id,
-    typeCode: previous.typeCode,
-    previousLicenceId: previous.id,
-    request: { lifecycleEventId: event.id, kind: event.kind, caseId: event.caseId },
-    requestFingerprint: event.requestFingerprint,
-    workflowId: event.workflowId,
-    status: 'issued',
-    statusReason: null,
-    // Set once the licence row exists (each row refers to the other).
-    licenceId: null,
-    requestedBy: event.requestedBy,
-    receivedAt: event.requestedAt,
-    caseClosedAt: now,
-    deadlineAt: now,
-    deadlineProvisional: false,
-    late: false,
-    completedAt: now,
-  });
-  await tx.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
-  await tx.insert(Licence, {
-    ...previous,
-    id,
-    identifier: metadata.identifier,
-    version,
-    previousIdentifier: previous.identifier,
-    metadata,
-    validTo: p.validTo,
-    status: p.state.status,
-    suspensions: p.state.suspensions,
-    dataHash,
-    signature: signed.record,
-    signatureId: signed.signatureId,
-    sealId: p.authorisation.sealId,
-    issuanceId: id,
-    issuedAt: now,
-    createdAt: now,
-  });
-  await tx.nativeUpdate(LicenceIssuance, { id }, { licenceId: id });
+    async (w, made) => {
+      await w.insert(LicenceIssuance, {
+        id,
+        organisationId: previous.issuerOrganisationId,
+        caseId: `${event.caseId}#${event.kind}`,
+        kind: 'change',
+        typeId: p.type.id,
+        typeCode: previous.typeCode,
+        previousLicenceId: previous.id,
+        request: { lifecycleEventId: event.id, kind: event.kind, caseId: event.caseId },
+        requestFingerprint: event.requestFingerprint,
+        workflowId: event.workflowId,
+        status: 'issued',
+        statusReason: null,
+        // Set once the licence row exists (each row refers to the other).
+        licenceId: null,
+        requestedBy: event.requestedBy,
+        receivedAt: event.requestedAt,
+        caseClosedAt: now,
+        deadlineAt: now,
+        deadlineProvisional: false,
+        late: false,
+        completedAt: now,
+      });
+      await w.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
+      await w.insert(Licence, {
+        ...previous,
+        id,
+        identifier: metadata.identifier,
+        version,
+        previousIdentifier: previous.identifier,
+        metadata,
+        validTo: p.validTo,
+        status: p.state.status,
+        suspensions: p.state.suspensions,
+        dataHash,
+        signature: made.record,
+        signatureId: made.signatureId,
+        sealId: p.authorisation.sealId,
+        issuanceId: id,
+        issuedAt: now,
+        createdAt: now,
+      });
+      await w.nativeUpdate(LicenceIssuance, { id }, { licenceId: id });
+      return { value: undefined };
+    },
+  );
   return {
     licenceId: id,
     identifier: metadata.identifier,

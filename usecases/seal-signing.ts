@@ -1,26 +1,29 @@
 /**
- * Signing under a seal-use authorisation (SM-12): the one way the platform signs with a seal. The API calls it,
- * and so will the licence issuance workflow. It checks the authorisation, the seal and its certificate, then in
- * one transaction consumes one use with a single conditional UPDATE (so that of two signings racing for the last
- * use exactly one wins), stores the signature record and writes the audit event `seal.sign`. Refusals throw a
- * SealUseError whose code the API maps to 403/409/422 (domain/seal-use.ts SEAL_USE_HTTP_STATUS) and are audited.
- * The licence issuance uses its parts (prepareSignature, storeSignatureRecord, takeUse, signingAudit,
- * refuseLostUse) to take the use last in its own transaction.
+ * Signing under a seal-use authorisation (SM-12): the one way the platform signs with a seal. It checks the
+ * authorisation, the seal and its certificate and signs; then, in one transaction, it stores the signature record,
+ * runs the caller's own writes (a licence, an event, an outbox row), and takes one use of the authorisation LAST with
+ * a single conditional UPDATE (so that of two signings racing for the last use exactly one wins, and the
+ * authorisation's row is locked only from that UPDATE to the commit: every signing of the unit's type waits for it),
+ * then writes the signing's audit row (`seal.sign`) with the caller's in one statement. Refusals throw a
+ * SealUseError whose code the API maps to 403/409/422 (domain/seal-use.ts SEAL_USE_HTTP_STATUS) and are audited —
+ * after the transaction rolls back, so that the refusal's audit row is not rolled back with it (signingTransaction).
  *
  * Issue 11 Build 5: it decrypts the seal's key, so only the signing task queue's activities run it
  * (activities/signing.ts); the API reaches it through Temporal (workflows/signing.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditActor, AuditEntry, recordAudit } from '../db/audit';
-import { OrganisationCertificate, Seal } from '../db/entities';
+import { AuditActor, AuditEntry, recordAudit, recordAudits } from '../db/audit';
+import { Seal } from '../db/entities';
 import { SealSignatureRecord, SealUseAuthorisation } from '../db/seal-use-entities';
 import { checkCertificateValidity } from '../domain/seal';
 import { revokedCertificateMessage } from '../domain/organisation-certificate';
 import {
   authorisationProblem,
   matchDocument,
+  AuthorisationFacts,
   remainingUses,
+  SealFacts,
   SEAL_USE_HTTP_STATUS,
   SealUseError,
   SealUseProblem,
@@ -29,7 +32,7 @@ import { custodianProblem } from '../domain/seal-custodian';
 import { decryptPrivateKey } from '../pki/key-encryption';
 import type { LicenceSignaturePurpose, SealSignature } from '../domain/seal-signature';
 import { isLicenceDocumentTitle } from '../domain/licence';
-import { signWithSeal } from '../pki/seal-signer';
+import { type SealForSigning, signWithSeal } from '../pki/seal-signer';
 
 export interface SignUnderAuthorisationInput {
   /**
@@ -66,30 +69,85 @@ export interface SignedUnderAuthorisation {
   remainingUses: number;
 }
 
-export async function signUnderAuthorisation(
+/** What a signing's caller writes with the signature, before its use is taken, and its own audit rows. */
+export type SignedWrites<T> = (
+  tx: EntityManager,
+  signed: PreparedSignature,
+) => Promise<{ value: T; audits?: AuditEntry[] }>;
+
+/**
+ * Signs under the authorisation (see the file's comment for the order). Given a transaction, it runs in it: that
+ * transaction must have been opened by signingTransaction, which writes the audit rows of refusals after it rolls
+ * back; otherwise it opens one itself. `writes` runs in the transaction after the signature record is stored and
+ * before the use is taken; its value is returned as `written` (absent when the signature was stored by an earlier
+ * attempt: its writes were committed with it).
+ */
+export async function signUnderAuthorisation<T = undefined>(
   em: EntityManager,
   input: SignUnderAuthorisationInput,
-): Promise<SignedUnderAuthorisation> {
+  writes?: SignedWrites<T>,
+): Promise<SignedUnderAuthorisation & { written?: T }> {
   if (input.signatureId) {
     const done = await signedEarlier(em, input.signatureId);
     if (done) return done;
   }
+  if (em.isInTransaction()) {
+    if (!signingTransactions.has(em))
+      throw new Error('signUnderAuthorisation runs in a transaction opened by signingTransaction only');
+    return signIn(em, await prepareSignature(em, input), writes);
+  }
+  // The checks and the signature itself outside the transaction: it holds a connection only for the writes.
   const prepared = await prepareSignature(em, input);
-  const consumed = await em.transactional(async (tx) => {
-    const used = await takeUse(tx, prepared);
-    if (!used) return null;
-    await storeSignatureRecord(tx, prepared);
-    await recordAudit(tx, signingAudit(prepared, used));
-    return used;
-  });
-  if (!consumed) return refuseLostUse(em, prepared);
+  return signingTransaction(em, (tx) => signIn(tx, prepared, writes));
+}
+
+async function signIn<T>(
+  tx: EntityManager,
+  prepared: PreparedSignature,
+  writes: SignedWrites<T> | undefined,
+): Promise<SignedUnderAuthorisation & { written?: T }> {
+  await storeSignatureRecord(tx, prepared);
+  const written = writes ? await writes(tx, prepared) : undefined;
+  // SM-12: the use is taken last (issue 19 Build 3); its row stays locked from here to the commit.
+  const used = await takeUse(tx, prepared);
+  if (!used) return refuseLostUse(tx, prepared);
+  await recordAudits(tx, [signingAudit(prepared, used), ...(written?.audits ?? [])]);
   return {
     signatureId: prepared.signatureId,
     record: prepared.record,
-    usedCount: consumed.usedCount,
-    maxUses: consumed.maxUses,
-    remainingUses: remainingUses(consumed),
+    usedCount: used.usedCount,
+    maxUses: used.maxUses,
+    remainingUses: remainingUses(used),
+    ...(written ? { written: written.value } : {}),
   };
+}
+
+/** The transactions opened by signingTransaction (a signing nested in any other one would lose its refusals' audit). */
+const signingTransactions = new WeakSet<EntityManager>();
+/** A refusal's audit row, to be written once the transaction that refused has rolled back. */
+const refusalAudits = new WeakMap<SealUseError, AuditEntry>();
+
+/**
+ * A transaction for signing under an authorisation (and the caller's writes around it). A refusal thrown in it rolls
+ * everything back, then its audit row is written on its own, outside the rolled-back transaction.
+ */
+export async function signingTransaction<T>(
+  em: EntityManager,
+  fn: (tx: EntityManager) => Promise<T>,
+): Promise<T> {
+  try {
+    return await em.transactional((tx) => {
+      signingTransactions.add(tx);
+      return fn(tx);
+    });
+  } catch (err) {
+    const audit = err instanceof SealUseError ? refusalAudits.get(err) : undefined;
+    if (audit) {
+      refusalAudits.delete(err as SealUseError);
+      await recordAudit(em, audit);
+    }
+    throw err;
+  }
 }
 
 /** A signature made after every check passed, not yet stored and its use not yet taken (see takeUse). */
@@ -101,17 +159,20 @@ export interface PreparedSignature {
   documentTitle: string;
   record: SealSignature;
   /** What the checks saw, to say why when the use is lost to a concurrent signing (refuseLostUse). */
-  seal: Seal;
+  seal: SealFacts;
   maxUses: number;
 }
 
-/** Records a refusal in the audit log and throws it as a SealUseError. */
+/**
+ * Records a refusal in the audit log and throws it as a SealUseError: at once outside a transaction, after its
+ * rollback inside one (signingTransaction).
+ */
 async function refuse(
   em: EntityManager,
   input: SignUnderAuthorisationInput,
   problem: SealUseProblem,
 ): Promise<never> {
-  await recordAudit(em, {
+  const audit: AuditEntry = {
     actor: input.actor,
     action: 'seal.sign',
     targetType: 'seal',
@@ -125,8 +186,11 @@ async function refuse(
     },
     requestId: input.requestId,
     ip: input.ip,
-  });
-  throw new SealUseError(problem);
+  };
+  const error = new SealUseError(problem);
+  if (em.isInTransaction()) refusalAudits.set(error, audit);
+  else await recordAudit(em, audit);
+  throw error;
 }
 
 const RESERVED: SealUseProblem = {
@@ -134,11 +198,93 @@ const RESERVED: SealUseProblem = {
   message: '“电子证照签发”开头的文件标题仅用于电子证照签发，由平台签发证照时签章，不能通过通用用印接口签章',
 };
 
+interface SigningFactsRow {
+  es_id: string;
+  name: string;
+  kind: SealForSigning['kind'];
+  seal_info: SealForSigning['sealInfo'];
+  maker_signature: SealForSigning['makerSignature'];
+  status: SealFacts['status'];
+  valid_from: Date;
+  valid_to: Date;
+  status_since: Date;
+  status_reason: string | null;
+  custodian_id: string | null;
+  not_before: Date;
+  not_after: Date;
+  certificate_pem: string;
+  private_key_encrypted: string;
+  revoked_at: Date | null;
+  revocation_reason: string | null;
+  a_id: string | null;
+  a_seal_id: string;
+  grantee_id: string;
+  documents: AuthorisationFacts['documents'];
+  max_uses: number;
+  used_count: number;
+  a_valid_from: Date;
+  a_valid_to: Date;
+  a_status: AuthorisationFacts['status'];
+}
+
+/** What a signing checks and signs with: the seal (not its imprint), its certificate and the authorisation. */
+async function signingFacts(em: EntityManager, sealId: string, authorisationId: string) {
+  const rows: SigningFactsRow[] = await em.execute(
+    `select s.es_id, s.name, s.kind, s.seal_info, s.maker_signature, s.status, s.valid_from, s.valid_to,
+            s.status_since, s.status_reason, s.custodian_id,
+            c.not_before, c.not_after, c.certificate_pem, c.private_key_encrypted, c.revoked_at, c.revocation_reason,
+            a.id as a_id, a.seal_id as a_seal_id, a.grantee_id, a.documents, a.max_uses, a.used_count,
+            a.valid_from as a_valid_from, a.valid_to as a_valid_to, a.status as a_status
+       from seal s
+       join organisation_certificate c on c.id = s.certificate_id
+       left join seal_use_authorisation a on a.id = ?
+      where s.id = ?`,
+    [authorisationId, sealId],
+  );
+  const r = rows[0];
+  if (!r) throw new Error(`seal ${sealId} does not exist`);
+  const seal: SealForSigning & SealFacts & { custodianId: string | null } = {
+    id: sealId,
+    esId: r.es_id,
+    name: r.name,
+    kind: r.kind,
+    sealInfo: r.seal_info,
+    makerSignature: r.maker_signature,
+    status: r.status,
+    validFrom: new Date(r.valid_from),
+    validTo: new Date(r.valid_to),
+    statusSince: new Date(r.status_since),
+    statusReason: r.status_reason,
+    custodianId: r.custodian_id,
+  };
+  const certificate = {
+    notBefore: new Date(r.not_before),
+    notAfter: new Date(r.not_after),
+    certificatePem: r.certificate_pem,
+    privateKeyEncrypted: r.private_key_encrypted,
+    revokedAt: r.revoked_at ? new Date(r.revoked_at) : null,
+    revocationReason: r.revocation_reason,
+  };
+  const authorisation: (AuthorisationFacts & { sealId: string; granteeId: string }) | null = r.a_id
+    ? {
+        sealId: r.a_seal_id,
+        granteeId: r.grantee_id,
+        documents: r.documents,
+        maxUses: r.max_uses,
+        usedCount: r.used_count,
+        validFrom: new Date(r.a_valid_from),
+        validTo: new Date(r.a_valid_to),
+        status: r.a_status,
+      }
+    : null;
+  return { seal, certificate, authorisation };
+}
+
 /**
  * Checks the authorisation, the seal and its certificate and signs; writes nothing but a refusal's audit row.
  * The checks are repeated atomically when the use is taken (takeUse), so a change in between loses the use.
  */
-export async function prepareSignature(
+async function prepareSignature(
   em: EntityManager,
   input: SignUnderAuthorisationInput,
 ): Promise<PreparedSignature> {
@@ -148,13 +294,8 @@ export async function prepareSignature(
     !input.licencePurpose && title !== undefined && isLicenceDocumentTitle(title);
   if (reserved(input.documentTitle)) return refuse(em, input, RESERVED);
 
-  const seal = await em.findOne(Seal, { id: sealId }, { disableIdentityMap: true });
-  if (!seal) throw new Error(`seal ${sealId} does not exist`);
-  const authorisation = await em.findOne(
-    SealUseAuthorisation,
-    { id: authorisationId },
-    { disableIdentityMap: true },
-  );
+  // The seal, its certificate and the authorisation in one statement, no entities (issue 19 Build 3).
+  const { seal, certificate, authorisation } = await signingFacts(em, sealId, authorisationId);
   if (!authorisation || authorisation.sealId !== sealId) {
     return refuse(em, input, {
       code: 'AUTHORISATION_MISSING',
@@ -176,11 +317,6 @@ export async function prepareSignature(
     throw new Error(`a licence signature needs a licence title, not "${document.title}"`);
 
   // SM-7/SM-8: the bound certificate signs, so it must be valid now as well.
-  const certificate = await em.findOneOrFail(
-    OrganisationCertificate,
-    { id: seal.certificateId },
-    { disableIdentityMap: true },
-  );
   if (certificate.revokedAt) {
     return refuse(em, input, {
       code: 'SEAL_NOT_VALID',
@@ -220,10 +356,9 @@ export async function prepareSignature(
 /**
  * Takes one use of the authorisation with a single conditional UPDATE, so that of two signings racing for the last
  * use exactly one wins; null when it matches nothing (see refuseLostUse). The updated row stays locked until the
- * transaction ends: every signing under the same authorisation waits for it, so a caller with more to write in
- * its transaction takes the use last (usecases/licence-issuing.ts).
+ * transaction ends: every signing under the same authorisation waits for it, hence taken last (signIn).
  */
-export async function takeUse(
+async function takeUse(
   tx: EntityManager,
   p: PreparedSignature,
 ): Promise<{ usedCount: number; maxUses: number } | null> {
@@ -243,7 +378,7 @@ export async function takeUse(
 }
 
 /** Stores the signature record; in the transaction that takes its use. */
-export async function storeSignatureRecord(tx: EntityManager, p: PreparedSignature): Promise<void> {
+async function storeSignatureRecord(tx: EntityManager, p: PreparedSignature): Promise<void> {
   await tx.insert(SealSignatureRecord, {
     id: p.signatureId,
     authorisationId: p.input.authorisationId,
@@ -258,7 +393,7 @@ export async function storeSignatureRecord(tx: EntityManager, p: PreparedSignatu
 }
 
 /** The successful signing's audit entry (`seal.sign`), with the uses as taken. */
-export function signingAudit(p: PreparedSignature, used: { usedCount: number; maxUses: number }): AuditEntry {
+function signingAudit(p: PreparedSignature, used: { usedCount: number; maxUses: number }): AuditEntry {
   return {
     actor: p.input.actor,
     action: 'seal.sign',
@@ -282,7 +417,7 @@ export function signingAudit(p: PreparedSignature, used: { usedCount: number; ma
  * The use was lost (a race, or the state changed since the checks): says why from the current state, a last use
  * taken by someone else being the usual case; audited, thrown as a SealUseError.
  */
-export async function refuseLostUse(em: EntityManager, p: PreparedSignature): Promise<never> {
+async function refuseLostUse(em: EntityManager, p: PreparedSignature): Promise<never> {
   const { input } = p;
   const current = await em.findOne(
     SealUseAuthorisation,

@@ -61,6 +61,7 @@ export const LONG_ACTIVITIES: ReadonlySet<string> = new Set([
   'resendPage',
   'notifyHolder',
   'deliverIssuedLicence',
+  'relayDeliveries',
   'sendApprovalNotice',
   'notifyApplicantOfOutcome',
   'notifyRequesterOfSealUseOutcome',

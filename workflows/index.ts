@@ -11,6 +11,7 @@ export { crlWorkflow, ocspWorkflow, pdfSignatureWorkflow, stampValidationDataWor
 export { licenceEventWorkflow } from './licence-event';
 export { licenceExpirySweepWorkflow } from './licence-expiry-sweep';
 export { exchangeBacklogWorkflow, exchangeResendWorkflow } from './exchange-backlog';
+export { deliveryRelayWorkflow } from './delivery-relay';
 export { disputeWorkflow } from './dispute';
 export { forceMajeureWorkflow } from './force-majeure';
 export { transparencyLogWorkflow } from './transparency-log';

@@ -6,7 +6,7 @@
  * signed and recorded on the signing task queue (waiting, durably, while the unit has no usable authorisation) and
  * pushed to the data-exchange platform from the outbox. Every step is idempotent, so a restart repeats nothing.
  */
-import { executeChild, sleep } from '@temporalio/workflow';
+import { executeChild, patched, sleep } from '@temporalio/workflow';
 import type { ExchangeActivities } from '../activities/exchange';
 import type { LicenceEventActivities } from '../activities/licence-events';
 import { ApprovalInput, approvalWorkflowId } from '../domain/approval';
@@ -58,6 +58,9 @@ export async function licenceEventWorkflow(input: LicenceEventInput): Promise<Li
     });
     await sleep(AWAITING_SEAL_RETRY);
   }
-  await activities.deliverToExchange({ licenceId: input.licenceId, scope: 'lifecycle' });
+  // Issue 19 Build 3: the delivery relay pushes the event's message, in order with the licence's others (LM-8);
+  // runs begun before it deliver it themselves.
+  if (!patched('issue-19-delivery-relay'))
+    await activities.deliverToExchange({ licenceId: input.licenceId, scope: 'lifecycle' });
   return { status: 'recorded', reason: null };
 }

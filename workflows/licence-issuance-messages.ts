@@ -22,7 +22,10 @@ export interface LicenceIssuanceState {
   identifier: string | null;
   /** Signing attempts made by this run (continue-as-new starts again at 0). */
   attempts: number;
-  /** LM-8: the data-exchange message was delivered (or no endpoint is configured). */
+  /**
+   * LM-8: the data-exchange message was delivered (or no endpoint is configured). Set by runs begun before the
+   * delivery relay only (issue 19 Build 3); for later ones the relay's rows say it (exchange_outbox, holder_notice).
+   */
   exchangeDone: boolean;
   holderNotified: boolean;
 }

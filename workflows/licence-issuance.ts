@@ -1,10 +1,11 @@
 /**
  * Issuing a licence (LM-7, LM-8, LM-9, LM-13, SM-12): the issuance row was stored by the API; this workflow signs and
  * stores the licence under the issuing unit's standing seal-use authorisation, waiting (durably) while the unit
- * has none, then pushes it to the data-exchange platform and e-mails the holder. The push and the e-mail run side
- * by side, so an exchange outage delays only the push; each is retried until it succeeds, so neither is lost.
- * Issue 19 Build 3: both in one activity (`deliverIssuedLicence`, each half idempotent and retried on its own
- * account), one activity and one workflow task fewer per licence; a run begun before that keeps the two apart.
+ * has none. The licence's transaction queues its push to the data-exchange platform and its holder's e-mail, which
+ * the delivery relay sends (activities/delivery-relay.ts: each retried on its own until it succeeds, so an exchange
+ * outage delays only the push, and neither is lost). Issue 19 Build 3: an issuance is start → workflow task →
+ * signAndStore → workflow task. Runs begun before the relay keep their delivery activity (`deliverIssuedLicence`),
+ * and runs begun before that one the push and the e-mail as two activities.
  */
 import { condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import type { ExchangeActivities } from '../activities/exchange';
@@ -27,6 +28,11 @@ const AWAITING_SEAL_RETRY = '1 hour';
 const ROUNDS_BEFORE_CONTINUE_AS_NEW = 100;
 /** Issue 19 Build 3: the push and the e-mail in one activity; runs begun before it replay with the two apart. */
 const ONE_DELIVERY_ACTIVITY = 'issue-19-one-delivery-activity';
+/**
+ * Issue 19 Build 3: the push and the e-mail are rows written with the licence and sent by the delivery relay
+ * (activities/delivery-relay.ts), no activity of the issuance's own; runs begun before it keep their delivery activity.
+ */
+const DELIVERY_RELAY = 'issue-19-delivery-relay';
 
 export interface LicenceIssuanceOutcome {
   status: 'issued' | 'failed';
@@ -88,7 +94,9 @@ export async function licenceIssuanceWorkflow(input: LicenceIssuanceInput): Prom
   }
 
   const licenceId = state.licenceId!;
-  if (patched(ONE_DELIVERY_ACTIVITY)) {
+  if (patched(DELIVERY_RELAY)) {
+    // The push and the e-mail were queued with the licence; the delivery relay sends them (LM-8).
+  } else if (patched(ONE_DELIVERY_ACTIVITY)) {
     await activities.deliverIssuedLicence({ licenceId });
     state.exchangeDone = true;
     state.holderNotified = true;

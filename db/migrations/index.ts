@@ -21,6 +21,7 @@ import { Migration20261202992001_trust_anchors } from './Migration20261202992001
 import { Migration20261202992002_certificate_key_algorithm } from './Migration20261202992002_certificate_key_algorithm';
 import { Migration20261202996001_random_checks } from './Migration20261202996001_random_checks';
 import { Migration20261203200001_seal_use_handover_deadline } from './Migration20261203200001_seal_use_handover_deadline';
+import { Migration20261204100001_delivery_relay } from './Migration20261204100001_delivery_relay';
 import { Migration20261204200001_directory_version } from './Migration20261204200001_directory_version';
 import { Migration20261204400001_outbox_payload_from_licence } from './Migration20261204400001_outbox_payload_from_licence';
 import { Migration20261202997001_seal_use_handover } from './Migration20261202997001_seal_use_handover';
@@ -102,6 +103,7 @@ export const MIGRATIONS = [
     name: 'Migration20261203200001_seal_use_handover_deadline',
     class: Migration20261203200001_seal_use_handover_deadline,
   },
+  { name: 'Migration20261204100001_delivery_relay', class: Migration20261204100001_delivery_relay },
   {
     name: 'Migration20261204200001_directory_version',
     class: Migration20261204200001_directory_version,

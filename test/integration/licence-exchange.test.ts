@@ -120,3 +120,30 @@ it('issue 12 Build 6: the reconciliation lists the day with digests; resend deli
     expect(got[1]!.idempotencyKey).toBe(row.id);
   }
 });
+
+it('issue 19 Build 3: two messages of one licence written in the same instant are pushed in the order written', async () => {
+  // Written in one transaction with one created_at; the second's id sorts first, so only the order of writing
+  // (exchange_outbox.seq) can put the first one first.
+  const at = new Date();
+  const firstId = `ffffffff-${randomUUID().slice(9)}`;
+  const secondId = `00000000-${randomUUID().slice(9)}`;
+  await t
+    .em()
+    .getConnection()
+    .execute(
+      `insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
+       values (?, ?, 'licence.lifecycle.order-1', '{"order": 1}'::jsonb, 'pending', 0, ?),
+              (?, ?, 'licence.lifecycle.order-2', '{"order": 2}'::jsonb, 'pending', 0, ?)`,
+      [firstId, licenceId, at, secondId, licenceId, at],
+    );
+  for (let i = 0; i < 300; i++) {
+    const left = await t.em().count(ExchangeOutbox, { id: { $in: [firstId, secondId] }, status: 'pending' });
+    if (left === 0) break;
+    await sleep(100);
+  }
+  const order = receiver
+    .deliveries()
+    .map((d) => d.idempotencyKey)
+    .filter((k) => k === firstId || k === secondId);
+  expect(order).toEqual([firstId, secondId]);
+});

@@ -3,14 +3,20 @@
  * standing in for the data-exchange platform (LM-7, LM-8, LM-9, SM-12): a request waits for the unit's seal-use
  * authorisation and is woken when it is granted; the business system's issuance is signed at once, idempotent by
  * its case id, refused with 400 naming the field (nothing stored or pushed) or 403; the holder is e-mailed the
- * verification link; the push arrives exactly once although the endpoint fails twice; late offline generation is
+ * verification link; the push arrives exactly once although the endpoint fails twice (both by the delivery relay;
+ * a run begun before it replays with its delivery activity); late offline generation is
  * listed for the management unit within its jurisdiction; a change makes version 002 linked to 001.
  *
  * The tests run in order: the first obtains the authorisation the others sign under.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { LicenceService } from '../../api/services/licences';
 import { AuditEvent } from '../../db/entities';
+import { SealSignatureRecord } from '../../db/seal-use-entities';
 import { DEMO_CITIZEN_ID } from '../../seed/demo-licensing';
 import { ExchangeOutbox, Licence, LicenceIssuance, LicenceType } from '../../db/licence-entities';
 import { planIssuance } from '../../domain/licence-issuance';
@@ -32,6 +38,7 @@ import {
   waitForIssued,
   withWrongCheck,
 } from '../support/licences';
+import { testServices } from '../support/env';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
 let t: TestPlatform;
@@ -132,7 +139,7 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
   expect(
     (history.events ?? []).some((e) => e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success),
   ).toBe(true);
-  // Issue 19 Build 3: two activities per licence, the signing and one for the push and the e-mail together.
+  // Issue 19 Build 3: one activity per licence, the signing; the push and the e-mail go by the delivery relay.
   await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).result();
   const activities = (
     await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).fetchHistory()
@@ -140,7 +147,7 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
     const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
     return name ? [name] : [];
   });
-  expect(activities).toEqual(['signAndStore', 'deliverIssuedLicence']);
+  expect(activities).toEqual(['signAndStore']);
 
   const mail = await t.mailbox.waitFor((m) => m.to.includes(body.holder.email as string));
   expect(mail.subject).toContain('营业执照');
@@ -308,19 +315,24 @@ describe('invalid requests are refused naming the field, and nothing is stored o
 it('the exchange push is delivered exactly once although the endpoint fails the first two attempts', async () => {
   const body = businessLicenceBody();
   const { issuance, licence } = await issueLicence(t, body);
-  // The workflow ends after the push and the e-mail: afterwards nothing more can be sent for this licence.
   await t.platform.temporal.workflow.getHandle(licenceIssuanceWorkflowId(issuance.id)).result();
   const stored = await t.em().findOneOrFail(Licence, { identifier: licence.identifier });
-  const row = await t
-    .em()
-    .findOneOrFail(ExchangeOutbox, { licenceId: stored.id }, { disableIdentityMap: true });
+  // The delivery relay retries the push after 1 s, then 2 s (activities/delivery-relay.ts).
+  const outbox = () =>
+    t.em().findOneOrFail(ExchangeOutbox, { licenceId: stored.id }, { disableIdentityMap: true });
+  let row = await outbox();
+  for (let i = 0; row.status !== 'delivered' && i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    row = await outbox();
+  }
   expect(row.event).toBe('licence.issued');
   expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastError: null });
   expect(row.deliveredAt).toBeInstanceOf(Date);
 
   const attempts = receiver.attemptsOf(row.id);
   expect(attempts.map((a) => a.status)).toEqual([500, 500, 200]);
-  // The push and the e-mail share one activity (issue 19 Build 3): its retries for the push sent no e-mail again.
+  // The push and the e-mail are separate rows of the relay (issue 19 Build 3): the push's retries sent no e-mail.
+  await t.mailbox.waitFor((m) => m.text.includes(licence.identifier));
   expect(t.mailbox.messages.filter((m) => m.text.includes(licence.identifier))).toHaveLength(1);
   const delivered = attempts.filter((a) => a.status === 200);
   expect(delivered).toHaveLength(1);
@@ -332,7 +344,7 @@ it('the exchange push is delivered exactly once although the endpoint fails the 
     signature: { dataHash: { value: licence.signature.dataHash } },
   });
 
-  // The same request again attaches to the finished process: no new delivery.
+  // The same request again attaches to the finished process: no new delivery (the relay claims pending rows only).
   const again = await post(body);
   expect(again.status).toBe(200);
   expect(receiver.attemptsOf(row.id)).toHaveLength(3);
@@ -499,4 +511,97 @@ it('a request stored without its workflow (a crash between insert and start) get
   expect(await service.resumeOrphans()).toBe(0);
   const { licence } = await waitForIssued(t, body.caseId);
   expect(licence.holder.code).toBe(body.holder.code);
+});
+
+it('a use lost while the licence is stored rolls the licence back, and the refusal stays in the audit log', async () => {
+  // SM-12, issue 19 Build 3: the use is taken last. Hold the unit's authorisations, let the signing reach its
+  // use, then use them up: the signing's conditional UPDATE matches nothing once the rows are released.
+  const since = new Date();
+  const knex = t.em().getKnex();
+  const holder = await knex.transaction();
+  let released = false;
+  try {
+    const held: Array<{ id: string; used_count: number }> = (
+      await holder.raw(
+        `select a.id, a.used_count from seal_use_authorisation a join seal s on s.id = a.seal_id
+          where s.organisation_id = 'zz-amr' and a.status = 'active' and a.used_count < a.max_uses for update of a`,
+      )
+    ).rows;
+    expect(held.length).toBeGreaterThan(0);
+    const holderPid = (await holder.raw('select pg_backend_pid() as pid')).rows[0].pid as number;
+    const body = businessLicenceBody();
+    const answer = post(body);
+    // The platform's connections run under another role, whose queries we may not read: ask who waits on us.
+    const waiting = async () =>
+      (await knex.raw('select 1 from pg_stat_activity where ? = any(pg_blocking_pids(pid))', [holderPid]))
+        .rows.length > 0;
+    for (let i = 0; !(await waiting()); i++) {
+      if (i > 600) throw new Error('the signing never reached its use');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await holder.raw(`update seal_use_authorisation set used_count = max_uses where id = any(?)`, [
+      held.map((a) => a.id),
+    ]);
+    await holder.commit();
+    released = true;
+    await expectLostUse(body.caseId, held, since, answer);
+  } finally {
+    if (!released) await holder.rollback();
+  }
+});
+
+async function expectLostUse(
+  caseId: string,
+  held: Array<{ id: string; used_count: number }>,
+  since: Date,
+  answer: ReturnType<typeof post>,
+): Promise<void> {
+  const knex = t.em().getKnex();
+  try {
+    expect((await answer).status).toBe(202);
+    const state = async () =>
+      (await t.call('GET', `/api/licenses/issuances/${caseId}`, { as: 'zz-amr-system' })).body;
+    let now = await state();
+    for (let i = 0; now.issuance.status !== 'awaiting_seal' && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await state();
+    }
+    expect(now.issuance.status).toBe('awaiting_seal');
+    expect(now.licence).toBeNull();
+    // Nothing of the licence's transaction stayed: no licence, no signature record, no successful signing.
+    const stored = {
+      licences: await t.em().count(Licence, { issuanceId: now.issuance.id }),
+      signatures: await t.em().count(SealSignatureRecord, {
+        authorisationId: { $in: held.map((a) => a.id) },
+        createdAt: { $gte: since },
+      }),
+    };
+    expect(stored).toEqual({ licences: 0, signatures: 0 });
+    // The refusal's audit row, written after the rollback.
+    const refusals = await t.em().find(AuditEvent, { action: 'seal.sign', at: { $gte: since } });
+    const lost = refusals.filter((e) => e.outcome === 'rejected');
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.details).toMatchObject({ code: 'AUTHORISATION_USED_UP' });
+    expect(held.map((a) => a.id)).toContain(lost[0]!.details.authorisationId);
+    expect(refusals.filter((e) => e.outcome === 'success')).toHaveLength(0);
+  } finally {
+    for (const a of held)
+      await knex.raw(`update seal_use_authorisation set used_count = ? where id = ?`, [a.used_count, a.id]);
+  }
+}
+
+it("an issuance recorded before the delivery relay (its own delivery activity) replays with today's code", async () => {
+  const json = JSON.parse(
+    readFileSync(path.join(__dirname, '../support/workflows/issuance-history-before-relay.json'), 'utf8'),
+  );
+  const history = temporal.api.history.v1.History.fromObject(json);
+  const scheduled = (history.events ?? []).flatMap(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+  );
+  expect(scheduled).toEqual(['signAndStore', 'deliverIssuedLicence']);
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: testServices().workflowBundlePath } },
+    history,
+    'licence-issuance-before-relay',
+  );
 });
