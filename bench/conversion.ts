@@ -4,7 +4,6 @@
  * rate of signing each row's canonical licence with RSA and writing it to a bare table with PostgreSQL `COPY`.
  * Peak memory of every process is sampled throughout the platform's run.
  */
-import type { ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, sign } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -24,11 +23,10 @@ import {
   waitForConversion,
 } from '../test/support/conversions';
 import { TEST_PKI_MASTER_KEY } from '../test/support/env';
-import { startTestPlatform, TestPlatform } from '../test/support/platform';
-import { kill9, PLATFORM_WORKER, SIGNING_WORKER } from '../test/support/worker-process';
+import type { TestPlatform } from '../test/support/platform';
 import { ownerUrl } from './owner';
 import { cpuDuring, logCpu, Watched } from './cpu';
-import { startWorkers } from './issuance-deployed';
+import { withDeployedPlatform } from './deployed-platform';
 import { mib, MemoryWatched, postmasterPid, sampleMemory } from './memory';
 import { elapsedMs, fmt, log, reportRatio } from './stats';
 
@@ -135,20 +133,12 @@ export async function benchConversion(
 export async function benchConversionDeployed(temporal: RunningTemporal, rows: number): Promise<void> {
   log(`\n— Bulk conversion as deployed: ${rows} rows, upload to report —`);
   log('(API in this process; platform worker and signing worker each in a process of its own)');
-  let t: TestPlatform | undefined;
-  let workers: ChildProcess[] = [];
-  try {
-    t = await startTestPlatform({ runWorker: false });
-    workers = await startWorkers([
-      { env: { ...t.workerEnv, RUN_SIGNING_WORKER: 'false' }, entry: PLATFORM_WORKER },
-      { env: t.workerEnv, entry: SIGNING_WORKER },
-    ]);
-    const [platformWorker, signingWorker] = workers.map((w) => w.pid!);
+  await withDeployedPlatform(async ({ t, platformWorker, signingWorker }) => {
     const servers = await serverProcesses(t, temporal.pid);
     const named = [
       { name: 'API + bench', pid: process.pid },
-      { name: 'platform worker', pid: platformWorker! },
-      { name: 'signing worker (with its threads)', pid: signingWorker! },
+      { name: 'platform worker', pid: platformWorker.pid! },
+      { name: 'signing worker (with its threads)', pid: signingWorker.pid! },
     ];
     const { rate, raw } = await measureConversion(t, rows, {
       cpu: [...named, ...servers.cpu],
@@ -161,10 +151,7 @@ export async function benchConversionDeployed(temporal: RunningTemporal, rows: n
       ratio: rate / raw,
       target: '≥ 0.3; 1 M rows < 10 min',
     });
-  } finally {
-    await Promise.all(workers.map(kill9));
-    await t?.stop();
-  }
+  });
 }
 
 /** Upload, mapping, start and wait, through the API as a unit's issuer does it (upload to report). */

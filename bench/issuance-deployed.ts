@@ -7,7 +7,6 @@
  * which a CPU profile shows about 90 % busy; this part shows what the platform costs when they do not, and the CPU
  * time each process used per licence.
  */
-import type { ChildProcess } from 'node:child_process';
 import type { RunningTemporal } from '../infra/temporal';
 import {
   BUSINESS_LICENCE_CODE,
@@ -15,14 +14,7 @@ import {
   grantLicenceSealUse,
   issueLicence,
 } from '../test/support/licences';
-import { startTestPlatform, TestPlatform } from '../test/support/platform';
-import {
-  kill9,
-  PLATFORM_WORKER,
-  SIGNING_WORKER,
-  startWorkerProcess,
-  WorkerEntry,
-} from '../test/support/worker-process';
+import { DeployedPlatform, withDeployedPlatform } from './deployed-platform';
 import {
   logRate,
   measureIssuance,
@@ -33,30 +25,10 @@ import {
 import { log } from './stats';
 import { startTemporalBaseline, TemporalBaseline } from './temporal-baseline';
 
-/** A loaded machine takes minutes to start a worker process. */
-export const START_TIMEOUT_MS = 300_000;
-
-/** Starts the workers side by side, in the order given; if one fails, kills those that started. */
-export async function startWorkers(
-  runs: Array<{ env: Record<string, string>; entry: WorkerEntry }>,
-): Promise<ChildProcess[]> {
-  const results = await Promise.allSettled(
-    runs.map(({ env, entry }) => startWorkerProcess(env, START_TIMEOUT_MS, entry)),
-  );
-  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    await Promise.all(started.map(kill9));
-    throw failed.reason;
-  }
-  return started;
-}
-
 /** The measurement proper, on the platform and workers already running, with each process's CPU time. */
 async function measure(
-  t: TestPlatform,
+  { t, platformWorker, signingWorker }: DeployedPlatform,
   baseline: TemporalBaseline,
-  [platformWorker, signingWorker]: ChildProcess[],
   temporal: RunningTemporal,
   options: { count: number; concurrency: number },
 ): Promise<void> {
@@ -69,8 +41,8 @@ async function measure(
     ],
     platform: [
       { name: 'API + load generator', pid: process.pid },
-      { name: 'platform worker', pid: platformWorker!.pid! },
-      { name: 'signing worker', pid: signingWorker!.pid! },
+      { name: 'platform worker', pid: platformWorker.pid! },
+      { name: 'signing worker', pid: signingWorker.pid! },
       ...servers,
     ],
   });
@@ -89,22 +61,14 @@ export async function benchIssuanceDeployed(
   log(
     '(API in this process; platform worker, signing worker and the no-op worker each in a process of its own)',
   );
-  let t: TestPlatform | undefined;
-  let baseline: TemporalBaseline | undefined;
-  let workers: ChildProcess[] = [];
-  try {
-    t = await startTestPlatform({ runWorker: false });
-    workers = await startWorkers([
-      { env: { ...t.workerEnv, RUN_SIGNING_WORKER: 'false' }, entry: PLATFORM_WORKER },
-      { env: t.workerEnv, entry: SIGNING_WORKER },
-    ]);
-    baseline = await startTemporalBaseline(temporal.address, { workerProcess: true });
-    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: count + 100 });
-    await issueLicence(t, businessLicenceBody()); // warm-up, as the in-process part has one
-    await measure(t, baseline, workers, temporal, options);
-  } finally {
-    await baseline?.stop();
-    await Promise.all(workers.map(kill9));
-    await t?.stop();
-  }
+  await withDeployedPlatform(async (deployed) => {
+    const baseline = await startTemporalBaseline(temporal.address, { workerProcess: true });
+    try {
+      await grantLicenceSealUse(deployed.t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: count + 100 });
+      await issueLicence(deployed.t, businessLicenceBody()); // warm-up, as the in-process part has one
+      await measure(deployed, baseline, temporal, options);
+    } finally {
+      await baseline.stop();
+    }
+  });
 }
