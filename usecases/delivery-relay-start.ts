@@ -4,14 +4,14 @@
  */
 import type { Client } from '@temporalio/client';
 import { DELIVERY_RELAY_WORKFLOW_PREFIX, deliveryRelayWorkflow } from '../workflows/delivery-relay';
+import { ensureStandingWorkflow } from './durable-request';
 
 export const deliveryRelayWorkflowId = (taskQueue: string) =>
   `${DELIVERY_RELAY_WORKFLOW_PREFIX}-${taskQueue}`;
 
 export async function ensureDeliveryRelay(client: Client, taskQueue: string): Promise<void> {
-  await client.workflow.start(deliveryRelayWorkflow, {
+  await ensureStandingWorkflow(client, deliveryRelayWorkflow, {
     taskQueue,
     workflowId: deliveryRelayWorkflowId(taskQueue),
-    workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

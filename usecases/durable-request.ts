@@ -33,6 +33,21 @@ import { type AuditEntry, recordAudit } from '../db/audit';
 import { workflowStartFailures, workflowStarts } from '../infra/metrics';
 
 /**
+ * A standing process that serves no single request (issue 19 Build 3: the delivery relay, one per task queue): started
+ * under its fixed id at platform start by any number of processes at once; a start that finds it running leaves it be.
+ */
+export async function ensureStandingWorkflow<W extends Workflow>(
+  client: Client,
+  workflow: W,
+  options: { workflowId: string; taskQueue: string },
+): Promise<void> {
+  await client.workflow.start(workflow, {
+    ...options,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  } as WorkflowStartOptions<W>);
+}
+
+/**
  * How long the plain start that settles an update-with-start's unknown outcome may take after the update's wait:
  * the gRPC deadline ends the client's retries of an unreachable server too.
  */
