@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { CalendarYearData, WorkingCalendar } from '../domain/calendar';
 import { CalendarDayRecord, CalendarYear } from './calendar-entities';
 import { CALENDAR_SEED_SOURCE, chineseDaysCalendar } from './calendar-seed';
+import { copyPerKey, VersionedCopy } from './versioned-copy';
 
 /** Source of a year once an administrator has saved it. */
 export const ADMIN_SOURCE = 'admin';
@@ -99,32 +100,17 @@ export async function calendarVersion(em: EntityManager): Promise<string> {
 }
 
 /**
- * The stored calendar, reloaded only when a year was added or edited (on any node, see calendarVersion): one small
- * query per use instead of reading every listed day. The API's deadlines and the workflows' step deadlines use it.
+ * The one calendar copy of a database (keyed by its ORM), reloaded only when a year was added or edited (on any
+ * node, see calendarVersion): one small query per use instead of reading every listed day. The API's deadlines,
+ * the licence lateness checks and the workflows' step deadlines in a process all read the calendar through it.
  */
-class CalendarCache {
-  private cached: { version: string; calendar: WorkingCalendar } | undefined;
-
-  async get(em: EntityManager): Promise<WorkingCalendar> {
-    const version = await calendarVersion(em);
-    if (this.cached?.version !== version) {
-      this.cached = { version, calendar: await loadWorkingCalendar(em) };
-    }
-    return this.cached.calendar;
-  }
-}
-
-const caches = new WeakMap<object, CalendarCache>();
-
-/**
- * The one calendar cache of a database (keyed by its ORM): the API's deadlines, the licence lateness checks and
- * the workflows' step deadlines in a process all read the calendar through it.
- */
-export function calendarCacheOf(orm: object): CalendarCache {
-  let cache = caches.get(orm);
-  if (!cache) caches.set(orm, (cache = new CalendarCache()));
-  return cache;
-}
+export const calendarCacheOf = copyPerKey(
+  () =>
+    new VersionedCopy(calendarVersion, async (em, version) => ({
+      version,
+      value: await loadWorkingCalendar(em),
+    })),
+);
 
 /**
  * Replaces a year's days with `data` and marks the year as edited by `username`. Runs inside the caller's

@@ -8,6 +8,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { OrganisationFunction } from '../domain/roles';
 import type { JurisdictionLevel } from './entities';
+import { copyPerKey, Versioned, VersionedCopy } from './versioned-copy';
 
 export interface DirectoryJurisdiction {
   id: string;
@@ -47,7 +48,7 @@ async function directoryVersion(em: EntityManager): Promise<string> {
 }
 
 /** Both tables and the version they are at, in one statement (one snapshot). */
-async function loadDirectory(em: EntityManager): Promise<{ version: string; directory: Directory }> {
+async function loadDirectory(em: EntityManager): Promise<Versioned<Directory>> {
   const [row] = await em.execute<
     Array<{ version: string; jurisdictions: DirectoryJurisdiction[] | null; units: DirectoryUnit[] | null }>
   >(`select (select version::text from directory_version where id = 1) as version,
@@ -57,26 +58,13 @@ async function loadDirectory(em: EntityManager): Promise<{ version: string; dire
           'functions', functions) order by id) from organisation) as units`);
   return {
     version: row?.version ?? '',
-    directory: new Directory(row?.jurisdictions ?? [], row?.units ?? []),
+    value: new Directory(row?.jurisdictions ?? [], row?.units ?? []),
   };
 }
 
-class DirectoryCache {
-  private cached: { version: string; directory: Directory } | undefined;
-
-  async get(em: EntityManager): Promise<Directory> {
-    const version = await directoryVersion(em);
-    if (this.cached?.version !== version) this.cached = await loadDirectory(em);
-    return this.cached.directory;
-  }
-}
-
-const caches = new WeakMap<object, DirectoryCache>();
+const directoryCopyOf = copyPerKey(() => new VersionedCopy(directoryVersion, loadDirectory));
 
 /** The directory as the database holds it now, from this process's copy (one per database: keyed by its driver). */
 export function directoryOf(em: EntityManager): Promise<Directory> {
-  const driver = em.getDriver();
-  let cache = caches.get(driver);
-  if (!cache) caches.set(driver, (cache = new DirectoryCache()));
-  return cache.get(em);
+  return directoryCopyOf(em.getDriver()).get(em);
 }
