@@ -12,22 +12,34 @@
  *   the mark sends it once more with the same key (activities/exchange.ts). Each e-mail is sent once per licence
  *   (sendMailOnce, keyed by the licence).
  * - Pushes and e-mails are separate rows with separate backoff: an exchange outage delays only the pushes, an SMTP
- *   outage only the e-mails. A failed row is retried after a backoff (0.25 s doubling to 60 s: a passing glitch costs a blink, an outage one attempt a minute), for as long as it takes.
+ *   outage only the e-mails. A failed row is retried after a backoff (0.25 s doubling to 60 s: a passing glitch
+ *   costs a blink, an outage one attempt a minute), for as long as it takes. At most SEND_CONCURRENCY of each kind
+ *   are in flight at once.
  * - Latency: when idle the relay looks for new rows every IDLE_POLL_MS (0.5 s), one cheap indexed query; under load
  *   it claims the next batch at once. Half a second is well within what the holder and the exchange platform can
  *   notice (both are told within seconds, as before), and the issuance's answer does not wait for either.
  */
 import { Context, log } from '@temporalio/activity';
+import pLimit from 'p-limit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm';
 import { exchangeMessage, withPayloads } from './exchange';
 import { notifyHolderOf, type LicenceIssuanceDeps } from './licence-issuance';
 
-/** Rows claimed per kind per round. */
-const BATCH = 64;
+/**
+ * At most this many POSTs and this many e-mails in flight at once: an SMTP server or the exchange platform asked
+ * dozens of things at a time throttles or refuses them.
+ */
+const SEND_CONCURRENCY = 8;
+/**
+ * Rows claimed per kind per round: two waves of sends, so that a round whose every POST runs into its timeout
+ * (2 × REQUEST_TIMEOUT_MS, 20 s) settles well within the claim's 30 s lease. Under load the next round is claimed
+ * at once.
+ */
+const BATCH = 2 * SEND_CONCURRENCY;
 /** A claim lapses after this long (a killed worker's rows are taken up again); longer than one POST may take. */
 const LEASE_SECONDS = 30;
-const REQUEST_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 const IDLE_POLL_MS = 500;
 const ERROR_PAUSE_MS = 1_000;
 /** One activity attempt relays for about this long, then returns (the workflow starts the next one). */
@@ -135,17 +147,23 @@ async function relayRound(
     endpoint ? claimMessages(em) : Promise.resolve([]),
     claimNotices(em),
   ]);
+  const pushLimit = pLimit(SEND_CONCURRENCY);
+  const mailLimit = pLimit(SEND_CONCURRENCY);
   const [pushes, mails] = await Promise.all([
-    Promise.all(messages.map(async (m) => ({ id: m.id, problem: await post(endpoint!, m, signal) }))),
     Promise.all(
-      notices.map(async (licenceId) => {
-        try {
-          await notifyHolderOf(deps.orm.em.fork() as EntityManager, deps, licenceId);
-          return { id: licenceId, problem: null };
-        } catch (err) {
-          return { id: licenceId, problem: err instanceof Error ? err.message : String(err) };
-        }
-      }),
+      messages.map((m) => pushLimit(async () => ({ id: m.id, problem: await post(endpoint!, m, signal) }))),
+    ),
+    Promise.all(
+      notices.map((licenceId) =>
+        mailLimit(async () => {
+          try {
+            await notifyHolderOf(deps.orm.em.fork() as EntityManager, deps, licenceId);
+            return { id: licenceId, problem: null };
+          } catch (err) {
+            return { id: licenceId, problem: err instanceof Error ? err.message : String(err) };
+          }
+        }),
+      ),
     ),
   ]);
   await Promise.all([
