@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // Jest loads its reporter and sequencer as CommonJS modules.
+    files: ['test/support/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests inspect JSON responses field by field; typing every response shape would add noise, not safety.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
