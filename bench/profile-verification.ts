@@ -47,6 +47,24 @@ async function printQueries(url: string, identifier: string): Promise<string[]> 
   return seen;
 }
 
+/** Counts the statements every pg client sends from now until `stop()`. */
+function countStatements(): { stop(): number } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('pg') as typeof import('pg');
+  const original = Client.prototype.query;
+  let count = 0;
+  Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    count++;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return {
+    stop: () => {
+      Client.prototype.query = original;
+      return count;
+    },
+  };
+}
+
 /** Planning and execution times (ms) of EXPLAIN ANALYZE's summary lines. */
 function times(plan: Array<{ 'QUERY PLAN': string }>): number[] {
   return ['Planning Time', 'Execution Time'].map((label) => {
@@ -100,12 +118,17 @@ async function profiled(t: TestPlatform, identifier: string, seconds: number, di
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
   await session.post('Profiler.start');
+  const counted = countStatements();
   const result = await load();
+  const statements = counted.stop();
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
   const file = path.join(dir, 'verification.cpuprofile');
   writeFileSync(file, JSON.stringify(profile));
   console.log(`${result.perSecond.toFixed(1)} req/s (${result.requests} PASSED, ${result.failures} other)`);
+  console.log(
+    `${statements} statements for ${result.requests + result.failures} verifications (coalesced, issue 19)`,
+  );
   console.log(`profile: ${file}`);
   console.log(summariseProfile(profile as never));
 }

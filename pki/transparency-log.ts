@@ -72,8 +72,9 @@ const treeHeadAnswers = new BoundedLru<string | null>({
   maxEntryBytes: 1024,
 });
 
-function treeHeadKey(sth: SignedTreeHead, caCertificatePem: string): string | null {
-  const fields = [
+function treeHeadFields(sth: SignedTreeHead, caCertificatePem: string): unknown[] {
+  return [
+    sth.treeSize,
     sth.rootHash,
     sth.timestamp,
     sth.signedContent,
@@ -81,19 +82,32 @@ function treeHeadKey(sth: SignedTreeHead, caCertificatePem: string): string | nu
     sth.certificatePem,
     caCertificatePem,
   ];
-  if (typeof sth.treeSize !== 'number' || !fields.every((f) => typeof f === 'string')) return null;
-  return createHash('sha256')
-    .update(JSON.stringify([sth.treeSize, ...fields]))
-    .digest('hex');
 }
+
+function treeHeadKey(fields: unknown[]): string | null {
+  const [treeSize, ...texts] = fields;
+  if (typeof treeSize !== 'number' || !texts.every((f) => typeof f === 'string')) return null;
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
+
+/**
+ * The last answer for a head object (the platform's latest head is one object, checked by every verification),
+ * with the fields it was given for: found again without hashing while the same object has the same fields.
+ */
+const lastAnswerOf = new WeakMap<SignedTreeHead, { fields: unknown[]; answer: string | null }>();
 
 /** Null when the tree head is signed by a log key the CA issued and its fields are what it signed. */
 export function treeHeadProblem(sth: SignedTreeHead, caCertificatePem: string): string | null {
-  const key = treeHeadKey(sth, caCertificatePem);
-  const known = key === null ? undefined : treeHeadAnswers.get(key);
-  if (known !== undefined) return known;
-  const answer = checkTreeHead(sth, caCertificatePem);
-  if (key !== null) treeHeadAnswers.set(key, answer, 64 + (answer?.length ?? 0) * 3);
+  const fields = treeHeadFields(sth, caCertificatePem);
+  const last = lastAnswerOf.get(sth);
+  if (last && last.fields.every((f, i) => f === fields[i])) return last.answer;
+  const key = treeHeadKey(fields);
+  let answer = key === null ? undefined : treeHeadAnswers.get(key);
+  if (answer === undefined) {
+    answer = checkTreeHead(sth, caCertificatePem);
+    if (key !== null) treeHeadAnswers.set(key, answer, 64 + (answer?.length ?? 0) * 3);
+  }
+  if (key !== null) lastAnswerOf.set(sth, { fields, answer });
   return answer;
 }
 
