@@ -551,7 +551,22 @@ describe('the approval workflow replays its histories (issue 19: a step read in 
     await replay(history, 'approval-before-issue-19');
   });
 
-  it('a review run now reads each step in the task that opens it and replays', async () => {
+  it('a review recorded before the projection ran in the task (each projection an activity) replays', async () => {
+    const json = JSON.parse(
+      readFileSync(
+        path.join(__dirname, '../support/workflows/approval-history-before-projection-in-task.json'),
+        'utf8',
+      ),
+    );
+    const history = temporal.api.history.v1.History.fromObject(json);
+    const scheduled = (history.events ?? []).flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
+    expect(scheduled.filter((n) => n === 'projectApproval')).toHaveLength(3);
+    await replay(history, 'approval-before-projection-in-task');
+  });
+
+  it('a review run now reads and projects each step in the task that opens it, and replays', async () => {
     const app = await submit();
     for (const reviewer of REVIEWERS.slice(0, 2)) {
       const taskId = await pendingTaskFor(app.id, reviewer);
@@ -563,15 +578,19 @@ describe('the approval workflow replays its histories (issue 19: a step read in 
     const history = await t.platform.temporal.workflow.getHandle(key).fetchHistory();
     const events = history.events ?? [];
     const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-    // Three steps opened: the reads as local activities (markers), only the projection and e-mail through the server.
-    expect(scheduled.filter((n) => n !== 'sendApprovalNotice')).toEqual([
-      'projectApproval',
-      'projectApproval',
-      'projectApproval',
-    ]);
+    // Three steps opened, each read and projected by local activities (markers): only e-mail through the server.
+    expect(scheduled.filter((n) => n !== 'sendApprovalNotice')).toEqual([]);
     expect(
       events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
-    ).toHaveLength(9);
+    ).toHaveLength(12);
+    // Each decision accepted, its next step opened and projected, and answered in one workflow task.
+    const decided = events.flatMap((e, i) => (e.workflowExecutionUpdateAcceptedEventAttributes ? [i] : []));
+    for (const accepted of decided.slice(1)) {
+      const completed = events.findIndex(
+        (e, i) => i > accepted && e.workflowExecutionUpdateCompletedEventAttributes,
+      );
+      expect(events.slice(accepted, completed).some((e) => e.workflowTaskStartedEventAttributes)).toBe(false);
+    }
     await replay(history, key);
   });
 });
