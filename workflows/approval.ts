@@ -192,6 +192,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
    * Since issue 19 the projection runs in the workflow task that changed the state (a local activity), so that a
    * decision is answered in one round trip: a task lost after writing is run again from the recorded history, and
    * its projection overwrites whatever the lost one wrote (the rows are made exactly the state: db/approval-rows.ts).
+   * Only an update lost with its task (the server restarted meanwhile; its caller was answered with an error) leaves
+   * its rows until the process's next projection (its next action, signal or deadline).
    * Histories recorded before replay their projections as the activities they were.
    */
   async function sync(): Promise<void> {

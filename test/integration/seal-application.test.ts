@@ -536,34 +536,25 @@ describe('the approval workflow replays its histories (issue 19: a step read in 
       workflowId,
     );
 
-  it("a review recorded before the change (each read an activity of its own) replays with today's code", async () => {
-    const json = JSON.parse(
-      readFileSync(
-        path.join(__dirname, '../support/workflows/approval-history-before-issue-19.json'),
-        'utf8',
-      ),
-    );
+  it.each([
+    [
+      'before issue 19 (each read an activity of its own)',
+      'approval-history-before-issue-19',
+      'resolveStepApprovers',
+    ],
+    [
+      'before the projection ran in the task (each an activity)',
+      'approval-history-before-projection-in-task',
+      'projectApproval',
+    ],
+  ])("a review recorded %s replays with today's code", async (_when, file, activity) => {
+    const json = JSON.parse(readFileSync(path.join(__dirname, `../support/workflows/${file}.json`), 'utf8'));
     const history = temporal.api.history.v1.History.fromObject(json);
     const scheduled = (history.events ?? []).flatMap(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
     );
-    expect(scheduled.filter((n) => n === 'resolveStepApprovers')).toHaveLength(3);
-    await replay(history, 'approval-before-issue-19');
-  });
-
-  it('a review recorded before the projection ran in the task (each projection an activity) replays', async () => {
-    const json = JSON.parse(
-      readFileSync(
-        path.join(__dirname, '../support/workflows/approval-history-before-projection-in-task.json'),
-        'utf8',
-      ),
-    );
-    const history = temporal.api.history.v1.History.fromObject(json);
-    const scheduled = (history.events ?? []).flatMap(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
-    );
-    expect(scheduled.filter((n) => n === 'projectApproval')).toHaveLength(3);
-    await replay(history, 'approval-before-projection-in-task');
+    expect(scheduled.filter((n) => n === activity)).toHaveLength(3);
+    await replay(history, file);
   });
 
   it('a review run now reads and projects each step in the task that opens it, and replays', async () => {
