@@ -16,6 +16,8 @@ export interface StepTiming {
 }
 
 interface UpdateSpan {
+  /** When the workflow task that accepted the update started (the worker had it from then on). */
+  taskStartedAt: number;
   acceptedAt: number;
   completedAt: number;
   workflowTasks: number;
@@ -28,10 +30,13 @@ async function updateSpans(client: Client, workflowId: string): Promise<UpdateSp
   const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   const spans: UpdateSpan[] = [];
   const open = new Map<number, UpdateSpan>();
+  let taskStartedAt = Number.NaN;
   for (const e of events) {
     const at = tsToMs(e.eventTime);
+    if (e.workflowTaskStartedEventAttributes) taskStartedAt = at;
     if (e.workflowExecutionUpdateAcceptedEventAttributes) {
       const span = {
+        taskStartedAt,
         acceptedAt: at,
         completedAt: Number.NaN,
         workflowTasks: 0,
@@ -59,6 +64,8 @@ type Row = { step: StepTiming; span: UpdateSpan };
 /** The breakdown's lines: each a label and its value for one step. */
 const BREAKDOWN: ReadonlyArray<[string, (r: Row) => number]> = [
   ['POST sent → update accepted (API, then the workflow task)', (r) => r.span.acceptedAt - r.step.sentAt],
+  ['  of which POST sent → workflow task started (API, server)', (r) => r.span.taskStartedAt - r.step.sentAt],
+  ['  and workflow task started → update accepted (worker)', (r) => r.span.acceptedAt - r.span.taskStartedAt],
   [
     'update accepted → completed (next step opened and projected)',
     (r) => r.span.completedAt - r.span.acceptedAt,

@@ -202,33 +202,80 @@ function insertOf(table: string, rows: Row[], conflict: string): Sql {
   };
 }
 
-const updateAll = (key: string, row: Row) =>
-  `on conflict (${key}) do update set ${Object.keys(row)
-    .filter((c) => c !== key)
-    .map((c) => `${c} = excluded.${c}`)
-    .join(', ')}`;
+/**
+ * `on conflict … do update` of every column but the key's; given its table, only rows that would change (an unchanged
+ * row is left alone: no new row version, no index entries written).
+ */
+function updateOf(key: string[], row: Row, table?: string): string {
+  const columns = Object.keys(row).filter((c) => !key.includes(c));
+  const list = (prefix: string) => columns.map((c) => `${prefix}.${c}`).join(', ');
+  return (
+    `on conflict (${key.join(', ')}) do update set ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}` +
+    (table ? ` where (${list(table)}) is distinct from (${list('excluded')})` : '')
+  );
+}
+
+/** The rows of `table` of the process (`owner` its column) whose `key` is none of `keep`'s. */
+function deleteOthers(table: string, owner: string, key: string, keep: unknown[], processKey: string): Sql {
+  const others = keep.length ? ` and ${key} not in (${keep.map(() => '?').join(', ')})` : '';
+  return { sql: `delete from ${table} where ${owner} = ?${others}`, params: [processKey, ...keep] };
+}
 
 /**
  * The whole projection of a process in one statement (issue 19: it is on the path of every approval step's answer):
- * the process row and its tasks upserted from the state, the timeline's entries and the CC'd users added where
- * missing (they never change once written). It returns the process's case number (null until one is allocated).
+ * the process row, its tasks, timeline and CC'd users made exactly what the state says — rows upserted (unchanged
+ * ones left alone), rows the state does not have deleted. Exact, because the projection runs in the workflow task
+ * that changed the state (a local activity): a task lost before it completed may have written a state the history
+ * never recorded, and the next projection, from the history, must leave none of it. It returns the process's case
+ * number (null until one is allocated).
  */
 export function projectionSql(state: ApprovalState): Sql {
+  const key = state.processKey;
   const process = toRow(PROCESS_COLUMNS, state, state);
+  const tasks = state.tasks.map((t) => toRow(TASK_COLUMNS, t, state));
+  const events = state.history.map((e) => toRow(EVENT_COLUMNS, e, state));
+  const cc = state.cc.map((c) => toRow(CC_COLUMNS, c, state));
   const parts: Array<[string, Sql]> = [
-    ['p', insertOf('approval_process', [process], updateAll('id', process))],
+    ['p', insertOf('approval_process', [process], updateOf(['id'], process))],
+    [
+      'td',
+      deleteOthers(
+        'task',
+        'workflow_id',
+        'id',
+        tasks.map((t) => t.id),
+        key,
+      ),
+    ],
+    [
+      'ed',
+      deleteOthers(
+        'approval_event',
+        'process_key',
+        'seq',
+        events.map((e) => e.seq),
+        key,
+      ),
+    ],
+    [
+      'cd',
+      deleteOthers(
+        'approval_cc',
+        'process_key',
+        'user_id',
+        cc.map((c) => c.user_id),
+        key,
+      ),
+    ],
   ];
-  if (state.tasks.length) {
-    const tasks = state.tasks.map((t) => toRow(TASK_COLUMNS, t, state));
-    parts.push(['t', insertOf('task', tasks, updateAll('id', tasks[0]!))]);
+  if (tasks.length) parts.push(['t', insertOf('task', tasks, updateOf(['id'], tasks[0]!, 'task'))]);
+  if (events.length) {
+    const conflict = updateOf(['process_key', 'seq'], events[0]!, 'approval_event');
+    parts.push(['e', insertOf('approval_event', events, conflict)]);
   }
-  if (state.history.length) {
-    const events = state.history.map((e) => toRow(EVENT_COLUMNS, e, state));
-    parts.push(['e', insertOf('approval_event', events, 'on conflict (process_key, seq) do nothing')]);
-  }
-  if (state.cc.length) {
-    const cc = state.cc.map((c) => toRow(CC_COLUMNS, c, state));
-    parts.push(['c', insertOf('approval_cc', cc, 'on conflict (process_key, user_id) do nothing')]);
+  if (cc.length) {
+    const conflict = updateOf(['process_key', 'user_id'], cc[0]!, 'approval_cc');
+    parts.push(['c', insertOf('approval_cc', cc, conflict)]);
   }
   const [first, ...rest] = parts;
   return {

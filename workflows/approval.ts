@@ -64,10 +64,15 @@ import {
 import { activityProxies, localActivityProxies } from './activity-proxies';
 
 const activities = activityProxies<ApprovalActivities>();
-/** Reads the workflow waits on before it can answer an action: local activities (activity-options.ts). */
-const reads = localActivityProxies<ApprovalActivities>();
+/** What the workflow waits on before it can answer an action: local activities (activity-options.ts). */
+const local = localActivityProxies<ApprovalActivities>();
 /** Issue 19: a step's reads in the deciding workflow task, and e-mail queued after the projection. */
 const FEWER_ROUND_TRIPS = 'approval-step-in-one-task';
+/**
+ * Issue 19: the projection a local activity too, so that an approver's decision is accepted, the next step opened
+ * and projected, and the update answered in one workflow task: one round trip through the server, not three.
+ */
+const PROJECTION_IN_TASK = 'approval-projection-in-task';
 
 const now = () => new Date().toISOString();
 
@@ -184,6 +189,12 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   /**
    * Writes the state to the database and updates the search attributes; queues the e-mails. Actions are answered
    * once the database shows them; e-mail goes out on its own, so that a mail outage delays mail, not approvals.
+   * Since issue 19 the projection runs in the workflow task that changed the state (a local activity), so that a
+   * decision is answered in one round trip: a task lost after writing is run again from the recorded history, and
+   * its projection overwrites whatever the lost one wrote (the rows are made exactly the state: db/approval-rows.ts).
+   * Only an update lost with its task (the server restarted meanwhile; its caller was answered with an error) leaves
+   * its rows until the process's next projection (its next action, signal or deadline).
+   * Histories recorded before replay their projections as the activities they were.
    */
   async function sync(): Promise<void> {
     while (synced < changes) {
@@ -196,7 +207,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       // in flight beside the projection (whose completion answers the action); before, it was queued first.
       const mailAfter = patched(FEWER_ROUND_TRIPS);
       if (!mailAfter) queue();
-      await activities.projectApproval({ state: projected });
+      await (patched(PROJECTION_IN_TASK) ? local : activities).projectApproval({ state: projected });
       if (mailAfter) queue();
       setSearchAttributes();
       synced = target;
@@ -216,9 +227,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const startedAt = now();
     const clock = step.due && patched('approval-clock') ? newClock(step.due, startedAt) : null;
     const [resolved, due, timing] = await Promise.all([
-      reads.resolveStepApprovers(approverRequest(step)),
-      step.due ? reads.computeDeadline({ from: startedAt, due: step.due }) : null,
-      clock ? reads.timeStepClock({ clock, reminders: step.reminders ?? null, now: startedAt }) : null,
+      local.resolveStepApprovers(approverRequest(step)),
+      step.due ? local.computeDeadline({ from: startedAt, due: step.due }) : null,
+      clock ? local.timeStepClock({ clock, reminders: step.reminders ?? null, now: startedAt }) : null,
     ]);
     // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
     if (state.phase !== 'starting_step') return;
@@ -260,7 +271,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const clock = state.clock;
     if (!clock || state.phase !== 'waiting') return;
     const { stepIndex, round } = state;
-    const timing = await (patched(FEWER_ROUND_TRIPS) ? reads : activities).timeStepClock({
+    const timing = await (patched(FEWER_ROUND_TRIPS) ? local : activities).timeStepClock({
       clock,
       reminders: currentStep(state).reminders ?? null,
       now: now(),

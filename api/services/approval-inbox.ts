@@ -94,6 +94,11 @@ export class ApprovalInbox {
       p.push(new Date(query.dueBefore));
     }
     const window = pageWindow(query, 500);
+    // The other sources' open tasks are read while the engine's rows are (issue 19: the inbox is on the path of an
+    // approval step's next task becoming visible).
+    const others =
+      box === 'pending' ? Promise.all(this.sources.map((s) => s.pending(principal, now))) : undefined;
+    others?.catch(() => undefined); // awaited below; a failure of the engine's query first must not leave it unhandled
     // 待办 reads the engine's rows from the top down to the page's end: the other sources merge into them.
     const paging = box === 'pending' ? prefixClause(window) : pageClause(window);
     let rows: Row[];
@@ -127,9 +132,8 @@ export class ApprovalInbox {
           [principal.userId, ...p, ...shared.params, ...paging.params],
         );
     }
-    if (box !== 'pending') return inboxPage(rows, now);
-    const others = (await Promise.all(this.sources.map((s) => s.pending(principal, now)))).flat();
-    return pendingPage(rows, others, query, window, now);
+    if (!others) return inboxPage(rows, now);
+    return pendingPage(rows, (await others).flat(), query, window, now);
   }
 
   /**

@@ -536,22 +536,28 @@ describe('the approval workflow replays its histories (issue 19: a step read in 
       workflowId,
     );
 
-  it("a review recorded before the change (each read an activity of its own) replays with today's code", async () => {
-    const json = JSON.parse(
-      readFileSync(
-        path.join(__dirname, '../support/workflows/approval-history-before-issue-19.json'),
-        'utf8',
-      ),
-    );
+  it.each([
+    [
+      'before issue 19 (each read an activity of its own)',
+      'approval-history-before-issue-19',
+      'resolveStepApprovers',
+    ],
+    [
+      'before the projection ran in the task (each an activity)',
+      'approval-history-before-projection-in-task',
+      'projectApproval',
+    ],
+  ])("a review recorded %s replays with today's code", async (_when, file, activity) => {
+    const json = JSON.parse(readFileSync(path.join(__dirname, `../support/workflows/${file}.json`), 'utf8'));
     const history = temporal.api.history.v1.History.fromObject(json);
     const scheduled = (history.events ?? []).flatMap(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
     );
-    expect(scheduled.filter((n) => n === 'resolveStepApprovers')).toHaveLength(3);
-    await replay(history, 'approval-before-issue-19');
+    expect(scheduled.filter((n) => n === activity)).toHaveLength(3);
+    await replay(history, file);
   });
 
-  it('a review run now reads each step in the task that opens it and replays', async () => {
+  it('a review run now reads and projects each step in the task that opens it, and replays', async () => {
     const app = await submit();
     for (const reviewer of REVIEWERS.slice(0, 2)) {
       const taskId = await pendingTaskFor(app.id, reviewer);
@@ -563,15 +569,19 @@ describe('the approval workflow replays its histories (issue 19: a step read in 
     const history = await t.platform.temporal.workflow.getHandle(key).fetchHistory();
     const events = history.events ?? [];
     const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
-    // Three steps opened: the reads as local activities (markers), only the projection and e-mail through the server.
-    expect(scheduled.filter((n) => n !== 'sendApprovalNotice')).toEqual([
-      'projectApproval',
-      'projectApproval',
-      'projectApproval',
-    ]);
+    // Three steps opened, each read and projected by local activities (markers): only e-mail through the server.
+    expect(scheduled.filter((n) => n !== 'sendApprovalNotice')).toEqual([]);
     expect(
       events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
-    ).toHaveLength(9);
+    ).toHaveLength(12);
+    // Each decision accepted, its next step opened and projected, and answered in one workflow task.
+    const decided = events.flatMap((e, i) => (e.workflowExecutionUpdateAcceptedEventAttributes ? [i] : []));
+    for (const accepted of decided.slice(1)) {
+      const completed = events.findIndex(
+        (e, i) => i > accepted && e.workflowExecutionUpdateCompletedEventAttributes,
+      );
+      expect(events.slice(accepted, completed).some((e) => e.workflowTaskStartedEventAttributes)).toBe(false);
+    }
     await replay(history, key);
   });
 });

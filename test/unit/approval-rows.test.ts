@@ -140,10 +140,30 @@ describe('approval rows, both ways', () => {
   it('the projection is one statement with one parameter per column and row', () => {
     const { sql, params } = projectionSql(state);
     expect(sql.match(/insert into/g)).toHaveLength(4);
-    expect(sql).toContain('on conflict (process_key, seq) do nothing');
     const columns = (list: readonly unknown[]) => list.length;
+    // Each delete names the process and what the state keeps: 2 tasks, 2 timeline entries, 1 CC'd user.
     expect(params).toHaveLength(
-      columns(PROCESS_COLUMNS) + 2 * columns(TASK_COLUMNS) + 2 * columns(EVENT_COLUMNS) + columns(CC_COLUMNS),
+      columns(PROCESS_COLUMNS) +
+        2 * columns(TASK_COLUMNS) +
+        2 * columns(EVENT_COLUMNS) +
+        columns(CC_COLUMNS) +
+        (1 + 2) +
+        (1 + 2) +
+        (1 + 1),
     );
+  });
+
+  it('the projection makes the rows exactly the state: others deleted, unchanged rows left alone', () => {
+    const { sql, params } = projectionSql(state);
+    expect(sql).toContain('delete from task where workflow_id = ? and id not in (?, ?)');
+    expect(sql).toContain('delete from approval_event where process_key = ? and seq not in (?, ?)');
+    expect(sql).toContain('delete from approval_cc where process_key = ? and user_id not in (?)');
+    expect(params).toEqual(expect.arrayContaining([userTask.id, groupTask.id]));
+    expect(sql).toMatch(/on conflict \(process_key, seq\) do update set .* where \(approval_event\.at, /);
+    expect(sql).toMatch(/on conflict \(id\) do update set [^)]*updated_at = excluded\.updated_at/);
+    const bare = projectionSql({ ...state, tasks: [], cc: [] }).sql;
+    expect(bare).toContain('delete from task where workflow_id = ?)');
+    expect(bare).toContain('delete from approval_cc where process_key = ?)');
+    expect(bare.match(/insert into/g)).toHaveLength(2);
   });
 });
