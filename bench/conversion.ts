@@ -13,7 +13,7 @@ import { canonicalLicence } from '../domain/licence';
 import type { RunningTemporal } from '../infra/temporal';
 import { OrganisationCertificate } from '../db/entities';
 import { decryptPrivateKey } from '../pki/key-encryption';
-import { copyField } from '../usecases/licence-conversion-signing';
+import { copyField } from '../db/copy';
 import {
   grantConversionSealUse,
   LEDGER_MAPPING,
