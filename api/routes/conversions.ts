@@ -3,7 +3,8 @@
  * column mapping with its preview, start, the job with its live progress, the rejected rows as CSV; the units'
  * stock estimates and the management unit's completion report. Thin: parse, authorise, call the services.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import multer from 'multer';
 import { requirePrincipal } from '../auth';
@@ -88,10 +89,12 @@ export function conversionRoutes(
 
   router.get('/conversions/:id/rejected.csv', async (req, res) => {
     const { fileName, csv } = await service.rejectedCsv(requirePrincipal(req), req.params.id);
-    res
-      .type('text/csv; charset=utf-8')
-      .set('Content-Disposition', `attachment; filename="${fileName}"`)
-      .send(csv);
+    res.type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${fileName}"`);
+    // Written as it is read; a failure half-way (the status already sent) cuts the answer short.
+    await pipeline(Readable.from(csv), res).catch((err: unknown) => {
+      if (!res.headersSent) throw err;
+      res.destroy();
+    });
   });
 
   router.put('/conversion/estimates', async (req, res) => {

@@ -19,7 +19,8 @@ import {
   conversionProgress,
   mappingProblems,
   mappingTargets,
-  rejectedRowsCsv,
+  rejectedRowCsvLine,
+  rejectedRowsCsvHeader,
   suggestMapping,
 } from '../../domain/licence-conversion';
 import { ConversionMapping } from '../../domain/licence-conversion-schema';
@@ -464,20 +465,39 @@ export class LicenceConversionService {
     };
   }
 
-  /** GET /api/conversions/:id/rejected.csv: the bad rows with their reasons, fit to fix and upload again. */
-  async rejectedCsv(principal: Principal, jobId: string): Promise<{ fileName: string; csv: string }> {
+  /**
+   * GET /api/conversions/:id/rejected.csv: the bad rows with their reasons, fit to fix and upload again; the job is
+   * checked now, the file is read in chunks of rows as the answer is written (a million bad rows are not held).
+   */
+  async rejectedCsv(
+    principal: Principal,
+    jobId: string,
+  ): Promise<{ fileName: string; csv: AsyncGenerator<string> }> {
     const job = await this.ownJob(principal, jobId);
-    const rows: Array<{ row_number: number; cells: Record<string, string>; problems: DataProblem[] }> =
-      await this.ctx.em().execute(
-        `select row_number, cells, problems from conversion_row where job_id = ? and problems is not null
-            order by row_number`,
-        [job.id],
-      );
-    const csv = rejectedRowsCsv(
-      job.columns,
-      rows.map((r) => ({ rowNumber: r.row_number, cells: r.cells, problems: r.problems })),
-    );
-    return { fileName: `rejected-${job.id}.csv`, csv };
+    const em = this.ctx.em();
+    async function* lines(): AsyncGenerator<string> {
+      yield rejectedRowsCsvHeader(job.columns);
+      for (let after = 0; ;) {
+        const rows: Array<{ row_number: number; cells: Record<string, string>; problems: DataProblem[] }> =
+          await em.execute(
+            `select row_number, cells, problems from conversion_row
+              where job_id = ? and problems is not null and row_number > ? order by row_number limit ?`,
+            [job.id, after, CHECK_CHUNK],
+          );
+        if (rows.length === 0) return;
+        yield rows
+          .map((r) =>
+            rejectedRowCsvLine(job.columns, {
+              rowNumber: r.row_number,
+              cells: r.cells,
+              problems: r.problems,
+            }),
+          )
+          .join('');
+        after = rows[rows.length - 1]!.row_number;
+      }
+    }
+    return { fileName: `rejected-${job.id}.csv`, csv: lines() };
   }
 
   /** GET /api/conversions: the unit's jobs, newest first. */
