@@ -166,7 +166,7 @@ export async function benchConversionDeployed(temporal: RunningTemporal, rows: n
   log(`\n— Bulk conversion as deployed: ${rows} rows, upload to report —`);
   log('(API, platform worker and signing worker each in a process of its own)');
   await withDeployedPlatform(async ({ t, platformWorker, signingWorker }) => {
-    const cluster = await startApiCluster(t, 1);
+    const cluster = await startApiCluster(t, 1, { DEV_LOGIN: 'enabled' }); // the bench's tokens are dev-login ones
     try {
       const api: ConversionApi = { url: cluster.url, token: t.token, call: apiCaller(cluster.url, t.token) };
       const servers = await serverProcesses(t, temporal.pid);
