@@ -26,6 +26,8 @@ export const CONVERSION_SCHEMAS = {
       licenceType: { type: 'object', properties: { code: { type: 'string' }, name: { type: 'string' } } },
       fileName: { type: 'string' },
       format: { type: 'string', enum: ['csv', 'xlsx', 'ndjson'] },
+      fileSha256: { type: ['string', 'null'], description: 'SHA-256 of the uploaded file, hex' },
+      fileBytes: { type: ['integer', 'null'] },
       columns: { type: 'array', items: { type: 'string' } },
       targets: { type: 'array', items: { type: 'object' } },
       mapping: { type: 'object', additionalProperties: { type: 'string' } },
@@ -76,7 +78,10 @@ export const CONVERSION_PATHS = {
               type: 'object',
               required: ['licenceType', 'file'],
               properties: {
-                licenceType: { type: 'string', description: '21-character type code' },
+                licenceType: {
+                  type: 'string',
+                  description: '21-character type code; sent before the file, which is read as it arrives',
+                },
                 file: {
                   type: 'string',
                   format: 'binary',

@@ -13,24 +13,25 @@ import { canonicalLicence } from '../domain/licence';
 import type { RunningTemporal } from '../infra/temporal';
 import { OrganisationCertificate } from '../db/entities';
 import { decryptPrivateKey } from '../pki/key-encryption';
-import { copyField } from '../usecases/licence-conversion-signing';
+import { copyField } from '../db/copy';
 import {
   grantConversionSealUse,
   LEDGER_MAPPING,
-  ledgerCsv,
-  makeLedger,
-  uploadLedger,
+  ledgerCsvChunks,
+  ledgerRows,
+  uploadLedgerStream,
   waitForConversion,
 } from '../test/support/conversions';
 import { TEST_PKI_MASTER_KEY } from '../test/support/env';
-import type { TestPlatform } from '../test/support/platform';
+import { apiCaller, TestPlatform } from '../test/support/platform';
 import { ownerUrl } from './owner';
+import { startApiCluster, stopCluster } from './child-process';
 import { cpuDuring, logCpu, Watched } from './cpu';
 import { withDeployedPlatform } from './deployed-platform';
 import { mib, MemoryWatched, postmasterPid, sampleMemory } from './memory';
 import { elapsedMs, fmt, log, reportRatio } from './stats';
 
-async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string>>): Promise<number> {
+async function rawSignAndCopy(t: TestPlatform, rows: Iterable<Record<string, string>>): Promise<number> {
   const certificate = await t.em().findOneOrFail(OrganisationCertificate, { organisationId: 'zz-amr' });
   // Parsed once, as the platform's signing keeps it (pki/signature-keys.ts): the baseline is raw signing at its best.
   const key = createPrivateKey(decryptPrivateKey(certificate.privateKeyEncrypted, TEST_PKI_MASTER_KEY));
@@ -39,8 +40,10 @@ async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string
   await client.connect();
   await client.query('create table if not exists bench_raw_conversion (data jsonb, signature text)');
   const started = process.hrtime.bigint();
+  let count = 0;
   function* lines() {
     for (const row of rows) {
+      count++;
       const content = canonicalLicence({
         metadata: { licenceNumber: row['原证照编号'] } as never,
         data: row as never,
@@ -56,7 +59,7 @@ async function rawSignAndCopy(t: TestPlatform, rows: Array<Record<string, string
   );
   const seconds = elapsedMs(started) / 1000;
   await client.end();
-  return rows.length / seconds;
+  return count / seconds;
 }
 
 /** The processes a conversion runs in: their CPU time and peak memory are measured throughout. */
@@ -79,23 +82,25 @@ async function serverProcesses(t: TestPlatform, temporalPid: number | undefined)
   };
 }
 
+/** The API a conversion goes through: the in-process one, or an API process apart. */
+type ConversionApi = Pick<TestPlatform, 'url' | 'token' | 'call'>;
+
 /**
- * The raw baseline, then the platform's conversion (upload to report) with each process's CPU and peak memory, and
- * their ratio under `ratioName`.
+ * The raw baseline, then the platform's conversion (upload to report) with each process's CPU and peak memory. The
+ * ledger is made as it is read, for the baseline and again for the upload: the bench holds none of it.
  */
 async function measureConversion(
   t: TestPlatform,
+  api: ConversionApi,
   rows: number,
-  processes: ConversionProcesses,
   ratioName: string,
+  processes: ConversionProcesses,
 ): Promise<void> {
-  const ledger = makeLedger(rows, 0);
-  const raw = await rawSignAndCopy(t, ledger.rows);
+  if (process.env.BENCH_CONVERSION_UNTIL === 'checked') return uploadAndCheckOnly(api, rows, processes);
+  const raw = await rawSignAndCopy(t, ledgerRows(rows));
   await grantConversionSealUse(t, rows); // the one authorisation (SM-12), before the clock starts
   const memory = sampleMemory(processes.memory);
-  const { result: run, usage } = await cpuDuring(processes.cpu, () =>
-    convertThroughApi(t, ledgerCsv(ledger.rows)),
-  );
+  const { result: run, usage } = await cpuDuring(processes.cpu, () => convertThroughApi(api, rows));
   const peaks = memory.stop();
   const { converted, seconds, uploadMs, checkedMs } = run;
   const rate = converted / seconds;
@@ -107,7 +112,7 @@ async function measureConversion(
   );
   log(`1,000,000 rows at this rate: ${(1_000_000 / rate / 60).toFixed(1)} min (target < 10 min)`);
   logCpu(usage, { count: converted, unit: 'row' });
-  log(`peak memory: ${peaks.map((p) => `${p.name} ${mib(p.peak)}`).join(', ')} (target < 1 GiB each)`);
+  logPeaks(peaks);
   reportRatio({
     name: ratioName,
     platform: `${rate.toFixed(0)} rows/s`,
@@ -115,6 +120,25 @@ async function measureConversion(
     ratio: rate / raw,
     target: '≥ 0.3; 1 M rows < 10 min',
   });
+}
+
+const logPeaks = (peaks: Array<{ name: string; peak: number }>) =>
+  log(`peak memory: ${peaks.map((p) => `${p.name} ${mib(p.peak)}`).join(', ')} (target < 1 GiB each)`);
+
+/**
+ * BENCH_CONVERSION_UNTIL=checked: the API's part alone — upload and mapping with its check of every row, nothing
+ * converted — for the API process's memory at sizes whose batches would take an hour here.
+ */
+async function uploadAndCheckOnly(api: ConversionApi, rows: number, processes: ConversionProcesses) {
+  const memory = sampleMemory(processes.memory);
+  const started = process.hrtime.bigint();
+  const { uploadMs } = await uploadAndCheck(api, rows, started);
+  const checkedMs = elapsedMs(started);
+  logPeaks(memory.stop());
+  log(
+    `upload ${(uploadMs / 1000).toFixed(1)} s, mapping and check ${((checkedMs - uploadMs) / 1000).toFixed(1)} s ` +
+      '(BENCH_CONVERSION_UNTIL=checked: not converted)',
+  );
 }
 
 /** In this process: the API and both workers (with the signing threads), as in the other in-process parts. */
@@ -126,42 +150,46 @@ export async function benchConversion(
   log(`\n— Bulk conversion: ${rows} rows, upload to report —`);
   const servers = await serverProcesses(t, temporalPid);
   const here = { name: 'this process (API, workers, signing threads, bench)', pid: process.pid };
-  await measureConversion(
-    t,
-    rows,
-    { cpu: [here, ...servers.cpu], memory: [here, ...servers.memory] },
-    'conversion / raw sign + COPY',
-  );
-}
-
-/**
- * As deployed: the API in this process (`runWorker: false`, as `npm run api` runs it), the platform worker (the
- * conversion workflow) and the signing worker (the batches and their signing threads) each in a process of its
- * own, so that each process's peak memory is its own and not the sum of the API's, both workers' and the bench's.
- */
-export async function benchConversionDeployed(temporal: RunningTemporal, rows: number): Promise<void> {
-  log(`\n— Bulk conversion as deployed: ${rows} rows, upload to report —`);
-  log('(API in this process; platform worker and signing worker each in a process of its own)');
-  await withDeployedPlatform(async ({ t, platformWorker, signingWorker }) => {
-    const servers = await serverProcesses(t, temporal.pid);
-    const named = [
-      { name: 'API + bench', pid: process.pid },
-      { name: 'platform worker', pid: platformWorker.pid! },
-      { name: 'signing worker (with its threads)', pid: signingWorker.pid! },
-    ];
-    await measureConversion(
-      t,
-      rows,
-      { cpu: [...named, ...servers.cpu], memory: [...named, ...servers.memory] },
-      'conversion as deployed / raw sign + COPY',
-    );
+  await measureConversion(t, t, rows, 'conversion / raw sign + COPY', {
+    cpu: [here, ...servers.cpu],
+    memory: [here, ...servers.memory],
   });
 }
 
-/** Upload, mapping, start and wait, through the API as a unit's issuer does it (upload to report). */
-async function convertThroughApi(t: TestPlatform, csv: string) {
-  const started = process.hrtime.bigint();
-  const uploaded = await uploadLedger(t, { name: 'bench.csv', content: csv });
+/**
+ * As deployed: the API in a process of its own (`npm run api` with one API process), the platform worker (the
+ * conversion workflow) and the signing worker (the batches and their signing threads) each in a process of its
+ * own, so that each process's peak memory is its own and not the sum of the API's, both workers' and the bench's.
+ * This process (the bench, and an idle API that only hands out tokens) makes the ledger as it uploads it.
+ */
+export async function benchConversionDeployed(temporal: RunningTemporal, rows: number): Promise<void> {
+  log(`\n— Bulk conversion as deployed: ${rows} rows, upload to report —`);
+  log('(API, platform worker and signing worker each in a process of its own)');
+  await withDeployedPlatform(async ({ t, platformWorker, signingWorker }) => {
+    const cluster = await startApiCluster(t, 1, { DEV_LOGIN: 'enabled' }); // the bench's tokens are dev-login ones
+    try {
+      const api: ConversionApi = { url: cluster.url, token: t.token, call: apiCaller(cluster.url, t.token) };
+      const servers = await serverProcesses(t, temporal.pid);
+      const named = [
+        { name: 'bench', pid: process.pid },
+        // The cluster's primary and its one API process: the larger is the API process.
+        { name: 'API process', pid: cluster.child.pid!, group: true, withChildren: true },
+        { name: 'platform worker', pid: platformWorker.pid! },
+        { name: 'signing worker (with its threads)', pid: signingWorker.pid! },
+      ];
+      await measureConversion(t, api, rows, 'conversion as deployed / raw sign + COPY', {
+        cpu: [...named, ...servers.cpu],
+        memory: [...named, ...servers.memory],
+      });
+    } finally {
+      await stopCluster(cluster.child);
+    }
+  });
+}
+
+/** Upload (streamed as the ledger is made) and mapping with its check, as a unit's issuer does it. */
+async function uploadAndCheck(t: ConversionApi, rows: number, started: bigint) {
+  const uploaded = await uploadLedgerStream(t, 'bench.csv', ledgerCsvChunks(ledgerRows(rows)));
   if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status} ${JSON.stringify(uploaded.body)}`);
   const uploadMs = elapsedMs(started);
   const jobId = uploaded.body.id as string;
@@ -170,6 +198,13 @@ async function convertThroughApi(t: TestPlatform, csv: string) {
     body: { mapping: LEDGER_MAPPING },
   });
   if (mapped.status !== 200) throw new Error(`mapping: ${mapped.status} ${JSON.stringify(mapped.body)}`);
+  return { jobId, uploadMs };
+}
+
+/** Upload, mapping, start and wait, through the API as a unit's issuer does it (upload to report). */
+async function convertThroughApi(t: ConversionApi, rows: number) {
+  const started = process.hrtime.bigint();
+  const { jobId, uploadMs } = await uploadAndCheck(t, rows, started);
   const checkedMs = elapsedMs(started);
   const start = await t.call('POST', `/api/conversions/${jobId}/start`, { as: 'zz-amr-issuer', body: {} });
   if (start.status >= 300) throw new Error(`start: ${start.status} ${JSON.stringify(start.body)}`);

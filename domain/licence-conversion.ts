@@ -212,18 +212,27 @@ function coerceCell(item: DataItem, text: string): unknown {
 }
 
 /** The rejected rows as a file to fix and upload again: the original columns, then 行号 and 问题. */
-export function rejectedRowsCsv(
-  columns: readonly string[],
-  rows: ReadonlyArray<{ rowNumber: number; cells: Record<string, string>; problems: DataProblem[] }>,
-): string {
-  const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [[...columns, '原文件行号', '问题'].map(quote).join(',')];
-  for (const r of rows) {
-    const reasons = r.problems.map((p) => `${p.field}: ${p.message}`).join('；');
-    lines.push([...columns.map((c) => r.cells[c] ?? ''), String(r.rowNumber), reasons].map(quote).join(','));
-  }
-  // A byte-order mark, so that Excel opens the Chinese text as UTF-8.
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+export function rejectedRowsCsv(columns: readonly string[], rows: ReadonlyArray<RejectedRow>): string {
+  return rejectedRowsCsvHeader(columns) + rows.map((r) => rejectedRowCsvLine(columns, r)).join('');
+}
+
+export interface RejectedRow {
+  rowNumber: number;
+  cells: Record<string, string>;
+  problems: DataProblem[];
+}
+
+const csvQuote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** The rejected-rows file's first line: a byte-order mark (Excel opens the Chinese text as UTF-8) and the header. */
+export function rejectedRowsCsvHeader(columns: readonly string[]): string {
+  return `\uFEFF${[...columns, '原文件行号', '问题'].map(csvQuote).join(',')}\r\n`;
+}
+
+/** One rejected row as a line of the file: its cells as they were, its row number and its reasons. */
+export function rejectedRowCsvLine(columns: readonly string[], r: RejectedRow): string {
+  const reasons = r.problems.map((p) => `${p.field}: ${p.message}`).join('；');
+  return `${[...columns.map((c) => r.cells[c] ?? ''), String(r.rowNumber), reasons].map(csvQuote).join(',')}\r\n`;
 }
 
 /** Progress as the page shows it: rows done, rate per second and seconds left (null until it can be said). */

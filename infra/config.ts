@@ -64,7 +64,7 @@ export interface Config {
   attachmentRetentionHours: number;
   /** Issue 20: the transparency log is appended and a tree head signed every this many minutes. */
   transparencyLogIntervalMinutes: number;
-  /** Issue 19 (LM-10): the largest legacy conversion upload accepted, in bytes (CONVERSION_MAX_BYTES, 200 MB). */
+  /** Issue 19 (LM-10): the largest legacy conversion upload accepted, in bytes (CONVERSION_MAX_BYTES, 1 GiB: a 1,000,000-row CSV is about 370 MB; the upload streams, so memory does not grow with it). */
   conversionMaxBytes: number;
 }
 
@@ -205,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     attachmentRetentionHours: positiveInteger(env, 'ATTACHMENT_RETENTION_HOURS', 24),
     transparencyLogIntervalMinutes: positiveInteger(env, 'TRANSPARENCY_LOG_INTERVAL_MINUTES', 5),
-    conversionMaxBytes: positiveInteger(env, 'CONVERSION_MAX_BYTES', 200 * 1024 * 1024),
+    conversionMaxBytes: positiveInteger(env, 'CONVERSION_MAX_BYTES', 1024 * 1024 * 1024),
   };
 }
 

@@ -10,12 +10,9 @@
  * cursor advances and one audit row says what the batch did.
  * A worker killed mid-batch loses the transaction; the retry redoes the batch from the committed cursor.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client as PgClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { recordAudit } from '../db/audit';
+import { copyInto, transactionConnection } from '../db/copy';
 import { OrganisationCertificate, Organisation, Seal } from '../db/entities';
 import { SealUseAuthorisation } from '../db/seal-use-entities';
 import { LicenceType } from '../db/licence-entities';
@@ -284,7 +281,7 @@ async function signAndCopy(
     pool?: ConversionSigningPool;
   },
 ): Promise<number> {
-  const connection = await connectionOf(tx);
+  const connection = await transactionConnection(tx);
   const sign = (from: number) =>
     signBatch(p.pool, {
       context: p.context,
@@ -329,16 +326,4 @@ function signingContext(job: JobRow, type: LicenceType, signer: Signer, now: Dat
     signerUserId: signer.actor.userId,
     exchangeEvent: exchangeEvent('issue'),
   };
-}
-
-/** The pg client under the MikroORM (knex) transaction. */
-async function connectionOf(tx: EntityManager): Promise<PgClient> {
-  const trx = tx.getTransactionContext<{ client: { acquireConnection(): Promise<PgClient> } }>();
-  if (!trx) throw new Error('COPY needs the batch transaction');
-  return trx.client.acquireConnection();
-}
-
-async function copyInto(connection: PgClient, table: string, text: string): Promise<void> {
-  if (text === '') return;
-  await pipeline(Readable.from([text]), connection.query(copyFrom(`copy ${table} from stdin`)));
 }

@@ -7,6 +7,7 @@
  * pool is given. Ids are derived from the job and the row, so the output is the same wherever it runs.
  */
 import { createHash } from 'node:crypto';
+import { copyLine } from '../db/copy';
 import type { ConvertibleRow } from '../domain/licence-conversion';
 import type { LicenceMetadata } from '../domain/licence';
 import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
@@ -53,18 +54,6 @@ export const LICENCE_COPY_COLUMNS = `licence (id, identifier, series_id, type_id
   holder_code_type, holder_email, metadata, data, issue_date, valid_from, valid_to, status, data_hash, signature,
   signature_id, seal_id, issuance_id, conversion_job_id, legacy_number, issued_at, created_at)`;
 export const OUTBOX_COPY_COLUMNS = `exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)`;
-
-/** One field in COPY's text format: null as `\N`; backslash, tab, newline and carriage return escaped. */
-export function copyField(value: string | number | null): string {
-  if (value === null) return '\\N';
-  return String(value)
-    .replace(/\\/g, '\\\\')
-    .replace(/\t/g, '\\t')
-    .replace(/\n/g, '\\n')
-    .replace(/\r/g, '\\r');
-}
-
-const copyLine = (fields: Array<string | number | null>) => `${fields.map(copyField).join('\t')}\n`;
 
 /** A stable id in UUID shape from a key (the job and row), so that a redone batch writes the same ids. */
 export function deterministicId(key: string): string {

@@ -3,11 +3,13 @@
  * column mapping with its preview, start, the job with its live progress, the rejected rows as CSV; the units'
  * stock estimates and the management unit's completion report. Thin: parse, authorise, call the services.
  */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import multer from 'multer';
 import { requirePrincipal } from '../auth';
 import type { AppContext } from '../context';
-import { badRequest } from '../errors';
+import { ApiError, badRequest } from '../errors';
 import { requestMeta } from '../principal';
 import { tooLarge } from '../services/conversion-files';
 import type { ConversionCompletionService } from '../services/conversion-completion';
@@ -22,8 +24,9 @@ export function conversionRoutes(
   const auth = ctx.auth.middleware({ optional: false });
   router.use(['/conversions', '/conversion'], auth);
   const maxBytes = ctx.config.conversionMaxBytes;
+  // The file is not held: its stream goes to the service, which stages its rows as they arrive (issue 19).
   const upload = multer({
-    storage: multer.memoryStorage(),
+    storage: stagingStorage(service),
     limits: { fileSize: maxBytes, files: 1, fields: 5 },
   });
 
@@ -35,6 +38,7 @@ export function conversionRoutes(
         return next(
           badRequest([{ field: 'file', rule: err.code, message: '上传内容不符合要求：只能上传一个文件' }]),
         );
+      if (err instanceof ApiError) return next(err);
       if (err)
         return next(
           badRequest([{ field: 'file', rule: 'multipart', message: '请求体不是合法的 multipart/form-data' }]),
@@ -43,12 +47,11 @@ export function conversionRoutes(
     });
   });
   router.post('/conversions', async (req, res) => {
-    const file = req.file
-      ? { bytes: req.file.buffer, fileName: Buffer.from(req.file.originalname, 'latin1').toString('utf8') }
-      : undefined;
-    res
-      .status(201)
-      .json(await service.uploadFile(requirePrincipal(req), req.body ?? {}, file, requestMeta(req)));
+    const staged = (req.file as StagedFile | undefined)?.job;
+    const job = staged
+      ? await service.checkFieldsAfterFile(req.body ?? {}, staged)
+      : await service.uploadFile(requirePrincipal(req), req.body ?? {}, undefined, requestMeta(req));
+    res.status(201).json(job);
   });
 
   router.post('/conversions/ndjson', async (req, res) => {
@@ -86,10 +89,12 @@ export function conversionRoutes(
 
   router.get('/conversions/:id/rejected.csv', async (req, res) => {
     const { fileName, csv } = await service.rejectedCsv(requirePrincipal(req), req.params.id);
-    res
-      .type('text/csv; charset=utf-8')
-      .set('Content-Disposition', `attachment; filename="${fileName}"`)
-      .send(csv);
+    res.type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${fileName}"`);
+    // Written as it is read; a failure half-way (the status already sent) cuts the answer short.
+    await pipeline(Readable.from(csv), res).catch((err: unknown) => {
+      if (!res.headersSent) throw err;
+      res.destroy();
+    });
   });
 
   router.put('/conversion/estimates', async (req, res) => {
@@ -101,4 +106,37 @@ export function conversionRoutes(
   });
 
   return router;
+}
+
+type StagedJob = Awaited<ReturnType<LicenceConversionService['uploadFile']>>;
+type StagedFile = Express.Multer.File & { job?: StagedJob };
+
+/**
+ * A multer storage that keeps nothing: the file's stream is handed to the service as it arrives, which stages its
+ * rows (one transaction; a refusal leaves nothing). A job staged for a request that multer then fails (a second
+ * file) is removed.
+ */
+function stagingStorage(service: LicenceConversionService): multer.StorageEngine {
+  return {
+    _handleFile(req, file, callback) {
+      const stream = file.stream as Readable & { truncated?: boolean };
+      service
+        .uploadFile(
+          requirePrincipal(req),
+          req.body ?? {},
+          {
+            stream,
+            fileName: Buffer.from(file.originalname, 'latin1').toString('utf8'),
+            truncated: () => stream.truncated === true,
+          },
+          requestMeta(req),
+        )
+        .then((job) => callback(null, { job } as Partial<StagedFile>), callback);
+    },
+    _removeFile(_req, file, callback) {
+      const job = (file as StagedFile).job;
+      if (!job) return callback(null);
+      service.discard(job.id).then(() => callback(null), callback);
+    },
+  };
 }

@@ -19,7 +19,8 @@ import {
   conversionProgress,
   mappingProblems,
   mappingTargets,
-  rejectedRowsCsv,
+  rejectedRowCsvLine,
+  rejectedRowsCsvHeader,
   suggestMapping,
 } from '../../domain/licence-conversion';
 import { ConversionMapping } from '../../domain/licence-conversion-schema';
@@ -37,7 +38,16 @@ import type { AppContext } from '../context';
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
-import { formatOf, parseConversionFile, parseNdjson, ParsedFile } from './conversion-files';
+import {
+  FileTable,
+  formatOf,
+  meterUpload,
+  MeteredUpload,
+  openConversionFile,
+  openNdjson,
+  tooLarge,
+} from './conversion-files';
+import { stageRows } from './conversion-staging';
 import { ISSUER_ROLES } from './licence-access';
 
 export const ConversionUploadFields = z
@@ -48,9 +58,15 @@ export const ConversionStartBody = z
   .object({ authorisationId: z.string().trim().min(1).max(100).optional() })
   .strict();
 
+/** A multipart file as it arrives (multer's stream); `truncated` once it ran past the size limit. */
+export interface UploadedFile {
+  stream: Readable;
+  fileName: string;
+  truncated(): boolean;
+}
+
 const PREVIEW_ROWS = 20;
 const PREVIEW_PROBLEMS = 200;
-const STAGE_CHUNK = 2000;
 const CHECK_CHUNK = 5000;
 
 interface JobRow {
@@ -60,6 +76,8 @@ interface JobRow {
   type_code: string;
   file_name: string;
   file_format: string;
+  file_sha256: string | null;
+  file_bytes: string | null;
   columns: string[];
   mapping: ConversionMapping | null;
   status: 'uploaded' | 'checked' | 'running' | 'completed' | 'failed';
@@ -82,28 +100,51 @@ export class LicenceConversionService {
     this.durable = new DurableRequests(ctx);
   }
 
-  /** POST /api/conversions (multipart): a CSV or .xlsx file for one type; staged, not converted. */
-  async uploadFile(
-    principal: Principal,
-    fields: unknown,
-    file: { bytes: Buffer; fileName: string } | undefined,
-    meta: RequestMeta,
-  ) {
+  /**
+   * POST /api/conversions (multipart): a CSV or .xlsx file for one type, staged as it streams in, not converted.
+   * The type (a field before the file) is checked before the file is read; without a file, the refusal says so.
+   */
+  async uploadFile(principal: Principal, fields: unknown, file: UploadedFile | undefined, meta: RequestMeta) {
     const { licenceType } = parse(ConversionUploadFields, fields);
     const type = await this.typeForUpload(principal, licenceType, meta);
-    if (!file || file.bytes.length === 0)
+    const upload = file && (await meterUpload(file.stream, this.ctx.config.conversionMaxBytes));
+    if (!file || !upload || upload.head.length === 0)
       throw badRequest([{ field: 'file', rule: 'required', message: '请选择要转换的 CSV 或 Excel 文件' }]);
-    const format = formatOf(file.fileName, file.bytes);
-    const parsed = await parseConversionFile(format, file.bytes);
-    return this.createJob(principal, type, { fileName: file.fileName, format }, parsed, meta);
+    const format = formatOf(file.fileName, upload.head);
+    const table = await openConversionFile(format, upload.body);
+    return this.createJob(principal, type, { fileName: file.fileName, format }, table, upload, meta, file);
   }
 
-  /** POST /api/conversions/ndjson?licenceType=…: rows streamed as NDJSON; staged, not converted. */
+  /** POST /api/conversions/ndjson?licenceType=…: rows streamed as NDJSON, staged as they come, not converted. */
   async uploadNdjson(principal: Principal, query: unknown, stream: Readable, meta: RequestMeta) {
     const { licenceType } = parse(ConversionUploadFields, query);
     const type = await this.typeForUpload(principal, licenceType, meta);
-    const parsed = await parseNdjson(stream, this.ctx.config.conversionMaxBytes);
-    return this.createJob(principal, type, { fileName: 'stream.ndjson', format: 'ndjson' }, parsed, meta);
+    const upload = await meterUpload(stream, this.ctx.config.conversionMaxBytes);
+    const table = await openNdjson(upload.body);
+    return this.createJob(
+      principal,
+      type,
+      { fileName: 'stream.ndjson', format: 'ndjson' },
+      table,
+      upload,
+      meta,
+    );
+  }
+
+  /** The fields that came after the file, checked as those before it were; if refused, the staged job goes. */
+  async checkFieldsAfterFile<T extends { id: string }>(fields: unknown, job: T): Promise<T> {
+    try {
+      parse(ConversionUploadFields, fields);
+      return job;
+    } catch (err) {
+      await this.discard(job.id);
+      throw err;
+    }
+  }
+
+  /** A job staged by `uploadFile` whose request then failed: removed whole, with its rows. */
+  async discard(jobId: string): Promise<void> {
+    await this.ctx.em().execute(`delete from conversion_job where id = ? and status = 'uploaded'`, [jobId]);
   }
 
   private async typeForUpload(principal: Principal, code: string, meta: RequestMeta): Promise<LicenceType> {
@@ -126,30 +167,26 @@ export class LicenceConversionService {
     return type;
   }
 
+  /**
+   * The job and its rows in ONE transaction, the rows staged by COPY as the upload is parsed: a file refused
+   * half-way (or past the size limit) rolls back with nothing staged.
+   */
   private async createJob(
     principal: Principal,
     type: LicenceType,
     file: { fileName: string; format: string },
-    parsed: ParsedFile,
+    table: FileTable,
+    upload: MeteredUpload,
     meta: RequestMeta,
+    limits?: { truncated(): boolean },
   ) {
     const id = randomUUID();
-    const saved: Array<{ mapping: ConversionMapping }> = await this.ctx
-      .em()
-      .execute(`select mapping from conversion_mapping where organisation_id = ? and type_code = ?`, [
-        principal.organisationId,
-        type.code,
-      ]);
-    const remembered = saved[0]?.mapping;
-    const mapping =
-      remembered && mappingProblems(type.definition, remembered, parsed.columns).length === 0
-        ? remembered
-        : suggestMapping(type.definition, parsed.columns);
+    const mapping = await this.initialMapping(principal, type, table.columns);
     await this.ctx.em().transactional(async (tx) => {
       await tx.execute(
         `insert into conversion_job (id, organisation_id, type_id, type_code, file_name, file_format, columns,
                                      mapping, status, total_rows, created_by)
-         values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 'uploaded', ?, ?)`,
+         values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 'uploaded', 0, ?)`,
         [
           id,
           principal.organisationId,
@@ -157,36 +194,43 @@ export class LicenceConversionService {
           type.code,
           file.fileName.slice(0, 200),
           file.format,
-          JSON.stringify(parsed.columns),
+          JSON.stringify(table.columns),
           JSON.stringify(mapping),
-          parsed.rows.length,
           principal.userId,
         ],
       );
-      for (let i = 0; i < parsed.rows.length; i += STAGE_CHUNK) {
-        const chunk = parsed.rows.slice(i, i + STAGE_CHUNK).map((r) => ({ n: r.rowNumber, c: r.cells }));
-        await tx.execute(
-          `insert into conversion_row (job_id, row_number, cells)
-           select ?, x.n, x.c from jsonb_to_recordset(?::jsonb) as x(n int, c jsonb)`,
-          [id, JSON.stringify(chunk)],
-        );
-      }
+      const rows = await stageRows(tx, id, table.rows);
+      const { sha256, bytes } = await upload.finish();
+      if (limits?.truncated()) throw tooLarge(this.ctx.config.conversionMaxBytes);
+      await tx.execute(
+        `update conversion_job set total_rows = ?, file_sha256 = ?, file_bytes = ? where id = ?`,
+        [rows, sha256, bytes, id],
+      );
       await recordAudit(tx, {
         actor: actorOf(principal),
         action: 'licence.conversion.upload',
         targetType: 'conversion_job',
         targetId: id,
         outcome: 'success',
-        details: {
-          typeCode: type.code,
-          fileName: file.fileName,
-          format: file.format,
-          rows: parsed.rows.length,
-        },
+        details: { typeCode: type.code, fileName: file.fileName, format: file.format, rows, sha256, bytes },
         ...meta,
       });
     });
     return this.view(principal, id);
+  }
+
+  /** The unit's saved mapping for the type when it fits the file's columns; else one suggested from their names. */
+  private async initialMapping(principal: Principal, type: LicenceType, columns: string[]) {
+    const saved: Array<{ mapping: ConversionMapping }> = await this.ctx
+      .em()
+      .execute(`select mapping from conversion_mapping where organisation_id = ? and type_code = ?`, [
+        principal.organisationId,
+        type.code,
+      ]);
+    const remembered = saved[0]?.mapping;
+    return remembered && mappingProblems(type.definition, remembered, columns).length === 0
+      ? remembered
+      : suggestMapping(type.definition, columns);
   }
 
   /** PUT /api/conversions/:id/mapping: the mapping checked, saved and applied to every row (the preview). */
@@ -371,6 +415,8 @@ export class LicenceConversionService {
       licenceType: { code: type.code, name: type.name },
       fileName: job.file_name,
       format: job.file_format,
+      fileSha256: job.file_sha256,
+      fileBytes: job.file_bytes === null ? null : Number(job.file_bytes),
       columns: job.columns,
       targets: mappingTargets(type.definition),
       mapping: job.mapping ?? {},
@@ -419,20 +465,39 @@ export class LicenceConversionService {
     };
   }
 
-  /** GET /api/conversions/:id/rejected.csv: the bad rows with their reasons, fit to fix and upload again. */
-  async rejectedCsv(principal: Principal, jobId: string): Promise<{ fileName: string; csv: string }> {
+  /**
+   * GET /api/conversions/:id/rejected.csv: the bad rows with their reasons, fit to fix and upload again; the job is
+   * checked now, the file is read in chunks of rows as the answer is written (a million bad rows are not held).
+   */
+  async rejectedCsv(
+    principal: Principal,
+    jobId: string,
+  ): Promise<{ fileName: string; csv: AsyncGenerator<string> }> {
     const job = await this.ownJob(principal, jobId);
-    const rows: Array<{ row_number: number; cells: Record<string, string>; problems: DataProblem[] }> =
-      await this.ctx.em().execute(
-        `select row_number, cells, problems from conversion_row where job_id = ? and problems is not null
-            order by row_number`,
-        [job.id],
-      );
-    const csv = rejectedRowsCsv(
-      job.columns,
-      rows.map((r) => ({ rowNumber: r.row_number, cells: r.cells, problems: r.problems })),
-    );
-    return { fileName: `rejected-${job.id}.csv`, csv };
+    const em = this.ctx.em();
+    async function* lines(): AsyncGenerator<string> {
+      yield rejectedRowsCsvHeader(job.columns);
+      for (let after = 0; ;) {
+        const rows: Array<{ row_number: number; cells: Record<string, string>; problems: DataProblem[] }> =
+          await em.execute(
+            `select row_number, cells, problems from conversion_row
+              where job_id = ? and problems is not null and row_number > ? order by row_number limit ?`,
+            [job.id, after, CHECK_CHUNK],
+          );
+        if (rows.length === 0) return;
+        yield rows
+          .map((r) =>
+            rejectedRowCsvLine(job.columns, {
+              rowNumber: r.row_number,
+              cells: r.cells,
+              problems: r.problems,
+            }),
+          )
+          .join('');
+        after = rows[rows.length - 1]!.row_number;
+      }
+    }
+    return { fileName: `rejected-${job.id}.csv`, csv: lines() };
   }
 
   /** GET /api/conversions: the unit's jobs, newest first. */

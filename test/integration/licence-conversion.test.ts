@@ -5,6 +5,7 @@
  * their reasons as a CSV (read back with csv-parse), and the same file run again converts nothing. Bad input is a
  * 4xx in Chinese naming the problem. Build 2 (WP-(二)2): the completion report per unit and type.
  */
+import { createHash } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { deliverOutboxMessage } from '../../activities/exchange';
@@ -56,6 +57,11 @@ describe('a 10,000-row file with 37 bad rows (LM-10, SM-12)', () => {
     const uploaded = await uploadLedger(t, { name: '泽州县营业执照存量台账.csv', content: csv });
     expect(uploaded.status).toBe(201);
     expect(uploaded.body).toMatchObject({ status: 'uploaded', totalRows: 10_000, columns: LEDGER_COLUMNS });
+    // Hashed as it streamed in (the file is never held whole).
+    expect(uploaded.body).toMatchObject({
+      fileSha256: createHash('sha256').update(csv).digest('hex'),
+      fileBytes: Buffer.byteLength(csv),
+    });
     // The column names equal to the fields' labels are suggested.
     expect(uploaded.body.mapping).toMatchObject({
       'data.legalRepresentative': '法定代表人',
@@ -189,6 +195,7 @@ describe('a 10,000-row file with 37 bad rows (LM-10, SM-12)', () => {
   it('converts nothing again when the same file is run twice', async () => {
     const uploaded = await uploadLedger(t, { name: '泽州县营业执照存量台账.csv', content: csv });
     expect(uploaded.status).toBe(201);
+    expect(uploaded.body.fileSha256).toBe(firstJob.fileSha256);
     // The mapping was saved for the unit and type.
     expect(uploaded.body.mapping).toEqual(LEDGER_MAPPING);
     await mapAndStart(uploaded.body.id);
@@ -249,6 +256,15 @@ describe('uploads in other formats', () => {
 });
 
 describe('bad input is a 4xx in Chinese naming the problem', () => {
+  /** The jobs and staged rows there are: a refused upload adds neither. */
+  async function staged() {
+    const [counts] = await t
+      .em()
+      .execute<Array<{ jobs: string; rows: string }>>(
+        `select (select count(*) from conversion_job) as jobs, (select count(*) from conversion_row) as rows`,
+      );
+    return counts;
+  }
   const small = ledgerCsv(makeLedger(2, 0).rows);
 
   it('a wrong file type', async () => {
@@ -258,11 +274,50 @@ describe('bad input is a 4xx in Chinese naming the problem', () => {
     expect(res.body.error.message).toMatch(/文件类型不支持/);
   });
 
-  it('an oversized file', async () => {
-    const big = ledgerCsv(makeLedger(1, 0).rows) + 'x'.repeat(MAX_BYTES + 1);
+  it('an oversized file, its rows staged as it streamed in rolled back', async () => {
+    const before = await staged();
+    const rows = ledgerCsv(makeLedger(2_000, 0).rows);
+    const big =
+      rows +
+      rows
+        .split('\n')
+        .slice(1)
+        .join('\n')
+        .repeat(Math.ceil(MAX_BYTES / rows.length) + 1);
     const res = await uploadLedger(t, { name: 'big.csv', content: big });
     expect(res.status).toBe(413);
     expect(res.body.error.message).toMatch(/文件过大/);
+    expect(await staged()).toEqual(before);
+  });
+
+  it('a CSV broken after thousands of rows: a 400 naming the file and rule, and nothing staged', async () => {
+    const before = await staged();
+    const broken =
+      ledgerCsv(makeLedger(5_000, 0).rows) + '晋泽工商-X,"引号没有闭合的企业名称,91140500MA0L000000\n';
+    const res = await uploadLedger(t, { name: 'broken.csv', content: broken });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'file', rule: 'csv' })]);
+    expect(res.body.error.message).toMatch(/CSV 文件格式错误/);
+    expect(await staged()).toEqual(before);
+  });
+
+  it('NDJSON with a bad line half-way: a 400 naming the line, and nothing staged', async () => {
+    const before = await staged();
+    const lines = makeLedger(3_000, 0).rows.map((r) => JSON.stringify(r));
+    lines.splice(2_500, 0, '{"原证照编号": ');
+    const res = await fetch(`${t.url}/api/conversions/ndjson?licenceType=${BUSINESS_LICENCE_CODE}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await t.token('zz-amr-issuer')}`,
+        'content-type': 'application/x-ndjson',
+      },
+      body: lines.join('\n'),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string; details: unknown[] } };
+    expect(body.error.message).toMatch(/第 2501 行不是合法的 JSON/);
+    expect(body.error.details).toEqual([expect.objectContaining({ field: 'file', rule: 'ndjson' })]);
+    expect(await staged()).toEqual(before);
   });
 
   it('an unknown licence type', async () => {

@@ -4,6 +4,7 @@
  * waiting for the end through the API.
  */
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { catalogueSample, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import { conversionSealDocumentTitle } from '../../domain/licence';
 import { BUSINESS_LICENCE_CODE, randomUscc, withWrongCheck } from './licences';
@@ -61,42 +62,72 @@ export interface Ledger {
   prefix: string;
 }
 
+/** A fresh prefix of legacy numbers: a ledger's numbers are unique under it. */
+const ledgerPrefix = () => `晋泽工商${randomBytes(3).toString('hex').toUpperCase()}`;
+
+/** The good row `i` (0-based) of a ledger under `prefix`. */
+function ledgerRow(i: number, prefix: string, sample: Record<string, unknown>): Record<string, string> {
+  return {
+    原证照编号: `${prefix}-${String(i + 1).padStart(7, '0')}`,
+    企业名称: `晋城市存量转换测试企业${i + 1}有限公司`,
+    统一社会信用代码: randomUscc(),
+    发证日期: `20${String(10 + (i % 12)).padStart(2, '0')}/${(i % 12) + 1}/${(i % 28) + 1}`,
+    类型: String(sample.entityType),
+    法定代表人: String(sample.legalRepresentative),
+    注册资本: String(sample.registeredCapital),
+    成立日期: String(sample.establishedDate),
+    营业期限: String(sample.businessTerm),
+    住所: String(sample.address),
+    经营范围: String(sample.businessScope),
+  };
+}
+
+/** `count` good rows made one at a time as they are read (the bench's large ledgers are never held). */
+export function* ledgerRows(count: number, prefix = ledgerPrefix()): Generator<Record<string, string>> {
+  const sample = catalogueSample(LICENCE_TYPE_NAMES.businessLicence);
+  for (let i = 0; i < count; i++) yield ledgerRow(i, prefix, sample);
+}
+
 /** `count` rows, `badCount` of them bad (spread through the file), legacy numbers unique under a fresh prefix. */
 export function makeLedger(count: number, badCount: number): Ledger {
-  const sample = catalogueSample(LICENCE_TYPE_NAMES.businessLicence);
-  const prefix = `晋泽工商${randomBytes(3).toString('hex').toUpperCase()}`;
+  const prefix = ledgerPrefix();
   const rows: Ledger['rows'] = [];
   const bad: Ledger['bad'] = [];
   const step = Math.floor(count / Math.max(1, badCount));
-  for (let i = 0; i < count; i++) {
-    const row: Record<string, string> = {
-      原证照编号: `${prefix}-${String(i + 1).padStart(7, '0')}`,
-      企业名称: `晋城市存量转换测试企业${i + 1}有限公司`,
-      统一社会信用代码: randomUscc(),
-      发证日期: `20${String(10 + (i % 12)).padStart(2, '0')}/${(i % 12) + 1}/${(i % 28) + 1}`,
-      类型: String(sample.entityType),
-      法定代表人: String(sample.legalRepresentative),
-      注册资本: String(sample.registeredCapital),
-      成立日期: String(sample.establishedDate),
-      营业期限: String(sample.businessTerm),
-      住所: String(sample.address),
-      经营范围: String(sample.businessScope),
-    };
+  let i = 0;
+  for (const row of ledgerRows(count, prefix)) {
     if (bad.length < badCount && i % step === step - 1) {
       const kind = BAD_ROWS[bad.length % BAD_ROWS.length]!;
       kind.spoil(row);
       bad.push({ rowNumber: i + 2, field: kind.field, rule: kind.rule });
     }
     rows.push(row);
+    i++;
   }
   return { rows, bad, prefix };
 }
 
-export function ledgerCsv(rows: Array<Record<string, string>>, columns = LEDGER_COLUMNS): string {
+/** The CSV text of `rows`, the header first, a chunk of lines at a time. */
+export function* ledgerCsvChunks(
+  rows: Iterable<Record<string, string>>,
+  columns = LEDGER_COLUMNS,
+): Generator<string> {
   const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return (
-    [columns.join(','), ...rows.map((r) => columns.map((c) => quote(r[c] ?? '')).join(','))].join('\n') + '\n'
-  );
+  yield `${columns.join(',')}\n`;
+  let chunk = '';
+  let lines = 0;
+  for (const r of rows) {
+    chunk += `${columns.map((c) => quote(r[c] ?? '')).join(',')}\n`;
+    if (++lines % 1000 === 0) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+export function ledgerCsv(rows: Array<Record<string, string>>, columns = LEDGER_COLUMNS): string {
+  return [...ledgerCsvChunks(rows, columns)].join('');
 }
 
 /** One authorisation covering `uses` conversions of 营业执照, requested by the clerk and approved by the leader. */
@@ -159,8 +190,43 @@ export async function uploadLedger(
   return { status: res.status, body: await res.json() };
 }
 
+/**
+ * POST /api/conversions with a CSV file streamed as it is made (multipart written by hand: FormData needs the whole
+ * file), so that the bench's own process holds no more of a large ledger than the API does.
+ */
+export async function uploadLedgerStream(
+  t: Pick<TestPlatform, 'url' | 'token'>,
+  fileName: string,
+  chunks: Iterable<string>,
+): Promise<{ status: number; body: any }> {
+  const boundary = `----ledger${randomBytes(12).toString('hex')}`;
+  const part = (headers: string) => `--${boundary}\r\n${headers}\r\n\r\n`;
+  function* body(): Generator<Buffer> {
+    yield Buffer.from(
+      `${part('Content-Disposition: form-data; name="licenceType"')}${BUSINESS_LICENCE_CODE}\r\n` +
+        part(`Content-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/csv`),
+    );
+    for (const chunk of chunks) yield Buffer.from(chunk);
+    yield Buffer.from(`\r\n--${boundary}--\r\n`);
+  }
+  const res = await fetch(`${t.url}/api/conversions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${await t.token('zz-amr-issuer')}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
+    body: Readable.from(body()) as unknown as BodyInit,
+    duplex: 'half',
+  } as RequestInit);
+  return { status: res.status, body: await res.json() };
+}
+
 /** Polls the job until it is completed or failed. */
-export async function waitForConversion(t: TestPlatform, jobId: string, timeoutMs = 600_000): Promise<any> {
+export async function waitForConversion(
+  t: Pick<TestPlatform, 'call'>,
+  jobId: string,
+  timeoutMs = 600_000,
+): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     // A poll that loses its connection (a kept-alive socket reset on a loaded machine) polls again.

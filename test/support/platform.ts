@@ -140,24 +140,7 @@ export async function startTestPlatform(
   }
 
   const tokens = new Map<string, string>();
-  const call: TestPlatform['call'] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.as) headers.authorization = `Bearer ${await token(options.as)}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    }
-    const res = await fetch(`${platform.url}${path}`, { method, headers, body, redirect: 'manual' });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body: parsed as any, headers: res.headers };
-  };
+  const call = apiCaller(platform.url, (username) => token(username));
   const token = async (username: string): Promise<string> => {
     let t = tokens.get(username);
     if (!t) {
@@ -207,6 +190,34 @@ export async function startTestPlatform(
       await provider.stop();
       if (smtpRunning) await smtp.stop();
     },
+  };
+}
+
+/**
+ * `TestPlatform.call` against the API at `baseUrl` (the in-process one, or an API process apart), with the bearer
+ * tokens `token` gives.
+ */
+export function apiCaller(
+  baseUrl: string,
+  token: (username: string) => Promise<string>,
+): TestPlatform['call'] {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.as) headers.authorization = `Bearer ${await token(options.as)}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    }
+    const res = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: 'manual' });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
   };
 }
 

@@ -13,11 +13,8 @@ import { createCertificateAuthority, issueOrganisationCertificate } from '../../
 import { signSealInfo } from '../../pki/seal-maker';
 import { verifySealSignature } from '../../pki/seal-signer';
 import { ConversionSigningPool } from '../../usecases/conversion-signing-pool';
-import {
-  ConversionSigningInput,
-  copyField,
-  signConvertedRows,
-} from '../../usecases/licence-conversion-signing';
+import { ConversionSigningInput, signConvertedRows } from '../../usecases/licence-conversion-signing';
+import { copyField } from '../../db/copy';
 import { CERTIFICATE_VALIDITY, SIGNING_TIME, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
 
 jest.setTimeout(60_000);
