@@ -24,16 +24,12 @@ export function conversionRoutes(
   const auth = ctx.auth.middleware({ optional: false });
   router.use(['/conversions', '/conversion'], auth);
   const maxBytes = ctx.config.conversionMaxBytes;
-  // The file is not held: its stream goes to the service, which stages its rows as they arrive (issue 19).
-  const upload = multer({
-    storage: stagingStorage(service),
-    limits: { fileSize: maxBytes, files: 1, fields: 5 },
-  });
+  // The file is not held: its stream goes to the service, which stages its rows as they arrive and counts its
+  // bytes against the size limit (issue 19).
+  const upload = multer({ storage: stagingStorage(service), limits: { files: 1, fields: 5 } });
 
   router.post('/conversions', (req, res, next) => {
     upload.single('file')(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE')
-        return next(tooLarge(maxBytes));
       if (err instanceof multer.MulterError)
         return next(
           badRequest([{ field: 'file', rule: err.code, message: '上传内容不符合要求：只能上传一个文件' }]),
@@ -119,16 +115,12 @@ type StagedFile = Express.Multer.File & { job?: StagedJob };
 function stagingStorage(service: LicenceConversionService): multer.StorageEngine {
   return {
     _handleFile(req, file, callback) {
-      const stream = file.stream as Readable & { truncated?: boolean };
+      const fileName = Buffer.from(file.originalname, 'latin1').toString('utf8');
       service
         .uploadFile(
           requirePrincipal(req),
           req.body ?? {},
-          {
-            stream,
-            fileName: Buffer.from(file.originalname, 'latin1').toString('utf8'),
-            truncated: () => stream.truncated === true,
-          },
+          { stream: file.stream, fileName },
           requestMeta(req),
         )
         .then((job) => callback(null, { job } as Partial<StagedFile>), callback);

@@ -99,30 +99,80 @@ export function formatOf(fileName: string, head: Buffer): 'csv' | 'xlsx' {
 }
 
 /** A CSV or .xlsx file: its header read (and checked) now, its rows as the caller pulls them. */
-export async function openConversionFile(format: 'csv' | 'xlsx', body: Readable): Promise<FileTable> {
-  const records = format === 'csv' ? csvRecords(body) : xlsxRecords(body);
+export function openConversionFile(format: 'csv' | 'xlsx', body: Readable): Promise<FileTable> {
+  return openTable(format === 'csv' ? csvRecords(body) : xlsxRecords(body), {
+    firstIsRow: false,
+    noRows: '文件中只有表头，没有数据行',
+    columnsOf: (header) => header.map(String),
+    rowOf: (cells, count, columns) => ({
+      rowNumber: count + 1, // the header is row 1
+      cells: Object.fromEntries(columns.map((c, j) => [c, String(cells[j] ?? '')])),
+    }),
+  });
+}
+
+/**
+ * NDJSON streamed to the API: each line one object of column → value (strings, numbers or booleans); the columns
+ * are the first object's keys, read (and checked) now; the rows, the first among them, as the caller pulls them.
+ */
+export function openNdjson(body: Readable): Promise<FileTable> {
+  return openTable(ndjsonRecords(body), {
+    firstIsRow: true,
+    noRows: '数据流中没有数据行',
+    columnsOf: (first) => Object.keys(first.record),
+    rowOf: ({ lineNumber, record }, _count, columns) => ({
+      rowNumber: lineNumber,
+      cells: Object.fromEntries(
+        columns.map((c) => [c, record[c] === undefined || record[c] === null ? '' : String(record[c])]),
+      ),
+    }),
+  });
+}
+
+/** How a format's records make a table: the columns from its first record, and a row from each data record. */
+interface TableShape<R> {
+  /** NDJSON's first record is a row that names the columns; a CSV or .xlsx file's first record is its header. */
+  firstIsRow: boolean;
+  /** The refusal when there is no data row. */
+  noRows: string;
+  columnsOf(first: R): string[];
+  /** The row of a data record, the `count`-th of the file (from 1). */
+  rowOf(record: R, count: number, columns: string[]): FileRow;
+}
+
+/** The columns read from the first record and checked now (the records closed on a refusal); the rows after. */
+async function openTable<R>(records: AsyncGenerator<R>, shape: TableShape<R>): Promise<FileTable> {
   const first = await records.next();
-  const columns = first.done ? [] : first.value.map((c) => String(c).trim());
+  if (first.done && shape.firstIsRow) throw fileProblem('empty', shape.noRows);
+  const columns = first.done ? [] : shape.columnsOf(first.value).map((c) => c.trim());
   try {
     checkColumns(columns);
   } catch (err) {
     await records.return(undefined);
     throw err;
   }
-  return { columns, rows: tableRows(records, columns) };
+  const data = shape.firstIsRow && !first.done ? prepend(first.value, records) : records;
+  return { columns, rows: tableRows(data, columns, shape) };
 }
 
-async function* tableRows(records: AsyncGenerator<string[]>, columns: string[]): AsyncGenerator<FileRow> {
+async function* prepend<R>(first: R, rest: AsyncIterable<R>): AsyncGenerator<R> {
+  yield first;
+  yield* rest;
+}
+
+/** The rows, refused past `CONVERSION_MAX_ROWS` (the most one file may hold). */
+async function* tableRows<R>(
+  records: AsyncIterable<R>,
+  columns: string[],
+  shape: TableShape<R>,
+): AsyncGenerator<FileRow> {
   let count = 0;
-  for await (const cells of records) {
+  for await (const record of records) {
     if (++count > CONVERSION_MAX_ROWS)
-      throw fileProblem('too_many_rows', `一个文件最多 ${CONVERSION_MAX_ROWS} 行，请分成多个文件上传`);
-    yield {
-      rowNumber: count + 1,
-      cells: Object.fromEntries(columns.map((c, j) => [c, String(cells[j] ?? '')])),
-    };
+      throw fileProblem('too_many_rows', `一个文件最多 ${CONVERSION_MAX_ROWS} 行数据，请分成多个文件上传`);
+    yield shape.rowOf(record, count, columns);
   }
-  if (count === 0) throw fileProblem('empty', '文件中只有表头，没有数据行');
+  if (count === 0) throw fileProblem('empty', shape.noRows);
 }
 
 async function* csvRecords(body: Readable): AsyncGenerator<string[]> {
@@ -144,8 +194,14 @@ async function* csvRecords(body: Readable): AsyncGenerator<string[]> {
   }
 }
 
-/** The first worksheet's rows (the other sheets are read past, not kept); empty rows are skipped. */
+/**
+ * The first worksheet's rows (the other sheets are read past, not kept); empty rows are skipped. exceljs `pipe`s the
+ * upload into its unzipper, which does not pass a failure of the upload on (one past the size limit): the reader is
+ * raced against it, and left behind when it comes.
+ */
 async function* xlsxRecords(body: Readable): AsyncGenerator<string[]> {
+  const failed = new Promise<never>((_resolve, reject) => body.once('error', reject));
+  failed.catch(() => undefined);
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(body, {
     sharedStrings: 'cache',
     styles: 'cache', // dates are told by their number format
@@ -155,8 +211,8 @@ async function* xlsxRecords(body: Readable): AsyncGenerator<string[]> {
   });
   let sheets = 0;
   try {
-    for await (const sheet of reader) {
-      for await (const row of sheet) {
+    for await (const sheet of until(reader, failed)) {
+      for await (const row of until(sheet, failed)) {
         if (sheets > 0) continue;
         const cells = (row.values as unknown[]).slice(1).map(cellText);
         if (cells.some((c) => c !== '')) yield cells;
@@ -168,6 +224,16 @@ async function* xlsxRecords(body: Readable): AsyncGenerator<string[]> {
     throw fileProblem('xlsx', 'Excel 文件无法读取：请另存为 .xlsx 后重新上传');
   }
   if (sheets === 0) throw fileProblem('empty', '文件中没有工作表');
+}
+
+/** `items` until `failure` comes, whichever is first at each step. */
+async function* until<T>(items: AsyncIterable<T>, failure: Promise<never>): AsyncGenerator<T> {
+  const iterator = items[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await Promise.race([iterator.next(), failure]);
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 /** An Excel cell as text: dates as yyyy-mm-dd, rich text and formulas by their text and result. */
@@ -196,46 +262,7 @@ function checkColumns(columns: string[]): void {
   }
 }
 
-/**
- * NDJSON streamed to the API: each line one object of column → value (strings, numbers or booleans); the columns
- * are the first object's keys, read (and checked) now; the rows as the caller pulls them.
- */
-export async function openNdjson(body: Readable): Promise<FileTable> {
-  const records = ndjsonRecords(body);
-  const first = await records.next();
-  if (first.done) throw fileProblem('empty', '数据流中没有数据行');
-  const columns = Object.keys(first.value.record).map((c) => c.trim());
-  try {
-    checkColumns(columns);
-  } catch (err) {
-    await records.return(undefined);
-    throw err;
-  }
-  return { columns, rows: ndjsonRows(first.value, records, columns) };
-}
-
 type NdjsonRecord = { lineNumber: number; record: Record<string, unknown> };
-
-async function* ndjsonRows(
-  first: NdjsonRecord,
-  rest: AsyncGenerator<NdjsonRecord>,
-  columns: string[],
-): AsyncGenerator<FileRow> {
-  let count = 0;
-  for (let next: NdjsonRecord | undefined = first; next;) {
-    if (++count > CONVERSION_MAX_ROWS)
-      throw fileProblem('too_many_rows', `一次最多 ${CONVERSION_MAX_ROWS} 行，请分批上传`);
-    const { record } = next;
-    yield {
-      rowNumber: next.lineNumber,
-      cells: Object.fromEntries(
-        columns.map((c) => [c, record[c] === undefined || record[c] === null ? '' : String(record[c])]),
-      ),
-    };
-    const after = await rest.next();
-    next = after.done ? undefined : after.value;
-  }
-}
 
 async function* ndjsonRecords(body: Readable): AsyncGenerator<NdjsonRecord> {
   const lines = createInterface({ input: body, crlfDelay: Infinity });

@@ -45,7 +45,6 @@ import {
   MeteredUpload,
   openConversionFile,
   openNdjson,
-  tooLarge,
 } from './conversion-files';
 import { stageRows } from './conversion-staging';
 import { ISSUER_ROLES } from './licence-access';
@@ -58,11 +57,10 @@ export const ConversionStartBody = z
   .object({ authorisationId: z.string().trim().min(1).max(100).optional() })
   .strict();
 
-/** A multipart file as it arrives (multer's stream); `truncated` once it ran past the size limit. */
+/** A multipart file as it arrives (multer's stream), its size not yet checked. */
 export interface UploadedFile {
   stream: Readable;
   fileName: string;
-  truncated(): boolean;
 }
 
 const PREVIEW_ROWS = 20;
@@ -112,7 +110,7 @@ export class LicenceConversionService {
       throw badRequest([{ field: 'file', rule: 'required', message: '请选择要转换的 CSV 或 Excel 文件' }]);
     const format = formatOf(file.fileName, upload.head);
     const table = await openConversionFile(format, upload.body);
-    return this.createJob(principal, type, { fileName: file.fileName, format }, table, upload, meta, file);
+    return this.createJob(principal, type, { fileName: file.fileName, format }, table, upload, meta);
   }
 
   /** POST /api/conversions/ndjson?licenceType=…: rows streamed as NDJSON, staged as they come, not converted. */
@@ -178,7 +176,6 @@ export class LicenceConversionService {
     table: FileTable,
     upload: MeteredUpload,
     meta: RequestMeta,
-    limits?: { truncated(): boolean },
   ) {
     const id = randomUUID();
     const mapping = await this.initialMapping(principal, type, table.columns);
@@ -201,7 +198,6 @@ export class LicenceConversionService {
       );
       const rows = await stageRows(tx, id, table.rows);
       const { sha256, bytes } = await upload.finish();
-      if (limits?.truncated()) throw tooLarge(this.ctx.config.conversionMaxBytes);
       await tx.execute(
         `update conversion_job set total_rows = ?, file_sha256 = ?, file_bytes = ? where id = ?`,
         [rows, sha256, bytes, id],

@@ -1,11 +1,16 @@
 /**
  * Issue 19 (LM-10): a conversion file read as it arrives — CSV, .xlsx and NDJSON into one table of columns and
- * numbered rows.
+ * numbered rows — and the one size limit counted as the bytes pass, whatever the format's parser.
  */
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { ApiError, type FieldProblem } from '../../api/errors';
-import { type FileTable, openConversionFile, openNdjson } from '../../api/services/conversion-files';
+import {
+  type FileTable,
+  meterUpload,
+  openConversionFile,
+  openNdjson,
+} from '../../api/services/conversion-files';
 
 const streamOf = (text: string | Buffer, chunk = 64) =>
   Readable.from(
@@ -106,6 +111,48 @@ describe('each kind of bad file is refused naming the file and the rule', () => 
     expect(await refusal(() => rowsOf(table))).toMatchObject({
       rule: 'ndjson',
       message: expect.stringMatching(/第 2 行应为 JSON 对象/),
+    });
+  });
+});
+
+describe('the size limit, counted once as the bytes pass', () => {
+  const csv = '原证照编号,名称\n' + Array.from({ length: 2_000 }, (_, i) => `A-${i},名称${i}`).join('\n');
+
+  it('a file within the limit is read whole, and its SHA-256 and size are given', async () => {
+    const upload = await meterUpload(streamOf(csv), Buffer.byteLength(csv));
+    expect(await rowsOf(await openConversionFile('csv', upload.body))).toHaveLength(2_000);
+    const { bytes, sha256 } = await upload.finish();
+    expect(bytes).toBe(Buffer.byteLength(csv));
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    ['a CSV, a byte past the limit', 'csv' as const, 1],
+    ['a CSV, half again the limit', 'csv' as const, 0.5],
+    ['an .xlsx file, a byte past the limit', 'xlsx' as const, 1],
+    ['an .xlsx file, twice the limit', 'xlsx' as const, 0.5],
+  ])('%s: a 413 through its parser, nothing left hanging', async (_name, format, share) => {
+    let bytes = Buffer.from(csv);
+    if (format === 'xlsx') {
+      const workbook = new ExcelJS.Workbook();
+      const sheet = workbook.addWorksheet('台账');
+      for (const line of csv.split('\n')) sheet.addRow(line.split(','));
+      bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+    }
+    const limit = share === 1 ? bytes.length - 1 : Math.floor(bytes.length * share);
+    const upload = await meterUpload(streamOf(bytes, 1024), limit);
+    expect(await refusal(async () => rowsOf(await openConversionFile(format, upload.body)))).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      field: 'file',
+      rule: 'max_size',
+    });
+  });
+
+  it('NDJSON a byte past the limit is a 413', async () => {
+    const lines = Array.from({ length: 500 }, (_, i) => JSON.stringify({ 原证照编号: `A-${i}` })).join('\n');
+    const upload = await meterUpload(streamOf(lines), Buffer.byteLength(lines) - 1);
+    expect(await refusal(async () => rowsOf(await openNdjson(upload.body)))).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
     });
   });
 });
