@@ -150,17 +150,22 @@ export interface RegistryEntry {
  * in every process, as with one statement per verification. Idle, a verification's statement goes at once.
  */
 export class RegistryReads {
-  private readonly byName = new Map<boolean, CoalescingLoader<string, ContentRow>>();
+  /** Rows with the stored document's columns, for a licence whose document is not in the cache; rows without. */
+  private readonly withContent: CoalescingLoader<string, ContentRow>;
+  private readonly withoutContent: CoalescingLoader<string, ContentRow>;
 
   constructor(
     private readonly em: () => EntityManager,
     private readonly cache = new StoredExportCache(),
-  ) {}
+  ) {
+    this.withContent = this.loader('verification_registry_content_any', registryQuery(true));
+    this.withoutContent = this.loader('verification_registry_any', registryQuery(false));
+  }
 
   /** The licence `identifier`'s row and stored document, read after this call; null for an unknown licence. */
   async read(identifier: string): Promise<RegistryEntry | null> {
     const cached = this.cache.get(identifier);
-    const row = await this.loader(!cached).load(identifier);
+    const row = await (cached ? this.withoutContent : this.withContent).load(identifier);
     if (!row) return null;
     if (cached) return { row, stored: cached };
     const stored = licenceExport({ metadata: row.metadata, data: row.data, signature: row.signature });
@@ -168,18 +173,11 @@ export class RegistryReads {
     return { row, stored };
   }
 
-  private loader(withContent: boolean): CoalescingLoader<string, ContentRow> {
-    let loader = this.byName.get(withContent);
-    if (!loader) {
-      const name = withContent ? 'verification_registry_content_any' : 'verification_registry_any';
-      const text = registryQuery(withContent);
-      loader = new CoalescingLoader(async (identifiers) => {
-        const rows = await preparedRows<ContentRow>(this.em(), name, text, [identifiers]);
-        return new Map(rows.map((r) => [r.identifier, r]));
-      }, REGISTRY_BATCHING);
-      this.byName.set(withContent, loader);
-    }
-    return loader;
+  private loader(name: string, text: string): CoalescingLoader<string, ContentRow> {
+    return new CoalescingLoader(async (identifiers) => {
+      const rows = await preparedRows<ContentRow>(this.em(), name, text, [identifiers]);
+      return new Map(rows.map((r) => [r.identifier, r]));
+    }, REGISTRY_BATCHING);
   }
 }
 
