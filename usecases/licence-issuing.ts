@@ -27,7 +27,7 @@ import { validityEnd } from '../domain/licence';
 import type { LicenceData } from '../domain/licence-type';
 import { SealUseError } from '../domain/seal-use';
 import { expectedLicencePurpose } from '../domain/seal-signature';
-import { licenceDataHash, licenceExport } from '../pki/licence-document';
+import { licenceDataHash } from '../pki/licence-document';
 import { signingTransaction, signUnderAuthorisation } from './seal-signing';
 import { findLicenceAuthorisation } from './licence-authorisation';
 
@@ -271,11 +271,13 @@ export async function signAndStoreLicence(
               createdAt: now,
             });
             // LM-8: the exchange message and the holder's e-mail as rows for the delivery relay (activities/
-            // delivery-relay.ts), with the request marked issued, in one statement.
+            // delivery-relay.ts), with the request marked issued, in one statement. The message stores no payload:
+            // its export is built from the licence row when it is sent (activities/exchange.ts withPayloads), as a
+            // converted licence's is, so the signature record is not written and stored a second time (issue 19).
             await w.execute(
               `with outbox as (
                  insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
-                 values (?, ?, ?, ?::jsonb, 'pending', 0, ?)),
+                 values (?, ?, ?, null, 'pending', 0, ?)),
                notice as (
                  insert into holder_notice (licence_id, status, attempts, created_at)
                  select ?, 'pending', 0, ? where ?::boolean)
@@ -285,7 +287,6 @@ export async function signAndStoreLicence(
                 randomUUID(),
                 licenceId,
                 exchangeEvent(issuance.kind),
-                JSON.stringify(licenceExport({ metadata, data, signature: signed.record })),
                 now,
                 licenceId,
                 now,
