@@ -6,21 +6,17 @@
  * thread to PROFILE_DIR (default: a temporary directory) and prints each one's summary (bench/profile-summary.ts)
  * with its CPU ms per licence.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startTemporalDevServer } from '../infra/temporal';
-import globalSetup from '../test/support/global-setup';
-import globalTeardown from '../test/support/global-teardown';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
   grantLicenceSealUse,
   issueLicence,
 } from '../test/support/licences';
-import { freePort } from '../test/support/ports';
 import { withDeployedPlatform } from './deployed-platform';
 import { runPool } from './load';
+import { runProfile } from './profile-services';
 import { CpuProfile, summariseProfile } from './profile-summary';
 
 const CONCURRENCY = 16;
@@ -56,66 +52,42 @@ async function profilesIn(dir: string, count: number): Promise<string[]> {
   throw new Error(`fewer than ${count} profiles were written to ${dir}`);
 }
 
-async function main(): Promise<void> {
-  const dir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'elicense-profile-'));
-  mkdirSync(dir, { recursive: true });
+runProfile(async (dir) => {
   const count = Number(process.env.PROFILE_COUNT ?? 200);
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'elicense-bench-'));
-  const temporal = await startTemporalDevServer({
-    port: await freePort(),
-    headless: true,
-    dbFile: path.join(tmp, 'temporal.db'),
+  // Only the worker processes started from here on load the preload.
+  process.env.PROFILE_DIR = dir;
+  const preload = path.join(__dirname, 'cpu-profile-preload.cjs');
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require=${preload}`;
+  // This process (the API and the load generator) profiles itself the same way.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(preload);
+  await withDeployedPlatform(async ({ t, platformWorker, signingWorker }) => {
+    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 2 * count + 100 });
+    await issueMany(t, Math.min(50, count)); // warm-up
+    const names = new Map([
+      [process.pid, 'API + load generator'],
+      [platformWorker.pid!, 'platform worker'],
+      [signingWorker.pid!, 'signing worker'],
+    ]);
+    const toggle = () => names.forEach((_, pid) => process.kill(pid, 'SIGUSR2'));
+    toggle();
+    await issueMany(t, count);
+    toggle();
+    // Every process's main thread and the workers' workflow and other threads.
+    for (const file of await profilesIn(dir, 6)) {
+      const pid = Number(/(\d+)-\d+\.cpuprofile$/.exec(file)![1]);
+      const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+      console.log(
+        `\n=== ${names.get(pid)} ${path.basename(file)}: ${(busyMs(p) / count).toFixed(1)} ms busy per licence`,
+      );
+      console.log(summariseProfile(p, 25));
+    }
+    for (const [pid, name] of names) {
+      const counted = JSON.parse(readFileSync(path.join(dir, `${pid}.statements.json`), 'utf8'));
+      console.log(`\n=== statements per licence, ${name}`);
+      for (const [text, n] of Object.entries(counted as Record<string, number>)) {
+        console.log(`${(n / count).toFixed(2).padStart(6)}  ${text}`);
+      }
+    }
   });
-  process.env.TEMPORAL_ADDRESS = temporal.address;
-  try {
-    await globalSetup();
-    // Only the worker processes started from here on load the preload.
-    process.env.PROFILE_DIR = dir;
-    const preload = path.join(__dirname, 'cpu-profile-preload.cjs');
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require=${preload}`;
-    // This process (the API and the load generator) profiles itself the same way.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(preload);
-    await withDeployedPlatform(async ({ t, platformWorker, signingWorker }) => {
-      await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 2 * count + 100 });
-      await issueMany(t, Math.min(50, count)); // warm-up
-      const names = new Map([
-        [process.pid, 'API + load generator'],
-        [platformWorker.pid!, 'platform worker'],
-        [signingWorker.pid!, 'signing worker'],
-      ]);
-      const toggle = () => names.forEach((_, pid) => process.kill(pid, 'SIGUSR2'));
-      toggle();
-      await issueMany(t, count);
-      toggle();
-      // Every process's main thread and the workers' workflow and other threads.
-      for (const file of await profilesIn(dir, 6)) {
-        const pid = Number(/(\d+)-\d+\.cpuprofile$/.exec(file)![1]);
-        const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-        console.log(
-          `\n=== ${names.get(pid)} ${path.basename(file)}: ${(busyMs(p) / count).toFixed(1)} ms busy per licence`,
-        );
-        console.log(summariseProfile(p, 25));
-      }
-      for (const [pid, name] of names) {
-        const counted = JSON.parse(readFileSync(path.join(dir, `${pid}.statements.json`), 'utf8'));
-        console.log(`\n=== statements per licence, ${name}`);
-        for (const [text, n] of Object.entries(counted as Record<string, number>)) {
-          console.log(`${(n / count).toFixed(2).padStart(6)}  ${text}`);
-        }
-      }
-    });
-  } finally {
-    await globalTeardown();
-    await temporal.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+});
