@@ -14,8 +14,8 @@ export default tseslint.config(
     },
   },
   {
-    // Jest loads its reporter and sequencer as CommonJS modules.
-    files: ['test/support/*.js'],
+    // Jest loads its reporter and sequencer as CommonJS modules; Node preloads the bench's profiler hook as one.
+    files: ['test/support/*.js', 'bench/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -92,7 +92,7 @@ const actionPaths = (names: ActionName[], base: string) =>
             summary: def.summary,
             security: secured,
             parameters: [idParam('id')],
-            requestBody: { required: !def.body.safeParse({}).success, content: json(schema(def.body)) },
+            requestBody: { required: !def.body().safeParse({}).success, content: json(schema(def.body())) },
             responses: {
               '200': { description: 'The process after the action', content: json(ref('ApprovalProcess')) },
               ...ACTION_ERRORS,

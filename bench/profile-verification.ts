@@ -4,13 +4,9 @@
  * window only. Writes `verification.cpuprofile` to PROFILE_DIR (default: a temporary directory) and prints the top
  * frames by self and total time (bench/profile-summary.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { startTemporalDevServer } from '../infra/temporal';
-import globalSetup from '../test/support/global-setup';
-import globalTeardown from '../test/support/global-teardown';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
@@ -18,8 +14,8 @@ import {
   issueLicence,
 } from '../test/support/licences';
 import { startTestPlatform, TestPlatform } from '../test/support/platform';
-import { freePort } from '../test/support/ports';
 import { runLoad } from './load';
+import { runProfile } from './profile-services';
 import { summariseProfile } from './profile-summary';
 
 /** The statements one verification sends to PostgreSQL (PROFILE_SQL=1), by patching the driver's query. */
@@ -133,35 +129,14 @@ async function profiled(t: TestPlatform, identifier: string, seconds: number, di
   console.log(summariseProfile(profile as never));
 }
 
-async function main(): Promise<void> {
-  const dir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'elicense-profile-'));
-  mkdirSync(dir, { recursive: true });
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'elicense-bench-'));
-  const temporal = await startTemporalDevServer({
-    port: await freePort(),
-    headless: true,
-    dbFile: path.join(tmp, 'temporal.db'),
-  });
-  process.env.TEMPORAL_ADDRESS = temporal.address;
+runProfile(async (dir) => {
   let t: TestPlatform | undefined;
   try {
-    await globalSetup();
     t = await startTestPlatform({ env: { RATE_LIMIT_VERIFY_PER_MINUTE: '100000000' } });
     await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 10 });
     const { licence } = await issueLicence(t, businessLicenceBody());
     await profiled(t, licence.identifier as string, Number(process.env.BENCH_VERIFY_SECONDS ?? 8), dir);
   } finally {
     await t?.stop();
-    await globalTeardown();
-    await temporal.stop();
-    rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+});

@@ -9,7 +9,8 @@
  * them; targets of transfer, delegate and add-signer must hold the step's required role (and the process's approver
  * authority, SM-12 for the legal-name seal).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type * as Bodies from './approval-action-bodies';
 import { ROLE_LABELS, UserRole } from './roles';
 import { approverGroups, isParallel, TASK_ACTIONS } from './flow-definition';
 import { stepOptionProblem } from './approval-step-options';
@@ -41,97 +42,22 @@ import {
   urgeable,
   withdraw,
 } from './approval-transitions';
-import { SUSPENSION_KINDS } from './approval-clock';
 import { isSuspended, resumeStep, suspendStep } from './approval-clock-steps';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Bodies
 
-/** PostgreSQL text cannot hold NUL, and no name or comment needs a control character (found by Schemathesis). */
-const noNul = (v: string) => !v.includes('\u0000');
-const noControl = (v: string) => ![...v].some((c) => c < ' ' || c === '\u007f');
-const Comment = z.string().trim().max(500).refine(noNul, '不能包含空字符');
-const AttachmentIds = z.array(z.uuid()).max(10);
-const Username = z.string().trim().min(1).max(64).refine(noControl, '账号不能包含控制字符');
-
 /**
- * A handwritten signature (issue 10): a PNG as a data URL. The API checks its bytes, stores it like an attachment
- * and hands the workflow its id (ActionRequest.signatureId), never the image.
+ * The bodies' zod schemas (approval-action-bodies.ts), loaded on first use. The workflow bundle loads this module
+ * for every workflow it starts, issuances too (the SDK gives each workflow its own modules), and loading zod and
+ * building the schemas was most of that cost (issue 19 Build 3); an approval workflow loads them on its first
+ * update, the API on its first request.
  */
-export const SIGNATURE_MAX_BYTES = 200 * 1024;
-export const SignatureDataUrl = z
-  .string()
-  .max(Math.ceil((SIGNATURE_MAX_BYTES * 4) / 3) + 30, '签名图片不能超过 200 KB')
-  .regex(
-    /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/,
-    '签名应为 PNG 图片的 data URL（data:image/png;base64,…）',
-  );
-export const ApproveBody = z
-  .object({
-    comment: Comment.optional(),
-    attachments: AttachmentIds.optional(),
-    signature: SignatureDataUrl.optional(),
-  })
-  .strict();
-export const RejectBody = z
-  .object({
-    reason: z.string().trim().min(2).max(500).refine(noNul, '不能包含空字符'),
-    attachments: AttachmentIds.optional(),
-  })
-  .strict();
-export const HandOverBody = z
-  .object({ to: Username, comment: Comment.optional(), attachments: AttachmentIds.optional() })
-  .strict();
-export const AddSignerBody = z
-  .object({
-    signer: Username,
-    position: z.enum(['before', 'after']),
-    comment: Comment.optional(),
-    attachments: AttachmentIds.optional(),
-  })
-  .strict();
-export const RemoveSignerBody = z
-  .object({
-    signerTaskId: z.string().min(1).max(200).refine(noNul, '不能包含空字符'),
-    comment: Comment.optional(),
-  })
-  .strict();
-export const ReturnBody = z
-  .object({
-    toStep: z.string().min(1).max(40).refine(noNul, '不能包含空字符'),
-    comment: Comment.optional(),
-    attachments: AttachmentIds.optional(),
-  })
-  .strict();
-export const WithdrawBody = z
-  .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
-  .strict();
-export const UrgeBody = z.object({ comment: Comment.optional() }).strict();
-/** Suspending a step's clock (issue 10): the kind, a reason, and for 补正 the items the applicant must supplement. */
-export const SuspendBody = z
-  .object({
-    kind: z.enum(SUSPENSION_KINDS),
-    reason: z.string().trim().min(2).max(500).refine(noNul, '不能包含空字符'),
-    items: z
-      .array(z.string().trim().min(1).max(200).refine(noControl, '不能包含控制字符'))
-      .max(20)
-      .optional(),
-  })
-  .strict()
-  .superRefine((b, ctx) => {
-    const n = b.items?.length ?? 0;
-    if (b.kind === 'supplement' && n === 0) {
-      ctx.addIssue({ code: 'custom', path: ['items'], message: '补正须列出申请人需补正的材料' });
-    } else if (b.kind !== 'supplement' && n > 0) {
-      ctx.addIssue({ code: 'custom', path: ['items'], message: '只有补正需要列出补正材料' });
-    }
-  });
-export const ResumeBody = z
-  .object({ comment: Comment.optional(), attachments: AttachmentIds.optional() })
-  .strict();
-export const CcBody = z
-  .object({ users: z.array(Username).min(1).max(20), comment: Comment.optional() })
-  .strict();
+let loadedBodies: typeof Bodies | undefined;
+function bodies(): typeof Bodies {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loadedBodies ??= require('./approval-action-bodies') as typeof Bodies);
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The request an action carries from the API into the workflow
@@ -164,7 +90,8 @@ interface ActionContext<B> {
 interface ActionDef<S extends z.ZodType> {
   /** Where the action is offered: on a task (`/tasks/:id/<name>`), on a process (`/approvals/:id/<name>`). */
   on: ReadonlyArray<'task' | 'process'>;
-  body: S;
+  /** The body's schema (built on first use, see `bodies`). */
+  body: () => S;
   /** One line for the API document. */
   summary: string;
   /** On a task: the kinds of task whose holder may take it. */
@@ -194,7 +121,7 @@ const problem = (kind: Problem['kind'], message: string): Problem => ({ kind, me
 export const APPROVAL_ACTIONS = {
   approve: action({
     on: ['task'],
-    body: ApproveBody,
+    body: () => bodies().ApproveBody,
     summary: 'Approve (同意); on a delegated task, hand it back to the delegator',
     holders: ['primary', 'signer', 'delegate'],
     problem: ({ state, req, body, task }) => {
@@ -217,7 +144,7 @@ export const APPROVAL_ACTIONS = {
   }),
   reject: action({
     on: ['task'],
-    body: RejectBody,
+    body: () => bodies().RejectBody,
     summary: 'Reject (驳回) with a reason; ends the process',
     holders: ['primary', 'signer'],
     whileSuspended: true,
@@ -227,7 +154,7 @@ export const APPROVAL_ACTIONS = {
   }),
   transfer: action({
     on: ['task'],
-    body: HandOverBody,
+    body: () => bodies().HandOverBody,
     summary: 'Transfer (转办) the task for good to a user of the same unit who holds the step’s role',
     holders: ['primary', 'signer'],
     people: (b) => [{ field: 'to', username: b.to }],
@@ -236,7 +163,7 @@ export const APPROVAL_ACTIONS = {
   }),
   delegate: action({
     on: ['task'],
-    body: HandOverBody,
+    body: () => bodies().HandOverBody,
     summary: 'Delegate (委派) to a user of the same unit who holds the step’s role; it comes back to decide',
     holders: ['primary'],
     people: (b) => [{ field: 'to', username: b.to }],
@@ -245,7 +172,7 @@ export const APPROVAL_ACTIONS = {
   }),
   'add-signer': action({
     on: ['task'],
-    body: AddSignerBody,
+    body: () => bodies().AddSignerBody,
     summary: 'Add a signer (加签) before or after the current approver',
     holders: ['primary'],
     people: (b) => [{ field: 'signer', username: b.signer }],
@@ -265,7 +192,7 @@ export const APPROVAL_ACTIONS = {
   }),
   'remove-signer': action({
     on: ['task'],
-    body: RemoveSignerBody,
+    body: () => bodies().RemoveSignerBody,
     summary: 'Remove (减签) a signer added to this task who has not acted',
     holders: ['primary'],
     whileWaiting: true,
@@ -281,7 +208,7 @@ export const APPROVAL_ACTIONS = {
   }),
   return: action({
     on: ['task'],
-    body: ReturnBody,
+    body: () => bodies().ReturnBody,
     summary: 'Return (退回) to an earlier step, which starts fresh',
     holders: ['primary'],
     problem: ({ state, body, task }) => {
@@ -298,7 +225,7 @@ export const APPROVAL_ACTIONS = {
   }),
   withdraw: action({
     on: ['process'],
-    body: WithdrawBody,
+    body: () => bodies().WithdrawBody,
     summary: 'Withdraw (撤回) by the initiator while the process is open',
     whileSuspended: true,
     offered: (state, actor) => isInitiator(state, actor),
@@ -312,7 +239,7 @@ export const APPROVAL_ACTIONS = {
   }),
   urge: action({
     on: ['process'],
-    body: UrgeBody,
+    body: () => bodies().UrgeBody,
     summary: 'Urge (催办) the current approvers by e-mail; at most once per hour per task (429 otherwise)',
     rateLimited: true,
     offered: (state, actor) => isInitiator(state, actor),
@@ -332,7 +259,7 @@ export const APPROVAL_ACTIONS = {
   }),
   cc: action({
     on: ['task', 'process'],
-    body: CcBody,
+    body: () => bodies().CcBody,
     summary: 'CC (抄送) users on the process (the initiator, or a current approver)',
     whileSuspended: true,
     holders: ['primary', 'signer', 'delegate'],
@@ -359,7 +286,7 @@ export const APPROVAL_ACTIONS = {
   }),
   suspend: action({
     on: ['task'],
-    body: SuspendBody,
+    body: () => bodies().SuspendBody,
     summary:
       'Suspend (中止) the step’s clock: 补正 (with the items to supplement), 检验检测, 专家评审 or 听证; the time does not count',
     holders: ['primary'],
@@ -375,7 +302,7 @@ export const APPROVAL_ACTIONS = {
   }),
   resume: action({
     on: ['task', 'process'],
-    body: ResumeBody,
+    body: () => bodies().ResumeBody,
     summary:
       'Resume (恢复计时): the initiator resubmits for 补正 (with optional attachments); the approver ends the other kinds',
     holders: ['primary'],
@@ -436,7 +363,7 @@ function taskKind(task: ApprovalTask): TaskKind {
 /** The people and fields the body names that the request did not resolve (unknown or inactive users). */
 export function peopleNamed(name: ActionName, body: unknown): Array<{ field: string; username: string }> {
   const def = defOf(name);
-  const parsed = def.body.safeParse(body);
+  const parsed = def.body().safeParse(body);
   return parsed.success && def.people ? def.people(parsed.data) : [];
 }
 
@@ -475,7 +402,7 @@ function check(
 ): { problem: Problem } | { context: ActionContext<unknown> } {
   const def = defOf(name);
   const fail = (kind: Problem['kind'], message: string) => ({ problem: problem(kind, message) });
-  const parsed = def.body.safeParse(req.body);
+  const parsed = def.body().safeParse(req.body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return fail('invalid', `${issue.path.join('.') || 'body'}: ${issue.message}`);

@@ -18,8 +18,23 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * Issue 19 Build 3: mail goes out over a small pool of kept SMTP connections, not a new connection (TCP handshake,
+ * EHLO, QUIT) per message: at most this many at once, as many as the delivery relay sends side by side. A URL that
+ * sets `pool` itself keeps its own choice.
+ */
+const SMTP_CONNECTIONS = 8;
+
+function pooled(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  if (url.searchParams.has('pool')) return smtpUrl;
+  url.searchParams.set('pool', 'true');
+  url.searchParams.set('maxConnections', String(SMTP_CONNECTIONS));
+  return url.toString();
+}
+
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  const transport = nodemailer.createTransport(pooled(smtpUrl));
   return {
     async send(mail) {
       await transport.sendMail({ from, ...mail });

@@ -27,7 +27,7 @@ import { validityEnd } from '../domain/licence';
 import type { LicenceData } from '../domain/licence-type';
 import { SealUseError } from '../domain/seal-use';
 import { expectedLicencePurpose } from '../domain/seal-signature';
-import { licenceDataHash, licenceExport } from '../pki/licence-document';
+import { licenceDataHash } from '../pki/licence-document';
 import { signingTransaction, signUnderAuthorisation } from './seal-signing';
 import { findLicenceAuthorisation } from './licence-authorisation';
 
@@ -51,19 +51,48 @@ async function nextSerial(em: EntityManager, typeCode: string, issuerCode: strin
   return formatSerial(Number(rows[0]!.last_serial));
 }
 
+/** What a signing reads of the request itself. */
+type SigningRequest = Pick<
+  LicenceIssuance,
+  | 'id'
+  | 'status'
+  | 'statusReason'
+  | 'licenceId'
+  | 'kind'
+  | 'request'
+  | 'previousLicenceId'
+  | 'caseId'
+  | 'late'
+  | 'typeId'
+  | 'organisationId'
+  | 'requestedBy'
+>;
+
 /**
- * The type, the issuing unit and the requester (the audit's actor) of a request, in one read (issue 19 Build 3:
- * one statement and no entities instead of three).
+ * The request with its type, issuing unit and requester (the audit's actor), in one read (issue 19 Build 3: one
+ * statement and no entities instead of four).
  */
 async function signingParties(
   em: EntityManager,
-  issuance: Pick<LicenceIssuance, 'typeId' | 'organisationId' | 'requestedBy'>,
+  issuanceId: string,
 ): Promise<{
+  issuance: SigningRequest;
   type: Pick<LicenceType, 'id' | 'version' | 'definition'>;
   issuer: Pick<Organisation, 'id' | 'name' | 'uscc'>;
   actor: AuditActor;
 }> {
   const rows: Array<{
+    status: LicenceIssuance['status'];
+    status_reason: string | null;
+    licence_id: string | null;
+    kind: LicenceIssuance['kind'];
+    request: LicenceIssuance['request'];
+    previous_licence_id: string | null;
+    case_id: string;
+    late: boolean;
+    type_id: string;
+    organisation_id: string;
+    requested_by: string;
     type_version: number;
     definition: LicenceType['definition'];
     issuer_name: string;
@@ -72,19 +101,39 @@ async function signingParties(
     roles: string[];
     user_organisation_id: string | null;
   }> = await em.execute(
-    `select t.version as type_version, t.definition, o.name as issuer_name, o.uscc,
+    `select i.status, i.status_reason, i.licence_id, i.kind, i.request, i.previous_licence_id, i.case_id, i.late,
+            i.type_id, i.organisation_id, i.requested_by,
+            t.version as type_version, t.definition, o.name as issuer_name, o.uscc,
             u.username, u.roles, u.organisation_id as user_organisation_id
-       from licence_type t, organisation o, app_user u
-      where t.id = ? and o.id = ? and u.id = ?`,
-    [issuance.typeId, issuance.organisationId, issuance.requestedBy],
+       from licence_issuance i
+       join licence_type t on t.id = i.type_id
+       join organisation o on o.id = i.organisation_id
+       join app_user u on u.id = i.requested_by
+      where i.id = ?`,
+    [issuanceId],
   );
   const row = rows[0];
-  if (!row) throw new Error('the type, issuing unit or requester of a licence issuance does not exist');
+  if (!row)
+    throw new Error(`licence issuance ${issuanceId}, its type, issuing unit or requester does not exist`);
   return {
-    type: { id: issuance.typeId, version: row.type_version, definition: row.definition },
-    issuer: { id: issuance.organisationId, name: row.issuer_name, uscc: row.uscc },
+    issuance: {
+      id: issuanceId,
+      status: row.status,
+      statusReason: row.status_reason,
+      licenceId: row.licence_id,
+      kind: row.kind,
+      request: row.request,
+      previousLicenceId: row.previous_licence_id,
+      caseId: row.case_id,
+      late: row.late,
+      typeId: row.type_id,
+      organisationId: row.organisation_id,
+      requestedBy: row.requested_by,
+    },
+    type: { id: row.type_id, version: row.type_version, definition: row.definition },
+    issuer: { id: row.organisation_id, name: row.issuer_name, uscc: row.uscc },
     actor: {
-      userId: issuance.requestedBy,
+      userId: row.requested_by,
       username: row.username,
       roles: row.roles,
       organisationId: row.user_organisation_id,
@@ -103,17 +152,12 @@ export async function signAndStoreLicence(
   input: SignAndStoreInput,
 ): Promise<SignAndStoreResult> {
   const { now } = input;
-  const issuance = await em.findOneOrFail(
-    LicenceIssuance,
-    { id: input.issuanceId },
-    { disableIdentityMap: true },
-  );
+  const { issuance, type, issuer, actor } = await signingParties(em, input.issuanceId);
   if (issuance.status === 'issued' && issuance.licenceId) {
     const done = await em.findOneOrFail(Licence, { id: issuance.licenceId }, { disableIdentityMap: true });
     return { outcome: 'issued', licenceId: done.id, identifier: done.identifier };
   }
   if (issuance.status === 'failed') return { outcome: 'failed', reason: issuance.statusReason ?? '' };
-  const { type, issuer, actor } = await signingParties(em, issuance);
   const definition = type.definition;
   const title = licenceSealDocumentTitle(definition);
 
@@ -271,11 +315,13 @@ export async function signAndStoreLicence(
               createdAt: now,
             });
             // LM-8: the exchange message and the holder's e-mail as rows for the delivery relay (activities/
-            // delivery-relay.ts), with the request marked issued, in one statement.
+            // delivery-relay.ts), with the request marked issued, in one statement. The message stores no payload:
+            // its export is built from the licence row when it is sent (activities/exchange.ts withPayloads), as a
+            // converted licence's is, so the signature record is not written and stored a second time (issue 19).
             await w.execute(
               `with outbox as (
                  insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
-                 values (?, ?, ?, ?::jsonb, 'pending', 0, ?)),
+                 values (?, ?, ?, null, 'pending', 0, ?)),
                notice as (
                  insert into holder_notice (licence_id, status, attempts, created_at)
                  select ?, 'pending', 0, ? where ?::boolean)
@@ -285,7 +331,6 @@ export async function signAndStoreLicence(
                 randomUUID(),
                 licenceId,
                 exchangeEvent(issuance.kind),
-                JSON.stringify(licenceExport({ metadata, data, signature: signed.record })),
                 now,
                 licenceId,
                 now,

@@ -35,7 +35,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
   // One route per action of the table (domain/approval-actions.ts); any other name is an unknown path (404).
   for (const name of TASK_ACTION_NAMES) {
     router.post(`/tasks/:id/${name}`, async (req, res) => {
-      const body = parse(defOf(name).body, req.body ?? {}) as Record<string, unknown>;
+      const body = parse(defOf(name).body(), req.body ?? {}) as Record<string, unknown>;
       res.json(
         await approvals.act(requirePrincipal(req), { taskId: req.params.id }, name, body, requestMeta(req)),
       );
@@ -48,7 +48,7 @@ export function approvalRoutes(ctx: AppContext, approvals: ApprovalService): Rou
 
   for (const name of PROCESS_ACTION_NAMES) {
     router.post(`/approvals/:id/${name}`, async (req, res) => {
-      const body = parse(defOf(name).body, req.body ?? {}) as Record<string, unknown>;
+      const body = parse(defOf(name).body(), req.body ?? {}) as Record<string, unknown>;
       res.json(
         await approvals.act(
           requirePrincipal(req),

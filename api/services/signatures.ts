@@ -5,7 +5,7 @@
  * the process reads it at `GET /api/attachments/{id}` (attachments.ts).
  */
 import { PNG } from 'pngjs';
-import { SIGNATURE_MAX_BYTES } from '../../domain/approval';
+import { SIGNATURE_MAX_BYTES } from '../../domain/approval-action-bodies';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import type { Principal } from '../principal';

@@ -561,7 +561,7 @@ export function approvalPageRoutes(
       const { file, problem } = await readForm(req, res);
       const values = formValues((req.body ?? {}) as Record<string, unknown>);
       const processKey = scope === 'task' ? await approvals.processKeyOfTask(id) : id;
-      const schema = defOf(name).body as z.ZodObject;
+      const schema = defOf(name).body() as z.ZodObject;
       await act(
         req,
         res,

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { ExchangeOutbox, Licence } from '../../db/licence-entities';
 import { shanghaiDateOf } from '../../domain/calendar';
+import { licenceExport } from '../../pki/licence-document';
 import {
   BUSINESS_LICENCE_CODE,
   businessLicenceBody,
@@ -76,6 +77,12 @@ it('issue 12 Build 6: messages stored while no endpoint is set are delivered, on
       .map((d) => d.body.event)
       .sort(),
   ).toEqual(['licence.issued', 'licence.lifecycle.pledge']);
+  // Issue 19: an issued licence's message stores no payload; what is pushed is its export, built from its row.
+  const issued = pending.find((m) => m.event === 'licence.issued')!;
+  expect(issued.payload).toBeNull();
+  const row = await t.em().findOneOrFail(Licence, { id: licenceId }, { disableIdentityMap: true });
+  const { event: _event, messageId: _id, ...pushed } = receiver.attemptsOf(issued.id)[0]!.body;
+  expect(pushed).toEqual(licenceExport(row));
 });
 
 it('issue 12 Build 6: the reconciliation lists the day with digests; resend delivers each again with its original key', async () => {

@@ -6,6 +6,9 @@
  *
  * The bundle is what webpack reaches from `workflows/index.ts` through value imports (type-only imports are erased);
  * this walks the same graph statically with the TypeScript parser (bundling for real takes too long for a unit test).
+ * What a workflow pays for when it starts is the part of that graph loaded at module load: a `require` inside a
+ * function loads its module only when the function first runs (domain/approval-actions.ts loads the approval
+ * bodies' schemas so, on an approval's first update).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,8 +16,11 @@ import ts from 'typescript';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-/** The module specifiers a file loads at run time: value imports and re-exports, `require`, dynamic `import`. */
-export function valueImports(file: string): string[] {
+/**
+ * The module specifiers a file loads at run time: value imports and re-exports, `require`, dynamic `import`; with
+ * `atLoad`, only those loaded when the module itself loads (not a `require` inside a function).
+ */
+export function valueImports(file: string, atLoad = false): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
   const specs: string[] = [];
   const visit = (node: ts.Node): void => {
@@ -39,6 +45,7 @@ export function valueImports(file: string): string[] {
         specs.push(node.arguments[0].text);
       }
     }
+    if (atLoad && ts.isFunctionLike(node)) return;
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -73,12 +80,15 @@ function resolveLocal(from: string, spec: string): string {
   return found;
 }
 
-/** The files the graph from `entry` loads, each with the chain of files that first reaches it. */
-export function filesReached(entry: string): Map<string, string[]> {
+/**
+ * The files the graph from `entry` loads (with `atLoad`, when `entry` loads), each with the chain of files that
+ * first reaches it.
+ */
+export function filesReached(entry: string, atLoad = false): Map<string, string[]> {
   const files = new Map<string, string[]>([[entry, [path.relative(ROOT, entry)]]]);
   const queue = [entry];
   for (let file = queue.shift(); file; file = queue.shift()) {
-    for (const spec of valueImports(file).filter((s) => s.startsWith('.'))) {
+    for (const spec of valueImports(file, atLoad).filter((s) => s.startsWith('.'))) {
       const target = resolveLocal(file, spec);
       if (files.has(target)) continue;
       files.set(target, [...files.get(file)!, path.relative(ROOT, target)]);
@@ -94,11 +104,11 @@ const packageOf = (spec: string) =>
     .slice(0, spec.startsWith('@') ? 2 : 1)
     .join('/');
 
-/** The files of the graph that load `pkg` themselves, with the chain that reaches each. */
-function loaders(entry: string, pkg: string): Record<string, string> {
+/** The files of the graph that load `pkg` themselves (with `atLoad`, when `entry` loads), with their chains. */
+function loaders(entry: string, pkg: string, atLoad = false): Record<string, string> {
   const found: Record<string, string> = {};
-  for (const [file, chain] of filesReached(entry)) {
-    const specs = valueImports(file).filter((s) => !s.startsWith('.'));
+  for (const [file, chain] of filesReached(entry, atLoad)) {
+    const specs = valueImports(file, atLoad).filter((s) => !s.startsWith('.'));
     if (specs.some((s) => packageOf(s) === pkg)) found[path.relative(ROOT, file)] = chain.join(' <- ');
   }
   return found;
@@ -107,14 +117,21 @@ function loaders(entry: string, pkg: string): Record<string, string> {
 const WORKFLOWS = path.join(ROOT, 'workflows', 'index.ts');
 
 /**
- * Modules in the bundle that still build zod schemas, with the reason: shrink, never grow. The approval engine
- * checks an action's body against the action table's schema in the workflow too (its update validator and the
- * transition share `actionProblem`), so taking zod out of it changes where a body is validated: not done here.
+ * Modules in the bundle that build zod schemas, with the reason: shrink, never grow. The approval engine checks an
+ * action's body against the action table's schema in the workflow too (its update validator and the transition
+ * share `actionProblem`), so its bodies' schemas are in the bundle — loaded on an approval's first update only.
  */
-const ZOD_IN_BUNDLE_ALLOWLIST = ['domain/approval-actions.ts'];
+const ZOD_IN_BUNDLE_ALLOWLIST = ['domain/approval-action-bodies.ts'];
 
 it('no module of the workflow bundle builds zod schemas beyond the allowlist (schemas live in *-schema.ts)', () => {
   expect(Object.keys(loaders(WORKFLOWS, 'zod')).sort()).toEqual(ZOD_IN_BUNDLE_ALLOWLIST);
+});
+
+it('no module loads zod when a workflow starts: the approval bodies are loaded on first use (issue 19 Build 3)', () => {
+  expect(loaders(WORKFLOWS, 'zod', true)).toEqual({});
+  const atLoad = [...filesReached(WORKFLOWS, true).keys()].map((f) => path.relative(ROOT, f));
+  expect(atLoad).toContain('domain/approval-actions.ts');
+  expect(atLoad).not.toContain('domain/approval-action-bodies.ts');
 });
 
 it('the walk reaches the domain modules the workflows use, and the packages they load', () => {

@@ -1,0 +1,93 @@
+/**
+ * CPU profiles of issuance as deployed (issue 19 Build 3): the bench's setup, the API in this process and the
+ * platform worker and the signing worker each in a process of its own (bench/deployed-platform.ts), a warm-up, then
+ * PROFILE_COUNT licences (default 200) issued 16 at a time with V8's profiler on in every thread of the three
+ * processes for that window only (bench/cpu-profile-preload.cjs in the workers). Writes one `.cpuprofile` per
+ * thread to PROFILE_DIR (default: a temporary directory) and prints each one's summary (bench/profile-summary.ts)
+ * with its CPU ms per licence.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  grantLicenceSealUse,
+  issueLicence,
+} from '../test/support/licences';
+import { withDeployedPlatform } from './deployed-platform';
+import { runPool } from './load';
+import { runProfile } from './profile-services';
+import { CpuProfile, summariseProfile } from './profile-summary';
+
+const CONCURRENCY = 16;
+
+/** The sampled (non-idle) time of a profile, in ms. */
+function busyMs(profile: CpuProfile): number {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  return (
+    profile.samples.reduce((sum, id, i) => sum + (idle.has(id) ? 0 : (profile.timeDeltas[i] ?? 0)), 0) / 1000
+  );
+}
+
+async function issueMany(t: Parameters<typeof issueLicence>[0], count: number): Promise<void> {
+  await runPool(
+    Array.from({ length: count }, (_, i) => i),
+    CONCURRENCY,
+    async () => void (await issueLicence(t, businessLicenceBody())),
+  );
+}
+
+/** Waits until `count` profile files are in `dir` (the workers write theirs after the signal). */
+async function profilesIn(dir: string, count: number): Promise<string[]> {
+  for (let i = 0; i < 600; i++) {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length >= count) {
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // any thread still writing its own
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(dir, f));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`fewer than ${count} profiles were written to ${dir}`);
+}
+
+runProfile(async (dir) => {
+  const count = Number(process.env.PROFILE_COUNT ?? 200);
+  // Only the worker processes started from here on load the preload.
+  process.env.PROFILE_DIR = dir;
+  const preload = path.join(__dirname, 'cpu-profile-preload.cjs');
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require=${preload}`;
+  // This process (the API and the load generator) profiles itself the same way.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(preload);
+  await withDeployedPlatform(async ({ t, platformWorker, signingWorker }) => {
+    await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: 2 * count + 100 });
+    await issueMany(t, Math.min(50, count)); // warm-up
+    const names = new Map([
+      [process.pid, 'API + load generator'],
+      [platformWorker.pid!, 'platform worker'],
+      [signingWorker.pid!, 'signing worker'],
+    ]);
+    const toggle = () => names.forEach((_, pid) => process.kill(pid, 'SIGUSR2'));
+    toggle();
+    await issueMany(t, count);
+    toggle();
+    // Every process's main thread and the workers' workflow and other threads.
+    for (const file of await profilesIn(dir, 6)) {
+      const pid = Number(/(\d+)-\d+\.cpuprofile$/.exec(file)![1]);
+      const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+      console.log(
+        `\n=== ${names.get(pid)} ${path.basename(file)}: ${(busyMs(p) / count).toFixed(1)} ms busy per licence`,
+      );
+      console.log(summariseProfile(p, 25));
+    }
+    for (const [pid, name] of names) {
+      const counted = JSON.parse(readFileSync(path.join(dir, `${pid}.statements.json`), 'utf8'));
+      console.log(`\n=== statements per licence, ${name}`);
+      for (const [text, n] of Object.entries(counted as Record<string, number>)) {
+        console.log(`${(n / count).toFixed(2).padStart(6)}  ${text}`);
+      }
+    }
+  });
+});

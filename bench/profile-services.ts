@@ -1,0 +1,43 @@
+/**
+ * What every profile script (bench/profile-*.ts) runs in: a directory for its profiles (PROFILE_DIR, default a
+ * temporary one), the Temporal dev server with its SQLite file in a temporary directory, and the test setup's
+ * PostgreSQL, SMTP and workflow bundle; all stopped afterwards, and the process ended with the outcome.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTemporalDevServer } from '../infra/temporal';
+import globalSetup from '../test/support/global-setup';
+import globalTeardown from '../test/support/global-teardown';
+import { freePort } from '../test/support/ports';
+
+async function withServices(profile: (dir: string) => Promise<void>): Promise<void> {
+  const dir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'elicense-profile-'));
+  mkdirSync(dir, { recursive: true });
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'elicense-bench-'));
+  const temporal = await startTemporalDevServer({
+    port: await freePort(),
+    headless: true,
+    dbFile: path.join(tmp, 'temporal.db'),
+  });
+  process.env.TEMPORAL_ADDRESS = temporal.address;
+  try {
+    await globalSetup();
+    await profile(dir);
+  } finally {
+    await globalTeardown();
+    await temporal.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Runs `profile` with the services up, writing to the directory it is given; exits 0, or 1 with the error. */
+export function runProfile(profile: (dir: string) => Promise<void>): void {
+  withServices(profile).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
