@@ -56,7 +56,7 @@ export async function cpuDuring<T>(
 export function logCpu(usage: CpuUsage, per: { count: number; unit: string }): void {
   const total = usage.used.reduce((sum, u) => sum + u.ms, 0);
   log(
-    `  CPU ms per ${per.unit}: ${usage.used.map((u) => `${u.name} ${(u.ms / per.count).toFixed(1)}`).join(', ')}` +
+    `  CPU ms per ${per.unit}: ${usage.used.map((u) => `${u.name} ${(u.ms / per.count).toFixed(2)}`).join(', ')}` +
       ` (together ${(total / 1000 / usage.seconds).toFixed(2)} cores busy over ${usage.seconds.toFixed(1)} s)`,
   );
 }

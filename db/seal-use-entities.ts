@@ -54,7 +54,15 @@ export class SealSignatureRecord {
   documentHash!: string;
   documentTitle!: string;
   signingTime!: Date;
-  record!: SealSignature;
+  /**
+   * The record as stored in this row (null for a converted licence's: it is stored once, in the licence row).
+   * Written on insert; readers read `record`.
+   */
+  storedRecord!: SealSignature | null;
+  /** Issue 19: the converted licence whose row holds this signing's record, or null. */
+  licenceId: string | null = null;
+  /** The record, wherever it is stored (read only: a formula). */
+  record!: Opt<SealSignature>;
   createdAt: Date = new Date();
 }
 
@@ -112,7 +120,14 @@ export const SealSignatureRecordSchema = new EntitySchema<SealSignatureRecord>({
     documentHash: { type: 'string' },
     documentTitle: { type: 'text' },
     signingTime: timestamptz,
-    record: { type: 'json' },
+    storedRecord: { type: 'json', fieldName: 'record', nullable: true, lazy: true },
+    licenceId: { type: 'string', nullable: true },
+    // Issue 19: a converted licence's record is in its licence row (Migration20261205500001_conversion_record_once).
+    record: {
+      type: 'json',
+      formula: (t) =>
+        `coalesce(${t.alias}.record, (select l.signature from licence l where l.id = ${t.alias}.licence_id))`,
+    },
     createdAt: timestamptz,
   },
 });

@@ -1,6 +1,6 @@
 /**
  * Issue 19 (LM-10, Build 1): the CPU part of a conversion batch — each good row's licence content, its
- * purpose-bound seal signature (issue 11) and its data-exchange message (without a payload of its own: the export
+ * purpose-bound seal signature (issue 11; the record stored once, in the licence row) and its data-exchange message (without a payload of its own: the export
  * is the licence row, built when the message is delivered) — written straight as PostgreSQL `COPY`
  * text lines for the three tables. No I/O and no clock (the batch passes `now`): the signing threads
  * (usecases/licence-conversion-thread.ts) run it on every core, and the batch runs it in its own thread when no
@@ -47,8 +47,9 @@ export interface ConvertedRows {
   outbox: string;
 }
 
+/** The record itself is stored once, in the licence row; the signing's row names the licence (issue 19). */
 export const SIGNATURE_COPY_COLUMNS = `seal_signature (id, authorisation_id, seal_id, signer_user_id, document_hash,
-  document_title, signing_time, record, created_at)`;
+  document_title, signing_time, licence_id, created_at)`;
 export const LICENCE_COPY_COLUMNS = `licence (id, identifier, series_id, type_id, type_code, type_version, name,
   issuer_organisation_id, issuer_code, serial, version, previous_identifier, licence_number, holder_name, holder_code,
   holder_code_type, holder_email, metadata, data, issue_date, valid_from, valid_to, status, data_hash, signature,
@@ -113,7 +114,6 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
   });
   const id = deterministicId(`licence:${c.jobId}:${row.rowNumber}`);
   const signatureId = deterministicId(`${c.jobId}:${row.rowNumber}`);
-  const recordJson = JSON.stringify(record);
   return {
     signature: copyLine([
       signatureId,
@@ -123,7 +123,7 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
       dataHash,
       c.documentTitle,
       c.now,
-      recordJson,
+      id,
       c.now,
     ]),
     licence: copyLine([
@@ -151,7 +151,7 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
       row.validTo,
       'valid',
       dataHash,
-      recordJson,
+      JSON.stringify(record),
       signatureId,
       c.seal.id,
       null,

@@ -387,7 +387,7 @@ async function storeSignatureRecord(tx: EntityManager, p: PreparedSignature): Pr
     documentHash: p.documentHash,
     documentTitle: p.documentTitle,
     signingTime: p.input.now,
-    record: p.record,
+    storedRecord: p.record,
     createdAt: new Date(),
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Issue 19 (LM-10): messages of the legacy conversion workflow, shared by the workflow and the API: its id from the
- * job (one workflow per conversion job, never one per row), its input and the progress query the page polls.
+ * job (one workflow per conversion job, never one per row), its input and its progress query (the page reads the
+ * job's committed counts instead: api/services/licence-conversion.ts).
  */
 import { defineQuery } from '@temporalio/workflow';
 

@@ -117,12 +117,24 @@ export class PdfVerificationService {
     return this.finish(meta, 'signature', hash, [pdfSignatureReport(evidence, facts)]);
   }
 
-  /** The platform stored exactly this record when it signed: its own proof that the signing happened then. */
+  /**
+   * The platform stored exactly this record when it signed: its own proof that the signing happened then. Looked up
+   * by seal and signing time (an index) and the document hash: a seal's every record read here was a million rows
+   * for a conversion's seal (issue 19).
+   */
   private async storedRecord(record: SealSignature): Promise<boolean> {
-    if (typeof record?.signatureValue !== 'string') return false;
-    const rows = await this.ctx
-      .em()
-      .find(SealSignatureRecord, { sealId: String(record.sealId ?? '') }, { fields: ['record'] });
+    if (typeof record?.signatureValue !== 'string' || typeof record.signingTime !== 'string') return false;
+    const signingTime = new Date(record.signingTime);
+    if (Number.isNaN(signingTime.getTime())) return false;
+    const rows = await this.ctx.em().find(
+      SealSignatureRecord,
+      {
+        sealId: String(record.sealId ?? ''),
+        signingTime,
+        documentHash: String(record.dataHash?.value ?? ''),
+      },
+      { fields: ['record'] },
+    );
     return rows.some((r) => r.record.signatureValue === record.signatureValue);
   }
 

@@ -109,7 +109,10 @@ describe('a 10,000-row file with 37 bad rows (LM-10, SM-12)', () => {
     const licences = await em.find(
       Licence,
       { conversionJobId: firstJob.id },
-      { orderBy: { legacyNumber: 'asc' }, fields: ['identifier', 'legacyNumber', 'issueDate', 'signature'] },
+      {
+        orderBy: { legacyNumber: 'asc' },
+        fields: ['identifier', 'legacyNumber', 'issueDate', 'signature', 'signatureId', 'sealId'],
+      },
     );
     const sample = [0, 1, 997, 4_999, 8_111, licences.length - 1].map((i) => licences[i]!);
     for (const licence of sample) {
@@ -128,6 +131,22 @@ describe('a 10,000-row file with 37 bad rows (LM-10, SM-12)', () => {
     const view = await t.call('GET', `/api/licenses/${sample[0]!.identifier}`, { as: 'zz-amr-issuer' });
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ legacyConversion: true, licenceNumber: sample[0]!.legacyNumber });
+
+    // The record is stored once, in the licence row; the seal's signature list reads it from there.
+    const stored: Array<{ records: number; named: number }> = await em.execute(
+      `select count(record)::int as records, count(licence_id)::int as named from seal_signature s
+        where exists (select 1 from licence l where l.signature_id = s.id and l.conversion_job_id = ?)`,
+      [firstJob.id],
+    );
+    expect(stored[0]).toEqual({ records: 0, named: 9_963 });
+    const listed = await t.call('GET', `/api/seals/${sample[0]!.sealId}/signatures`, { as: 'zz-amr-clerk' });
+    expect(listed.status).toBe(200);
+    const byId = new Map(licences.map((l) => [l.signatureId, l.signature]));
+    const converted = (listed.body.items as Array<{ id: string; signature: unknown }>).filter((i) =>
+      byId.has(i.id),
+    );
+    expect(converted.length).toBeGreaterThan(0);
+    for (const item of converted) expect(item.signature).toEqual(byId.get(item.id));
   });
 
   it('pushes a converted licence to the exchange platform with its export built from the licence row, which verifies PASSED', async () => {

@@ -136,6 +136,15 @@ describe('issue 18 Build 3 (SM-11): POST /api/verify/pdf, the same verdicts as p
     const before = await stamped(sealId, 'zz-amr-clerk', await contractPdf('Notice to verify'));
     const later = await contractPdf('Notice after cancellation');
     const authorisationId = await grant(t, sealId, 'zz-amr-clerk', later);
+    const detachedDocument = await contractPdf('Detached record before cancellation');
+    const detached = await t.call('POST', `/api/seals/${sealId}/sign`, {
+      as: 'zz-amr-clerk',
+      body: {
+        authorisationId: await grant(t, sealId, 'zz-amr-clerk', detachedDocument),
+        documentHash: sha256(detachedDocument),
+      },
+    });
+    expect(detached.status).toBe(201);
     // The signing time is stated in whole seconds, and a cancellation within that second counts against the
     // signature (test/unit/pades-verify.test.ts): the cancellation here comes in a later second, as it would.
     await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 50));
@@ -163,6 +172,15 @@ describe('issue 18 Build 3 (SM-11): POST /api/verify/pdf, the same verdicts as p
       indication: 'PASSED',
       statusAtSigning: { status: 'active', label: '有效' },
       statusNow: { status: 'cancelled', label: '已注销' },
+    });
+    // A detached record made before: the platform's stored copy, found by seal, signing time and document hash,
+    // is its proof of existence (without it: INDETERMINATE/REVOKED_NO_POE).
+    const record = await t.call('POST', '/api/verify/signature', {
+      body: { signature: detached.body.signature, documentSha256: sha256(detachedDocument) },
+    });
+    expect(record.body.signatures[0]).toMatchObject({
+      indication: 'PASSED',
+      statusNow: { status: 'cancelled' },
     });
     const [byHanko] = await pyhanko(before, caPem);
     expect(byHanko).toMatchObject({ intact: true, valid: true, trusted: true, bottomLine: true });
