@@ -32,24 +32,48 @@ import {
 } from './approver-resolution';
 import { sendMailOnce } from './mail';
 
+/** Whom a step's approver rules name, asked for a process's step. */
+export interface ApproversRequest {
+  initiator: UserRef;
+  jurisdictionId: string;
+  step: EngineStep;
+  /** The initiator's choices for this step (an approval step). */
+  choices: UserRef[];
+  /** The initiator's choices by step or branch key (a parallel node's branches); issue 10. */
+  allChoices?: Record<string, UserRef[]>;
+  approverAuthority?: ApprovalState['approverAuthority'];
+}
+
+/** The clock's deadline and reminder plan asked for the clock as it runs `now`. */
+export interface ClockTimingRequest {
+  clock: StepClock;
+  reminders: StepReminders | null;
+  now: string;
+}
+
+/** What a step needs read when it starts: its approvers, and its deadline and clock's timing if it has a limit. */
+export interface StepStartReads {
+  resolved: StepResolution;
+  due: Deadline | null;
+  timing: ClockTiming | null;
+}
+
 export interface ApprovalActivities {
-  resolveStepApprovers(req: {
-    initiator: UserRef;
-    jurisdictionId: string;
-    step: EngineStep;
-    /** The initiator's choices for this step (an approval step). */
-    choices: UserRef[];
-    /** The initiator's choices by step or branch key (a parallel node's branches); issue 10. */
-    allChoices?: Record<string, UserRef[]>;
-    approverAuthority?: ApprovalState['approverAuthority'];
-  }): Promise<StepResolution>;
+  resolveStepApprovers(req: ApproversRequest): Promise<StepResolution>;
   computeDeadline(req: { from: string; due: StepDue }): Promise<Deadline>;
   /** The clock's deadline and reminder plan from the stored calendar (issue 10: resumed, retimed, started). */
-  timeStepClock(req: {
-    clock: StepClock;
-    reminders: StepReminders | null;
-    now: string;
-  }): Promise<ClockTiming>;
+  timeStepClock(req: ClockTimingRequest): Promise<ClockTiming>;
+  /**
+   * Issue 19: a step's three reads at its start in one local activity (one dispatch, one result to wait for), the
+   * approvers and the calendar read side by side, the calendar's version once for the deadline and the clock.
+   */
+  readStepStart(req: {
+    approvers: ApproversRequest;
+    /** When the step starts (the deadline counts from then), with its time limit and clock; none without a limit. */
+    from: string;
+    due: StepDue | null;
+    clock: ClockTimingRequest | null;
+  }): Promise<StepStartReads>;
   resolveEscalation(req: {
     step: EngineStep;
     tasks: ApprovalTask[];
@@ -69,17 +93,25 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
   const fork = () => deps.orm.em.fork() as EntityManager;
   const calendars = calendarCacheOf(deps.orm);
 
+  const approversOf = ({
+    initiator,
+    jurisdictionId,
+    step,
+    choices,
+    allChoices,
+    approverAuthority,
+  }: ApproversRequest) =>
+    resolveEngineStep(fork(), {
+      initiator,
+      organisationId: initiator.organisationId,
+      jurisdictionId,
+      step,
+      choices: { ...allChoices, [step.key]: choices },
+      approverAuthority: approverAuthority ?? null,
+    });
+
   return {
-    async resolveStepApprovers({ initiator, jurisdictionId, step, choices, allChoices, approverAuthority }) {
-      return resolveEngineStep(fork(), {
-        initiator,
-        organisationId: initiator.organisationId,
-        jurisdictionId,
-        step,
-        choices: { ...allChoices, [step.key]: choices },
-        approverAuthority: approverAuthority ?? null,
-      });
-    },
+    resolveStepApprovers: approversOf,
 
     async computeDeadline({ from, due }) {
       return deadlineFor(await calendars.get(fork()), from, due);
@@ -87,6 +119,18 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
 
     async timeStepClock({ clock, reminders, now }) {
       return timeClock(await calendars.get(fork()), clock, reminders, now);
+    },
+
+    async readStepStart({ approvers, from, due, clock }) {
+      const [resolved, calendar] = await Promise.all([
+        approversOf(approvers),
+        due || clock ? calendars.get(fork()) : null,
+      ]);
+      return {
+        resolved,
+        due: calendar && due ? deadlineFor(calendar, from, due) : null,
+        timing: calendar && clock ? timeClock(calendar, clock.clock, clock.reminders, clock.now) : null,
+      };
     },
 
     async resolveEscalation({ step, tasks, jurisdictionId }) {

@@ -12,7 +12,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { ApprovalActivities } from '../activities/approval';
+import type { ApprovalActivities, ClockTimingRequest, StepStartReads } from '../activities/approval';
 import {
   ACTION_NAMES,
   ActionName,
@@ -73,6 +73,8 @@ const FEWER_ROUND_TRIPS = 'approval-step-in-one-task';
  * and projected, and the update answered in one workflow task: one round trip through the server, not three.
  */
 const PROJECTION_IN_TASK = 'approval-projection-in-task';
+/** Issue 19: a step's three reads at its start in one local activity, not three side by side. */
+const READS_IN_ONE = 'approval-step-reads-in-one';
 
 const now = () => new Date().toISOString();
 
@@ -215,10 +217,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
   }
 
   /**
-   * Opens the current step: its approvers, its deadline and its clock's timing. Since issue 19 the three reads are
-   * local activities run side by side in the workflow task that reached the step (for an approver's decision, the
-   * task that accepts it): one round trip through the server instead of three. Processes begun before replay the
-   * activities their history recorded, one after the other.
+   * Opens the current step: its approvers, its deadline and its clock's timing. Since issue 19 the reads are local
+   * activities of the workflow task that reached the step (for an approver's decision, the task that accepts it):
+   * one round trip through the server instead of three; and now one local activity for the three. Processes begun
+   * before replay what their history recorded: three local activities side by side, or three activities one after
+   * the other.
    */
   async function startStep(): Promise<void> {
     if (!patched(FEWER_ROUND_TRIPS)) return startStepOneReadAtATime();
@@ -226,11 +229,15 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const { stepIndex } = state;
     const startedAt = now();
     const clock = step.due && patched('approval-clock') ? newClock(step.due, startedAt) : null;
-    const [resolved, due, timing] = await Promise.all([
-      local.resolveStepApprovers(approverRequest(step)),
-      step.due ? local.computeDeadline({ from: startedAt, due: step.due }) : null,
-      clock ? local.timeStepClock({ clock, reminders: step.reminders ?? null, now: startedAt }) : null,
-    ]);
+    const timed = clock ? { clock, reminders: step.reminders ?? null, now: startedAt } : null;
+    const { resolved, due, timing } = patched(READS_IN_ONE)
+      ? await local.readStepStart({
+          approvers: approverRequest(step),
+          from: startedAt,
+          due: step.due ?? null,
+          clock: timed,
+        })
+      : await readsSideBySide(step, startedAt, timed);
     // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
     if (state.phase !== 'starting_step') return;
     state = startClock(openStep(state, resolved, due, startedAt), startedAt);
@@ -240,6 +247,20 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
       state = applyTiming(state, timing, startedAt);
       changes++;
     }
+  }
+
+  /** A step's reads as processes begun before READS_IN_ONE recorded them: three local activities side by side. */
+  async function readsSideBySide(
+    step: EngineStep,
+    startedAt: string,
+    timed: ClockTimingRequest | null,
+  ): Promise<StepStartReads> {
+    const [resolved, due, timing] = await Promise.all([
+      local.resolveStepApprovers(approverRequest(step)),
+      step.due ? local.computeDeadline({ from: startedAt, due: step.due }) : null,
+      timed ? local.timeStepClock(timed) : null,
+    ]);
+    return { resolved, due, timing };
   }
 
   /** A step opened as before issue 19: each read an activity of its own, after the one before. */
