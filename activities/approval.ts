@@ -20,6 +20,8 @@ import type { EngineStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
 import { deadlineFor, timeLeftMs } from '../domain/calendar';
 import { ClockTiming, StepClock, timeClock } from '../domain/approval-clock';
+import { openedStep, StepStartReads } from '../domain/approval-clock-steps';
+import { projectionFingerprint } from '../domain/approval-fingerprint';
 import type { StepReminders } from '../domain/flow-definition';
 import type { UserRole } from '../domain/roles';
 import type { Mailer } from '../mail/mailer';
@@ -51,29 +53,26 @@ export interface ClockTimingRequest {
   now: string;
 }
 
-/** What a step needs read when it starts: its approvers, and its deadline and clock's timing if it has a limit. */
-export interface StepStartReads {
-  resolved: StepResolution;
-  due: Deadline | null;
-  timing: ClockTiming | null;
-}
-
 export interface ApprovalActivities {
   resolveStepApprovers(req: ApproversRequest): Promise<StepResolution>;
   computeDeadline(req: { from: string; due: StepDue }): Promise<Deadline>;
   /** The clock's deadline and reminder plan from the stored calendar (issue 10: resumed, retimed, started). */
   timeStepClock(req: ClockTimingRequest): Promise<ClockTiming>;
   /**
-   * Issue 19: a step's three reads at its start in one local activity (one dispatch, one result to wait for), the
-   * approvers and the calendar read side by side, the calendar's version once for the deadline and the clock.
+   * Issue 19: the starting step opened in one local activity: its three reads (the approvers and the calendar side
+   * by side, the calendar's version read once for the deadline and the clock), the step opened from them as the
+   * workflow will open it (domain openedStep), and that state projected. Returns the reads, from which the workflow
+   * opens the step itself, and the projected state's fingerprint, by which it knows the rows show its state.
    */
-  readStepStart(req: {
+  openStepAndProject(req: {
+    /** The process with its step starting. */
+    state: ApprovalState;
     approvers: ApproversRequest;
     /** When the step starts (the deadline counts from then), with its time limit and clock; none without a limit. */
     from: string;
     due: StepDue | null;
     clock: ClockTimingRequest | null;
-  }): Promise<StepStartReads>;
+  }): Promise<StepStartReads & { projected: string }>;
   resolveEscalation(req: {
     step: EngineStep;
     tasks: ApprovalTask[];
@@ -110,6 +109,8 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       approverAuthority: approverAuthority ?? null,
     });
 
+  const project = (state: ApprovalState) => projectState(fork(), state);
+
   return {
     resolveStepApprovers: approversOf,
 
@@ -121,16 +122,19 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       return timeClock(await calendars.get(fork()), clock, reminders, now);
     },
 
-    async readStepStart({ approvers, from, due, clock }) {
+    async openStepAndProject({ state, approvers, from, due, clock }) {
       const [resolved, calendar] = await Promise.all([
         approversOf(approvers),
         due || clock ? calendars.get(fork()) : null,
       ]);
-      return {
+      const reads = {
         resolved,
         due: calendar && due ? deadlineFor(calendar, from, due) : null,
         timing: calendar && clock ? timeClock(calendar, clock.clock, clock.reminders, clock.now) : null,
       };
+      const projected = { ...openedStep(state, reads, from), outbox: [] };
+      await project(projected);
+      return { ...reads, projected: projectionFingerprint(projected) };
     },
 
     async resolveEscalation({ step, tasks, jurisdictionId }) {
@@ -168,54 +172,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
     },
 
     async projectApproval({ state }) {
-      // One statement for the process, its tasks, timeline and CC'd users, in plain SQL (no entities hydrated, no
-      // flush: issue 19, the projection is on the path of every approval step's answer). The rows are
-      // db/approval-rows.ts's, the mapping the API reads them back with.
-      const em = fork();
-      const { sql, params } = projectionSql(state);
-      const [row] = await em.execute<Array<{ case_number: string | null }>>(sql, params);
-      if (row && row.case_number === null) {
-        await em.transactional((tx) =>
-          allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at)),
-        );
-      }
-      if (!state.breaches.length) return;
-      await em.transactional(async (tx) => {
-        for (const b of state.breaches) {
-          const id = `${state.processKey}:s${b.stepIndex + 1}:r${b.round}`;
-          const tasks = state.tasks.filter((t) => b.taskIds.includes(t.id));
-          const inserted = await tx
-            .createQueryBuilder(DeadlineBreach)
-            .insert({
-              id,
-              processKey: state.processKey,
-              kind: state.kind,
-              organisationId: state.initiator.organisationId,
-              jurisdictionId: state.jurisdictionId,
-              stepIndex: b.stepIndex,
-              stepName: state.flow.steps[b.stepIndex]!.name,
-              dueAt: new Date(b.dueAt),
-              breachedAt: new Date(b.at),
-              action: b.action,
-              taskIds: b.taskIds,
-              assigneeOrganisationIds: [...new Set(tasks.map((t) => t.assignee.organisationId))],
-            })
-            .onConflict('id')
-            .ignore()
-            .execute('run');
-          if (inserted.affectedRows > 0) {
-            await recordAudit(tx, {
-              actor: SYSTEM_ACTOR,
-              action: 'approval.deadline_breach',
-              targetType: 'approval_process',
-              targetId: state.processKey,
-              outcome: 'success',
-              eventKey: `approval.deadline_breach:${id}`,
-              details: { step: b.stepIndex + 1, dueAt: b.dueAt, action: b.action, taskIds: b.taskIds },
-            });
-          }
-        }
-      });
+      await project(state);
     },
 
     async sendApprovalNotice({ state, notice }) {
@@ -260,6 +217,57 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       }
     },
   };
+}
+
+/** Writes the process's rows as `state` has them (an exact copy), its case number once and its breaches. */
+async function projectState(em: EntityManager, state: ApprovalState): Promise<void> {
+  // One statement for the process, its tasks, timeline and CC'd users, in plain SQL (no entities hydrated, no
+  // flush: issue 19, the projection is on the path of every approval step's answer). The rows are
+  // db/approval-rows.ts's, the mapping the API reads them back with.
+  const { sql, params } = projectionSql(state);
+  const [row] = await em.execute<Array<{ case_number: string | null }>>(sql, params);
+  if (row && row.case_number === null) {
+    await em.transactional((tx) =>
+      allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at)),
+    );
+  }
+  if (!state.breaches.length) return;
+  await em.transactional(async (tx) => {
+    for (const b of state.breaches) {
+      const id = `${state.processKey}:s${b.stepIndex + 1}:r${b.round}`;
+      const tasks = state.tasks.filter((t) => b.taskIds.includes(t.id));
+      const inserted = await tx
+        .createQueryBuilder(DeadlineBreach)
+        .insert({
+          id,
+          processKey: state.processKey,
+          kind: state.kind,
+          organisationId: state.initiator.organisationId,
+          jurisdictionId: state.jurisdictionId,
+          stepIndex: b.stepIndex,
+          stepName: state.flow.steps[b.stepIndex]!.name,
+          dueAt: new Date(b.dueAt),
+          breachedAt: new Date(b.at),
+          action: b.action,
+          taskIds: b.taskIds,
+          assigneeOrganisationIds: [...new Set(tasks.map((t) => t.assignee.organisationId))],
+        })
+        .onConflict('id')
+        .ignore()
+        .execute('run');
+      if (inserted.affectedRows > 0) {
+        await recordAudit(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'approval.deadline_breach',
+          targetType: 'approval_process',
+          targetId: state.processKey,
+          outcome: 'success',
+          eventKey: `approval.deadline_breach:${id}`,
+          details: { step: b.stepIndex + 1, dueAt: b.dueAt, action: b.action, taskIds: b.taskIds },
+        });
+      }
+    }
+  });
 }
 
 const HEADLINES: Record<Notice['type'], (s: ApprovalState) => string> = {
