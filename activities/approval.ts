@@ -20,6 +20,8 @@ import type { EngineStep, StepDue } from '../domain/flow-definition';
 import { PROCESS_KIND_LABELS } from '../domain/flow-definition';
 import { deadlineFor, timeLeftMs } from '../domain/calendar';
 import { ClockTiming, StepClock, timeClock } from '../domain/approval-clock';
+import { openedStep, StepStartReads } from '../domain/approval-clock-steps';
+import { projectionFingerprint } from '../domain/approval-fingerprint';
 import type { StepReminders } from '../domain/flow-definition';
 import type { UserRole } from '../domain/roles';
 import type { Mailer } from '../mail/mailer';
@@ -32,24 +34,45 @@ import {
 } from './approver-resolution';
 import { sendMailOnce } from './mail';
 
+/** Whom a step's approver rules name, asked for a process's step. */
+export interface ApproversRequest {
+  initiator: UserRef;
+  jurisdictionId: string;
+  step: EngineStep;
+  /** The initiator's choices for this step (an approval step). */
+  choices: UserRef[];
+  /** The initiator's choices by step or branch key (a parallel node's branches); issue 10. */
+  allChoices?: Record<string, UserRef[]>;
+  approverAuthority?: ApprovalState['approverAuthority'];
+}
+
+/** The clock's deadline and reminder plan asked for the clock as it runs `now`. */
+export interface ClockTimingRequest {
+  clock: StepClock;
+  reminders: StepReminders | null;
+  now: string;
+}
+
 export interface ApprovalActivities {
-  resolveStepApprovers(req: {
-    initiator: UserRef;
-    jurisdictionId: string;
-    step: EngineStep;
-    /** The initiator's choices for this step (an approval step). */
-    choices: UserRef[];
-    /** The initiator's choices by step or branch key (a parallel node's branches); issue 10. */
-    allChoices?: Record<string, UserRef[]>;
-    approverAuthority?: ApprovalState['approverAuthority'];
-  }): Promise<StepResolution>;
+  resolveStepApprovers(req: ApproversRequest): Promise<StepResolution>;
   computeDeadline(req: { from: string; due: StepDue }): Promise<Deadline>;
   /** The clock's deadline and reminder plan from the stored calendar (issue 10: resumed, retimed, started). */
-  timeStepClock(req: {
-    clock: StepClock;
-    reminders: StepReminders | null;
-    now: string;
-  }): Promise<ClockTiming>;
+  timeStepClock(req: ClockTimingRequest): Promise<ClockTiming>;
+  /**
+   * Issue 19: the starting step opened in one local activity: its three reads (the approvers and the calendar side
+   * by side, the calendar's version read once for the deadline and the clock), the step opened from them as the
+   * workflow will open it (domain openedStep), and that state projected. Returns the reads, from which the workflow
+   * opens the step itself, and the projected state's fingerprint, by which it knows the rows show its state.
+   */
+  openStepAndProject(req: {
+    /** The process with its step starting. */
+    state: ApprovalState;
+    approvers: ApproversRequest;
+    /** When the step starts (the deadline counts from then), with its time limit and clock; none without a limit. */
+    from: string;
+    due: StepDue | null;
+    clock: ClockTimingRequest | null;
+  }): Promise<StepStartReads & { projected: string }>;
   resolveEscalation(req: {
     step: EngineStep;
     tasks: ApprovalTask[];
@@ -69,17 +92,27 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
   const fork = () => deps.orm.em.fork() as EntityManager;
   const calendars = calendarCacheOf(deps.orm);
 
+  const approversOf = ({
+    initiator,
+    jurisdictionId,
+    step,
+    choices,
+    allChoices,
+    approverAuthority,
+  }: ApproversRequest) =>
+    resolveEngineStep(fork(), {
+      initiator,
+      organisationId: initiator.organisationId,
+      jurisdictionId,
+      step,
+      choices: { ...allChoices, [step.key]: choices },
+      approverAuthority: approverAuthority ?? null,
+    });
+
+  const project = (state: ApprovalState) => projectState(fork(), state);
+
   return {
-    async resolveStepApprovers({ initiator, jurisdictionId, step, choices, allChoices, approverAuthority }) {
-      return resolveEngineStep(fork(), {
-        initiator,
-        organisationId: initiator.organisationId,
-        jurisdictionId,
-        step,
-        choices: { ...allChoices, [step.key]: choices },
-        approverAuthority: approverAuthority ?? null,
-      });
-    },
+    resolveStepApprovers: approversOf,
 
     async computeDeadline({ from, due }) {
       return deadlineFor(await calendars.get(fork()), from, due);
@@ -87,6 +120,21 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
 
     async timeStepClock({ clock, reminders, now }) {
       return timeClock(await calendars.get(fork()), clock, reminders, now);
+    },
+
+    async openStepAndProject({ state, approvers, from, due, clock }) {
+      const [resolved, calendar] = await Promise.all([
+        approversOf(approvers),
+        due || clock ? calendars.get(fork()) : null,
+      ]);
+      const reads = {
+        resolved,
+        due: calendar && due ? deadlineFor(calendar, from, due) : null,
+        timing: calendar && clock ? timeClock(calendar, clock.clock, clock.reminders, clock.now) : null,
+      };
+      const projected = { ...openedStep(state, reads, from), outbox: [] };
+      await project(projected);
+      return { ...reads, projected: projectionFingerprint(projected) };
     },
 
     async resolveEscalation({ step, tasks, jurisdictionId }) {
@@ -124,54 +172,7 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
     },
 
     async projectApproval({ state }) {
-      // One statement for the process, its tasks, timeline and CC'd users, in plain SQL (no entities hydrated, no
-      // flush: issue 19, the projection is on the path of every approval step's answer). The rows are
-      // db/approval-rows.ts's, the mapping the API reads them back with.
-      const em = fork();
-      const { sql, params } = projectionSql(state);
-      const [row] = await em.execute<Array<{ case_number: string | null }>>(sql, params);
-      if (row && row.case_number === null) {
-        await em.transactional((tx) =>
-          allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at)),
-        );
-      }
-      if (!state.breaches.length) return;
-      await em.transactional(async (tx) => {
-        for (const b of state.breaches) {
-          const id = `${state.processKey}:s${b.stepIndex + 1}:r${b.round}`;
-          const tasks = state.tasks.filter((t) => b.taskIds.includes(t.id));
-          const inserted = await tx
-            .createQueryBuilder(DeadlineBreach)
-            .insert({
-              id,
-              processKey: state.processKey,
-              kind: state.kind,
-              organisationId: state.initiator.organisationId,
-              jurisdictionId: state.jurisdictionId,
-              stepIndex: b.stepIndex,
-              stepName: state.flow.steps[b.stepIndex]!.name,
-              dueAt: new Date(b.dueAt),
-              breachedAt: new Date(b.at),
-              action: b.action,
-              taskIds: b.taskIds,
-              assigneeOrganisationIds: [...new Set(tasks.map((t) => t.assignee.organisationId))],
-            })
-            .onConflict('id')
-            .ignore()
-            .execute('run');
-          if (inserted.affectedRows > 0) {
-            await recordAudit(tx, {
-              actor: SYSTEM_ACTOR,
-              action: 'approval.deadline_breach',
-              targetType: 'approval_process',
-              targetId: state.processKey,
-              outcome: 'success',
-              eventKey: `approval.deadline_breach:${id}`,
-              details: { step: b.stepIndex + 1, dueAt: b.dueAt, action: b.action, taskIds: b.taskIds },
-            });
-          }
-        }
-      });
+      await project(state);
     },
 
     async sendApprovalNotice({ state, notice }) {
@@ -216,6 +217,57 @@ export function createApprovalActivities(deps: ApprovalDeps): ApprovalActivities
       }
     },
   };
+}
+
+/** Writes the process's rows as `state` has them (an exact copy), its case number once and its breaches. */
+async function projectState(em: EntityManager, state: ApprovalState): Promise<void> {
+  // One statement for the process, its tasks, timeline and CC'd users, in plain SQL (no entities hydrated, no
+  // flush: issue 19, the projection is on the path of every approval step's answer). The rows are
+  // db/approval-rows.ts's, the mapping the API reads them back with.
+  const { sql, params } = projectionSql(state);
+  const [row] = await em.execute<Array<{ case_number: string | null }>>(sql, params);
+  if (row && row.case_number === null) {
+    await em.transactional((tx) =>
+      allocateCaseNumber(tx, state.processKey, state.kind, new Date(state.history[0]!.at)),
+    );
+  }
+  if (!state.breaches.length) return;
+  await em.transactional(async (tx) => {
+    for (const b of state.breaches) {
+      const id = `${state.processKey}:s${b.stepIndex + 1}:r${b.round}`;
+      const tasks = state.tasks.filter((t) => b.taskIds.includes(t.id));
+      const inserted = await tx
+        .createQueryBuilder(DeadlineBreach)
+        .insert({
+          id,
+          processKey: state.processKey,
+          kind: state.kind,
+          organisationId: state.initiator.organisationId,
+          jurisdictionId: state.jurisdictionId,
+          stepIndex: b.stepIndex,
+          stepName: state.flow.steps[b.stepIndex]!.name,
+          dueAt: new Date(b.dueAt),
+          breachedAt: new Date(b.at),
+          action: b.action,
+          taskIds: b.taskIds,
+          assigneeOrganisationIds: [...new Set(tasks.map((t) => t.assignee.organisationId))],
+        })
+        .onConflict('id')
+        .ignore()
+        .execute('run');
+      if (inserted.affectedRows > 0) {
+        await recordAudit(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'approval.deadline_breach',
+          targetType: 'approval_process',
+          targetId: state.processKey,
+          outcome: 'success',
+          eventKey: `approval.deadline_breach:${id}`,
+          details: { step: b.stepIndex + 1, dueAt: b.dueAt, action: b.action, taskIds: b.taskIds },
+        });
+      }
+    }
+  });
 }
 
 const HEADLINES: Record<Notice['type'], (s: ApprovalState) => string> = {

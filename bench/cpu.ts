@@ -52,6 +52,26 @@ export async function cpuDuring<T>(
   return { result, usage: { seconds, used } };
 }
 
+/**
+ * The CPU time of `watched` summed over several stretches, each measured with cpuDuring: e.g. the approval steps of
+ * a run without the set-up between them (submitting an application, waiting for its first task).
+ */
+export function cpuMeter(watched: Watched[]) {
+  let seconds = 0;
+  const used = new Map<string, number>(watched.map((w) => [w.name, 0]));
+  return {
+    async measure<T>(task: () => Promise<T>): Promise<T> {
+      const { result, usage } = await cpuDuring(watched, task);
+      seconds += usage.seconds;
+      for (const u of usage.used) used.set(u.name, used.get(u.name)! + u.ms);
+      return result;
+    },
+    usage(): CpuUsage {
+      return { seconds, used: [...used].map(([name, ms]) => ({ name, ms })) };
+    },
+  };
+}
+
 /** Prints `usage` per unit of work (`count` of them), and how many cores the processes kept busy together. */
 export function logCpu(usage: CpuUsage, per: { count: number; unit: string }): void {
   const total = usage.used.reduce((sum, u) => sum + u.ms, 0);

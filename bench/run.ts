@@ -34,7 +34,7 @@ import {
 } from '../test/support/licences';
 import { startTestPlatform, TestPlatform } from '../test/support/platform';
 import { freePort } from '../test/support/ports';
-import { benchApproval } from './approval';
+import { benchApproval, inProcessApprovalRun } from './approval';
 import { benchApprovalDeployed } from './approval-deployed';
 import { benchConversion, benchConversionDeployed } from './conversion';
 import { benchIssuance } from './issuance';
@@ -148,7 +148,11 @@ async function runAll(s: ReturnType<typeof settings>, temporal: RunningTemporal)
         benchIssuanceDeployed(temporal, { count: s.issueCount, concurrency: s.issueConcurrency }),
       );
     }
-    if (run('approval')) await section('approval', () => benchApproval(t!, baseline!, s.approvals));
+    if (run('approval')) {
+      await section('approval', async () =>
+        benchApproval(t!, baseline!, s.approvals, await inProcessApprovalRun(t!, temporal.pid)),
+      );
+    }
     if (run('approval-deployed'))
       await section('approval as deployed', () => benchApprovalDeployed(temporal, s.approvals));
     if (run('conversion'))

@@ -19,7 +19,7 @@ import {
   UserRef,
   currentStep,
 } from './approval-state';
-import { pendingDeadline } from './approval-steps';
+import { openStep, pendingDeadline, ResolvedStep } from './approval-steps';
 import {
   ClockStaleReason,
   ClockTiming,
@@ -27,6 +27,27 @@ import {
   SUSPENSION_KIND_LABELS,
   SuspensionKind,
 } from './approval-clock';
+
+/** What is read for a step when it starts: its approvers, and its deadline and clock's timing if it has a limit. */
+export interface StepStartReads {
+  resolved: ResolvedStep;
+  due: Deadline | null;
+  timing: ClockTiming | null;
+}
+
+/**
+ * The starting step opened at `at` with what was read for it: its tasks, its clock started, and the clock's timing
+ * applied unless the step was skipped or the process ended. One definition for the workflow and the local activity
+ * that projects the opened step before the workflow has it (issue 19).
+ */
+export function openedStep(state: ApprovalState, reads: StepStartReads, at: string): ApprovalState {
+  const { stepIndex } = state;
+  const opened = startClock(openStep(state, reads.resolved, reads.due, at), at);
+  // The timing was computed for the clock the step starts with; a step skipped for want of approvers has none.
+  return reads.timing && opened.phase === 'waiting' && opened.stepIndex === stepIndex && opened.clock
+    ? applyTiming(opened, reads.timing, at)
+    : opened;
+}
 
 /** Starts the clock of a step that has just opened with its deadline; a step without `due` has none. */
 export function startClock(state: ApprovalState, at: string): ApprovalState {

@@ -30,9 +30,11 @@ import {
   applyTiming,
   markClockStale,
   nextClockWake,
+  openedStep,
   remind,
   startClock,
 } from '../../domain/approval-clock-steps';
+import { projectionFingerprint } from '../../domain/approval-fingerprint';
 import { beforeReminderAt, reminderPlan } from '../../domain/approval-reminders';
 import { CalendarYearData, deadlineFor, endOfShanghaiDay, WorkingCalendar } from '../../domain/calendar';
 import { FlowDefinitionBody, FlowStep } from '../../domain/flow-definition-schema';
@@ -239,6 +241,50 @@ const taskId = (s: ApprovalState) => s.tasks[0]!.id;
 /** What the workflow does after a resumption or a calendar signal. */
 const retime = (s: ApprovalState, cal: WorkingCalendar, at: string) =>
   applyTiming(s, timeClock(cal, s.clock!, step.reminders, at), at);
+
+/**
+ * Issue 19: a step opened in one local activity, which opens the step from its reads as the workflow then does
+ * (openedStep) and projects it; the workflow counts the rows as its own state's only when the fingerprints agree.
+ * The activity gets the state through JSON: a round trip must leave the fingerprint as it was, and any change the
+ * rows would show must change it.
+ */
+describe('a step opened and projected in one local activity (issue 19)', () => {
+  const stepReads = (assignees: Assignee[] = [assignee]) => {
+    const due = deadlineFor(calendar, AT, { workingDays: 5 });
+    return {
+      resolved: { assignees, skippable: false },
+      due,
+      timing: timeClock(calendar, newClock({ workingDays: 5 }, AT), step.reminders, AT),
+    };
+  };
+  const starting = () => startApproval(input, AT);
+
+  it('opens the step, starts its clock and applies its timing exactly as the workflow did step by step', () => {
+    expect(openedStep(starting(), stepReads(), AT)).toEqual(running());
+  });
+
+  it('the fingerprint survives the JSON round trip the activity gets the state through, and ignores the outbox', () => {
+    const opened = openedStep(starting(), stepReads(), AT);
+    const received = JSON.parse(JSON.stringify(starting())) as ApprovalState;
+    expect(projectionFingerprint(openedStep(received, stepReads(), AT))).toBe(projectionFingerprint(opened));
+    expect(opened.outbox.length).toBeGreaterThan(0);
+    expect(projectionFingerprint({ ...opened, outbox: [] })).toBe(projectionFingerprint(opened));
+  });
+
+  it('the fingerprint changes with anything the rows show', () => {
+    const opened = projectionFingerprint(openedStep(starting(), stepReads(), AT));
+    const other: Assignee = {
+      kind: 'group',
+      organisationId: 'dept',
+      organisationName: 'dept',
+      role: 'supervisor',
+    };
+    expect(projectionFingerprint(openedStep(starting(), stepReads([other]), AT))).not.toBe(opened);
+    expect(projectionFingerprint(openedStep(starting(), stepReads(), sh('2026-11-02T10:00:01')))).not.toBe(
+      opened,
+    );
+  });
+});
 
 describe('suspend and resume on the approval state (issue 10)', () => {
   it('补正 on day 2 of 5, resumed by the initiator 10 days later: 3 working days from the resumption', () => {
