@@ -1,7 +1,8 @@
 /**
  * Issue 19 (LM-10, Build 1): the CPU part of a conversion batch — each good row's licence content, its
- * purpose-bound seal signature (issue 11; the record stored once, in the licence row) and its data-exchange message (without a payload of its own: the export
- * is the licence row, built when the message is delivered) — written straight as PostgreSQL `COPY`
+ * purpose-bound seal signature (issue 11; the record stored once, in the licence row) and its data-exchange message
+ * (without a payload of its own: the export is the licence row, built when the message is delivered) — written
+ * straight as PostgreSQL `COPY`
  * text lines for the three tables. No I/O and no clock (the batch passes `now`): the signing threads
  * (usecases/licence-conversion-thread.ts) run it on every core, and the batch runs it in its own thread when no
  * pool is given. Ids are derived from the job and the row, so the output is the same wherever it runs.

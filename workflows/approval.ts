@@ -244,25 +244,20 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalOu
     const startedAt = now();
     const clock = step.due && patched('approval-clock') ? newClock(step.due, startedAt) : null;
     const timed = clock ? { clock, reminders: step.reminders ?? null, now: startedAt } : null;
-    if (!patched(STEP_IN_ONE)) {
-      const reads = await readsSideBySide(step, startedAt, timed);
-      // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
-      if (state.phase !== 'starting_step') return;
-      state = openedStep(state, reads, startedAt);
-      changes++;
-      return;
-    }
-    const { projected, ...reads } = await local.openStepAndProject({
-      state,
-      approvers: approverRequest(step),
-      from: startedAt,
-      due: step.due ?? null,
-      clock: timed,
-    });
+    const { projected, ...reads } = patched(STEP_IN_ONE)
+      ? await local.openStepAndProject({
+          state,
+          approvers: approverRequest(step),
+          from: startedAt,
+          due: step.due ?? null,
+          clock: timed,
+        })
+      : { ...(await readsSideBySide(step, startedAt, timed)), projected: null };
+    // No task is open while a step starts, but the initiator may have withdrawn (or CC'd) meanwhile.
     if (state.phase !== 'starting_step') return;
     state = openedStep(state, reads, startedAt);
     changes++;
-    if (projected === projectionFingerprint(state)) {
+    if (projected !== null && projected === projectionFingerprint(state)) {
       const { projected: shown, notices } = takeOutbox();
       queueMails(shown, notices);
       setSearchAttributes();

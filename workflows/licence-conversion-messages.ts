@@ -1,9 +1,8 @@
 /**
  * Issue 19 (LM-10): messages of the legacy conversion workflow, shared by the workflow and the API: its id from the
- * job (one workflow per conversion job, never one per row), its input and its progress query (the page reads the
- * job's committed counts instead: api/services/licence-conversion.ts).
+ * job (one workflow per conversion job, never one per row), its input and its result. Its progress is not asked of
+ * it: the page reads the job's committed counts (api/services/licence-conversion.ts).
  */
-import { defineQuery } from '@temporalio/workflow';
 
 export function licenceConversionWorkflowId(jobId: string): string {
   return `conversion-${jobId}`;
@@ -26,5 +25,3 @@ export interface LicenceConversionState {
   finishedAtMs: number | null;
   failureReason: string | null;
 }
-
-export const conversionProgressQuery = defineQuery<LicenceConversionState>('conversionProgress');

@@ -2,7 +2,7 @@
  * Issue 19 (LM-10): a legacy conversion. One workflow per conversion job (`conversion-<jobId>`), not one per row:
  * each batch is one activity on the signing queue that checks, signs and writes a few hundred licences in one
  * transaction and moves the job's committed cursor (usecases/licence-conversion-batch.ts); the workflow only
- * loops, keeps the progress the page queries, and ends the job. A killed worker's batch is retried from the
+ * loops, keeps the counts it answers with, and ends the job. A killed worker's batch is retried from the
  * committed cursor. At the end the data-exchange backlog is delivered (the outbox rows were written per batch).
  */
 import {
@@ -10,7 +10,6 @@ import {
   ApplicationFailure,
   continueAsNew,
   ParentClosePolicy,
-  setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,11 +17,7 @@ import type { LicenceConversionActivities } from '../activities/licence-conversi
 import { activityProxies } from './activity-proxies';
 import { exchangeBacklogWorkflow } from './exchange-backlog';
 import { CONVERSION_REFUSED } from '../domain/licence-conversion';
-import {
-  conversionProgressQuery,
-  LicenceConversionInput,
-  LicenceConversionState,
-} from './licence-conversion-messages';
+import { LicenceConversionInput, LicenceConversionState } from './licence-conversion-messages';
 import { signingActivities } from './signing';
 
 const activities = activityProxies<LicenceConversionActivities>();
@@ -43,7 +38,6 @@ export async function licenceConversionWorkflow(
     finishedAtMs: null,
     failureReason: null,
   };
-  setHandler(conversionProgressQuery, () => state);
   const signing = signingActivities();
 
   try {

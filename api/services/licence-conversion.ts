@@ -433,7 +433,6 @@ export class LicenceConversionService {
     };
   }
 
-  /** The workflow's own progress while it runs (its query); the committed counts otherwise. */
   /**
    * The committed counts of the job row: each batch moves them in the transaction that writes its licences, and
    * the workflow's state holds no more than the last batch's answer. Asking the workflow (a Temporal query per poll
