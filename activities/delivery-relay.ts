@@ -10,7 +10,8 @@
  *   order, and a failing one holds back only its own licence's later ones.
  * - Each message is POSTed with its id as Idempotency-Key and marked delivered once; a crash between the 2xx and
  *   the mark sends it once more with the same key (activities/exchange.ts). Each e-mail is sent once per licence
- *   (sendMailOnce, keyed by the licence).
+ *   (sendMailsOnce, keyed by the licence); a round's e-mails are one batch: one read of the licences, one upsert of
+ *   the keys, the sends, one mark and one audit insert.
  * - Pushes and e-mails are separate rows with separate backoff: an exchange outage delays only the pushes, an SMTP
  *   outage only the e-mails. A failed row is retried after a backoff (0.25 s doubling to 60 s: a passing glitch
  *   costs a blink, an outage one attempt a minute), for as long as it takes. At most SEND_CONCURRENCY of each kind
@@ -24,7 +25,7 @@ import pLimit from 'p-limit';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm';
 import { exchangeMessage, withPayloads } from './exchange';
-import { notifyHolderOf, type LicenceIssuanceDeps } from './licence-issuance';
+import { notifyHoldersOf, type LicenceIssuanceDeps } from './licence-issuance';
 
 /**
  * At most this many POSTs and this many e-mails in flight at once: an SMTP server or the exchange platform asked
@@ -136,6 +137,30 @@ async function settle(
   }
 }
 
+/** The holders' e-mails of a round as one batch (one read, four statements in all); each notice's problem. */
+async function mailHolders(
+  deps: DeliveryRelayDeps,
+  licenceIds: string[],
+): Promise<Array<{ id: string; problem: string | null }>> {
+  if (licenceIds.length === 0) return [];
+  try {
+    const outcomes = await notifyHoldersOf(
+      deps.orm.em.fork() as EntityManager,
+      deps,
+      licenceIds,
+      SEND_CONCURRENCY,
+    );
+    return licenceIds.map((id, i) => {
+      const outcome = outcomes[i];
+      return { id, problem: typeof outcome === 'object' ? outcome.problem : null };
+    });
+  } catch (err) {
+    // The database failed the batch: every notice of it is tried again after its backoff.
+    const problem = err instanceof Error ? err.message : String(err);
+    return licenceIds.map((id) => ({ id, problem }));
+  }
+}
+
 /** One round: a batch of each kind, side by side; how many went out. */
 async function relayRound(
   em: EntityManager,
@@ -148,23 +173,11 @@ async function relayRound(
     claimNotices(em),
   ]);
   const pushLimit = pLimit(SEND_CONCURRENCY);
-  const mailLimit = pLimit(SEND_CONCURRENCY);
   const [pushes, mails] = await Promise.all([
     Promise.all(
       messages.map((m) => pushLimit(async () => ({ id: m.id, problem: await post(endpoint!, m, signal) }))),
     ),
-    Promise.all(
-      notices.map((licenceId) =>
-        mailLimit(async () => {
-          try {
-            await notifyHolderOf(deps.orm.em.fork() as EntityManager, deps, licenceId);
-            return { id: licenceId, problem: null };
-          } catch (err) {
-            return { id: licenceId, problem: err instanceof Error ? err.message : String(err) };
-          }
-        }),
-      ),
-    ),
+    mailHolders(deps, notices),
   ]);
   await Promise.all([
     settle(em, 'exchange_outbox', 'id', pushes),

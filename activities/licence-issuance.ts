@@ -17,7 +17,7 @@ import { licenceVerifyUrl } from '../domain/licence';
 import type { Mailer } from '../mail/mailer';
 import { sealAuthorisationGranted } from '../workflows/licence-issuance-messages';
 import { deliverLicenceMessages, type DeliveryResult, type ExchangeDeps } from './exchange';
-import { sendMailOnce } from './mail';
+import { sendMailsOnce, type MailProblem, type SendMailRequest } from './mail';
 
 type HolderNotice = 'sent' | 'already-sent' | 'no-address';
 
@@ -136,25 +136,55 @@ export async function notifyHolderOf(
   deps: LicenceIssuanceDeps,
   licenceId: string,
 ): Promise<HolderNotice> {
-  // What the mail says, in one read (issue 19 Build 3: one round trip and no entities, not three).
+  const [outcome] = await notifyHoldersOf(em, deps, [licenceId]);
+  if (typeof outcome === 'object') throw outcome.error;
+  return outcome;
+}
+
+/**
+ * The holders of several issued licences, each e-mailed once (keyed by the licence): one read for what the mails
+ * say and one sendMailsOnce for the batch (issue 19: the delivery relay's round, not four statements per licence).
+ * An outcome per licence, in order; a licence that does not exist or whose mail failed has its problem.
+ */
+export async function notifyHoldersOf(
+  em: EntityManager,
+  deps: LicenceIssuanceDeps,
+  licenceIds: string[],
+  concurrency = 1,
+): Promise<Array<HolderNotice | MailProblem>> {
   const rows: HolderMailRow[] = await em.execute(
-    `select l.holder_email, l.identifier, l.holder_name, l.name, l.licence_number, l.version,
+    `select l.id, l.holder_email, l.identifier, l.holder_name, l.name, l.licence_number, l.version,
             l.previous_identifier, l.issue_date, l.valid_from, l.valid_to, l.issued_at,
             i.request->>'changeKind' as change_kind, o.name as issuer_name
        from licence l
        join organisation o on o.id = l.issuer_organisation_id
        left join licence_issuance i on i.id = l.issuance_id
-      where l.id = ?`,
-    [licenceId],
+      where l.id in (?)`,
+    [licenceIds],
   );
-  const licence = rows[0];
-  if (!licence) throw new Error(`licence ${licenceId} does not exist`);
-  if (!licence.holder_email) return 'no-address';
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const toMail = rows.filter((r) => r.holder_email);
+  const outcomes = await sendMailsOnce(
+    em,
+    deps.mailer,
+    toMail.map((r) => holderMail(deps, r)),
+    concurrency,
+  );
+  const sent = new Map(toMail.map((r, i) => [r.id, outcomes[i]]));
+  return licenceIds.map((id) => {
+    if (!byId.has(id)) {
+      const problem = `licence ${id} does not exist`;
+      return { problem, error: new Error(problem) };
+    }
+    return sent.get(id) ?? 'no-address';
+  });
+}
+
+function holderMail(deps: LicenceIssuanceDeps, licence: HolderMailRow): SendMailRequest {
   const changeKind = licence.change_kind as ChangeKind | null;
-  const key = `licence-issued:${licenceId}`;
-  const result = await sendMailOnce(em, deps.mailer, {
-    idempotencyKey: key,
-    to: licence.holder_email,
+  return {
+    idempotencyKey: `licence-issued:${licence.id}`,
+    to: licence.holder_email!,
     template: 'licence-issued',
     about: { type: 'licence', id: licence.identifier },
     context: {
@@ -173,11 +203,11 @@ export async function notifyHolderOf(
       issuedAt: shanghaiDate(new Date(licence.issued_at)),
       verifyUrl: licenceVerifyUrl(deps.publicUrl, licence.identifier),
     },
-  });
-  return result;
+  };
 }
 
 interface HolderMailRow {
+  id: string;
   holder_email: string | null;
   identifier: string;
   holder_name: string;

@@ -2,7 +2,10 @@
  * A mail outage delays mail, not approvals: with the SMTP server down, decisions are taken and answered, the
  * process moves on, and every e-mail goes out once — when the server is back.
  */
-import { EmailMessage } from '../../db/entities';
+import { randomUUID } from 'node:crypto';
+import { sendMailOnce, sendMailsOnce, type SendMailRequest } from '../../activities/mail';
+import { AuditEvent, EmailMessage } from '../../db/entities';
+import { createMailer } from '../../mail/mailer';
 import { approvalHelpers, step, ZZ_REVIEWERS } from '../support/approvals';
 import { startTestPlatform, TestPlatform } from '../support/platform';
 
@@ -60,3 +63,69 @@ it('approvals go on while SMTP is down, and the queued e-mails are delivered onc
   expect(rows.map((r) => r.status)).toEqual(['sent', 'sent']);
   expect(rows.find((r) => r.id === tried!.id)!.attempts).toBeGreaterThan(1); // failed, then sent
 }, 90_000);
+
+it("a batch of e-mails (the delivery relay's): each key sent and audited once; a failed send stays pending alone", async () => {
+  const mailer = createMailer(t.workerEnv.SMTP_URL!, 'platform@jincheng.example');
+  const run = randomUUID();
+  const request = (name: string, to: string): SendMailRequest => ({
+    idempotencyKey: `batch-test:${run}:${name}`,
+    to,
+    template: 'approval-notice',
+    about: { type: 'approval_process', id: run },
+    context: {
+      recipientName: name,
+      kindLabel: '测试',
+      headline: `批量发送 ${name}`,
+      title: run,
+      initiatorName: '发起人',
+      initiatorOrganisation: '单位',
+      stepName: '步骤',
+      dueAt: null,
+      dueProvisional: false,
+      timeLeft: null,
+      comment: null,
+      reason: null,
+      outcome: null,
+      url: 'http://localhost:3000/',
+    },
+  });
+  const earlier = request('earlier', `earlier-${run}@jincheng.example`);
+  const failing = request('failing', ''); // no recipient: the SMTP client refuses it
+  const fresh = request('fresh', `fresh-${run}@jincheng.example`);
+  try {
+    expect(await sendMailOnce(t.em(), mailer, earlier)).toBe('sent');
+    const outcomes = await sendMailsOnce(t.em(), mailer, [earlier, failing, fresh], 8);
+    expect(outcomes.map((o) => (typeof o === 'object' ? 'problem' : o))).toEqual([
+      'already-sent',
+      'problem',
+      'sent',
+    ]);
+    // Again: only the failed one is tried (and fails) again.
+    const again = await sendMailsOnce(t.em(), mailer, [earlier, failing, fresh], 8);
+    expect(again.map((o) => (typeof o === 'object' ? 'problem' : o))).toEqual([
+      'already-sent',
+      'problem',
+      'already-sent',
+    ]);
+  } finally {
+    mailer.close();
+  }
+  const rows = await t
+    .em()
+    .find(EmailMessage, { id: { $like: `batch-test:${run}:%` } }, { orderBy: { id: 'asc' } });
+  expect(rows.map((r) => [r.id.split(':')[2], r.status, r.attempts, r.sentAt !== null])).toEqual([
+    ['earlier', 'sent', 1, true],
+    ['failing', 'pending', 2, false],
+    ['fresh', 'sent', 1, true],
+  ]);
+  const audited = await t.em().find(AuditEvent, { action: 'email.send', targetId: run });
+  expect(audited.map((a) => a.eventKey).sort()).toEqual([
+    `email.send:${earlier.idempotencyKey}`,
+    `email.send:${fresh.idempotencyKey}`,
+  ]);
+  for (const name of ['earlier', 'fresh']) {
+    const to = `${name}-${run}@jincheng.example`;
+    await t.mailbox.waitFor((m) => m.to.includes(to));
+    expect(t.mailbox.messages.filter((m) => m.to.includes(to))).toHaveLength(1);
+  }
+});
