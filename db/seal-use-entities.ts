@@ -55,11 +55,12 @@ export class SealSignatureRecord {
   documentTitle!: string;
   signingTime!: Date;
   /**
-   * The record as stored in this row (null for a converted licence's: it is stored once, in the licence row).
+   * The record as stored in this row (null for a licence's, issued or converted: it is stored once, in the licence
+   * row).
    * Written on insert; readers read `record`.
    */
   storedRecord!: SealSignature | null;
-  /** Issue 19: the converted licence whose row holds this signing's record, or null. */
+  /** Issue 19: the licence (issued or converted) whose row holds this signing's record, or null. */
   licenceId: string | null = null;
   /** The record, wherever it is stored (read only: a formula). */
   record!: Opt<SealSignature>;
@@ -122,7 +123,7 @@ export const SealSignatureRecordSchema = new EntitySchema<SealSignatureRecord>({
     signingTime: timestamptz,
     storedRecord: { type: 'json', fieldName: 'record', nullable: true, lazy: true },
     licenceId: { type: 'string', nullable: true },
-    // Issue 19: a converted licence's record is in its licence row (Migration20261205500001_conversion_record_once).
+    // Issue 19: a licence's record is in its licence row (Migration20261205500001_conversion_record_once).
     record: {
       type: 'json',
       formula: (t) =>

@@ -272,6 +272,8 @@ export async function signAndStoreLicence(
             now,
             pkiMasterKey: input.pkiMasterKey,
             actor,
+            // Issue 19: the record stored once, in the licence row written below.
+            recordInLicence: licenceId,
             // Purpose-bound (issue 11): the signature names what it is for, the licence and its type's seal kind.
             licencePurpose: {
               purpose: expectedLicencePurpose(metadata.version),

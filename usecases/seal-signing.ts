@@ -54,6 +54,12 @@ export interface SignUnderAuthorisationInput {
   requestId?: string;
   ip?: string;
   /**
+   * The licence whose row `writes` stores this signature's record in (`licence.signature`): the signature row names
+   * it instead of storing the 8.7 KB record a second time, as a converted licence's does (issue 19,
+   * Migration20261205500001_conversion_record_once; readers take `record`, which looks in both places).
+   */
+  recordInLicence?: string;
+  /**
    * A licence signature's purpose: given by the licence issuance path only (usecases/licence-issuing.ts), never
    * by the API. Without it the titles reserved for licences are refused (LICENCE_TITLE_RESERVED), so that a
    * standing licence authorisation cannot sign an arbitrary hash (issue 11).
@@ -377,7 +383,7 @@ async function takeUse(
   return row ? { usedCount: row.used_count, maxUses: row.max_uses } : null;
 }
 
-/** Stores the signature record; in the transaction that takes its use. */
+/** Stores the signature record (or names the licence row that holds it); in the transaction that takes its use. */
 async function storeSignatureRecord(tx: EntityManager, p: PreparedSignature): Promise<void> {
   await tx.insert(SealSignatureRecord, {
     id: p.signatureId,
@@ -387,7 +393,8 @@ async function storeSignatureRecord(tx: EntityManager, p: PreparedSignature): Pr
     documentHash: p.documentHash,
     documentTitle: p.documentTitle,
     signingTime: p.input.now,
-    storedRecord: p.record,
+    storedRecord: p.input.recordInLicence ? null : p.record,
+    licenceId: p.input.recordInLicence ?? null,
     createdAt: new Date(),
   });
 }

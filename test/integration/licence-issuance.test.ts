@@ -127,6 +127,22 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
   });
   expect(licence.signature.sealName).toBe('泽州县市场监督管理局证照专用章');
   expect(licence.signature.dataHash).toMatch(/^[0-9a-f]{64}$/);
+  // Issue 19: the signature record is stored once, in the licence row; the signature row names the licence and
+  // reads its record from there.
+  const row = await t
+    .em()
+    .findOneOrFail(Licence, { identifier: licence.identifier }, { disableIdentityMap: true });
+  const [stored] = await t
+    .em()
+    .getConnection()
+    .execute(`select record is null as no_copy, licence_id from seal_signature where id = ?`, [
+      row.signatureId,
+    ]);
+  expect(stored).toEqual({ no_copy: true, licence_id: row.id });
+  const signing = await t
+    .em()
+    .findOneOrFail(SealSignatureRecord, { id: row.signatureId }, { disableIdentityMap: true });
+  expect(signing.record).toEqual(row.signature);
   // Issue 19 Build 3: the API waited on the workflow's issuanceSettled update (no polling of the row).
   const history = await t.platform.temporal.workflow
     .getHandle(licenceIssuanceWorkflowId(issuance.id))
