@@ -6,9 +6,9 @@
  * orphan; `resumeOrphans` starts its workflow at the next platform start, once.
  *
  * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id;
- * `byClientRequest` is the lookup by Idempotency-Key). It is asked before the insert and again when the insert
- * finds the key taken (the same key sent twice at once: a unique violation, or `insert` answering false for
- * `insert … on conflict do nothing`). An earlier request found this way gets its process started by `resume` unless
+ * `byClientRequest` is the lookup by Idempotency-Key). It is asked before the insert (unless `findFirst` is false)
+ * and again when the insert finds the key taken (the same key sent twice at once, or a repeat with `findFirst`
+ * false: a unique violation, or `insert` answering false for `insert … on conflict do nothing`). An earlier request found this way gets its process started by `resume` unless
  * it has one (issue 11: a request whose start failed while the database was gone too stays stored; the caller's
  * retry after the 503 must set it going, not only find it).
  *
@@ -72,6 +72,12 @@ export interface WorkflowStart<W extends Workflow> {
 export interface DurableRequest<W extends Workflow, E> {
   /** The earlier request under the same idempotency key, if any; omitted when the request carries no key. */
   findExisting?: () => Promise<E | null>;
+  /**
+   * Whether `findExisting` is asked before `prepare` too (the default). A request whose `insert` finds a taken key
+   * itself (`on conflict do nothing`) and whose `prepare` refuses nothing can say false: one read fewer for every new
+   * request (issue 19); a repeat then finds its earlier request when the insert finds the key taken.
+   */
+  findFirst?: boolean;
   /**
    * The process of an earlier request found under the key, if it may still lack one (it is still waiting for its
    * process), else null; started unless a workflow with its id exists.
@@ -146,6 +152,7 @@ export class DurableRequests {
   /** Stores the request and starts its workflow; or answers the earlier request under the same key. */
   async submit<W extends Workflow, E>({
     findExisting,
+    findFirst = true,
     resume,
     prepare,
   }: DurableRequest<W, E>): Promise<Submitted<E>> {
@@ -155,7 +162,7 @@ export class DurableRequests {
       if (start) await this.start(start);
       return { created: false, existing };
     };
-    const earlier = await findExisting?.();
+    const earlier = findFirst ? await findExisting?.() : null;
     if (earlier) return found(earlier);
     const request = await prepare();
 

@@ -78,6 +78,22 @@ export interface VersionItem {
   reason: string | null;
 }
 
+/** What a request's view shows of its row (a new request's answer has it in hand, issue 19). */
+export type IssuanceFacts = Pick<
+  LicenceIssuance,
+  | 'id'
+  | 'caseId'
+  | 'kind'
+  | 'status'
+  | 'statusReason'
+  | 'receivedAt'
+  | 'caseClosedAt'
+  | 'deadlineAt'
+  | 'deadlineProvisional'
+  | 'late'
+  | 'licenceId'
+>;
+
 /** What a licence's view reads beside the licence row. */
 interface ViewFactsRow {
   definition: LicenceType['definition'];
@@ -98,7 +114,7 @@ const DISPUTE_MARKED_SQL = `exists (select 1 from dispute d where d.licence_seri
 async function viewFacts(
   em: EntityManager,
   licence: Licence,
-  issuance: LicenceIssuance | undefined,
+  issuance: IssuanceFacts | undefined,
 ): Promise<ViewFactsRow> {
   const rows = await em.getConnection().execute<ViewFactsRow[]>(
     `select t.definition, o.name as issuer_name,
@@ -127,7 +143,7 @@ export async function licenceView(
   links: { publicUrl: string; accessCodeSecret: string },
   licence: Licence,
   full: boolean,
-  issuance?: LicenceIssuance,
+  issuance?: IssuanceFacts,
 ): Promise<LicenceView> {
   const facts = await viewFacts(em, licence, issuance);
   const { holder, data } = holderAndDataFor(licence, facts.definition, full);
@@ -176,7 +192,7 @@ export async function licenceView(
 /** A request's state as the issuing unit's system reads it; `issued`: its licence when the caller has it already. */
 export async function issuanceView(
   em: EntityManager,
-  i: LicenceIssuance,
+  i: IssuanceFacts,
   issued?: Pick<Licence, 'identifier'>,
 ): Promise<IssuanceView> {
   const licence =

@@ -38,6 +38,7 @@ import { parse } from '../validation';
 import { assertLicenceAccess, ISSUER_ROLES } from './licence-access';
 import {
   disputeMarkerFor,
+  IssuanceFacts,
   IssuanceView,
   issuanceView,
   LicenceView,
@@ -117,6 +118,10 @@ export type LateArrivalsQuery = z.infer<typeof LateArrivalsQuery>;
 type Meta = RequestMeta;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Where the issuing unit's system polls a request (GET /api/licenses/issuances/:caseId). */
+const issuanceLocation = (i: Pick<LicenceIssuance, 'caseId'>) =>
+  `/api/licenses/issuances/${encodeURIComponent(i.caseId)}`;
 
 export class LicenceService {
   private readonly durable: DurableRequests;
@@ -249,7 +254,11 @@ export class LicenceService {
     const workflowId = licenceIssuanceWorkflowId(id);
     const action = r.kind === 'issue' ? 'licence.issue.request' : 'licence.change.request';
     let receivedAt = new Date();
+    let stored: IssuanceFacts | undefined;
     const submitted = await this.durable.submit({
+      // Issue 19: a new request is not looked for first; the insert finds a repeat's case id taken (the validation
+      // above refused what a repeat would have been refused for as well).
+      findFirst: false,
       findExisting: () =>
         this.ctx
           .em()
@@ -276,6 +285,19 @@ export class LicenceService {
               receivedAt,
             })
           : null;
+        stored = {
+          id,
+          caseId: r.caseId,
+          kind: r.kind,
+          status: 'pending',
+          statusReason: null,
+          receivedAt,
+          caseClosedAt,
+          deadlineAt: lateness.deadlineAt,
+          deadlineProvisional: lateness.provisional,
+          late: lateness.late,
+          licenceId: null,
+        };
         const audit = {
           actor: actorOf(principal),
           action,
@@ -342,7 +364,7 @@ export class LicenceService {
     if (!submitted.created) return this.repeat(principal, submitted.existing, r.fingerprint);
     // LM-9: a case announced when it closed ends with its licence's arrival (at the time the row was stored with).
     await new AnnouncedCaseService(this.ctx).issuanceArrived(principal.organisationId, r.caseId, receivedAt);
-    return this.answer(principal, id, true, submitted.waited);
+    return this.answer(principal, id, true, submitted.waited, stored);
   }
 
   /** Returns once the issuance's first signing attempt settled, or after ISSUE_WAIT_MS, or when unreachable. */
@@ -409,13 +431,23 @@ export class LicenceService {
     issuanceId: string,
     created: boolean,
     waited = false,
+    stored?: IssuanceFacts,
   ): Promise<IssueAnswer> {
+    // Issue 19: a new request that waited is usually issued. Its licence is read by the request (one statement)
+    // and the request's view made from what was stored; the request's row is read only when there is no licence.
+    const issued =
+      stored && waited
+        ? await this.ctx.em().findOne(Licence, { issuanceId }, { disableIdentityMap: true })
+        : null;
+    if (issued) {
+      return this.issuedAnswer({ ...stored!, status: 'issued', licenceId: issued.id }, issued, created);
+    }
     let issuance = created ? null : await this.issuanceRow(issuanceId);
     if (!issuance || issuance.status === 'pending') {
       if (!waited) await this.untilSettled(licenceIssuanceWorkflowId(issuanceId));
       issuance = await this.issuanceRow(issuanceId);
     }
-    const location = `/api/licenses/issuances/${encodeURIComponent(issuance.caseId)}`;
+    const location = issuanceLocation(issuance);
     if (issuance.status === 'failed') {
       throw new ApiError('CONFLICT', issuance.statusReason ?? '证照未能签发', {
         issuance: await this.issuanceView(issuance),
@@ -423,18 +455,27 @@ export class LicenceService {
     }
     if (issuance.status === 'issued') {
       const licence = await this.ctx.em().findOneOrFail(Licence, { id: issuance.licenceId! });
-      return {
-        status: created ? 201 : 200,
-        body: {
-          issuance: await this.issuanceView(issuance, licence),
-          licence: await this.licenceView(licence, true, issuance),
-        },
-        location,
-      };
+      return this.issuedAnswer(issuance, licence, created);
     }
     const view = await this.issuanceView(issuance);
     if (created) return { status: 202, body: { issuance: view }, location };
     return { status: 200, body: { issuance: view, licence: null }, location };
+  }
+
+  /** An issued request's answer: 201 with its licence, 200 for a repeat. */
+  private async issuedAnswer(
+    issuance: IssuanceFacts,
+    licence: Licence,
+    created: boolean,
+  ): Promise<IssueAnswer> {
+    return {
+      status: created ? 201 : 200,
+      body: {
+        issuance: await this.issuanceView(issuance, licence),
+        licence: await this.licenceView(licence, true, issuance),
+      },
+      location: issuanceLocation(issuance),
+    };
   }
 
   private issuanceRow(id: string): Promise<LicenceIssuance> {
@@ -764,7 +805,7 @@ export class LicenceService {
   }
 
   /** The licence as a caller sees it (api/services/licence-views.ts). */
-  licenceView(licence: Licence, full: boolean, issuance?: LicenceIssuance): Promise<LicenceView> {
+  licenceView(licence: Licence, full: boolean, issuance?: IssuanceFacts): Promise<LicenceView> {
     const links = {
       publicUrl: this.ctx.config.publicUrl,
       accessCodeSecret: this.ctx.config.licenceAccessCodeSecret,
@@ -772,7 +813,7 @@ export class LicenceService {
     return licenceView(this.ctx.em(), links, licence, full, issuance);
   }
 
-  issuanceView(i: LicenceIssuance, issued?: Licence): Promise<IssuanceView> {
+  issuanceView(i: IssuanceFacts, issued?: Licence): Promise<IssuanceView> {
     return issuanceView(this.ctx.em(), i, issued);
   }
 

@@ -164,6 +164,11 @@ it('the business system issues a 营业执照: 201, a checked identifier of vers
     return name ? [name] : [];
   });
   expect(activities).toEqual(['signAndStore']);
+  // Issue 19: the answer was made from what the API stored and the licence, without reading the request back;
+  // it is what the request's row says (and what the issuing unit's system reads when it polls).
+  const polled = await t.call('GET', res.headers.get('location')!, { as: 'zz-amr-system' });
+  expect(polled.status).toBe(200);
+  expect(polled.body).toEqual(res.body);
 
   const mail = await t.mailbox.waitFor((m) => m.to.includes(body.holder.email as string));
   expect(mail.subject).toContain('营业执照');
