@@ -14,6 +14,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AuditActor } from '../db/audit';
 import type { Organisation } from '../db/entities';
+import { executeBound, insertStatement } from '../db/bound-statement';
 import { Licence, LicenceIssuance, LicenceType } from '../db/licence-entities';
 import { LicenceMetadata, licenceSealDocumentTitle } from '../domain/licence';
 import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
@@ -284,7 +285,7 @@ export async function signAndStoreLicence(
           },
           async (w, signed) => {
             if (previous) await w.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
-            await w.insert(Licence, {
+            const licenceRow = insertStatement(w, Licence, {
               id: licenceId,
               identifier: metadata.identifier,
               seriesId: previous?.seriesId ?? licenceId,
@@ -316,12 +317,15 @@ export async function signAndStoreLicence(
               issuedAt: now,
               createdAt: now,
             });
-            // LM-8: the exchange message and the holder's e-mail as rows for the delivery relay (activities/
-            // delivery-relay.ts), with the request marked issued, in one statement. The message stores no payload:
-            // its export is built from the licence row when it is sent (activities/exchange.ts withPayloads), as a
-            // converted licence's is, so the signature record is not written and stored a second time (issue 19).
-            await w.execute(
-              `with outbox as (
+            // The licence; LM-8: the exchange message and the holder's e-mail as rows for the delivery relay
+            // (activities/delivery-relay.ts); the request marked issued: in one statement, its values bound (issue
+            // 19: the licence's data and signature record are not escaped into the text). The message stores no
+            // payload: its export is built from the licence row when it is sent (activities/exchange.ts
+            // withPayloads), as a converted licence's is, so the signature record is not written a second time.
+            await executeBound(
+              w,
+              `with licence_row as (${licenceRow.sql}),
+               outbox as (
                  insert into exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)
                  values (?, ?, ?, null, 'pending', 0, ?)),
                notice as (
@@ -330,6 +334,7 @@ export async function signAndStoreLicence(
                update licence_issuance set status = 'issued', status_reason = null, licence_id = ?, completed_at = ?
                 where id = ?`,
               [
+                ...licenceRow.bindings,
                 randomUUID(),
                 licenceId,
                 exchangeEvent(issuance.kind),
