@@ -17,7 +17,7 @@ import { licenceVerifyUrl } from '../domain/licence';
 import type { Mailer } from '../mail/mailer';
 import { sealAuthorisationGranted } from '../workflows/licence-issuance-messages';
 import { deliverLicenceMessages, type DeliveryResult, type ExchangeDeps } from './exchange';
-import { sendMailsOnce, type MailProblem, type SendMailRequest } from './mail';
+import { outcomeOfOne, sendMailsOnce, type MailProblem, type SendMailRequest } from './mail';
 
 type HolderNotice = 'sent' | 'already-sent' | 'no-address';
 
@@ -136,9 +136,7 @@ export async function notifyHolderOf(
   deps: LicenceIssuanceDeps,
   licenceId: string,
 ): Promise<HolderNotice> {
-  const [outcome] = await notifyHoldersOf(em, deps, [licenceId]);
-  if (typeof outcome === 'object') throw outcome.error;
-  return outcome;
+  return outcomeOfOne(await notifyHoldersOf(em, deps, [licenceId]));
 }
 
 /**

@@ -32,9 +32,14 @@ export async function sendMailOnce(
   mailer: Mailer,
   request: SendMailRequest,
 ): Promise<'sent' | 'already-sent'> {
-  const [outcome] = await sendMailsOnce(em, mailer, [request]);
-  if (typeof outcome === 'object') throw outcome.error;
-  return outcome;
+  return outcomeOfOne(await sendMailsOnce(em, mailer, [request]));
+}
+
+/** The outcome of a batch of one: thrown, as its send threw, when it failed. */
+export function outcomeOfOne<T>(outcomes: Array<T | MailProblem>): T {
+  const outcome = outcomes[0]!;
+  if (typeof outcome === 'object' && outcome !== null && 'problem' in outcome) throw outcome.error;
+  return outcome as T;
 }
 
 /**
