@@ -20,8 +20,14 @@ export function copyField(value: string | number | null): string {
     .replace(/\r/g, '\\r');
 }
 
+/** A field already in COPY's text format (made once with `copyField` and spliced, e.g. by domain/json-template.ts). */
+export interface CopyText {
+  copyText: string;
+}
+
 /** One row in COPY's text format. */
-export const copyLine = (fields: Array<string | number | null>) => `${fields.map(copyField).join('\t')}\n`;
+export const copyLine = (fields: Array<string | number | null | CopyText>) =>
+  `${fields.map((f) => (f !== null && typeof f === 'object' ? f.copyText : copyField(f))).join('\t')}\n`;
 
 /** The pg client under the MikroORM (knex) transaction. */
 export async function transactionConnection(tx: EntityManager): Promise<PgClient> {
