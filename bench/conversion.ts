@@ -83,7 +83,7 @@ async function serverProcesses(t: TestPlatform, temporalPid: number | undefined)
 }
 
 /** The API a conversion goes through: the in-process one, or an API process apart. */
-type ConversionApi = Pick<TestPlatform, 'url' | 'token' | 'call'>;
+export type ConversionApi = Pick<TestPlatform, 'url' | 'token' | 'call'>;
 
 /**
  * The raw baseline, then the platform's conversion (upload to report) with each process's CPU and peak memory. The
@@ -202,7 +202,7 @@ async function uploadAndCheck(t: ConversionApi, rows: number, started: bigint) {
 }
 
 /** Upload, mapping, start and wait, through the API as a unit's issuer does it (upload to report). */
-async function convertThroughApi(t: ConversionApi, rows: number) {
+export async function convertThroughApi(t: ConversionApi, rows: number) {
   const started = process.hrtime.bigint();
   const { jobId, uploadMs } = await uploadAndCheck(t, rows, started);
   const checkedMs = elapsedMs(started);

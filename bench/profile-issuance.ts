@@ -6,7 +6,7 @@
  * thread to PROFILE_DIR (default: a temporary directory) and prints each one's summary (bench/profile-summary.ts)
  * with its CPU ms per licence.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   BUSINESS_LICENCE_CODE,
@@ -16,18 +16,10 @@ import {
 } from '../test/support/licences';
 import { withDeployedPlatform } from './deployed-platform';
 import { runPool } from './load';
-import { runProfile } from './profile-services';
+import { busyMs, profilesIn, runProfile } from './profile-services';
 import { CpuProfile, summariseProfile } from './profile-summary';
 
 const CONCURRENCY = 16;
-
-/** The sampled (non-idle) time of a profile, in ms. */
-function busyMs(profile: CpuProfile): number {
-  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
-  return (
-    profile.samples.reduce((sum, id, i) => sum + (idle.has(id) ? 0 : (profile.timeDeltas[i] ?? 0)), 0) / 1000
-  );
-}
 
 async function issueMany(t: Parameters<typeof issueLicence>[0], count: number): Promise<void> {
   await runPool(
@@ -35,21 +27,6 @@ async function issueMany(t: Parameters<typeof issueLicence>[0], count: number): 
     CONCURRENCY,
     async () => void (await issueLicence(t, businessLicenceBody())),
   );
-}
-
-/** Waits until `count` profile files are in `dir` (the workers write theirs after the signal). */
-async function profilesIn(dir: string, count: number): Promise<string[]> {
-  for (let i = 0; i < 600; i++) {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-    if (files.length >= count) {
-      await new Promise((resolve) => setTimeout(resolve, 1000)); // any thread still writing its own
-      return readdirSync(dir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => path.join(dir, f));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`fewer than ${count} profiles were written to ${dir}`);
 }
 
 runProfile(async (dir) => {
