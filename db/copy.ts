@@ -37,13 +37,16 @@ export async function transactionConnection(tx: EntityManager): Promise<PgClient
   return trx.client.acquireConnection();
 }
 
-/** `copy <table> from stdin` with `text` (COPY lines), or with the chunks of lines `source` yields. */
+/**
+ * `copy <table> from stdin` with `text` (COPY lines), with COPY lines already encoded as UTF-8 (chunks in order),
+ * or with the chunks of lines `source` yields.
+ */
 export async function copyInto(
   connection: PgClient,
   table: string,
-  source: string | AsyncIterable<string>,
+  source: string | Uint8Array[] | AsyncIterable<string>,
 ): Promise<void> {
-  if (source === '') return;
+  if (source === '' || (Array.isArray(source) && source.every((chunk) => chunk.length === 0))) return;
   const input = typeof source === 'string' ? [source] : source;
   await pipeline(
     Readable.from(input, { objectMode: false }),

@@ -50,6 +50,33 @@ export interface ConvertedRows {
   outbox: string;
 }
 
+/**
+ * The same as UTF-8 bytes, each in an ArrayBuffer of its own, so that a signing thread moves them to the batch
+ * rather than copying them (a 2-byte string of 1.2 MB per slice), and the COPY writes them without encoding again.
+ */
+export interface EncodedRows {
+  count: number;
+  signatures: Uint8Array<ArrayBuffer>;
+  licences: Uint8Array<ArrayBuffer>;
+  outbox: Uint8Array<ArrayBuffer>;
+}
+
+/** Bytes in an ArrayBuffer of their own (never a slice of Node's shared pool of small buffers). */
+function ownBytes(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(Buffer.byteLength(text, 'utf8'));
+  Buffer.from(bytes.buffer).write(text, 'utf8');
+  return bytes;
+}
+
+export function encodedRows(rows: ConvertedRows): EncodedRows {
+  return {
+    count: rows.count,
+    signatures: ownBytes(rows.signatures),
+    licences: ownBytes(rows.licences),
+    outbox: ownBytes(rows.outbox),
+  };
+}
+
 /** The record itself is stored once, in the licence row; the signing's row names the licence (issue 19). */
 export const SIGNATURE_COPY_COLUMNS = `seal_signature (id, authorisation_id, seal_id, signer_user_id, document_hash,
   document_title, signing_time, licence_id, created_at)`;

@@ -108,7 +108,16 @@ it('escapes what COPY text reads specially, and writes null as \\N', () => {
 
 it('signs a batch in the threads exactly as one thread does, rows in order with consecutive serials', async () => {
   const batch = input(9);
-  const threaded = await pool.sign(batch);
+  const signed = await pool.sign(batch);
+  // Each thread's slice comes back as bytes of its own, in row order.
+  expect(signed.licences).toHaveLength(2);
+  const text = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString('utf8');
+  const threaded = {
+    count: signed.count,
+    signatures: text(signed.signatures),
+    licences: text(signed.licences),
+    outbox: text(signed.outbox),
+  };
   expect(threaded).toEqual(signConvertedRows(batch));
   expect(threaded.count).toBe(9);
 
