@@ -6,13 +6,11 @@
  * (bench/cpu-profile-preload.cjs). Writes one `.cpuprofile` per thread to PROFILE_DIR and prints each one's summary
  * (bench/profile-summary.ts) with its busy ms per row.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { grantConversionSealUse } from '../test/support/conversions';
 import { convertThroughApi } from './conversion';
 import { withDeployedPlatform } from './deployed-platform';
-import { busyMs, profilesIn, runProfile } from './profile-services';
-import { CpuProfile, summariseProfile } from './profile-summary';
+import { profileWhile, runProfile } from './profile-services';
 
 const WARM_UP_ROWS = 500;
 
@@ -31,17 +29,7 @@ runProfile(async (dir) => {
       [platformWorker.pid!, 'platform worker'],
       [signingWorker.pid!, 'signing worker'],
     ]);
-    const toggle = () => names.forEach((_, pid) => process.kill(pid, 'SIGUSR2'));
-    toggle();
-    const { converted } = await convertThroughApi(t, rows);
-    toggle();
-    for (const file of await profilesIn(dir, 6)) {
-      const pid = Number(/(\d+)-\d+\.cpuprofile$/.exec(file)![1]);
-      const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-      console.log(
-        `\n=== ${names.get(pid)} ${path.basename(file)}: ${(busyMs(p) / converted).toFixed(3)} ms busy per row`,
-      );
-      console.log(summariseProfile(p, 25));
-    }
+    const convert = async () => (await convertThroughApi(t, rows)).converted;
+    await profileWhile(dir, names, convert, { name: 'row', digits: 3 });
   });
 });

@@ -16,8 +16,7 @@ import {
 } from '../test/support/licences';
 import { withDeployedPlatform } from './deployed-platform';
 import { runPool } from './load';
-import { busyMs, profilesIn, runProfile } from './profile-services';
-import { CpuProfile, summariseProfile } from './profile-summary';
+import { profileWhile, runProfile } from './profile-services';
 
 const CONCURRENCY = 16;
 
@@ -46,19 +45,10 @@ runProfile(async (dir) => {
       [platformWorker.pid!, 'platform worker'],
       [signingWorker.pid!, 'signing worker'],
     ]);
-    const toggle = () => names.forEach((_, pid) => process.kill(pid, 'SIGUSR2'));
-    toggle();
-    await issueMany(t, count);
-    toggle();
-    // Every process's main thread and the workers' workflow and other threads.
-    for (const file of await profilesIn(dir, 6)) {
-      const pid = Number(/(\d+)-\d+\.cpuprofile$/.exec(file)![1]);
-      const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-      console.log(
-        `\n=== ${names.get(pid)} ${path.basename(file)}: ${(busyMs(p) / count).toFixed(1)} ms busy per licence`,
-      );
-      console.log(summariseProfile(p, 25));
-    }
+    await profileWhile(dir, names, async () => (await issueMany(t, count), count), {
+      name: 'licence',
+      digits: 1,
+    });
     for (const [pid, name] of names) {
       const counted = JSON.parse(readFileSync(path.join(dir, `${pid}.statements.json`), 'utf8'));
       console.log(`\n=== statements per licence, ${name}`);
