@@ -6,7 +6,7 @@
  * thread to PROFILE_DIR (default: a temporary directory) and prints each one's summary (bench/profile-summary.ts)
  * with its CPU ms per licence.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   BUSINESS_LICENCE_CODE,
@@ -16,18 +16,9 @@ import {
 } from '../test/support/licences';
 import { withDeployedPlatform } from './deployed-platform';
 import { runPool } from './load';
-import { runProfile } from './profile-services';
-import { CpuProfile, summariseProfile } from './profile-summary';
+import { profileWhile, runProfile } from './profile-services';
 
 const CONCURRENCY = 16;
-
-/** The sampled (non-idle) time of a profile, in ms. */
-function busyMs(profile: CpuProfile): number {
-  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
-  return (
-    profile.samples.reduce((sum, id, i) => sum + (idle.has(id) ? 0 : (profile.timeDeltas[i] ?? 0)), 0) / 1000
-  );
-}
 
 async function issueMany(t: Parameters<typeof issueLicence>[0], count: number): Promise<void> {
   await runPool(
@@ -35,21 +26,6 @@ async function issueMany(t: Parameters<typeof issueLicence>[0], count: number): 
     CONCURRENCY,
     async () => void (await issueLicence(t, businessLicenceBody())),
   );
-}
-
-/** Waits until `count` profile files are in `dir` (the workers write theirs after the signal). */
-async function profilesIn(dir: string, count: number): Promise<string[]> {
-  for (let i = 0; i < 600; i++) {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-    if (files.length >= count) {
-      await new Promise((resolve) => setTimeout(resolve, 1000)); // any thread still writing its own
-      return readdirSync(dir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => path.join(dir, f));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`fewer than ${count} profiles were written to ${dir}`);
 }
 
 runProfile(async (dir) => {
@@ -69,19 +45,10 @@ runProfile(async (dir) => {
       [platformWorker.pid!, 'platform worker'],
       [signingWorker.pid!, 'signing worker'],
     ]);
-    const toggle = () => names.forEach((_, pid) => process.kill(pid, 'SIGUSR2'));
-    toggle();
-    await issueMany(t, count);
-    toggle();
-    // Every process's main thread and the workers' workflow and other threads.
-    for (const file of await profilesIn(dir, 6)) {
-      const pid = Number(/(\d+)-\d+\.cpuprofile$/.exec(file)![1]);
-      const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-      console.log(
-        `\n=== ${names.get(pid)} ${path.basename(file)}: ${(busyMs(p) / count).toFixed(1)} ms busy per licence`,
-      );
-      console.log(summariseProfile(p, 25));
-    }
+    await profileWhile(dir, names, async () => (await issueMany(t, count), count), {
+      name: 'licence',
+      digits: 1,
+    });
     for (const [pid, name] of names) {
       const counted = JSON.parse(readFileSync(path.join(dir, `${pid}.statements.json`), 'utf8'));
       console.log(`\n=== statements per licence, ${name}`);

@@ -13,10 +13,16 @@ export function canonicalJson(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    // Default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires.
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    // Default sort compares UTF-16 code units, as RFC 8785 §3.2.3 requires. One pass, no entry arrays: a
+    // conversion makes two canonical forms per row (issue 19).
+    const record = value as Record<string, unknown>;
+    let out = '';
+    for (const key of Object.keys(record).sort()) {
+      const v = record[key];
+      if (v === undefined) continue;
+      out += `${out ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    }
+    return `{${out}}`;
   }
   throw new Error(`canonical JSON cannot hold a ${typeof value}`);
 }

@@ -10,7 +10,12 @@ import type { SealSignature } from '../domain/seal-signature';
 import type { InclusionEvidence, LogLeafContent } from './transparency-log';
 
 export function licenceDataHash(content: LicenceContent): string {
-  return createHash('sha256').update(canonicalLicence(content), 'utf8').digest('hex');
+  return canonicalLicenceHash(canonicalLicence(content));
+}
+
+/** The data hash of a licence's canonical text (domain/licence.ts canonicalLicence). */
+export function canonicalLicenceHash(canonical: string): string {
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
 export interface LicenceExport {

@@ -7,10 +7,11 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
-import type { LicenceSignaturePurpose, SealSignature } from '../domain/seal-signature';
+import { fillJsonTemplate, hole, jsonTemplate } from '../domain/json-template';
+import type { LicenceSignaturePurpose, SealSignature, SignatureAlgorithm } from '../domain/seal-signature';
 import { signedContent } from '../domain/seal-use';
 import { x509Of } from './certificate-cache';
-import { signBytes, verifyBytes } from './signature-keys';
+import { keyAlgorithm, signBytes, verifyBytes } from './signature-keys';
 import { isIssuedBy } from './certificates';
 import { verifySealInfo } from './seal-maker';
 
@@ -23,7 +24,7 @@ export interface SealForSigning {
   makerSignature: SealMakerSignature;
 }
 
-export function signWithSeal(p: {
+export interface SealSigningInput {
   seal: SealForSigning;
   certificatePem: string;
   privateKeyPem: string;
@@ -33,20 +34,27 @@ export function signWithSeal(p: {
   authorisationId: string;
   /** Only the licence issuance path gives one (domain/seal-signature.ts). */
   purpose?: LicenceSignaturePurpose;
-}): SealSignature {
-  const signingTime = p.signingTime.toISOString();
-  const value = p.documentHash.toLowerCase();
-  const content = signedContent({
+}
+
+/** What the certificate's key signs for these inputs (domain/seal-use.ts signedContent). */
+const contentOf = (p: SealSigningInput) =>
+  signedContent({
     esId: p.seal.esId,
     sealId: p.seal.id,
-    signingTime,
-    documentHash: value,
+    signingTime: p.signingTime.toISOString(),
+    documentHash: p.documentHash,
     documentTitle: p.documentTitle,
     authorisationId: p.authorisationId,
     purpose: p.purpose,
   });
-  // The organisation certificate's key decides the algorithm: SHA256withRSA, or SM3withSM2 (issue 20 Build 2).
-  const signed = signBytes(Buffer.from(content, 'utf8'), p.privateKeyPem);
+
+/** The record of a signing, once its content is signed. */
+function sealSignatureRecord(
+  p: SealSigningInput,
+  content: string,
+  algorithm: SignatureAlgorithm,
+  signatureValue: string,
+): SealSignature {
   return {
     version: 1,
     sealId: p.seal.id,
@@ -57,15 +65,63 @@ export function signWithSeal(p: {
       sealInfo: p.seal.sealInfo,
       makerSignature: p.seal.makerSignature,
     },
-    signingTime,
-    dataHash: { algorithm: 'SHA-256', value },
+    signingTime: p.signingTime.toISOString(),
+    dataHash: { algorithm: 'SHA-256', value: p.documentHash.toLowerCase() },
     documentTitle: p.documentTitle,
     authorisationId: p.authorisationId,
     signerCertificate: p.certificatePem,
-    algorithm: signed.algorithm,
+    algorithm,
     signedContent: content,
-    signatureValue: signed.signature.toString('base64'),
+    signatureValue,
     ...(p.purpose ? { purpose: p.purpose } : {}),
+  };
+}
+
+export function signWithSeal(p: SealSigningInput): SealSignature {
+  const content = contentOf(p);
+  // The organisation certificate's key decides the algorithm: SHA256withRSA, or SM3withSM2 (issue 20 Build 2).
+  const signed = signBytes(Buffer.from(content, 'utf8'), p.privateKeyPem);
+  return sealSignatureRecord(p, content, signed.algorithm, signed.signature.toString('base64'));
+}
+
+/**
+ * Issue 19: many licences signed with one seal at one time (a conversion batch), each record as JSON text: the text
+ * of `JSON.stringify(signWithSeal(…))` for the same inputs, passed through `encode` (a per-character escape, COPY's
+ * for a conversion). The seal with its seal info, the certificate and the other constant parts are serialised and
+ * encoded once; each licence adds its data hash, its identifier (in the purpose), the signed content and the
+ * signature value.
+ */
+export function licenceRecordWriter(
+  p: Omit<SealSigningInput, 'documentHash' | 'purpose'> & {
+    purpose: Omit<LicenceSignaturePurpose, 'identifier'>;
+  },
+  encode: (text: string) => string,
+): (documentHash: string, identifier: string) => string {
+  const { purpose: kind, ...rest } = p.purpose;
+  const holes = {
+    ...p,
+    documentHash: hole('hash'),
+    purpose: { purpose: kind, identifier: hole('identifier'), ...rest },
+  };
+  const content = jsonTemplate(contentOf(holes));
+  const algorithm = keyAlgorithm(p.privateKeyPem);
+  const record = jsonTemplate(
+    JSON.stringify(sealSignatureRecord(holes, hole('content'), algorithm, hole('signature'))),
+    encode,
+  );
+  return (documentHash, identifier) => {
+    const values = {
+      hash: JSON.stringify(documentHash.toLowerCase()),
+      identifier: JSON.stringify(identifier),
+    };
+    const signed = fillJsonTemplate(content, values);
+    const signature = signBytes(Buffer.from(signed, 'utf8'), p.privateKeyPem).signature.toString('base64');
+    return fillJsonTemplate(record, {
+      hash: encode(values.hash),
+      identifier: encode(values.identifier),
+      content: encode(JSON.stringify(signed)),
+      signature: `"${signature}"`,
+    });
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Issue 19 (LM-10, Build 1): a small pool of worker threads (node:worker_threads) that sign conversion batches on
  * every core. A batch is cut into one slice per thread (each with its first serial number), the slices are signed
- * in parallel and their COPY lines joined in row order, so the result is exactly what one thread would give.
+ * in parallel and their COPY bytes kept in row order, so the result is exactly what one thread would give.
  * Threads start on first use, are unref'd while idle (they never keep a process alive) and are replaced when one
  * dies; `close()` ends them. They load the TypeScript sources through tsx's CommonJS hook, under `npm start`
  * (tsx) and under jest alike. The seal's decrypted key crosses to the threads by message, within the process.
@@ -9,22 +9,42 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConversionSigningInput, ConvertedRows, signConvertedRows } from './licence-conversion-signing';
+import {
+  ConversionSigningInput,
+  EncodedRows,
+  encodedRows,
+  signConvertedRows,
+} from './licence-conversion-signing';
 
 interface Task {
   input: ConversionSigningInput;
-  resolve(result: ConvertedRows): void;
+  resolve(result: EncodedRows): void;
   reject(err: Error): void;
 }
 
-type Reply = { ok: true; result: ConvertedRows } | { ok: false; error: string };
+type Reply = { ok: true; result: EncodedRows } | { ok: false; error: string };
 
 const BOOT = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
 require(${JSON.stringify(join(__dirname, 'licence-conversion-thread.ts'))});`;
 
+/** The COPY bytes of a batch, table by table, as its slices came back (in row order). */
+export interface SignedBatch {
+  count: number;
+  signatures: Uint8Array[];
+  licences: Uint8Array[];
+  outbox: Uint8Array[];
+}
+
+const asBatch = (parts: EncodedRows[]): SignedBatch => ({
+  count: parts.reduce((n, p) => n + p.count, 0),
+  signatures: parts.map((p) => p.signatures),
+  licences: parts.map((p) => p.licences),
+  outbox: parts.map((p) => p.outbox),
+});
+
 /** Signs a batch in the pool's threads, or in the caller's thread when there is no pool. */
 export function signBatch(pool: ConversionSigningPool | undefined, input: ConversionSigningInput) {
-  return pool ? pool.sign(input) : Promise.resolve(signConvertedRows(input));
+  return pool ? pool.sign(input) : Promise.resolve(asBatch([encodedRows(signConvertedRows(input))]));
 }
 
 export class ConversionSigningPool {
@@ -39,7 +59,7 @@ export class ConversionSigningPool {
       throw new Error(`signing threads: ${size} is not a positive count`);
   }
 
-  async sign(input: ConversionSigningInput): Promise<ConvertedRows> {
+  async sign(input: ConversionSigningInput): Promise<SignedBatch> {
     const per = Math.ceil(input.rows.length / this.size) || 1;
     const slices: ConversionSigningInput[] = [];
     for (let from = 0; from < input.rows.length; from += per)
@@ -48,13 +68,7 @@ export class ConversionSigningPool {
         rows: input.rows.slice(from, from + per),
         firstSerial: input.firstSerial + from,
       });
-    const parts = await Promise.all(slices.map((slice) => this.run(slice)));
-    return {
-      count: parts.reduce((n, p) => n + p.count, 0),
-      signatures: parts.map((p) => p.signatures).join(''),
-      licences: parts.map((p) => p.licences).join(''),
-      outbox: parts.map((p) => p.outbox).join(''),
-    };
+    return asBatch(await Promise.all(slices.map((slice) => this.run(slice))));
   }
 
   async close(): Promise<void> {
@@ -63,7 +77,7 @@ export class ConversionSigningPool {
     await Promise.all([...this.threads].map((w) => w.terminate()));
   }
 
-  private run(input: ConversionSigningInput): Promise<ConvertedRows> {
+  private run(input: ConversionSigningInput): Promise<EncodedRows> {
     if (this.closed) return Promise.reject(new Error('the signing threads are closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });

@@ -8,14 +8,16 @@
  * pool is given. Ids are derived from the job and the row, so the output is the same wherever it runs.
  */
 import { createHash } from 'node:crypto';
-import { copyLine } from '../db/copy';
+import { copyField, copyLine } from '../db/copy';
+import { canonicalJson } from '../domain/canonical-json';
+import { fillJsonTemplate, hole, jsonTemplate } from '../domain/json-template';
 import type { ConvertibleRow } from '../domain/licence-conversion';
-import type { LicenceMetadata } from '../domain/licence';
+import { canonicalLicence, LicenceMetadata } from '../domain/licence';
 import { formatSerial, licenceIdentifier } from '../domain/licence-identifier';
 import type { LicenceTypeDefinition } from '../domain/licence-type';
 import { expectedLicencePurpose } from '../domain/seal-signature';
-import { licenceDataHash } from '../pki/licence-document';
-import { SealForSigning, signWithSeal } from '../pki/seal-signer';
+import { canonicalLicenceHash } from '../pki/licence-document';
+import { licenceRecordWriter, SealForSigning } from '../pki/seal-signer';
 
 /** What every row of a batch shares: plain data, so that it crosses to a worker thread as it is. */
 export interface ConversionSigningContext {
@@ -48,6 +50,33 @@ export interface ConvertedRows {
   outbox: string;
 }
 
+/**
+ * The same as UTF-8 bytes, each in an ArrayBuffer of its own, so that a signing thread moves them to the batch
+ * rather than copying them (a 2-byte string of 1.2 MB per slice), and the COPY writes them without encoding again.
+ */
+export interface EncodedRows {
+  count: number;
+  signatures: Uint8Array<ArrayBuffer>;
+  licences: Uint8Array<ArrayBuffer>;
+  outbox: Uint8Array<ArrayBuffer>;
+}
+
+/** Bytes in an ArrayBuffer of their own (never a slice of Node's shared pool of small buffers). */
+function ownBytes(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(Buffer.byteLength(text, 'utf8'));
+  Buffer.from(bytes.buffer).write(text, 'utf8');
+  return bytes;
+}
+
+export function encodedRows(rows: ConvertedRows): EncodedRows {
+  return {
+    count: rows.count,
+    signatures: ownBytes(rows.signatures),
+    licences: ownBytes(rows.licences),
+    outbox: ownBytes(rows.outbox),
+  };
+}
+
 /** The record itself is stored once, in the licence row; the signing's row names the licence (issue 19). */
 export const SIGNATURE_COPY_COLUMNS = `seal_signature (id, authorisation_id, seal_id, signer_user_id, document_hash,
   document_title, signing_time, licence_id, created_at)`;
@@ -64,7 +93,8 @@ export function deterministicId(key: string): string {
 }
 
 export function signConvertedRows(input: ConversionSigningInput): ConvertedRows {
-  const lines = input.rows.map((row, i) => signedRow(input.context, row, input.firstSerial + i));
+  const sign = rowSigner(input.context);
+  const lines = input.rows.map((row, i) => sign(row, input.firstSerial + i));
   return {
     count: lines.length,
     signatures: lines.map((l) => l.signature).join(''),
@@ -73,46 +103,91 @@ export function signConvertedRows(input: ConversionSigningInput): ConvertedRows 
   };
 }
 
-function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumber: number) {
+/** A row's metadata with holes where its own values go (domain/json-template.ts). */
+function metadataWithHoles(c: ConversionSigningContext): LicenceMetadata {
   const { definition } = c.type;
-  const serial = formatSerial(serialNumber);
-  const identifier = licenceIdentifier({
-    typeCode: definition.code,
-    issuerCode: c.issuer.uscc,
-    serial,
-    version: 1,
-  });
-  const metadata: LicenceMetadata = {
+  return {
     name: definition.name,
     typeCode: definition.code,
     typeVersion: c.type.version,
-    identifier,
-    licenceNumber: row.licenceNumber,
+    identifier: hole('identifier'),
+    licenceNumber: hole('number'),
     version: 1,
     previousIdentifier: null,
     issuer: { name: c.issuer.name, code: c.issuer.uscc },
-    issueDate: row.issueDate,
-    holder: row.holder,
-    validFrom: row.validFrom,
-    validTo: row.validTo,
+    issueDate: hole('issued'),
+    holder: hole('holder') as never,
+    validFrom: hole('from'),
+    validTo: hole('to'),
     serviceItems: definition.serviceItems,
   };
-  const dataHash = licenceDataHash({ metadata, data: row.data });
-  const record = signWithSeal({
-    seal: c.seal,
-    certificatePem: c.certificatePem,
-    privateKeyPem: c.privateKeyPem,
-    signingTime: new Date(c.now),
-    documentHash: dataHash,
-    documentTitle: c.documentTitle,
-    authorisationId: c.authorisationId,
-    purpose: {
-      purpose: expectedLicencePurpose(1),
-      identifier,
-      typeCode: definition.code,
-      sealKind: definition.sealKind,
+}
+
+/**
+ * Issue 19: what every row of the slice shares is serialised once — the licence's canonical form and its metadata
+ * around the row's own values, and the signature record (seal, seal info, certificate: 8 of its 8.5 KB) already in
+ * COPY's escaping (pki/seal-signer.ts licenceRecordWriter). Each row's texts are what serialising its whole
+ * metadata and record gives (test/unit/conversion-signing-pool.test.ts).
+ */
+function rowSigner(c: ConversionSigningContext) {
+  const { definition } = c.type;
+  const metadata = metadataWithHoles(c);
+  const canonical = jsonTemplate(canonicalLicence({ metadata, data: hole('data') as never }));
+  const metadataText = jsonTemplate(JSON.stringify(metadata), copyField);
+  const record = licenceRecordWriter(
+    {
+      seal: c.seal,
+      certificatePem: c.certificatePem,
+      privateKeyPem: c.privateKeyPem,
+      signingTime: new Date(c.now),
+      documentTitle: c.documentTitle,
+      authorisationId: c.authorisationId,
+      purpose: {
+        purpose: expectedLicencePurpose(1),
+        typeCode: definition.code,
+        sealKind: definition.sealKind,
+      },
     },
-  });
+    copyField,
+  );
+  return (row: ConvertibleRow, serialNumber: number) => {
+    const serial = formatSerial(serialNumber);
+    const identifier = licenceIdentifier({
+      typeCode: definition.code,
+      issuerCode: c.issuer.uscc,
+      serial,
+      version: 1,
+    });
+    const values = (serialise: (value: unknown) => string) => ({
+      identifier: serialise(identifier),
+      number: serialise(row.licenceNumber),
+      issued: serialise(row.issueDate),
+      holder: serialise(row.holder),
+      from: serialise(row.validFrom),
+      to: serialise(row.validTo),
+      data: serialise(row.data),
+    });
+    const dataHash = canonicalLicenceHash(fillJsonTemplate(canonical, values(canonicalJson)));
+    return rowLines(c, row, {
+      serial,
+      identifier,
+      dataHash,
+      metadata: fillJsonTemplate(
+        metadataText,
+        values((v) => copyField(JSON.stringify(v))),
+      ),
+      record: record(dataHash, identifier),
+    });
+  };
+}
+
+/** A row's COPY lines for the three tables; `metadata` and `record` are already COPY text. */
+function rowLines(
+  c: ConversionSigningContext,
+  row: ConvertibleRow,
+  r: { serial: string; identifier: string; dataHash: string; metadata: string; record: string },
+) {
+  const { definition } = c.type;
   const id = deterministicId(`licence:${c.jobId}:${row.rowNumber}`);
   const signatureId = deterministicId(`${c.jobId}:${row.rowNumber}`);
   return {
@@ -121,7 +196,7 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
       c.authorisationId,
       c.seal.id,
       c.signerUserId,
-      dataHash,
+      r.dataHash,
       c.documentTitle,
       c.now,
       id,
@@ -129,7 +204,7 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
     ]),
     licence: copyLine([
       id,
-      identifier,
+      r.identifier,
       id,
       c.type.id,
       definition.code,
@@ -137,7 +212,7 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
       definition.name,
       c.issuer.id,
       c.issuer.uscc,
-      serial,
+      r.serial,
       1,
       null,
       row.licenceNumber,
@@ -145,14 +220,14 @@ function signedRow(c: ConversionSigningContext, row: ConvertibleRow, serialNumbe
       row.holder.code,
       row.holder.codeType,
       null,
-      JSON.stringify(metadata),
+      { copyText: r.metadata },
       JSON.stringify(row.data),
       row.issueDate,
       row.validFrom,
       row.validTo,
       'valid',
-      dataHash,
-      JSON.stringify(record),
+      r.dataHash,
+      { copyText: r.record },
       signatureId,
       c.seal.id,
       null,

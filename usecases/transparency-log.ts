@@ -15,12 +15,13 @@ import {
   Hash,
   inclusionProof,
   inclusionProofNodes,
+  leafHash,
   NodeKey,
   rangeHash,
   rangeNodes,
   rightEdgeNodes,
 } from '../pki/merkle-tree';
-import { InclusionEvidence, logLeaf, logLeafHash, SignedTreeHead } from '../pki/transparency-log';
+import { InclusionEvidence, logLeaf, SignedTreeHead } from '../pki/transparency-log';
 
 export const LOG_APPEND_BATCH = 1000;
 
@@ -70,9 +71,7 @@ export async function appendLogBatch(em: EntityManager, limit = LOG_APPEND_BATCH
     const leaves = rows.map((r) =>
       logLeaf({ kind: r.kind, identifier: r.identifier, hash: r.hash, time: r.event_time }),
     );
-    const hashes = rows.map((r) =>
-      logLeafHash({ kind: r.kind, identifier: r.identifier, hash: r.hash, time: r.event_time }),
-    );
+    const hashes = leaves.map(leafHash); // the leaf text made once (pki/transparency-log.ts logLeafHash)
     const edge = await loadNodes(tx as EntityManager, rightEdgeNodes(from));
     const node = (key: NodeKey) =>
       key.level === 0 && key.index >= from ? hashes[key.index - from]! : edge(key);

@@ -11,7 +11,9 @@ import type { SealSignature } from '../../domain/seal-signature';
 import type { SealInfo } from '../../domain/seal';
 import { createCertificateAuthority, issueOrganisationCertificate } from '../../pki/certificates';
 import { signSealInfo } from '../../pki/seal-maker';
-import { verifySealSignature } from '../../pki/seal-signer';
+import { signWithSeal, verifySealSignature } from '../../pki/seal-signer';
+import { licenceDataHash } from '../../pki/licence-document';
+import type { LicenceMetadata } from '../../domain/licence';
 import { ConversionSigningPool } from '../../usecases/conversion-signing-pool';
 import { ConversionSigningInput, signConvertedRows } from '../../usecases/licence-conversion-signing';
 import { copyField } from '../../db/copy';
@@ -106,7 +108,16 @@ it('escapes what COPY text reads specially, and writes null as \\N', () => {
 
 it('signs a batch in the threads exactly as one thread does, rows in order with consecutive serials', async () => {
   const batch = input(9);
-  const threaded = await pool.sign(batch);
+  const signed = await pool.sign(batch);
+  // Each thread's slice comes back as bytes of its own, in row order.
+  expect(signed.licences).toHaveLength(2);
+  const text = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString('utf8');
+  const threaded = {
+    count: signed.count,
+    signatures: text(signed.signatures),
+    licences: text(signed.licences),
+    outbox: text(signed.outbox),
+  };
   expect(threaded).toEqual(signConvertedRows(batch));
   expect(threaded.count).toBe(9);
 
@@ -129,6 +140,55 @@ it('signs a batch in the threads exactly as one thread does, rows in order with 
     expect(JSON.parse(licence[18]!).address).toBe(batch.rows[i]!.data.address);
     expect(record.purpose?.identifier).toBe(licence[1]);
     expect(verifySealSignature(record, ca.certificatePem)).toMatchObject({ valid: true, problem: null });
+  }
+});
+
+it('writes each row as serialising its whole metadata and record would (constant parts made once per slice)', () => {
+  const batch = input(4);
+  const { context: c } = batch;
+  const licences = signConvertedRows(batch)
+    .licences.split('\n')
+    .slice(0, -1)
+    .map((l) => l.split('\t'));
+  for (const [i, row] of batch.rows.entries()) {
+    const fields = licences[i]!;
+    const metadata: LicenceMetadata = {
+      name: business.name,
+      typeCode: business.code,
+      typeVersion: 1,
+      identifier: fields[1]!,
+      licenceNumber: row.licenceNumber,
+      version: 1,
+      previousIdentifier: null,
+      issuer: { name: c.issuer.name, code: c.issuer.uscc },
+      issueDate: row.issueDate,
+      holder: row.holder,
+      validFrom: row.validFrom,
+      validTo: row.validTo,
+      serviceItems: business.serviceItems,
+    };
+    const dataHash = licenceDataHash({ metadata, data: row.data });
+    const record = signWithSeal({
+      seal: c.seal,
+      certificatePem: c.certificatePem,
+      privateKeyPem: c.privateKeyPem,
+      signingTime: new Date(c.now),
+      documentHash: dataHash,
+      documentTitle: c.documentTitle,
+      authorisationId: c.authorisationId,
+      purpose: {
+        purpose: 'licence.issuance',
+        identifier: fields[1]!,
+        typeCode: business.code,
+        sealKind: business.sealKind,
+      },
+    });
+    // RSA PKCS#1 v1.5 signatures are deterministic: the whole record text is comparable, byte for byte.
+    expect([fields[17], fields[23], fields[24]]).toEqual([
+      copyField(JSON.stringify(metadata)),
+      dataHash,
+      copyField(JSON.stringify(record)),
+    ]);
   }
 });
 
