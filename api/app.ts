@@ -149,6 +149,19 @@ export function createApp(ctx: AppContext) {
   app.use(observeRequests);
   app.use(securityHeaders(ctx.config.publicUrl));
   app.use(sameOriginForCookies);
+  // Rate limits (api/rate-limits.ts), before the routers they guard.
+  const limits = createRateLimiters(ctx.config.rateLimits);
+  // `POST /api/verify` (public, LM-19), the hot path, on its own short chain right after the headers and the
+  // same-origin check every request passes, and its rate limit (issue 19 Build 4): the same body limit, NUL check
+  // and optional sign-in as below, without passing the static files, health, metrics, OpenAPI, Swagger, sign-in,
+  // calendar and notice routers it does not use. Errors go on to the /api error handler as before.
+  app.post(
+    '/api/verify',
+    limits.verify,
+    express.json({ limit: jsonBodyLimit('/api/verify') }),
+    refuseNulCharacters,
+    verifyHandler(ctx, verification),
+  );
   app.use('/static', express.static(path.join(__dirname, '..', 'templates', 'static'), { maxAge: '1h' }));
   app.get('/favicon.ico', (_req, res) =>
     res.sendFile(path.join(__dirname, '..', 'templates', 'static', 'favicon.ico'), { maxAge: '1d' }),
@@ -156,29 +169,17 @@ export function createApp(ctx: AppContext) {
   app.use(healthRoutes(ctx));
   app.use(metricsRoutes(ctx));
 
-  // Rate limits (api/rate-limits.ts), before the routers they guard. The login form's body is parsed first so
-  // that the limit counts per account name.
-  const limits = createRateLimiters(ctx.config.rateLimits);
+  // The login form's body is parsed before its limit, so that the limit counts per account name.
   app.post('/api/auth/dev-login', express.json({ limit: '4kb' }), limits.login);
   app.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), limits.login);
   app.post(['/api/licenses/:identifier/disputes', '/disputes/new'], limits.disputes);
   app.post(['/api/paper-complaints', '/complaints/paper/new'], limits.complaints);
-  app.post(['/api/verify', '/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
+  app.post(['/api/verify/pdf', '/api/verify/signature', '/verify/pdf'], limits.verify);
   app.use(['/verify/:identifier/copy', '/verify/:identifier/copy.pdf'], limits.copies);
   app.get(
     ['/api/service-items', '/api/service-items/:code', '/service-items', '/service-items/:code'],
     limits.publicReads,
   );
-  // `POST /api/verify` (public, LM-19), the hot path, on its own short chain right after its rate limit (issue 19 Build 4):
-  // the same body limit, NUL check and optional sign-in as below, without passing the OpenAPI, Swagger, sign-in,
-  // calendar and notice routers it does not use. Errors go on to the /api error handler as before.
-  app.post(
-    '/api/verify',
-    express.json({ limit: jsonBodyLimit('/api/verify') }),
-    refuseNulCharacters,
-    verifyHandler(ctx, verification),
-  );
-
   const document = openApiDocument(ctx.config.publicUrl);
   app.get('/api/openapi.json', (_req, res) => res.json(document));
   app.use(

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   BUSINESS_LICENCE_CODE,
@@ -14,7 +15,10 @@ import {
   issueLicence,
 } from '../test/support/licences';
 import { startTestPlatform, TestPlatform } from '../test/support/platform';
+import { cpuDuring, logCpu } from './cpu';
 import { runLoad } from './load';
+import { postmasterPid } from './memory';
+import { ownerUrl } from './owner';
 import { runProfile } from './profile-services';
 import { summariseProfile } from './profile-summary';
 
@@ -28,9 +32,11 @@ async function printQueries(url: string, identifier: string): Promise<string[]> 
     const q = args[0] as string | { text: string };
     const values = (typeof q === 'string' ? args[1] : (q as { values?: unknown[] }).values) as
       unknown[] | undefined;
-    // The values inlined (for EXPLAIN below): every parameter of these statements is a string.
+    // The values inlined (for EXPLAIN below): every parameter of these statements is a string or a string array.
+    const literal = (v: unknown) => `'${String(v).replace(/'/g, "''")}'`;
     const text = (typeof q === 'string' ? q : q.text).replace(/\$(\d+)/g, (_m, i: string) => {
-      return `'${String(values?.[Number(i) - 1]).replace(/'/g, "''")}'`;
+      const value = values?.[Number(i) - 1];
+      return Array.isArray(value) ? `array[${value.map(literal).join(',')}]` : literal(value);
     });
     seen.push(text.replace(/\s+/g, ' '));
     return (original as (...a: unknown[]) => unknown).apply(this, args);
@@ -109,6 +115,14 @@ async function profiled(t: TestPlatform, identifier: string, seconds: number, di
     });
   await load(); // warm-up
   if (process.env.PROFILE_SQL) await explain(t, await printQueries(url, identifier));
+  // CPU per verification without the profiler: this process (generator and platform) and PostgreSQL (bench/cpu.ts).
+  const watched = [
+    { name: 'this process', pid: process.pid },
+    { name: 'PostgreSQL', pid: await postmasterPid(ownerUrl(t)), withChildren: true },
+  ];
+  const { result: plain, usage } = await cpuDuring(watched, load);
+  console.log(`unprofiled: ${plain.perSecond.toFixed(1)} req/s, load average ${os.loadavg().join(' ')}`);
+  logCpu(usage, { count: plain.requests + plain.failures, unit: 'verification' });
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');

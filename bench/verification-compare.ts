@@ -30,8 +30,15 @@ const passed = (status: number, text: string) => status === 200 && text.includes
 export async function compareVerification(c: VerificationComparison): Promise<void> {
   const body = () => ({ identifier: c.identifier });
   const durationMs = c.seconds * 1000;
-  // A short warm-up of both, so that neither pays for JIT and connection set-up in its figure.
-  const warm = { method: 'POST' as const, body, concurrency: 4, durationMs: 1000 };
+  // A warm-up of both at the full concurrency, so that neither pays for JIT and connection set-up in its figure: the
+  // API processes of `npm run api` start cold, and their first 5 s at 16 clients cost 12–21 % more CPU per request
+  // than the next 5 s (bench/profile-verification-cluster.ts, cold then warm); 1 s at 4 clients warmed them less.
+  const warm = {
+    method: 'POST' as const,
+    body,
+    concurrency: c.concurrency,
+    durationMs: Math.min(durationMs, 3000),
+  };
   await runLoad({ url: c.bareUrl, ...warm });
   await runLoad({ url: c.platformUrl, ...warm, ok: passed });
 

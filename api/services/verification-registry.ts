@@ -155,7 +155,7 @@ export class RegistryReads {
   private readonly withoutContent: CoalescingLoader<string, ContentRow>;
 
   constructor(
-    private readonly em: () => EntityManager,
+    private readonly em: EntityManager,
     private readonly cache = new StoredExportCache(),
   ) {
     this.withContent = this.loader('verification_registry_content_any', registryQuery(true));
@@ -175,7 +175,7 @@ export class RegistryReads {
 
   private loader(name: string, text: string): CoalescingLoader<string, ContentRow> {
     return new CoalescingLoader(async (identifiers) => {
-      const rows = await preparedRows<ContentRow>(this.em(), name, text, [identifiers]);
+      const rows = await preparedRows<ContentRow>(this.em, name, text, [identifiers]);
       return new Map(rows.map((r) => [r.identifier, r]));
     }, REGISTRY_BATCHING);
   }
@@ -197,7 +197,7 @@ export interface LicenceFacts {
 }
 
 export type DatabaseRegistry = LicenceRegistry & {
-  /** The entity manager this verification reads with (one fork per request). */
+  /** The entity manager this verification reads with (raw statements only). */
   em: EntityManager;
   storedExport(identifier: string): Promise<LicenceExport | null>;
   /** The lifecycle's and the responsible unit's facts, from the same one query; null for an unknown licence. */

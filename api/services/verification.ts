@@ -7,6 +7,7 @@
  * (db/verification-counts.ts: no write on an anonymous verification's path, issue 19 Build 4).
  */
 import { X509Certificate } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AuditActor, recordAudit } from '../../db/audit';
 import { VerificationCounter } from '../../db/verification-counts';
@@ -85,10 +86,17 @@ export class VerificationService {
   private readonly registryReads: RegistryReads;
   /** The trust anchors in force and the log's latest tree head, checked on every verification, kept while unchanged. */
   private readonly snapshots = new VerificationSnapshots();
+  /**
+   * What a verification reads with: raw statements only (the registry query, the snapshot, the log's evidence), which
+   * load no entity, so nothing is ever kept in it. One for every verification rather than a fork per request (a fork
+   * builds an entity manager and its unit of work, issue 19).
+   */
+  private readonly reader: EntityManager;
 
   constructor(private readonly ctx: AppContext) {
     this.counter = new VerificationCounter(ctx.em);
-    this.registryReads = new RegistryReads(() => ctx.em());
+    this.reader = ctx.em();
+    this.registryReads = new RegistryReads(this.reader);
   }
 
   /** Writes the pending counts (the platform's stop calls it). */
@@ -101,7 +109,7 @@ export class VerificationService {
    * unchanged, api/services/verification-snapshot.ts), so that an import or a removal counts from the next
    * verification on. The PDF verification reads them too.
    */
-  readonly trustAnchors = async () => (await this.snapshots.current(this.ctx.em())).trustAnchors;
+  readonly trustAnchors = async () => (await this.snapshots.current(this.reader)).trustAnchors;
 
   /** The trust anchor; the CA never changes while the platform runs, so it is read once. */
   caCertificatePem(): Promise<string> {
@@ -156,7 +164,7 @@ export class VerificationService {
   }
 
   private registry(): DatabaseRegistry {
-    return databaseRegistry(this.ctx.em(), this.registryReads);
+    return databaseRegistry(this.reader, this.registryReads);
   }
 
   /** The issuer of the licence the report names, or the unit that took it over in a reorganisation. */
