@@ -8,7 +8,6 @@
  * Outside a transaction only: the connection is taken from the pool and given back around the one statement.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Socket } from 'node:net';
 import type { Client as PgClient } from 'pg';
 
 interface KnexClient {
@@ -26,17 +25,8 @@ export async function preparedRows<T>(
   const client = (em.getKnex() as unknown as { client: KnexClient }).client;
   const connection = await client.acquireConnection();
   try {
-    // The driver writes the statement's messages (bind, describe, execute, sync) one by one: corked, they go out
-    // in one write, and PostgreSQL reads them at once (issue 19: one system call and one wake-up per statement).
-    const socket = (connection as unknown as { connection: { stream: Socket } }).connection.stream;
-    socket.cork();
-    let pending: Promise<{ rows: T[] }>;
-    try {
-      pending = connection.query<T & object>({ name, text, values });
-    } finally {
-      socket.uncork();
-    }
-    return (await pending).rows;
+    const result = await connection.query<T & object>({ name, text, values });
+    return result.rows;
   } finally {
     await client.releaseConnection(connection);
   }

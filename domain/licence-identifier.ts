@@ -54,33 +54,9 @@ export function licenceIdentifier(parts: IdentifierParts): string {
 export type ParsedIdentifier =
   { ok: true; parts: IdentifierParts; check: string } | { ok: false; reason: string };
 
-/**
- * The identifiers parsed lately and their results (issue 19: a verification asks three to four times for the same
- * one). A pure function's results, frozen, in a map bounded in entries (emptied when full) and in key length (a
- * document may carry any text as its identifier; a well-formed one has 69 to 74 characters).
- */
-const parsed = new Map<string, ParsedIdentifier>();
-const PARSED_KEPT = 1000;
-const PARSED_KEY_MAX = 200;
-
 /** Parses and checks an identifier: shape, then check character. */
 export function parseLicenceIdentifier(identifier: string): ParsedIdentifier {
-  let result = parsed.get(identifier);
-  if (result === undefined) {
-    result = deepFreeze(parseIdentifierText(identifier.trim().toUpperCase()));
-    if (identifier.length > PARSED_KEY_MAX) return result;
-    if (parsed.size >= PARSED_KEPT) parsed.clear();
-    parsed.set(identifier, result);
-  }
-  return result;
-}
-
-function deepFreeze(result: ParsedIdentifier): ParsedIdentifier {
-  if (result.ok) Object.freeze(result.parts);
-  return Object.freeze(result);
-}
-
-function parseIdentifierText(text: string): ParsedIdentifier {
+  const text = identifier.trim().toUpperCase();
   if (!text.startsWith(`${IDENTIFIER_PREFIX}.`)) {
     return { ok: false, reason: `证照标识应以 ${IDENTIFIER_PREFIX}. 开头` };
   }
