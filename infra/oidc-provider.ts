@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { MemoryStore, type Options as RateLimitOptions } from 'express-rate-limit';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { listen } from './listen';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -84,7 +85,7 @@ export async function startEmbeddedOidcProvider(options: {
 
   const failures = failedLogins();
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(options.port, '127.0.0.1', resolve));
+  await listen(server, options.port, '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
   const issuer = options.issuer ?? `http://127.0.0.1:${port}`;
 

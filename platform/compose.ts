@@ -10,7 +10,7 @@
  */
 import { logger } from '../infra/logger';
 import { readFromDatabase } from '../infra/metrics';
-import type { Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -32,6 +32,7 @@ import { ensureDeliveryRelay } from '../usecases/delivery-relay-start';
 import type { Config } from '../infra/config';
 import { closePdfRenderer } from '../infra/pdf';
 import { temporalConnectionOptions } from '../infra/temporal-connection';
+import { listen } from '../infra/listen';
 import { prepareDatabase, runtimeRoleOf } from './prepare-database';
 import { installRuntime } from '../worker/runtime';
 
@@ -157,8 +158,22 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     deadlineBreaches: () => count('select count(*) as n from deadline_breach'),
     exchangeBacklog: () => count(`select count(*) as n from exchange_outbox where status = 'pending'`),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(options.port ?? config.port, () => resolve(s));
+  const release = async () => {
+    readFromDatabase(undefined);
+    await verification.close().catch((err) => logger.warn({ err }, 'writing the verification counts failed'));
+    await stopWorker();
+    await nativeConnection?.close();
+    await connection.close();
+    mailer.close();
+    // The PDF renderer's browser is launched on first use; close it so that the process can end.
+    await closePdfRenderer();
+    await orm.close();
+  };
+  const server: Server = createServer(app);
+  // A port that cannot be had fails the start, with everything opened so far closed again.
+  await listen(server, options.port ?? config.port).catch(async (err) => {
+    await release();
+    throw err;
   });
   // Idle keep-alive connections stay open 65 s, longer than a reverse proxy's usual 60 s, so that the server is never
   // the side closing a connection its client is about to reuse (ECONNRESET on a busy machine, where Node's 5 s
@@ -221,19 +236,9 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     stopWorker,
     startWorker,
     async stop() {
-      readFromDatabase(undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
-      await verification
-        .close()
-        .catch((err) => logger.warn({ err }, 'writing the verification counts failed'));
-      await stopWorker();
-      await nativeConnection?.close();
-      await connection.close();
-      mailer.close();
-      // The PDF renderer's browser is launched on first use; close it so that the process can end.
-      await closePdfRenderer();
-      await orm.close();
+      await release();
     },
   };
 }

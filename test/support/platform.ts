@@ -14,6 +14,7 @@ import { RunningSigningWorker, startSigningWorker } from '../../platform/signing
 import { runtimeUrl, TEMPLATE_DATABASE, TEST_PKI_MASTER_KEY, TestServices, testServices } from './env';
 import { withDatabase } from './global-setup';
 import { freePort } from './ports';
+import { isPortTaken } from '../../infra/listen';
 
 export interface HttpResult<T = any> {
   status: number;
@@ -96,37 +97,45 @@ export async function startTestPlatform(
 
   let smtp = await startDevSmtp(0);
   let smtpRunning = true;
-  // A known port: the embedded OIDC provider must know where to send the browser back (the callback).
-  const port = await freePort();
-  const providerPort = await freePort();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    JWT_SECRET: 'test-only-jwt-secret',
-    // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
-    DEV_LOGIN: 'enabled',
-    OIDC_PROVIDER_PORT: String(providerPort),
-    OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/auth/callback`,
-    TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
-    PUBLIC_URL: options.reachablePublicUrl ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
-    ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
-    ...options.env,
-  });
-  const provider = await startEmbeddedOidcProvider({
-    port: providerPort,
-    client: { clientId: 'elicense-web', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] },
-    accounts: demoProviderAccounts(),
-    failedLoginsPerMinute: config.rateLimits.loginPerMinute,
-  });
-  const platform = await startPlatform({
-    config,
-    databaseUrl: viaAddress(runtimeUrl(services.postgresAdminUrl, databaseName), options.apiPostgresAddress),
-    ownerDatabaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
-    temporalAddress: options.temporalAddress ?? services.temporalAddress,
-    smtpUrl: smtp.url,
-    seedDevData: false,
-    workflowBundlePath: services.workflowBundlePath,
-    runWorker: options.runWorker ?? true,
-    port,
+  const { config, provider, platform } = await onFreePorts(async (port, providerPort) => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      JWT_SECRET: 'test-only-jwt-secret',
+      // The bearer shortcut the tests take to get tokens; switched on explicitly, as `npm start` does.
+      DEV_LOGIN: 'enabled',
+      OIDC_PROVIDER_PORT: String(providerPort),
+      OIDC_REDIRECT_URI: `http://127.0.0.1:${port}/auth/callback`,
+      TEMPORAL_TASK_QUEUE: `test-${databaseName}`,
+      PUBLIC_URL: options.reachablePublicUrl ? `http://127.0.0.1:${port}` : 'http://localhost:3000',
+      ...(options.exchangeEndpointUrl ? { EXCHANGE_ENDPOINT_URL: options.exchangeEndpointUrl } : {}),
+      ...options.env,
+    });
+    const provider = await startEmbeddedOidcProvider({
+      port: providerPort,
+      client: { clientId: 'elicense-web', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] },
+      accounts: demoProviderAccounts(),
+      failedLoginsPerMinute: config.rateLimits.loginPerMinute,
+    });
+    try {
+      const platform = await startPlatform({
+        config,
+        databaseUrl: viaAddress(
+          runtimeUrl(services.postgresAdminUrl, databaseName),
+          options.apiPostgresAddress,
+        ),
+        ownerDatabaseUrl: withDatabase(services.postgresAdminUrl, databaseName),
+        temporalAddress: options.temporalAddress ?? services.temporalAddress,
+        smtpUrl: smtp.url,
+        seedDevData: false,
+        workflowBundlePath: services.workflowBundlePath,
+        runWorker: options.runWorker ?? true,
+        port,
+      });
+      return { config, provider, platform };
+    } catch (err) {
+      await provider.stop();
+      throw err;
+    }
   });
 
   let signingWorker: RunningSigningWorker | undefined;
@@ -191,6 +200,21 @@ export async function startTestPlatform(
       if (smtpRunning) await smtp.stop();
     },
   };
+}
+
+/**
+ * `start` on two ports known before it listens (the embedded OIDC provider must know where to send the browser back,
+ * the callback, so the platform's port is fixed before it starts), chosen again when another process took one of
+ * them between `freePort` and the listen — test files run side by side, and any socket may get an ephemeral port.
+ */
+async function onFreePorts<T>(start: (port: number, providerPort: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort(), await freePort());
+    } catch (err) {
+      if (attempt >= 5 || !isPortTaken(err)) throw err;
+    }
+  }
 }
 
 /**
