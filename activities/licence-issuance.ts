@@ -1,8 +1,9 @@
 /**
  * Side effects of licence issuance (LM-7, SM-12) other than the signing (which runs on the signing task queue,
- * activities/signing.ts, issue 11 Build 5): recording that an issuance waits for a seal-use authorisation or failed, e-mailing the holder, and
- * waking the issuances of a unit whose seal-use authorisation was just granted. Each is idempotent: the signing
- * finds an issued request issued, status changes only move forward, the e-mail is keyed by the licence.
+ * activities/signing.ts, issue 11 Build 5): recording that an issuance waits for a seal-use authorisation or failed,
+ * e-mailing the holder, and waking the issuances of a unit whose seal-use authorisation was just granted. Each is
+ * idempotent: the signing finds an issued request issued, status changes only move forward, the e-mail is keyed by
+ * the licence.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';

@@ -10,7 +10,8 @@
  *   signature fields only) is FAILED/HASH_FAILURE, as a changed byte is: the signed document is not what is shown.
  * - The time of signing is the RFC 3161 timestamp's when it verifies (a proof of existence), else the claimed /M.
  *   A seal not active at that time is FAILED/REVOKED; a seal out of use now without a verified timestamp is
- *   INDETERMINATE/REVOKED_NO_POE (a detached record the platform stored is its own proof of existence); a seal the platform does not know is INDETERMINATE/SIGNED_DATA_NOT_FOUND.
+ *   INDETERMINATE/REVOKED_NO_POE (a detached record the platform stored is its own proof of existence); a seal the
+ *   platform does not know is INDETERMINATE/SIGNED_DATA_NOT_FOUND.
  * - A timestamp that is present but does not verify is INDETERMINATE/TIMESTAMP_FAILURE (not a DSS term: DSS would
  *   ignore the timestamp; a person should be told it is broken).
  * - Issue 20 Build 3 (SM-3, WP-(二)1): a signer certificate issued by an anchor of the trust list (another region's

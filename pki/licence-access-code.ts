@@ -5,9 +5,9 @@
  * the register cannot be harvested by walking identifiers.
  *
  * The code is an HMAC of the identifier under a server secret (`LICENCE_ACCESS_CODE_SECRET`, a secret of its own that
- * the API holds, never the key-encryption secret: issue 11 Build 5): per licence version, unguessable without the secret (50 bits), nothing stored, and the
- * same on every copy printed later. Changing the secret changes every code (printed QR codes then open the
- * restricted view only).
+ * the API holds, never the key-encryption secret: issue 11 Build 5): per licence version, unguessable without the
+ * secret (50 bits), nothing stored, and the same on every copy printed later. Changing the secret changes every code
+ * (printed QR codes then open the restricted view only).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 

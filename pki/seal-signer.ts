@@ -2,8 +2,8 @@
  * Signing with an electronic seal (SM-9, SM-12), the signature record modelled on GB/T 38540 电子签章数据: the seal
  * (with its seal info and the seal maker's signature), the signing time, the hash of the signed data, the signer's
  * certificate and the algorithm. The organisation certificate bound in the seal info signs, with Node's crypto
- * (RSA PKCS#1 v1.5 over SHA-256, or SM2 over SM3 for an SM2 certificate: pki/signature-keys.ts), so that anyone holding the CA certificate can verify a record without the
- * platform.
+ * (RSA PKCS#1 v1.5 over SHA-256, or SM2 over SM3 for an SM2 certificate: pki/signature-keys.ts), so that anyone
+ * holding the CA certificate can verify a record without the platform.
  */
 import { X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';

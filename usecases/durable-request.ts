@@ -8,9 +8,10 @@
  * Idempotency: `findExisting` finds an earlier request under the same key (Idempotency-Key, business case id;
  * `byClientRequest` is the lookup by Idempotency-Key). It is asked before the insert (unless `findFirst` is false)
  * and again when the insert finds the key taken (the same key sent twice at once, or a repeat with `findFirst`
- * false: a unique violation, or `insert` answering false for `insert … on conflict do nothing`). An earlier request found this way gets its process started by `resume` unless
- * it has one (issue 11: a request whose start failed while the database was gone too stays stored; the caller's
- * retry after the 503 must set it going, not only find it).
+ * false: a unique violation, or `insert` answering false for `insert … on conflict do nothing`). An earlier
+ * request found this way gets its process started by `resume` unless it has one (issue 11: a request whose start
+ * failed while the database was gone too stays stored; the caller's retry after the 503 must set it going, not
+ * only find it).
  *
  * Start and wait in one call (issue 19 Build 3): a request whose caller waits for the process's first answer names
  * an update (`settle`); the workflow is then started with that update in one round trip (update-with-start) instead

@@ -30,8 +30,9 @@ export const SHORT_ACTIVITY_OPTIONS: ActivityOptions = {
  * reads with no side effect, or writes that make a copy exactly what the workflow's state says (the approval
  * projection; a step opened and projected in one, which the workflow projects again unless the fingerprints agree):
  * their results are recorded when the task completes, and a task lost with its worker is run again,
- * reads and writes all, so the copy ends as the recorded history says. Retried like short activities; a backoff beyond 10 s waits on a durable timer instead of
- * keeping the workflow task open (an outage of the database then adds a few history events per retry).
+ * reads and writes all, so the copy ends as the recorded history says. Retried like short activities; a backoff
+ * beyond 10 s waits on a durable timer instead of keeping the workflow task open (an outage of the database then adds
+ * a few history events per retry).
  */
 export const LOCAL_ACTIVITY_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '20 seconds',

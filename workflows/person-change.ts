@@ -1,8 +1,9 @@
 /**
  * Issue 15 Build 3: a person leaves or moves. The change is applied (account, audit, seal-use authorisations
- * revoked or handed to the unit leader, whose decision gets its deadline workflow), then every approval process holding one of their open tasks is told to hand it back (to the role
- * group, or the unit leader where it was theirs alone); the approval workflow notes it in its timeline. The API
- * starts it under the change's id and answers once it is done.
+ * revoked or handed to the unit leader, whose decision gets its deadline workflow), then every approval process
+ * holding one of their open tasks is told to hand it back (to the role group, or the unit leader where it was theirs
+ * alone); the approval workflow notes it in its timeline. The API starts it under the change's id and answers once it
+ * is done.
  */
 import { getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';

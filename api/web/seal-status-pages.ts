@@ -1,8 +1,8 @@
 /**
  * A seal's status on the pages (zh-CN, issue 12 Build 5): the public status page `/seals/status/<code>` (no login,
  * SM-15, SM-16), and on the seal page the status with its history and the forms 挂失 (at once, SM-16), 注销 (with
- * proof and the time it takes effect, SM-15), 解除挂失 and 续期 (SM-8) — the last three go to the approval engine. The rules are
- * SealStatusService's and domain/seal-status.ts's, shared with the JSON API.
+ * proof and the time it takes effect, SM-15), 解除挂失 and 续期 (SM-8) — the last three go to the approval engine. The
+ * rules are SealStatusService's and domain/seal-status.ts's, shared with the JSON API.
  */
 import { NextFunction, Request, Response, Router } from 'express';
 import multer from 'multer';

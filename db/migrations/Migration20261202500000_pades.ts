@@ -5,7 +5,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - `timestamp_authority_key`: the platform timestamp authority's key (RFC 3161, Build 2), a certificate from the
  *   CA for timestamping only; one row, made by the signing worker on first use, the key encrypted like every key.
  * - `stamped_document` (Build 4, SM-13): every stamped PDF with the seal signature (and so the authorisation) that
- *   allowed it. Kept like the audit log: rows are never changed or removed (a trigger refuses UPDATE and DELETE, for every role).
+ *   allowed it. Kept like the audit log: rows are never changed or removed (a trigger refuses UPDATE and DELETE, for
+ *   every role).
  */
 export class Migration20261202500000_pades extends Migration {
   override async up(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Issue 18 Build 1 in the browser (SM-9, SM-12): the grantee opens the approved request, goes to 文件盖章, uploads a
- * PDF, places the imprint by dragging it on the rendered page preview and downloads the stamped PDF; the download validates
- * with pyHanko and pdfsig, its rendered page (pdftoppm) shows the imprint where it was dropped, and the public page
- * /verify/pdf (no login, issue 18 Build 3, SM-11) reports it verified. Screenshots in
+ * PDF, places the imprint by dragging it on the rendered page preview and downloads the stamped PDF; the download
+ * validates with pyHanko and pdfsig, its rendered page (pdftoppm) shows the imprint where it was dropped, and the
+ * public page /verify/pdf (no login, issue 18 Build 3, SM-11) reports it verified. Screenshots in
  * test-artifacts/e2e-stamp.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,11 +1,11 @@
 /**
  * Issue 12 Build 1, 2 and 4 (LM-8) through the API against the real Temporal server, PostgreSQL and an HTTP
  * receiver standing in for the data-exchange platform: each lifecycle event kind is recorded, signed by the issuing
- * unit's seal (补发 and 延续 making the licence's next version) (the signature verifies with the CA alone, the licence still verifies PASSED), pushed once and listed
- * in the history; illegal transitions are 409 naming the rule; a replayed case id changes nothing; 注销、撤销、吊销、
- * 废止 wait for the unit leader's approval and, rejected, leave the licence valid; the status at any moment answers
- * right before and after each of five events (table test), and the verification report states the status at
- * signing and now.
+ * unit's seal (补发 and 延续 making the licence's next version) (the signature verifies with the CA alone, the licence
+ * still verifies PASSED), pushed once and listed in the history; illegal transitions are 409 naming the rule; a
+ * replayed case id changes nothing; 注销、撤销、吊销、 废止 wait for the unit leader's approval and, rejected, leave the licence
+ * valid; the status at any moment answers right before and after each of five events (table test), and the
+ * verification report states the status at signing and now.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { CertificateAuthority } from '../../db/entities';

@@ -4,8 +4,9 @@
  * certificate alone; a changed data item, a changed signature or signed content, a signature made with a key
  * outside the CA, a signing time outside the seal's validity and an unknown identifier each get their own
  * sub-indication; a body that is neither shape gets 400 naming the field; a signed-in caller's verification is
- * audited with the IP, anonymous ones are counted per identifier and day (LM-25). The public page needs no login, shows the report in Chinese with the masked face and makes a
- * superseded version obvious; the PDF copy says 视同复印件, is masked, and its QR code opens the page.
+ * audited with the IP, anonymous ones are counted per identifier and day (LM-25). The public page needs no login,
+ * shows the report in Chinese with the masked face and makes a superseded version obvious; the PDF copy says 视同复印件,
+ * is masked, and its QR code opens the page.
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign, verify as verify_, X509Certificate } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * `npm start` on a fresh data directory: starts embedded PostgreSQL, the Temporal dev server, the dev SMTP server,
- * the embedded OIDC provider, the worker and the API; `GET /health` answers 200 with both ok; it prints the URLs and the dev accounts; Ctrl-C
- * (SIGINT) stops everything.
+ * the embedded OIDC provider, the worker and the API; `GET /health` answers 200 with both ok; it prints the URLs and
+ * the dev accounts; Ctrl-C (SIGINT) stops everything.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
