@@ -61,8 +61,10 @@ async function loadNodes(em: EntityManager, keys: NodeKey[]): Promise<(key: Node
 export async function appendLogBatch(em: EntityManager, limit = LOG_APPEND_BATCH): Promise<number> {
   return em.transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtext('transparency_log'))`);
+    // `log_outbox.id`, not `id`: a bare name in ORDER BY is the output column, here the text `id::text`, and the
+    // entries were taken in text order ('10' before '9'), not in the order they were queued.
     const rows = await tx.execute<OutboxRow[]>(
-      `select id::text, kind, identifier, hash, event_time from log_outbox order by id limit ?`,
+      `select id::text, kind, identifier, hash, event_time from log_outbox order by log_outbox.id limit ?`,
       [limit],
     );
     if (rows.length === 0) return 0;

@@ -257,6 +257,25 @@ describe('leaves and signed tree heads', () => {
     const res = await t.call('GET', `/api/transparency-log/proof/inclusion?leafHash=${'ab'.repeat(32)}`);
     expect(res.status).toBe(404);
   });
+
+  it('entries are appended in the order they were queued, across a change in the number of digits of their ids', async () => {
+    // Taken in the text order of their ids (the bug this guards against), '100000' came before '99995'.
+    const ids = Array.from({ length: 10 }, (_, i) => 99_995 + i);
+    await owner.query(
+      `insert into log_outbox (id, kind, identifier, hash, event_time)
+       select g, 'licence.issuance', 'ORDER-' || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
+              '2026-12-04T00:00:00.000Z'
+         from unnest($1::bigint[]) g`,
+      [ids],
+    );
+    const before = head.treeSize;
+    head = await signTreeHead();
+    const listed = await t.call('GET', `/api/transparency-log/leaves?start=${before}&end=${head.treeSize}`);
+    const appended = (listed.body.leaves as Array<{ identifier: string }>)
+      .map((l) => l.identifier)
+      .filter((identifier) => identifier.startsWith('ORDER-'));
+    expect(appended).toEqual(ids.map((id) => `ORDER-${id}`));
+  });
 });
 
 describe('pki/merkle-tree against an independent implementation (Go, transparency-dev/merkle)', () => {
