@@ -32,6 +32,7 @@ import {
   SignedTreeHead,
   treeHeadProblem,
 } from '../../pki/transparency-log';
+import { appendLogBatch } from '../../usecases/transparency-log';
 import { testServices } from '../support/env';
 import { GoMerkleAnswer, runGoTool } from '../support/go-tools';
 import { withDatabase } from '../support/global-setup';
@@ -275,6 +276,67 @@ describe('leaves and signed tree heads', () => {
       .map((l) => l.identifier)
       .filter((identifier) => identifier.startsWith('ORDER-'));
     expect(appended).toEqual(ids.map((id) => `ORDER-${id}`));
+  });
+
+  it('after appends of several batches, every stored node is its subtree hash recomputed from the stored leaves', async () => {
+    await owner.query(
+      `insert into log_outbox (kind, identifier, hash, event_time)
+       select 'licence.issuance', 'BATCH-' || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
+              '2026-12-04T00:00:00.000Z'
+         from generate_series(1, 2500) g`,
+    );
+    head = await signTreeHead(); // three batches (up to 1,000 each), the first from a size not a power of two
+    const leaves = (await owner.query(`select idx, leaf, leaf_hash from log_leaf order by idx`))
+      .rows as Array<{
+      idx: string;
+      leaf: string;
+      leaf_hash: Buffer;
+    }>;
+    expect(leaves.map((l) => Number(l.idx))).toEqual([...leaves.keys()]);
+    expect(leaves).toHaveLength(head.treeSize);
+    const hashes = leaves.map((l) => leafHash(l.leaf));
+    expect(leaves.map((l) => l.leaf_hash.toString('hex'))).toEqual(hashes.map((h) => h.toString('hex')));
+    const expected = new Map(hashes.map((h, i) => [`0:${i}`, h.toString('hex')]));
+    for (const n of completedNodes(0, hashes.length, (k) => hashes[k.index]!))
+      expected.set(`${n.level}:${n.index}`, n.hash.toString('hex'));
+    const stored = (await owner.query(`select level, idx, encode(hash, 'hex') as hash from log_node`))
+      .rows as Array<{
+      level: number;
+      idx: string;
+      hash: string;
+    }>;
+    expect(new Map(stored.map((n) => [`${n.level}:${n.idx}`, n.hash]))).toEqual(expected);
+    expect(rootOf(hashes)).toBe(head.rootHash);
+  });
+
+  it('an append that fails part-way leaves nothing behind; run again, it appends each entry once', async () => {
+    await owner.query(
+      `insert into log_outbox (kind, identifier, hash, event_time)
+       select 'licence.issuance', 'RETRY-' || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
+              '2026-12-04T00:00:00.000Z'
+         from generate_series(1, 5) g`,
+    );
+    const size = head.treeSize;
+    const tail = async () =>
+      (await owner.query(`select identifier from log_leaf where idx >= $1 order by idx`, [size])).rows.map(
+        (r: { identifier: string }) => r.identifier,
+      );
+    // A node already where the batch's first leaf goes: the leaves are written, then the nodes fail.
+    await owner.query(`insert into log_node (level, idx, hash) values (0, $1, '\\x00')`, [size]);
+    await expect(appendLogBatch(t.em())).rejects.toThrow(/log_node_pkey/);
+    expect(await tail()).toEqual([]);
+    const waiting = await owner.query(
+      `select count(*)::int as n from log_outbox where identifier like 'RETRY-%'`,
+    );
+    expect(waiting.rows[0].n).toBe(5);
+
+    await owner.query(`delete from log_node where level = 0 and idx = $1`, [size]);
+    expect(await appendLogBatch(t.em())).toBe(5);
+    expect(await appendLogBatch(t.em())).toBe(0);
+    expect(await tail()).toEqual([1, 2, 3, 4, 5].map((g) => `RETRY-${g}`));
+    head = await signTreeHead();
+    const all = await owner.query(`select leaf from log_leaf order by idx`);
+    expect(rootOf(all.rows.map((r: { leaf: string }) => leafHash(r.leaf)))).toBe(head.rootHash);
   });
 });
 
