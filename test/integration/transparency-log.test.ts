@@ -66,6 +66,16 @@ const exportOf = async (identifier: string): Promise<LicenceExport> => {
   expect(res.status).toBe(200);
   return res.body;
 };
+const numbers = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
+/** Entries queued as the triggers queue them (through the owner's connection), identified `prefix` + number. */
+const queueEntries = (prefix: string, ns: number[], options: { asIds?: boolean } = {}) =>
+  owner.query(
+    `insert into log_outbox (${options.asIds ? 'id, ' : ''}kind, identifier, hash, event_time)
+     select ${options.asIds ? 'g, ' : ''}'licence.issuance', $1 || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
+            '2026-12-04T00:00:00.000Z'
+       from unnest($2::bigint[]) g`,
+    [prefix, ns],
+  );
 const proofFor = (leaf: LogLeafContent, treeSize?: number) =>
   t.call(
     'GET',
@@ -261,14 +271,8 @@ describe('leaves and signed tree heads', () => {
 
   it('entries are appended in the order they were queued, across a change in the number of digits of their ids', async () => {
     // Taken in the text order of their ids (the bug this guards against), '100000' came before '99995'.
-    const ids = Array.from({ length: 10 }, (_, i) => 99_995 + i);
-    await owner.query(
-      `insert into log_outbox (id, kind, identifier, hash, event_time)
-       select g, 'licence.issuance', 'ORDER-' || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
-              '2026-12-04T00:00:00.000Z'
-         from unnest($1::bigint[]) g`,
-      [ids],
-    );
+    const ids = numbers(99_995, 10);
+    await queueEntries('ORDER-', ids, { asIds: true });
     const before = head.treeSize;
     head = await signTreeHead();
     const listed = await t.call('GET', `/api/transparency-log/leaves?start=${before}&end=${head.treeSize}`);
@@ -279,19 +283,11 @@ describe('leaves and signed tree heads', () => {
   });
 
   it('after appends of several batches, every stored node is its subtree hash recomputed from the stored leaves', async () => {
-    await owner.query(
-      `insert into log_outbox (kind, identifier, hash, event_time)
-       select 'licence.issuance', 'BATCH-' || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
-              '2026-12-04T00:00:00.000Z'
-         from generate_series(1, 2500) g`,
-    );
+    await queueEntries('BATCH-', numbers(1, 2500));
     head = await signTreeHead(); // three batches (up to 1,000 each), the first from a size not a power of two
-    const leaves = (await owner.query(`select idx, leaf, leaf_hash from log_leaf order by idx`))
-      .rows as Array<{
-      idx: string;
-      leaf: string;
-      leaf_hash: Buffer;
-    }>;
+    type LeafRow = { idx: string; leaf: string; leaf_hash: Buffer };
+    const leaves: LeafRow[] = (await owner.query(`select idx, leaf, leaf_hash from log_leaf order by idx`))
+      .rows;
     expect(leaves.map((l) => Number(l.idx))).toEqual([...leaves.keys()]);
     expect(leaves).toHaveLength(head.treeSize);
     const hashes = leaves.map((l) => leafHash(l.leaf));
@@ -299,23 +295,16 @@ describe('leaves and signed tree heads', () => {
     const expected = new Map(hashes.map((h, i) => [`0:${i}`, h.toString('hex')]));
     for (const n of completedNodes(0, hashes.length, (k) => hashes[k.index]!))
       expected.set(`${n.level}:${n.index}`, n.hash.toString('hex'));
-    const stored = (await owner.query(`select level, idx, encode(hash, 'hex') as hash from log_node`))
-      .rows as Array<{
-      level: number;
-      idx: string;
-      hash: string;
-    }>;
+    type NodeRow = { level: number; idx: string; hash: string };
+    const stored: NodeRow[] = (
+      await owner.query(`select level, idx, encode(hash, 'hex') as hash from log_node`)
+    ).rows;
     expect(new Map(stored.map((n) => [`${n.level}:${n.idx}`, n.hash]))).toEqual(expected);
     expect(rootOf(hashes)).toBe(head.rootHash);
   });
 
   it('an append that fails part-way leaves nothing behind; run again, it appends each entry once', async () => {
-    await owner.query(
-      `insert into log_outbox (kind, identifier, hash, event_time)
-       select 'licence.issuance', 'RETRY-' || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
-              '2026-12-04T00:00:00.000Z'
-         from generate_series(1, 5) g`,
-    );
+    await queueEntries('RETRY-', numbers(1, 5));
     const size = head.treeSize;
     const tail = async () =>
       (await owner.query(`select identifier from log_leaf where idx >= $1 order by idx`, [size])).rows.map(
@@ -333,7 +322,7 @@ describe('leaves and signed tree heads', () => {
     await owner.query(`delete from log_node where level = 0 and idx = $1`, [size]);
     expect(await appendLogBatch(t.em())).toBe(5);
     expect(await appendLogBatch(t.em())).toBe(0);
-    expect(await tail()).toEqual([1, 2, 3, 4, 5].map((g) => `RETRY-${g}`));
+    expect(await tail()).toEqual(numbers(1, 5).map((g) => `RETRY-${g}`));
     head = await signTreeHead();
     const all = await owner.query(`select leaf from log_leaf order by idx`);
     expect(rootOf(all.rows.map((r: { leaf: string }) => leafHash(r.leaf)))).toBe(head.rootHash);
