@@ -32,12 +32,20 @@ export function jsonTemplate(text: string, encode: (text: string) => string = (t
   return { texts, holes };
 }
 
-/** The template with each hole replaced by the value given for it (already serialised and encoded). */
-export function fillJsonTemplate(template: JsonTemplate, values: Record<string, string>): string {
+/**
+ * The template with each hole replaced by the value given for it, serialised and encoded by `serialise` (by default
+ * the values are already). Only the template's own holes are serialised: a value without a hole costs nothing.
+ */
+export function fillJsonTemplate(
+  template: JsonTemplate,
+  values: Record<string, unknown>,
+  serialise: (value: unknown) => string = (value) => value as string,
+): string {
   let out = template.texts[0]!;
   for (let i = 0; i < template.holes.length; i++) {
-    const value = values[template.holes[i]!];
-    if (value === undefined) throw new Error(`no value for the template hole ${template.holes[i]}`);
+    const name = template.holes[i]!;
+    const value = name in values ? serialise(values[name]) : undefined;
+    if (value === undefined) throw new Error(`no value for the template hole ${name}`);
     out += value + template.texts[i + 1]!;
   }
   return out;

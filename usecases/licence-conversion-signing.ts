@@ -158,24 +158,22 @@ function rowSigner(c: ConversionSigningContext) {
       serial,
       version: 1,
     });
-    const values = (serialise: (value: unknown) => string) => ({
-      identifier: serialise(identifier),
-      number: serialise(row.licenceNumber),
-      issued: serialise(row.issueDate),
-      holder: serialise(row.holder),
-      from: serialise(row.validFrom),
-      to: serialise(row.validTo),
-      data: serialise(row.data),
-    });
-    const dataHash = canonicalLicenceHash(fillJsonTemplate(canonical, values(canonicalJson)));
+    // Each template serialises only its own holes: the metadata has no `data`, the row's biggest value.
+    const values = {
+      identifier,
+      number: row.licenceNumber,
+      issued: row.issueDate,
+      holder: row.holder,
+      from: row.validFrom,
+      to: row.validTo,
+      data: row.data,
+    };
+    const dataHash = canonicalLicenceHash(fillJsonTemplate(canonical, values, canonicalJson));
     return rowLines(c, row, {
       serial,
       identifier,
       dataHash,
-      metadata: fillJsonTemplate(
-        metadataText,
-        values((v) => copyField(JSON.stringify(v))),
-      ),
+      metadata: fillJsonTemplate(metadataText, values, (v) => copyField(JSON.stringify(v))),
       record: record(dataHash, identifier),
     });
   };

@@ -8,6 +8,7 @@
  * - The readers give the latest head, inclusion and consistency proofs and leaves in a range (public endpoints).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { copyInto, copyLine, transactionConnection } from '../db/copy';
 import {
   completedNodes,
   consistencyProof,
@@ -57,14 +58,34 @@ async function loadNodes(em: EntityManager, keys: NodeKey[]): Promise<(key: Node
   };
 }
 
-/** Appends up to `limit` waiting entries; answers how many. */
+/**
+ * Takes up to `limit` waiting entries out of the outbox, oldest first: the statement that reads them deletes them,
+ * and the append's transaction puts them back if anything after it fails. `= any(array(…))` names the ids, so
+ * PostgreSQL looks each up in the primary key rather than scanning an outbox of a million converted licences.
+ * `taken.id`, not `id`: a bare name in ORDER BY is the output column, the text `id::text` ('10' before '9').
+ */
+function takeOutbox(tx: EntityManager, limit: number): Promise<OutboxRow[]> {
+  return tx.execute<OutboxRow[]>(
+    `with taken as (
+       delete from log_outbox where id = any(array(select id from log_outbox order by id limit ?))
+       returning id, kind, identifier, hash, event_time)
+     select id::text, kind, identifier, hash, event_time from taken order by taken.id`,
+    [limit],
+  );
+}
+
+/** bytea in COPY's text format (hex; copyLine escapes the backslash). */
+const byteaText = (hash: Hash) => `\\x${hash.toString('hex')}`;
+
+/**
+ * Appends up to `limit` waiting entries; answers how many. The leaves and nodes go in with COPY (issue 19: a
+ * conversion appends a million at a time; as JSON text parameters the driver escaped each batch's half megabyte
+ * character by character, and PostgreSQL parsed it as JSON).
+ */
 export async function appendLogBatch(em: EntityManager, limit = LOG_APPEND_BATCH): Promise<number> {
   return em.transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtext('transparency_log'))`);
-    const rows = await tx.execute<OutboxRow[]>(
-      `select id::text, kind, identifier, hash, event_time from log_outbox order by id limit ?`,
-      [limit],
-    );
+    const rows = await takeOutbox(tx as EntityManager, limit);
     if (rows.length === 0) return 0;
     const from = await logSize(tx as EntityManager);
     const to = from + rows.length;
@@ -79,34 +100,20 @@ export async function appendLogBatch(em: EntityManager, limit = LOG_APPEND_BATCH
       ...hashes.map((hash, i) => ({ level: 0, index: from + i, hash })),
       ...completedNodes(from, to, node),
     ];
-    // Parameters as JSON documents: the driver would spread a JS array into a list.
-    await tx.execute(
-      `insert into log_leaf (idx, kind, identifier, hash, event_time, leaf, leaf_hash)
-       select x.idx, x.kind, x.identifier, x.hash, x.event_time, x.leaf, decode(x.leaf_hash, 'hex')
-         from jsonb_to_recordset(?::jsonb)
-           x(idx bigint, kind text, identifier text, hash text, event_time text, leaf text, leaf_hash text)`,
-      [
-        JSON.stringify(
-          rows.map((r, i) => ({
-            idx: from + i,
-            kind: r.kind,
-            identifier: r.identifier,
-            hash: r.hash,
-            event_time: r.event_time,
-            leaf: leaves[i],
-            leaf_hash: hashes[i]!.toString('hex'),
-          })),
-        ),
-      ],
+    const connection = await transactionConnection(tx as EntityManager);
+    await copyInto(
+      connection,
+      'log_leaf (idx, kind, identifier, hash, event_time, leaf, leaf_hash)',
+      rows
+        .map((r, i) =>
+          copyLine([from + i, r.kind, r.identifier, r.hash, r.event_time, leaves[i]!, byteaText(hashes[i]!)]),
+        )
+        .join(''),
     );
-    await tx.execute(
-      `insert into log_node (level, idx, hash)
-       select x.level, x.idx, decode(x.hash, 'hex') from jsonb_to_recordset(?::jsonb) x(level smallint, idx bigint, hash text)`,
-      [JSON.stringify(nodes.map((n) => ({ level: n.level, idx: n.index, hash: n.hash.toString('hex') })))],
-    );
-    await tx.execute(
-      `delete from log_outbox where id in (select jsonb_array_elements_text(?::jsonb)::bigint)`,
-      [JSON.stringify(rows.map((r) => r.id))],
+    await copyInto(
+      connection,
+      'log_node (level, idx, hash)',
+      nodes.map((n) => copyLine([n.level, n.index, byteaText(n.hash)])).join(''),
     );
     return rows.length;
   });

@@ -32,6 +32,7 @@ import {
   SignedTreeHead,
   treeHeadProblem,
 } from '../../pki/transparency-log';
+import { appendLogBatch } from '../../usecases/transparency-log';
 import { testServices } from '../support/env';
 import { GoMerkleAnswer, runGoTool } from '../support/go-tools';
 import { withDatabase } from '../support/global-setup';
@@ -65,6 +66,16 @@ const exportOf = async (identifier: string): Promise<LicenceExport> => {
   expect(res.status).toBe(200);
   return res.body;
 };
+const numbers = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
+/** Entries queued as the triggers queue them (through the owner's connection), identified `prefix` + number. */
+const queueEntries = (prefix: string, ns: number[], options: { asIds?: boolean } = {}) =>
+  owner.query(
+    `insert into log_outbox (${options.asIds ? 'id, ' : ''}kind, identifier, hash, event_time)
+     select ${options.asIds ? 'g, ' : ''}'licence.issuance', $1 || g, encode(sha256(convert_to(g::text, 'UTF8')), 'hex'),
+            '2026-12-04T00:00:00.000Z'
+       from unnest($2::bigint[]) g`,
+    [prefix, ns],
+  );
 const proofFor = (leaf: LogLeafContent, treeSize?: number) =>
   t.call(
     'GET',
@@ -256,6 +267,65 @@ describe('leaves and signed tree heads', () => {
   it('an unknown leaf: 404', async () => {
     const res = await t.call('GET', `/api/transparency-log/proof/inclusion?leafHash=${'ab'.repeat(32)}`);
     expect(res.status).toBe(404);
+  });
+
+  it('entries are appended in the order they were queued, across a change in the number of digits of their ids', async () => {
+    // Taken in the text order of their ids (the bug this guards against), '100000' came before '99995'.
+    const ids = numbers(99_995, 10);
+    await queueEntries('ORDER-', ids, { asIds: true });
+    const before = head.treeSize;
+    head = await signTreeHead();
+    const listed = await t.call('GET', `/api/transparency-log/leaves?start=${before}&end=${head.treeSize}`);
+    const appended = (listed.body.leaves as Array<{ identifier: string }>)
+      .map((l) => l.identifier)
+      .filter((identifier) => identifier.startsWith('ORDER-'));
+    expect(appended).toEqual(ids.map((id) => `ORDER-${id}`));
+  });
+
+  it('after appends of several batches, every stored node is its subtree hash recomputed from the stored leaves', async () => {
+    await queueEntries('BATCH-', numbers(1, 2500));
+    head = await signTreeHead(); // three batches (up to 1,000 each), the first from a size not a power of two
+    type LeafRow = { idx: string; leaf: string; leaf_hash: Buffer };
+    const leaves: LeafRow[] = (await owner.query(`select idx, leaf, leaf_hash from log_leaf order by idx`))
+      .rows;
+    expect(leaves.map((l) => Number(l.idx))).toEqual([...leaves.keys()]);
+    expect(leaves).toHaveLength(head.treeSize);
+    const hashes = leaves.map((l) => leafHash(l.leaf));
+    expect(leaves.map((l) => l.leaf_hash.toString('hex'))).toEqual(hashes.map((h) => h.toString('hex')));
+    const expected = new Map(hashes.map((h, i) => [`0:${i}`, h.toString('hex')]));
+    for (const n of completedNodes(0, hashes.length, (k) => hashes[k.index]!))
+      expected.set(`${n.level}:${n.index}`, n.hash.toString('hex'));
+    type NodeRow = { level: number; idx: string; hash: string };
+    const stored: NodeRow[] = (
+      await owner.query(`select level, idx, encode(hash, 'hex') as hash from log_node`)
+    ).rows;
+    expect(new Map(stored.map((n) => [`${n.level}:${n.idx}`, n.hash]))).toEqual(expected);
+    expect(rootOf(hashes)).toBe(head.rootHash);
+  });
+
+  it('an append that fails part-way leaves nothing behind; run again, it appends each entry once', async () => {
+    await queueEntries('RETRY-', numbers(1, 5));
+    const size = head.treeSize;
+    const tail = async () =>
+      (await owner.query(`select identifier from log_leaf where idx >= $1 order by idx`, [size])).rows.map(
+        (r: { identifier: string }) => r.identifier,
+      );
+    // A node already where the batch's first leaf goes: the leaves are written, then the nodes fail.
+    await owner.query(`insert into log_node (level, idx, hash) values (0, $1, '\\x00')`, [size]);
+    await expect(appendLogBatch(t.em())).rejects.toThrow(/log_node_pkey/);
+    expect(await tail()).toEqual([]);
+    const waiting = await owner.query(
+      `select count(*)::int as n from log_outbox where identifier like 'RETRY-%'`,
+    );
+    expect(waiting.rows[0].n).toBe(5);
+
+    await owner.query(`delete from log_node where level = 0 and idx = $1`, [size]);
+    expect(await appendLogBatch(t.em())).toBe(5);
+    expect(await appendLogBatch(t.em())).toBe(0);
+    expect(await tail()).toEqual(numbers(1, 5).map((g) => `RETRY-${g}`));
+    head = await signTreeHead();
+    const all = await owner.query(`select leaf from log_leaf order by idx`);
+    expect(rootOf(all.rows.map((r: { leaf: string }) => leafHash(r.leaf)))).toBe(head.rootHash);
   });
 });
 
