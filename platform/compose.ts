@@ -152,28 +152,27 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     usageRequests,
     sealCustodians,
   } = createApp(ctx);
-  // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
-  const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
-  readFromDatabase({
-    deadlineBreaches: () => count('select count(*) as n from deadline_breach'),
-    exchangeBacklog: () => count(`select count(*) as n from exchange_outbox where status = 'pending'`),
-  });
+  // What this start opened, closed again by `stop` or by a start that cannot listen.
   const release = async () => {
-    readFromDatabase(undefined);
     await verification.close().catch((err) => logger.warn({ err }, 'writing the verification counts failed'));
     await stopWorker();
     await nativeConnection?.close();
     await connection.close();
     mailer.close();
-    // The PDF renderer's browser is launched on first use; close it so that the process can end.
-    await closePdfRenderer();
     await orm.close();
   };
   const server: Server = createServer(app);
-  // A port that cannot be had fails the start, with everything opened so far closed again.
+  // A port that cannot be had fails the start, with everything opened so far closed again and the process-wide
+  // parts (the metrics' database counts, the PDF renderer) left to the platform that may already run here.
   await listen(server, options.port ?? config.port).catch(async (err) => {
     await release();
     throw err;
+  });
+  // The counts /metrics reads on each scrape (infra/metrics.ts); the last platform started in a process wins.
+  const count = async (sql: string) => Number((await em().getConnection().execute(sql))[0].n);
+  readFromDatabase({
+    deadlineBreaches: () => count('select count(*) as n from deadline_breach'),
+    exchangeBacklog: () => count(`select count(*) as n from exchange_outbox where status = 'pending'`),
   });
   // Idle keep-alive connections stay open 65 s, longer than a reverse proxy's usual 60 s, so that the server is never
   // the side closing a connection its client is about to reuse (ECONNRESET on a busy machine, where Node's 5 s
@@ -238,7 +237,10 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
+      readFromDatabase(undefined);
       await release();
+      // The PDF renderer's browser is launched on first use; close it so that the process can end.
+      await closePdfRenderer();
     },
   };
 }
