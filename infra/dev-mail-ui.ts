@@ -2,6 +2,7 @@
 import { createServer, Server } from 'node:http';
 import Handlebars from 'handlebars';
 import type { Mailbox } from './dev-smtp';
+import { listen } from './listen';
 
 const page =
   Handlebars.compile(`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>开发邮箱</title>
@@ -10,7 +11,7 @@ const page =
 {{#each messages}}<tr><td>{{receivedAt}}</td><td>{{to}}</td><td>{{subject}}</td><td><pre>{{text}}</pre></td></tr>{{/each}}
 </table></body></html>`);
 
-export function startDevMailUi(mailbox: Mailbox, port: number): Promise<Server> {
+export async function startDevMailUi(mailbox: Mailbox, port: number): Promise<Server> {
   const server = createServer((req, res) => {
     const messages = [...mailbox.messages].reverse();
     if (req.url === '/messages.json') {
@@ -19,8 +20,6 @@ export function startDevMailUi(mailbox: Mailbox, port: number): Promise<Server> 
     }
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(page({ messages }));
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
-  });
+  await listen(server, port, '127.0.0.1');
+  return server;
 }

@@ -12,6 +12,7 @@ import { approvalWorkflowId } from '../../domain/approval';
 import { licenceSealDocumentTitle } from '../../domain/licence';
 import { buildUscc } from '../../domain/uscc';
 import type { HttpResult, TestPlatform } from './platform';
+import { listen } from '../../infra/listen';
 
 /** 营业执照 (SAMR 001), issued by every county's market regulation bureau, 泽州县 included. */
 export const BUSINESS_LICENCE_CODE = '11100000000013338W001';
@@ -286,7 +287,7 @@ export async function startExchangeReceiver(options: { failFirst?: number } = {}
       res.end(JSON.stringify(status === 200 ? { received: true } : { error: 'temporarily unavailable' }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listen(server, 0, '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
   const deliveries = () => attempts.filter((a) => a.status >= 200 && a.status < 300);
   const close = () =>
@@ -310,7 +311,7 @@ export async function startExchangeReceiver(options: { failFirst?: number } = {}
       return deliveries();
     },
     down: close,
-    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    up: () => listen(server, port, '127.0.0.1'),
     close: async () => {
       if (server.listening) await close();
     },

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../../infra/listen';
 
 export interface TcpProxy {
   /** `host:port` of the relay. */
@@ -30,7 +31,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await listen(server, 0, '127.0.0.1');
   const port = (server.address() as AddressInfo).port;
   const down = () =>
     new Promise<void>((resolve) => {
@@ -42,7 +43,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     address: `127.0.0.1:${port}`,
     port,
     down,
-    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    up: () => listen(server, port, '127.0.0.1'),
     close: down,
   };
 }
