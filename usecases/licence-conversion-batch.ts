@@ -13,6 +13,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../db/audit';
 import { copyInto, transactionConnection } from '../db/copy';
+import { LICENCE_LEGACY_KEY } from '../db/licence-legacy-key';
 import { OrganisationCertificate, Organisation, Seal } from '../db/entities';
 import { SealUseAuthorisation } from '../db/seal-use-entities';
 import { LicenceType } from '../db/licence-entities';
@@ -195,6 +196,14 @@ async function signerFor(
   };
 }
 
+/**
+ * The legacy numbers among `$3` (a JSON array) that the unit `$1` already converted for the type `$2`: the keys as
+ * one array computed before the scan, one probe of the key's own index per number whatever the statistics know
+ * (db/migrations/Migration20261208100001_conversion_legacy_key.ts says why).
+ */
+export const ALREADY_CONVERTED_SQL = `select legacy_number from licence l where l.legacy_number is not null
+  and ${LICENCE_LEGACY_KEY} = any(array(select licence_legacy_key(?, ?, n) from jsonb_array_elements_text(?::jsonb) n))`;
+
 /** The rows whose legacy number the unit has not converted for the type (nor an earlier row of this batch). */
 async function notYetConverted(
   tx: EntityManager,
@@ -202,15 +211,11 @@ async function notYetConverted(
   rows: ConvertibleRow[],
 ): Promise<ConvertibleRow[]> {
   if (rows.length === 0) return rows;
-  // All three columns of the unique index as its conditions, the numbers as one array computed before the scan:
-  // one index probe per number. The earlier `in (select jsonb_array_elements_text(…))` was planned on the unit and
-  // type index until the statistics caught up with the rows COPY had added, and read every converted licence of
-  // the type for each number (up to 1.7 s for a batch of 500 at 4,000 licences, measured).
-  const existing: Array<{ legacy_number: string }> = await tx.execute(
-    `select legacy_number from licence where issuer_organisation_id = ? and type_code = ?
-        and legacy_number = any(array(select jsonb_array_elements_text(?::jsonb)))`,
-    [job.organisation_id, job.type_code, JSON.stringify(rows.map((r) => r.licenceNumber))],
-  );
+  const existing: Array<{ legacy_number: string }> = await tx.execute(ALREADY_CONVERTED_SQL, [
+    job.organisation_id,
+    job.type_code,
+    JSON.stringify(rows.map((r) => r.licenceNumber)),
+  ]);
   const seen = new Set(existing.map((e) => e.legacy_number));
   return rows.filter((r) => (seen.has(r.licenceNumber) ? false : (seen.add(r.licenceNumber), true)));
 }

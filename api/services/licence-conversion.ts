@@ -13,6 +13,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { LicenceType } from '../../db/licence-entities';
+import { LICENCE_LEGACY_KEY } from '../../db/licence-legacy-key';
 import { shanghaiDateOf } from '../../domain/calendar';
 import {
   checkConversionRow,
@@ -87,6 +88,16 @@ interface JobRow {
   started_at: Date | null;
   finished_at: Date | null;
 }
+
+/**
+ * How many good rows of the job `$1` carry a legacy number (in the column named `$4`) that the unit `$2` has not
+ * converted for the type `$3`: each probes the legacy key's own index, whatever the statistics know
+ * (db/migrations/Migration20261208100001_conversion_legacy_key.ts says why).
+ */
+export const ROWS_TO_SIGN_SQL = `select count(*) as n from conversion_row r
+  where r.job_id = ? and r.problems is null
+    and not exists (select 1 from licence l where l.legacy_number is not null
+                      and ${LICENCE_LEGACY_KEY} = licence_legacy_key(?, ?, btrim(r.cells->>?)))`;
 
 export class LicenceConversionService {
   private readonly durable: DurableRequests;
@@ -336,13 +347,14 @@ export class LicenceConversionService {
 
   /** The good rows whose legacy number the unit has not converted yet: the uses the conversion will consume. */
   private async rowsToSign(job: JobRow): Promise<number> {
-    const rows: Array<{ n: string }> = await this.ctx.em().execute(
-      `select count(*) as n from conversion_row r
-        where r.job_id = ? and r.problems is null
-          and not exists (select 1 from licence l where l.issuer_organisation_id = ? and l.type_code = ?
-                            and l.legacy_number = btrim(r.cells->>?))`,
-      [job.id, job.organisation_id, job.type_code, job.mapping?.licenceNumber ?? ''],
-    );
+    const rows: Array<{ n: string }> = await this.ctx
+      .em()
+      .execute(ROWS_TO_SIGN_SQL, [
+        job.id,
+        job.organisation_id,
+        job.type_code,
+        job.mapping?.licenceNumber ?? '',
+      ]);
     return Number(rows[0]!.n);
   }
 
