@@ -3,19 +3,46 @@
  * temporary one), the Temporal dev server with its SQLite file in a temporary directory, and the test setup's
  * PostgreSQL, SMTP and workflow bundle; all stopped afterwards, and the process ended with the outcome.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startEmbeddedPostgres } from '../infra/postgres';
 import { startTemporalDevServer } from '../infra/temporal';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import { freePort } from '../test/support/ports';
 import { CpuProfile, summariseProfile } from './profile-summary';
 
-async function withServices(profile: (dir: string) => Promise<void>): Promise<void> {
+export interface ProfileServices {
+  /**
+   * Server settings for PostgreSQL (e.g. `shared_preload_libraries`): the profile then starts a PostgreSQL of its
+   * own with them, where the test setup's would have none.
+   */
+  postgresSettings?: Record<string, string>;
+}
+
+/** PostgreSQL with `settings` in `dir`, its admin URL in DATABASE_URL for the test setup; its stop. */
+async function ownPostgres(dir: string, settings: Record<string, string>): Promise<() => Promise<void>> {
+  const pg = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'postgres'),
+    port: await freePort(),
+    persistent: false,
+    maxConnections: 400,
+    settings,
+  });
+  process.env.DATABASE_URL = pg.adminUrl;
+  return () => pg.stop();
+}
+
+async function withServices(
+  profile: (dir: string) => Promise<void>,
+  options: ProfileServices,
+): Promise<void> {
   const dir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'elicense-profile-'));
   mkdirSync(dir, { recursive: true });
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'elicense-bench-'));
+  chmodSync(tmp, 0o755); // as root, PostgreSQL runs as the `postgres` user, which must reach its data directory
+  const stopPostgres = options.postgresSettings ? await ownPostgres(tmp, options.postgresSettings) : null;
   const temporal = await startTemporalDevServer({
     port: await freePort(),
     headless: true,
@@ -28,13 +55,14 @@ async function withServices(profile: (dir: string) => Promise<void>): Promise<vo
   } finally {
     await globalTeardown();
     await temporal.stop();
+    await stopPostgres?.();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 /** Runs `profile` with the services up, writing to the directory it is given; exits 0, or 1 with the error. */
-export function runProfile(profile: (dir: string) => Promise<void>): void {
-  withServices(profile).then(
+export function runProfile(profile: (dir: string) => Promise<void>, options: ProfileServices = {}): void {
+  withServices(profile, options).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(err);

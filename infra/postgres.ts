@@ -54,6 +54,8 @@ export async function startEmbeddedPostgres(options: {
   log?: (line: string) => void;
   /** PostgreSQL's `max_connections` (its default is 100). */
   maxConnections?: number;
+  /** Further server settings, each passed as `-c name=value` (e.g. a profile's `shared_preload_libraries`). */
+  settings?: Record<string, string>;
 }): Promise<RunningPostgres> {
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const user = 'postgres';
@@ -66,7 +68,10 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : [],
+    postgresFlags: Object.entries({
+      ...(options.maxConnections ? { max_connections: String(options.maxConnections) } : {}),
+      ...options.settings,
+    }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: () => undefined,
     onError: (e: unknown) => options.log?.(`postgres: ${String(e)}`),
   });
