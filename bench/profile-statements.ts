@@ -1,24 +1,62 @@
 /**
- * PostgreSQL's own time per statement over a bulk conversion (issue 19, LM-10), from pg_stat_statements: what the V8
- * profiles (bench/profile-conversion.ts) cannot show — on which statements PostgreSQL spends its share of a row.
- * A PostgreSQL of its own with the extension preloaded (bench/profile-services.ts), the in-process platform, a
- * 500-row conversion first, then PROFILE_ROWS rows (default 4,000) of the same unit and type with the statements'
- * counters reset: a statement whose cost grows with the licences already converted stands out (the count of rows
- * to sign read all of them once per row of the file until migration 20261208100001).
+ * PostgreSQL's own time per statement (issue 19), from pg_stat_statements: what the V8 profiles
+ * (bench/profile-conversion.ts, bench/profile-issuance.ts) cannot show — on which statements PostgreSQL spends its
+ * share of a unit of work. A PostgreSQL of its own with the extension preloaded (bench/profile-services.ts), the
+ * in-process platform, a warm-up of the same work first, then PROFILE_COUNT units with the statements' counters
+ * reset, so that a statement whose cost grows with what is already stored stands out (the count of rows to sign
+ * read every licence of the unit once per row of the file until migration 20261208100001). PROFILE_WORKLOAD:
  *
- * Prints PostgreSQL's CPU per row (all its processes) and the statements by execution and planning time per row.
+ * - `conversion` (default): legacy conversion through the API, 500 rows, then PROFILE_COUNT rows (4,000);
+ * - `issuance`: `POST /api/licenses` at 16 in flight, 50 licences, then PROFILE_COUNT (200).
+ *
+ * Prints PostgreSQL's CPU per unit (all its processes) and the statements by execution and planning time per unit.
  * A `COPY … FROM STDIN` counts the time it waits for the client's data too. Run with `LOG_LEVEL=warn`.
  */
 import { Client } from 'pg';
 import { grantConversionSealUse } from '../test/support/conversions';
+import {
+  BUSINESS_LICENCE_CODE,
+  businessLicenceBody,
+  grantLicenceSealUse,
+  issueLicence,
+} from '../test/support/licences';
 import { startTestPlatform, TestPlatform } from '../test/support/platform';
 import { convertThroughApi } from './conversion';
 import { cpuDuring, logCpu } from './cpu';
+import { runPool } from './load';
 import { postmasterPid } from './memory';
 import { ownerUrl } from './owner';
 import { runProfile } from './profile-services';
+import { elapsedMs } from './stats';
 
-const WARM_UP_ROWS = 500;
+interface Workload {
+  unit: string;
+  warmUp: number;
+  count: number;
+  prepare(t: TestPlatform, units: number): Promise<unknown>;
+  /** Does `count` units of the work; answers how many were done. */
+  run(t: TestPlatform, count: number): Promise<number>;
+}
+
+const WORKLOADS: Record<string, Workload> = {
+  conversion: {
+    unit: 'row',
+    warmUp: 500,
+    count: 4000,
+    prepare: (t, units) => grantConversionSealUse(t, units),
+    run: async (t, count) => (await convertThroughApi(t, count)).converted,
+  },
+  issuance: {
+    unit: 'licence',
+    warmUp: 50,
+    count: 200,
+    prepare: (t, units) => grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE, maxUses: units }),
+    run: async (t, count) => {
+      const issue = async () => void (await issueLicence(t, businessLicenceBody()));
+      return (await runPool(Array.from({ length: count }), 16, issue)).count;
+    },
+  },
+};
 
 interface StatementRow {
   calls: string;
@@ -39,25 +77,29 @@ async function topStatements(client: Client, limit: number): Promise<StatementRo
 
 runProfile(
   async () => {
-    const count = Number(process.env.PROFILE_ROWS ?? 4000);
+    const name = process.env.PROFILE_WORKLOAD ?? 'conversion';
+    const work = WORKLOADS[name];
+    if (!work) throw new Error(`PROFILE_WORKLOAD: one of ${Object.keys(WORKLOADS).join(', ')}`);
+    const count = Number(process.env.PROFILE_COUNT ?? work.count);
     let t: TestPlatform | undefined;
     const owner = { client: undefined as Client | undefined };
     try {
       t = await startTestPlatform();
-      await grantConversionSealUse(t, WARM_UP_ROWS + count);
-      await convertThroughApi(t, WARM_UP_ROWS);
+      await work.prepare(t, work.warmUp + count);
+      await work.run(t, work.warmUp);
       owner.client = new Client({ connectionString: ownerUrl(t) });
       await owner.client.connect();
       await owner.client.query('create extension if not exists pg_stat_statements');
       await owner.client.query('select pg_stat_statements_reset()');
       const postgres = { name: 'PostgreSQL', pid: await postmasterPid(ownerUrl(t)), withChildren: true };
-      const { result, usage } = await cpuDuring([postgres], () => convertThroughApi(t!, count));
-      console.log(`${result.converted} rows converted in ${result.seconds.toFixed(1)} s`);
-      logCpu(usage, { count: result.converted, unit: 'row' });
+      const started = process.hrtime.bigint();
+      const { result: done, usage } = await cpuDuring([postgres], () => work.run(t!, count));
+      console.log(`${name}: ${done} ${work.unit}s in ${(elapsedMs(started) / 1000).toFixed(1)} s`);
+      logCpu(usage, { count: done, unit: work.unit });
       const statements = await topStatements(owner.client, Number(process.env.PROFILE_STATEMENTS ?? 25));
-      console.log('µs per row   calls     rows  statement');
+      console.log(`µs per ${work.unit}   calls     rows  statement`);
       for (const s of statements) {
-        const perRow = ((s.ms * 1000) / result.converted).toFixed(1).padStart(9);
+        const perRow = ((s.ms * 1000) / done).toFixed(1).padStart(9);
         console.log(`${perRow} ${s.calls.padStart(8)} ${s.rows.padStart(8)}  ${s.query.slice(0, 140)}`);
       }
     } finally {

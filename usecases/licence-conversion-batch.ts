@@ -197,9 +197,9 @@ async function signerFor(
 }
 
 /**
- * The legacy numbers among `$3` (a JSON array) that the unit `$1` already converted for the type `$2`: the keys as
- * one array computed before the scan, one probe of the key's own index per number whatever the statistics know
- * (db/migrations/Migration20261208100001_conversion_legacy_key.ts says why).
+ * The legacy numbers a unit already converted for a type, among those asked; parameters: the unit, the type, the
+ * numbers as a JSON array. The keys are one array computed before the scan: one probe of the key's own index per
+ * number, whatever the statistics know (db/migrations/Migration20261208100001_conversion_legacy_key.ts says why).
  */
 export const ALREADY_CONVERTED_SQL = `select legacy_number from licence l where l.legacy_number is not null
   and ${LICENCE_LEGACY_KEY} = any(array(select licence_legacy_key(?, ?, n) from jsonb_array_elements_text(?::jsonb) n))`;

@@ -90,9 +90,9 @@ interface JobRow {
 }
 
 /**
- * How many good rows of the job `$1` carry a legacy number (in the column named `$4`) that the unit `$2` has not
- * converted for the type `$3`: each probes the legacy key's own index, whatever the statistics know
- * (db/migrations/Migration20261208100001_conversion_legacy_key.ts says why).
+ * How many good rows of a job carry a legacy number the unit has not converted for the type; parameters: the job,
+ * the unit, the type, the file's column of legacy numbers. Each row probes the legacy key's own index, whatever
+ * the statistics know (db/migrations/Migration20261208100001_conversion_legacy_key.ts says why).
  */
 export const ROWS_TO_SIGN_SQL = `select count(*) as n from conversion_row r
   where r.job_id = ? and r.problems is null
