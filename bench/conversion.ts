@@ -132,7 +132,7 @@ async function measureConversion(
 async function logBatchHalves(t: TestPlatform, jobId: string): Promise<void> {
   const batches: Array<{ at: string | Date; converted: string }> = await t.em().execute(
     `select at, details->>'converted' as converted from audit_event
-        where action = 'licence.convert' and target_id = ? order by at`,
+        where target_type = 'conversion_job' and target_id = ? and action = 'licence.convert' order by at`,
     [jobId],
   );
   if (batches.length < 5) return;
