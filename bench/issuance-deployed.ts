@@ -16,6 +16,7 @@ import {
 } from '../test/support/licences';
 import { DeployedPlatform, withDeployedPlatform } from './deployed-platform';
 import {
+  logNoop,
   logRate,
   measureIssuance,
   printIssuanceBreakdown,
@@ -46,7 +47,7 @@ async function measure(
       ...servers,
     ],
   });
-  logRate('no-op, worker apart', run.noop, 'workflows');
+  logNoop('no-op, worker apart', run);
   logRate('issuance, workers apart', run.platform, 'licences');
   reportIssuanceRatio('issuance / no-op, workers in their own processes', run);
   await printIssuanceBreakdown(t, run);
