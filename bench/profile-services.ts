@@ -1,7 +1,8 @@
 /**
  * What every profile script (bench/profile-*.ts) runs in: a directory for its profiles (PROFILE_DIR, default a
  * temporary one), the Temporal dev server with its SQLite file in a temporary directory, and the test setup's
- * PostgreSQL, SMTP and workflow bundle; all stopped afterwards, and the process ended with the outcome.
+ * PostgreSQL (or one of the profile's own, with server settings the test setup's has not), SMTP and workflow bundle;
+ * all stopped afterwards, and the process ended with the outcome.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -43,18 +44,21 @@ async function withServices(
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'elicense-bench-'));
   chmodSync(tmp, 0o755); // as root, PostgreSQL runs as the `postgres` user, which must reach its data directory
   const stopPostgres = options.postgresSettings ? await ownPostgres(tmp, options.postgresSettings) : null;
-  const temporal = await startTemporalDevServer({
-    port: await freePort(),
-    headless: true,
-    dbFile: path.join(tmp, 'temporal.db'),
-  });
-  process.env.TEMPORAL_ADDRESS = temporal.address;
   try {
-    await globalSetup();
-    await profile(dir);
+    const temporal = await startTemporalDevServer({
+      port: await freePort(),
+      headless: true,
+      dbFile: path.join(tmp, 'temporal.db'),
+    });
+    process.env.TEMPORAL_ADDRESS = temporal.address;
+    try {
+      await globalSetup();
+      await profile(dir);
+    } finally {
+      await globalTeardown();
+      await temporal.stop();
+    }
   } finally {
-    await globalTeardown();
-    await temporal.stop();
     await stopPostgres?.();
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -75,36 +75,42 @@ async function topStatements(client: Client, limit: number): Promise<StatementRo
   return rows;
 }
 
+/** PostgreSQL's CPU and its statements' time over `count` units of `work` on `t`, per unit. */
+async function profile(t: TestPlatform, name: string, work: Workload, count: number): Promise<void> {
+  const owner = new Client({ connectionString: ownerUrl(t) });
+  await owner.connect();
+  try {
+    await owner.query('create extension if not exists pg_stat_statements');
+    await owner.query('select pg_stat_statements_reset()');
+    const postgres = { name: 'PostgreSQL', pid: await postmasterPid(ownerUrl(t)), withChildren: true };
+    const started = process.hrtime.bigint();
+    const { result: done, usage } = await cpuDuring([postgres], () => work.run(t, count));
+    console.log(`${name}: ${done} ${work.unit}s in ${(elapsedMs(started) / 1000).toFixed(1)} s`);
+    logCpu(usage, { count: done, unit: work.unit });
+    const statements = await topStatements(owner, Number(process.env.PROFILE_STATEMENTS ?? 25));
+    console.log(`µs per ${work.unit}   calls     rows  statement`);
+    for (const s of statements) {
+      const perUnit = ((s.ms * 1000) / done).toFixed(1).padStart(9);
+      console.log(`${perUnit} ${s.calls.padStart(8)} ${s.rows.padStart(8)}  ${s.query.slice(0, 140)}`);
+    }
+  } finally {
+    await owner.end();
+  }
+}
+
 runProfile(
   async () => {
     const name = process.env.PROFILE_WORKLOAD ?? 'conversion';
     const work = WORKLOADS[name];
     if (!work) throw new Error(`PROFILE_WORKLOAD: one of ${Object.keys(WORKLOADS).join(', ')}`);
     const count = Number(process.env.PROFILE_COUNT ?? work.count);
-    let t: TestPlatform | undefined;
-    const owner = { client: undefined as Client | undefined };
+    const t = await startTestPlatform();
     try {
-      t = await startTestPlatform();
       await work.prepare(t, work.warmUp + count);
       await work.run(t, work.warmUp);
-      owner.client = new Client({ connectionString: ownerUrl(t) });
-      await owner.client.connect();
-      await owner.client.query('create extension if not exists pg_stat_statements');
-      await owner.client.query('select pg_stat_statements_reset()');
-      const postgres = { name: 'PostgreSQL', pid: await postmasterPid(ownerUrl(t)), withChildren: true };
-      const started = process.hrtime.bigint();
-      const { result: done, usage } = await cpuDuring([postgres], () => work.run(t!, count));
-      console.log(`${name}: ${done} ${work.unit}s in ${(elapsedMs(started) / 1000).toFixed(1)} s`);
-      logCpu(usage, { count: done, unit: work.unit });
-      const statements = await topStatements(owner.client, Number(process.env.PROFILE_STATEMENTS ?? 25));
-      console.log(`µs per ${work.unit}   calls     rows  statement`);
-      for (const s of statements) {
-        const perRow = ((s.ms * 1000) / done).toFixed(1).padStart(9);
-        console.log(`${perRow} ${s.calls.padStart(8)} ${s.rows.padStart(8)}  ${s.query.slice(0, 140)}`);
-      }
+      await profile(t, name, work, count);
     } finally {
-      await owner.client?.end();
-      await t?.stop();
+      await t.stop();
     }
   },
   { postgresSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } },
