@@ -19,7 +19,7 @@ import type { TestPlatform } from '../test/support/platform';
 import { licenceIssuanceWorkflowId } from '../workflows/licence-issuance-messages';
 import { printBreakdown } from './breakdown';
 import { PoolResult, runPool } from './load';
-import { elapsedMs, fmt, log, reportRatio } from './stats';
+import { elapsedMs, fasterOf, fmt, log, reportRatio } from './stats';
 import { cpuDuring, CpuUsage, logCpu, Watched } from './cpu';
 import { postmasterPid } from './memory';
 import type { TemporalBaseline } from './temporal-baseline';
@@ -114,7 +114,7 @@ export async function measureIssuance(
   const before = await cpuDuring(processes.noop, () => temporal.noopRate(count, concurrency));
   const issued = await cpuDuring(processes.platform, () => issueThroughApi(t, options));
   const after = await cpuDuring(processes.noop, () => temporal.noopRate(count, concurrency));
-  const noop = after.result.perSecond > before.result.perSecond ? after : before;
+  const noop = fasterOf(before, after);
   return {
     noop: noop.result,
     noopCpu: noop.usage,

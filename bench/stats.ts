@@ -27,4 +27,13 @@ export function reportRatio(r: Ratio): void {
   log(`RATIO ${r.name} = ${r.ratio.toFixed(3)}   (target ${r.target})`);
 }
 
+/**
+ * Of a baseline measured before and after the run it is compared with, the faster. On this shared machine the same
+ * baseline's rate moved by half between (and within) runs of one day, and a baseline caught slow would flatter the
+ * ratio (docs/scale.md, session s13).
+ */
+export function fasterOf<T extends { result: { perSecond: number } }>(before: T, after: T): T {
+  return after.result.perSecond > before.result.perSecond ? after : before;
+}
+
 export const elapsedMs = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;

@@ -5,7 +5,7 @@
  */
 import { cpuDuring, logCpu, Watched } from './cpu';
 import { runAtRate, runLoad } from './load';
-import { fmt, log, percentile, reportRatio } from './stats';
+import { fasterOf, fmt, log, percentile, reportRatio } from './stats';
 
 export interface VerificationComparison {
   /** What the ratio is called in the summary, e.g. "verification / bare Express". */
@@ -44,15 +44,13 @@ export async function compareVerification(c: VerificationComparison): Promise<vo
 
   const load = { method: 'POST' as const, body, concurrency: c.concurrency, durationMs };
   const bare = () => cpuDuring(c.cpu?.baseline ?? [], () => runLoad({ url: c.bareUrl, ...load }));
-  // The bare endpoint before and after the platform, the faster taken: on this shared machine the same endpoint ran
-  // at 2,459 and at 3,567 req/s in runs of one day, and a baseline caught slow would flatter the ratio.
+  // The bare endpoint before and after the platform, the faster taken (it ran at 2,459 and 3,567 req/s in one day).
   const before = await bare();
   const { result: platform, usage: platformCpu } = await cpuDuring(c.cpu?.platform ?? [], () =>
     runLoad({ url: c.platformUrl, ...load, ok: passed }),
   );
   const after = await bare();
-  const { result: baseline, usage: baselineCpu } =
-    after.result.perSecond > before.result.perSecond ? after : before;
+  const { result: baseline, usage: baselineCpu } = fasterOf(before, after);
   log(
     `${c.baselineLabel}  ${fmt(baseline.perSecond)} req/s  (${baseline.requests} ok, ${baseline.failures} failed; ` +
       `before the platform ${before.result.perSecond.toFixed(0)}, after it ${after.result.perSecond.toFixed(0)}: ` +
