@@ -22,6 +22,7 @@ import { LIFECYCLE_EXCHANGE_PREFIX } from '../domain/licence-lifecycle';
 import { exchangeEvent } from '../domain/licence-issuance';
 import { LICENCE_EXPORT_FORMAT } from '../domain/licence';
 import type { Orm } from '../db/orm';
+import { licenceSignatureRecordSql } from '../db/signature-material';
 
 /** One attempt stays well inside the activity's start-to-close timeout (LONG_ACTIVITY_OPTIONS). */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -71,7 +72,7 @@ export async function withPayloads<T extends Pick<ExchangeOutbox, 'licenceId' | 
   if (missing.length === 0) return rows;
   const built: Array<{ id: string; payload: Record<string, unknown> }> = await em.execute(
     `select id, jsonb_build_object('format', ?::text, 'licence', jsonb_build_object('metadata', metadata, 'data', data),
-            'signature', signature) as payload
+            'signature', ${licenceSignatureRecordSql('licence')}) as payload
        from licence where id in (select jsonb_array_elements_text(?::jsonb))`,
     [LICENCE_EXPORT_FORMAT, JSON.stringify([...new Set(missing.map((r) => r.licenceId))])],
   );

@@ -7,8 +7,15 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-/** The audit tables the runtime role may only read and append to. */
-const APPEND_ONLY = ['audit_event', 'audit_day_seal', 'log_leaf', 'log_node', 'log_tree_head'];
+/** Tables the runtime role may only read and append to: the audit trail, the transparency log, the signature material. */
+const APPEND_ONLY = [
+  'audit_event',
+  'audit_day_seal',
+  'log_leaf',
+  'log_node',
+  'log_tree_head',
+  'signature_material',
+];
 /** Tables the runtime role may only read. */
 const READ_ONLY = ['audit_chain_head', 'audit_signing_key', 'log_signing_key', 'mikro_orm_migrations'];
 

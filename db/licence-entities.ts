@@ -11,10 +11,11 @@ import type {
   LicenceTypeStatus,
 } from '../domain/licence-type';
 import type { IssuanceStatus } from '../domain/licence-issuance';
-import type { SealSignature } from '../domain/seal-signature';
+import type { CompactSealSignature, SealSignature } from '../domain/seal-signature';
 import type { LicenceEventKind, LifecycleState, Suspension } from '../domain/licence-lifecycle';
 import type { LicenceUsageRequestStatus } from '../domain/licence-usage';
 import type { StoredInitiatorOptions } from '../domain/flow-definition';
+import { licenceSignatureRecordSql } from './signature-material';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -93,7 +94,15 @@ export class Licence {
   suspensions: Opt<Suspension[]> = [];
   /** SHA-256 (hex) of the canonical form, the signature's data hash. */
   dataHash!: string;
-  signature!: SealSignature;
+  /**
+   * The signature record as stored in this row: whole, or for a converted licence without the material its seal's
+   * records share, stored once and named by `signatureMaterial` (issue 19, domain/seal-signature.ts). Written on
+   * insert; readers read `signature`.
+   */
+  storedSignature!: Opt<SealSignature | CompactSealSignature>;
+  signatureMaterial: string | null = null;
+  /** The whole signature record, its material put back (read only: a formula, licence_signature_record). */
+  signature!: Opt<SealSignature>;
   signatureId!: string;
   sealId!: string;
   /** The issuance request; null for a licence converted from the legacy stock (issue 19, conversionJobId). */
@@ -232,7 +241,13 @@ export const LicenceSchema = new EntitySchema<Licence>({
     status: { type: 'string' },
     suspensions: { type: 'json' },
     dataHash: { type: 'string' },
-    signature: { type: 'json' },
+    storedSignature: { type: 'json', fieldName: 'signature', lazy: true },
+    signatureMaterial: { type: 'string', nullable: true, lazy: true },
+    // Issue 19: a converted licence's record is stored without its material (Migration20261209100001).
+    signature: {
+      type: 'json',
+      formula: (t) => licenceSignatureRecordSql(t.alias),
+    },
     signatureId: { type: 'string' },
     sealId: { type: 'string' },
     issuanceId: { type: 'string', unique: true, nullable: true },

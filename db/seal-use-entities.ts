@@ -4,6 +4,7 @@ import type { StoredInitiatorOptions } from '../domain/flow-definition';
 import type { ActorRef } from '../domain/approval';
 import type { SealUseAuthorisationStatus, SealUseDocument, SealUseRequestStatus } from '../domain/seal-use';
 import type { SealSignature } from '../domain/seal-signature';
+import { licenceSignatureRecordSql } from './signature-material';
 
 const timestamptz = { type: 'Date', columnType: 'timestamptz' } as const;
 
@@ -127,7 +128,8 @@ export const SealSignatureRecordSchema = new EntitySchema<SealSignatureRecord>({
     record: {
       type: 'json',
       formula: (t) =>
-        `coalesce(${t.alias}.record, (select l.signature from licence l where l.id = ${t.alias}.licence_id))`,
+        `coalesce(${t.alias}.record, (select ${licenceSignatureRecordSql('l')}
+                                        from licence l where l.id = ${t.alias}.licence_id))`,
     },
     createdAt: timestamptz,
   },

@@ -71,3 +71,24 @@ export interface SealSignature {
   /** Present on licence signatures only (and then part of signedContent). */
   purpose?: LicenceSignaturePurpose;
 }
+
+/**
+ * Issue 19: the part of a licence's signature record that every record its seal signs under one certificate shares
+ * — the seal with its seal info and imprint, and the signer's certificate: about 80 % of the record's 8.5 KB. A
+ * converted licence stores its record without it (`licence.signature`) and names the row of `signature_material`
+ * that holds it once (`licence.signature_material`); the SQL function `licence_signature_record` puts it back
+ * (Migration20261209100001_signature_material), so every reader sees the whole record. Neither part is in the
+ * signed content (domain/seal-use.ts signedContent), which names the seal by its ids only.
+ */
+export const SIGNATURE_MATERIAL_FIELDS = ['seal', 'signerCertificate'] as const;
+export type SignatureMaterial = Pick<SealSignature, (typeof SIGNATURE_MATERIAL_FIELDS)[number]>;
+export type CompactSealSignature = Omit<SealSignature, (typeof SIGNATURE_MATERIAL_FIELDS)[number]>;
+
+/** A record split into what its licence row stores and the material it shares with its seal's other records. */
+export function splitSignatureRecord(record: SealSignature): {
+  compact: CompactSealSignature;
+  material: SignatureMaterial;
+} {
+  const { seal, signerCertificate, ...compact } = record;
+  return { compact, material: { seal, signerCertificate } };
+}

@@ -5,10 +5,17 @@
  * (RSA PKCS#1 v1.5 over SHA-256, or SM2 over SM3 for an SM2 certificate: pki/signature-keys.ts), so that anyone
  * holding the CA certificate can verify a record without the platform.
  */
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { SealInfo, SealKind, SealMakerSignature } from '../domain/seal';
 import { fillJsonTemplate, hole, jsonTemplate } from '../domain/json-template';
-import type { LicenceSignaturePurpose, SealSignature, SignatureAlgorithm } from '../domain/seal-signature';
+import { canonicalJson } from '../domain/canonical-json';
+import {
+  LicenceSignaturePurpose,
+  SealSignature,
+  SignatureAlgorithm,
+  SignatureMaterial,
+  splitSignatureRecord,
+} from '../domain/seal-signature';
 import { signedContent } from '../domain/seal-use';
 import { x509Of } from './certificate-cache';
 import { keyAlgorithm, signBytes, verifyBytes } from './signature-keys';
@@ -48,16 +55,9 @@ const contentOf = (p: SealSigningInput) =>
     purpose: p.purpose,
   });
 
-/** The record of a signing, once its content is signed. */
-function sealSignatureRecord(
-  p: SealSigningInput,
-  content: string,
-  algorithm: SignatureAlgorithm,
-  signatureValue: string,
-): SealSignature {
+/** What every record of `p`'s seal and certificate shares (domain/seal-signature.ts SIGNATURE_MATERIAL_FIELDS). */
+function materialOf(p: Pick<SealSigningInput, 'seal' | 'certificatePem'>): SignatureMaterial {
   return {
-    version: 1,
-    sealId: p.seal.id,
     seal: {
       esId: p.seal.esId,
       name: p.seal.name,
@@ -65,11 +65,44 @@ function sealSignatureRecord(
       sealInfo: p.seal.sealInfo,
       makerSignature: p.seal.makerSignature,
     },
+    signerCertificate: p.certificatePem,
+  };
+}
+
+/**
+ * Issue 19: the material the records of `p`'s seal and certificate share, stored once (`signature_material`), and
+ * its id: the SHA-256 (hex) of its canonical JSON, so that the same seal and certificate always name one row.
+ */
+export function signatureMaterial(p: Pick<SealSigningInput, 'seal' | 'certificatePem'>): {
+  id: string;
+  material: SignatureMaterial;
+} {
+  const material = materialOf(p);
+  return { id: signatureMaterialId(material), material };
+}
+
+/** The id of a signature material: the SHA-256 (hex) of its canonical JSON. */
+export function signatureMaterialId(material: SignatureMaterial): string {
+  return createHash('sha256').update(canonicalJson(material)).digest('hex');
+}
+
+/** The record of a signing, once its content is signed. */
+function sealSignatureRecord(
+  p: SealSigningInput,
+  content: string,
+  algorithm: SignatureAlgorithm,
+  signatureValue: string,
+): SealSignature {
+  const material = materialOf(p);
+  return {
+    version: 1,
+    sealId: p.seal.id,
+    seal: material.seal,
     signingTime: p.signingTime.toISOString(),
     dataHash: { algorithm: 'SHA-256', value: p.documentHash.toLowerCase() },
     documentTitle: p.documentTitle,
     authorisationId: p.authorisationId,
-    signerCertificate: p.certificatePem,
+    signerCertificate: material.signerCertificate,
     algorithm,
     signedContent: content,
     signatureValue,
@@ -89,13 +122,15 @@ export function signWithSeal(p: SealSigningInput): SealSignature {
  * of `JSON.stringify(signWithSeal(…))` for the same inputs, passed through `encode` (a per-character escape, COPY's
  * for a conversion). The seal with its seal info, the certificate and the other constant parts are serialised and
  * encoded once; each licence adds its data hash, its identifier (in the purpose), the signed content and the
- * signature value.
+ * signature value. `compact`: the record without its material (`splitSignatureRecord(…).compact`), as a converted
+ * licence's row stores it.
  */
 export function licenceRecordWriter(
   p: Omit<SealSigningInput, 'documentHash' | 'purpose'> & {
     purpose: Omit<LicenceSignaturePurpose, 'identifier'>;
   },
   encode: (text: string) => string,
+  options: { compact?: boolean } = {},
 ): (documentHash: string, identifier: string) => string {
   const { purpose: kind, ...rest } = p.purpose;
   const holes = {
@@ -105,8 +140,9 @@ export function licenceRecordWriter(
   };
   const content = jsonTemplate(contentOf(holes));
   const algorithm = keyAlgorithm(p.privateKeyPem);
+  const whole = sealSignatureRecord(holes, hole('content'), algorithm, hole('signature'));
   const record = jsonTemplate(
-    JSON.stringify(sealSignatureRecord(holes, hole('content'), algorithm, hole('signature'))),
+    JSON.stringify(options.compact ? splitSignatureRecord(whole).compact : whole),
     encode,
   );
   return (documentHash, identifier) => {

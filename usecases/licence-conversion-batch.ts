@@ -5,7 +5,8 @@
  * converted for the type are skipped, serials are allocated as one block, as many uses of the conversion's one
  * seal-use authorisation as licences are consumed with one conditional UPDATE (SM-12), each licence is signed in
  * the signature format in force (purpose-bound, issue 11) — in the signing threads when a pool is given, on every
- * core (usecases/conversion-signing-pool.ts) — and written with its signature record and its data-exchange message
+ * core (usecases/conversion-signing-pool.ts) — and written with its signature record (without the seal and
+ * certificate, stored once in `signature_material`) and its data-exchange message
  * by PostgreSQL COPY, slice by slice, the threads signing the next slice while PostgreSQL writes this one; the
  * cursor advances and one audit row says what the batch did.
  * A worker killed mid-batch loses the transaction; the retry redoes the batch from the committed cursor.
@@ -13,6 +14,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../db/audit';
 import { copyInto, transactionConnection } from '../db/copy';
+import { insertSignatureMaterial } from '../db/signature-material';
 import { LICENCE_LEGACY_KEY } from '../db/licence-legacy-key';
 import { OrganisationCertificate, Organisation, Seal } from '../db/entities';
 import { SealUseAuthorisation } from '../db/seal-use-entities';
@@ -27,6 +29,7 @@ import {
 import { conversionSealDocumentTitle } from '../domain/licence';
 import type { DataProblem, LicenceTypeDefinition } from '../domain/licence-type';
 import { decryptPrivateKey } from '../pki/key-encryption';
+import { signatureMaterial } from '../pki/seal-signer';
 import { ConversionSigningPool, signBatch } from './conversion-signing-pool';
 import {
   ConversionSigningContext,
@@ -258,8 +261,12 @@ async function writeLicences(
      returning last_serial`,
     [definition.code, signer.issuer.uscc, rows.length, rows.length],
   );
+  const context = signingContext(job, type, signer, now);
+  const material = signatureMaterial(context);
+  // The seal and certificate every record of the batch leaves out, stored once (the same for every batch of a seal).
+  await insertSignatureMaterial(tx, material.id, material.material);
   return signAndCopy(tx, {
-    context: signingContext(job, type, signer, now),
+    context: { ...context, signatureMaterialId: material.id },
     rows,
     firstSerial: Number(serials[0]!.last_serial) - rows.length + 1,
     pool,
@@ -309,7 +316,12 @@ async function signAndCopy(
   return count;
 }
 
-function signingContext(job: JobRow, type: LicenceType, signer: Signer, now: Date): ConversionSigningContext {
+function signingContext(
+  job: JobRow,
+  type: LicenceType,
+  signer: Signer,
+  now: Date,
+): Omit<ConversionSigningContext, 'signatureMaterialId'> {
   const { seal } = signer;
   return {
     jobId: job.id,

@@ -30,6 +30,8 @@ export interface ConversionSigningContext {
   seal: SealForSigning;
   certificatePem: string;
   privateKeyPem: string;
+  /** The `signature_material` row holding the seal and certificate the records leave out (already stored). */
+  signatureMaterialId: string;
   documentTitle: string;
   signerUserId: string;
   exchangeEvent: string;
@@ -77,13 +79,16 @@ export function encodedRows(rows: ConvertedRows): EncodedRows {
   };
 }
 
-/** The record itself is stored once, in the licence row; the signing's row names the licence (issue 19). */
+/**
+ * The record itself is stored once, in the licence row, without the seal and certificate every record of the batch
+ * shares (stored once, in `signature_material`); the signing's row names the licence (issue 19).
+ */
 export const SIGNATURE_COPY_COLUMNS = `seal_signature (id, authorisation_id, seal_id, signer_user_id, document_hash,
   document_title, signing_time, licence_id, created_at)`;
 export const LICENCE_COPY_COLUMNS = `licence (id, identifier, series_id, type_id, type_code, type_version, name,
   issuer_organisation_id, issuer_code, serial, version, previous_identifier, licence_number, holder_name, holder_code,
   holder_code_type, holder_email, metadata, data, issue_date, valid_from, valid_to, status, data_hash, signature,
-  signature_id, seal_id, issuance_id, conversion_job_id, legacy_number, issued_at, created_at)`;
+  signature_material, signature_id, seal_id, issuance_id, conversion_job_id, legacy_number, issued_at, created_at)`;
 export const OUTBOX_COPY_COLUMNS = `exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)`;
 
 /** A stable id in UUID shape from a key (the job and row), so that a redone batch writes the same ids. */
@@ -125,8 +130,8 @@ function metadataWithHoles(c: ConversionSigningContext): LicenceMetadata {
 
 /**
  * Issue 19: what every row of the slice shares is serialised once — the licence's canonical form and its metadata
- * around the row's own values, and the signature record (seal, seal info, certificate: 8 of its 8.5 KB) already in
- * COPY's escaping (pki/seal-signer.ts licenceRecordWriter). Each row's texts are what serialising its whole
+ * around the row's own values, and the signature record without its material (the seal and certificate, stored
+ * once per batch) already in COPY's escaping (pki/seal-signer.ts licenceRecordWriter). Each row's texts are what serialising its whole
  * metadata and record gives (test/unit/conversion-signing-pool.test.ts).
  */
 function rowSigner(c: ConversionSigningContext) {
@@ -149,6 +154,7 @@ function rowSigner(c: ConversionSigningContext) {
       },
     },
     copyField,
+    { compact: true },
   );
   return (row: ConvertibleRow, serialNumber: number) => {
     const serial = formatSerial(serialNumber);
@@ -226,6 +232,7 @@ function rowLines(
       'valid',
       r.dataHash,
       { copyText: r.record },
+      c.signatureMaterialId,
       signatureId,
       c.seal.id,
       null,

@@ -31,6 +31,7 @@ import { expectedLicencePurpose } from '../domain/seal-signature';
 import { licenceDataHash } from '../pki/licence-document';
 import { signingTransaction, signUnderAuthorisation } from './seal-signing';
 import { findLicenceAuthorisation } from './licence-authorisation';
+import { storedSignatureOf } from './signature-material';
 
 export type SignAndStoreResult =
   | { outcome: 'issued'; licenceId: string; identifier: string }
@@ -310,7 +311,8 @@ export async function signAndStoreLicence(
               validTo: metadata.validTo,
               status: 'valid',
               dataHash,
-              signature: signed.record,
+              // Issue 19: the record without the seal and certificate, stored once (usecases/signature-material.ts).
+              ...(await storedSignatureOf(w, signed.record)),
               signatureId: signed.signatureId,
               sealId: authorisation.sealId,
               issuanceId: issuance.id,

@@ -16,6 +16,7 @@ import { type LifecycleState, newVersionId } from '../domain/licence-lifecycle';
 import { expectedLicencePurpose } from '../domain/seal-signature';
 import { licenceDataHash, licenceExport, LicenceExport } from '../pki/licence-document';
 import { signUnderAuthorisation } from './seal-signing';
+import { storedSignatureOf } from './signature-material';
 
 export interface NewVersionInput {
   event: LicenceEvent;
@@ -104,7 +105,7 @@ export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Pr
       });
       await w.nativeUpdate(Licence, { id: previous.id }, { status: 'superseded' });
       await w.insert(Licence, {
-        ...previous,
+        ...carriedOver(previous),
         id,
         identifier: metadata.identifier,
         version,
@@ -114,7 +115,7 @@ export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Pr
         status: p.state.status,
         suspensions: p.state.suspensions,
         dataHash,
-        signature: made.record,
+        ...(await storedSignatureOf(w, made.record)),
         signatureId: made.signatureId,
         sealId: p.authorisation.sealId,
         issuanceId: id,
@@ -132,4 +133,15 @@ export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Pr
     validTo: p.validTo,
     export: licenceExport({ metadata, data, signature: signed.record }),
   };
+}
+
+/**
+ * What a new version takes over from the version it replaces: everything but the signature record, which is its own
+ * and whole (the replaced one's, read through a formula, and the material a converted one names are not its).
+ */
+function carriedOver(
+  previous: Licence,
+): Omit<Licence, 'signature' | 'storedSignature' | 'signatureMaterial'> {
+  const { signature: _signature, storedSignature: _stored, signatureMaterial: _material, ...kept } = previous;
+  return kept;
 }

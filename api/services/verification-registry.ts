@@ -14,6 +14,7 @@ import { BoundedLru } from '../../pki/certificate-cache';
 import { licenceExport, LicenceExport } from '../../pki/licence-document';
 import type { LicenceRegistry } from '../../pki/licence-verifier';
 import { SNAPSHOT_COLUMNS, SnapshotIds } from './verification-snapshot';
+import { licenceSignatureRecordSql } from '../../db/signature-material';
 
 export type ResponsibleUnit = { id: string; name: string; reorganised: boolean };
 
@@ -123,8 +124,9 @@ const REGISTRY_COLUMNS = `l.identifier, l.name, l.type_code, l.version, l.metada
  * more than its execution (db/prepared-query.ts).
  */
 function registryQuery(withContent: boolean): string {
-  return `select ${REGISTRY_COLUMNS}${withContent ? ', l.metadata, l.data, l.signature, octet_length(l.data::text) + octet_length(l.signature::text) + octet_length(l.metadata::text) as content_bytes' : ''}
+  return `select ${REGISTRY_COLUMNS}${withContent ? `, l.metadata, l.data, r.signature, octet_length(l.data::text) + octet_length(r.signature::text) + octet_length(l.metadata::text) as content_bytes` : ''}
             from licence l
+            ${withContent ? `cross join lateral (select ${licenceSignatureRecordSql('l')} as signature) r` : ''}
             join licence_type t on t.id = l.type_id
             left join seal s on s.id = l.seal_id
             cross join lateral (

@@ -27,6 +27,7 @@ import { Migration20261204400001_outbox_payload_from_licence } from './Migration
 import { Migration20261205300001_conversion_file_hash } from './Migration20261205300001_conversion_file_hash';
 import { Migration20261205500001_conversion_record_once } from './Migration20261205500001_conversion_record_once';
 import { Migration20261208100001_conversion_legacy_key } from './Migration20261208100001_conversion_legacy_key';
+import { Migration20261209100001_signature_material } from './Migration20261209100001_signature_material';
 import { Migration20261202997001_seal_use_handover } from './Migration20261202997001_seal_use_handover';
 import { Migration20261202700000_seal_status } from './Migration20261202700000_seal_status';
 import { Migration20261202600000_licence_lifecycle } from './Migration20261202600000_licence_lifecycle';
@@ -126,5 +127,9 @@ export const MIGRATIONS = [
   {
     name: 'Migration20261208100001_conversion_legacy_key',
     class: Migration20261208100001_conversion_legacy_key,
+  },
+  {
+    name: 'Migration20261209100001_signature_material',
+    class: Migration20261209100001_signature_material,
   },
 ];

@@ -139,6 +139,18 @@ describe('a 10,000-row file with 37 bad rows (LM-10, SM-12)', () => {
       [firstJob.id],
     );
     expect(stored[0]).toEqual({ records: 0, named: 9_963 });
+    // The seal and certificate all these records share are stored once; each row keeps its record without them
+    // (Migration20261209100001_signature_material), and every reader gets the whole record (verified above).
+    const shared: Array<{ materials: number; whole: number; licences: number; row_bytes: number }> =
+      await em.execute(
+        `select count(distinct signature_material)::int as materials,
+                count(*) filter (where signature->'seal' is not null or signature->'signerCertificate' is not null)::int as whole,
+                count(*)::int as licences, max(pg_column_size(signature))::int as row_bytes
+           from licence where conversion_job_id = ?`,
+        [firstJob.id],
+      );
+    expect(shared[0]).toMatchObject({ materials: 1, whole: 0, licences: 9_963 });
+    expect(shared[0]!.row_bytes).toBeLessThan(2_500);
     const listed = await t.call('GET', `/api/seals/${sample[0]!.sealId}/signatures`, { as: 'zz-amr-clerk' });
     expect(listed.status).toBe(200);
     const byId = new Map(licences.map((l) => [l.signatureId, l.signature]));

@@ -498,6 +498,46 @@ describe('changes make versions', () => {
   });
 });
 
+it("stores each record without the seal and certificate, held once for the seal's licences; read back whole, it verifies (issue 19)", async () => {
+  const issued = [
+    (await issueLicence(t, businessLicenceBody())).licence,
+    (await issueLicence(t, businessLicenceBody())).licence,
+  ];
+  const rows: Array<{ identifier: string; material: string; whole: boolean; bytes: number }> = await t
+    .em()
+    .execute(
+      `select identifier, signature_material as material, signature->'seal' is not null as whole,
+              pg_column_size(signature)::int as bytes from licence where identifier in (?, ?) order by identifier`,
+      issued.map((l) => l.identifier),
+    );
+  expect(rows.map((r) => r.whole)).toEqual([false, false]);
+  expect(rows[0]!.material).toMatch(/^[0-9a-f]{64}$/);
+  expect(rows[1]!.material).toBe(rows[0]!.material);
+  for (const r of rows) expect(r.bytes).toBeLessThan(2_500);
+  const [material] = await t
+    .em()
+    .execute<Array<{ n: number }>>(`select count(*)::int as n from signature_material where id = ?`, [
+      rows[0]!.material,
+    ]);
+  expect(material!.n).toBe(1);
+
+  for (const { identifier } of issued) {
+    const licence = await t.em().findOneOrFail(Licence, { identifier }, { disableIdentityMap: true });
+    expect(licence.signature.seal.sealInfo.esId).toBe(licence.signature.seal.esId);
+    expect(licence.signature.signerCertificate).toContain('BEGIN CERTIFICATE');
+    const report = await t.call('POST', '/api/verify', { body: { identifier } });
+    expect(report.body.indication).toBe('PASSED');
+  }
+  // The material is append-only for the platform's own database role.
+  const runtime = t.em().getConnection();
+  await expect(
+    runtime.execute(`update signature_material set signer_certificate = '' where id = ?`, [
+      rows[0]!.material,
+    ]),
+  ).rejects.toThrow(/permission denied/);
+  await expect(runtime.execute(`delete from signature_material`)).rejects.toThrow(/permission denied/);
+});
+
 it('a request stored without its workflow (a crash between insert and start) gets one at the next start, once', async () => {
   const body = IssueLicenceBody.parse(businessLicenceBody());
   const type = await t.em().findOneOrFail(LicenceType, { code: BUSINESS_LICENCE_CODE, status: 'published' });

@@ -7,11 +7,11 @@
 import { catalogueSample, catalogueSeed, LICENCE_TYPE_NAMES } from '../../db/licence-catalogue-seed';
 import type { ConvertibleRow } from '../../domain/licence-conversion';
 import { LicenceTypeDefinition } from '../../domain/licence-type-schema';
-import type { SealSignature } from '../../domain/seal-signature';
+import { SealSignature, splitSignatureRecord } from '../../domain/seal-signature';
 import type { SealInfo } from '../../domain/seal';
 import { createCertificateAuthority, issueOrganisationCertificate } from '../../pki/certificates';
 import { signSealInfo } from '../../pki/seal-maker';
-import { signWithSeal, verifySealSignature } from '../../pki/seal-signer';
+import { signatureMaterial, signWithSeal, verifySealSignature } from '../../pki/seal-signer';
 import { licenceDataHash } from '../../pki/licence-document';
 import type { LicenceMetadata } from '../../domain/licence';
 import { ConversionSigningPool } from '../../usecases/conversion-signing-pool';
@@ -55,6 +55,14 @@ function input(rowCount: number, privateKeyPem = certificate.privateKeyPem): Con
     // A tab, a newline and a backslash in a cell: COPY's text format must escape them.
     data: { ...sample, address: `泽州县\t金村镇\n${i}号\\甲` },
   }));
+  const seal = {
+    id: 'seal-1',
+    esId: sealInfo.esId,
+    name: ZZ_AMR_SUBJECT.name,
+    kind: 'legal_name' as const,
+    sealInfo,
+    makerSignature: signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem),
+  };
   return {
     context: {
       jobId: 'job-1',
@@ -62,16 +70,10 @@ function input(rowCount: number, privateKeyPem = certificate.privateKeyPem): Con
       now: SIGNING_TIME.toISOString(),
       type: { id: 'type-1', version: 1, definition: business },
       issuer: { id: 'zz-amr', name: ZZ_AMR_SUBJECT.name, uscc: ZZ_AMR_SUBJECT.uscc },
-      seal: {
-        id: 'seal-1',
-        esId: sealInfo.esId,
-        name: ZZ_AMR_SUBJECT.name,
-        kind: 'legal_name',
-        sealInfo,
-        makerSignature: signSealInfo(sealInfo, ca.certificatePem, ca.privateKeyPem),
-      },
+      seal,
       certificatePem: certificate.certificatePem,
       privateKeyPem,
+      signatureMaterialId: signatureMaterial({ seal, certificatePem: certificate.certificatePem }).id,
       documentTitle: '电子证照签发（存量转换）：营业执照',
       signerUserId: 'user-1',
       exchangeEvent: 'licence.issued',
@@ -128,12 +130,18 @@ it('signs a batch in the threads exactly as one thread does, rows in order with 
   expect(licences.map((l) => Number(l[9]))).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49]);
   expect(licences.map((l) => l[12])).toEqual(batch.rows.map((r) => r.licenceNumber));
   expect(licences.map((l) => l[21])).toEqual(batch.rows.map((r) => r.validTo));
-  expect(licences.every((l) => l.length === 32)).toBe(true);
+  expect(licences.every((l) => l.length === 33)).toBe(true);
+  const { id: materialId, material } = signatureMaterial(batch.context);
   for (const [i, licence] of licences.entries()) {
     // The licence's signature is its signature record, stored there only: the signing's row names the licence
-    // (issue 19); the outbox message names the licence.
-    const record = JSON.parse(licence[24]!) as SealSignature;
-    expect(signatures[i]![0]).toBe(licence[25]);
+    // (issue 19); the outbox message names the licence. The record leaves out the seal and certificate, which the
+    // row names by their material's id; put back, the record verifies.
+    const compact = JSON.parse(licence[24]!) as Record<string, unknown>;
+    expect(compact).not.toHaveProperty('seal');
+    expect(compact).not.toHaveProperty('signerCertificate');
+    expect(licence[25]).toBe(materialId);
+    const record = { ...compact, ...material } as SealSignature;
+    expect(signatures[i]![0]).toBe(licence[26]);
     expect(signatures[i]![7]).toBe(licence[0]);
     expect(signatures[i]).toHaveLength(9);
     expect(outbox[i]![1]).toBe(licence[0]);
@@ -183,12 +191,17 @@ it('writes each row as serialising its whole metadata and record would (constant
         sealKind: business.sealKind,
       },
     });
-    // RSA PKCS#1 v1.5 signatures are deterministic: the whole record text is comparable, byte for byte.
-    expect([fields[17], fields[23], fields[24]]).toEqual([
+    // RSA PKCS#1 v1.5 signatures are deterministic: the whole record text is comparable, byte for byte; the row
+    // stores it without its material, which puts back gives the whole record.
+    const { compact, material } = splitSignatureRecord(record);
+    expect([fields[17], fields[23], fields[24], fields[25]]).toEqual([
       copyField(JSON.stringify(metadata)),
       dataHash,
-      copyField(JSON.stringify(record)),
+      copyField(JSON.stringify(compact)),
+      signatureMaterial(c).id,
     ]);
+    expect({ ...compact, ...material }).toEqual(record);
+    expect(material).toEqual(signatureMaterial(c).material);
   }
 });
 
