@@ -95,9 +95,9 @@ export class Licence {
   /** SHA-256 (hex) of the canonical form, the signature's data hash. */
   dataHash!: string;
   /**
-   * The signature record as stored in this row: whole, or for a converted licence without the material its seal's
-   * records share, stored once and named by `signatureMaterial` (issue 19, domain/seal-signature.ts). Written on
-   * insert; readers read `signature`.
+   * The signature record as stored in this row: without the material its seal's records share, stored once and
+   * named by `signatureMaterial` (issue 19, domain/seal-signature.ts), or whole in rows stored before that. Written
+   * on insert; readers read `signature`.
    */
   storedSignature!: Opt<SealSignature | CompactSealSignature>;
   signatureMaterial: string | null = null;
@@ -243,7 +243,7 @@ export const LicenceSchema = new EntitySchema<Licence>({
     dataHash: { type: 'string' },
     storedSignature: { type: 'json', fieldName: 'signature', lazy: true },
     signatureMaterial: { type: 'string', nullable: true, lazy: true },
-    // Issue 19: a converted licence's record is stored without its material (Migration20261209100001).
+    // Issue 19: the record is stored without its material (Migration20261209100001_signature_material).
     signature: {
       type: 'json',
       formula: (t) => licenceSignatureRecordSql(t.alias),

@@ -75,8 +75,8 @@ export interface SealSignature {
 /**
  * Issue 19: the part of a licence's signature record that every record its seal signs under one certificate shares
  * — the seal with its seal info and imprint, and the signer's certificate: about 80 % of the record's 8.5 KB. A
- * converted licence stores its record without it (`licence.signature`) and names the row of `signature_material`
- * that holds it once (`licence.signature_material`); the SQL function `licence_signature_record` puts it back
+ * licence row stores its record without it (`licence.signature`) and names the row of `signature_material` that
+ * holds it once (`licence.signature_material`); the SQL function `licence_signature_record` puts it back
  * (Migration20261209100001_signature_material), so every reader sees the whole record. Neither part is in the
  * signed content (domain/seal-use.ts signedContent), which names the seal by its ids only.
  */

@@ -1,17 +1,17 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Issue 19 (LM-10): a converted licence's signature record is stored without the part every record of its seal and
+ * Issue 19 (LM-10): a licence's signature record is stored without the part every record of its seal and
  * certificate shares (the seal with its seal info and imprint, the signer's certificate: 6.8 of its 8.5 KB), which
  * is stored once, in `signature_material`, keyed by the SHA-256 of its canonical JSON (pki/seal-signer.ts
- * signatureMaterial) and named by `licence.signature_material`. `licence_signature_record(signature, material)`
+ * signatureMaterialId) and named by `licence.signature_material`. `licence_signature_record(signature, material)`
  * gives the whole record back, the same `jsonb` as the whole record stored (domain/seal-signature.ts
  * splitSignatureRecord takes it apart); every reader of a licence's record reads it through this function.
  *
  * Why: PostgreSQL compressed each 8.5 KB record (pglz, to 5.2 KB) as it stored it. Measured on a 20,000-row
- * conversion, its CPU went from 0.45 to 0.32 ms per converted row with the record without its material, and the
- * row keeps about 1.8 KB of record instead of 5.2 KB (docs/scale.md, session s14). Licences stored before, and those
- * issued one at a time, keep their whole record with no material named; the function returns those as they are.
+ * conversion, its CPU went from 0.45 to 0.28 ms per converted row, and the row keeps about 1.7 KB of record instead
+ * of 5.2 KB (docs/scale.md, session s14). Conversion batches, issuance and new versions all store the record so;
+ * licences stored before keep their whole record with no material named, which the function returns as it is.
  * The material is append-only: a row is never changed or removed (db/database-roles.ts).
  */
 export class Migration20261209100001_signature_material extends Migration {
