@@ -7,7 +7,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-/** Tables the runtime role may only read and append to: the audit trail, the transparency log, the signature material. */
+/** Tables the runtime role may only read and append to: the audit trail, the transparency log, signature material. */
 const APPEND_ONLY = [
   'audit_event',
   'audit_day_seal',

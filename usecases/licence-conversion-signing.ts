@@ -131,8 +131,8 @@ function metadataWithHoles(c: ConversionSigningContext): LicenceMetadata {
 /**
  * Issue 19: what every row of the slice shares is serialised once — the licence's canonical form and its metadata
  * around the row's own values, and the signature record without its material (the seal and certificate, stored
- * once per batch) already in COPY's escaping (pki/seal-signer.ts licenceRecordWriter). Each row's texts are what serialising its whole
- * metadata and record gives (test/unit/conversion-signing-pool.test.ts).
+ * once per batch) already in COPY's escaping (pki/seal-signer.ts licenceRecordWriter). Each row's texts are what
+ * serialising its whole metadata and record gives (test/unit/conversion-signing-pool.test.ts).
  */
 function rowSigner(c: ConversionSigningContext) {
   const { definition } = c.type;

@@ -136,8 +136,9 @@ export async function storeNewVersion(tx: EntityManager, p: NewVersionInput): Pr
 }
 
 /**
- * What a new version takes over from the version it replaces: everything but the signature record, which is its own
- * and whole (the replaced one's, read through a formula, and the material a converted one names are not its).
+ * What a new version takes over from the version it replaces: everything but the signature record. The new version
+ * stores its own (without its material, which it names itself); the replaced one's record, read through a formula,
+ * and the material it names are not the new version's.
  */
 function carriedOver(
   previous: Licence,
