@@ -35,9 +35,22 @@ export const TRANSPARENCY_LOG_PATHS = {
       security: secured,
       responses: {
         '201': { description: 'The new signed tree head', content: json(TREE_HEAD) },
+        '202': {
+          description:
+            "The round goes on past the request's 20 s (a large backlog): the head follows at GET /api/transparency-log/tree-head; asking again joins the same round",
+          content: json({
+            type: 'object',
+            required: ['status', 'waiting', 'message'],
+            properties: {
+              status: { type: 'string', enum: ['appending', 'signing'] },
+              waiting: { ...size, description: 'Entries still waiting to be appended' },
+              message: { type: 'string' },
+            },
+          }),
+        },
         '401': error('Not signed in'),
         '403': error('Not a platform administrator'),
-        '503': error('The signing service did not answer in time'),
+        '503': error('The workflow service is unreachable, or the signing service did not sign within 15 s'),
       },
     },
   },

@@ -28,21 +28,23 @@ import {
   WithStartWorkflowOperation,
   type Workflow,
   WorkflowExecutionAlreadyStartedError,
+  type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { type AuditEntry, recordAudit } from '../db/audit';
 import { workflowStartFailures, workflowStarts } from '../infra/metrics';
 
 /**
- * A standing process that serves no single request (issue 19 Build 3: the delivery relay, one per task queue): started
- * under its fixed id at platform start by any number of processes at once; a start that finds it running leaves it be.
+ * A standing process that serves no single request (issue 19 Build 3: the delivery relay, one per task queue; issue
+ * 20: the transparency log's round an administrator asks for): started under its fixed id by any number of callers
+ * at once; a start that finds it running leaves it be and answers its handle, so that the caller can wait for it.
  */
-export async function ensureStandingWorkflow<W extends Workflow>(
+export function ensureStandingWorkflow<W extends Workflow>(
   client: Client,
   workflow: W,
   options: { workflowId: string; taskQueue: string },
-): Promise<void> {
-  await client.workflow.start(workflow, {
+): Promise<WorkflowHandle<W>> {
+  return client.workflow.start(workflow, {
     ...options,
     workflowIdConflictPolicy: 'USE_EXISTING',
   } as WorkflowStartOptions<W>);

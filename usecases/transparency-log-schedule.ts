@@ -10,6 +10,11 @@ export function transparencyLogScheduleId(taskQueue: string): string {
   return `transparency-log:${taskQueue}`;
 }
 
+/** The rounds administrators ask for (`POST /api/transparency-log/tree-heads`): one at a time per task queue. */
+export function onDemandLogRoundId(taskQueue: string): string {
+  return `transparency-log-on-demand:${taskQueue}`;
+}
+
 export async function ensureTransparencyLogSchedule(
   temporal: Client,
   options: { taskQueue: string; intervalMinutes: number },

@@ -39,6 +39,12 @@ export async function logSize(em: EntityManager): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** How many entries wait in the outbox for the next append. */
+export async function waitingEntries(em: EntityManager): Promise<number> {
+  const [row] = await em.execute<Array<{ n: string }>>(`select count(*) as n from log_outbox`);
+  return Number(row?.n ?? 0);
+}
+
 /** The stored nodes named, as a lookup (throws for one missing: the tree is damaged). */
 async function loadNodes(em: EntityManager, keys: NodeKey[]): Promise<(key: NodeKey) => Hash> {
   const found = new Map<string, Hash>();

@@ -16,7 +16,9 @@ export function transparencyLogRoutes(ctx: AppContext, service: TransparencyLogS
     res.json(await service.latest());
   });
   router.post('/transparency-log/tree-heads', signedIn, async (req, res) => {
-    res.status(201).json(await service.signNow(requirePrincipal(req), requestMeta(req)));
+    const answer = await service.signNow(requirePrincipal(req), requestMeta(req));
+    if (answer.status === 'signed') res.status(201).json(answer.head);
+    else res.status(202).json(answer);
   });
   router.get('/transparency-log/proof/inclusion', async (req, res) => {
     res.json(await service.inclusion({ ...req.query }));

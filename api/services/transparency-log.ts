@@ -3,10 +3,12 @@
  * hash, consistency proofs between two sizes, the leaves in a range — and a tree head signed on demand by a
  * platform administrator (tests and operators), through the same workflow the Schedule starts.
  */
-import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { recordAudit } from '../../db/audit';
 import { logger } from '../../infra/logger';
+import { ensureStandingWorkflow } from '../../usecases/durable-request';
+import { onDemandLogRoundId } from '../../usecases/transparency-log-schedule';
 import { logLeafHash, type InclusionEvidence, type SignedTreeHead } from '../../pki/transparency-log';
 import {
   consistencyProofBetween,
@@ -16,14 +18,25 @@ import {
   leafIndexOf,
   leavesInRange,
   LogLeafView,
+  waitingEntries,
 } from '../../usecases/transparency-log';
-import { SEAL_SIGNATURE_TIMEOUT } from '../../workflows/signing-queue';
 import { transparencyLogWorkflow } from '../../workflows/transparency-log';
 import { requireRole } from '../auth';
 import type { AppContext } from '../context';
 import { ApiError, badRequest, notFound } from '../errors';
 import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
+
+/**
+ * How long `POST …/tree-heads` waits for its round: the signing's own allowance (SEAL_SIGNATURE_TIMEOUT, 15 s)
+ * and a margin for a short append, so that a round whose signing service is away answers 503 within the request.
+ */
+export const TREE_HEAD_WAIT_MS = 20_000;
+
+/** A signed head (201), or a round still under way when the request stopped waiting (202). */
+export type TreeHeadAnswer =
+  | { status: 'signed'; head: SignedTreeHead }
+  | { status: 'appending' | 'signing'; waiting: number; message: string };
 
 /** The most leaves one request returns. */
 export const MAX_LEAVES_PER_PAGE = 1000;
@@ -108,8 +121,14 @@ export class TransparencyLogService {
     return inclusionEvidence(this.ctx.em(), logLeafHash(leaf).toString('hex'));
   }
 
-  /** `POST /api/transparency-log/tree-heads`: appends what waits and signs a head now (platform admins). */
-  async signNow(principal: Principal, meta: RequestMeta): Promise<SignedTreeHead> {
+  /**
+   * `POST /api/transparency-log/tree-heads` (platform admins): appends what waits and signs a head. Answers the head
+   * once the round ends within TREE_HEAD_WAIT_MS; past that the round goes on and the answer says how many entries
+   * still wait (202): a large backlog (a million converted licences) takes longer to append than a request should
+   * wait. Rounds asked for here share one workflow id per task queue, so a request during a long append joins it rather than
+   * starting another. 503 only when the round could not start or its signing did not happen in time.
+   */
+  async signNow(principal: Principal, meta: RequestMeta): Promise<TreeHeadAnswer> {
     const audit = (outcome: 'success' | 'denied' | 'failed', details: Record<string, unknown>) =>
       recordAudit(this.ctx.em(), {
         actor: actorOf(principal),
@@ -121,6 +140,13 @@ export class TransparencyLogService {
         requestId: meta.requestId,
         ip: meta.ip,
       });
+    const unavailable = async (err: unknown, reason: string, message: string) => {
+      logger.warn({ err }, `signing a transparency log tree head: ${reason}`);
+      await audit('failed', { reason });
+      const error = new ApiError('UNAVAILABLE', message);
+      error.audited = true;
+      return error;
+    };
     try {
       requireRole(principal, 'platform_admin');
     } catch (err) {
@@ -128,23 +154,34 @@ export class TransparencyLogService {
       (err as { audited?: boolean }).audited = true;
       throw err;
     }
-    let head: SignedTreeHead;
+    const { temporal } = this.ctx;
+    let round: WorkflowHandle<typeof transparencyLogWorkflow>;
     try {
-      head = await this.ctx.temporal.workflow.execute(transparencyLogWorkflow, {
+      round = await ensureStandingWorkflow(temporal, transparencyLogWorkflow, {
         taskQueue: this.ctx.taskQueue,
-        workflowId: `transparency-log-sign-${randomUUID()}`,
-        workflowRunTimeout: SEAL_SIGNATURE_TIMEOUT,
-        args: [],
+        workflowId: onDemandLogRoundId(this.ctx.taskQueue),
       });
     } catch (err) {
-      logger.warn({ err }, 'signing a transparency log tree head failed');
-      await audit('failed', { reason: 'signing worker unavailable' });
-      const error = new ApiError('UNAVAILABLE', '日志签名服务暂时不可用，请稍后重试');
-      error.audited = true;
-      throw error;
+      throw await unavailable(err, 'workflow service unavailable', '流程服务暂不可用，请稍后重试');
     }
-    await audit('success', { treeSize: head.treeSize, rootHash: head.rootHash });
-    return head;
+    try {
+      const head = await temporal.withDeadline(Date.now() + TREE_HEAD_WAIT_MS, () => round.result());
+      await audit('success', { treeSize: head.treeSize, rootHash: head.rootHash });
+      return { status: 'signed', head };
+    } catch (err) {
+      if (err instanceof WorkflowFailedError)
+        throw await unavailable(err, 'signing worker unavailable', '日志签名服务暂时不可用，请稍后重试');
+    }
+    const waiting = await waitingEntries(this.ctx.em());
+    await audit('success', { status: 'accepted', waiting });
+    return {
+      status: waiting > 0 ? 'appending' : 'signing',
+      waiting,
+      message:
+        waiting > 0
+          ? `日志正在追加，尚有 ${waiting} 条待追加；追加完成后将签署新的树根，请稍后查看最新树根`
+          : '日志已追加完毕，正在签署新的树根，请稍后查看最新树根',
+    };
   }
 }
 

@@ -126,14 +126,20 @@ describe('issue 11 Build 5: keys only in the signing worker', () => {
     expect(JSON.stringify(config)).not.toContain(TEST_PKI_MASTER_KEY);
   });
 
-  it('without the signing worker nothing is signed: the sign endpoint answers 503, an issuance waits', async () => {
+  it('without the signing worker nothing is signed: the sign endpoint and a tree head answer 503, an issuance waits', async () => {
     licenceUse = await grantLicenceSealUse(t, { typeCode: BUSINESS_LICENCE_CODE });
     contractAuthorisationId = await grantContractUse(licenceUse.sealId);
 
     const started = Date.now();
-    const refused = await signContract();
+    const [refused, treeHead] = await Promise.all([
+      signContract(),
+      t.call('POST', '/api/transparency-log/tree-heads', { as: 'jc-admin' }),
+    ]);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBeTruthy();
+    // Issue 20: nothing waits to be appended, so the round's signing runs out of its 15 s within the request's 20.
+    expect(treeHead.status).toBe(503);
+    expect(treeHead.body.error.message).toBe('日志签名服务暂时不可用，请稍后重试');
     expect(Date.now() - started).toBeLessThan(30_000);
 
     const body = businessLicenceBody();

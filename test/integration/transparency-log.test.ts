@@ -33,6 +33,7 @@ import {
   treeHeadProblem,
 } from '../../pki/transparency-log';
 import { appendLogBatch } from '../../usecases/transparency-log';
+import { onDemandLogRoundId } from '../../usecases/transparency-log-schedule';
 import { testServices } from '../support/env';
 import { GoMerkleAnswer, runGoTool } from '../support/go-tools';
 import { withDatabase } from '../support/global-setup';
@@ -327,6 +328,51 @@ describe('leaves and signed tree heads', () => {
     const all = await owner.query(`select leaf from log_leaf order by idx`);
     expect(rootOf(all.rows.map((r: { leaf: string }) => leafHash(r.leaf)))).toBe(head.rootHash);
   });
+
+  it('a round still appending when the request stops waiting answers 202 with what waits; asking again joins it and gets the head', async () => {
+    // An append slower than the request's 20 s (a million converted licences, issue 19), made here by holding the
+    // lock every append takes: the round waits for it, as it would wait for a long backlog.
+    await queueEntries('SLOW-', numbers(1, 20));
+    const locker = new Client({
+      connectionString: withDatabase(testServices().postgresAdminUrl, t.databaseName),
+    });
+    await locker.connect();
+    try {
+      await locker.query(`begin`);
+      await locker.query(`select pg_advisory_xact_lock(hashtext('transparency_log'))`);
+      const accepted = await t.call('POST', '/api/transparency-log/tree-heads', { as: 'jc-admin' });
+      expect(accepted.status).toBe(202);
+      expect(accepted.body).toEqual({
+        status: 'appending',
+        waiting: 20,
+        message: '日志正在追加，尚有 20 条待追加；追加完成后将签署新的树根，请稍后查看最新树根',
+      });
+      const round = t.platform.temporal.workflow.getHandle(onDemandLogRoundId(t.platform.ctx.taskQueue));
+      const running = await round.describe();
+      expect(running.status.name).toBe('RUNNING');
+      await locker.query(`commit`);
+
+      const signed = await t.call('POST', '/api/transparency-log/tree-heads', { as: 'jc-admin' });
+      expect(signed.status).toBe(201);
+      expect(signed.body.treeSize).toBe(head.treeSize + 20);
+      expect(treeHeadProblem(signed.body, caPem)).toBeNull();
+      // The second request joined the round the first one started: the same run, now completed.
+      const done = await round.describe();
+      expect(done.runId).toBe(running.runId);
+      expect(done.status.name).toBe('COMPLETED');
+      head = signed.body;
+      const audited = await owner.query(
+        `select details from audit_event where action = 'transparency_log.sign' and outcome = 'success'
+          order by id desc limit 2`,
+      );
+      expect(audited.rows.map((r: { details: Record<string, unknown> }) => r.details)).toEqual([
+        { treeSize: head.treeSize, rootHash: head.rootHash },
+        { status: 'accepted', waiting: 20 },
+      ]);
+    } finally {
+      await locker.end();
+    }
+  }, 60_000);
 });
 
 describe('pki/merkle-tree against an independent implementation (Go, transparency-dev/merkle)', () => {
