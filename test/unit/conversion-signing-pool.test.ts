@@ -15,7 +15,11 @@ import { signatureMaterial, signWithSeal, verifySealSignature } from '../../pki/
 import { licenceDataHash } from '../../pki/licence-document';
 import type { LicenceMetadata } from '../../domain/licence';
 import { ConversionSigningPool } from '../../usecases/conversion-signing-pool';
-import { ConversionSigningInput, signConvertedRows } from '../../usecases/licence-conversion-signing';
+import {
+  ConversionSigningInput,
+  conversionRowId,
+  signConvertedRows,
+} from '../../usecases/licence-conversion-signing';
 import { copyField } from '../../db/copy';
 import { CERTIFICATE_VALIDITY, SIGNING_TIME, ZZ_AMR_SUBJECT } from '../support/pki-fixtures';
 
@@ -203,6 +207,19 @@ it('writes each row as serialising its whole metadata and record would (constant
     expect({ ...compact, ...material }).toEqual(record);
     expect(material).toEqual(signatureMaterial(c).material);
   }
+});
+
+it('names each row by job, kind and row: stable, rising with the row within a job, apart between jobs and kinds', () => {
+  const rows = [2, 3, 15, 16, 17, 255, 256, 4_095, 4_096, 1_000_001];
+  const ids = rows.map((row) => conversionRowId('licence', 'job-1', row));
+  // Rising text (the database's C collation and a JS sort agree on hex digits): inserts at each index's right edge.
+  expect([...ids].sort()).toEqual(ids);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  expect(rows.map((row) => conversionRowId('licence', 'job-1', row))).toEqual(ids);
+  expect(conversionRowId('licence', 'job-2', 2)).not.toBe(ids[0]);
+  expect(conversionRowId('signature', 'job-1', 2)).not.toBe(ids[0]);
+  expect(conversionRowId('outbox', 'job-1', 2)).not.toBe(conversionRowId('signature', 'job-1', 2));
 });
 
 it("passes a thread's failure to the caller and goes on signing", async () => {
