@@ -29,6 +29,7 @@ import { startApiCluster, stopCluster } from './child-process';
 import { cpuDuring, logCpu, Watched } from './cpu';
 import { withDeployedPlatform } from './deployed-platform';
 import { mib, MemoryWatched, postmasterPid, sampleMemory } from './memory';
+import { logPostgresIo, postgresIoDuring } from './postgres-io';
 import { elapsedMs, fmt, log, reportRatio } from './stats';
 
 async function rawSignAndCopy(t: TestPlatform, rows: Iterable<Record<string, string>>): Promise<number> {
@@ -104,7 +105,10 @@ async function measureConversion(
   );
   await grantConversionSealUse(t, rows); // the one authorisation (SM-12), before the clock starts
   const memory = sampleMemory(processes.memory);
-  const { result: run, usage } = await cpuDuring(processes.cpu, () => convertThroughApi(api, rows));
+  const {
+    result: { result: run, io },
+    usage,
+  } = await cpuDuring(processes.cpu, () => postgresIoDuring(ownerUrl(t), () => convertThroughApi(api, rows)));
   const peaks = memory.stop();
   const { converted, seconds, uploadMs, checkedMs, convertedMs, logRequests } = run;
   const rate = converted / seconds;
@@ -119,6 +123,7 @@ async function measureConversion(
   log(`1,000,000 rows at this rate: ${(1_000_000 / rate / 60).toFixed(1)} min (target < 10 min)`);
   await logBatchHalves(t, run.jobId);
   logCpu(usage, { count: converted, unit: 'row' });
+  logPostgresIo(io, { count: converted, unit: 'row' });
   logPeaks(peaks);
   reportRatio({
     name: ratioName,
