@@ -280,19 +280,13 @@ export class LicenceConversionService {
     await em.execute(`update conversion_row set problems = null where job_id = ? and problems is not null`, [
       job.id,
     ]);
-    const read = (after: number): Promise<Array<{ row_number: number; cells: Record<string, string> }>> =>
-      em.execute(
+    let invalid = 0;
+    for (let after = 0; ;) {
+      const rows: Array<{ row_number: number; cells: Record<string, string> }> = await em.execute(
         `select row_number, cells from conversion_row where job_id = ? and row_number > ? order by row_number limit ?`,
         [job.id, after, CHECK_CHUNK],
       );
-    let invalid = 0;
-    let next = read(0);
-    for (;;) {
-      const rows = await next;
       if (rows.length === 0) return invalid;
-      // PostgreSQL reads the next chunk while this process checks this one.
-      next = read(rows[rows.length - 1]!.row_number);
-      next.catch(() => undefined); // awaited in the next round; a failed update leaves it unawaited
       const bad = rows.flatMap((r) => {
         const check = checkConversionRow(type.definition, mapping, r.row_number, r.cells, today);
         return check.ok ? [] : [{ row_number: r.row_number, problems: check.problems }];
@@ -305,6 +299,7 @@ export class LicenceConversionService {
             where r.job_id = ? and r.row_number = x.row_number`,
           [JSON.stringify(bad), job.id],
         );
+      after = rows[rows.length - 1]!.row_number;
     }
   }
 
