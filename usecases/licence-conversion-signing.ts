@@ -91,24 +91,29 @@ export const LICENCE_COPY_COLUMNS = `licence (id, identifier, series_id, type_id
   signature_material, signature_id, seal_id, issuance_id, conversion_job_id, legacy_number, issued_at, created_at)`;
 export const OUTBOX_COPY_COLUMNS = `exchange_outbox (id, licence_id, event, payload, status, attempts, created_at)`;
 
+type RowIdKind = 'licence' | 'signature' | 'outbox';
+
 /**
- * A stable id in UUID shape for what a job's row writes (`kind`: its licence, signature record or message), so
- * that a redone batch writes the same ids: 12 hex digits from the job and kind, the row number in 12 more, then 8
- * from a hash of all three. Within a job the ids rise with the row, so that a conversion's rows go in at the right
- * edge of each index on an id (the primary keys of licence, seal_signature and exchange_outbox, the series and
- * signature indexes) instead of on random pages: past a few hundred thousand rows those indexes outgrow
- * PostgreSQL's shared buffers, and every random insert then reads a page back and, after each checkpoint, writes
- * it whole to the WAL (issue 19, docs/scale.md session s15).
+ * Issue 19 (LM-10): stable ids in UUID shape for what a job's rows write (`kind`: the licence, its signature
+ * record, its message), so that a redone batch writes the same ids: 12 hex digits from the job and kind (hashed once
+ * per job), the row number in 12 more, then 8 from a hash of all three. Within a job the ids rise with the row, so
+ * that a conversion's rows go in at the right edge of each index on an id (the primary keys of licence,
+ * seal_signature and exchange_outbox, the series and signature indexes) instead of on random pages: past a few
+ * hundred thousand rows those indexes outgrow PostgreSQL's shared buffers, and every random insert then reads a page
+ * back and, after each checkpoint, writes it whole to the WAL (docs/scale.md session s15).
  */
-export function conversionRowId(
-  kind: 'licence' | 'signature' | 'outbox',
-  jobId: string,
-  rowNumber: number,
-): string {
-  const job = createHash('sha256').update(`${kind}:${jobId}`).digest('hex');
-  const row = rowNumber.toString(16).padStart(12, '0');
-  const tail = createHash('sha256').update(`${kind}:${jobId}:${rowNumber}`).digest('hex');
-  return `${job.slice(0, 8)}-${job.slice(8, 12)}-${row.slice(0, 4)}-${row.slice(4, 8)}-${row.slice(8, 12)}${tail.slice(0, 8)}`;
+export function conversionRowIds(jobId: string): (kind: RowIdKind, rowNumber: number) => string {
+  const prefix = new Map<RowIdKind, string>();
+  return (kind, rowNumber) => {
+    let job = prefix.get(kind);
+    if (job === undefined) {
+      const h = createHash('sha256').update(`${kind}:${jobId}`).digest('hex');
+      prefix.set(kind, (job = `${h.slice(0, 8)}-${h.slice(8, 12)}`));
+    }
+    const row = rowNumber.toString(16).padStart(12, '0');
+    const tail = createHash('sha256').update(`${kind}:${jobId}:${rowNumber}`).digest('hex');
+    return `${job}-${row.slice(0, 4)}-${row.slice(4, 8)}-${row.slice(8, 12)}${tail.slice(0, 8)}`;
+  };
 }
 
 export function signConvertedRows(input: ConversionSigningInput): ConvertedRows {
@@ -170,6 +175,7 @@ function rowSigner(c: ConversionSigningContext) {
     copyField,
     { compact: true },
   );
+  const idOf = conversionRowIds(c.jobId);
   return (row: ConvertibleRow, serialNumber: number) => {
     const serial = formatSerial(serialNumber);
     const identifier = licenceIdentifier({
@@ -189,7 +195,7 @@ function rowSigner(c: ConversionSigningContext) {
       data: row.data,
     };
     const dataHash = canonicalLicenceHash(fillJsonTemplate(canonical, values, canonicalJson));
-    return rowLines(c, row, {
+    return rowLines(c, row, idOf, {
       serial,
       identifier,
       dataHash,
@@ -203,11 +209,12 @@ function rowSigner(c: ConversionSigningContext) {
 function rowLines(
   c: ConversionSigningContext,
   row: ConvertibleRow,
+  idOf: ReturnType<typeof conversionRowIds>,
   r: { serial: string; identifier: string; dataHash: string; metadata: string; record: string },
 ) {
   const { definition } = c.type;
-  const id = conversionRowId('licence', c.jobId, row.rowNumber);
-  const signatureId = conversionRowId('signature', c.jobId, row.rowNumber);
+  const id = idOf('licence', row.rowNumber);
+  const signatureId = idOf('signature', row.rowNumber);
   return {
     signature: copyLine([
       signatureId,
@@ -256,7 +263,7 @@ function rowLines(
       c.now,
     ]),
     outbox: copyLine([
-      conversionRowId('outbox', c.jobId, row.rowNumber),
+      idOf('outbox', row.rowNumber),
       id,
       c.exchangeEvent,
       null, // the export is the licence row itself, built at delivery (activities/exchange.ts withPayloads)

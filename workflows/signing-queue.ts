@@ -25,5 +25,5 @@ export const ONLINE_SIGNING_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '500 milliseconds', maximumInterval: '2 seconds', backoffCoefficient: 2 },
 };
 
-/** How long the API waits for an online signing before it answers 503 (the workflow's run timeout). */
-export const SEAL_SIGNATURE_TIMEOUT = '15 seconds';
+/** How long the API waits for an online signing before it answers 503 (the workflow's run timeout), in ms. */
+export const SEAL_SIGNATURE_TIMEOUT = 15_000;

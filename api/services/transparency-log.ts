@@ -20,6 +20,7 @@ import {
   LogLeafView,
   waitingEntries,
 } from '../../usecases/transparency-log';
+import { SEAL_SIGNATURE_TIMEOUT } from '../../workflows/signing-queue';
 import { transparencyLogWorkflow } from '../../workflows/transparency-log';
 import { requireRole } from '../auth';
 import type { AppContext } from '../context';
@@ -28,10 +29,10 @@ import { actorOf, Principal, RequestMeta } from '../principal';
 import { parse } from '../validation';
 
 /**
- * How long `POST …/tree-heads` waits for its round: the signing's own allowance (SEAL_SIGNATURE_TIMEOUT, 15 s)
- * and a margin for a short append, so that a round whose signing service is away answers 503 within the request.
+ * How long `POST …/tree-heads` waits for its round: the signing's own allowance (SEAL_SIGNATURE_TIMEOUT) and a
+ * margin for a short append, so that a round whose signing service is away answers 503 within the request.
  */
-export const TREE_HEAD_WAIT_MS = 20_000;
+export const TREE_HEAD_WAIT_MS = SEAL_SIGNATURE_TIMEOUT + 5_000;
 
 /** A signed head (201), or a round still under way when the request stopped waiting (202). */
 export type TreeHeadAnswer =
@@ -125,8 +126,8 @@ export class TransparencyLogService {
    * `POST /api/transparency-log/tree-heads` (platform admins): appends what waits and signs a head. Answers the head
    * once the round ends within TREE_HEAD_WAIT_MS; past that the round goes on and the answer says how many entries
    * still wait (202): a large backlog (a million converted licences) takes longer to append than a request should
-   * wait. Rounds asked for here share one workflow id per task queue, so a request during a long append joins it rather than
-   * starting another. 503 only when the round could not start or its signing did not happen in time.
+   * wait. Rounds asked for here share one workflow id per task queue, so a request during a long append joins it
+   * rather than starting another. 503 only when the round could not start or its signing did not happen in time.
    */
   async signNow(principal: Principal, meta: RequestMeta): Promise<TreeHeadAnswer> {
     const audit = (outcome: 'success' | 'denied' | 'failed', details: Record<string, unknown>) =>
@@ -174,14 +175,13 @@ export class TransparencyLogService {
     }
     const waiting = await waitingEntries(this.ctx.em());
     await audit('success', { status: 'accepted', waiting });
-    return {
-      status: waiting > 0 ? 'appending' : 'signing',
-      waiting,
-      message:
-        waiting > 0
-          ? `日志正在追加，尚有 ${waiting} 条待追加；追加完成后将签署新的树根，请稍后查看最新树根`
-          : '日志已追加完毕，正在签署新的树根，请稍后查看最新树根',
-    };
+    return waiting > 0
+      ? {
+          status: 'appending',
+          waiting,
+          message: `日志正在追加，尚有 ${waiting} 条待追加；追加完成后将签署新的树根，请稍后查看最新树根`,
+        }
+      : { status: 'signing', waiting, message: '日志已追加完毕，正在签署新的树根，请稍后查看最新树根' };
   }
 }
 

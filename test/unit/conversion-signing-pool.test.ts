@@ -17,7 +17,7 @@ import type { LicenceMetadata } from '../../domain/licence';
 import { ConversionSigningPool } from '../../usecases/conversion-signing-pool';
 import {
   ConversionSigningInput,
-  conversionRowId,
+  conversionRowIds,
   signConvertedRows,
 } from '../../usecases/licence-conversion-signing';
 import { copyField } from '../../db/copy';
@@ -211,6 +211,8 @@ it('writes each row as serialising its whole metadata and record would (constant
 
 it('names each row by job, kind and row: stable, rising with the row within a job, apart between jobs and kinds', () => {
   const rows = [2, 3, 15, 16, 17, 255, 256, 4_095, 4_096, 1_000_001];
+  const conversionRowId = (kind: 'licence' | 'signature' | 'outbox', jobId: string, row: number) =>
+    conversionRowIds(jobId)(kind, row);
   const ids = rows.map((row) => conversionRowId('licence', 'job-1', row));
   // Rising text (the database's C collation and a JS sort agree on hex digits): inserts at each index's right edge.
   expect([...ids].sort()).toEqual(ids);
